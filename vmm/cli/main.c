@@ -1,0 +1,513 @@
+/* vmm: command-line front end. Every run goes through vmm_pipeline_run(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/cli/args.h"
+#include "vmm/kvm.h"
+#include "vmm/pipeline.h"
+#include "vmm/x86/layout.h"
+
+/* Exit codes (README "Exit codes"). */
+enum {
+	RC_OK = 0,       /* guest halted (or powered off) */
+	RC_GUEST = 1,    /* guest failed, timeout, exit budget */
+	RC_USAGE = 2,    /* usage or input error */
+	RC_HOST = 3,     /* host cannot do it */
+	RC_CONTRACT = 4, /* kernel contract violation (a finding) */
+};
+
+#define DEFAULT_MEM (2ULL << 20)
+#define DEFAULT_LOAD 0x1000ULL
+#define DEFAULT_TIMEOUT_MS 10000U
+#define DEFAULT_MAX_EXITS 1000000ULL
+
+static const char usage_text[] =
+	"usage: vmm COMMAND [OPTIONS]\n"
+	"\n"
+	"commands:\n"
+	"  caps                 show host KVM: API version, capabilities, modes\n"
+	"  run [OPTIONS] IMAGE  load a raw guest image and run it\n"
+	"  help                 this text\n"
+	"\n"
+	"run options:\n"
+	"  --mode real16|prot32|paged32|long64   CPU mode (default real16)\n"
+	"  --mem SIZE           guest RAM at GPA 0 (K/M/G suffixes; default 2M)\n"
+	"  --load GPA           where the image goes (default 0x1000)\n"
+	"  --entry GPA          first instruction (default: the load address)\n"
+	"  --reg NAME=VALUE     set a register (rax..r15, rip, rsp, rflags); repeatable\n"
+	"  --timeout MS         wall-clock limit (default 10000; 0 = none)\n"
+	"  --max-exits N        exit budget (default 1000000)\n"
+	"  --mmio-console GPA|off  MMIO console address (default 0x10000000\n"
+	"                       when no RAM covers it)\n"
+	"  --sys-at GPA         place the VMM's GDT/page tables here (default: auto)\n"
+	"  --state              print final registers to stderr as name=0xHEX\n"
+	"  --verbose            print the memory layout to stderr\n"
+	"\n"
+	"exit codes: 0 halted, 1 guest failed (shutdown, failed entry, internal\n"
+	"error, unhandled exit, timeout, exit budget), 2 usage or input error,\n"
+	"3 host cannot do it, 4 kernel contract violation\n";
+
+static int usage_error(const char *fmt, const char *arg)
+	__attribute__((format(printf, 1, 0)));
+static int usage_error(const char *fmt, const char *arg)
+{
+	char msg[512];
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	(void)snprintf(msg, sizeof(msg), fmt, arg);
+#pragma GCC diagnostic pop
+	fprintf(stderr, "vmm: error: %s (see 'vmm help')\n", msg);
+	return RC_USAGE;
+}
+
+static int rc_of(enum vmm_verdict v)
+{
+	switch (v) {
+	case VMM_V_HALT:
+	case VMM_V_POWEROFF:
+		return RC_OK;
+	case VMM_V_GUEST:
+	case VMM_V_TIMEOUT:
+	case VMM_V_BUDGET:
+		return RC_GUEST;
+	case VMM_V_INPUT:
+		return RC_USAGE;
+	case VMM_V_HOST:
+	case VMM_V_SYS:
+		return RC_HOST;
+	case VMM_V_CONTRACT:
+		return RC_CONTRACT;
+	case VMM_V_COUNT:
+		break;
+	}
+	return RC_HOST;
+}
+
+static void report_error(const struct vmm_error *e)
+{
+	char line[VMM_ERR_MSG_MAX + 128];
+	const char *head;
+
+	vmm_err_format(e, line, sizeof(line));
+	switch (e->cls) {
+	case VMM_ERR_GUEST:
+	case VMM_ERR_TIMEOUT:
+	case VMM_ERR_BUDGET:
+		head = "guest failed";
+		break;
+	case VMM_ERR_HOST:
+		head = "host cannot run this";
+		break;
+	case VMM_ERR_CONTRACT:
+		head = "FINDING";
+		break;
+	case VMM_ERR_INPUT:
+		head = "error";
+		break;
+	default:
+		head = "error";
+		break;
+	}
+	fprintf(stderr, "vmm: %s: %s\n", head, line);
+}
+
+static int open_kvm(struct vmm_kvm *k)
+{
+	struct vmm_error e;
+	const char *path = getenv("VMM_KVM_PATH");
+
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(k, path, NULL, &e) == 0)
+		return 0;
+	report_error(&e);
+	return e.cls == VMM_ERR_CONTRACT ? RC_CONTRACT : RC_HOST;
+}
+
+static int cmd_caps(int argc, char **argv)
+{
+	struct vmm_kvm k;
+	int rc;
+
+	if (argc > 1)
+		return usage_error("caps takes no arguments, got '%s'", argv[1]);
+	rc = open_kvm(&k);
+	if (rc != 0)
+		return rc;
+	printf("api_version=%d\n", k.api_version);
+	printf("vcpu_mmap_size=%zu\n", k.run_mmap_size);
+	for (unsigned int i = 0; i < VMM_CAP_COUNT; i++) {
+		const struct vmm_cap_desc *d = vmm_cap_desc((enum vmm_cap)i);
+
+		printf("%s=%d %s (%s)\n", d->name, k.cap[i],
+		       d->required ? "required" : "optional", d->use);
+	}
+	for (unsigned int m = 0; m < VMM_MODE_COUNT; m++) {
+		struct vmm_error e;
+
+		vmm_err_clear(&e);
+		if (vmm_host_mode_check(&k, (enum vmm_x86_mode)m, &e) == 0) {
+			printf("mode %s=ok\n", vmm_x86_mode_name(m));
+		} else {
+			char line[VMM_ERR_MSG_MAX + 128];
+
+			vmm_err_format(&e, line, sizeof(line));
+			printf("mode %s=unsupported: %s\n",
+			       vmm_x86_mode_name(m), line);
+		}
+	}
+	vmm_kvm_close(&k);
+	return RC_OK;
+}
+
+/* Read a whole regular file (bounded). Returns 0 or an RC. */
+static int read_image(const char *path, uint8_t **buf, uint64_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint64_t got = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (fd < 0) {
+		fprintf(stderr, "vmm: error: cannot open image %s: %s\n", path,
+			strerror(errno));
+		return RC_USAGE;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "vmm: error: image %s is not a regular file\n",
+			path);
+		close(fd);
+		return RC_USAGE;
+	}
+	if (st.st_size == 0) {
+		fprintf(stderr, "vmm: error: image %s is empty\n", path);
+		close(fd);
+		return RC_USAGE;
+	}
+	if ((uint64_t)st.st_size > VMM_MAX_GUEST_MEM) {
+		fprintf(stderr, "vmm: error: image %s is %lld bytes, larger than"
+			" the %llu-byte guest memory limit\n", path,
+			(long long)st.st_size, VMM_MAX_GUEST_MEM);
+		close(fd);
+		return RC_USAGE;
+	}
+	*buf = malloc((size_t)st.st_size);
+	if (!*buf) {
+		fprintf(stderr, "vmm: error: out of memory reading %s\n", path);
+		close(fd);
+		return RC_HOST;
+	}
+	while (got < (uint64_t)st.st_size) {
+		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "vmm: error: cannot read image %s: %s\n",
+				path, n < 0 ? strerror(errno) : "file shrank");
+			free(*buf);
+			*buf = NULL;
+			close(fd);
+			return RC_USAGE;
+		}
+		got += (uint64_t)n;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
+static void write_stdout(void *ctx, const uint8_t *b, size_t n)
+{
+	(void)ctx;
+	while (n > 0) {
+		ssize_t w = write(STDOUT_FILENO, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* stdout gone: the run itself goes on */
+		b += w;
+		n -= (size_t)w;
+	}
+}
+
+struct run_opts {
+	enum vmm_x86_mode mode;
+	uint64_t mem, load, entry;
+	int have_entry;
+	uint64_t timeout_ms, max_exits;
+	int console_off, console_set;
+	uint64_t console_gpa;
+	int sys_set;
+	uint64_t sys_gpa;
+	int state, verbose;
+	uint32_t reg_mask;
+	uint64_t regs[VMM_X86_NREGS];
+	const char *image;
+};
+
+static int takes_value(const char *opt)
+{
+	static const char *const with_value[] = {
+		"--mode", "--mem", "--load", "--entry", "--reg", "--timeout",
+		"--max-exits", "--mmio-console", "--sys-at",
+	};
+
+	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
+		if (strcmp(opt, with_value[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int need_value(int argc, char **argv, int i)
+{
+	if (i + 1 >= argc)
+		return usage_error("option %s needs a value", argv[i]);
+	return 0;
+}
+
+static int parse_run(int argc, char **argv, struct run_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = VMM_MODE_REAL16;
+	o->mem = DEFAULT_MEM;
+	o->load = DEFAULT_LOAD;
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	o->max_exits = DEFAULT_MAX_EXITS;
+	o->console_gpa = VMM_MMIO_CONSOLE_DEFAULT_GPA;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(a, "--state") == 0) {
+			o->state = 1;
+			continue;
+		}
+		if (strcmp(a, "--verbose") == 0) {
+			o->verbose = 1;
+			continue;
+		}
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(usage_text, stdout);
+			return -1;
+		}
+		if (a[0] == '-' && a[1] == '-') {
+			if (!takes_value(a))
+				return usage_error("unknown option '%s'", a);
+			if (need_value(argc, argv, i))
+				return RC_USAGE;
+			i++;
+		}
+		if (strcmp(a, "--mode") == 0) {
+			if (vmm_x86_mode_parse(v, &o->mode) < 0)
+				return usage_error("unknown mode '%s' (real16, "
+						   "prot32, paged32, long64)", v);
+		} else if (strcmp(a, "--mem") == 0) {
+			if (vmm_parse_size(v, &o->mem) < 0)
+				return usage_error("malformed size '%s' for "
+						   "--mem", v);
+		} else if (strcmp(a, "--load") == 0) {
+			if (vmm_parse_u64(v, &o->load) < 0)
+				return usage_error("malformed address '%s' for "
+						   "--load", v);
+		} else if (strcmp(a, "--entry") == 0) {
+			if (vmm_parse_u64(v, &o->entry) < 0)
+				return usage_error("malformed address '%s' for "
+						   "--entry", v);
+			o->have_entry = 1;
+		} else if (strcmp(a, "--timeout") == 0) {
+			if (vmm_parse_u64(v, &o->timeout_ms) < 0 ||
+			    o->timeout_ms > VMM_MAX_TIMEOUT_MS)
+				return usage_error("malformed or too large "
+						   "timeout '%s' (ms, at most "
+						   "3600000)", v);
+		} else if (strcmp(a, "--max-exits") == 0) {
+			if (vmm_parse_u64(v, &o->max_exits) < 0 ||
+			    o->max_exits == 0 ||
+			    o->max_exits > VMM_MAX_EXITS_LIMIT)
+				return usage_error("malformed exit budget '%s' "
+						   "(1..100000000)", v);
+		} else if (strcmp(a, "--mmio-console") == 0) {
+			if (strcmp(v, "off") == 0) {
+				o->console_off = 1;
+			} else if (vmm_parse_u64(v, &o->console_gpa) < 0) {
+				return usage_error("malformed address '%s' for "
+						   "--mmio-console", v);
+			} else {
+				o->console_set = 1;
+			}
+		} else if (strcmp(a, "--sys-at") == 0) {
+			if (vmm_parse_u64(v, &o->sys_gpa) < 0)
+				return usage_error("malformed address '%s' for "
+						   "--sys-at", v);
+			o->sys_set = 1;
+		} else if (strcmp(a, "--reg") == 0) {
+			char name[16];
+			const char *eq = strchr(v, '=');
+			size_t nlen = eq ? (size_t)(eq - v) : 0;
+			int idx;
+			uint64_t val;
+
+			if (!eq || nlen == 0 || nlen >= sizeof(name))
+				return usage_error("--reg wants NAME=VALUE, got "
+						   "'%s'", v);
+			memcpy(name, v, nlen);
+			name[nlen] = '\0';
+			idx = vmm_x86_reg_index(name);
+			if (idx < 0)
+				return usage_error("unknown register '%s' "
+						   "(rax..r15, rip, rsp, rflags)",
+						   name);
+			if (vmm_parse_u64(eq + 1, &val) < 0)
+				return usage_error("malformed register value in "
+						   "'%s'", v);
+			o->reg_mask |= 1U << idx;
+			o->regs[idx] = val;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			return usage_error("unknown option '%s'", a);
+		} else if (o->image) {
+			return usage_error("more than one image given ('%s')", a);
+		} else {
+			o->image = a;
+		}
+	}
+	if (!o->image)
+		return usage_error("%s", "run needs an IMAGE file");
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct vmm_hooks hooks;
+	struct vmm_kvm k;
+	uint8_t *img = NULL;
+	uint64_t len = 0;
+	int rc = parse_run(argc, argv, &o);
+
+	if (rc < 0)
+		return RC_OK; /* --help */
+	if (rc != 0)
+		return rc;
+	if (o.mem == 0 || (o.mem & (VMM_PAGE_SIZE - 1)) ||
+	    o.mem > VMM_MAX_GUEST_MEM) {
+		fprintf(stderr, "vmm: error: --mem %llu must be a non-zero "
+			"multiple of 4K, at most %lluM\n",
+			(unsigned long long)o.mem, VMM_MAX_GUEST_MEM >> 20);
+		return RC_USAGE;
+	}
+	if (o.load >= o.mem) {
+		fprintf(stderr, "vmm: error: load address 0x%llx is outside "
+			"guest memory [0, 0x%llx)\n",
+			(unsigned long long)o.load, (unsigned long long)o.mem);
+		return RC_USAGE;
+	}
+	rc = read_image(o.image, &img, &len);
+	if (rc != 0)
+		return rc;
+	if (len > o.mem - o.load) {
+		fprintf(stderr, "vmm: error: image %s (%llu bytes) at 0x%llx does"
+			" not fit in guest memory [0, 0x%llx)\n", o.image,
+			(unsigned long long)len, (unsigned long long)o.load,
+			(unsigned long long)o.mem);
+		free(img);
+		return RC_USAGE;
+	}
+
+	vmm_scenario_init(&s);
+	s.nslots = 1;
+	s.slots[0].id = 0;
+	s.slots[0].gpa = 0;
+	s.slots[0].size = o.mem;
+	s.nblobs = 1;
+	s.blobs[0].gpa = o.load;
+	s.blobs[0].data = img;
+	s.blobs[0].len = len;
+	s.nvcpus = 1;
+	s.vcpus[0].mode = o.mode;
+	s.vcpus[0].entry = o.have_entry ? o.entry : o.load;
+	s.vcpus[0].reg_mask = o.reg_mask;
+	memcpy(s.vcpus[0].regs, o.regs, sizeof(o.regs));
+	s.max_exits = o.max_exits;
+	s.timeout_ms = (uint32_t)o.timeout_ms;
+	s.sys_fixed = o.sys_set;
+	s.sys_gpa = o.sys_gpa;
+	s.mmio_console_gpa = o.console_gpa;
+	if (o.console_off)
+		s.mmio_console = 0;
+	else if (o.console_set)
+		s.mmio_console = 1; /* overlap with RAM is an error */
+	else
+		s.mmio_console = o.console_gpa >= o.mem;
+
+	rc = open_kvm(&k);
+	if (rc != 0) {
+		free(img);
+		return rc;
+	}
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.out.write = write_stdout;
+	(void)vmm_pipeline_run(&k, &s, &hooks, &r);
+	vmm_kvm_close(&k);
+	free(img);
+
+	if (o.verbose) {
+		fprintf(stderr, "layout: ram=[0x0, 0x%llx) image=[0x%llx, 0x%llx)"
+			" entry=0x%llx\n", (unsigned long long)o.mem,
+			(unsigned long long)o.load,
+			(unsigned long long)(o.load + len),
+			(unsigned long long)s.vcpus[0].entry);
+		if (r.sys_size)
+			fprintf(stderr, "layout: vmm-structures=[0x%llx, 0x%llx)\n",
+				(unsigned long long)r.sys_gpa,
+				(unsigned long long)(r.sys_gpa + r.sys_size));
+		if (s.mmio_console)
+			fprintf(stderr, "layout: mmio-console=0x%llx\n",
+				(unsigned long long)s.mmio_console_gpa);
+		fprintf(stderr, "exits=%llu trace_hash=0x%016llx verdict=%s\n",
+			(unsigned long long)r.exits,
+			(unsigned long long)r.trace_hash,
+			vmm_verdict_name(r.verdict));
+	}
+	if (o.state && r.have_state) {
+		char buf[1024];
+
+		(void)vmm_x86_format_state(&r.regs, &r.sregs, buf, sizeof(buf));
+		fputs(buf, stderr);
+	}
+	if (r.verdict != VMM_V_HALT && r.verdict != VMM_V_POWEROFF)
+		report_error(&r.err);
+	return rc_of(r.verdict);
+}
+
+int main(int argc, char **argv)
+{
+	/* A closed stdout must not kill the VMM mid-run. */
+	(void)signal(SIGPIPE, SIG_IGN);
+
+	if (argc < 2) {
+		fputs(usage_text, stderr);
+		return RC_USAGE;
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage_text, stdout);
+		return RC_OK;
+	}
+	if (strcmp(argv[1], "caps") == 0)
+		return cmd_caps(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	return usage_error("unknown command '%s'", argv[1]);
+}

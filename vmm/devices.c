@@ -1,0 +1,143 @@
+#include "vmm/devices.h"
+
+#include <linux/kvm.h>
+#include <string.h>
+
+void vmm_devices_init(struct vmm_devices *d, const struct vmm_output *out,
+		      int mmio_console, uint64_t mmio_console_gpa)
+{
+	memset(d, 0, sizeof(*d));
+	if (out)
+		d->out = *out;
+	d->mmio_console = mmio_console;
+	d->mmio_console_gpa = mmio_console_gpa;
+}
+
+static void emit(struct vmm_devices *d, uint8_t b)
+{
+	d->bytes_out++;
+	if (d->out.write)
+		d->out.write(d->out.ctx, &b, 1);
+}
+
+static int uart_write(struct vmm_devices *d, unsigned int reg, uint8_t v)
+{
+	int dlab = (d->uart[VMM_UART_LCR] & VMM_UART_LCR_DLAB) != 0;
+
+	switch (reg) {
+	case VMM_UART_THR:
+		if (dlab)
+			d->uart_dll = v;
+		else
+			emit(d, v);
+		return 0;
+	case VMM_UART_IER:
+		if (dlab)
+			d->uart_dlm = v;
+		else
+			d->uart[reg] = v & 0x0F;
+		return 0;
+	case VMM_UART_IIR: /* FCR on write: FIFO control, accepted */
+	case VMM_UART_LCR:
+	case VMM_UART_MCR:
+	case VMM_UART_SCR:
+		d->uart[reg] = v;
+		return 0;
+	default: /* LSR/MSR are read-only; writes are accepted and dropped
+		  * as on real 16550 hardware (factory test only) */
+		return 0;
+	}
+}
+
+static uint8_t uart_read(const struct vmm_devices *d, unsigned int reg)
+{
+	int dlab = (d->uart[VMM_UART_LCR] & VMM_UART_LCR_DLAB) != 0;
+
+	switch (reg) {
+	case VMM_UART_THR:
+		return dlab ? d->uart_dll : 0; /* no receive data */
+	case VMM_UART_IER:
+		return dlab ? d->uart_dlm : d->uart[reg];
+	case VMM_UART_IIR:
+		return VMM_UART_IIR_NO_INT;
+	case VMM_UART_LSR:
+		return VMM_UART_LSR_THRE | VMM_UART_LSR_TEMT;
+	case VMM_UART_MSR:
+		return VMM_UART_MSR_CTS | VMM_UART_MSR_DSR | VMM_UART_MSR_DCD;
+	default:
+		return d->uart[reg];
+	}
+}
+
+/* One byte of port I/O. Returns 0 if some device owns the port. */
+static int port_byte(struct vmm_devices *d, uint32_t port, int out, uint8_t *v)
+{
+	if (port >= VMM_COM1_BASE && port < VMM_COM1_BASE + VMM_COM1_PORTS) {
+		unsigned int reg = port - VMM_COM1_BASE;
+
+		if (out)
+			return uart_write(d, reg, *v);
+		*v = uart_read(d, reg);
+		return 0;
+	}
+	if (port == VMM_DEBUGCON_PORT) {
+		if (out)
+			emit(d, *v);
+		else
+			*v = VMM_DEBUGCON_PORT;
+		return 0;
+	}
+	return -1;
+}
+
+static enum vmm_dev_result handle_io(struct vmm_devices *d,
+				     const struct vmm_exit_io *io)
+{
+	int out = io->dir == KVM_EXIT_IO_OUT;
+
+	/* Decide ownership before touching state: every byte lane of the
+	 * access must belong to a device. */
+	for (unsigned int i = 0; i < io->size; i++) {
+		uint32_t p = (uint32_t)io->port + i;
+		int owned = (p >= VMM_COM1_BASE &&
+			     p < VMM_COM1_BASE + VMM_COM1_PORTS) ||
+			    p == VMM_DEBUGCON_PORT;
+
+		if (!owned)
+			return VMM_DEV_UNHANDLED;
+	}
+	for (uint32_t c = 0; c < io->count; c++) {
+		uint8_t *elem = io->data + (size_t)c * io->size;
+
+		for (unsigned int i = 0; i < io->size; i++) {
+			uint8_t v = out ? elem[i] : 0;
+
+			(void)port_byte(d, (uint32_t)io->port + i, out, &v);
+			if (!out)
+				elem[i] = v;
+		}
+	}
+	return VMM_DEV_HANDLED;
+}
+
+static enum vmm_dev_result handle_mmio(struct vmm_devices *d,
+				       const struct vmm_exit_mmio *m)
+{
+	if (!d->mmio_console || !m->is_write || m->gpa != d->mmio_console_gpa)
+		return VMM_DEV_UNHANDLED;
+	emit(d, m->data[0]);
+	return VMM_DEV_HANDLED;
+}
+
+enum vmm_dev_result vmm_devices_handle(struct vmm_devices *d,
+				       const struct vmm_exit *x)
+{
+	switch (x->reason) {
+	case KVM_EXIT_IO:
+		return handle_io(d, &x->u.io);
+	case KVM_EXIT_MMIO:
+		return handle_mmio(d, &x->u.mmio);
+	default:
+		return VMM_DEV_UNHANDLED;
+	}
+}

@@ -1,0 +1,69 @@
+/* Devices the VMM emulates, driven only by validated exit records.
+ *
+ *  - COM1 serial at 0x3f8..0x3ff: THR writes go to the output; LSR reads
+ *    always say "transmitter empty" so polling guests proceed; the divisor
+ *    latch (LCR.DLAB), IER, MCR and SCR are kept as registers.
+ *  - Debug port 0xe9 (bochs/QEMU "debugcon"): writes go to the output; reads
+ *    return 0xe9 so guests can detect it.
+ *  - MMIO console: a write-only byte register at a configurable GPA (seed
+ *    000's UART at 0x10000000); a write at offset 0 outputs its low byte.
+ *
+ * Anything else is "unhandled" and the run loop reports it; nothing is
+ * silently ignored. Pure: no KVM, no I/O except the output callback.
+ */
+#ifndef VMM_DEVICES_H
+#define VMM_DEVICES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/exit.h"
+
+#define VMM_COM1_BASE 0x3f8
+#define VMM_COM1_PORTS 8
+#define VMM_DEBUGCON_PORT 0xe9
+
+/* UART register offsets and bits (16550, as in every PC serial driver). */
+#define VMM_UART_THR 0 /* DLAB=0 write: transmit holding */
+#define VMM_UART_IER 1
+#define VMM_UART_IIR 2
+#define VMM_UART_LCR 3
+#define VMM_UART_MCR 4
+#define VMM_UART_LSR 5
+#define VMM_UART_MSR 6
+#define VMM_UART_SCR 7
+#define VMM_UART_LCR_DLAB 0x80
+#define VMM_UART_LSR_THRE 0x20
+#define VMM_UART_LSR_TEMT 0x40
+#define VMM_UART_IIR_NO_INT 0x01
+#define VMM_UART_MSR_CTS 0x10
+#define VMM_UART_MSR_DSR 0x20
+#define VMM_UART_MSR_DCD 0x80
+
+struct vmm_output {
+	/* Called with each run of guest output bytes as it arrives. */
+	void (*write)(void *ctx, const uint8_t *buf, size_t n);
+	void *ctx;
+};
+
+struct vmm_devices {
+	struct vmm_output out;
+	uint8_t uart[VMM_COM1_PORTS]; /* register file, DLAB=0 view */
+	uint8_t uart_dll, uart_dlm; /* divisor latch */
+	int mmio_console; /* enabled? */
+	uint64_t mmio_console_gpa;
+	uint64_t bytes_out; /* total guest output bytes */
+};
+
+/* Reset all device state; output goes to `out` (may have a NULL write). */
+void vmm_devices_init(struct vmm_devices *d, const struct vmm_output *out,
+		      int mmio_console, uint64_t mmio_console_gpa);
+
+enum vmm_dev_result { VMM_DEV_HANDLED = 0, VMM_DEV_UNHANDLED = 1 };
+
+/* Service an IO or MMIO exit. For reads the reply is written where the
+ * record says (validated locations in the kvm_run area). */
+enum vmm_dev_result vmm_devices_handle(struct vmm_devices *d,
+				       const struct vmm_exit *x);
+
+#endif

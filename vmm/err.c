@@ -1,0 +1,92 @@
+#include "vmm/err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void vmm_err_clear(struct vmm_error *e)
+{
+	if (!e)
+		return;
+	e->cls = VMM_ERR_NONE;
+	e->call = NULL;
+	e->err = 0;
+	e->msg[0] = '\0';
+}
+
+void vmm_err_set(struct vmm_error *e, enum vmm_err_class cls, const char *call,
+		 int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e)
+		return;
+	e->cls = cls;
+	e->call = call;
+	e->err = err;
+	va_start(ap, fmt);
+	(void)vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+}
+
+void vmm_err_prefix(struct vmm_error *e, const char *fmt, ...)
+{
+	char head[VMM_ERR_MSG_MAX];
+	char joined[2 * VMM_ERR_MSG_MAX + 4];
+	va_list ap;
+
+	if (!e)
+		return;
+	va_start(ap, fmt);
+	(void)vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	(void)snprintf(joined, sizeof(joined), "%s: %s", head, e->msg);
+	joined[sizeof(e->msg) - 1] = '\0'; /* keep the head, cut the tail */
+	memcpy(e->msg, joined, sizeof(e->msg));
+}
+
+const char *vmm_errno_name(int err)
+{
+	const char *n = err ? strerrorname_np(err) : NULL;
+
+	return n ? n : "E?";
+}
+
+const char *vmm_err_class_name(enum vmm_err_class cls)
+{
+	switch (cls) {
+	case VMM_ERR_NONE: return "none";
+	case VMM_ERR_INPUT: return "input";
+	case VMM_ERR_HOST: return "host";
+	case VMM_ERR_SYS: return "syscall";
+	case VMM_ERR_CONTRACT: return "kernel-contract";
+	case VMM_ERR_GUEST: return "guest";
+	case VMM_ERR_TIMEOUT: return "timeout";
+	case VMM_ERR_BUDGET: return "exit-budget";
+	case VMM_ERR_NOMEM: return "nomem";
+	}
+	return "unknown";
+}
+
+void vmm_err_format(const struct vmm_error *e, char *buf, size_t len)
+{
+	char ebuf[128];
+
+	if (!buf || len == 0)
+		return;
+	if (!e) {
+		buf[0] = '\0';
+		return;
+	}
+	if (e->call && e->err) {
+		const char *s = strerror_r(e->err, ebuf, sizeof(ebuf));
+
+		(void)snprintf(buf, len, "%s [%s: %s (%s)]", e->msg, e->call,
+			       vmm_errno_name(e->err), s);
+	} else if (e->call) {
+		(void)snprintf(buf, len, "%s [%s]", e->msg, e->call);
+	} else {
+		(void)snprintf(buf, len, "%s", e->msg);
+	}
+}

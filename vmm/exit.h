@@ -1,0 +1,93 @@
+/* The single decode point for `kvm_run`.
+ *
+ * vmm_exit_decode() reads the shared kvm_run area (which the kernel, or a
+ * hostile vCPU thread, may change at any time) field by field into local
+ * copies, checks every field against its documented bound, and only then
+ * produces a typed `struct vmm_exit`. Nothing else in the project reads
+ * kvm_run exit fields. A bound violation is VMM_ERR_CONTRACT ("kernel
+ * contract violation") naming the field and value.
+ *
+ * Pure: works on any byte buffer, so it is unit-tested and fuzzed without KVM.
+ */
+#ifndef VMM_EXIT_H
+#define VMM_EXIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/err.h"
+
+#define VMM_EXIT_MAX_NDATA 16 /* internal.data[] / system_event.data[] */
+
+struct vmm_exit_io {
+	uint8_t dir; /* KVM_EXIT_IO_IN / KVM_EXIT_IO_OUT */
+	uint8_t size; /* 1, 2 or 4 */
+	uint16_t port;
+	uint32_t count; /* >= 1 */
+	uint64_t data_offset;
+	uint8_t *data; /* size*count bytes inside the mapped area */
+};
+
+struct vmm_exit_mmio {
+	uint64_t gpa;
+	uint32_t len; /* 1..8 */
+	uint8_t is_write; /* 0 or 1 */
+	uint8_t data[8]; /* write data (copied) */
+	uint8_t *reply; /* where a read's data goes (kvm_run mmio.data) */
+};
+
+struct vmm_exit_ndata {
+	uint32_t code; /* suberror / event type */
+	uint32_t ndata; /* <= VMM_EXIT_MAX_NDATA */
+	uint64_t data[VMM_EXIT_MAX_NDATA];
+};
+
+struct vmm_exit {
+	uint32_t reason; /* KVM_EXIT_* */
+	union {
+		struct vmm_exit_io io;
+		struct vmm_exit_mmio mmio;
+		struct {
+			uint64_t reason;
+			uint32_t cpu;
+		} fail_entry;
+		struct vmm_exit_ndata internal; /* code = suberror */
+		struct vmm_exit_ndata system_event; /* code = type */
+		struct {
+			uint32_t exception;
+			uint64_t pc;
+			uint64_t dr6;
+			uint64_t dr7;
+		} debug;
+		struct {
+			uint64_t flags;
+			uint64_t gpa;
+			uint64_t size;
+		} memory_fault;
+		struct {
+			uint32_t exception;
+			uint32_t error_code;
+		} ex;
+		uint64_t hw_reason; /* KVM_EXIT_UNKNOWN */
+	} u;
+};
+
+/* Decode the kvm_run area `run` of `mapped_size` bytes (the size the vCPU
+ * was mapped with). Returns 0, or -1 with VMM_ERR_CONTRACT in *e. */
+int vmm_exit_decode(void *run, size_t mapped_size, struct vmm_exit *out,
+		    struct vmm_error *e);
+
+/* "KVM_EXIT_HLT"; "KVM_EXIT_?" for numbers outside the known table. */
+const char *vmm_exit_reason_name(uint32_t reason);
+/* Whether a reason number is one this architecture's KVM can produce. */
+int vmm_exit_reason_known(uint32_t reason);
+
+/* One-line description of the record with every field, for failure
+ * messages and traces. */
+void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len);
+
+/* Fold the record's stable fields into a running 64-bit FNV-1a hash. */
+uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x);
+#define VMM_HASH_INIT 0xcbf29ce484222325ULL
+
+#endif

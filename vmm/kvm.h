@@ -1,0 +1,73 @@
+/* /dev/kvm system context: API version, capability table, kvm_run size.
+ *
+ * No global state: everything the library learns about the host lives in a
+ * `struct vmm_kvm` the caller owns (a fuzzer keeps one per worker).
+ */
+#ifndef VMM_KVM_H
+#define VMM_KVM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmm/err.h"
+#include "vmm/sys.h"
+
+#define VMM_KVM_API_VERSION 12
+#define VMM_KVM_DEFAULT_PATH "/dev/kvm"
+
+/* Indices into the capability table (vmm/kvm.c, vmm_caps[]). */
+enum vmm_cap {
+	VMM_CAP_USER_MEMORY,
+	VMM_CAP_IMMEDIATE_EXIT,
+	VMM_CAP_SET_TSS_ADDR,
+	VMM_CAP_SET_IDENTITY_MAP_ADDR,
+	VMM_CAP_NR_MEMSLOTS,
+	VMM_CAP_NR_VCPUS,
+	VMM_CAP_MAX_VCPUS,
+	VMM_CAP_READONLY_MEM,
+	VMM_CAP_SYNC_REGS,
+	VMM_CAP_DIRTY_LOG_RING,
+	VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+	VMM_CAP_SET_GUEST_DEBUG,
+	VMM_CAP_USER_MEMORY2,
+	VMM_CAP_COUNT
+};
+
+struct vmm_cap_desc {
+	int id;           /* KVM_CAP_* */
+	const char *name; /* "KVM_CAP_*" */
+	bool required;    /* the VMM refuses to start without it */
+	const char *use;  /* what the project uses it for */
+};
+
+/* Table entry for a capability index (never NULL for a valid index). */
+const struct vmm_cap_desc *vmm_cap_desc(enum vmm_cap cap);
+
+/* Host support of the x86 CPU modes, found by running a tiny probe guest.
+ * Indexed by enum vmm_x86_mode. */
+enum vmm_probe_state { VMM_PROBE_UNKNOWN = 0, VMM_PROBE_OK, VMM_PROBE_FAILS };
+#define VMM_MODE_SLOTS 8
+
+struct vmm_kvm {
+	int fd;
+	int api_version;
+	size_t run_mmap_size;
+	const struct vmm_sysops *ops;
+	int cap[VMM_CAP_COUNT]; /* KVM_CHECK_EXTENSION result, 0 = absent */
+	enum vmm_probe_state mode_probe[VMM_MODE_SLOTS];
+	char mode_probe_why[VMM_MODE_SLOTS][128];
+};
+
+/* Open the device (O_CLOEXEC), check the API version, probe every
+ * capability of the table and the vcpu mmap size. On failure nothing stays
+ * open. `ops` may be NULL for the libc table. Host problems (absent device,
+ * permission, version, missing required capability) are VMM_ERR_HOST with a
+ * hint in the message. */
+int vmm_kvm_open(struct vmm_kvm *k, const char *path,
+		 const struct vmm_sysops *ops, struct vmm_error *e);
+void vmm_kvm_close(struct vmm_kvm *k);
+
+/* Value of a capability (0 when absent). */
+int vmm_kvm_cap(const struct vmm_kvm *k, enum vmm_cap cap);
+
+#endif

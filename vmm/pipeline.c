@@ -1,0 +1,540 @@
+#include "vmm/pipeline.h"
+
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/kvm_compat.h"
+#include "vmm/vcpu.h"
+#include "vmm/x86/cpu_bits.h"
+#include "vmm/x86/layout.h"
+
+static const char *const verdict_names[VMM_V_COUNT] = {
+	[VMM_V_HALT] = "halt",       [VMM_V_POWEROFF] = "poweroff",
+	[VMM_V_GUEST] = "guest-failure", [VMM_V_TIMEOUT] = "timeout",
+	[VMM_V_BUDGET] = "exit-budget", [VMM_V_INPUT] = "input-error",
+	[VMM_V_HOST] = "host-unsupported", [VMM_V_SYS] = "syscall-error",
+	[VMM_V_CONTRACT] = "kernel-contract-violation",
+};
+
+const char *vmm_verdict_name(enum vmm_verdict v)
+{
+	if ((unsigned int)v >= VMM_V_COUNT)
+		return "?";
+	return verdict_names[v];
+}
+
+void vmm_scenario_init(struct vmm_scenario *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->mmio_console_gpa = VMM_MMIO_CONSOLE_DEFAULT_GPA;
+}
+
+static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int bad(struct vmm_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int bad(struct vmm_error *e, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[VMM_ERR_MSG_MAX];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vmm_err_set(e, VMM_ERR_INPUT, "scenario", 0, "%s", msg);
+	return -1;
+}
+
+static const struct vmm_slot_spec *slot_holding(const struct vmm_scenario *s,
+						uint64_t gpa, uint64_t len)
+{
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		const struct vmm_slot_spec *sl = &s->slots[i];
+
+		if (gpa >= sl->gpa && gpa - sl->gpa < sl->size &&
+		    len <= sl->size - (gpa - sl->gpa))
+			return sl;
+	}
+	return NULL;
+}
+
+static uint64_t sys_need(const struct vmm_scenario *s)
+{
+	uint64_t need = 0;
+
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		uint64_t n = vmm_x86_sysarea_size(s->vcpus[i].mode);
+
+		if (n > need)
+			need = n;
+	}
+	return need;
+}
+
+static int sys_fits(const struct vmm_scenario *s, uint64_t at, uint64_t need)
+{
+	const struct vmm_slot_spec *sl = slot_holding(s, at, need);
+
+	if (!sl || (sl->flags & VMM_SLOT_READONLY) || (at & (VMM_PAGE_SIZE - 1)))
+		return 0;
+	for (uint32_t b = 0; b < s->nblobs; b++)
+		if (overlaps(at, need, s->blobs[b].gpa, s->blobs[b].len))
+			return 0;
+	return 1;
+}
+
+/* Where the VMM's own tables go: never on a loaded blob. */
+static int place_sys(const struct vmm_scenario *s, uint64_t need,
+		     uint64_t *at, struct vmm_error *e)
+{
+	const uint64_t pg = VMM_PAGE_SIZE;
+	int found = 0;
+
+	if (need == 0) {
+		*at = 0;
+		return 0;
+	}
+	if (s->sys_fixed) {
+		if (s->sys_gpa & (pg - 1))
+			return bad(e, "VMM structures address 0x%llx is not page "
+				   "aligned", (unsigned long long)s->sys_gpa);
+		if (!slot_holding(s, s->sys_gpa, need))
+			return bad(e, "VMM structures [0x%llx, 0x%llx) do not fit"
+				   " in guest memory",
+				   (unsigned long long)s->sys_gpa,
+				   (unsigned long long)(s->sys_gpa + need));
+		for (uint32_t b = 0; b < s->nblobs; b++)
+			if (overlaps(s->sys_gpa, need, s->blobs[b].gpa,
+				     s->blobs[b].len))
+				return bad(e, "VMM structures [0x%llx, 0x%llx) "
+					   "overlap the image at [0x%llx, 0x%llx)",
+					   (unsigned long long)s->sys_gpa,
+					   (unsigned long long)(s->sys_gpa + need),
+					   (unsigned long long)s->blobs[b].gpa,
+					   (unsigned long long)(s->blobs[b].gpa +
+								s->blobs[b].len));
+		if (!sys_fits(s, s->sys_gpa, need))
+			return bad(e, "VMM structures at 0x%llx must be in "
+				   "writable memory",
+				   (unsigned long long)s->sys_gpa);
+		*at = s->sys_gpa;
+		return 0;
+	}
+	/* Candidates: the top of each writable slot and the gaps right below
+	 * and above every blob; the highest one that fits wins. */
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		const struct vmm_slot_spec *sl = &s->slots[i];
+		uint64_t cand[2 + 2 * VMM_MAX_BLOBS];
+		uint32_t nc = 0;
+
+		if (sl->size < need)
+			continue;
+		cand[nc++] = sl->gpa + sl->size - need;
+		for (uint32_t b = 0; b < s->nblobs; b++) {
+			uint64_t lo = s->blobs[b].gpa & ~(pg - 1);
+			uint64_t end = s->blobs[b].gpa + s->blobs[b].len;
+			uint64_t hi = (end + pg - 1) & ~(pg - 1);
+
+			if (lo >= need)
+				cand[nc++] = lo - need;
+			cand[nc++] = hi;
+		}
+		for (uint32_t c = 0; c < nc; c++) {
+			if (sys_fits(s, cand[c], need) &&
+			    cand[c] + need <= VMM_X86_RAM_LIMIT &&
+			    (!found || cand[c] > *at)) {
+				*at = cand[c];
+				found = 1;
+			}
+		}
+	}
+	if (!found)
+		return bad(e, "no room for the VMM's %llu-byte mode structures "
+			   "(GDT/page tables) in writable guest memory outside "
+			   "the loaded image: give the guest more memory",
+			   (unsigned long long)need);
+	return 0;
+}
+
+int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	uint64_t total = 0;
+
+	if (s->nslots < 1 || s->nslots > VMM_MAX_SLOTS)
+		return bad(e, "%u memory slots (allowed 1..%d)", s->nslots,
+			   VMM_MAX_SLOTS);
+	if (s->nvcpus < 1 || s->nvcpus > VMM_MAX_VCPUS)
+		return bad(e, "%u vCPUs (allowed 1..%d)", s->nvcpus,
+			   VMM_MAX_VCPUS);
+	if (s->nblobs > VMM_MAX_BLOBS)
+		return bad(e, "%u blobs (allowed 0..%d)", s->nblobs,
+			   VMM_MAX_BLOBS);
+	if (s->max_exits > VMM_MAX_EXITS_LIMIT)
+		return bad(e, "exit budget %llu exceeds %llu",
+			   (unsigned long long)s->max_exits,
+			   VMM_MAX_EXITS_LIMIT);
+	if (s->timeout_ms > VMM_MAX_TIMEOUT_MS)
+		return bad(e, "timeout %u ms exceeds %u ms", s->timeout_ms,
+			   VMM_MAX_TIMEOUT_MS);
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		const struct vmm_slot_spec *a = &s->slots[i];
+
+		if (a->size == 0 || (a->size & (VMM_PAGE_SIZE - 1)) ||
+		    (a->gpa & (VMM_PAGE_SIZE - 1)))
+			return bad(e, "slot %u: gpa 0x%llx size 0x%llx must be "
+				   "page aligned and non-empty", a->id,
+				   (unsigned long long)a->gpa,
+				   (unsigned long long)a->size);
+		if (a->size > VMM_X86_RAM_LIMIT ||
+		    a->gpa > VMM_X86_RAM_LIMIT - a->size)
+			return bad(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
+				   " RAM limit 0x%llx", a->id,
+				   (unsigned long long)a->gpa,
+				   (unsigned long long)(a->gpa + a->size),
+				   VMM_X86_RAM_LIMIT);
+		if (a->flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
+			return bad(e, "slot %u: unknown flags 0x%x", a->id,
+				   a->flags);
+		total += a->size;
+		if (total > VMM_MAX_GUEST_MEM)
+			return bad(e, "guest memory exceeds %llu bytes",
+				   VMM_MAX_GUEST_MEM);
+		for (uint32_t j = 0; j < i; j++) {
+			const struct vmm_slot_spec *b = &s->slots[j];
+
+			if (a->id == b->id)
+				return bad(e, "slot id %u used twice", a->id);
+			if (overlaps(a->gpa, a->size, b->gpa, b->size))
+				return bad(e, "slot %u [0x%llx, 0x%llx) overlaps "
+					   "slot %u", a->id,
+					   (unsigned long long)a->gpa,
+					   (unsigned long long)(a->gpa + a->size),
+					   b->id);
+		}
+		if (s->mmio_console &&
+		    overlaps(a->gpa, a->size, s->mmio_console_gpa,
+			     VMM_MMIO_CONSOLE_SIZE))
+			return bad(e, "MMIO console at 0x%llx lies inside slot "
+				   "%u (RAM shadows MMIO)",
+				   (unsigned long long)s->mmio_console_gpa,
+				   a->id);
+	}
+	for (uint32_t b = 0; b < s->nblobs; b++) {
+		const struct vmm_blob_spec *bl = &s->blobs[b];
+
+		if (bl->len == 0 || !bl->data)
+			return bad(e, "blob %u is empty", b);
+		if (!slot_holding(s, bl->gpa, bl->len))
+			return bad(e, "image %u (%llu bytes at 0x%llx) does not "
+				   "fit inside one memory slot", b,
+				   (unsigned long long)bl->len,
+				   (unsigned long long)bl->gpa);
+	}
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		if ((unsigned int)s->vcpus[i].mode >= VMM_MODE_COUNT)
+			return bad(e, "vCPU %u: unknown mode %d", i,
+				   (int)s->vcpus[i].mode);
+		if (s->vcpus[i].reg_mask >> VMM_X86_NREGS)
+			return bad(e, "vCPU %u: register mask 0x%x has unknown "
+				   "bits", i, s->vcpus[i].reg_mask);
+	}
+	return 0;
+}
+
+static enum vmm_verdict verdict_of(enum vmm_err_class c, int in_run)
+{
+	switch (c) {
+	case VMM_ERR_NONE: return VMM_V_HALT;
+	case VMM_ERR_INPUT: return VMM_V_INPUT;
+	case VMM_ERR_HOST: return VMM_V_HOST;
+	case VMM_ERR_SYS: return in_run ? VMM_V_GUEST : VMM_V_SYS;
+	case VMM_ERR_CONTRACT: return VMM_V_CONTRACT;
+	case VMM_ERR_GUEST: return VMM_V_GUEST;
+	case VMM_ERR_TIMEOUT: return VMM_V_TIMEOUT;
+	case VMM_ERR_BUDGET: return VMM_V_BUDGET;
+	case VMM_ERR_NOMEM: return VMM_V_SYS;
+	}
+	return VMM_V_SYS;
+}
+
+struct run_ctx {
+	struct vmm_kvm *k;
+	const struct vmm_scenario *s;
+	const struct vmm_hooks *h;
+	struct vmm_result *r;
+	struct vmm_vm vm;
+	int vm_live;
+	struct vmm_vcpu vcpus[VMM_MAX_VCPUS];
+	uint32_t nvcpus_live;
+	struct vmm_devices dev;
+	struct vmm_deadline deadline;
+};
+
+static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct vmm_vcpu *v = &c->vcpus[i];
+	struct kvm_sregs sr;
+	struct kvm_regs regs;
+	uint64_t ip = 0;
+	uint8_t *area = NULL;
+
+	if (vmm_vcpu_get_sregs(v, &sr, e) < 0)
+		return -1;
+	if (c->r->sys_size) {
+		area = vmm_vm_hva(&c->vm, c->r->sys_gpa, c->r->sys_size);
+		if (!area) /* validated earlier; defensive */
+			return bad(e, "VMM structures outside guest memory");
+	}
+	if (vmm_x86_setup_mode(vs->mode, &sr, area, c->r->sys_gpa,
+			       c->r->sys_size, vs->entry, &ip, e) < 0)
+		return -1;
+	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
+		return -1;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = ip;
+	regs.rflags = X86_EFLAGS_FIXED;
+	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
+		if (vs->reg_mask & (1U << ri))
+			vmm_x86_reg_set(&regs, ri, vs->regs[ri]);
+	return vmm_vcpu_set_regs(v, &regs, e);
+}
+
+static int guest_fail(struct vmm_error *e, uint32_t vcpu, const char *what,
+		      const struct vmm_exit *x)
+{
+	char d[200];
+
+	vmm_exit_format(x, d, sizeof(d));
+	vmm_err_set(e, VMM_ERR_GUEST, NULL, 0, "vCPU %u: %s: %s", vcpu, what,
+		    d);
+	return -1;
+}
+
+/* Service one exit. 1: vCPU stopped cleanly (HLT/poweroff); 0: keep
+ * running; -1: failure in *e. */
+static int service(struct run_ctx *c, uint32_t i, const struct vmm_exit *x,
+		   struct vmm_error *e)
+{
+	switch (x->reason) {
+	case KVM_EXIT_HLT:
+		return 1;
+	case KVM_EXIT_IO:
+	case KVM_EXIT_MMIO:
+		if (vmm_devices_handle(&c->dev, x) == VMM_DEV_HANDLED)
+			return 0;
+		return guest_fail(e, i, "unhandled device access", x);
+	case KVM_EXIT_SHUTDOWN:
+		return guest_fail(e, i, "guest shut down (triple fault)", x);
+	case KVM_EXIT_FAIL_ENTRY:
+		return guest_fail(e, i, "VM entry failed", x);
+	case KVM_EXIT_INTERNAL_ERROR:
+		return guest_fail(e, i, "KVM internal error", x);
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (x->u.system_event.code == KVM_SYSTEM_EVENT_SHUTDOWN) {
+			c->r->verdict = VMM_V_POWEROFF;
+			return 1;
+		}
+		return guest_fail(e, i, "guest system event", x);
+	case KVM_EXIT_DEBUG:
+		return guest_fail(e, i, "unexpected debug exit", x);
+	case KVM_EXIT_INTR:
+		return 0;
+	default:
+		return guest_fail(e, i, "unhandled exit", x);
+	}
+}
+
+static int run_loop(struct run_ctx *c, struct vmm_error *e)
+{
+	const struct vmm_scenario *s = c->s;
+	uint64_t budget = s->max_exits ? s->max_exits : VMM_MAX_EXITS_LIMIT;
+	int stopped[VMM_MAX_VCPUS] = { 0 };
+	uint32_t nstopped = 0;
+
+	while (nstopped < s->nvcpus) {
+		for (uint32_t i = 0; i < s->nvcpus; i++) {
+			struct vmm_exit x;
+			int rc;
+
+			if (stopped[i])
+				continue;
+			if (c->r->exits >= budget) {
+				vmm_err_set(e, VMM_ERR_BUDGET, NULL, 0,
+					    "exit budget of %llu exits used up",
+					    (unsigned long long)budget);
+				return -1;
+			}
+			if (vmm_vcpu_run(&c->vcpus[i], &c->deadline, &x, e) < 0) {
+				if (e->cls == VMM_ERR_TIMEOUT)
+					vmm_err_set(e, VMM_ERR_TIMEOUT, "KVM_RUN", 0,
+						    "run timeout after %u ms "
+						    "(vCPU %u still running, %llu "
+						    "exits)", s->timeout_ms, i,
+						    (unsigned long long)c->r->exits);
+				return -1;
+			}
+			c->r->exits++;
+			c->r->trace_hash = vmm_exit_hash(c->r->trace_hash, &x);
+			c->r->last_exit = x;
+			c->r->have_last_exit = 1;
+			c->r->last_vcpu = i;
+			if (c->h && c->h->on_exit)
+				c->h->on_exit(c->h->ctx, i, &x);
+			rc = service(c, i, &x, e);
+			if (rc < 0)
+				return -1;
+			if (rc == 1) {
+				stopped[i] = 1;
+				nstopped++;
+			}
+		}
+	}
+	return 0;
+}
+
+static void teardown(struct run_ctx *c)
+{
+	vmm_deadline_disarm(&c->deadline);
+	for (uint32_t i = 0; i < c->nvcpus_live; i++)
+		vmm_vcpu_destroy(&c->vcpus[i]);
+	c->nvcpus_live = 0;
+	if (c->vm_live)
+		vmm_vm_destroy(&c->vm);
+	c->vm_live = 0;
+}
+
+static enum vmm_verdict run_inner(struct vmm_kvm *k,
+				  const struct vmm_scenario *s,
+				  const struct vmm_hooks *h,
+				  struct vmm_result *r, int probing)
+{
+	struct run_ctx c;
+	struct vmm_error *e = &r->err;
+	int in_run = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->trace_hash = VMM_HASH_INIT;
+	memset(&c, 0, sizeof(c));
+	c.k = k;
+	c.s = s;
+	c.h = h;
+	c.r = r;
+
+	if (vmm_scenario_validate(s, e) < 0)
+		goto out;
+	r->sys_size = sys_need(s);
+	if (place_sys(s, r->sys_size, &r->sys_gpa, e) < 0)
+		goto out;
+	if (!probing) {
+		for (uint32_t i = 0; i < s->nvcpus; i++)
+			if (vmm_host_mode_check(k, s->vcpus[i].mode, e) < 0)
+				goto out;
+	}
+
+	if (vmm_vm_create(&c.vm, k, e) < 0)
+		goto out;
+	c.vm_live = 1;
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		const struct vmm_slot_spec *sl = &s->slots[i];
+
+		if (vmm_vm_add_slot(&c.vm, sl->id, sl->gpa, sl->size, sl->flags,
+				    e) < 0)
+			goto out;
+	}
+	for (uint32_t b = 0; b < s->nblobs; b++)
+		if (vmm_vm_write(&c.vm, s->blobs[b].gpa, s->blobs[b].data,
+				 s->blobs[b].len, e) < 0)
+			goto out;
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		if (vmm_vcpu_create(&c.vcpus[i], &c.vm, i, e) < 0)
+			goto out;
+		c.nvcpus_live++;
+		if (setup_vcpu(&c, i, e) < 0)
+			goto out;
+	}
+	vmm_devices_init(&c.dev, h ? &h->out : NULL, s->mmio_console,
+			 s->mmio_console_gpa);
+	if (vmm_deadline_arm(&c.deadline, s->timeout_ms, e) < 0)
+		goto out;
+	in_run = 1;
+	(void)run_loop(&c, e);
+
+out:
+	vmm_deadline_disarm(&c.deadline);
+	r->output_bytes = c.dev.bytes_out;
+	if (c.nvcpus_live > 0) {
+		struct vmm_error ignore;
+
+		vmm_err_clear(&ignore);
+		r->have_state =
+			vmm_vcpu_get_regs(&c.vcpus[0], &r->regs, &ignore) == 0 &&
+			vmm_vcpu_get_sregs(&c.vcpus[0], &r->sregs, &ignore) == 0;
+	}
+	teardown(&c);
+	if (e->cls != VMM_ERR_NONE)
+		r->verdict = verdict_of(e->cls, in_run);
+	return r->verdict;
+}
+
+enum vmm_verdict vmm_pipeline_run(struct vmm_kvm *k,
+				  const struct vmm_scenario *s,
+				  const struct vmm_hooks *h,
+				  struct vmm_result *r)
+{
+	return run_inner(k, s, h, r, 0);
+}
+
+int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
+			struct vmm_error *e)
+{
+	static const uint8_t hlt = 0xF4;
+	struct vmm_scenario s;
+	struct vmm_result r;
+	char why[VMM_ERR_MSG_MAX + 64];
+
+	if ((unsigned int)m >= VMM_MODE_COUNT || m >= VMM_MODE_SLOTS)
+		return bad(e, "unknown mode %d", (int)m);
+	if (k->mode_probe[m] == VMM_PROBE_UNKNOWN) {
+		vmm_scenario_init(&s);
+		s.nslots = 1;
+		s.slots[0].size = 0x10000;
+		s.nblobs = 1;
+		s.blobs[0].gpa = 0x1000;
+		s.blobs[0].data = &hlt;
+		s.blobs[0].len = 1;
+		s.nvcpus = 1;
+		s.vcpus[0].mode = m;
+		s.vcpus[0].entry = 0x1000;
+		s.max_exits = 16;
+		s.timeout_ms = 2000;
+		(void)run_inner(k, &s, NULL, &r, 1);
+		if (r.verdict == VMM_V_HALT) {
+			k->mode_probe[m] = VMM_PROBE_OK;
+		} else if (r.verdict == VMM_V_GUEST ||
+			   r.verdict == VMM_V_TIMEOUT ||
+			   r.verdict == VMM_V_BUDGET) {
+			k->mode_probe[m] = VMM_PROBE_FAILS;
+			vmm_err_format(&r.err, why, sizeof(why));
+			(void)snprintf(k->mode_probe_why[m],
+				       sizeof(k->mode_probe_why[m]), "%.120s", why);
+		} else {
+			/* The probe could not even start: pass that on. */
+			*e = r.err;
+			return -1;
+		}
+	}
+	if (k->mode_probe[m] == VMM_PROBE_OK)
+		return 0;
+	vmm_err_set(e, VMM_ERR_HOST, "mode probe", 0,
+		    "this host's KVM cannot run %s guests: a one-instruction HLT"
+		    " probe in that mode failed (%s); this is a host limitation "
+		    "(e.g. nested or PVM-backed KVM), not a guest bug",
+		    vmm_x86_mode_name(m), k->mode_probe_why[m]);
+	return -1;
+}

@@ -1,0 +1,221 @@
+#include "vmm/vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
+		    struct vmm_error *e)
+{
+	const struct vmm_sysops *ops = vm->kvm->ops;
+	int fd;
+
+	memset(v, 0, sizeof(*v));
+	v->vm = vm;
+	v->fd = -1;
+	v->id = id;
+	fd = VMM_IOCTL(ops, vm->fd, KVM_CREATE_VCPU, (void *)(unsigned long)id,
+		       e);
+	if (fd < 0)
+		return -1;
+	v->fd = fd;
+	v->run_size = vm->kvm->run_mmap_size;
+	v->run = vmm_mmap(ops, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			  fd, 0, "kvm_run", e);
+	if (!v->run) {
+		vmm_close(ops, v->fd);
+		v->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void vmm_vcpu_destroy(struct vmm_vcpu *v)
+{
+	if (!v || !v->vm)
+		return;
+	vmm_munmap(v->vm->kvm->ops, v->run, v->run_size);
+	v->run = NULL;
+	vmm_close(v->vm->kvm->ops, v->fd);
+	v->fd = -1;
+}
+
+#define VCPU_IOCTL(v, req, arg, e) \
+	(VMM_IOCTL((v)->vm->kvm->ops, (v)->fd, req, (arg), (e)) < 0 ? -1 : 0)
+
+int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
+		      struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_GET_REGS, r, e);
+}
+
+int vmm_vcpu_set_regs(struct vmm_vcpu *v, const struct kvm_regs *r,
+		      struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_SET_REGS, (void *)r, e);
+}
+
+int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
+		       struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_GET_SREGS, s, e);
+}
+
+int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
+		       struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_SET_SREGS, (void *)s, e);
+}
+
+/* ---- deadline ---------------------------------------------------------
+ * The handler only touches the calling thread's own kvm_run (thread-local,
+ * set around each KVM_RUN). This is the one piece of non-argument state in
+ * the library, and it has to be: a signal handler gets no context. */
+static __thread struct kvm_run *volatile tls_running;
+
+static void deadline_handler(int sig)
+{
+	struct kvm_run *r = tls_running;
+
+	(void)sig;
+	if (r)
+		r->immediate_exit = 1;
+}
+
+int vmm_deadline_signal(void)
+{
+	return SIGRTMIN + 4;
+}
+
+static int install_handler(struct vmm_error *e)
+{
+	struct sigaction cur, sa;
+	int sig = vmm_deadline_signal();
+
+	if (sigaction(sig, NULL, &cur) == 0 &&
+	    cur.sa_handler == deadline_handler)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = deadline_handler;
+	sa.sa_flags = 0; /* no SA_RESTART: KVM_RUN must return EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(sig, &sa, NULL) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "sigaction", errno,
+			    "cannot install the run-timeout handler");
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
+{
+	struct sigevent sev;
+	struct itimerspec its;
+	sigset_t set;
+
+	memset(d, 0, sizeof(*d));
+	if (ms == 0)
+		return 0;
+	if (install_handler(e) < 0)
+		return -1;
+	/* The signal must be deliverable to this thread. */
+	sigemptyset(&set);
+	sigaddset(&set, vmm_deadline_signal());
+	(void)pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &d->at);
+	d->at.tv_sec += ms / 1000;
+	d->at.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (d->at.tv_nsec >= 1000000000L) {
+		d->at.tv_sec++;
+		d->at.tv_nsec -= 1000000000L;
+	}
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = vmm_deadline_signal();
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "timer_create", errno,
+			    "cannot create the run-timeout timer");
+		return -1;
+	}
+	memset(&its, 0, sizeof(its));
+	its.it_value = d->at;
+	/* Re-fire every 10 ms after the deadline: a belt for any signal that
+	 * lands between the deadline check and guest entry. */
+	its.it_interval.tv_nsec = 10 * 1000000L;
+	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
+			    "cannot arm the run-timeout timer");
+		(void)timer_delete(d->timer);
+		return -1;
+	}
+	d->armed = 1;
+	return 0;
+}
+
+void vmm_deadline_disarm(struct vmm_deadline *d)
+{
+	if (d && d->armed) {
+		(void)timer_delete(d->timer);
+		d->armed = 0;
+	}
+}
+
+int vmm_deadline_passed(const struct vmm_deadline *d)
+{
+	struct timespec now;
+
+	if (!d || !d->armed)
+		return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > d->at.tv_sec ||
+	       (now.tv_sec == d->at.tv_sec && now.tv_nsec >= d->at.tv_nsec);
+}
+
+int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
+		 struct vmm_exit *x, struct vmm_error *e)
+{
+	struct kvm_run *run = v->run;
+	const struct vmm_sysops *ops = v->vm->kvm->ops;
+
+	for (;;) {
+		int ret, err;
+
+		/* Clear first, then check: a timer firing after the clear
+		 * sets immediate_exit again; one firing before it is seen by
+		 * the check (the timer fires at or after the deadline). */
+		run->immediate_exit = 0;
+		if (vmm_deadline_passed(d)) {
+			vmm_err_set(e, VMM_ERR_TIMEOUT, "KVM_RUN", 0,
+				    "vCPU %u: run timeout", v->id);
+			return -1;
+		}
+		tls_running = run;
+		ret = vmm_ioctl_raw(ops, v->fd, KVM_RUN, NULL);
+		err = errno;
+		tls_running = NULL;
+		if (ret == 0)
+			break;
+		if (ret == -1 && (err == EINTR || err == EAGAIN))
+			continue;
+		if (ret == -1) {
+			vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
+				    "vCPU %u: KVM_RUN failed%s", v->id,
+				    err == EIO ? " (VM killed by KVM)" :
+				    err == EFAULT ? " (bad guest memory access)" :
+				    err == ENOEXEC ? " (vCPU state cannot run)" :
+				    "");
+			return -1;
+		}
+		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", 0,
+			    "kernel contract violation: KVM_RUN returned %d",
+			    ret);
+		return -1;
+	}
+	run->immediate_exit = 0;
+	return vmm_exit_decode(run, v->run_size, x, e);
+}

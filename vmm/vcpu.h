@@ -1,0 +1,64 @@
+/* vCPUs and the run step.
+ *
+ * vmm_vcpu_run() does one guest entry: KVM_RUN retried on EINTR (signals
+ * that are not ours), with a wall-clock deadline enforced by a per-thread
+ * timer signal whose handler sets kvm_run.immediate_exit (race-free: KVM
+ * polls immediate_exit when KVM_RUN starts, so a deadline that passes just
+ * before entry still stops the guest). The exit is returned as a validated
+ * record from vmm/exit.c.
+ */
+#ifndef VMM_VCPU_H
+#define VMM_VCPU_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "vmm/exit.h"
+#include "vmm/vm.h"
+
+struct vmm_vcpu {
+	struct vmm_vm *vm;
+	int fd;
+	uint32_t id;
+	void *run;       /* mapped kvm_run area */
+	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+};
+
+int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
+		    struct vmm_error *e);
+void vmm_vcpu_destroy(struct vmm_vcpu *v);
+
+int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
+		      struct vmm_error *e);
+int vmm_vcpu_set_regs(struct vmm_vcpu *v, const struct kvm_regs *r,
+		      struct vmm_error *e);
+int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
+		       struct vmm_error *e);
+int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
+		       struct vmm_error *e);
+
+/* A run deadline shared by every vCPU of a run on this thread. */
+struct vmm_deadline {
+	struct timespec at; /* CLOCK_MONOTONIC */
+	timer_t timer;
+	int armed;
+};
+
+/* Arm a deadline `ms` from now (ms == 0: none). Installs the timer-signal
+ * handler once per process (idempotent). */
+int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
+void vmm_deadline_disarm(struct vmm_deadline *d);
+int vmm_deadline_passed(const struct vmm_deadline *d);
+
+/* The realtime signal used for deadlines (not SIGALRM: libFuzzer and AFL++
+ * use that one). */
+int vmm_deadline_signal(void);
+
+/* One guest entry. Returns 0 with a validated exit in *x; -1 with
+ * VMM_ERR_TIMEOUT (deadline), VMM_ERR_SYS (KVM_RUN failed, errno kept) or
+ * VMM_ERR_CONTRACT (kvm_run field out of bounds). */
+int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
+		 struct vmm_exit *x, struct vmm_error *e);
+
+#endif

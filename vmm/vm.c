@@ -1,0 +1,204 @@
+#include "vmm/vm.h"
+
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+int vmm_vm_create(struct vmm_vm *vm, struct vmm_kvm *kvm, struct vmm_error *e)
+{
+	int fd;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = kvm;
+	vm->fd = -1;
+	fd = VMM_IOCTL(kvm->ops, kvm->fd, KVM_CREATE_VM, NULL, e);
+	if (fd < 0)
+		return -1;
+	vm->fd = fd;
+	if (vmm_arch_vm_init(vm, e) < 0) {
+		vmm_vm_destroy(vm);
+		return -1;
+	}
+	return 0;
+}
+
+static void slot_release(struct vmm_vm *vm, struct vmm_slot *s)
+{
+	vmm_munmap(vm->kvm->ops, s->host, s->size);
+	vm->total_mem -= s->size;
+	memset(s, 0, sizeof(*s));
+}
+
+void vmm_vm_destroy(struct vmm_vm *vm)
+{
+	if (!vm || !vm->kvm)
+		return;
+	/* Closing the VM fd drops KVM's references to the slots; only then
+	 * are the backing mappings released. */
+	vmm_close(vm->kvm->ops, vm->fd);
+	vm->fd = -1;
+	for (int i = 0; i < VMM_MAX_SLOTS; i++)
+		if (vm->slots[i].used)
+			slot_release(vm, &vm->slots[i]);
+	vm->total_mem = 0;
+}
+
+static int slot_bad(struct vmm_error *e, uint32_t id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int slot_bad(struct vmm_error *e, uint32_t id, const char *fmt, ...)
+{
+	char tmp[VMM_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "slot %u: %.200s", id,
+		    tmp);
+	return -1;
+}
+
+int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
+		    uint64_t size, uint32_t flags, struct vmm_error *e)
+{
+	struct kvm_userspace_memory_region r;
+	struct vmm_slot *free_slot = NULL;
+	int nr_slots = vmm_kvm_cap(vm->kvm, VMM_CAP_NR_MEMSLOTS);
+	uint8_t *host;
+
+	if (flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
+		return slot_bad(e, id, "unknown flags 0x%x", flags);
+	if (id >= 0x8000 || (nr_slots > 0 && id >= (uint32_t)nr_slots))
+		return slot_bad(e, id, "slot id out of range (host has %d "
+				"slots)", nr_slots);
+	if (size == 0 || (size & (VMM_PAGE_SIZE - 1)) ||
+	    (gpa & (VMM_PAGE_SIZE - 1)))
+		return slot_bad(e, id, "gpa 0x%llx / size 0x%llx not page "
+				"aligned or empty", (unsigned long long)gpa,
+				(unsigned long long)size);
+	if (gpa > UINT64_MAX - size)
+		return slot_bad(e, id, "gpa 0x%llx + size 0x%llx wraps",
+				(unsigned long long)gpa,
+				(unsigned long long)size);
+	if (size > VMM_MAX_GUEST_MEM - vm->total_mem)
+		return slot_bad(e, id, "total guest memory would exceed 0x%llx"
+				" bytes (already 0x%llx)", VMM_MAX_GUEST_MEM,
+				(unsigned long long)vm->total_mem);
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot *s = &vm->slots[i];
+
+		if (!s->used) {
+			if (!free_slot)
+				free_slot = &vm->slots[i];
+			continue;
+		}
+		if (s->id == id)
+			return slot_bad(e, id, "slot id already in use");
+		if (gpa < s->gpa + s->size && s->gpa < gpa + size)
+			return slot_bad(e, id, "overlaps the slot at 0x%llx "
+					"(size 0x%llx)", (unsigned long long)s->gpa,
+					(unsigned long long)s->size);
+	}
+	if (!free_slot)
+		return slot_bad(e, id, "more than %d slots", VMM_MAX_SLOTS);
+	if ((flags & VMM_SLOT_READONLY) &&
+	    !vmm_kvm_cap(vm->kvm, VMM_CAP_READONLY_MEM)) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "readonly slot %u needs KVM_CAP_READONLY_MEM, which "
+			    "this host lacks", id);
+		return -1;
+	}
+
+	host = vmm_mmap(vm->kvm->ops, size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0,
+			"guest memory", e);
+	if (!host)
+		return -1;
+
+	memset(&r, 0, sizeof(r));
+	r.slot = id;
+	r.flags = ((flags & VMM_SLOT_READONLY) ? KVM_MEM_READONLY : 0) |
+		  ((flags & VMM_SLOT_DIRTY_LOG) ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+	r.guest_phys_addr = gpa;
+	r.memory_size = size;
+	r.userspace_addr = (uint64_t)(uintptr_t)host;
+	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION, &r, e) <
+	    0) {
+		vmm_err_prefix(e, "slot %u gpa 0x%llx size 0x%llx", id,
+			       (unsigned long long)gpa,
+			       (unsigned long long)size);
+		vmm_munmap(vm->kvm->ops, host, size);
+		return -1;
+	}
+	free_slot->used = 1;
+	free_slot->id = id;
+	free_slot->gpa = gpa;
+	free_slot->size = size;
+	free_slot->flags = flags;
+	free_slot->host = host;
+	vm->total_mem += size;
+	return 0;
+}
+
+int vmm_vm_remove_slot(struct vmm_vm *vm, uint32_t id, struct vmm_error *e)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		struct vmm_slot *s = &vm->slots[i];
+		struct kvm_userspace_memory_region r;
+
+		if (!s->used || s->id != id)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.slot = id;
+		r.guest_phys_addr = s->gpa;
+		r.memory_size = 0; /* deletes the slot */
+		if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION,
+			      &r, e) < 0)
+			return -1;
+		slot_release(vm, s);
+		return 0;
+	}
+	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "no slot %u", id);
+	return -1;
+}
+
+const struct vmm_slot *vmm_vm_slot_at(const struct vmm_vm *vm, uint64_t gpa)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot *s = &vm->slots[i];
+
+		if (s->used && gpa >= s->gpa && gpa - s->gpa < s->size)
+			return s;
+	}
+	return NULL;
+}
+
+uint8_t *vmm_vm_hva(const struct vmm_vm *vm, uint64_t gpa, uint64_t len)
+{
+	const struct vmm_slot *s = vmm_vm_slot_at(vm, gpa);
+
+	if (!s || len > s->size - (gpa - s->gpa))
+		return NULL;
+	return s->host + (gpa - s->gpa);
+}
+
+int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
+		 uint64_t len, struct vmm_error *e)
+{
+	uint8_t *dst;
+
+	if (len == 0)
+		return 0;
+	dst = vmm_vm_hva(vm, gpa, len);
+	if (!dst) {
+		vmm_err_set(e, VMM_ERR_INPUT, "guest memory", 0,
+			    "range [0x%llx, 0x%llx) is not inside guest memory",
+			    (unsigned long long)gpa,
+			    (unsigned long long)(gpa + len));
+		return -1;
+	}
+	memcpy(dst, src, len);
+	return 0;
+}

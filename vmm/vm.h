@@ -1,0 +1,61 @@
+/* A VM and its memory slots.
+ *
+ * Slots are page aligned, non-overlapping, bounded in count and total size,
+ * backed by private anonymous MAP_NORESERVE mappings the VM owns. Teardown
+ * releases everything on every path.
+ */
+#ifndef VMM_VM_H
+#define VMM_VM_H
+
+#include <stdint.h>
+
+#include "vmm/kvm.h"
+
+#define VMM_MAX_SLOTS 8
+#define VMM_MAX_GUEST_MEM (3ULL << 30) /* total across slots */
+#define VMM_PAGE_SIZE 0x1000ULL
+
+#define VMM_SLOT_READONLY 0x1U
+#define VMM_SLOT_DIRTY_LOG 0x2U
+
+struct vmm_slot {
+	int used;
+	uint32_t id;
+	uint64_t gpa;
+	uint64_t size;
+	uint32_t flags; /* VMM_SLOT_* */
+	uint8_t *host;
+};
+
+struct vmm_vm {
+	struct vmm_kvm *kvm;
+	int fd;
+	struct vmm_slot slots[VMM_MAX_SLOTS];
+	uint64_t total_mem;
+};
+
+/* Create the VM and do the architecture's VM-wide setup (x86: TSS and
+ * identity map from vmm/x86/layout.h). */
+int vmm_vm_create(struct vmm_vm *vm, struct vmm_kvm *kvm, struct vmm_error *e);
+void vmm_vm_destroy(struct vmm_vm *vm);
+
+/* Validate and add a slot. Input errors (alignment, overlap, bounds) are
+ * VMM_ERR_INPUT; a readonly slot without KVM_CAP_READONLY_MEM is
+ * VMM_ERR_HOST. */
+int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
+		    uint64_t size, uint32_t flags, struct vmm_error *e);
+int vmm_vm_remove_slot(struct vmm_vm *vm, uint32_t id, struct vmm_error *e);
+
+/* Host pointer for [gpa, gpa+len) if one slot holds all of it, else NULL. */
+uint8_t *vmm_vm_hva(const struct vmm_vm *vm, uint64_t gpa, uint64_t len);
+const struct vmm_slot *vmm_vm_slot_at(const struct vmm_vm *vm, uint64_t gpa);
+
+/* Copy bytes into guest memory (also into readonly slots: the VMM's view is
+ * writable). VMM_ERR_INPUT when the range is not inside one slot. */
+int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
+		 uint64_t len, struct vmm_error *e);
+
+/* Architecture hook, implemented in vmm/<arch>/vm_arch.c. */
+int vmm_arch_vm_init(struct vmm_vm *vm, struct vmm_error *e);
+
+#endif

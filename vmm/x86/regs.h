@@ -1,0 +1,23 @@
+/* x86 register names: parse `--reg NAME=VALUE`, print final state. */
+#ifndef VMM_X86_REGS_H
+#define VMM_X86_REGS_H
+
+#include <linux/kvm.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* General registers plus rip and rflags, in struct kvm_regs order. */
+#define VMM_X86_NREGS 18
+
+const char *vmm_x86_reg_name(unsigned int idx);
+/* Index of a register name, or -1. */
+int vmm_x86_reg_index(const char *name);
+uint64_t vmm_x86_reg_get(const struct kvm_regs *r, unsigned int idx);
+void vmm_x86_reg_set(struct kvm_regs *r, unsigned int idx, uint64_t v);
+
+/* "name=0xHEX\n" lines: the 18 registers, then cr0 cr3 cr4 efer.
+ * Returns bytes written (excluding NUL), truncated to len-1. */
+size_t vmm_x86_format_state(const struct kvm_regs *r, const struct kvm_sregs *s,
+			    char *buf, size_t len);
+
+#endif
