@@ -5,16 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Decimal, or hex with a 0x/0X prefix. A leading zero followed by more
+ * digits ("010") is rejected as ambiguous (octal in C, decimal to people). */
 static int parse(const char *s, uint64_t *out, const char **end_out)
 {
 	char *end = NULL;
 	unsigned long long v;
+	int base = 10;
+	const char *digits = s;
 
 	if (!s || !isdigit((unsigned char)s[0]))
 		return -1; /* rejects "", "-1", "+1", " 1" */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		digits = s + 2;
+		if (!isxdigit((unsigned char)digits[0]))
+			return -1;
+	} else if (s[0] == '0' && isdigit((unsigned char)s[1])) {
+		return -1;
+	}
 	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno == ERANGE || end == s)
+	v = strtoull(digits, &end, base);
+	if (errno == ERANGE || end == digits)
 		return -1;
 	*out = v;
 	*end_out = end;

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-/* Whole-string unsigned number: decimal, 0x hex or 0 octal; no sign, no
+/* Whole-string unsigned number: decimal or 0x hex (no octal: "010" is rejected); no sign, no
  * trailing junk, no overflow. 0 on success. */
 int vmm_parse_u64(const char *s, uint64_t *out);
 /* Same, with an optional K/M/G suffix (binary units). */

@@ -1,0 +1,393 @@
+/* vmm_devices_handle(): COM1, debugcon and the MMIO console, driven by exit
+ * records built by hand (no KVM, no kvm_run area needed). */
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "tests/check.h"
+#include "vmm/devices.h"
+#include "vmm/exit.h"
+
+#define CONSOLE_GPA 0x10000000ULL
+
+struct sink {
+	uint8_t buf[256];
+	size_t n;
+	unsigned int calls;
+};
+
+static void sink_write(void *ctx, const uint8_t *b, size_t n)
+{
+	struct sink *s = ctx;
+
+	for (size_t i = 0; i < n && s->n < sizeof(s->buf); i++)
+		s->buf[s->n++] = b[i];
+	s->calls++;
+}
+
+static void setup(struct vmm_devices *d, struct sink *s, int mmio_console,
+		  uint64_t gpa)
+{
+	struct vmm_output out = { .write = sink_write, .ctx = s };
+
+	memset(s, 0, sizeof(*s));
+	vmm_devices_init(d, &out, mmio_console, gpa);
+}
+
+static enum vmm_dev_result pio(struct vmm_devices *d, uint8_t dir,
+			       uint16_t port, uint8_t size, uint32_t count,
+			       uint8_t *data)
+{
+	struct vmm_exit x;
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_IO;
+	x.u.io.dir = dir;
+	x.u.io.port = port;
+	x.u.io.size = size;
+	x.u.io.count = count;
+	x.u.io.data = data;
+	return vmm_devices_handle(d, &x);
+}
+
+/* Single-byte OUT. */
+static enum vmm_dev_result outb(struct vmm_devices *d, uint16_t port,
+				uint8_t v)
+{
+	return pio(d, KVM_EXIT_IO_OUT, port, 1, 1, &v);
+}
+
+/* Single-byte IN; 0x5a marks "the device wrote nothing". */
+static uint8_t inb(struct vmm_devices *d, uint16_t port,
+		   enum vmm_dev_result *r)
+{
+	uint8_t v = 0x5a;
+
+	*r = pio(d, KVM_EXIT_IO_IN, port, 1, 1, &v);
+	return v;
+}
+
+static enum vmm_dev_result mmio(struct vmm_devices *d, uint64_t gpa,
+				uint32_t len, uint8_t is_write,
+				const uint8_t *data, uint8_t *reply)
+{
+	struct vmm_exit x;
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_MMIO;
+	x.u.mmio.gpa = gpa;
+	x.u.mmio.len = len;
+	x.u.mmio.is_write = is_write;
+	if (data)
+		memcpy(x.u.mmio.data, data, len);
+	x.u.mmio.reply = reply;
+	return vmm_devices_handle(d, &x);
+}
+
+static void test_com1_out(void)
+{
+	struct vmm_devices d;
+	struct sink s;
+
+	setup(&d, &s, 0, 0);
+	CHECK_EQ_U64(outb(&d, 0x3f8, 'h'), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(outb(&d, 0x3f8, 'i'), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 2);
+	CHECK(memcmp(s.buf, "hi", 2) == 0);
+	CHECK_EQ_U64(d.bytes_out, 2);
+
+	/* other registers never emit */
+	for (uint16_t p = 0x3f9; p <= 0x3ff; p++)
+		CHECK_EQ_U64(outb(&d, p, 'x'), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 2);
+	CHECK_EQ_U64(d.bytes_out, 2);
+}
+
+static void test_com1_dlab(void)
+{
+	struct vmm_devices d;
+	struct sink s;
+	enum vmm_dev_result r;
+
+	setup(&d, &s, 0, 0);
+
+	/* DLAB set: 0x3f8/0x3f9 are the divisor latch */
+	CHECK_EQ_U64(outb(&d, 0x3fb, VMM_UART_LCR_DLAB), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(outb(&d, 0x3f8, 0x0c), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(outb(&d, 0x3f9, 0x01), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 0);
+	CHECK_EQ_U64(d.bytes_out, 0);
+	CHECK_EQ_U64(inb(&d, 0x3f8, &r), 0x0c);
+	CHECK_EQ_U64(r, VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3f9, &r), 0x01);
+	CHECK_EQ_U64(inb(&d, 0x3fb, &r), VMM_UART_LCR_DLAB);
+
+	/* DLAB cleared (8N1): data writes again, divisor kept */
+	CHECK_EQ_U64(outb(&d, 0x3fb, 0x03), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3fb, &r), 0x03);
+	CHECK_EQ_U64(outb(&d, 0x3f8, 'A'), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_EQ_U64(s.buf[0], 'A');
+	CHECK_EQ_U64(d.bytes_out, 1);
+	CHECK_EQ_U64(inb(&d, 0x3f8, &r), 0); /* no receive data */
+	CHECK_EQ_U64(d.uart_dll, 0x0c);
+	CHECK_EQ_U64(d.uart_dlm, 0x01);
+
+	/* IER (DLAB=0) keeps its four defined bits */
+	CHECK_EQ_U64(outb(&d, 0x3f9, 0xff), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3f9, &r), 0x0f);
+	CHECK_EQ_U64(outb(&d, 0x3fb, 0x83), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3f9, &r), 0x01); /* DLM again */
+}
+
+static void test_com1_in(void)
+{
+	struct vmm_devices d;
+	struct sink s;
+	enum vmm_dev_result r;
+
+	setup(&d, &s, 0, 0);
+	CHECK_EQ_U64(inb(&d, 0x3fd, &r), 0x60); /* LSR: THRE | TEMT */
+	CHECK_EQ_U64(r, VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3fa, &r), 0x01); /* IIR: no interrupt */
+	CHECK_EQ_U64(r, VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3fe, &r), 0xb0); /* MSR: CTS | DSR | DCD */
+
+	/* scratch and modem control read back */
+	CHECK_EQ_U64(outb(&d, 0x3ff, 0xa5), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3ff, &r), 0xa5);
+	CHECK_EQ_U64(outb(&d, 0x3fc, 0x0b), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3fc, &r), 0x0b);
+
+	/* LSR/MSR are read-only; FCR writes leave IIR alone */
+	CHECK_EQ_U64(outb(&d, 0x3fd, 0x00), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3fd, &r), 0x60);
+	CHECK_EQ_U64(outb(&d, 0x3fa, 0xc7), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3fa, &r), 0x01);
+	CHECK_EQ_U64(s.n, 0);
+}
+
+static void test_debugcon(void)
+{
+	struct vmm_devices d;
+	struct sink s;
+	enum vmm_dev_result r;
+	uint8_t w[2] = { 'a', 'b' };
+
+	setup(&d, &s, 0, 0);
+	CHECK_EQ_U64(outb(&d, 0xe9, 'Q'), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_EQ_U64(s.buf[0], 'Q');
+	CHECK_EQ_U64(d.bytes_out, 1);
+	CHECK_EQ_U64(inb(&d, 0xe9, &r), 0xe9);
+	CHECK_EQ_U64(r, VMM_DEV_HANDLED);
+
+	/* a word access also covers 0xea, which nobody owns */
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0xe9, 2, 1, w),
+		     VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_EQ_U64(d.bytes_out, 1);
+}
+
+static void test_string_io(void)
+{
+	struct vmm_devices d;
+	struct sink s;
+	uint8_t msg[5] = { 'h', 'e', 'l', 'l', 'o' };
+	uint8_t rd[4];
+	enum vmm_dev_result r;
+
+	setup(&d, &s, 0, 0);
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0x3f8, 1, 5, msg),
+		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 5);
+	CHECK(memcmp(s.buf, "hello", 5) == 0);
+	CHECK_EQ_U64(d.bytes_out, 5);
+
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0xe9, 1, 5, msg),
+		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 10);
+	CHECK(memcmp(s.buf, "hellohello", 10) == 0);
+
+	/* rep insb fills every element */
+	memset(rd, 0, sizeof(rd));
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_IN, 0x3fd, 1, 4, rd),
+		     VMM_DEV_HANDLED);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ_U64(rd[i], 0x60);
+
+	/* word OUT at 0x3f8: THR gets byte 0, IER gets byte 1 */
+	setup(&d, &s, 0, 0);
+	msg[0] = 'X';
+	msg[1] = 0x05;
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0x3f8, 2, 1, msg),
+		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_EQ_U64(s.buf[0], 'X');
+	CHECK_EQ_U64(d.bytes_out, 1);
+	CHECK_EQ_U64(inb(&d, 0x3f9, &r), 0x05);
+
+	/* word IN at 0x3fd: LSR then MSR */
+	memset(rd, 0, sizeof(rd));
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_IN, 0x3fd, 2, 1, rd),
+		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(rd[0], 0x60);
+	CHECK_EQ_U64(rd[1], 0xb0);
+	CHECK_EQ_U64(rd[2], 0);
+
+	/* dword OUT at 0x3fc covers 0x3fc..0x3ff, all owned */
+	rd[0] = 0x01;
+	rd[1] = 0x00;
+	rd[2] = 0x00;
+	rd[3] = 0x77;
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0x3fc, 4, 1, rd),
+		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(inb(&d, 0x3ff, &r), 0x77);
+	CHECK_EQ_U64(inb(&d, 0x3fc, &r), 0x01);
+	CHECK_EQ_U64(s.n, 1);
+}
+
+static void test_unhandled_ports(void)
+{
+	struct vmm_devices d, before;
+	struct sink s;
+	uint8_t v[4] = { 0x11, 0x22, 0x33, 0x44 };
+	uint8_t in[4];
+	uint8_t big[8];
+	enum vmm_dev_result r;
+
+	setup(&d, &s, 0, 0);
+	CHECK_EQ_U64(outb(&d, 0x80, 'p'), VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(inb(&d, 0x80, &r), 0x5a);
+	CHECK_EQ_U64(r, VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(outb(&d, 0x3f7, 'p'), VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(outb(&d, 0x400, 'p'), VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(outb(&d, 0x2f8, 'p'), VMM_DEV_UNHANDLED); /* COM2 */
+	CHECK_EQ_U64(s.n, 0);
+	CHECK_EQ_U64(s.calls, 0);
+	CHECK_EQ_U64(d.bytes_out, 0);
+
+	/* 0x3fe..0x401 straddles the end of COM1: nothing may happen, not
+	 * even to the owned lanes 0x3fe/0x3ff */
+	memcpy(&before, &d, sizeof(d));
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0x3fe, 4, 1, v),
+		     VMM_DEV_UNHANDLED);
+	CHECK(memcmp(&before, &d, sizeof(d)) == 0);
+	CHECK_EQ_U64(inb(&d, 0x3ff, &r), 0); /* SCR untouched */
+	memset(in, 0x5a, sizeof(in));
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_IN, 0x3fe, 4, 1, in),
+		     VMM_DEV_UNHANDLED);
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ_U64(in[i], 0x5a);
+
+	/* the same below COM1: 0x3f7 is not owned, THR must not emit */
+	v[1] = 'Z';
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0x3f7, 2, 1, v),
+		     VMM_DEV_UNHANDLED);
+	CHECK(memcmp(&before, &d, sizeof(d)) == 0);
+	CHECK_EQ_U64(s.n, 0);
+
+	/* a string OUT that straddles is refused before any element */
+	memset(big, 'S', sizeof(big));
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0x3f7, 2, 4, big),
+		     VMM_DEV_UNHANDLED);
+	CHECK(memcmp(&before, &d, sizeof(d)) == 0);
+	CHECK_EQ_U64(s.n, 0);
+	CHECK_EQ_U64(d.bytes_out, 0);
+}
+
+static void test_mmio_console(void)
+{
+	static const uint8_t word[4] = { 'M', 'N', 'O', 'P' };
+	struct vmm_devices d;
+	struct sink s;
+	uint8_t reply[8];
+	uint8_t c = 'K';
+
+	setup(&d, &s, 1, CONSOLE_GPA);
+	memset(reply, 0x5a, sizeof(reply));
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 1, 1, &c, reply), VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_EQ_U64(s.buf[0], 'K');
+	CHECK_EQ_U64(d.bytes_out, 1);
+
+	/* a wider write outputs its low byte only */
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 4, 1, word, reply),
+		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(s.n, 2);
+	CHECK_EQ_U64(s.buf[1], 'M');
+	CHECK_EQ_U64(d.bytes_out, 2);
+
+	/* write-only register: reads are not serviced */
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 1, 0, NULL, reply),
+		     VMM_DEV_UNHANDLED);
+	for (int i = 0; i < 8; i++)
+		CHECK_EQ_U64(reply[i], 0x5a);
+
+	/* only offset 0 */
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA + 1, 1, 1, &c, reply),
+		     VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA - 1, 1, 1, &c, reply),
+		     VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(mmio(&d, 0, 1, 1, &c, reply), VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(s.n, 2);
+	CHECK_EQ_U64(d.bytes_out, 2);
+
+	/* disabled console: nothing at that address, nor at address 0 */
+	setup(&d, &s, 0, CONSOLE_GPA);
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 1, 1, &c, reply),
+		     VMM_DEV_UNHANDLED);
+	setup(&d, &s, 0, 0);
+	CHECK_EQ_U64(mmio(&d, 0, 1, 1, &c, reply), VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(s.n, 0);
+	CHECK_EQ_U64(d.bytes_out, 0);
+}
+
+static void test_other_records(void)
+{
+	struct vmm_devices d;
+	struct sink s;
+	struct vmm_exit x;
+
+	setup(&d, &s, 1, CONSOLE_GPA);
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_HLT;
+	CHECK_EQ_U64(vmm_devices_handle(&d, &x), VMM_DEV_UNHANDLED);
+	x.reason = KVM_EXIT_SHUTDOWN;
+	CHECK_EQ_U64(vmm_devices_handle(&d, &x), VMM_DEV_UNHANDLED);
+	x.reason = KVM_EXIT_SYSTEM_EVENT;
+	CHECK_EQ_U64(vmm_devices_handle(&d, &x), VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(s.n, 0);
+	CHECK_EQ_U64(d.bytes_out, 0);
+}
+
+static void test_no_output(void)
+{
+	struct vmm_devices d;
+	uint8_t msg[3] = { 'a', 'b', 'c' };
+
+	/* no sink at all: output is dropped but still counted */
+	vmm_devices_init(&d, NULL, 0, 0);
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_OUT, 0x3f8, 1, 3, msg),
+		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(d.bytes_out, 3);
+
+	/* init resets everything */
+	CHECK_EQ_U64(outb(&d, 0x3fb, 0x80), VMM_DEV_HANDLED);
+	vmm_devices_init(&d, NULL, 0, 0);
+	CHECK_EQ_U64(d.bytes_out, 0);
+	CHECK_EQ_U64(d.uart[VMM_UART_LCR], 0);
+}
+
+int main(void)
+{
+	test_com1_out();
+	test_com1_dlab();
+	test_com1_in();
+	test_debugcon();
+	test_string_io();
+	test_unhandled_ports();
+	test_mmio_console();
+	test_other_records();
+	test_no_output();
+	return check_report("test_devices");
+}

@@ -1,0 +1,153 @@
+/* 1000 create/run/destroy cycles through the pipeline, mixing clean halts
+ * with every kind of failure path, must leave the process's open file
+ * descriptors and memory mappings exactly as they were.
+ * Usage: test_leak GUEST_DIR [CYCLES] */
+#include <dirent.h>
+
+#include "tests/check.h"
+#include "tests/guest_files.h"
+#include "vmm/pipeline.h"
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *ent;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((ent = readdir(d)) != NULL)
+		if (ent->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* the DIR's own fd */
+}
+
+static int count_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	int n = 0, ch;
+
+	if (!f)
+		return -1;
+	while ((ch = fgetc(f)) != EOF)
+		if (ch == '\n')
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* How many i in [0, n) have i % 5 == r. */
+static unsigned long mod_count(unsigned long n, unsigned long r)
+{
+	return n > r ? (n - r + 4) / 5 : 0;
+}
+
+/* Total mapped address space (kB): leaked mappings often merge into one
+ * VMA, so the map count alone would miss them. */
+static long vm_size_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+int main(int argc, char **argv)
+{
+	struct guest_bin hlt, ud2, badport;
+	struct vmm_kvm k;
+	struct vmm_error e;
+	struct vmm_scenario s;
+	struct vmm_result r;
+	unsigned long cycles = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+	int fds0, maps0, fds1, maps1;
+	long vm0, vm1;
+	unsigned int counts[VMM_V_COUNT] = { 0 };
+
+	if (argc < 2)
+		return 2;
+	if (!kvm_present()) {
+		printf("SKIP: /dev/kvm is absent\n");
+		return CHECK_SKIP_RC;
+	}
+	if (guest_load(argv[1], "real16_hlt", &hlt) ||
+	    guest_load(argv[1], "long64_ud2", &ud2) ||
+	    guest_load(argv[1], "real16_badport", &badport))
+		return 2;
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0) {
+		fprintf(stderr, "cannot open KVM: %s\n", e.msg);
+		return 1;
+	}
+	/* Warm up once so lazily created state (mode probes, libc buffers,
+	 * the timer signal handler) is in place before counting. */
+	for (int m = 0; m < VMM_MODE_COUNT; m++)
+		(void)vmm_host_mode_check(&k, (enum vmm_x86_mode)m, &e);
+	fds0 = count_fds();
+	maps0 = count_maps();
+	vm0 = vm_size_kb();
+
+	for (unsigned long i = 0; i < cycles; i++) {
+		vmm_scenario_init(&s);
+		s.nslots = 1;
+		s.slots[0].size = 0x200000;
+		s.nblobs = 1;
+		s.nvcpus = 1;
+		s.timeout_ms = 2000;
+		switch (i % 5) {
+		case 0: /* clean halt */
+		case 1:
+			s.blobs[0] = (struct vmm_blob_spec){ 0x1000, hlt.data,
+							     hlt.len };
+			s.vcpus[0].entry = 0x1000;
+			break;
+		case 2: /* triple fault */
+			s.blobs[0] = (struct vmm_blob_spec){ 0, ud2.data,
+							     ud2.len };
+			s.vcpus[0].mode = VMM_MODE_LONG64;
+			break;
+		case 3: /* unhandled port, 2 vCPUs */
+			s.blobs[0] = (struct vmm_blob_spec){ 0x1000,
+							     badport.data,
+							     badport.len };
+			s.vcpus[0].entry = 0x1000;
+			s.nvcpus = 2;
+			s.vcpus[1] = s.vcpus[0];
+			break;
+		default: /* host rejects the slot after the VM exists */
+			s.blobs[0] = (struct vmm_blob_spec){ 0x1000, hlt.data,
+							     hlt.len };
+			s.slots[0].id = 0x7fff;
+			break;
+		}
+		counts[vmm_pipeline_run(&k, &s, NULL, &r)]++;
+	}
+	fds1 = count_fds();
+	maps1 = count_maps();
+	vm1 = vm_size_kb();
+	printf("cycles=%lu halt=%u guest=%u input=%u fds %d->%d maps %d->%d "
+	       "vmsize %ldkB->%ldkB\n", cycles, counts[VMM_V_HALT],
+	       counts[VMM_V_GUEST], counts[VMM_V_INPUT], fds0, fds1, maps0,
+	       maps1, vm0, vm1);
+	CHECK_EQ_U64(counts[VMM_V_HALT], mod_count(cycles, 0) + mod_count(cycles, 1));
+	CHECK_EQ_U64(counts[VMM_V_GUEST], mod_count(cycles, 2) + mod_count(cycles, 3));
+	CHECK_EQ_U64(counts[VMM_V_INPUT], mod_count(cycles, 4));
+	CHECK(fds0 > 0);
+	CHECK_EQ_U64(fds1, fds0);
+	CHECK_EQ_U64(maps1, maps0);
+	CHECK(vm0 > 0);
+	CHECK_EQ_U64(vm1, vm0);
+	vmm_kvm_close(&k);
+	free(hlt.data);
+	free(ud2.data);
+	free(badport.data);
+	return check_report("test_leak");
+}

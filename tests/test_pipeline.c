@@ -1,0 +1,290 @@
+/* The pipeline on real KVM: multi-slot and readonly layouts, several vCPUs,
+ * determinism of the exit trace, input rejection before any KVM object,
+ * timeouts and the host mode check. Usage: test_pipeline GUEST_DIR */
+#include <linux/kvm.h>
+#include <time.h>
+
+#include "tests/check.h"
+#include "tests/guest_files.h"
+#include "vmm/pipeline.h"
+
+struct capture {
+	char buf[4096];
+	size_t len;
+	uint64_t exits_seen;
+};
+
+static void cap_write(void *ctx, const uint8_t *b, size_t n)
+{
+	struct capture *c = ctx;
+
+	for (size_t i = 0; i < n && c->len + 1 < sizeof(c->buf); i++)
+		c->buf[c->len++] = (char)b[i];
+	c->buf[c->len] = '\0';
+}
+
+static void cap_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	struct capture *c = ctx;
+
+	(void)vcpu;
+	(void)x;
+	c->exits_seen++;
+}
+
+static enum vmm_verdict run(struct vmm_kvm *k, const struct vmm_scenario *s,
+			    struct vmm_result *r, struct capture *c)
+{
+	struct vmm_hooks h;
+
+	memset(c, 0, sizeof(*c));
+	memset(&h, 0, sizeof(h));
+	h.out.write = cap_write;
+	h.out.ctx = c;
+	h.on_exit = cap_exit;
+	h.ctx = c;
+	return vmm_pipeline_run(k, s, &h, r);
+}
+
+static void one_slot(struct vmm_scenario *s, uint64_t mem, enum vmm_x86_mode m,
+		     const struct guest_bin *g, uint64_t load)
+{
+	vmm_scenario_init(s);
+	s->nslots = 1;
+	s->slots[0].size = mem;
+	s->nblobs = 1;
+	s->blobs[0].gpa = load;
+	s->blobs[0].data = g->data;
+	s->blobs[0].len = g->len;
+	s->nvcpus = 1;
+	s->vcpus[0].mode = m;
+	s->vcpus[0].entry = load;
+	s->timeout_ms = 5000;
+	s->mmio_console = 1;
+}
+
+static struct guest_bin hlt, add, prot32, mmio, long64, spin;
+
+static void test_hlt(struct vmm_kvm *k)
+{
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct capture c;
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT);
+	CHECK_EQ_U64(r.exits, 1);
+	CHECK_EQ_U64(c.exits_seen, 1);
+	CHECK(r.have_state);
+	CHECK_EQ_U64(r.regs.rip, 0x1001);
+	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_HLT);
+}
+
+static void test_determinism(struct vmm_kvm *k)
+{
+	struct vmm_scenario s;
+	struct vmm_result r1, r2;
+	struct capture c1, c2;
+
+	one_slot(&s, 2 << 20, VMM_MODE_LONG64, &long64, 0);
+	CHECK_EQ_U64(run(k, &s, &r1, &c1), VMM_V_HALT);
+	CHECK_EQ_U64(run(k, &s, &r2, &c2), VMM_V_HALT);
+	CHECK(strcmp(c1.buf, "Hello from long mode\n") == 0);
+	CHECK(strcmp(c1.buf, c2.buf) == 0);
+	CHECK_EQ_U64(r1.trace_hash, r2.trace_hash);
+	CHECK_EQ_U64(r1.exits, r2.exits);
+	CHECK_EQ_U64(r1.exits, 22); /* 21 characters + HLT */
+	CHECK_EQ_U64(r1.regs.rax, 0x1122334455667788ULL);
+	/* tables at the top of RAM, clear of the image */
+	CHECK_EQ_U64(r1.sys_gpa, (2 << 20) - 7 * 4096);
+}
+
+static void test_readonly_and_multislot(struct vmm_kvm *k)
+{
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct capture c;
+
+	/* Code runs from a readonly slot; the GDT goes in the writable one. */
+	vmm_scenario_init(&s);
+	s.nslots = 2;
+	s.slots[0] = (struct vmm_slot_spec){ .id = 0, .gpa = 0,
+					     .size = 0x1000 };
+	s.slots[1] = (struct vmm_slot_spec){ .id = 5, .gpa = 0x1000,
+					     .size = 0x1000,
+					     .flags = VMM_SLOT_READONLY };
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, prot32.data, prot32.len };
+	s.nvcpus = 1;
+	s.vcpus[0].mode = VMM_MODE_PROT32;
+	s.vcpus[0].entry = 0x1000;
+	s.timeout_ms = 5000;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT);
+	CHECK(strcmp(c.buf, "Hello from protected mode\n") == 0);
+	CHECK_EQ_U64(r.sys_gpa, 0);
+
+	/* A store into a readonly slot exits as an MMIO write nobody owns. */
+	vmm_scenario_init(&s);
+	s.nslots = 2;
+	s.slots[0] = (struct vmm_slot_spec){ .id = 0, .gpa = 0,
+					     .size = 0x10000 };
+	s.slots[1] = (struct vmm_slot_spec){ .id = 1, .gpa = 0x10000000,
+					     .size = 0x1000,
+					     .flags = VMM_SLOT_READONLY };
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, mmio.data, mmio.len };
+	s.nvcpus = 1;
+	s.vcpus[0].mode = VMM_MODE_PROT32;
+	s.vcpus[0].entry = 0x1000;
+	s.timeout_ms = 5000;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_GUEST);
+	CHECK_STR_CONTAINS(r.err.msg, "KVM_EXIT_MMIO write gpa=0x10000000");
+	CHECK_EQ_U64(c.len, 0);
+
+	/* The same guest with the console at that address prints. */
+	s.nslots = 1;
+	s.mmio_console = 1;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT);
+	CHECK(strcmp(c.buf, "Hello from MMIO\n") == 0);
+}
+
+static void test_multi_vcpu(struct vmm_kvm *k)
+{
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct capture c;
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &add, 0x1000);
+	s.nvcpus = 2;
+	s.vcpus[1] = s.vcpus[0];
+	s.vcpus[0].reg_mask = (1U << 0) | (1U << 1); /* rax, rbx */
+	s.vcpus[0].regs[0] = 1;
+	s.vcpus[0].regs[1] = 2;
+	s.vcpus[1].reg_mask = (1U << 0) | (1U << 1);
+	s.vcpus[1].regs[0] = 3;
+	s.vcpus[1].regs[1] = 4;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT);
+	/* round-robin, one exit per turn: 3, 7, \n, \n, HLT, HLT */
+	CHECK(strcmp(c.buf, "37\n\n") == 0);
+	CHECK_EQ_U64(r.exits, 6);
+}
+
+static void test_rejections(struct vmm_kvm *k)
+{
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct capture c;
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.nslots = 2;
+	s.slots[1] = (struct vmm_slot_spec){ .id = 1, .gpa = 0x8000,
+					     .size = 0x10000 };
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
+	CHECK_STR_CONTAINS(r.err.msg, "overlaps");
+	CHECK(!r.have_state); /* rejected before any KVM object existed */
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.nvcpus = 5;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
+	CHECK_STR_CONTAINS(r.err.msg, "5 vCPUs");
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x10000);
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
+	CHECK_STR_CONTAINS(r.err.msg, "does not fit");
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.slots[0].size = 0x10001;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
+
+	one_slot(&s, 0x20000000, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.mmio_console = 1; /* console inside RAM */
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
+	CHECK_STR_CONTAINS(r.err.msg, "MMIO console");
+
+	/* Slot id the host rejects: fails after the VM exists (teardown). */
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.slots[0].id = 0x7fff;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
+	CHECK_STR_CONTAINS(r.err.msg, "slot id out of range");
+}
+
+static void test_timeout(struct vmm_kvm *k)
+{
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct capture c;
+	struct timespec t0, t1;
+	double ms;
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &spin, 0x1000);
+	s.timeout_ms = 200;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_TIMEOUT);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	CHECK(ms >= 199.0);
+	CHECK_STR_CONTAINS(r.err.msg, "run timeout after 200 ms");
+
+	/* The next run in the same process is unaffected by the old timer. */
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT);
+}
+
+static void test_host_modes(struct vmm_kvm *k)
+{
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_host_mode_check(k, VMM_MODE_REAL16, &e) == 0);
+	CHECK(vmm_host_mode_check(k, VMM_MODE_PROT32, &e) == 0);
+	CHECK(vmm_host_mode_check(k, VMM_MODE_LONG64, &e) == 0);
+	if (vmm_host_mode_check(k, VMM_MODE_PAGED32, &e) != 0) {
+		CHECK_EQ_U64(e.cls, VMM_ERR_HOST);
+		CHECK_STR_CONTAINS(e.msg, "cannot run paged32 guests");
+		CHECK_STR_CONTAINS(e.msg, "KVM_EXIT_SHUTDOWN");
+		printf("note: this host cannot run paged32 guests\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_kvm k;
+	struct vmm_error e;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s GUEST_DIR\n", argv[0]);
+		return 2;
+	}
+	if (!kvm_present()) {
+		printf("SKIP: /dev/kvm is absent\n");
+		return CHECK_SKIP_RC;
+	}
+	if (guest_load(argv[1], "real16_hlt", &hlt) ||
+	    guest_load(argv[1], "real16_add", &add) ||
+	    guest_load(argv[1], "prot32_hello", &prot32) ||
+	    guest_load(argv[1], "mmio_console", &mmio) ||
+	    guest_load(argv[1], "long64_hello", &long64) ||
+	    guest_load(argv[1], "real16_spin", &spin))
+		return 2;
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0) {
+		fprintf(stderr, "cannot open KVM: %s\n", e.msg);
+		return 1;
+	}
+	test_hlt(&k);
+	test_determinism(&k);
+	test_readonly_and_multislot(&k);
+	test_multi_vcpu(&k);
+	test_rejections(&k);
+	test_timeout(&k);
+	test_host_modes(&k);
+	vmm_kvm_close(&k);
+	free(hlt.data);
+	free(add.data);
+	free(prot32.data);
+	free(mmio.data);
+	free(long64.data);
+	free(spin.data);
+	return check_report("test_pipeline");
+}
