@@ -16,8 +16,8 @@ static int check_count;
 		check_count++;                                              \
 		if (!(cond)) {                                              \
 			check_failures++;                                   \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
+			(void)fprintf(stderr, "%s:%d: CHECK failed: %s\n",  \
+				      __FILE__, __LINE__, #cond);           \
 		}                                                           \
 	} while (0)
 
@@ -27,10 +27,10 @@ static int check_count;
 		check_count++;                                              \
 		if (va_ != vb_) {                                           \
 			check_failures++;                                   \
-			fprintf(stderr,                                     \
-				"%s:%d: %s == %s failed: 0x%" PRIx64        \
-				" != 0x%" PRIx64 "\n",                      \
-				__FILE__, __LINE__, #a, #b, va_, vb_);      \
+			(void)fprintf(stderr,                               \
+				      "%s:%d: %s == %s failed: 0x%" PRIx64  \
+				      " != 0x%" PRIx64 "\n",                \
+				      __FILE__, __LINE__, #a, #b, va_, vb_); \
 		}                                                           \
 	} while (0)
 
@@ -40,16 +40,18 @@ static int check_count;
 		check_count++;                                              \
 		if (!h_ || !strstr(h_, n_)) {                               \
 			check_failures++;                                   \
-			fprintf(stderr, "%s:%d: '%s' does not contain '%s'\n", \
-				__FILE__, __LINE__, h_ ? h_ : "(null)", n_); \
+			(void)fprintf(stderr,                               \
+				      "%s:%d: '%s' does not contain '%s'\n", \
+				      __FILE__, __LINE__, h_ ? h_ : "(null)", \
+				      n_);                                  \
 		}                                                           \
 	} while (0)
 
 /* Call at the end of main. */
 static inline int check_report(const char *name)
 {
-	printf("%s: %d checks, %d failed\n", name, check_count,
-	       check_failures);
+	(void)printf("%s: %d checks, %d failed\n", name, check_count,
+		     check_failures);
 	return check_failures ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

@@ -22,22 +22,22 @@ static inline int guest_load(const char *dir, const char *name,
 	(void)snprintf(path, sizeof(path), "%s/%s.bin", dir, name);
 	f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "cannot open guest %s\n", path);
+		(void)fprintf(stderr, "cannot open guest %s\n", path);
 		return -1;
 	}
 	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
 	    fseek(f, 0, SEEK_SET) != 0) {
-		fclose(f);
+		(void)fclose(f);
 		return -1;
 	}
 	g->data = malloc((size_t)n);
 	g->len = (uint64_t)n;
 	if (!g->data || fread(g->data, 1, (size_t)n, f) != (size_t)n) {
 		free(g->data);
-		fclose(f);
+		(void)fclose(f);
 		return -1;
 	}
-	fclose(f);
+	(void)fclose(f);
 	return 0;
 }
 

@@ -12,7 +12,7 @@
 
 /* What KVM_GET_VCPU_MMAP_SIZE typically reports on x86: the kvm_run page,
  * the PIO data page and the coalesced-MMIO ring page. */
-#define MAPPED (3 * 4096)
+#define MAPPED ((size_t)3 * 4096)
 #define PIO_OFFSET 4096 /* KVM_PIO_PAGE_OFFSET * PAGE_SIZE on x86 */
 #define RUN_SIZE sizeof(struct kvm_run)
 
@@ -52,8 +52,8 @@ static int decode_sz(size_t mapped, struct vmm_exit *x, struct vmm_error *e)
 	vmm_err_clear(e);
 	rc = vmm_exit_decode(buf, mapped, x, e);
 	if (rc != 0 && e->cls != VMM_ERR_CONTRACT)
-		fprintf(stderr, "unexpected error class %d: %s\n", e->cls,
-			e->msg);
+		(void)fprintf(stderr, "unexpected error class %d: %s\n",
+			      e->cls, e->msg);
 	return rc;
 }
 
@@ -64,7 +64,7 @@ static int decode_sz(size_t mapped, struct vmm_exit *x, struct vmm_error *e)
 		int rc_ = decode_sz((mapped), (x), &e_);                   \
 		CHECK_EQ_U64(rc_, 0);                                      \
 		if (rc_ != 0)                                              \
-			fprintf(stderr, "  rejected: %s\n", e_.msg);       \
+			(void)fprintf(stderr, "  rejected: %s\n", e_.msg); \
 	} while (0)
 #define ACCEPT(x) ACCEPT_SZ(MAPPED, x)
 
@@ -586,12 +586,12 @@ static void test_hash(void)
 int main(void)
 {
 #if !defined(__x86_64__)
-	printf("test_exit: x86-only exit tables, skipped\n");
+	(void)printf("test_exit: x86-only exit tables, skipped\n");
 	return CHECK_SKIP_RC;
 #endif
 	buf = aligned_alloc(4096, MAPPED);
 	if (!buf) {
-		fprintf(stderr, "test_exit: out of memory\n");
+		(void)fprintf(stderr, "test_exit: out of memory\n");
 		return EXIT_FAILURE;
 	}
 	run = (struct kvm_run *)buf;

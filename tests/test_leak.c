@@ -33,7 +33,7 @@ static int count_maps(void)
 	while ((ch = fgetc(f)) != EOF)
 		if (ch == '\n')
 			n++;
-	fclose(f);
+	(void)fclose(f);
 	return n;
 }
 
@@ -53,10 +53,21 @@ static long vm_size_kb(void)
 
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmSize: %ld kB", &kb) == 1)
+	while (fgets(line, sizeof(line), f)) {
+		static const char key[] = "VmSize:";
+		const char *num = line + sizeof(key) - 1;
+		char *end;
+		long v;
+
+		if (strncmp(line, key, sizeof(key) - 1) != 0)
+			continue;
+		v = strtol(num, &end, 10);
+		if (end != num) {
+			kb = v;
 			break;
-	fclose(f);
+		}
+	}
+	(void)fclose(f);
 	return kb;
 }
 
@@ -75,7 +86,7 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return 2;
 	if (!kvm_present()) {
-		printf("SKIP: /dev/kvm is absent\n");
+		(void)printf("SKIP: /dev/kvm is absent\n");
 		return CHECK_SKIP_RC;
 	}
 	if (guest_load(argv[1], "real16_hlt", &hlt) ||
@@ -84,7 +95,7 @@ int main(int argc, char **argv)
 		return 2;
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0) {
-		fprintf(stderr, "cannot open KVM: %s\n", e.msg);
+		(void)fprintf(stderr, "cannot open KVM: %s\n", e.msg);
 		return 1;
 	}
 	/* Warm up once so lazily created state (mode probes, libc buffers,
@@ -133,10 +144,10 @@ int main(int argc, char **argv)
 	fds1 = count_fds();
 	maps1 = count_maps();
 	vm1 = vm_size_kb();
-	printf("cycles=%lu halt=%u guest=%u input=%u fds %d->%d maps %d->%d "
-	       "vmsize %ldkB->%ldkB\n", cycles, counts[VMM_V_HALT],
-	       counts[VMM_V_GUEST], counts[VMM_V_INPUT], fds0, fds1, maps0,
-	       maps1, vm0, vm1);
+	(void)printf("cycles=%lu halt=%u guest=%u input=%u fds %d->%d "
+		     "maps %d->%d vmsize %ldkB->%ldkB\n", cycles,
+		     counts[VMM_V_HALT], counts[VMM_V_GUEST],
+		     counts[VMM_V_INPUT], fds0, fds1, maps0, maps1, vm0, vm1);
 	CHECK_EQ_U64(counts[VMM_V_HALT], mod_count(cycles, 0) + mod_count(cycles, 1));
 	CHECK_EQ_U64(counts[VMM_V_GUEST], mod_count(cycles, 2) + mod_count(cycles, 3));
 	CHECK_EQ_U64(counts[VMM_V_INPUT], mod_count(cycles, 4));

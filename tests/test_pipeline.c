@@ -243,7 +243,7 @@ static void test_host_modes(struct vmm_kvm *k)
 		CHECK_EQ_U64(e.cls, VMM_ERR_HOST);
 		CHECK_STR_CONTAINS(e.msg, "cannot run paged32 guests");
 		CHECK_STR_CONTAINS(e.msg, "KVM_EXIT_SHUTDOWN");
-		printf("note: this host cannot run paged32 guests\n");
+		(void)printf("note: this host cannot run paged32 guests\n");
 	}
 }
 
@@ -253,11 +253,11 @@ int main(int argc, char **argv)
 	struct vmm_error e;
 
 	if (argc != 2) {
-		fprintf(stderr, "usage: %s GUEST_DIR\n", argv[0]);
+		(void)fprintf(stderr, "usage: %s GUEST_DIR\n", argv[0]);
 		return 2;
 	}
 	if (!kvm_present()) {
-		printf("SKIP: /dev/kvm is absent\n");
+		(void)printf("SKIP: /dev/kvm is absent\n");
 		return CHECK_SKIP_RC;
 	}
 	if (guest_load(argv[1], "real16_hlt", &hlt) ||
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 		return 2;
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0) {
-		fprintf(stderr, "cannot open KVM: %s\n", e.msg);
+		(void)fprintf(stderr, "cannot open KVM: %s\n", e.msg);
 		return 1;
 	}
 	test_hlt(&k);

@@ -20,7 +20,20 @@ static uint32_t get32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-static uint8_t area[8 * 4096] __attribute__((aligned(4096)));
+/* Entry `i` of a table of 64-bit / 32-bit entries (page tables, GDT). */
+static uint64_t ent64(const uint8_t *table, size_t i)
+{
+	return get64(table + 8 * i);
+}
+
+static uint32_t ent32(const uint8_t *table, size_t i)
+{
+	return get32(table + 4 * i);
+}
+
+#define PAGE_BYTES ((size_t)4096)
+
+static uint8_t area[8 * PAGE_BYTES] __attribute__((aligned(4096)));
 
 static void test_descriptors(void)
 {
@@ -78,8 +91,8 @@ static void test_long64(void)
 	memset(&sr, 0, sizeof(sr));
 	memset(area, 0xAA, sizeof(area));
 	vmm_err_clear(&e);
-	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, gpa, 7 * 4096,
-				 0x4000, &ip, &e) == 0);
+	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, gpa,
+				 7 * PAGE_BYTES, 0x4000, &ip, &e) == 0);
 	CHECK_EQ_U64(ip, 0x4000);
 	CHECK_EQ_U64(sr.cr3, pml4);
 	CHECK(sr.cr0 & X86_CR0_PE);
@@ -94,23 +107,23 @@ static void test_long64(void)
 
 	/* PML4[0] -> PDPT, rest empty */
 	CHECK_EQ_U64(get64(area + 0x1000), pdpt | 0x7);
-	for (int i = 1; i < 512; i++)
-		if (get64(area + 0x1000 + 8 * i) != 0) {
+	for (size_t i = 1; i < 512; i++)
+		if (ent64(area + 0x1000, i) != 0) {
 			CHECK(!"PML4 entry beyond 0 is non-zero");
 			break;
 		}
 	/* PDPT[0..3] -> four PDs, PDPT[4] empty */
-	for (int d = 0; d < 4; d++)
-		CHECK_EQ_U64(get64(area + 0x2000 + 8 * d),
+	for (size_t d = 0; d < 4; d++)
+		CHECK_EQ_U64(ent64(area + 0x2000, d),
 			     (gpa + 0x3000 + 0x1000 * (uint64_t)d) | 0x7);
-	CHECK_EQ_U64(get64(area + 0x2000 + 8 * 4), 0);
+	CHECK_EQ_U64(ent64(area + 0x2000, 4), 0);
 	/* 2 MiB identity pages: P|RW|US|PS = 0x87 */
 	CHECK_EQ_U64(get64(area + 0x3000), 0x87);
-	CHECK_EQ_U64(get64(area + 0x3000 + 8), 0x200087);
+	CHECK_EQ_U64(ent64(area + 0x3000, 1), 0x200087);
 	CHECK_EQ_U64(get64(area + 0x4000), 0x40000087ULL);
-	CHECK_EQ_U64(get64(area + 0x6000 + 8 * 511), 0xFFE00087ULL);
+	CHECK_EQ_U64(ent64(area + 0x6000, 511), 0xFFE00087ULL);
 	/* Nothing written past the area */
-	CHECK_EQ_U64(area[7 * 4096], 0xAA);
+	CHECK_EQ_U64(area[7 * PAGE_BYTES], 0xAA);
 }
 
 static void test_paged32(void)
@@ -121,8 +134,8 @@ static void test_paged32(void)
 
 	memset(&sr, 0, sizeof(sr));
 	memset(area, 0xAA, sizeof(area));
-	CHECK(vmm_x86_setup_mode(VMM_MODE_PAGED32, &sr, area, 0x8000, 2 * 4096,
-				 0x1000, &ip, &e) == 0);
+	CHECK(vmm_x86_setup_mode(VMM_MODE_PAGED32, &sr, area, 0x8000,
+				 2 * PAGE_BYTES, 0x1000, &ip, &e) == 0);
 	CHECK_EQ_U64(sr.cr3, 0x9000);
 	CHECK(sr.cr0 & X86_CR0_PG);
 	CHECK(sr.cr4 & X86_CR4_PSE);
@@ -132,9 +145,9 @@ static void test_paged32(void)
 	CHECK_EQ_U64(sr.cs.db, 1);
 	check_gdt_matches(&sr, 0x8000);
 	CHECK_EQ_U64(get32(area + 0x1000), 0x87);
-	CHECK_EQ_U64(get32(area + 0x1000 + 4), 0x400087);
-	CHECK_EQ_U64(get32(area + 0x1000 + 4 * 1023), 0xFFC00087U);
-	CHECK_EQ_U64(area[2 * 4096], 0xAA);
+	CHECK_EQ_U64(ent32(area + 0x1000, 1), 0x400087);
+	CHECK_EQ_U64(ent32(area + 0x1000, 1023), 0xFFC00087U);
+	CHECK_EQ_U64(area[2 * PAGE_BYTES], 0xAA);
 }
 
 static void test_prot32(void)
@@ -191,11 +204,13 @@ static void test_rejects(void)
 
 	memset(&sr, 0, sizeof(sr));
 	vmm_err_clear(&e);
-	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, 0, 6 * 4096, 0,
-				 &ip, &e) < 0); /* one page short */
+	/* one page short */
+	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, 0,
+				 6 * PAGE_BYTES, 0, &ip, &e) < 0);
 	CHECK_STR_CONTAINS(e.msg, "28672-byte");
-	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, 0x800, 7 * 4096,
-				 0, &ip, &e) < 0); /* unaligned */
+	/* unaligned */
+	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, 0x800,
+				 7 * PAGE_BYTES, 0, &ip, &e) < 0);
 	CHECK(vmm_x86_setup_mode(VMM_MODE_PROT32, &sr, NULL, 0, 4096, 0, &ip,
 				 &e) < 0);
 	CHECK(vmm_x86_setup_mode(VMM_MODE_COUNT, &sr, area, 0, 4096, 0, &ip,

@@ -7,49 +7,54 @@
 
 #include "vmm/kvm_compat.h"
 
+/* One table entry; the name is the KVM_CAP_* constant's own spelling. */
+#define CAP_ENTRY(cap, req, what) \
+	{ .name = #cap, .use = (what), .id = (cap), .required = (req) }
+
 /* Every capability the project looks at, in one table. `required` ones make
  * vmm_kvm_open fail with a host error; the others are reported by
  * `vmm caps` and switch features on or off at run time. */
 static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
-	[VMM_CAP_USER_MEMORY] = { KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY",
-				  true, "guest memory slots" },
-	[VMM_CAP_IMMEDIATE_EXIT] = { KVM_CAP_IMMEDIATE_EXIT,
-				     "KVM_CAP_IMMEDIATE_EXIT", true,
-				     "race-free run timeout" },
+	[VMM_CAP_USER_MEMORY] =
+		CAP_ENTRY(KVM_CAP_USER_MEMORY, true, "guest memory slots"),
+	[VMM_CAP_IMMEDIATE_EXIT] =
+		CAP_ENTRY(KVM_CAP_IMMEDIATE_EXIT, true,
+			  "race-free run timeout"),
 #if defined(__x86_64__)
-	[VMM_CAP_SET_TSS_ADDR] = { KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR",
-				   true, "x86 real-mode TSS placement" },
+	[VMM_CAP_SET_TSS_ADDR] =
+		CAP_ENTRY(KVM_CAP_SET_TSS_ADDR, true,
+			  "x86 real-mode TSS placement"),
 #else
-	[VMM_CAP_SET_TSS_ADDR] = { KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR",
-				   false, "x86 only" },
+	[VMM_CAP_SET_TSS_ADDR] =
+		CAP_ENTRY(KVM_CAP_SET_TSS_ADDR, false, "x86 only"),
 #endif
-	[VMM_CAP_SET_IDENTITY_MAP_ADDR] = { KVM_CAP_SET_IDENTITY_MAP_ADDR,
-					    "KVM_CAP_SET_IDENTITY_MAP_ADDR",
-					    false,
-					    "x86 identity map placement" },
-	[VMM_CAP_NR_MEMSLOTS] = { KVM_CAP_NR_MEMSLOTS, "KVM_CAP_NR_MEMSLOTS",
-				  false, "slot count bound" },
-	[VMM_CAP_NR_VCPUS] = { KVM_CAP_NR_VCPUS, "KVM_CAP_NR_VCPUS", false,
-			       "recommended vCPU count" },
-	[VMM_CAP_MAX_VCPUS] = { KVM_CAP_MAX_VCPUS, "KVM_CAP_MAX_VCPUS", false,
-				"vCPU count bound" },
-	[VMM_CAP_READONLY_MEM] = { KVM_CAP_READONLY_MEM, "KVM_CAP_READONLY_MEM",
-				   false, "readonly slots" },
-	[VMM_CAP_SYNC_REGS] = { KVM_CAP_SYNC_REGS, "KVM_CAP_SYNC_REGS", false,
-				"fast register restore" },
-	[VMM_CAP_DIRTY_LOG_RING] = { KVM_CAP_DIRTY_LOG_RING,
-				     "KVM_CAP_DIRTY_LOG_RING", false,
-				     "dirty page tracking (ring)" },
-	[VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2] = {
-		KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
-		"KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2", false,
-		"dirty page tracking (bitmap)" },
-	[VMM_CAP_SET_GUEST_DEBUG] = { KVM_CAP_SET_GUEST_DEBUG,
-				      "KVM_CAP_SET_GUEST_DEBUG", false,
-				      "single-step / debug exits" },
-	[VMM_CAP_USER_MEMORY2] = { KVM_CAP_USER_MEMORY2, "KVM_CAP_USER_MEMORY2",
-				   false, "extended memory slots (6.8+)" },
+	[VMM_CAP_SET_IDENTITY_MAP_ADDR] =
+		CAP_ENTRY(KVM_CAP_SET_IDENTITY_MAP_ADDR, false,
+			  "x86 identity map placement"),
+	[VMM_CAP_NR_MEMSLOTS] =
+		CAP_ENTRY(KVM_CAP_NR_MEMSLOTS, false, "slot count bound"),
+	[VMM_CAP_NR_VCPUS] =
+		CAP_ENTRY(KVM_CAP_NR_VCPUS, false, "recommended vCPU count"),
+	[VMM_CAP_MAX_VCPUS] =
+		CAP_ENTRY(KVM_CAP_MAX_VCPUS, false, "vCPU count bound"),
+	[VMM_CAP_READONLY_MEM] =
+		CAP_ENTRY(KVM_CAP_READONLY_MEM, false, "readonly slots"),
+	[VMM_CAP_SYNC_REGS] =
+		CAP_ENTRY(KVM_CAP_SYNC_REGS, false, "fast register restore"),
+	[VMM_CAP_DIRTY_LOG_RING] =
+		CAP_ENTRY(KVM_CAP_DIRTY_LOG_RING, false,
+			  "dirty page tracking (ring)"),
+	[VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2] =
+		CAP_ENTRY(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, false,
+			  "dirty page tracking (bitmap)"),
+	[VMM_CAP_SET_GUEST_DEBUG] =
+		CAP_ENTRY(KVM_CAP_SET_GUEST_DEBUG, false,
+			  "single-step / debug exits"),
+	[VMM_CAP_USER_MEMORY2] =
+		CAP_ENTRY(KVM_CAP_USER_MEMORY2, false,
+			  "extended memory slots (6.8+)"),
 };
+#undef CAP_ENTRY
 
 const struct vmm_cap_desc *vmm_cap_desc(enum vmm_cap cap)
 {

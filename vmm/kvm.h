@@ -33,11 +33,12 @@ enum vmm_cap {
 	VMM_CAP_COUNT
 };
 
+/* Pointers first, then the small fields: no padding between members. */
 struct vmm_cap_desc {
-	int id;           /* KVM_CAP_* */
 	const char *name; /* "KVM_CAP_*" */
-	bool required;    /* the VMM refuses to start without it */
 	const char *use;  /* what the project uses it for */
+	int id;           /* KVM_CAP_* */
+	bool required;    /* the VMM refuses to start without it */
 };
 
 /* Table entry for a capability index (never NULL for a valid index). */

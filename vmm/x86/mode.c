@@ -117,7 +117,7 @@ static void write_gdt(uint8_t *gdt)
 {
 	struct kvm_segment s;
 
-	memset(gdt, 0, VMM_X86_GDT_ENTRIES * 8);
+	memset(gdt, 0, (size_t)VMM_X86_GDT_ENTRIES * 8);
 	vmm_x86_flat_code32(&s);
 	put64(gdt + VMM_X86_SEL_CODE32, vmm_x86_seg_to_desc(&s));
 	vmm_x86_flat_data(&s);
