@@ -13,6 +13,28 @@ void vmm_devices_init(struct vmm_devices *d, const struct vmm_output *out,
 	d->mmio_console_gpa = mmio_console_gpa;
 }
 
+void vmm_devices_set_permissive(struct vmm_devices *d, const uint8_t *in,
+				size_t in_len)
+{
+	d->permissive = 1;
+	d->in = in;
+	d->in_len = in ? in_len : 0;
+	d->in_pos = 0;
+}
+
+static uint8_t next_input(struct vmm_devices *d)
+{
+	if (d->in_pos < d->in_len)
+		return d->in[d->in_pos++];
+	return 0xFF; /* open bus once the stream is used up */
+}
+
+static void serve_reads(struct vmm_devices *d, uint8_t *dst, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = next_input(d);
+}
+
 static void emit(struct vmm_devices *d, uint8_t b)
 {
 	d->bytes_out++;
@@ -103,8 +125,14 @@ static enum vmm_dev_result handle_io(struct vmm_devices *d,
 			     p < VMM_COM1_BASE + VMM_COM1_PORTS) ||
 			    p == VMM_DEBUGCON_PORT;
 
-		if (!owned)
-			return VMM_DEV_UNHANDLED;
+		if (!owned) {
+			if (!d->permissive)
+				return VMM_DEV_UNHANDLED;
+			if (!out)
+				serve_reads(d, io->data,
+					    (size_t)io->size * io->count);
+			return VMM_DEV_HANDLED;
+		}
 	}
 	for (uint32_t c = 0; c < io->count; c++) {
 		uint8_t *elem = io->data + (size_t)c * io->size;
@@ -123,9 +151,14 @@ static enum vmm_dev_result handle_io(struct vmm_devices *d,
 static enum vmm_dev_result handle_mmio(struct vmm_devices *d,
 				       const struct vmm_exit_mmio *m)
 {
-	if (!d->mmio_console || !m->is_write || m->gpa != d->mmio_console_gpa)
+	if (d->mmio_console && m->is_write && m->gpa == d->mmio_console_gpa) {
+		emit(d, m->data[0]);
+		return VMM_DEV_HANDLED;
+	}
+	if (!d->permissive)
 		return VMM_DEV_UNHANDLED;
-	emit(d, m->data[0]);
+	if (!m->is_write)
+		serve_reads(d, m->reply, m->len);
 	return VMM_DEV_HANDLED;
 }
 

@@ -9,7 +9,11 @@
  *    000's UART at 0x10000000); a write at offset 0 outputs its low byte.
  *
  * Anything else is "unhandled" and the run loop reports it; nothing is
- * silently ignored. Pure: no KVM, no I/O except the output callback.
+ * silently ignored. In permissive mode (fuzzing scenarios) unowned writes
+ * are accepted and unowned reads are answered from the scenario's input
+ * stream, in order (0xff once it is used up), so random guest code gets
+ * deterministic device answers. Pure: no KVM, no I/O except the output
+ * callback.
  */
 #ifndef VMM_DEVICES_H
 #define VMM_DEVICES_H
@@ -53,11 +57,18 @@ struct vmm_devices {
 	int mmio_console; /* enabled? */
 	uint64_t mmio_console_gpa;
 	uint64_t bytes_out; /* total guest output bytes */
+	int permissive;
+	const uint8_t *in; /* input stream for unowned reads */
+	size_t in_len, in_pos;
 };
 
 /* Reset all device state; output goes to `out` (may have a NULL write). */
 void vmm_devices_init(struct vmm_devices *d, const struct vmm_output *out,
 		      int mmio_console, uint64_t mmio_console_gpa);
+
+/* Permissive mode with an input stream (may be NULL/0). */
+void vmm_devices_set_permissive(struct vmm_devices *d, const uint8_t *in,
+				size_t in_len);
 
 enum vmm_dev_result { VMM_DEV_HANDLED = 0, VMM_DEV_UNHANDLED = 1 };
 

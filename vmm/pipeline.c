@@ -25,12 +25,6 @@ const char *vmm_verdict_name(enum vmm_verdict v)
 	return verdict_names[v];
 }
 
-void vmm_scenario_init(struct vmm_scenario *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->mmio_console_gpa = VMM_MMIO_CONSOLE_DEFAULT_GPA;
-}
-
 static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
@@ -50,19 +44,6 @@ static int bad(struct vmm_error *e, const char *fmt, ...)
 	return -1;
 }
 
-static const struct vmm_slot_spec *slot_holding(const struct vmm_scenario *s,
-						uint64_t gpa, uint64_t len)
-{
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		const struct vmm_slot_spec *sl = &s->slots[i];
-
-		if (gpa >= sl->gpa && gpa - sl->gpa < sl->size &&
-		    len <= sl->size - (gpa - sl->gpa))
-			return sl;
-	}
-	return NULL;
-}
-
 static uint64_t sys_need(const struct vmm_scenario *s)
 {
 	uint64_t need = 0;
@@ -78,7 +59,7 @@ static uint64_t sys_need(const struct vmm_scenario *s)
 
 static int sys_fits(const struct vmm_scenario *s, uint64_t at, uint64_t need)
 {
-	const struct vmm_slot_spec *sl = slot_holding(s, at, need);
+	const struct vmm_slot_spec *sl = vmm_scenario_slot_holding(s, at, need);
 
 	if (!sl || (sl->flags & VMM_SLOT_READONLY) || (at & (VMM_PAGE_SIZE - 1)))
 		return 0;
@@ -103,7 +84,7 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 		if (s->sys_gpa & (pg - 1))
 			return bad(e, "VMM structures address 0x%llx is not page "
 				   "aligned", (unsigned long long)s->sys_gpa);
-		if (!slot_holding(s, s->sys_gpa, need))
+		if (!vmm_scenario_slot_holding(s, s->sys_gpa, need))
 			return bad(e, "VMM structures [0x%llx, 0x%llx) do not fit"
 				   " in guest memory",
 				   (unsigned long long)s->sys_gpa,
@@ -161,91 +142,6 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 	return 0;
 }
 
-int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
-{
-	uint64_t total = 0;
-
-	if (s->nslots < 1 || s->nslots > VMM_MAX_SLOTS)
-		return bad(e, "%u memory slots (allowed 1..%d)", s->nslots,
-			   VMM_MAX_SLOTS);
-	if (s->nvcpus < 1 || s->nvcpus > VMM_MAX_VCPUS)
-		return bad(e, "%u vCPUs (allowed 1..%d)", s->nvcpus,
-			   VMM_MAX_VCPUS);
-	if (s->nblobs > VMM_MAX_BLOBS)
-		return bad(e, "%u blobs (allowed 0..%d)", s->nblobs,
-			   VMM_MAX_BLOBS);
-	if (s->max_exits > VMM_MAX_EXITS_LIMIT)
-		return bad(e, "exit budget %llu exceeds %llu",
-			   (unsigned long long)s->max_exits,
-			   VMM_MAX_EXITS_LIMIT);
-	if (s->timeout_ms > VMM_MAX_TIMEOUT_MS)
-		return bad(e, "timeout %u ms exceeds %u ms", s->timeout_ms,
-			   VMM_MAX_TIMEOUT_MS);
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		const struct vmm_slot_spec *a = &s->slots[i];
-
-		if (a->size == 0 || (a->size & (VMM_PAGE_SIZE - 1)) ||
-		    (a->gpa & (VMM_PAGE_SIZE - 1)))
-			return bad(e, "slot %u: gpa 0x%llx size 0x%llx must be "
-				   "page aligned and non-empty", a->id,
-				   (unsigned long long)a->gpa,
-				   (unsigned long long)a->size);
-		if (a->size > VMM_X86_RAM_LIMIT ||
-		    a->gpa > VMM_X86_RAM_LIMIT - a->size)
-			return bad(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
-				   " RAM limit 0x%llx", a->id,
-				   (unsigned long long)a->gpa,
-				   (unsigned long long)(a->gpa + a->size),
-				   VMM_X86_RAM_LIMIT);
-		if (a->flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
-			return bad(e, "slot %u: unknown flags 0x%x", a->id,
-				   a->flags);
-		total += a->size;
-		if (total > VMM_MAX_GUEST_MEM)
-			return bad(e, "guest memory exceeds %llu bytes",
-				   VMM_MAX_GUEST_MEM);
-		for (uint32_t j = 0; j < i; j++) {
-			const struct vmm_slot_spec *b = &s->slots[j];
-
-			if (a->id == b->id)
-				return bad(e, "slot id %u used twice", a->id);
-			if (overlaps(a->gpa, a->size, b->gpa, b->size))
-				return bad(e, "slot %u [0x%llx, 0x%llx) overlaps "
-					   "slot %u", a->id,
-					   (unsigned long long)a->gpa,
-					   (unsigned long long)(a->gpa + a->size),
-					   b->id);
-		}
-		if (s->mmio_console &&
-		    overlaps(a->gpa, a->size, s->mmio_console_gpa,
-			     VMM_MMIO_CONSOLE_SIZE))
-			return bad(e, "MMIO console at 0x%llx lies inside slot "
-				   "%u (RAM shadows MMIO)",
-				   (unsigned long long)s->mmio_console_gpa,
-				   a->id);
-	}
-	for (uint32_t b = 0; b < s->nblobs; b++) {
-		const struct vmm_blob_spec *bl = &s->blobs[b];
-
-		if (bl->len == 0 || !bl->data)
-			return bad(e, "blob %u is empty", b);
-		if (!slot_holding(s, bl->gpa, bl->len))
-			return bad(e, "image %u (%llu bytes at 0x%llx) does not "
-				   "fit inside one memory slot", b,
-				   (unsigned long long)bl->len,
-				   (unsigned long long)bl->gpa);
-	}
-	for (uint32_t i = 0; i < s->nvcpus; i++) {
-		if ((unsigned int)s->vcpus[i].mode >= VMM_MODE_COUNT)
-			return bad(e, "vCPU %u: unknown mode %d", i,
-				   (int)s->vcpus[i].mode);
-		if (s->vcpus[i].reg_mask >> VMM_X86_NREGS)
-			return bad(e, "vCPU %u: register mask 0x%x has unknown "
-				   "bits", i, s->vcpus[i].reg_mask);
-	}
-	return 0;
-}
-
 static enum vmm_verdict verdict_of(enum vmm_err_class c, int in_run)
 {
 	switch (c) {
@@ -275,6 +171,52 @@ struct run_ctx {
 	struct vmm_deadline deadline;
 };
 
+static void seg_from_spec(struct kvm_segment *k, const struct vmm_seg_spec *g)
+{
+	memset(k, 0, sizeof(*k));
+	k->base = g->base;
+	k->limit = g->limit;
+	k->selector = g->selector;
+	k->type = (uint8_t)(g->attrs & VMM_SEGA_TYPE_MASK);
+	k->s = (g->attrs & VMM_SEGA_S) != 0;
+	k->dpl = (uint8_t)((g->attrs & VMM_SEGA_DPL_MASK) >> VMM_SEGA_DPL_SHIFT);
+	k->present = (g->attrs & VMM_SEGA_P) != 0;
+	k->avl = (g->attrs & VMM_SEGA_AVL) != 0;
+	k->l = (g->attrs & VMM_SEGA_L) != 0;
+	k->db = (g->attrs & VMM_SEGA_DB) != 0;
+	k->g = (g->attrs & VMM_SEGA_G) != 0;
+	k->unusable = (g->attrs & VMM_SEGA_UNUSABLE) != 0;
+}
+
+/* Raw overrides on top of the mode preset (scenario SREG/SEG records). */
+static void apply_sreg_overrides(const struct vmm_vcpu_spec *vs,
+				 struct kvm_sregs *sr)
+{
+	struct kvm_segment *segs[VMM_SEG_COUNT] = {
+		&sr->cs, &sr->ds, &sr->es, &sr->fs,
+		&sr->gs, &sr->ss, &sr->tr, &sr->ldt,
+	};
+	__u64 *fields[VMM_SREG_COUNT] = {
+		&sr->cr0, &sr->cr2, &sr->cr3, &sr->cr4, &sr->cr8,
+		&sr->efer, &sr->apic_base, &sr->gdt.base, NULL,
+		&sr->idt.base, NULL,
+	};
+
+	for (unsigned int f = 0; f < VMM_SREG_COUNT; f++) {
+		if (!(vs->sreg_mask & (1U << f)))
+			continue;
+		if (f == VMM_SREG_GDT_LIMIT)
+			sr->gdt.limit = (uint16_t)vs->sregs[f];
+		else if (f == VMM_SREG_IDT_LIMIT)
+			sr->idt.limit = (uint16_t)vs->sregs[f];
+		else
+			*fields[f] = vs->sregs[f];
+	}
+	for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
+		if (vs->seg_mask & (1U << g))
+			seg_from_spec(segs[g], &vs->segs[g]);
+}
+
 static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
@@ -294,6 +236,7 @@ static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	if (vmm_x86_setup_mode(vs->mode, &sr, area, c->r->sys_gpa,
 			       c->r->sys_size, vs->entry, &ip, e) < 0)
 		return -1;
+	apply_sreg_overrides(vs, &sr);
 	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
 		return -1;
 	memset(&regs, 0, sizeof(regs));
@@ -398,6 +341,19 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 	return 0;
 }
 
+static int fill_memory(struct vmm_vm *vm, const struct vmm_fill_spec *f,
+		       struct vmm_error *e)
+{
+	uint8_t *dst = vmm_vm_hva(vm, f->gpa, f->len);
+
+	if (!dst || f->pattern_len == 0)
+		return bad(e, "fill at 0x%llx outside guest memory",
+			   (unsigned long long)f->gpa);
+	for (uint32_t i = 0; i < f->len; i++)
+		dst[i] = f->pattern[i % f->pattern_len];
+	return 0;
+}
+
 static void teardown(struct run_ctx *c)
 {
 	vmm_deadline_disarm(&c->deadline);
@@ -447,6 +403,9 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k,
 				    e) < 0)
 			goto out;
 	}
+	for (uint32_t f = 0; f < s->nfills; f++)
+		if (fill_memory(&c.vm, &s->fills[f], e) < 0)
+			goto out;
 	for (uint32_t b = 0; b < s->nblobs; b++)
 		if (vmm_vm_write(&c.vm, s->blobs[b].gpa, s->blobs[b].data,
 				 s->blobs[b].len, e) < 0)
@@ -460,6 +419,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k,
 	}
 	vmm_devices_init(&c.dev, h ? &h->out : NULL, s->mmio_console,
 			 s->mmio_console_gpa);
+	if (s->flags & VMM_SCN_PERMISSIVE)
+		vmm_devices_set_permissive(&c.dev, s->input, s->input_len);
 	if (vmm_deadline_arm(&c.deadline, s->timeout_ms, e) < 0)
 		goto out;
 	in_run = 1;

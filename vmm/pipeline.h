@@ -18,47 +18,8 @@
 #include "vmm/kvm.h"
 #include "vmm/vm.h"
 #include "vmm/x86/mode.h"
+#include "vmm/scenario.h"
 #include "vmm/x86/regs.h"
-
-#define VMM_MAX_BLOBS 16
-#define VMM_MAX_VCPUS 4
-#define VMM_MAX_EXITS_LIMIT 100000000ULL
-#define VMM_MAX_TIMEOUT_MS 3600000U
-
-struct vmm_slot_spec {
-	uint32_t id;
-	uint64_t gpa;
-	uint64_t size;
-	uint32_t flags; /* VMM_SLOT_* */
-};
-
-struct vmm_blob_spec {
-	uint64_t gpa;
-	const uint8_t *data;
-	uint64_t len;
-};
-
-struct vmm_vcpu_spec {
-	enum vmm_x86_mode mode;
-	uint64_t entry;    /* guest-physical address of the first instruction */
-	uint32_t reg_mask; /* bit i set: regs[i] overrides register i */
-	uint64_t regs[VMM_X86_NREGS];
-};
-
-struct vmm_scenario {
-	uint32_t nslots;
-	struct vmm_slot_spec slots[VMM_MAX_SLOTS];
-	uint32_t nblobs;
-	struct vmm_blob_spec blobs[VMM_MAX_BLOBS];
-	uint32_t nvcpus;
-	struct vmm_vcpu_spec vcpus[VMM_MAX_VCPUS];
-	uint64_t max_exits;  /* 0: VMM_MAX_EXITS_LIMIT */
-	uint32_t timeout_ms; /* 0: no wall-clock limit */
-	int mmio_console;
-	uint64_t mmio_console_gpa;
-	int sys_fixed;    /* place the VMM's tables at sys_gpa, else auto */
-	uint64_t sys_gpa;
-};
 
 enum vmm_verdict {
 	VMM_V_HALT = 0,   /* every vCPU executed HLT */
@@ -96,12 +57,6 @@ struct vmm_hooks {
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
 	void *ctx;
 };
-
-/* Fill a scenario with defaults (zero slots/blobs/vCPUs, console off). */
-void vmm_scenario_init(struct vmm_scenario *s);
-
-/* Check a scenario without touching KVM (the first pipeline stage). */
-int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e);
 
 /* Run it. Returns the verdict (also in r->verdict). `hooks` may be NULL. */
 enum vmm_verdict vmm_pipeline_run(struct vmm_kvm *k,

@@ -196,7 +196,7 @@ int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
 		vmm_err_set(e, VMM_ERR_INPUT, "guest memory", 0,
 			    "range [0x%llx, 0x%llx) is not inside guest memory",
 			    (unsigned long long)gpa,
-			    (unsigned long long)(gpa + len));
+			    (unsigned long long)gpa + len);
 		return -1;
 	}
 	memcpy(dst, src, len);

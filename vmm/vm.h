@@ -10,9 +10,8 @@
 #include <stdint.h>
 
 #include "vmm/kvm.h"
+#include "vmm/limits.h"
 
-#define VMM_MAX_SLOTS 8
-#define VMM_MAX_GUEST_MEM (3ULL << 30) /* total across slots */
 #define VMM_PAGE_SIZE 0x1000ULL
 
 #define VMM_SLOT_READONLY 0x1U

@@ -1,0 +1,21 @@
+/* Resource caps for one scenario, in one place. The scenario decoder and
+ * vmm_scenario_validate() enforce them before anything is allocated.
+ * docs/scenario-format.md and docs/security.md refer here. */
+#ifndef VMM_LIMITS_H
+#define VMM_LIMITS_H
+
+#define VMM_MAX_SLOTS 8                 /* memory slots per scenario */
+#define VMM_MAX_GUEST_MEM (3ULL << 30)  /* total guest RAM, bytes */
+#define VMM_MAX_BLOBS 16                /* code/data blobs */
+#define VMM_MAX_FILLS 16                /* fill-pattern records */
+#define VMM_MAX_FILL_PATTERN 16         /* bytes in one fill pattern */
+#define VMM_MAX_VCPUS 4
+#define VMM_MAX_EXITS_LIMIT 100000000ULL /* exit budget */
+#define VMM_MAX_TIMEOUT_MS 3600000U     /* wall clock, 1 hour */
+#define VMM_SCENARIO_MAX_BYTES (1U << 20) /* encoded scenario size */
+
+/* Defaults a scenario without explicit limits gets. */
+#define VMM_DEFAULT_MAX_EXITS 10000U
+#define VMM_DEFAULT_TIMEOUT_MS 1000U
+
+#endif

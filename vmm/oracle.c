@@ -1,0 +1,265 @@
+#include "vmm/oracle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const finding_names[VMM_FIND_COUNT] = {
+	[VMM_FIND_NONE] = "none",
+	[VMM_FIND_KERNEL_CONTRACT] = "kernel-contract",
+	[VMM_FIND_IOCTL_ANOMALY] = "ioctl-anomaly",
+	[VMM_FIND_VCPU_HANG] = "vcpu-hang",
+	[VMM_FIND_HOST_KERNEL_LOG] = "host-kernel-log",
+};
+
+const char *vmm_finding_name(enum vmm_finding f)
+{
+	return (unsigned int)f < VMM_FIND_COUNT ? finding_names[f] : "?";
+}
+
+/* Errnos each call may return for scenario-controlled input (api.rst and
+ * the KVM sources); anything else is an anomaly. Calls not listed never
+ * fail legitimately once /dev/kvm opened. */
+static const struct {
+	const char *call;
+	int errs[8];
+} expected[] = {
+	{ "KVM_RUN", { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM } },
+	{ "KVM_SET_SREGS", { EINVAL } },
+	{ "KVM_SET_REGS", { EINVAL } },
+	{ "KVM_SET_USER_MEMORY_REGION", { EINVAL, EEXIST, ENOMEM } },
+	{ "KVM_CREATE_VM", { ENOMEM, EMFILE, ENFILE } },
+	{ "KVM_CREATE_VCPU", { EINVAL, ENOMEM, EEXIST, EMFILE, ENFILE } },
+	{ "mmap", { ENOMEM } },
+	{ "timer_create", { EAGAIN } },
+};
+
+int vmm_ioctl_errno_expected(const char *call, int err)
+{
+	if (!call || err == 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+		if (strcmp(call, expected[i].call) != 0)
+			continue;
+		for (size_t j = 0; j < 8 && expected[i].errs[j]; j++)
+			if (expected[i].errs[j] == err)
+				return 1;
+		return 0;
+	}
+	return 0;
+}
+
+/* "kernel contract violation: io.size=3 (...)" -> "io.size" */
+static void contract_field(const char *msg, char *out, size_t len)
+{
+	const char *p = strstr(msg, "violation: ");
+	size_t n = 0;
+
+	p = p ? p + strlen("violation: ") : msg;
+	while (p[n] && p[n] != '=' && p[n] != ' ' && n + 1 < len)
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
+				     size_t len)
+{
+	const struct vmm_error *e = &r->err;
+	char field[64];
+
+	if (e->cls == VMM_ERR_CONTRACT) {
+		contract_field(e->msg, field, sizeof(field));
+		(void)snprintf(sig, len, "kernel-contract %s %s",
+			       e->call ? e->call : "?", field);
+		return VMM_FIND_KERNEL_CONTRACT;
+	}
+	if (e->cls == VMM_ERR_SYS && e->call && e->err &&
+	    !vmm_ioctl_errno_expected(e->call, e->err)) {
+		(void)snprintf(sig, len, "ioctl-anomaly %s %s", e->call,
+			       vmm_errno_name(e->err));
+		return VMM_FIND_IOCTL_ANOMALY;
+	}
+	(void)snprintf(sig, len, "none %s", vmm_verdict_name(r->verdict));
+	return VMM_FIND_NONE;
+}
+
+/* ---- kmsg ------------------------------------------------------------------ */
+
+int vmm_kmsg_open(struct vmm_kmsg *k, struct vmm_error *e)
+{
+	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (k->fd < 0) {
+		vmm_err_set(e, VMM_ERR_HOST, "open", errno,
+			    "cannot read /dev/kmsg for the kernel-log oracle "
+			    "(needs root or CAP_SYSLOG)");
+		return -1;
+	}
+	(void)lseek(k->fd, 0, SEEK_END);
+	return 0;
+}
+
+static int troubling(const char *m)
+{
+	static const char *const pats[] = {
+		"WARNING:", "BUG:", "general protection", "Oops", "KASAN:",
+		"UBSAN:", "kernel BUG", "RIP: ", "Call Trace:",
+	};
+
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		if (strstr(m, pats[i]))
+			return 1;
+	return 0;
+}
+
+int vmm_kmsg_scan(struct vmm_kmsg *k, char *first, size_t len)
+{
+	char rec[1024];
+	int hits = 0;
+
+	if (first && len)
+		first[0] = '\0';
+	if (!k || k->fd < 0)
+		return 0;
+	for (;;) {
+		ssize_t n = read(k->fd, rec, sizeof(rec) - 1);
+		const char *msg;
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* overwritten records: go on */
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		if (troubling(msg)) {
+			if (hits == 0 && first && len) {
+				(void)snprintf(first, len, "%s", msg);
+				first[strcspn(first, "\n")] = '\0';
+			}
+			hits++;
+		}
+	}
+	return hits;
+}
+
+void vmm_kmsg_close(struct vmm_kmsg *k)
+{
+	if (k && k->fd >= 0) {
+		(void)close(k->fd);
+		k->fd = -1;
+	}
+}
+
+/* ---- watchdog --------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static void *watchdog_main(void *arg)
+{
+	struct vmm_watchdog *w = arg;
+	const struct timespec tick = { 0, 50 * 1000000L };
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t dl = __atomic_load_n(&w->deadline_ns, __ATOMIC_ACQUIRE);
+
+		if (dl && now_ns() > dl) {
+			__atomic_store_n(&w->deadline_ns, 0, __ATOMIC_RELEASE);
+			w->on_hang(w->ctx, w->limit_ms);
+		}
+		(void)nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
+int vmm_watchdog_start(struct vmm_watchdog *w,
+		       void (*on_hang)(void *ctx, uint64_t limit_ms), void *ctx,
+		       struct vmm_error *e)
+{
+	sigset_t all, old;
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->on_hang = on_hang;
+	w->ctx = ctx;
+	/* The watchdog thread takes no signals: the run-timeout signal must
+	 * reach the vCPU thread, and engines' signals the main thread. */
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&w->thread, NULL, watchdog_main, w);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "pthread_create", rc,
+			    "cannot start the watchdog");
+		return -1;
+	}
+	w->running = 1;
+	return 0;
+}
+
+void vmm_watchdog_arm(struct vmm_watchdog *w, uint64_t limit_ms)
+{
+	if (!w || !w->running)
+		return;
+	w->limit_ms = limit_ms;
+	__atomic_store_n(&w->deadline_ns, now_ns() + limit_ms * 1000000ULL,
+			 __ATOMIC_RELEASE);
+}
+
+void vmm_watchdog_disarm(struct vmm_watchdog *w)
+{
+	if (w && w->running)
+		__atomic_store_n(&w->deadline_ns, 0, __ATOMIC_RELEASE);
+}
+
+void vmm_watchdog_stop(struct vmm_watchdog *w)
+{
+	if (!w || !w->running)
+		return;
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	(void)pthread_join(w->thread, NULL);
+	w->running = 0;
+}
+
+/* ---- one input ----------------------------------------------------------------- */
+
+void vmm_run_input(struct vmm_kvm *k, const uint8_t *buf, size_t len,
+		   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+		   struct vmm_watchdog *wd, struct vmm_input_outcome *o)
+{
+	char line[160];
+
+	o->decoded = 0;
+	o->finding = VMM_FIND_NONE;
+	o->sig[0] = '\0';
+	vmm_err_clear(&o->decode_err);
+	memset(&o->result, 0, sizeof(o->result));
+	if (vmm_scenario_decode(buf, len, &o->scenario, &o->decode_err) < 0) {
+		(void)snprintf(o->sig, sizeof(o->sig), "none undecodable");
+		return;
+	}
+	o->decoded = 1;
+	if (km)
+		(void)vmm_kmsg_scan(km, NULL, 0); /* forget older lines */
+	vmm_watchdog_arm(wd, (uint64_t)o->scenario.timeout_ms +
+				     VMM_HANG_GRACE_MS);
+	(void)vmm_pipeline_run(k, &o->scenario, hooks, &o->result);
+	vmm_watchdog_disarm(wd);
+	o->finding = vmm_oracle_classify(&o->result, o->sig, sizeof(o->sig));
+	if (o->finding == VMM_FIND_NONE && km &&
+	    vmm_kmsg_scan(km, line, sizeof(line)) > 0) {
+		o->finding = VMM_FIND_HOST_KERNEL_LOG;
+		(void)snprintf(o->sig, sizeof(o->sig), "host-kernel-log %.120s",
+			       line);
+	}
+}

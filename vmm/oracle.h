@@ -1,0 +1,100 @@
+/* What counts as a finding, decided in one place for the fuzz targets and
+ * `vmm replay` alike.
+ *
+ *   kernel-contract  a kvm_run field or an ioctl return value outside its
+ *                    documented bounds (the exit validator, the ioctl seam)
+ *   ioctl-anomaly    an ioctl failed with an errno the documentation does not
+ *                    allow for that call in that state (EINVAL from
+ *                    KVM_SET_SREGS for a bad register combination is an
+ *                    expected rejection, not a finding; EIO from KVM_RUN -
+ *                    the VM was killed by KVM - is a finding)
+ *   vcpu-hang        a vCPU did not come back within the hard timeout
+ *                    (scenario timeout + grace), seen by the watchdog
+ *   host-kernel-log  new WARNING/BUG/general protection lines in /dev/kmsg
+ *                    during the run (optional)
+ * Sanitizer reports are findings too; the sanitizer runtime reports them.
+ */
+#ifndef VMM_ORACLE_H
+#define VMM_ORACLE_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/pipeline.h"
+
+enum vmm_finding {
+	VMM_FIND_NONE = 0,
+	VMM_FIND_KERNEL_CONTRACT,
+	VMM_FIND_IOCTL_ANOMALY,
+	VMM_FIND_VCPU_HANG,
+	VMM_FIND_HOST_KERNEL_LOG,
+	VMM_FIND_COUNT
+};
+
+#define VMM_SIG_MAX 256
+
+const char *vmm_finding_name(enum vmm_finding f);
+
+/* Is `err` an errno the KVM API allows `call` to fail with for inputs a
+ * scenario can produce? */
+int vmm_ioctl_errno_expected(const char *call, int err);
+
+/* Classify a finished run; writes a stable one-line signature (class and
+ * location, no run-specific values) for grouping. */
+enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
+				     size_t len);
+
+/* ---- /dev/kmsg watcher (optional oracle) -------------------------------- */
+struct vmm_kmsg {
+	int fd;
+};
+/* Open positioned at the end of the log. VMM_ERR_HOST if unreadable. */
+int vmm_kmsg_open(struct vmm_kmsg *k, struct vmm_error *e);
+/* Lines logged since the last call that look like kernel trouble; the first
+ * one (message part) goes to `first`. */
+int vmm_kmsg_scan(struct vmm_kmsg *k, char *first, size_t len);
+void vmm_kmsg_close(struct vmm_kmsg *k);
+
+/* ---- watchdog for vcpu-hang ---------------------------------------------
+ * A helper thread that calls `on_hang` (from that thread) when an armed
+ * run is still going past its limit. The library itself never aborts; the
+ * callback belongs to the harness (fuzz target or replay). */
+struct vmm_watchdog {
+	pthread_t thread;
+	int running;
+	uint64_t deadline_ns; /* 0: disarmed (atomic) */
+	uint64_t limit_ms;
+	int stop; /* atomic */
+	void (*on_hang)(void *ctx, uint64_t limit_ms);
+	void *ctx;
+};
+int vmm_watchdog_start(struct vmm_watchdog *w,
+		       void (*on_hang)(void *ctx, uint64_t limit_ms), void *ctx,
+		       struct vmm_error *e);
+void vmm_watchdog_arm(struct vmm_watchdog *w, uint64_t limit_ms);
+void vmm_watchdog_disarm(struct vmm_watchdog *w);
+void vmm_watchdog_stop(struct vmm_watchdog *w);
+
+/* Grace the kernel gets past the scenario timeout before a hang is called. */
+#define VMM_HANG_GRACE_MS 2000U
+
+/* ---- one input, end to end ---------------------------------------------- */
+struct vmm_input_outcome {
+	int decoded;                 /* 0: the bytes are not a scenario */
+	struct vmm_error decode_err;
+	struct vmm_scenario scenario;
+	struct vmm_result result;
+	enum vmm_finding finding;
+	char sig[VMM_SIG_MAX];
+};
+
+/* Decode `buf` and, if it is a scenario, run it through vmm_pipeline_run()
+ * and classify the outcome. `km` (optional) adds the kernel-log oracle; `wd`
+ * (optional) is armed for the run. This is exactly what the fuzz targets
+ * and `vmm replay` run. */
+void vmm_run_input(struct vmm_kvm *k, const uint8_t *buf, size_t len,
+		   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+		   struct vmm_watchdog *wd, struct vmm_input_outcome *o);
+
+#endif

@@ -1,0 +1,314 @@
+#include "vmm/scenario.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/vm.h"
+#include "vmm/x86/layout.h"
+
+#if defined(__x86_64__)
+#define ARCH_SELF VMM_ARCH_X86_64
+#elif defined(__aarch64__)
+#define ARCH_SELF VMM_ARCH_ARM64
+#endif
+
+static const char *const sreg_names[VMM_SREG_COUNT] = {
+	"cr0", "cr2", "cr3", "cr4", "cr8", "efer", "apic_base",
+	"gdt_base", "gdt_limit", "idt_base", "idt_limit",
+};
+
+static const char *const seg_names[VMM_SEG_COUNT] = {
+	"cs", "ds", "es", "fs", "gs", "ss", "tr", "ldt",
+};
+
+const char *vmm_sreg_name(unsigned int f)
+{
+	return f < VMM_SREG_COUNT ? sreg_names[f] : NULL;
+}
+
+const char *vmm_seg_name(unsigned int g)
+{
+	return g < VMM_SEG_COUNT ? seg_names[g] : NULL;
+}
+
+void vmm_scenario_init(struct vmm_scenario *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->arch = ARCH_SELF;
+	s->mmio_console_gpa = VMM_MMIO_CONSOLE_DEFAULT_GPA;
+}
+
+static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+static int bad(struct vmm_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int bad(struct vmm_error *e, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[VMM_ERR_MSG_MAX];
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	vmm_err_set(e, VMM_ERR_INPUT, "scenario", 0, "%s", msg);
+	return -1;
+}
+
+const struct vmm_slot_spec *
+vmm_scenario_slot_holding(const struct vmm_scenario *s, uint64_t gpa,
+			  uint64_t len)
+{
+	for (uint32_t i = 0; i < s->nslots && i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot_spec *sl = &s->slots[i];
+
+		if (gpa >= sl->gpa && gpa - sl->gpa < sl->size &&
+		    len <= sl->size - (gpa - sl->gpa))
+			return sl;
+	}
+	return NULL;
+}
+
+static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		const struct vmm_slot_spec *a = &s->slots[i];
+
+		if (a->size == 0 || (a->size & (VMM_PAGE_SIZE - 1)) ||
+		    (a->gpa & (VMM_PAGE_SIZE - 1)))
+			return bad(e, "slot %u: gpa 0x%llx size 0x%llx must be "
+				   "page aligned and non-empty", a->id,
+				   (unsigned long long)a->gpa,
+				   (unsigned long long)a->size);
+		if (a->size > VMM_X86_RAM_LIMIT ||
+		    a->gpa > VMM_X86_RAM_LIMIT - a->size)
+			return bad(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
+				   " RAM limit 0x%llx", a->id,
+				   (unsigned long long)a->gpa,
+				   (unsigned long long)(a->gpa + a->size),
+				   VMM_X86_RAM_LIMIT);
+		if (a->flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
+			return bad(e, "slot %u: unknown flags 0x%x", a->id,
+				   a->flags);
+		if (a->id >= 0x8000)
+			return bad(e, "slot %u: slot id must be below 0x8000",
+				   a->id);
+		total += a->size;
+		if (total > VMM_MAX_GUEST_MEM)
+			return bad(e, "guest memory exceeds %llu bytes",
+				   VMM_MAX_GUEST_MEM);
+		for (uint32_t j = 0; j < i; j++) {
+			const struct vmm_slot_spec *b = &s->slots[j];
+
+			if (a->id == b->id)
+				return bad(e, "slot id %u used twice", a->id);
+			if (overlaps(a->gpa, a->size, b->gpa, b->size))
+				return bad(e, "slot %u [0x%llx, 0x%llx) overlaps "
+					   "slot %u", a->id,
+					   (unsigned long long)a->gpa,
+					   (unsigned long long)(a->gpa + a->size),
+					   b->id);
+		}
+		if (s->mmio_console &&
+		    overlaps(a->gpa, a->size, s->mmio_console_gpa,
+			     VMM_MMIO_CONSOLE_SIZE))
+			return bad(e, "MMIO console at 0x%llx lies inside slot "
+				   "%u (RAM shadows MMIO)",
+				   (unsigned long long)s->mmio_console_gpa,
+				   a->id);
+	}
+	return 0;
+}
+
+static int validate_vcpu(const struct vmm_vcpu_spec *v, uint32_t i,
+			 struct vmm_error *e)
+{
+	if ((unsigned int)v->mode >= VMM_MODE_COUNT)
+		return bad(e, "vCPU %u: unknown mode %d", i, (int)v->mode);
+	if (v->reg_mask >> VMM_X86_NREGS)
+		return bad(e, "vCPU %u: register mask 0x%x has unknown bits", i,
+			   v->reg_mask);
+	if (v->sreg_mask >> VMM_SREG_COUNT)
+		return bad(e, "vCPU %u: sreg mask 0x%x has unknown bits", i,
+			   v->sreg_mask);
+	if (v->seg_mask >> VMM_SEG_COUNT)
+		return bad(e, "vCPU %u: segment mask 0x%x has unknown bits", i,
+			   v->seg_mask);
+	for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
+		if ((v->seg_mask & (1U << g)) &&
+		    (v->segs[g].attrs & ~VMM_SEGA_KNOWN))
+			return bad(e, "vCPU %u: %s attrs 0x%x have unknown bits",
+				   i, seg_names[g], v->segs[g].attrs);
+	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
+	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
+		return bad(e, "vCPU %u: gdt_limit 0x%llx exceeds 0xffff", i,
+			   (unsigned long long)v->sregs[VMM_SREG_GDT_LIMIT]);
+	if ((v->sreg_mask & (1U << VMM_SREG_IDT_LIMIT)) &&
+	    v->sregs[VMM_SREG_IDT_LIMIT] > 0xFFFF)
+		return bad(e, "vCPU %u: idt_limit 0x%llx exceeds 0xffff", i,
+			   (unsigned long long)v->sregs[VMM_SREG_IDT_LIMIT]);
+	return 0;
+}
+
+int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	if (s->arch != ARCH_SELF)
+		return bad(e, "scenario is for arch %u (%s); this VMM runs %s",
+			   s->arch,
+			   s->arch == VMM_ARCH_X86_64 ? "x86_64" :
+			   s->arch == VMM_ARCH_ARM64 ? "arm64" : "unknown",
+			   ARCH_SELF == VMM_ARCH_X86_64 ? "x86_64" : "arm64");
+	if (s->flags & ~VMM_SCN_KNOWN_FLAGS)
+		return bad(e, "unknown scenario flags 0x%x", s->flags);
+	if (s->nslots < 1 || s->nslots > VMM_MAX_SLOTS)
+		return bad(e, "%u memory slots (allowed 1..%d)", s->nslots,
+			   VMM_MAX_SLOTS);
+	if (s->nvcpus < 1 || s->nvcpus > VMM_MAX_VCPUS)
+		return bad(e, "%u vCPUs (allowed 1..%d)", s->nvcpus,
+			   VMM_MAX_VCPUS);
+	if (s->nblobs > VMM_MAX_BLOBS)
+		return bad(e, "%u blobs (allowed 0..%d)", s->nblobs,
+			   VMM_MAX_BLOBS);
+	if (s->nfills > VMM_MAX_FILLS)
+		return bad(e, "%u fills (allowed 0..%d)", s->nfills,
+			   VMM_MAX_FILLS);
+	if (s->max_exits > VMM_MAX_EXITS_LIMIT)
+		return bad(e, "exit budget %llu exceeds %llu",
+			   (unsigned long long)s->max_exits,
+			   VMM_MAX_EXITS_LIMIT);
+	if (s->timeout_ms > VMM_MAX_TIMEOUT_MS)
+		return bad(e, "timeout %u ms exceeds %u ms", s->timeout_ms,
+			   VMM_MAX_TIMEOUT_MS);
+	if (s->sys_fixed && (s->sys_gpa & (VMM_PAGE_SIZE - 1)))
+		return bad(e, "VMM structures address 0x%llx is not page "
+			   "aligned", (unsigned long long)s->sys_gpa);
+	if (s->has_input && s->input_len > 0 && !s->input)
+		return bad(e, "input stream has no bytes");
+	if (validate_slots(s, e) < 0)
+		return -1;
+	for (uint32_t f = 0; f < s->nfills; f++) {
+		const struct vmm_fill_spec *fl = &s->fills[f];
+
+		if (fl->len == 0 || fl->pattern_len == 0 ||
+		    fl->pattern_len > VMM_MAX_FILL_PATTERN)
+			return bad(e, "fill %u: empty range or pattern length "
+				   "%u not in 1..%d", f, fl->pattern_len,
+				   VMM_MAX_FILL_PATTERN);
+		if (!vmm_scenario_slot_holding(s, fl->gpa, fl->len))
+			return bad(e, "fill %u (%u bytes at 0x%llx) does not fit "
+				   "inside one memory slot", f, fl->len,
+				   (unsigned long long)fl->gpa);
+	}
+	for (uint32_t b = 0; b < s->nblobs; b++) {
+		const struct vmm_blob_spec *bl = &s->blobs[b];
+
+		if (bl->len == 0 || !bl->data)
+			return bad(e, "blob %u is empty", b);
+		if (!vmm_scenario_slot_holding(s, bl->gpa, bl->len))
+			return bad(e, "image %u (%llu bytes at 0x%llx) does not "
+				   "fit inside one memory slot", b,
+				   (unsigned long long)bl->len,
+				   (unsigned long long)bl->gpa);
+	}
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (validate_vcpu(&s->vcpus[i], i, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- equality ---------------------------------------------------------- */
+
+#define DIFF(cond, name)                                              \
+	do {                                                          \
+		if (cond) {                                           \
+			(void)snprintf(what, len, "%s", name);        \
+			return 0;                                     \
+		}                                                     \
+	} while (0)
+
+static int bytes_differ(const uint8_t *a, uint64_t alen, const uint8_t *b,
+			uint64_t blen)
+{
+	if (alen != blen)
+		return 1;
+	if (alen == 0)
+		return 0;
+	return memcmp(a, b, alen) != 0;
+}
+
+int vmm_scenario_equal(const struct vmm_scenario *a,
+		       const struct vmm_scenario *b, char *what, size_t len)
+{
+	char name[64];
+
+	DIFF(a->arch != b->arch, "arch");
+	DIFF(a->flags != b->flags, "flags");
+	DIFF(a->max_exits != b->max_exits, "max_exits");
+	DIFF(a->timeout_ms != b->timeout_ms, "timeout_ms");
+	DIFF(a->mmio_console != b->mmio_console, "mmio_console");
+	DIFF(a->mmio_console && a->mmio_console_gpa != b->mmio_console_gpa,
+	     "mmio_console_gpa");
+	DIFF(a->sys_fixed != b->sys_fixed, "sys_fixed");
+	DIFF(a->sys_fixed && a->sys_gpa != b->sys_gpa, "sys_gpa");
+	DIFF(a->nslots != b->nslots, "nslots");
+	for (uint32_t i = 0; i < a->nslots && i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot_spec *x = &a->slots[i], *y = &b->slots[i];
+
+		(void)snprintf(name, sizeof(name), "slot[%u]", i);
+		DIFF(x->id != y->id || x->gpa != y->gpa || x->size != y->size ||
+		     x->flags != y->flags, name);
+	}
+	DIFF(a->nfills != b->nfills, "nfills");
+	for (uint32_t i = 0; i < a->nfills && i < VMM_MAX_FILLS; i++) {
+		const struct vmm_fill_spec *x = &a->fills[i], *y = &b->fills[i];
+
+		(void)snprintf(name, sizeof(name), "fill[%u]", i);
+		DIFF(x->gpa != y->gpa || x->len != y->len ||
+		     bytes_differ(x->pattern, x->pattern_len, y->pattern,
+				  y->pattern_len), name);
+	}
+	DIFF(a->nblobs != b->nblobs, "nblobs");
+	for (uint32_t i = 0; i < a->nblobs && i < VMM_MAX_BLOBS; i++) {
+		const struct vmm_blob_spec *x = &a->blobs[i], *y = &b->blobs[i];
+
+		(void)snprintf(name, sizeof(name), "blob[%u]", i);
+		DIFF(x->gpa != y->gpa ||
+		     bytes_differ(x->data, x->len, y->data, y->len), name);
+	}
+	DIFF(a->has_input != b->has_input, "has_input");
+	DIFF(bytes_differ(a->input, a->input_len, b->input, b->input_len),
+	     "input");
+	DIFF(a->nvcpus != b->nvcpus, "nvcpus");
+	for (uint32_t i = 0; i < a->nvcpus && i < VMM_MAX_VCPUS; i++) {
+		const struct vmm_vcpu_spec *x = &a->vcpus[i], *y = &b->vcpus[i];
+
+		(void)snprintf(name, sizeof(name), "vcpu[%u].mode/entry", i);
+		DIFF(x->mode != y->mode || x->entry != y->entry, name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].regs", i);
+		DIFF(x->reg_mask != y->reg_mask, name);
+		for (unsigned int r = 0; r < VMM_X86_NREGS; r++)
+			DIFF((x->reg_mask & (1U << r)) &&
+			     x->regs[r] != y->regs[r], name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].sregs", i);
+		DIFF(x->sreg_mask != y->sreg_mask, name);
+		for (unsigned int r = 0; r < VMM_SREG_COUNT; r++)
+			DIFF((x->sreg_mask & (1U << r)) &&
+			     x->sregs[r] != y->sregs[r], name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].segs", i);
+		DIFF(x->seg_mask != y->seg_mask, name);
+		for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
+			DIFF((x->seg_mask & (1U << g)) &&
+			     (x->segs[g].selector != y->segs[g].selector ||
+			      x->segs[g].attrs != y->segs[g].attrs ||
+			      x->segs[g].limit != y->segs[g].limit ||
+			      x->segs[g].base != y->segs[g].base), name);
+	}
+	if (what && len)
+		what[0] = '\0';
+	return 1;
+}

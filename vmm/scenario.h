@@ -1,0 +1,161 @@
+/* A scenario: everything one VM run needs, as plain data.
+ *
+ * Built by `vmm run` from its options, or decoded from the versioned binary
+ * format (docs/scenario-format.md) by vmm_scenario_decode(). Blob and input
+ * bytes are not copied: they point into the buffer the scenario was decoded
+ * from (or the caller's storage), which must outlive the scenario.
+ */
+#ifndef VMM_SCENARIO_H
+#define VMM_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/err.h"
+#include "vmm/limits.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
+
+#define VMM_SCENARIO_MAGIC "KVMS"
+#define VMM_SCENARIO_VERSION 1
+#define VMM_SCENARIO_HEADER_LEN 8
+
+enum vmm_arch { VMM_ARCH_X86_64 = 1, VMM_ARCH_ARM64 = 2 };
+
+/* Scenario flags (header). */
+#define VMM_SCN_PERMISSIVE 0x1U /* unowned port/MMIO writes are accepted and
+				 * unowned reads served from the input stream,
+				 * instead of failing the guest */
+#define VMM_SCN_KNOWN_FLAGS VMM_SCN_PERMISSIVE
+
+/* sregs fields a scenario can override (SREG records), in record order. */
+enum vmm_sreg_field {
+	VMM_SREG_CR0 = 0, VMM_SREG_CR2, VMM_SREG_CR3, VMM_SREG_CR4,
+	VMM_SREG_CR8, VMM_SREG_EFER, VMM_SREG_APIC_BASE, VMM_SREG_GDT_BASE,
+	VMM_SREG_GDT_LIMIT, VMM_SREG_IDT_BASE, VMM_SREG_IDT_LIMIT,
+	VMM_SREG_COUNT
+};
+
+/* Segment registers (SEG records), in record order. */
+enum vmm_seg_id {
+	VMM_SEG_CS = 0, VMM_SEG_DS, VMM_SEG_ES, VMM_SEG_FS, VMM_SEG_GS,
+	VMM_SEG_SS, VMM_SEG_TR, VMM_SEG_LDT, VMM_SEG_COUNT
+};
+
+/* Packed segment attributes (SEG record "attrs"). */
+#define VMM_SEGA_TYPE_MASK 0x000FU
+#define VMM_SEGA_S 0x0010U
+#define VMM_SEGA_DPL_SHIFT 5
+#define VMM_SEGA_DPL_MASK 0x0060U
+#define VMM_SEGA_P 0x0080U
+#define VMM_SEGA_AVL 0x0100U
+#define VMM_SEGA_L 0x0200U
+#define VMM_SEGA_DB 0x0400U
+#define VMM_SEGA_G 0x0800U
+#define VMM_SEGA_UNUSABLE 0x1000U
+#define VMM_SEGA_KNOWN 0x1FFFU
+
+struct vmm_seg_spec {
+	uint16_t selector;
+	uint16_t attrs;
+	uint32_t limit;
+	uint64_t base;
+};
+
+struct vmm_slot_spec {
+	uint32_t id;
+	uint64_t gpa;
+	uint64_t size;
+	uint32_t flags; /* VMM_SLOT_* */
+};
+
+struct vmm_blob_spec {
+	uint64_t gpa;
+	const uint8_t *data;
+	uint64_t len;
+};
+
+struct vmm_fill_spec {
+	uint64_t gpa;
+	uint32_t len;
+	uint8_t pattern_len; /* 1..VMM_MAX_FILL_PATTERN */
+	uint8_t pattern[VMM_MAX_FILL_PATTERN];
+};
+
+struct vmm_vcpu_spec {
+	enum vmm_x86_mode mode;
+	uint64_t entry;    /* guest-physical address of the first instruction */
+	uint32_t reg_mask; /* bit i set: regs[i] overrides register i */
+	uint64_t regs[VMM_X86_NREGS];
+	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
+	uint64_t sregs[VMM_SREG_COUNT];
+	uint32_t seg_mask; /* bit g: segs[g] replaces segment g */
+	struct vmm_seg_spec segs[VMM_SEG_COUNT];
+};
+
+struct vmm_scenario {
+	uint8_t arch;   /* enum vmm_arch */
+	uint16_t flags; /* VMM_SCN_* */
+	uint64_t max_exits;  /* 0: VMM_MAX_EXITS_LIMIT */
+	uint32_t timeout_ms; /* 0: no wall-clock limit */
+	int mmio_console;
+	uint64_t mmio_console_gpa;
+	int sys_fixed; /* place the VMM's tables at sys_gpa, else auto */
+	uint64_t sys_gpa;
+	uint32_t nslots;
+	struct vmm_slot_spec slots[VMM_MAX_SLOTS];
+	uint32_t nfills;
+	struct vmm_fill_spec fills[VMM_MAX_FILLS];
+	uint32_t nblobs;
+	struct vmm_blob_spec blobs[VMM_MAX_BLOBS];
+	int has_input;
+	const uint8_t *input; /* values for port-in / MMIO-read exits */
+	uint32_t input_len;
+	uint32_t nvcpus;
+	struct vmm_vcpu_spec vcpus[VMM_MAX_VCPUS];
+};
+
+/* Defaults: this host's arch, no slots/blobs/vCPUs, console off. */
+void vmm_scenario_init(struct vmm_scenario *s);
+
+/* Semantic checks without KVM (bounds, overlaps, blobs inside slots, arch).
+ * The first pipeline stage; also the decoder's last step. */
+int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e);
+
+/* The slot that holds all of [gpa, gpa+len), or NULL. */
+const struct vmm_slot_spec *
+vmm_scenario_slot_holding(const struct vmm_scenario *s, uint64_t gpa,
+			  uint64_t len);
+
+/* Decode `len` bytes. Any byte string is safe: the result is a scenario, or
+ * VMM_ERR_INPUT naming the offset, the field and the bound. Only canonical
+ * encodings are accepted, so vmm_scenario_encode() of the result reproduces
+ * the input exactly. No allocation. */
+int vmm_scenario_decode(const uint8_t *buf, size_t len, struct vmm_scenario *s,
+			struct vmm_error *e);
+
+/* Canonical encoding. Returns the encoded size (which may exceed `cap`, in
+ * which case nothing beyond `cap` is written: call again with a larger
+ * buffer), or 0 with VMM_ERR_INPUT if `s` cannot be encoded. */
+size_t vmm_scenario_encode(const struct vmm_scenario *s, uint8_t *out,
+			   size_t cap, struct vmm_error *e);
+
+/* Field-by-field equality (blob/input contents compared, not pointers).
+ * On difference, writes the first differing field's name to `what`. */
+int vmm_scenario_equal(const struct vmm_scenario *a,
+		       const struct vmm_scenario *b, char *what, size_t len);
+
+/* Text form: one record per line (docs/scenario-format.md).
+ * vmm_scenario_format_text() returns the length written (may exceed cap as
+ * with encode). vmm_scenario_parse_text() stores blob/input bytes in
+ * `arena` (cap bytes); errors name the line. */
+size_t vmm_scenario_format_text(const struct vmm_scenario *s, char *out,
+				size_t cap);
+int vmm_scenario_parse_text(const char *text, size_t len, uint8_t *arena,
+			    size_t arena_cap, struct vmm_scenario *s,
+			    struct vmm_error *e);
+
+const char *vmm_sreg_name(unsigned int f);
+const char *vmm_seg_name(unsigned int g);
+
+#endif
