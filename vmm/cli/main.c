@@ -10,7 +10,9 @@
 
 #include "vmm/cli/args.h"
 #include "vmm/kvm.h"
+#include "vmm/oracle.h"
 #include "vmm/pipeline.h"
+#include "vmm/scenario.h"
 #include "vmm/x86/layout.h"
 
 /* Exit codes (README "Exit codes"). */
@@ -33,6 +35,11 @@ static const char usage_text[] =
 	"commands:\n"
 	"  caps                 show host KVM: API version, capabilities, modes\n"
 	"  run [OPTIONS] IMAGE  load a raw guest image and run it\n"
+	"  decode FILE          print a binary scenario as text\n"
+	"  encode TEXT -o FILE  turn the text form (or - for stdin) into bytes\n"
+	"  replay FILE [--trace] [--console] [--kmsg]\n"
+	"                       run a scenario exactly as the fuzzer did and\n"
+	"                       report its verdict and any finding\n"
 	"  help                 this text\n"
 	"\n"
 	"run options:\n"
@@ -51,7 +58,10 @@ static const char usage_text[] =
 	"\n"
 	"exit codes: 0 halted, 1 guest failed (shutdown, failed entry, internal\n"
 	"error, unhandled exit, timeout, exit budget), 2 usage or input error,\n"
-	"3 host cannot do it, 4 kernel contract violation\n";
+	"3 host cannot do it, 4 kernel contract violation\n"
+	"replay exit codes: 0 no finding, 2 not a valid scenario, 3 host cannot\n"
+	"run it, 11 kernel-contract, 12 ioctl-anomaly, 13 vcpu-hang,\n"
+	"14 host-kernel-log\n";
 
 static int usage_error(const char *fmt, const char *arg)
 	__attribute__((format(printf, 1, 0)));
@@ -166,8 +176,9 @@ static int cmd_caps(int argc, char **argv)
 	return RC_OK;
 }
 
-/* Read a whole regular file (bounded). Returns 0 or an RC. */
-static int read_image(const char *path, uint8_t **buf, uint64_t *len)
+/* Read a whole regular file of at most `max` bytes. Returns 0 or an RC. */
+static int read_file(const char *path, uint64_t max, const char *what,
+		     uint8_t **buf, uint64_t *len)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -176,25 +187,25 @@ static int read_image(const char *path, uint8_t **buf, uint64_t *len)
 	*buf = NULL;
 	*len = 0;
 	if (fd < 0) {
-		fprintf(stderr, "vmm: error: cannot open image %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "vmm: error: cannot open %s %s: %s\n", what,
+			path, strerror(errno));
 		return RC_USAGE;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "vmm: error: image %s is not a regular file\n",
-			path);
+		fprintf(stderr, "vmm: error: %s %s is not a regular file\n",
+			what, path);
 		close(fd);
 		return RC_USAGE;
 	}
 	if (st.st_size == 0) {
-		fprintf(stderr, "vmm: error: image %s is empty\n", path);
+		fprintf(stderr, "vmm: error: %s %s is empty\n", what, path);
 		close(fd);
 		return RC_USAGE;
 	}
-	if ((uint64_t)st.st_size > VMM_MAX_GUEST_MEM) {
-		fprintf(stderr, "vmm: error: image %s is %lld bytes, larger than"
-			" the %llu-byte guest memory limit\n", path,
-			(long long)st.st_size, VMM_MAX_GUEST_MEM);
+	if ((uint64_t)st.st_size > max) {
+		fprintf(stderr, "vmm: error: %s %s is %lld bytes, more than the"
+			" %llu-byte limit\n", what, path, (long long)st.st_size,
+			(unsigned long long)max);
 		close(fd);
 		return RC_USAGE;
 	}
@@ -210,8 +221,8 @@ static int read_image(const char *path, uint8_t **buf, uint64_t *len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "vmm: error: cannot read image %s: %s\n",
-				path, n < 0 ? strerror(errno) : "file shrank");
+			fprintf(stderr, "vmm: error: cannot read %s %s: %s\n",
+				what, path, n < 0 ? strerror(errno) : "file shrank");
 			free(*buf);
 			*buf = NULL;
 			close(fd);
@@ -413,7 +424,7 @@ static int cmd_run(int argc, char **argv)
 			(unsigned long long)o.load, (unsigned long long)o.mem);
 		return RC_USAGE;
 	}
-	rc = read_image(o.image, &img, &len);
+	rc = read_file(o.image, VMM_MAX_GUEST_MEM, "image", &img, &len);
 	if (rc != 0)
 		return rc;
 	if (len > o.mem - o.load) {
@@ -491,6 +502,274 @@ static int cmd_run(int argc, char **argv)
 	return rc_of(r.verdict);
 }
 
+/* ---- decode / encode ------------------------------------------------------ */
+
+static int cmd_decode(int argc, char **argv)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+	uint8_t *buf;
+	uint64_t len;
+	char *text;
+	size_t need;
+	int rc;
+
+	if (argc != 2)
+		return usage_error("%s", "decode takes exactly one FILE");
+	rc = read_file(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", &buf, &len);
+	if (rc != 0)
+		return rc;
+	vmm_err_clear(&e);
+	if (vmm_scenario_decode(buf, len, &s, &e) < 0) {
+		fprintf(stderr, "vmm: error: %s: %s\n", argv[1], e.msg);
+		free(buf);
+		return RC_USAGE;
+	}
+	need = vmm_scenario_format_text(&s, NULL, 0) + 1;
+	text = malloc(need);
+	if (!text) {
+		free(buf);
+		fprintf(stderr, "vmm: error: out of memory\n");
+		return RC_HOST;
+	}
+	(void)vmm_scenario_format_text(&s, text, need);
+	fputs(text, stdout);
+	free(text);
+	free(buf);
+	return RC_OK;
+}
+
+static int read_stdin(uint8_t **buf, uint64_t *len, uint64_t max)
+{
+	size_t cap = 65536, n = 0;
+	uint8_t *b = malloc(cap);
+
+	while (b) {
+		size_t got;
+
+		if (n == cap) {
+			uint8_t *nb = cap < max ? realloc(b, cap * 2) : NULL;
+
+			if (!nb) {
+				free(b);
+				b = NULL;
+				break;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		got = fread(b + n, 1, cap - n, stdin);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	if (!b || n > max) {
+		free(b);
+		fprintf(stderr, "vmm: error: standard input is larger than %llu"
+			" bytes\n", (unsigned long long)max);
+		return RC_USAGE;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+#define TEXT_MAX (8U << 20)
+
+static int cmd_encode(int argc, char **argv)
+{
+	const char *in = NULL, *outp = NULL;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	uint8_t *text, *arena, *bin;
+	uint64_t len;
+	size_t n;
+	int rc;
+	FILE *f;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+			outp = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return usage_error("unknown encode option '%s'", argv[i]);
+		else if (!in)
+			in = argv[i];
+		else
+			return usage_error("unexpected argument '%s'", argv[i]);
+	}
+	if (!in || !outp)
+		return usage_error("%s", "encode needs TEXT and -o FILE");
+	rc = strcmp(in, "-") == 0 ? read_stdin(&text, &len, TEXT_MAX) :
+				    read_file(in, TEXT_MAX, "scenario text",
+					      &text, &len);
+	if (rc != 0)
+		return rc;
+	arena = malloc(VMM_SCENARIO_MAX_BYTES);
+	bin = malloc(VMM_SCENARIO_MAX_BYTES);
+	if (!arena || !bin) {
+		free(text);
+		free(arena);
+		free(bin);
+		fprintf(stderr, "vmm: error: out of memory\n");
+		return RC_HOST;
+	}
+	vmm_err_clear(&e);
+	rc = RC_USAGE;
+	if (vmm_scenario_parse_text((const char *)text, len, arena,
+				    VMM_SCENARIO_MAX_BYTES, &s, &e) < 0) {
+		fprintf(stderr, "vmm: error: %s: %s\n", in, e.msg);
+		goto out;
+	}
+	n = vmm_scenario_encode(&s, bin, VMM_SCENARIO_MAX_BYTES, &e);
+	if (n == 0 || n > VMM_SCENARIO_MAX_BYTES) {
+		fprintf(stderr, "vmm: error: %s: %s\n", in, e.msg);
+		goto out;
+	}
+	f = fopen(outp, "wb");
+	if (!f || fwrite(bin, 1, n, f) != n || fclose(f) != 0) {
+		fprintf(stderr, "vmm: error: cannot write %s: %s\n", outp,
+			strerror(errno));
+		rc = RC_HOST;
+		goto out;
+	}
+	rc = RC_OK;
+out:
+	free(text);
+	free(arena);
+	free(bin);
+	return rc;
+}
+
+/* ---- replay ------------------------------------------------------------------ */
+
+struct replay_ctx {
+	int trace;
+	uint64_t n;
+};
+
+static void replay_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	struct replay_ctx *r = ctx;
+	char line[320];
+
+	if (!r->trace) {
+		r->n++;
+		return;
+	}
+	vmm_exit_format(x, line, sizeof(line));
+	printf("exit %llu vcpu=%u %s\n", (unsigned long long)r->n++, vcpu,
+	       line);
+}
+
+static void replay_hang(void *ctx, uint64_t limit_ms)
+{
+	(void)ctx;
+	fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
+		"%llu ms\n", (unsigned long long)limit_ms);
+	fflush(stdout);
+	_exit(10 + VMM_FIND_VCPU_HANG);
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+	const char *path = NULL;
+	int kmsg = 0, console = 0;
+	struct replay_ctx rc_ctx = { 0, 0 };
+	struct vmm_input_outcome *o;
+	struct vmm_hooks hooks;
+	struct vmm_watchdog wd;
+	struct vmm_kmsg km = { -1 };
+	struct vmm_error e;
+	struct vmm_kvm k;
+	uint8_t *buf;
+	uint64_t len;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--trace") == 0)
+			rc_ctx.trace = 1;
+		else if (strcmp(argv[i], "--kmsg") == 0)
+			kmsg = 1;
+		else if (strcmp(argv[i], "--console") == 0)
+			console = 1;
+		else if (argv[i][0] == '-')
+			return usage_error("unknown replay option '%s'", argv[i]);
+		else if (!path)
+			path = argv[i];
+		else
+			return usage_error("unexpected argument '%s'", argv[i]);
+	}
+	if (!path)
+		return usage_error("%s", "replay needs a scenario FILE");
+	rc = read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", &buf, &len);
+	if (rc != 0)
+		return rc;
+	o = malloc(sizeof(*o));
+	if (!o) {
+		free(buf);
+		return RC_HOST;
+	}
+	/* Reject bad bytes before touching KVM. */
+	vmm_err_clear(&e);
+	if (vmm_scenario_decode(buf, len, &o->scenario, &e) < 0) {
+		fprintf(stderr, "vmm: error: %s: %s\n", path, e.msg);
+		free(o);
+		free(buf);
+		return RC_USAGE;
+	}
+	rc = open_kvm(&k);
+	if (rc != 0) {
+		free(o);
+		free(buf);
+		return rc;
+	}
+	if (kmsg && vmm_kmsg_open(&km, &e) < 0) {
+		report_error(&e);
+		vmm_kvm_close(&k);
+		free(o);
+		free(buf);
+		return RC_HOST;
+	}
+	memset(&hooks, 0, sizeof(hooks));
+	if (console)
+		hooks.out.write = write_stdout;
+	hooks.on_exit = replay_exit;
+	hooks.ctx = &rc_ctx;
+	if (vmm_watchdog_start(&wd, replay_hang, NULL, &e) < 0) {
+		report_error(&e);
+		rc = RC_HOST;
+		goto out;
+	}
+	vmm_run_input(&k, buf, len, &hooks, kmsg ? &km : NULL, &wd, o);
+	vmm_watchdog_stop(&wd);
+	printf("replay: verdict=%s exits=%llu trace_hash=0x%016llx finding=%s\n",
+	       vmm_verdict_name(o->result.verdict),
+	       (unsigned long long)o->result.exits,
+	       (unsigned long long)o->result.trace_hash,
+	       vmm_finding_name(o->finding));
+	if (o->result.verdict != VMM_V_HALT &&
+	    o->result.verdict != VMM_V_POWEROFF) {
+		char line[VMM_ERR_MSG_MAX + 128];
+
+		vmm_err_format(&o->result.err, line, sizeof(line));
+		printf("replay: reason: %s\n", line);
+	}
+	if (o->finding != VMM_FIND_NONE) {
+		fprintf(stderr, "FINDING %s\n", o->sig);
+		rc = 10 + (int)o->finding;
+	} else if (o->result.verdict == VMM_V_HOST) {
+		rc = RC_OK; /* not a finding: reported above */
+	} else {
+		rc = RC_OK;
+	}
+out:
+	vmm_kmsg_close(&km);
+	vmm_kvm_close(&k);
+	free(o);
+	free(buf);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	/* A closed stdout must not kill the VMM mid-run. */
@@ -509,5 +788,11 @@ int main(int argc, char **argv)
 		return cmd_caps(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "decode") == 0)
+		return cmd_decode(argc - 1, argv + 1);
+	if (strcmp(argv[1], "encode") == 0)
+		return cmd_encode(argc - 1, argv + 1);
+	if (strcmp(argv[1], "replay") == 0)
+		return cmd_replay(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }

@@ -1,0 +1,26 @@
+/* AFL++ driver: persistent mode with shared-memory test cases. Built with
+ * afl-clang-fast (see fuzz/run-afl.sh); the target's state (KVM fd, the
+ * watchdog thread) is created lazily in the forked child. */
+#include <stdint.h>
+#include <unistd.h>
+
+#include "fuzz/target.h"
+
+__AFL_FUZZ_INIT();
+
+int main(void)
+{
+	unsigned char *buf;
+
+#ifdef __AFL_HAVE_MANUAL_CONTROL
+	__AFL_INIT();
+#endif
+	buf = __AFL_FUZZ_TESTCASE_BUF;
+	while (__AFL_LOOP(10000)) {
+		int len = __AFL_FUZZ_TESTCASE_LEN;
+
+		if (len >= 0)
+			(void)LLVMFuzzerTestOneInput(buf, (size_t)len);
+	}
+	return 0;
+}

@@ -1,0 +1,94 @@
+#include "fuzz/feedback.h"
+
+#include <linux/kvm.h>
+
+/* 1024 distinct edges. Each case holds an asm statement with its own
+ * immediate, which the compiler can neither merge nor turn into a table,
+ * so every case stays its own instrumented basic block. */
+#define FB1(n) case (n): __asm__ volatile("" : : "i"(n)); break;
+#define FB4(n) FB1(n) FB1((n) + 1) FB1((n) + 2) FB1((n) + 3)
+#define FB16(n) FB4(n) FB4((n) + 4) FB4((n) + 8) FB4((n) + 12)
+#define FB64(n) FB16(n) FB16((n) + 16) FB16((n) + 32) FB16((n) + 48)
+#define FB256(n) FB64(n) FB64((n) + 64) FB64((n) + 128) FB64((n) + 192)
+
+static __attribute__((noinline)) void edge(unsigned int v)
+{
+	switch (v & 1023U) {
+		FB256(0)
+		FB256(256)
+		FB256(512)
+		FB256(768)
+	default:
+		break;
+	}
+}
+
+/* Feature regions inside the 1024 edges. */
+#define R_REASON 0U      /* 64: exit reason */
+#define R_PAIR 64U       /* 256: (previous reason, reason) */
+#define R_PORT 320U      /* 128: port, direction, size */
+#define R_MMIO 448U      /* 128: MMIO page, direction, length */
+#define R_VERDICT 576U   /* 16 */
+#define R_ERRNO 592U     /* 64: failing call and errno */
+#define R_COUNT 656U     /* 32: log2 of the exit count */
+#define R_SUBCODE 688U   /* 64: internal-error suberror / event type */
+#define R_FINDING 752U   /* 16 */
+#define R_OUTPUT 768U    /* 32: log2 of console output bytes */
+
+static uint32_t mix(uint64_t v)
+{
+	v ^= v >> 33;
+	v *= 0xff51afd7ed558ccdULL;
+	v ^= v >> 33;
+	return (uint32_t)v;
+}
+
+static unsigned int log2_bucket(uint64_t v)
+{
+	unsigned int b = 0;
+
+	while (v > 1 && b < 31) {
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
+
+void fuzz_feedback_begin(struct fuzz_feedback *f)
+{
+	f->prev_reason = 0xFFFFFFFFU;
+}
+
+void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x)
+{
+	edge(R_REASON + (x->reason & 63U));
+	edge(R_PAIR + (mix((uint64_t)f->prev_reason << 32 | x->reason) & 255U));
+	f->prev_reason = x->reason;
+	if (x->reason == KVM_EXIT_IO)
+		edge(R_PORT + (mix((uint64_t)x->u.io.port << 16 |
+				   (uint64_t)x->u.io.dir << 8 | x->u.io.size) &
+			       127U));
+	else if (x->reason == KVM_EXIT_MMIO)
+		edge(R_MMIO + (mix((x->u.mmio.gpa >> 12) << 8 |
+				   (uint64_t)x->u.mmio.is_write << 4 |
+				   x->u.mmio.len) & 127U));
+	else if (x->reason == KVM_EXIT_INTERNAL_ERROR)
+		edge(R_SUBCODE + (x->u.internal.code & 31U));
+	else if (x->reason == KVM_EXIT_SYSTEM_EVENT)
+		edge(R_SUBCODE + 32U + (x->u.system_event.code & 31U));
+}
+
+void fuzz_feedback_end(struct fuzz_feedback *f,
+		       const struct vmm_input_outcome *o)
+{
+	(void)f;
+	if (!o->decoded)
+		return;
+	edge(R_VERDICT + ((unsigned int)o->result.verdict & 15U));
+	if (o->result.err.err)
+		edge(R_ERRNO + (mix((uint64_t)o->result.err.err << 8 |
+				    (uint64_t)o->result.err.cls) & 63U));
+	edge(R_COUNT + log2_bucket(o->result.exits));
+	edge(R_OUTPUT + log2_bucket(o->result.output_bytes));
+	edge(R_FINDING + ((unsigned int)o->finding & 15U));
+}

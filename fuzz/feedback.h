@@ -1,0 +1,22 @@
+/* Guest behaviour as coverage: exit reasons, exit-reason pairs, port and
+ * MMIO address buckets, verdicts, errno and exit-count buckets each light a
+ * distinct code edge, so both libFuzzer and AFL++ keep inputs that make KVM
+ * do something new even when they reach no new VMM code. */
+#ifndef VMM_FUZZ_FEEDBACK_H
+#define VMM_FUZZ_FEEDBACK_H
+
+#include <stdint.h>
+
+#include "vmm/exit.h"
+#include "vmm/oracle.h"
+
+struct fuzz_feedback {
+	uint32_t prev_reason;
+};
+
+void fuzz_feedback_begin(struct fuzz_feedback *f);
+void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x);
+void fuzz_feedback_end(struct fuzz_feedback *f,
+		       const struct vmm_input_outcome *o);
+
+#endif

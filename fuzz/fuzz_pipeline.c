@@ -1,0 +1,86 @@
+/* fuzz_pipeline: the full pipeline on real /dev/kvm. Each input is a
+ * scenario run by vmm_run_input() - exactly what `vmm replay` runs.
+ * A finding (kernel-contract, ioctl-anomaly, vcpu-hang, host-kernel-log)
+ * aborts with "FINDING <signature>" so the engine saves the input.
+ * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz/feedback.h"
+#include "fuzz/target.h"
+#include "vmm/oracle.h"
+
+struct target_state {
+	int ready;
+	struct vmm_kvm kvm;
+	struct vmm_watchdog wd;
+	struct vmm_kmsg km;
+	int use_kmsg;
+	struct fuzz_feedback fb;
+	struct vmm_input_outcome out;
+};
+
+static struct target_state st;
+
+static void on_hang(void *ctx, uint64_t limit_ms)
+{
+	(void)ctx;
+	fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
+		"%llu ms\n", (unsigned long long)limit_ms);
+	abort();
+}
+
+static void on_exit_record(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	(void)vcpu;
+	fuzz_feedback_exit(ctx, x);
+}
+
+static void setup(void)
+{
+	struct vmm_error e;
+	const char *km = getenv("VMM_FUZZ_KMSG");
+
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&st.kvm, NULL, NULL, &e) < 0) {
+		fprintf(stderr, "fuzz_pipeline: cannot use KVM: %s\n", e.msg);
+		exit(3);
+	}
+	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0) {
+		fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
+		exit(3);
+	}
+	st.km.fd = -1;
+	if (km && strcmp(km, "1") == 0) {
+		if (vmm_kmsg_open(&st.km, &e) < 0) {
+			fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
+			exit(3);
+		}
+		st.use_kmsg = 1;
+	}
+	st.ready = 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct vmm_hooks hooks;
+
+	if (!st.ready)
+		setup();
+	memset(&hooks, 0, sizeof(hooks));
+	hooks.on_exit = on_exit_record;
+	hooks.ctx = &st.fb;
+	fuzz_feedback_begin(&st.fb);
+	vmm_run_input(&st.kvm, data, size, &hooks,
+		      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
+	fuzz_feedback_end(&st.fb, &st.out);
+	if (st.out.finding != VMM_FIND_NONE) {
+		fprintf(stderr, "FINDING %s\n", st.out.sig);
+		abort();
+	}
+	return 0;
+}
+
+FUZZ_CUSTOM_MUTATOR

@@ -1,0 +1,592 @@
+#include "fuzz/mutator.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/scenario.h"
+#include "vmm/vm.h"
+#include "vmm/x86/layout.h"
+
+#define BLOB_CAP 4096U  /* working room per blob */
+#define INPUT_CAP 1024U
+#define TRIES 8
+
+struct rng {
+	uint64_t s;
+};
+
+static uint64_t next(struct rng *r)
+{
+	r->s ^= r->s << 13;
+	r->s ^= r->s >> 7;
+	r->s ^= r->s << 17;
+	return r->s;
+}
+
+static uint64_t below(struct rng *r, uint64_t n)
+{
+	return n ? next(r) % n : 0;
+}
+
+/* A scenario whose blob and input bytes live in owned buffers. */
+struct work {
+	struct vmm_scenario s;
+	uint8_t blob[VMM_MAX_BLOBS][BLOB_CAP];
+	uint8_t input[INPUT_CAP];
+};
+
+static void own(struct work *w)
+{
+	for (uint32_t i = 0; i < w->s.nblobs; i++) {
+		uint64_t n = w->s.blobs[i].len;
+
+		if (n > BLOB_CAP)
+			n = BLOB_CAP;
+		if (w->s.blobs[i].data != w->blob[i])
+			memmove(w->blob[i], w->s.blobs[i].data, n);
+		w->s.blobs[i].data = w->blob[i];
+		w->s.blobs[i].len = n;
+	}
+	if (w->s.has_input) {
+		uint32_t n = w->s.input_len > INPUT_CAP ? INPUT_CAP :
+							  w->s.input_len;
+
+		if (n && w->s.input != w->input)
+			memmove(w->input, w->s.input, n);
+		w->s.input = w->input;
+		w->s.input_len = n;
+	}
+}
+
+/* x86 instructions that make KVM do interesting things. */
+static const struct {
+	uint8_t len;
+	uint8_t b[6];
+} snippets[] = {
+	{ 1, { 0xf4 } },                   /* hlt */
+	{ 1, { 0xee } },                   /* out dx, al */
+	{ 1, { 0xec } },                   /* in al, dx */
+	{ 2, { 0xe6, 0x80 } },             /* out 0x80, al */
+	{ 2, { 0xe4, 0x60 } },             /* in al, 0x60 */
+	{ 1, { 0xef } },                   /* out dx, eax */
+	{ 2, { 0xf3, 0x6e } },             /* rep outsb */
+	{ 2, { 0xf3, 0x6c } },             /* rep insb */
+	{ 3, { 0xba, 0xe9, 0x00 } },       /* mov dx, 0xe9 (16-bit) */
+	{ 4, { 0x66, 0xba, 0xf8, 0x03 } }, /* mov dx, 0x3f8 (32/64) */
+	{ 2, { 0x0f, 0xa2 } },             /* cpuid */
+	{ 2, { 0x0f, 0x32 } },             /* rdmsr */
+	{ 2, { 0x0f, 0x30 } },             /* wrmsr */
+	{ 2, { 0x0f, 0x31 } },             /* rdtsc */
+	{ 3, { 0x0f, 0x22, 0xc0 } },       /* mov cr0, eax */
+	{ 3, { 0x0f, 0x20, 0xc0 } },       /* mov eax, cr0 */
+	{ 3, { 0x0f, 0x22, 0xd8 } },       /* mov cr3, eax */
+	{ 3, { 0x0f, 0x22, 0xe0 } },       /* mov cr4, eax */
+	{ 4, { 0x44, 0x0f, 0x22, 0xc0 } }, /* mov cr8, rax */
+	{ 3, { 0x0f, 0x01, 0xd1 } },       /* xsetbv */
+	{ 1, { 0xcc } },                   /* int3 */
+	{ 2, { 0xcd, 0x80 } },             /* int 0x80 */
+	{ 2, { 0x0f, 0x0b } },             /* ud2 */
+	{ 1, { 0xcf } },                   /* iret */
+	{ 1, { 0xfb } },                   /* sti */
+	{ 1, { 0xfa } },                   /* cli */
+	{ 3, { 0x0f, 0x01, 0xc1 } },       /* vmcall */
+	{ 3, { 0x0f, 0x01, 0xd9 } },       /* vmmcall */
+	{ 2, { 0x0f, 0x05 } },             /* syscall */
+	{ 2, { 0x0f, 0x34 } },             /* sysenter */
+	{ 3, { 0x0f, 0x01, 0xc8 } },       /* monitor */
+	{ 3, { 0x0f, 0x01, 0xc9 } },       /* mwait */
+	{ 2, { 0x0f, 0x09 } },             /* wbinvd */
+	{ 3, { 0x0f, 0x01, 0x38 } },       /* invlpg [eax] */
+	{ 3, { 0x0f, 0x00, 0xd8 } },       /* ltr ax */
+	{ 2, { 0x8e, 0xd0 } },             /* mov ss, ax */
+	{ 2, { 0x31, 0xc0 } },             /* xor eax, eax */
+	{ 2, { 0xeb, 0xfe } },             /* jmp $ */
+	{ 5, { 0xa2, 0x00, 0x00, 0x00, 0x10 } }, /* mov [0x10000000], al */
+	{ 3, { 0x0f, 0xc7, 0xf0 } },       /* rdrand eax */
+	{ 2, { 0x0f, 0x33 } },             /* rdpmc */
+	{ 2, { 0xf3, 0x90 } },             /* pause */
+};
+#define NSNIP (sizeof(snippets) / sizeof(snippets[0]))
+
+static const uint64_t interesting[] = {
+	0, 1, 2, 0x7f, 0x80, 0xff, 0xfff, 0x1000, 0xffff, 0x10000,
+	0x100000, 0x200000, 0x7fffffff, 0x80000000, 0xffffffff,
+	0x100000000ULL, 0x7fffffffffffffffULL, 0x8000000000000000ULL,
+	0xffffffffffffffffULL, 0x3f8, 0xe9, 0x10000000,
+};
+#define NINT (sizeof(interesting) / sizeof(interesting[0]))
+
+static uint64_t pick_value(struct rng *r)
+{
+	if (below(r, 3) == 0)
+		return next(r);
+	return interesting[below(r, NINT)];
+}
+
+static void havoc(struct rng *r, uint8_t *p, size_t n)
+{
+	unsigned int k = 1 + (unsigned int)below(r, 4);
+
+	for (unsigned int i = 0; i < k && n; i++) {
+		size_t at = (size_t)below(r, n);
+
+		if (below(r, 2))
+			p[at] ^= (uint8_t)(1U << below(r, 8));
+		else
+			p[at] = (uint8_t)next(r);
+	}
+}
+
+static void put_snippet(struct rng *r, uint8_t *p, uint64_t *len)
+{
+	unsigned int k = (unsigned int)below(r, NSNIP);
+	size_t n = snippets[k].len;
+	size_t at = (size_t)below(r, *len + 1);
+
+	if (*len + n > BLOB_CAP)
+		return;
+	memmove(p + at + n, p + at, (size_t)(*len - at));
+	memcpy(p + at, snippets[k].b, n);
+	*len += n;
+}
+
+/* The sregs value the mode preset would give (reset state + preset). */
+static void preset_sregs(enum vmm_x86_mode m, struct kvm_sregs *sr)
+{
+	static uint8_t area[7 * 4096];
+	struct vmm_error e;
+	uint64_t ip;
+
+	memset(sr, 0, sizeof(*sr));
+	sr->cr0 = 0x60000010ULL; /* architectural reset value */
+	sr->apic_base = 0xfee00900ULL;
+	(void)vmm_x86_setup_mode(m, sr, area, 0x1000, sizeof(area), 0x1000,
+				 &ip, &e);
+}
+
+static void seg_to_spec(const struct kvm_segment *k, struct vmm_seg_spec *g)
+{
+	g->selector = k->selector;
+	g->limit = k->limit;
+	g->base = k->base;
+	g->attrs = (uint16_t)((k->type & 0xF) | (k->s ? VMM_SEGA_S : 0) |
+			      ((unsigned int)(k->dpl & 3) << VMM_SEGA_DPL_SHIFT) |
+			      (k->present ? VMM_SEGA_P : 0) |
+			      (k->avl ? VMM_SEGA_AVL : 0) |
+			      (k->l ? VMM_SEGA_L : 0) | (k->db ? VMM_SEGA_DB : 0) |
+			      (k->g ? VMM_SEGA_G : 0) |
+			      (k->unusable ? VMM_SEGA_UNUSABLE : 0));
+}
+
+/* Control-register bits worth flipping (architectural positions). */
+static const uint8_t cr0_bits[] = { 0, 1, 2, 3, 4, 5, 16, 18, 29, 30, 31 };
+static const uint8_t cr4_bits[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+				    12, 13, 14, 16, 17, 18, 20, 21, 22, 23 };
+static const uint8_t efer_bits[] = { 0, 8, 10, 11, 12, 13, 14, 15 };
+
+static void mut_sreg(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	struct kvm_sregs sr;
+	unsigned int f = (unsigned int)below(r, VMM_SREG_COUNT);
+	uint64_t cur;
+	__u64 vals[VMM_SREG_COUNT];
+
+	preset_sregs(v->mode, &sr);
+	vals[VMM_SREG_CR0] = sr.cr0;
+	vals[VMM_SREG_CR2] = sr.cr2;
+	vals[VMM_SREG_CR3] = sr.cr3;
+	vals[VMM_SREG_CR4] = sr.cr4;
+	vals[VMM_SREG_CR8] = sr.cr8;
+	vals[VMM_SREG_EFER] = sr.efer;
+	vals[VMM_SREG_APIC_BASE] = sr.apic_base;
+	vals[VMM_SREG_GDT_BASE] = sr.gdt.base;
+	vals[VMM_SREG_GDT_LIMIT] = sr.gdt.limit;
+	vals[VMM_SREG_IDT_BASE] = sr.idt.base;
+	vals[VMM_SREG_IDT_LIMIT] = sr.idt.limit;
+	if (below(r, 2) == 0)
+		f = below(r, 3) == 0 ? VMM_SREG_EFER :
+		    below(r, 2) ? VMM_SREG_CR0 : VMM_SREG_CR4;
+	cur = (v->sreg_mask & (1U << f)) ? v->sregs[f] : vals[f];
+	switch (f) {
+	case VMM_SREG_CR0:
+		cur ^= 1ULL << cr0_bits[below(r, sizeof(cr0_bits))];
+		break;
+	case VMM_SREG_CR4:
+		cur ^= 1ULL << cr4_bits[below(r, sizeof(cr4_bits))];
+		break;
+	case VMM_SREG_EFER:
+		cur ^= 1ULL << efer_bits[below(r, sizeof(efer_bits))];
+		break;
+	case VMM_SREG_GDT_LIMIT:
+	case VMM_SREG_IDT_LIMIT:
+		cur = pick_value(r) & 0xFFFF;
+		break;
+	default:
+		cur = below(r, 2) ? pick_value(r) : cur ^ (1ULL << below(r, 64));
+		break;
+	}
+	v->sreg_mask |= 1U << f;
+	v->sregs[f] = cur;
+}
+
+static void mut_seg(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	struct kvm_sregs sr;
+	struct kvm_segment *segs[VMM_SEG_COUNT] = {
+		&sr.cs, &sr.ds, &sr.es, &sr.fs, &sr.gs, &sr.ss, &sr.tr, &sr.ldt,
+	};
+	unsigned int g = (unsigned int)below(r, VMM_SEG_COUNT);
+	struct vmm_seg_spec *s = &v->segs[g];
+
+	if (!(v->seg_mask & (1U << g))) {
+		preset_sregs(v->mode, &sr);
+		seg_to_spec(segs[g], s);
+		v->seg_mask |= 1U << g;
+	}
+	switch (below(r, 4)) {
+	case 0:
+		s->attrs ^= (uint16_t)(1U << below(r, 13));
+		break;
+	case 1:
+		s->limit = (uint32_t)pick_value(r);
+		break;
+	case 2:
+		s->base = pick_value(r);
+		break;
+	default:
+		s->selector = (uint16_t)pick_value(r);
+		break;
+	}
+}
+
+static uint64_t rand_gpa_in(struct rng *r, const struct vmm_slot_spec *sl,
+			    uint64_t len)
+{
+	if (len >= sl->size)
+		return sl->gpa;
+	return sl->gpa + below(r, sl->size - len + 1);
+}
+
+static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
+{
+	struct vmm_scenario *s = &w->s;
+	struct vmm_vcpu_spec *v = &s->vcpus[below(r, s->nvcpus)];
+	uint32_t bi = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
+
+	switch (below(r, 22)) {
+	case 0: case 1: case 2: /* blob contents */
+		if (!s->nblobs)
+			break;
+		if (bm) {
+			size_t n = bm(w->blob[bi], (size_t)s->blobs[bi].len,
+				      BLOB_CAP);
+
+			s->blobs[bi].len = n ? n : 1;
+		} else {
+			havoc(r, w->blob[bi], (size_t)s->blobs[bi].len);
+		}
+		break;
+	case 3: case 4: /* insert an interesting instruction */
+		if (s->nblobs)
+			put_snippet(r, w->blob[bi], &s->blobs[bi].len);
+		break;
+	case 5: { /* splice a chunk between blobs */
+		uint32_t bj = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
+		uint64_t n, from, to;
+
+		if (!s->nblobs)
+			break;
+		n = 1 + below(r, s->blobs[bj].len);
+		from = below(r, s->blobs[bj].len - n + 1);
+		to = below(r, s->blobs[bi].len + 1);
+		if (to + n > BLOB_CAP)
+			break;
+		memmove(w->blob[bi] + to, w->blob[bj] + from, (size_t)n);
+		if (to + n > s->blobs[bi].len)
+			s->blobs[bi].len = to + n;
+		break;
+	}
+	case 6: { /* move a blob */
+		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+
+		if (s->nblobs)
+			s->blobs[bi].gpa = rand_gpa_in(r, sl, s->blobs[bi].len);
+		break;
+	}
+	case 7: { /* add a blob of instructions */
+		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+		uint32_t n = s->nblobs;
+		uint64_t len = 0;
+
+		if (n >= VMM_MAX_BLOBS)
+			break;
+		for (int k = 0; k < 4; k++)
+			put_snippet(r, w->blob[n], &len);
+		if (!len)
+			break;
+		s->blobs[n].data = w->blob[n];
+		s->blobs[n].len = len;
+		s->blobs[n].gpa = rand_gpa_in(r, sl, len);
+		s->nblobs++;
+		break;
+	}
+	case 8: /* drop a blob */
+		if (s->nblobs > 1) {
+			memmove(w->blob[bi], w->blob[s->nblobs - 1], BLOB_CAP);
+			s->blobs[bi] = s->blobs[s->nblobs - 1];
+			s->blobs[bi].data = w->blob[bi];
+			s->nblobs--;
+		}
+		break;
+	case 9: { /* add a slot */
+		struct vmm_slot_spec *sl = &s->slots[s->nslots];
+
+		if (s->nslots >= VMM_MAX_SLOTS)
+			break;
+		sl->id = (uint32_t)below(r, 64);
+		sl->size = (1 + below(r, 64)) * VMM_PAGE_SIZE;
+		sl->gpa = below(r, (VMM_X86_RAM_LIMIT - sl->size) >> 12) << 12;
+		if (below(r, 2))
+			sl->gpa &= 0x3FFFFFFULL; /* keep it low, often */
+		sl->flags = (uint32_t)below(r, 4);
+		s->nslots++;
+		break;
+	}
+	case 10: /* drop a slot (things inside it fail validation: retried) */
+		if (s->nslots > 1) {
+			uint64_t k = below(r, s->nslots);
+
+			s->nslots--;
+			s->slots[k] = s->slots[s->nslots];
+		}
+		break;
+	case 11: /* slot flags */
+		s->slots[below(r, s->nslots)].flags ^= 1U << below(r, 2);
+		break;
+	case 12: { /* fills */
+		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+		struct vmm_fill_spec *f;
+
+		if (s->nfills && below(r, 3) == 0) {
+			uint64_t k = below(r, s->nfills);
+
+			s->nfills--;
+			s->fills[k] = s->fills[s->nfills];
+			break;
+		}
+		if (s->nfills >= VMM_MAX_FILLS)
+			break;
+		f = &s->fills[s->nfills++];
+		f->len = (uint32_t)(1 + below(r, sl->size < 65536 ? sl->size :
+						     65536));
+		f->gpa = rand_gpa_in(r, sl, f->len);
+		f->pattern_len = (uint8_t)(1 + below(r, VMM_MAX_FILL_PATTERN));
+		for (unsigned int k = 0; k < f->pattern_len; k++)
+			f->pattern[k] = below(r, 2) ? 0x90 : (uint8_t)next(r);
+		break;
+	}
+	case 13: /* mode */
+		v->mode = (enum vmm_x86_mode)below(r, VMM_MODE_COUNT);
+		break;
+	case 14: /* entry */
+		if (s->nblobs && below(r, 4))
+			v->entry = s->blobs[bi].gpa + below(r, s->blobs[bi].len);
+		else
+			v->entry = pick_value(r);
+		break;
+	case 15: { /* general register */
+		unsigned int k = (unsigned int)below(r, VMM_X86_NREGS);
+
+		if ((v->reg_mask & (1U << k)) && below(r, 4) == 0) {
+			v->reg_mask &= ~(1U << k);
+		} else {
+			v->reg_mask |= 1U << k;
+			v->regs[k] = pick_value(r);
+		}
+		break;
+	}
+	case 16: case 17:
+		mut_sreg(r, v);
+		break;
+	case 18:
+		mut_seg(r, v);
+		break;
+	case 19: /* device behaviour and input stream */
+		if (below(r, 3) == 0) {
+			s->flags ^= VMM_SCN_PERMISSIVE;
+		} else {
+			if (!s->has_input) {
+				s->has_input = 1;
+				s->input = w->input;
+				s->input_len = 0;
+			}
+			if (bm) {
+				s->input_len = (uint32_t)bm(w->input,
+							    s->input_len,
+							    INPUT_CAP);
+			} else if (s->input_len < INPUT_CAP) {
+				w->input[s->input_len++] = (uint8_t)next(r);
+			}
+		}
+		break;
+	case 20: /* limits */
+		s->max_exits = 1 + below(r, 5000);
+		s->timeout_ms = (uint32_t)(5 + below(r, 200));
+		break;
+	default: /* vCPU count, console, system area */
+		switch (below(r, 4)) {
+		case 0:
+			if (s->nvcpus < VMM_MAX_VCPUS)
+				s->vcpus[s->nvcpus++] = *v;
+			break;
+		case 1:
+			if (s->nvcpus > 1)
+				s->nvcpus--;
+			break;
+		case 2:
+			s->mmio_console = !s->mmio_console;
+			s->mmio_console_gpa = below(r, 2) ?
+				VMM_MMIO_CONSOLE_DEFAULT_GPA :
+				below(r, VMM_X86_RAM_LIMIT);
+			break;
+		default:
+			s->sys_fixed = !s->sys_fixed;
+			s->sys_gpa = below(r, 0x400) << 12;
+			break;
+		}
+		break;
+	}
+}
+
+static size_t encode_into(const struct vmm_scenario *s, uint8_t *out,
+			  size_t max)
+{
+	struct vmm_error e;
+	size_t n = vmm_scenario_encode(s, out, max, &e);
+
+	return n <= max ? n : 0;
+}
+
+size_t fuzz_generate(uint8_t *out, size_t max, unsigned int seed)
+{
+	struct rng r = { (uint64_t)seed * 0x9E3779B97F4A7C15ULL | 1 };
+	struct work *w = calloc(1, sizeof(*w));
+	size_t n;
+	uint64_t len = 0;
+
+	if (!w)
+		return 0;
+	vmm_scenario_init(&w->s);
+	w->s.max_exits = 1000;
+	w->s.timeout_ms = 100;
+	w->s.flags = VMM_SCN_PERMISSIVE;
+	w->s.nslots = 1;
+	w->s.slots[0].size = 0x10000ULL << below(&r, 6);
+	for (int k = 0; k < 6; k++)
+		put_snippet(&r, w->blob[0], &len);
+	w->blob[0][len++] = 0xf4;
+	w->s.nblobs = 1;
+	w->s.blobs[0] = (struct vmm_blob_spec){ 0x1000, w->blob[0], len };
+	w->s.nvcpus = 1;
+	w->s.vcpus[0].mode = (enum vmm_x86_mode)below(&r, VMM_MODE_COUNT);
+	w->s.vcpus[0].entry = 0x1000;
+	n = encode_into(&w->s, out, max);
+	free(w);
+	return n;
+}
+
+size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		   fuzz_byte_mutator bm)
+{
+	struct rng r = { (uint64_t)seed * 0x9E3779B97F4A7C15ULL | 1 };
+	struct work *w;
+	struct vmm_error e;
+	size_t n = 0;
+
+	w = malloc(sizeof(*w));
+	if (!w)
+		return size;
+	if (vmm_scenario_decode(data, size, &w->s, &e) < 0) {
+		free(w);
+		/* Not a scenario: sometimes start over from a valid one,
+		 * otherwise let the byte mutator have it. */
+		if (below(&r, 4) == 0) {
+			n = fuzz_generate(data, max, seed);
+			if (n)
+				return n;
+		}
+		return bm ? bm(data, size, max) : size;
+	}
+	own(w);
+	for (int t = 0; t < TRIES; t++) {
+		struct vmm_scenario saved = w->s;
+		unsigned int k = 1 + (unsigned int)below(&r, 3);
+
+		for (unsigned int i = 0; i < k; i++)
+			mut_once(&r, w, bm);
+		if (vmm_scenario_validate(&w->s, &e) == 0) {
+			n = encode_into(&w->s, data, max);
+			if (n)
+				break;
+		}
+		w->s = saved;
+	}
+	free(w);
+	if (n)
+		return n;
+	return bm ? bm(data, size, max) : size;
+}
+
+size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
+		      size_t bsz, uint8_t *out, size_t max, unsigned int seed)
+{
+	struct rng r = { (uint64_t)seed * 0x9E3779B97F4A7C15ULL | 1 };
+	struct work *w = malloc(sizeof(*w));
+	struct vmm_scenario other;
+	struct vmm_error e;
+	size_t n = 0;
+
+	if (!w)
+		return 0;
+	if (vmm_scenario_decode(a, asz, &w->s, &e) < 0 ||
+	    vmm_scenario_decode(b, bsz, &other, &e) < 0) {
+		free(w);
+		return 0;
+	}
+	own(w);
+	switch (below(&r, 3)) {
+	case 0: /* take a blob from the other, placed in one of our slots */
+		if (other.nblobs && w->s.nblobs < VMM_MAX_BLOBS) {
+			const struct vmm_blob_spec *ob =
+				&other.blobs[below(&r, other.nblobs)];
+			uint32_t i = w->s.nblobs++;
+			uint64_t len = ob->len > BLOB_CAP ? BLOB_CAP : ob->len;
+
+			memcpy(w->blob[i], ob->data, (size_t)len);
+			w->s.blobs[i].data = w->blob[i];
+			w->s.blobs[i].len = len;
+			w->s.blobs[i].gpa = rand_gpa_in(
+				&r, &w->s.slots[below(&r, w->s.nslots)], len);
+		}
+		break;
+	case 1: /* take the other's vCPU 0 state */
+		w->s.vcpus[0] = other.vcpus[0];
+		break;
+	default: /* take the other's input stream and device mode */
+		w->s.flags = other.flags;
+		if (other.has_input) {
+			uint32_t len = other.input_len > INPUT_CAP ?
+					       INPUT_CAP : other.input_len;
+
+			memcpy(w->input, other.input, len);
+			w->s.has_input = 1;
+			w->s.input = w->input;
+			w->s.input_len = len;
+		}
+		break;
+	}
+	if (vmm_scenario_validate(&w->s, &e) == 0)
+		n = encode_into(&w->s, out, max);
+	free(w);
+	return n;
+}

@@ -1,0 +1,39 @@
+/* Shared declarations for the fuzz targets. */
+#ifndef VMM_FUZZ_TARGET_H
+#define VMM_FUZZ_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fuzz/mutator.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+#ifdef VMM_FUZZ_LIBFUZZER
+/* libFuzzer builds: the structure-aware mutator, with libFuzzer's own
+ * byte mutator for blob and input contents. */
+size_t LLVMFuzzerMutate(uint8_t *data, size_t size, size_t max);
+size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
+			       unsigned int seed);
+size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,
+				 const uint8_t *d2, size_t s2, uint8_t *out,
+				 size_t max, unsigned int seed);
+#define FUZZ_CUSTOM_MUTATOR                                                 \
+	size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size,         \
+				       size_t max, unsigned int seed)      \
+	{                                                                   \
+		return fuzz_mutate(data, size, max, seed, LLVMFuzzerMutate); \
+	}                                                                   \
+	size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,     \
+					 const uint8_t *d2, size_t s2,     \
+					 uint8_t *out, size_t max,         \
+					 unsigned int seed)                \
+	{                                                                   \
+		return fuzz_crossover(d1, s1, d2, s2, out, max, seed);      \
+	}
+#else
+#define FUZZ_CUSTOM_MUTATOR
+#endif
+
+#endif
