@@ -3,8 +3,13 @@
 #   make test       build and run the test suite in the default AND the
 #                   ASan+UBSan (build-asan/) trees
 #   make asan       build the sanitizer tree only
+#   make fuzz       the default fuzzing job: libFuzzer fuzz_pipeline on the
+#                   shipped corpus for 60 s (TARGET=scenario, FUZZ_SECONDS=N)
+#   make corpus     regenerate corpus/ from the guests
+#   make bench      benchmarks (figures printed, not asserted)
+#   make lint       clang-tidy + cppcheck on the project's code
 #   make clean
-.PHONY: all default asan test test-default test-asan clean
+.PHONY: all default asan test test-default test-asan fuzz corpus bench lint clean
 
 all: default
 
@@ -27,6 +32,18 @@ test-asan: asan
 	ctest --preset asan
 
 test: test-default test-asan
+
+fuzz: asan
+	bash fuzz/run.sh
+
+corpus: default
+	bash fuzz/make_corpus.sh build
+
+bench: default
+	build/bench/bench_pipeline
+
+lint: default
+	bash .ci/lint
 
 clean:
 	rm -rf build build-asan

@@ -168,17 +168,28 @@ static uint64_t now_ns(void)
 static void *watchdog_main(void *arg)
 {
 	struct vmm_watchdog *w = arg;
-	const struct timespec tick = { 0, 50 * 1000000L };
 
-	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+	(void)pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
 		uint64_t dl = __atomic_load_n(&w->deadline_ns, __ATOMIC_ACQUIRE);
+		struct timespec until;
+		uint64_t t;
 
 		if (dl && now_ns() > dl) {
 			__atomic_store_n(&w->deadline_ns, 0, __ATOMIC_RELEASE);
+			(void)pthread_mutex_unlock(&w->lock);
 			w->on_hang(w->ctx, w->limit_ms);
+			(void)pthread_mutex_lock(&w->lock);
+			continue;
 		}
-		(void)nanosleep(&tick, NULL);
+		/* Sleep 50 ms, or until stopped. */
+		(void)clock_gettime(CLOCK_MONOTONIC, &until);
+		t = (uint64_t)until.tv_nsec + 50 * 1000000ULL;
+		until.tv_sec += (time_t)(t / 1000000000ULL);
+		until.tv_nsec = (long)(t % 1000000000ULL);
+		(void)pthread_cond_timedwait(&w->wake, &w->lock, &until);
 	}
+	(void)pthread_mutex_unlock(&w->lock);
 	return NULL;
 }
 
@@ -187,11 +198,17 @@ int vmm_watchdog_start(struct vmm_watchdog *w,
 		       struct vmm_error *e)
 {
 	sigset_t all, old;
+	pthread_condattr_t ca;
 	int rc;
 
 	memset(w, 0, sizeof(*w));
 	w->on_hang = on_hang;
 	w->ctx = ctx;
+	(void)pthread_mutex_init(&w->lock, NULL);
+	(void)pthread_condattr_init(&ca);
+	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(&w->wake, &ca);
+	(void)pthread_condattr_destroy(&ca);
 	/* The watchdog thread takes no signals: the run-timeout signal must
 	 * reach the vCPU thread, and engines' signals the main thread. */
 	sigfillset(&all);
@@ -201,6 +218,8 @@ int vmm_watchdog_start(struct vmm_watchdog *w,
 	if (rc != 0) {
 		vmm_err_set(e, VMM_ERR_SYS, "pthread_create", rc,
 			    "cannot start the watchdog");
+		(void)pthread_cond_destroy(&w->wake);
+		(void)pthread_mutex_destroy(&w->lock);
 		return -1;
 	}
 	w->running = 1;
@@ -226,8 +245,13 @@ void vmm_watchdog_stop(struct vmm_watchdog *w)
 {
 	if (!w || !w->running)
 		return;
-	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	(void)pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	(void)pthread_cond_signal(&w->wake);
+	(void)pthread_mutex_unlock(&w->lock);
 	(void)pthread_join(w->thread, NULL);
+	(void)pthread_cond_destroy(&w->wake);
+	(void)pthread_mutex_destroy(&w->lock);
 	w->running = 0;
 }
 

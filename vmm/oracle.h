@@ -65,7 +65,9 @@ struct vmm_watchdog {
 	int running;
 	uint64_t deadline_ns; /* 0: disarmed (atomic) */
 	uint64_t limit_ms;
-	int stop; /* atomic */
+	int stop; /* under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
 	void (*on_hang)(void *ctx, uint64_t limit_ms);
 	void *ctx;
 };

@@ -1,0 +1,34 @@
+# Shared helpers for the fuzz run scripts (sourced).
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# fuzz_target NAME -> fuzz_NAME ("pipeline", "fuzz_pipeline" both work)
+fuzz_target() {
+	local t=${1:-pipeline}
+	t=${t#fuzz_}
+	case "$t" in
+	pipeline | scenario) echo "fuzz_$t" ;;
+	*) echo "fuzz: unknown TARGET '$1' (pipeline, scenario)" >&2; return 2 ;;
+	esac
+}
+
+# option_value TARGET KEY: a value from fuzz/TARGET.options
+option_value() {
+	sed -n "s/^$2 *= *//p" "$root/fuzz/$1.options" | head -1
+}
+
+# libfuzzer_flags TARGET: flags from the .options file
+libfuzzer_flags() {
+	local t=$1 v
+	v=$(option_value "$t" dict); [ -n "$v" ] && echo "-dict=$root/fuzz/$v"
+	v=$(option_value "$t" max_len); [ -n "$v" ] && echo "-max_len=$v"
+	v=$(option_value "$t" timeout); [ -n "$v" ] && echo "-timeout=$v"
+	v=$(option_value "$t" rss_limit_mb); [ -n "$v" ] && echo "-rss_limit_mb=$v"
+	return 0
+}
+
+# seed_workdir DIR: a working corpus seeded from the shipped one (which is
+# never written to)
+seed_workdir() {
+	mkdir -p "$1"
+	cp -n "$root"/corpus/scenarios/*.kvms "$1"/ 2>/dev/null || true
+}

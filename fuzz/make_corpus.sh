@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Regenerate the seed corpus from the guests (see corpus/README.md):
+#   fuzz/make_corpus.sh [BUILD_DIR]      (default: build)
+# Writes corpus/text/NAME.txt (readable scenario text) and
+# corpus/scenarios/NAME.kvms (the binary form, via `vmm encode`).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+vmm=$build/vmm
+g=$build/guests
+txt=$root/corpus/text
+bin=$root/corpus/scenarios
+mkdir -p "$txt" "$bin"
+hex() { od -An -v -tx1 "$g/$1.bin" | tr -d ' \n'; }
+hdr() { printf 'kvms version=1 arch=x86_64 flags=%s\nlimits max_exits=%s timeout_ms=%s\n' "$1" "$2" "$3"; }
+
+emit() { # NAME: scenario text on stdin
+	cat >"$txt/$1.txt"
+	"$vmm" encode "$txt/$1.txt" -o "$bin/$1.kvms"
+}
+
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex real16_hlt)"; echo "vcpu mode=real16 entry=0x1000"; } | emit real16_hlt
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex real16_add)"; echo "vcpu mode=real16 entry=0x1000"
+  echo "reg rax=0x2"; echo "reg rbx=0x2"; } | emit real16_add
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex real16_serial_poll)"; echo "vcpu mode=real16 entry=0x1000"; } | emit real16_serial_poll
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex prot32_hello)"; echo "vcpu mode=prot32 entry=0x1000"; } | emit prot32_hello
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex paged32_hello)"; echo "vcpu mode=paged32 entry=0x1000"; } | emit paged32_hello
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x0 data=$(hex long64_hello)"; echo "vcpu mode=long64 entry=0x0"; } | emit long64_hello
+{ hdr none 1000 100; echo "console gpa=0x10000000"; echo "slot id=0 gpa=0x0 size=0x100000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex mmio_console)"; echo "vcpu mode=prot32 entry=0x1000"; } | emit mmio_console
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x0 data=$(hex long64_ud2)"; echo "vcpu mode=long64 entry=0x0"; } | emit long64_shutdown
+# two slots: code low, the store target and the VMM's tables in the second
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x100000 flags=none"
+  echo "slot id=1 gpa=0x100000 size=0x100000 flags=dirty_log"
+  echo "blob gpa=0x0 data=$(hex long64_hello)"; echo "vcpu mode=long64 entry=0x0"; } | emit long64_two_slots
+# code runs from a readonly slot; the GDT goes in the writable one
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x1000 flags=none"
+  echo "slot id=7 gpa=0x1000 size=0x1000 flags=readonly"
+  echo "blob gpa=0x1000 data=$(hex prot32_hello)"; echo "vcpu mode=prot32 entry=0x1000"; } | emit prot32_readonly_code
+# two vCPUs, round-robin: prints "37\n\n"
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex real16_add)"
+  echo "vcpu mode=real16 entry=0x1000"; echo "reg rax=0x1"; echo "reg rbx=0x2"
+  echo "vcpu mode=real16 entry=0x1000"; echo "reg rax=0x3"; echo "reg rbx=0x4"; } | emit real16_two_vcpus
+# permissive devices: port and MMIO reads answered from the input stream
+{ hdr permissive 100 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex prot32_echo)"; echo "input data=4b564d0a"
+  echo "vcpu mode=prot32 entry=0x1000"; } | emit prot32_echo_input
+# a NOP sled from a fill pattern into a HLT
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
+  echo "fill gpa=0x1000 len=0x1000 pattern=90"
+  echo "blob gpa=0x2000 data=$(hex real16_hlt)"; echo "vcpu mode=real16 entry=0x1000"; } | emit real16_nop_sled
+# raw overrides on top of the long64 preset: EFER.NXE, a stack, a segment
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x0 data=$(hex long64_hello)"; echo "vcpu mode=long64 entry=0x0"
+  echo "reg rsp=0x180000"; echo "sreg efer=0xd00"
+  echo "seg fs selector=0x10 attrs=0xc93 limit=0xffffffff base=0x12345000"; } | emit long64_overrides
+echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"

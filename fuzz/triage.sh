@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Group findings by signature: fuzz/triage.sh DIR_OR_FILE...
+# Each input is replayed with `vmm replay` (exactly what the fuzzer ran);
+# inputs are grouped by the "FINDING <class> <where>" line, or by the
+# sanitizer/abort summary for crashes of the VMM itself.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+vmm=$root/build/vmm
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+for arg in "$@"; do
+	find "$arg" -type f ! -name '*.min' ! -name README.txt
+done | sort | while read -r f; do
+	out=$("$vmm" replay "$f" 2>&1); rc=$?
+	sig=$(grep -m1 '^FINDING' <<<"$out" || true)
+	[ -z "$sig" ] && sig=$(grep -m1 'SUMMARY' <<<"$out" || true)
+	[ -z "$sig" ] && sig="no finding on replay (rc=$rc)"
+	printf '%s\t%s\n' "$sig" "$f" >>"$tmp"
+done
+cut -f1 "$tmp" | sort | uniq -c | sort -rn | while read -r n sig; do
+	ex=$(grep -F -m1 "$sig" "$tmp" | cut -f2)
+	printf '%5d  %s\n       e.g. %s\n' "$n" "$sig" "$ex"
+done
