@@ -8,10 +8,11 @@
 
 __AFL_FUZZ_INIT();
 
-int main(void)
+int main(int argc, char **argv)
 {
 	unsigned char *buf;
 
+	(void)LLVMFuzzerInitialize(&argc, &argv);
 #ifdef __AFL_HAVE_MANUAL_CONTROL
 	__AFL_INIT();
 #endif

@@ -15,6 +15,13 @@ static void finding(const char *sig, const char *detail)
 	abort();
 }
 
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t enc[VMM_SCENARIO_MAX_BYTES];

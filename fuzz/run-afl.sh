@@ -29,5 +29,5 @@ done
 afl-fuzz -M main -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
 	-V "$secs" -- "$bin" >"$sync/main.log" 2>&1 || true
 for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || true; done
-afl-whatsup -s "$sync" || true
+TERM=dumb afl-whatsup -s "$sync" 2>/dev/null || true
 echo "afl: crashes in $sync/*/crashes (triage: fuzz/triage.sh $sync/*/crashes)"
