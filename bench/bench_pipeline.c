@@ -193,7 +193,7 @@ static int load(const char *dir, struct input *in, int max)
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "corpus/scenarios";
-	double secs = argc > 2 ? atof(argv[2]) : 3.0;
+	double secs = argc > 2 ? strtod(argv[2], NULL) : 3.0;
 	static struct input in[MAX_FILES];
 	static struct vmm_input_outcome out;
 	struct vmm_kvm k;
@@ -260,20 +260,20 @@ int main(int argc, char **argv)
 	}
 	(void)printf("bench: corpus scenarios=%d (paged32 left out)\n", n);
 	(void)printf("bench: raw_seed_loop corpus execs_per_sec=%.0f us_per_exec=%.1f\n",
-		     raw_n / raw_t, 1e6 * raw_t / raw_n);
+		     (double)raw_n / raw_t, 1e6 * raw_t / (double)raw_n);
 	(void)printf("bench: fuzz_pipeline corpus execs_per_sec=%.0f us_per_exec=%.1f\n",
-		     fuzz_n / fuzz_t, 1e6 * fuzz_t / fuzz_n);
+		     (double)fuzz_n / fuzz_t, 1e6 * fuzz_t / (double)fuzz_n);
 	if (hlt >= 0) {
 		(void)printf("bench: raw_seed_loop hlt execs_per_sec=%.0f\n",
-			     raw_h / raw_ht);
+			     (double)raw_h / raw_ht);
 		(void)printf("bench: fuzz_pipeline hlt execs_per_sec=%.0f "
-			     "overhead=%.1f%%\n", fuzz_h / fuzz_ht,
-			     100.0 * ((fuzz_ht / fuzz_h) / (raw_ht / raw_h) - 1));
+			     "overhead=%.1f%%\n", (double)fuzz_h / fuzz_ht,
+			     100.0 * ((fuzz_ht / (double)fuzz_h) / (raw_ht / (double)raw_h) - 1));
 	}
 	(void)printf("bench: pipeline_vs_raw ratio=%.3f overhead=%.1f%% "
 		     "(target <= 10%%)\n",
-		     (fuzz_t / fuzz_n) / (raw_t / raw_n),
-		     100.0 * ((fuzz_t / fuzz_n) / (raw_t / raw_n) - 1));
+		     (fuzz_t / (double)fuzz_n) / (raw_t / (double)raw_n),
+		     100.0 * ((fuzz_t / (double)fuzz_n) / (raw_t / (double)raw_n) - 1));
 	vmm_watchdog_stop(&wd);
 	close(kvm);
 	vmm_kvm_close(&k);

@@ -28,7 +28,7 @@ static struct target_state st;
 static void on_hang(void *ctx, uint64_t limit_ms)
 {
 	(void)ctx;
-	fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
+	(void)fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
 		"%llu ms\n", (unsigned long long)limit_ms);
 	abort();
 }
@@ -49,7 +49,7 @@ static void open_kvm(void)
 		return;
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&st.kvm, NULL, NULL, &e) < 0) {
-		fprintf(stderr, "fuzz_pipeline: cannot use KVM: %s\n", e.msg);
+		(void)fprintf(stderr, "fuzz_pipeline: cannot use KVM: %s\n", e.msg);
 		/* 77: "skipped" to ctest when the host has no KVM at all */
 		exit(e.cls == VMM_ERR_HOST ? 77 : 3);
 	}
@@ -76,13 +76,13 @@ static void setup(void)
 	vmm_err_clear(&e);
 	open_kvm();
 	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0) {
-		fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
+		(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
 		exit(3);
 	}
 	st.km.fd = -1;
 	if (km && strcmp(km, "1") == 0) {
 		if (vmm_kmsg_open(&st.km, &e) < 0) {
-			fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
+			(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
 			exit(3);
 		}
 		st.use_kmsg = 1;
@@ -104,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
 	fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {
-		fprintf(stderr, "FINDING %s\n", st.out.sig);
+		(void)fprintf(stderr, "FINDING %s\n", st.out.sig);
 		abort();
 	}
 	return 0;

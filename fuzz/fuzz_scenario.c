@@ -11,7 +11,7 @@
 
 static void finding(const char *sig, const char *detail)
 {
-	fprintf(stderr, "FINDING %s: %s\n", sig, detail);
+	(void)fprintf(stderr, "FINDING %s: %s\n", sig, detail);
 	abort();
 }
 

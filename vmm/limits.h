@@ -14,6 +14,11 @@
 #define VMM_MAX_TIMEOUT_MS 3600000U     /* wall clock, 1 hour */
 #define VMM_SCENARIO_MAX_BYTES (1U << 20) /* encoded scenario size */
 
+/* Run caps a scenario (binary or text form) may ask for; tighter than what
+ * `vmm run` allows, so a fuzzed input cannot ask for an hour. */
+#define VMM_SCN_MAX_EXITS 1000000U
+#define VMM_SCN_MAX_TIMEOUT_MS 10000U
+
 /* Defaults a scenario without explicit limits gets. */
 #define VMM_DEFAULT_MAX_EXITS 10000U
 #define VMM_DEFAULT_TIMEOUT_MS 1000U

@@ -88,17 +88,17 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 			return bad(e, "VMM structures [0x%llx, 0x%llx) do not fit"
 				   " in guest memory",
 				   (unsigned long long)s->sys_gpa,
-				   (unsigned long long)(s->sys_gpa + need));
+				   (unsigned long long)s->sys_gpa + need);
 		for (uint32_t b = 0; b < s->nblobs; b++)
 			if (overlaps(s->sys_gpa, need, s->blobs[b].gpa,
 				     s->blobs[b].len))
 				return bad(e, "VMM structures [0x%llx, 0x%llx) "
 					   "overlap the image at [0x%llx, 0x%llx)",
 					   (unsigned long long)s->sys_gpa,
-					   (unsigned long long)(s->sys_gpa + need),
+					   (unsigned long long)s->sys_gpa + need,
 					   (unsigned long long)s->blobs[b].gpa,
-					   (unsigned long long)(s->blobs[b].gpa +
-								s->blobs[b].len));
+					   (unsigned long long)s->blobs[b].gpa +
+								s->blobs[b].len);
 		if (!sys_fits(s, s->sys_gpa, need))
 			return bad(e, "VMM structures at 0x%llx must be in "
 				   "writable memory",

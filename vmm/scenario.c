@@ -90,7 +90,7 @@ static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
 			return bad(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
 				   " RAM limit 0x%llx", a->id,
 				   (unsigned long long)a->gpa,
-				   (unsigned long long)(a->gpa + a->size),
+				   (unsigned long long)a->gpa + a->size,
 				   VMM_X86_RAM_LIMIT);
 		if (a->flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
 			return bad(e, "slot %u: unknown flags 0x%x", a->id,
@@ -111,7 +111,7 @@ static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
 				return bad(e, "slot %u [0x%llx, 0x%llx) overlaps "
 					   "slot %u", a->id,
 					   (unsigned long long)a->gpa,
-					   (unsigned long long)(a->gpa + a->size),
+					   (unsigned long long)a->gpa + a->size,
 					   b->id);
 		}
 		if (s->mmio_console &&

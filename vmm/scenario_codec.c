@@ -33,9 +33,8 @@ enum {
 
 #define REC_HDR 3
 #define MAX_PAYLOAD 0xFFFFU
-/* Scenario-level run caps (tighter than what `vmm run` allows). */
-#define SCN_MAX_EXITS 1000000U
-#define SCN_MAX_TIMEOUT_MS 10000U
+#define SCN_MAX_EXITS VMM_SCN_MAX_EXITS
+#define SCN_MAX_TIMEOUT_MS VMM_SCN_MAX_TIMEOUT_MS
 
 static const char *tag_name(unsigned int t)
 {
@@ -227,6 +226,9 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 	struct vmm_scenario *s = d->s;
 	int vcpu_field = tag == TAG_REG || tag == TAG_SREG || tag == TAG_SEG;
 
+	if (!vcpu_field && tag != TAG_VCPU &&
+	    (tag < TAG_LIMITS || tag > TAG_INPUT))
+		return rej(d->e, off, "unknown record tag 0x%02x", tag);
 	/* Canonical order: LIMITS CONSOLE? SYSAREA? SLOT+ FILL* BLOB* INPUT?
 	 * then (VCPU REG* SREG* SEG*)+ with ascending indices. */
 	if (off == VMM_SCENARIO_HEADER_LEN && tag != TAG_LIMITS)
@@ -319,10 +321,10 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 		s->nvcpus++;
 		d->last_index = -1;
 		break;
-	default:
-		if (vcpu_field)
-			return dec_vcpu_field(d, off, tag, p, n);
-		return rej(d->e, off, "unknown record tag 0x%02x", tag);
+	default: /* reg, sreg, seg: the only tags left (checked above) */
+		if (dec_vcpu_field(d, off, tag, p, n) < 0)
+			return -1;
+		break;
 	}
 	d->last_tag = tag;
 	return 0;

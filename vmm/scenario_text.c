@@ -191,6 +191,7 @@ static int num(struct parser *p, const struct line *l, const char *k,
 {
 	const char *v = val(l, k);
 
+	*out = 0;
 	if (!v)
 		return perr(p, l, "%s record needs %s=", l->tok[0], k);
 	if (vmm_parse_u64(v, out) < 0 || *out > max)
@@ -218,6 +219,7 @@ static int hex(struct parser *p, const struct line *l, const char *k,
 	size_t len, bytes;
 	uint8_t *w;
 
+	*n = 0;
 	if (!v)
 		return perr(p, l, "%s record needs %s=", l->tok[0], k);
 	len = strlen(v);
@@ -233,7 +235,7 @@ static int hex(struct parser *p, const struct line *l, const char *k,
 		if (bytes > p->arena_cap - p->arena_used)
 			return perr(p, l, "%s: data exceeds %zu bytes in all", k,
 				    p->arena_cap);
-		w = p->arena + p->arena_used;
+		w = p->arena ? p->arena + p->arena_used : NULL;
 		p->arena_used += bytes;
 	}
 	for (size_t i = 0; i < bytes; i++) {
@@ -281,7 +283,7 @@ static int rec_header(struct parser *p, const struct line *l)
 {
 	static const char *const keys[] = { "version", "arch", "flags", NULL };
 	const char *arch = val(l, "arch"), *flags = val(l, "flags");
-	uint64_t ver;
+	uint64_t ver = 0;
 
 	if (p->seen_header)
 		return perr(p, l, "second kvms header line");
@@ -290,12 +292,14 @@ static int rec_header(struct parser *p, const struct line *l)
 	if (ver != VMM_SCENARIO_VERSION)
 		return perr(p, l, "version %llu, this VMM writes version %d",
 			    (unsigned long long)ver, VMM_SCENARIO_VERSION);
-	if (!arch || (strcmp(arch, "x86_64") && strcmp(arch, "arm64")))
+	if (!arch || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0))
 		return perr(p, l, "arch must be x86_64 or arm64");
-	p->s->arch = strcmp(arch, "arm64") ? VMM_ARCH_X86_64 : VMM_ARCH_ARM64;
-	if (!flags || (strcmp(flags, "none") && strcmp(flags, "permissive")))
+	p->s->arch = strcmp(arch, "arm64") != 0 ? VMM_ARCH_X86_64 :
+						  VMM_ARCH_ARM64;
+	if (!flags ||
+	    (strcmp(flags, "none") != 0 && strcmp(flags, "permissive") != 0))
 		return perr(p, l, "flags must be none or permissive");
-	p->s->flags = strcmp(flags, "none") ? VMM_SCN_PERMISSIVE : 0;
+	p->s->flags = strcmp(flags, "none") != 0 ? VMM_SCN_PERMISSIVE : 0;
 	p->seen_header = 1;
 	return 0;
 }
@@ -305,7 +309,7 @@ static int rec_slot(struct parser *p, const struct line *l)
 	static const char *const keys[] = { "id", "gpa", "size", "flags", NULL };
 	struct vmm_scenario *s = p->s;
 	const char *f = val(l, "flags");
-	uint64_t id, gpa, size;
+	uint64_t id = 0, gpa = 0, size = 0;
 
 	if (only_keys(p, l, keys) < 0 || num(p, l, "id", 0x7fff, &id) < 0 ||
 	    num(p, l, "gpa", UINT64_MAX, &gpa) < 0 ||
@@ -348,7 +352,7 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 		static const char *const keys[] = { "selector", "attrs", "limit",
 						    "base", NULL };
 		struct line rest = *l;
-		uint64_t sel, attrs, lim, base;
+		uint64_t sel = 0, attrs = 0, lim = 0, base = 0;
 
 		if (l->ntok < 2 || parse_named(p, l, l->tok[1], vmm_seg_name,
 					       VMM_SEG_COUNT, &idx) < 0)
@@ -363,6 +367,9 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 		    num(p, &rest, "limit", 0xFFFFFFFFULL, &lim) < 0 ||
 		    num(p, &rest, "base", UINT64_MAX, &base) < 0)
 			return -1;
+		if (v->seg_mask & (1U << idx))
+			return perr(p, l, "second seg %s line for this vcpu",
+				    vmm_seg_name(idx));
 		v->seg_mask |= 1U << idx;
 		v->segs[idx].selector = (uint16_t)sel;
 		v->segs[idx].attrs = (uint16_t)attrs;
@@ -380,12 +387,17 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 	if (!strcmp(l->tok[0], "reg")) {
 		if (parse_named(p, l, key, reg_name_u, VMM_X86_NREGS, &idx) < 0)
 			return -1;
+		if (v->reg_mask & (1U << idx))
+			return perr(p, l, "second reg %s line for this vcpu", key);
 		v->reg_mask |= 1U << idx;
 		v->regs[idx] = value;
 	} else {
 		if (parse_named(p, l, key, vmm_sreg_name, VMM_SREG_COUNT,
 				&idx) < 0)
 			return -1;
+		if (v->sreg_mask & (1U << idx))
+			return perr(p, l, "second sreg %s line for this vcpu",
+				    key);
 		v->sreg_mask |= 1U << idx;
 		v->sregs[idx] = value;
 	}
@@ -396,8 +408,8 @@ static int rec_dispatch(struct parser *p, const struct line *l)
 {
 	struct vmm_scenario *s = p->s;
 	const char *n = l->tok[0];
-	uint64_t a, b;
-	size_t len;
+	uint64_t a = 0, b = 0;
+	size_t len = 0;
 
 	if (!strcmp(n, "kvms"))
 		return rec_header(p, l);
@@ -410,9 +422,11 @@ static int rec_dispatch(struct parser *p, const struct line *l)
 		if (p->seen_limits)
 			return perr(p, l, "second limits record");
 		if (only_keys(p, l, keys) < 0 ||
-		    num(p, l, "max_exits", 0xFFFFFFFFULL, &a) < 0 ||
-		    num(p, l, "timeout_ms", 0xFFFFFFFFULL, &b) < 0)
+		    num(p, l, "max_exits", VMM_SCN_MAX_EXITS, &a) < 0 ||
+		    num(p, l, "timeout_ms", VMM_SCN_MAX_TIMEOUT_MS, &b) < 0)
 			return -1;
+		if (a == 0 || b == 0)
+			return perr(p, l, "max_exits and timeout_ms must be >= 1");
 		s->max_exits = a;
 		s->timeout_ms = (uint32_t)b;
 		p->seen_limits = 1;
@@ -424,6 +438,8 @@ static int rec_dispatch(struct parser *p, const struct line *l)
 		if (only_keys(p, l, keys) < 0 ||
 		    num(p, l, "gpa", UINT64_MAX, &a) < 0)
 			return -1;
+		if (n[0] == 'c' ? s->mmio_console : s->sys_fixed)
+			return perr(p, l, "second %s record", n);
 		if (n[0] == 'c') {
 			s->mmio_console = 1;
 			s->mmio_console_gpa = a;

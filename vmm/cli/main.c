@@ -73,7 +73,7 @@ static int usage_error(const char *fmt, const char *arg)
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 	(void)snprintf(msg, sizeof(msg), fmt, arg);
 #pragma GCC diagnostic pop
-	fprintf(stderr, "vmm: error: %s (see 'vmm help')\n", msg);
+	(void)fprintf(stderr, "vmm: error: %s (see 'vmm help')\n", msg);
 	return RC_USAGE;
 }
 
@@ -118,14 +118,11 @@ static void report_error(const struct vmm_error *e)
 	case VMM_ERR_CONTRACT:
 		head = "FINDING";
 		break;
-	case VMM_ERR_INPUT:
-		head = "error";
-		break;
 	default:
 		head = "error";
 		break;
 	}
-	fprintf(stderr, "vmm: %s: %s\n", head, line);
+	(void)fprintf(stderr, "vmm: %s: %s\n", head, line);
 }
 
 static int open_kvm(struct vmm_kvm *k)
@@ -150,12 +147,12 @@ static int cmd_caps(int argc, char **argv)
 	rc = open_kvm(&k);
 	if (rc != 0)
 		return rc;
-	printf("api_version=%d\n", k.api_version);
-	printf("vcpu_mmap_size=%zu\n", k.run_mmap_size);
+	(void)printf("api_version=%d\n", k.api_version);
+	(void)printf("vcpu_mmap_size=%zu\n", k.run_mmap_size);
 	for (unsigned int i = 0; i < VMM_CAP_COUNT; i++) {
 		const struct vmm_cap_desc *d = vmm_cap_desc((enum vmm_cap)i);
 
-		printf("%s=%d %s (%s)\n", d->name, k.cap[i],
+		(void)printf("%s=%d %s (%s)\n", d->name, k.cap[i],
 		       d->required ? "required" : "optional", d->use);
 	}
 	for (unsigned int m = 0; m < VMM_MODE_COUNT; m++) {
@@ -163,12 +160,12 @@ static int cmd_caps(int argc, char **argv)
 
 		vmm_err_clear(&e);
 		if (vmm_host_mode_check(&k, (enum vmm_x86_mode)m, &e) == 0) {
-			printf("mode %s=ok\n", vmm_x86_mode_name(m));
+			(void)printf("mode %s=ok\n", vmm_x86_mode_name(m));
 		} else {
 			char line[VMM_ERR_MSG_MAX + 128];
 
 			vmm_err_format(&e, line, sizeof(line));
-			printf("mode %s=unsupported: %s\n",
+			(void)printf("mode %s=unsupported: %s\n",
 			       vmm_x86_mode_name(m), line);
 		}
 	}
@@ -187,23 +184,23 @@ static int read_file(const char *path, uint64_t max, const char *what,
 	*buf = NULL;
 	*len = 0;
 	if (fd < 0) {
-		fprintf(stderr, "vmm: error: cannot open %s %s: %s\n", what,
+		(void)fprintf(stderr, "vmm: error: cannot open %s %s: %s\n", what,
 			path, strerror(errno));
 		return RC_USAGE;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "vmm: error: %s %s is not a regular file\n",
+		(void)fprintf(stderr, "vmm: error: %s %s is not a regular file\n",
 			what, path);
 		close(fd);
 		return RC_USAGE;
 	}
 	if (st.st_size == 0) {
-		fprintf(stderr, "vmm: error: %s %s is empty\n", what, path);
+		(void)fprintf(stderr, "vmm: error: %s %s is empty\n", what, path);
 		close(fd);
 		return RC_USAGE;
 	}
 	if ((uint64_t)st.st_size > max) {
-		fprintf(stderr, "vmm: error: %s %s is %lld bytes, more than the"
+		(void)fprintf(stderr, "vmm: error: %s %s is %lld bytes, more than the"
 			" %llu-byte limit\n", what, path, (long long)st.st_size,
 			(unsigned long long)max);
 		close(fd);
@@ -211,7 +208,7 @@ static int read_file(const char *path, uint64_t max, const char *what,
 	}
 	*buf = malloc((size_t)st.st_size);
 	if (!*buf) {
-		fprintf(stderr, "vmm: error: out of memory reading %s\n", path);
+		(void)fprintf(stderr, "vmm: error: out of memory reading %s\n", path);
 		close(fd);
 		return RC_HOST;
 	}
@@ -221,7 +218,7 @@ static int read_file(const char *path, uint64_t max, const char *what,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "vmm: error: cannot read %s %s: %s\n",
+			(void)fprintf(stderr, "vmm: error: cannot read %s %s: %s\n",
 				what, path, n < 0 ? strerror(errno) : "file shrank");
 			free(*buf);
 			*buf = NULL;
@@ -297,7 +294,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		const char *v = "";
 
 		if (strcmp(a, "--state") == 0) {
 			o->state = 1;
@@ -308,7 +305,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-			fputs(usage_text, stdout);
+			(void)fputs(usage_text, stdout);
 			return -1;
 		}
 		if (a[0] == '-' && a[1] == '-') {
@@ -317,6 +314,7 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			if (need_value(argc, argv, i))
 				return RC_USAGE;
 			i++;
+			v = argv[i];
 		}
 		if (strcmp(a, "--mode") == 0) {
 			if (vmm_x86_mode_parse(v, &o->mode) < 0)
@@ -413,13 +411,13 @@ static int cmd_run(int argc, char **argv)
 		return rc;
 	if (o.mem == 0 || (o.mem & (VMM_PAGE_SIZE - 1)) ||
 	    o.mem > VMM_MAX_GUEST_MEM) {
-		fprintf(stderr, "vmm: error: --mem %llu must be a non-zero "
+		(void)fprintf(stderr, "vmm: error: --mem %llu must be a non-zero "
 			"multiple of 4K, at most %lluM\n",
 			(unsigned long long)o.mem, VMM_MAX_GUEST_MEM >> 20);
 		return RC_USAGE;
 	}
 	if (o.load >= o.mem) {
-		fprintf(stderr, "vmm: error: load address 0x%llx is outside "
+		(void)fprintf(stderr, "vmm: error: load address 0x%llx is outside "
 			"guest memory [0, 0x%llx)\n",
 			(unsigned long long)o.load, (unsigned long long)o.mem);
 		return RC_USAGE;
@@ -428,7 +426,7 @@ static int cmd_run(int argc, char **argv)
 	if (rc != 0)
 		return rc;
 	if (len > o.mem - o.load) {
-		fprintf(stderr, "vmm: error: image %s (%llu bytes) at 0x%llx does"
+		(void)fprintf(stderr, "vmm: error: image %s (%llu bytes) at 0x%llx does"
 			" not fit in guest memory [0, 0x%llx)\n", o.image,
 			(unsigned long long)len, (unsigned long long)o.load,
 			(unsigned long long)o.mem);
@@ -474,19 +472,19 @@ static int cmd_run(int argc, char **argv)
 	free(img);
 
 	if (o.verbose) {
-		fprintf(stderr, "layout: ram=[0x0, 0x%llx) image=[0x%llx, 0x%llx)"
+		(void)fprintf(stderr, "layout: ram=[0x0, 0x%llx) image=[0x%llx, 0x%llx)"
 			" entry=0x%llx\n", (unsigned long long)o.mem,
 			(unsigned long long)o.load,
-			(unsigned long long)(o.load + len),
+			(unsigned long long)o.load + len,
 			(unsigned long long)s.vcpus[0].entry);
 		if (r.sys_size)
-			fprintf(stderr, "layout: vmm-structures=[0x%llx, 0x%llx)\n",
+			(void)fprintf(stderr, "layout: vmm-structures=[0x%llx, 0x%llx)\n",
 				(unsigned long long)r.sys_gpa,
-				(unsigned long long)(r.sys_gpa + r.sys_size));
+				(unsigned long long)r.sys_gpa + r.sys_size);
 		if (s.mmio_console)
-			fprintf(stderr, "layout: mmio-console=0x%llx\n",
+			(void)fprintf(stderr, "layout: mmio-console=0x%llx\n",
 				(unsigned long long)s.mmio_console_gpa);
-		fprintf(stderr, "exits=%llu trace_hash=0x%016llx verdict=%s\n",
+		(void)fprintf(stderr, "exits=%llu trace_hash=0x%016llx verdict=%s\n",
 			(unsigned long long)r.exits,
 			(unsigned long long)r.trace_hash,
 			vmm_verdict_name(r.verdict));
@@ -495,7 +493,7 @@ static int cmd_run(int argc, char **argv)
 		char buf[1024];
 
 		(void)vmm_x86_format_state(&r.regs, &r.sregs, buf, sizeof(buf));
-		fputs(buf, stderr);
+		(void)fputs(buf, stderr);
 	}
 	if (r.verdict != VMM_V_HALT && r.verdict != VMM_V_POWEROFF)
 		report_error(&r.err);
@@ -521,7 +519,7 @@ static int cmd_decode(int argc, char **argv)
 		return rc;
 	vmm_err_clear(&e);
 	if (vmm_scenario_decode(buf, len, &s, &e) < 0) {
-		fprintf(stderr, "vmm: error: %s: %s\n", argv[1], e.msg);
+		(void)fprintf(stderr, "vmm: error: %s: %s\n", argv[1], e.msg);
 		free(buf);
 		return RC_USAGE;
 	}
@@ -529,11 +527,11 @@ static int cmd_decode(int argc, char **argv)
 	text = malloc(need);
 	if (!text) {
 		free(buf);
-		fprintf(stderr, "vmm: error: out of memory\n");
+		(void)fprintf(stderr, "vmm: error: out of memory\n");
 		return RC_HOST;
 	}
 	(void)vmm_scenario_format_text(&s, text, need);
-	fputs(text, stdout);
+	(void)fputs(text, stdout);
 	free(text);
 	free(buf);
 	return RC_OK;
@@ -544,7 +542,9 @@ static int read_stdin(uint8_t **buf, uint64_t *len, uint64_t max)
 	size_t cap = 65536, n = 0;
 	uint8_t *b = malloc(cap);
 
-	while (b) {
+	if (!b)
+		return RC_HOST;
+	for (;;) {
 		size_t got;
 
 		if (n == cap) {
@@ -552,8 +552,10 @@ static int read_stdin(uint8_t **buf, uint64_t *len, uint64_t max)
 
 			if (!nb) {
 				free(b);
-				b = NULL;
-				break;
+				(void)fprintf(stderr, "vmm: error: standard input "
+					      "is larger than %llu bytes\n",
+					      (unsigned long long)max);
+				return RC_USAGE;
 			}
 			b = nb;
 			cap *= 2;
@@ -562,12 +564,6 @@ static int read_stdin(uint8_t **buf, uint64_t *len, uint64_t max)
 		n += got;
 		if (got == 0)
 			break;
-	}
-	if (!b || n > max) {
-		free(b);
-		fprintf(stderr, "vmm: error: standard input is larger than %llu"
-			" bytes\n", (unsigned long long)max);
-		return RC_USAGE;
 	}
 	*buf = b;
 	*len = n;
@@ -610,24 +606,24 @@ static int cmd_encode(int argc, char **argv)
 		free(text);
 		free(arena);
 		free(bin);
-		fprintf(stderr, "vmm: error: out of memory\n");
+		(void)fprintf(stderr, "vmm: error: out of memory\n");
 		return RC_HOST;
 	}
 	vmm_err_clear(&e);
 	rc = RC_USAGE;
 	if (vmm_scenario_parse_text((const char *)text, len, arena,
 				    VMM_SCENARIO_MAX_BYTES, &s, &e) < 0) {
-		fprintf(stderr, "vmm: error: %s: %s\n", in, e.msg);
+		(void)fprintf(stderr, "vmm: error: %s: %s\n", in, e.msg);
 		goto out;
 	}
 	n = vmm_scenario_encode(&s, bin, VMM_SCENARIO_MAX_BYTES, &e);
 	if (n == 0 || n > VMM_SCENARIO_MAX_BYTES) {
-		fprintf(stderr, "vmm: error: %s: %s\n", in, e.msg);
+		(void)fprintf(stderr, "vmm: error: %s: %s\n", in, e.msg);
 		goto out;
 	}
 	f = fopen(outp, "wb");
 	if (!f || fwrite(bin, 1, n, f) != n || fclose(f) != 0) {
-		fprintf(stderr, "vmm: error: cannot write %s: %s\n", outp,
+		(void)fprintf(stderr, "vmm: error: cannot write %s: %s\n", outp,
 			strerror(errno));
 		rc = RC_HOST;
 		goto out;
@@ -657,16 +653,16 @@ static void replay_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 		return;
 	}
 	vmm_exit_format(x, line, sizeof(line));
-	printf("exit %llu vcpu=%u %s\n", (unsigned long long)r->n++, vcpu,
+	(void)printf("exit %llu vcpu=%u %s\n", (unsigned long long)r->n++, vcpu,
 	       line);
 }
 
 static void replay_hang(void *ctx, uint64_t limit_ms)
 {
 	(void)ctx;
-	fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
+	(void)fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
 		"%llu ms\n", (unsigned long long)limit_ms);
-	fflush(stdout);
+	(void)fflush(stdout);
 	_exit(10 + VMM_FIND_VCPU_HANG);
 }
 
@@ -712,7 +708,7 @@ static int cmd_replay(int argc, char **argv)
 	/* Reject bad bytes before touching KVM. */
 	vmm_err_clear(&e);
 	if (vmm_scenario_decode(buf, len, &o->scenario, &e) < 0) {
-		fprintf(stderr, "vmm: error: %s: %s\n", path, e.msg);
+		(void)fprintf(stderr, "vmm: error: %s: %s\n", path, e.msg);
 		free(o);
 		free(buf);
 		return RC_USAGE;
@@ -742,7 +738,7 @@ static int cmd_replay(int argc, char **argv)
 	}
 	vmm_run_input(&k, buf, len, &hooks, kmsg ? &km : NULL, &wd, o);
 	vmm_watchdog_stop(&wd);
-	printf("replay: verdict=%s exits=%llu trace_hash=0x%016llx finding=%s\n",
+	(void)printf("replay: verdict=%s exits=%llu trace_hash=0x%016llx finding=%s\n",
 	       vmm_verdict_name(o->result.verdict),
 	       (unsigned long long)o->result.exits,
 	       (unsigned long long)o->result.trace_hash,
@@ -752,15 +748,13 @@ static int cmd_replay(int argc, char **argv)
 		char line[VMM_ERR_MSG_MAX + 128];
 
 		vmm_err_format(&o->result.err, line, sizeof(line));
-		printf("replay: reason: %s\n", line);
+		(void)printf("replay: reason: %s\n", line);
 	}
+	/* Guest failures and host limits are reported above, not findings. */
+	rc = RC_OK;
 	if (o->finding != VMM_FIND_NONE) {
-		fprintf(stderr, "FINDING %s\n", o->sig);
+		(void)fprintf(stderr, "FINDING %s\n", o->sig);
 		rc = 10 + (int)o->finding;
-	} else if (o->result.verdict == VMM_V_HOST) {
-		rc = RC_OK; /* not a finding: reported above */
-	} else {
-		rc = RC_OK;
 	}
 out:
 	vmm_kmsg_close(&km);
@@ -776,12 +770,12 @@ int main(int argc, char **argv)
 	(void)signal(SIGPIPE, SIG_IGN);
 
 	if (argc < 2) {
-		fputs(usage_text, stderr);
+		(void)fputs(usage_text, stderr);
 		return RC_USAGE;
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		fputs(usage_text, stdout);
+		(void)fputs(usage_text, stdout);
 		return RC_OK;
 	}
 	if (strcmp(argv[1], "caps") == 0)

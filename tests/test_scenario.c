@@ -1,0 +1,1845 @@
+/* Scenario codec (no KVM): the binary decoder and encoder, equality and the
+ * text form.
+ *
+ * Inputs are built byte by byte (header, then records: tag u8, len u16 LE,
+ * payload), starting from a minimal valid scenario. Every accepted input must
+ * re-encode to exactly its own bytes; every rejected one must fail with
+ * VMM_ERR_INPUT and a message that starts with "offset N:" and names the
+ * field. Decoding always runs on an exact-size heap copy, so sanitizers catch
+ * any read past the end.
+ */
+#include "tests/check.h"
+#include "vmm/scenario.h"
+#include "vmm/vm.h"
+#include "vmm/x86/layout.h"
+
+/* Record tags (docs/scenario-format.md). */
+enum {
+	T_LIMITS = 0x01,
+	T_CONSOLE = 0x02,
+	T_SYSAREA = 0x03,
+	T_SLOT = 0x04,
+	T_FILL = 0x05,
+	T_BLOB = 0x06,
+	T_INPUT = 0x07,
+	T_VCPU = 0x10,
+	T_REG = 0x11,
+	T_SREG = 0x12,
+	T_SEG = 0x13,
+};
+
+#define HDR_LEN 8U
+#define REC_HDR 3U
+#define MIN_LEN 62U /* the minimal scenario's size */
+
+/* ---- byte builder ------------------------------------------------------- */
+
+#define STORE_BYTES 8192U
+
+struct bld {
+	uint8_t *b;
+	size_t n, cap;
+	size_t rec; /* offset of the record being written */
+	uint8_t store[STORE_BYTES];
+};
+
+static void bld_init(struct bld *w)
+{
+	w->b = w->store;
+	w->cap = sizeof(w->store);
+	w->n = 0;
+	w->rec = 0;
+}
+
+static void bld_init_heap(struct bld *w, size_t cap)
+{
+	bld_init(w);
+	w->b = malloc(cap);
+	if (!w->b) {
+		(void)fprintf(stderr, "out of memory\n");
+		exit(EXIT_FAILURE);
+	}
+	w->cap = cap;
+}
+
+static void bld_free(struct bld *w)
+{
+	if (w->b != w->store)
+		free(w->b);
+	w->b = w->store;
+	w->n = 0;
+}
+
+static void put(struct bld *w, uint64_t v, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		if (w->n >= w->cap) {
+			(void)fprintf(stderr, "test builder overflow\n");
+			exit(EXIT_FAILURE);
+		}
+		w->b[w->n++] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+static void put_bytes(struct bld *w, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		put(w, p[i], 1);
+}
+
+/* Start a record; its length is patched by end(). Returns its offset. */
+static size_t begin(struct bld *w, unsigned int tag)
+{
+	size_t off = w->n;
+
+	put(w, tag, 1);
+	put(w, 0, 2);
+	w->rec = off;
+	return off;
+}
+
+static size_t end(struct bld *w)
+{
+	size_t n = w->n - w->rec - REC_HDR;
+
+	w->b[w->rec + 1] = (uint8_t)n;
+	w->b[w->rec + 2] = (uint8_t)(n >> 8);
+	return w->rec;
+}
+
+/* A record whose length field says `lenfield`, whatever follows. */
+static size_t b_raw(struct bld *w, unsigned int tag, unsigned int lenfield,
+		    const uint8_t *p, size_t n)
+{
+	size_t off = w->n;
+
+	put(w, tag, 1);
+	put(w, lenfield, 2);
+	put_bytes(w, p, n);
+	return off;
+}
+
+static void b_hdr(struct bld *w, unsigned int ver, unsigned int arch,
+		  unsigned int flags)
+{
+	put_bytes(w, (const uint8_t *)"KVMS", 4);
+	put(w, ver, 1);
+	put(w, arch, 1);
+	put(w, flags, 2);
+}
+
+static size_t b_limits(struct bld *w, uint32_t max_exits, uint32_t timeout)
+{
+	(void)begin(w, T_LIMITS);
+	put(w, max_exits, 4);
+	put(w, timeout, 4);
+	return end(w);
+}
+
+static size_t b_gpa_rec(struct bld *w, unsigned int tag, uint64_t gpa)
+{
+	(void)begin(w, tag);
+	put(w, gpa, 8);
+	return end(w);
+}
+
+static size_t b_slot(struct bld *w, uint32_t id, uint32_t flags,
+		     uint32_t pages, uint64_t gpa)
+{
+	(void)begin(w, T_SLOT);
+	put(w, id, 2);
+	put(w, flags, 2);
+	put(w, pages, 4);
+	put(w, gpa, 8);
+	return end(w);
+}
+
+static size_t b_fill(struct bld *w, uint64_t gpa, uint32_t len,
+		     const uint8_t *pat, size_t plen)
+{
+	(void)begin(w, T_FILL);
+	put(w, gpa, 8);
+	put(w, len, 4);
+	put_bytes(w, pat, plen);
+	return end(w);
+}
+
+static size_t b_blob(struct bld *w, uint64_t gpa, const uint8_t *data,
+		     size_t n)
+{
+	(void)begin(w, T_BLOB);
+	put(w, gpa, 8);
+	put_bytes(w, data, n);
+	return end(w);
+}
+
+static const uint8_t hlt[1] = { 0xf4 };
+
+static size_t b_blob1(struct bld *w, uint64_t gpa)
+{
+	return b_blob(w, gpa, hlt, sizeof(hlt));
+}
+
+static size_t b_input(struct bld *w, const uint8_t *data, size_t n)
+{
+	(void)begin(w, T_INPUT);
+	put_bytes(w, data, n);
+	return end(w);
+}
+
+static size_t b_vcpu(struct bld *w, unsigned int mode, uint64_t entry)
+{
+	(void)begin(w, T_VCPU);
+	put(w, mode, 1);
+	put(w, entry, 8);
+	return end(w);
+}
+
+/* REG or SREG. */
+static size_t b_reg(struct bld *w, unsigned int tag, unsigned int idx,
+		    uint64_t v)
+{
+	(void)begin(w, tag);
+	put(w, idx, 1);
+	put(w, v, 8);
+	return end(w);
+}
+
+static size_t b_seg(struct bld *w, unsigned int idx, uint32_t sel,
+		    uint32_t attrs, uint32_t limit, uint64_t base)
+{
+	(void)begin(w, T_SEG);
+	put(w, idx, 1);
+	put(w, sel, 2);
+	put(w, attrs, 2);
+	put(w, limit, 4);
+	put(w, base, 8);
+	return end(w);
+}
+
+/* header, LIMITS(100, 100), SLOT(0, 0, 16 pages, gpa 0): 38 bytes. */
+static void b_upto_slot(struct bld *w)
+{
+	b_hdr(w, 1, 1, 0);
+	(void)b_limits(w, 100, 100);
+	(void)b_slot(w, 0, 0, 16, 0);
+}
+
+/* ... BLOB(0x1000, f4), VCPU(real16, 0x1000): 62 bytes. */
+static void b_minimal(struct bld *w)
+{
+	b_upto_slot(w);
+	(void)b_blob1(w, 0x1000);
+	(void)b_vcpu(w, VMM_MODE_REAL16, 0x1000);
+}
+
+static const uint8_t rich_code[] = { 0x48, 0x31, 0xc0, 0xf4, 0x90 };
+static const uint8_t rich_data[] = { 0xde, 0xad, 0xbe };
+static const uint8_t rich_in[] = { 'K', 'V', 'M', '\n' };
+static const uint8_t rich_pat[] = { 0x90, 0xcc };
+
+/* Every record type: flags permissive, console, sysarea, 2 slots, a fill,
+ * 2 blobs, input, 2 vCPUs with reg/sreg/seg overrides. */
+static void b_rich(struct bld *w)
+{
+	b_hdr(w, 1, 1, VMM_SCN_PERMISSIVE);
+	(void)b_limits(w, 5000, 2000);
+	(void)b_gpa_rec(w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA);
+	(void)b_gpa_rec(w, T_SYSAREA, 0x30000);
+	(void)b_slot(w, 0, 0, 0x40, 0);
+	(void)b_slot(w, 3, VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG, 16,
+		     0x100000);
+	(void)b_fill(w, 0x2000, 0x100, rich_pat, sizeof(rich_pat));
+	(void)b_blob(w, 0x1000, rich_code, sizeof(rich_code));
+	(void)b_blob(w, 0x100000, rich_data, sizeof(rich_data));
+	(void)b_input(w, rich_in, sizeof(rich_in));
+	(void)b_vcpu(w, VMM_MODE_LONG64, 0x1000);
+	(void)b_reg(w, T_REG, 6, 0x8000);  /* rsp */
+	(void)b_reg(w, T_REG, 17, 0x2);    /* rflags */
+	(void)b_reg(w, T_SREG, VMM_SREG_EFER, 0xd00);
+	(void)b_reg(w, T_SREG, VMM_SREG_GDT_LIMIT, 0xffff);
+	(void)b_seg(w, VMM_SEG_FS, 0x10, 0xc93, 0xffffffffU, 0x12345000);
+	(void)b_seg(w, VMM_SEG_LDT, 0, VMM_SEGA_UNUSABLE, 0, 0);
+	(void)b_vcpu(w, VMM_MODE_REAL16, 0x1000);
+	(void)b_reg(w, T_REG, 0, 0xdeadbeefcafef00dULL); /* rax */
+	(void)b_seg(w, VMM_SEG_CS, 0, 0x9b, 0xffff, 0);
+}
+
+/* ---- assertion helpers ---------------------------------------------------- */
+
+static uint8_t *dup_exact(const uint8_t *p, size_t n)
+{
+	uint8_t *c = malloc(n ? n : 1);
+
+	if (!c) {
+		(void)fprintf(stderr, "out of memory\n");
+		exit(EXIT_FAILURE);
+	}
+	if (n)
+		memcpy(c, p, n);
+	return c;
+}
+
+static void hexdump(const uint8_t *p, size_t n)
+{
+	(void)fprintf(stderr, "    input (%zu bytes):", n);
+	for (size_t i = 0; i < n && i < 256; i++)
+		(void)fprintf(stderr, "%s%02x", i % 32 ? " " : "\n     ", p[i]);
+	(void)fprintf(stderr, "%s\n", n > 256 ? " ..." : "");
+}
+
+static void note(int before, int line, const struct vmm_error *e,
+		 const uint8_t *p, size_t n)
+{
+	if (check_failures == before)
+		return;
+	(void)fprintf(stderr, "  ^ from line %d; error: %s\n", line,
+		      e ? e->msg : "-");
+	if (p)
+		hexdump(p, n);
+}
+
+/* Decode an exact-size copy (the scenario's pointers are dead after). */
+static int decode_exact(const uint8_t *p, size_t n, struct vmm_scenario *s,
+			struct vmm_error *e)
+{
+	uint8_t *c = dup_exact(p, n);
+	int rc;
+
+	vmm_err_clear(e);
+	rc = vmm_scenario_decode(c, n, s, e);
+	free(c);
+	return rc;
+}
+
+/* Accepted; encodes back to exactly the same bytes; decoding that is an
+ * equal scenario. On return *s is decoded from `p` itself. */
+static void accept_buf(const uint8_t *p, size_t n, struct vmm_scenario *s,
+		       int line)
+{
+	int before = check_failures;
+	struct vmm_error e;
+	uint8_t *c = dup_exact(p, n);
+	uint8_t *out = malloc(n + 16);
+	int rc;
+
+	if (!out) {
+		(void)fprintf(stderr, "out of memory\n");
+		exit(EXIT_FAILURE);
+	}
+	vmm_err_clear(&e);
+	rc = vmm_scenario_decode(c, n, s, &e);
+	CHECK(rc == 0);
+	if (rc == 0) {
+		struct vmm_scenario s2;
+		char what[64] = "";
+		size_t m;
+
+		memset(out, 0, n + 16);
+		m = vmm_scenario_encode(s, out, n + 16, &e);
+		CHECK_EQ_U64(m, n);
+		CHECK(m == n && memcmp(out, p, n) == 0);
+		rc = vmm_scenario_decode(out, m, &s2, &e);
+		CHECK(rc == 0);
+		CHECK(rc == 0 && vmm_scenario_equal(s, &s2, what, sizeof(what)));
+	}
+	free(c);
+	free(out);
+	rc = vmm_scenario_decode(p, n, s, &e);
+	CHECK(rc == 0);
+	note(before, line, &e, p, n);
+}
+
+static void reject_buf(const uint8_t *p, size_t n, size_t off,
+		       const char *field, int line)
+{
+	int before = check_failures;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	char want[48];
+	int rc;
+
+	(void)snprintf(want, sizeof(want), "offset %zu:", off);
+	rc = decode_exact(p, n, &s, &e);
+	CHECK(rc == -1);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, want);
+	CHECK(strncmp(e.msg, want, strlen(want)) == 0);
+	CHECK_STR_CONTAINS(e.msg, field);
+	note(before, line, &e, p, n);
+}
+
+#define ACCEPT(w, s) accept_buf((w)->b, (w)->n, (s), __LINE__)
+#define REJECT(w, off, field) \
+	reject_buf((w)->b, (w)->n, (off), (field), __LINE__)
+
+/* ---- valid minimal scenario, fields, round trip ------------------------------ */
+
+static const uint8_t minimal_bytes[MIN_LEN] = {
+	'K', 'V', 'M', 'S', 1, 1, 0, 0,
+	/* LIMITS max_exits=100 timeout_ms=100 */
+	0x01, 8, 0, 100, 0, 0, 0, 100, 0, 0, 0,
+	/* SLOT id 0 flags 0 pages 16 gpa 0 */
+	0x04, 16, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* BLOB gpa 0x1000 f4 */
+	0x06, 9, 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0xf4,
+	/* VCPU real16 entry 0x1000 */
+	0x10, 9, 0, 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0,
+};
+
+static uint8_t big_zero[0x10000];
+
+static void test_minimal(void)
+{
+	struct bld w;
+	struct vmm_scenario s, x, y;
+	struct vmm_error e;
+	uint8_t out[MIN_LEN + 8];
+	char what[64];
+	size_t n;
+
+	bld_init(&w);
+	b_minimal(&w);
+	CHECK_EQ_U64(w.n, MIN_LEN);
+	CHECK(memcmp(w.b, minimal_bytes, MIN_LEN) == 0);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.arch, VMM_ARCH_X86_64);
+	CHECK_EQ_U64(s.flags, 0);
+	CHECK_EQ_U64(s.max_exits, 100);
+	CHECK_EQ_U64(s.timeout_ms, 100);
+	CHECK_EQ_U64(s.mmio_console, 0);
+	CHECK_EQ_U64(s.sys_fixed, 0);
+	CHECK_EQ_U64(s.nslots, 1);
+	CHECK_EQ_U64(s.slots[0].id, 0);
+	CHECK_EQ_U64(s.slots[0].flags, 0);
+	CHECK_EQ_U64(s.slots[0].gpa, 0);
+	CHECK_EQ_U64(s.slots[0].size, 0x10000);
+	CHECK_EQ_U64(s.nfills, 0);
+	CHECK_EQ_U64(s.nblobs, 1);
+	CHECK_EQ_U64(s.blobs[0].gpa, 0x1000);
+	CHECK_EQ_U64(s.blobs[0].len, 1);
+	CHECK(s.blobs[0].data == w.b + 49); /* points into the input */
+	CHECK_EQ_U64(s.blobs[0].data[0], 0xf4);
+	CHECK_EQ_U64(s.has_input, 0);
+	CHECK_EQ_U64(s.input_len, 0);
+	CHECK_EQ_U64(s.nvcpus, 1);
+	CHECK_EQ_U64(s.vcpus[0].mode, VMM_MODE_REAL16);
+	CHECK_EQ_U64(s.vcpus[0].entry, 0x1000);
+	CHECK_EQ_U64(s.vcpus[0].reg_mask, 0);
+	CHECK_EQ_U64(s.vcpus[0].sreg_mask, 0);
+	CHECK_EQ_U64(s.vcpus[0].seg_mask, 0);
+
+	/* The same scenario built as a struct encodes to the same bytes, and
+	 * decode(encode(x)) == x. */
+	vmm_scenario_init(&x);
+	x.arch = VMM_ARCH_X86_64;
+	x.max_exits = 100;
+	x.timeout_ms = 100;
+	x.nslots = 1;
+	x.slots[0].size = 0x10000;
+	x.nblobs = 1;
+	x.blobs[0].gpa = 0x1000;
+	x.blobs[0].data = hlt;
+	x.blobs[0].len = 1;
+	x.nvcpus = 1;
+	x.vcpus[0].mode = VMM_MODE_REAL16;
+	x.vcpus[0].entry = 0x1000;
+	memset(out, 0xee, sizeof(out));
+	vmm_err_clear(&e);
+	n = vmm_scenario_encode(&x, out, sizeof(out), &e);
+	CHECK_EQ_U64(n, MIN_LEN);
+	CHECK(memcmp(out, minimal_bytes, MIN_LEN) == 0);
+	CHECK_EQ_U64(out[MIN_LEN], 0xee);
+	CHECK(vmm_scenario_decode(out, n, &y, &e) == 0);
+	CHECK(vmm_scenario_equal(&x, &y, what, sizeof(what)));
+	CHECK(what[0] == '\0');
+	CHECK(vmm_scenario_equal(&s, &y, what, sizeof(what)));
+
+	/* equal() names the first differing field. */
+	y.timeout_ms = 101;
+	CHECK(!vmm_scenario_equal(&x, &y, what, sizeof(what)));
+	CHECK(strcmp(what, "timeout_ms") == 0);
+	y.timeout_ms = 100;
+	y.vcpus[0].reg_mask = 1;
+	CHECK(!vmm_scenario_equal(&x, &y, what, sizeof(what)));
+	CHECK(strcmp(what, "vcpu[0].regs") == 0);
+	y.vcpus[0].reg_mask = 0;
+	y.blobs[0].data = minimal_bytes + 3; /* 'S', not f4 */
+	CHECK(!vmm_scenario_equal(&x, &y, what, sizeof(what)));
+	CHECK(strcmp(what, "blob[0]") == 0);
+
+	/* Values that cannot be encoded: nothing, and an input error. */
+	x.max_exits = 0;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&x, out, sizeof(out), &e), 0);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, "max_exits");
+	x.max_exits = 100;
+	x.blobs[0].data = big_zero;
+	x.blobs[0].len = 0xFFFF - 8 + 1; /* one byte too long for a record */
+	x.slots[0].size = 0x20000;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&x, NULL, 0, &e), 0);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, "65535");
+	bld_free(&w);
+}
+
+/* ---- truncation and trailing bytes ------------------------------------------- */
+
+/* Expected rejection offset/field of the prefix of length k, given the
+ * record offsets of the full input (ascending, the first is HDR_LEN). */
+static void expect_prefix(size_t k, const size_t *starts, size_t nstarts,
+			  size_t *off, const char **field)
+{
+	size_t b = 0;
+
+	if (k < HDR_LEN) {
+		*off = 0;
+		*field = "header";
+		return;
+	}
+	for (size_t i = 0; i < nstarts; i++)
+		if (starts[i] <= k)
+			b = starts[i];
+	if (k == b) {
+		*off = k;
+		*field = ": no ";
+	} else if (k - b < REC_HDR) {
+		*off = b;
+		*field = "truncated record header";
+	} else {
+		*off = b + 1;
+		*field = "runs past the end";
+	}
+}
+
+static void test_truncation(void)
+{
+	static const size_t starts[] = { 8, 19, 38, 50 };
+	struct bld w;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t off, n;
+	const char *field;
+	static const uint8_t vpay[9] = { 0, 0, 0x10 };
+
+	bld_init(&w);
+	b_minimal(&w);
+	for (size_t k = 0; k < w.n; k++) {
+		expect_prefix(k, starts, sizeof(starts) / sizeof(starts[0]),
+			      &off, &field);
+		reject_buf(w.b, k, off, field, __LINE__);
+	}
+	/* The record boundaries name what is missing. */
+	reject_buf(w.b, 8, 8, "no limits record", __LINE__);
+	reject_buf(w.b, 19, 19, "no slot record", __LINE__);
+	reject_buf(w.b, 38, 38, "no vcpu record", __LINE__);
+	reject_buf(w.b, 50, 50, "no vcpu record", __LINE__);
+	CHECK(vmm_scenario_decode(NULL, 0, &s, &e) == -1);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, "offset 0:");
+
+	/* Every prefix of the rich scenario too: no crash; an input error,
+	 * except where the prefix ends on a record boundary after the first
+	 * vCPU (a complete scenario, which must then round-trip). */
+	bld_init(&w);
+	b_rich(&w);
+	for (size_t k = 0; k < w.n; k++) {
+		int before = check_failures;
+
+		if (decode_exact(w.b, k, &s, &e) == 0) {
+			accept_buf(w.b, k, &s, __LINE__);
+			CHECK(s.nvcpus >= 1);
+			continue;
+		}
+		CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+		CHECK(strncmp(e.msg, "offset ", 7) == 0);
+		note(before, __LINE__, &e, w.b, k);
+	}
+
+	/* A record whose length runs past the end. */
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	off = b_raw(&w, T_VCPU, 10, vpay, sizeof(vpay));
+	REJECT(&w, off + 1, "vcpu record length 10 runs past the end");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_raw(&w, T_BLOB, 0xFFFF, vpay, sizeof(vpay));
+	REJECT(&w, off + 1, "blob record length 65535 runs past the end");
+
+	/* Trailing garbage. */
+	for (n = 1; n <= 2; n++) {
+		bld_init(&w);
+		b_minimal(&w);
+		put(&w, 0, (unsigned int)n);
+		REJECT(&w, MIN_LEN, "truncated record header");
+	}
+	bld_free(&w);
+}
+
+/* ---- header and size bound ----------------------------------------------------- */
+
+static void test_header(void)
+{
+	struct bld w;
+	struct vmm_scenario s;
+
+	bld_init(&w);
+	b_minimal(&w);
+	w.b[0] = 'X';
+	REJECT(&w, 0, "magic");
+	w.b[0] = 'K';
+	w.b[3] = 's';
+	REJECT(&w, 0, "magic");
+	w.b[3] = 'S';
+	w.b[4] = 2;
+	REJECT(&w, 4, "version=2");
+	w.b[4] = 0;
+	REJECT(&w, 4, "version=0");
+	w.b[4] = 1;
+	w.b[5] = 0;
+	REJECT(&w, 5, "arch=0");
+	w.b[5] = 3;
+	REJECT(&w, 5, "arch=3");
+	w.b[5] = VMM_ARCH_ARM64;
+	REJECT(&w, 5, "arm64");
+	REJECT(&w, 5, "not defined in version 1");
+	w.b[5] = VMM_ARCH_X86_64;
+	w.b[6] = 0x2;
+	REJECT(&w, 6, "flags=0x2");
+	w.b[6] = 0;
+	w.b[7] = 0x80;
+	REJECT(&w, 6, "flags=0x8000");
+	w.b[7] = 0;
+	w.b[6] = 0x1;
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.flags, VMM_SCN_PERMISSIVE);
+	w.b[6] = 0;
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.flags, 0);
+
+	/* Shorter than the header. */
+	reject_buf(w.b, 7, 0, "shorter than the 8-byte header", __LINE__);
+	reject_buf(w.b, 0, 0, "shorter than the 8-byte header", __LINE__);
+	bld_free(&w);
+}
+
+static void test_size_bound(void)
+{
+	const size_t max = VMM_SCENARIO_MAX_BYTES;
+	const size_t big = 0xFFFF - 8; /* largest blob data */
+	uint8_t *data = malloc(0xFFFF);
+	uint8_t *garbage;
+	size_t fixed, rest, d16, in_len, in_off;
+	struct bld w;
+	struct vmm_scenario s;
+
+	if (!data) {
+		(void)fprintf(stderr, "out of memory\n");
+		exit(EXIT_FAILURE);
+	}
+	for (size_t i = 0; i < 0xFFFF; i++)
+		data[i] = (uint8_t)(i * 7 + 1);
+
+	/* Exactly VMM_SCENARIO_MAX_BYTES: accepted and round-trips.
+	 * header+limits+slot+vcpu, 15 full blobs, one smaller blob, input. */
+	fixed = HDR_LEN + 11 + 19 + 12;
+	rest = max - fixed - 15 * (REC_HDR + 8 + big);
+	d16 = 32000;
+	in_len = rest - (REC_HDR + 8 + d16) - REC_HDR;
+	CHECK(in_len < 0xFFFF);
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t gpa = 0x1000;
+
+		bld_init_heap(&w, max + 16);
+		b_hdr(&w, 1, 1, 0);
+		(void)b_limits(&w, 100, 100);
+		(void)b_slot(&w, 0, 0, 512, 0); /* 2 MiB */
+		for (int i = 0; i < 15; i++, gpa += big)
+			(void)b_blob(&w, gpa, data, big);
+		(void)b_blob(&w, gpa, data, d16);
+		in_off = b_input(&w, data, in_len + (size_t)pass);
+		(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+		if (pass == 0) {
+			CHECK_EQ_U64(w.n, max);
+			ACCEPT(&w, &s);
+			CHECK_EQ_U64(s.nblobs, 16);
+			CHECK_EQ_U64(s.input_len, in_len);
+			CHECK(s.input == w.b + in_off + REC_HDR);
+		} else {
+			CHECK_EQ_U64(w.n, max + 1);
+			REJECT(&w, 0, "more than the 1048576-byte limit");
+		}
+		bld_free(&w);
+	}
+
+	/* Much longer, valid minimal prefix then zeros (heap). */
+	garbage = calloc(1, 2 * max);
+	if (!garbage) {
+		(void)fprintf(stderr, "out of memory\n");
+		exit(EXIT_FAILURE);
+	}
+	memcpy(garbage, minimal_bytes, MIN_LEN);
+	reject_buf(garbage, max + 1, 0, "1048576-byte limit", __LINE__);
+	reject_buf(garbage, 2 * max, 0, "1048576-byte limit", __LINE__);
+	free(garbage);
+	free(data);
+}
+
+/* ---- limits ------------------------------------------------------------------------- */
+
+static void limits_case(uint32_t max_exits, uint32_t timeout, int ok,
+			const char *field, int line)
+{
+	struct bld w;
+	struct vmm_scenario s;
+
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, max_exits, timeout);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_vcpu(&w, 0, 0x1000);
+	if (ok) {
+		int before = check_failures;
+
+		accept_buf(w.b, w.n, &s, line);
+		CHECK_EQ_U64(s.max_exits, max_exits);
+		CHECK_EQ_U64(s.timeout_ms, timeout);
+		note(before, line, NULL, NULL, 0);
+	} else {
+		/* max_exits at payload offset 0, timeout_ms at 4 */
+		reject_buf(w.b, w.n, strstr(field, "max") ? 11 : 15, field,
+			   line);
+	}
+	bld_free(&w);
+}
+
+static void test_limits(void)
+{
+	static const uint8_t seven[7];
+	struct bld w;
+
+	limits_case(0, 100, 0, "limits.max_exits=0, must be 1..1000000",
+		    __LINE__);
+	limits_case(1000001, 100, 0, "limits.max_exits=1000001", __LINE__);
+	limits_case(0xFFFFFFFFU, 100, 0, "limits.max_exits=4294967295",
+		    __LINE__);
+	limits_case(1, 100, 1, NULL, __LINE__);
+	limits_case(1000000, 100, 1, NULL, __LINE__);
+	limits_case(100, 0, 0, "limits.timeout_ms=0, must be 1..10000",
+		    __LINE__);
+	limits_case(100, 10001, 0, "limits.timeout_ms=10001", __LINE__);
+	limits_case(100, 10000, 1, NULL, __LINE__);
+	limits_case(100, 1, 1, NULL, __LINE__);
+
+	/* Missing: slot first; header only. */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, 8, "first record is slot (0x04), must be limits");
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	REJECT(&w, 8, "no limits record");
+
+	/* Not first (console before it). */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_gpa_rec(&w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA);
+	(void)b_limits(&w, 100, 100);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, 8, "first record is console (0x02), must be limits");
+
+	/* Twice. */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_limits(&w, 100, 100);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, 19, "second limits record");
+
+	/* Wrong length. */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_raw(&w, T_LIMITS, 7, seven, sizeof(seven));
+	REJECT(&w, 8, "limits record length 7, must be 8");
+	bld_free(&w);
+}
+
+/* ---- slots -------------------------------------------------------------------------- */
+
+/* header, limits, one slot with the given fields, a blob in slot 0 (when
+ * `blob_slot0`), vcpu. Returns the slot's offset. */
+static size_t one_slot(struct bld *w, uint32_t id, uint32_t flags,
+		       uint32_t pages, uint64_t gpa)
+{
+	size_t off;
+
+	bld_init(w);
+	b_hdr(w, 1, 1, 0);
+	(void)b_limits(w, 100, 100);
+	off = b_slot(w, id, flags, pages, gpa);
+	(void)b_blob1(w, gpa + 0x1000);
+	(void)b_vcpu(w, 0, 0x1000);
+	return off;
+}
+
+/* header, limits, slot 0 (16 pages at 0), slot given, blob, vcpu. */
+static void two_slots(struct bld *w, uint32_t id, uint32_t flags,
+		      uint32_t pages, uint64_t gpa)
+{
+	bld_init(w);
+	b_upto_slot(w);
+	(void)b_slot(w, id, flags, pages, gpa);
+	(void)b_blob1(w, 0x1000);
+	(void)b_vcpu(w, 0, 0x1000);
+}
+
+static void test_slots(void)
+{
+	static const uint8_t fifteen[15];
+	struct bld w;
+	struct vmm_scenario s;
+	size_t off = 0;
+
+	/* 8 slots, then a 9th. */
+	for (int nine = 0; nine < 2; nine++) {
+		bld_init(&w);
+		b_hdr(&w, 1, 1, 0);
+		(void)b_limits(&w, 100, 100);
+		for (uint32_t i = 0; i < 8U + (uint32_t)nine; i++)
+			off = b_slot(&w, i, 0, 16, (uint64_t)i * 0x10000);
+		(void)b_blob1(&w, 0x1000);
+		(void)b_vcpu(&w, 0, 0x1000);
+		if (!nine) {
+			ACCEPT(&w, &s);
+			CHECK_EQ_U64(s.nslots, 8);
+			CHECK_EQ_U64(s.slots[7].gpa, 0x70000);
+			CHECK_EQ_U64(s.slots[7].id, 7);
+		} else {
+			REJECT(&w, off, "slot: more than 8 slots");
+		}
+	}
+
+	/* Overlap (validation, at the end of the input). */
+	two_slots(&w, 1, 0, 16, 0x8000);
+	REJECT(&w, w.n, "slot 1 [0x8000, 0x18000) overlaps slot 0");
+	two_slots(&w, 1, 0, 16, 0x10000); /* adjacent is fine */
+	ACCEPT(&w, &s);
+
+	/* Id. */
+	off = one_slot(&w, 0x8000, 0, 16, 0);
+	REJECT(&w, off + 3, "slot.id=32768, must be < 0x8000");
+	off = one_slot(&w, 0xFFFF, 0, 16, 0);
+	REJECT(&w, off + 3, "slot.id=65535");
+	(void)one_slot(&w, 0x7fff, 0, 16, 0);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.slots[0].id, 0x7fff);
+	two_slots(&w, 0, 0, 16, 0x10000);
+	REJECT(&w, w.n, "slot id 0 used twice");
+
+	/* Flags. */
+	off = one_slot(&w, 0, 0x4, 16, 0);
+	REJECT(&w, off + 5, "slot.flags=0x4, known bits 0x3");
+	off = one_slot(&w, 0, 0x8000, 16, 0);
+	REJECT(&w, off + 5, "slot.flags=0x8000");
+	(void)one_slot(&w, 0, VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG, 16, 0);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.slots[0].flags, 3);
+
+	/* Pages, alignment. */
+	off = one_slot(&w, 0, 0, 0, 0);
+	REJECT(&w, off + 7, "slot.pages=0, must be 1..786432");
+	off = one_slot(&w, 0, 0, 16, 0x800);
+	REJECT(&w, off + 11, "slot.gpa=0x800, must be page aligned");
+	off = one_slot(&w, 0, 0, 16, 0x1001);
+	REJECT(&w, off + 11, "slot.gpa=0x1001");
+	off = one_slot(&w, 0, 0, 16, 0x8000000000000001ULL);
+	REJECT(&w, off + 11, "slot.gpa=0x8000000000000001");
+
+	/* Guest memory bound: one slot over 3 GiB; two 2 GiB slots. */
+	off = one_slot(&w, 0, 0, 0xC0001, 0);
+	REJECT(&w, off + 7, "slot.pages=786433");
+	off = one_slot(&w, 0, 0, 0xFFFFFFFFU, 0);
+	REJECT(&w, off + 7, "slot.pages=4294967295");
+	(void)one_slot(&w, 0, 0, 0xC0000, 0); /* exactly 3 GiB, to the limit */
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.slots[0].size, VMM_MAX_GUEST_MEM);
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_slot(&w, 0, 0, 0x80000, 0);
+	(void)b_slot(&w, 1, 0, 0x80000, 0x40000000);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, w.n, "guest memory exceeds 3221225472 bytes");
+
+	/* RAM limit 0xC0000000. */
+	two_slots(&w, 1, 0, 1, 0xBFFFF000);
+	ACCEPT(&w, &s);
+	two_slots(&w, 1, 0, 2, 0xBFFFF000);
+	REJECT(&w, w.n, "reaches past the RAM limit 0xc0000000");
+	two_slots(&w, 1, 0, 1, 0xC0000000);
+	REJECT(&w, w.n, "slot 1: [0xc0000000, 0xc0001000) reaches past");
+	two_slots(&w, 1, 0, 16, 0xFFFFFFFFFFFFF000ULL);
+	REJECT(&w, w.n, "RAM limit");
+
+	/* Wrong length. */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	off = b_raw(&w, T_SLOT, 15, fifteen, sizeof(fifteen));
+	REJECT(&w, off, "slot record length 15, must be 16");
+	bld_free(&w);
+}
+
+/* ---- blobs and fills --------------------------------------------------------- */
+
+static void test_blobs(void)
+{
+	static const uint8_t two[2] = { 0x90, 0xf4 };
+	static const uint8_t eight[8] = { 0, 0x10 };
+	struct bld w;
+	struct vmm_scenario s;
+	size_t off = 0;
+
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_blob1(&w, 0x20000);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off + 3, "blob [0x20000, +0x1) is not inside one slot");
+
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_blob(&w, 0xFFFF, two, sizeof(two)); /* straddles the end */
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off + 3, "blob [0xffff, +0x2) is not inside one slot");
+
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob(&w, 0xFFFE, two, sizeof(two)); /* ends at the end */
+	(void)b_vcpu(&w, 0, 0x1000);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.blobs[0].len, 2);
+
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_blob1(&w, 0xFFFFFFFFFFFFFFFFULL);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off + 3, "not inside one slot");
+
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_raw(&w, T_BLOB, 8, eight, sizeof(eight));
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off, "blob record length 8, must be >= 9");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_raw(&w, T_BLOB, 0, NULL, 0);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off, "blob record length 0, must be >= 9");
+
+	/* 16 blobs, then 17. */
+	for (int extra = 0; extra < 2; extra++) {
+		bld_init(&w);
+		b_upto_slot(&w);
+		for (int i = 0; i < 16 + extra; i++)
+			off = b_blob1(&w, 0x1000 + (uint64_t)i);
+		(void)b_vcpu(&w, 0, 0x1000);
+		if (!extra) {
+			ACCEPT(&w, &s);
+			CHECK_EQ_U64(s.nblobs, 16);
+			CHECK_EQ_U64(s.blobs[15].gpa, 0x100f);
+		} else {
+			REJECT(&w, off, "blob: more than 16 blobs");
+		}
+	}
+	bld_free(&w);
+}
+
+static size_t fill_case(struct bld *w, uint64_t gpa, uint32_t len,
+			const uint8_t *pat, size_t plen)
+{
+	size_t off;
+
+	bld_init(w);
+	b_upto_slot(w);
+	off = b_fill(w, gpa, len, pat, plen);
+	(void)b_blob1(w, 0x1000);
+	(void)b_vcpu(w, 0, 0x1000);
+	return off;
+}
+
+static void test_fills(void)
+{
+	static const uint8_t pat[17] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+					 12, 13, 14, 15, 16, 17 };
+	static uint8_t arena[4096];
+	struct bld w;
+	struct vmm_scenario s, t;
+	struct vmm_error e;
+	char text[2048], what[64] = "";
+	uint8_t out[256];
+	size_t off, n;
+
+	off = fill_case(&w, 0x2000, 0x100, pat, 0);
+	REJECT(&w, off, "fill record length 12, must be 13..28");
+	off = fill_case(&w, 0x2000, 0x100, pat, 17);
+	REJECT(&w, off, "fill record length 29, must be 13..28");
+	(void)fill_case(&w, 0x2000, 0x100, pat, 16);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.nfills, 1);
+	CHECK_EQ_U64(s.fills[0].gpa, 0x2000);
+	CHECK_EQ_U64(s.fills[0].len, 0x100);
+	CHECK_EQ_U64(s.fills[0].pattern_len, 16);
+	CHECK(memcmp(s.fills[0].pattern, pat, 16) == 0);
+	(void)fill_case(&w, 0x2000, 0x100, pat, 1);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.fills[0].pattern_len, 1);
+
+	off = fill_case(&w, 0x2000, 0, pat, 2);
+	REJECT(&w, off + 11, "fill.len=0, must be >= 1");
+	off = fill_case(&w, 0x10000, 1, pat, 2);
+	REJECT(&w, off + 3, "fill [0x10000, +0x1) is not inside one slot");
+	off = fill_case(&w, 0xFFF0, 0x11, pat, 2);
+	REJECT(&w, off + 3, "fill [0xfff0, +0x11) is not inside one slot");
+	(void)fill_case(&w, 0xFFF0, 0x10, pat, 2);
+	ACCEPT(&w, &s);
+	(void)fill_case(&w, 0, 0x10000, pat, 2); /* the whole slot */
+	ACCEPT(&w, &s);
+	off = fill_case(&w, 0, 0xFFFFFFFFU, pat, 2);
+	REJECT(&w, off + 3, "not inside one slot");
+
+	/* 16 fills, then 17; fill after blob is out of order. */
+	for (int extra = 0; extra < 2; extra++) {
+		bld_init(&w);
+		b_upto_slot(&w);
+		for (int i = 0; i < 16 + extra; i++)
+			off = b_fill(&w, 0x100 * (uint64_t)i, 0x10, pat, 3);
+		(void)b_vcpu(&w, 0, 0x1000);
+		if (!extra)
+			ACCEPT(&w, &s);
+		else
+			REJECT(&w, off, "fill: more than 16 fills");
+	}
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	off = b_fill(&w, 0x2000, 0x10, pat, 1);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off, "fill record out of canonical order (after blob)");
+
+	/* Text round trip of a fill. */
+	(void)fill_case(&w, 0x2000, 0x100, rich_pat, sizeof(rich_pat));
+	ACCEPT(&w, &s);
+	n = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(n < sizeof(text));
+	CHECK_STR_CONTAINS(text, "\nfill gpa=0x2000 len=0x100 pattern=90cc\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, n, arena, sizeof(arena), &t, &e) ==
+	      0);
+	CHECK(vmm_scenario_equal(&s, &t, what, sizeof(what)));
+	CHECK(what[0] == '\0');
+	CHECK_EQ_U64(vmm_scenario_encode(&t, out, sizeof(out), &e), w.n);
+	CHECK(memcmp(out, w.b, w.n) == 0);
+	bld_free(&w);
+}
+
+/* ---- vCPUs ------------------------------------------------------------------------ */
+
+/* upto_slot + blob + vcpu(real16): ready for REG/SREG/SEG records. */
+static void vcpu_base(struct bld *w)
+{
+	bld_init(w);
+	b_upto_slot(w);
+	(void)b_blob1(w, 0x1000);
+	(void)b_vcpu(w, VMM_MODE_REAL16, 0x1000);
+}
+
+static void test_vcpus(void)
+{
+	static const uint8_t eight[8];
+	static const uint8_t sixteen[16];
+	struct bld w;
+	struct vmm_scenario s;
+	size_t off = 0;
+
+	/* 4, then 5. */
+	for (int extra = 0; extra < 2; extra++) {
+		bld_init(&w);
+		b_upto_slot(&w);
+		(void)b_blob1(&w, 0x1000);
+		for (int i = 0; i < 4 + extra; i++)
+			off = b_vcpu(&w, (unsigned int)i % VMM_MODE_COUNT,
+				     0x1000 + (uint64_t)i);
+		if (!extra) {
+			ACCEPT(&w, &s);
+			CHECK_EQ_U64(s.nvcpus, 4);
+			CHECK_EQ_U64(s.vcpus[3].mode, VMM_MODE_LONG64);
+			CHECK_EQ_U64(s.vcpus[3].entry, 0x1003);
+		} else {
+			REJECT(&w, off, "vcpu: more than 4 vCPUs");
+		}
+	}
+
+	/* Mode. */
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_vcpu(&w, VMM_MODE_COUNT, 0x1000);
+	REJECT(&w, off + 3, "vcpu.mode=4, must be < 4");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_vcpu(&w, 0xff, 0x1000);
+	REJECT(&w, off + 3, "vcpu.mode=255");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_vcpu(&w, VMM_MODE_PAGED32, 0xFFFFFFFFFFFFFFFFULL);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].mode, VMM_MODE_PAGED32);
+	CHECK_EQ_U64(s.vcpus[0].entry, 0xFFFFFFFFFFFFFFFFULL);
+
+	/* None; before any slot; wrong length. */
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	REJECT(&w, w.n, "no vcpu record");
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	off = b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off, "vcpu record before any slot");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_raw(&w, T_VCPU, 8, eight, sizeof(eight));
+	REJECT(&w, off, "vcpu record length 8, must be 9");
+
+	/* REG index. */
+	vcpu_base(&w);
+	off = b_reg(&w, T_REG, 18, 1);
+	REJECT(&w, off + 3, "reg index 18, must be < 18");
+	vcpu_base(&w);
+	(void)b_reg(&w, T_REG, 17, 0x202);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].reg_mask, 1U << 17);
+	CHECK_EQ_U64(s.vcpus[0].regs[17], 0x202);
+	vcpu_base(&w);
+	(void)b_reg(&w, T_REG, 0, 0xFFFFFFFFFFFFFFFFULL);
+	(void)b_reg(&w, T_REG, 1, 0x0123456789abcdefULL);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].reg_mask, 3);
+	CHECK_EQ_U64(s.vcpus[0].regs[0], 0xFFFFFFFFFFFFFFFFULL);
+	CHECK_EQ_U64(s.vcpus[0].regs[1], 0x0123456789abcdefULL);
+
+	/* REG order: rbx then rax; duplicate. */
+	vcpu_base(&w);
+	(void)b_reg(&w, T_REG, 1, 1);
+	off = b_reg(&w, T_REG, 0, 1);
+	REJECT(&w, off + 3, "reg index 0 not above the previous 1 "
+			    "(canonical order)");
+	vcpu_base(&w);
+	(void)b_reg(&w, T_REG, 1, 1);
+	off = b_reg(&w, T_REG, 1, 2);
+	REJECT(&w, off + 3, "reg index 1 not above the previous 1");
+
+	/* SREG index, limits. */
+	vcpu_base(&w);
+	off = b_reg(&w, T_SREG, VMM_SREG_COUNT, 0);
+	REJECT(&w, off + 3, "sreg index 11, must be < 11");
+	vcpu_base(&w);
+	off = b_reg(&w, T_SREG, VMM_SREG_GDT_LIMIT, 0x10000);
+	REJECT(&w, off + 4, "sreg gdt_limit=0x10000, must be <= 0xffff");
+	vcpu_base(&w);
+	off = b_reg(&w, T_SREG, VMM_SREG_IDT_LIMIT, 0x10000);
+	REJECT(&w, off + 4, "sreg idt_limit=0x10000");
+	vcpu_base(&w);
+	(void)b_reg(&w, T_SREG, VMM_SREG_CR0, 0x80000011);
+	(void)b_reg(&w, T_SREG, VMM_SREG_GDT_LIMIT, 0xffff);
+	(void)b_reg(&w, T_SREG, VMM_SREG_IDT_LIMIT, 0xffff);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].sreg_mask,
+		     1U << VMM_SREG_CR0 | 1U << VMM_SREG_GDT_LIMIT |
+			     1U << VMM_SREG_IDT_LIMIT);
+	CHECK_EQ_U64(s.vcpus[0].sregs[VMM_SREG_GDT_LIMIT], 0xffff);
+	CHECK_EQ_U64(s.vcpus[0].sregs[VMM_SREG_CR0], 0x80000011);
+	vcpu_base(&w);
+	(void)b_reg(&w, T_SREG, VMM_SREG_EFER, 1);
+	off = b_reg(&w, T_SREG, VMM_SREG_CR4, 1);
+	REJECT(&w, off + 3, "sreg index 3 not above the previous 5");
+
+	/* SEG attrs, index, fields. */
+	vcpu_base(&w);
+	off = b_seg(&w, VMM_SEG_CS, 8, 0x2000, 0xffff, 0);
+	REJECT(&w, off + 6, "seg cs attrs=0x2000, known bits 0x1fff");
+	vcpu_base(&w);
+	off = b_seg(&w, VMM_SEG_COUNT, 8, 0x9b, 0xffff, 0);
+	REJECT(&w, off + 3, "seg index 8, must be < 8");
+	vcpu_base(&w);
+	(void)b_seg(&w, VMM_SEG_DS, 0x1234, VMM_SEGA_KNOWN, 0xfffff,
+		    0xffff800000000000ULL);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].seg_mask, 1U << VMM_SEG_DS);
+	CHECK_EQ_U64(s.vcpus[0].segs[VMM_SEG_DS].selector, 0x1234);
+	CHECK_EQ_U64(s.vcpus[0].segs[VMM_SEG_DS].attrs, VMM_SEGA_KNOWN);
+	CHECK_EQ_U64(s.vcpus[0].segs[VMM_SEG_DS].limit, 0xfffff);
+	CHECK_EQ_U64(s.vcpus[0].segs[VMM_SEG_DS].base, 0xffff800000000000ULL);
+	vcpu_base(&w);
+	off = b_raw(&w, T_SEG, 16, sixteen, sizeof(sixteen));
+	REJECT(&w, off, "seg record length 16, must be 17");
+	vcpu_base(&w);
+	off = b_raw(&w, T_REG, 8, eight, sizeof(eight));
+	REJECT(&w, off, "reg record length 8, must be 9");
+
+	/* reg/sreg/seg before any vcpu. */
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	off = b_reg(&w, T_REG, 0, 1);
+	REJECT(&w, off, "reg record before any vcpu record");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_reg(&w, T_SREG, 0, 1);
+	REJECT(&w, off, "sreg record before any vcpu record");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_seg(&w, 0, 0, 0, 0, 0);
+	REJECT(&w, off, "seg record before any vcpu record");
+
+	/* Canonical order within a vCPU: reg, sreg, seg. */
+	vcpu_base(&w);
+	(void)b_reg(&w, T_SREG, 0, 0x11);
+	off = b_reg(&w, T_REG, 0, 1);
+	REJECT(&w, off, "reg record after sreg (canonical order: reg, sreg, "
+			"seg)");
+	vcpu_base(&w);
+	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
+	off = b_reg(&w, T_SREG, 0, 0x11);
+	REJECT(&w, off, "sreg record after seg");
+
+	/* ... but the next VCPU starts over. */
+	vcpu_base(&w);
+	(void)b_reg(&w, T_REG, 5, 0x55);
+	(void)b_reg(&w, T_SREG, 0, 0x11);
+	(void)b_seg(&w, 7, 0, VMM_SEGA_UNUSABLE, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_PROT32, 0x2000);
+	(void)b_reg(&w, T_REG, 0, 0xaa);
+	(void)b_seg(&w, 0, 0x8, 0xc9b, 0xffffffffU, 0);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.nvcpus, 2);
+	CHECK_EQ_U64(s.vcpus[0].reg_mask, 1U << 5);
+	CHECK_EQ_U64(s.vcpus[0].regs[5], 0x55);
+	CHECK_EQ_U64(s.vcpus[0].sreg_mask, 1);
+	CHECK_EQ_U64(s.vcpus[0].seg_mask, 1U << 7);
+	CHECK_EQ_U64(s.vcpus[1].reg_mask, 1);
+	CHECK_EQ_U64(s.vcpus[1].regs[0], 0xaa);
+	CHECK_EQ_U64(s.vcpus[1].sreg_mask, 0);
+	CHECK_EQ_U64(s.vcpus[1].seg_mask, 1);
+	bld_free(&w);
+}
+
+/* ---- record order, console, sysarea, input ------------------------------------- */
+
+static void test_order(void)
+{
+	struct bld w;
+	size_t off;
+
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	off = b_slot(&w, 1, 0, 16, 0x10000);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off, "slot record out of canonical order (after blob)");
+
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	off = b_blob1(&w, 0x1000);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off, "blob record before any slot record");
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	off = b_fill(&w, 0x1000, 1, hlt, 1);
+	REJECT(&w, off, "fill record before any slot record");
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	off = b_input(&w, hlt, 1);
+	REJECT(&w, off, "input record before any slot record");
+
+	/* Unknown tags among the top-level records. */
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	off = b_raw(&w, 0x14, 1, hlt, 1);
+	(void)b_vcpu(&w, 0, 0x1000);
+	REJECT(&w, off, "unknown record tag 0x14");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_raw(&w, 0x08, 0, NULL, 0);
+	REJECT(&w, off, "unknown record tag 0x08");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_raw(&w, 0xff, 0, NULL, 0);
+	REJECT(&w, off, "unknown record tag 0xff");
+	/* After a vCPU (where tags 0x14.. will live), still rejected there. */
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_raw(&w, 0x14, 1, hlt, 1);
+	REJECT(&w, off, "unknown");
+
+	/* Second console / sysarea / input. */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_gpa_rec(&w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA);
+	off = b_gpa_rec(&w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA + 0x100);
+	REJECT(&w, off, "second console record");
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_gpa_rec(&w, T_SYSAREA, 0x8000);
+	off = b_gpa_rec(&w, T_SYSAREA, 0x9000);
+	REJECT(&w, off, "second sysarea record");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_input(&w, hlt, 1);
+	off = b_input(&w, hlt, 1);
+	REJECT(&w, off, "second input record");
+	/* Console after sysarea, console after slot. */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_gpa_rec(&w, T_SYSAREA, 0x8000);
+	off = b_gpa_rec(&w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA);
+	REJECT(&w, off, "console record out of canonical order (after "
+			"sysarea)");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_gpa_rec(&w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA);
+	REJECT(&w, off, "console record out of canonical order (after slot)");
+
+	/* Top-level records after a VCPU. */
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_input(&w, hlt, 1);
+	REJECT(&w, off, "input record out of canonical order (after vcpu)");
+	vcpu_base(&w);
+	(void)b_reg(&w, T_REG, 0, 0);
+	off = b_blob1(&w, 0x2000);
+	REJECT(&w, off, "blob record out of canonical order (after reg)");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_slot(&w, 1, 0, 16, 0x10000);
+	REJECT(&w, off, "slot record out of canonical order (after vcpu)");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_limits(&w, 100, 100);
+	REJECT(&w, off, "limits record out of canonical order");
+	bld_free(&w);
+}
+
+static void test_console_sysarea_input(void)
+{
+	static const uint8_t seven[7];
+	static uint8_t arena[64];
+	struct bld w;
+	struct vmm_scenario s, t;
+	struct vmm_error e;
+	char text[1024], what[64] = "";
+	uint8_t out[128];
+	size_t off, n;
+	const uint64_t gpas[] = { 0x8000, 0xFFFC, 0 };
+
+	/* Console inside RAM (validation, at the end). */
+	for (size_t i = 0; i < sizeof(gpas) / sizeof(gpas[0]); i++) {
+		bld_init(&w);
+		b_hdr(&w, 1, 1, 0);
+		(void)b_limits(&w, 100, 100);
+		(void)b_gpa_rec(&w, T_CONSOLE, gpas[i]);
+		(void)b_slot(&w, 0, 0, 16, 0);
+		(void)b_blob1(&w, 0x1000);
+		(void)b_vcpu(&w, 0, 0x1000);
+		REJECT(&w, w.n, "MMIO console");
+	}
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_gpa_rec(&w, T_CONSOLE, 0x10000); /* right after the slot */
+	(void)b_slot(&w, 0, 0, 16, 0);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_vcpu(&w, 0, 0x1000);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.mmio_console, 1);
+	CHECK_EQ_U64(s.mmio_console_gpa, 0x10000);
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_raw(&w, T_CONSOLE, 7, seven, sizeof(seven));
+	REJECT(&w, 19, "console record length 7, must be 8");
+
+	/* Sysarea. */
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	off = b_gpa_rec(&w, T_SYSAREA, 0x8001);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	REJECT(&w, off + 3, "sysarea.gpa=0x8001, must be page aligned");
+	bld_init(&w);
+	b_hdr(&w, 1, 1, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_gpa_rec(&w, T_SYSAREA, 0x8000);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_vcpu(&w, 0, 0x1000);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.sys_fixed, 1);
+	CHECK_EQ_U64(s.sys_gpa, 0x8000);
+
+	/* Input of length 0: accepted, round-trips (binary and text). */
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	off = b_input(&w, NULL, 0);
+	(void)b_vcpu(&w, 0, 0x1000);
+	CHECK_EQ_U64(w.b[off + 1], 0);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.has_input, 1);
+	CHECK_EQ_U64(s.input_len, 0);
+	n = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(n < sizeof(text));
+	CHECK_STR_CONTAINS(text, "\ninput data=\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, n, arena, sizeof(arena), &t, &e) ==
+	      0);
+	CHECK_EQ_U64(t.has_input, 1);
+	CHECK_EQ_U64(t.input_len, 0);
+	CHECK(vmm_scenario_equal(&s, &t, what, sizeof(what)));
+	CHECK_EQ_U64(vmm_scenario_encode(&t, out, sizeof(out), &e), w.n);
+	CHECK(memcmp(out, w.b, w.n) == 0);
+
+	/* Input with bytes. */
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_input(&w, rich_in, sizeof(rich_in));
+	(void)b_vcpu(&w, 0, 0x1000);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.input_len, sizeof(rich_in));
+	CHECK(s.input == w.b + off + REC_HDR);
+	CHECK_EQ_U64(s.nblobs, 0);
+	bld_free(&w);
+}
+
+/* ---- text form -------------------------------------------------------------------- */
+
+static uint8_t text_arena[1U << 16];
+
+static const char rich_head[] =
+	"kvms version=1 arch=x86_64 flags=permissive\n"
+	"limits max_exits=5000 timeout_ms=2000\n"
+	"console gpa=0x10000000\n"
+	"sysarea gpa=0x30000\n"
+	"slot id=0 gpa=0x0 size=0x40000 flags=none\n"
+	"slot id=3 gpa=0x100000 size=0x10000 flags=readonly,dirty_log\n"
+	"fill gpa=0x2000 len=0x100 pattern=90cc\n"
+	"blob gpa=0x1000 data=4831c0f490\n"
+	"blob gpa=0x100000 data=deadbe\n"
+	"input data=4b564d0a\n";
+
+static void test_text_rich(void)
+{
+	struct bld w;
+	struct vmm_scenario s, t, u;
+	struct vmm_error e;
+	static char text[8192], text2[8192];
+	char small[16], what[64] = "";
+	uint8_t out[1024];
+	size_t n, n2, m;
+
+	bld_init(&w);
+	b_rich(&w);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.nslots, 2);
+	CHECK_EQ_U64(s.nfills, 1);
+	CHECK_EQ_U64(s.nblobs, 2);
+	CHECK_EQ_U64(s.nvcpus, 2);
+	CHECK_EQ_U64(s.slots[1].flags, VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG);
+
+	n = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(n > 0 && n < sizeof(text));
+	CHECK_EQ_U64(strlen(text), n);
+	CHECK(strncmp(text, rich_head, strlen(rich_head)) == 0);
+	CHECK_STR_CONTAINS(text, "\nblob gpa=0x1000 data=4831c0f490\n");
+	CHECK_STR_CONTAINS(text, "\ninput data=4b564d0a\n");
+	CHECK_STR_CONTAINS(text, "\nvcpu mode=long64 entry=0x1000\n"
+				 "reg rsp=0x8000\nreg rflags=0x2\n"
+				 "sreg efer=0xd00\nsreg gdt_limit=0xffff\n"
+				 "seg fs selector=0x10 attrs=0xc93 "
+				 "limit=0xffffffff base=0x12345000\n"
+				 "seg ldt selector=0x0 attrs=0x1000 limit=0x0 "
+				 "base=0x0\n");
+	CHECK_STR_CONTAINS(text, "\nvcpu mode=real16 entry=0x1000\n"
+				 "reg rax=0xdeadbeefcafef00d\n");
+
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, n, text_arena, sizeof(text_arena),
+				      &t, &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &t, what, sizeof(what)));
+	if (what[0])
+		(void)fprintf(stderr, "  text round trip differs in %s (%s)\n",
+			      what, e.msg);
+	m = vmm_scenario_encode(&t, out, sizeof(out), &e);
+	CHECK_EQ_U64(m, w.n);
+	CHECK(m == w.n && memcmp(out, w.b, w.n) == 0);
+	CHECK(vmm_scenario_decode(out, m, &u, &e) == 0);
+	CHECK(vmm_scenario_equal(&t, &u, what, sizeof(what)));
+	/* The text is canonical as well. */
+	n2 = vmm_scenario_format_text(&t, text2, sizeof(text2));
+	CHECK_EQ_U64(n2, n);
+	CHECK(strcmp(text, text2) == 0);
+
+	/* Too small a buffer: full length returned, NUL inside, no overrun. */
+	memset(small, 'Z', sizeof(small));
+	CHECK_EQ_U64(vmm_scenario_format_text(&s, small, 10), n);
+	CHECK_EQ_U64(small[9], '\0');
+	CHECK(memcmp(small, text, 9) == 0);
+	CHECK_EQ_U64(small[10], 'Z');
+	CHECK_EQ_U64(vmm_scenario_format_text(&s, NULL, 0), n);
+
+	/* A text too big for the arena. */
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, n, text_arena, 4, &t, &e) == -1);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, "data exceeds 4 bytes");
+	bld_free(&w);
+}
+
+#define TXT_HDR "kvms version=1 arch=x86_64 flags=none\n"
+#define TXT_LIM "limits max_exits=100 timeout_ms=100\n"
+#define TXT_SLOT "slot id=0 gpa=0x0 size=0x10000 flags=none\n"
+#define TXT_BLOB "blob gpa=0x1000 data=f4\n"
+#define TXT_VCPU "vcpu mode=real16 entry=0x1000\n"
+
+static void text_reject(const char *text, const char *where,
+			const char *what, int line)
+{
+	int before = check_failures;
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, strlen(text), text_arena,
+				      sizeof(text_arena), &s, &e) == -1);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	if (where) {
+		CHECK_STR_CONTAINS(e.msg, where);
+		CHECK(strncmp(e.msg, where, strlen(where)) == 0);
+	}
+	CHECK_STR_CONTAINS(e.msg, what);
+	note(before, line, &e, NULL, 0);
+}
+
+#define TEXT_REJECT(text, where, what) \
+	text_reject((text), (where), (what), __LINE__)
+
+static void test_text_errors(void)
+{
+	static const char clean[] = TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB TXT_VCPU
+		"reg rax=0x1\n";
+	static const char noisy[] =
+		"# a scenario\n"
+		"\n"
+		"   \n"
+		"kvms\tversion=1 arch=x86_64   flags=none  # header\r\n"
+		"\t# indented comment\n"
+		"limits max_exits=100 timeout_ms=100\r\n"
+		"slot id=0 gpa=0x0 size=0x10000 flags=none\n"
+		"\n"
+		"blob gpa=0x1000 data=F4 #code\n"
+		"vcpu mode=real16 entry=0x1000\n"
+		"reg rax=0x1";
+	static uint8_t arena2[64];
+	struct vmm_scenario a, b;
+	struct vmm_error e;
+	char what[64] = "";
+	uint8_t out1[128], out2[128];
+	size_t n1, n2;
+
+	TEXT_REJECT(TXT_HDR TXT_LIM "bogus x=1\n", "line 3:",
+		    "unknown record 'bogus'");
+	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 flags=none\n",
+		    "line 3:", "slot record needs size=");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x1000\n", "line 4:",
+		    "blob record needs data=");
+	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=zz\n", "line 3:",
+		    "data: 'zz' is not hex");
+	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=f4g0\n", "line 3:",
+		    "'g0' is not hex");
+	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=f4f\n", "line 3:",
+		    "data has an odd number of hex digits");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "reg foo=0x1\n",
+		    "line 5:", "unknown reg name 'foo'");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "sreg cr1=0x1\n",
+		    "line 5:", "unknown sreg name 'cr1'");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU
+		    "seg xs selector=0 attrs=0 limit=0 base=0\n",
+		    "line 5:", "unknown seg name 'xs'");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU
+		    "seg cs selector=0 attrs=0x2000 limit=0 base=0\n",
+		    "line 5:", "attrs=0x2000");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "reg rax=zz\n",
+		    "line 5:", "rax: 'zz' is not a number");
+	TEXT_REJECT(TXT_HDR TXT_LIM "reg rax=0x1\n", "line 3:",
+		    "reg record before any vcpu record");
+	TEXT_REJECT(TXT_HDR TXT_LIM "seg cs selector=0 attrs=0 limit=0 "
+				    "base=0\n",
+		    "line 3:", "seg record before any vcpu record");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "vcpu mode=real17 entry=0x0\n",
+		    "line 4:", "unknown mode 'real17'");
+	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0x8000 gpa=0x0 size=0x1000 "
+				    "flags=none\n",
+		    "line 3:", "id=0x8000 is not a number in 0..0x7fff");
+	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 size=0x1000 "
+				    "flags=exec\n",
+		    "line 3:", "slot flags 'exec'");
+	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 size=0x1000 "
+				    "flags=none color=red\n",
+		    "line 3:", "unexpected 'color=red' in slot record");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT
+		    "fill gpa=0x0 len=0x10 "
+		    "pattern=000102030405060708090a0b0c0d0e0f10\n",
+		    "line 4:", "pattern has 17 bytes, at most 16");
+	TEXT_REJECT("# comment\n\nlimits max_exits=100 timeout_ms=100\n",
+		    "line 3:", "the first record must be the kvms header");
+	TEXT_REJECT(TXT_HDR TXT_LIM "limits max_exits=1 timeout_ms=1\n",
+		    "line 3:", "second limits record");
+	TEXT_REJECT(TXT_HDR TXT_HDR, "line 2:", "second kvms header line");
+	TEXT_REJECT("kvms version=2 arch=x86_64 flags=none\n", "line 1:",
+		    "version 2");
+	TEXT_REJECT("kvms version=1 arch=mips flags=none\n", "line 1:",
+		    "arch must be x86_64 or arm64");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=fast\n", "line 1:",
+		    "flags must be none or permissive");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "input data=00\ninput data=01\n",
+		    "line 5:", "second input record");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU TXT_VCPU TXT_VCPU
+		    TXT_VCPU TXT_VCPU,
+		    "line 8:", "more than 4 vCPUs");
+	TEXT_REJECT(TXT_HDR "a b c d e f g h i\n", "line 2:",
+		    "too many fields");
+	/* Whole-text errors (no line): missing lines, validation. */
+	TEXT_REJECT("", NULL, "missing kvms line");
+	TEXT_REJECT("# only a comment\n\n", NULL, "missing kvms line");
+	TEXT_REJECT(TXT_HDR, NULL, "missing limits line");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x20000 data=f4\n"
+		    TXT_VCPU, NULL, "does not fit inside one memory slot");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB, NULL, "0 vCPUs");
+
+	/* Comments, blank lines, tabs, CRLF and a missing final newline are
+	 * ignored: same scenario as the clean text. */
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(clean, strlen(clean), text_arena,
+				      sizeof(text_arena), &a, &e) == 0);
+	CHECK(vmm_scenario_parse_text(noisy, strlen(noisy), arena2,
+				      sizeof(arena2), &b, &e) == 0);
+	CHECK(vmm_scenario_equal(&a, &b, what, sizeof(what)));
+	CHECK(what[0] == '\0');
+	n1 = vmm_scenario_encode(&a, out1, sizeof(out1), &e);
+	n2 = vmm_scenario_encode(&b, out2, sizeof(out2), &e);
+	CHECK(n1 > 0 && n1 == n2 && memcmp(out1, out2, n1) == 0);
+	CHECK_EQ_U64(b.vcpus[0].reg_mask, 1);
+	CHECK_EQ_U64(b.blobs[0].data[0], 0xf4);
+}
+
+/* ---- encode into a short buffer ------------------------------------------------ */
+
+static void test_encode_short_buffer(void)
+{
+	static const uint8_t canaries[2] = { 0xA5, 0x5A };
+	struct bld w;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	uint8_t out[512];
+	size_t full;
+
+	bld_init(&w);
+	b_rich(&w);
+	ACCEPT(&w, &s);
+	CHECK(w.n + 16 <= sizeof(out));
+	vmm_err_clear(&e);
+	full = vmm_scenario_encode(&s, NULL, 0, &e);
+	CHECK_EQ_U64(full, w.n);
+	for (size_t c = 0; c < 2; c++) {
+		for (size_t cap = 0; cap <= full; cap++) {
+			size_t bad_lo = 0, bad_hi = 0;
+
+			memset(out, canaries[c], sizeof(out));
+			if (vmm_scenario_encode(&s, out, cap, &e) != full)
+				bad_lo++;
+			for (size_t i = 0; i < cap; i++)
+				if (out[i] != w.b[i])
+					bad_lo++;
+			for (size_t i = cap; i < full + 16; i++)
+				if (out[i] != canaries[c])
+					bad_hi++;
+			CHECK_EQ_U64(bad_lo, 0);
+			CHECK_EQ_U64(bad_hi, 0);
+			if (bad_lo || bad_hi)
+				(void)fprintf(stderr, "  cap=%zu\n", cap);
+		}
+	}
+	bld_free(&w);
+}
+
+/* ---- pseudo-random mutation ----------------------------------------------------- */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ULL;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng_state;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	rng_state = x;
+	return x;
+}
+
+static void test_mutation(void)
+{
+	static const uint8_t interesting[] = { 0x00, 0x01, 0x02, 0x03, 0x04,
+					       0x05, 0x06, 0x07, 0x10, 0x11,
+					       0x12, 0x13, 0x14, 0x7f, 0x80,
+					       0xff };
+	struct bld seeds[2];
+	uint8_t buf[1024], out[1024 + 16];
+	unsigned long accepted = 0, rejected = 0, bad_reject = 0;
+	unsigned long bad_roundtrip = 0;
+
+	bld_init(&seeds[0]);
+	b_minimal(&seeds[0]);
+	bld_init(&seeds[1]);
+	b_rich(&seeds[1]);
+	for (int it = 0; it < 20000; it++) {
+		const struct bld *seed = &seeds[it & 1];
+		size_t n = seed->n;
+		unsigned int flips = 1 + (unsigned int)(rnd() % 4);
+		struct vmm_scenario s, t;
+		struct vmm_error e;
+		uint8_t *c;
+		int rc;
+
+		memcpy(buf, seed->b, n);
+		for (unsigned int f = 0; f < flips; f++) {
+			size_t pos = (size_t)(rnd() % n);
+			uint64_t r = rnd();
+
+			switch (r % 4) {
+			case 0:
+				buf[pos] ^= (uint8_t)(1U << ((r >> 8) % 8));
+				break;
+			case 1:
+				buf[pos] = (uint8_t)(r >> 16);
+				break;
+			case 2:
+				buf[pos] = interesting[(r >> 8) %
+						       sizeof(interesting)];
+				break;
+			default: /* off by one, e.g. a length or index */
+				buf[pos] = (uint8_t)(buf[pos] +
+						     ((r >> 8) & 1 ? 1 : 0xff));
+				break;
+			}
+		}
+		if (rnd() % 16 == 0) /* sometimes truncate or extend */
+			n = (size_t)(rnd() % (seed->n + 8));
+		for (size_t i = seed->n; i < n; i++)
+			buf[i] = (uint8_t)rnd();
+
+		c = dup_exact(buf, n);
+		vmm_err_clear(&e);
+		rc = vmm_scenario_decode(c, n, &s, &e);
+		if (rc == 0) {
+			size_t m = vmm_scenario_encode(&s, out, sizeof(out), &e);
+			char what[64];
+
+			accepted++;
+			if (m != n || memcmp(out, buf, n) != 0 ||
+			    vmm_scenario_decode(out, m, &t, &e) != 0 ||
+			    !vmm_scenario_equal(&s, &t, what, sizeof(what))) {
+				if (!bad_roundtrip)
+					hexdump(buf, n);
+				bad_roundtrip++;
+			}
+		} else {
+			rejected++;
+			if (rc != -1 || e.cls != VMM_ERR_INPUT ||
+			    strncmp(e.msg, "offset ", 7) != 0) {
+				if (!bad_reject) {
+					(void)fprintf(stderr, "  bad rejection: %s\n",
+						      e.msg);
+					hexdump(buf, n);
+				}
+				bad_reject++;
+			}
+		}
+		free(c);
+	}
+	CHECK_EQ_U64(bad_roundtrip, 0);
+	CHECK_EQ_U64(bad_reject, 0);
+	CHECK(accepted > 1000);
+	CHECK(rejected > 1000);
+	(void)printf("test_scenario: mutation: %lu accepted, %lu rejected\n",
+		     accepted, rejected);
+}
+
+/* Runs last: the parser takes a NULL arena (capacity 0), which must still
+ * parse a text whose only hex field is empty. */
+static void test_text_null_arena(void)
+{
+	static const char text[] = TXT_HDR TXT_LIM TXT_SLOT "input data=\n"
+		TXT_VCPU;
+	static const char text2[] = TXT_HDR TXT_LIM TXT_SLOT "input data=00\n"
+		TXT_VCPU;
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, strlen(text), NULL, 0, &s, &e) ==
+	      0);
+	CHECK_EQ_U64(s.has_input, 1);
+	CHECK_EQ_U64(s.input_len, 0);
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text2, strlen(text2), NULL, 0, &s, &e) ==
+	      -1);
+	CHECK_STR_CONTAINS(e.msg, "line 4: data: data exceeds 0 bytes");
+}
+
+int main(void)
+{
+	test_minimal();
+	test_truncation();
+	test_header();
+	test_size_bound();
+	test_limits();
+	test_slots();
+	test_blobs();
+	test_fills();
+	test_vcpus();
+	test_order();
+	test_console_sysarea_input();
+	test_text_rich();
+	test_text_errors();
+	test_encode_short_buffer();
+	test_mutation();
+	test_text_null_arena();
+	return check_report("test_scenario");
+}
