@@ -12,4 +12,9 @@ else
 	"$root/build-asan/fuzz/$target" -minimize_crash=1 -runs="${RUNS:-2000}" \
 		-exact_artifact_path="$file.min" "$file" || true
 fi
-"$root/build/vmm" replay "$file.min" || true
+if [ -f "$file.min" ]; then
+	"$root/build/vmm" replay "$file.min" || true
+else
+	echo "minimize: no smaller reproducer written (does $file still reproduce?)" >&2
+	exit 1
+fi

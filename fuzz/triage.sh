@@ -9,7 +9,7 @@ vmm=$root/build/vmm
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 for arg in "$@"; do
-	find "$arg" -type f ! -name '*.min' ! -name README.txt
+	find "$arg" -type f ! -name '*.min' ! -name '*.md' ! -name '*.txt'
 done | sort | while read -r f; do
 	out=$("$vmm" replay "$f" 2>&1); rc=$?
 	sig=$(grep -m1 '^FINDING' <<<"$out" || true)

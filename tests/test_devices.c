@@ -399,6 +399,138 @@ static void test_no_output(void)
 	CHECK_EQ_U64(d.uart[VMM_UART_LCR], 0);
 }
 
+/* The exit handler: one decision per exit kind, failures name the exit
+ * and its fields. */
+static void test_exit_handle(void)
+{
+	struct vmm_devices d;
+	struct sink s;
+	struct vmm_exit x;
+	struct vmm_error e;
+	uint8_t data[8];
+
+	setup(&d, &s, 1, CONSOLE_GPA);
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_HLT;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_HALT);
+	x.reason = KVM_EXIT_INTR;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+
+	vmm_err_clear(&e);
+	x.reason = KVM_EXIT_SHUTDOWN;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 2, &x, &e), VMM_ACT_FAIL);
+	CHECK_EQ_U64(e.cls, VMM_ERR_GUEST);
+	CHECK_STR_CONTAINS(e.msg, "vCPU 2: guest shut down (triple fault): "
+				  "KVM_EXIT_SHUTDOWN");
+
+	x.reason = KVM_EXIT_FAIL_ENTRY;
+	x.u.fail_entry.reason = 0x80000021ULL;
+	x.u.fail_entry.cpu = 1;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "VM entry failed: KVM_EXIT_FAIL_ENTRY "
+				  "hardware_entry_failure_reason=0x80000021 "
+				  "cpu=1");
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_INTERNAL_ERROR;
+	x.u.internal.code = 1;
+	x.u.internal.ndata = 2;
+	x.u.internal.data[0] = 0x11;
+	x.u.internal.data[1] = 0xabc;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "KVM internal error: KVM_EXIT_INTERNAL_ERROR "
+				  "suberror=1 ndata=2 data[0]=0x11 "
+				  "data[1]=0xabc");
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_SYSTEM_EVENT;
+	x.u.system_event.code = KVM_SYSTEM_EVENT_SHUTDOWN;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_POWEROFF);
+	x.u.system_event.code = KVM_SYSTEM_EVENT_RESET;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "guest system event: KVM_EXIT_SYSTEM_EVENT "
+				  "type=2");
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_DEBUG;
+	x.u.debug.pc = 0x1234;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "unexpected debug exit: KVM_EXIT_DEBUG "
+				  "exception=0 pc=0x1234");
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_X86_RDMSR;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "unhandled exit: KVM_EXIT_X86_RDMSR");
+
+	/* device accesses: serviced, or a failure naming port and size */
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_IO;
+	x.u.io.dir = KVM_EXIT_IO_OUT;
+	x.u.io.size = 1;
+	x.u.io.count = 1;
+	x.u.io.port = 0x3f8;
+	x.u.io.data = data;
+	data[0] = 'Z';
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(s.n, 1);
+	CHECK_EQ_U64(s.buf[0], 'Z');
+	x.u.io.port = 0x80;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "unhandled device access: KVM_EXIT_IO "
+				  "dir=out port=0x80 size=1 count=1");
+}
+
+/* Permissive mode: unowned writes accepted, unowned reads answered from
+ * the input stream in order, 0xff once it runs out. */
+static void test_permissive(void)
+{
+	static const uint8_t stream[3] = { 0x11, 0x22, 0x33 };
+	struct vmm_devices d;
+	struct sink s;
+	struct vmm_exit x;
+	struct vmm_error e;
+	uint8_t data[8], reply[8];
+
+	setup(&d, &s, 0, 0);
+	vmm_devices_set_permissive(&d, stream, sizeof(stream));
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_IO;
+	x.u.io.dir = KVM_EXIT_IO_IN;
+	x.u.io.size = 2;
+	x.u.io.count = 1;
+	x.u.io.port = 0x60;
+	x.u.io.data = data;
+	memset(data, 0, sizeof(data));
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(data[0], 0x11);
+	CHECK_EQ_U64(data[1], 0x22);
+	x.u.io.dir = KVM_EXIT_IO_OUT; /* unowned write: accepted, no output */
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(s.n, 0);
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_MMIO;
+	x.u.mmio.gpa = 0xd0000000ULL;
+	x.u.mmio.len = 4;
+	x.u.mmio.reply = reply;
+	memset(reply, 0, sizeof(reply));
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(reply[0], 0x33);
+	CHECK_EQ_U64(reply[1], 0xff);
+	CHECK_EQ_U64(reply[3], 0xff);
+	CHECK_EQ_U64(reply[4], 0); /* only len bytes written */
+	CHECK_EQ_U64(d.in_pos, 3);
+	x.u.mmio.is_write = 1;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+
+	/* without permissive mode the same read is a guest failure */
+	setup(&d, &s, 0, 0);
+	x.u.mmio.is_write = 0;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "KVM_EXIT_MMIO read gpa=0xd0000000 len=4");
+}
+
 int main(void)
 {
 	test_com1_out();
@@ -410,5 +542,7 @@ int main(void)
 	test_mmio_console();
 	test_other_records();
 	test_no_output();
+	test_exit_handle();
+	test_permissive();
 	return check_report("test_devices");
 }

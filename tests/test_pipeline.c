@@ -256,6 +256,47 @@ static void test_rejected_sregs(struct vmm_kvm *k)
 	CHECK(!vmm_ioctl_errno_expected("KVM_RUN", EIO));
 }
 
+/* Slots on a live VM: bounds, overlap, ids, readonly, remove and re-add. */
+static void test_vm_slots(struct vmm_kvm *k)
+{
+	struct vmm_vm vm;
+	struct vmm_error e;
+	uint8_t byte = 0x5a;
+
+	vmm_err_clear(&e);
+	if (vmm_vm_create(&vm, k, &e) < 0) {
+		CHECK(!"vmm_vm_create failed");
+		return;
+	}
+	CHECK(vmm_vm_add_slot(&vm, 0, 0, 0x10000, 0, &e) == 0);
+	CHECK(vmm_vm_add_slot(&vm, 1, 0x8000, 0x10000, 0, &e) < 0);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, "overlaps the slot at 0x0");
+	CHECK(vmm_vm_add_slot(&vm, 1, 0x10800, 0x1000, 0, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "not page aligned");
+	CHECK(vmm_vm_add_slot(&vm, 0, 0x20000, 0x1000, 0, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "slot id already in use");
+	CHECK(vmm_vm_add_slot(&vm, 1, 0x20000, 0x1000, 0x8, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "unknown flags");
+	CHECK(vmm_vm_add_slot(&vm, 2, 0x100000, VMM_MAX_GUEST_MEM, 0, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "total guest memory would exceed");
+	CHECK(vmm_vm_add_slot(&vm, 3, 0x20000, 0x1000, VMM_SLOT_READONLY, &e) ==
+	      0);
+	CHECK(vmm_vm_write(&vm, 0x20000, &byte, 1, &e) == 0); /* VMM view */
+	CHECK(vmm_vm_hva(&vm, 0x20fff, 1) != NULL);
+	CHECK(vmm_vm_hva(&vm, 0x20fff, 2) == NULL); /* past the slot end */
+	CHECK(vmm_vm_write(&vm, 0x30000, &byte, 1, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "not inside guest memory");
+	CHECK(vmm_vm_remove_slot(&vm, 3, &e) == 0);
+	CHECK(vmm_vm_hva(&vm, 0x20000, 1) == NULL);
+	CHECK(vmm_vm_remove_slot(&vm, 3, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "no slot 3");
+	CHECK(vmm_vm_add_slot(&vm, 3, 0x20000, 0x2000, 0, &e) == 0);
+	CHECK_EQ_U64(vm.total_mem, 0x12000);
+	vmm_vm_destroy(&vm);
+	CHECK_EQ_U64(vm.total_mem, 0);
+}
+
 static void test_host_modes(struct vmm_kvm *k)
 {
 	struct vmm_error e;
@@ -304,6 +345,7 @@ int main(int argc, char **argv)
 	test_rejections(&k);
 	test_timeout(&k);
 	test_rejected_sregs(&k);
+	test_vm_slots(&k);
 	test_host_modes(&k);
 	vmm_kvm_close(&k);
 	free(hlt.data);

@@ -3,6 +3,8 @@
 #include <linux/kvm.h>
 #include <string.h>
 
+#include "vmm/kvm_compat.h"
+
 void vmm_devices_init(struct vmm_devices *d, const struct vmm_output *out,
 		      int mmio_console, uint64_t mmio_console_gpa)
 {
@@ -172,5 +174,48 @@ enum vmm_dev_result vmm_devices_handle(struct vmm_devices *d,
 		return handle_mmio(d, &x->u.mmio);
 	default:
 		return VMM_DEV_UNHANDLED;
+	}
+}
+
+static enum vmm_exit_action fail(struct vmm_error *e, uint32_t vcpu,
+				 const char *what, const struct vmm_exit *x)
+{
+	char d[200];
+
+	vmm_exit_format(x, d, sizeof(d));
+	vmm_err_set(e, VMM_ERR_GUEST, NULL, 0, "vCPU %u: %s: %s", vcpu, what,
+		    d);
+	return VMM_ACT_FAIL;
+}
+
+enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
+				     const struct vmm_exit *x,
+				     struct vmm_error *e)
+{
+	switch (x->reason) {
+	case KVM_EXIT_HLT:
+		return VMM_ACT_HALT;
+	case KVM_EXIT_IO:
+	case KVM_EXIT_MMIO:
+		if (vmm_devices_handle(d, x) == VMM_DEV_HANDLED)
+			return VMM_ACT_CONTINUE;
+		return fail(e, vcpu, "unhandled device access", x);
+	case KVM_EXIT_SHUTDOWN:
+		return fail(e, vcpu, "guest shut down (triple fault)", x);
+	case KVM_EXIT_FAIL_ENTRY:
+		return fail(e, vcpu, "VM entry failed", x);
+	case KVM_EXIT_INTERNAL_ERROR:
+		return fail(e, vcpu, "KVM internal error", x);
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (x->u.system_event.code == KVM_SYSTEM_EVENT_SHUTDOWN)
+			return VMM_ACT_POWEROFF;
+		return fail(e, vcpu, "guest system event", x);
+	case KVM_EXIT_DEBUG:
+		/* the VMM never enables guest debugging */
+		return fail(e, vcpu, "unexpected debug exit", x);
+	case KVM_EXIT_INTR:
+		return VMM_ACT_CONTINUE;
+	default:
+		return fail(e, vcpu, "unhandled exit", x);
 	}
 }

@@ -77,4 +77,20 @@ enum vmm_dev_result { VMM_DEV_HANDLED = 0, VMM_DEV_UNHANDLED = 1 };
 enum vmm_dev_result vmm_devices_handle(struct vmm_devices *d,
 				       const struct vmm_exit *x);
 
+/* What the run loop does after an exit. */
+enum vmm_exit_action {
+	VMM_ACT_CONTINUE = 0, /* serviced: enter the guest again */
+	VMM_ACT_HALT,         /* the vCPU executed HLT */
+	VMM_ACT_POWEROFF,     /* the guest asked to power off */
+	VMM_ACT_FAIL,         /* guest failure, reason in *e (names the exit
+			       * and every field) */
+};
+
+/* The exit handler: decides every exit of vCPU `vcpu` from its validated
+ * record alone, servicing device accesses. Pure (no KVM), so it is unit
+ * tested and fuzzed with synthetic records. */
+enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
+				     const struct vmm_exit *x,
+				     struct vmm_error *e);
+
 #endif

@@ -248,51 +248,6 @@ static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return vmm_vcpu_set_regs(v, &regs, e);
 }
 
-static int guest_fail(struct vmm_error *e, uint32_t vcpu, const char *what,
-		      const struct vmm_exit *x)
-{
-	char d[200];
-
-	vmm_exit_format(x, d, sizeof(d));
-	vmm_err_set(e, VMM_ERR_GUEST, NULL, 0, "vCPU %u: %s: %s", vcpu, what,
-		    d);
-	return -1;
-}
-
-/* Service one exit. 1: vCPU stopped cleanly (HLT/poweroff); 0: keep
- * running; -1: failure in *e. */
-static int service(struct run_ctx *c, uint32_t i, const struct vmm_exit *x,
-		   struct vmm_error *e)
-{
-	switch (x->reason) {
-	case KVM_EXIT_HLT:
-		return 1;
-	case KVM_EXIT_IO:
-	case KVM_EXIT_MMIO:
-		if (vmm_devices_handle(&c->dev, x) == VMM_DEV_HANDLED)
-			return 0;
-		return guest_fail(e, i, "unhandled device access", x);
-	case KVM_EXIT_SHUTDOWN:
-		return guest_fail(e, i, "guest shut down (triple fault)", x);
-	case KVM_EXIT_FAIL_ENTRY:
-		return guest_fail(e, i, "VM entry failed", x);
-	case KVM_EXIT_INTERNAL_ERROR:
-		return guest_fail(e, i, "KVM internal error", x);
-	case KVM_EXIT_SYSTEM_EVENT:
-		if (x->u.system_event.code == KVM_SYSTEM_EVENT_SHUTDOWN) {
-			c->r->verdict = VMM_V_POWEROFF;
-			return 1;
-		}
-		return guest_fail(e, i, "guest system event", x);
-	case KVM_EXIT_DEBUG:
-		return guest_fail(e, i, "unexpected debug exit", x);
-	case KVM_EXIT_INTR:
-		return 0;
-	default:
-		return guest_fail(e, i, "unhandled exit", x);
-	}
-}
-
 static int run_loop(struct run_ctx *c, struct vmm_error *e)
 {
 	const struct vmm_scenario *s = c->s;
@@ -303,7 +258,7 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 	while (nstopped < s->nvcpus) {
 		for (uint32_t i = 0; i < s->nvcpus; i++) {
 			struct vmm_exit x;
-			int rc;
+			enum vmm_exit_action act;
 
 			if (stopped[i])
 				continue;
@@ -322,17 +277,20 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 						    (unsigned long long)c->r->exits);
 				return -1;
 			}
-			c->r->exits++;
 			c->r->trace_hash = vmm_exit_hash(c->r->trace_hash, &x);
 			c->r->last_exit = x;
 			c->r->have_last_exit = 1;
 			c->r->last_vcpu = i;
+			c->r->recent[c->r->exits % VMM_TRACE_KEEP] = x;
+			c->r->exits++;
 			if (c->h && c->h->on_exit)
 				c->h->on_exit(c->h->ctx, i, &x);
-			rc = service(c, i, &x, e);
-			if (rc < 0)
+			act = vmm_exit_handle(&c->dev, i, &x, e);
+			if (act == VMM_ACT_FAIL)
 				return -1;
-			if (rc == 1) {
+			if (act == VMM_ACT_POWEROFF)
+				c->r->verdict = VMM_V_POWEROFF;
+			if (act != VMM_ACT_CONTINUE) {
 				stopped[i] = 1;
 				nstopped++;
 			}

@@ -21,6 +21,8 @@
 #include "vmm/scenario.h"
 #include "vmm/x86/regs.h"
 
+#define VMM_TRACE_KEEP 32
+
 enum vmm_verdict {
 	VMM_V_HALT = 0,   /* every vCPU executed HLT */
 	VMM_V_POWEROFF,   /* guest asked to power off (system event) */
@@ -40,7 +42,11 @@ struct vmm_result {
 	enum vmm_verdict verdict;
 	struct vmm_error err;   /* why, when the verdict is not a clean stop */
 	uint64_t exits;         /* exits serviced */
-	uint64_t trace_hash;    /* FNV-1a over every exit record */
+	uint64_t trace_hash;    /* FNV-1a over every exit record, in order */
+	/* The exit trace's tail: record k of the run is recent[k % KEEP] for
+	 * the last min(exits, KEEP) records (the whole trace goes through
+	 * hooks->on_exit as it happens). */
+	struct vmm_exit recent[VMM_TRACE_KEEP];
 	int have_last_exit;
 	struct vmm_exit last_exit;
 	uint32_t last_vcpu;
