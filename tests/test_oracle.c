@@ -1,0 +1,143 @@
+/* Finding oracles: classification and signatures, the ioctl errno table,
+ * the watchdog (vcpu-hang) and the /dev/kmsg watcher (host-kernel-log). */
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/check.h"
+#include "vmm/oracle.h"
+
+static void test_classify(void)
+{
+	struct vmm_result r;
+	char sig[VMM_SIG_MAX];
+
+	memset(&r, 0, sizeof(r));
+	r.verdict = VMM_V_HALT;
+	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)), VMM_FIND_NONE);
+	CHECK_STR_CONTAINS(sig, "none halt");
+
+	/* a contract violation: signature keeps the field, drops the value */
+	r.verdict = VMM_V_CONTRACT;
+	vmm_err_set(&r.err, VMM_ERR_CONTRACT, "kvm_run", 0,
+		    "kernel contract violation: io.size=3 (must be 1, 2 or 4)");
+	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)),
+		     VMM_FIND_KERNEL_CONTRACT);
+	CHECK(strcmp(sig, "kernel-contract kvm_run io.size") == 0);
+
+	/* expected rejection vs anomaly */
+	r.verdict = VMM_V_SYS;
+	vmm_err_set(&r.err, VMM_ERR_SYS, "KVM_SET_SREGS", EINVAL, "x");
+	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)), VMM_FIND_NONE);
+	vmm_err_set(&r.err, VMM_ERR_SYS, "KVM_RUN", EIO, "x");
+	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)),
+		     VMM_FIND_IOCTL_ANOMALY);
+	CHECK(strcmp(sig, "ioctl-anomaly KVM_RUN EIO") == 0);
+	vmm_err_set(&r.err, VMM_ERR_SYS, "KVM_GET_REGS", EINVAL, "x");
+	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)),
+		     VMM_FIND_IOCTL_ANOMALY);
+	CHECK(vmm_ioctl_errno_expected("KVM_RUN", EFAULT));
+	CHECK(vmm_ioctl_errno_expected("KVM_SET_USER_MEMORY_REGION", EEXIST));
+	CHECK(!vmm_ioctl_errno_expected("KVM_SET_USER_MEMORY_REGION", EIO));
+	CHECK(!vmm_ioctl_errno_expected(NULL, EINVAL));
+	CHECK(!vmm_ioctl_errno_expected("KVM_RUN", 0));
+
+	CHECK(strcmp(vmm_finding_name(VMM_FIND_VCPU_HANG), "vcpu-hang") == 0);
+	CHECK(strcmp(vmm_finding_name(VMM_FIND_COUNT), "?") == 0);
+}
+
+struct hang_seen {
+	int fired;
+	uint64_t limit;
+};
+
+static void on_hang(void *ctx, uint64_t limit_ms)
+{
+	struct hang_seen *h = ctx;
+
+	__atomic_store_n(&h->fired, 1, __ATOMIC_RELEASE);
+	h->limit = limit_ms;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+}
+
+static void test_watchdog(void)
+{
+	struct vmm_watchdog w;
+	struct hang_seen h = { 0, 0 };
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_watchdog_start(&w, on_hang, &h, &e) == 0);
+	/* disarmed in time: no report */
+	vmm_watchdog_arm(&w, 300);
+	sleep_ms(100);
+	vmm_watchdog_disarm(&w);
+	sleep_ms(400);
+	CHECK_EQ_U64(__atomic_load_n(&h.fired, __ATOMIC_ACQUIRE), 0);
+	/* left running past its limit: reported once, with the limit */
+	vmm_watchdog_arm(&w, 100);
+	sleep_ms(400);
+	CHECK_EQ_U64(__atomic_load_n(&h.fired, __ATOMIC_ACQUIRE), 1);
+	CHECK_EQ_U64(h.limit, 100);
+	vmm_watchdog_stop(&w);
+	vmm_watchdog_stop(&w); /* idempotent */
+}
+
+static void test_kmsg(void)
+{
+	static const char line[] =
+		"kvmfuzz test_oracle: WARNING: synthetic line from the test "
+		"suite, not a kernel problem\n";
+	struct vmm_kmsg k;
+	struct vmm_error e;
+	char first[160];
+	int fd;
+
+	if (vmm_kmsg_open(&k, &e) < 0) {
+		(void)printf("note: /dev/kmsg unreadable, kmsg oracle not tested "
+			     "(%s)\n", e.msg);
+		return;
+	}
+	CHECK_EQ_U64(vmm_kmsg_scan(&k, first, sizeof(first)), 0);
+	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {
+		(void)printf("note: /dev/kmsg not writable, injection skipped\n");
+		vmm_kmsg_close(&k);
+		return;
+	}
+	CHECK(write(fd, line, sizeof(line) - 1) == (ssize_t)(sizeof(line) - 1));
+	(void)close(fd);
+	CHECK(vmm_kmsg_scan(&k, first, sizeof(first)) >= 1);
+	CHECK_STR_CONTAINS(first, "WARNING: synthetic line");
+	CHECK_EQ_U64(vmm_kmsg_scan(&k, first, sizeof(first)), 0); /* consumed */
+	vmm_kmsg_close(&k);
+}
+
+static void test_undecodable(void)
+{
+	static const uint8_t junk[5] = { 'K', 'V', 'M', 'S', 1 };
+	static struct vmm_input_outcome o;
+
+	/* rejected before KVM is touched: a NULL KVM context is never used */
+	vmm_run_input(NULL, junk, sizeof(junk), NULL, NULL, NULL, &o);
+	CHECK_EQ_U64(o.decoded, 0);
+	CHECK_EQ_U64(o.finding, VMM_FIND_NONE);
+	CHECK_STR_CONTAINS(o.decode_err.msg, "shorter than the 8-byte header");
+}
+
+int main(void)
+{
+	test_classify();
+	test_watchdog();
+	test_kmsg();
+	test_undecodable();
+	return check_report("test_oracle");
+}
