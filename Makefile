@@ -7,9 +7,11 @@
 #                   shipped corpus for 60 s (TARGET=scenario, FUZZ_SECONDS=N)
 #   make corpus     regenerate corpus/ from the guests
 #   make bench      benchmarks (figures printed, not asserted)
+#   make soak       soak benchmark: 1,000,000 pipeline runs (SOAK_EXECS=N),
+#                   RSS and fd count at start and end
 #   make lint       clang-tidy + cppcheck on the project's code
 #   make clean
-.PHONY: all default asan test test-default test-asan fuzz corpus bench lint clean
+.PHONY: all default asan test test-default test-asan fuzz corpus bench soak lint clean
 
 all: default
 
@@ -41,6 +43,9 @@ corpus: default
 
 bench: default
 	build/bench/bench_pipeline
+
+soak: default
+	build/bench/soak $${SOAK_EXECS:-1000000} corpus/scenarios
 
 lint: default
 	bash .ci/lint

@@ -6,8 +6,8 @@ fuzz_target() {
 	local t=${1:-pipeline}
 	t=${t#fuzz_}
 	case "$t" in
-	pipeline | scenario) echo "fuzz_$t" ;;
-	*) echo "fuzz: unknown TARGET '$1' (pipeline, scenario)" >&2; return 2 ;;
+	pipeline | scenario | exit) echo "fuzz_$t" ;;
+	*) echo "fuzz: unknown TARGET '$1' (pipeline, scenario, exit)" >&2; return 2 ;;
 	esac
 }
 
@@ -26,9 +26,17 @@ libfuzzer_flags() {
 	return 0
 }
 
-# seed_workdir DIR: a working corpus seeded from the shipped one (which is
-# never written to)
+# corpus_dir TARGET: the shipped seeds of a target
+corpus_dir() {
+	case "$1" in
+	fuzz_exit) echo "$root/corpus/exit" ;;
+	*) echo "$root/corpus/scenarios" ;;
+	esac
+}
+
+# seed_workdir DIR TARGET: a working corpus seeded from the shipped one
+# (which is never written to)
 seed_workdir() {
 	mkdir -p "$1"
-	cp -n "$root"/corpus/scenarios/*.kvms "$1"/ 2>/dev/null || true
+	cp -n "$(corpus_dir "${2:-fuzz_pipeline}")"/* "$1"/ 2>/dev/null || true
 }

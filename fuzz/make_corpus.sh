@@ -63,3 +63,7 @@ emit() { # NAME: scenario text on stdin
   echo "reg rsp=0x180000"; echo "sreg efer=0xd00"
   echo "seg fs selector=0x10 attrs=0xc93 limit=0xffffffff base=0x12345000"; } | emit long64_overrides
 echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"
+# fuzz_exit seeds: synthetic kvm_run areas
+mkdir -p "$root/corpus/exit"
+"$build/fuzz/gen_exit_seeds" "$root/corpus/exit"
+echo "corpus: $(ls "$root/corpus/exit" | wc -l) kvm_run seeds in $root/corpus/exit"

@@ -12,7 +12,7 @@ cmake --preset default >/dev/null && cmake --build --preset default --target vmm
 bin=$root/build-afl/fuzz/${target}_afl
 sync=${FUZZ_OUT:-$root/out/afl}/$target
 seeds=$sync.seeds
-rm -rf "$seeds" && seed_workdir "$seeds"
+rm -rf "$seeds" && seed_workdir "$seeds" "$target"
 mkdir -p "$sync"
 export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so
 export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1

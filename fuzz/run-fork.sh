@@ -9,7 +9,7 @@ bin=$root/build-asan/fuzz/$target
 [ -x "$bin" ] || { echo "fuzz: $bin missing: run 'make asan' first" >&2; exit 2; }
 out=${FUZZ_OUT:-$root/out/fuzz}/$target
 mkdir -p "$out/findings"
-seed_workdir "$out/corpus"
+seed_workdir "$out/corpus" "$target"
 mapfile -t flags < <(libfuzzer_flags "$target")
 exec "$bin" "${flags[@]}" -fork="${JOBS:-$(nproc)}" -ignore_crashes=1 \
 	-ignore_timeouts=1 -ignore_ooms=1 -max_total_time="${FUZZ_SECONDS:-0}" \

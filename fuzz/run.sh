@@ -3,7 +3,7 @@
 # working copy of the shipped corpus for FUZZ_SECONDS, a progress line every
 # 10 s, then one summary line:
 #   fuzz: target=NAME execs=N execs_per_sec=N findings=N corpus=N
-# Env: TARGET=pipeline|scenario (default pipeline), FUZZ_SECONDS (default 60),
+# Env: TARGET=pipeline|scenario|exit (default pipeline), FUZZ_SECONDS (default 60),
 #      FUZZ_OUT (default out/fuzz), VMM_FUZZ_KMSG=1 (kernel-log oracle).
 # Findings (the saved inputs) land in $FUZZ_OUT/TARGET/findings/; replay one
 # with `build/vmm replay FILE --trace`.
@@ -16,7 +16,7 @@ bin=$root/build-asan/fuzz/$target
 [ -x "$bin" ] || { echo "fuzz: $bin missing: run 'make asan' first" >&2; exit 2; }
 out=${FUZZ_OUT:-$root/out/fuzz}/$target
 mkdir -p "$out/findings"
-seed_workdir "$out/corpus"
+seed_workdir "$out/corpus" "$target"
 log=$out/libfuzzer.log
 mapfile -t flags < <(libfuzzer_flags "$target")
 echo "fuzz: $target for ${secs}s on $(ls "$out/corpus" | wc -l) inputs (log: $log)"

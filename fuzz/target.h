@@ -35,5 +35,7 @@ size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,
 #else
 #define FUZZ_CUSTOM_MUTATOR
 #endif
+/* Targets whose inputs have no structure to keep (fuzz_exit). */
+#define FUZZ_CUSTOM_MUTATOR_NONE
 
 #endif

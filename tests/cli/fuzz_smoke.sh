@@ -9,7 +9,7 @@ case "$(basename "$bin")" in
 fuzz_pipeline) [ -e /dev/kvm ] || { echo "SKIP: /dev/kvm is absent"; exit 77; } ;;
 esac
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-cp "$corpus"/*.kvms "$tmp"/
+cp "$corpus"/* "$tmp"/
 "$bin" -runs="$runs" -seed=1 -max_total_time=120 -timeout=30 \
 	-print_final_stats=1 -artifact_prefix="$tmp/" "$tmp" >"$tmp/log" 2>&1
 rc=$?

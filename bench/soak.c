@@ -1,0 +1,151 @@
+/* Soak: the pipeline over the corpus and random scenarios (from the
+ * structure-aware mutator) for N executions, printing RSS and the open-fd
+ * count at the start (after warm-up) and the end, and periodically.
+ * Figures, not assertions: the expectation is RSS within 1 MiB of the
+ * warm-up value and an identical fd count.
+ * Usage: soak [EXECS (default 1000000)] [CORPUS_DIR] */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fuzz/mutator.h"
+#include "vmm/oracle.h"
+
+#define MAX_SEEDS 64
+#define BUF_MAX 16384
+
+static long rss_kb(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			kb = strtol(line + 6, NULL, 10);
+			break;
+		}
+	(void)fclose(f);
+	return kb;
+}
+
+static int fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *ent;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((ent = readdir(d)) != NULL)
+		if (ent->d_name[0] != '.')
+			n++;
+	(void)closedir(d);
+	return n - 1;
+}
+
+static void on_hang(void *ctx, uint64_t limit_ms)
+{
+	(void)ctx;
+	(void)fprintf(stderr, "soak: a run exceeded %llu ms\n",
+		      (unsigned long long)limit_ms);
+	abort();
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long execs = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000UL;
+	const char *dir = argc > 2 ? argv[2] : "corpus/scenarios";
+	static uint8_t seeds[MAX_SEEDS][BUF_MAX];
+	static size_t seed_len[MAX_SEEDS];
+	static uint8_t buf[BUF_MAX];
+	static struct vmm_input_outcome out;
+	unsigned long findings = 0, verdicts[VMM_V_COUNT] = { 0 };
+	struct vmm_kvm k;
+	struct vmm_watchdog wd;
+	struct vmm_error e;
+	struct timespec t0, t1;
+	DIR *d;
+	struct dirent *ent;
+	int nseeds = 0, fd0;
+	long rss0;
+
+	d = opendir(dir);
+	while (d && (ent = readdir(d)) != NULL && nseeds < MAX_SEEDS) {
+		char path[512];
+		FILE *f;
+
+		if (!strstr(ent->d_name, ".kvms"))
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
+		f = fopen(path, "rbe");
+		if (!f)
+			continue;
+		seed_len[nseeds] = fread(seeds[nseeds], 1, BUF_MAX, f);
+		(void)fclose(f);
+		nseeds++;
+	}
+	if (d)
+		(void)closedir(d);
+	if (nseeds == 0 || execs == 0) {
+		(void)fprintf(stderr, "soak: no seeds in %s or no execs\n", dir);
+		return 2;
+	}
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0 ||
+	    vmm_watchdog_start(&wd, on_hang, NULL, &e) < 0) {
+		(void)fprintf(stderr, "soak: %s\n", e.msg);
+		return 3;
+	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	rss0 = 0;
+	fd0 = 0;
+	for (unsigned long i = 0; i < execs; i++) {
+		int s = (int)(i % (unsigned long)nseeds);
+		size_t n = seed_len[s];
+
+		memcpy(buf, seeds[s], n);
+		if (i % 2) /* every other run: a random scenario */
+			n = fuzz_mutate(buf, n, sizeof(buf), (unsigned int)i,
+					NULL);
+		vmm_run_input(&k, buf, n, NULL, NULL, &wd, &out);
+		verdicts[out.result.verdict]++;
+		findings += out.finding != VMM_FIND_NONE;
+		if (i + 1 == 1000 || (i + 1 == execs && execs < 1000)) {
+			rss0 = rss_kb();
+			fd0 = fd_count();
+			(void)printf("soak: warm-up done at %lu execs: rss_kb=%ld "
+				     "fds=%d\n", i + 1, rss0, fd0);
+		}
+		if ((i + 1) % 100000 == 0)
+			(void)printf("soak: %lu execs rss_kb=%ld fds=%d\n", i + 1,
+				     rss_kb(), fd_count());
+		(void)fflush(stdout);
+	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	{
+		double secs = (double)(t1.tv_sec - t0.tv_sec) +
+			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		long rss1 = rss_kb();
+		int fd1 = fd_count();
+
+		(void)printf("soak: verdicts halt=%lu guest=%lu timeout=%lu "
+			     "budget=%lu input=%lu host=%lu sys=%lu\n",
+			     verdicts[VMM_V_HALT], verdicts[VMM_V_GUEST],
+			     verdicts[VMM_V_TIMEOUT], verdicts[VMM_V_BUDGET],
+			     verdicts[VMM_V_INPUT], verdicts[VMM_V_HOST],
+			     verdicts[VMM_V_SYS]);
+		(void)printf("soak: execs=%lu seconds=%.0f execs_per_sec=%.0f "
+			     "findings=%lu rss_start_kb=%ld rss_end_kb=%ld "
+			     "rss_growth_kb=%ld fds_start=%d fds_end=%d\n",
+			     execs, secs, (double)execs / secs, findings, rss0,
+			     rss1, rss1 - rss0, fd0, fd1);
+	}
+	vmm_watchdog_stop(&wd);
+	vmm_kvm_close(&k);
+	return 0;
+}
