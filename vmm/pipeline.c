@@ -435,9 +435,12 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 		(void)run_inner(k, &s, NULL, &r, 1);
 		if (r.verdict == VMM_V_HALT) {
 			k->mode_probe[m] = VMM_PROBE_OK;
-		} else if (r.verdict == VMM_V_GUEST ||
-			   r.verdict == VMM_V_TIMEOUT ||
-			   r.verdict == VMM_V_BUDGET) {
+		} else if (r.err.cls == VMM_ERR_GUEST ||
+			   r.err.cls == VMM_ERR_TIMEOUT ||
+			   r.err.cls == VMM_ERR_BUDGET) {
+			/* the probe guest itself failed: a host limit. A failing
+			 * system call (even inside KVM_RUN) is not, and is
+			 * passed on below without caching anything. */
 			k->mode_probe[m] = VMM_PROBE_FAILS;
 			vmm_err_format(&r.err, why, sizeof(why));
 			(void)snprintf(k->mode_probe_why[m],
