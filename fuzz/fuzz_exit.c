@@ -18,7 +18,7 @@
 #include "vmm/devices.h"
 #include "vmm/exit.h"
 
-#define FALLBACK_MAPPED (3 * 4096)
+#define FALLBACK_MAPPED ((size_t)3 * 4096)
 
 static size_t mapped;
 

@@ -43,7 +43,8 @@ static int io(const char *dir, const char *name, unsigned int dirn,
 	r->io.size = (unsigned char)size;
 	r->io.count = count;
 	r->io.data_offset = PIO_OFF;
-	memcpy(run_area + PIO_OFF, data, strlen(data));
+	for (size_t i = 0; data[i]; i++) /* bytes, no terminator */
+		run_area[PIO_OFF + i] = (unsigned char)data[i];
 	return put(dir, name, PIO_OFF + (size_t)size * count);
 }
 
@@ -53,8 +54,8 @@ int main(int argc, char **argv)
 	struct kvm_run *r;
 	int rc = 0;
 
-	r = fresh(KVM_EXIT_HLT);
-	rc |= put(d, "hlt", sizeof(*r));
+	(void)fresh(KVM_EXIT_HLT);
+	rc |= put(d, "hlt", sizeof(struct kvm_run));
 	rc |= io(d, "io_out_com1", KVM_EXIT_IO_OUT, 0x3f8, 1, 1, "A");
 	rc |= io(d, "io_in_lsr", KVM_EXIT_IO_IN, 0x3fd, 1, 1, "");
 	rc |= io(d, "io_rep_out_debugcon", KVM_EXIT_IO_OUT, 0xe9, 1, 5, "hello");
@@ -70,8 +71,8 @@ int main(int argc, char **argv)
 	r->mmio.len = 8;
 	r->mmio.phys_addr = 0xd0000000ULL;
 	rc |= put(d, "mmio_read", sizeof(*r));
-	r = fresh(KVM_EXIT_SHUTDOWN);
-	rc |= put(d, "shutdown", sizeof(*r));
+	(void)fresh(KVM_EXIT_SHUTDOWN);
+	rc |= put(d, "shutdown", sizeof(struct kvm_run));
 	r = fresh(KVM_EXIT_FAIL_ENTRY);
 	r->fail_entry.hardware_entry_failure_reason = 0x80000021ULL;
 	rc |= put(d, "fail_entry", sizeof(*r));

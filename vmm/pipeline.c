@@ -381,6 +381,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k,
 		vmm_devices_set_permissive(&c.dev, s->input, s->input_len);
 	if (vmm_deadline_arm(&c.deadline, s->timeout_ms, e) < 0)
 		goto out;
+	if (h && h->before_run && h->before_run(h->ctx, e) != 0)
+		goto out;
 	in_run = 1;
 	(void)run_loop(&c, e);
 

@@ -59,6 +59,10 @@ struct vmm_result {
 
 struct vmm_hooks {
 	struct vmm_output out; /* guest console bytes */
+	/* Called once after setup (VM, slots, vCPUs, run timer), right before
+	 * the first guest entry; a non-zero return aborts the run with *e
+	 * (e.g. vmm_sandbox_enter). */
+	int (*before_run)(void *ctx, struct vmm_error *e);
 	/* Called for every exit, before it is serviced. */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
 	void *ctx;

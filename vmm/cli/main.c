@@ -12,6 +12,7 @@
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
+#include "vmm/sandbox.h"
 #include "vmm/scenario.h"
 #include "vmm/x86/layout.h"
 
@@ -37,7 +38,7 @@ static const char usage_text[] =
 	"  run [OPTIONS] IMAGE  load a raw guest image and run it\n"
 	"  decode FILE          print a binary scenario as text\n"
 	"  encode TEXT -o FILE  turn the text form (or - for stdin) into bytes\n"
-	"  replay FILE [--trace] [--console] [--kmsg]\n"
+	"  replay FILE [--trace] [--console] [--kmsg] [--sandbox]\n"
 	"                       run a scenario exactly as the fuzzer did and\n"
 	"                       report its verdict and any finding\n"
 	"  help                 this text\n"
@@ -55,6 +56,7 @@ static const char usage_text[] =
 	"  --sys-at GPA         place the VMM's GDT/page tables here (default: auto)\n"
 	"  --state              print final registers to stderr as name=0xHEX\n"
 	"  --verbose            print the memory layout to stderr\n"
+	"  --no-sandbox         do not enter the seccomp sandbox for the run\n"
 	"\n"
 	"exit codes: 0 halted, 1 guest failed (shutdown, failed entry, internal\n"
 	"error, unhandled exit, timeout, exit budget), 2 usage or input error,\n"
@@ -232,6 +234,13 @@ static int read_file(const char *path, uint64_t max, const char *what,
 	return 0;
 }
 
+/* before_run hook: enter the seccomp sandbox once setup is done */
+static int enter_sandbox(void *ctx, struct vmm_error *e)
+{
+	(void)ctx;
+	return vmm_sandbox_enter(e);
+}
+
 static void write_stdout(void *ctx, const uint8_t *b, size_t n)
 {
 	(void)ctx;
@@ -256,7 +265,7 @@ struct run_opts {
 	uint64_t console_gpa;
 	int sys_set;
 	uint64_t sys_gpa;
-	int state, verbose;
+	int state, verbose, no_sandbox;
 	uint32_t reg_mask;
 	uint64_t regs[VMM_X86_NREGS];
 	const char *image;
@@ -302,6 +311,10 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 		}
 		if (strcmp(a, "--verbose") == 0) {
 			o->verbose = 1;
+			continue;
+		}
+		if (strcmp(a, "--no-sandbox") == 0) {
+			o->no_sandbox = 1;
 			continue;
 		}
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -467,6 +480,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.out.write = write_stdout;
+	if (!o.no_sandbox)
+		hooks.before_run = enter_sandbox;
 	(void)vmm_pipeline_run(&k, &s, &hooks, &r);
 	vmm_kvm_close(&k);
 	free(img);
@@ -669,7 +684,7 @@ static void replay_hang(void *ctx, uint64_t limit_ms)
 static int cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL;
-	int kmsg = 0, console = 0;
+	int kmsg = 0, console = 0, sandbox = 0;
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
 	struct vmm_hooks hooks;
@@ -688,6 +703,8 @@ static int cmd_replay(int argc, char **argv)
 			kmsg = 1;
 		else if (strcmp(argv[i], "--console") == 0)
 			console = 1;
+		else if (strcmp(argv[i], "--sandbox") == 0)
+			sandbox = 1;
 		else if (argv[i][0] == '-')
 			return usage_error("unknown replay option '%s'", argv[i]);
 		else if (!path)
@@ -731,6 +748,8 @@ static int cmd_replay(int argc, char **argv)
 		hooks.out.write = write_stdout;
 	hooks.on_exit = replay_exit;
 	hooks.ctx = &rc_ctx;
+	if (sandbox)
+		hooks.before_run = enter_sandbox;
 	if (vmm_watchdog_start(&wd, replay_hang, NULL, &e) < 0) {
 		report_error(&e);
 		rc = RC_HOST;
