@@ -170,7 +170,7 @@ static int load(const char *dir, struct input *in, int max)
 		if (!strstr(ent->d_name, ".kvms"))
 			continue;
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-		f = fopen(path, "rb");
+		f = fopen(path, "rbe");
 		if (!f)
 			continue;
 		in[n].buf = malloc(VMM_SCENARIO_MAX_BYTES);

@@ -12,7 +12,7 @@
 
 static int run_file(const char *path)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(path, "rbe");
 	uint8_t *buf;
 	size_t n;
 

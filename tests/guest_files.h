@@ -20,7 +20,7 @@ static inline int guest_load(const char *dir, const char *name,
 	long n;
 
 	(void)snprintf(path, sizeof(path), "%s/%s.bin", dir, name);
-	f = fopen(path, "rb");
+	f = fopen(path, "rbe");
 	if (!f) {
 		(void)fprintf(stderr, "cannot open guest %s\n", path);
 		return -1;

@@ -25,7 +25,7 @@ static int count_fds(void)
 
 static int count_maps(void)
 {
-	FILE *f = fopen("/proc/self/maps", "r");
+	FILE *f = fopen("/proc/self/maps", "re");
 	int n = 0, ch;
 
 	if (!f)
@@ -47,7 +47,7 @@ static unsigned long mod_count(unsigned long n, unsigned long r)
  * VMA, so the map count alone would miss them. */
 static long vm_size_kb(void)
 {
-	FILE *f = fopen("/proc/self/status", "r");
+	FILE *f = fopen("/proc/self/status", "re");
 	char line[256];
 	long kb = -1;
 

@@ -19,8 +19,4 @@
 #define VMM_SCN_MAX_EXITS 1000000U
 #define VMM_SCN_MAX_TIMEOUT_MS 10000U
 
-/* Defaults a scenario without explicit limits gets. */
-#define VMM_DEFAULT_MAX_EXITS 10000U
-#define VMM_DEFAULT_TIMEOUT_MS 1000U
-
 #endif

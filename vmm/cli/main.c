@@ -636,7 +636,7 @@ static int cmd_encode(int argc, char **argv)
 		(void)fprintf(stderr, "vmm: error: %s: %s\n", in, e.msg);
 		goto out;
 	}
-	f = fopen(outp, "wb");
+	f = fopen(outp, "wbe");
 	if (!f || fwrite(bin, 1, n, f) != n || fclose(f) != 0) {
 		(void)fprintf(stderr, "vmm: error: cannot write %s: %s\n", outp,
 			strerror(errno));
