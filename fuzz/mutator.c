@@ -153,7 +153,7 @@ static void put_snippet(struct rng *r, uint8_t *p, uint64_t *len)
 /* The sregs value the mode preset would give (reset state + preset). */
 static void preset_sregs(enum vmm_x86_mode m, struct kvm_sregs *sr)
 {
-	static uint8_t area[7 * 4096];
+	static uint8_t area[8 * 4096];
 	struct vmm_error e;
 	uint64_t ip;
 

@@ -33,7 +33,7 @@ static uint32_t ent32(const uint8_t *table, size_t i)
 
 #define PAGE_BYTES ((size_t)4096)
 
-static uint8_t area[8 * PAGE_BYTES] __attribute__((aligned(4096)));
+static uint8_t area[9 * PAGE_BYTES] __attribute__((aligned(4096)));
 
 static void test_descriptors(void)
 {
@@ -62,7 +62,7 @@ static void test_sizes(void)
 {
 	CHECK_EQ_U64(vmm_x86_sysarea_size(VMM_MODE_REAL16), 0);
 	CHECK_EQ_U64(vmm_x86_sysarea_size(VMM_MODE_PROT32), 4096);
-	CHECK_EQ_U64(vmm_x86_sysarea_size(VMM_MODE_PAGED32), 2 * 4096);
+	CHECK_EQ_U64(vmm_x86_sysarea_size(VMM_MODE_PAGED32), 8 * 4096);
 	CHECK_EQ_U64(vmm_x86_sysarea_size(VMM_MODE_LONG64), 7 * 4096);
 }
 
@@ -135,8 +135,8 @@ static void test_paged32(void)
 	memset(&sr, 0, sizeof(sr));
 	memset(area, 0xAA, sizeof(area));
 	CHECK(vmm_x86_setup_mode(VMM_MODE_PAGED32, &sr, area, 0x8000,
-				 2 * PAGE_BYTES, 0x1000, &ip, &e) == 0);
-	CHECK_EQ_U64(sr.cr3, 0x9000);
+				 8 * PAGE_BYTES, 0x1000, &ip, &e) == 0);
+	CHECK_EQ_U64(sr.cr3, 0xF000); /* page 7: its own page */
 	CHECK(sr.cr0 & X86_CR0_PG);
 	CHECK(sr.cr4 & X86_CR4_PSE);
 	CHECK(!(sr.cr4 & X86_CR4_PAE));
@@ -144,10 +144,11 @@ static void test_paged32(void)
 	CHECK_EQ_U64(sr.cs.selector, VMM_X86_SEL_CODE32);
 	CHECK_EQ_U64(sr.cs.db, 1);
 	check_gdt_matches(&sr, 0x8000);
-	CHECK_EQ_U64(get32(area + 0x1000), 0x87);
-	CHECK_EQ_U64(ent32(area + 0x1000, 1), 0x400087);
-	CHECK_EQ_U64(ent32(area + 0x1000, 1023), 0xFFC00087U);
-	CHECK_EQ_U64(area[2 * PAGE_BYTES], 0xAA);
+	CHECK_EQ_U64(get32(area + 0x7000), 0x87);
+	CHECK_EQ_U64(ent32(area + 0x7000, 1), 0x400087);
+	CHECK_EQ_U64(ent32(area + 0x7000, 1023), 0xFFC00087U);
+	CHECK_EQ_U64(area[8 * PAGE_BYTES], 0xAA);
+	CHECK_EQ_U64(area[0x1000], 0xAA); /* long64's pages untouched */
 }
 
 static void test_prot32(void)
@@ -225,12 +226,41 @@ static void test_rejects(void)
 	}
 }
 
+/* vCPUs in different modes share one area: each mode's tables survive
+ * the other mode's setup, in either order. */
+static void test_shared_area(void)
+{
+	struct kvm_sregs a, b;
+	struct vmm_error e;
+	uint64_t ip;
+
+	for (int order = 0; order < 2; order++) {
+		memset(area, 0xAA, sizeof(area));
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		for (int k = 0; k < 2; k++) {
+			int paged = (k == order);
+
+			CHECK(vmm_x86_setup_mode(paged ? VMM_MODE_PAGED32 :
+							 VMM_MODE_LONG64,
+						 paged ? &b : &a, area, 0,
+						 8 * PAGE_BYTES, 0, &ip, &e) == 0);
+		}
+		CHECK_EQ_U64(a.cr3, 0x1000);
+		CHECK_EQ_U64(b.cr3, 0x7000);
+		CHECK_EQ_U64(get64(area + 0x1000), 0x2007); /* PML4[0] */
+		CHECK_EQ_U64(get64(area + 0x3000 + 8), 0x200087);
+		CHECK_EQ_U64(get32(area + 0x7000 + 4), 0x400087);
+	}
+}
+
 int main(void)
 {
 	test_descriptors();
 	test_sizes();
 	test_long64();
 	test_paged32();
+	test_shared_area();
 	test_prot32();
 	test_real16();
 	test_rejects();

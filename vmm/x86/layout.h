@@ -43,13 +43,16 @@
 #define VMM_X86_SEL_CODE64 0x18
 #define VMM_X86_GDT_ENTRIES 4
 
-/* System-area contents, in pages from the area's start. */
+/* System-area contents, in pages from the area's start. Each mode owns its
+ * own pages, so vCPUs in different modes can share one area:
+ *   page 0      GDT (all protected modes)
+ *   pages 1..6  long64: PML4, PDPT, 4 PDs of 2 MiB pages (4 GiB)
+ *   page 7      paged32: one page directory of 4 MiB (PSE) pages (4 GiB) */
 #define VMM_X86_SYS_GDT_PAGE 0
-#define VMM_X86_SYS_PT_PAGE 1 /* first page-table page */
-/* long64: PML4 + PDPT + 4 PDs of 2 MiB pages = 4 GiB */
+#define VMM_X86_SYS_LONG64_PAGE 1
 #define VMM_X86_LONG64_PD_COUNT 4
 #define VMM_X86_LONG64_PT_PAGES (2 + VMM_X86_LONG64_PD_COUNT)
-/* paged32: one page directory of 4 MiB (PSE) pages = 4 GiB */
+#define VMM_X86_SYS_PAGED32_PAGE (VMM_X86_SYS_LONG64_PAGE + VMM_X86_LONG64_PT_PAGES)
 #define VMM_X86_PAGED32_PT_PAGES 1
 
 #endif

@@ -38,7 +38,8 @@ uint64_t vmm_x86_sysarea_size(enum vmm_x86_mode m)
 	case VMM_MODE_PROT32:
 		return VMM_X86_PAGE_SIZE; /* GDT */
 	case VMM_MODE_PAGED32:
-		return (1 + VMM_X86_PAGED32_PT_PAGES) * VMM_X86_PAGE_SIZE;
+		return (VMM_X86_SYS_PAGED32_PAGE + VMM_X86_PAGED32_PT_PAGES) *
+		       VMM_X86_PAGE_SIZE;
 	case VMM_MODE_LONG64:
 		return (1 + VMM_X86_LONG64_PT_PAGES) * VMM_X86_PAGE_SIZE;
 	case VMM_MODE_COUNT:
@@ -226,8 +227,7 @@ int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sr,
 		       uint64_t entry, uint64_t *ip, struct vmm_error *e)
 {
 	uint64_t need = vmm_x86_sysarea_size(m);
-	uint64_t pt_gpa = area_gpa + VMM_X86_SYS_PT_PAGE * VMM_X86_PAGE_SIZE;
-	uint8_t *pt;
+	const uint64_t pg = VMM_X86_PAGE_SIZE;
 
 	if ((unsigned int)m >= VMM_MODE_COUNT) {
 		vmm_err_set(e, VMM_ERR_INPUT, "mode", 0, "unknown mode %d",
@@ -246,9 +246,10 @@ int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sr,
 			    (unsigned long long)VMM_X86_RAM_LIMIT);
 		return -1;
 	}
-	memset(area, 0, need);
-	write_gdt(area + VMM_X86_SYS_GDT_PAGE * VMM_X86_PAGE_SIZE);
-	pt = area + VMM_X86_SYS_PT_PAGE * VMM_X86_PAGE_SIZE;
+	/* Write only this mode's pages: another vCPU's tables may share
+	 * the area. */
+	memset(area + VMM_X86_SYS_GDT_PAGE * pg, 0, pg);
+	write_gdt(area + VMM_X86_SYS_GDT_PAGE * pg);
 	*ip = entry;
 
 	sr->cr0 |= X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
@@ -262,8 +263,9 @@ int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sr,
 		break;
 	case VMM_MODE_PAGED32:
 		load_flat(sr, area_gpa, 0);
-		write_paged32(pt);
-		sr->cr3 = pt_gpa;
+		memset(area + VMM_X86_SYS_PAGED32_PAGE * pg, 0, pg);
+		write_paged32(area + VMM_X86_SYS_PAGED32_PAGE * pg);
+		sr->cr3 = area_gpa + VMM_X86_SYS_PAGED32_PAGE * pg;
 		sr->cr4 |= X86_CR4_PSE;
 		sr->cr4 &= ~(uint64_t)X86_CR4_PAE;
 		sr->cr0 |= X86_CR0_PG;
@@ -271,8 +273,9 @@ int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sr,
 		break;
 	case VMM_MODE_LONG64:
 		load_flat(sr, area_gpa, 1);
-		write_long64(pt, pt_gpa);
-		sr->cr3 = pt_gpa;
+		write_long64(area + VMM_X86_SYS_LONG64_PAGE * pg,
+			     area_gpa + VMM_X86_SYS_LONG64_PAGE * pg);
+		sr->cr3 = area_gpa + VMM_X86_SYS_LONG64_PAGE * pg;
 		sr->cr4 |= X86_CR4_PAE;
 		sr->cr0 |= X86_CR0_PG;
 		sr->efer |= VMM_EFER_LME | VMM_EFER_LMA;
