@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmm/err.h"
 #include "vmm/sys.h"
@@ -56,6 +57,13 @@ struct vmm_kvm {
 	const struct vmm_sysops *ops;
 	int cap[VMM_CAP_COUNT]; /* KVM_CHECK_EXTENSION result, 0 = absent */
 	enum vmm_probe_state mode_probe[VMM_MODE_SLOTS];
+	/* dirty-ring self-test (vmm/session.c), run once */
+	enum vmm_probe_state ring_probe;
+	char ring_probe_why[192];
+	/* MSRs a reset restores (readable and writable here); found once */
+	int msr_list_ready;
+	uint32_t nmsrs;
+	uint32_t msr_index[512];
 	char mode_probe_why[VMM_MODE_SLOTS][128];
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vmm/kvm_compat.h"
+#include "vmm/session.h"
 #include "vmm/vcpu.h"
 #include "vmm/x86/cpu_bits.h"
 #include "vmm/x86/layout.h"
@@ -163,10 +164,15 @@ struct run_ctx {
 	const struct vmm_scenario *s;
 	const struct vmm_hooks *h;
 	struct vmm_result *r;
-	struct vmm_vm vm;
-	int vm_live;
-	struct vmm_vcpu vcpus[VMM_MAX_VCPUS];
-	uint32_t nvcpus_live;
+	struct vmm_session *ss;      /* reset mode, or NULL (fresh) */
+	struct vmm_vm *vm;           /* ss->vm or own_vm */
+	struct vmm_vcpu *vcpus;      /* ss->vcpus or own_vcpus */
+	struct vmm_vm own_vm;
+	int vm_live;                 /* own_vm exists */
+	struct vmm_vcpu own_vcpus[VMM_MAX_VCPUS];
+	uint32_t nvcpus_live;        /* vCPUs usable for the final state */
+	uint32_t last_reason[VMM_MAX_VCPUS];
+	int prepared; /* the session was touched by this run */
 	struct vmm_devices dev;
 	struct vmm_deadline deadline;
 };
@@ -226,16 +232,20 @@ static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	uint64_t ip = 0;
 	uint8_t *area = NULL;
 
-	if (vmm_vcpu_get_sregs(v, &sr, e) < 0)
+	if (c->ss)
+		sr = c->ss->init[i].sregs; /* the state at creation */
+	else if (vmm_vcpu_get_sregs(v, &sr, e) < 0)
 		return -1;
 	if (c->r->sys_size) {
-		area = vmm_vm_hva(&c->vm, c->r->sys_gpa, c->r->sys_size);
+		area = vmm_vm_hva(c->vm, c->r->sys_gpa, c->r->sys_size);
 		if (!area) /* validated earlier; defensive */
 			return bad(e, "VMM structures outside guest memory");
 	}
 	if (vmm_x86_setup_mode(vs->mode, &sr, area, c->r->sys_gpa,
 			       c->r->sys_size, vs->entry, &ip, e) < 0)
 		return -1;
+	if (c->ss && c->r->sys_size)
+		vmm_session_note_write(c->ss, c->r->sys_gpa, c->r->sys_size);
 	apply_sreg_overrides(vs, &sr);
 	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
 		return -1;
@@ -268,6 +278,9 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 					    (unsigned long long)budget);
 				return -1;
 			}
+			/* On failure last_reason keeps the last serviced exit:
+			 * if the deadline was seen before re-entering, KVM still
+			 * holds that I/O's completion (reset mode flushes it). */
 			if (vmm_vcpu_run(&c->vcpus[i], &c->deadline, &x, e) < 0) {
 				if (e->cls == VMM_ERR_TIMEOUT)
 					vmm_err_set(e, VMM_ERR_TIMEOUT, "KVM_RUN", 0,
@@ -282,6 +295,7 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			c->r->have_last_exit = 1;
 			c->r->last_vcpu = i;
 			c->r->recent[c->r->exits % VMM_TRACE_KEEP] = x;
+			c->last_reason[i] = x.reason;
 			c->r->exits++;
 			if (c->h && c->h->on_exit)
 				c->h->on_exit(c->h->ctx, i, &x);
@@ -312,18 +326,103 @@ static int fill_memory(struct vmm_vm *vm, const struct vmm_fill_spec *f,
 	return 0;
 }
 
+/* FNV-1a over every slot's contents, in slot-id order (tests). */
+static uint64_t memory_hash(const struct vmm_vm *vm)
+{
+	uint64_t h = VMM_HASH_INIT;
+	uint32_t last = 0;
+	int first = 1;
+
+	for (;;) {
+		const struct vmm_slot *next = NULL;
+
+		for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+			const struct vmm_slot *sl = &vm->slots[i];
+
+			if (sl->used && (first || sl->id > last) &&
+			    (!next || sl->id < next->id))
+				next = sl;
+		}
+		if (!next)
+			return h;
+		for (uint64_t j = 0; j < next->size; j++) {
+			h ^= next->host[j];
+			h *= 0x100000001b3ULL;
+		}
+		last = next->id;
+		first = 0;
+	}
+}
+
 static void teardown(struct run_ctx *c)
 {
 	vmm_deadline_disarm(&c->deadline);
+	if (c->ss) { /* reset mode: the session keeps them */
+		c->nvcpus_live = 0;
+		return;
+	}
 	for (uint32_t i = 0; i < c->nvcpus_live; i++)
-		vmm_vcpu_destroy(&c->vcpus[i]);
+		vmm_vcpu_destroy(&c->own_vcpus[i]);
 	c->nvcpus_live = 0;
 	if (c->vm_live)
-		vmm_vm_destroy(&c->vm);
+		vmm_vm_destroy(&c->own_vm);
 	c->vm_live = 0;
 }
 
-static enum vmm_verdict run_inner(struct vmm_kvm *k,
+/* Memory contents and vCPUs, from a fresh VM or a reset session. */
+static int build(struct run_ctx *c, struct vmm_error *e)
+{
+	const struct vmm_scenario *s = c->s;
+
+	if (c->ss) {
+		c->prepared = 1;
+		if (vmm_session_prepare(c->ss, s, e) < 0)
+			return -1;
+		c->vm = &c->ss->vm;
+		c->vcpus = c->ss->vcpus;
+	} else {
+		c->vm = &c->own_vm;
+		c->vcpus = c->own_vcpus;
+		if (vmm_vm_create(c->vm, c->k, e) < 0)
+			return -1;
+		c->vm_live = 1;
+		for (uint32_t i = 0; i < s->nslots; i++) {
+			const struct vmm_slot_spec *sl = &s->slots[i];
+
+			if (vmm_vm_add_slot(c->vm, sl->id, sl->gpa, sl->size,
+					    sl->flags, e) < 0)
+				return -1;
+		}
+	}
+	/* the same writes in the same order on zeroed memory either way */
+	for (uint32_t f = 0; f < s->nfills; f++) {
+		if (fill_memory(c->vm, &s->fills[f], e) < 0)
+			return -1;
+		if (c->ss)
+			vmm_session_note_write(c->ss, s->fills[f].gpa,
+					       s->fills[f].len);
+	}
+	for (uint32_t b = 0; b < s->nblobs; b++) {
+		if (vmm_vm_write(c->vm, s->blobs[b].gpa, s->blobs[b].data,
+				 s->blobs[b].len, e) < 0)
+			return -1;
+		if (c->ss)
+			vmm_session_note_write(c->ss, s->blobs[b].gpa,
+					       s->blobs[b].len);
+	}
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		if (!c->ss) {
+			if (vmm_vcpu_create(&c->vcpus[i], c->vm, i, e) < 0)
+				return -1;
+		}
+		c->nvcpus_live++;
+		if (setup_vcpu(c, i, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 				  const struct vmm_scenario *s,
 				  const struct vmm_hooks *h,
 				  struct vmm_result *r, int probing)
@@ -336,6 +435,7 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k,
 	r->trace_hash = VMM_HASH_INIT;
 	memset(&c, 0, sizeof(c));
 	c.k = k;
+	c.ss = ss;
 	c.s = s;
 	c.h = h;
 	c.r = r;
@@ -351,30 +451,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k,
 				goto out;
 	}
 
-	if (vmm_vm_create(&c.vm, k, e) < 0)
+	if (build(&c, e) < 0)
 		goto out;
-	c.vm_live = 1;
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		const struct vmm_slot_spec *sl = &s->slots[i];
-
-		if (vmm_vm_add_slot(&c.vm, sl->id, sl->gpa, sl->size, sl->flags,
-				    e) < 0)
-			goto out;
-	}
-	for (uint32_t f = 0; f < s->nfills; f++)
-		if (fill_memory(&c.vm, &s->fills[f], e) < 0)
-			goto out;
-	for (uint32_t b = 0; b < s->nblobs; b++)
-		if (vmm_vm_write(&c.vm, s->blobs[b].gpa, s->blobs[b].data,
-				 s->blobs[b].len, e) < 0)
-			goto out;
-	for (uint32_t i = 0; i < s->nvcpus; i++) {
-		if (vmm_vcpu_create(&c.vcpus[i], &c.vm, i, e) < 0)
-			goto out;
-		c.nvcpus_live++;
-		if (setup_vcpu(&c, i, e) < 0)
-			goto out;
-	}
 	vmm_devices_init(&c.dev, h ? &h->out : NULL, s->mmio_console,
 			 s->mmio_console_gpa);
 	if (s->flags & VMM_SCN_PERMISSIVE)
@@ -389,7 +467,7 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k,
 out:
 	vmm_deadline_disarm(&c.deadline);
 	r->output_bytes = c.dev.bytes_out;
-	if (c.nvcpus_live > 0) {
+	if (c.nvcpus_live > 0 && !(h && h->skip_state)) {
 		struct vmm_error ignore;
 
 		vmm_err_clear(&ignore);
@@ -397,6 +475,13 @@ out:
 			vmm_vcpu_get_regs(&c.vcpus[0], &r->regs, &ignore) == 0 &&
 			vmm_vcpu_get_sregs(&c.vcpus[0], &r->sregs, &ignore) == 0;
 	}
+	if (c.nvcpus_live > 0 && h && h->hash_memory)
+		r->mem_hash = memory_hash(c.vm);
+	if (ss && c.prepared)
+		vmm_session_finish(ss, e->cls == VMM_ERR_SYS ||
+					       e->cls == VMM_ERR_CONTRACT ||
+					       e->cls == VMM_ERR_NOMEM,
+				   c.last_reason);
 	teardown(&c);
 	if (e->cls != VMM_ERR_NONE)
 		r->verdict = verdict_of(e->cls, in_run);
@@ -408,7 +493,15 @@ enum vmm_verdict vmm_pipeline_run(struct vmm_kvm *k,
 				  const struct vmm_hooks *h,
 				  struct vmm_result *r)
 {
-	return run_inner(k, s, h, r, 0);
+	return run_inner(k, NULL, s, h, r, 0);
+}
+
+enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
+					const struct vmm_scenario *s,
+					const struct vmm_hooks *h,
+					struct vmm_result *r)
+{
+	return run_inner(ss->k, ss, s, h, r, 0);
 }
 
 int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
@@ -434,7 +527,7 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 		s.vcpus[0].entry = 0x1000;
 		s.max_exits = 16;
 		s.timeout_ms = 2000;
-		(void)run_inner(k, &s, NULL, &r, 1);
+		(void)run_inner(k, NULL, &s, NULL, &r, 1);
 		if (r.verdict == VMM_V_HALT) {
 			k->mode_probe[m] = VMM_PROBE_OK;
 		} else if (r.err.cls == VMM_ERR_GUEST ||

@@ -55,6 +55,7 @@ struct vmm_result {
 	struct kvm_sregs sregs;
 	uint64_t sys_gpa, sys_size; /* where the VMM's tables went (0 size: none) */
 	uint64_t output_bytes;
+	uint64_t mem_hash; /* with hooks->hash_memory: all slots' contents */
 };
 
 struct vmm_hooks {
@@ -63,6 +64,8 @@ struct vmm_hooks {
 	 * the first guest entry; a non-zero return aborts the run with *e
 	 * (e.g. vmm_sandbox_enter). */
 	int (*before_run)(void *ctx, struct vmm_error *e);
+	int skip_state;  /* do not read the final registers (saves 2 ioctls) */
+	int hash_memory; /* fill result.mem_hash (equivalence tests) */
 	/* Called for every exit, before it is serviced. */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
 	void *ctx;
@@ -73,6 +76,15 @@ enum vmm_verdict vmm_pipeline_run(struct vmm_kvm *k,
 				  const struct vmm_scenario *s,
 				  const struct vmm_hooks *hooks,
 				  struct vmm_result *r);
+
+struct vmm_session;
+/* The same pipeline in reset mode: the session's VM, vCPUs and slots are
+ * reused and brought back to the scenario's initial state (vmm/session.h)
+ * instead of being created and destroyed. */
+enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
+					const struct vmm_scenario *s,
+					const struct vmm_hooks *hooks,
+					struct vmm_result *r);
 
 /* Is `m` runnable on this host? Runs (once per vmm_kvm, then cached) a
  * one-instruction HLT probe guest in that mode. 0: yes; -1: no, with

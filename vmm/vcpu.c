@@ -202,8 +202,6 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 		ret = vmm_ioctl_raw(ops, v->fd, KVM_RUN, NULL);
 		err = errno;
 		tls_running = NULL;
-		if (ret == 0)
-			break;
 		if (ret == -1 && (err == EINTR || err == EAGAIN))
 			continue;
 		if (ret == -1) {
@@ -215,11 +213,20 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 				    "");
 			return -1;
 		}
-		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", 0,
-			    "kernel contract violation: KVM_RUN returned %d",
-			    ret);
-		return -1;
+		if (ret != 0) {
+			vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", 0,
+				    "kernel contract violation: KVM_RUN "
+				    "returned %d", ret);
+			return -1;
+		}
+		run->immediate_exit = 0;
+		if (vmm_exit_decode(run, v->run_size, x, e) < 0)
+			return -1;
+		if (x->reason == KVM_EXIT_DIRTY_RING_FULL && v->ring_full) {
+			if (v->ring_full(v->ring_ctx, e) < 0)
+				return -1;
+			continue;
+		}
+		return 0;
 	}
-	run->immediate_exit = 0;
-	return vmm_exit_decode(run, v->run_size, x, e);
 }

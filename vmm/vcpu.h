@@ -23,6 +23,10 @@ struct vmm_vcpu {
 	uint32_t id;
 	void *run;       /* mapped kvm_run area */
 	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
+	/* Dirty ring full (reset mode): harvest, then the vCPU re-enters
+	 * without the exit being reported, as if no ring existed. */
+	int (*ring_full)(void *ctx, struct vmm_error *e);
+	void *ring_ctx;
 };
 
 int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,

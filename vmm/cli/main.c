@@ -13,6 +13,7 @@
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
 #include "vmm/sandbox.h"
+#include "vmm/session.h"
 #include "vmm/scenario.h"
 #include "vmm/x86/layout.h"
 
@@ -170,6 +171,16 @@ static int cmd_caps(int argc, char **argv)
 			(void)printf("mode %s=unsupported: %s\n",
 			       vmm_x86_mode_name(m), line);
 		}
+	}
+	if (vmm_kvm_cap(&k, VMM_CAP_DIRTY_LOG_RING)) {
+		struct vmm_error e;
+
+		vmm_err_clear(&e);
+		if (vmm_dirty_ring_check(&k, &e) == 0)
+			(void)printf("dirty_ring=ok\n");
+		else
+			(void)printf("dirty_ring=unreliable: %s (reset mode uses "
+				     "the dirty bitmap)\n", e.msg);
 	}
 	vmm_kvm_close(&k);
 	return RC_OK;

@@ -1,0 +1,506 @@
+#include "vmm/session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "vmm/kvm_compat.h"
+#include "vmm/pipeline.h"
+
+#define RING_ENTRIES 4096U /* 64 KiB per vCPU */
+
+#ifndef KVM_CAP_DIRTY_LOG_RING_ACQ_REL
+#define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
+#endif
+
+static size_t bitmap_words(uint64_t size)
+{
+	return (size_t)((size / VMM_PAGE_SIZE + 63) / 64);
+}
+
+static void free_bitmaps(struct vmm_session *ss, int i)
+{
+	free(ss->gdirty[i]);
+	free(ss->vdirty[i]);
+	ss->gdirty[i] = NULL;
+	ss->vdirty[i] = NULL;
+}
+
+static void teardown(struct vmm_session *ss)
+{
+	for (uint32_t i = 0; i < ss->nvcpus; i++) {
+		if (ss->ring[i])
+			vmm_munmap(ss->k->ops, ss->ring[i], ss->ring_bytes);
+		ss->ring[i] = NULL;
+		vmm_vcpu_destroy(&ss->vcpus[i]);
+	}
+	ss->nvcpus = 0;
+	if (ss->live)
+		vmm_vm_destroy(&ss->vm);
+	for (int i = 0; i < VMM_MAX_SLOTS; i++)
+		free_bitmaps(ss, i);
+	ss->live = 0;
+	ss->tainted = 0;
+}
+
+#define SESSION_RAW_RING 0x100U /* internal: the ring, untested (probe) */
+
+int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,
+		     unsigned int flags, struct vmm_error *e)
+{
+	struct vmm_error pe;
+
+	memset(ss, 0, sizeof(*ss));
+	ss->k = k;
+	ss->flags = flags;
+	vmm_err_clear(&pe);
+	if (!(flags & VMM_SESSION_FORCE_BITMAP) &&
+	    vmm_kvm_cap(k, VMM_CAP_DIRTY_LOG_RING) >=
+		    (int)(RING_ENTRIES * sizeof(struct kvm_dirty_gfn)) &&
+	    ((flags & SESSION_RAW_RING) || vmm_dirty_ring_check(k, &pe) == 0))
+		ss->dirty_mode = VMM_DIRTY_RING;
+	else if (pe.cls != VMM_ERR_NONE && pe.cls != VMM_ERR_HOST) {
+		*e = pe; /* the self-test itself could not run */
+		return -1;
+	} else if (vmm_kvm_cap(k, VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2))
+	{
+		ss->dirty_mode = VMM_DIRTY_BITMAP;
+		(void)snprintf(ss->dirty_why, sizeof(ss->dirty_why), "%.180s",
+			       pe.cls == VMM_ERR_HOST ? pe.msg :
+			       (flags & VMM_SESSION_FORCE_BITMAP) ?
+			       "bitmap requested" : "no usable dirty ring");
+	} else {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "reset mode needs KVM_CAP_DIRTY_LOG_RING or "
+			    "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2; use fresh mode");
+		return -1;
+	}
+	return 0;
+}
+
+void vmm_session_destroy(struct vmm_session *ss)
+{
+	if (ss && ss->k)
+		teardown(ss);
+}
+
+static int slot_index(const struct vmm_vm *vm, uint32_t id)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++)
+		if (vm->slots[i].used && vm->slots[i].id == id)
+			return i;
+	return -1;
+}
+
+static int add_slot(struct vmm_session *ss, const struct vmm_slot_spec *sl,
+		    struct vmm_error *e)
+{
+	uint32_t flags = sl->flags;
+	int i;
+
+	if (!(flags & VMM_SLOT_READONLY))
+		flags |= VMM_SLOT_DIRTY_LOG; /* tracked: only the guest writes */
+	if (vmm_vm_add_slot(&ss->vm, sl->id, sl->gpa, sl->size, flags, e) < 0)
+		return -1;
+	i = slot_index(&ss->vm, sl->id);
+	ss->gdirty[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
+	ss->vdirty[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
+	if (!ss->gdirty[i] || !ss->vdirty[i]) {
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0,
+			    "out of memory for dirty bitmaps");
+		return -1;
+	}
+	return 0;
+}
+
+/* Harvest the dirty rings into the guest-dirty bitmaps. Ring entries are
+ * kernel data: a slot or offset outside what this VM has is a contract
+ * violation. */
+static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
+{
+	for (uint32_t v = 0; v < ss->nvcpus; v++) {
+		for (;;) {
+			struct kvm_dirty_gfn *g =
+				&ss->ring[v][ss->ring_fetch[v] %
+					     ss->ring_entries];
+			uint32_t fl = __atomic_load_n(&g->flags,
+						      __ATOMIC_ACQUIRE);
+			uint32_t slot, id;
+			uint64_t off;
+			int i;
+
+			if (!(fl & KVM_DIRTY_GFN_F_DIRTY))
+				break;
+			slot = __atomic_load_n(&g->slot, __ATOMIC_RELAXED);
+			off = __atomic_load_n(&g->offset, __ATOMIC_RELAXED);
+			id = slot & 0xFFFFU; /* address space 0 only */
+			i = (slot >> 16) ? -1 : slot_index(&ss->vm, id);
+			if (i < 0 || !ss->gdirty[i] ||
+			    off >= ss->vm.slots[i].size / VMM_PAGE_SIZE) {
+				vmm_err_set(e, VMM_ERR_CONTRACT, "dirty ring", 0,
+					    "kernel contract violation: dirty "
+					    "ring entry slot=%u offset=%llu is "
+					    "not a page of this VM", slot,
+					    (unsigned long long)off);
+				return -1;
+			}
+			ss->gdirty[i][off / 64] |= 1ULL << (off % 64);
+			ss->ring_harvested++;
+			__atomic_store_n(&g->flags, KVM_DIRTY_GFN_F_RESET,
+					 __ATOMIC_RELEASE);
+			ss->ring_fetch[v]++;
+		}
+	}
+	return VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_RESET_DIRTY_RINGS, NULL, e) <
+			       0 ? -1 : 0;
+}
+
+static int ring_full(void *ctx, struct vmm_error *e)
+{
+	struct vmm_session *ss = ctx;
+	uint64_t before = ss->ring_harvested;
+
+	ss->ring_full_exits++;
+	if (harvest_rings(ss, e) < 0)
+		return -1;
+	if (ss->ring_harvested == before) {
+		/* Nothing to harvest, yet "full": re-entering would spin. */
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_RUN", 0,
+			    "KVM_EXIT_DIRTY_RING_FULL with an empty dirty ring "
+			    "(after %llu entries harvested and reset): the host's "
+			    "dirty ring is unreliable",
+			    (unsigned long long)ss->ring_harvested);
+		ss->tainted = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int collect_bitmaps(struct vmm_session *ss, struct vmm_error *e)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		struct vmm_slot *sl = &ss->vm.slots[i];
+		size_t words;
+		uint64_t *bm;
+		struct kvm_dirty_log log;
+		struct kvm_clear_dirty_log clr;
+		int any = 0;
+
+		if (!sl->used || (sl->flags & VMM_SLOT_READONLY))
+			continue;
+		words = bitmap_words(sl->size);
+		bm = calloc(words, sizeof(uint64_t));
+		if (!bm) {
+			vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0, "out of memory");
+			return -1;
+		}
+		memset(&log, 0, sizeof(log));
+		log.slot = sl->id;
+		log.dirty_bitmap = bm;
+		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_GET_DIRTY_LOG, &log, e) <
+		    0) {
+			free(bm);
+			return -1;
+		}
+		for (size_t w = 0; w < words; w++) {
+			ss->gdirty[i][w] |= bm[w];
+			any |= bm[w] != 0;
+		}
+		if (any) { /* write-protect those pages again */
+			memset(&clr, 0, sizeof(clr));
+			clr.slot = sl->id;
+			clr.first_page = 0;
+			clr.num_pages = (uint32_t)(sl->size / VMM_PAGE_SIZE);
+			clr.dirty_bitmap = bm;
+			if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_CLEAR_DIRTY_LOG,
+				      &clr, e) < 0) {
+				free(bm);
+				return -1;
+			}
+		}
+		free(bm);
+	}
+	return 0;
+}
+
+static int create(struct vmm_session *ss, const struct vmm_scenario *s,
+		  struct vmm_error *e)
+{
+	struct kvm_enable_cap cap;
+
+	if (vmm_vm_create(&ss->vm, ss->k, e) < 0)
+		return -1;
+	ss->live = 1;
+	memset(&cap, 0, sizeof(cap));
+	if (ss->dirty_mode == VMM_DIRTY_RING) {
+		ss->ring_entries = RING_ENTRIES;
+		ss->ring_bytes = RING_ENTRIES * sizeof(struct kvm_dirty_gfn);
+		cap.cap = KVM_CAP_DIRTY_LOG_RING;
+		cap.args[0] = ss->ring_bytes;
+	} else {
+		cap.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2;
+		cap.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
+	}
+	if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_ENABLE_CAP, &cap, e) < 0)
+		return -1;
+	for (uint32_t i = 0; i < s->nslots; i++)
+		if (add_slot(ss, &s->slots[i], e) < 0)
+			return -1;
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		struct vmm_vcpu *v = &ss->vcpus[i];
+
+		if (vmm_vcpu_create(v, &ss->vm, i, e) < 0)
+			return -1;
+		ss->nvcpus++;
+		ss->ring_fetch[i] = 0;
+		if (ss->dirty_mode == VMM_DIRTY_RING) {
+			ss->ring[i] = vmm_mmap(ss->k->ops, ss->ring_bytes,
+					       PROT_READ | PROT_WRITE, MAP_SHARED,
+					       v->fd,
+					       (off_t)KVM_DIRTY_LOG_PAGE_OFFSET *
+						       (off_t)VMM_PAGE_SIZE,
+					       "dirty ring", e);
+			if (!ss->ring[i])
+				return -1;
+			v->ring_full = ring_full;
+			v->ring_ctx = ss;
+		}
+		if (vmm_arch_vcpu_capture(v, &ss->init[i], e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int same_slot(const struct vmm_slot *a, const struct vmm_slot_spec *b)
+{
+	uint32_t want = b->flags;
+
+	if (!(want & VMM_SLOT_READONLY))
+		want |= VMM_SLOT_DIRTY_LOG;
+	return a->id == b->id && a->gpa == b->gpa && a->size == b->size &&
+	       a->flags == want;
+}
+
+static int sync_layout(struct vmm_session *ss, const struct vmm_scenario *s,
+		       struct vmm_error *e)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot *cur = &ss->vm.slots[i];
+		int keep = 0;
+
+		if (!cur->used)
+			continue;
+		for (uint32_t j = 0; j < s->nslots; j++)
+			keep |= same_slot(cur, &s->slots[j]);
+		if (keep)
+			continue;
+		if (vmm_vm_remove_slot(&ss->vm, cur->id, e) < 0)
+			return -1;
+		free_bitmaps(ss, i);
+		ss->slot_changes++;
+	}
+	for (uint32_t j = 0; j < s->nslots; j++) {
+		int i = slot_index(&ss->vm, s->slots[j].id);
+
+		if (i >= 0 && same_slot(&ss->vm.slots[i], &s->slots[j]))
+			continue;
+		if (add_slot(ss, &s->slots[j], e) < 0)
+			return -1;
+		ss->slot_changes++;
+	}
+	return 0;
+}
+
+static void restore_memory(struct vmm_session *ss)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		struct vmm_slot *sl = &ss->vm.slots[i];
+		size_t words;
+
+		if (!sl->used || !ss->gdirty[i])
+			continue;
+		words = bitmap_words(sl->size);
+		for (size_t w = 0; w < words; w++) {
+			uint64_t bits = ss->gdirty[i][w] | ss->vdirty[i][w];
+
+			while (bits) {
+				unsigned int b = (unsigned int)__builtin_ctzll(bits);
+				uint64_t page = (uint64_t)w * 64 + b;
+
+				memset(sl->host + page * VMM_PAGE_SIZE, 0,
+				       VMM_PAGE_SIZE);
+				ss->pages_restored++;
+				bits &= bits - 1;
+			}
+			ss->gdirty[i][w] = 0;
+			ss->vdirty[i][w] = 0;
+		}
+	}
+}
+
+/* A KVM_RUN that completes a pending I/O or MMIO read without running any
+ * guest instruction (api.rst: immediate_exit). */
+static int flush_pending(struct vmm_session *ss, struct vmm_error *e)
+{
+	for (uint32_t i = 0; i < ss->nvcpus; i++) {
+		struct kvm_run *run = ss->vcpus[i].run;
+		int ret, err;
+
+		if (!ss->pending[i])
+			continue;
+		run->immediate_exit = 1;
+		ret = vmm_ioctl_raw(ss->k->ops, ss->vcpus[i].fd, KVM_RUN, NULL);
+		err = errno;
+		run->immediate_exit = 0;
+		ss->pending[i] = 0;
+		if (ret == -1 && err != EINTR) {
+			vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
+				    "completing a pending I/O before reset");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
+			struct vmm_error *e)
+{
+	ss->runs++;
+	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus) {
+		if (flush_pending(ss, e) < 0 ||
+		    (ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e) :
+							collect_bitmaps(ss, e)) < 0 ||
+		    sync_layout(ss, s, e) < 0)
+			goto fail;
+		restore_memory(ss);
+		for (uint32_t i = 0; i < ss->nvcpus; i++)
+			if (vmm_arch_vcpu_restore(&ss->vcpus[i], &ss->init[i],
+						  e) < 0)
+				goto fail;
+		ss->resets++;
+		return 0;
+	}
+	if (ss->live) {
+		ss->fallbacks++;
+		teardown(ss);
+	}
+	if (create(ss, s, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	teardown(ss);
+	return -1;
+}
+
+void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
+			    uint64_t len)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS && len; i++) {
+		const struct vmm_slot *sl = &ss->vm.slots[i];
+		uint64_t first, last;
+
+		if (!sl->used || !ss->vdirty[i] || gpa < sl->gpa ||
+		    gpa - sl->gpa >= sl->size)
+			continue;
+		first = (gpa - sl->gpa) / VMM_PAGE_SIZE;
+		last = (gpa - sl->gpa + len - 1) / VMM_PAGE_SIZE;
+		if (last >= sl->size / VMM_PAGE_SIZE)
+			last = sl->size / VMM_PAGE_SIZE - 1;
+		for (uint64_t p = first; p <= last; p++)
+			ss->vdirty[i][p / 64] |= 1ULL << (p % 64);
+	}
+}
+
+void vmm_session_finish(struct vmm_session *ss, int taint,
+			const uint32_t *last_reason)
+{
+	if (!ss->live)
+		return;
+	if (taint)
+		ss->tainted = 1;
+	for (uint32_t i = 0; i < ss->nvcpus; i++) {
+		ss->pending[i] = last_reason[i] == KVM_EXIT_IO ||
+				 last_reason[i] == KVM_EXIT_MMIO;
+		if (last_reason[i] == KVM_EXIT_FAIL_ENTRY ||
+		    last_reason[i] == KVM_EXIT_INTERNAL_ERROR)
+			ss->tainted = 1;
+	}
+}
+
+/* long64 probe guest: one byte into each of 3 * RING_ENTRIES pages from
+ * 2 MiB up, then HLT (hand-assembled; the encodings are in the comments). */
+static const uint8_t ring_probe_code[] = {
+	0x48, 0xc7, 0xc7, 0x00, 0x00, 0x20, 0x00, /* mov rdi, 0x200000 */
+	0x48, 0xc7, 0xc1, 0x00, 0x30, 0x00, 0x00, /* mov rcx, 3 * 4096 */
+	0xc6, 0x07, 0x01,                         /* mov byte [rdi], 1 */
+	0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add rdi, 0x1000 */
+	0xe2, 0xf4,                               /* loop (back 12) */
+	0xf4,                                     /* hlt */
+};
+
+int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
+{
+	struct vmm_session *ss;
+	struct vmm_scenario s;
+	struct vmm_result *r;
+
+	if (k->ring_probe == VMM_PROBE_UNKNOWN) {
+		ss = calloc(1, sizeof(*ss));
+		r = calloc(1, sizeof(*r));
+		if (!ss || !r || vmm_session_init(ss, k, SESSION_RAW_RING, e) < 0) {
+			free(ss);
+			free(r);
+			if (e->cls == VMM_ERR_NONE)
+				vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0,
+					    "out of memory");
+			return -1;
+		}
+		vmm_scenario_init(&s);
+		s.nslots = 1;
+		s.slots[0].size = 0x4000000; /* 64 MiB */
+		s.nblobs = 1;
+		s.blobs[0].gpa = 0x1000;
+		s.blobs[0].data = ring_probe_code;
+		s.blobs[0].len = sizeof(ring_probe_code);
+		s.nvcpus = 1;
+		s.vcpus[0].mode = VMM_MODE_LONG64;
+		s.vcpus[0].entry = 0x1000;
+		s.max_exits = 16;
+		s.timeout_ms = 5000;
+		/* twice: the second run also exercises reset on the ring */
+		for (int i = 0; i < 2; i++) {
+			(void)vmm_pipeline_run_reset(ss, &s, NULL, r);
+			if (r->verdict != VMM_V_HALT)
+				break;
+		}
+		if (r->verdict == VMM_V_HALT &&
+		    ss->ring_harvested >= 3ULL * RING_ENTRIES) {
+			k->ring_probe = VMM_PROBE_OK;
+		} else if (r->err.cls == VMM_ERR_HOST ||
+			   r->err.cls == VMM_ERR_TIMEOUT ||
+			   r->err.cls == VMM_ERR_GUEST ||
+			   r->verdict == VMM_V_HALT) {
+			k->ring_probe = VMM_PROBE_FAILS;
+			(void)snprintf(k->ring_probe_why, sizeof(k->ring_probe_why),
+				       "%.180s", r->verdict == VMM_V_HALT ?
+				       "too few dirty entries reported" :
+				       r->err.msg);
+		} else {
+			*e = r->err;
+			vmm_session_destroy(ss);
+			free(ss);
+			free(r);
+			return -1;
+		}
+		vmm_session_destroy(ss);
+		free(ss);
+		free(r);
+	}
+	if (k->ring_probe == VMM_PROBE_OK)
+		return 0;
+	vmm_err_set(e, VMM_ERR_HOST, "dirty ring probe", 0,
+		    "the dirty ring self-test failed: %s", k->ring_probe_why);
+	return -1;
+}

@@ -1,0 +1,83 @@
+/* Reset mode: one VM reused across inputs.
+ *
+ * A session keeps a VM, its vCPUs and slots alive between pipeline runs and
+ * brings them back to the state the next scenario asks for:
+ *  - memory: writable slots are dirty-tracked (the dirty ring where the host
+ *    has KVM_CAP_DIRTY_LOG_RING, else the bitmap with
+ *    KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 + KVM_CLEAR_DIRTY_LOG); pages the VMM
+ *    wrote itself (fills, blobs, its tables) are tracked by the VMM. Only
+ *    those pages are zeroed before the next scenario's contents are written,
+ *    exactly as on a fresh VM's zeroed memory. Readonly slots are not
+ *    tracked (only the VMM writes them).
+ *  - vCPUs: a pending I/O or MMIO completion is flushed first (KVM_RUN with
+ *    immediate_exit), then every piece of state captured at creation (sregs,
+ *    xsave, XCR0, MSRs, events, debug registers, mp_state) is restored; the
+ *    pipeline then sets registers and sregs as in fresh mode.
+ *  - layout: slots that differ are removed/added, the others kept.
+ *  - fallback to a fresh VM, counted: first use, a different vCPU count, or
+ *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
+ *    contract violation, a failed entry or an internal error).
+ */
+#ifndef VMM_SESSION_H
+#define VMM_SESSION_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "vmm/scenario.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+#include "vmm/x86/vcpu_state.h"
+
+#define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
+
+enum vmm_dirty_mode { VMM_DIRTY_NONE = 0, VMM_DIRTY_RING, VMM_DIRTY_BITMAP };
+
+struct vmm_session {
+	struct vmm_kvm *k;
+	unsigned int flags;
+	int live;    /* a VM exists */
+	int tainted; /* it must not be reused */
+	enum vmm_dirty_mode dirty_mode;
+	struct vmm_vm vm;
+	uint32_t nvcpus;
+	struct vmm_vcpu vcpus[VMM_MAX_VCPUS];
+	struct vmm_vcpu_state init[VMM_MAX_VCPUS];
+	int pending[VMM_MAX_VCPUS]; /* an I/O or MMIO completion pending */
+	struct kvm_dirty_gfn *ring[VMM_MAX_VCPUS];
+	size_t ring_bytes;
+	uint32_t ring_entries;
+	uint32_t ring_fetch[VMM_MAX_VCPUS];
+	/* per vm.slots[] index: pages the guest dirtied / the VMM wrote */
+	uint64_t *gdirty[VMM_MAX_SLOTS];
+	uint64_t *vdirty[VMM_MAX_SLOTS];
+	/* figures */
+	uint64_t runs, resets, fallbacks, pages_restored, slot_changes;
+	uint64_t ring_full_exits, ring_harvested;
+	char dirty_why[192]; /* why the bitmap is used, if the ring is not */
+};
+
+/* Does the dirty ring work on this host? A guest dirtying three times the
+ * ring's size runs in a ring-mode session; once per vmm_kvm, cached.
+ * 0: yes; -1: no, VMM_ERR_HOST with what went wrong (kvm-pvm on Linux 6.18
+ * keeps returning KVM_EXIT_DIRTY_RING_FULL with an empty, reset ring after
+ * about two wraps). */
+int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e);
+
+/* Heap-allocate sessions: they hold per-vCPU state snapshots (~60 KiB). */
+int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,
+		     unsigned int flags, struct vmm_error *e);
+void vmm_session_destroy(struct vmm_session *ss);
+
+/* Pipeline hooks (vmm/pipeline.c). prepare: a VM with the scenario's slots
+ * and vCPUs, memory zero everywhere the last run or the guest wrote, vCPUs
+ * in their creation state. note_write: the VMM wrote [gpa, gpa+len).
+ * finish: record what the run left behind. */
+int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
+			struct vmm_error *e);
+void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
+			    uint64_t len);
+void vmm_session_finish(struct vmm_session *ss, int taint,
+			const uint32_t *last_reason);
+
+#endif
