@@ -261,6 +261,15 @@ void vmm_run_input(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 		   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
 		   struct vmm_watchdog *wd, struct vmm_input_outcome *o)
 {
+	vmm_run_input_session(k, NULL, buf, len, hooks, km, wd, o);
+}
+
+void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
+			   const uint8_t *buf, size_t len,
+			   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+			   struct vmm_watchdog *wd,
+			   struct vmm_input_outcome *o)
+{
 	char line[160];
 
 	o->decoded = 0;
@@ -277,7 +286,10 @@ void vmm_run_input(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 		(void)vmm_kmsg_scan(km, NULL, 0); /* forget older lines */
 	vmm_watchdog_arm(wd, (uint64_t)o->scenario.timeout_ms +
 				     VMM_HANG_GRACE_MS);
-	(void)vmm_pipeline_run(k, &o->scenario, hooks, &o->result);
+	if (ss)
+		(void)vmm_pipeline_run_reset(ss, &o->scenario, hooks, &o->result);
+	else
+		(void)vmm_pipeline_run(k, &o->scenario, hooks, &o->result);
 	vmm_watchdog_disarm(wd);
 	o->finding = vmm_oracle_classify(&o->result, o->sig, sizeof(o->sig));
 	if (o->finding == VMM_FIND_NONE && km &&

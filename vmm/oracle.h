@@ -99,4 +99,12 @@ void vmm_run_input(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 		   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
 		   struct vmm_watchdog *wd, struct vmm_input_outcome *o);
 
+/* The same in reset mode when `ss` is non-NULL (vmm/session.h). */
+struct vmm_session;
+void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
+			   const uint8_t *buf, size_t len,
+			   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+			   struct vmm_watchdog *wd,
+			   struct vmm_input_outcome *o);
+
 #endif

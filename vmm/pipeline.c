@@ -173,8 +173,11 @@ struct run_ctx {
 	uint32_t nvcpus_live;        /* vCPUs usable for the final state */
 	uint32_t last_reason[VMM_MAX_VCPUS];
 	int prepared; /* the session was touched by this run */
+	uint32_t nsetup; /* vCPUs fully set up */
+	struct kvm_regs set_regs[VMM_MAX_VCPUS]; /* what setup gave them */
 	struct vmm_devices dev;
-	struct vmm_deadline deadline;
+	struct vmm_deadline own_deadline;
+	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
 };
 
 static void seg_from_spec(struct kvm_segment *k, const struct vmm_seg_spec *g)
@@ -255,6 +258,13 @@ static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
 		if (vs->reg_mask & (1U << ri))
 			vmm_x86_reg_set(&regs, ri, vs->regs[ri]);
+	/* reset mode: registers and pending events go in with the next
+	 * KVM_RUN (KVM_CAP_SYNC_REGS), saving two vCPU ioctls */
+	c->set_regs[i] = regs;
+	if (c->ss && vmm_vcpu_sync_regs(v, &regs, &c->ss->init[i].events) == 0)
+		return 0;
+	if (c->ss && vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
+		return -1;
 	return vmm_vcpu_set_regs(v, &regs, e);
 }
 
@@ -281,7 +291,7 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			/* On failure last_reason keeps the last serviced exit:
 			 * if the deadline was seen before re-entering, KVM still
 			 * holds that I/O's completion (reset mode flushes it). */
-			if (vmm_vcpu_run(&c->vcpus[i], &c->deadline, &x, e) < 0) {
+			if (vmm_vcpu_run(&c->vcpus[i], c->deadline, &x, e) < 0) {
 				if (e->cls == VMM_ERR_TIMEOUT)
 					vmm_err_set(e, VMM_ERR_TIMEOUT, "KVM_RUN", 0,
 						    "run timeout after %u ms "
@@ -356,7 +366,9 @@ static uint64_t memory_hash(const struct vmm_vm *vm)
 
 static void teardown(struct run_ctx *c)
 {
-	vmm_deadline_disarm(&c->deadline);
+	vmm_deadline_disarm(c->deadline);
+	if (c->deadline == &c->own_deadline)
+		vmm_deadline_release(c->deadline);
 	if (c->ss) { /* reset mode: the session keeps them */
 		c->nvcpus_live = 0;
 		return;
@@ -418,8 +430,30 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 		c->nvcpus_live++;
 		if (setup_vcpu(c, i, e) < 0)
 			return -1;
+		c->nsetup++;
 	}
 	return 0;
+}
+
+/* Reset mode, the build failed before any guest entry: leave every vCPU as
+ * a fresh VM's would be - set-up ones with their registers applied (sync
+ * registers only land at KVM_RUN), the others in their creation state. */
+static void settle_failed_build(struct run_ctx *c)
+{
+	struct vmm_error ignore;
+
+	for (uint32_t i = 0; i < c->s->nvcpus && i < c->ss->nvcpus; i++) {
+		struct vmm_vcpu *v = &c->vcpus[i];
+
+		vmm_vcpu_sync_clear(v);
+		if (i < c->nsetup) {
+			(void)vmm_vcpu_set_regs(v, &c->set_regs[i], &ignore);
+		} else {
+			(void)vmm_vcpu_set_regs(v, &c->ss->init[i].regs, &ignore);
+			(void)vmm_vcpu_set_sregs(v, &c->ss->init[i].sregs,
+						 &ignore);
+		}
+	}
 }
 
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
@@ -436,6 +470,7 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 	memset(&c, 0, sizeof(c));
 	c.k = k;
 	c.ss = ss;
+	c.deadline = ss ? &ss->deadline : &c.own_deadline;
 	c.s = s;
 	c.h = h;
 	c.r = r;
@@ -451,13 +486,16 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 				goto out;
 	}
 
-	if (build(&c, e) < 0)
+	if (build(&c, e) < 0) {
+		if (ss && ss->live)
+			settle_failed_build(&c);
 		goto out;
+	}
 	vmm_devices_init(&c.dev, h ? &h->out : NULL, s->mmio_console,
 			 s->mmio_console_gpa);
 	if (s->flags & VMM_SCN_PERMISSIVE)
 		vmm_devices_set_permissive(&c.dev, s->input, s->input_len);
-	if (vmm_deadline_arm(&c.deadline, s->timeout_ms, e) < 0)
+	if (vmm_deadline_arm(c.deadline, s->timeout_ms, e) < 0)
 		goto out;
 	if (h && h->before_run && h->before_run(h->ctx, e) != 0)
 		goto out;
@@ -465,7 +503,7 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 	(void)run_loop(&c, e);
 
 out:
-	vmm_deadline_disarm(&c.deadline);
+	vmm_deadline_disarm(c.deadline);
 	r->output_bytes = c.dev.bytes_out;
 	if (c.nvcpus_live > 0 && !(h && h->skip_state)) {
 		struct vmm_error ignore;

@@ -82,8 +82,10 @@ int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,
 
 void vmm_session_destroy(struct vmm_session *ss)
 {
-	if (ss && ss->k)
+	if (ss && ss->k) {
 		teardown(ss);
+		vmm_deadline_release(&ss->deadline);
+	}
 }
 
 static int slot_index(const struct vmm_vm *vm, uint32_t id)
@@ -375,10 +377,12 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 		    sync_layout(ss, s, e) < 0)
 			goto fail;
 		restore_memory(ss);
-		for (uint32_t i = 0; i < ss->nvcpus; i++)
+		for (uint32_t i = 0; i < ss->nvcpus; i++) {
+			vmm_vcpu_sync_clear(&ss->vcpus[i]);
 			if (vmm_arch_vcpu_restore(&ss->vcpus[i], &ss->init[i],
 						  e) < 0)
 				goto fail;
+		}
 		ss->resets++;
 		return 0;
 	}

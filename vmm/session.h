@@ -43,6 +43,7 @@ struct vmm_session {
 	uint32_t nvcpus;
 	struct vmm_vcpu vcpus[VMM_MAX_VCPUS];
 	struct vmm_vcpu_state init[VMM_MAX_VCPUS];
+	struct vmm_deadline deadline; /* one timer, re-armed per run */
 	int pending[VMM_MAX_VCPUS]; /* an I/O or MMIO completion pending */
 	struct kvm_dirty_gfn *ring[VMM_MAX_VCPUS];
 	size_t ring_bytes;

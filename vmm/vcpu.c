@@ -73,6 +73,12 @@ int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
 	return VCPU_IOCTL(v, KVM_SET_SREGS, (void *)s, e);
 }
 
+int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
+			struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_SET_VCPU_EVENTS, (void *)ev, e);
+}
+
 /* ---- deadline ---------------------------------------------------------
  * The handler only touches the calling thread's own kvm_run (thread-local,
  * set around each KVM_RUN). This is the one piece of non-argument state in
@@ -115,36 +121,41 @@ static int install_handler(struct vmm_error *e)
 
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 {
-	struct sigevent sev;
 	struct itimerspec its;
-	sigset_t set;
 
-	memset(d, 0, sizeof(*d));
+	d->armed = 0;
 	if (ms == 0)
 		return 0;
-	if (install_handler(e) < 0)
-		return -1;
-	/* The signal must be deliverable to this thread. */
-	sigemptyset(&set);
-	sigaddset(&set, vmm_deadline_signal());
-	(void)pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (d->created && d->tid != gettid())
+		vmm_deadline_release(d); /* another thread: a new timer */
+	if (!d->created) {
+		struct sigevent sev;
+		sigset_t set;
 
+		if (install_handler(e) < 0)
+			return -1;
+		/* The signal must be deliverable to this thread. */
+		sigemptyset(&set);
+		sigaddset(&set, vmm_deadline_signal());
+		(void)pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+		memset(&sev, 0, sizeof(sev));
+		sev.sigev_notify = SIGEV_THREAD_ID;
+		sev.sigev_signo = vmm_deadline_signal();
+		sev._sigev_un._tid = gettid();
+		if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer) != 0) {
+			vmm_err_set(e, VMM_ERR_SYS, "timer_create", errno,
+				    "cannot create the run-timeout timer");
+			return -1;
+		}
+		d->created = 1;
+		d->tid = gettid();
+	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &d->at);
 	d->at.tv_sec += ms / 1000;
 	d->at.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (d->at.tv_nsec >= 1000000000L) {
 		d->at.tv_sec++;
 		d->at.tv_nsec -= 1000000000L;
-	}
-
-	memset(&sev, 0, sizeof(sev));
-	sev.sigev_notify = SIGEV_THREAD_ID;
-	sev.sigev_signo = vmm_deadline_signal();
-	sev._sigev_un._tid = gettid();
-	if (timer_create(CLOCK_MONOTONIC, &sev, &d->timer) != 0) {
-		vmm_err_set(e, VMM_ERR_SYS, "timer_create", errno,
-			    "cannot create the run-timeout timer");
-		return -1;
 	}
 	memset(&its, 0, sizeof(its));
 	its.it_value = d->at;
@@ -154,7 +165,6 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
 		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
 			    "cannot arm the run-timeout timer");
-		(void)timer_delete(d->timer);
 		return -1;
 	}
 	d->armed = 1;
@@ -163,10 +173,45 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 
 void vmm_deadline_disarm(struct vmm_deadline *d)
 {
+	struct itimerspec off;
+
 	if (d && d->armed) {
-		(void)timer_delete(d->timer);
+		memset(&off, 0, sizeof(off));
+		(void)timer_settime(d->timer, 0, &off, NULL);
 		d->armed = 0;
 	}
+}
+
+void vmm_deadline_release(struct vmm_deadline *d)
+{
+	if (d && d->created) {
+		vmm_deadline_disarm(d);
+		(void)timer_delete(d->timer);
+		d->created = 0;
+	}
+}
+
+int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
+		       const struct kvm_vcpu_events *events)
+{
+	struct kvm_run *run = v->run;
+	int caps = vmm_kvm_cap(v->vm->kvm, VMM_CAP_SYNC_REGS);
+
+	if ((caps & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS)) !=
+	    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS))
+		return -1;
+	run->s.regs.regs = *regs;
+	run->s.regs.events = *events;
+	run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
+	return 0;
+}
+
+void vmm_vcpu_sync_clear(struct vmm_vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	run->kvm_dirty_regs = 0;
+	run->kvm_valid_regs = 0;
 }
 
 int vmm_deadline_passed(const struct vmm_deadline *d)

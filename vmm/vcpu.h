@@ -12,6 +12,7 @@
 
 #include <linux/kvm.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "vmm/exit.h"
@@ -41,11 +42,17 @@ int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
 		       struct vmm_error *e);
 int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
 		       struct vmm_error *e);
+int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
+			struct vmm_error *e);
 
-/* A run deadline shared by every vCPU of a run on this thread. */
+/* A run deadline shared by every vCPU of a run on this thread. The timer
+ * is created on first use and kept until vmm_deadline_release(), so a
+ * session re-arms it with one syscall per run. */
 struct vmm_deadline {
 	struct timespec at; /* CLOCK_MONOTONIC */
 	timer_t timer;
+	int created;
+	pid_t tid; /* the thread the timer signals */
 	int armed;
 };
 
@@ -53,6 +60,13 @@ struct vmm_deadline {
  * handler once per process (idempotent). */
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
 void vmm_deadline_disarm(struct vmm_deadline *d);
+void vmm_deadline_release(struct vmm_deadline *d);
+
+/* Registers and events for the next KVM_RUN through KVM_CAP_SYNC_REGS
+ * (no ioctl). Returns -1 if the host lacks the needed sync-regs bits. */
+int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
+		       const struct kvm_vcpu_events *events);
+void vmm_vcpu_sync_clear(struct vmm_vcpu *v);
 int vmm_deadline_passed(const struct vmm_deadline *d);
 
 /* The realtime signal used for deadlines (not SIGALRM: libFuzzer and AFL++

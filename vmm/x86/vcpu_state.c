@@ -93,13 +93,12 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 {
 	int set;
 
-	if (VCPU_IO(v, KVM_SET_REGS, (void *)&st->regs, e) < 0 ||
-	    VCPU_IO(v, KVM_SET_SREGS, (void *)&st->sregs, e) < 0 ||
-	    VCPU_IO(v, KVM_SET_XSAVE, (void *)&st->xsave, e) < 0 ||
+	/* regs, sregs and events are set by the pipeline on every run (the
+	 * creation values on its error path); mp_state cannot change
+	 * without an in-kernel irqchip, which the VMM never creates. */
+	if (VCPU_IO(v, KVM_SET_XSAVE, (void *)&st->xsave, e) < 0 ||
 	    VCPU_IO(v, KVM_SET_XCRS, (void *)&st->xcrs, e) < 0 ||
-	    VCPU_IO(v, KVM_SET_VCPU_EVENTS, (void *)&st->events, e) < 0 ||
-	    VCPU_IO(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0 ||
-	    VCPU_IO(v, KVM_SET_MP_STATE, (void *)&st->mp, e) < 0)
+	    VCPU_IO(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0)
 		return -1;
 	set = vmm_ioctl(v->vm->kvm->ops, v->fd, KVM_SET_MSRS, "KVM_SET_MSRS",
 			(void *)&st->msrs, e);

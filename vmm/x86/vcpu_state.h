@@ -2,7 +2,8 @@
  * registers and sregs (which the pipeline sets on every run): FPU/SSE/AVX
  * (xsave), XCR0, MSRs, pending events, debug registers, mp_state. Captured
  * once right after KVM_CREATE_VCPU and restored before every reset-mode run,
- * so nothing leaks from one input into the next. */
+ * so nothing leaks from one input into the next (regs, sregs and events
+ * are put back by the pipeline itself). */
 #ifndef VMM_X86_VCPU_STATE_H
 #define VMM_X86_VCPU_STATE_H
 

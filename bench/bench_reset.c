@@ -1,0 +1,183 @@
+/* Reset-mode figures, measured side by side in one run on the same small
+ * guests:
+ *  1. floor: one VM, one vCPU, a HLT guest; each exec only restores the
+ *     registers (KVM_SET_REGS) and runs it (KVM_RUN);
+ *  2. fresh pipeline execs/s (vmm_run_input, fresh VM per input);
+ *  3. reset pipeline execs/s (vmm_run_input on a session), and the average
+ *     pages restored per exec; on the single-page HLT guest and on a guest
+ *     dirtying 16 pages.
+ * Last line:
+ *  bench: floor_us=X fresh_execs_per_sec=Y reset_execs_per_sec=Z
+ *         reset_vs_fresh=R reset_vs_floor=Q
+ * Usage: bench_reset [SECONDS_PER_MEASUREMENT] */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmm/oracle.h"
+#include "vmm/session.h"
+
+static double now_s(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* real16: HLT */
+static const uint8_t hlt_code[] = { 0xf4 };
+/* real16: write a byte into 16 pages (0x10000.. step 0x1000 via ES), HLT:
+ *   mov ax, 0x1000 / mov es, ax / xor di, di / mov cx, 16
+ *   l: mov byte es:[di], 1 / add di, 0x1000 / loop l / hlt */
+static const uint8_t dirty16_code[] = {
+	0xb8, 0x00, 0x10, 0x8e, 0xc0, 0x31, 0xff, 0xb9, 0x10, 0x00,
+	0x26, 0xc6, 0x05, 0x01, 0x81, 0xc7, 0x00, 0x10, 0xe2, 0xf6, 0xf4,
+};
+
+static size_t make(uint8_t *out, size_t cap, const uint8_t *code, size_t n)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	vmm_scenario_init(&s);
+	s.max_exits = 100;
+	s.timeout_ms = 1000;
+	s.nslots = 1;
+	s.slots[0].size = 0x20000;
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, n };
+	s.nvcpus = 1;
+	s.vcpus[0].entry = 0x1000;
+	return vmm_scenario_encode(&s, out, cap, &e);
+}
+
+static void on_hang(void *ctx, uint64_t ms)
+{
+	(void)ctx;
+	(void)fprintf(stderr, "bench: a run exceeded %llu ms\n",
+		      (unsigned long long)ms);
+	abort();
+}
+
+/* floor: registers restored and HLT run on one VM, raw ioctls */
+static double floor_us(struct vmm_kvm *k, const uint8_t *buf, size_t len,
+		       double secs)
+{
+	static struct vmm_session ss;
+	static struct vmm_input_outcome o;
+	struct vmm_error e;
+	struct kvm_regs regs;
+	struct vmm_vcpu *v;
+	long n = 0;
+	double t0;
+
+	/* build the VM once with the pipeline, then only regs + run */
+	if (vmm_session_init(&ss, k, 0, &e) < 0)
+		return -1;
+	vmm_run_input(k, buf, len, NULL, NULL, NULL, &o);
+	(void)o;
+	{
+		struct vmm_scenario s;
+		struct vmm_result r;
+
+		(void)vmm_scenario_decode(buf, len, &s, &e);
+		(void)vmm_pipeline_run_reset(&ss, &s, NULL, &r);
+	}
+	v = &ss.vcpus[0];
+	(void)vmm_vcpu_get_regs(v, &regs, &e);
+	regs.rip = 0x1000;
+	t0 = now_s();
+	do {
+		for (int i = 0; i < 100; i++, n++) {
+			(void)vmm_ioctl_raw(k->ops, v->fd, KVM_SET_REGS, &regs);
+			(void)vmm_ioctl_raw(k->ops, v->fd, KVM_RUN, NULL);
+		}
+	} while (now_s() - t0 < secs);
+	vmm_session_destroy(&ss);
+	return 1e6 * (now_s() - t0) / (double)n;
+}
+
+static double rate(struct vmm_kvm *k, struct vmm_session *ss,
+		   struct vmm_watchdog *wd, const uint8_t *buf, size_t len,
+		   double secs, uint64_t *pages)
+{
+	static struct vmm_input_outcome o;
+	struct vmm_hooks h;
+	long n = 0;
+	uint64_t p0 = ss ? ss->pages_restored : 0;
+	double t0 = now_s();
+
+	memset(&h, 0, sizeof(h));
+	h.skip_state = 1; /* what a fuzzer needs */
+	do {
+		for (int i = 0; i < 20; i++, n++)
+			vmm_run_input_session(k, ss, buf, len, &h, NULL, wd, &o);
+	} while (now_s() - t0 < secs);
+	if (o.result.verdict != VMM_V_HALT)
+		(void)fprintf(stderr, "bench: unexpected verdict %s: %s\n",
+			      vmm_verdict_name(o.result.verdict),
+			      o.result.err.msg);
+	if (pages)
+		*pages = ss ? (ss->pages_restored - p0) / (uint64_t)n : 0;
+	return (double)n / (now_s() - t0);
+}
+
+int main(int argc, char **argv)
+{
+	double secs = argc > 1 ? strtod(argv[1], NULL) : 2.0;
+	static uint8_t hlt[4096], d16[4096];
+	static struct vmm_session ss;
+	size_t hlt_len, d16_len;
+	struct vmm_kvm k;
+	struct vmm_watchdog wd;
+	struct vmm_error e;
+	double fl, fresh, reset, reset16;
+	uint64_t pages1 = 0, pages16 = 0;
+
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0 ||
+	    vmm_watchdog_start(&wd, on_hang, NULL, &e) < 0) {
+		(void)fprintf(stderr, "bench: %s\n", e.msg);
+		return 3;
+	}
+	for (int m = 0; m < VMM_MODE_COUNT; m++)
+		(void)vmm_host_mode_check(&k, (enum vmm_x86_mode)m, &e);
+	hlt_len = make(hlt, sizeof(hlt), hlt_code, sizeof(hlt_code));
+	d16_len = make(d16, sizeof(d16), dirty16_code, sizeof(dirty16_code));
+	if (vmm_session_init(&ss, &k, 0, &e) < 0) {
+		(void)fprintf(stderr, "bench: %s\n", e.msg);
+		return 3;
+	}
+	(void)printf("bench: dirty tracking %s%s%s\n",
+		     ss.dirty_mode == VMM_DIRTY_RING ? "ring" : "bitmap",
+		     ss.dirty_why[0] ? ": " : "", ss.dirty_why);
+	fl = floor_us(&k, hlt, hlt_len, secs);
+	fresh = rate(&k, NULL, &wd, hlt, hlt_len, secs, NULL);
+	reset = rate(&k, &ss, &wd, hlt, hlt_len, secs, &pages1);
+	reset16 = rate(&k, &ss, &wd, d16, d16_len, secs, &pages16);
+	(void)printf("bench: floor (KVM_SET_REGS + KVM_RUN of HLT): %.1f us\n", fl);
+	(void)printf("bench: fresh pipeline, HLT guest: %.0f execs/s\n", fresh);
+	(void)printf("bench: reset pipeline, HLT guest: %.0f execs/s (%.1f us), "
+		     "%llu pages restored per exec\n", reset, 1e6 / reset,
+		     (unsigned long long)pages1);
+	(void)printf("bench: reset pipeline, 16-page guest: %.0f execs/s, %llu "
+		     "pages restored per exec\n", reset16,
+		     (unsigned long long)pages16);
+	(void)printf("bench: session runs=%llu resets=%llu fallbacks=%llu\n",
+		     (unsigned long long)ss.runs, (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks);
+	(void)printf("bench: targets: reset >= 20x fresh, >= 10000 execs/s "
+		     "(<= 16 dirty pages), reset <= 1.5x floor\n");
+	(void)printf("bench: floor_us=%.1f fresh_execs_per_sec=%.0f "
+		     "reset_execs_per_sec=%.0f reset_vs_fresh=%.1f "
+		     "reset_vs_floor=%.2f\n", fl, fresh, reset, reset / fresh,
+		     (1e6 / reset) / fl);
+	vmm_session_destroy(&ss);
+	vmm_watchdog_stop(&wd);
+	vmm_kvm_close(&k);
+	return 0;
+}
