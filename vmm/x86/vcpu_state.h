@@ -17,19 +17,26 @@ struct vmm_kvm;
 
 #define VMM_MAX_SAVED_MSRS 512
 
+/* struct kvm_xsave and struct kvm_msrs end in flexible arrays, so they are
+ * kept as aligned byte buffers and viewed through the accessors below. */
+#define VMM_MSRS_BUF_SIZE \
+	(sizeof(struct kvm_msrs) + VMM_MAX_SAVED_MSRS * sizeof(struct kvm_msr_entry))
+
 struct vmm_vcpu_state {
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
-	struct kvm_xsave xsave;
 	struct kvm_xcrs xcrs;
 	struct kvm_vcpu_events events;
 	struct kvm_debugregs dregs;
 	struct kvm_mp_state mp;
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[VMM_MAX_SAVED_MSRS];
-	} msrs;
+	uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
+	uint8_t msrs[VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
 };
+
+static inline struct kvm_msrs *vmm_state_msrs(struct vmm_vcpu_state *st)
+{
+	return (struct kvm_msrs *)(void *)st->msrs;
+}
 
 /* The MSRs that can be both read and written back on this host, found once
  * per system context (it keeps the list). */
