@@ -2,7 +2,9 @@
  * scenario run by vmm_run_input() - exactly what `vmm replay` runs.
  * A finding (kernel-contract, ioctl-anomaly, vcpu-hang, host-kernel-log)
  * aborts with "FINDING <signature>" so the engine saves the input.
- * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle. */
+ * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle;
+ * VMM_FUZZ_MODE=fresh creates a VM per input instead of the default reset
+ * mode (one VM per worker, restored between inputs: vmm/session.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "fuzz/feedback.h"
 #include "fuzz/target.h"
 #include "vmm/oracle.h"
+#include "vmm/session.h"
 
 struct target_state {
 	int ready;
@@ -21,6 +24,7 @@ struct target_state {
 	int use_kmsg;
 	struct fuzz_feedback fb;
 	struct vmm_input_outcome out;
+	struct vmm_session *ss; /* reset mode, or NULL (fresh) */
 };
 
 static struct target_state st;
@@ -72,6 +76,7 @@ static void setup(void)
 {
 	struct vmm_error e;
 	const char *km = getenv("VMM_FUZZ_KMSG");
+	const char *mode = getenv("VMM_FUZZ_MODE");
 
 	vmm_err_clear(&e);
 	open_kvm();
@@ -80,6 +85,13 @@ static void setup(void)
 		exit(3);
 	}
 	st.km.fd = -1;
+	if (!mode || strcmp(mode, "fresh") != 0) {
+		st.ss = calloc(1, sizeof(*st.ss));
+		if (!st.ss || vmm_session_init(st.ss, &st.kvm, 0, &e) < 0) {
+			(void)fprintf(stderr, "fuzz_pipeline: reset mode: %s\n", e.msg);
+			exit(3);
+		}
+	}
 	if (km && strcmp(km, "1") == 0) {
 		if (vmm_kmsg_open(&st.km, &e) < 0) {
 			(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);

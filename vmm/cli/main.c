@@ -39,7 +39,8 @@ static const char usage_text[] =
 	"  run [OPTIONS] IMAGE  load a raw guest image and run it\n"
 	"  decode FILE          print a binary scenario as text\n"
 	"  encode TEXT -o FILE  turn the text form (or - for stdin) into bytes\n"
-	"  replay FILE [--trace] [--console] [--kmsg] [--sandbox]\n"
+	"  replay FILE [--mode fresh|reset|both] [--trace] [--console] [--kmsg]\n"
+	"              [--sandbox]\n"
 	"                       run a scenario exactly as the fuzzer did and\n"
 	"                       report its verdict and any finding\n"
 	"  help                 this text\n"
@@ -692,10 +693,41 @@ static void replay_hang(void *ctx, uint64_t limit_ms)
 	_exit(10 + VMM_FIND_VCPU_HANG);
 }
 
+static const char *const replay_modes[] = { "fresh", "reset" };
+
+/* One replay of the input in one mode (0 fresh, 1 reset: a session that
+ * first runs the input once, so the measured run is a real reset). */
+static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
+		       uint64_t len, struct vmm_hooks *hooks, struct vmm_kmsg *km,
+		       struct vmm_watchdog *wd, struct vmm_input_outcome *o,
+		       struct vmm_error *e)
+{
+	struct vmm_session *ss = NULL;
+
+	if (mode == 1) {
+		struct vmm_hooks quiet;
+
+		ss = calloc(1, sizeof(*ss));
+		if (!ss || vmm_session_init(ss, k, 0, e) < 0) {
+			free(ss);
+			return -1;
+		}
+		memset(&quiet, 0, sizeof(quiet));
+		quiet.before_run = NULL;
+		vmm_run_input_session(k, ss, buf, len, &quiet, NULL, wd, o);
+	}
+	vmm_run_input_session(k, ss, buf, len, hooks, km, wd, o);
+	if (ss) {
+		vmm_session_destroy(ss);
+		free(ss);
+	}
+	return 0;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL;
-	int kmsg = 0, console = 0, sandbox = 0;
+	int kmsg = 0, console = 0, sandbox = 0, first = 0, last = 1;
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
 	struct vmm_hooks hooks;
@@ -703,6 +735,8 @@ static int cmd_replay(int argc, char **argv)
 	struct vmm_kmsg km = { -1 };
 	struct vmm_error e;
 	struct vmm_kvm k;
+	enum vmm_finding found[2] = { VMM_FIND_NONE, VMM_FIND_NONE };
+	char sig[2][VMM_SIG_MAX] = { "", "" };
 	uint8_t *buf;
 	uint64_t len;
 	int rc;
@@ -716,7 +750,17 @@ static int cmd_replay(int argc, char **argv)
 			console = 1;
 		else if (strcmp(argv[i], "--sandbox") == 0)
 			sandbox = 1;
-		else if (argv[i][0] == '-')
+		else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+			const char *m = argv[++i];
+
+			if (strcmp(m, "fresh") == 0)
+				last = 0;
+			else if (strcmp(m, "reset") == 0)
+				first = 1;
+			else if (strcmp(m, "both") != 0)
+				return usage_error("unknown replay mode '%s' "
+						   "(fresh, reset, both)", m);
+		} else if (argv[i][0] == '-')
 			return usage_error("unknown replay option '%s'", argv[i]);
 		else if (!path)
 			path = argv[i];
@@ -725,6 +769,9 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (!path)
 		return usage_error("%s", "replay needs a scenario FILE");
+	if (sandbox && first != last)
+		return usage_error("%s", "--sandbox needs --mode fresh or reset "
+				   "(one run per process)");
 	rc = read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", &buf, &len);
 	if (rc != 0)
 		return rc;
@@ -754,37 +801,60 @@ static int cmd_replay(int argc, char **argv)
 		free(buf);
 		return RC_HOST;
 	}
-	memset(&hooks, 0, sizeof(hooks));
-	if (console)
-		hooks.out.write = write_stdout;
-	hooks.on_exit = replay_exit;
-	hooks.ctx = &rc_ctx;
-	if (sandbox)
-		hooks.before_run = enter_sandbox;
 	if (vmm_watchdog_start(&wd, replay_hang, NULL, &e) < 0) {
 		report_error(&e);
 		rc = RC_HOST;
 		goto out;
 	}
-	vmm_run_input(&k, buf, len, &hooks, kmsg ? &km : NULL, &wd, o);
-	vmm_watchdog_stop(&wd);
-	(void)printf("replay: verdict=%s exits=%llu trace_hash=0x%016llx finding=%s\n",
-	       vmm_verdict_name(o->result.verdict),
-	       (unsigned long long)o->result.exits,
-	       (unsigned long long)o->result.trace_hash,
-	       vmm_finding_name(o->finding));
-	if (o->result.verdict != VMM_V_HALT &&
-	    o->result.verdict != VMM_V_POWEROFF) {
-		char line[VMM_ERR_MSG_MAX + 128];
+	for (int m = first; m <= last; m++) {
+		memset(&hooks, 0, sizeof(hooks));
+		if (console && m == first)
+			hooks.out.write = write_stdout;
+		hooks.on_exit = replay_exit;
+		hooks.ctx = &rc_ctx;
+		rc_ctx.trace = rc_ctx.trace && m == first; /* trace once */
+		rc_ctx.n = 0;
+		if (sandbox)
+			hooks.before_run = enter_sandbox;
+		if (replay_once(&k, m, buf, len, &hooks, kmsg ? &km : NULL, &wd,
+				o, &e) < 0) {
+			report_error(&e);
+			rc = RC_HOST;
+			vmm_watchdog_stop(&wd);
+			goto out;
+		}
+		(void)printf("replay: %sverdict=%s exits=%llu trace_hash=0x%016llx "
+			     "finding=%s\n", m == first ? "" : "reset: ",
+			     vmm_verdict_name(o->result.verdict),
+			     (unsigned long long)o->result.exits,
+			     (unsigned long long)o->result.trace_hash,
+			     vmm_finding_name(o->finding));
+		if (o->result.verdict != VMM_V_HALT &&
+		    o->result.verdict != VMM_V_POWEROFF) {
+			char line[VMM_ERR_MSG_MAX + 128];
 
-		vmm_err_format(&o->result.err, line, sizeof(line));
-		(void)printf("replay: reason: %s\n", line);
+			vmm_err_format(&o->result.err, line, sizeof(line));
+			(void)printf("replay: %sreason: %s\n",
+				     m == first ? "" : "reset: ", line);
+		}
+		found[m] = o->finding;
+		(void)snprintf(sig[m], sizeof(sig[m]), "%s", o->sig);
 	}
+	vmm_watchdog_stop(&wd);
+	if (first != last)
+		(void)printf("replay: modes=%s%s reproduces=%s\n",
+			     replay_modes[first], first != last ? "+reset" : "",
+			     found[0] && found[1] ? "both" :
+			     found[0] ? "fresh-only" :
+			     found[1] ? "reset-only" : "neither");
 	/* Guest failures and host limits are reported above, not findings. */
 	rc = RC_OK;
-	if (o->finding != VMM_FIND_NONE) {
-		(void)fprintf(stderr, "FINDING %s\n", o->sig);
-		rc = 10 + (int)o->finding;
+	for (int m = last; m >= first; m--) {
+		if (found[m] != VMM_FIND_NONE) {
+			(void)fprintf(stderr, "FINDING %s (mode=%s)\n", sig[m],
+				      replay_modes[m]);
+			rc = 10 + (int)found[m];
+		}
 	}
 out:
 	vmm_kmsg_close(&km);
