@@ -43,6 +43,7 @@ corpus: default
 
 bench: default
 	build/bench/bench_pipeline
+	build/bench/bench_reset
 
 soak: default
 	build/bench/soak $${SOAK_EXECS:-1000000} corpus/scenarios

@@ -85,6 +85,10 @@ void fuzz_feedback_end(struct fuzz_feedback *f,
 	if (!o->decoded)
 		return;
 	edge(R_VERDICT + ((unsigned int)o->result.verdict & 15U));
+	/* A timed-out run stops wherever the deadline found it: its counts
+	 * are timing, not behaviour. */
+	if (o->result.verdict == VMM_V_TIMEOUT)
+		return;
 	if (o->result.err.err)
 		edge(R_ERRNO + (mix((uint64_t)o->result.err.err << 8 |
 				    (uint64_t)o->result.err.cls) & 63U));
