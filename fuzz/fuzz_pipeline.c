@@ -93,7 +93,7 @@ static void setup(void)
 		}
 	}
 	if (km && strcmp(km, "1") == 0) {
-		if (vmm_kmsg_open(&st.km, &e) < 0) {
+		if (vmm_kmsg_open(&st.km, NULL, &e) < 0) {
 			(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
 			exit(3);
 		}

@@ -101,7 +101,7 @@ static void test_kmsg(void)
 	char first[160];
 	int fd;
 
-	if (vmm_kmsg_open(&k, &e) < 0) {
+	if (vmm_kmsg_open(&k, NULL, &e) < 0) {
 		(void)printf("note: /dev/kmsg unreadable, kmsg oracle not tested "
 			     "(%s)\n", e.msg);
 		return;

@@ -90,13 +90,15 @@ enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
 
 /* ---- kmsg ------------------------------------------------------------------ */
 
-int vmm_kmsg_open(struct vmm_kmsg *k, struct vmm_error *e)
+int vmm_kmsg_open(struct vmm_kmsg *k, const struct vmm_sysops *ops,
+		  struct vmm_error *e)
 {
-	k->fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	k->ops = ops ? ops : vmm_sysops_default();
+	k->fd = vmm_open(k->ops, "/dev/kmsg", O_RDONLY | O_NONBLOCK, e);
 	if (k->fd < 0) {
-		vmm_err_set(e, VMM_ERR_HOST, "open", errno,
-			    "cannot read /dev/kmsg for the kernel-log oracle "
-			    "(needs root or CAP_SYSLOG)");
+		e->cls = VMM_ERR_HOST;
+		vmm_err_prefix(e, "cannot read /dev/kmsg for the kernel-log "
+				  "oracle (needs root or CAP_SYSLOG)");
 		return -1;
 	}
 	(void)lseek(k->fd, 0, SEEK_END);
@@ -150,7 +152,7 @@ int vmm_kmsg_scan(struct vmm_kmsg *k, char *first, size_t len)
 void vmm_kmsg_close(struct vmm_kmsg *k)
 {
 	if (k && k->fd >= 0) {
-		(void)close(k->fd);
+		vmm_close(k->ops ? k->ops : vmm_sysops_default(), k->fd);
 		k->fd = -1;
 	}
 }

@@ -48,9 +48,12 @@ enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
 /* ---- /dev/kmsg watcher (optional oracle) -------------------------------- */
 struct vmm_kmsg {
 	int fd;
+	const struct vmm_sysops *ops;
 };
-/* Open positioned at the end of the log. VMM_ERR_HOST if unreadable. */
-int vmm_kmsg_open(struct vmm_kmsg *k, struct vmm_error *e);
+/* Open positioned at the end of the log, through `ops` (NULL: libc).
+ * VMM_ERR_HOST if unreadable. */
+int vmm_kmsg_open(struct vmm_kmsg *k, const struct vmm_sysops *ops,
+		  struct vmm_error *e);
 /* Lines logged since the last call that look like kernel trouble; the first
  * one (message part) goes to `first`. */
 int vmm_kmsg_scan(struct vmm_kmsg *k, char *first, size_t len);

@@ -732,7 +732,7 @@ static int cmd_replay(int argc, char **argv)
 	struct vmm_input_outcome *o;
 	struct vmm_hooks hooks;
 	struct vmm_watchdog wd;
-	struct vmm_kmsg km = { -1 };
+	struct vmm_kmsg km = { -1, NULL };
 	struct vmm_error e;
 	struct vmm_kvm k;
 	enum vmm_finding found[2] = { VMM_FIND_NONE, VMM_FIND_NONE };
@@ -794,7 +794,7 @@ static int cmd_replay(int argc, char **argv)
 		free(buf);
 		return rc;
 	}
-	if (kmsg && vmm_kmsg_open(&km, &e) < 0) {
+	if (kmsg && vmm_kmsg_open(&km, NULL, &e) < 0) {
 		report_error(&e);
 		vmm_kvm_close(&k);
 		free(o);
