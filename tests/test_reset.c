@@ -194,6 +194,16 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 			if (prev_len)
 				(void)run_reset(&ss, prev, prev_len, &rr);
 			(void)run_reset(&ss, cur, len, &rr);
+			if (rr.verdict != f1.verdict &&
+			    (rr.verdict == VMM_V_TIMEOUT ||
+			     f1.verdict == VMM_V_TIMEOUT)) {
+				/* a time limit decided it: give both room */
+				(void)run_long(k, NULL, cur, len, &f1);
+				if (prev_len)
+					(void)run_reset(&ss, prev, prev_len, &rr);
+				(void)run_long(k, &ss, cur, len, &rr);
+				timing++;
+			}
 			if (rr.verdict != f1.verdict && f1.verdict == f2.verdict) {
 				(void)fprintf(stderr, "%s: random scenario %ld: "
 					      "verdict %s fresh, %s reset\n",
