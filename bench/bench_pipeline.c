@@ -9,7 +9,6 @@
  *        oracle), exactly what the fuzzer executes.
  * Also the single-HLT scenario alone, where setup dominates.
  * Usage: bench_pipeline [CORPUS_DIR] [SECONDS_PER_MEASUREMENT] */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -21,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tests/proc_util.h"
 #include "vmm/oracle.h"
 #include "vmm/x86/cpu_bits.h"
 #include "vmm/x86/layout.h"
@@ -154,40 +154,39 @@ static void on_hang(void *ctx, uint64_t limit_ms)
 	abort();
 }
 
+struct loader {
+	struct input *in;
+	int n, max;
+};
+
+static void add_input(const char *name, const uint8_t *buf, size_t len,
+		      void *ctx)
+{
+	struct loader *l = ctx;
+	struct input *in = &l->in[l->n];
+	struct vmm_error e;
+
+	/* paged32 cannot run on some hosts: leave it out of both */
+	if (l->n >= l->max || strstr(name, "paged32"))
+		return;
+	in->buf = malloc(len ? len : 1);
+	if (!in->buf)
+		return;
+	memcpy(in->buf, buf, len);
+	in->len = len;
+	(void)snprintf(in->name, sizeof(in->name), "%.60s", name);
+	if (vmm_scenario_decode(in->buf, in->len, &in->s, &e) == 0)
+		l->n++;
+	else
+		free(in->buf);
+}
+
 static int load(const char *dir, struct input *in, int max)
 {
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-	int n = 0;
+	struct loader l = { in, 0, max };
 
-	if (!d)
-		return -1;
-	while ((ent = readdir(d)) != NULL && n < max) {
-		char path[512];
-		FILE *f;
-		struct vmm_error e;
-
-		if (!strstr(ent->d_name, ".kvms"))
-			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-		f = fopen(path, "rbe");
-		if (!f)
-			continue;
-		in[n].buf = malloc(VMM_SCENARIO_MAX_BYTES);
-		in[n].len = in[n].buf ? fread(in[n].buf, 1, VMM_SCENARIO_MAX_BYTES, f)
-				      : 0;
-		(void)fclose(f);
-		(void)snprintf(in[n].name, sizeof(in[n].name), "%.60s",
-			       ent->d_name);
-		/* paged32 cannot run on some hosts: leave it out of both */
-		if (in[n].len && strstr(ent->d_name, "paged32") == NULL &&
-		    vmm_scenario_decode(in[n].buf, in[n].len, &in[n].s, &e) == 0)
-			n++;
-		else
-			free(in[n].buf);
-	}
-	(void)closedir(d);
-	return n;
+	(void)for_each_file(dir, ".kvms", VMM_SCENARIO_MAX_BYTES, add_input, &l);
+	return l.n;
 }
 
 int main(int argc, char **argv)

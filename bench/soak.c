@@ -4,48 +4,31 @@
  * Figures, not assertions: the expectation is RSS within 1 MiB of the
  * warm-up value and an identical fd count.
  * Usage: soak [EXECS (default 1000000)] [CORPUS_DIR] */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fuzz/mutator.h"
+#include "tests/proc_util.h"
 #include "vmm/oracle.h"
 
 #define MAX_SEEDS 64
 #define BUF_MAX 16384
 
-static long rss_kb(void)
+static uint8_t seeds[MAX_SEEDS][BUF_MAX];
+static size_t seed_len[MAX_SEEDS];
+static int nseeds;
+
+static void add_seed(const char *name, const uint8_t *buf, size_t len,
+		     void *ctx)
 {
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmRSS:", 6) == 0) {
-			kb = strtol(line + 6, NULL, 10);
-			break;
-		}
-	(void)fclose(f);
-	return kb;
-}
-
-static int fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *ent;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((ent = readdir(d)) != NULL)
-		if (ent->d_name[0] != '.')
-			n++;
-	(void)closedir(d);
-	return n - 1;
+	(void)name;
+	(void)ctx;
+	if (nseeds < MAX_SEEDS) {
+		memcpy(seeds[nseeds], buf, len);
+		seed_len[nseeds++] = len;
+	}
 }
 
 static void on_hang(void *ctx, uint64_t limit_ms)
@@ -60,8 +43,6 @@ int main(int argc, char **argv)
 {
 	unsigned long execs = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000UL;
 	const char *dir = argc > 2 ? argv[2] : "corpus/scenarios";
-	static uint8_t seeds[MAX_SEEDS][BUF_MAX];
-	static size_t seed_len[MAX_SEEDS];
 	static uint8_t buf[BUF_MAX];
 	static struct vmm_input_outcome out;
 	unsigned long findings = 0, verdicts[VMM_V_COUNT] = { 0 };
@@ -69,28 +50,10 @@ int main(int argc, char **argv)
 	struct vmm_watchdog wd;
 	struct vmm_error e;
 	struct timespec t0, t1;
-	DIR *d;
-	struct dirent *ent;
-	int nseeds = 0, fd0;
+	int fd0;
 	long rss0;
 
-	d = opendir(dir);
-	while (d && (ent = readdir(d)) != NULL && nseeds < MAX_SEEDS) {
-		char path[512];
-		FILE *f;
-
-		if (!strstr(ent->d_name, ".kvms"))
-			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-		f = fopen(path, "rbe");
-		if (!f)
-			continue;
-		seed_len[nseeds] = fread(seeds[nseeds], 1, BUF_MAX, f);
-		(void)fclose(f);
-		nseeds++;
-	}
-	if (d)
-		(void)closedir(d);
+	(void)for_each_file(dir, ".kvms", BUF_MAX, add_seed, NULL);
 	if (nseeds == 0 || execs == 0) {
 		(void)fprintf(stderr, "soak: no seeds in %s or no execs\n", dir);
 		return 2;
@@ -116,22 +79,22 @@ int main(int argc, char **argv)
 		verdicts[out.result.verdict]++;
 		findings += out.finding != VMM_FIND_NONE;
 		if (i + 1 == 1000 || (i + 1 == execs && execs < 1000)) {
-			rss0 = rss_kb();
-			fd0 = fd_count();
+			rss0 = proc_status_kb("VmRSS:");
+			fd0 = proc_fd_count();
 			(void)printf("soak: warm-up done at %lu execs: rss_kb=%ld "
 				     "fds=%d\n", i + 1, rss0, fd0);
 		}
 		if ((i + 1) % 100000 == 0)
 			(void)printf("soak: %lu execs rss_kb=%ld fds=%d\n", i + 1,
-				     rss_kb(), fd_count());
+				     proc_status_kb("VmRSS:"), proc_fd_count());
 		(void)fflush(stdout);
 	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	{
 		double secs = (double)(t1.tv_sec - t0.tv_sec) +
 			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		long rss1 = rss_kb();
-		int fd1 = fd_count();
+		long rss1 = proc_status_kb("VmRSS:");
+		int fd1 = proc_fd_count();
 
 		(void)printf("soak: verdicts halt=%lu guest=%lu timeout=%lu "
 			     "budget=%lu input=%lu host=%lu sys=%lu\n",

@@ -8,7 +8,6 @@
  * scenario then runs normally in the same process. KVM_RUN failing with
  * EIO, EFAULT and ENOEXEC must be reported distinctly.
  * Usage: test_faults GUEST_DIR */
-#include <dirent.h>
 #include <errno.h>
 #include <linux/kvm.h>
 #include <sys/mman.h>
@@ -16,6 +15,7 @@
 
 #include "tests/check.h"
 #include "tests/guest_files.h"
+#include "tests/proc_util.h"
 #include "vmm/pipeline.h"
 
 enum kind { K_OPEN, K_CLOSE, K_IOCTL, K_MMAP, K_MUNMAP, K_COUNT };
@@ -162,38 +162,6 @@ static const char *call_name(enum kind k, unsigned long req)
 	return "ioctl?";
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *ent;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((ent = readdir(d)) != NULL)
-		if (ent->d_name[0] != '.')
-			n++;
-	(void)closedir(d);
-	return n - 1;
-}
-
-static long vm_size_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, "VmSize:", 7) == 0) {
-			kb = strtol(line + 7, NULL, 10);
-			break;
-		}
-	(void)fclose(f);
-	return kb;
-}
-
 static struct guest_bin g_long, g_prot, g_add, g_hlt;
 
 /* Three vCPUs in three modes, three slots (dirty-logged, readonly). */
@@ -286,8 +254,8 @@ int main(int argc, char **argv)
 	CHECK(total > 50 && total < MAX_CALLS);
 	(void)printf("a clean full run makes %ld calls through the seam\n",
 		     total);
-	fds0 = count_fds();
-	vm0 = vm_size_kb();
+	fds0 = proc_fd_count();
+	vm0 = proc_status_kb("VmSize:");
 
 	for (long n = 0; n < total && n < MAX_CALLS; n++) {
 		enum kind k = f.kinds[n];
@@ -344,14 +312,14 @@ int main(int argc, char **argv)
 				}
 			}
 			/* nothing leaked, and the process still works */
-			if (count_fds() != fds0 || vm_size_kb() != vm0) {
+			if (proc_fd_count() != fds0 || proc_status_kb("VmSize:") != vm0) {
 				(void)fprintf(stderr, "call %ld %s %s: leak: fds "
 					      "%d->%d vmsize %ld->%ld\n", n, name,
 					      vmm_errno_name(e), fds0,
-					      count_fds(), vm0, vm_size_kb());
+					      proc_fd_count(), vm0, proc_status_kb("VmSize:"));
 				CHECK(!"leak after an injected failure");
-				fds0 = count_fds();
-				vm0 = vm_size_kb();
+				fds0 = proc_fd_count();
+				vm0 = proc_status_kb("VmSize:");
 			}
 			f.fail_at = -1;
 			full_run(&f, &err, &halted);

@@ -2,73 +2,15 @@
  * with every kind of failure path, must leave the process's open file
  * descriptors and memory mappings exactly as they were.
  * Usage: test_leak GUEST_DIR [CYCLES] */
-#include <dirent.h>
-
 #include "tests/check.h"
 #include "tests/guest_files.h"
+#include "tests/proc_util.h"
 #include "vmm/pipeline.h"
-
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *ent;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((ent = readdir(d)) != NULL)
-		if (ent->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* the DIR's own fd */
-}
-
-static int count_maps(void)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	int n = 0, ch;
-
-	if (!f)
-		return -1;
-	while ((ch = fgetc(f)) != EOF)
-		if (ch == '\n')
-			n++;
-	(void)fclose(f);
-	return n;
-}
 
 /* How many i in [0, n) have i % 5 == r. */
 static unsigned long mod_count(unsigned long n, unsigned long r)
 {
 	return n > r ? (n - r + 4) / 5 : 0;
-}
-
-/* Total mapped address space (kB): leaked mappings often merge into one
- * VMA, so the map count alone would miss them. */
-static long vm_size_kb(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	long kb = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		static const char key[] = "VmSize:";
-		const char *num = line + sizeof(key) - 1;
-		char *end;
-		long v;
-
-		if (strncmp(line, key, sizeof(key) - 1) != 0)
-			continue;
-		v = strtol(num, &end, 10);
-		if (end != num) {
-			kb = v;
-			break;
-		}
-	}
-	(void)fclose(f);
-	return kb;
 }
 
 int main(int argc, char **argv)
@@ -102,9 +44,9 @@ int main(int argc, char **argv)
 	 * the timer signal handler) is in place before counting. */
 	for (int m = 0; m < VMM_MODE_COUNT; m++)
 		(void)vmm_host_mode_check(&k, (enum vmm_x86_mode)m, &e);
-	fds0 = count_fds();
-	maps0 = count_maps();
-	vm0 = vm_size_kb();
+	fds0 = proc_fd_count();
+	maps0 = proc_map_count();
+	vm0 = proc_status_kb("VmSize:");
 
 	for (unsigned long i = 0; i < cycles; i++) {
 		vmm_scenario_init(&s);
@@ -141,9 +83,9 @@ int main(int argc, char **argv)
 		}
 		counts[vmm_pipeline_run(&k, &s, NULL, &r)]++;
 	}
-	fds1 = count_fds();
-	maps1 = count_maps();
-	vm1 = vm_size_kb();
+	fds1 = proc_fd_count();
+	maps1 = proc_map_count();
+	vm1 = proc_status_kb("VmSize:");
 	(void)printf("cycles=%lu halt=%u guest=%u input=%u fds %d->%d "
 		     "maps %d->%d vmsize %ldkB->%ldkB\n", cycles,
 		     counts[VMM_V_HALT], counts[VMM_V_GUEST],

@@ -6,11 +6,10 @@
  * Random scenarios whose two fresh runs already differ are real
  * non-determinism (timing, TSC...) and are counted, not compared.
  * Usage: test_reset CORPUS_DIR [RANDOM_COUNT] */
-#include <dirent.h>
-
 #include "fuzz/mutator.h"
 #include "tests/check.h"
 #include "tests/guest_files.h"
+#include "tests/proc_util.h"
 #include "vmm/pipeline.h"
 #include "vmm/session.h"
 
@@ -111,29 +110,17 @@ static int run_long(struct vmm_kvm *k, struct vmm_session *ss,
 	return 0;
 }
 
-static void load_corpus(const char *dir)
+static void add_input(const char *name, const uint8_t *buf, size_t len,
+		      void *ctx)
 {
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-
-	while (d && (ent = readdir(d)) != NULL && ncorpus < MAX_IN) {
-		char path[600];
-		FILE *f;
-
-		if (!strstr(ent->d_name, ".kvms"))
-			continue;
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, ent->d_name);
-		f = fopen(path, "rbe");
-		if (!f)
-			continue;
-		corpus[ncorpus].len = fread(corpus[ncorpus].buf, 1, BUF, f);
-		(void)snprintf(corpus[ncorpus].name, sizeof(corpus[0].name), "%.70s",
-			       ent->d_name);
-		(void)fclose(f);
-		ncorpus++;
-	}
-	if (d)
-		(void)closedir(d);
+	(void)ctx;
+	if (ncorpus >= MAX_IN)
+		return;
+	memcpy(corpus[ncorpus].buf, buf, len);
+	corpus[ncorpus].len = len;
+	(void)snprintf(corpus[ncorpus].name, sizeof(corpus[0].name), "%.70s",
+		       name);
+	ncorpus++;
 }
 
 static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
@@ -297,7 +284,7 @@ int main(int argc, char **argv)
 		(void)printf("SKIP: /dev/kvm is absent\n");
 		return CHECK_SKIP_RC;
 	}
-	load_corpus(argv[1]);
+	(void)for_each_file(argv[1], ".kvms", BUF, add_input, NULL);
 	if (ncorpus == 0)
 		return 2;
 	vmm_err_clear(&e);

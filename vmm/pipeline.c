@@ -26,25 +26,6 @@ const char *vmm_verdict_name(enum vmm_verdict v)
 	return verdict_names[v];
 }
 
-static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-static int bad(struct vmm_error *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int bad(struct vmm_error *e, const char *fmt, ...)
-{
-	va_list ap;
-	char msg[VMM_ERR_MSG_MAX];
-
-	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	vmm_err_set(e, VMM_ERR_INPUT, "scenario", 0, "%s", msg);
-	return -1;
-}
-
 static uint64_t sys_need(const struct vmm_scenario *s)
 {
 	uint64_t need = 0;
@@ -65,7 +46,7 @@ static int sys_fits(const struct vmm_scenario *s, uint64_t at, uint64_t need)
 	if (!sl || (sl->flags & VMM_SLOT_READONLY) || (at & (VMM_PAGE_SIZE - 1)))
 		return 0;
 	for (uint32_t b = 0; b < s->nblobs; b++)
-		if (overlaps(at, need, s->blobs[b].gpa, s->blobs[b].len))
+		if (vmm_ranges_overlap(at, need, s->blobs[b].gpa, s->blobs[b].len))
 			return 0;
 	return 1;
 }
@@ -83,17 +64,17 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 	}
 	if (s->sys_fixed) {
 		if (s->sys_gpa & (pg - 1))
-			return bad(e, "VMM structures address 0x%llx is not page "
+			return vmm_scenario_reject(e, "VMM structures address 0x%llx is not page "
 				   "aligned", (unsigned long long)s->sys_gpa);
 		if (!vmm_scenario_slot_holding(s, s->sys_gpa, need))
-			return bad(e, "VMM structures [0x%llx, 0x%llx) do not fit"
+			return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) do not fit"
 				   " in guest memory",
 				   (unsigned long long)s->sys_gpa,
 				   (unsigned long long)s->sys_gpa + need);
 		for (uint32_t b = 0; b < s->nblobs; b++)
-			if (overlaps(s->sys_gpa, need, s->blobs[b].gpa,
+			if (vmm_ranges_overlap(s->sys_gpa, need, s->blobs[b].gpa,
 				     s->blobs[b].len))
-				return bad(e, "VMM structures [0x%llx, 0x%llx) "
+				return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) "
 					   "overlap the image at [0x%llx, 0x%llx)",
 					   (unsigned long long)s->sys_gpa,
 					   (unsigned long long)s->sys_gpa + need,
@@ -101,7 +82,7 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 					   (unsigned long long)s->blobs[b].gpa +
 								s->blobs[b].len);
 		if (!sys_fits(s, s->sys_gpa, need))
-			return bad(e, "VMM structures at 0x%llx must be in "
+			return vmm_scenario_reject(e, "VMM structures at 0x%llx must be in "
 				   "writable memory",
 				   (unsigned long long)s->sys_gpa);
 		*at = s->sys_gpa;
@@ -136,7 +117,7 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 		}
 	}
 	if (!found)
-		return bad(e, "no room for the VMM's %llu-byte mode structures "
+		return vmm_scenario_reject(e, "no room for the VMM's %llu-byte mode structures "
 			   "(GDT/page tables) in writable guest memory outside "
 			   "the loaded image: give the guest more memory",
 			   (unsigned long long)need);
@@ -242,7 +223,7 @@ static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	if (c->r->sys_size) {
 		area = vmm_vm_hva(c->vm, c->r->sys_gpa, c->r->sys_size);
 		if (!area) /* validated earlier; defensive */
-			return bad(e, "VMM structures outside guest memory");
+			return vmm_scenario_reject(e, "VMM structures outside guest memory");
 	}
 	if (vmm_x86_setup_mode(vs->mode, &sr, area, c->r->sys_gpa,
 			       c->r->sys_size, vs->entry, &ip, e) < 0)
@@ -329,7 +310,7 @@ static int fill_memory(struct vmm_vm *vm, const struct vmm_fill_spec *f,
 	uint8_t *dst = vmm_vm_hva(vm, f->gpa, f->len);
 
 	if (!dst || f->pattern_len == 0)
-		return bad(e, "fill at 0x%llx outside guest memory",
+		return vmm_scenario_reject(e, "fill at 0x%llx outside guest memory",
 			   (unsigned long long)f->gpa);
 	for (uint32_t i = 0; i < f->len; i++)
 		dst[i] = f->pattern[i % f->pattern_len];
@@ -551,7 +532,7 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 	char why[VMM_ERR_MSG_MAX + 64];
 
 	if ((unsigned int)m >= VMM_MODE_COUNT || m >= VMM_MODE_SLOTS)
-		return bad(e, "unknown mode %d", (int)m);
+		return vmm_scenario_reject(e, "unknown mode %d", (int)m);
 	if (k->mode_probe[m] == VMM_PROBE_UNKNOWN) {
 		vmm_scenario_init(&s);
 		s.nslots = 1;

@@ -39,14 +39,12 @@ void vmm_scenario_init(struct vmm_scenario *s)
 	s->mmio_console_gpa = VMM_MMIO_CONSOLE_DEFAULT_GPA;
 }
 
-static int overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+int vmm_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	return a < b + blen && b < a + alen;
 }
 
-static int bad(struct vmm_error *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int bad(struct vmm_error *e, const char *fmt, ...)
+int vmm_scenario_reject(struct vmm_error *e, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[VMM_ERR_MSG_MAX];
@@ -81,43 +79,43 @@ static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
 
 		if (a->size == 0 || (a->size & (VMM_PAGE_SIZE - 1)) ||
 		    (a->gpa & (VMM_PAGE_SIZE - 1)))
-			return bad(e, "slot %u: gpa 0x%llx size 0x%llx must be "
+			return vmm_scenario_reject(e, "slot %u: gpa 0x%llx size 0x%llx must be "
 				   "page aligned and non-empty", a->id,
 				   (unsigned long long)a->gpa,
 				   (unsigned long long)a->size);
 		if (a->size > VMM_X86_RAM_LIMIT ||
 		    a->gpa > VMM_X86_RAM_LIMIT - a->size)
-			return bad(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
+			return vmm_scenario_reject(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
 				   " RAM limit 0x%llx", a->id,
 				   (unsigned long long)a->gpa,
 				   (unsigned long long)a->gpa + a->size,
 				   VMM_X86_RAM_LIMIT);
 		if (a->flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
-			return bad(e, "slot %u: unknown flags 0x%x", a->id,
+			return vmm_scenario_reject(e, "slot %u: unknown flags 0x%x", a->id,
 				   a->flags);
 		if (a->id >= 0x8000)
-			return bad(e, "slot %u: slot id must be below 0x8000",
+			return vmm_scenario_reject(e, "slot %u: slot id must be below 0x8000",
 				   a->id);
 		total += a->size;
 		if (total > VMM_MAX_GUEST_MEM)
-			return bad(e, "guest memory exceeds %llu bytes",
+			return vmm_scenario_reject(e, "guest memory exceeds %llu bytes",
 				   VMM_MAX_GUEST_MEM);
 		for (uint32_t j = 0; j < i; j++) {
 			const struct vmm_slot_spec *b = &s->slots[j];
 
 			if (a->id == b->id)
-				return bad(e, "slot id %u used twice", a->id);
-			if (overlaps(a->gpa, a->size, b->gpa, b->size))
-				return bad(e, "slot %u [0x%llx, 0x%llx) overlaps "
+				return vmm_scenario_reject(e, "slot id %u used twice", a->id);
+			if (vmm_ranges_overlap(a->gpa, a->size, b->gpa, b->size))
+				return vmm_scenario_reject(e, "slot %u [0x%llx, 0x%llx) overlaps "
 					   "slot %u", a->id,
 					   (unsigned long long)a->gpa,
 					   (unsigned long long)a->gpa + a->size,
 					   b->id);
 		}
 		if (s->mmio_console &&
-		    overlaps(a->gpa, a->size, s->mmio_console_gpa,
+		    vmm_ranges_overlap(a->gpa, a->size, s->mmio_console_gpa,
 			     VMM_MMIO_CONSOLE_SIZE))
-			return bad(e, "MMIO console at 0x%llx lies inside slot "
+			return vmm_scenario_reject(e, "MMIO console at 0x%llx lies inside slot "
 				   "%u (RAM shadows MMIO)",
 				   (unsigned long long)s->mmio_console_gpa,
 				   a->id);
@@ -129,28 +127,28 @@ static int validate_vcpu(const struct vmm_vcpu_spec *v, uint32_t i,
 			 struct vmm_error *e)
 {
 	if ((unsigned int)v->mode >= VMM_MODE_COUNT)
-		return bad(e, "vCPU %u: unknown mode %d", i, (int)v->mode);
+		return vmm_scenario_reject(e, "vCPU %u: unknown mode %d", i, (int)v->mode);
 	if (v->reg_mask >> VMM_X86_NREGS)
-		return bad(e, "vCPU %u: register mask 0x%x has unknown bits", i,
+		return vmm_scenario_reject(e, "vCPU %u: register mask 0x%x has unknown bits", i,
 			   v->reg_mask);
 	if (v->sreg_mask >> VMM_SREG_COUNT)
-		return bad(e, "vCPU %u: sreg mask 0x%x has unknown bits", i,
+		return vmm_scenario_reject(e, "vCPU %u: sreg mask 0x%x has unknown bits", i,
 			   v->sreg_mask);
 	if (v->seg_mask >> VMM_SEG_COUNT)
-		return bad(e, "vCPU %u: segment mask 0x%x has unknown bits", i,
+		return vmm_scenario_reject(e, "vCPU %u: segment mask 0x%x has unknown bits", i,
 			   v->seg_mask);
 	for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
 		if ((v->seg_mask & (1U << g)) &&
 		    (v->segs[g].attrs & ~VMM_SEGA_KNOWN))
-			return bad(e, "vCPU %u: %s attrs 0x%x have unknown bits",
+			return vmm_scenario_reject(e, "vCPU %u: %s attrs 0x%x have unknown bits",
 				   i, seg_names[g], v->segs[g].attrs);
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
-		return bad(e, "vCPU %u: gdt_limit 0x%llx exceeds 0xffff", i,
+		return vmm_scenario_reject(e, "vCPU %u: gdt_limit 0x%llx exceeds 0xffff", i,
 			   (unsigned long long)v->sregs[VMM_SREG_GDT_LIMIT]);
 	if ((v->sreg_mask & (1U << VMM_SREG_IDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_IDT_LIMIT] > 0xFFFF)
-		return bad(e, "vCPU %u: idt_limit 0x%llx exceeds 0xffff", i,
+		return vmm_scenario_reject(e, "vCPU %u: idt_limit 0x%llx exceeds 0xffff", i,
 			   (unsigned long long)v->sregs[VMM_SREG_IDT_LIMIT]);
 	return 0;
 }
@@ -158,37 +156,37 @@ static int validate_vcpu(const struct vmm_vcpu_spec *v, uint32_t i,
 int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 {
 	if (s->arch != ARCH_SELF)
-		return bad(e, "scenario is for arch %u (%s); this VMM runs %s",
+		return vmm_scenario_reject(e, "scenario is for arch %u (%s); this VMM runs %s",
 			   s->arch,
 			   s->arch == VMM_ARCH_X86_64 ? "x86_64" :
 			   s->arch == VMM_ARCH_ARM64 ? "arm64" : "unknown",
 			   ARCH_SELF == VMM_ARCH_X86_64 ? "x86_64" : "arm64");
 	if (s->flags & ~VMM_SCN_KNOWN_FLAGS)
-		return bad(e, "unknown scenario flags 0x%x", s->flags);
+		return vmm_scenario_reject(e, "unknown scenario flags 0x%x", s->flags);
 	if (s->nslots < 1 || s->nslots > VMM_MAX_SLOTS)
-		return bad(e, "%u memory slots (allowed 1..%d)", s->nslots,
+		return vmm_scenario_reject(e, "%u memory slots (allowed 1..%d)", s->nslots,
 			   VMM_MAX_SLOTS);
 	if (s->nvcpus < 1 || s->nvcpus > VMM_MAX_VCPUS)
-		return bad(e, "%u vCPUs (allowed 1..%d)", s->nvcpus,
+		return vmm_scenario_reject(e, "%u vCPUs (allowed 1..%d)", s->nvcpus,
 			   VMM_MAX_VCPUS);
 	if (s->nblobs > VMM_MAX_BLOBS)
-		return bad(e, "%u blobs (allowed 0..%d)", s->nblobs,
+		return vmm_scenario_reject(e, "%u blobs (allowed 0..%d)", s->nblobs,
 			   VMM_MAX_BLOBS);
 	if (s->nfills > VMM_MAX_FILLS)
-		return bad(e, "%u fills (allowed 0..%d)", s->nfills,
+		return vmm_scenario_reject(e, "%u fills (allowed 0..%d)", s->nfills,
 			   VMM_MAX_FILLS);
 	if (s->max_exits > VMM_MAX_EXITS_LIMIT)
-		return bad(e, "exit budget %llu exceeds %llu",
+		return vmm_scenario_reject(e, "exit budget %llu exceeds %llu",
 			   (unsigned long long)s->max_exits,
 			   VMM_MAX_EXITS_LIMIT);
 	if (s->timeout_ms > VMM_MAX_TIMEOUT_MS)
-		return bad(e, "timeout %u ms exceeds %u ms", s->timeout_ms,
+		return vmm_scenario_reject(e, "timeout %u ms exceeds %u ms", s->timeout_ms,
 			   VMM_MAX_TIMEOUT_MS);
 	if (s->sys_fixed && (s->sys_gpa & (VMM_PAGE_SIZE - 1)))
-		return bad(e, "VMM structures address 0x%llx is not page "
+		return vmm_scenario_reject(e, "VMM structures address 0x%llx is not page "
 			   "aligned", (unsigned long long)s->sys_gpa);
 	if (s->has_input && s->input_len > 0 && !s->input)
-		return bad(e, "input stream has no bytes");
+		return vmm_scenario_reject(e, "input stream has no bytes");
 	if (validate_slots(s, e) < 0)
 		return -1;
 	for (uint32_t f = 0; f < s->nfills; f++) {
@@ -196,11 +194,11 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 
 		if (fl->len == 0 || fl->pattern_len == 0 ||
 		    fl->pattern_len > VMM_MAX_FILL_PATTERN)
-			return bad(e, "fill %u: empty range or pattern length "
+			return vmm_scenario_reject(e, "fill %u: empty range or pattern length "
 				   "%u not in 1..%d", f, fl->pattern_len,
 				   VMM_MAX_FILL_PATTERN);
 		if (!vmm_scenario_slot_holding(s, fl->gpa, fl->len))
-			return bad(e, "fill %u (%u bytes at 0x%llx) does not fit "
+			return vmm_scenario_reject(e, "fill %u (%u bytes at 0x%llx) does not fit "
 				   "inside one memory slot", f, fl->len,
 				   (unsigned long long)fl->gpa);
 	}
@@ -208,9 +206,9 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 		const struct vmm_blob_spec *bl = &s->blobs[b];
 
 		if (bl->len == 0 || !bl->data)
-			return bad(e, "blob %u is empty", b);
+			return vmm_scenario_reject(e, "blob %u is empty", b);
 		if (!vmm_scenario_slot_holding(s, bl->gpa, bl->len))
-			return bad(e, "image %u (%llu bytes at 0x%llx) does not "
+			return vmm_scenario_reject(e, "image %u (%llu bytes at 0x%llx) does not "
 				   "fit inside one memory slot", b,
 				   (unsigned long long)bl->len,
 				   (unsigned long long)bl->gpa);

@@ -122,6 +122,13 @@ void vmm_scenario_init(struct vmm_scenario *s);
  * The first pipeline stage; also the decoder's last step. */
 int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e);
 
+/* [a, a+alen) and [b, b+blen) intersect. */
+int vmm_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
+
+/* Record a scenario rejection (VMM_ERR_INPUT, call "scenario"); returns -1. */
+int vmm_scenario_reject(struct vmm_error *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The slot that holds all of [gpa, gpa+len), or NULL. */
 const struct vmm_slot_spec *
 vmm_scenario_slot_holding(const struct vmm_scenario *s, uint64_t gpa,
