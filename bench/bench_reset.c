@@ -103,7 +103,7 @@ static double floor_us(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 
 static double rate(struct vmm_kvm *k, struct vmm_session *ss,
 		   struct vmm_watchdog *wd, const uint8_t *buf, size_t len,
-		   double secs, uint64_t *pages)
+		   double secs, double *pages)
 {
 	static struct vmm_input_outcome o;
 	struct vmm_hooks h;
@@ -122,7 +122,7 @@ static double rate(struct vmm_kvm *k, struct vmm_session *ss,
 			      vmm_verdict_name(o.result.verdict),
 			      o.result.err.msg);
 	if (pages)
-		*pages = ss ? (ss->pages_restored - p0) / (uint64_t)n : 0;
+		*pages = ss ? (double)(ss->pages_restored - p0) / (double)n : 0;
 	return (double)n / (now_s() - t0);
 }
 
@@ -136,7 +136,7 @@ int main(int argc, char **argv)
 	struct vmm_watchdog wd;
 	struct vmm_error e;
 	double fl, fresh, reset, reset16;
-	uint64_t pages1 = 0, pages16 = 0;
+	double pages1 = 0, pages16 = 0;
 
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0 ||
@@ -162,11 +162,9 @@ int main(int argc, char **argv)
 	(void)printf("bench: floor (KVM_SET_REGS + KVM_RUN of HLT): %.1f us\n", fl);
 	(void)printf("bench: fresh pipeline, HLT guest: %.0f execs/s\n", fresh);
 	(void)printf("bench: reset pipeline, HLT guest: %.0f execs/s (%.1f us), "
-		     "%llu pages restored per exec\n", reset, 1e6 / reset,
-		     (unsigned long long)pages1);
-	(void)printf("bench: reset pipeline, 16-page guest: %.0f execs/s, %llu "
-		     "pages restored per exec\n", reset16,
-		     (unsigned long long)pages16);
+		     "%.2f pages restored per exec\n", reset, 1e6 / reset, pages1);
+	(void)printf("bench: reset pipeline, 16-page guest: %.0f execs/s, %.2f "
+		     "pages restored per exec\n", reset16, pages16);
 	(void)printf("bench: session runs=%llu resets=%llu fallbacks=%llu\n",
 		     (unsigned long long)ss.runs, (unsigned long long)ss.resets,
 		     (unsigned long long)ss.fallbacks);
