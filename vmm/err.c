@@ -15,18 +15,24 @@ void vmm_err_clear(struct vmm_error *e)
 	e->msg[0] = '\0';
 }
 
-void vmm_err_set(struct vmm_error *e, enum vmm_err_class cls, const char *call,
-		 int err, const char *fmt, ...)
+void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls,
+		  const char *call, int err, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (!e)
 		return;
 	e->cls = cls;
 	e->call = call;
 	e->err = err;
-	va_start(ap, fmt);
 	(void)vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+}
+
+void vmm_err_set(struct vmm_error *e, enum vmm_err_class cls, const char *call,
+		 int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmm_err_vset(e, cls, call, err, fmt, ap);
 	va_end(ap);
 }
 

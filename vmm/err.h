@@ -8,6 +8,7 @@
 #ifndef VMM_ERR_H
 #define VMM_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Error classes. They decide the CLI exit code and, for fuzzing, the
@@ -40,6 +41,11 @@ void vmm_err_clear(struct vmm_error *e);
 void vmm_err_set(struct vmm_error *e, enum vmm_err_class cls, const char *call,
 		 int err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
+
+/* The same with a va_list. */
+void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls,
+		  const char *call, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
 
 /* Append context in front of the existing message ("ctx: old message"). */
 void vmm_err_prefix(struct vmm_error *e, const char *fmt, ...)

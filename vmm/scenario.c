@@ -47,12 +47,10 @@ int vmm_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 int vmm_scenario_reject(struct vmm_error *e, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[VMM_ERR_MSG_MAX];
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	vmm_err_vset(e, VMM_ERR_INPUT, "scenario", 0, fmt, ap);
 	va_end(ap);
-	vmm_err_set(e, VMM_ERR_INPUT, "scenario", 0, "%s", msg);
 	return -1;
 }
 

@@ -58,14 +58,12 @@ static int rej(struct vmm_error *e, size_t off, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int rej(struct vmm_error *e, size_t off, const char *fmt, ...)
 {
-	char msg[VMM_ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	vmm_err_vset(e, VMM_ERR_INPUT, "scenario decode", 0, fmt, ap);
 	va_end(ap);
-	vmm_err_set(e, VMM_ERR_INPUT, "scenario decode", 0,
-		    "offset %zu: %.200s", off, msg);
+	vmm_err_prefix(e, "offset %zu", off);
 	return -1;
 }
 

@@ -143,14 +143,12 @@ static int perr(struct parser *p, const struct line *l, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, const struct line *l, const char *fmt, ...)
 {
-	char msg[VMM_ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	vmm_err_vset(p->e, VMM_ERR_INPUT, "scenario text", 0, fmt, ap);
 	va_end(ap);
-	vmm_err_set(p->e, VMM_ERR_INPUT, "scenario text", 0, "line %u: %.200s",
-		    l->no, msg);
+	vmm_err_prefix(p->e, "line %u", l->no);
 	return -1;
 }
 

@@ -49,14 +49,12 @@ static int slot_bad(struct vmm_error *e, uint32_t id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int slot_bad(struct vmm_error *e, uint32_t id, const char *fmt, ...)
 {
-	char tmp[VMM_ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	vmm_err_vset(e, VMM_ERR_INPUT, "memory slot", 0, fmt, ap);
 	va_end(ap);
-	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "slot %u: %.200s", id,
-		    tmp);
+	vmm_err_prefix(e, "slot %u", id);
 	return -1;
 }
 
