@@ -484,7 +484,6 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 	(void)run_loop(&c, e);
 
 out:
-	vmm_deadline_disarm(c.deadline);
 	r->output_bytes = c.dev.bytes_out;
 	if (c.nvcpus_live > 0 && !(h && h->skip_state)) {
 		struct vmm_error ignore;

@@ -24,8 +24,10 @@ static void free_bitmaps(struct vmm_session *ss, int i)
 {
 	free(ss->gdirty[i]);
 	free(ss->vdirty[i]);
+	free(ss->scratch[i]);
 	ss->gdirty[i] = NULL;
 	ss->vdirty[i] = NULL;
+	ss->scratch[i] = NULL;
 }
 
 static void teardown(struct vmm_session *ss)
@@ -109,7 +111,8 @@ static int add_slot(struct vmm_session *ss, const struct vmm_slot_spec *sl,
 	i = slot_index(&ss->vm, sl->id);
 	ss->gdirty[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
 	ss->vdirty[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
-	if (!ss->gdirty[i] || !ss->vdirty[i]) {
+	ss->scratch[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
+	if (!ss->gdirty[i] || !ss->vdirty[i] || !ss->scratch[i]) {
 		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0,
 			    "out of memory for dirty bitmaps");
 		return -1;
@@ -193,19 +196,13 @@ static int collect_bitmaps(struct vmm_session *ss, struct vmm_error *e)
 		if (!sl->used || (sl->flags & VMM_SLOT_READONLY))
 			continue;
 		words = bitmap_words(sl->size);
-		bm = calloc(words, sizeof(uint64_t));
-		if (!bm) {
-			vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0, "out of memory");
-			return -1;
-		}
+		bm = ss->scratch[i];
 		memset(&log, 0, sizeof(log));
 		log.slot = sl->id;
 		log.dirty_bitmap = bm;
 		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_GET_DIRTY_LOG, &log, e) <
-		    0) {
-			free(bm);
+		    0)
 			return -1;
-		}
 		for (size_t w = 0; w < words; w++) {
 			ss->gdirty[i][w] |= bm[w];
 			any |= bm[w] != 0;
@@ -217,12 +214,9 @@ static int collect_bitmaps(struct vmm_session *ss, struct vmm_error *e)
 			clr.num_pages = (uint32_t)(sl->size / VMM_PAGE_SIZE);
 			clr.dirty_bitmap = bm;
 			if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_CLEAR_DIRTY_LOG,
-				      &clr, e) < 0) {
-				free(bm);
+				      &clr, e) < 0)
 				return -1;
-			}
 		}
-		free(bm);
 	}
 	return 0;
 }

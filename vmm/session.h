@@ -52,6 +52,7 @@ struct vmm_session {
 	/* per vm.slots[] index: pages the guest dirtied / the VMM wrote */
 	uint64_t *gdirty[VMM_MAX_SLOTS];
 	uint64_t *vdirty[VMM_MAX_SLOTS];
+	uint64_t *scratch[VMM_MAX_SLOTS]; /* KVM_GET_DIRTY_LOG buffer */
 	/* figures */
 	uint64_t runs, resets, fallbacks, pages_restored, slot_changes;
 	uint64_t ring_full_exits, ring_harvested;

@@ -42,13 +42,6 @@ void vmm_vcpu_destroy(struct vmm_vcpu *v)
 	v->fd = -1;
 }
 
-/* Pass the request's spelling down explicitly: a nested VMM_IOCTL would
- * stringify the already-expanded request number. */
-#define VCPU_IOCTL(v, req, arg, e)                                          \
-	(vmm_ioctl((v)->vm->kvm->ops, (v)->fd, (req), #req, (arg), (e)) < 0 \
-		 ? -1                                                       \
-		 : 0)
-
 int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
 		      struct vmm_error *e)
 {

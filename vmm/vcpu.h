@@ -30,6 +30,13 @@ struct vmm_vcpu {
 	void *ring_ctx;
 };
 
+/* A checked ioctl on a vCPU, 0 or -1. The request's spelling is passed
+ * down explicitly: a nested VMM_IOCTL would stringify the expanded number. */
+#define VCPU_IOCTL(v, req, arg, e)                                          \
+	(vmm_ioctl((v)->vm->kvm->ops, (v)->fd, (req), #req, (arg), (e)) < 0 \
+		 ? -1                                                       \
+		 : 0)
+
 int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
 		    struct vmm_error *e);
 void vmm_vcpu_destroy(struct vmm_vcpu *v);

@@ -713,7 +713,6 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 			return -1;
 		}
 		memset(&quiet, 0, sizeof(quiet));
-		quiet.before_run = NULL;
 		vmm_run_input_session(k, ss, buf, len, &quiet, NULL, wd, o);
 	}
 	vmm_run_input_session(k, ss, buf, len, hooks, km, wd, o);

@@ -5,9 +5,6 @@
 
 #include "vmm/vcpu.h"
 
-#define VCPU_IO(v, req, arg, e) \
-	(vmm_ioctl((v)->vm->kvm->ops, (v)->fd, (req), #req, (arg), (e)) < 0 ? -1 : 0)
-
 /* a struct kvm_msrs with one entry */
 #define ONE_MSR_SIZE (sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry))
 
@@ -60,13 +57,13 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	int got;
 
 	memset(st, 0, sizeof(*st));
-	if (VCPU_IO(v, KVM_GET_REGS, &st->regs, e) < 0 ||
-	    VCPU_IO(v, KVM_GET_SREGS, &st->sregs, e) < 0 ||
-	    VCPU_IO(v, KVM_GET_XSAVE, st->xsave, e) < 0 ||
-	    VCPU_IO(v, KVM_GET_XCRS, &st->xcrs, e) < 0 ||
-	    VCPU_IO(v, KVM_GET_VCPU_EVENTS, &st->events, e) < 0 ||
-	    VCPU_IO(v, KVM_GET_DEBUGREGS, &st->dregs, e) < 0 ||
-	    VCPU_IO(v, KVM_GET_MP_STATE, &st->mp, e) < 0)
+	if (VCPU_IOCTL(v, KVM_GET_REGS, &st->regs, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_SREGS, &st->sregs, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_XSAVE, st->xsave, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_XCRS, &st->xcrs, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_VCPU_EVENTS, &st->events, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_DEBUGREGS, &st->dregs, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_MP_STATE, &st->mp, e) < 0)
 		return -1;
 	if (vmm_arch_msr_list(k, v, e) < 0)
 		return -1;
@@ -94,9 +91,9 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	/* regs, sregs and events are set by the pipeline on every run (the
 	 * creation values on its error path); mp_state cannot change
 	 * without an in-kernel irqchip, which the VMM never creates. */
-	if (VCPU_IO(v, KVM_SET_XSAVE, (void *)st->xsave, e) < 0 ||
-	    VCPU_IO(v, KVM_SET_XCRS, (void *)&st->xcrs, e) < 0 ||
-	    VCPU_IO(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0)
+	if (VCPU_IOCTL(v, KVM_SET_XSAVE, (void *)st->xsave, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_SET_XCRS, (void *)&st->xcrs, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0)
 		return -1;
 	set = vmm_ioctl(v->vm->kvm->ops, v->fd, KVM_SET_MSRS, "KVM_SET_MSRS",
 			(void *)st->msrs, e);
