@@ -19,6 +19,8 @@
 
 #include "vmm/oracle.h"
 #include "vmm/session.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
 
 static double now_s(void)
 {
@@ -144,8 +146,12 @@ int main(int argc, char **argv)
 		(void)fprintf(stderr, "bench: %s\n", e.msg);
 		return 3;
 	}
-	for (int m = 0; m < VMM_MODE_COUNT; m++)
-		(void)vmm_host_mode_check(&k, (enum vmm_x86_mode)m, &e);
+	{
+		/* probe the host once up front */
+		char probe[2048];
+
+		(void)vmm_arch_host_report(&k, probe, sizeof(probe));
+	}
 	hlt_len = make(hlt, sizeof(hlt), hlt_code, sizeof(hlt_code));
 	d16_len = make(d16, sizeof(d16), dirty16_code, sizeof(dirty16_code));
 	if (vmm_session_init(&ss, &k, 0, &e) < 0) {

@@ -3,9 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/layout.h"
 #include "vmm/scenario.h"
 #include "vmm/vm.h"
-#include "vmm/x86/layout.h"
+#if VMM_ARCH_HOST == VMM_ARCH_X86_64
+#include "vmm/x86/mode.h"
+#endif
 
 #define BLOB_CAP 4096U  /* working room per blob */
 #define INPUT_CAP 1024U
@@ -58,11 +61,13 @@ static void own(struct work *w)
 	}
 }
 
-/* x86 instructions that make KVM do interesting things. */
-static const struct {
+struct snippet {
 	uint8_t len;
-	uint8_t b[6];
-} snippets[] = {
+	uint8_t b[12];
+};
+
+/* x86 instructions that make KVM do interesting things. */
+static const struct snippet x86_snippets[] = {
 	{ 1, { 0xf4 } },                   /* hlt */
 	{ 1, { 0xee } },                   /* out dx, al */
 	{ 1, { 0xec } },                   /* in al, dx */
@@ -106,7 +111,50 @@ static const struct {
 	{ 2, { 0x0f, 0x33 } },             /* rdpmc */
 	{ 2, { 0xf3, 0x90 } },             /* pause */
 };
-#define NSNIP (sizeof(snippets) / sizeof(snippets[0]))
+
+/* arm64 instructions (little-endian words) that make KVM do interesting
+ * things: MMIO, PSCI calls, traps, system registers, waits. */
+#define A64(w) (uint8_t)(w), (uint8_t)((w) >> 8), (uint8_t)((w) >> 16), \
+	       (uint8_t)((w) >> 24)
+static const struct snippet arm64_snippets[] = {
+	{ 8, { A64(0xd2a20002), A64(0x39000041) } }, /* x2=console; strb w1,[x2] */
+	{ 12, { A64(0x52800100), A64(0x72b08000), A64(0xd4000002) } }, /* PSCI SYSTEM_OFF */
+	{ 12, { A64(0x52800120), A64(0x72b08000), A64(0xd4000002) } }, /* PSCI SYSTEM_RESET */
+	{ 12, { A64(0x52800060), A64(0x72b88000), A64(0xd4000002) } }, /* PSCI CPU_ON */
+	{ 8, { A64(0x52800000), A64(0xd4000002) } },  /* PSCI_VERSION */
+	{ 4, { A64(0xd4000002) } }, /* hvc #0 */
+	{ 4, { A64(0xd503207f) } }, /* wfi */
+	{ 4, { A64(0xd503205f) } }, /* wfe */
+	{ 4, { A64(0xd4200000) } }, /* brk #0 */
+	{ 4, { A64(0xd4000001) } }, /* svc #0 */
+	{ 4, { A64(0xd4000003) } }, /* smc #0 */
+	{ 4, { A64(0x00000000) } }, /* udf #0 */
+	{ 4, { A64(0xd69f03e0) } }, /* eret */
+	{ 4, { A64(0xd5033fdf) } }, /* isb */
+	{ 4, { A64(0xd5384240) } }, /* mrs x0, CurrentEL */
+	{ 4, { A64(0xd5381000) } }, /* mrs x0, sctlr_el1 */
+	{ 4, { A64(0xd5181000) } }, /* msr sctlr_el1, x0 */
+	{ 4, { A64(0xd5034fff) } }, /* msr daifclr, #0xf */
+	{ 4, { A64(0xd53be040) } }, /* mrs x0, cntvct_el0 */
+	{ 4, { A64(0xd53b9d00) } }, /* mrs x0, pmccntr_el0 */
+	{ 4, { A64(0xd518c000) } }, /* msr vbar_el1, x0 */
+	{ 4, { A64(0xf9400040) } }, /* ldr x0, [x2] */
+	{ 4, { A64(0xa9400440) } }, /* ldp x0, x1, [x2] (no syndrome) */
+	{ 4, { A64(0xa9000440) } }, /* stp x0, x1, [x2] (no syndrome) */
+	{ 4, { A64(0xb9400041) } }, /* ldr w1, [x2] */
+	{ 4, { A64(0xf9000041) } }, /* str x1, [x2] */
+	{ 4, { A64(0xd50b7422) } }, /* dc zva, x2 */
+	{ 4, { A64(0xd5087802) } }, /* at s1e1r, x2 */
+	{ 4, { A64(0xd508871f) } }, /* tlbi vmalle1 */
+	{ 4, { A64(0x14000000) } }, /* b . */
+	{ 4, { A64(0xd5380000) } }, /* mrs x0, midr_el1 */
+	{ 4, { A64(0xd5380400) } }, /* mrs x0, id_aa64pfr0_el1 */
+	{ 4, { A64(0xd50040bf) } }, /* msr spsel, #0 */
+	{ 4, { A64(0xd53be000) } }, /* mrs x0, cntfrq_el0 */
+	{ 4, { A64(0xd51be320) } }, /* msr cntv_ctl_el0, x0 */
+	{ 4, { A64(0x910003e3) } }, /* mov x3, sp */
+};
+#undef A64
 
 static const uint64_t interesting[] = {
 	0, 1, 2, 0x7f, 0x80, 0xff, 0xfff, 0x1000, 0xffff, 0x10000,
@@ -137,19 +185,28 @@ static void havoc(struct rng *r, uint8_t *p, size_t n)
 	}
 }
 
-static void put_snippet(struct rng *r, uint8_t *p, uint64_t *len)
-{
-	unsigned int k = (unsigned int)below(r, NSNIP);
-	size_t n = snippets[k].len;
-	size_t at = (size_t)below(r, *len + 1);
+#define NSNIP(a) (sizeof(a) / sizeof((a)[0]))
 
-	if (*len + n > BLOB_CAP)
+/* arm64 instructions go in on a 4-byte boundary. */
+static void put_snippet(struct rng *r, unsigned int arch, uint8_t *p,
+			uint64_t *len)
+{
+	int a64 = arch == VMM_ARCH_ARM64;
+	const struct snippet *sn =
+		a64 ? &arm64_snippets[below(r, NSNIP(arm64_snippets))]
+		    : &x86_snippets[below(r, NSNIP(x86_snippets))];
+	size_t n = sn->len;
+	size_t at = a64 ? (size_t)below(r, *len / 4 + 1) * 4
+			: (size_t)below(r, *len + 1);
+
+	if (*len + n > BLOB_CAP || at > *len)
 		return;
 	memmove(p + at + n, p + at, (size_t)(*len - at));
-	memcpy(p + at, snippets[k].b, n);
+	memcpy(p + at, sn->b, n);
 	*len += n;
 }
 
+#if VMM_ARCH_HOST == VMM_ARCH_X86_64
 /* The sregs value the mode preset would give (reset state + preset). */
 static void preset_sregs(enum vmm_x86_mode m, struct kvm_sregs *sr)
 {
@@ -191,7 +248,7 @@ static void mut_sreg(struct rng *r, struct vmm_vcpu_spec *v)
 	uint64_t cur;
 	__u64 vals[VMM_SREG_COUNT];
 
-	preset_sregs(v->mode, &sr);
+	preset_sregs((enum vmm_x86_mode)v->mode, &sr);
 	vals[VMM_SREG_CR0] = sr.cr0;
 	vals[VMM_SREG_CR2] = sr.cr2;
 	vals[VMM_SREG_CR3] = sr.cr3;
@@ -239,7 +296,7 @@ static void mut_seg(struct rng *r, struct vmm_vcpu_spec *v)
 	struct vmm_seg_spec *s = &v->segs[g];
 
 	if (!(v->seg_mask & (1U << g))) {
-		preset_sregs(v->mode, &sr);
+		preset_sregs((enum vmm_x86_mode)v->mode, &sr);
 		seg_to_spec(segs[g], s);
 		v->seg_mask |= 1U << g;
 	}
@@ -257,6 +314,44 @@ static void mut_seg(struct rng *r, struct vmm_vcpu_spec *v)
 		s->selector = (uint16_t)pick_value(r);
 		break;
 	}
+}
+#endif
+
+/* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
+static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	static const uint8_t bits[] = { VMM_ARM64_FEAT_POWER_OFF,
+					VMM_ARM64_FEAT_PSCI_0_2,
+					VMM_ARM64_FEAT_PMU_V3 };
+
+	v->features ^= 1U << bits[below(r, sizeof(bits))];
+}
+
+/* Architecture-specific vCPU state: x86 sregs/segments (only where the
+ * x86 presets are built), arm64 features and PSTATE. */
+static void mut_arch_state(struct rng *r, const struct vmm_scenario *s,
+			   struct vmm_vcpu_spec *v, unsigned int which)
+{
+	if (s->arch == VMM_ARCH_ARM64) {
+		if (which == 2) {
+			/* PSTATE: mode field, DAIF, nRW */
+			v->reg_mask |= 1ULL << VMM_ARM64_REG_PSTATE;
+			v->regs[VMM_ARM64_REG_PSTATE] ^= 1ULL << below(r, 10);
+		} else {
+			mut_features(r, v);
+		}
+		return;
+	}
+#if VMM_ARCH_HOST == VMM_ARCH_X86_64
+	if (which == 2)
+		mut_seg(r, v);
+	else
+		mut_sreg(r, v);
+#else
+	(void)r;
+	(void)v;
+	(void)which;
+#endif
 }
 
 static uint64_t rand_gpa_in(struct rng *r, const struct vmm_slot_spec *sl,
@@ -288,7 +383,7 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 		break;
 	case 3: case 4: /* insert an interesting instruction */
 		if (s->nblobs)
-			put_snippet(r, w->blob[bi], &s->blobs[bi].len);
+			put_snippet(r, s->arch, w->blob[bi], &s->blobs[bi].len);
 		break;
 	case 5: { /* splice a chunk between blobs */
 		uint32_t bj = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
@@ -321,7 +416,7 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 		if (n >= VMM_MAX_BLOBS)
 			break;
 		for (int k = 0; k < 4; k++)
-			put_snippet(r, w->blob[n], &len);
+			put_snippet(r, s->arch, w->blob[n], &len);
 		if (!len)
 			break;
 		s->blobs[n].data = w->blob[n];
@@ -345,7 +440,7 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 			break;
 		sl->id = (uint32_t)below(r, 64);
 		sl->size = (1 + below(r, 64)) * VMM_PAGE_SIZE;
-		sl->gpa = below(r, (VMM_X86_RAM_LIMIT - sl->size) >> 12) << 12;
+		sl->gpa = below(r, (VMM_RAM_LIMIT - sl->size) >> 12) << 12;
 		if (below(r, 2))
 			sl->gpa &= 0x3FFFFFFULL; /* keep it low, often */
 		sl->flags = (uint32_t)below(r, 4);
@@ -386,7 +481,7 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 		break;
 	}
 	case 13: /* mode */
-		v->mode = (enum vmm_x86_mode)below(r, VMM_MODE_COUNT);
+		v->mode = (uint8_t)below(r, vmm_arch_nmodes(s->arch));
 		break;
 	case 14: /* entry */
 		if (s->nblobs && below(r, 4))
@@ -395,21 +490,21 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 			v->entry = pick_value(r);
 		break;
 	case 15: { /* general register */
-		unsigned int k = (unsigned int)below(r, VMM_X86_NREGS);
+		unsigned int k = (unsigned int)below(r, vmm_arch_nregs(s->arch));
 
-		if ((v->reg_mask & (1U << k)) && below(r, 4) == 0) {
-			v->reg_mask &= ~(1U << k);
+		if ((v->reg_mask & (1ULL << k)) && below(r, 4) == 0) {
+			v->reg_mask &= ~(1ULL << k);
 		} else {
-			v->reg_mask |= 1U << k;
+			v->reg_mask |= 1ULL << k;
 			v->regs[k] = pick_value(r);
 		}
 		break;
 	}
 	case 16: case 17:
-		mut_sreg(r, v);
+		mut_arch_state(r, s, v, 1);
 		break;
 	case 18:
-		mut_seg(r, v);
+		mut_arch_state(r, s, v, 2);
 		break;
 	case 19: /* device behaviour and input stream */
 		if (below(r, 3) == 0) {
@@ -450,9 +545,11 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 			s->mmio_console = !s->mmio_console;
 			s->mmio_console_gpa = below(r, 2) ?
 				VMM_MMIO_CONSOLE_DEFAULT_GPA :
-				below(r, VMM_X86_RAM_LIMIT);
+				below(r, VMM_RAM_LIMIT);
 			break;
 		default:
+			if (s->arch != VMM_ARCH_X86_64)
+				break; /* no system area on arm64 */
 			s->sys_fixed = !s->sys_fixed;
 			s->sys_gpa = below(r, 0x400) << 12;
 			break;
@@ -486,12 +583,21 @@ size_t fuzz_generate(uint8_t *out, size_t max, unsigned int seed)
 	w->s.nslots = 1;
 	w->s.slots[0].size = 0x10000ULL << below(&r, 6);
 	for (int k = 0; k < 6; k++)
-		put_snippet(&r, w->blob[0], &len);
-	w->blob[0][len++] = 0xf4;
+		put_snippet(&r, w->s.arch, w->blob[0], &len);
+	if (w->s.arch == VMM_ARCH_ARM64) {
+		/* end with PSCI SYSTEM_OFF (the first arm64 snippet after
+		 * the console store) */
+		memcpy(w->blob[0] + len, arm64_snippets[1].b,
+		       arm64_snippets[1].len);
+		len += arm64_snippets[1].len;
+		w->s.vcpus[0].features = 1U << VMM_ARM64_FEAT_PSCI_0_2;
+	} else {
+		w->blob[0][len++] = 0xf4; /* hlt */
+	}
 	w->s.nblobs = 1;
 	w->s.blobs[0] = (struct vmm_blob_spec){ 0x1000, w->blob[0], len };
 	w->s.nvcpus = 1;
-	w->s.vcpus[0].mode = (enum vmm_x86_mode)below(&r, VMM_MODE_COUNT);
+	w->s.vcpus[0].mode = (uint8_t)below(&r, vmm_arch_nmodes(w->s.arch));
 	w->s.vcpus[0].entry = 0x1000;
 	n = encode_into(&w->s, out, max);
 	free(w);

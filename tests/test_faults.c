@@ -17,6 +17,8 @@
 #include "tests/guest_files.h"
 #include "tests/proc_util.h"
 #include "vmm/pipeline.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
 
 enum kind { K_OPEN, K_CLOSE, K_IOCTL, K_MMAP, K_MUNMAP, K_COUNT };
 static const char *const kind_name[K_COUNT] = { "open", "close", "ioctl",

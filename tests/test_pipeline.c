@@ -9,6 +9,8 @@
 #include "tests/guest_files.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
 
 struct capture {
 	char buf[4096];
@@ -78,7 +80,7 @@ static void test_hlt(struct vmm_kvm *k)
 	CHECK_EQ_U64(r.exits, 1);
 	CHECK_EQ_U64(c.exits_seen, 1);
 	CHECK(r.have_state);
-	CHECK_EQ_U64(r.regs.rip, 0x1001);
+	CHECK_EQ_U64(r.state.regs.rip, 0x1001);
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_HLT);
 }
 
@@ -96,7 +98,7 @@ static void test_determinism(struct vmm_kvm *k)
 	CHECK_EQ_U64(r1.trace_hash, r2.trace_hash);
 	CHECK_EQ_U64(r1.exits, r2.exits);
 	CHECK_EQ_U64(r1.exits, 22); /* 21 characters + HLT */
-	CHECK_EQ_U64(r1.regs.rax, 0x1122334455667788ULL);
+	CHECK_EQ_U64(r1.state.regs.rax, 0x1122334455667788ULL);
 	/* tables at the top of RAM, clear of the image */
 	CHECK_EQ_U64(r1.sys_gpa, (2 << 20) - 7 * 4096);
 }

@@ -12,6 +12,8 @@
 #include "tests/proc_util.h"
 #include "vmm/pipeline.h"
 #include "vmm/session.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
 
 #define MAX_IN 64
 #define BUF 16384
@@ -45,24 +47,24 @@ static const char *diff(const struct vmm_result *a, const struct vmm_result *b)
 	if (!a->have_state)
 		return NULL;
 	for (unsigned int i = 0; i < VMM_X86_NREGS; i++)
-		if (vmm_x86_reg_get(&a->regs, i) != vmm_x86_reg_get(&b->regs, i))
+		if (vmm_x86_reg_get(&a->state.regs, i) != vmm_x86_reg_get(&b->state.regs, i))
 			return regs[i];
-	if (a->sregs.cr0 != b->sregs.cr0)
+	if (a->state.sregs.cr0 != b->state.sregs.cr0)
 		return "cr0";
-	if (a->sregs.cr2 != b->sregs.cr2)
+	if (a->state.sregs.cr2 != b->state.sregs.cr2)
 		return "cr2";
-	if (a->sregs.cr3 != b->sregs.cr3)
+	if (a->state.sregs.cr3 != b->state.sregs.cr3)
 		return "cr3";
-	if (a->sregs.cr4 != b->sregs.cr4)
+	if (a->state.sregs.cr4 != b->state.sregs.cr4)
 		return "cr4";
-	if (a->sregs.efer != b->sregs.efer)
+	if (a->state.sregs.efer != b->state.sregs.efer)
 		return "efer";
-	if (memcmp(&a->sregs.cs, &b->sregs.cs, sizeof(a->sregs.cs)) != 0)
+	if (memcmp(&a->state.sregs.cs, &b->state.sregs.cs, sizeof(a->state.sregs.cs)) != 0)
 		return "cs";
-	if (memcmp(&a->sregs.ss, &b->sregs.ss, sizeof(a->sregs.ss)) != 0)
+	if (memcmp(&a->state.sregs.ss, &b->state.sregs.ss, sizeof(a->state.sregs.ss)) != 0)
 		return "ss";
-	if (a->sregs.gdt.base != b->sregs.gdt.base ||
-	    a->sregs.idt.base != b->sregs.idt.base)
+	if (a->state.sregs.gdt.base != b->state.sregs.gdt.base ||
+	    a->state.sregs.idt.base != b->state.sregs.idt.base)
 		return "gdt/idt";
 	return NULL;
 }

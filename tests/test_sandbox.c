@@ -15,6 +15,8 @@
 #include "vmm/pipeline.h"
 #include "vmm/sandbox.h"
 #include "vmm/vcpu.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
 
 static struct guest_bin g_long;
 static struct vmm_kvm kvm;
@@ -64,7 +66,7 @@ static int child_guest(void)
 		return 10;
 	if (strcmp(o.buf, "Hello from long mode\n") != 0)
 		return 11;
-	if (r.regs.rax != 0x1122334455667788ULL)
+	if (r.state.regs.rax != 0x1122334455667788ULL)
 		return 12;
 	vmm_kvm_close(&kvm);
 	return 0;

@@ -12,6 +12,8 @@
 #include "vmm/scenario.h"
 #include "vmm/vm.h"
 #include "vmm/x86/layout.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
 
 /* Record tags (docs/scenario-format.md). */
 enum {
@@ -26,6 +28,7 @@ enum {
 	T_REG = 0x11,
 	T_SREG = 0x12,
 	T_SEG = 0x13,
+	T_FEATURES = 0x1A,
 };
 
 #define HDR_LEN 8U
@@ -603,9 +606,6 @@ static void test_header(void)
 	REJECT(&w, 5, "arch=0");
 	w.b[5] = 3;
 	REJECT(&w, 5, "arch=3");
-	w.b[5] = VMM_ARCH_ARM64;
-	REJECT(&w, 5, "arm64");
-	REJECT(&w, 5, "not defined in version 1");
 	w.b[5] = VMM_ARCH_X86_64;
 	w.b[6] = 0x2;
 	REJECT(&w, 6, "flags=0x2");
@@ -1585,7 +1585,7 @@ static void test_text_errors(void)
 	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=f4f\n", "line 3:",
 		    "data has an odd number of hex digits");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "reg foo=0x1\n",
-		    "line 5:", "unknown reg name 'foo'");
+		    "line 5:", "unknown x86_64 register name 'foo'");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "sreg cr1=0x1\n",
 		    "line 5:", "unknown sreg name 'cr1'");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU
@@ -1823,8 +1823,131 @@ static void test_text_null_arena(void)
 	CHECK_STR_CONTAINS(e.msg, "line 4: data: data exceeds 0 bytes");
 }
 
+static size_t b_features(struct bld *w, uint32_t f)
+{
+	(void)begin(w, T_FEATURES);
+	put(w, f, 4);
+	return end(w);
+}
+
+/* header(arm64), LIMITS, SLOT, BLOB(0x1000, 4 bytes), VCPU(mode, 0x1000) */
+static void b_arm64(struct bld *w, unsigned int mode)
+{
+	static const uint8_t wfi[4] = { 0x7f, 0x20, 0x03, 0xd5 };
+
+	b_hdr(w, 1, VMM_ARCH_ARM64, 0);
+	(void)b_limits(w, 100, 100);
+	(void)b_slot(w, 0, 0, 16, 0);
+	(void)b_blob(w, 0x1000, wfi, sizeof(wfi));
+	(void)b_vcpu(w, mode, 0x1000);
+}
+
+/* arm64 scenarios decode, print and re-encode on any host; their own
+ * records and bounds are checked, x86 records are refused. */
+static void test_arm64_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[4096], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	(void)b_reg(&w, T_REG, VMM_ARM64_REG_SP, 0x8000);
+	(void)b_reg(&w, T_REG, VMM_ARM64_REG_PSTATE, 0x3c5);
+	(void)b_features(&w, (1U << VMM_ARM64_FEAT_PSCI_0_2) |
+				     (1U << VMM_ARM64_FEAT_PMU_V3));
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.arch, VMM_ARCH_ARM64);
+	CHECK_EQ_U64(s.vcpus[0].mode, VMM_ARM64_AARCH64);
+	CHECK_EQ_U64(s.vcpus[0].features, 0xC);
+	CHECK_EQ_U64(s.vcpus[0].reg_mask, (1ULL << 31) | (1ULL << 33));
+	CHECK_EQ_U64(s.vcpus[0].regs[VMM_ARM64_REG_PSTATE], 0x3c5);
+	/* the text form names arm64 things and parses back to the same */
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "arch=arm64");
+	CHECK_STR_CONTAINS(text, "vcpu mode=aarch64 entry=0x1000\n");
+	CHECK_STR_CONTAINS(text, "reg sp=0x8000\nreg pstate=0x3c5\n");
+	CHECK_STR_CONTAINS(text, "features psci-0.2,pmu-v3\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+
+	/* aarch32 is mode 1; there is no mode 2 */
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH32);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].mode, VMM_ARM64_AARCH32);
+	bld_init(&w);
+	b_arm64(&w, 2);
+	REJECT(&w, w.rec + 3, "vcpu.mode=2, must be < 2 (arm64)");
+
+	/* register indices: 33 (pstate) is the last arm64 one */
+	bld_init(&w);
+	b_arm64(&w, 0);
+	off = b_reg(&w, T_REG, VMM_ARM64_NREGS, 1);
+	REJECT(&w, off + 3, "reg index 34, must be < 34");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_reg(&w, T_REG, 18, 1);
+	REJECT(&w, off + 3, "reg index 18, must be < 18");
+
+	/* features: arm64 only, non-zero, known settable bits, once */
+	bld_init(&w);
+	b_arm64(&w, 0);
+	off = b_features(&w, 0);
+	REJECT(&w, off + 3, "features=0x0");
+	bld_init(&w);
+	b_arm64(&w, 0);
+	off = b_features(&w, 1U << VMM_ARM64_FEAT_EL1_32BIT);
+	REJECT(&w, off + 3, "features=0x2");
+	bld_init(&w);
+	b_arm64(&w, 0);
+	(void)b_features(&w, 4);
+	off = b_features(&w, 4);
+	REJECT(&w, off, "second features record");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_features(&w, 4);
+	REJECT(&w, off, "features record in a x86_64 scenario (arm64 only)");
+	bld_init(&w);
+	b_arm64(&w, 0);
+	(void)b_features(&w, 4);
+	off = b_reg(&w, T_REG, 0, 1);
+	REJECT(&w, off, "reg record after features");
+
+	/* x86 records in an arm64 scenario */
+	bld_init(&w);
+	b_arm64(&w, 0);
+	off = b_reg(&w, T_SREG, 0, 1);
+	REJECT(&w, off, "sreg record in a arm64 scenario (x86 only)");
+	bld_init(&w);
+	b_hdr(&w, 1, VMM_ARCH_ARM64, 0);
+	(void)b_limits(&w, 100, 100);
+	off = b_gpa_rec(&w, T_SYSAREA, 0x1000);
+	REJECT(&w, off, "sysarea record in a arm64 scenario (x86 only");
+
+	/* the text form refuses the same */
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
+		    "vcpu mode=real16 entry=0x0\n",
+		    "line 4:", "unknown mode 'real16' (arm64)");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
+		    "vcpu mode=aarch64 entry=0x0\nreg rax=1\n",
+		    "line 5:", "unknown arm64 register name 'rax'");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
+		    "vcpu mode=aarch64 entry=0x0\nfeatures psci-0.2,el1-32bit\n",
+		    "line 5:", "unknown or unsettable arm64 feature 'el1-32bit'");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "features psci-0.2\n",
+		    "line 5:", "features are arm64 only");
+}
+
 int main(void)
 {
+	test_arm64_records();
 	test_minimal();
 	test_truncation();
 	test_header();

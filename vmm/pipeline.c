@@ -6,10 +6,9 @@
 #include <string.h>
 
 #include "vmm/kvm_compat.h"
+#include "vmm/pipeline_ctx.h"
 #include "vmm/session.h"
 #include "vmm/vcpu.h"
-#include "vmm/x86/cpu_bits.h"
-#include "vmm/x86/layout.h"
 
 static const char *const verdict_names[VMM_V_COUNT] = {
 	[VMM_V_HALT] = "halt",       [VMM_V_POWEROFF] = "poweroff",
@@ -26,104 +25,6 @@ const char *vmm_verdict_name(enum vmm_verdict v)
 	return verdict_names[v];
 }
 
-static uint64_t sys_need(const struct vmm_scenario *s)
-{
-	uint64_t need = 0;
-
-	for (uint32_t i = 0; i < s->nvcpus; i++) {
-		uint64_t n = vmm_x86_sysarea_size(s->vcpus[i].mode);
-
-		if (n > need)
-			need = n;
-	}
-	return need;
-}
-
-static int sys_fits(const struct vmm_scenario *s, uint64_t at, uint64_t need)
-{
-	const struct vmm_slot_spec *sl = vmm_scenario_slot_holding(s, at, need);
-
-	if (!sl || (sl->flags & VMM_SLOT_READONLY) || (at & (VMM_PAGE_SIZE - 1)))
-		return 0;
-	for (uint32_t b = 0; b < s->nblobs; b++)
-		if (vmm_ranges_overlap(at, need, s->blobs[b].gpa, s->blobs[b].len))
-			return 0;
-	return 1;
-}
-
-/* Where the VMM's own tables go: never on a loaded blob. */
-static int place_sys(const struct vmm_scenario *s, uint64_t need,
-		     uint64_t *at, struct vmm_error *e)
-{
-	const uint64_t pg = VMM_PAGE_SIZE;
-	int found = 0;
-
-	if (need == 0) {
-		*at = 0;
-		return 0;
-	}
-	if (s->sys_fixed) {
-		if (s->sys_gpa & (pg - 1))
-			return vmm_scenario_reject(e, "VMM structures address 0x%llx is not page "
-				   "aligned", (unsigned long long)s->sys_gpa);
-		if (!vmm_scenario_slot_holding(s, s->sys_gpa, need))
-			return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) do not fit"
-				   " in guest memory",
-				   (unsigned long long)s->sys_gpa,
-				   (unsigned long long)s->sys_gpa + need);
-		for (uint32_t b = 0; b < s->nblobs; b++)
-			if (vmm_ranges_overlap(s->sys_gpa, need, s->blobs[b].gpa,
-				     s->blobs[b].len))
-				return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) "
-					   "overlap the image at [0x%llx, 0x%llx)",
-					   (unsigned long long)s->sys_gpa,
-					   (unsigned long long)s->sys_gpa + need,
-					   (unsigned long long)s->blobs[b].gpa,
-					   (unsigned long long)s->blobs[b].gpa +
-								s->blobs[b].len);
-		if (!sys_fits(s, s->sys_gpa, need))
-			return vmm_scenario_reject(e, "VMM structures at 0x%llx must be in "
-				   "writable memory",
-				   (unsigned long long)s->sys_gpa);
-		*at = s->sys_gpa;
-		return 0;
-	}
-	/* Candidates: the top of each writable slot and the gaps right below
-	 * and above every blob; the highest one that fits wins. */
-	for (uint32_t i = 0; i < s->nslots; i++) {
-		const struct vmm_slot_spec *sl = &s->slots[i];
-		uint64_t cand[2 + 2 * VMM_MAX_BLOBS];
-		uint32_t nc = 0;
-
-		if (sl->size < need)
-			continue;
-		cand[nc++] = sl->gpa + sl->size - need;
-		for (uint32_t b = 0; b < s->nblobs; b++) {
-			uint64_t lo = s->blobs[b].gpa & ~(pg - 1);
-			uint64_t end = s->blobs[b].gpa + s->blobs[b].len;
-			uint64_t hi = (end + pg - 1) & ~(pg - 1);
-
-			if (lo >= need)
-				cand[nc++] = lo - need;
-			cand[nc++] = hi;
-		}
-		for (uint32_t c = 0; c < nc; c++) {
-			if (sys_fits(s, cand[c], need) &&
-			    cand[c] + need <= VMM_X86_RAM_LIMIT &&
-			    (!found || cand[c] > *at)) {
-				*at = cand[c];
-				found = 1;
-			}
-		}
-	}
-	if (!found)
-		return vmm_scenario_reject(e, "no room for the VMM's %llu-byte mode structures "
-			   "(GDT/page tables) in writable guest memory outside "
-			   "the loaded image: give the guest more memory",
-			   (unsigned long long)need);
-	return 0;
-}
-
 static enum vmm_verdict verdict_of(enum vmm_err_class c, int in_run)
 {
 	switch (c) {
@@ -138,115 +39,6 @@ static enum vmm_verdict verdict_of(enum vmm_err_class c, int in_run)
 	case VMM_ERR_NOMEM: return VMM_V_SYS;
 	}
 	return VMM_V_SYS;
-}
-
-struct run_ctx {
-	struct vmm_kvm *k;
-	const struct vmm_scenario *s;
-	const struct vmm_hooks *h;
-	struct vmm_result *r;
-	struct vmm_session *ss;      /* reset mode, or NULL (fresh) */
-	struct vmm_vm *vm;           /* ss->vm or own_vm */
-	struct vmm_vcpu *vcpus;      /* ss->vcpus or own_vcpus */
-	struct vmm_vm own_vm;
-	int vm_live;                 /* own_vm exists */
-	struct vmm_vcpu own_vcpus[VMM_MAX_VCPUS];
-	uint32_t nvcpus_live;        /* vCPUs usable for the final state */
-	uint32_t last_reason[VMM_MAX_VCPUS];
-	int prepared; /* the session was touched by this run */
-	uint32_t nsetup; /* vCPUs fully set up */
-	struct kvm_regs set_regs[VMM_MAX_VCPUS]; /* what setup gave them */
-	struct vmm_devices dev;
-	struct vmm_deadline own_deadline;
-	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
-};
-
-static void seg_from_spec(struct kvm_segment *k, const struct vmm_seg_spec *g)
-{
-	memset(k, 0, sizeof(*k));
-	k->base = g->base;
-	k->limit = g->limit;
-	k->selector = g->selector;
-	k->type = (uint8_t)(g->attrs & VMM_SEGA_TYPE_MASK);
-	k->s = (g->attrs & VMM_SEGA_S) != 0;
-	k->dpl = (uint8_t)((g->attrs & VMM_SEGA_DPL_MASK) >> VMM_SEGA_DPL_SHIFT);
-	k->present = (g->attrs & VMM_SEGA_P) != 0;
-	k->avl = (g->attrs & VMM_SEGA_AVL) != 0;
-	k->l = (g->attrs & VMM_SEGA_L) != 0;
-	k->db = (g->attrs & VMM_SEGA_DB) != 0;
-	k->g = (g->attrs & VMM_SEGA_G) != 0;
-	k->unusable = (g->attrs & VMM_SEGA_UNUSABLE) != 0;
-}
-
-/* Raw overrides on top of the mode preset (scenario SREG/SEG records). */
-static void apply_sreg_overrides(const struct vmm_vcpu_spec *vs,
-				 struct kvm_sregs *sr)
-{
-	struct kvm_segment *segs[VMM_SEG_COUNT] = {
-		&sr->cs, &sr->ds, &sr->es, &sr->fs,
-		&sr->gs, &sr->ss, &sr->tr, &sr->ldt,
-	};
-	__u64 *fields[VMM_SREG_COUNT] = {
-		&sr->cr0, &sr->cr2, &sr->cr3, &sr->cr4, &sr->cr8,
-		&sr->efer, &sr->apic_base, &sr->gdt.base, NULL,
-		&sr->idt.base, NULL,
-	};
-
-	for (unsigned int f = 0; f < VMM_SREG_COUNT; f++) {
-		if (!(vs->sreg_mask & (1U << f)))
-			continue;
-		if (f == VMM_SREG_GDT_LIMIT)
-			sr->gdt.limit = (uint16_t)vs->sregs[f];
-		else if (f == VMM_SREG_IDT_LIMIT)
-			sr->idt.limit = (uint16_t)vs->sregs[f];
-		else
-			*fields[f] = vs->sregs[f];
-	}
-	for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
-		if (vs->seg_mask & (1U << g))
-			seg_from_spec(segs[g], &vs->segs[g]);
-}
-
-static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
-{
-	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
-	struct vmm_vcpu *v = &c->vcpus[i];
-	struct kvm_sregs sr;
-	struct kvm_regs regs;
-	uint64_t ip = 0;
-	uint8_t *area = NULL;
-
-	if (c->ss)
-		sr = c->ss->init[i].sregs; /* the state at creation */
-	else if (vmm_vcpu_get_sregs(v, &sr, e) < 0)
-		return -1;
-	if (c->r->sys_size) {
-		area = vmm_vm_hva(c->vm, c->r->sys_gpa, c->r->sys_size);
-		if (!area) /* validated earlier; defensive */
-			return vmm_scenario_reject(e, "VMM structures outside guest memory");
-	}
-	if (vmm_x86_setup_mode(vs->mode, &sr, area, c->r->sys_gpa,
-			       c->r->sys_size, vs->entry, &ip, e) < 0)
-		return -1;
-	if (c->ss && c->r->sys_size)
-		vmm_session_note_write(c->ss, c->r->sys_gpa, c->r->sys_size);
-	apply_sreg_overrides(vs, &sr);
-	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
-		return -1;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = ip;
-	regs.rflags = X86_EFLAGS_FIXED;
-	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
-		if (vs->reg_mask & (1U << ri))
-			vmm_x86_reg_set(&regs, ri, vs->regs[ri]);
-	/* reset mode: registers and pending events go in with the next
-	 * KVM_RUN (KVM_CAP_SYNC_REGS), saving two vCPU ioctls */
-	c->set_regs[i] = regs;
-	if (c->ss && vmm_vcpu_sync_regs(v, &regs, &c->ss->init[i].events) == 0)
-		return 0;
-	if (c->ss && vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
-		return -1;
-	return vmm_vcpu_set_regs(v, &regs, e);
 }
 
 static int run_loop(struct run_ctx *c, struct vmm_error *e)
@@ -409,38 +201,17 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 				return -1;
 		}
 		c->nvcpus_live++;
-		if (setup_vcpu(c, i, e) < 0)
+		if (vmm_arch_vcpu_setup(c, i, e) < 0)
 			return -1;
 		c->nsetup++;
 	}
 	return 0;
 }
 
-/* Reset mode, the build failed before any guest entry: leave every vCPU as
- * a fresh VM's would be - set-up ones with their registers applied (sync
- * registers only land at KVM_RUN), the others in their creation state. */
-static void settle_failed_build(struct run_ctx *c)
-{
-	struct vmm_error ignore;
-
-	for (uint32_t i = 0; i < c->s->nvcpus && i < c->ss->nvcpus; i++) {
-		struct vmm_vcpu *v = &c->vcpus[i];
-
-		vmm_vcpu_sync_clear(v);
-		if (i < c->nsetup) {
-			(void)vmm_vcpu_set_regs(v, &c->set_regs[i], &ignore);
-		} else {
-			(void)vmm_vcpu_set_regs(v, &c->ss->init[i].regs, &ignore);
-			(void)vmm_vcpu_set_sregs(v, &c->ss->init[i].sregs,
-						 &ignore);
-		}
-	}
-}
-
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 				  const struct vmm_scenario *s,
 				  const struct vmm_hooks *h,
-				  struct vmm_result *r, int probing)
+				  struct vmm_result *r, int check_host)
 {
 	struct run_ctx c;
 	struct vmm_error *e = &r->err;
@@ -458,18 +229,22 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 
 	if (vmm_scenario_validate(s, e) < 0)
 		goto out;
-	r->sys_size = sys_need(s);
-	if (place_sys(s, r->sys_size, &r->sys_gpa, e) < 0)
+	if (s->arch != VMM_ARCH_HOST) {
+		vmm_err_set(e, VMM_ERR_HOST, "scenario", 0,
+			    "this is an %s scenario and this host runs %s: it "
+			    "must be replayed on an %s host",
+			    vmm_arch_name(s->arch), vmm_arch_name(VMM_ARCH_HOST),
+			    vmm_arch_name(s->arch));
 		goto out;
-	if (!probing) {
-		for (uint32_t i = 0; i < s->nvcpus; i++)
-			if (vmm_host_mode_check(k, s->vcpus[i].mode, e) < 0)
-				goto out;
 	}
+	if (vmm_arch_plan(&c, e) < 0)
+		goto out;
+	if (check_host && vmm_arch_host_check(&c, e) < 0)
+		goto out;
 
 	if (build(&c, e) < 0) {
 		if (ss && ss->live)
-			settle_failed_build(&c);
+			vmm_arch_settle_failed_build(&c);
 		goto out;
 	}
 	vmm_devices_init(&c.dev, h ? &h->out : NULL, s->mmio_console,
@@ -490,8 +265,7 @@ out:
 
 		vmm_err_clear(&ignore);
 		r->have_state =
-			vmm_vcpu_get_regs(&c.vcpus[0], &r->regs, &ignore) == 0 &&
-			vmm_vcpu_get_sregs(&c.vcpus[0], &r->sregs, &ignore) == 0;
+			vmm_cpu_state_get(&c.vcpus[0], &r->state, &ignore) == 0;
 	}
 	if (c.nvcpus_live > 0 && h && h->hash_memory)
 		r->mem_hash = memory_hash(c.vm);
@@ -511,7 +285,14 @@ enum vmm_verdict vmm_pipeline_run(struct vmm_kvm *k,
 				  const struct vmm_hooks *h,
 				  struct vmm_result *r)
 {
-	return run_inner(k, NULL, s, h, r, 0);
+	return run_inner(k, NULL, s, h, r, 1);
+}
+
+enum vmm_verdict vmm_pipeline_run_unchecked(struct vmm_kvm *k,
+					    const struct vmm_scenario *s,
+					    struct vmm_result *r)
+{
+	return run_inner(k, NULL, s, NULL, r, 0);
 }
 
 enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
@@ -519,57 +300,6 @@ enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
 					const struct vmm_hooks *h,
 					struct vmm_result *r)
 {
-	return run_inner(ss->k, ss, s, h, r, 0);
+	return run_inner(ss->k, ss, s, h, r, 1);
 }
 
-int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
-			struct vmm_error *e)
-{
-	static const uint8_t hlt = 0xF4;
-	struct vmm_scenario s;
-	struct vmm_result r;
-	char why[VMM_ERR_MSG_MAX + 64];
-
-	if ((unsigned int)m >= VMM_MODE_COUNT || m >= VMM_MODE_SLOTS)
-		return vmm_scenario_reject(e, "unknown mode %d", (int)m);
-	if (k->mode_probe[m] == VMM_PROBE_UNKNOWN) {
-		vmm_scenario_init(&s);
-		s.nslots = 1;
-		s.slots[0].size = 0x10000;
-		s.nblobs = 1;
-		s.blobs[0].gpa = 0x1000;
-		s.blobs[0].data = &hlt;
-		s.blobs[0].len = 1;
-		s.nvcpus = 1;
-		s.vcpus[0].mode = m;
-		s.vcpus[0].entry = 0x1000;
-		s.max_exits = 16;
-		s.timeout_ms = 2000;
-		(void)run_inner(k, NULL, &s, NULL, &r, 1);
-		if (r.verdict == VMM_V_HALT) {
-			k->mode_probe[m] = VMM_PROBE_OK;
-		} else if (r.err.cls == VMM_ERR_GUEST ||
-			   r.err.cls == VMM_ERR_TIMEOUT ||
-			   r.err.cls == VMM_ERR_BUDGET) {
-			/* the probe guest itself failed: a host limit. A failing
-			 * system call (even inside KVM_RUN) is not, and is
-			 * passed on below without caching anything. */
-			k->mode_probe[m] = VMM_PROBE_FAILS;
-			vmm_err_format(&r.err, why, sizeof(why));
-			(void)snprintf(k->mode_probe_why[m],
-				       sizeof(k->mode_probe_why[m]), "%.120s", why);
-		} else {
-			/* The probe could not even start: pass that on. */
-			*e = r.err;
-			return -1;
-		}
-	}
-	if (k->mode_probe[m] == VMM_PROBE_OK)
-		return 0;
-	vmm_err_set(e, VMM_ERR_HOST, "mode probe", 0,
-		    "this host's KVM cannot run %s guests: a one-instruction HLT"
-		    " probe in that mode failed (%s); this is a host limitation "
-		    "(e.g. nested or PVM-backed KVM), not a guest bug",
-		    vmm_x86_mode_name(m), k->mode_probe_why[m]);
-	return -1;
-}

@@ -13,13 +13,12 @@
 
 #include <stdint.h>
 
+#include "vmm/cpu_state.h"
 #include "vmm/devices.h"
 #include "vmm/exit.h"
 #include "vmm/kvm.h"
-#include "vmm/vm.h"
-#include "vmm/x86/mode.h"
 #include "vmm/scenario.h"
-#include "vmm/x86/regs.h"
+#include "vmm/vm.h"
 
 #define VMM_TRACE_KEEP 32
 
@@ -51,8 +50,7 @@ struct vmm_result {
 	struct vmm_exit last_exit;
 	uint32_t last_vcpu;
 	int have_state;         /* final state of vCPU 0 */
-	struct kvm_regs regs;
-	struct kvm_sregs sregs;
+	struct vmm_cpu_state state; /* vmm/<arch>/cpu_state.h */
 	uint64_t sys_gpa, sys_size; /* where the VMM's tables went (0 size: none) */
 	uint64_t output_bytes;
 	uint64_t mem_hash; /* with hooks->hash_memory: all slots' contents */
@@ -86,10 +84,9 @@ enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
 					const struct vmm_hooks *hooks,
 					struct vmm_result *r);
 
-/* Is `m` runnable on this host? Runs (once per vmm_kvm, then cached) a
- * one-instruction HLT probe guest in that mode. 0: yes; -1: no, with
- * VMM_ERR_HOST and the probe's outcome in *e. */
-int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
-			struct vmm_error *e);
+/* What this host's KVM can run, one "name=ok" or "name=unsupported: why"
+ * line per item (x86: a probe guest per CPU mode; arm64: the preferred
+ * target and the vCPU features). Returns the length written. */
+size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len);
 
 #endif

@@ -5,13 +5,7 @@
 #include <string.h>
 
 #include "vmm/vm.h"
-#include "vmm/x86/layout.h"
-
-#if defined(__x86_64__)
-#define ARCH_SELF VMM_ARCH_X86_64
-#elif defined(__aarch64__)
-#define ARCH_SELF VMM_ARCH_ARM64
-#endif
+#include "vmm/layout.h"
 
 static const char *const sreg_names[VMM_SREG_COUNT] = {
 	"cr0", "cr2", "cr3", "cr4", "cr8", "efer", "apic_base",
@@ -35,7 +29,7 @@ const char *vmm_seg_name(unsigned int g)
 void vmm_scenario_init(struct vmm_scenario *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->arch = ARCH_SELF;
+	s->arch = VMM_ARCH_HOST;
 	s->mmio_console_gpa = VMM_MMIO_CONSOLE_DEFAULT_GPA;
 }
 
@@ -81,13 +75,13 @@ static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
 				   "page aligned and non-empty", a->id,
 				   (unsigned long long)a->gpa,
 				   (unsigned long long)a->size);
-		if (a->size > VMM_X86_RAM_LIMIT ||
-		    a->gpa > VMM_X86_RAM_LIMIT - a->size)
+		if (a->size > VMM_RAM_LIMIT ||
+		    a->gpa > VMM_RAM_LIMIT - a->size)
 			return vmm_scenario_reject(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
 				   " RAM limit 0x%llx", a->id,
 				   (unsigned long long)a->gpa,
 				   (unsigned long long)a->gpa + a->size,
-				   VMM_X86_RAM_LIMIT);
+				   VMM_RAM_LIMIT);
 		if (a->flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
 			return vmm_scenario_reject(e, "slot %u: unknown flags 0x%x", a->id,
 				   a->flags);
@@ -121,14 +115,33 @@ static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
 	return 0;
 }
 
-static int validate_vcpu(const struct vmm_vcpu_spec *v, uint32_t i,
+static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			 struct vmm_error *e)
 {
-	if ((unsigned int)v->mode >= VMM_MODE_COUNT)
-		return vmm_scenario_reject(e, "vCPU %u: unknown mode %d", i, (int)v->mode);
-	if (v->reg_mask >> VMM_X86_NREGS)
-		return vmm_scenario_reject(e, "vCPU %u: register mask 0x%x has unknown bits", i,
-			   v->reg_mask);
+	const struct vmm_vcpu_spec *v = &s->vcpus[i];
+	unsigned int nregs = vmm_arch_nregs(s->arch);
+
+	if (v->mode >= vmm_arch_nmodes(s->arch))
+		return vmm_scenario_reject(e, "vCPU %u: unknown %s mode %u", i,
+					   vmm_arch_name(s->arch), v->mode);
+	if (nregs < 64 && (v->reg_mask >> nregs))
+		return vmm_scenario_reject(e, "vCPU %u: register mask 0x%llx has "
+					   "unknown bits", i,
+					   (unsigned long long)v->reg_mask);
+	if (s->arch == VMM_ARCH_ARM64) {
+		if (v->features & ~VMM_ARM64_FEAT_SETTABLE)
+			return vmm_scenario_reject(e, "vCPU %u: arm64 features 0x%x "
+				   "outside 0x%x (el1-32bit comes from mode "
+				   "aarch32)", i, v->features,
+				   VMM_ARM64_FEAT_SETTABLE);
+		if (v->sreg_mask || v->seg_mask)
+			return vmm_scenario_reject(e, "vCPU %u: x86 sreg/seg "
+				   "overrides in an arm64 scenario", i);
+		return 0;
+	}
+	if (v->features)
+		return vmm_scenario_reject(e, "vCPU %u: vCPU features 0x%x are arm64 "
+			   "only", i, v->features);
 	if (v->sreg_mask >> VMM_SREG_COUNT)
 		return vmm_scenario_reject(e, "vCPU %u: sreg mask 0x%x has unknown bits", i,
 			   v->sreg_mask);
@@ -153,12 +166,10 @@ static int validate_vcpu(const struct vmm_vcpu_spec *v, uint32_t i,
 
 int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 {
-	if (s->arch != ARCH_SELF)
-		return vmm_scenario_reject(e, "scenario is for arch %u (%s); this VMM runs %s",
-			   s->arch,
-			   s->arch == VMM_ARCH_X86_64 ? "x86_64" :
-			   s->arch == VMM_ARCH_ARM64 ? "arm64" : "unknown",
-			   ARCH_SELF == VMM_ARCH_X86_64 ? "x86_64" : "arm64");
+	if (vmm_arch_nmodes(s->arch) == 0)
+		return vmm_scenario_reject(e, "unknown architecture %u", s->arch);
+	if (s->sys_fixed && s->arch != VMM_ARCH_X86_64)
+		return vmm_scenario_reject(e, "a fixed system area is x86 only");
 	if (s->flags & ~VMM_SCN_KNOWN_FLAGS)
 		return vmm_scenario_reject(e, "unknown scenario flags 0x%x", s->flags);
 	if (s->nslots < 1 || s->nslots > VMM_MAX_SLOTS)
@@ -212,7 +223,7 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 				   (unsigned long long)bl->gpa);
 	}
 	for (uint32_t i = 0; i < s->nvcpus; i++)
-		if (validate_vcpu(&s->vcpus[i], i, e) < 0)
+		if (validate_vcpu(s, i, e) < 0)
 			return -1;
 	return 0;
 }
@@ -285,10 +296,12 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 
 		(void)snprintf(name, sizeof(name), "vcpu[%u].mode/entry", i);
 		DIFF(x->mode != y->mode || x->entry != y->entry, name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].features", i);
+		DIFF(x->features != y->features, name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].regs", i);
 		DIFF(x->reg_mask != y->reg_mask, name);
-		for (unsigned int r = 0; r < VMM_X86_NREGS; r++)
-			DIFF((x->reg_mask & (1U << r)) &&
+		for (unsigned int r = 0; r < VMM_MAX_REGS; r++)
+			DIFF((x->reg_mask & (1ULL << r)) &&
 			     x->regs[r] != y->regs[r], name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].sregs", i);
 		DIFF(x->sreg_mask != y->sreg_mask, name);

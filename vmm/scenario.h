@@ -13,14 +13,11 @@
 
 #include "vmm/err.h"
 #include "vmm/limits.h"
-#include "vmm/x86/mode.h"
-#include "vmm/x86/regs.h"
+#include "vmm/arch.h"
 
 #define VMM_SCENARIO_MAGIC "KVMS"
 #define VMM_SCENARIO_VERSION 1
 #define VMM_SCENARIO_HEADER_LEN 8
-
-enum vmm_arch { VMM_ARCH_X86_64 = 1, VMM_ARCH_ARM64 = 2 };
 
 /* Scenario flags (header). */
 #define VMM_SCN_PERMISSIVE 0x1U /* unowned port/MMIO writes are accepted and
@@ -83,10 +80,12 @@ struct vmm_fill_spec {
 };
 
 struct vmm_vcpu_spec {
-	enum vmm_x86_mode mode;
+	uint8_t mode;      /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
 	uint64_t entry;    /* guest-physical address of the first instruction */
-	uint32_t reg_mask; /* bit i set: regs[i] overrides register i */
-	uint64_t regs[VMM_X86_NREGS];
+	uint32_t features; /* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
+	uint64_t reg_mask; /* bit i set: regs[i] overrides register i */
+	uint64_t regs[VMM_MAX_REGS]; /* indices: vmm_arch_reg_name() */
+	/* x86 only */
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint64_t sregs[VMM_SREG_COUNT];
 	uint32_t seg_mask; /* bit g: segs[g] replaces segment g */

@@ -27,8 +27,9 @@ enum {
 	TAG_SREG = 0x12,    /* field u8, value u64 */
 	TAG_SEG = 0x13,     /* seg u8, selector u16, attrs u16, limit u32,
 			     * base u64 */
-	/* 0x14.. reserved for vCPU state added later: FPU, MSRs, CPUID,
-	 * debug registers, events, LAPIC. */
+	/* 0x14..0x19 reserved for x86 vCPU state added later: FPU, MSRs,
+	 * CPUID, debug registers, events, LAPIC. */
+	TAG_FEATURES = 0x1A, /* arm64: features u32 (KVM_ARM_VCPU_* bits) */
 };
 
 #define REC_HDR 3
@@ -50,6 +51,7 @@ static const char *tag_name(unsigned int t)
 	case TAG_REG: return "reg";
 	case TAG_SREG: return "sreg";
 	case TAG_SEG: return "seg";
+	case TAG_FEATURES: return "features";
 	default: return "unknown";
 	}
 }
@@ -176,9 +178,29 @@ static int dec_vcpu_field(struct dec *d, size_t off, unsigned int tag,
 {
 	struct vmm_vcpu_spec *v = &d->s->vcpus[d->s->nvcpus - 1];
 	unsigned int idx = p[0];
-	unsigned int count = tag == TAG_REG ? VMM_X86_NREGS :
+	unsigned int count = tag == TAG_REG ? vmm_arch_nregs(d->s->arch) :
 			     tag == TAG_SREG ? VMM_SREG_COUNT : VMM_SEG_COUNT;
 
+	if (tag == TAG_FEATURES) {
+		if (d->s->arch != VMM_ARCH_ARM64)
+			return rej(d->e, off, "features record in a %s scenario "
+				   "(arm64 only)", vmm_arch_name(d->s->arch));
+		if (want_len(d, off, tag, n, 4) < 0)
+			return -1;
+		if (tag == d->last_tag)
+			return rej(d->e, off, "second features record for one "
+				   "vCPU");
+		v->features = (uint32_t)le(p, 4);
+		if (v->features == 0 || (v->features & ~VMM_ARM64_FEAT_SETTABLE))
+			return rej(d->e, off + 3, "features=0x%x, must be a "
+				   "non-zero subset of 0x%x (power-off, "
+				   "psci-0.2, pmu-v3)", v->features,
+				   VMM_ARM64_FEAT_SETTABLE);
+		return 0;
+	}
+	if (tag != TAG_REG && d->s->arch != VMM_ARCH_X86_64)
+		return rej(d->e, off, "%s record in a %s scenario (x86 only)",
+			   tag_name(tag), vmm_arch_name(d->s->arch));
 	if (want_len(d, off, tag, n, tag == TAG_SEG ? 17 : 9) < 0)
 		return -1;
 	if (idx >= count)
@@ -190,7 +212,7 @@ static int dec_vcpu_field(struct dec *d, size_t off, unsigned int tag,
 			   d->last_index);
 	d->last_index = (int)idx;
 	if (tag == TAG_REG) {
-		v->reg_mask |= 1U << idx;
+		v->reg_mask |= 1ULL << idx;
 		v->regs[idx] = le(p + 1, 8);
 	} else if (tag == TAG_SREG) {
 		uint64_t val = le(p + 1, 8);
@@ -222,7 +244,8 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 		      const uint8_t *p, size_t n)
 {
 	struct vmm_scenario *s = d->s;
-	int vcpu_field = tag == TAG_REG || tag == TAG_SREG || tag == TAG_SEG;
+	int vcpu_field = tag == TAG_REG || tag == TAG_SREG || tag == TAG_SEG ||
+			 tag == TAG_FEATURES;
 
 	if (!vcpu_field && tag != TAG_VCPU &&
 	    (tag < TAG_LIMITS || tag > TAG_INPUT))
@@ -238,7 +261,7 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 				   tag_name(tag));
 		if (tag < d->last_tag)
 			return rej(d->e, off, "%s record after %s (canonical "
-				   "order: reg, sreg, seg)", tag_name(tag),
+				   "order: reg, sreg, seg, features)", tag_name(tag),
 				   tag_name(d->last_tag));
 		if (tag != d->last_tag)
 			d->last_index = -1;
@@ -277,6 +300,10 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 		s->mmio_console_gpa = le(p, 8);
 		break;
 	case TAG_SYSAREA:
+		if (s->arch != VMM_ARCH_X86_64)
+			return rej(d->e, off, "sysarea record in a %s scenario "
+				   "(x86 only: GDT and page tables)",
+				   vmm_arch_name(s->arch));
 		if (want_len(d, off, tag, n, 8) < 0)
 			return -1;
 		s->sys_fixed = 1;
@@ -310,11 +337,12 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 		if (s->nvcpus >= VMM_MAX_VCPUS)
 			return rej(d->e, off, "vcpu: more than %d vCPUs",
 				   VMM_MAX_VCPUS);
-		if (p[0] >= VMM_MODE_COUNT)
-			return rej(d->e, off + 3, "vcpu.mode=%u, must be < %d",
-				   p[0], VMM_MODE_COUNT);
+		if (p[0] >= vmm_arch_nmodes(s->arch))
+			return rej(d->e, off + 3, "vcpu.mode=%u, must be < %u "
+				   "(%s)", p[0], vmm_arch_nmodes(s->arch),
+				   vmm_arch_name(s->arch));
 		memset(&s->vcpus[s->nvcpus], 0, sizeof(s->vcpus[0]));
-		s->vcpus[s->nvcpus].mode = (enum vmm_x86_mode)p[0];
+		s->vcpus[s->nvcpus].mode = p[0];
 		s->vcpus[s->nvcpus].entry = le(p + 1, 8);
 		s->nvcpus++;
 		d->last_index = -1;
@@ -349,9 +377,6 @@ int vmm_scenario_decode(const uint8_t *buf, size_t len, struct vmm_scenario *s,
 	if (buf[5] != VMM_ARCH_X86_64 && buf[5] != VMM_ARCH_ARM64)
 		return rej(e, 5, "arch=%u, must be 1 (x86_64) or 2 (arm64)",
 			   buf[5]);
-	if (buf[5] == VMM_ARCH_ARM64)
-		return rej(e, 5, "arch=2 (arm64): arm64 vCPU records are not "
-			   "defined in version 1");
 	s->arch = buf[5];
 	s->flags = (uint16_t)le(buf + 6, 2);
 	if (s->flags & ~VMM_SCN_KNOWN_FLAGS)
@@ -487,8 +512,8 @@ size_t vmm_scenario_encode(const struct vmm_scenario *s, uint8_t *out,
 		rec(&w, TAG_VCPU, 9);
 		put(&w, (uint64_t)v->mode, 1);
 		put(&w, v->entry, 8);
-		for (unsigned int r = 0; r < VMM_X86_NREGS; r++)
-			if (v->reg_mask & (1U << r)) {
+		for (unsigned int r = 0; r < VMM_MAX_REGS; r++)
+			if (v->reg_mask & (1ULL << r)) {
 				rec(&w, TAG_REG, 9);
 				put(&w, r, 1);
 				put(&w, v->regs[r], 8);
@@ -508,6 +533,10 @@ size_t vmm_scenario_encode(const struct vmm_scenario *s, uint8_t *out,
 				put(&w, v->segs[g].limit, 4);
 				put(&w, v->segs[g].base, 8);
 			}
+		if (v->features) {
+			rec(&w, TAG_FEATURES, 4);
+			put(&w, v->features, 4);
+		}
 	}
 	if (w.bad || w.pos > VMM_SCENARIO_MAX_BYTES) {
 		vmm_err_set(e, VMM_ERR_INPUT, "scenario encode", 0,

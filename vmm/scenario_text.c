@@ -65,7 +65,7 @@ size_t vmm_scenario_format_text(const struct vmm_scenario *s, char *out,
 	struct tbuf t = { out, cap, 0 };
 
 	tput(&t, "kvms version=%d arch=%s flags=%s\n", VMM_SCENARIO_VERSION,
-	     s->arch == VMM_ARCH_ARM64 ? "arm64" : "x86_64",
+	     vmm_arch_name(s->arch),
 	     (s->flags & VMM_SCN_PERMISSIVE) ? "permissive" : "none");
 	tput(&t, "limits max_exits=%llu timeout_ms=%u\n",
 	     (unsigned long long)s->max_exits, s->timeout_ms);
@@ -99,12 +99,17 @@ size_t vmm_scenario_format_text(const struct vmm_scenario *s, char *out,
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
 		const struct vmm_vcpu_spec *v = &s->vcpus[i];
 
-		tput(&t, "vcpu mode=%s entry=0x%llx\n",
-		     vmm_x86_mode_name(v->mode), (unsigned long long)v->entry);
-		for (unsigned int r = 0; r < VMM_X86_NREGS; r++)
-			if (v->reg_mask & (1U << r))
-				tput(&t, "reg %s=0x%llx\n", vmm_x86_reg_name(r),
+		const char *mode = vmm_arch_mode_name(s->arch, v->mode);
+
+		tput(&t, "vcpu mode=%s entry=0x%llx\n", mode ? mode : "?",
+		     (unsigned long long)v->entry);
+		for (unsigned int r = 0; r < VMM_MAX_REGS; r++) {
+			const char *rn = vmm_arch_reg_name(s->arch, r);
+
+			if ((v->reg_mask & (1ULL << r)) && rn)
+				tput(&t, "reg %s=0x%llx\n", rn,
 				     (unsigned long long)v->regs[r]);
+		}
 		for (unsigned int r = 0; r < VMM_SREG_COUNT; r++)
 			if (v->sreg_mask & (1U << r))
 				tput(&t, "sreg %s=0x%llx\n", vmm_sreg_name(r),
@@ -116,6 +121,23 @@ size_t vmm_scenario_format_text(const struct vmm_scenario *s, char *out,
 				     v->segs[g].selector, v->segs[g].attrs,
 				     v->segs[g].limit,
 				     (unsigned long long)v->segs[g].base);
+		if (v->features) {
+			const char *sep = "";
+
+			tput(&t, "features ");
+			for (unsigned int b = 0; b < 32; b++) {
+				const char *fn = vmm_arm64_feature_name(b);
+
+				if (!(v->features & (1U << b)))
+					continue;
+				if (fn)
+					tput(&t, "%s%s", sep, fn);
+				else
+					tput(&t, "%sbit%u", sep, b);
+				sep = ",";
+			}
+			tput(&t, "\n");
+		}
 	}
 	return t.pos;
 }
@@ -272,11 +294,6 @@ static int parse_named(struct parser *p, const struct line *l, const char *k,
 	return perr(p, l, "unknown %s name '%.40s'", l->tok[0], k);
 }
 
-static const char *reg_name_u(unsigned int i)
-{
-	return vmm_x86_reg_name(i);
-}
-
 static int rec_header(struct parser *p, const struct line *l)
 {
 	static const char *const keys[] = { "version", "arch", "flags", NULL };
@@ -292,6 +309,8 @@ static int rec_header(struct parser *p, const struct line *l)
 			    (unsigned long long)ver, VMM_SCENARIO_VERSION);
 	if (!arch || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0))
 		return perr(p, l, "arch must be x86_64 or arm64");
+	if (p->s->nvcpus > 0)
+		return perr(p, l, "the header must come before any vcpu line");
 	p->s->arch = strcmp(arch, "arm64") != 0 ? VMM_ARCH_X86_64 :
 						  VMM_ARCH_ARM64;
 	if (!flags ||
@@ -383,11 +402,15 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 	if (vmm_parse_u64(eq + 1, &value) < 0)
 		return perr(p, l, "%s: '%.40s' is not a number", key, eq + 1);
 	if (!strcmp(l->tok[0], "reg")) {
-		if (parse_named(p, l, key, reg_name_u, VMM_X86_NREGS, &idx) < 0)
-			return -1;
-		if (v->reg_mask & (1U << idx))
+		int ri = vmm_arch_reg_index(p->s->arch, key);
+
+		if (ri < 0)
+			return perr(p, l, "unknown %s register name '%.40s'",
+				    vmm_arch_name(p->s->arch), key);
+		idx = (unsigned int)ri;
+		if (v->reg_mask & (1ULL << idx))
 			return perr(p, l, "second reg %s line for this vcpu", key);
-		v->reg_mask |= 1U << idx;
+		v->reg_mask |= 1ULL << idx;
 		v->regs[idx] = value;
 	} else {
 		if (parse_named(p, l, key, vmm_sreg_name, VMM_SREG_COUNT,
@@ -398,6 +421,43 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 				    key);
 		v->sreg_mask |= 1U << idx;
 		v->sregs[idx] = value;
+	}
+	return 0;
+}
+
+/* "features psci-0.2,pmu-v3": arm64 vCPU features, by name. */
+static int rec_features(struct parser *p, const struct line *l)
+{
+	struct vmm_vcpu_spec *v = cur_vcpu(p, l);
+	const char *t;
+
+	if (!v)
+		return -1;
+	if (p->s->arch != VMM_ARCH_ARM64)
+		return perr(p, l, "features are arm64 only");
+	if (l->ntok != 2)
+		return perr(p, l, "features wants one comma-separated list");
+	if (v->features)
+		return perr(p, l, "second features line for this vcpu");
+	t = l->tok[1];
+	while (*t) {
+		char name[24];
+		size_t n = strcspn(t, ",");
+		int bit;
+
+		if (n == 0 || n >= sizeof(name))
+			return perr(p, l, "malformed feature list '%.40s'",
+				    l->tok[1]);
+		memcpy(name, t, n);
+		name[n] = '\0';
+		bit = vmm_arm64_feature_index(name);
+		if (bit < 0 || !(VMM_ARM64_FEAT_SETTABLE & (1U << bit)))
+			return perr(p, l, "unknown or unsettable arm64 feature "
+				    "'%s' (power-off, psci-0.2, pmu-v3)", name);
+		v->features |= 1U << bit;
+		t += n;
+		if (*t == ',')
+			t++;
 	}
 	return 0;
 }
@@ -499,23 +559,27 @@ static int rec_dispatch(struct parser *p, const struct line *l)
 		static const char *const keys[] = { "mode", "entry", NULL };
 		const char *m = val(l, "mode");
 		struct vmm_vcpu_spec *v = &s->vcpus[s->nvcpus];
-		enum vmm_x86_mode mode;
+		int mode;
 
 		if (s->nvcpus >= VMM_MAX_VCPUS)
 			return perr(p, l, "more than %d vCPUs", VMM_MAX_VCPUS);
 		if (only_keys(p, l, keys) < 0 ||
 		    num(p, l, "entry", UINT64_MAX, &a) < 0)
 			return -1;
-		if (vmm_x86_mode_parse(m, &mode) < 0)
-			return perr(p, l, "unknown mode '%.40s'", m ? m : "");
+		mode = vmm_arch_mode_parse(s->arch, m);
+		if (mode < 0)
+			return perr(p, l, "unknown mode '%.40s' (%s)",
+				    m ? m : "", vmm_arch_name(s->arch));
 		memset(v, 0, sizeof(*v));
-		v->mode = mode;
+		v->mode = (uint8_t)mode;
 		v->entry = a;
 		s->nvcpus++;
 		return 0;
 	}
 	if (!strcmp(n, "reg") || !strcmp(n, "sreg") || !strcmp(n, "seg"))
 		return rec_vcpu_field(p, l);
+	if (!strcmp(n, "features"))
+		return rec_features(p, l);
 	return perr(p, l, "unknown record '%.40s'", n);
 }
 

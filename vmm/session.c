@@ -9,7 +9,7 @@
 #include "vmm/kvm_compat.h"
 #include "vmm/pipeline.h"
 
-#define RING_ENTRIES 4096U /* 64 KiB per vCPU */
+#define RING_ENTRIES 4096U /* 64 KiB per vCPU; the probe guest wraps it 3 times */
 
 #ifndef KVM_CAP_DIRTY_LOG_RING_ACQ_REL
 #define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
@@ -427,17 +427,6 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 	}
 }
 
-/* long64 probe guest: one byte into each of 3 * RING_ENTRIES pages from
- * 2 MiB up, then HLT (hand-assembled; the encodings are in the comments). */
-static const uint8_t ring_probe_code[] = {
-	0x48, 0xc7, 0xc7, 0x00, 0x00, 0x20, 0x00, /* mov rdi, 0x200000 */
-	0x48, 0xc7, 0xc1, 0x00, 0x30, 0x00, 0x00, /* mov rcx, 3 * 4096 */
-	0xc6, 0x07, 0x01,                         /* mov byte [rdi], 1 */
-	0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add rdi, 0x1000 */
-	0xe2, 0xf4,                               /* loop (back 12) */
-	0xf4,                                     /* hlt */
-};
-
 int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 {
 	struct vmm_session *ss;
@@ -455,34 +444,25 @@ int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 					    "out of memory");
 			return -1;
 		}
-		vmm_scenario_init(&s);
-		s.nslots = 1;
-		s.slots[0].size = 0x4000000; /* 64 MiB */
-		s.nblobs = 1;
-		s.blobs[0].gpa = 0x1000;
-		s.blobs[0].data = ring_probe_code;
-		s.blobs[0].len = sizeof(ring_probe_code);
-		s.nvcpus = 1;
-		s.vcpus[0].mode = VMM_MODE_LONG64;
-		s.vcpus[0].entry = 0x1000;
-		s.max_exits = 16;
-		s.timeout_ms = 5000;
+		vmm_arch_dirty_probe_guest(&s);
 		/* twice: the second run also exercises reset on the ring */
 		for (int i = 0; i < 2; i++) {
 			(void)vmm_pipeline_run_reset(ss, &s, NULL, r);
-			if (r->verdict != VMM_V_HALT)
+			if (r->verdict != VMM_V_HALT &&
+			    r->verdict != VMM_V_POWEROFF)
 				break;
 		}
-		if (r->verdict == VMM_V_HALT &&
-		    ss->ring_harvested >= 3ULL * RING_ENTRIES) {
+		if ((r->verdict == VMM_V_HALT || r->verdict == VMM_V_POWEROFF) &&
+		    ss->ring_harvested >= VMM_DIRTY_PROBE_PAGES) {
 			k->ring_probe = VMM_PROBE_OK;
 		} else if (r->err.cls == VMM_ERR_HOST ||
 			   r->err.cls == VMM_ERR_TIMEOUT ||
 			   r->err.cls == VMM_ERR_GUEST ||
-			   r->verdict == VMM_V_HALT) {
+			   r->verdict == VMM_V_HALT ||
+			   r->verdict == VMM_V_POWEROFF) {
 			k->ring_probe = VMM_PROBE_FAILS;
 			(void)snprintf(k->ring_probe_why, sizeof(k->ring_probe_why),
-				       "%.180s", r->verdict == VMM_V_HALT ?
+				       "%.180s", r->err.cls == VMM_ERR_NONE ?
 				       "too few dirty entries reported" :
 				       r->err.msg);
 		} else {

@@ -66,6 +66,12 @@ struct vmm_session {
  * about two wraps). */
 int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e);
 
+/* The dirty-ring self-test's guest (vmm/<arch>/setup.c): writes one byte
+ * into each of VMM_DIRTY_PROBE_PAGES pages from 2 MiB up, then stops
+ * cleanly. */
+#define VMM_DIRTY_PROBE_PAGES 0x3000U
+void vmm_arch_dirty_probe_guest(struct vmm_scenario *s);
+
 /* Heap-allocate sessions: they hold per-vCPU state snapshots (~60 KiB). */
 int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,
 		     unsigned int flags, struct vmm_error *e);

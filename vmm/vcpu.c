@@ -42,36 +42,6 @@ void vmm_vcpu_destroy(struct vmm_vcpu *v)
 	v->fd = -1;
 }
 
-int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
-		      struct vmm_error *e)
-{
-	return VCPU_IOCTL(v, KVM_GET_REGS, r, e);
-}
-
-int vmm_vcpu_set_regs(struct vmm_vcpu *v, const struct kvm_regs *r,
-		      struct vmm_error *e)
-{
-	return VCPU_IOCTL(v, KVM_SET_REGS, (void *)r, e);
-}
-
-int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
-		       struct vmm_error *e)
-{
-	return VCPU_IOCTL(v, KVM_GET_SREGS, s, e);
-}
-
-int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
-		       struct vmm_error *e)
-{
-	return VCPU_IOCTL(v, KVM_SET_SREGS, (void *)s, e);
-}
-
-int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
-			struct vmm_error *e)
-{
-	return VCPU_IOCTL(v, KVM_SET_VCPU_EVENTS, (void *)ev, e);
-}
-
 /* ---- deadline ---------------------------------------------------------
  * The handler only touches the calling thread's own kvm_run (thread-local,
  * set around each KVM_RUN). This is the one piece of non-argument state in
@@ -182,21 +152,6 @@ void vmm_deadline_release(struct vmm_deadline *d)
 		(void)timer_delete(d->timer);
 		d->created = 0;
 	}
-}
-
-int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
-		       const struct kvm_vcpu_events *events)
-{
-	struct kvm_run *run = v->run;
-	int caps = vmm_kvm_cap(v->vm->kvm, VMM_CAP_SYNC_REGS);
-
-	if ((caps & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS)) !=
-	    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS))
-		return -1;
-	run->s.regs.regs = *regs;
-	run->s.regs.events = *events;
-	run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
-	return 0;
 }
 
 void vmm_vcpu_sync_clear(struct vmm_vcpu *v)

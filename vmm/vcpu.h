@@ -41,17 +41,6 @@ int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
 		    struct vmm_error *e);
 void vmm_vcpu_destroy(struct vmm_vcpu *v);
 
-int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
-		      struct vmm_error *e);
-int vmm_vcpu_set_regs(struct vmm_vcpu *v, const struct kvm_regs *r,
-		      struct vmm_error *e);
-int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
-		       struct vmm_error *e);
-int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
-		       struct vmm_error *e);
-int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
-			struct vmm_error *e);
-
 /* A run deadline shared by every vCPU of a run on this thread. The timer
  * is created on first use and kept until vmm_deadline_release(), so a
  * session re-arms it with one syscall per run. */
@@ -69,10 +58,7 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
 void vmm_deadline_disarm(struct vmm_deadline *d);
 void vmm_deadline_release(struct vmm_deadline *d);
 
-/* Registers and events for the next KVM_RUN through KVM_CAP_SYNC_REGS
- * (no ioctl). Returns -1 if the host lacks the needed sync-regs bits. */
-int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
-		       const struct kvm_vcpu_events *events);
+/* Forget registers queued for the next KVM_RUN (KVM_CAP_SYNC_REGS). */
 void vmm_vcpu_sync_clear(struct vmm_vcpu *v);
 int vmm_deadline_passed(const struct vmm_deadline *d);
 

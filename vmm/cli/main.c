@@ -46,16 +46,21 @@ static const char usage_text[] =
 	"  help                 this text\n"
 	"\n"
 	"run options:\n"
-	"  --mode real16|prot32|paged32|long64   CPU mode (default real16)\n"
+	"  --mode MODE          vCPU mode: x86 real16 (default), prot32, paged32,\n"
+	"                       long64; arm64 aarch64 (default), aarch32\n"
 	"  --mem SIZE           guest RAM at GPA 0 (K/M/G suffixes; default 2M)\n"
 	"  --load GPA           where the image goes (default 0x1000)\n"
 	"  --entry GPA          first instruction (default: the load address)\n"
-	"  --reg NAME=VALUE     set a register (rax..r15, rip, rsp, rflags); repeatable\n"
+	"  --reg NAME=VALUE     set a register; repeatable (x86: rax..r15, rip,\n"
+	"                       rsp, rflags; arm64: x0..x30, sp, pc, pstate)\n"
+	"  --features LIST      arm64 vCPU features, comma-separated: psci-0.2,\n"
+	"                       power-off, pmu-v3, or none (default psci-0.2)\n"
 	"  --timeout MS         wall-clock limit (default 10000; 0 = none)\n"
 	"  --max-exits N        exit budget (default 1000000)\n"
 	"  --mmio-console GPA|off  MMIO console address (default 0x10000000\n"
 	"                       when no RAM covers it)\n"
-	"  --sys-at GPA         place the VMM's GDT/page tables here (default: auto)\n"
+	"  --sys-at GPA         x86: place the VMM's GDT/page tables here\n"
+	"                       (default: auto)\n"
 	"  --state              print final registers to stderr as name=0xHEX\n"
 	"  --verbose            print the memory layout to stderr\n"
 	"  --no-sandbox         do not enter the seccomp sandbox for the run\n"
@@ -159,19 +164,11 @@ static int cmd_caps(int argc, char **argv)
 		(void)printf("%s=%d %s (%s)\n", d->name, k.cap[i],
 		       d->required ? "required" : "optional", d->use);
 	}
-	for (unsigned int m = 0; m < VMM_MODE_COUNT; m++) {
-		struct vmm_error e;
+	{
+		char report[2048];
 
-		vmm_err_clear(&e);
-		if (vmm_host_mode_check(&k, (enum vmm_x86_mode)m, &e) == 0) {
-			(void)printf("mode %s=ok\n", vmm_x86_mode_name(m));
-		} else {
-			char line[VMM_ERR_MSG_MAX + 128];
-
-			vmm_err_format(&e, line, sizeof(line));
-			(void)printf("mode %s=unsupported: %s\n",
-			       vmm_x86_mode_name(m), line);
-		}
+		(void)vmm_arch_host_report(&k, report, sizeof(report));
+		(void)fputs(report, stdout);
 	}
 	if (vmm_kvm_cap(&k, VMM_CAP_DIRTY_LOG_RING)) {
 		struct vmm_error e;
@@ -269,7 +266,9 @@ static void write_stdout(void *ctx, const uint8_t *b, size_t n)
 }
 
 struct run_opts {
-	enum vmm_x86_mode mode;
+	uint8_t mode;
+	uint32_t features;
+	int features_set;
 	uint64_t mem, load, entry;
 	int have_entry;
 	uint64_t timeout_ms, max_exits;
@@ -278,8 +277,8 @@ struct run_opts {
 	int sys_set;
 	uint64_t sys_gpa;
 	int state, verbose, no_sandbox;
-	uint32_t reg_mask;
-	uint64_t regs[VMM_X86_NREGS];
+	uint64_t reg_mask;
+	uint64_t regs[VMM_MAX_REGS];
 	const char *image;
 };
 
@@ -287,7 +286,7 @@ static int takes_value(const char *opt)
 {
 	static const char *const with_value[] = {
 		"--mode", "--mem", "--load", "--entry", "--reg", "--timeout",
-		"--max-exits", "--mmio-console", "--sys-at",
+		"--max-exits", "--mmio-console", "--sys-at", "--features",
 	};
 
 	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
@@ -303,10 +302,36 @@ static int need_value(int argc, char **argv, int i)
 	return 0;
 }
 
+/* "psci-0.2,pmu-v3" or "none" */
+static int parse_features(const char *v, uint32_t *out)
+{
+	*out = 0;
+	if (strcmp(v, "none") == 0)
+		return 0;
+	while (*v) {
+		char name[24];
+		size_t n = strcspn(v, ",");
+		int bit;
+
+		if (n == 0 || n >= sizeof(name))
+			return -1;
+		memcpy(name, v, n);
+		name[n] = '\0';
+		bit = vmm_arm64_feature_index(name);
+		if (bit < 0 || !(VMM_ARM64_FEAT_SETTABLE & (1U << bit)))
+			return -1;
+		*out |= 1U << bit;
+		v += n;
+		if (*v == ',')
+			v++;
+	}
+	return 0;
+}
+
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->mode = VMM_MODE_REAL16;
+	o->mode = 0; /* x86 real16, arm64 aarch64 */
 	o->mem = DEFAULT_MEM;
 	o->load = DEFAULT_LOAD;
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -342,9 +367,24 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			v = argv[i];
 		}
 		if (strcmp(a, "--mode") == 0) {
-			if (vmm_x86_mode_parse(v, &o->mode) < 0)
-				return usage_error("unknown mode '%s' (real16, "
-						   "prot32, paged32, long64)", v);
+			int m = vmm_arch_mode_parse(VMM_ARCH_HOST, v);
+
+			if (m < 0)
+				return usage_error(VMM_ARCH_HOST == VMM_ARCH_ARM64
+						   ? "unknown mode '%s' (aarch64, "
+						     "aarch32)"
+						   : "unknown mode '%s' (real16, "
+						     "prot32, paged32, long64)", v);
+			o->mode = (uint8_t)m;
+		} else if (strcmp(a, "--features") == 0) {
+			if (VMM_ARCH_HOST != VMM_ARCH_ARM64)
+				return usage_error("--features '%s': vCPU "
+						   "features are arm64 only", v);
+			if (parse_features(v, &o->features) < 0)
+				return usage_error("unknown feature list '%s' "
+						   "(psci-0.2, power-off, pmu-v3, "
+						   "none)", v);
+			o->features_set = 1;
 		} else if (strcmp(a, "--mem") == 0) {
 			if (vmm_parse_size(v, &o->mem) < 0)
 				return usage_error("malformed size '%s' for "
@@ -396,15 +436,18 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 						   "'%s'", v);
 			memcpy(name, v, nlen);
 			name[nlen] = '\0';
-			idx = vmm_x86_reg_index(name);
+			idx = vmm_arch_reg_index(VMM_ARCH_HOST, name);
 			if (idx < 0)
-				return usage_error("unknown register '%s' "
-						   "(rax..r15, rip, rsp, rflags)",
+				return usage_error(VMM_ARCH_HOST == VMM_ARCH_ARM64
+						   ? "unknown register '%s' (x0..x30,"
+						     " sp, pc, pstate)"
+						   : "unknown register '%s' "
+						     "(rax..r15, rip, rsp, rflags)",
 						   name);
 			if (vmm_parse_u64(eq + 1, &val) < 0)
 				return usage_error("malformed register value in "
 						   "'%s'", v);
-			o->reg_mask |= 1U << idx;
+			o->reg_mask |= 1ULL << idx;
 			o->regs[idx] = val;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			return usage_error("unknown option '%s'", a);
@@ -472,6 +515,9 @@ static int cmd_run(int argc, char **argv)
 	s.vcpus[0].mode = o.mode;
 	s.vcpus[0].entry = o.have_entry ? o.entry : o.load;
 	s.vcpus[0].reg_mask = o.reg_mask;
+	if (VMM_ARCH_HOST == VMM_ARCH_ARM64)
+		s.vcpus[0].features = o.features_set ? o.features :
+				      1U << VMM_ARM64_FEAT_PSCI_0_2;
 	memcpy(s.vcpus[0].regs, o.regs, sizeof(o.regs));
 	s.max_exits = o.max_exits;
 	s.timeout_ms = (uint32_t)o.timeout_ms;
@@ -519,7 +565,7 @@ static int cmd_run(int argc, char **argv)
 	if (o.state && r.have_state) {
 		char buf[1024];
 
-		(void)vmm_x86_format_state(&r.regs, &r.sregs, buf, sizeof(buf));
+		(void)vmm_cpu_state_format(&r.state, buf, sizeof(buf));
 		(void)fputs(buf, stderr);
 	}
 	if (r.verdict != VMM_V_HALT && r.verdict != VMM_V_POWEROFF)

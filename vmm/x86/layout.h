@@ -19,19 +19,17 @@
 #ifndef VMM_X86_LAYOUT_H
 #define VMM_X86_LAYOUT_H
 
+#include "vmm/layout.h"
+
 #define VMM_X86_PAGE_SIZE 0x1000ULL
 
 /* RAM must end at or below this (keeps KVM's private pages and MMIO free). */
-#define VMM_X86_RAM_LIMIT 0xC0000000ULL
+#define VMM_X86_RAM_LIMIT VMM_RAM_LIMIT
 
 /* KVM_SET_IDENTITY_MAP_ADDR: one page; KVM_SET_TSS_ADDR: three pages. */
 #define VMM_X86_IDENTITY_MAP_GPA 0xFEFFC000ULL
 #define VMM_X86_TSS_GPA 0xFEFFD000ULL
 #define VMM_X86_TSS_PAGES 3
-
-/* Default MMIO console (seed 000's UART address). */
-#define VMM_MMIO_CONSOLE_DEFAULT_GPA 0x10000000ULL
-#define VMM_MMIO_CONSOLE_SIZE 8ULL
 
 /* Bytes mapped by the paged-mode identity maps. */
 #define VMM_X86_IDENTITY_SPAN 0x100000000ULL

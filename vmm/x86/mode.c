@@ -1,33 +1,27 @@
 #include "vmm/x86/mode.h"
 
+#include "vmm/arch.h"
+
 #include <string.h>
 
 #include "vmm/x86/cpu_bits.h"
 #include "vmm/x86/layout.h"
 
-static const char *const mode_names[VMM_MODE_COUNT] = {
-	[VMM_MODE_REAL16] = "real16",
-	[VMM_MODE_PROT32] = "prot32",
-	[VMM_MODE_PAGED32] = "paged32",
-	[VMM_MODE_LONG64] = "long64",
-};
-
 const char *vmm_x86_mode_name(enum vmm_x86_mode m)
 {
-	if ((unsigned int)m >= VMM_MODE_COUNT)
-		return "?";
-	return mode_names[m];
+	const char *n = vmm_arch_mode_name(VMM_ARCH_X86_64, (unsigned int)m);
+
+	return n ? n : "?";
 }
 
 int vmm_x86_mode_parse(const char *s, enum vmm_x86_mode *out)
 {
-	for (unsigned int i = 0; i < VMM_MODE_COUNT; i++) {
-		if (s && strcmp(s, mode_names[i]) == 0) {
-			*out = (enum vmm_x86_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	int m = vmm_arch_mode_parse(VMM_ARCH_X86_64, s);
+
+	if (m < 0)
+		return -1;
+	*out = (enum vmm_x86_mode)m;
+	return 0;
 }
 
 uint64_t vmm_x86_sysarea_size(enum vmm_x86_mode m)

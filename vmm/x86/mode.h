@@ -47,4 +47,12 @@ int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sregs,
 		       uint8_t *area, uint64_t area_gpa, size_t area_len,
 		       uint64_t entry, uint64_t *ip_out, struct vmm_error *e);
 
+struct vmm_kvm;
+
+/* Is `m` runnable on this host? Runs (once per vmm_kvm, then cached) a
+ * one-instruction HLT probe guest in that mode. 0: yes; -1: no, with
+ * VMM_ERR_HOST and the probe's outcome in *e. */
+int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
+			struct vmm_error *e);
+
 #endif

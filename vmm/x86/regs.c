@@ -3,11 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/arch.h"
+#include "vmm/kvm.h"
+#include "vmm/vcpu.h"
+
+/* Offsets in struct kvm_regs, in the scenario's register order (the names
+ * are in vmm/arch.c). */
 static const struct {
-	const char *name;
 	size_t off;
 } reg_table[VMM_X86_NREGS] = {
-#define REG(n) { #n, offsetof(struct kvm_regs, n) }
+#define REG(n) { offsetof(struct kvm_regs, n) }
 	REG(rax), REG(rbx), REG(rcx), REG(rdx), REG(rsi), REG(rdi),
 	REG(rsp), REG(rbp), REG(r8), REG(r9), REG(r10), REG(r11),
 	REG(r12), REG(r13), REG(r14), REG(r15), REG(rip), REG(rflags),
@@ -16,15 +21,12 @@ static const struct {
 
 const char *vmm_x86_reg_name(unsigned int idx)
 {
-	return idx < VMM_X86_NREGS ? reg_table[idx].name : NULL;
+	return vmm_arch_reg_name(VMM_ARCH_X86_64, idx);
 }
 
 int vmm_x86_reg_index(const char *name)
 {
-	for (unsigned int i = 0; name && i < VMM_X86_NREGS; i++)
-		if (strcmp(name, reg_table[i].name) == 0)
-			return (int)i;
-	return -1;
+	return vmm_arch_reg_index(VMM_ARCH_X86_64, name);
 }
 
 uint64_t vmm_x86_reg_get(const struct kvm_regs *r, unsigned int idx)
@@ -58,7 +60,7 @@ size_t vmm_x86_format_state(const struct kvm_regs *r, const struct kvm_sregs *s,
 		return 0;
 	buf[0] = '\0';
 	for (unsigned int i = 0; i < VMM_X86_NREGS + 4; i++) {
-		const char *n = i < VMM_X86_NREGS ? reg_table[i].name :
+		const char *n = i < VMM_X86_NREGS ? vmm_x86_reg_name(i) :
 						    sys[i - VMM_X86_NREGS].n;
 		uint64_t v = i < VMM_X86_NREGS ? vmm_x86_reg_get(r, i) :
 						 sys[i - VMM_X86_NREGS].v;
@@ -74,3 +76,51 @@ size_t vmm_x86_format_state(const struct kvm_regs *r, const struct kvm_sregs *s,
 	}
 	return off < len ? off : len - 1;
 }
+
+/* ---- register ioctls (arm64 has none of these: vmm/arm64/regs.c) ---- */
+
+int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
+		      struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_GET_REGS, r, e);
+}
+
+int vmm_vcpu_set_regs(struct vmm_vcpu *v, const struct kvm_regs *r,
+		      struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_SET_REGS, (void *)r, e);
+}
+
+int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
+		       struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_GET_SREGS, s, e);
+}
+
+int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
+		       struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_SET_SREGS, (void *)s, e);
+}
+
+int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
+			struct vmm_error *e)
+{
+	return VCPU_IOCTL(v, KVM_SET_VCPU_EVENTS, (void *)ev, e);
+}
+
+int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
+		       const struct kvm_vcpu_events *events)
+{
+	struct kvm_run *run = v->run;
+	int caps = vmm_kvm_cap(v->vm->kvm, VMM_CAP_SYNC_REGS);
+
+	if ((caps & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS)) !=
+	    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS))
+		return -1;
+	run->s.regs.regs = *regs;
+	run->s.regs.events = *events;
+	run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
+	return 0;
+}
+

@@ -20,4 +20,22 @@ void vmm_x86_reg_set(struct kvm_regs *r, unsigned int idx, uint64_t v);
 size_t vmm_x86_format_state(const struct kvm_regs *r, const struct kvm_sregs *s,
 			    char *buf, size_t len);
 
+struct vmm_vcpu;
+struct vmm_error;
+
+int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
+		      struct vmm_error *e);
+int vmm_vcpu_set_regs(struct vmm_vcpu *v, const struct kvm_regs *r,
+		      struct vmm_error *e);
+int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
+		       struct vmm_error *e);
+int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
+		       struct vmm_error *e);
+int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
+			struct vmm_error *e);
+
+/* Registers and events for the next KVM_RUN through KVM_CAP_SYNC_REGS
+ * (no ioctl). Returns -1 if the host lacks the needed sync-regs bits. */
+int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
+		       const struct kvm_vcpu_events *events);
 #endif

@@ -1,0 +1,64 @@
+/* Architectures: the scenario vocabulary of each (vCPU modes, register
+ * names, arm64 vCPU features) and which one this host runs.
+ *
+ * The vocabulary of every architecture is available on every host, so a
+ * scenario for another architecture can still be decoded, printed and
+ * re-encoded (triage on a different machine); only running it needs the
+ * matching host. Host-side code lives in vmm/x86/ and vmm/arm64/.
+ */
+#ifndef VMM_ARCH_H
+#define VMM_ARCH_H
+
+#include <stdint.h>
+
+enum vmm_arch { VMM_ARCH_X86_64 = 1, VMM_ARCH_ARM64 = 2 };
+
+#if defined(__x86_64__)
+#define VMM_ARCH_HOST VMM_ARCH_X86_64
+#elif defined(__aarch64__)
+#define VMM_ARCH_HOST VMM_ARCH_ARM64
+#else
+#error "unsupported architecture"
+#endif
+
+/* Registers a scenario can set, over all architectures (arm64: 34). */
+#define VMM_MAX_REGS 34
+
+/* arm64 vCPU modes (scenario "mode"): the state KVM_ARM_VCPU_INIT resets
+ * the vCPU to. aarch32 sets KVM_ARM_VCPU_EL1_32BIT itself. */
+enum vmm_arm64_mode { VMM_ARM64_AARCH64 = 0, VMM_ARM64_AARCH32, VMM_ARM64_MODE_COUNT };
+
+/* arm64 register indices: x0..x30, then these. sp is the EL1h stack
+ * pointer (SP_EL1), pstate the saved program status. */
+#define VMM_ARM64_REG_SP 31
+#define VMM_ARM64_REG_PC 32
+#define VMM_ARM64_REG_PSTATE 33
+#define VMM_ARM64_NREGS 34
+
+/* arm64 vCPU features a scenario may ask for (KVM_ARM_VCPU_* bit numbers,
+ * the same values as the kernel's; el1-32bit comes from the mode). */
+#define VMM_ARM64_FEAT_POWER_OFF 0
+#define VMM_ARM64_FEAT_EL1_32BIT 1
+#define VMM_ARM64_FEAT_PSCI_0_2 2
+#define VMM_ARM64_FEAT_PMU_V3 3
+#define VMM_ARM64_FEAT_COUNT 4
+#define VMM_ARM64_FEAT_SETTABLE                                   \
+	((1U << VMM_ARM64_FEAT_POWER_OFF) | (1U << VMM_ARM64_FEAT_PSCI_0_2) | \
+	 (1U << VMM_ARM64_FEAT_PMU_V3))
+
+/* "x86_64", "arm64", or "unknown". */
+const char *vmm_arch_name(unsigned int arch);
+/* 0 for an architecture this project does not know. */
+unsigned int vmm_arch_nmodes(unsigned int arch);
+unsigned int vmm_arch_nregs(unsigned int arch);
+/* NULL for an out-of-range index. */
+const char *vmm_arch_mode_name(unsigned int arch, unsigned int mode);
+const char *vmm_arch_reg_name(unsigned int arch, unsigned int idx);
+/* Index for a name, or -1. */
+int vmm_arch_mode_parse(unsigned int arch, const char *name);
+int vmm_arch_reg_index(unsigned int arch, const char *name);
+/* arm64 feature bit names ("psci-0.2"), NULL out of range. */
+const char *vmm_arm64_feature_name(unsigned int bit);
+int vmm_arm64_feature_index(const char *name);
+
+#endif

@@ -1,0 +1,53 @@
+/* Internal to the pipeline: the state of one run, shared by vmm/pipeline.c
+ * (the generic stages) and vmm/<arch>/setup.c (the architecture's stages).
+ * Not part of the library's interface.
+ *
+ * Each architecture implements, with the same names:
+ *  - vmm_arch_plan():  checks and placements that need no KVM (x86: where
+ *    the GDT/page tables go); may reject the scenario;
+ *  - vmm_arch_host_check(): can this host run the scenario's vCPUs (x86: a
+ *    per-mode probe guest; arm64: the capabilities of the vCPU features);
+ *  - vmm_arch_vcpu_setup(): put vCPU i in the scenario's initial state;
+ *  - vmm_arch_settle_failed_build(): reset mode, the build failed before
+ *    any guest entry: leave the vCPUs as a fresh VM's would be;
+ *  - vmm_cpu_state_get() (vmm/<arch>/cpu_state.h): the final state.
+ */
+#ifndef VMM_PIPELINE_CTX_H
+#define VMM_PIPELINE_CTX_H
+
+#include "vmm/pipeline.h"
+#include "vmm/vcpu.h"
+
+struct run_ctx {
+	struct vmm_kvm *k;
+	const struct vmm_scenario *s;
+	const struct vmm_hooks *h;
+	struct vmm_result *r;
+	struct vmm_session *ss;      /* reset mode, or NULL (fresh) */
+	struct vmm_vm *vm;           /* ss->vm or own_vm */
+	struct vmm_vcpu *vcpus;      /* ss->vcpus or own_vcpus */
+	struct vmm_vm own_vm;
+	int vm_live;                 /* own_vm exists */
+	struct vmm_vcpu own_vcpus[VMM_MAX_VCPUS];
+	uint32_t nvcpus_live;        /* vCPUs usable for the final state */
+	uint32_t last_reason[VMM_MAX_VCPUS];
+	int prepared; /* the session was touched by this run */
+	uint32_t nsetup; /* vCPUs fully set up */
+	struct vmm_arch_run arch;    /* the architecture's per-run state */
+	struct vmm_devices dev;
+	struct vmm_deadline own_deadline;
+	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
+};
+
+int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e);
+int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e);
+int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e);
+void vmm_arch_settle_failed_build(struct run_ctx *c);
+
+/* The pipeline without the host check (the x86 mode probes run through
+ * it). */
+enum vmm_verdict vmm_pipeline_run_unchecked(struct vmm_kvm *k,
+					    const struct vmm_scenario *s,
+					    struct vmm_result *r);
+
+#endif

@@ -1,0 +1,358 @@
+/* The x86 stages of the pipeline (vmm/pipeline_ctx.h): the VMM's tables
+ * (GDT, page tables) placed in guest RAM, the per-mode host probes, vCPU
+ * registers and sregs from the mode preset plus the scenario's overrides. */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/pipeline_ctx.h"
+#include "vmm/session.h"
+#include "vmm/x86/cpu_bits.h"
+#include "vmm/x86/layout.h"
+#include "vmm/x86/mode.h"
+#include "vmm/x86/regs.h"
+
+static uint64_t sys_need(const struct vmm_scenario *s)
+{
+	uint64_t need = 0;
+
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		uint64_t n = vmm_x86_sysarea_size((enum vmm_x86_mode)s->vcpus[i].mode);
+
+		if (n > need)
+			need = n;
+	}
+	return need;
+}
+
+static int sys_fits(const struct vmm_scenario *s, uint64_t at, uint64_t need)
+{
+	const struct vmm_slot_spec *sl = vmm_scenario_slot_holding(s, at, need);
+
+	if (!sl || (sl->flags & VMM_SLOT_READONLY) || (at & (VMM_PAGE_SIZE - 1)))
+		return 0;
+	for (uint32_t b = 0; b < s->nblobs; b++)
+		if (vmm_ranges_overlap(at, need, s->blobs[b].gpa, s->blobs[b].len))
+			return 0;
+	return 1;
+}
+
+/* Where the VMM's own tables go: never on a loaded blob. */
+static int place_sys(const struct vmm_scenario *s, uint64_t need,
+		     uint64_t *at, struct vmm_error *e)
+{
+	const uint64_t pg = VMM_PAGE_SIZE;
+	int found = 0;
+
+	if (need == 0) {
+		*at = 0;
+		return 0;
+	}
+	if (s->sys_fixed) {
+		if (s->sys_gpa & (pg - 1))
+			return vmm_scenario_reject(e, "VMM structures address 0x%llx is not page "
+				   "aligned", (unsigned long long)s->sys_gpa);
+		if (!vmm_scenario_slot_holding(s, s->sys_gpa, need))
+			return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) do not fit"
+				   " in guest memory",
+				   (unsigned long long)s->sys_gpa,
+				   (unsigned long long)s->sys_gpa + need);
+		for (uint32_t b = 0; b < s->nblobs; b++)
+			if (vmm_ranges_overlap(s->sys_gpa, need, s->blobs[b].gpa,
+				     s->blobs[b].len))
+				return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) "
+					   "overlap the image at [0x%llx, 0x%llx)",
+					   (unsigned long long)s->sys_gpa,
+					   (unsigned long long)s->sys_gpa + need,
+					   (unsigned long long)s->blobs[b].gpa,
+					   (unsigned long long)s->blobs[b].gpa +
+								s->blobs[b].len);
+		if (!sys_fits(s, s->sys_gpa, need))
+			return vmm_scenario_reject(e, "VMM structures at 0x%llx must be in "
+				   "writable memory",
+				   (unsigned long long)s->sys_gpa);
+		*at = s->sys_gpa;
+		return 0;
+	}
+	/* Candidates: the top of each writable slot and the gaps right below
+	 * and above every blob; the highest one that fits wins. */
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		const struct vmm_slot_spec *sl = &s->slots[i];
+		uint64_t cand[2 + 2 * VMM_MAX_BLOBS];
+		uint32_t nc = 0;
+
+		if (sl->size < need)
+			continue;
+		cand[nc++] = sl->gpa + sl->size - need;
+		for (uint32_t b = 0; b < s->nblobs; b++) {
+			uint64_t lo = s->blobs[b].gpa & ~(pg - 1);
+			uint64_t end = s->blobs[b].gpa + s->blobs[b].len;
+			uint64_t hi = (end + pg - 1) & ~(pg - 1);
+
+			if (lo >= need)
+				cand[nc++] = lo - need;
+			cand[nc++] = hi;
+		}
+		for (uint32_t c = 0; c < nc; c++) {
+			if (sys_fits(s, cand[c], need) &&
+			    cand[c] + need <= VMM_X86_RAM_LIMIT &&
+			    (!found || cand[c] > *at)) {
+				*at = cand[c];
+				found = 1;
+			}
+		}
+	}
+	if (!found)
+		return vmm_scenario_reject(e, "no room for the VMM's %llu-byte mode structures "
+			   "(GDT/page tables) in writable guest memory outside "
+			   "the loaded image: give the guest more memory",
+			   (unsigned long long)need);
+	return 0;
+}
+
+int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e)
+{
+	c->r->sys_size = sys_need(c->s);
+	return place_sys(c->s, c->r->sys_size, &c->r->sys_gpa, e);
+}
+
+int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
+{
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		if (vmm_host_mode_check(c->k,
+					(enum vmm_x86_mode)c->s->vcpus[i].mode,
+					e) < 0)
+			return -1;
+	return 0;
+}
+
+static void seg_from_spec(struct kvm_segment *k, const struct vmm_seg_spec *g)
+{
+	memset(k, 0, sizeof(*k));
+	k->base = g->base;
+	k->limit = g->limit;
+	k->selector = g->selector;
+	k->type = (uint8_t)(g->attrs & VMM_SEGA_TYPE_MASK);
+	k->s = (g->attrs & VMM_SEGA_S) != 0;
+	k->dpl = (uint8_t)((g->attrs & VMM_SEGA_DPL_MASK) >> VMM_SEGA_DPL_SHIFT);
+	k->present = (g->attrs & VMM_SEGA_P) != 0;
+	k->avl = (g->attrs & VMM_SEGA_AVL) != 0;
+	k->l = (g->attrs & VMM_SEGA_L) != 0;
+	k->db = (g->attrs & VMM_SEGA_DB) != 0;
+	k->g = (g->attrs & VMM_SEGA_G) != 0;
+	k->unusable = (g->attrs & VMM_SEGA_UNUSABLE) != 0;
+}
+
+/* Raw overrides on top of the mode preset (scenario SREG/SEG records). */
+static void apply_sreg_overrides(const struct vmm_vcpu_spec *vs,
+				 struct kvm_sregs *sr)
+{
+	struct kvm_segment *segs[VMM_SEG_COUNT] = {
+		&sr->cs, &sr->ds, &sr->es, &sr->fs,
+		&sr->gs, &sr->ss, &sr->tr, &sr->ldt,
+	};
+	__u64 *fields[VMM_SREG_COUNT] = {
+		&sr->cr0, &sr->cr2, &sr->cr3, &sr->cr4, &sr->cr8,
+		&sr->efer, &sr->apic_base, &sr->gdt.base, NULL,
+		&sr->idt.base, NULL,
+	};
+
+	for (unsigned int f = 0; f < VMM_SREG_COUNT; f++) {
+		if (!(vs->sreg_mask & (1U << f)))
+			continue;
+		if (f == VMM_SREG_GDT_LIMIT)
+			sr->gdt.limit = (uint16_t)vs->sregs[f];
+		else if (f == VMM_SREG_IDT_LIMIT)
+			sr->idt.limit = (uint16_t)vs->sregs[f];
+		else
+			*fields[f] = vs->sregs[f];
+	}
+	for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
+		if (vs->seg_mask & (1U << g))
+			seg_from_spec(segs[g], &vs->segs[g]);
+}
+
+int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct vmm_vcpu *v = &c->vcpus[i];
+	struct kvm_sregs sr;
+	struct kvm_regs regs;
+	uint64_t ip = 0;
+	uint8_t *area = NULL;
+
+	if (c->ss)
+		sr = c->ss->init[i].sregs; /* the state at creation */
+	else if (vmm_vcpu_get_sregs(v, &sr, e) < 0)
+		return -1;
+	if (c->r->sys_size) {
+		area = vmm_vm_hva(c->vm, c->r->sys_gpa, c->r->sys_size);
+		if (!area) /* validated earlier; defensive */
+			return vmm_scenario_reject(e, "VMM structures outside guest memory");
+	}
+	if (vmm_x86_setup_mode((enum vmm_x86_mode)vs->mode, &sr, area, c->r->sys_gpa,
+			       c->r->sys_size, vs->entry, &ip, e) < 0)
+		return -1;
+	if (c->ss && c->r->sys_size)
+		vmm_session_note_write(c->ss, c->r->sys_gpa, c->r->sys_size);
+	apply_sreg_overrides(vs, &sr);
+	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
+		return -1;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = ip;
+	regs.rflags = X86_EFLAGS_FIXED;
+	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
+		if (vs->reg_mask & (1ULL << ri))
+			vmm_x86_reg_set(&regs, ri, vs->regs[ri]);
+	/* reset mode: registers and pending events go in with the next
+	 * KVM_RUN (KVM_CAP_SYNC_REGS), saving two vCPU ioctls */
+	c->arch.set_regs[i] = regs;
+	if (c->ss && vmm_vcpu_sync_regs(v, &regs, &c->ss->init[i].events) == 0)
+		return 0;
+	if (c->ss && vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
+		return -1;
+	return vmm_vcpu_set_regs(v, &regs, e);
+}
+
+/* Reset mode, the build failed before any guest entry: leave every vCPU as
+ * a fresh VM's would be - set-up ones with their registers applied (sync
+ * registers only land at KVM_RUN), the others in their creation state. */
+void vmm_arch_settle_failed_build(struct run_ctx *c)
+{
+	struct vmm_error ignore;
+
+	for (uint32_t i = 0; i < c->s->nvcpus && i < c->ss->nvcpus; i++) {
+		struct vmm_vcpu *v = &c->vcpus[i];
+
+		vmm_vcpu_sync_clear(v);
+		if (i < c->nsetup) {
+			(void)vmm_vcpu_set_regs(v, &c->arch.set_regs[i], &ignore);
+		} else {
+			(void)vmm_vcpu_set_regs(v, &c->ss->init[i].regs, &ignore);
+			(void)vmm_vcpu_set_sregs(v, &c->ss->init[i].sregs,
+						 &ignore);
+		}
+	}
+}
+
+int vmm_cpu_state_get(struct vmm_vcpu *v, struct vmm_cpu_state *st,
+		      struct vmm_error *e)
+{
+	if (vmm_vcpu_get_regs(v, &st->regs, e) < 0)
+		return -1;
+	return vmm_vcpu_get_sregs(v, &st->sregs, e);
+}
+
+size_t vmm_cpu_state_format(const struct vmm_cpu_state *st, char *buf,
+			    size_t len)
+{
+	return vmm_x86_format_state(&st->regs, &st->sregs, buf, len);
+}
+
+int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
+			struct vmm_error *e)
+{
+	static const uint8_t hlt = 0xF4;
+	struct vmm_scenario s;
+	struct vmm_result r;
+	char why[VMM_ERR_MSG_MAX + 64];
+
+	if ((unsigned int)m >= VMM_MODE_COUNT || m >= VMM_MODE_SLOTS)
+		return vmm_scenario_reject(e, "unknown mode %d", (int)m);
+	if (k->mode_probe[m] == VMM_PROBE_UNKNOWN) {
+		vmm_scenario_init(&s);
+		s.nslots = 1;
+		s.slots[0].size = 0x10000;
+		s.nblobs = 1;
+		s.blobs[0].gpa = 0x1000;
+		s.blobs[0].data = &hlt;
+		s.blobs[0].len = 1;
+		s.nvcpus = 1;
+		s.vcpus[0].mode = m;
+		s.vcpus[0].entry = 0x1000;
+		s.max_exits = 16;
+		s.timeout_ms = 2000;
+		(void)vmm_pipeline_run_unchecked(k, &s, &r);
+		if (r.verdict == VMM_V_HALT) {
+			k->mode_probe[m] = VMM_PROBE_OK;
+		} else if (r.err.cls == VMM_ERR_GUEST ||
+			   r.err.cls == VMM_ERR_TIMEOUT ||
+			   r.err.cls == VMM_ERR_BUDGET) {
+			/* the probe guest itself failed: a host limit. A failing
+			 * system call (even inside KVM_RUN) is not, and is
+			 * passed on below without caching anything. */
+			k->mode_probe[m] = VMM_PROBE_FAILS;
+			vmm_err_format(&r.err, why, sizeof(why));
+			(void)snprintf(k->mode_probe_why[m],
+				       sizeof(k->mode_probe_why[m]), "%.120s", why);
+		} else {
+			/* The probe could not even start: pass that on. */
+			*e = r.err;
+			return -1;
+		}
+	}
+	if (k->mode_probe[m] == VMM_PROBE_OK)
+		return 0;
+	vmm_err_set(e, VMM_ERR_HOST, "mode probe", 0,
+		    "this host's KVM cannot run %s guests: a one-instruction HLT"
+		    " probe in that mode failed (%s); this is a host limitation "
+		    "(e.g. nested or PVM-backed KVM), not a guest bug",
+		    vmm_x86_mode_name(m), k->mode_probe_why[m]);
+	return -1;
+}
+
+/* long64: one byte into each of VMM_DIRTY_PROBE_PAGES pages from 2 MiB up,
+ * then HLT (hand-assembled; the encodings are in the comments). */
+static const uint8_t dirty_probe_code[] = {
+	0x48, 0xc7, 0xc7, 0x00, 0x00, 0x20, 0x00, /* mov rdi, 0x200000 */
+	0x48, 0xc7, 0xc1, 0x00, 0x30, 0x00, 0x00, /* mov rcx, 0x3000 */
+	0xc6, 0x07, 0x01,                         /* mov byte [rdi], 1 */
+	0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add rdi, 0x1000 */
+	0xe2, 0xf4,                               /* loop (back 12) */
+	0xf4,                                     /* hlt */
+};
+
+void vmm_arch_dirty_probe_guest(struct vmm_scenario *s)
+{
+	vmm_scenario_init(s);
+	s->nslots = 1;
+	s->slots[0].size = 0x4000000; /* 64 MiB */
+	s->nblobs = 1;
+	s->blobs[0].gpa = 0x1000;
+	s->blobs[0].data = dirty_probe_code;
+	s->blobs[0].len = sizeof(dirty_probe_code);
+	s->nvcpus = 1;
+	s->vcpus[0].mode = VMM_MODE_LONG64;
+	s->vcpus[0].entry = 0x1000;
+	s->max_exits = 16;
+	s->timeout_ms = 5000;
+}
+
+size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned int m = 0; m < VMM_MODE_COUNT && off + 1 < len; m++) {
+		struct vmm_error e;
+		char line[VMM_ERR_MSG_MAX + 128];
+		int w;
+
+		vmm_err_clear(&e);
+		if (vmm_host_mode_check(k, (enum vmm_x86_mode)m, &e) == 0) {
+			w = snprintf(buf + off, len - off, "mode %s=ok\n",
+				     vmm_x86_mode_name((enum vmm_x86_mode)m));
+		} else {
+			vmm_err_format(&e, line, sizeof(line));
+			w = snprintf(buf + off, len - off,
+				     "mode %s=unsupported: %s\n",
+				     vmm_x86_mode_name((enum vmm_x86_mode)m),
+				     line);
+		}
+		if (w < 0)
+			break;
+		off += (size_t)w < len - off ? (size_t)w : len - off - 1;
+	}
+	return off;
+}
