@@ -1215,7 +1215,7 @@ static void test_vcpus(void)
 	(void)b_reg(&w, T_SREG, 0, 0x11);
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off, "reg record after sreg (canonical order: reg, sreg, "
-			"seg)");
+			"seg, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
