@@ -447,9 +447,20 @@ static void test_exit_handle(void)
 	x.u.system_event.code = KVM_SYSTEM_EVENT_SHUTDOWN;
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_POWEROFF);
 	x.u.system_event.code = KVM_SYSTEM_EVENT_RESET;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_RESET);
+	x.u.system_event.code = KVM_SYSTEM_EVENT_CRASH;
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
 	CHECK_STR_CONTAINS(e.msg, "guest system event: KVM_EXIT_SYSTEM_EVENT "
-				  "type=2");
+				  "type=3");
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_ARM_NISV;
+	x.u.arm_nisv.esr_iss = 0x1f;
+	x.u.arm_nisv.fault_ipa = 0x10000000;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "MMIO access KVM cannot decode (no valid "
+				  "instruction syndrome): KVM_EXIT_ARM_NISV "
+				  "esr_iss=0x1f fault_ipa=0x10000000");
 
 	memset(&x, 0, sizeof(x));
 	x.reason = KVM_EXIT_DEBUG;

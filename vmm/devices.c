@@ -207,9 +207,16 @@ enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
 	case KVM_EXIT_INTERNAL_ERROR:
 		return fail(e, vcpu, "KVM internal error", x);
 	case KVM_EXIT_SYSTEM_EVENT:
+		/* PSCI SYSTEM_OFF / SYSTEM_RESET (arm64), or the x86
+		 * equivalents: clean ends of the run */
 		if (x->u.system_event.code == KVM_SYSTEM_EVENT_SHUTDOWN)
 			return VMM_ACT_POWEROFF;
+		if (x->u.system_event.code == KVM_SYSTEM_EVENT_RESET)
+			return VMM_ACT_RESET;
 		return fail(e, vcpu, "guest system event", x);
+	case KVM_EXIT_ARM_NISV:
+		return fail(e, vcpu, "MMIO access KVM cannot decode (no valid "
+			    "instruction syndrome)", x);
 	case KVM_EXIT_DEBUG:
 		/* the VMM never enables guest debugging */
 		return fail(e, vcpu, "unexpected debug exit", x);

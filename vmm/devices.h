@@ -82,6 +82,7 @@ enum vmm_exit_action {
 	VMM_ACT_CONTINUE = 0, /* serviced: enter the guest again */
 	VMM_ACT_HALT,         /* the vCPU executed HLT */
 	VMM_ACT_POWEROFF,     /* the guest asked to power off */
+	VMM_ACT_RESET,        /* the guest asked for a system reset */
 	VMM_ACT_FAIL,         /* guest failure, reason in *e (names the exit
 			       * and every field) */
 };

@@ -238,6 +238,10 @@ int vmm_exit_decode(void *run, size_t mapped, struct vmm_exit *x,
 	case KVM_EXIT_UNKNOWN:
 		RD(x->u.hw_reason, run, hw.hardware_exit_reason);
 		return 0;
+	case KVM_EXIT_ARM_NISV:
+		RD(x->u.arm_nisv.esr_iss, run, arm_nisv.esr_iss);
+		RD(x->u.arm_nisv.fault_ipa, run, arm_nisv.fault_ipa);
+		return 0;
 	default:
 		return 0;
 	}
@@ -316,6 +320,11 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
 		(void)snprintf(buf, len, "%s hardware_exit_reason=0x%llx", n,
 			       (unsigned long long)x->u.hw_reason);
 		break;
+	case KVM_EXIT_ARM_NISV:
+		(void)snprintf(buf, len, "%s esr_iss=0x%llx fault_ipa=0x%llx", n,
+			       (unsigned long long)x->u.arm_nisv.esr_iss,
+			       (unsigned long long)x->u.arm_nisv.fault_ipa);
+		break;
 	default:
 		(void)snprintf(buf, len, "%s (exit_reason=%u)", n, x->reason);
 		break;
@@ -361,6 +370,9 @@ uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x)
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		h = fnv(h, &x->u.fail_entry.reason, 8);
+		break;
+	case KVM_EXIT_ARM_NISV:
+		h = fnv(h, &x->u.arm_nisv.fault_ipa, 8);
 		break;
 	default:
 		break;

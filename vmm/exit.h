@@ -68,6 +68,10 @@ struct vmm_exit {
 			uint32_t exception;
 			uint32_t error_code;
 		} ex;
+		struct {
+			uint64_t esr_iss;
+			uint64_t fault_ipa;
+		} arm_nisv; /* arm64: MMIO access without a valid syndrome */
 		uint64_t hw_reason; /* KVM_EXIT_UNKNOWN */
 	} u;
 };

@@ -53,6 +53,17 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 	[VMM_CAP_USER_MEMORY2] =
 		CAP_ENTRY(KVM_CAP_USER_MEMORY2, false,
 			  "extended memory slots (6.8+)"),
+	[VMM_CAP_ARM_PSCI_0_2] =
+		CAP_ENTRY(KVM_CAP_ARM_PSCI_0_2, false,
+			  "arm64 vCPU feature psci-0.2 (SYSTEM_OFF/RESET)"),
+	[VMM_CAP_ARM_EL1_32BIT] =
+		CAP_ENTRY(KVM_CAP_ARM_EL1_32BIT, false,
+			  "arm64 mode aarch32 (32-bit EL1)"),
+	[VMM_CAP_ARM_PMU_V3] =
+		CAP_ENTRY(KVM_CAP_ARM_PMU_V3, false, "arm64 vCPU feature pmu-v3"),
+	[VMM_CAP_ARM_NISV_TO_USER] =
+		CAP_ENTRY(KVM_CAP_ARM_NISV_TO_USER, false,
+			  "arm64 MMIO without syndrome as an exit"),
 };
 #undef CAP_ENTRY
 

@@ -31,6 +31,10 @@ enum vmm_cap {
 	VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
 	VMM_CAP_SET_GUEST_DEBUG,
 	VMM_CAP_USER_MEMORY2,
+	VMM_CAP_ARM_PSCI_0_2,
+	VMM_CAP_ARM_EL1_32BIT,
+	VMM_CAP_ARM_PMU_V3,
+	VMM_CAP_ARM_NISV_TO_USER,
 	VMM_CAP_COUNT
 };
 
@@ -46,7 +50,7 @@ struct vmm_cap_desc {
 const struct vmm_cap_desc *vmm_cap_desc(enum vmm_cap cap);
 
 /* Host support of the x86 CPU modes, found by running a tiny probe guest.
- * Indexed by enum vmm_x86_mode. */
+ * Indexed by enum vmm_x86_mode (unused on arm64). */
 enum vmm_probe_state { VMM_PROBE_UNKNOWN = 0, VMM_PROBE_OK, VMM_PROBE_FAILS };
 #define VMM_MODE_SLOTS 8
 

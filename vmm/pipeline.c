@@ -12,11 +12,17 @@
 
 static const char *const verdict_names[VMM_V_COUNT] = {
 	[VMM_V_HALT] = "halt",       [VMM_V_POWEROFF] = "poweroff",
+	[VMM_V_RESET] = "reset",
 	[VMM_V_GUEST] = "guest-failure", [VMM_V_TIMEOUT] = "timeout",
 	[VMM_V_BUDGET] = "exit-budget", [VMM_V_INPUT] = "input-error",
 	[VMM_V_HOST] = "host-unsupported", [VMM_V_SYS] = "syscall-error",
 	[VMM_V_CONTRACT] = "kernel-contract-violation",
 };
+
+int vmm_verdict_clean(enum vmm_verdict v)
+{
+	return v == VMM_V_HALT || v == VMM_V_POWEROFF || v == VMM_V_RESET;
+}
 
 const char *vmm_verdict_name(enum vmm_verdict v)
 {
@@ -73,6 +79,8 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 						    (unsigned long long)c->r->exits);
 				return -1;
 			}
+			if (vmm_vm_check_exit_gpa(c->vm, &x, e) < 0)
+				return -1;
 			c->r->trace_hash = vmm_exit_hash(c->r->trace_hash, &x);
 			c->r->last_exit = x;
 			c->r->have_last_exit = 1;
@@ -87,6 +95,8 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 				return -1;
 			if (act == VMM_ACT_POWEROFF)
 				c->r->verdict = VMM_V_POWEROFF;
+			else if (act == VMM_ACT_RESET)
+				c->r->verdict = VMM_V_RESET;
 			if (act != VMM_ACT_CONTINUE) {
 				stopped[i] = 1;
 				nstopped++;

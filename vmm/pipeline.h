@@ -25,6 +25,7 @@
 enum vmm_verdict {
 	VMM_V_HALT = 0,   /* every vCPU executed HLT */
 	VMM_V_POWEROFF,   /* guest asked to power off (system event) */
+	VMM_V_RESET,      /* guest asked for a system reset (system event) */
 	VMM_V_GUEST,      /* guest failed: shutdown, fail entry, unhandled... */
 	VMM_V_TIMEOUT,
 	VMM_V_BUDGET,
@@ -36,6 +37,8 @@ enum vmm_verdict {
 };
 
 const char *vmm_verdict_name(enum vmm_verdict v);
+/* halt, poweroff or reset: the guest ended the run itself. */
+int vmm_verdict_clean(enum vmm_verdict v);
 
 struct vmm_result {
 	enum vmm_verdict verdict;

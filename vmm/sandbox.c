@@ -22,10 +22,15 @@
 #define VMM_SANITIZED 1
 #endif
 
+/* The ioctls that read the final vCPU state after a run. */
 #if defined(__x86_64__)
 #define VMM_AUDIT_ARCH AUDIT_ARCH_X86_64
+#define STATE_IOCTL_1 KVM_GET_REGS
+#define STATE_IOCTL_2 KVM_GET_SREGS
 #elif defined(__aarch64__)
 #define VMM_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#define STATE_IOCTL_1 KVM_GET_ONE_REG
+#define STATE_IOCTL_2 KVM_GET_ONE_REG
 #endif
 
 #define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
@@ -50,8 +55,8 @@ int vmm_sandbox_enter(struct vmm_error *e)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 7),
 		LD_ARG_LO(1),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)KVM_RUN, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)KVM_GET_REGS, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)KVM_GET_SREGS, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STATE_IOCTL_1, 3, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STATE_IOCTL_2, 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)TCGETS, 1, 0),
 		KILL,
 		ALLOW,
@@ -82,8 +87,12 @@ int vmm_sandbox_enter(struct vmm_error *e)
 		ALLOW_NR(__NR_futex),
 		ALLOW_NR(__NR_sched_yield),
 		ALLOW_NR(__NR_restart_syscall),
+#ifdef __NR_fstat
 		ALLOW_NR(__NR_fstat),
+#endif
+#ifdef __NR_newfstatat
 		ALLOW_NR(__NR_newfstatat),
+#endif
 		ALLOW_NR(__NR_lseek),
 		ALLOW_NR(__NR_gettid),
 		ALLOW_NR(__NR_getpid),
@@ -95,21 +104,29 @@ int vmm_sandbox_enter(struct vmm_error *e)
 		ALLOW_NR(__NR_clone),
 		ALLOW_NR(__NR_ptrace),
 		ALLOW_NR(__NR_wait4),
+#ifdef __NR_open
 		ALLOW_NR(__NR_open),
+#endif
 		ALLOW_NR(__NR_openat),
+#ifdef __NR_getdents
 		ALLOW_NR(__NR_getdents),
+#endif
 		ALLOW_NR(__NR_getdents64),
 		ALLOW_NR(__NR_prctl),
 		ALLOW_NR(__NR_sigaltstack),
 		ALLOW_NR(__NR_rt_sigaction),
 		ALLOW_NR(__NR_sched_getaffinity),
+#ifdef __NR_readlink
 		ALLOW_NR(__NR_readlink),
+#endif
 		ALLOW_NR(__NR_readlinkat),
 		ALLOW_NR(__NR_getppid),
 		ALLOW_NR(__NR_kill),
 		ALLOW_NR(__NR_set_robust_list),
 		ALLOW_NR(__NR_pipe2),
+#ifdef __NR_dup2
 		ALLOW_NR(__NR_dup2),
+#endif
 		ALLOW_NR(__NR_dup3),
 		ALLOW_NR(__NR_getrlimit),
 		ALLOW_NR(__NR_prlimit64),

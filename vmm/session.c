@@ -364,7 +364,8 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			struct vmm_error *e)
 {
 	ss->runs++;
-	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus) {
+	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
+	    vmm_arch_vcpu_reusable(ss->init, s)) {
 		if (flush_pending(ss, e) < 0 ||
 		    (ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e) :
 							collect_bitmaps(ss, e)) < 0 ||
@@ -448,18 +449,16 @@ int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 		/* twice: the second run also exercises reset on the ring */
 		for (int i = 0; i < 2; i++) {
 			(void)vmm_pipeline_run_reset(ss, &s, NULL, r);
-			if (r->verdict != VMM_V_HALT &&
-			    r->verdict != VMM_V_POWEROFF)
+			if (!vmm_verdict_clean(r->verdict))
 				break;
 		}
-		if ((r->verdict == VMM_V_HALT || r->verdict == VMM_V_POWEROFF) &&
+		if (vmm_verdict_clean(r->verdict) &&
 		    ss->ring_harvested >= VMM_DIRTY_PROBE_PAGES) {
 			k->ring_probe = VMM_PROBE_OK;
 		} else if (r->err.cls == VMM_ERR_HOST ||
 			   r->err.cls == VMM_ERR_TIMEOUT ||
 			   r->err.cls == VMM_ERR_GUEST ||
-			   r->verdict == VMM_V_HALT ||
-			   r->verdict == VMM_V_POWEROFF) {
+			   vmm_verdict_clean(r->verdict)) {
 			k->ring_probe = VMM_PROBE_FAILS;
 			(void)snprintf(k->ring_probe_why, sizeof(k->ring_probe_why),
 				       "%.180s", r->err.cls == VMM_ERR_NONE ?

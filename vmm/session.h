@@ -27,7 +27,7 @@
 #include "vmm/scenario.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
-#include "vmm/x86/vcpu_state.h"
+#include "vmm/vcpu_state.h"
 
 #define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
 

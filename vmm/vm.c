@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "vmm/exit.h"
+
 int vmm_vm_create(struct vmm_vm *vm, struct vmm_kvm *kvm, struct vmm_error *e)
 {
 	int fd;
@@ -199,4 +201,35 @@ int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
 	}
 	memcpy(dst, src, len);
 	return 0;
+}
+
+int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
+			  struct vmm_error *e)
+{
+	const struct vmm_slot *sl;
+	uint64_t gpa;
+	int write;
+
+	if (x->reason == KVM_EXIT_MMIO) {
+		gpa = x->u.mmio.gpa;
+		write = x->u.mmio.is_write;
+	} else if (x->reason == KVM_EXIT_ARM_NISV) {
+		gpa = x->u.arm_nisv.fault_ipa;
+		write = -1; /* unknown: any slot is a violation */
+	} else {
+		return 0;
+	}
+	sl = vmm_vm_slot_at(vm, gpa);
+	if (!sl || (write == 1 && (sl->flags & VMM_SLOT_READONLY)))
+		return 0;
+	vmm_err_set(e, VMM_ERR_CONTRACT, "kvm_run", 0,
+		    "kernel contract violation: %s exit for gpa 0x%llx, which "
+		    "%s slot %u [0x%llx, 0x%llx) backs",
+		    x->reason == KVM_EXIT_MMIO ? "KVM_EXIT_MMIO" :
+						 "KVM_EXIT_ARM_NISV",
+		    (unsigned long long)gpa,
+		    (sl->flags & VMM_SLOT_READONLY) ? "readonly" : "RAM",
+		    sl->id, (unsigned long long)sl->gpa,
+		    (unsigned long long)sl->gpa + sl->size);
+	return -1;
 }

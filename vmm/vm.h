@@ -54,6 +54,14 @@ const struct vmm_slot *vmm_vm_slot_at(const struct vmm_vm *vm, uint64_t gpa);
 int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
 		 uint64_t len, struct vmm_error *e);
 
+struct vmm_exit;
+/* Fault-address check of an MMIO (or arm64 no-syndrome) exit against the
+ * slots: KVM only exits for addresses no slot backs, or for writes to a
+ * readonly slot. An exit starting inside RAM otherwise is a kernel contract
+ * violation (VMM_ERR_CONTRACT), -1. Other exits: 0. */
+int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
+			  struct vmm_error *e);
+
 /* Architecture hook, implemented in vmm/<arch>/vm_arch.c. */
 int vmm_arch_vm_init(struct vmm_vm *vm, struct vmm_error *e);
 

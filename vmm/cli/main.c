@@ -91,6 +91,7 @@ static int rc_of(enum vmm_verdict v)
 	switch (v) {
 	case VMM_V_HALT:
 	case VMM_V_POWEROFF:
+	case VMM_V_RESET:
 		return RC_OK;
 	case VMM_V_GUEST:
 	case VMM_V_TIMEOUT:
@@ -568,7 +569,7 @@ static int cmd_run(int argc, char **argv)
 		(void)vmm_cpu_state_format(&r.state, buf, sizeof(buf));
 		(void)fputs(buf, stderr);
 	}
-	if (r.verdict != VMM_V_HALT && r.verdict != VMM_V_POWEROFF)
+	if (!vmm_verdict_clean(r.verdict))
 		report_error(&r.err);
 	return rc_of(r.verdict);
 }
@@ -874,8 +875,7 @@ static int cmd_replay(int argc, char **argv)
 			     (unsigned long long)o->result.exits,
 			     (unsigned long long)o->result.trace_hash,
 			     vmm_finding_name(o->finding));
-		if (o->result.verdict != VMM_V_HALT &&
-		    o->result.verdict != VMM_V_POWEROFF) {
+		if (!vmm_verdict_clean(o->result.verdict)) {
 			char line[VMM_ERR_MSG_MAX + 128];
 
 			vmm_err_format(&o->result.err, line, sizeof(line));

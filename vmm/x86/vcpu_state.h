@@ -48,4 +48,15 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 
+/* Can the session's vCPUs (snapshots `init`) serve scenario `s`? x86: any
+ * scenario with the same vCPU count. */
+struct vmm_scenario;
+static inline int vmm_arch_vcpu_reusable(const struct vmm_vcpu_state *init,
+					 const struct vmm_scenario *s)
+{
+	(void)init;
+	(void)s;
+	return 1;
+}
+
 #endif

@@ -1,0 +1,17 @@
+/* arm64 guest-physical layout. The VMM itself places nothing in guest
+ * memory on arm64 (the vCPU starts with the MMU off, so no tables are
+ * needed); the shared bounds are in vmm/layout.h:
+ *
+ *   0x0000_0000 .. RAM end   guest RAM slots, at or below VMM_RAM_LIMIT
+ *   0x1000_0000              MMIO console (seed 000's UART), unbacked so
+ *                            stores exit with KVM_EXIT_MMIO
+ *   no GIC, no timer device: interrupts are not delivered (no in-kernel
+ *   irqchip is created), so WFI with nothing pending blocks until the run
+ *   timeout
+ */
+#ifndef VMM_ARM64_LAYOUT_H
+#define VMM_ARM64_LAYOUT_H
+
+#include "vmm/layout.h"
+
+#endif

@@ -1,0 +1,193 @@
+/* The arm64 stages of the pipeline (vmm/pipeline_ctx.h): the preferred
+ * target once per VM, KVM_ARM_VCPU_INIT with the scenario's features (and
+ * EL1_32BIT for aarch32), the PMU initialised when asked for, PC and the
+ * scenario's registers through KVM_SET_ONE_REG. The VMM puts nothing in
+ * guest memory (the vCPU starts with the MMU off). */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/arm64/regs.h"
+#include "vmm/arm64/vcpu_state.h"
+#include "vmm/kvm_compat.h"
+#include "vmm/pipeline_ctx.h"
+#include "vmm/session.h"
+
+int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e)
+{
+	(void)e;
+	c->r->sys_gpa = 0;
+	c->r->sys_size = 0;
+	return 0;
+}
+
+/* What each vCPU feature needs from the host. */
+static const struct {
+	unsigned int bit;
+	enum vmm_cap cap;
+} feature_caps[] = {
+	{ VMM_ARM64_FEAT_EL1_32BIT, VMM_CAP_ARM_EL1_32BIT },
+	{ VMM_ARM64_FEAT_PSCI_0_2, VMM_CAP_ARM_PSCI_0_2 },
+	{ VMM_ARM64_FEAT_PMU_V3, VMM_CAP_ARM_PMU_V3 },
+};
+
+static int feature_supported(struct vmm_kvm *k, unsigned int bit,
+			     const char **capname)
+{
+	for (size_t i = 0; i < sizeof(feature_caps) / sizeof(feature_caps[0]);
+	     i++) {
+		if (feature_caps[i].bit != bit)
+			continue;
+		*capname = vmm_cap_desc(feature_caps[i].cap)->name;
+		return vmm_kvm_cap(k, feature_caps[i].cap) > 0;
+	}
+	*capname = NULL;
+	return 1; /* power-off needs nothing */
+}
+
+int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
+{
+	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
+		uint32_t f = vmm_arm64_init_features(c->s, i);
+
+		for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT; b++) {
+			const char *capname;
+
+			if (!(f & (1U << b)) ||
+			    feature_supported(c->k, b, &capname))
+				continue;
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				    "vCPU %u asks for %s, which this host's KVM "
+				    "does not offer (%s is 0)", i,
+				    b == VMM_ARM64_FEAT_EL1_32BIT
+					    ? "mode aarch32"
+					    : vmm_arm64_feature_name(b),
+				    capname);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int init_pmu(struct vmm_vcpu *v, struct vmm_error *e)
+{
+	struct kvm_device_attr a = { .group = KVM_ARM_VCPU_PMU_V3_CTRL,
+				     .attr = KVM_ARM_VCPU_PMU_V3_INIT };
+
+	return VCPU_IOCTL(v, KVM_SET_DEVICE_ATTR, &a, e);
+}
+
+int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct vmm_vcpu *v = &c->vcpus[i];
+	struct kvm_vcpu_init init;
+	uint32_t f = vmm_arm64_init_features(c->s, i);
+
+	if (!c->arch.have_target) {
+		if (VMM_IOCTL(c->k->ops, c->vm->fd, KVM_ARM_PREFERRED_TARGET,
+			      &c->arch.target, e) < 0)
+			return -1;
+		c->arch.have_target = 1;
+	}
+	init = c->arch.target;
+	init.features[0] |= f;
+	if (VCPU_IOCTL(v, KVM_ARM_VCPU_INIT, &init, e) < 0)
+		return -1;
+	if (c->ss) {
+		c->ss->init[i].inited = 1;
+		c->ss->init[i].features = f;
+	}
+	if ((f & (1U << VMM_ARM64_FEAT_PMU_V3)) && init_pmu(v, e) < 0)
+		return -1;
+	if (vmm_arm64_set_reg(v, vmm_arm64_core_reg_id(VMM_ARM64_REG_PC),
+			      vs->entry, e) < 0)
+		return -1;
+	for (unsigned int ri = 0; ri < VMM_ARM64_NREGS; ri++)
+		if ((vs->reg_mask & (1ULL << ri)) &&
+		    vmm_arm64_set_reg(v, vmm_arm64_core_reg_id(ri), vs->regs[ri],
+				      e) < 0)
+			return -1;
+	return 0;
+}
+
+void vmm_arch_settle_failed_build(struct run_ctx *c)
+{
+	/* Nothing: every reset-mode run re-initialises its vCPUs with
+	 * KVM_ARM_VCPU_INIT before anything else. */
+	(void)c;
+}
+
+size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
+{
+	struct vmm_error e;
+	struct vmm_vm vm;
+	struct kvm_vcpu_init t;
+	size_t off = 0;
+	int w;
+
+	if (len == 0)
+		return 0;
+	buf[0] = '\0';
+	vmm_err_clear(&e);
+	memset(&t, 0, sizeof(t));
+	if (vmm_vm_create(&vm, k, &e) == 0) {
+		if (VMM_IOCTL(k->ops, vm.fd, KVM_ARM_PREFERRED_TARGET, &t,
+			      &e) == 0)
+			w = snprintf(buf, len, "preferred_target=%u\n", t.target);
+		else
+			w = snprintf(buf, len, "preferred_target=unknown: %s\n",
+				     e.msg);
+		vmm_vm_destroy(&vm);
+	} else {
+		w = snprintf(buf, len, "preferred_target=unknown: %s\n", e.msg);
+	}
+	if (w > 0)
+		off = (size_t)w < len ? (size_t)w : len - 1;
+	for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT && off + 1 < len;
+	     b++) {
+		const char *capname;
+		int ok = feature_supported(k, b, &capname);
+
+		w = snprintf(buf + off, len - off, "feature %s=%s\n",
+			     b == VMM_ARM64_FEAT_EL1_32BIT
+				     ? "aarch32"
+				     : vmm_arm64_feature_name(b),
+			     ok ? "ok" : "unsupported");
+		if (w < 0)
+			break;
+		off += (size_t)w < len - off ? (size_t)w : len - off - 1;
+	}
+	return off;
+}
+
+/* One byte into each of VMM_DIRTY_PROBE_PAGES pages from 2 MiB up, then
+ * PSCI SYSTEM_OFF (encodings from the GNU assembler). */
+static const uint32_t dirty_probe_code[] = {
+	0xd2a00400, /* mov x0, #0x200000 */
+	0xd2860001, /* mov x1, #0x3000 */
+	0x39000001, /* 1: strb w1, [x0] */
+	0x91400400, /* add x0, x0, #0x1000 */
+	0xf1000421, /* subs x1, x1, #1 */
+	0x54ffffa1, /* b.ne 1b */
+	0x52800100, /* mov w0, #0x8 */
+	0x72b08000, /* movk w0, #0x8400, lsl #16: PSCI SYSTEM_OFF */
+	0xd4000002, /* hvc #0 */
+};
+
+void vmm_arch_dirty_probe_guest(struct vmm_scenario *s)
+{
+	vmm_scenario_init(s);
+	s->nslots = 1;
+	s->slots[0].size = 0x4000000; /* 64 MiB */
+	s->nblobs = 1;
+	s->blobs[0].gpa = 0x1000;
+	s->blobs[0].data = (const uint8_t *)dirty_probe_code; /* little endian */
+	s->blobs[0].len = sizeof(dirty_probe_code);
+	s->nvcpus = 1;
+	s->vcpus[0].mode = VMM_ARM64_AARCH64;
+	s->vcpus[0].features = 1U << VMM_ARM64_FEAT_PSCI_0_2;
+	s->vcpus[0].entry = 0x1000;
+	s->max_exits = 16;
+	s->timeout_ms = 5000;
+}

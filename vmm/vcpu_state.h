@@ -1,0 +1,16 @@
+/* The host architecture's reset-mode vCPU snapshot
+ * (vmm/<arch>/vcpu_state.h): struct vmm_vcpu_state,
+ * vmm_arch_vcpu_capture(), vmm_arch_vcpu_restore() and
+ * vmm_arch_vcpu_reusable(). */
+#ifndef VMM_VCPU_STATE_H
+#define VMM_VCPU_STATE_H
+
+#include "vmm/arch.h"
+
+#if VMM_ARCH_HOST == VMM_ARCH_X86_64
+#include "vmm/x86/vcpu_state.h"
+#else
+#include "vmm/arm64/vcpu_state.h"
+#endif
+
+#endif
