@@ -1,7 +1,9 @@
 # Thin wrapper over CMake presets (see CMakePresets.json).
 #   make            build the default tree (build/): vmm, guests, tests
 #   make test       build and run the test suite in the default AND the
-#                   ASan+UBSan (build-asan/) trees
+#                   ASan+UBSan (build-asan/) trees, then the arm64 suite
+#   make test-arm64 the arm64 suite on arm64 KVM inside qemu-system-aarch64
+#                   (cross build in build-arm64/; tests/arm64/run.sh)
 #   make asan       build the sanitizer tree only
 #   make fuzz       the default fuzzing job: libFuzzer fuzz_pipeline on the
 #                   shipped corpus for 60 s (TARGET=scenario, FUZZ_SECONDS=N)
@@ -11,7 +13,7 @@
 #                   RSS and fd count at start and end
 #   make lint       clang-tidy + cppcheck on the project's code
 #   make clean
-.PHONY: all default asan test test-default test-asan fuzz corpus bench soak lint clean
+.PHONY: all default asan test test-default test-asan test-arm64 fuzz corpus bench soak lint clean
 
 all: default
 
@@ -33,7 +35,10 @@ test-default: default
 test-asan: asan
 	ctest --preset asan
 
-test: test-default test-asan
+test-arm64:
+	bash tests/arm64/run.sh
+
+test: test-default test-asan test-arm64
 
 fuzz: asan
 	bash fuzz/run.sh
@@ -52,4 +57,4 @@ lint: default
 	bash .ci/lint
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-arm64

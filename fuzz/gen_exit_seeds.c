@@ -85,9 +85,15 @@ int main(int argc, char **argv)
 	r->system_event.type = KVM_SYSTEM_EVENT_SHUTDOWN;
 	r->system_event.ndata = 1;
 	rc |= put(d, "system_event", sizeof(*r));
+#if defined(__x86_64__)
 	r = fresh(KVM_EXIT_DEBUG);
 	r->debug.arch.pc = 0x1000;
 	rc |= put(d, "debug", sizeof(*r));
+#else
+	r = fresh(KVM_EXIT_ARM_NISV);
+	r->arm_nisv.fault_ipa = 0x10000000;
+	rc |= put(d, "arm_nisv", sizeof(*r));
+#endif
 	if (rc)
 		(void)fprintf(stderr, "gen_exit_seeds: cannot write to %s\n", d);
 	return rc ? 1 : 0;

@@ -6,7 +6,7 @@
 #include "vmm/layout.h"
 #include "vmm/scenario.h"
 #include "vmm/vm.h"
-#if VMM_ARCH_HOST == VMM_ARCH_X86_64
+#if defined(__x86_64__)
 #include "vmm/x86/mode.h"
 #endif
 
@@ -206,7 +206,7 @@ static void put_snippet(struct rng *r, unsigned int arch, uint8_t *p,
 	*len += n;
 }
 
-#if VMM_ARCH_HOST == VMM_ARCH_X86_64
+#if defined(__x86_64__)
 /* The sregs value the mode preset would give (reset state + preset). */
 static void preset_sregs(enum vmm_x86_mode m, struct kvm_sregs *sr)
 {
@@ -342,7 +342,7 @@ static void mut_arch_state(struct rng *r, const struct vmm_scenario *s,
 		}
 		return;
 	}
-#if VMM_ARCH_HOST == VMM_ARCH_X86_64
+#if defined(__x86_64__)
 	if (which == 2)
 		mut_seg(r, v);
 	else

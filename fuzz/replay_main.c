@@ -1,6 +1,11 @@
 /* Standalone driver for plain builds: runs every file given (or every file
  * in a given directory) through LLVMFuzzerTestOneInput once, so the corpus
- * and saved crashes replay as regression tests without a fuzzing engine. */
+ * and saved crashes replay as regression tests without a fuzzing engine.
+ *
+ * -mutate=N[:SEED] then runs N more inputs made by the project's
+ * structure-aware mutator (fuzz/mutator.c) from the replayed ones, in a
+ * fixed order from SEED: a bounded, reproducible fuzz run where no engine
+ * exists (the arm64 suite under emulation). Any finding aborts. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +14,11 @@
 
 #include "fuzz/target.h"
 #include "vmm/limits.h"
+
+#define KEEP_MAX 256
+static uint8_t *kept[KEEP_MAX];
+static size_t kept_len[KEEP_MAX];
+static unsigned int nkept;
 
 static int run_file(const char *path)
 {
@@ -29,7 +39,34 @@ static int run_file(const char *path)
 	(void)fclose(f);
 	(void)fprintf(stderr, "replay: %s (%zu bytes)\n", path, n);
 	(void)LLVMFuzzerTestOneInput(buf, n);
-	free(buf);
+	if (nkept < KEEP_MAX && n <= VMM_SCENARIO_MAX_BYTES) {
+		kept[nkept] = buf;
+		kept_len[nkept++] = n;
+	} else {
+		free(buf);
+	}
+	return 0;
+}
+
+/* N mutants, each from a kept input, in an order fixed by `seed`. */
+static int run_mutants(unsigned long n, unsigned int seed)
+{
+	uint8_t *work = malloc(VMM_SCENARIO_MAX_BYTES);
+
+	if (!work || nkept == 0) {
+		free(work);
+		return -1;
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned int k = (unsigned int)((i * 2654435761UL + seed) % nkept);
+		size_t len = kept_len[k];
+
+		memcpy(work, kept[k], len);
+		len = fuzz_mutate(work, len, VMM_SCENARIO_MAX_BYTES,
+				  seed + (unsigned int)i, NULL);
+		(void)LLVMFuzzerTestOneInput(work, len);
+	}
+	free(work);
 	return 0;
 }
 
@@ -92,13 +129,30 @@ static int run_dir(const char *dir, unsigned int *count)
 int main(int argc, char **argv)
 {
 	unsigned int count = 0;
+	unsigned long mutants = 0;
+	unsigned int seed = 1;
+	int first = 1;
 
-	if (argc < 2) {
-		(void)fprintf(stderr, "usage: %s FILE|DIR...\n", argv[0]);
+	if (argc > 1 && strncmp(argv[1], "-mutate=", 8) == 0) {
+		char *end;
+
+		mutants = strtoul(argv[1] + 8, &end, 10);
+		if (*end == ':')
+			seed = (unsigned int)strtoul(end + 1, &end, 10);
+		if (*end != '\0' || mutants == 0) {
+			(void)fprintf(stderr, "replay: malformed %s (want "
+				      "-mutate=N[:SEED])\n", argv[1]);
+			return 2;
+		}
+		first = 2;
+	}
+	if (argc <= first) {
+		(void)fprintf(stderr, "usage: %s [-mutate=N[:SEED]] FILE|DIR...\n",
+			      argv[0]);
 		return 2;
 	}
 	(void)LLVMFuzzerInitialize(&argc, &argv);
-	for (int i = 1; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		struct stat st;
 
 		if (stat(argv[i], &st) != 0) {
@@ -112,5 +166,13 @@ int main(int argc, char **argv)
 			count++;
 	}
 	(void)printf("replay: %u inputs ran, no finding\n", count);
+	if (mutants && count) {
+		if (run_mutants(mutants, seed) < 0)
+			return 2;
+		(void)printf("replay: %lu mutated inputs ran (seed %u), no "
+			     "finding\n", mutants, seed);
+	}
+	for (unsigned int i = 0; i < nkept; i++)
+		free(kept[i]);
 	return count ? 0 : 1;
 }

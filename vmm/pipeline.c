@@ -93,10 +93,14 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			act = vmm_exit_handle(&c->dev, i, &x, e);
 			if (act == VMM_ACT_FAIL)
 				return -1;
-			if (act == VMM_ACT_POWEROFF)
-				c->r->verdict = VMM_V_POWEROFF;
-			else if (act == VMM_ACT_RESET)
-				c->r->verdict = VMM_V_RESET;
+			/* a system event (PSCI SYSTEM_OFF/RESET) ends the
+			 * whole VM's run, not only this vCPU's */
+			if (act == VMM_ACT_POWEROFF || act == VMM_ACT_RESET) {
+				c->r->verdict = act == VMM_ACT_POWEROFF
+							? VMM_V_POWEROFF
+							: VMM_V_RESET;
+				return 0;
+			}
 			if (act != VMM_ACT_CONTINUE) {
 				stopped[i] = 1;
 				nstopped++;

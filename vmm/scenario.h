@@ -79,39 +79,41 @@ struct vmm_fill_spec {
 	uint8_t pattern[VMM_MAX_FILL_PATTERN];
 };
 
+/* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
-	uint8_t mode;      /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
 	uint64_t entry;    /* guest-physical address of the first instruction */
-	uint32_t features; /* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
 	uint64_t reg_mask; /* bit i set: regs[i] overrides register i */
 	uint64_t regs[VMM_MAX_REGS]; /* indices: vmm_arch_reg_name() */
-	/* x86 only */
-	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
+	/* x86 only: sregs and segments */
 	uint64_t sregs[VMM_SREG_COUNT];
-	uint32_t seg_mask; /* bit g: segs[g] replaces segment g */
 	struct vmm_seg_spec segs[VMM_SEG_COUNT];
+	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
+	uint32_t seg_mask; /* bit g: segs[g] replaces segment g */
+	uint32_t features; /* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
+	uint8_t mode;      /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
 };
 
+/* Fields ordered by size (no padding holes). */
 struct vmm_scenario {
-	uint8_t arch;   /* enum vmm_arch */
-	uint16_t flags; /* VMM_SCN_* */
 	uint64_t max_exits;  /* 0: VMM_MAX_EXITS_LIMIT */
-	uint32_t timeout_ms; /* 0: no wall-clock limit */
-	int mmio_console;
 	uint64_t mmio_console_gpa;
-	int sys_fixed; /* place the VMM's tables at sys_gpa, else auto */
 	uint64_t sys_gpa;
-	uint32_t nslots;
-	struct vmm_slot_spec slots[VMM_MAX_SLOTS];
-	uint32_t nfills;
-	struct vmm_fill_spec fills[VMM_MAX_FILLS];
-	uint32_t nblobs;
-	struct vmm_blob_spec blobs[VMM_MAX_BLOBS];
-	int has_input;
 	const uint8_t *input; /* values for port-in / MMIO-read exits */
+	struct vmm_slot_spec slots[VMM_MAX_SLOTS];
+	struct vmm_fill_spec fills[VMM_MAX_FILLS];
+	struct vmm_blob_spec blobs[VMM_MAX_BLOBS];
+	struct vmm_vcpu_spec vcpus[VMM_MAX_VCPUS];
+	uint32_t timeout_ms; /* 0: no wall-clock limit */
+	uint32_t nslots;
+	uint32_t nfills;
+	uint32_t nblobs;
 	uint32_t input_len;
 	uint32_t nvcpus;
-	struct vmm_vcpu_spec vcpus[VMM_MAX_VCPUS];
+	int mmio_console;
+	int sys_fixed; /* place the VMM's tables at sys_gpa, else auto */
+	int has_input;
+	uint16_t flags; /* VMM_SCN_* */
+	uint8_t arch;   /* enum vmm_arch */
 };
 
 /* Defaults: this host's arch, no slots/blobs/vCPUs, console off. */

@@ -7,7 +7,7 @@
 
 #include "vmm/arch.h"
 
-#if VMM_ARCH_HOST == VMM_ARCH_X86_64
+#if defined(__x86_64__)
 #include "vmm/x86/vcpu_state.h"
 #else
 #include "vmm/arm64/vcpu_state.h"

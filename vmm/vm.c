@@ -214,8 +214,9 @@ int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
 		gpa = x->u.mmio.gpa;
 		write = x->u.mmio.is_write;
 	} else if (x->reason == KVM_EXIT_ARM_NISV) {
+		/* direction unknown: a write to a readonly slot is legitimate */
 		gpa = x->u.arm_nisv.fault_ipa;
-		write = -1; /* unknown: any slot is a violation */
+		write = 1;
 	} else {
 		return 0;
 	}

@@ -57,7 +57,7 @@ int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
 struct vmm_exit;
 /* Fault-address check of an MMIO (or arm64 no-syndrome) exit against the
  * slots: KVM only exits for addresses no slot backs, or for writes to a
- * readonly slot. An exit starting inside RAM otherwise is a kernel contract
+ * readonly slot (a no-syndrome exit may be such a write). An exit starting inside RAM otherwise is a kernel contract
  * violation (VMM_ERR_CONTRACT), -1. Other exits: 0. */
 int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
 			  struct vmm_error *e);

@@ -83,6 +83,7 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	struct vmm_vcpu *v = &c->vcpus[i];
 	struct kvm_vcpu_init init;
 	uint32_t f = vmm_arm64_init_features(c->s, i);
+	int pmu_done;
 
 	if (!c->arch.have_target) {
 		if (VMM_IOCTL(c->k->ops, c->vm->fd, KVM_ARM_PREFERRED_TARGET,
@@ -90,15 +91,25 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 			return -1;
 		c->arch.have_target = 1;
 	}
+	/* a reused vCPU was initialised with the same features (the session
+	 * checked): its PMU exists, and re-initialising it is EBUSY; the
+	 * re-init below resets the counters */
+	pmu_done = c->ss && c->ss->init[i].inited; /* also: a reused vCPU */
 	init = c->arch.target;
 	init.features[0] |= f;
 	if (VCPU_IOCTL(v, KVM_ARM_VCPU_INIT, &init, e) < 0)
 		return -1;
-	if (c->ss) {
+	if (c->ss && pmu_done) {
+		if (vmm_arm64_restore(v, &c->ss->init[i], e) < 0)
+			return -1;
+	} else if (c->ss) {
+		if (vmm_arm64_snapshot(v, &c->ss->init[i], e) < 0)
+			return -1;
 		c->ss->init[i].inited = 1;
 		c->ss->init[i].features = f;
 	}
-	if ((f & (1U << VMM_ARM64_FEAT_PMU_V3)) && init_pmu(v, e) < 0)
+	if ((f & (1U << VMM_ARM64_FEAT_PMU_V3)) && !pmu_done &&
+	    init_pmu(v, e) < 0)
 		return -1;
 	if (vmm_arm64_set_reg(v, vmm_arm64_core_reg_id(VMM_ARM64_REG_PC),
 			      vs->entry, e) < 0)

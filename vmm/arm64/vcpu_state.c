@@ -1,6 +1,95 @@
 #include "vmm/arm64/vcpu_state.h"
 
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/kvm.h"
 #include "vmm/scenario.h"
+#include "vmm/vcpu.h"
+
+/* Bytes of a ONE_REG register (the size field of its id). */
+static size_t reg_bytes(uint64_t id)
+{
+	return (size_t)1U << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
+}
+
+int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
+		       struct vmm_error *e)
+{
+	const struct vmm_sysops *ops = v->vm->kvm->ops;
+	struct kvm_reg_list probe = { .n = 0 };
+	struct kvm_reg_list *list;
+	struct vmm_error ignore;
+	uint64_t n;
+
+	st->nregs = 0;
+	/* first call: E2BIG with the count */
+	if (vmm_ioctl(ops, v->fd, KVM_GET_REG_LIST, "KVM_GET_REG_LIST", &probe,
+		      &ignore) == 0 || ignore.err != E2BIG) {
+		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_REG_LIST", ignore.err,
+			    "kernel contract violation: a zero-length register "
+			    "list did not fail with E2BIG");
+		return -1;
+	}
+	n = probe.n;
+	if (n == 0 || n > 8ULL * VMM_ARM64_SNAP_REGS) {
+		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_REG_LIST", 0,
+			    "kernel contract violation: %llu registers listed",
+			    (unsigned long long)n);
+		return -1;
+	}
+	list = calloc(1, sizeof(*list) + n * sizeof(list->reg[0]));
+	if (!list) {
+		vmm_err_set(e, VMM_ERR_NOMEM, "calloc", ENOMEM,
+			    "register list");
+		return -1;
+	}
+	list->n = n;
+	if (VCPU_IOCTL(v, KVM_GET_REG_LIST, list, e) < 0) {
+		free(list);
+		return -1;
+	}
+	for (uint64_t i = 0; i < list->n && i < n; i++) {
+		uint64_t id = list->reg[i];
+		struct kvm_one_reg r = { .id = id };
+		uint64_t *slot;
+
+		if (reg_bytes(id) > sizeof(st->val[0]) ||
+		    st->nregs >= VMM_ARM64_SNAP_REGS)
+			continue; /* SVE-sized registers: not enabled */
+		slot = st->val[st->nregs];
+		memset(slot, 0, sizeof(st->val[0]));
+		r.addr = (uint64_t)(uintptr_t)slot;
+		if (VCPU_IOCTL(v, KVM_GET_ONE_REG, &r, e) < 0) {
+			free(list);
+			return -1;
+		}
+		/* keep only what can be written back as it is */
+		vmm_err_clear(&ignore);
+		if (VCPU_IOCTL(v, KVM_SET_ONE_REG, &r, &ignore) < 0)
+			continue;
+		st->id[st->nregs++] = id;
+	}
+	free(list);
+	return 0;
+}
+
+int vmm_arm64_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
+		      struct vmm_error *e)
+{
+	for (uint32_t i = 0; i < st->nregs; i++) {
+		struct kvm_one_reg r = {
+			.id = st->id[i],
+			.addr = (uint64_t)(uintptr_t)st->val[i],
+		};
+
+		if (VCPU_IOCTL(v, KVM_SET_ONE_REG, &r, e) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 uint32_t vmm_arm64_init_features(const struct vmm_scenario *s, uint32_t i)
 {
@@ -18,13 +107,15 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	(void)e;
 	st->inited = 0; /* a new vCPU: the setup stage initialises it */
 	st->features = 0;
+	st->nregs = 0;
 	return 0;
 }
 
 int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e)
 {
-	/* nothing here: the setup stage's KVM_ARM_VCPU_INIT is the reset */
+	/* nothing here: the setup stage re-initialises the vCPU and then
+	 * writes the snapshot back (vmm_arm64_restore) */
 	(void)v;
 	(void)st;
 	(void)e;

@@ -1,8 +1,10 @@
-/* arm64 reset-mode vCPU snapshot. KVM_ARM_VCPU_INIT, which the arm64
- * setup stage issues on every run, resets the core and system registers
- * to their architectural reset values (api.rst: it may be called again to
- * reset a vCPU), so the snapshot only remembers the features the vCPU was
- * initialised with: a re-init must use the same ones, and a scenario that
+/* arm64 reset-mode vCPU snapshot. The arm64 setup stage issues
+ * KVM_ARM_VCPU_INIT on every run. A re-init resets the core registers and
+ * the system registers that have a reset value, but not everything a
+ * guest can change (SP_EL1, for one, survives it: found by the fresh/reset
+ * equivalence test). So right after a session vCPU's first init, every
+ * register KVM_GET_REG_LIST names (up to 128 bits) is read, and written back
+ * after each re-init. A re-init must use the same features; a scenario that
  * asks for others gets a fresh VM (a counted fallback). */
 #ifndef VMM_ARM64_VCPU_STATE_H
 #define VMM_ARM64_VCPU_STATE_H
@@ -14,10 +16,22 @@
 struct vmm_vcpu;
 struct vmm_scenario;
 
+#define VMM_ARM64_SNAP_REGS 1024
+
 struct vmm_vcpu_state {
 	int inited;        /* KVM_ARM_VCPU_INIT done at least once */
 	uint32_t features; /* features[0] it was done with */
+	uint32_t nregs;    /* registers in the snapshot */
+	uint64_t id[VMM_ARM64_SNAP_REGS];
+	uint64_t val[VMM_ARM64_SNAP_REGS][2];
 };
+
+/* After the first init: every listed register that can be written back. */
+int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
+		       struct vmm_error *e);
+/* After a re-init: write the snapshot back. */
+int vmm_arm64_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
+		      struct vmm_error *e);
 
 int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 			  struct vmm_error *e);

@@ -15,7 +15,7 @@
 #include "vmm/sandbox.h"
 #include "vmm/session.h"
 #include "vmm/scenario.h"
-#include "vmm/x86/layout.h"
+#include "vmm/layout.h"
 
 /* Exit codes (README "Exit codes"). */
 enum {
