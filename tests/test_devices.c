@@ -7,6 +7,7 @@
 #include "tests/check.h"
 #include "vmm/devices.h"
 #include "vmm/exit.h"
+#include "vmm/vm.h"
 
 #define CONSOLE_GPA 0x10000000ULL
 
@@ -542,8 +543,54 @@ static void test_permissive(void)
 	CHECK_STR_CONTAINS(e.msg, "KVM_EXIT_MMIO read gpa=0xd0000000 len=4");
 }
 
+/* MMIO and no-syndrome exits are checked against the slots: only
+ * unbacked addresses, or writes to a readonly slot, may exit. */
+static void test_exit_gpa(void)
+{
+	struct vmm_vm vm;
+	struct vmm_exit x;
+	struct vmm_error e;
+
+	memset(&vm, 0, sizeof(vm));
+	vm.slots[0] = (struct vmm_slot){ .used = 1, .id = 3, .gpa = 0x0,
+					 .size = 0x10000 };
+	vm.slots[1] = (struct vmm_slot){ .used = 1, .id = 9, .gpa = 0x100000,
+					 .size = 0x1000,
+					 .flags = VMM_SLOT_READONLY };
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_MMIO;
+	x.u.mmio.len = 1;
+	x.u.mmio.is_write = 1;
+	x.u.mmio.gpa = 0x10000; /* just past slot 3 */
+	vmm_err_clear(&e);
+	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == 0);
+	x.u.mmio.gpa = 0x100008; /* write to the readonly slot */
+	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == 0);
+	x.u.mmio.is_write = 0; /* a read of readonly memory never exits */
+	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == -1);
+	CHECK_EQ_U64(e.cls, VMM_ERR_CONTRACT);
+	CHECK_STR_CONTAINS(e.msg, "kernel contract violation: KVM_EXIT_MMIO exit "
+				  "for gpa 0x100008, which readonly slot 9 "
+				  "[0x100000, 0x101000) backs");
+	x.u.mmio.is_write = 1;
+	x.u.mmio.gpa = 0xfff8; /* RAM */
+	vmm_err_clear(&e);
+	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == -1);
+	CHECK_STR_CONTAINS(e.msg, "which RAM slot 3 [0x0, 0x10000) backs");
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_ARM_NISV;
+	x.u.arm_nisv.fault_ipa = 0x100000;
+	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == 0);
+	x.u.arm_nisv.fault_ipa = 0x2000;
+	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == -1);
+	CHECK_STR_CONTAINS(e.msg, "KVM_EXIT_ARM_NISV exit for gpa 0x2000");
+	x.reason = KVM_EXIT_INTR; /* other exits carry no address */
+	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == 0);
+}
+
 int main(void)
 {
+	test_exit_gpa();
 	test_com1_out();
 	test_com1_dlab();
 	test_com1_in();
