@@ -12,8 +12,9 @@
 #include "tests/proc_util.h"
 #include "vmm/pipeline.h"
 #include "vmm/session.h"
-#include "vmm/x86/mode.h"
+#if defined(__x86_64__)
 #include "vmm/x86/regs.h"
+#endif
 
 #define MAX_IN 64
 #define BUF 16384
@@ -27,13 +28,52 @@ struct input {
 static struct input corpus[MAX_IN];
 static int ncorpus;
 
+#if defined(__x86_64__)
+/* The first register or sreg field that differs, or NULL. */
+static const char *state_diff(const struct vmm_cpu_state *a,
+			      const struct vmm_cpu_state *b)
+{
+	for (unsigned int i = 0; i < VMM_X86_NREGS; i++)
+		if (vmm_x86_reg_get(&a->regs, i) != vmm_x86_reg_get(&b->regs, i))
+			return vmm_x86_reg_name(i);
+	if (a->sregs.cr0 != b->sregs.cr0)
+		return "cr0";
+	if (a->sregs.cr2 != b->sregs.cr2)
+		return "cr2";
+	if (a->sregs.cr3 != b->sregs.cr3)
+		return "cr3";
+	if (a->sregs.cr4 != b->sregs.cr4)
+		return "cr4";
+	if (a->sregs.efer != b->sregs.efer)
+		return "efer";
+	if (memcmp(&a->sregs.cs, &b->sregs.cs, sizeof(a->sregs.cs)) != 0)
+		return "cs";
+	if (memcmp(&a->sregs.ss, &b->sregs.ss, sizeof(a->sregs.ss)) != 0)
+		return "ss";
+	if (a->sregs.gdt.base != b->sregs.gdt.base ||
+	    a->sregs.idt.base != b->sregs.idt.base)
+		return "gdt/idt";
+	return NULL;
+}
+#else
+static const char *state_diff(const struct vmm_cpu_state *a,
+			      const struct vmm_cpu_state *b)
+{
+	for (unsigned int i = 0; i < VMM_ARM64_NREGS; i++)
+		if (a->regs[i] != b->regs[i])
+			return vmm_arch_reg_name(VMM_ARCH_ARM64, i);
+	if (a->sp_el0 != b->sp_el0)
+		return "sp_el0";
+	if (a->elr_el1 != b->elr_el1)
+		return "elr_el1";
+	if (a->spsr_el1 != b->spsr_el1)
+		return "spsr_el1";
+	return NULL;
+}
+#endif
+
 static const char *diff(const struct vmm_result *a, const struct vmm_result *b)
 {
-	static const char *const regs[] = { "rax", "rbx", "rcx", "rdx", "rsi",
-					    "rdi", "rsp", "rbp", "r8", "r9",
-					    "r10", "r11", "r12", "r13", "r14",
-					    "r15", "rip", "rflags" };
-
 	if (a->verdict != b->verdict)
 		return "verdict";
 	if (a->exits != b->exits)
@@ -46,30 +86,27 @@ static const char *diff(const struct vmm_result *a, const struct vmm_result *b)
 		return "state availability";
 	if (!a->have_state)
 		return NULL;
-	for (unsigned int i = 0; i < VMM_X86_NREGS; i++)
-		if (vmm_x86_reg_get(&a->state.regs, i) != vmm_x86_reg_get(&b->state.regs, i))
-			return regs[i];
-	if (a->state.sregs.cr0 != b->state.sregs.cr0)
-		return "cr0";
-	if (a->state.sregs.cr2 != b->state.sregs.cr2)
-		return "cr2";
-	if (a->state.sregs.cr3 != b->state.sregs.cr3)
-		return "cr3";
-	if (a->state.sregs.cr4 != b->state.sregs.cr4)
-		return "cr4";
-	if (a->state.sregs.efer != b->state.sregs.efer)
-		return "efer";
-	if (memcmp(&a->state.sregs.cs, &b->state.sregs.cs, sizeof(a->state.sregs.cs)) != 0)
-		return "cs";
-	if (memcmp(&a->state.sregs.ss, &b->state.sregs.ss, sizeof(a->state.sregs.ss)) != 0)
-		return "ss";
-	if (a->state.sregs.gdt.base != b->state.sregs.gdt.base ||
-	    a->state.sregs.idt.base != b->state.sregs.idt.base)
-		return "gdt/idt";
-	return NULL;
+	return state_diff(&a->state, &b->state);
 }
 
 static const struct vmm_hooks hooks = { .hash_memory = 1 };
+
+/* A mismatching input in text form on stderr: the saved files may be out
+ * of reach (the arm64 suite runs in an emulated machine). */
+static void dump_text(const char *what, const uint8_t *buf, size_t len)
+{
+	static char text[65536];
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	if (vmm_scenario_decode(buf, len, &s, &e) < 0) {
+		(void)fprintf(stderr, "  %s: (%zu bytes, not decodable)\n", what,
+			      len);
+		return;
+	}
+	(void)vmm_scenario_format_text(&s, text, sizeof(text));
+	(void)fprintf(stderr, "  %s:\n%s", what, text);
+}
 
 static int run_fresh(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 		     struct vmm_result *r)
@@ -245,6 +282,9 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 				      mode, n, path, d,
 				      vmm_verdict_name(f1.verdict),
 				      vmm_verdict_name(rr.verdict), rr.err.msg);
+			dump_text("scenario", cur, len);
+			dump_text("run before it on the session",
+				  hist[(hpos + 3) % 4], hist_len[(hpos + 3) % 4]);
 			(void)fprintf(stderr, "  session: ring_full=%llu harvested="
 				      "%llu resets=%llu fallbacks=%llu\n",
 				      (unsigned long long)ss.ring_full_exits,

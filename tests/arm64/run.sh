@@ -7,6 +7,8 @@
 # machine), and reads the verdicts back from the serial console.
 # Exit: 0 all passed, 1 a case failed, 2 the machine did not report.
 # Env: VMM_ARM64_TIMEOUT (seconds for the whole boot, default 1200),
+#      VMM_ARM64_CASES (another case file), VMM_ARM64_EXTRA (a directory
+#      copied to /extra, e.g. inputs to reproduce),
 #      VMM_ARM64_LOG (console log path, default build-arm64/arm64-console.log)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,12 +24,14 @@ mkdir -p "$stage"/{bin,guests,corpus,dev,proc,sys,tmp}
 cp "$b/tests/arm64/arm64_runner" "$stage/init"
 cp "$b/vmm" "$b/tests/arm64/test_args" "$b/tests/arm64/test_exit" \
    "$b/tests/arm64/test_devices" "$b/tests/arm64/test_arm64" \
+   "$b/tests/arm64/test_reset" \
    "$b/fuzz/fuzz_pipeline_replay" "$b/fuzz/fuzz_scenario_replay" \
    "$b/fuzz/fuzz_exit_replay" "$stage/bin/"
 cp "$b"/guests/*.bin "$stage/guests/"
 cp -r corpus/arm64 corpus/exit "$stage/corpus/"
 cp corpus/scenarios/real16_hlt.kvms "$stage/corpus/x86_hlt.kvms"
-cp tests/arm64/cases.txt "$stage/cases.txt"
+cp "${VMM_ARM64_CASES:-tests/arm64/cases.txt}" "$stage/cases.txt"
+[ -z "${VMM_ARM64_EXTRA:-}" ] || cp -r "$VMM_ARM64_EXTRA" "$stage/extra"
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
 	gzip -1 >"$b/initramfs-arm64.cpio.gz"
 echo "test-arm64: booting $(cat "$(dirname "$kernel")/kernel-version" 2>/dev/null || echo kernel) under qemu (TCG, virtualization=on)"

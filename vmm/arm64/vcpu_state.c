@@ -15,6 +15,18 @@ static size_t reg_bytes(uint64_t id)
 	return (size_t)1U << ((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
 }
 
+/* Firmware pseudo-registers (PSCI version, hypercall bitmaps) are VM-wide
+ * under a per-vCPU id: writing one vCPU's value back would change every
+ * vCPU's (a vCPU without psci-0.2 writing "PSCI 0.1" took SYSTEM_OFF away
+ * from its psci-0.2 sibling: found by the equivalence test). The guest
+ * cannot change them, and a re-init leaves them alone. */
+static int vm_wide(uint64_t id)
+{
+	uint64_t coproc = id & KVM_REG_ARM_COPROC_MASK;
+
+	return coproc == KVM_REG_ARM_FW || coproc == KVM_REG_ARM_FW_FEAT_BMAP;
+}
+
 int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 		       struct vmm_error *e)
 {
@@ -59,6 +71,8 @@ int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 		if (reg_bytes(id) > sizeof(st->val[0]) ||
 		    st->nregs >= VMM_ARM64_SNAP_REGS)
 			continue; /* SVE-sized registers: not enabled */
+		if (vm_wide(id))
+			continue;
 		slot = st->val[st->nregs];
 		memset(slot, 0, sizeof(st->val[0]));
 		r.addr = (uint64_t)(uintptr_t)slot;

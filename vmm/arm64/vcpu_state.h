@@ -3,8 +3,8 @@
  * the system registers that have a reset value, but not everything a
  * guest can change (SP_EL1, for one, survives it: found by the fresh/reset
  * equivalence test). So right after a session vCPU's first init, every
- * register KVM_GET_REG_LIST names (up to 128 bits) is read, and written back
- * after each re-init. A re-init must use the same features; a scenario that
+ * register KVM_GET_REG_LIST names (up to 128 bits; not the VM-wide firmware
+ * pseudo-registers) is read, and written back after each re-init. A re-init must use the same features; a scenario that
  * asks for others gets a fresh VM (a counted fallback). */
 #ifndef VMM_ARM64_VCPU_STATE_H
 #define VMM_ARM64_VCPU_STATE_H
