@@ -172,6 +172,8 @@ static void *watchdog_main(void *arg)
 	struct vmm_watchdog *w = arg;
 
 	(void)pthread_mutex_lock(&w->lock);
+	w->started = 1; /* the C library's thread start-up is done */
+	(void)pthread_cond_broadcast(&w->wake);
 	while (!w->stop) {
 		uint64_t dl = __atomic_load_n(&w->deadline_ns, __ATOMIC_ACQUIRE);
 		struct timespec until;
@@ -224,6 +226,13 @@ int vmm_watchdog_start(struct vmm_watchdog *w,
 		(void)pthread_mutex_destroy(&w->lock);
 		return -1;
 	}
+	/* Wait for the thread to run: its start-up system calls (rseq,
+	 * set_robust_list...) must not come after a seccomp sandbox that the
+	 * caller enters later, which would kill the process. */
+	(void)pthread_mutex_lock(&w->lock);
+	while (!w->started)
+		(void)pthread_cond_wait(&w->wake, &w->lock);
+	(void)pthread_mutex_unlock(&w->lock);
 	w->running = 1;
 	return 0;
 }

@@ -68,7 +68,8 @@ struct vmm_watchdog {
 	int running;
 	uint64_t deadline_ns; /* 0: disarmed (atomic) */
 	uint64_t limit_ms;
-	int stop; /* under lock */
+	int stop;    /* under lock */
+	int started; /* under lock: the thread runs */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	void (*on_hang)(void *ctx, uint64_t limit_ms);
