@@ -156,6 +156,8 @@ struct run_ctx {
 	int prepared; /* the session was touched by this run */
 	uint32_t nsetup; /* vCPUs fully set up */
 	struct kvm_regs set_regs[VMM_MAX_VCPUS]; /* what setup gave them */
+	struct kvm_sregs set_sregs[VMM_MAX_VCPUS];
+	int sregs_synced[VMM_MAX_VCPUS]; /* set_sregs wait for KVM_RUN */
 	struct vmm_devices dev;
 	struct vmm_deadline own_deadline;
 	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
@@ -231,20 +233,32 @@ static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	if (c->ss && c->r->sys_size)
 		vmm_session_note_write(c->ss, c->r->sys_gpa, c->r->sys_size);
 	apply_sreg_overrides(vs, &sr);
-	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
-		return -1;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = ip;
 	regs.rflags = X86_EFLAGS_FIXED;
 	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
 		if (vs->reg_mask & (1U << ri))
 			vmm_x86_reg_set(&regs, ri, vs->regs[ri]);
-	/* reset mode: registers and pending events go in with the next
-	 * KVM_RUN (KVM_CAP_SYNC_REGS), saving two vCPU ioctls */
 	c->set_regs[i] = regs;
-	if (c->ss && vmm_vcpu_sync_regs(v, &regs, &c->ss->init[i].events) == 0)
+	c->set_sregs[i] = sr;
+	/* reset mode: registers, pending events and sregs KVM_SET_SREGS took
+	 * before go in with the next KVM_RUN (KVM_CAP_SYNC_REGS), saving
+	 * three vCPU ioctls; new sregs go through KVM_SET_SREGS first, so
+	 * that one reports a rejection exactly as in fresh mode */
+	if (c->ss && vmm_session_sregs_known(c->ss, i, &sr) &&
+	    vmm_vcpu_sync_regs(v, &regs, &sr, &c->ss->init[i].events) == 0) {
+		c->sregs_synced[i] = 1;
+		c->ss->sregs_synced++;
 		return 0;
-	if (c->ss && vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
+	}
+	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
+		return -1;
+	if (!c->ss)
+		return vmm_vcpu_set_regs(v, &regs, e);
+	vmm_session_sregs_accepted(c->ss, i, &sr);
+	if (vmm_vcpu_sync_regs(v, &regs, NULL, &c->ss->init[i].events) == 0)
+		return 0;
+	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
 		return -1;
 	return vmm_vcpu_set_regs(v, &regs, e);
 }
@@ -417,8 +431,9 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 }
 
 /* Reset mode, the build failed before any guest entry: leave every vCPU as
- * a fresh VM's would be - set-up ones with their registers applied (sync
- * registers only land at KVM_RUN), the others in their creation state. */
+ * a fresh VM's would be - set-up ones with their registers (and sregs, if
+ * synced) applied (sync registers only land at KVM_RUN), the others in
+ * their creation state. */
 static void settle_failed_build(struct run_ctx *c)
 {
 	struct vmm_error ignore;
@@ -428,6 +443,9 @@ static void settle_failed_build(struct run_ctx *c)
 
 		vmm_vcpu_sync_clear(v);
 		if (i < c->nsetup) {
+			if (c->sregs_synced[i])
+				(void)vmm_vcpu_set_sregs(v, &c->set_sregs[i],
+							 &ignore);
 			(void)vmm_vcpu_set_regs(v, &c->set_regs[i], &ignore);
 		} else {
 			(void)vmm_vcpu_set_regs(v, &c->ss->init[i].regs, &ignore);

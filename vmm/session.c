@@ -265,6 +265,8 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 		}
 		if (vmm_arch_vcpu_capture(v, &ss->init[i], e) < 0)
 			return -1;
+		ss->restored_at[i] = v->entries; /* creation state */
+		ss->have_sregs_ok[i] = 0;
 	}
 	return 0;
 }
@@ -347,6 +349,7 @@ static int flush_pending(struct vmm_session *ss, struct vmm_error *e)
 		if (!ss->pending[i])
 			continue;
 		run->immediate_exit = 1;
+		ss->vcpus[i].entries++;
 		ret = vmm_ioctl_raw(ss->k->ops, ss->vcpus[i].fd, KVM_RUN, NULL);
 		err = errno;
 		run->immediate_exit = 0;
@@ -372,10 +375,17 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			goto fail;
 		restore_memory(ss);
 		for (uint32_t i = 0; i < ss->nvcpus; i++) {
-			vmm_vcpu_sync_clear(&ss->vcpus[i]);
-			if (vmm_arch_vcpu_restore(&ss->vcpus[i], &ss->init[i],
-						  e) < 0)
+			struct vmm_vcpu *v = &ss->vcpus[i];
+
+			vmm_vcpu_sync_clear(v);
+			if (v->entries == ss->restored_at[i]) {
+				/* not entered since: nothing changed it */
+				ss->restores_skipped++;
+				continue;
+			}
+			if (vmm_arch_vcpu_restore(v, &ss->init[i], e) < 0)
 				goto fail;
+			ss->restored_at[i] = v->entries;
 		}
 		ss->resets++;
 		return 0;
@@ -408,6 +418,22 @@ void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
 			last = sl->size / VMM_PAGE_SIZE - 1;
 		for (uint64_t p = first; p <= last; p++)
 			ss->vdirty[i][p / 64] |= 1ULL << (p % 64);
+	}
+}
+
+int vmm_session_sregs_known(const struct vmm_session *ss, uint32_t i,
+			    const struct kvm_sregs *sr)
+{
+	return i < ss->nvcpus && ss->have_sregs_ok[i] &&
+	       memcmp(&ss->sregs_ok[i], sr, sizeof(*sr)) == 0;
+}
+
+void vmm_session_sregs_accepted(struct vmm_session *ss, uint32_t i,
+				const struct kvm_sregs *sr)
+{
+	if (i < ss->nvcpus) {
+		ss->sregs_ok[i] = *sr;
+		ss->have_sregs_ok[i] = 1;
 	}
 }
 

@@ -185,17 +185,21 @@ void vmm_deadline_release(struct vmm_deadline *d)
 }
 
 int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
+		       const struct kvm_sregs *sregs,
 		       const struct kvm_vcpu_events *events)
 {
 	struct kvm_run *run = v->run;
 	int caps = vmm_kvm_cap(v->vm->kvm, VMM_CAP_SYNC_REGS);
+	uint64_t want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS |
+			(sregs ? KVM_SYNC_X86_SREGS : 0);
 
-	if ((caps & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS)) !=
-	    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS))
+	if (caps < 0 || ((uint64_t)caps & want) != want)
 		return -1;
 	run->s.regs.regs = *regs;
+	if (sregs)
+		run->s.regs.sregs = *sregs;
 	run->s.regs.events = *events;
-	run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS;
+	run->kvm_dirty_regs = want;
 	return 0;
 }
 
@@ -237,11 +241,21 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 			return -1;
 		}
 		tls_running = run;
+		v->entries++;
 		ret = vmm_ioctl_raw(ops, v->fd, KVM_RUN, NULL);
 		err = errno;
 		tls_running = NULL;
 		if (ret == -1 && (err == EINTR || err == EAGAIN))
 			continue;
+		if (ret == -1 && err == EINVAL && run->kvm_dirty_regs) {
+			vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", err,
+				    "kernel contract violation: vCPU %u: KVM_RUN "
+				    "rejected the state given through "
+				    "KVM_CAP_SYNC_REGS (kvm_dirty_regs 0x%llx "
+				    "left), which its KVM_SET_* ioctls accepted",
+				    v->id, (unsigned long long)run->kvm_dirty_regs);
+			return -1;
+		}
 		if (ret == -1) {
 			vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
 				    "vCPU %u: KVM_RUN failed%s", v->id,

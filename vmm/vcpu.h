@@ -28,6 +28,10 @@ struct vmm_vcpu {
 	 * without the exit being reported, as if no ring existed. */
 	int (*ring_full)(void *ctx, struct vmm_error *e);
 	void *ring_ctx;
+	/* KVM_RUN calls made on this vCPU (every one counts, whether or not
+	 * the guest got to run): reset mode skips restoring the state of a
+	 * vCPU that has not been entered since its last restore. */
+	uint64_t entries;
 };
 
 /* A checked ioctl on a vCPU, 0 or -1. The request's spelling is passed
@@ -69,9 +73,15 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
 void vmm_deadline_disarm(struct vmm_deadline *d);
 void vmm_deadline_release(struct vmm_deadline *d);
 
-/* Registers and events for the next KVM_RUN through KVM_CAP_SYNC_REGS
- * (no ioctl). Returns -1 if the host lacks the needed sync-regs bits. */
+/* Registers, sregs (unless NULL) and events for the next KVM_RUN through
+ * KVM_CAP_SYNC_REGS (no ioctl). Returns -1, with nothing set, if the host
+ * lacks the needed sync-regs bits. KVM applies them in that order (regs,
+ * sregs, events) before anything else in KVM_RUN; a KVM_RUN that rejects
+ * them fails with EINVAL and leaves their bits set in kvm_dirty_regs,
+ * which vmm_vcpu_run() reports as a kernel contract violation (the
+ * pipeline only syncs sregs that KVM_SET_SREGS accepted before). */
 int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
+		       const struct kvm_sregs *sregs,
 		       const struct kvm_vcpu_events *events);
 void vmm_vcpu_sync_clear(struct vmm_vcpu *v);
 int vmm_deadline_passed(const struct vmm_deadline *d);
