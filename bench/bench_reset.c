@@ -1,5 +1,7 @@
 /* Reset-mode figures, measured side by side in one run on the same small
  * guests:
+ * The first three are measured in interleaved slices (4 rounds), so that
+ * other load on the host affects them alike.
  *  1. floor: one VM, one vCPU, a HLT guest; each exec only restores the
  *     registers (KVM_SET_REGS) and runs it (KVM_RUN);
  *  2. fresh pipeline execs/s (vmm_run_input, fresh VM per input);
@@ -134,68 +136,75 @@ static void on_hang(void *ctx, uint64_t ms)
 	abort();
 }
 
-/* floor: registers restored and HLT run on one VM, raw ioctls */
-static double floor_us(struct vmm_kvm *k, const uint8_t *buf, size_t len,
-		       double secs)
+/* A measurement accumulated over several slices. */
+struct meas {
+	long n;
+	double secs;
+	uint64_t pages;
+};
+
+/* floor: registers restored and HLT run on one VM, raw ioctls. The VM is
+ * built once with the pipeline on its own session; then only regs + run. */
+static struct vmm_session floor_ss;
+static struct kvm_regs floor_regs;
+
+static int floor_setup(struct vmm_kvm *k, const uint8_t *buf, size_t len)
 {
-	static struct vmm_session ss;
-	static struct vmm_input_outcome o;
 	struct vmm_error e;
-	struct kvm_regs regs;
-	struct vmm_vcpu *v;
-	long n = 0;
-	double t0;
+	struct vmm_scenario s;
+	static struct vmm_result r;
 
-	/* build the VM once with the pipeline, then only regs + run */
-	if (vmm_session_init(&ss, k, 0, &e) < 0)
+	if (vmm_session_init(&floor_ss, k, 0, &e) < 0 ||
+	    vmm_scenario_decode(buf, len, &s, &e) < 0)
 		return -1;
-	vmm_run_input(k, buf, len, NULL, NULL, NULL, &o);
-	(void)o;
-	{
-		struct vmm_scenario s;
-		struct vmm_result r;
+	(void)vmm_pipeline_run_reset(&floor_ss, &s, NULL, &r);
+	if (r.verdict != VMM_V_HALT ||
+	    vmm_vcpu_get_regs(&floor_ss.vcpus[0], &floor_regs, &e) < 0)
+		return -1;
+	floor_regs.rip = 0x1000;
+	return 0;
+}
 
-		(void)vmm_scenario_decode(buf, len, &s, &e);
-		(void)vmm_pipeline_run_reset(&ss, &s, NULL, &r);
-	}
-	v = &ss.vcpus[0];
-	(void)vmm_vcpu_get_regs(v, &regs, &e);
-	regs.rip = 0x1000;
-	t0 = now_s();
+static void floor_slice(struct vmm_kvm *k, double secs, struct meas *m)
+{
+	struct vmm_vcpu *v = &floor_ss.vcpus[0];
+	double t0 = now_s();
+
 	do {
-		for (int i = 0; i < 100; i++, n++) {
-			(void)vmm_ioctl_raw(k->ops, v->fd, KVM_SET_REGS, &regs);
+		for (int i = 0; i < 100; i++, m->n++) {
+			(void)vmm_ioctl_raw(k->ops, v->fd, KVM_SET_REGS,
+					    &floor_regs);
 			(void)vmm_ioctl_raw(k->ops, v->fd, KVM_RUN, NULL);
 		}
 	} while (now_s() - t0 < secs);
-	vmm_session_destroy(&ss);
-	return 1e6 * (now_s() - t0) / (double)n;
+	m->secs += now_s() - t0;
 }
 
-static double rate(struct vmm_kvm *k, struct vmm_session *ss,
-		   struct vmm_watchdog *wd, const uint8_t *buf, size_t len,
-		   double secs, double *pages)
+static void rate_slice(struct vmm_kvm *k, struct vmm_session *ss,
+		       struct vmm_watchdog *wd, const uint8_t *buf, size_t len,
+		       double secs, struct meas *m)
 {
 	static struct vmm_input_outcome o;
 	struct vmm_hooks h;
-	long n = 0;
 	uint64_t p0 = ss ? ss->pages_restored : 0;
 	double t0 = now_s();
 
 	memset(&h, 0, sizeof(h));
 	h.skip_state = 1; /* what a fuzzer needs */
 	do {
-		for (int i = 0; i < 20; i++, n++)
+		for (int i = 0; i < 20; i++, m->n++)
 			vmm_run_input_session(k, ss, buf, len, &h, NULL, wd, &o);
 	} while (now_s() - t0 < secs);
+	m->secs += now_s() - t0;
 	if (o.result.verdict != VMM_V_HALT)
 		(void)fprintf(stderr, "bench: unexpected verdict %s: %s\n",
 			      vmm_verdict_name(o.result.verdict),
 			      o.result.err.msg);
-	if (pages)
-		*pages = ss ? (double)(ss->pages_restored - p0) / (double)n : 0;
-	return (double)n / (now_s() - t0);
+	if (ss)
+		m->pages += ss->pages_restored - p0;
 }
+
+#define ROUNDS 4
 
 /* Per-exec ioctls of reset-mode execs of buf, timed. */
 static void breakdown(struct vmm_kvm *k, struct vmm_session *ss,
@@ -242,8 +251,9 @@ int main(int argc, char **argv)
 	struct vmm_kvm k;
 	struct vmm_watchdog wd;
 	struct vmm_error e;
-	double fl, fresh, reset, reset16;
-	double pages1 = 0, pages16 = 0;
+	double fl, fresh, reset, reset16, pages1, pages16;
+	struct meas m_floor = { 0, 0, 0 }, m_fresh = { 0, 0, 0 };
+	struct meas m_reset = { 0, 0, 0 }, m_reset16 = { 0, 0, 0 };
 
 	vmm_err_clear(&e);
 	ops.ioctl = counting_ioctl;
@@ -263,10 +273,25 @@ int main(int argc, char **argv)
 	(void)printf("bench: dirty tracking %s%s%s\n",
 		     ss.dirty_mode == VMM_DIRTY_RING ? "ring" : "bitmap",
 		     ss.dirty_why[0] ? ": " : "", ss.dirty_why);
-	fl = floor_us(&k, hlt, hlt_len, secs);
-	fresh = rate(&k, NULL, &wd, hlt, hlt_len, secs, NULL);
-	reset = rate(&k, &ss, &wd, hlt, hlt_len, secs, &pages1);
-	reset16 = rate(&k, &ss, &wd, d16, d16_len, secs, &pages16);
+	if (floor_setup(&k, hlt, hlt_len) < 0) {
+		(void)fprintf(stderr, "bench: cannot set up the floor VM\n");
+		return 3;
+	}
+	/* Interleaved slices: a load change on the host (another job) hits
+	 * every figure alike, so the ratios hold. */
+	for (int round = 0; round < ROUNDS; round++) {
+		floor_slice(&k, secs / ROUNDS, &m_floor);
+		rate_slice(&k, NULL, &wd, hlt, hlt_len, secs / ROUNDS, &m_fresh);
+		rate_slice(&k, &ss, &wd, hlt, hlt_len, secs / ROUNDS, &m_reset);
+		rate_slice(&k, &ss, &wd, d16, d16_len, secs / ROUNDS, &m_reset16);
+	}
+	vmm_session_destroy(&floor_ss);
+	fl = 1e6 * m_floor.secs / (double)m_floor.n;
+	fresh = (double)m_fresh.n / m_fresh.secs;
+	reset = (double)m_reset.n / m_reset.secs;
+	reset16 = (double)m_reset16.n / m_reset16.secs;
+	pages1 = (double)m_reset.pages / (double)m_reset.n;
+	pages16 = (double)m_reset16.pages / (double)m_reset16.n;
 	(void)printf("bench: floor (KVM_SET_REGS + KVM_RUN of HLT): %.1f us\n", fl);
 	(void)printf("bench: fresh pipeline, HLT guest: %.0f execs/s\n", fresh);
 	(void)printf("bench: reset pipeline, HLT guest: %.0f execs/s (%.1f us), "
