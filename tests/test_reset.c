@@ -16,6 +16,7 @@
 #include "tests/check.h"
 #include "tests/guest_files.h"
 #include "tests/proc_util.h"
+#include "vmm/oracle.h"
 #include "vmm/pipeline.h"
 #include "vmm/session.h"
 
@@ -541,6 +542,54 @@ static void check_vcpu_state(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* A pool keeps one VM per vCPU count: the corpus run twice in a row
+ * through it, each input against a fresh run, with no fallback. */
+static void check_pool(struct vmm_kvm *k)
+{
+	static struct vmm_session_pool pool;
+	static struct vmm_input_outcome o;
+	static struct vmm_result f;
+	struct vmm_error e;
+	uint64_t fallbacks = 0, resets = 0;
+	int sessions = 0;
+
+	vmm_err_clear(&e);
+	if (vmm_session_pool_init(&pool, k, 0, &e) < 0) {
+		(void)printf("SKIP: pool: %s\n", e.msg);
+		return;
+	}
+	for (int n = 0; n < 2 * ncorpus; n++) {
+		const struct input *in = &corpus[n % ncorpus];
+		const char *d;
+
+		vmm_run_input_pool(k, &pool, in->buf, in->len, &hooks, NULL, NULL,
+				   &o);
+		if (!o.decoded || run_fresh(k, in->buf, in->len, &f) < 0)
+			continue;
+		d = diff(&f, &o.result);
+		if (d)
+			(void)fprintf(stderr, "pool: corpus %s: %s differs (fresh "
+				      "%s, reset %s: %s)\n", in->name, d,
+				      vmm_verdict_name(f.verdict),
+				      vmm_verdict_name(o.result.verdict),
+				      o.result.err.msg);
+		CHECK(d == NULL);
+	}
+	for (int i = 0; i <= VMM_MAX_VCPUS; i++) {
+		if (!pool.by_nvcpus[i])
+			continue;
+		sessions++;
+		fallbacks += pool.by_nvcpus[i]->fallbacks;
+		resets += pool.by_nvcpus[i]->resets;
+	}
+	(void)printf("pool: %d sessions, %llu resets, %llu fallbacks\n", sessions,
+		     (unsigned long long)resets, (unsigned long long)fallbacks);
+	CHECK(sessions >= 2); /* the corpus has one- and two-vCPU inputs */
+	CHECK(resets > 0);
+	CHECK_EQ_U64(fallbacks, 0);
+	vmm_session_pool_destroy(&pool);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_kvm k;
@@ -560,6 +609,7 @@ int main(int argc, char **argv)
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0)
 		return 1;
 	check_vcpu_state(&k);
+	check_pool(&k);
 	check_mode(&k, 0, nrandom); /* the ring where it works */
 	if (k.ring_probe == VMM_PROBE_OK)
 		check_mode(&k, VMM_SESSION_FORCE_BITMAP, nrandom / 2);

@@ -111,4 +111,12 @@ void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
 			   struct vmm_watchdog *wd,
 			   struct vmm_input_outcome *o);
 
+/* Reset mode on the pool's session for the input's vCPU count (a fresh VM
+ * if that session cannot be made: out of memory). */
+struct vmm_session_pool;
+void vmm_run_input_pool(struct vmm_kvm *k, struct vmm_session_pool *pool,
+			const uint8_t *buf, size_t len,
+			const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+			struct vmm_watchdog *wd, struct vmm_input_outcome *o);
+
 #endif

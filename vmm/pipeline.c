@@ -1,5 +1,6 @@
 #include "vmm/pipeline.h"
 
+#include <errno.h>
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -158,6 +159,7 @@ struct run_ctx {
 	struct kvm_regs set_regs[VMM_MAX_VCPUS]; /* what setup gave them */
 	struct kvm_sregs set_sregs[VMM_MAX_VCPUS];
 	int sregs_synced[VMM_MAX_VCPUS]; /* set_sregs wait for KVM_RUN */
+	int sregs_rejected; /* KVM_SET_SREGS said EINVAL: the vCPU is intact */
 	struct vmm_devices dev;
 	struct vmm_deadline own_deadline;
 	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
@@ -251,8 +253,11 @@ static int setup_vcpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		c->ss->sregs_synced++;
 		return 0;
 	}
-	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
+	if (vmm_vcpu_set_sregs(v, &sr, e) < 0) {
+		/* KVM checks sregs before it changes any of them */
+		c->sregs_rejected = e->err == EINVAL;
 		return -1;
+	}
 	if (!c->ss)
 		return vmm_vcpu_set_regs(v, &regs, e);
 	vmm_session_sregs_accepted(c->ss, i, &sr);
@@ -513,8 +518,12 @@ out:
 	}
 	if (c.nvcpus_live > 0 && h && h->hash_memory)
 		r->mem_hash = memory_hash(c.vm);
+	/* A failed call leaves the VM in doubt, except sregs KVM rejected:
+	 * nothing was changed, and the next input sets every vCPU's sregs
+	 * again (saves a new VM per invalid SREG/SEG override). */
 	if (ss && c.prepared)
-		vmm_session_finish(ss, e->cls == VMM_ERR_SYS ||
+		vmm_session_finish(ss, (e->cls == VMM_ERR_SYS &&
+					!c.sregs_rejected) ||
 					       e->cls == VMM_ERR_CONTRACT ||
 					       e->cls == VMM_ERR_NOMEM,
 				   c.last_reason);

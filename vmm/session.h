@@ -40,6 +40,7 @@
 #include "vmm/x86/vcpu_state.h"
 
 #define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
+#define VMM_SREGS_KNOWN 8 /* accepted sregs remembered per vCPU */
 
 enum vmm_dirty_mode { VMM_DIRTY_NONE = 0, VMM_DIRTY_RING, VMM_DIRTY_BITMAP };
 
@@ -57,9 +58,10 @@ struct vmm_session {
 	int pending[VMM_MAX_VCPUS]; /* an I/O or MMIO completion pending */
 	/* vcpus[i].entries when its state was last restored (or created) */
 	uint64_t restored_at[VMM_MAX_VCPUS];
-	/* sregs KVM_SET_SREGS accepted on vCPU i in this VM */
-	struct kvm_sregs sregs_ok[VMM_MAX_VCPUS];
-	int have_sregs_ok[VMM_MAX_VCPUS];
+	/* sregs KVM_SET_SREGS accepted on vCPU i in this VM, the last
+	 * VMM_SREGS_KNOWN different ones (replaced round-robin) */
+	struct kvm_sregs sregs_ok[VMM_MAX_VCPUS][VMM_SREGS_KNOWN];
+	uint32_t nsregs_ok[VMM_MAX_VCPUS], sregs_ok_next[VMM_MAX_VCPUS];
 	struct kvm_dirty_gfn *ring[VMM_MAX_VCPUS];
 	size_t ring_bytes;
 	uint32_t ring_entries;
@@ -98,6 +100,28 @@ void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
 			    uint64_t len);
 void vmm_session_finish(struct vmm_session *ss, int taint,
 			const uint32_t *last_reason);
+
+/* Reset mode across inputs with different vCPU counts: one session (one
+ * VM) per count, made on first use, so that a change of count switches to
+ * that count's VM instead of replacing the one VM a session has (a
+ * fallback costs a whole new VM). Each session sees only the inputs with
+ * its count, exactly as a lone session would. */
+struct vmm_session_pool {
+	struct vmm_kvm *k;
+	unsigned int flags;
+	struct vmm_session *by_nvcpus[VMM_MAX_VCPUS + 1];
+};
+
+/* Makes the one-vCPU session (so that a host without reset mode says so
+ * here); the others come with their first input. */
+int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,
+			  unsigned int flags, struct vmm_error *e);
+void vmm_session_pool_destroy(struct vmm_session_pool *p);
+/* The session for inputs with `nvcpus` vCPUs (any session for a count out
+ * of range: validation rejects those before a session is touched), or
+ * NULL if a new one could not be made (out of memory). */
+struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
+					 uint32_t nvcpus);
 
 /* sregs for vCPU i: 1 if KVM_SET_SREGS accepted exactly these on it
  * before (they can go in through KVM_CAP_SYNC_REGS), else 0. accepted():
