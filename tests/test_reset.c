@@ -411,6 +411,38 @@ static void same_as_fresh(struct vmm_kvm *k, struct vmm_session *ss,
 	CHECK(d == NULL);
 }
 
+static int fail_hook(void *ctx, struct vmm_error *e)
+{
+	(void)ctx;
+	vmm_err_set(e, VMM_ERR_HOST, "hook", 0, "before_run refused");
+	return -1;
+}
+
+/* A run that ends before any KVM_RUN (here: a before_run hook failing)
+ * reports the registers and sregs the input set, as a fresh VM does,
+ * although in reset mode they were waiting for KVM_RUN in kvm_run. */
+static void check_unentered(struct vmm_kvm *k, struct vmm_session *ss,
+			    const struct vmm_scenario *prev,
+			    const struct vmm_scenario *s)
+{
+	static struct vmm_result f, r;
+	struct vmm_hooks h = hooks;
+	const char *d;
+
+	h.before_run = fail_hook;
+	(void)vmm_pipeline_run(k, s, &h, &f);
+	(void)vmm_pipeline_run_reset(ss, prev, &hooks, &r);
+	(void)vmm_pipeline_run_reset(ss, s, &hooks, &r); /* sregs now known */
+	(void)vmm_pipeline_run_reset(ss, prev, &hooks, &r);
+	(void)vmm_pipeline_run_reset(ss, s, &h, &r);
+	CHECK(f.have_state && f.verdict == VMM_V_HOST);
+	d = diff(&f, &r);
+	if (d)
+		(void)fprintf(stderr, "vcpu state: no guest entry: %s differs\n",
+			      d);
+	CHECK(d == NULL);
+}
+
 /* vCPU i's xsave, XCR0, debug registers, MSRs (but the TSC, which runs on)
  * and kvm_run.cr8 are what they were at creation. NULL, or what is not. */
 static const char *state_differs(struct vmm_session *ss, uint32_t i)
@@ -474,7 +506,7 @@ static void check_vcpu_state(struct vmm_kvm *k)
 {
 	static struct vmm_session ss;
 	static struct vmm_result r;
-	struct vmm_scenario m, o, f, of, x, x2, m2, t2, o2;
+	struct vmm_scenario m, o, f, of, x, x2, m2, t2, o2, r16;
 	struct vmm_error e;
 	uint64_t skipped;
 
@@ -520,6 +552,11 @@ static void check_vcpu_state(struct vmm_kvm *k)
 	CHECK(r.verdict != VMM_V_HALT); /* #UD */
 	if (ss.live && !ss.tainted)
 		state_is_init(&ss, 0, "after XSETBV");
+
+	scen(&r16, g_hlt, sizeof(g_hlt), NULL, 0);
+	r16.vcpus[0].mode = VMM_MODE_REAL16;
+	check_unentered(k, &ss, &x2, &m);  /* other registers */
+	check_unentered(k, &ss, &r16, &m); /* other sregs too */
 
 	/* vCPU 1 is not entered when vCPU 0 triple-faults first: its restore
 	 * is skipped, and it must not see what it did two inputs before */

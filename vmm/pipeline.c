@@ -435,29 +435,28 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 	return 0;
 }
 
-/* Reset mode, the build failed before any guest entry: leave every vCPU as
- * a fresh VM's would be - set-up ones with their registers (and sregs, if
- * synced) applied (sync registers only land at KVM_RUN), the others in
- * their creation state. */
-static void settle_failed_build(struct run_ctx *c)
+/* Reset mode, before vCPU 0's final state is read: if what set-up gave it
+ * never reached KVM (the build failed, or the run ended before its first
+ * KVM_RUN: a deadline before entry, a failed hook), apply it as a fresh
+ * VM would have - its registers (and sregs, if synced: sync registers only
+ * land at KVM_RUN), or its creation state if it was not set up. The next
+ * input sets all of it again anyway. */
+static void settle_unentered(struct run_ctx *c)
 {
+	struct vmm_vcpu *v = &c->vcpus[0];
 	struct vmm_error ignore;
 
-	for (uint32_t i = 0; i < c->s->nvcpus && i < c->ss->nvcpus; i++) {
-		struct vmm_vcpu *v = &c->vcpus[i];
-
-		vmm_vcpu_sync_clear(v);
-		if (i < c->nsetup) {
-			if (c->sregs_synced[i])
-				(void)vmm_vcpu_set_sregs(v, &c->set_sregs[i],
-							 &ignore);
-			(void)vmm_vcpu_set_regs(v, &c->set_regs[i], &ignore);
-		} else {
-			(void)vmm_vcpu_set_regs(v, &c->ss->init[i].regs, &ignore);
-			(void)vmm_vcpu_set_sregs(v, &c->ss->init[i].sregs,
-						 &ignore);
-		}
+	if (c->nsetup > 0) {
+		if (!((struct kvm_run *)v->run)->kvm_dirty_regs)
+			return; /* landed (or set by ioctls) */
+		if (c->sregs_synced[0])
+			(void)vmm_vcpu_set_sregs(v, &c->set_sregs[0], &ignore);
+		(void)vmm_vcpu_set_regs(v, &c->set_regs[0], &ignore);
+	} else {
+		(void)vmm_vcpu_set_regs(v, &c->ss->init[0].regs, &ignore);
+		(void)vmm_vcpu_set_sregs(v, &c->ss->init[0].sregs, &ignore);
 	}
+	vmm_vcpu_sync_clear(v);
 }
 
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
@@ -490,11 +489,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 				goto out;
 	}
 
-	if (build(&c, e) < 0) {
-		if (ss && ss->live)
-			settle_failed_build(&c);
+	if (build(&c, e) < 0)
 		goto out;
-	}
 	vmm_devices_init(&c.dev, h ? &h->out : NULL, s->mmio_console,
 			 s->mmio_console_gpa);
 	if (s->flags & VMM_SCN_PERMISSIVE)
@@ -507,6 +503,10 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 	(void)run_loop(&c, e);
 
 out:
+	/* not once a before_run hook has run: it may have sandboxed us */
+	if (ss && ss->live && c.prepared && c.nvcpus_live > 0 &&
+	    !(h && h->skip_state) && !(in_run && h && h->before_run))
+		settle_unentered(&c);
 	r->output_bytes = c.dev.bytes_out;
 	if (c.nvcpus_live > 0 && !(h && h->skip_state)) {
 		struct vmm_error ignore;
