@@ -1,10 +1,11 @@
 /* fuzz_pipeline: the full pipeline on real /dev/kvm. Each input is a
- * scenario run by vmm_run_input() - exactly what `vmm replay` runs.
+ * scenario run by vmm_run_input_pool() - what `vmm replay` runs.
  * A finding (kernel-contract, ioctl-anomaly, vcpu-hang, host-kernel-log)
  * aborts with "FINDING <signature>" so the engine saves the input.
  * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle;
  * VMM_FUZZ_MODE=fresh creates a VM per input instead of the default reset
- * mode (one VM per worker, restored between inputs: vmm/session.h). */
+ * mode (one VM per worker and vCPU count, restored between inputs:
+ * vmm/session.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,8 @@ struct target_state {
 	int use_kmsg;
 	struct fuzz_feedback fb;
 	struct vmm_input_outcome out;
-	struct vmm_session *ss; /* reset mode, or NULL (fresh) */
+	struct vmm_session_pool pool; /* reset mode: a VM per vCPU count */
+	int reset;
 };
 
 static struct target_state st;
@@ -90,11 +92,11 @@ static void setup(void)
 	}
 	st.km.fd = -1;
 	if (!mode || strcmp(mode, "fresh") != 0) {
-		st.ss = calloc(1, sizeof(*st.ss));
-		if (!st.ss || vmm_session_init(st.ss, &st.kvm, 0, &e) < 0) {
+		if (vmm_session_pool_init(&st.pool, &st.kvm, 0, &e) < 0) {
 			(void)fprintf(stderr, "fuzz_pipeline: reset mode: %s\n", e.msg);
 			exit(3);
 		}
+		st.reset = 1;
 	}
 	if (km && strcmp(km, "1") == 0) {
 		if (vmm_kmsg_open(&st.km, NULL, &e) < 0) {
@@ -115,9 +117,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.on_exit = on_exit_record;
 	hooks.ctx = &st.fb;
+	hooks.skip_state = 1; /* neither the oracle nor feedback reads it */
 	fuzz_feedback_begin(&st.fb);
-	vmm_run_input(&st.kvm, data, size, &hooks,
-		      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
+	if (st.reset)
+		vmm_run_input_pool(&st.kvm, &st.pool, data, size, &hooks,
+				   st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
+	else
+		vmm_run_input(&st.kvm, data, size, &hooks,
+			      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
 	fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {
 		(void)fprintf(stderr, "FINDING %s\n", st.out.sig);

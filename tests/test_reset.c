@@ -5,16 +5,26 @@
  * the structure-aware mutator, with the dirty ring and with the bitmap.
  * Random scenarios whose two fresh runs already differ are real
  * non-determinism (timing, TSC...) and are counted, not compared.
+ * Then the vCPU state reset mode restores only when it can have changed
+ * (check_vcpu_state): guests that write MSRs, debug registers, CR8, the
+ * FPU and XCR0, followed by guests that read them back, against fresh
+ * runs; and the state itself against its creation values, read back with
+ * KVM_GET_* after a restore, after a skipped restore (a vCPU not entered
+ * since the last one) and after XSETBV attempts (XCR0 is never restored).
  * Usage: test_reset CORPUS_DIR [RANDOM_COUNT] */
 #include "fuzz/mutator.h"
 #include "tests/check.h"
 #include "tests/guest_files.h"
 #include "tests/proc_util.h"
+#include "vmm/oracle.h"
 #include "vmm/pipeline.h"
 #include "vmm/session.h"
 #if defined(__x86_64__)
+#include "vmm/x86/mode.h"
 #include "vmm/x86/regs.h"
 #endif
+
+#include <sys/ioctl.h>
 
 #define MAX_IN 64
 #define BUF 16384
@@ -302,16 +312,371 @@ next:
 	}
 	(void)printf("%s: %ld compared (%ld re-run with a 10 s limit), %ld "
 		     "mismatches, %ld non-deterministic skipped; session: %llu runs, %llu resets, %llu fallbacks, "
-		     "%llu pages restored, %llu slot changes\n", mode, compared,
+		     "%llu pages restored, %llu slot changes, %llu vCPU "
+		     "restores skipped, %llu sregs synced\n", mode, compared,
 		     timing, mism, nondet, (unsigned long long)ss.runs,
 		     (unsigned long long)ss.resets,
 		     (unsigned long long)ss.fallbacks,
 		     (unsigned long long)ss.pages_restored,
-		     (unsigned long long)ss.slot_changes);
+		     (unsigned long long)ss.slot_changes,
+		     (unsigned long long)ss.restores_skipped,
+		     (unsigned long long)ss.sregs_synced);
 	CHECK_EQ_U64(mism, 0);
 	CHECK(ss.resets > 0);
 	CHECK(compared > ncorpus);
 	vmm_session_destroy(&ss);
+}
+
+#if defined(__x86_64__)
+/* ---- vCPU state that reset mode restores conditionally or not at all ----
+ * (x86: guests that change vCPU state a reset must put back) */
+
+/* long64 guests, loaded at 0x1000 (as 2.x; encodings from GNU as) */
+/* M: KERNEL_GS_BASE = 0x1234, SYSENTER_CS = 0x10, DR0 = 0x1111,
+ * DR7 = 0x401, CR8 = 5, hlt */
+static const uint8_t g_mutate[] = {
+	0xb9, 0x02, 0x01, 0x00, 0xc0,       /* mov $0xc0000102, %ecx */
+	0xb8, 0x34, 0x12, 0x00, 0x00,       /* mov $0x1234, %eax */
+	0x31, 0xd2,                         /* xor %edx, %edx */
+	0x0f, 0x30,                         /* wrmsr */
+	0xb9, 0x74, 0x01, 0x00, 0x00,       /* mov $0x174, %ecx */
+	0xb8, 0x10, 0x00, 0x00, 0x00,       /* mov $0x10, %eax */
+	0x0f, 0x30,                         /* wrmsr */
+	0xb8, 0x11, 0x11, 0x00, 0x00,       /* mov $0x1111, %eax */
+	0x0f, 0x23, 0xc0,                   /* mov %rax, %dr0 */
+	0xb8, 0x01, 0x04, 0x00, 0x00,       /* mov $0x401, %eax */
+	0x0f, 0x23, 0xf8,                   /* mov %rax, %dr7 */
+	0xb8, 0x05, 0x00, 0x00, 0x00,       /* mov $5, %eax */
+	0x44, 0x0f, 0x22, 0xc0,             /* mov %rax, %cr8 */
+	0xf4,                               /* hlt */
+};
+/* O: the same read back into memory at 0x2000.. (and DR6, the x87
+ * control word), hlt */
+static const uint8_t g_observe[] = {
+	0xb9, 0x02, 0x01, 0x00, 0xc0,             /* mov $0xc0000102, %ecx */
+	0x0f, 0x32,                               /* rdmsr */
+	0x89, 0x04, 0x25, 0x00, 0x20, 0x00, 0x00, /* mov %eax, 0x2000 */
+	0x89, 0x14, 0x25, 0x04, 0x20, 0x00, 0x00, /* mov %edx, 0x2004 */
+	0xb9, 0x74, 0x01, 0x00, 0x00,             /* mov $0x174, %ecx */
+	0x0f, 0x32,                               /* rdmsr */
+	0x89, 0x04, 0x25, 0x08, 0x20, 0x00, 0x00, /* mov %eax, 0x2008 */
+	0x0f, 0x21, 0xc0,                         /* mov %dr0, %rax */
+	0x48, 0x89, 0x04, 0x25, 0x10, 0x20, 0x00, 0x00, /* mov %rax, 0x2010 */
+	0x0f, 0x21, 0xf8,                         /* mov %dr7, %rax */
+	0x48, 0x89, 0x04, 0x25, 0x18, 0x20, 0x00, 0x00, /* mov %rax, 0x2018 */
+	0x0f, 0x21, 0xf0,                         /* mov %dr6, %rax */
+	0x48, 0x89, 0x04, 0x25, 0x20, 0x20, 0x00, 0x00, /* mov %rax, 0x2020 */
+	0x44, 0x0f, 0x20, 0xc0,                   /* mov %cr8, %rax */
+	0x48, 0x89, 0x04, 0x25, 0x28, 0x20, 0x00, 0x00, /* mov %rax, 0x2028 */
+	0xd9, 0x3c, 0x25, 0x30, 0x20, 0x00, 0x00, /* fnstcw 0x2030 */
+	0xf4,                                     /* hlt */
+};
+/* F: x87 control word 0x27f, xmm0 = 0x12345678, hlt (hosts whose KVM
+ * emulates every guest instruction fail it: then there is nothing to
+ * leak, and the session starts over) */
+static const uint8_t g_fpu[] = {
+	0x66, 0xc7, 0x04, 0x25, 0x40, 0x20, 0x00, 0x00, 0x7f, 0x02,
+						  /* movw $0x27f, 0x2040 */
+	0xd9, 0x2c, 0x25, 0x40, 0x20, 0x00, 0x00, /* fldcw 0x2040 */
+	0xb8, 0x78, 0x56, 0x34, 0x12,             /* mov $0x12345678, %eax */
+	0x66, 0x0f, 0x6e, 0xc0,                   /* movd %eax, %xmm0 */
+	0xf4,                                     /* hlt */
+};
+/* OF: xmm0 into memory at 0x2038, hlt */
+static const uint8_t g_observe_fpu[] = {
+	0x66, 0x0f, 0x7e, 0xc0,                   /* movd %xmm0, %eax */
+	0x89, 0x04, 0x25, 0x38, 0x20, 0x00, 0x00, /* mov %eax, 0x2038 */
+	0xf4,                                     /* hlt */
+};
+/* X: CR4.OSXSAVE, then XCR0 = x87|SSE|AVX (no guest CPUID: #GP) */
+static const uint8_t g_xsetbv_cr4[] = {
+	0x0f, 0x20, 0xe0,                         /* mov %cr4, %rax */
+	0x48, 0x0d, 0x00, 0x00, 0x04, 0x00,       /* or $0x40000, %rax */
+	0x0f, 0x22, 0xe0,                         /* mov %rax, %cr4 */
+	0x31, 0xc9,                               /* xor %ecx, %ecx */
+	0xb8, 0x07, 0x00, 0x00, 0x00,             /* mov $7, %eax */
+	0x31, 0xd2,                               /* xor %edx, %edx */
+	0x0f, 0x01, 0xd1,                         /* xsetbv */
+	0xf4,                                     /* hlt */
+};
+/* X2: XCR0 = x87|SSE straight away (#UD without CR4.OSXSAVE) */
+static const uint8_t g_xsetbv[] = {
+	0x31, 0xc9,                               /* xor %ecx, %ecx */
+	0xb8, 0x03, 0x00, 0x00, 0x00,             /* mov $3, %eax */
+	0x31, 0xd2,                               /* xor %edx, %edx */
+	0x0f, 0x01, 0xd1,                         /* xsetbv */
+	0xf4,                                     /* hlt */
+};
+/* T: ud2 with no IDT: a triple fault, so vCPU 1 never runs */
+static const uint8_t g_ud2[] = { 0x0f, 0x0b };
+static const uint8_t g_hlt[] = { 0xf4 };
+
+/* One or two long64 vCPUs, vCPU i running code[i] loaded at
+ * 0x1000 + 0x2000 * i (outside the 0x2000.. data page). */
+static void scen(struct vmm_scenario *s, const uint8_t *c0, size_t n0,
+		 const uint8_t *c1, size_t n1)
+{
+	vmm_scenario_init(s);
+	s->max_exits = 16;
+	s->timeout_ms = 5000;
+	s->nslots = 1;
+	s->slots[0].size = 0x200000;
+	s->nblobs = 1;
+	s->blobs[0] = (struct vmm_blob_spec){ 0x1000, c0, n0 };
+	s->nvcpus = 1;
+	s->vcpus[0].mode = VMM_MODE_LONG64;
+	s->vcpus[0].entry = 0x1000;
+	if (c1) {
+		s->nblobs = 2;
+		s->blobs[1] = (struct vmm_blob_spec){ 0x3000, c1, n1 };
+		s->nvcpus = 2;
+		s->vcpus[1].mode = VMM_MODE_LONG64;
+		s->vcpus[1].entry = 0x3000;
+	}
+}
+
+/* Run `prev` then `s` on the session, `s` on a fresh VM: same results. */
+static void same_as_fresh(struct vmm_kvm *k, struct vmm_session *ss,
+			  const struct vmm_scenario *prev,
+			  const struct vmm_scenario *s, const char *what)
+{
+	static struct vmm_result f, r;
+	const char *d;
+
+	(void)vmm_pipeline_run(k, s, &hooks, &f);
+	if (prev)
+		(void)vmm_pipeline_run_reset(ss, prev, &hooks, &r);
+	(void)vmm_pipeline_run_reset(ss, s, &hooks, &r);
+	d = diff(&f, &r);
+	if (d)
+		(void)fprintf(stderr, "vcpu state: %s: %s differs (fresh %s, "
+			      "reset %s: %s)\n", what, d,
+			      vmm_verdict_name(f.verdict),
+			      vmm_verdict_name(r.verdict), r.err.msg);
+	CHECK(d == NULL);
+}
+
+static int fail_hook(void *ctx, struct vmm_error *e)
+{
+	(void)ctx;
+	vmm_err_set(e, VMM_ERR_HOST, "hook", 0, "before_run refused");
+	return -1;
+}
+
+/* A run that ends before any KVM_RUN (here: a before_run hook failing)
+ * reports the registers and sregs the input set, as a fresh VM does,
+ * although in reset mode they were waiting for KVM_RUN in kvm_run. */
+static void check_unentered(struct vmm_kvm *k, struct vmm_session *ss,
+			    const struct vmm_scenario *prev,
+			    const struct vmm_scenario *s)
+{
+	static struct vmm_result f, r;
+	struct vmm_hooks h = hooks;
+	const char *d;
+
+	h.before_run = fail_hook;
+	(void)vmm_pipeline_run(k, s, &h, &f);
+	(void)vmm_pipeline_run_reset(ss, prev, &hooks, &r);
+	(void)vmm_pipeline_run_reset(ss, s, &hooks, &r); /* sregs now known */
+	(void)vmm_pipeline_run_reset(ss, prev, &hooks, &r);
+	(void)vmm_pipeline_run_reset(ss, s, &h, &r);
+	CHECK(f.have_state && f.verdict == VMM_V_HOST);
+	d = diff(&f, &r);
+	if (d)
+		(void)fprintf(stderr, "vcpu state: no guest entry: %s differs\n",
+			      d);
+	CHECK(d == NULL);
+}
+
+/* vCPU i's xsave, XCR0, debug registers, MSRs (but the TSC, which runs on)
+ * and kvm_run.cr8 are what they were at creation. NULL, or what is not. */
+static const char *state_differs(struct vmm_session *ss, uint32_t i)
+{
+	static uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
+	static uint8_t msrbuf[VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
+	const struct vmm_vcpu_state *init = &ss->init[i];
+	const struct kvm_msrs *im = (const struct kvm_msrs *)(const void *)init->msrs;
+	struct kvm_msrs *m = (struct kvm_msrs *)(void *)msrbuf;
+	const struct vmm_sysops *ops = ss->k->ops;
+	int fd = ss->vcpus[i].fd;
+	struct kvm_xcrs xcrs;
+	struct kvm_debugregs dr;
+
+	memset(&xcrs, 0, sizeof(xcrs));
+	memset(&dr, 0, sizeof(dr));
+	if (vmm_ioctl_raw(ops, fd, KVM_GET_XSAVE, xsave) != 0 ||
+	    vmm_ioctl_raw(ops, fd, KVM_GET_XCRS, &xcrs) != 0 ||
+	    vmm_ioctl_raw(ops, fd, KVM_GET_DEBUGREGS, &dr) != 0)
+		return "a KVM_GET_* ioctl failed";
+	if (memcmp(xsave, init->xsave, sizeof(xsave)) != 0)
+		return "xsave (FPU/SSE)";
+	if (xcrs.nr_xcrs != init->xcrs.nr_xcrs ||
+	    memcmp(xcrs.xcrs, init->xcrs.xcrs,
+		   xcrs.nr_xcrs * sizeof(xcrs.xcrs[0])) != 0)
+		return "XCR0";
+	if (memcmp(dr.db, init->dregs.db, sizeof(dr.db)) != 0 ||
+	    dr.dr6 != init->dregs.dr6 || dr.dr7 != init->dregs.dr7)
+		return "debug registers";
+	memset(msrbuf, 0, sizeof(msrbuf));
+	m->nmsrs = im->nmsrs;
+	for (uint32_t j = 0; j < im->nmsrs; j++)
+		m->entries[j].index = im->entries[j].index;
+	if (vmm_ioctl_raw(ops, fd, KVM_GET_MSRS, m) != (int)im->nmsrs)
+		return "KVM_GET_MSRS";
+	for (uint32_t j = 0; j < im->nmsrs; j++)
+		if (im->entries[j].index != 0x10 /* IA32_TSC */ &&
+		    m->entries[j].data != im->entries[j].data) {
+			static char why[64];
+
+			(void)snprintf(why, sizeof(why), "MSR 0x%x",
+				       im->entries[j].index);
+			return why;
+		}
+	if (((const struct kvm_run *)ss->vcpus[i].run)->cr8 != init->run_cr8)
+		return "kvm_run.cr8";
+	return NULL;
+}
+
+static void state_is_init(struct vmm_session *ss, uint32_t i, const char *when)
+{
+	const char *d = state_differs(ss, i);
+
+	if (d)
+		(void)fprintf(stderr, "vcpu state: vCPU %u %s: %s is not its "
+			      "creation value\n", i, when, d);
+	CHECK(d == NULL);
+}
+
+static void check_vcpu_state(struct vmm_kvm *k)
+{
+	static struct vmm_session ss;
+	static struct vmm_result r;
+	struct vmm_scenario m, o, f, of, x, x2, m2, t2, o2, r16;
+	struct vmm_error e;
+	uint64_t skipped;
+
+	vmm_err_clear(&e);
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: vcpu state: %s\n", e.msg);
+		return;
+	}
+	scen(&m, g_mutate, sizeof(g_mutate), NULL, 0);
+	scen(&o, g_observe, sizeof(g_observe), NULL, 0);
+	scen(&f, g_fpu, sizeof(g_fpu), NULL, 0);
+	scen(&of, g_observe_fpu, sizeof(g_observe_fpu), NULL, 0);
+	scen(&x, g_xsetbv_cr4, sizeof(g_xsetbv_cr4), NULL, 0);
+	scen(&x2, g_xsetbv, sizeof(g_xsetbv), NULL, 0);
+	scen(&m2, g_mutate, sizeof(g_mutate), g_mutate, sizeof(g_mutate));
+	scen(&t2, g_ud2, sizeof(g_ud2), g_mutate, sizeof(g_mutate));
+	scen(&o2, g_hlt, sizeof(g_hlt), g_observe, sizeof(g_observe));
+
+	/* the mutator really changes what the observer reads */
+	(void)vmm_pipeline_run_reset(&ss, &m, &hooks, &r);
+	CHECK(r.verdict == VMM_V_HALT);
+	CHECK(state_differs(&ss, 0) != NULL);
+	same_as_fresh(k, &ss, &m, &o, "MSRs/DR0/DR7/CR8 after a guest set them");
+	same_as_fresh(k, &ss, &f, &of, "xmm0 after a guest set it");
+	same_as_fresh(k, &ss, &f, &o, "x87 control word after a guest set it");
+
+	/* restored after a run; a second prepare with no entry in between
+	 * skips the restore, and the state is still the creation state */
+	(void)vmm_pipeline_run_reset(&ss, &m, &hooks, &r);
+	CHECK_EQ_U64(vmm_session_prepare(&ss, &o, &e), 0);
+	state_is_init(&ss, 0, "after a restore");
+	skipped = ss.restores_skipped;
+	CHECK_EQ_U64(vmm_session_prepare(&ss, &o, &e), 0);
+	CHECK_EQ_U64(ss.restores_skipped, skipped + 1);
+	state_is_init(&ss, 0, "after a skipped restore");
+
+	/* XCR0 is never restored: no guest can change it */
+	(void)vmm_pipeline_run_reset(&ss, &x, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT); /* #GP: no XSAVE for the guest */
+	if (ss.live && !ss.tainted)
+		state_is_init(&ss, 0, "after CR4.OSXSAVE + XSETBV");
+	(void)vmm_pipeline_run_reset(&ss, &x2, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT); /* #UD */
+	if (ss.live && !ss.tainted)
+		state_is_init(&ss, 0, "after XSETBV");
+
+	scen(&r16, g_hlt, sizeof(g_hlt), NULL, 0);
+	r16.vcpus[0].mode = VMM_MODE_REAL16;
+	check_unentered(k, &ss, &x2, &m);  /* other registers */
+	check_unentered(k, &ss, &r16, &m); /* other sregs too */
+
+	/* vCPU 1 is not entered when vCPU 0 triple-faults first: its restore
+	 * is skipped, and it must not see what it did two inputs before */
+	same_as_fresh(k, &ss, &m2, &o2, "vCPU 1 after both vCPUs set state");
+	(void)vmm_pipeline_run_reset(&ss, &m2, &hooks, &r);
+	CHECK(r.verdict == VMM_V_HALT);
+	CHECK(state_differs(&ss, 1) != NULL);
+	(void)vmm_pipeline_run_reset(&ss, &t2, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT);
+	CHECK(ss.live && !ss.tainted);
+	skipped = ss.restores_skipped;
+	CHECK_EQ_U64(vmm_session_prepare(&ss, &o2, &e), 0);
+	CHECK_EQ_U64(ss.restores_skipped, skipped + 1);
+	state_is_init(&ss, 0, "after a triple fault and a restore");
+	state_is_init(&ss, 1, "not entered since its last restore");
+	same_as_fresh(k, &ss, &t2, &o2, "vCPU 1 not entered by the last input");
+	(void)printf("vcpu state: %llu restores skipped, %llu sregs synced\n",
+		     (unsigned long long)ss.restores_skipped,
+		     (unsigned long long)ss.sregs_synced);
+	vmm_session_destroy(&ss);
+}
+
+#endif
+
+/* A pool keeps one VM per vCPU count: the corpus run twice in a row
+ * through it, each input against a fresh run, with no fallback. */
+static void check_pool(struct vmm_kvm *k)
+{
+	static struct vmm_session_pool pool;
+	static struct vmm_input_outcome o;
+	static struct vmm_result f;
+	struct vmm_error e;
+	uint64_t fallbacks = 0, resets = 0;
+	int sessions = 0;
+
+	vmm_err_clear(&e);
+	if (vmm_session_pool_init(&pool, k, 0, &e) < 0) {
+		(void)printf("SKIP: pool: %s\n", e.msg);
+		return;
+	}
+	for (int n = 0; n < 2 * ncorpus; n++) {
+		const struct input *in = &corpus[n % ncorpus];
+		const char *d;
+
+		vmm_run_input_pool(k, &pool, in->buf, in->len, &hooks, NULL, NULL,
+				   &o);
+		if (!o.decoded || run_fresh(k, in->buf, in->len, &f) < 0)
+			continue;
+		d = diff(&f, &o.result);
+		if (d)
+			(void)fprintf(stderr, "pool: corpus %s: %s differs (fresh "
+				      "%s, reset %s: %s)\n", in->name, d,
+				      vmm_verdict_name(f.verdict),
+				      vmm_verdict_name(o.result.verdict),
+				      o.result.err.msg);
+		CHECK(d == NULL);
+	}
+	for (int i = 0; i <= VMM_MAX_VCPUS; i++) {
+		if (!pool.by_nvcpus[i])
+			continue;
+		sessions++;
+		fallbacks += pool.by_nvcpus[i]->fallbacks;
+		resets += pool.by_nvcpus[i]->resets;
+	}
+	(void)printf("pool: %d sessions, %llu resets, %llu fallbacks\n", sessions,
+		     (unsigned long long)resets, (unsigned long long)fallbacks);
+	CHECK(sessions >= 2); /* the corpus has one- and two-vCPU inputs */
+	CHECK(resets > 0);
+#if defined(__x86_64__)
+	CHECK_EQ_U64(fallbacks, 0);
+#else
+	/* arm64: a vCPU re-init needs the same features (aarch32 vs aarch64,
+	 * PMU): a change is a counted fallback */
+#endif
+	vmm_session_pool_destroy(&pool);
 }
 
 int main(int argc, char **argv)
@@ -332,6 +697,10 @@ int main(int argc, char **argv)
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0)
 		return 1;
+#if defined(__x86_64__)
+	check_vcpu_state(&k);
+#endif
+	check_pool(&k);
 	check_mode(&k, 0, nrandom); /* the ring where it works */
 	if (k.ring_probe == VMM_PROBE_OK)
 		check_mode(&k, VMM_SESSION_FORCE_BITMAP, nrandom / 2);

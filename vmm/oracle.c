@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/session.h"
+
 static const char *const finding_names[VMM_FIND_COUNT] = {
 	[VMM_FIND_NONE] = "none",
 	[VMM_FIND_KERNEL_CONTRACT] = "kernel-contract",
@@ -183,6 +185,8 @@ static void *watchdog_main(void *arg)
 	struct vmm_watchdog *w = arg;
 
 	(void)pthread_mutex_lock(&w->lock);
+	w->started = 1; /* the C library's thread start-up is done */
+	(void)pthread_cond_broadcast(&w->wake);
 	while (!w->stop) {
 		uint64_t dl = __atomic_load_n(&w->deadline_ns, __ATOMIC_ACQUIRE);
 		struct timespec until;
@@ -235,6 +239,13 @@ int vmm_watchdog_start(struct vmm_watchdog *w,
 		(void)pthread_mutex_destroy(&w->lock);
 		return -1;
 	}
+	/* Wait for the thread to run: its start-up system calls (rseq,
+	 * set_robust_list...) must not come after a seccomp sandbox that the
+	 * caller enters later, which would kill the process. */
+	(void)pthread_mutex_lock(&w->lock);
+	while (!w->started)
+		(void)pthread_cond_wait(&w->wake, &w->lock);
+	(void)pthread_mutex_unlock(&w->lock);
 	w->running = 1;
 	return 0;
 }
@@ -277,11 +288,11 @@ void vmm_run_input(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 	vmm_run_input_session(k, NULL, buf, len, hooks, km, wd, o);
 }
 
-void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
-			   const uint8_t *buf, size_t len,
-			   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
-			   struct vmm_watchdog *wd,
-			   struct vmm_input_outcome *o)
+static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
+		      struct vmm_session_pool *pool, const uint8_t *buf,
+		      size_t len, const struct vmm_hooks *hooks,
+		      struct vmm_kmsg *km, struct vmm_watchdog *wd,
+		      struct vmm_input_outcome *o)
 {
 	char line[160];
 
@@ -297,6 +308,8 @@ void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
 	o->decoded = 1;
 	if (km)
 		(void)vmm_kmsg_scan(km, NULL, 0); /* forget older lines */
+	if (pool)
+		ss = vmm_session_pool_get(pool, o->scenario.nvcpus);
 	vmm_watchdog_arm(wd, (uint64_t)o->scenario.timeout_ms +
 				     VMM_HANG_GRACE_MS);
 	if (ss)
@@ -311,4 +324,21 @@ void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
 		(void)snprintf(o->sig, sizeof(o->sig), "host-kernel-log %.120s",
 			       line);
 	}
+}
+
+void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
+			   const uint8_t *buf, size_t len,
+			   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+			   struct vmm_watchdog *wd,
+			   struct vmm_input_outcome *o)
+{
+	run_input(k, ss, NULL, buf, len, hooks, km, wd, o);
+}
+
+void vmm_run_input_pool(struct vmm_kvm *k, struct vmm_session_pool *pool,
+			const uint8_t *buf, size_t len,
+			const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+			struct vmm_watchdog *wd, struct vmm_input_outcome *o)
+{
+	run_input(k, NULL, pool, buf, len, hooks, km, wd, o);
 }

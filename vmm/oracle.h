@@ -68,7 +68,8 @@ struct vmm_watchdog {
 	int running;
 	uint64_t deadline_ns; /* 0: disarmed (atomic) */
 	uint64_t limit_ms;
-	int stop; /* under lock */
+	int stop;    /* under lock */
+	int started; /* under lock: the thread runs */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	void (*on_hang)(void *ctx, uint64_t limit_ms);
@@ -109,5 +110,13 @@ void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
 			   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
 			   struct vmm_watchdog *wd,
 			   struct vmm_input_outcome *o);
+
+/* Reset mode on the pool's session for the input's vCPU count (a fresh VM
+ * if that session cannot be made: out of memory). */
+struct vmm_session_pool;
+void vmm_run_input_pool(struct vmm_kvm *k, struct vmm_session_pool *pool,
+			const uint8_t *buf, size_t len,
+			const struct vmm_hooks *hooks, struct vmm_kmsg *km,
+			struct vmm_watchdog *wd, struct vmm_input_outcome *o);
 
 #endif

@@ -256,11 +256,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 	if (check_host && vmm_arch_host_check(&c, e) < 0)
 		goto out;
 
-	if (build(&c, e) < 0) {
-		if (ss && ss->live)
-			vmm_arch_settle_failed_build(&c);
+	if (build(&c, e) < 0)
 		goto out;
-	}
 	vmm_devices_init(&c.dev, h ? &h->out : NULL, s->mmio_console,
 			 s->mmio_console_gpa);
 	if (s->flags & VMM_SCN_PERMISSIVE)
@@ -273,6 +270,10 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 	(void)run_loop(&c, e);
 
 out:
+	/* not once a before_run hook has run: it may have sandboxed us */
+	if (ss && ss->live && c.prepared && c.nvcpus_live > 0 &&
+	    !(h && h->skip_state) && !(in_run && h && h->before_run))
+		vmm_arch_settle_unentered(&c);
 	r->output_bytes = c.dev.bytes_out;
 	if (c.nvcpus_live > 0 && !(h && h->skip_state)) {
 		struct vmm_error ignore;
@@ -283,8 +284,12 @@ out:
 	}
 	if (c.nvcpus_live > 0 && h && h->hash_memory)
 		r->mem_hash = memory_hash(c.vm);
+	/* A failed call leaves the VM in doubt, except vCPU state KVM
+	 * rejected: nothing was changed, and the next input sets it again
+	 * (saves a new VM per invalid override). */
 	if (ss && c.prepared)
-		vmm_session_finish(ss, e->cls == VMM_ERR_SYS ||
+		vmm_session_finish(ss, (e->cls == VMM_ERR_SYS &&
+					!c.state_rejected) ||
 					       e->cls == VMM_ERR_CONTRACT ||
 					       e->cls == VMM_ERR_NOMEM,
 				   c.last_reason);

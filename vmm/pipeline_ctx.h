@@ -8,8 +8,9 @@
  *  - vmm_arch_host_check(): can this host run the scenario's vCPUs (x86: a
  *    per-mode probe guest; arm64: the capabilities of the vCPU features);
  *  - vmm_arch_vcpu_setup(): put vCPU i in the scenario's initial state;
- *  - vmm_arch_settle_failed_build(): reset mode, the build failed before
- *    any guest entry: leave the vCPUs as a fresh VM's would be;
+ *  - vmm_arch_settle_unentered(): reset mode, before vCPU 0's final state
+ *    is read: what set-up gave it but never reached KVM (no KVM_RUN
+ *    happened) is applied as a fresh VM would have it;
  *  - vmm_cpu_state_get() (vmm/<arch>/cpu_state.h): the final state.
  */
 #ifndef VMM_PIPELINE_CTX_H
@@ -33,6 +34,8 @@ struct run_ctx {
 	uint32_t last_reason[VMM_MAX_VCPUS];
 	int prepared; /* the session was touched by this run */
 	uint32_t nsetup; /* vCPUs fully set up */
+	int state_rejected; /* a vCPU state ioctl said EINVAL: KVM checks
+			     * before it changes anything, the vCPU is intact */
 	struct vmm_arch_run arch;    /* the architecture's per-run state */
 	struct vmm_devices dev;
 	struct vmm_deadline own_deadline;
@@ -42,7 +45,7 @@ struct run_ctx {
 int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e);
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e);
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e);
-void vmm_arch_settle_failed_build(struct run_ctx *c);
+void vmm_arch_settle_unentered(struct run_ctx *c);
 
 /* The pipeline without the host check (the x86 mode probes run through
  * it). */

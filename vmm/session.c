@@ -265,6 +265,9 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 		}
 		if (vmm_arch_vcpu_capture(v, &ss->init[i], e) < 0)
 			return -1;
+		ss->restored_at[i] = v->entries; /* creation state */
+		ss->nsregs_ok[i] = 0;
+		ss->sregs_ok_next[i] = 0;
 	}
 	return 0;
 }
@@ -347,6 +350,7 @@ static int flush_pending(struct vmm_session *ss, struct vmm_error *e)
 		if (!ss->pending[i])
 			continue;
 		run->immediate_exit = 1;
+		ss->vcpus[i].entries++;
 		ret = vmm_ioctl_raw(ss->k->ops, ss->vcpus[i].fd, KVM_RUN, NULL);
 		err = errno;
 		run->immediate_exit = 0;
@@ -373,10 +377,17 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			goto fail;
 		restore_memory(ss);
 		for (uint32_t i = 0; i < ss->nvcpus; i++) {
-			vmm_vcpu_sync_clear(&ss->vcpus[i]);
-			if (vmm_arch_vcpu_restore(&ss->vcpus[i], &ss->init[i],
-						  e) < 0)
+			struct vmm_vcpu *v = &ss->vcpus[i];
+
+			vmm_vcpu_sync_clear(v);
+			if (v->entries == ss->restored_at[i]) {
+				/* not entered since: nothing changed it */
+				ss->restores_skipped++;
+				continue;
+			}
+			if (vmm_arch_vcpu_restore(v, &ss->init[i], e) < 0)
 				goto fail;
+			ss->restored_at[i] = v->entries;
 		}
 		ss->resets++;
 		return 0;
@@ -412,6 +423,28 @@ void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
 	}
 }
 
+int vmm_session_sregs_known(const struct vmm_session *ss, uint32_t i,
+			    const struct kvm_sregs *sr)
+{
+	if (i >= ss->nvcpus)
+		return 0;
+	for (uint32_t j = 0; j < ss->nsregs_ok[i]; j++)
+		if (memcmp(&ss->sregs_ok[i][j], sr, sizeof(*sr)) == 0)
+			return 1;
+	return 0;
+}
+
+void vmm_session_sregs_accepted(struct vmm_session *ss, uint32_t i,
+				const struct kvm_sregs *sr)
+{
+	if (i >= ss->nvcpus || vmm_session_sregs_known(ss, i, sr))
+		return;
+	ss->sregs_ok[i][ss->sregs_ok_next[i]] = *sr;
+	ss->sregs_ok_next[i] = (ss->sregs_ok_next[i] + 1) % VMM_SREGS_KNOWN;
+	if (ss->nsregs_ok[i] < VMM_SREGS_KNOWN)
+		ss->nsregs_ok[i]++;
+}
+
 void vmm_session_finish(struct vmm_session *ss, int taint,
 			const uint32_t *last_reason)
 {
@@ -426,6 +459,55 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 		    last_reason[i] == KVM_EXIT_INTERNAL_ERROR)
 			ss->tainted = 1;
 	}
+}
+
+int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,
+			  unsigned int flags, struct vmm_error *e)
+{
+	memset(p, 0, sizeof(*p));
+	p->k = k;
+	p->flags = flags;
+	p->by_nvcpus[1] = calloc(1, sizeof(struct vmm_session));
+	if (!p->by_nvcpus[1]) {
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0, "out of memory");
+		return -1;
+	}
+	if (vmm_session_init(p->by_nvcpus[1], k, flags, e) < 0) {
+		free(p->by_nvcpus[1]);
+		p->by_nvcpus[1] = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void vmm_session_pool_destroy(struct vmm_session_pool *p)
+{
+	for (int i = 0; i <= VMM_MAX_VCPUS; i++) {
+		if (p->by_nvcpus[i]) {
+			vmm_session_destroy(p->by_nvcpus[i]);
+			free(p->by_nvcpus[i]);
+			p->by_nvcpus[i] = NULL;
+		}
+	}
+}
+
+struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
+					 uint32_t nvcpus)
+{
+	uint32_t i = nvcpus >= 1 && nvcpus <= VMM_MAX_VCPUS ? nvcpus : 1;
+	struct vmm_error e;
+
+	if (!p->by_nvcpus[i]) {
+		p->by_nvcpus[i] = calloc(1, sizeof(struct vmm_session));
+		vmm_err_clear(&e);
+		/* the host checks ran for the first session and are cached */
+		if (p->by_nvcpus[i] &&
+		    vmm_session_init(p->by_nvcpus[i], p->k, p->flags, &e) < 0) {
+			free(p->by_nvcpus[i]);
+			p->by_nvcpus[i] = NULL;
+		}
+	}
+	return p->by_nvcpus[i];
 }
 
 int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)

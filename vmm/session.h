@@ -10,9 +10,19 @@
  *    exactly as on a fresh VM's zeroed memory. Readonly slots are not
  *    tracked (only the VMM writes them).
  *  - vCPUs: a pending I/O or MMIO completion is flushed first (KVM_RUN with
- *    immediate_exit), then every piece of state captured at creation (sregs,
- *    xsave, XCR0, MSRs, events, debug registers, mp_state) is restored; the
- *    pipeline then sets registers and sregs as in fresh mode.
+ *    immediate_exit), then the state captured at creation that a guest can
+ *    change and the pipeline does not set itself (xsave, MSRs, debug
+ *    registers, kvm_run.cr8) is restored - unless the vCPU has not been
+ *    entered since its last restore (vmm_vcpu.entries): only KVM_RUN
+ *    changes that state. XCR0 and mp_state are captured but never restored:
+ *    no guest can change them (see vmm_arch_vcpu_restore). The pipeline
+ *    then sets registers, sregs and events as in fresh mode, through
+ *    KVM_CAP_SYNC_REGS with the next KVM_RUN (sregs only if KVM_SET_SREGS
+ *    accepted the very same sregs on this vCPU before: KVM's checks of
+ *    sregs depend on nothing else, so KVM_RUN cannot reject them and an
+ *    input error is reported by KVM_SET_SREGS exactly as in fresh mode).
+ *    A session's vCPUs must only be entered through vmm_vcpu_run() or the
+ *    session itself, which count their KVM_RUN calls.
  *  - layout: slots that differ are removed/added, the others kept.
  *  - fallback to a fresh VM, counted: first use, a different vCPU count, or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
@@ -30,6 +40,7 @@
 #include "vmm/vcpu_state.h"
 
 #define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
+#define VMM_SREGS_KNOWN 8 /* accepted sregs remembered per vCPU */
 
 enum vmm_dirty_mode { VMM_DIRTY_NONE = 0, VMM_DIRTY_RING, VMM_DIRTY_BITMAP };
 
@@ -45,6 +56,12 @@ struct vmm_session {
 	struct vmm_vcpu_state init[VMM_MAX_VCPUS];
 	struct vmm_deadline deadline; /* one timer, re-armed per run */
 	int pending[VMM_MAX_VCPUS]; /* an I/O or MMIO completion pending */
+	/* vcpus[i].entries when its state was last restored (or created) */
+	uint64_t restored_at[VMM_MAX_VCPUS];
+	/* sregs KVM_SET_SREGS accepted on vCPU i in this VM, the last
+	 * VMM_SREGS_KNOWN different ones (replaced round-robin) */
+	struct kvm_sregs sregs_ok[VMM_MAX_VCPUS][VMM_SREGS_KNOWN];
+	uint32_t nsregs_ok[VMM_MAX_VCPUS], sregs_ok_next[VMM_MAX_VCPUS];
 	struct kvm_dirty_gfn *ring[VMM_MAX_VCPUS];
 	size_t ring_bytes;
 	uint32_t ring_entries;
@@ -55,6 +72,8 @@ struct vmm_session {
 	uint64_t *scratch[VMM_MAX_SLOTS]; /* KVM_GET_DIRTY_LOG buffer */
 	/* figures */
 	uint64_t runs, resets, fallbacks, pages_restored, slot_changes;
+	uint64_t restores_skipped; /* vCPUs not entered since their restore */
+	uint64_t sregs_synced;     /* sregs set through KVM_CAP_SYNC_REGS */
 	uint64_t ring_full_exits, ring_harvested;
 	char dirty_why[192]; /* why the bitmap is used, if the ring is not */
 };
@@ -87,5 +106,35 @@ void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
 			    uint64_t len);
 void vmm_session_finish(struct vmm_session *ss, int taint,
 			const uint32_t *last_reason);
+
+/* Reset mode across inputs with different vCPU counts: one session (one
+ * VM) per count, made on first use, so that a change of count switches to
+ * that count's VM instead of replacing the one VM a session has (a
+ * fallback costs a whole new VM). Each session sees only the inputs with
+ * its count, exactly as a lone session would. */
+struct vmm_session_pool {
+	struct vmm_kvm *k;
+	unsigned int flags;
+	struct vmm_session *by_nvcpus[VMM_MAX_VCPUS + 1];
+};
+
+/* Makes the one-vCPU session (so that a host without reset mode says so
+ * here); the others come with their first input. */
+int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,
+			  unsigned int flags, struct vmm_error *e);
+void vmm_session_pool_destroy(struct vmm_session_pool *p);
+/* The session for inputs with `nvcpus` vCPUs (any session for a count out
+ * of range: validation rejects those before a session is touched), or
+ * NULL if a new one could not be made (out of memory). */
+struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
+					 uint32_t nvcpus);
+
+/* sregs for vCPU i: 1 if KVM_SET_SREGS accepted exactly these on it
+ * before (they can go in through KVM_CAP_SYNC_REGS), else 0. accepted():
+ * KVM_SET_SREGS just took them. */
+int vmm_session_sregs_known(const struct vmm_session *ss, uint32_t i,
+			    const struct kvm_sregs *sr);
+void vmm_session_sregs_accepted(struct vmm_session *ss, uint32_t i,
+				const struct kvm_sregs *sr);
 
 #endif

@@ -192,11 +192,21 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 			return -1;
 		}
 		tls_running = run;
+		v->entries++;
 		ret = vmm_ioctl_raw(ops, v->fd, KVM_RUN, NULL);
 		err = errno;
 		tls_running = NULL;
 		if (ret == -1 && (err == EINTR || err == EAGAIN))
 			continue;
+		if (ret == -1 && err == EINVAL && run->kvm_dirty_regs) {
+			vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", err,
+				    "kernel contract violation: vCPU %u: KVM_RUN "
+				    "rejected the state given through "
+				    "KVM_CAP_SYNC_REGS (kvm_dirty_regs 0x%llx "
+				    "left), which its KVM_SET_* ioctls accepted",
+				    v->id, (unsigned long long)run->kvm_dirty_regs);
+			return -1;
+		}
 		if (ret == -1) {
 			vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
 				    "vCPU %u: KVM_RUN failed%s", v->id,

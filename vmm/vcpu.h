@@ -28,6 +28,10 @@ struct vmm_vcpu {
 	 * without the exit being reported, as if no ring existed. */
 	int (*ring_full)(void *ctx, struct vmm_error *e);
 	void *ring_ctx;
+	/* KVM_RUN calls made on this vCPU (every one counts, whether or not
+	 * the guest got to run): reset mode skips restoring the state of a
+	 * vCPU that has not been entered since its last restore. */
+	uint64_t entries;
 };
 
 /* A checked ioctl on a vCPU, 0 or -1. The request's spelling is passed

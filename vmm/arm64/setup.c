@@ -122,10 +122,11 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return 0;
 }
 
-void vmm_arch_settle_failed_build(struct run_ctx *c)
+void vmm_arch_settle_unentered(struct run_ctx *c)
 {
-	/* Nothing: every reset-mode run re-initialises its vCPUs with
-	 * KVM_ARM_VCPU_INIT before anything else. */
+	/* Nothing: arm64 state goes in through ONE_REG ioctls at once (no
+	 * sync registers wait for KVM_RUN), and every reset-mode run
+	 * re-initialises its vCPUs first. */
 	(void)c;
 }
 

@@ -20,6 +20,8 @@ struct vmm_arch_run {
 	/* what setup gave each vCPU (reset mode re-applies it when the build
 	 * fails: sync registers only land at KVM_RUN) */
 	struct kvm_regs set_regs[VMM_MAX_VCPUS];
+	struct kvm_sregs set_sregs[VMM_MAX_VCPUS];
+	int sregs_synced[VMM_MAX_VCPUS]; /* set_sregs wait for KVM_RUN */
 };
 
 /* Registers and sregs (2 ioctls). */

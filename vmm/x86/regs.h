@@ -34,8 +34,14 @@ int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
 int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
 			struct vmm_error *e);
 
-/* Registers and events for the next KVM_RUN through KVM_CAP_SYNC_REGS
- * (no ioctl). Returns -1 if the host lacks the needed sync-regs bits. */
+/* Registers, sregs (unless NULL) and events for the next KVM_RUN through
+ * KVM_CAP_SYNC_REGS (no ioctl). Returns -1, with nothing set, if the host
+ * lacks the needed sync-regs bits. KVM applies them in that order (regs,
+ * sregs, events) before anything else in KVM_RUN; a KVM_RUN that rejects
+ * them fails with EINVAL and leaves their bits set in kvm_dirty_regs,
+ * which vmm_vcpu_run() reports as a kernel contract violation (the
+ * pipeline only syncs sregs that KVM_SET_SREGS accepted before). */
 int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
+		       const struct kvm_sregs *sregs,
 		       const struct kvm_vcpu_events *events);
 #endif

@@ -1,6 +1,7 @@
 /* The x86 stages of the pipeline (vmm/pipeline_ctx.h): the VMM's tables
  * (GDT, page tables) placed in guest RAM, the per-mode host probes, vCPU
  * registers and sregs from the mode preset plus the scenario's overrides. */
+#include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,43 +197,61 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	if (c->ss && c->r->sys_size)
 		vmm_session_note_write(c->ss, c->r->sys_gpa, c->r->sys_size);
 	apply_sreg_overrides(vs, &sr);
-	if (vmm_vcpu_set_sregs(v, &sr, e) < 0)
-		return -1;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = ip;
 	regs.rflags = X86_EFLAGS_FIXED;
 	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
 		if (vs->reg_mask & (1ULL << ri))
 			vmm_x86_reg_set(&regs, ri, vs->regs[ri]);
-	/* reset mode: registers and pending events go in with the next
-	 * KVM_RUN (KVM_CAP_SYNC_REGS), saving two vCPU ioctls */
 	c->arch.set_regs[i] = regs;
-	if (c->ss && vmm_vcpu_sync_regs(v, &regs, &c->ss->init[i].events) == 0)
+	c->arch.set_sregs[i] = sr;
+	/* reset mode: registers, pending events and sregs KVM_SET_SREGS took
+	 * before go in with the next KVM_RUN (KVM_CAP_SYNC_REGS), saving
+	 * three vCPU ioctls; new sregs go through KVM_SET_SREGS first, so
+	 * that one reports a rejection exactly as in fresh mode */
+	if (c->ss && vmm_session_sregs_known(c->ss, i, &sr) &&
+	    vmm_vcpu_sync_regs(v, &regs, &sr, &c->ss->init[i].events) == 0) {
+		c->arch.sregs_synced[i] = 1;
+		c->ss->sregs_synced++;
 		return 0;
-	if (c->ss && vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
+	}
+	if (vmm_vcpu_set_sregs(v, &sr, e) < 0) {
+		/* KVM checks sregs before it changes any of them */
+		c->state_rejected = e->err == EINVAL;
+		return -1;
+	}
+	if (!c->ss)
+		return vmm_vcpu_set_regs(v, &regs, e);
+	vmm_session_sregs_accepted(c->ss, i, &sr);
+	if (vmm_vcpu_sync_regs(v, &regs, NULL, &c->ss->init[i].events) == 0)
+		return 0;
+	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
 		return -1;
 	return vmm_vcpu_set_regs(v, &regs, e);
 }
 
-/* Reset mode, the build failed before any guest entry: leave every vCPU as
- * a fresh VM's would be - set-up ones with their registers applied (sync
- * registers only land at KVM_RUN), the others in their creation state. */
-void vmm_arch_settle_failed_build(struct run_ctx *c)
+/* Reset mode, before vCPU 0's final state is read: if what set-up gave it
+ * never reached KVM (the build failed, or the run ended before its first
+ * KVM_RUN: a deadline before entry, a failed hook), apply it as a fresh
+ * VM would have - its registers (and sregs, if synced: sync registers only
+ * land at KVM_RUN), or its creation state if it was not set up. The next
+ * input sets all of it again anyway. */
+void vmm_arch_settle_unentered(struct run_ctx *c)
 {
+	struct vmm_vcpu *v = &c->vcpus[0];
 	struct vmm_error ignore;
 
-	for (uint32_t i = 0; i < c->s->nvcpus && i < c->ss->nvcpus; i++) {
-		struct vmm_vcpu *v = &c->vcpus[i];
-
-		vmm_vcpu_sync_clear(v);
-		if (i < c->nsetup) {
-			(void)vmm_vcpu_set_regs(v, &c->arch.set_regs[i], &ignore);
-		} else {
-			(void)vmm_vcpu_set_regs(v, &c->ss->init[i].regs, &ignore);
-			(void)vmm_vcpu_set_sregs(v, &c->ss->init[i].sregs,
-						 &ignore);
-		}
+	if (c->nsetup > 0) {
+		if (!((struct kvm_run *)v->run)->kvm_dirty_regs)
+			return; /* landed (or set by ioctls) */
+		if (c->arch.sregs_synced[0])
+			(void)vmm_vcpu_set_sregs(v, &c->arch.set_sregs[0], &ignore);
+		(void)vmm_vcpu_set_regs(v, &c->arch.set_regs[0], &ignore);
+	} else {
+		(void)vmm_vcpu_set_regs(v, &c->ss->init[0].regs, &ignore);
+		(void)vmm_vcpu_set_sregs(v, &c->ss->init[0].sregs, &ignore);
 	}
+	vmm_vcpu_sync_clear(v);
 }
 
 int vmm_cpu_state_get(struct vmm_vcpu *v, struct vmm_cpu_state *st,

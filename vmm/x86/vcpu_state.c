@@ -57,6 +57,7 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	int got;
 
 	memset(st, 0, sizeof(*st));
+	st->run_cr8 = ((const struct kvm_run *)v->run)->cr8;
 	if (VCPU_IOCTL(v, KVM_GET_REGS, &st->regs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_SREGS, &st->sregs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_XSAVE, st->xsave, e) < 0 ||
@@ -89,10 +90,21 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	int set;
 
 	/* regs, sregs and events are set by the pipeline on every run (the
-	 * creation values on its error path); mp_state cannot change
-	 * without an in-kernel irqchip, which the VMM never creates. */
+	 * creation values on its error path). Never restored, as no guest
+	 * can change them:
+	 *  - mp_state: only an in-kernel irqchip moves it, and the VMM never
+	 *    creates one (HLT exits to userspace instead);
+	 *  - XCR0: the VMM never sets a guest CPUID (KVM_SET_CPUID2), so the
+	 *    guest has no XSAVE: CR4.OSXSAVE is a reserved bit for it (XSETBV
+	 *    and XGETBV #UD) and KVM's XCR0 check (__kvm_set_xcr) allows
+	 *    nothing but the FP-only value every vCPU starts with. Giving
+	 *    guests a CPUID means restoring XCR0 here again; test_reset
+	 *    checks XCR0 after a guest's XSETBV attempt.
+	 * kvm_run.cr8 is not vCPU state but KVM_RUN loads it into CR8 on
+	 * every entry without an in-kernel LAPIC (and stores the guest's
+	 * CR8 there on exit): it goes back to the zero of a fresh mapping. */
+	((struct kvm_run *)v->run)->cr8 = st->run_cr8;
 	if (VCPU_IOCTL(v, KVM_SET_XSAVE, (void *)st->xsave, e) < 0 ||
-	    VCPU_IOCTL(v, KVM_SET_XCRS, (void *)&st->xcrs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0)
 		return -1;
 	set = vmm_ioctl(v->vm->kvm->ops, v->fd, KVM_SET_MSRS, "KVM_SET_MSRS",

@@ -1,9 +1,11 @@
-/* Everything about an x86 vCPU a guest can change besides its general
+/* Everything about an x86 vCPU a guest could change besides its general
  * registers and sregs (which the pipeline sets on every run): FPU/SSE/AVX
- * (xsave), XCR0, MSRs, pending events, debug registers, mp_state. Captured
- * once right after KVM_CREATE_VCPU and restored before every reset-mode run,
- * so nothing leaks from one input into the next (regs, sregs and events
- * are put back by the pipeline itself). */
+ * (xsave), XCR0, MSRs, pending events, debug registers, mp_state, and the
+ * CR8 value KVM_RUN takes from kvm_run. Captured once right after
+ * KVM_CREATE_VCPU and restored before a reset-mode run, so nothing leaks
+ * from one input into the next (regs, sregs and events are put back by the
+ * pipeline itself; XCR0 and mp_state cannot change, see
+ * vmm_arch_vcpu_restore). */
 #ifndef VMM_X86_VCPU_STATE_H
 #define VMM_X86_VCPU_STATE_H
 
@@ -29,6 +31,7 @@ struct vmm_vcpu_state {
 	struct kvm_vcpu_events events;
 	struct kvm_debugregs dregs;
 	struct kvm_mp_state mp;
+	uint64_t run_cr8; /* kvm_run.cr8 of a fresh vCPU mapping */
 	uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
 	uint8_t msrs[VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
 };
