@@ -6,24 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/capture.h"
 #include "tests/check.h"
 #include "tests/guest_files.h"
 #include "vmm/pipeline.h"
 #include "vmm/session.h"
-
-struct capture {
-	char buf[4096];
-	size_t len;
-};
-
-static void cap_write(void *ctx, const uint8_t *b, size_t n)
-{
-	struct capture *c = ctx;
-
-	for (size_t i = 0; i < n && c->len + 1 < sizeof(c->buf); i++)
-		c->buf[c->len++] = (char)b[i];
-	c->buf[c->len] = '\0';
-}
 
 static enum vmm_verdict run_with(struct vmm_kvm *k, struct vmm_session *ss,
 				 const struct vmm_scenario *s,
@@ -31,10 +18,7 @@ static enum vmm_verdict run_with(struct vmm_kvm *k, struct vmm_session *ss,
 {
 	struct vmm_hooks h;
 
-	memset(c, 0, sizeof(*c));
-	memset(&h, 0, sizeof(h));
-	h.out.write = cap_write;
-	h.out.ctx = c;
+	cap_hooks(&h, c);
 	h.hash_memory = 1;
 	if (ss)
 		return vmm_pipeline_run_reset(ss, s, &h, r);

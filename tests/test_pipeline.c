@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 #include <time.h>
 
+#include "tests/capture.h"
 #include "tests/check.h"
 #include "tests/guest_files.h"
 #include "vmm/oracle.h"
@@ -12,41 +13,12 @@
 #include "vmm/x86/mode.h"
 #include "vmm/x86/regs.h"
 
-struct capture {
-	char buf[4096];
-	size_t len;
-	uint64_t exits_seen;
-};
-
-static void cap_write(void *ctx, const uint8_t *b, size_t n)
-{
-	struct capture *c = ctx;
-
-	for (size_t i = 0; i < n && c->len + 1 < sizeof(c->buf); i++)
-		c->buf[c->len++] = (char)b[i];
-	c->buf[c->len] = '\0';
-}
-
-static void cap_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
-{
-	struct capture *c = ctx;
-
-	(void)vcpu;
-	(void)x;
-	c->exits_seen++;
-}
-
 static enum vmm_verdict run(struct vmm_kvm *k, const struct vmm_scenario *s,
 			    struct vmm_result *r, struct capture *c)
 {
 	struct vmm_hooks h;
 
-	memset(c, 0, sizeof(*c));
-	memset(&h, 0, sizeof(h));
-	h.out.write = cap_write;
-	h.out.ctx = c;
-	h.on_exit = cap_exit;
-	h.ctx = c;
+	cap_hooks(&h, c);
 	return vmm_pipeline_run(k, s, &h, r);
 }
 

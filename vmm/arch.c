@@ -1,6 +1,7 @@
 #include "vmm/arch.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 struct arch_vocab {
@@ -118,4 +119,18 @@ const char *vmm_arm64_feature_name(unsigned int bit)
 int vmm_arm64_feature_index(const char *name)
 {
 	return lookup(arm64_features, VMM_ARM64_FEAT_COUNT, name);
+}
+
+size_t vmm_fmt_reg_line(char *buf, size_t len, size_t off, const char *name,
+			uint64_t v)
+{
+	int w;
+
+	if (len == 0 || off >= len - 1)
+		return len ? len - 1 : 0;
+	w = snprintf(buf + off, len - off, "%s=0x%llx\n", name,
+		     (unsigned long long)v);
+	if (w < 0)
+		return off;
+	return (size_t)w < len - off ? off + (size_t)w : len - 1;
 }

@@ -19,6 +19,13 @@ enum vmm_arch { VMM_ARCH_X86_64 = 1, VMM_ARCH_ARM64 = 2 };
 #define VMM_ARCH_HOST VMM_ARCH_ARM64
 #else
 #error "unsupported architecture"
+/* Append "name=0xHEX\n" at buf+off (len bytes in all, NUL-terminated,
+ * truncated); returns the new offset (at most len-1). The state reports of
+ * both architectures are made of these lines. */
+#include <stddef.h>
+size_t vmm_fmt_reg_line(char *buf, size_t len, size_t off, const char *name,
+			uint64_t v);
+
 #endif
 
 /* Registers a scenario can set, over all architectures (arm64: 34). */
@@ -60,5 +67,12 @@ int vmm_arch_reg_index(unsigned int arch, const char *name);
 /* arm64 feature bit names ("psci-0.2"), NULL out of range. */
 const char *vmm_arm64_feature_name(unsigned int bit);
 int vmm_arm64_feature_index(const char *name);
+
+/* Append "name=0xHEX\n" at buf+off (len bytes in all, NUL-terminated,
+ * truncated); returns the new offset (at most len-1). The state reports of
+ * both architectures are made of these lines. */
+#include <stddef.h>
+size_t vmm_fmt_reg_line(char *buf, size_t len, size_t off, const char *name,
+			uint64_t v);
 
 #endif

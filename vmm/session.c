@@ -514,6 +514,7 @@ int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 {
 	struct vmm_session *ss;
 	struct vmm_scenario s;
+	struct vmm_probe_guest g;
 	struct vmm_result *r;
 
 	if (k->ring_probe == VMM_PROBE_UNKNOWN) {
@@ -527,7 +528,20 @@ int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 					    "out of memory");
 			return -1;
 		}
-		vmm_arch_dirty_probe_guest(&s);
+		vmm_arch_dirty_probe_guest(&g);
+		vmm_scenario_init(&s);
+		s.nslots = 1;
+		s.slots[0].size = 0x4000000; /* 64 MiB */
+		s.nblobs = 1;
+		s.blobs[0].gpa = 0x1000;
+		s.blobs[0].data = g.code;
+		s.blobs[0].len = g.len;
+		s.nvcpus = 1;
+		s.vcpus[0].mode = g.mode;
+		s.vcpus[0].features = g.features;
+		s.vcpus[0].entry = 0x1000;
+		s.max_exits = 16;
+		s.timeout_ms = 5000;
 		/* twice: the second run also exercises reset on the ring */
 		for (int i = 0; i < 2; i++) {
 			(void)vmm_pipeline_run_reset(ss, &s, NULL, r);

@@ -85,11 +85,17 @@ struct vmm_session {
  * about two wraps). */
 int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e);
 
-/* The dirty-ring self-test's guest (vmm/<arch>/setup.c): writes one byte
- * into each of VMM_DIRTY_PROBE_PAGES pages from 2 MiB up, then stops
- * cleanly. */
+/* The dirty-ring self-test's guest code (vmm/<arch>/setup.c), loaded at
+ * 0x1000: writes one byte into each of VMM_DIRTY_PROBE_PAGES pages from
+ * 2 MiB up, then stops cleanly; with the vCPU mode and features it needs. */
 #define VMM_DIRTY_PROBE_PAGES 0x3000U
-void vmm_arch_dirty_probe_guest(struct vmm_scenario *s);
+struct vmm_probe_guest {
+	const uint8_t *code;
+	size_t len;
+	uint8_t mode;
+	uint32_t features;
+};
+void vmm_arch_dirty_probe_guest(struct vmm_probe_guest *g);
 
 /* Heap-allocate sessions: they hold per-vCPU state snapshots (~60 KiB). */
 int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,

@@ -109,25 +109,11 @@ size_t vmm_cpu_state_format(const struct vmm_cpu_state *st, char *buf,
 	if (len == 0)
 		return 0;
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < VMM_ARM64_NREGS + 3; i++) {
-		static const char *const extra[] = { "sp_el0", "elr_el1",
-						     "spsr_el1" };
-		const char *n = i < VMM_ARM64_NREGS
-					? vmm_arch_reg_name(VMM_ARCH_ARM64, i)
-					: extra[i - VMM_ARM64_NREGS];
-		uint64_t val = i < VMM_ARM64_NREGS ? st->regs[i]
-			       : i == VMM_ARM64_NREGS ? st->sp_el0
-			       : i == VMM_ARM64_NREGS + 1 ? st->elr_el1
-							  : st->spsr_el1;
-		int w;
-
-		if (off >= len - 1)
-			break;
-		w = snprintf(buf + off, len - off, "%s=0x%llx\n", n,
-			     (unsigned long long)val);
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-	return off < len ? off : len - 1;
+	for (unsigned int i = 0; i < VMM_ARM64_NREGS; i++)
+		off = vmm_fmt_reg_line(buf, len, off,
+				       vmm_arch_reg_name(VMM_ARCH_ARM64, i),
+				       st->regs[i]);
+	off = vmm_fmt_reg_line(buf, len, off, "sp_el0", st->sp_el0);
+	off = vmm_fmt_reg_line(buf, len, off, "elr_el1", st->elr_el1);
+	return vmm_fmt_reg_line(buf, len, off, "spsr_el1", st->spsr_el1);
 }

@@ -187,19 +187,10 @@ static const uint32_t dirty_probe_code[] = {
 	0xd4000002, /* hvc #0 */
 };
 
-void vmm_arch_dirty_probe_guest(struct vmm_scenario *s)
+void vmm_arch_dirty_probe_guest(struct vmm_probe_guest *g)
 {
-	vmm_scenario_init(s);
-	s->nslots = 1;
-	s->slots[0].size = 0x4000000; /* 64 MiB */
-	s->nblobs = 1;
-	s->blobs[0].gpa = 0x1000;
-	s->blobs[0].data = (const uint8_t *)dirty_probe_code; /* little endian */
-	s->blobs[0].len = sizeof(dirty_probe_code);
-	s->nvcpus = 1;
-	s->vcpus[0].mode = VMM_ARM64_AARCH64;
-	s->vcpus[0].features = 1U << VMM_ARM64_FEAT_PSCI_0_2;
-	s->vcpus[0].entry = 0x1000;
-	s->max_exits = 16;
-	s->timeout_ms = 5000;
+	g->code = (const uint8_t *)dirty_probe_code;
+	g->len = sizeof(dirty_probe_code);
+	g->mode = VMM_ARM64_AARCH64;
+	g->features = 1U << VMM_ARM64_FEAT_PSCI_0_2;
 }

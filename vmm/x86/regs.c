@@ -59,22 +59,12 @@ size_t vmm_x86_format_state(const struct kvm_regs *r, const struct kvm_sregs *s,
 	if (len == 0)
 		return 0;
 	buf[0] = '\0';
-	for (unsigned int i = 0; i < VMM_X86_NREGS + 4; i++) {
-		const char *n = i < VMM_X86_NREGS ? vmm_x86_reg_name(i) :
-						    sys[i - VMM_X86_NREGS].n;
-		uint64_t v = i < VMM_X86_NREGS ? vmm_x86_reg_get(r, i) :
-						 sys[i - VMM_X86_NREGS].v;
-		int w;
-
-		if (off >= len - 1)
-			break;
-		w = snprintf(buf + off, len - off, "%s=0x%llx\n", n,
-			     (unsigned long long)v);
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-	return off < len ? off : len - 1;
+	for (unsigned int i = 0; i < VMM_X86_NREGS; i++)
+		off = vmm_fmt_reg_line(buf, len, off, vmm_x86_reg_name(i),
+				       vmm_x86_reg_get(r, i));
+	for (unsigned int i = 0; i < 4; i++)
+		off = vmm_fmt_reg_line(buf, len, off, sys[i].n, sys[i].v);
+	return off;
 }
 
 /* ---- register ioctls (arm64 has none of these: vmm/arm64/regs.c) ---- */

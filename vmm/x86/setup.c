@@ -331,20 +331,12 @@ static const uint8_t dirty_probe_code[] = {
 	0xf4,                                     /* hlt */
 };
 
-void vmm_arch_dirty_probe_guest(struct vmm_scenario *s)
+void vmm_arch_dirty_probe_guest(struct vmm_probe_guest *g)
 {
-	vmm_scenario_init(s);
-	s->nslots = 1;
-	s->slots[0].size = 0x4000000; /* 64 MiB */
-	s->nblobs = 1;
-	s->blobs[0].gpa = 0x1000;
-	s->blobs[0].data = dirty_probe_code;
-	s->blobs[0].len = sizeof(dirty_probe_code);
-	s->nvcpus = 1;
-	s->vcpus[0].mode = VMM_MODE_LONG64;
-	s->vcpus[0].entry = 0x1000;
-	s->max_exits = 16;
-	s->timeout_ms = 5000;
+	g->code = (const uint8_t *)dirty_probe_code;
+	g->len = sizeof(dirty_probe_code);
+	g->mode = VMM_MODE_LONG64;
+	g->features = 0;
 }
 
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
