@@ -1,5 +1,5 @@
 /* fuzz_pipeline: the full pipeline on real /dev/kvm. Each input is a
- * scenario run by vmm_run_input() - exactly what `vmm replay` runs.
+ * scenario run by vmm_run_input_session() - exactly what `vmm replay` runs.
  * A finding (kernel-contract, ioctl-anomaly, vcpu-hang, host-kernel-log)
  * aborts with "FINDING <signature>" so the engine saves the input.
  * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle;
@@ -112,8 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hooks.on_exit = on_exit_record;
 	hooks.ctx = &st.fb;
 	fuzz_feedback_begin(&st.fb);
-	vmm_run_input(&st.kvm, data, size, &hooks,
-		      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
+	vmm_run_input_session(&st.kvm, st.ss, data, size, &hooks,
+			      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
 	fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {
 		(void)fprintf(stderr, "FINDING %s\n", st.out.sig);
