@@ -336,28 +336,43 @@ static void restore_memory(struct vmm_session *ss)
 	}
 }
 
+#define FLUSH_TRIES 8
+
 /* A KVM_RUN that completes a pending I/O or MMIO read without running any
- * guest instruction (api.rst: immediate_exit). */
+ * guest instruction (api.rst: immediate_exit): -1 with EINTR once nothing
+ * is left. Completing one access can need another: a fragmented MMIO
+ * access, or a rep string instruction KVM emulates against MMIO or ports,
+ * comes back as a new exit (0) instead, still pending - and would be
+ * completed, and carried on, by the next input's first KVM_RUN. A few are
+ * completed here; a vCPU still busy after that cannot be reset: 1, and the
+ * caller falls back to a fresh VM. */
 static int flush_pending(struct vmm_session *ss, struct vmm_error *e)
 {
+	int unsettled = 0;
+
 	for (uint32_t i = 0; i < ss->nvcpus; i++) {
 		struct kvm_run *run = ss->vcpus[i].run;
-		int ret, err;
+		int ret = 0, err = 0, tries = 0;
 
 		if (!ss->pending[i])
 			continue;
-		run->immediate_exit = 1;
-		ret = vmm_ioctl_raw(ss->k->ops, ss->vcpus[i].fd, KVM_RUN, NULL);
-		err = errno;
-		run->immediate_exit = 0;
 		ss->pending[i] = 0;
+		while (ret == 0 && tries++ < FLUSH_TRIES) {
+			run->immediate_exit = 1;
+			ret = vmm_ioctl_raw(ss->k->ops, ss->vcpus[i].fd, KVM_RUN,
+					    NULL);
+			err = errno;
+			run->immediate_exit = 0;
+		}
 		if (ret == -1 && err != EINTR) {
 			vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
 				    "completing a pending I/O before reset");
 			return -1;
 		}
+		if (ret == 0)
+			unsettled = 1;
 	}
-	return 0;
+	return unsettled;
 }
 
 int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
@@ -365,8 +380,15 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 {
 	ss->runs++;
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus) {
-		if (flush_pending(ss, e) < 0 ||
-		    (ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e) :
+		int rc = flush_pending(ss, e);
+
+		if (rc < 0)
+			goto fail;
+		if (rc > 0)
+			ss->tainted = 1; /* an access still in flight */
+	}
+	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus) {
+		if ((ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e) :
 							collect_bitmaps(ss, e)) < 0 ||
 		    sync_layout(ss, s, e) < 0)
 			goto fail;

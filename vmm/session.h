@@ -10,13 +10,16 @@
  *    exactly as on a fresh VM's zeroed memory. Readonly slots are not
  *    tracked (only the VMM writes them).
  *  - vCPUs: a pending I/O or MMIO completion is flushed first (KVM_RUN with
- *    immediate_exit), then every piece of state captured at creation (sregs,
+ *    immediate_exit, repeated while completing it leads to another access,
+ *    as a rep string instruction on MMIO does; a vCPU still busy after a
+ *    few is not reused), then every piece of state captured at creation (sregs,
  *    xsave, XCR0, MSRs, events, debug registers, mp_state) is restored; the
  *    pipeline then sets registers and sregs as in fresh mode.
  *  - layout: slots that differ are removed/added, the others kept.
  *  - fallback to a fresh VM, counted: first use, a different vCPU count, or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
- *    contract violation, a failed entry or an internal error).
+ *    contract violation, a failed entry or an internal error, an access
+ *    still in flight after the flush).
  */
 #ifndef VMM_SESSION_H
 #define VMM_SESSION_H
