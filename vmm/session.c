@@ -279,6 +279,35 @@ static int same_slot(const struct vmm_slot *a, const struct vmm_slot_spec *b)
 	       a->flags == want;
 }
 
+/* The slot table in a fresh VM's order - the scenario's slots from index
+ * 0, then unused entries - with each slot's bitmaps moved along, so code
+ * that walks the table (vmm_vm_slot_at...) does the same steps whatever
+ * inputs ran before. Every used entry is one of the scenario's slots. */
+static void order_slots(struct vmm_session *ss, const struct vmm_scenario *s)
+{
+	struct vmm_slot slots[VMM_MAX_SLOTS];
+	uint64_t *g[VMM_MAX_SLOTS], *v[VMM_MAX_SLOTS], *sc[VMM_MAX_SLOTS];
+
+	memset(slots, 0, sizeof(slots));
+	memset(g, 0, sizeof(g));
+	memset(v, 0, sizeof(v));
+	memset(sc, 0, sizeof(sc));
+	for (uint32_t j = 0; j < s->nslots; j++) {
+		int i = slot_index(&ss->vm, s->slots[j].id);
+
+		if (i < 0)
+			continue; /* not reached: sync_layout added it */
+		slots[j] = ss->vm.slots[i];
+		g[j] = ss->gdirty[i];
+		v[j] = ss->vdirty[i];
+		sc[j] = ss->scratch[i];
+	}
+	memcpy(ss->vm.slots, slots, sizeof(slots));
+	memcpy(ss->gdirty, g, sizeof(g));
+	memcpy(ss->vdirty, v, sizeof(v));
+	memcpy(ss->scratch, sc, sizeof(sc));
+}
+
 static int sync_layout(struct vmm_session *ss, const struct vmm_scenario *s,
 		       struct vmm_error *e)
 {
@@ -306,6 +335,7 @@ static int sync_layout(struct vmm_session *ss, const struct vmm_scenario *s,
 			return -1;
 		ss->slot_changes++;
 	}
+	order_slots(ss, s);
 	return 0;
 }
 
