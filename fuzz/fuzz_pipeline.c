@@ -72,12 +72,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 /* Threads do not survive fork: the watchdog starts in the process that
  * runs the inputs. */
-static void setup(void)
+void fuzz_target_start(void)
 {
 	struct vmm_error e;
 	const char *km = getenv("VMM_FUZZ_KMSG");
 	const char *mode = getenv("VMM_FUZZ_MODE");
 
+	if (st.ready)
+		return;
 	vmm_err_clear(&e);
 	open_kvm();
 	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0) {
@@ -107,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vmm_hooks hooks;
 
 	if (!st.ready)
-		setup();
+		fuzz_target_start();
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.on_exit = on_exit_record;
 	hooks.ctx = &st.fb;
