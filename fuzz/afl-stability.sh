@@ -21,10 +21,12 @@ secs=${SECONDS_PER_MODE:-120}
 out=${FUZZ_OUT:-$root/out/afl-stability}
 unstable=${UNSTABLE:-0}
 bash "$root/.ci/install-deps" afl >/dev/null
+extra_afl=() extra=()
+[ "$unstable" = 1 ] && extra_afl=("${target}_afl_stability") extra=(vmm)
 cmake --preset afl >/dev/null
-cmake --build --preset afl --target "${target}_afl" "${target}_afl_stability" >/dev/null
+cmake --build --preset afl --target "${target}_afl" "${extra_afl[@]}" >/dev/null
 cmake --preset default >/dev/null
-cmake --build --preset default --target vmm_afl_mutator vmm >/dev/null
+cmake --build --preset default --target vmm_afl_mutator "${extra[@]}" >/dev/null
 bin=$root/build-afl/fuzz/${target}_afl
 probe=$root/build-afl/fuzz/${target}_afl_stability
 dict=$root/fuzz/$(option_value "$target" dict)
