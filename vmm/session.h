@@ -3,7 +3,8 @@
  * A session keeps a VM, its vCPUs and slots alive between pipeline runs and
  * brings them back to the state the next scenario asks for:
  *  - memory: writable slots are dirty-tracked (the dirty ring where the host
- *    has KVM_CAP_DIRTY_LOG_RING, else the bitmap with
+ *    has KVM_CAP_DIRTY_LOG_RING and it passes vmm_dirty_ring_check, until
+ *    it fails in use; else the bitmap with
  *    KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 + KVM_CLEAR_DIRTY_LOG); pages the VMM
  *    wrote itself (fills, blobs, its tables) are tracked by the VMM. Only
  *    those pages are zeroed before the next scenario's contents are written,
