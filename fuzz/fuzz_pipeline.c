@@ -54,8 +54,11 @@ static void on_reset_work(void *ctx, int begin)
 		fuzz_coverage_on();
 }
 
-/* Open KVM and run the mode probes once, before any engine fork, so every
- * execution finds the same cached state. */
+/* Open KVM and run the mode probes and the dirty-ring self-test (reset
+ * mode's choice of ring or bitmap) once, before any engine fork, so every
+ * execution finds the same cached state: run in each child, the self-test
+ * came out differently from one child to the next on a host whose ring
+ * works only sometimes. */
 static void open_kvm(void)
 {
 	struct vmm_error e;
@@ -70,6 +73,8 @@ static void open_kvm(void)
 	}
 	for (int m = 0; m < VMM_MODE_COUNT; m++)
 		(void)vmm_host_mode_check(&st.kvm, (enum vmm_x86_mode)m, &e);
+	if (vmm_kvm_cap(&st.kvm, VMM_CAP_DIRTY_LOG_RING) > 0)
+		(void)vmm_dirty_ring_check(&st.kvm, &e);
 	st.kvm_open = 1;
 }
 
