@@ -13,7 +13,9 @@
 #                  per function, all of them with their source line in
 #                  DIR.unstable; and the queue re-run by the in-process
 #                  probe (fuzz_*_afl_stability), each input it finds
-#                  unstable listed with three `vmm replay` verdicts.
+#                  unstable listed with three `vmm replay` verdicts, and
+#                  "tsc" or "rng" when its code has the bytes of rdtsc,
+#                  rdtscp or of rdrand, rdseed, rdpid (fuzz_pipeline).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 target=$(fuzz_target "${TARGET:-pipeline}")
@@ -63,9 +65,14 @@ for mode in ${MODES:-reset fresh}; do
 		>"$dir.probe" 2>"$dir.probe.log" || true
 	sed 's/^/   /' "$dir.probe.log"
 	awk '{ print $2 }' "$dir.probe" | sort -u | while read -r f; do
+		code=$("$root/build/vmm" decode "$f" 2>/dev/null |
+			sed -n 's/^blob .*data=//p' | tr A-F a-f | sed 's/../& /g')
+		tags=""
+		grep -qE '0f 31|0f 01 f9' <<<"$code" && tags+=" tsc"
+		grep -qE '0f c7 f' <<<"$code" && tags+=" rng"
 		echo "   $(basename "$f" | cut -d, -f1): $(for _ in 1 2 3; do
 			"$root/build/vmm" replay "$f" --mode "$mode" 2>&1 |
 				sed -n 's/^replay: verdict=\([^ ]*\) exits=\([0-9]*\).*/\1\/\2/p'
-		done | tr '\n' ' ')"
+		done | tr '\n' ' ')$tags"
 	done
 done
