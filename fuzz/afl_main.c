@@ -1,6 +1,7 @@
 /* AFL++ driver: persistent mode with shared-memory test cases. Built with
  * afl-clang-fast (see fuzz/run-afl.sh); the target's state (KVM fd, the
- * watchdog thread) is created lazily in the forked child. */
+ * watchdog thread) is created in the forked child by fuzz_target_start(),
+ * before the first __AFL_LOOP clears the coverage map. */
 #include <stdint.h>
 #include <unistd.h>
 
@@ -16,6 +17,7 @@ int main(int argc, char **argv)
 #ifdef __AFL_HAVE_MANUAL_CONTROL
 	__AFL_INIT();
 #endif
+	fuzz_target_start();
 	buf = __AFL_FUZZ_TESTCASE_BUF;
 	while (__AFL_LOOP(10000)) {
 		int len = __AFL_FUZZ_TESTCASE_LEN;

@@ -19,4 +19,10 @@ void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x);
 void fuzz_feedback_end(struct fuzz_feedback *f,
 		       const struct vmm_input_outcome *o);
 
+/* Code run between fuzz_coverage_off() and fuzz_coverage_on() is not part
+ * of the input's coverage: work that depends on the inputs run before this
+ * one. AFL++ builds: fuzz/afl_coverage.c; no-ops elsewhere. */
+void fuzz_coverage_off(void);
+void fuzz_coverage_on(void);
+
 #endif

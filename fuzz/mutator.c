@@ -66,7 +66,12 @@ struct snippet {
 	uint8_t b[12];
 };
 
-/* x86 instructions that make KVM do interesting things. */
+/* x86 instructions that make KVM do interesting things. Not rdtsc, rdtscp,
+ * rdrand or rdseed: they do not exit to the VMM (KVM has no user-space
+ * control that makes them exit or return fixed values), and their results
+ * come from the host's clock and random number generator, so a guest that
+ * branches or addresses memory with them does something different on
+ * every run of the same input. */
 static const struct snippet x86_snippets[] = {
 	{ 1, { 0xf4 } },                   /* hlt */
 	{ 1, { 0xee } },                   /* out dx, al */
@@ -81,7 +86,6 @@ static const struct snippet x86_snippets[] = {
 	{ 2, { 0x0f, 0xa2 } },             /* cpuid */
 	{ 2, { 0x0f, 0x32 } },             /* rdmsr */
 	{ 2, { 0x0f, 0x30 } },             /* wrmsr */
-	{ 2, { 0x0f, 0x31 } },             /* rdtsc */
 	{ 3, { 0x0f, 0x22, 0xc0 } },       /* mov cr0, eax */
 	{ 3, { 0x0f, 0x20, 0xc0 } },       /* mov eax, cr0 */
 	{ 3, { 0x0f, 0x22, 0xd8 } },       /* mov cr3, eax */
@@ -107,13 +111,13 @@ static const struct snippet x86_snippets[] = {
 	{ 2, { 0x31, 0xc0 } },             /* xor eax, eax */
 	{ 2, { 0xeb, 0xfe } },             /* jmp $ */
 	{ 5, { 0xa2, 0x00, 0x00, 0x00, 0x10 } }, /* mov [0x10000000], al */
-	{ 3, { 0x0f, 0xc7, 0xf0 } },       /* rdrand eax */
 	{ 2, { 0x0f, 0x33 } },             /* rdpmc */
 	{ 2, { 0xf3, 0x90 } },             /* pause */
 };
 
 /* arm64 instructions (little-endian words) that make KVM do interesting
- * things: MMIO, PSCI calls, traps, system registers, waits. */
+ * things: MMIO, PSCI calls, traps, system registers, waits. Not the counter
+ * reads (cntvct_el0, pmccntr_el0), for the reason given above for rdtsc. */
 #define A64(w) (uint8_t)(w), (uint8_t)((w) >> 8), (uint8_t)((w) >> 16), \
 	       (uint8_t)((w) >> 24)
 static const struct snippet arm64_snippets[] = {
@@ -135,8 +139,6 @@ static const struct snippet arm64_snippets[] = {
 	{ 4, { A64(0xd5381000) } }, /* mrs x0, sctlr_el1 */
 	{ 4, { A64(0xd5181000) } }, /* msr sctlr_el1, x0 */
 	{ 4, { A64(0xd5034fff) } }, /* msr daifclr, #0xf */
-	{ 4, { A64(0xd53be040) } }, /* mrs x0, cntvct_el0 */
-	{ 4, { A64(0xd53b9d00) } }, /* mrs x0, pmccntr_el0 */
 	{ 4, { A64(0xd518c000) } }, /* msr vbar_el1, x0 */
 	{ 4, { A64(0xf9400040) } }, /* ldr x0, [x2] */
 	{ 4, { A64(0xa9400440) } }, /* ldp x0, x1, [x2] (no syndrome) */

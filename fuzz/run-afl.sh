@@ -7,7 +7,6 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 target=$(fuzz_target "${TARGET:-pipeline}")
 bash "$root/.ci/install-deps" afl
-export AFL_LLVM_DENYLIST=$root/fuzz/afl-denylist.txt
 cmake --preset afl >/dev/null && cmake --build --preset afl --target "${target}_afl"
 cmake --preset default >/dev/null && cmake --build --preset default --target vmm_afl_mutator
 bin=$root/build-afl/fuzz/${target}_afl

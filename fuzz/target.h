@@ -9,6 +9,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
+/* Per-process state that cannot be made before the AFL++ fork server forks
+ * (threads do not survive fork): the AFL++ drivers call this in the
+ * process that runs the inputs, before their first __AFL_LOOP, so that
+ * one-time set-up is never counted as the first input's coverage (that
+ * input would look unstable every time a new persistent child starts).
+ * Targets also do it lazily on their first input, for the other drivers. */
+void fuzz_target_start(void);
 
 #ifdef VMM_FUZZ_LIBFUZZER
 /* libFuzzer builds: the structure-aware mutator, with libFuzzer's own

@@ -172,6 +172,57 @@ static void add_input(const char *name, const uint8_t *buf, size_t len,
 	ncorpus++;
 }
 
+#if defined(__x86_64__)
+/* A rep string instruction against MMIO (here: into a readonly slot, a
+ * write the strict devices refuse) stops the run with an access in flight
+ * that completing it does not end: KVM carries on with the next one. The
+ * same input once more on the session must not pick that up (the flush
+ * before a reset falls back to a fresh VM instead). */
+static void check_in_flight(struct vmm_kvm *k, unsigned int flags)
+{
+	static const uint8_t code[] = {
+		0xbf, 0x00, 0x10, 0x00, 0x00, /* mov edi, 0x1000 (readonly) */
+		0xb9, 0x00, 0x01, 0x00, 0x00, /* mov ecx, 0x100 */
+		0x66, 0xba, 0xe9, 0x00,       /* mov dx, 0xe9 */
+		0xf3, 0x6c,                   /* rep insb */
+		0xf4,                         /* hlt */
+	};
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	const char *d;
+
+	vmm_scenario_init(&s);
+	s.max_exits = 1000;
+	s.timeout_ms = 10000;
+	s.nslots = 2;
+	s.slots[0] = (struct vmm_slot_spec){ 0, 0, 0x1000, 0 };
+	s.slots[1] = (struct vmm_slot_spec){ 7, 0x1000, 0x1000,
+					     VMM_SLOT_READONLY };
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, sizeof(code) };
+	s.nvcpus = 1;
+	s.vcpus[0].mode = VMM_MODE_PROT32;
+	s.vcpus[0].entry = 0x1000;
+	vmm_err_clear(&e);
+	if (vmm_session_init(&ss, k, flags, &e) < 0)
+		return;
+	(void)vmm_pipeline_run(k, &s, &hooks, &f);
+	(void)vmm_pipeline_run_reset(&ss, &s, &hooks, &r);
+	(void)vmm_pipeline_run_reset(&ss, &s, &hooks, &r);
+	d = diff(&f, &r);
+	if (d)
+		(void)fprintf(stderr, "rep insb into a readonly slot, twice on "
+			      "one session: %s differs (fresh %s: %s; reset "
+			      "%s: %s)\n", d, vmm_verdict_name(f.verdict),
+			      f.err.msg, vmm_verdict_name(r.verdict), r.err.msg);
+	CHECK(f.verdict == VMM_V_GUEST);
+	CHECK(d == NULL);
+	vmm_session_destroy(&ss);
+}
+#endif
+
 static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 {
 	static struct vmm_session ss;
@@ -699,6 +750,7 @@ int main(int argc, char **argv)
 		return 1;
 #if defined(__x86_64__)
 	check_vcpu_state(&k);
+	check_in_flight(&k, 0);
 #endif
 	check_pool(&k);
 	check_mode(&k, 0, nrandom); /* the ring where it works */

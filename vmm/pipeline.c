@@ -174,8 +174,15 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 	const struct vmm_scenario *s = c->s;
 
 	if (c->ss) {
+		int rc;
+
 		c->prepared = 1;
-		if (vmm_session_prepare(c->ss, s, e) < 0)
+		if (c->h && c->h->reset_work)
+			c->h->reset_work(c->h->ctx, 1);
+		rc = vmm_session_prepare(c->ss, s, e);
+		if (c->h && c->h->reset_work)
+			c->h->reset_work(c->h->ctx, 0);
+		if (rc < 0)
 			return -1;
 		c->vm = &c->ss->vm;
 		c->vcpus = c->ss->vcpus;

@@ -69,6 +69,12 @@ struct vmm_hooks {
 	int hash_memory; /* fill result.mem_hash (equivalence tests) */
 	/* Called for every exit, before it is serviced. */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
+	/* Reset mode: called with 1 before and 0 after the session is brought
+	 * back to a clean state for this input (vmm_session_prepare). That
+	 * work depends on the inputs run before this one - their slots, the
+	 * pages they dirtied, their last exit - not on this one (fuzz targets
+	 * keep it out of the input's coverage). */
+	void (*reset_work)(void *ctx, int begin);
 	void *ctx;
 };
 

@@ -3,15 +3,18 @@
  * A session keeps a VM, its vCPUs and slots alive between pipeline runs and
  * brings them back to the state the next scenario asks for:
  *  - memory: writable slots are dirty-tracked (the dirty ring where the host
- *    has KVM_CAP_DIRTY_LOG_RING, else the bitmap with
+ *    has KVM_CAP_DIRTY_LOG_RING and it passes vmm_dirty_ring_check, until
+ *    it fails in use; else the bitmap with
  *    KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 + KVM_CLEAR_DIRTY_LOG); pages the VMM
  *    wrote itself (fills, blobs, its tables) are tracked by the VMM. Only
  *    those pages are zeroed before the next scenario's contents are written,
  *    exactly as on a fresh VM's zeroed memory. Readonly slots are not
  *    tracked (only the VMM writes them).
  *  - vCPUs: a pending I/O or MMIO completion is flushed first (KVM_RUN with
- *    immediate_exit), then the state captured at creation that a guest can
- *    change and the pipeline does not set itself (xsave, MSRs, debug
+ *    immediate_exit, repeated while completing it leads to another access,
+ *    as a rep string instruction on MMIO does; a vCPU still busy after a
+ *    few is not reused), then the state captured at creation that a guest
+ *    can change and the pipeline does not set itself (xsave, MSRs, debug
  *    registers, kvm_run.cr8) is restored - unless the vCPU has not been
  *    entered since its last restore (vmm_vcpu.entries): only KVM_RUN
  *    changes that state. XCR0 and mp_state are captured but never restored:
@@ -26,7 +29,8 @@
  *  - layout: slots that differ are removed/added, the others kept.
  *  - fallback to a fresh VM, counted: first use, a different vCPU count, or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
- *    contract violation, a failed entry or an internal error).
+ *    contract violation, a failed entry or an internal error, an access
+ *    still in flight after the flush).
  */
 #ifndef VMM_SESSION_H
 #define VMM_SESSION_H
