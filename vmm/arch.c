@@ -1,5 +1,6 @@
 #include "vmm/arch.h"
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,16 +122,54 @@ int vmm_arm64_feature_index(const char *name)
 	return lookup(arm64_features, VMM_ARM64_FEAT_COUNT, name);
 }
 
-size_t vmm_fmt_reg_line(char *buf, size_t len, size_t off, const char *name,
-			uint64_t v)
+int vmm_arm64_features_parse(const char *list, uint32_t *out, char *bad,
+			     size_t badlen)
 {
+	const char *t = list;
+
+	*out = 0;
+	while (*t) {
+		char name[24];
+		size_t n = strcspn(t, ",");
+		int bit;
+
+		if (n == 0 || n >= sizeof(name)) {
+			(void)snprintf(bad, badlen, "%s", list);
+			return VMM_FEATURES_MALFORMED;
+		}
+		memcpy(name, t, n);
+		name[n] = '\0';
+		bit = vmm_arm64_feature_index(name);
+		if (bit < 0 || !(VMM_ARM64_FEAT_SETTABLE & (1U << bit))) {
+			(void)snprintf(bad, badlen, "%s", name);
+			return VMM_FEATURES_UNKNOWN;
+		}
+		*out |= 1U << bit;
+		t += n;
+		if (*t == ',')
+			t++;
+	}
+	return 0;
+}
+
+size_t vmm_fmt_append(char *buf, size_t len, size_t off, const char *fmt, ...)
+{
+	va_list ap;
 	int w;
 
 	if (len == 0 || off >= len - 1)
 		return len ? len - 1 : 0;
-	w = snprintf(buf + off, len - off, "%s=0x%llx\n", name,
-		     (unsigned long long)v);
+	va_start(ap, fmt);
+	w = vsnprintf(buf + off, len - off, fmt, ap);
+	va_end(ap);
 	if (w < 0)
 		return off;
 	return (size_t)w < len - off ? off + (size_t)w : len - 1;
+}
+
+size_t vmm_fmt_reg_line(char *buf, size_t len, size_t off, const char *name,
+			uint64_t v)
+{
+	return vmm_fmt_append(buf, len, off, "%s=0x%llx\n", name,
+			      (unsigned long long)v);
 }

@@ -9,6 +9,7 @@
 #ifndef VMM_ARCH_H
 #define VMM_ARCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum vmm_arch { VMM_ARCH_X86_64 = 1, VMM_ARCH_ARM64 = 2 };
@@ -19,13 +20,6 @@ enum vmm_arch { VMM_ARCH_X86_64 = 1, VMM_ARCH_ARM64 = 2 };
 #define VMM_ARCH_HOST VMM_ARCH_ARM64
 #else
 #error "unsupported architecture"
-/* Append "name=0xHEX\n" at buf+off (len bytes in all, NUL-terminated,
- * truncated); returns the new offset (at most len-1). The state reports of
- * both architectures are made of these lines. */
-#include <stddef.h>
-size_t vmm_fmt_reg_line(char *buf, size_t len, size_t off, const char *name,
-			uint64_t v);
-
 #endif
 
 /* Registers a scenario can set, over all architectures (arm64: 34). */
@@ -67,11 +61,21 @@ int vmm_arch_reg_index(unsigned int arch, const char *name);
 /* arm64 feature bit names ("psci-0.2"), NULL out of range. */
 const char *vmm_arm64_feature_name(unsigned int bit);
 int vmm_arm64_feature_index(const char *name);
+/* A comma-separated list of settable feature names ("psci-0.2,pmu-v3")
+ * into KVM_ARM_VCPU_* bits. 0; VMM_FEATURES_MALFORMED (an empty or overlong
+ * entry) with the list in bad[badlen]; VMM_FEATURES_UNKNOWN with the name
+ * that is not a settable feature in bad[badlen]. */
+#define VMM_FEATURES_MALFORMED (-1)
+#define VMM_FEATURES_UNKNOWN (-2)
+int vmm_arm64_features_parse(const char *list, uint32_t *out, char *bad,
+			     size_t badlen);
 
-/* Append "name=0xHEX\n" at buf+off (len bytes in all, NUL-terminated,
- * truncated); returns the new offset (at most len-1). The state reports of
- * both architectures are made of these lines. */
-#include <stddef.h>
+/* Append printf output at buf+off (len bytes in all, kept NUL-terminated,
+ * truncated); returns the new offset (at most len-1). The host and state
+ * reports of both architectures are built with it. */
+size_t vmm_fmt_append(char *buf, size_t len, size_t off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* One "name=0xHEX\n" line of a state report (vmm_fmt_append). */
 size_t vmm_fmt_reg_line(char *buf, size_t len, size_t off, const char *name,
 			uint64_t v);
 

@@ -64,6 +64,10 @@ struct vmm_kvm {
 	/* dirty-ring self-test (vmm/session.c), run once */
 	enum vmm_probe_state ring_probe;
 	char ring_probe_why[192];
+	/* arm64: KVM_ARM_PREFERRED_TARGET's struct kvm_vcpu_init (host-wide),
+	 * asked once */
+	int arm64_target_known;
+	uint32_t arm64_target[8];
 	/* MSRs a reset restores (readable and writable here); found once */
 	int msr_list_ready;
 	uint32_t nmsrs;

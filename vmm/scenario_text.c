@@ -429,7 +429,8 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 static int rec_features(struct parser *p, const struct line *l)
 {
 	struct vmm_vcpu_spec *v = cur_vcpu(p, l);
-	const char *t;
+	char bad[48];
+	uint32_t f;
 
 	if (!v)
 		return -1;
@@ -439,26 +440,16 @@ static int rec_features(struct parser *p, const struct line *l)
 		return perr(p, l, "features wants one comma-separated list");
 	if (v->features)
 		return perr(p, l, "second features line for this vcpu");
-	t = l->tok[1];
-	while (*t) {
-		char name[24];
-		size_t n = strcspn(t, ",");
-		int bit;
-
-		if (n == 0 || n >= sizeof(name))
-			return perr(p, l, "malformed feature list '%.40s'",
-				    l->tok[1]);
-		memcpy(name, t, n);
-		name[n] = '\0';
-		bit = vmm_arm64_feature_index(name);
-		if (bit < 0 || !(VMM_ARM64_FEAT_SETTABLE & (1U << bit)))
-			return perr(p, l, "unknown or unsettable arm64 feature "
-				    "'%s' (power-off, psci-0.2, pmu-v3)", name);
-		v->features |= 1U << bit;
-		t += n;
-		if (*t == ',')
-			t++;
+	switch (vmm_arm64_features_parse(l->tok[1], &f, bad, sizeof(bad))) {
+	case 0:
+		break;
+	case VMM_FEATURES_MALFORMED:
+		return perr(p, l, "malformed feature list '%.40s'", bad);
+	default:
+		return perr(p, l, "unknown or unsettable arm64 feature '%s' "
+			    "(power-off, psci-0.2, pmu-v3)", bad);
 	}
+	v->features = f;
 	return 0;
 }
 

@@ -17,9 +17,10 @@ struct vmm_cpu_state {
 	uint64_t sp_el0, elr_el1, spsr_el1;
 };
 
+/* Nothing per run: the preferred target is host-wide and cached in the
+ * struct vmm_kvm. */
 struct vmm_arch_run {
-	struct kvm_vcpu_init target; /* KVM_ARM_PREFERRED_TARGET, per VM */
-	int have_target;
+	int unused;
 };
 
 /* Every register through KVM_GET_ONE_REG. */

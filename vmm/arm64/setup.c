@@ -45,6 +45,33 @@ static int feature_supported(struct vmm_kvm *k, unsigned int bit,
 	return 1; /* power-off needs nothing */
 }
 
+/* How reports name a feature bit: EL1_32BIT is what mode aarch32 asks for. */
+static const char *feature_label(unsigned int bit)
+{
+	return bit == VMM_ARM64_FEAT_EL1_32BIT ? "aarch32"
+					       : vmm_arm64_feature_name(bit);
+}
+
+/* KVM_ARM_PREFERRED_TARGET (a VM ioctl, host-wide answer): asked on the
+ * first VM, then served from the struct vmm_kvm. */
+_Static_assert(sizeof(struct kvm_vcpu_init) ==
+		       sizeof(((struct vmm_kvm *)0)->arm64_target),
+	       "vmm_kvm.arm64_target holds a struct kvm_vcpu_init");
+
+static int preferred_target(struct vmm_kvm *k, int vm_fd,
+			    struct kvm_vcpu_init *t, struct vmm_error *e)
+{
+	if (!k->arm64_target_known) {
+		memset(t, 0, sizeof(*t));
+		if (VMM_IOCTL(k->ops, vm_fd, KVM_ARM_PREFERRED_TARGET, t, e) < 0)
+			return -1;
+		memcpy(k->arm64_target, t, sizeof(*t));
+		k->arm64_target_known = 1;
+	}
+	memcpy(t, k->arm64_target, sizeof(*t));
+	return 0;
+}
+
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 {
 	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
@@ -61,7 +88,7 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 				    "does not offer (%s is 0)", i,
 				    b == VMM_ARM64_FEAT_EL1_32BIT
 					    ? "mode aarch32"
-					    : vmm_arm64_feature_name(b),
+					    : feature_label(b),
 				    capname);
 			return -1;
 		}
@@ -83,23 +110,16 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	struct vmm_vcpu *v = &c->vcpus[i];
 	struct kvm_vcpu_init init;
 	uint32_t f = vmm_arm64_init_features(c->s, i);
-	int pmu_done;
+	/* a session vCPU initialised before, with the same features (the
+	 * session checked) */
+	int reused = c->ss && c->ss->init[i].inited;
 
-	if (!c->arch.have_target) {
-		if (VMM_IOCTL(c->k->ops, c->vm->fd, KVM_ARM_PREFERRED_TARGET,
-			      &c->arch.target, e) < 0)
-			return -1;
-		c->arch.have_target = 1;
-	}
-	/* a reused vCPU was initialised with the same features (the session
-	 * checked): its PMU exists, and re-initialising it is EBUSY; the
-	 * re-init below resets the counters */
-	pmu_done = c->ss && c->ss->init[i].inited; /* also: a reused vCPU */
-	init = c->arch.target;
+	if (preferred_target(c->k, c->vm->fd, &init, e) < 0)
+		return -1;
 	init.features[0] |= f;
 	if (VCPU_IOCTL(v, KVM_ARM_VCPU_INIT, &init, e) < 0)
 		return -1;
-	if (c->ss && pmu_done) {
+	if (reused) {
 		if (vmm_arm64_restore(v, &c->ss->init[i], e) < 0)
 			return -1;
 	} else if (c->ss) {
@@ -108,7 +128,9 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		c->ss->init[i].inited = 1;
 		c->ss->init[i].features = f;
 	}
-	if ((f & (1U << VMM_ARM64_FEAT_PMU_V3)) && !pmu_done &&
+	/* a reused vCPU's PMU exists (initialising it again is EBUSY); the
+	 * re-init above reset its counters */
+	if ((f & (1U << VMM_ARM64_FEAT_PMU_V3)) && !reused &&
 	    init_pmu(v, e) < 0)
 		return -1;
 	if (vmm_arm64_set_reg(v, vmm_arm64_core_reg_id(VMM_ARM64_REG_PC),
@@ -136,39 +158,27 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 	struct vmm_vm vm;
 	struct kvm_vcpu_init t;
 	size_t off = 0;
-	int w;
 
 	if (len == 0)
 		return 0;
 	buf[0] = '\0';
 	vmm_err_clear(&e);
-	memset(&t, 0, sizeof(t));
 	if (vmm_vm_create(&vm, k, &e) == 0) {
-		if (VMM_IOCTL(k->ops, vm.fd, KVM_ARM_PREFERRED_TARGET, &t,
-			      &e) == 0)
-			w = snprintf(buf, len, "preferred_target=%u\n", t.target);
-		else
-			w = snprintf(buf, len, "preferred_target=unknown: %s\n",
-				     e.msg);
+		if (preferred_target(k, vm.fd, &t, &e) == 0)
+			off = vmm_fmt_append(buf, len, off,
+					     "preferred_target=%u\n", t.target);
 		vmm_vm_destroy(&vm);
-	} else {
-		w = snprintf(buf, len, "preferred_target=unknown: %s\n", e.msg);
 	}
-	if (w > 0)
-		off = (size_t)w < len ? (size_t)w : len - 1;
-	for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT && off + 1 < len;
-	     b++) {
+	if (e.cls != VMM_ERR_NONE)
+		off = vmm_fmt_append(buf, len, off,
+				     "preferred_target=unknown: %s\n", e.msg);
+	for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT; b++) {
 		const char *capname;
-		int ok = feature_supported(k, b, &capname);
 
-		w = snprintf(buf + off, len - off, "feature %s=%s\n",
-			     b == VMM_ARM64_FEAT_EL1_32BIT
-				     ? "aarch32"
-				     : vmm_arm64_feature_name(b),
-			     ok ? "ok" : "unsupported");
-		if (w < 0)
-			break;
-		off += (size_t)w < len - off ? (size_t)w : len - off - 1;
+		off = vmm_fmt_append(buf, len, off, "feature %s=%s\n",
+				     feature_label(b),
+				     feature_supported(k, b, &capname)
+					     ? "ok" : "unsupported");
 	}
 	return off;
 }

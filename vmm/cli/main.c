@@ -268,8 +268,7 @@ static void write_stdout(void *ctx, const uint8_t *b, size_t n)
 
 struct run_opts {
 	uint8_t mode;
-	uint32_t features;
-	int features_set;
+	uint32_t features; /* arm64 */
 	uint64_t mem, load, entry;
 	int have_entry;
 	uint64_t timeout_ms, max_exits;
@@ -306,33 +305,20 @@ static int need_value(int argc, char **argv, int i)
 /* "psci-0.2,pmu-v3" or "none" */
 static int parse_features(const char *v, uint32_t *out)
 {
+	char bad[48];
+
 	*out = 0;
 	if (strcmp(v, "none") == 0)
 		return 0;
-	while (*v) {
-		char name[24];
-		size_t n = strcspn(v, ",");
-		int bit;
-
-		if (n == 0 || n >= sizeof(name))
-			return -1;
-		memcpy(name, v, n);
-		name[n] = '\0';
-		bit = vmm_arm64_feature_index(name);
-		if (bit < 0 || !(VMM_ARM64_FEAT_SETTABLE & (1U << bit)))
-			return -1;
-		*out |= 1U << bit;
-		v += n;
-		if (*v == ',')
-			v++;
-	}
-	return 0;
+	return vmm_arm64_features_parse(v, out, bad, sizeof(bad)) == 0 ? 0 : -1;
 }
 
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->mode = 0; /* x86 real16, arm64 aarch64 */
+	if (VMM_ARCH_HOST == VMM_ARCH_ARM64)
+		o->features = 1U << VMM_ARM64_FEAT_PSCI_0_2;
 	o->mem = DEFAULT_MEM;
 	o->load = DEFAULT_LOAD;
 	o->timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -385,7 +371,6 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				return usage_error("unknown feature list '%s' "
 						   "(psci-0.2, power-off, pmu-v3, "
 						   "none)", v);
-			o->features_set = 1;
 		} else if (strcmp(a, "--mem") == 0) {
 			if (vmm_parse_size(v, &o->mem) < 0)
 				return usage_error("malformed size '%s' for "
@@ -516,9 +501,7 @@ static int cmd_run(int argc, char **argv)
 	s.vcpus[0].mode = o.mode;
 	s.vcpus[0].entry = o.have_entry ? o.entry : o.load;
 	s.vcpus[0].reg_mask = o.reg_mask;
-	if (VMM_ARCH_HOST == VMM_ARCH_ARM64)
-		s.vcpus[0].features = o.features_set ? o.features :
-				      1U << VMM_ARM64_FEAT_PSCI_0_2;
+	s.vcpus[0].features = o.features;
 	memcpy(s.vcpus[0].regs, o.regs, sizeof(o.regs));
 	s.max_exits = o.max_exits;
 	s.timeout_ms = (uint32_t)o.timeout_ms;

@@ -345,25 +345,20 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 
 	if (len)
 		buf[0] = '\0';
-	for (unsigned int m = 0; m < VMM_MODE_COUNT && off + 1 < len; m++) {
+	for (unsigned int m = 0; m < VMM_MODE_COUNT; m++) {
+		const char *name = vmm_x86_mode_name((enum vmm_x86_mode)m);
 		struct vmm_error e;
 		char line[VMM_ERR_MSG_MAX + 128];
-		int w;
 
 		vmm_err_clear(&e);
 		if (vmm_host_mode_check(k, (enum vmm_x86_mode)m, &e) == 0) {
-			w = snprintf(buf + off, len - off, "mode %s=ok\n",
-				     vmm_x86_mode_name((enum vmm_x86_mode)m));
+			off = vmm_fmt_append(buf, len, off, "mode %s=ok\n", name);
 		} else {
 			vmm_err_format(&e, line, sizeof(line));
-			w = snprintf(buf + off, len - off,
-				     "mode %s=unsupported: %s\n",
-				     vmm_x86_mode_name((enum vmm_x86_mode)m),
-				     line);
+			off = vmm_fmt_append(buf, len, off,
+					     "mode %s=unsupported: %s\n", name,
+					     line);
 		}
-		if (w < 0)
-			break;
-		off += (size_t)w < len - off ? (size_t)w : len - off - 1;
 	}
 	return off;
 }
