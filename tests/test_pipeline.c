@@ -287,6 +287,131 @@ static void test_host_modes(struct vmm_kvm *k)
 	}
 }
 
+
+/* FNV-1a over a byte image, as the pipeline's memory hash does per slot */
+static uint64_t fnv_bytes(const uint8_t *b, size_t n)
+{
+	uint64_t h = VMM_HASH_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* Fills: the pattern repeats exactly (odd pattern lengths across the
+ * block copies), a zero fill over an earlier fill still clears it, and
+ * the fill/blob byte cap is enforced before anything is created. */
+static void test_fills(struct vmm_kvm *k)
+{
+	static const uint8_t pat[3] = { 0x11, 0x22, 0x33 };
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct vmm_hooks h;
+	struct capture c;
+	uint8_t *img;
+	const uint64_t mem = 1 << 20;
+
+	one_slot(&s, mem, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.nfills = 3;
+	s.fills[0].gpa = 0x10000; /* 200,003 bytes of a 3-byte pattern */
+	s.fills[0].len = 200003;
+	s.fills[0].pattern_len = 3;
+	memcpy(s.fills[0].pattern, pat, 3);
+	s.fills[1].gpa = 0x20001; /* zeros over part of it */
+	s.fills[1].len = 0x1000;
+	s.fills[1].pattern_len = 1;
+	s.fills[2].gpa = 0xf0000; /* zeros over nothing: no write needed */
+	s.fills[2].len = 0x8000;
+	s.fills[2].pattern_len = 2;
+	img = calloc(1, mem);
+	CHECK(img != NULL);
+	if (!img)
+		return;
+	for (uint32_t i = 0; i < s.fills[0].len; i++)
+		img[s.fills[0].gpa + i] = pat[i % 3];
+	memset(img + s.fills[1].gpa, 0, s.fills[1].len);
+	memcpy(img + 0x1000, hlt.data, hlt.len);
+	cap_hooks(&h, &c);
+	h.hash_memory = 1;
+	CHECK_EQ_U64(vmm_pipeline_run(k, &s, &h, &r), VMM_V_HALT);
+	CHECK_EQ_U64(r.mem_hash, fnv_bytes(img, mem));
+	free(img);
+
+	/* 1 GiB of fill: over the cap, rejected as input before any KVM
+	 * object (it used to be written byte by byte, past the watchdog) */
+	one_slot(&s, 2ULL << 30, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.nfills = 1;
+	s.fills[0].gpa = 0x100000;
+	s.fills[0].len = 1U << 30;
+	s.fills[0].pattern_len = 1;
+	s.fills[0].pattern[0] = 0x90;
+	s.mmio_console = 0;
+	s.timeout_ms = 1;
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
+	CHECK_STR_CONTAINS(r.err.msg, "fills and blobs write 1073741825 bytes");
+	CHECK_STR_CONTAINS(r.err.msg, "at most 268435456");
+}
+
+struct slow_setup {
+	struct {
+		int fired;
+	} hang;
+};
+
+static void hang_seen(void *ctx, uint64_t limit_ms)
+{
+	struct slow_setup *ss = ctx;
+
+	(void)limit_ms;
+	__atomic_store_n(&ss->hang.fired, 1, __ATOMIC_RELEASE);
+}
+
+static int slow_before_run(void *ctx, struct vmm_error *e)
+{
+	struct timespec t = { 2, 300 * 1000000L };
+
+	(void)ctx;
+	(void)e;
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* Set-up that takes longer than timeout + grace (here a before_run hook
+ * that sleeps 2.3 s; in the field, large fills or a loaded host) is not a
+ * vCPU hang: the watchdog covers guest execution only. */
+static void test_setup_is_not_a_hang(struct vmm_kvm *k)
+{
+	static struct vmm_input_outcome o;
+	static uint8_t buf[4096];
+	struct slow_setup ctx = { { 0 } };
+	struct vmm_watchdog w;
+	struct vmm_scenario s;
+	struct vmm_hooks h;
+	struct vmm_error e;
+	size_t n;
+
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
+	s.timeout_ms = 1;
+	s.max_exits = 10;
+	vmm_err_clear(&e);
+	n = vmm_scenario_encode(&s, buf, sizeof(buf), &e);
+	CHECK(n > 0 && n <= sizeof(buf));
+	if (n == 0)
+		(void)fprintf(stderr, "encode: %s\n", e.msg);
+	vmm_err_clear(&e);
+	CHECK(vmm_watchdog_start(&w, hang_seen, &ctx, &e) == 0);
+	memset(&h, 0, sizeof(h));
+	h.before_run = slow_before_run;
+	vmm_run_input(k, buf, n, &h, NULL, &w, &o);
+	vmm_watchdog_stop(&w);
+	CHECK(o.decoded);
+	CHECK_EQ_U64(__atomic_load_n(&ctx.hang.fired, __ATOMIC_ACQUIRE), 0);
+	CHECK_EQ_U64(o.finding, VMM_FIND_NONE);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_kvm k;
@@ -321,6 +446,8 @@ int main(int argc, char **argv)
 	test_rejected_sregs(&k);
 	test_vm_slots(&k);
 	test_host_modes(&k);
+	test_fills(&k);
+	test_setup_is_not_a_hang(&k);
 	vmm_kvm_close(&k);
 	free(hlt.data);
 	free(add.data);

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "vmm/pipeline.h"
+#include "vmm/watchdog.h"
 
 enum vmm_finding {
 	VMM_FIND_NONE = 0,
@@ -58,32 +59,6 @@ int vmm_kmsg_open(struct vmm_kmsg *k, const struct vmm_sysops *ops,
  * one (message part) goes to `first`. */
 int vmm_kmsg_scan(struct vmm_kmsg *k, char *first, size_t len);
 void vmm_kmsg_close(struct vmm_kmsg *k);
-
-/* ---- watchdog for vcpu-hang ---------------------------------------------
- * A helper thread that calls `on_hang` (from that thread) when an armed
- * run is still going past its limit. The library itself never aborts; the
- * callback belongs to the harness (fuzz target or replay). */
-struct vmm_watchdog {
-	pthread_t thread;
-	int running;
-	uint64_t deadline_ns; /* 0: disarmed (atomic) */
-	uint64_t limit_ms;
-	int stop;    /* under lock */
-	int started; /* under lock: the thread runs */
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	void (*on_hang)(void *ctx, uint64_t limit_ms);
-	void *ctx;
-};
-int vmm_watchdog_start(struct vmm_watchdog *w,
-		       void (*on_hang)(void *ctx, uint64_t limit_ms), void *ctx,
-		       struct vmm_error *e);
-void vmm_watchdog_arm(struct vmm_watchdog *w, uint64_t limit_ms);
-void vmm_watchdog_disarm(struct vmm_watchdog *w);
-void vmm_watchdog_stop(struct vmm_watchdog *w);
-
-/* Grace the kernel gets past the scenario timeout before a hang is called. */
-#define VMM_HANG_GRACE_MS 2000U
 
 /* ---- one input, end to end ---------------------------------------------- */
 struct vmm_input_outcome {

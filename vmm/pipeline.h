@@ -76,6 +76,9 @@ struct vmm_hooks {
 	 * keep it out of the input's coverage). */
 	void (*reset_work)(void *ctx, int begin);
 	void *ctx;
+	/* Armed for guest execution only (first KVM_RUN to last exit) with
+	 * the scenario's timeout + VMM_HANG_GRACE_MS (vmm/watchdog.h). */
+	struct vmm_watchdog *watchdog;
 };
 
 /* Run it. Returns the verdict (also in r->verdict). `hooks` may be NULL. */

@@ -166,6 +166,8 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 
 int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 {
+	uint64_t init_bytes = 0;
+
 	if (vmm_arch_nmodes(s->arch) == 0)
 		return vmm_scenario_reject(e, "unknown architecture %u", s->arch);
 	if (s->sys_fixed && s->arch != VMM_ARCH_X86_64)
@@ -211,6 +213,16 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 				   "inside one memory slot", f, fl->len,
 				   (unsigned long long)fl->gpa);
 	}
+	for (uint32_t f = 0; f < s->nfills; f++)
+		init_bytes += s->fills[f].len;
+	for (uint32_t b = 0; b < s->nblobs; b++) /* no overflow: capped */
+		init_bytes += s->blobs[b].len < VMM_MAX_INIT_BYTES
+				      ? s->blobs[b].len
+				      : VMM_MAX_INIT_BYTES + 1;
+	if (init_bytes > VMM_MAX_INIT_BYTES)
+		return vmm_scenario_reject(e, "fills and blobs write %llu bytes "
+			   "(allowed at most %llu)",
+			   (unsigned long long)init_bytes, VMM_MAX_INIT_BYTES);
 	for (uint32_t b = 0; b < s->nblobs; b++) {
 		const struct vmm_blob_spec *bl = &s->blobs[b];
 
