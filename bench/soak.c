@@ -12,6 +12,7 @@
 #include "fuzz/mutator.h"
 #include "tests/proc_util.h"
 #include "vmm/oracle.h"
+#include "vmm/session.h"
 
 #define MAX_SEEDS 64
 #define BUF_MAX 16384
@@ -37,6 +38,82 @@ static void on_hang(void *ctx, uint64_t limit_ms)
 	(void)fprintf(stderr, "soak: a run exceeded %llu ms\n",
 		      (unsigned long long)limit_ms);
 	abort();
+}
+
+
+/* Start VmHWM (peak RSS) anew (proc(5): clear_refs, value 5). */
+static void reset_peak(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "we");
+
+	if (f) {
+		(void)fputs("5", f);
+		(void)fclose(f);
+	}
+}
+
+/* Resident memory of reset mode's session pool against fresh VMs: inputs
+ * that fill 160 MiB, alternating between one and two vCPUs (one pool
+ * session each), RSS sampled after every input. The pool gives the memory
+ * of the session it switches away from back to the kernel, so its peak
+ * should be about one input's worth, as in fresh mode. */
+static void pool_memory(struct vmm_kvm *k, struct vmm_watchdog *wd)
+{
+	static uint8_t buf[BUF_MAX];
+	static struct vmm_input_outcome out;
+	static struct vmm_session_pool pool;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	long base, max_reset = 0, max_fresh = 0, peak_reset = 0, peak_fresh;
+	int found = 0;
+
+	for (int i = 0; i < nseeds && !found; i++)
+		found = vmm_scenario_decode(seeds[i], seed_len[i], &s, &e) == 0 &&
+			s.nvcpus == 1 && s.nslots == 1 &&
+			s.slots[0].gpa == 0 && !s.mmio_console;
+	vmm_err_clear(&e);
+	if (!found || vmm_session_pool_init(&pool, k, 0, &e) < 0) {
+		(void)printf("soak: pool memory not measured (%s)\n",
+			     found ? e.msg : "no one-vCPU, one-slot seed");
+		return;
+	}
+	s.slots[0].size = 192U << 20;
+	s.nfills = 1;
+	s.fills[0] = (struct vmm_fill_spec){ .gpa = 16U << 20,
+					     .len = 160U << 20,
+					     .pattern = { 0x90 },
+					     .pattern_len = 1 };
+	s.vcpus[1] = s.vcpus[0];
+	base = proc_status_kb("VmRSS:");
+	reset_peak();
+	for (int round = 0; round < 20; round++) {
+		size_t n;
+		long rss;
+
+		s.nvcpus = 1 + (uint32_t)(round % 2);
+		n = vmm_scenario_encode(&s, buf, sizeof(buf), &e);
+		if (n == 0 || n > sizeof(buf))
+			break;
+		if (round < 10)
+			vmm_run_input_pool(k, &pool, buf, n, NULL, NULL, wd, &out);
+		else
+			vmm_run_input(k, buf, n, NULL, NULL, wd, &out);
+		rss = proc_status_kb("VmRSS:") - base;
+		if (round < 10 && rss > max_reset)
+			max_reset = rss;
+		if (round >= 10 && rss > max_fresh)
+			max_fresh = rss;
+		if (round == 9) {
+			vmm_session_pool_destroy(&pool);
+			peak_reset = proc_status_kb("VmHWM:") - base;
+			reset_peak();
+		}
+	}
+	peak_fresh = proc_status_kb("VmHWM:") - base;
+	(void)printf("soak: pool memory: 10 inputs filling 160 MiB at 1 and 2 "
+		     "vCPUs, KiB above the start: between inputs reset=%ld "
+		     "fresh=%ld, peak reset=%ld fresh=%ld\n",
+		     max_reset, max_fresh, peak_reset, peak_fresh);
 }
 
 int main(int argc, char **argv)
@@ -108,6 +185,7 @@ int main(int argc, char **argv)
 			     execs, secs, (double)execs / secs, findings, rss0,
 			     rss1, rss1 - rss0, fd0, fd1);
 	}
+	pool_memory(&k, &wd);
 	vmm_watchdog_stop(&wd);
 	vmm_kvm_close(&k);
 	return 0;

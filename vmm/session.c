@@ -355,31 +355,88 @@ static int sync_layout(struct vmm_session *ss, const struct vmm_scenario *s,
 	return 0;
 }
 
-static void restore_memory(struct vmm_session *ss)
+/* Zero pages [page, page+n) of slot `sl`: given back to the kernel
+ * (MADV_DONTNEED: the next touch maps a zero page, exactly what a fresh
+ * VM's memory holds; KVM's MMU notifier drops its mappings) when `release`,
+ * else memset, which keeps them resident and is cheaper for a few pages.
+ * Falls back to memset if madvise fails. */
+static void zero_pages(struct vmm_session *ss, struct vmm_slot *sl,
+		       uint64_t page, uint64_t n, int release)
+{
+	uint8_t *at = sl->host + page * VMM_PAGE_SIZE;
+	size_t len = (size_t)(n * VMM_PAGE_SIZE);
+
+	ss->pages_restored += n;
+	if (release && madvise(at, len, MADV_DONTNEED) == 0) {
+		ss->pages_released += n;
+		return;
+	}
+	memset(at, 0, len);
+	ss->zeroed_resident += n;
+}
+
+/* Zero every page the guest or the VMM wrote since the last restore. Runs
+ * of VMM_RELEASE_RUN_PAGES or more (or all, with `release_all`) are given
+ * back to the kernel, shorter ones cleared in place; once the pages
+ * cleared in place since the last full release pass
+ * VMM_SESSION_ZEROED_MAX, every slot is given back whole (its memory is
+ * all zero by then, so this changes nothing the guest can see). A
+ * session's resident guest memory between inputs is thus bounded by
+ * that figure plus the runs shorter than VMM_RELEASE_RUN_PAGES, whatever
+ * earlier inputs filled. */
+static void restore_memory(struct vmm_session *ss, int release_all)
 {
 	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
 		struct vmm_slot *sl = &ss->vm.slots[i];
-		size_t words;
+		uint64_t pages, run_start = 0, run_len = 0;
 
 		if (!sl->used || !ss->gdirty[i])
 			continue;
-		words = bitmap_words(sl->size);
-		for (size_t w = 0; w < words; w++) {
+		pages = sl->size / VMM_PAGE_SIZE;
+		for (size_t w = 0; w < bitmap_words(sl->size); w++) {
 			uint64_t bits = ss->gdirty[i][w] | ss->vdirty[i][w];
 
+			ss->gdirty[i][w] = 0;
+			ss->vdirty[i][w] = 0;
 			while (bits) {
 				unsigned int b = (unsigned int)__builtin_ctzll(bits);
 				uint64_t page = (uint64_t)w * 64 + b;
 
-				memset(sl->host + page * VMM_PAGE_SIZE, 0,
-				       VMM_PAGE_SIZE);
-				ss->pages_restored++;
 				bits &= bits - 1;
+				if (page >= pages)
+					break;
+				if (run_len && run_start + run_len == page) {
+					run_len++;
+					continue;
+				}
+				if (run_len)
+					zero_pages(ss, sl, run_start, run_len,
+						   release_all ||
+						   run_len >= VMM_RELEASE_RUN_PAGES);
+				run_start = page;
+				run_len = 1;
 			}
-			ss->gdirty[i][w] = 0;
-			ss->vdirty[i][w] = 0;
 		}
+		if (run_len)
+			zero_pages(ss, sl, run_start, run_len,
+				   release_all || run_len >= VMM_RELEASE_RUN_PAGES);
 	}
+	if (ss->zeroed_resident > VMM_SESSION_ZEROED_MAX) {
+		for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+			struct vmm_slot *sl = &ss->vm.slots[i];
+
+			if (sl->used)
+				(void)madvise(sl->host, sl->size, MADV_DONTNEED);
+		}
+		ss->zeroed_resident = 0;
+		ss->full_releases++;
+	}
+}
+
+static int collect_dirty(struct vmm_session *ss, struct vmm_error *e)
+{
+	return ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e)
+						 : collect_bitmaps(ss, e);
 }
 
 #define FLUSH_TRIES 8
@@ -437,11 +494,9 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 	}
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
 	    vmm_arch_vcpu_reusable(ss->init, s)) {
-		if ((ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e) :
-							collect_bitmaps(ss, e)) < 0 ||
-		    sync_layout(ss, s, e) < 0)
+		if (collect_dirty(ss, e) < 0 || sync_layout(ss, s, e) < 0)
 			goto fail;
-		restore_memory(ss);
+		restore_memory(ss, 0);
 		for (uint32_t i = 0; i < ss->nvcpus; i++) {
 			struct vmm_vcpu *v = &ss->vcpus[i];
 
@@ -557,11 +612,32 @@ void vmm_session_pool_destroy(struct vmm_session_pool *p)
 	}
 }
 
+void vmm_session_trim(struct vmm_session *ss)
+{
+	struct vmm_error e;
+
+	if (!ss->live || ss->tainted)
+		return;
+	vmm_err_clear(&e);
+	if (collect_dirty(ss, &e) < 0) {
+		ss->tainted = 1; /* its next input gets a fresh VM */
+		return;
+	}
+	restore_memory(ss, 1);
+	ss->trims++;
+}
+
 struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
 					 uint32_t nvcpus)
 {
 	uint32_t i = nvcpus >= 1 && nvcpus <= VMM_MAX_VCPUS ? nvcpus : 1;
 	struct vmm_error e;
+
+	/* Switching VMs: the one left behind gives its guest memory back, so
+	 * that the pool never holds more than one input's worth. */
+	if (p->last && p->last != i && p->by_nvcpus[p->last])
+		vmm_session_trim(p->by_nvcpus[p->last]);
+	p->last = i;
 
 	if (!p->by_nvcpus[i]) {
 		p->by_nvcpus[i] = calloc(1, sizeof(struct vmm_session));

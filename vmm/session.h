@@ -45,6 +45,12 @@
 
 #define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
 #define VMM_SREGS_KNOWN 8 /* accepted sregs remembered per vCPU */
+/* Guest memory a session keeps resident between inputs: dirty runs of at
+ * least this many pages are given back to the kernel instead of cleared
+ * in place, and once this many pages were cleared in place, every slot is
+ * given back whole. */
+#define VMM_RELEASE_RUN_PAGES 16U
+#define VMM_SESSION_ZEROED_MAX 4096U /* pages: 16 MiB */
 
 enum vmm_dirty_mode { VMM_DIRTY_NONE = 0, VMM_DIRTY_RING, VMM_DIRTY_BITMAP };
 
@@ -79,6 +85,9 @@ struct vmm_session {
 	uint64_t restores_skipped; /* vCPUs not entered since their restore */
 	uint64_t sregs_synced;     /* sregs set through KVM_CAP_SYNC_REGS */
 	uint64_t ring_full_exits, ring_harvested;
+	/* memory: pages given back to the kernel, pages cleared in place
+	 * since the last full release, full releases, trims */
+	uint64_t pages_released, zeroed_resident, full_releases, trims;
 	char dirty_why[192]; /* why the bitmap is used, if the ring is not */
 };
 
@@ -125,8 +134,15 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 struct vmm_session_pool {
 	struct vmm_kvm *k;
 	unsigned int flags;
+	uint32_t last; /* the vCPU count of the last input (0: none yet) */
 	struct vmm_session *by_nvcpus[VMM_MAX_VCPUS + 1];
 };
+
+/* Gives the session's guest memory back to the kernel (dirty pages
+ * collected and released, as the next prepare would zero them): the pool
+ * calls it for the session it switches away from. A failing dirty-log
+ * ioctl taints the session (its next input gets a fresh VM). */
+void vmm_session_trim(struct vmm_session *ss);
 
 /* Makes the one-vCPU session (so that a host without reset mode says so
  * here); the others come with their first input. */
