@@ -65,7 +65,11 @@ static void check_record(const struct vmm_exit *x, const uint8_t *run)
 		if (io->data_offset < sizeof(struct kvm_run) ||
 		    io->data_offset > mapped || bytes > mapped - io->data_offset)
 			broken("io.data_offset");
-		if (io->data != run + io->data_offset)
+		if (bytes > VMM_EXIT_IO_DATA_MAX || io->bytes != bytes)
+			broken("io.bytes");
+		/* OUT data is a copy of the area's bytes at decode time */
+		if (io->dir == KVM_EXIT_IO_OUT &&
+		    memcmp(io->data, run + io->data_offset, bytes) != 0)
 			broken("io.data");
 		break;
 	}
@@ -74,8 +78,10 @@ static void check_record(const struct vmm_exit *x, const uint8_t *run)
 			broken("mmio.len");
 		if (x->u.mmio.is_write > 1)
 			broken("mmio.is_write");
-		if (x->u.mmio.reply != run + offsetof(struct kvm_run, mmio.data))
-			broken("mmio.reply");
+		if (x->u.mmio.is_write &&
+		    memcmp(x->u.mmio.data, run + offsetof(struct kvm_run, mmio.data),
+			   x->u.mmio.len) != 0)
+			broken("mmio.data");
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		if (x->u.internal.ndata > VMM_EXIT_MAX_NDATA)

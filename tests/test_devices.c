@@ -59,7 +59,8 @@ static enum vmm_dev_result pio(struct vmm_devices *d, uint8_t dir,
 			       uint16_t port, uint8_t size, uint32_t count,
 			       uint8_t *data)
 {
-	struct vmm_exit x;
+	static struct vmm_exit x;
+	enum vmm_dev_result r;
 
 	memset(&x, 0, sizeof(x));
 	x.reason = KVM_EXIT_IO;
@@ -67,8 +68,11 @@ static enum vmm_dev_result pio(struct vmm_devices *d, uint8_t dir,
 	x.u.io.port = port;
 	x.u.io.size = size;
 	x.u.io.count = count;
-	x.u.io.data = data;
-	return vmm_devices_handle(d, &x);
+	x.u.io.bytes = (uint32_t)size * count;
+	memcpy(x.u.io.data, data, x.u.io.bytes);
+	r = vmm_devices_handle(d, &x);
+	memcpy(data, x.u.io.data, x.u.io.bytes); /* an IN's reply */
+	return r;
 }
 
 /* Single-byte OUT. */
@@ -93,6 +97,7 @@ static enum vmm_dev_result mmio(struct vmm_devices *d, uint64_t gpa,
 				const uint8_t *data, uint8_t *reply)
 {
 	struct vmm_exit x;
+	enum vmm_dev_result r;
 
 	memset(&x, 0, sizeof(x));
 	x.reason = KVM_EXIT_MMIO;
@@ -101,8 +106,10 @@ static enum vmm_dev_result mmio(struct vmm_devices *d, uint64_t gpa,
 	x.u.mmio.is_write = is_write;
 	if (data)
 		memcpy(x.u.mmio.data, data, len);
-	x.u.mmio.reply = reply;
-	return vmm_devices_handle(d, &x);
+	r = vmm_devices_handle(d, &x);
+	if (reply && !is_write && r == VMM_DEV_HANDLED)
+		memcpy(reply, x.u.mmio.data, len);
+	return r;
 }
 
 static void test_com1_out(void)
@@ -408,7 +415,6 @@ static void test_exit_handle(void)
 	struct sink s;
 	struct vmm_exit x;
 	struct vmm_error e;
-	uint8_t data[8];
 
 	setup(&d, &s, 1, CONSOLE_GPA);
 	memset(&x, 0, sizeof(x));
@@ -482,8 +488,8 @@ static void test_exit_handle(void)
 	x.u.io.size = 1;
 	x.u.io.count = 1;
 	x.u.io.port = 0x3f8;
-	x.u.io.data = data;
-	data[0] = 'Z';
+	x.u.io.bytes = 1;
+	x.u.io.data[0] = 'Z';
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(s.n, 1);
 	CHECK_EQ_U64(s.buf[0], 'Z');
@@ -502,7 +508,6 @@ static void test_permissive(void)
 	struct sink s;
 	struct vmm_exit x;
 	struct vmm_error e;
-	uint8_t data[8], reply[8];
 
 	setup(&d, &s, 0, 0);
 	vmm_devices_set_permissive(&d, stream, sizeof(stream));
@@ -512,11 +517,10 @@ static void test_permissive(void)
 	x.u.io.size = 2;
 	x.u.io.count = 1;
 	x.u.io.port = 0x60;
-	x.u.io.data = data;
-	memset(data, 0, sizeof(data));
+	x.u.io.bytes = 2;
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
-	CHECK_EQ_U64(data[0], 0x11);
-	CHECK_EQ_U64(data[1], 0x22);
+	CHECK_EQ_U64(x.u.io.data[0], 0x11);
+	CHECK_EQ_U64(x.u.io.data[1], 0x22);
 	x.u.io.dir = KVM_EXIT_IO_OUT; /* unowned write: accepted, no output */
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(s.n, 0);
@@ -525,13 +529,11 @@ static void test_permissive(void)
 	x.reason = KVM_EXIT_MMIO;
 	x.u.mmio.gpa = 0xd0000000ULL;
 	x.u.mmio.len = 4;
-	x.u.mmio.reply = reply;
-	memset(reply, 0, sizeof(reply));
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
-	CHECK_EQ_U64(reply[0], 0x33);
-	CHECK_EQ_U64(reply[1], 0xff);
-	CHECK_EQ_U64(reply[3], 0xff);
-	CHECK_EQ_U64(reply[4], 0); /* only len bytes written */
+	CHECK_EQ_U64(x.u.mmio.data[0], 0x33);
+	CHECK_EQ_U64(x.u.mmio.data[1], 0xff);
+	CHECK_EQ_U64(x.u.mmio.data[3], 0xff);
+	CHECK_EQ_U64(x.u.mmio.data[4], 0); /* only len bytes written */
 	CHECK_EQ_U64(d.in_pos, 3);
 	x.u.mmio.is_write = 1;
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);

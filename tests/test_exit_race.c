@@ -130,7 +130,7 @@ static unsigned long race(int field, unsigned long *bad,
 			     x.u.io.size != 4) || x.u.io.count == 0 ||
 			    x.u.io.data_offset > MAPPED ||
 			    bytes > MAPPED - x.u.io.data_offset ||
-			    x.u.io.data != area + x.u.io.data_offset)
+			    bytes > VMM_EXIT_IO_DATA_MAX || x.u.io.bytes != bytes)
 				(*bad)++;
 			else /* use the data as a device would */
 				for (uint64_t b = 0; b < bytes; b++)

@@ -568,6 +568,91 @@ static void check_memory_release(struct vmm_kvm *k, struct vmm_session *ss)
 	vmm_session_pool_destroy(&pool);
 }
 
+
+/* KVM_RUN's results through a seam that can lie: the flush before a reset
+ * must hold KVM_RUN to its contract like every other entry (a positive
+ * return is a kernel contract violation, not "settled"). */
+struct lying_ops {
+	struct vmm_sysops ops;
+	const struct vmm_sysops *real;
+	int kvm_run_result; /* 0: pass through */
+};
+
+static int lying_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+	struct lying_ops *l = ctx;
+
+	if (req == KVM_RUN && l->kvm_run_result)
+		return l->kvm_run_result;
+	return l->real->ioctl(l->real->ctx, fd, req, arg);
+}
+
+static int lying_open(void *ctx, const char *p, int fl)
+{
+	const struct lying_ops *l = ctx;
+
+	return l->real->open(l->real->ctx, p, fl);
+}
+
+static int lying_close(void *ctx, int fd)
+{
+	const struct lying_ops *l = ctx;
+
+	return l->real->close(l->real->ctx, fd);
+}
+
+static void *lying_mmap(void *ctx, void *a, size_t n, int p, int fl, int fd,
+			off_t off)
+{
+	const struct lying_ops *l = ctx;
+
+	return l->real->mmap(l->real->ctx, a, n, p, fl, fd, off);
+}
+
+static int lying_munmap(void *ctx, void *a, size_t n)
+{
+	const struct lying_ops *l = ctx;
+
+	return l->real->munmap(l->real->ctx, a, n);
+}
+
+static void check_flush_contract(void)
+{
+	/* out 0xe9, al; jmp back: an I/O exit pending at the exit budget */
+	static const uint8_t g_out_loop[] = { 0xe6, 0xe9, 0xeb, 0xfc };
+	static struct vmm_session ss;
+	static struct vmm_result r;
+	struct lying_ops l;
+	struct vmm_scenario s;
+	struct vmm_kvm k;
+	struct vmm_error e;
+
+	memset(&l, 0, sizeof(l));
+	l.real = vmm_sysops_default();
+	l.ops = (struct vmm_sysops){ lying_open, lying_close, lying_ioctl,
+				     lying_mmap, lying_munmap, &l };
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&k, NULL, &l.ops, &e) < 0 ||
+	    vmm_session_init(&ss, &k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)fprintf(stderr, "flush contract: %s\n", e.msg);
+		CHECK(0);
+		return;
+	}
+	scen(&s, g_out_loop, sizeof(g_out_loop), NULL, 0);
+	s.vcpus[0].mode = VMM_MODE_REAL16;
+	s.max_exits = 1;
+	(void)vmm_pipeline_run_reset(&ss, &s, &hooks, &r);
+	CHECK_EQ_U64(r.verdict, VMM_V_BUDGET);
+	l.kvm_run_result = 7;
+	vmm_err_clear(&e);
+	CHECK(vmm_session_prepare(&ss, &s, &e) < 0);
+	CHECK_EQ_U64(e.cls, VMM_ERR_CONTRACT);
+	CHECK_STR_CONTAINS(e.msg, "KVM_RUN returned 7");
+	l.kvm_run_result = 0;
+	vmm_session_destroy(&ss);
+	vmm_kvm_close(&k);
+}
+
 static int fail_hook(void *ctx, struct vmm_error *e)
 {
 	(void)ctx;
@@ -813,6 +898,7 @@ int main(int argc, char **argv)
 #if defined(__x86_64__)
 	check_vcpu_state(&k);
 	check_in_flight(&k, 0);
+	check_flush_contract();
 #endif
 	check_pool(&k);
 	check_mode(&k, 0, nrandom); /* the ring where it works */

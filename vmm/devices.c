@@ -115,7 +115,7 @@ static int port_byte(struct vmm_devices *d, uint32_t port, int out, uint8_t *v)
 }
 
 static enum vmm_dev_result handle_io(struct vmm_devices *d,
-				     const struct vmm_exit_io *io)
+				     struct vmm_exit_io *io)
 {
 	int out = io->dir == KVM_EXIT_IO_OUT;
 
@@ -131,8 +131,7 @@ static enum vmm_dev_result handle_io(struct vmm_devices *d,
 			if (!d->permissive)
 				return VMM_DEV_UNHANDLED;
 			if (!out)
-				serve_reads(d, io->data,
-					    (size_t)io->size * io->count);
+				serve_reads(d, io->data, io->bytes);
 			return VMM_DEV_HANDLED;
 		}
 	}
@@ -151,7 +150,7 @@ static enum vmm_dev_result handle_io(struct vmm_devices *d,
 }
 
 static enum vmm_dev_result handle_mmio(struct vmm_devices *d,
-				       const struct vmm_exit_mmio *m)
+				       struct vmm_exit_mmio *m)
 {
 	if (d->mmio_console && m->is_write && m->gpa == d->mmio_console_gpa) {
 		emit(d, m->data[0]);
@@ -160,12 +159,12 @@ static enum vmm_dev_result handle_mmio(struct vmm_devices *d,
 	if (!d->permissive)
 		return VMM_DEV_UNHANDLED;
 	if (!m->is_write)
-		serve_reads(d, m->reply, m->len);
+		serve_reads(d, m->data, m->len);
 	return VMM_DEV_HANDLED;
 }
 
 enum vmm_dev_result vmm_devices_handle(struct vmm_devices *d,
-				       const struct vmm_exit *x)
+				       struct vmm_exit *x)
 {
 	switch (x->reason) {
 	case KVM_EXIT_IO:
@@ -189,7 +188,7 @@ static enum vmm_exit_action fail(struct vmm_error *e, uint32_t vcpu,
 }
 
 enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
-				     const struct vmm_exit *x,
+				     struct vmm_exit *x,
 				     struct vmm_error *e)
 {
 	switch (x->reason) {

@@ -72,10 +72,10 @@ void vmm_devices_set_permissive(struct vmm_devices *d, const uint8_t *in,
 
 enum vmm_dev_result { VMM_DEV_HANDLED = 0, VMM_DEV_UNHANDLED = 1 };
 
-/* Service an IO or MMIO exit. For reads the reply is written where the
- * record says (validated locations in the kvm_run area). */
+/* Service an IO or MMIO exit. A read's reply is written into the record
+ * (io.data / mmio.data); vmm_vcpu_complete() hands it to KVM. */
 enum vmm_dev_result vmm_devices_handle(struct vmm_devices *d,
-				       const struct vmm_exit *x);
+				       struct vmm_exit *x);
 
 /* What the run loop does after an exit. */
 enum vmm_exit_action {
@@ -91,7 +91,7 @@ enum vmm_exit_action {
  * record alone, servicing device accesses. Pure (no KVM), so it is unit
  * tested and fuzzed with synthetic records. */
 enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
-				     const struct vmm_exit *x,
+				     struct vmm_exit *x,
 				     struct vmm_error *e);
 
 #endif

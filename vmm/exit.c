@@ -136,7 +136,15 @@ static int decode_io(void *run, size_t mapped, struct vmm_exit_io *io,
 		return violation(e, "io.data_offset+size*count",
 				 io->data_offset + bytes,
 				 "data must end inside the mapped area");
-	io->data = (uint8_t *)run + io->data_offset;
+	if (bytes > VMM_EXIT_IO_DATA_MAX)
+		return violation(e, "io.size*count", bytes,
+				 "must fit KVM's one-page port I/O data area");
+	io->bytes = (uint32_t)bytes;
+	/* read once, here: a value changed later has no effect */
+	if (io->dir == KVM_EXIT_IO_OUT)
+		rd(io->data, run, (size_t)io->data_offset, bytes);
+	else
+		memset(io->data, 0, bytes);
 	return 0;
 }
 
@@ -153,8 +161,10 @@ static int decode_mmio(void *run, struct vmm_exit_mmio *m, struct vmm_error *e)
 	if (m->gpa > UINT64_MAX - (m->len - 1))
 		return violation(e, "mmio.phys_addr", m->gpa,
 				 "access wraps the address space");
-	RD(m->data, run, mmio.data);
-	m->reply = (uint8_t *)run + offsetof(struct kvm_run, mmio.data);
+	if (m->is_write)
+		RD(m->data, run, mmio.data);
+	else
+		memset(m->data, 0, sizeof(m->data));
 	return 0;
 }
 
@@ -342,6 +352,16 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
+void vmm_exit_copy_fields(struct vmm_exit *dst, const struct vmm_exit *src)
+{
+	if (src->reason == KVM_EXIT_IO) {
+		dst->reason = src->reason;
+		memcpy(&dst->u.io, &src->u.io, offsetof(struct vmm_exit_io, data));
+	} else {
+		*dst = *src;
+	}
+}
+
 uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x)
 {
 	h = fnv(h, &x->reason, sizeof(x->reason));
@@ -352,8 +372,7 @@ uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x)
 		h = fnv(h, &x->u.io.port, 2);
 		h = fnv(h, &x->u.io.count, 4);
 		if (x->u.io.dir == KVM_EXIT_IO_OUT)
-			h = fnv(h, x->u.io.data,
-				(size_t)x->u.io.size * x->u.io.count);
+			h = fnv(h, x->u.io.data, x->u.io.bytes);
 		break;
 	case KVM_EXIT_MMIO:
 		h = fnv(h, &x->u.mmio.gpa, 8);

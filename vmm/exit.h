@@ -18,22 +18,31 @@
 #include "vmm/err.h"
 
 #define VMM_EXIT_MAX_NDATA 16 /* internal.data[] / system_event.data[] */
+/* Port I/O data: KVM keeps it in one page of the vCPU mapping
+ * (KVM_PIO_PAGE_OFFSET), so size*count never exceeds a page. */
+#define VMM_EXIT_IO_DATA_MAX 4096U
 
+/* A record holds no pointer into kvm_run: payloads are copied in by the
+ * decoder (OUT data, MMIO write data), and replies (IN data, MMIO read
+ * data) are written into the record by the devices and copied back into
+ * kvm_run by vmm_vcpu_complete() before the next entry. A record stays
+ * valid after its vCPU is gone. */
 struct vmm_exit_io {
 	uint8_t dir; /* KVM_EXIT_IO_IN / KVM_EXIT_IO_OUT */
 	uint8_t size; /* 1, 2 or 4 */
 	uint16_t port;
 	uint32_t count; /* >= 1 */
 	uint64_t data_offset;
-	uint8_t *data; /* size*count bytes inside the mapped area */
+	uint32_t bytes; /* size*count, <= VMM_EXIT_IO_DATA_MAX */
+	/* OUT: the data (copied); IN: the reply, filled by the devices */
+	uint8_t data[VMM_EXIT_IO_DATA_MAX];
 };
 
 struct vmm_exit_mmio {
 	uint64_t gpa;
 	uint32_t len; /* 1..8 */
 	uint8_t is_write; /* 0 or 1 */
-	uint8_t data[8]; /* write data (copied) */
-	uint8_t *reply; /* where a read's data goes (kvm_run mmio.data) */
+	uint8_t data[8]; /* write: the data (copied); read: the reply */
 };
 
 struct vmm_exit_ndata {
@@ -89,6 +98,9 @@ int vmm_exit_reason_known(uint32_t reason);
 /* One-line description of the record with every field, for failure
  * messages and traces. */
 void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len);
+
+/* Copy a record without its I/O payload (traces keep the fields only). */
+void vmm_exit_copy_fields(struct vmm_exit *dst, const struct vmm_exit *src);
 
 /* Fold the record's stable fields into a running 64-bit FNV-1a hash. */
 uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x);

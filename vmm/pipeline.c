@@ -83,10 +83,11 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			if (vmm_vm_check_exit_gpa(c->vm, &x, e) < 0)
 				return -1;
 			c->r->trace_hash = vmm_exit_hash(c->r->trace_hash, &x);
-			c->r->last_exit = x;
+			vmm_exit_copy_fields(&c->r->last_exit, &x);
 			c->r->have_last_exit = 1;
 			c->r->last_vcpu = i;
-			c->r->recent[c->r->exits % VMM_TRACE_KEEP] = x;
+			vmm_exit_copy_fields(
+				&c->r->recent[c->r->exits % VMM_TRACE_KEEP], &x);
 			c->last_reason[i] = x.reason;
 			c->r->exits++;
 			if (c->h && c->h->on_exit)
@@ -94,6 +95,7 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			act = vmm_exit_handle(&c->dev, i, &x, e);
 			if (act == VMM_ACT_FAIL)
 				return -1;
+			vmm_vcpu_complete(&c->vcpus[i], &x);
 			/* a system event (PSCI SYSTEM_OFF/RESET) ends the
 			 * whole VM's run, not only this vCPU's */
 			if (act == VMM_ACT_POWEROFF || act == VMM_ACT_RESET) {

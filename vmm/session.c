@@ -454,26 +454,16 @@ static int flush_pending(struct vmm_session *ss, struct vmm_error *e)
 	int unsettled = 0;
 
 	for (uint32_t i = 0; i < ss->nvcpus; i++) {
-		struct kvm_run *run = ss->vcpus[i].run;
-		int ret = 0, err = 0, tries = 0;
+		int rc = 1, tries = 0;
 
 		if (!ss->pending[i])
 			continue;
 		ss->pending[i] = 0;
-		while (ret == 0 && tries++ < FLUSH_TRIES) {
-			run->immediate_exit = 1;
-			ss->vcpus[i].entries++;
-			ret = vmm_ioctl_raw(ss->k->ops, ss->vcpus[i].fd, KVM_RUN,
-					    NULL);
-			err = errno;
-			run->immediate_exit = 0;
-		}
-		if (ret == -1 && err != EINTR) {
-			vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
-				    "completing a pending I/O before reset");
+		while (rc == 1 && tries++ < FLUSH_TRIES)
+			rc = vmm_vcpu_flush(&ss->vcpus[i], e);
+		if (rc < 0)
 			return -1;
-		}
-		if (ret == 0)
+		if (rc == 1)
 			unsettled = 1;
 	}
 	return unsettled;

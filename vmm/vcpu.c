@@ -1,6 +1,7 @@
 #include "vmm/vcpu.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -173,14 +174,55 @@ int vmm_deadline_passed(const struct vmm_deadline *d)
 	       (now.tv_sec == d->at.tv_sec && now.tv_nsec >= d->at.tv_nsec);
 }
 
+/* The one KVM_RUN in the library. 0: an exit is in kvm_run; 1: KVM_RUN
+ * was interrupted before or without an exit (EINTR, EAGAIN); -1: error in
+ * *e (a failure, or a result outside the API: a positive return, or
+ * EINVAL for state KVM_CAP_SYNC_REGS carried that the KVM_SET_* ioctls
+ * had accepted). */
+static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
+{
+	struct kvm_run *run = v->run;
+	int ret, err;
+
+	tls_running = run;
+	v->entries++;
+	ret = vmm_ioctl_raw(v->vm->kvm->ops, v->fd, KVM_RUN, NULL);
+	err = errno;
+	tls_running = NULL;
+	if (ret == 0)
+		return 0;
+	if (ret == -1 && (err == EINTR || err == EAGAIN))
+		return 1;
+	if (ret == -1 && err == EINVAL && run->kvm_dirty_regs) {
+		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", err,
+			    "kernel contract violation: vCPU %u: KVM_RUN "
+			    "rejected the state given through "
+			    "KVM_CAP_SYNC_REGS (kvm_dirty_regs 0x%llx "
+			    "left), which its KVM_SET_* ioctls accepted",
+			    v->id, (unsigned long long)run->kvm_dirty_regs);
+		return -1;
+	}
+	if (ret == -1) {
+		vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
+			    "vCPU %u: KVM_RUN failed%s", v->id,
+			    err == EIO ? " (VM killed by KVM)" :
+			    err == EFAULT ? " (bad guest memory access)" :
+			    err == ENOEXEC ? " (vCPU state cannot run)" :
+			    "");
+		return -1;
+	}
+	vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", 0,
+		    "kernel contract violation: KVM_RUN returned %d", ret);
+	return -1;
+}
+
 int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 		 struct vmm_exit *x, struct vmm_error *e)
 {
 	struct kvm_run *run = v->run;
-	const struct vmm_sysops *ops = v->vm->kvm->ops;
 
 	for (;;) {
-		int ret, err;
+		int rc;
 
 		/* Clear first, then check: a timer firing after the clear
 		 * sets immediate_exit again; one firing before it is seen by
@@ -191,37 +233,11 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 				    "vCPU %u: run timeout", v->id);
 			return -1;
 		}
-		tls_running = run;
-		v->entries++;
-		ret = vmm_ioctl_raw(ops, v->fd, KVM_RUN, NULL);
-		err = errno;
-		tls_running = NULL;
-		if (ret == -1 && (err == EINTR || err == EAGAIN))
+		rc = run_once(v, e);
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
 			continue;
-		if (ret == -1 && err == EINVAL && run->kvm_dirty_regs) {
-			vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", err,
-				    "kernel contract violation: vCPU %u: KVM_RUN "
-				    "rejected the state given through "
-				    "KVM_CAP_SYNC_REGS (kvm_dirty_regs 0x%llx "
-				    "left), which its KVM_SET_* ioctls accepted",
-				    v->id, (unsigned long long)run->kvm_dirty_regs);
-			return -1;
-		}
-		if (ret == -1) {
-			vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
-				    "vCPU %u: KVM_RUN failed%s", v->id,
-				    err == EIO ? " (VM killed by KVM)" :
-				    err == EFAULT ? " (bad guest memory access)" :
-				    err == ENOEXEC ? " (vCPU state cannot run)" :
-				    "");
-			return -1;
-		}
-		if (ret != 0) {
-			vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", 0,
-				    "kernel contract violation: KVM_RUN "
-				    "returned %d", ret);
-			return -1;
-		}
 		run->immediate_exit = 0;
 		if (vmm_exit_decode(run, v->run_size, x, e) < 0)
 			return -1;
@@ -232,4 +248,31 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 		}
 		return 0;
 	}
+}
+
+int vmm_vcpu_flush(struct vmm_vcpu *v, struct vmm_error *e)
+{
+	struct kvm_run *run = v->run;
+	int rc;
+
+	run->immediate_exit = 1;
+	rc = run_once(v, e);
+	run->immediate_exit = 0;
+	if (rc < 0)
+		return -1;
+	return rc == 0; /* an exit: completing it started another access */
+}
+
+void vmm_vcpu_complete(struct vmm_vcpu *v, const struct vmm_exit *x)
+{
+	uint8_t *run = v->run;
+
+	/* offsets and sizes were validated against this mapping when the
+	 * record was decoded from it */
+	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_IN &&
+	    x->u.io.data_offset + x->u.io.bytes <= v->run_size)
+		memcpy(run + x->u.io.data_offset, x->u.io.data, x->u.io.bytes);
+	else if (x->reason == KVM_EXIT_MMIO && !x->u.mmio.is_write)
+		memcpy(run + offsetof(struct kvm_run, mmio.data),
+		       x->u.mmio.data, x->u.mmio.len);
 }

@@ -76,4 +76,16 @@ int vmm_deadline_signal(void);
 int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 		 struct vmm_exit *x, struct vmm_error *e);
 
+/* Hand a serviced exit's reply to KVM: IN data and MMIO read data go from
+ * the record into kvm_run, where the next KVM_RUN picks them up. */
+void vmm_vcpu_complete(struct vmm_vcpu *v, const struct vmm_exit *x);
+
+/* KVM_RUN with immediate_exit set: completes a pending I/O or MMIO access
+ * without running guest code. 0: settled (KVM_RUN returned EINTR); 1:
+ * completing it made a new exit (a rep string instruction or a fragmented
+ * access carries on), still pending; -1: error in *e (VMM_ERR_SYS, or
+ * VMM_ERR_CONTRACT for a result outside the API). Every KVM_RUN of the
+ * library is made in vcpu.c. */
+int vmm_vcpu_flush(struct vmm_vcpu *v, struct vmm_error *e);
+
 #endif
