@@ -5,7 +5,8 @@
  * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle;
  * VMM_FUZZ_MODE=fresh creates a VM per input instead of the default reset
  * mode (one VM per worker and vCPU count, restored between inputs:
- * vmm/session.h). */
+ * vmm/session.h); VMM_FUZZ_WATCH=PATTERNS makes runs whose outcome matches
+ * findings (watched-outcome: vmm/oracle.h), e.g. "KVM_EXIT_SHUTDOWN vcpu1". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct target_state {
 	struct vmm_input_outcome out;
 	struct vmm_session_pool pool; /* reset mode: a VM per vCPU count */
 	int reset;
+	const char *watch; /* VMM_FUZZ_WATCH */
 };
 
 static struct target_state st;
@@ -109,6 +111,7 @@ void fuzz_target_start(void)
 		exit(3);
 	}
 	st.km.fd = -1;
+	st.watch = getenv("VMM_FUZZ_WATCH");
 	if (!mode || strcmp(mode, "fresh") != 0) {
 		if (vmm_session_pool_init(&st.pool, &st.kvm, 0, &e) < 0) {
 			(void)fprintf(stderr, "fuzz_pipeline: reset mode: %s\n", e.msg);
@@ -137,6 +140,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hooks.reset_work = on_reset_work;
 	hooks.ctx = &st.fb;
 	hooks.skip_state = 1; /* neither the oracle nor feedback reads it */
+	hooks.watch = st.watch;
 	fuzz_feedback_begin(&st.fb);
 	if (st.reset)
 		vmm_run_input_pool(&st.kvm, &st.pool, data, size, &hooks,

@@ -2,16 +2,19 @@
 # Group findings by signature: fuzz/triage.sh DIR_OR_FILE...
 # Each input is replayed with `vmm replay` (exactly what the fuzzer ran);
 # inputs are grouped by the "FINDING <class> <where>" line, or by the
-# sanitizer/abort summary for crashes of the VMM itself.
+# sanitizer/abort summary for crashes of the VMM itself. VMM_FUZZ_WATCH
+# (the patterns the fuzzer ran with) is passed on as --watch.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 vmm=$root/build/vmm
+watch=()
+[ -n "${VMM_FUZZ_WATCH:-}" ] && watch=(--watch "$VMM_FUZZ_WATCH")
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 for arg in "$@"; do
 	find "$arg" -type f ! -name '*.min' ! -name '*.md' ! -name '*.txt'
 done | sort | while read -r f; do
-	out=$("$vmm" replay "$f" 2>&1); rc=$?
+	out=$("$vmm" replay "$f" "${watch[@]}" 2>&1); rc=$?
 	sig=$(grep -m1 '^FINDING' <<<"$out" || true)
 	[ -z "$sig" ] && sig=$(grep -m1 'SUMMARY' <<<"$out" || true)
 	[ -z "$sig" ] && sig="no finding on replay (rc=$rc)"

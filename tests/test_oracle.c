@@ -2,6 +2,7 @@
  * the watchdog (vcpu-hang) and the /dev/kmsg watcher (host-kernel-log). */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -133,11 +134,38 @@ static void test_undecodable(void)
 	CHECK_STR_CONTAINS(o.decode_err.msg, "shorter than the 8-byte header");
 }
 
+
+/* Watched outcomes: the description and the pattern list */
+static void test_watch(void)
+{
+	static struct vmm_result r;
+	char d[128];
+
+	memset(&r, 0, sizeof(r));
+	r.verdict = VMM_V_GUEST;
+	vmm_outcome_describe(&r, d, sizeof(d));
+	CHECK(strcmp(d, "guest-failure") == 0);
+	r.have_last_exit = 1;
+	r.last_exit.reason = KVM_EXIT_SHUTDOWN;
+	r.last_vcpu = 1;
+	vmm_outcome_describe(&r, d, sizeof(d));
+	CHECK(strcmp(d, "guest-failure KVM_EXIT_SHUTDOWN vcpu1") == 0);
+	CHECK(vmm_outcome_watched(d, "KVM_EXIT_SHUTDOWN vcpu1"));
+	CHECK(vmm_outcome_watched(d, "timeout,KVM_EXIT_SHUTDOWN"));
+	CHECK(vmm_outcome_watched(d, "halt,,vcpu1"));
+	CHECK(!vmm_outcome_watched(d, "KVM_EXIT_SHUTDOWN vcpu0"));
+	CHECK(!vmm_outcome_watched(d, ""));
+	CHECK(!vmm_outcome_watched(d, ","));
+	CHECK(!vmm_outcome_watched(d, NULL));
+	CHECK(strcmp(vmm_finding_name(VMM_FIND_WATCHED), "watched-outcome") == 0);
+}
+
 int main(void)
 {
 	test_classify();
 	test_watchdog();
 	test_kmsg();
 	test_undecodable();
+	test_watch();
 	return check_report("test_oracle");
 }

@@ -378,6 +378,71 @@ next:
 	vmm_session_destroy(&ss);
 }
 
+
+/* Long sequences, as a fuzzer runs them: `count` mutated inputs one after
+ * the other on one session pool (never interleaved with a check run),
+ * each input's outcome compared with a fresh VM's. Non-deterministic
+ * inputs (fresh twice differs, or a timeout) still run, they are part of
+ * the history, but are not compared. */
+static void check_sequence(struct vmm_kvm *k, long count, unsigned int seed)
+{
+	static struct vmm_session_pool pool;
+	static struct vmm_input_outcome o;
+	static struct vmm_result f1, f2;
+	static uint8_t cur[BUF], hist[8][BUF];
+	static size_t hist_len[8];
+	struct vmm_error e;
+	long compared = 0, mism = 0, skipped = 0;
+
+	vmm_err_clear(&e);
+	if (vmm_session_pool_init(&pool, k, 0, &e) < 0) {
+		(void)printf("SKIP: sequence: %s\n", e.msg);
+		return;
+	}
+	for (long n = 0; n < count; n++) {
+		const struct input *in = &corpus[(unsigned long)(n * 5 + seed) %
+						 (unsigned long)ncorpus];
+		size_t len;
+		const char *d;
+
+		memcpy(cur, in->buf, in->len);
+		len = fuzz_mutate(cur, in->len, BUF, seed * 100003U +
+				  (unsigned int)n, NULL);
+		memcpy(hist[n % 8], cur, len);
+		hist_len[n % 8] = len;
+		vmm_run_input_pool(k, &pool, cur, len, &hooks, NULL, NULL, &o);
+		if (!o.decoded)
+			continue;
+		(void)run_fresh(k, cur, len, &f1);
+		(void)run_fresh(k, cur, len, &f2);
+		if (diff(&f1, &f2) || f1.verdict == VMM_V_TIMEOUT ||
+		    o.result.verdict == VMM_V_TIMEOUT) {
+			skipped++;
+			continue;
+		}
+		compared++;
+		d = diff(&f1, &o.result);
+		if (!d)
+			continue;
+		if (mism++ < 3) {
+			(void)fprintf(stderr, "sequence %u: input %ld: %s differs "
+				      "(fresh %s, reset %s: %s)\n", seed, n, d,
+				      vmm_verdict_name(f1.verdict),
+				      vmm_verdict_name(o.result.verdict),
+				      o.result.err.msg);
+			for (long h = n - 3 < 0 ? 0 : n - 3; h <= n; h++)
+				dump_text(h == n ? "input" : "earlier input",
+					  hist[h % 8], hist_len[h % 8]);
+		}
+	}
+	(void)printf("sequence %u: %ld inputs on one pool, %ld compared, %ld "
+		     "mismatches, %ld non-deterministic\n", seed, count,
+		     compared, mism, skipped);
+	CHECK_EQ_U64(mism, 0);
+	CHECK(compared > count / 2);
+	vmm_session_pool_destroy(&pool);
+}
+
 #if defined(__x86_64__)
 /* ---- vCPU state that reset mode restores conditionally or not at all ----
  * (x86: guests that change vCPU state a reset must put back) */
@@ -901,6 +966,8 @@ int main(int argc, char **argv)
 	check_flush_contract();
 #endif
 	check_pool(&k);
+	for (unsigned int seq = 1; seq <= 2; seq++)
+		check_sequence(&k, nrandom / 4, seq);
 	check_mode(&k, 0, nrandom); /* the ring where it works */
 	if (k.ring_probe == VMM_PROBE_OK)
 		check_mode(&k, VMM_SESSION_FORCE_BITMAP, nrandom / 2);

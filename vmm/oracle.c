@@ -16,6 +16,7 @@ static const char *const finding_names[VMM_FIND_COUNT] = {
 	[VMM_FIND_IOCTL_ANOMALY] = "ioctl-anomaly",
 	[VMM_FIND_VCPU_HANG] = "vcpu-hang",
 	[VMM_FIND_HOST_KERNEL_LOG] = "host-kernel-log",
+	[VMM_FIND_WATCHED] = "watched-outcome",
 };
 
 const char *vmm_finding_name(enum vmm_finding f)
@@ -99,6 +100,37 @@ enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
 	}
 	(void)snprintf(sig, len, "none %s", vmm_verdict_name(r->verdict));
 	return VMM_FIND_NONE;
+}
+
+void vmm_outcome_describe(const struct vmm_result *r, char *buf, size_t len)
+{
+	if (r->have_last_exit)
+		(void)snprintf(buf, len, "%s %s vcpu%u",
+			       vmm_verdict_name(r->verdict),
+			       vmm_exit_reason_name(r->last_exit.reason),
+			       r->last_vcpu);
+	else
+		(void)snprintf(buf, len, "%s", vmm_verdict_name(r->verdict));
+}
+
+int vmm_outcome_watched(const char *desc, const char *watch)
+{
+	char pat[128];
+
+	while (watch && *watch) {
+		size_t n = strcspn(watch, ",");
+
+		if (n > 0 && n < sizeof(pat)) {
+			memcpy(pat, watch, n);
+			pat[n] = '\0';
+			if (strstr(desc, pat))
+				return 1;
+		}
+		watch += n;
+		if (*watch == ',')
+			watch++;
+	}
+	return 0;
 }
 
 /* ---- kmsg ------------------------------------------------------------------ */
@@ -216,6 +248,14 @@ static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 		o->finding = VMM_FIND_HOST_KERNEL_LOG;
 		(void)snprintf(o->sig, sizeof(o->sig), "host-kernel-log %.120s",
 			       line);
+	}
+	if (o->finding == VMM_FIND_NONE && hooks && hooks->watch) {
+		vmm_outcome_describe(&o->result, line, sizeof(line));
+		if (vmm_outcome_watched(line, hooks->watch)) {
+			o->finding = VMM_FIND_WATCHED;
+			(void)snprintf(o->sig, sizeof(o->sig),
+				       "watched-outcome %.140s", line);
+		}
 	}
 }
 

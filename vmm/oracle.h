@@ -12,6 +12,11 @@
  *                    (scenario timeout + grace), seen by the watchdog
  *   host-kernel-log  new WARNING/BUG/general protection lines in /dev/kmsg
  *                    during the run (optional)
+ *   watched-outcome  a run whose outcome the user asked to treat as a
+ *                    finding (vmm_hooks.watch, VMM_FUZZ_WATCH, `vmm
+ *                    replay --watch`): hunting one behaviour, or a
+ *                    stand-in for a real bug when measuring whether
+ *                    findings replay
  * Sanitizer reports are findings too; the sanitizer runtime reports them.
  */
 #ifndef VMM_ORACLE_H
@@ -30,6 +35,7 @@ enum vmm_finding {
 	VMM_FIND_IOCTL_ANOMALY,
 	VMM_FIND_VCPU_HANG,
 	VMM_FIND_HOST_KERNEL_LOG,
+	VMM_FIND_WATCHED,
 	VMM_FIND_COUNT
 };
 
@@ -40,6 +46,15 @@ const char *vmm_finding_name(enum vmm_finding f);
 /* Is `err` an errno the KVM API allows `call` to fail with for inputs a
  * scenario can produce? */
 int vmm_ioctl_errno_expected(const char *call, int err);
+
+/* The outcome of a run in words, as watch patterns see it:
+ * "<verdict> <last exit reason> vcpu<N>" ("guest-failure
+ * KVM_EXIT_SHUTDOWN vcpu1"), or just the verdict if no exit happened. */
+void vmm_outcome_describe(const struct vmm_result *r, char *buf, size_t len);
+/* Does the outcome match `watch`: comma-separated patterns, each matching
+ * when it occurs in the description ("KVM_EXIT_SHUTDOWN vcpu1,timeout")?
+ * An empty pattern matches nothing. */
+int vmm_outcome_watched(const char *desc, const char *watch);
 
 /* Classify a finished run; writes a stable one-line signature (class and
  * location, no run-specific values) for grouping. */

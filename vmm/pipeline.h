@@ -79,6 +79,9 @@ struct vmm_hooks {
 	/* Armed for guest execution only (first KVM_RUN to last exit) with
 	 * the scenario's timeout + VMM_HANG_GRACE_MS (vmm/watchdog.h). */
 	struct vmm_watchdog *watchdog;
+	/* The input runner (vmm/oracle.h): outcomes that count as findings
+	 * (vmm_outcome_watched), or NULL. */
+	const char *watch;
 };
 
 /* Run it. Returns the verdict (also in r->verdict). `hooks` may be NULL. */

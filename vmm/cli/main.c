@@ -40,9 +40,11 @@ static const char usage_text[] =
 	"  decode FILE          print a binary scenario as text\n"
 	"  encode TEXT -o FILE  turn the text form (or - for stdin) into bytes\n"
 	"  replay FILE [--mode fresh|reset|both] [--trace] [--console] [--kmsg]\n"
-	"              [--sandbox]\n"
+	"              [--sandbox] [--watch PATTERNS]\n"
 	"                       run a scenario exactly as the fuzzer did and\n"
-	"                       report its verdict and any finding\n"
+	"                       report its verdict and any finding; --watch:\n"
+	"                       outcomes that count as findings, as\n"
+	"                       VMM_FUZZ_WATCH (\"KVM_EXIT_SHUTDOWN vcpu1,...\")\n"
 	"  help                 this text\n"
 	"\n"
 	"run options:\n"
@@ -70,7 +72,7 @@ static const char usage_text[] =
 	"3 host cannot do it, 4 kernel contract violation\n"
 	"replay exit codes: 0 no finding, 2 not a valid scenario, 3 host cannot\n"
 	"run it, 11 kernel-contract, 12 ioctl-anomaly, 13 vcpu-hang,\n"
-	"14 host-kernel-log\n";
+	"14 host-kernel-log, 15 watched-outcome\n";
 
 static int usage_error(const char *fmt, const char *arg)
 	__attribute__((format(printf, 1, 0)));
@@ -755,7 +757,7 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 
 static int cmd_replay(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *watch = NULL;
 	int kmsg = 0, console = 0, sandbox = 0, first = 0, last = 1;
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
@@ -779,6 +781,8 @@ static int cmd_replay(int argc, char **argv)
 			console = 1;
 		else if (strcmp(argv[i], "--sandbox") == 0)
 			sandbox = 1;
+		else if (strcmp(argv[i], "--watch") == 0 && i + 1 < argc)
+			watch = argv[++i];
 		else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
 			const char *m = argv[++i];
 
@@ -841,6 +845,7 @@ static int cmd_replay(int argc, char **argv)
 			hooks.out.write = write_stdout;
 		hooks.on_exit = replay_exit;
 		hooks.ctx = &rc_ctx;
+		hooks.watch = watch;
 		rc_ctx.trace = rc_ctx.trace && m == first; /* trace once */
 		rc_ctx.n = 0;
 		if (sandbox)
