@@ -33,115 +33,162 @@
 #define STATE_IOCTL_2 KVM_GET_ONE_REG
 #endif
 
-#define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
-#define LD_ARG_LO(i)                                                        \
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS,                                  \
-		 offsetof(struct seccomp_data, args[i]))
-#define ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
-#define KILL BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
-/* if nr == n: allow, else fall through */
-#define ALLOW_NR(n) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (n), 0, 1), ALLOW
+/* ---- the allow-lists -------------------------------------------------
+ * Every rule says why the run phase needs it. What is not here kills the
+ * process (SIGSYS). */
+struct rule {
+	long nr;
+	const char *why;
+};
+
+struct ioctl_rule {
+	unsigned long req;
+	const char *why;
+};
+
+static const struct ioctl_rule ioctls[] = {
+	{ KVM_RUN, "the run loop, and the flush before a reset" },
+	{ STATE_IOCTL_1, "the final vCPU state after the run" },
+	{ STATE_IOCTL_2, "the final vCPU state after the run" },
+	{ TCGETS, "stdio asks whether stdout is a terminal on first use" },
+};
+
+static const struct rule always[] = {
+	{ __NR_read, "stdio, /dev/kmsg (kernel-log oracle)" },
+	{ __NR_write, "guest console output, the one-line reports" },
+	{ __NR_writev, "stdio" },
+	{ __NR_close, "teardown: VM, vCPU and kmsg fds" },
+	{ __NR_munmap, "teardown: guest memory, kvm_run areas" },
+	{ __NR_brk, "malloc" },
+	{ __NR_madvise, "malloc; reset mode gives guest pages back" },
+	{ __NR_mremap, "malloc (large reallocs)" },
+	{ __NR_rt_sigreturn, "return from the run-timeout signal" },
+	{ __NR_rt_sigprocmask, "the C library around signals" },
+	{ __NR_timer_settime, "arming and disarming the run deadline" },
+	{ __NR_timer_gettime, "the run deadline" },
+	{ __NR_timer_delete, "teardown of the run deadline" },
+	{ __NR_clock_gettime, "deadline checks (when the vDSO is bypassed)" },
+	{ __NR_clock_nanosleep, "the watchdog thread's wait" },
+	{ __NR_nanosleep, "the watchdog thread's wait" },
+	{ __NR_futex, "the watchdog's lock and condition variable" },
+	{ __NR_sched_yield, "the C library's locks" },
+	{ __NR_restart_syscall, "a sleep interrupted by the deadline signal" },
+#ifdef __NR_fstat
+	{ __NR_fstat, "stdio on first use" },
+#endif
+#ifdef __NR_newfstatat
+	{ __NR_newfstatat, "stdio on first use" },
+#endif
+	{ __NR_lseek, "stdio" },
+	{ __NR_gettid, "abort() and the deadline's thread check" },
+	{ __NR_getpid, "abort()" },
+	{ __NR_tgkill, "abort(): a finding ends the process" },
+	{ __NR_exit, "thread exit (watchdog stop)" },
+	{ __NR_exit_group, "process exit" },
+};
+
+#ifdef VMM_SANITIZED
+/* LeakSanitizer stops the world with a ptrace helper thread and reads
+ * /proc at exit; the sanitizers' reports open files and query limits. */
+static const struct rule sanitizer[] = {
+	{ __NR_clone, "LeakSanitizer's stop-the-world helper" },
+	{ __NR_ptrace, "LeakSanitizer's stop-the-world helper" },
+	{ __NR_wait4, "LeakSanitizer's stop-the-world helper" },
+#ifdef __NR_open
+	{ __NR_open, "sanitizer reports read /proc/self/maps" },
+#endif
+	{ __NR_openat, "sanitizer reports read /proc/self/maps" },
+#ifdef __NR_getdents
+	{ __NR_getdents, "LeakSanitizer lists /proc/self/task" },
+#endif
+	{ __NR_getdents64, "LeakSanitizer lists /proc/self/task" },
+	{ __NR_prctl, "LeakSanitizer's helper (PR_SET_PTRACER, dumpable)" },
+	{ __NR_sigaltstack, "sanitizer signal handling" },
+	{ __NR_rt_sigaction, "sanitizer signal handling" },
+	{ __NR_sched_getaffinity, "sanitizer runtime queries" },
+#ifdef __NR_readlink
+	{ __NR_readlink, "symbolizer: /proc/self/exe" },
+#endif
+	{ __NR_readlinkat, "symbolizer: /proc/self/exe" },
+	{ __NR_getppid, "sanitizer runtime queries" },
+	{ __NR_kill, "LeakSanitizer's helper" },
+	{ __NR_set_robust_list, "the helper thread's start-up" },
+	{ __NR_pipe2, "LeakSanitizer's helper" },
+#ifdef __NR_dup2
+	{ __NR_dup2, "sanitizer report output" },
+#endif
+	{ __NR_dup3, "sanitizer report output" },
+	{ __NR_getrlimit, "sanitizer runtime queries" },
+	{ __NR_prlimit64, "sanitizer runtime queries" },
+	{ __NR_uname, "sanitizer runtime queries" },
+	{ __NR_sched_getparam, "sanitizer runtime queries" },
+	{ __NR_sched_getscheduler, "sanitizer runtime queries" },
+	{ __NR_process_vm_readv, "LeakSanitizer reads the stopped threads" },
+	{ __NR_mincore, "sanitizer runtime queries" },
+};
+#endif
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define NIOCTL N(ioctls)
+#ifdef VMM_SANITIZED
+#define NSAN N(sanitizer)
+#else
+#define NSAN 0
+#endif
+/* arch check 3, ioctl block 5 + NIOCTL, mmap/mprotect 6, 1 load,
+ * 2 per allowed call, final kill */
+#define PROG_MAX (3 + 5 + NIOCTL + 6 + 1 + 2 * (N(always) + NSAN) + 1)
+
+#define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
+#define JUMP(code, k, t, f) ((struct sock_filter)BPF_JUMP((code), (k), (t), (f)))
+#define LD(off) STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(off))
+#define RET(v) STMT(BPF_RET | BPF_K, (v))
+#define JEQ(k, t, f) JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(k), (t), (f))
+
+static size_t allow_calls(struct sock_filter *f, size_t n,
+			  const struct rule *r, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		f[n++] = JEQ(r[i].nr, 0, 1);
+		f[n++] = RET(SECCOMP_RET_ALLOW);
+	}
+	return n;
+}
 
 int vmm_sandbox_enter(struct vmm_error *e)
 {
-	struct sock_filter f[] = {
-		/* right architecture, or die */
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-			 offsetof(struct seccomp_data, arch)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, VMM_AUDIT_ARCH, 1, 0),
-		KILL,
-		LD_NR,
-		/* ioctl: only the run-time KVM requests and TCGETS (stdio) */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 7),
-		LD_ARG_LO(1),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)KVM_RUN, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STATE_IOCTL_1, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STATE_IOCTL_2, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)TCGETS, 1, 0),
-		KILL,
-		ALLOW,
-		/* mmap / mprotect: never executable */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 1, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4),
-		LD_ARG_LO(2),
-		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1),
-		KILL,
-		ALLOW,
-		LD_NR,
-		ALLOW_NR(__NR_read),
-		ALLOW_NR(__NR_write),
-		ALLOW_NR(__NR_writev),
-		ALLOW_NR(__NR_close),
-		ALLOW_NR(__NR_munmap),
-		ALLOW_NR(__NR_brk),
-		ALLOW_NR(__NR_madvise),
-		ALLOW_NR(__NR_mremap),
-		ALLOW_NR(__NR_rt_sigreturn),
-		ALLOW_NR(__NR_rt_sigprocmask),
-		ALLOW_NR(__NR_timer_settime),
-		ALLOW_NR(__NR_timer_gettime),
-		ALLOW_NR(__NR_timer_delete),
-		ALLOW_NR(__NR_clock_gettime),
-		ALLOW_NR(__NR_clock_nanosleep),
-		ALLOW_NR(__NR_nanosleep),
-		ALLOW_NR(__NR_futex),
-		ALLOW_NR(__NR_sched_yield),
-		ALLOW_NR(__NR_restart_syscall),
-#ifdef __NR_fstat
-		ALLOW_NR(__NR_fstat),
-#endif
-#ifdef __NR_newfstatat
-		ALLOW_NR(__NR_newfstatat),
-#endif
-		ALLOW_NR(__NR_lseek),
-		ALLOW_NR(__NR_gettid),
-		ALLOW_NR(__NR_getpid),
-		ALLOW_NR(__NR_tgkill), /* abort() */
-		ALLOW_NR(__NR_exit),
-		ALLOW_NR(__NR_exit_group),
+	struct sock_filter f[PROG_MAX];
+	struct sock_fprog prog;
+	size_t n = 0;
+
+	/* the right architecture, or die */
+	f[n++] = LD(offsetof(struct seccomp_data, arch));
+	f[n++] = JEQ(VMM_AUDIT_ARCH, 1, 0);
+	f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+	/* ioctl: only the requests in ioctls[] (low 32 bits compared) */
+	f[n++] = LD(offsetof(struct seccomp_data, nr));
+	f[n++] = JEQ(__NR_ioctl, 0, (uint8_t)(NIOCTL + 3));
+	f[n++] = LD(offsetof(struct seccomp_data, args[1]));
+	for (size_t i = 0; i < NIOCTL; i++)
+		f[n++] = JEQ((uint32_t)ioctls[i].req, (uint8_t)(NIOCTL - i), 0);
+	f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+	f[n++] = RET(SECCOMP_RET_ALLOW);
+	/* mmap / mprotect: allowed, never with PROT_EXEC (no new code) */
+	f[n++] = JEQ(__NR_mmap, 1, 0);
+	f[n++] = JEQ(__NR_mprotect, 0, 4);
+	f[n++] = LD(offsetof(struct seccomp_data, args[2]));
+	f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K, PROT_EXEC, 0, 1);
+	f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+	f[n++] = RET(SECCOMP_RET_ALLOW);
+	/* everything else: the tables */
+	f[n++] = LD(offsetof(struct seccomp_data, nr));
+	n = allow_calls(f, n, always, N(always));
 #ifdef VMM_SANITIZED
-		/* sanitizer runtimes: leak check at exit, reports */
-		ALLOW_NR(__NR_clone),
-		ALLOW_NR(__NR_ptrace),
-		ALLOW_NR(__NR_wait4),
-#ifdef __NR_open
-		ALLOW_NR(__NR_open),
+	n = allow_calls(f, n, sanitizer, N(sanitizer));
 #endif
-		ALLOW_NR(__NR_openat),
-#ifdef __NR_getdents
-		ALLOW_NR(__NR_getdents),
-#endif
-		ALLOW_NR(__NR_getdents64),
-		ALLOW_NR(__NR_prctl),
-		ALLOW_NR(__NR_sigaltstack),
-		ALLOW_NR(__NR_rt_sigaction),
-		ALLOW_NR(__NR_sched_getaffinity),
-#ifdef __NR_readlink
-		ALLOW_NR(__NR_readlink),
-#endif
-		ALLOW_NR(__NR_readlinkat),
-		ALLOW_NR(__NR_getppid),
-		ALLOW_NR(__NR_kill),
-		ALLOW_NR(__NR_set_robust_list),
-		ALLOW_NR(__NR_pipe2),
-#ifdef __NR_dup2
-		ALLOW_NR(__NR_dup2),
-#endif
-		ALLOW_NR(__NR_dup3),
-		ALLOW_NR(__NR_getrlimit),
-		ALLOW_NR(__NR_prlimit64),
-		ALLOW_NR(__NR_uname),
-		ALLOW_NR(__NR_sched_getparam),
-		ALLOW_NR(__NR_sched_getscheduler),
-		ALLOW_NR(__NR_process_vm_readv),
-		ALLOW_NR(__NR_mincore),
-#endif
-		KILL,
-	};
-	struct sock_fprog prog = {
-		.len = (unsigned short)(sizeof(f) / sizeof(f[0])),
-		.filter = f,
-	};
+	f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+	prog.len = (unsigned short)n;
+	prog.filter = f;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
 		vmm_err_set(e, VMM_ERR_SYS, "prctl", errno,
