@@ -21,28 +21,46 @@ static void test_classify(void)
 
 	/* a contract violation: signature keeps the field, drops the value */
 	r.verdict = VMM_V_CONTRACT;
-	vmm_err_set(&r.err, VMM_ERR_CONTRACT, "kvm_run", 0,
-		    "kernel contract violation: io.size=3 (must be 1, 2 or 4)");
+	vmm_err_contract(&r.err, "kvm_run", "io.size",
+			 "kernel contract violation: io.size=3 (must be 1, 2 "
+			 "or 4)");
 	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)),
 		     VMM_FIND_KERNEL_CONTRACT);
 	CHECK(strcmp(sig, "kernel-contract kvm_run io.size") == 0);
+	/* the field comes from the record, not from the message text */
+	vmm_err_contract(&r.err, "KVM_RUN", "return", "anything at all");
+	(void)vmm_oracle_classify(&r, sig, sizeof(sig));
+	CHECK(strcmp(sig, "kernel-contract KVM_RUN return") == 0);
 
-	/* expected rejection vs anomaly */
+	/* expected rejection vs anomaly, by request number */
 	r.verdict = VMM_V_SYS;
-	vmm_err_set(&r.err, VMM_ERR_SYS, "KVM_SET_SREGS", EINVAL, "x");
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_SREGS, "KVM_SET_SREGS",
+			  EINVAL, "x");
 	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)), VMM_FIND_NONE);
-	vmm_err_set(&r.err, VMM_ERR_SYS, "KVM_RUN", EIO, "x");
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_RUN, "KVM_RUN", EIO, "x");
 	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)),
 		     VMM_FIND_IOCTL_ANOMALY);
 	CHECK(strcmp(sig, "ioctl-anomaly KVM_RUN EIO") == 0);
-	vmm_err_set(&r.err, VMM_ERR_SYS, "KVM_GET_REGS", EINVAL, "x");
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_GET_REGS, "KVM_GET_REGS",
+			  EINVAL, "x");
 	CHECK_EQ_U64(vmm_oracle_classify(&r, sig, sizeof(sig)),
 		     VMM_FIND_IOCTL_ANOMALY);
-	CHECK(vmm_ioctl_errno_expected("KVM_RUN", EFAULT));
-	CHECK(vmm_ioctl_errno_expected("KVM_SET_USER_MEMORY_REGION", EEXIST));
-	CHECK(!vmm_ioctl_errno_expected("KVM_SET_USER_MEMORY_REGION", EIO));
-	CHECK(!vmm_ioctl_errno_expected(NULL, EINVAL));
-	CHECK(!vmm_ioctl_errno_expected("KVM_RUN", 0));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_RUN, "KVM_RUN", EFAULT, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	/* a name alone does not make an expected ioctl failure */
+	vmm_err_set(&r.err, VMM_ERR_SYS, "KVM_RUN", EFAULT, "x");
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_USER_MEMORY_REGION,
+			  "KVM_SET_USER_MEMORY_REGION", EEXIST, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EIO;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set(&r.err, VMM_ERR_SYS, "mmap", ENOMEM, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	vmm_err_set(&r.err, VMM_ERR_SYS, NULL, EINVAL, "x");
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_RUN, "KVM_RUN", 0, "x");
+	CHECK(!vmm_errno_expected(&r.err));
 
 	CHECK(strcmp(vmm_finding_name(VMM_FIND_VCPU_HANG), "vcpu-hang") == 0);
 	CHECK(strcmp(vmm_finding_name(VMM_FIND_COUNT), "?") == 0);

@@ -11,6 +11,8 @@ void vmm_err_clear(struct vmm_error *e)
 		return;
 	e->cls = VMM_ERR_NONE;
 	e->call = NULL;
+	e->req = 0;
+	e->field = NULL;
 	e->err = 0;
 	e->msg[0] = '\0';
 }
@@ -22,8 +24,35 @@ void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls,
 		return;
 	e->cls = cls;
 	e->call = call;
+	e->req = 0;
+	e->field = NULL;
 	e->err = err;
 	(void)vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+}
+
+void vmm_err_set_ioctl(struct vmm_error *e, enum vmm_err_class cls,
+		       unsigned long req, const char *call, int err,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmm_err_vset(e, cls, call, err, fmt, ap);
+	va_end(ap);
+	if (e)
+		e->req = req;
+}
+
+void vmm_err_contract(struct vmm_error *e, const char *call,
+		      const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmm_err_vset(e, VMM_ERR_CONTRACT, call, 0, fmt, ap);
+	va_end(ap);
+	if (e)
+		e->field = field;
 }
 
 void vmm_err_set(struct vmm_error *e, enum vmm_err_class cls, const char *call,

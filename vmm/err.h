@@ -30,7 +30,11 @@ enum vmm_err_class {
 struct vmm_error {
 	enum vmm_err_class cls;
 	const char *call; /* static string: ioctl/syscall/step name, or NULL */
+	unsigned long req; /* the ioctl request of a failed ioctl, else 0 */
 	int err;          /* errno value, 0 if not applicable */
+	/* VMM_ERR_CONTRACT: the field or value that broke the contract
+	 * ("io.size", "return"); a static string, or NULL */
+	const char *field;
 	char msg[VMM_ERR_MSG_MAX];
 };
 
@@ -46,6 +50,18 @@ void vmm_err_set(struct vmm_error *e, enum vmm_err_class cls, const char *call,
 void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls,
 		  const char *call, int err, const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
+
+/* The same for a failed ioctl: the request number is kept for the
+ * oracle's errno table (vmm_errno_expected). */
+void vmm_err_set_ioctl(struct vmm_error *e, enum vmm_err_class cls,
+		       unsigned long req, const char *call, int err,
+		       const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* A kernel contract violation naming the broken field (static string). */
+void vmm_err_contract(struct vmm_error *e, const char *call,
+		      const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Append context in front of the existing message ("ctx: old message"). */
 void vmm_err_prefix(struct vmm_error *e, const char *fmt, ...)

@@ -103,9 +103,9 @@ static void rd(void *dst, const void *run, size_t off, size_t n)
 static int violation(struct vmm_error *e, const char *field,
 		     unsigned long long value, const char *bound)
 {
-	vmm_err_set(e, VMM_ERR_CONTRACT, "kvm_run", 0,
-		    "kernel contract violation: %s=%llu (%s)", field, value,
-		    bound);
+	vmm_err_contract(e, "kvm_run", field,
+			 "kernel contract violation: %s=%llu (%s)", field, value,
+			 bound);
 	return -1;
 }
 
@@ -190,9 +190,10 @@ int vmm_exit_decode(void *run, size_t mapped, struct vmm_exit *x,
 {
 	memset(x, 0, sizeof(*x));
 	if (!run || mapped < sizeof(struct kvm_run)) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "kvm_run", 0,
-			    "kernel contract violation: mapped kvm_run size %zu"
-			    " < %zu", mapped, sizeof(struct kvm_run));
+		vmm_err_contract(e, "kvm_run", "mapped size",
+				 "kernel contract violation: mapped kvm_run "
+				 "size %zu < %zu", mapped,
+				 sizeof(struct kvm_run));
 		return -1;
 	}
 	RD(x->reason, run, exit_reason);

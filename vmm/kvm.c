@@ -152,9 +152,9 @@ int vmm_kvm_open(struct vmm_kvm *k, const char *path,
 	if (ret < 0)
 		goto fail;
 	if ((size_t)ret < sizeof(struct kvm_run)) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_VCPU_MMAP_SIZE", 0,
-			    "vcpu mmap size %d is smaller than struct kvm_run "
-			    "(%zu)", ret, sizeof(struct kvm_run));
+		vmm_err_contract(e, "KVM_GET_VCPU_MMAP_SIZE", "size",
+				 "vcpu mmap size %d is smaller than struct "
+				 "kvm_run (%zu)", ret, sizeof(struct kvm_run));
 		goto fail;
 	}
 	k->run_mmap_size = (size_t)ret;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,75 +26,69 @@ const char *vmm_finding_name(enum vmm_finding f)
 }
 
 /* Errnos each call may return for scenario-controlled input (api.rst and
- * the KVM sources); anything else is an anomaly. Calls not listed never
+ * the KVM sources); anything else is an anomaly. ioctls are matched by
+ * request number, the few system calls by name. Calls not listed never
  * fail legitimately once /dev/kvm opened. */
+#define ERRS_MAX 8
 static const struct {
+	unsigned long req; /* 0: a system call, matched by `call` */
 	const char *call;
-	int errs[8];
+	int errs[ERRS_MAX];
 } expected[] = {
 #if defined(__x86_64__)
-	{ "KVM_RUN", { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM } },
-	{ "KVM_SET_SREGS", { EINVAL } },
-	{ "KVM_SET_REGS", { EINVAL } },
+	{ KVM_RUN, "KVM_RUN", { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM } },
+	{ KVM_SET_SREGS, "KVM_SET_SREGS", { EINVAL } },
+	{ KVM_SET_REGS, "KVM_SET_REGS", { EINVAL } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or
 	 * unavailable mode (e.g. AArch32 without EL1_32BIT); vCPU init refuses
 	 * feature sets a VM cannot mix (AArch32 and AArch64 EL1 vCPUs, a PMU
 	 * on only some vCPUs) */
-	{ "KVM_RUN", { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM, ENOSYS } },
-	{ "KVM_SET_ONE_REG", { EINVAL } },
-	{ "KVM_ARM_VCPU_INIT", { EINVAL } },
+	{ KVM_RUN, "KVM_RUN",
+	  { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM, ENOSYS } },
+	{ KVM_SET_ONE_REG, "KVM_SET_ONE_REG", { EINVAL } },
+	{ KVM_ARM_VCPU_INIT, "KVM_ARM_VCPU_INIT", { EINVAL } },
 #endif
-	{ "KVM_SET_USER_MEMORY_REGION", { EINVAL, EEXIST, ENOMEM } },
-	{ "KVM_CREATE_VM", { ENOMEM, EMFILE, ENFILE } },
-	{ "KVM_CREATE_VCPU", { EINVAL, ENOMEM, EEXIST, EMFILE, ENFILE } },
-	{ "mmap", { ENOMEM } },
-	{ "timer_create", { EAGAIN } },
+	{ KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION",
+	  { EINVAL, EEXIST, ENOMEM } },
+	{ KVM_CREATE_VM, "KVM_CREATE_VM", { ENOMEM, EMFILE, ENFILE } },
+	{ KVM_CREATE_VCPU, "KVM_CREATE_VCPU",
+	  { EINVAL, ENOMEM, EEXIST, EMFILE, ENFILE } },
+	{ 0, "mmap", { ENOMEM } },
+	{ 0, "timer_create", { EAGAIN } },
 };
 
-int vmm_ioctl_errno_expected(const char *call, int err)
+int vmm_errno_expected(const struct vmm_error *e)
 {
-	if (!call || err == 0)
+	if (!e || e->err == 0)
 		return 0;
 	for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
-		if (strcmp(call, expected[i].call) != 0)
+		if (expected[i].req ? expected[i].req != e->req
+				    : (e->req || !e->call ||
+				       strcmp(e->call, expected[i].call) != 0))
 			continue;
-		for (size_t j = 0; j < 8 && expected[i].errs[j]; j++)
-			if (expected[i].errs[j] == err)
+		for (size_t j = 0; j < ERRS_MAX && expected[i].errs[j]; j++)
+			if (expected[i].errs[j] == e->err)
 				return 1;
 		return 0;
 	}
 	return 0;
 }
 
-/* "kernel contract violation: io.size=3 (...)" -> "io.size" */
-static void contract_field(const char *msg, char *out, size_t len)
-{
-	const char *p = strstr(msg, "violation: ");
-	size_t n = 0;
-
-	p = p ? p + strlen("violation: ") : msg;
-	while (p[n] && p[n] != '=' && p[n] != ' ' && n + 1 < len)
-		n++;
-	memcpy(out, p, n);
-	out[n] = '\0';
-}
-
 enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
 				     size_t len)
 {
 	const struct vmm_error *e = &r->err;
-	char field[64];
 
 	if (e->cls == VMM_ERR_CONTRACT) {
-		contract_field(e->msg, field, sizeof(field));
 		(void)snprintf(sig, len, "kernel-contract %s %s",
-			       e->call ? e->call : "?", field);
+			       e->call ? e->call : "?",
+			       e->field ? e->field : "?");
 		return VMM_FIND_KERNEL_CONTRACT;
 	}
 	if (e->cls == VMM_ERR_SYS && e->call && e->err &&
-	    !vmm_ioctl_errno_expected(e->call, e->err)) {
+	    !vmm_errno_expected(e)) {
 		(void)snprintf(sig, len, "ioctl-anomaly %s %s", e->call,
 			       vmm_errno_name(e->err));
 		return VMM_FIND_IOCTL_ANOMALY;

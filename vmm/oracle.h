@@ -43,9 +43,9 @@ enum vmm_finding {
 
 const char *vmm_finding_name(enum vmm_finding f);
 
-/* Is `err` an errno the KVM API allows `call` to fail with for inputs a
- * scenario can produce? */
-int vmm_ioctl_errno_expected(const char *call, int err);
+/* Is the failure's errno one the KVM API allows that call (ioctls by
+ * request number) to fail with for inputs a scenario can produce? */
+int vmm_errno_expected(const struct vmm_error *e);
 
 /* The outcome of a run in words, as watch patterns see it:
  * "<verdict> <last exit reason> vcpu<N>" ("guest-failure

@@ -144,11 +144,12 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 			i = (slot >> 16) ? -1 : slot_index(&ss->vm, id);
 			if (i < 0 || !ss->gdirty[i] ||
 			    off >= ss->vm.slots[i].size / VMM_PAGE_SIZE) {
-				vmm_err_set(e, VMM_ERR_CONTRACT, "dirty ring", 0,
-					    "kernel contract violation: dirty "
-					    "ring entry slot=%u offset=%llu is "
-					    "not a page of this VM", slot,
-					    (unsigned long long)off);
+				vmm_err_contract(e, "dirty ring", "slot/offset",
+						 "kernel contract violation: "
+						 "dirty ring entry slot=%u "
+						 "offset=%llu is not a page of "
+						 "this VM", slot,
+						 (unsigned long long)off);
 				return -1;
 			}
 			ss->gdirty[i][off / 64] |= 1ULL << (off % 64);

@@ -62,8 +62,8 @@ int vmm_open(const struct vmm_sysops *ops, const char *path, int flags,
 		return -1;
 	}
 	if (fd < 0) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "open", 0,
-			    "open(%s) returned %d", path, fd);
+		vmm_err_contract(e, "open", "return", "open(%s) returned %d",
+				 path, fd);
 		return -1;
 	}
 	return fd;
@@ -89,13 +89,16 @@ int vmm_ioctl(const struct vmm_sysops *ops, int fd, unsigned long req,
 	if (ret == -1) {
 		int err = errno;
 
-		vmm_err_set(e, VMM_ERR_SYS, name, err, "%s failed", name);
+		vmm_err_set_ioctl(e, VMM_ERR_SYS, req, name, err, "%s failed",
+				  name);
 		return -1;
 	}
 	if (ret < 0) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, name, 0,
-			    "%s returned %d (only -1 or >= 0 are allowed)",
-			    name, ret);
+		vmm_err_contract(e, name, "return",
+				 "%s returned %d (only -1 or >= 0 are allowed)",
+				 name, ret);
+		if (e)
+			e->req = req;
 		return -1;
 	}
 	return ret;
@@ -112,8 +115,8 @@ void *vmm_mmap(const struct vmm_sysops *ops, size_t len, int prot, int flags,
 		return NULL;
 	}
 	if (p == NULL) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "mmap", 0,
-			    "mmap of %s returned NULL", what);
+		vmm_err_contract(e, "mmap", "return",
+				 "mmap of %s returned NULL", what);
 		return NULL;
 	}
 	return p;

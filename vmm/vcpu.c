@@ -194,16 +194,17 @@ static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
 	if (ret == -1 && (err == EINTR || err == EAGAIN))
 		return 1;
 	if (ret == -1 && err == EINVAL && run->kvm_dirty_regs) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", err,
-			    "kernel contract violation: vCPU %u: KVM_RUN "
-			    "rejected the state given through "
-			    "KVM_CAP_SYNC_REGS (kvm_dirty_regs 0x%llx "
-			    "left), which its KVM_SET_* ioctls accepted",
-			    v->id, (unsigned long long)run->kvm_dirty_regs);
+		vmm_err_contract(e, "KVM_RUN", "kvm_dirty_regs",
+				 "kernel contract violation: vCPU %u: KVM_RUN "
+				 "rejected the state given through "
+				 "KVM_CAP_SYNC_REGS (kvm_dirty_regs 0x%llx "
+				 "left), which its KVM_SET_* ioctls accepted",
+				 v->id, (unsigned long long)run->kvm_dirty_regs);
+		e->err = err;
 		return -1;
 	}
 	if (ret == -1) {
-		vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
+		vmm_err_set_ioctl(e, VMM_ERR_SYS, KVM_RUN, "KVM_RUN", err,
 			    "vCPU %u: KVM_RUN failed%s", v->id,
 			    err == EIO ? " (VM killed by KVM)" :
 			    err == EFAULT ? " (bad guest memory access)" :
@@ -211,8 +212,8 @@ static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
 			    "");
 		return -1;
 	}
-	vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", 0,
-		    "kernel contract violation: KVM_RUN returned %d", ret);
+	vmm_err_contract(e, "KVM_RUN", "return",
+			 "kernel contract violation: KVM_RUN returned %d", ret);
 	return -1;
 }
 

@@ -223,7 +223,7 @@ int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
 	sl = vmm_vm_slot_at(vm, gpa);
 	if (!sl || (write == 1 && (sl->flags & VMM_SLOT_READONLY)))
 		return 0;
-	vmm_err_set(e, VMM_ERR_CONTRACT, "kvm_run", 0,
+	vmm_err_contract(e, "kvm_run", x->reason == KVM_EXIT_MMIO ? "mmio.phys_addr" : "arm_nisv.fault_ipa",
 		    "kernel contract violation: %s exit for gpa 0x%llx, which "
 		    "%s slot %u [0x%llx, 0x%llx) backs",
 		    x->reason == KVM_EXIT_MMIO ? "KVM_EXIT_MMIO" :

@@ -40,16 +40,17 @@ int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	/* first call: E2BIG with the count */
 	if (vmm_ioctl(ops, v->fd, KVM_GET_REG_LIST, "KVM_GET_REG_LIST", &probe,
 		      &ignore) == 0 || ignore.err != E2BIG) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_REG_LIST", ignore.err,
-			    "kernel contract violation: a zero-length register "
-			    "list did not fail with E2BIG");
+		vmm_err_contract(e, "KVM_GET_REG_LIST", "n",
+				 "kernel contract violation: a zero-length "
+				 "register list did not fail with E2BIG");
+		e->err = ignore.err;
 		return -1;
 	}
 	n = probe.n;
 	if (n == 0 || n > 8ULL * VMM_ARM64_SNAP_REGS) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_REG_LIST", 0,
-			    "kernel contract violation: %llu registers listed",
-			    (unsigned long long)n);
+		vmm_err_contract(e, "KVM_GET_REG_LIST", "n",
+				 "kernel contract violation: %llu registers "
+				 "listed", (unsigned long long)n);
 		return -1;
 	}
 	list = calloc(1, sizeof(*list) + n * sizeof(list->reg[0]));
