@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/kmsg.h"
 #include "vmm/pipeline.h"
 #include "vmm/watchdog.h"
 
@@ -60,20 +61,6 @@ int vmm_outcome_watched(const char *desc, const char *watch);
  * location, no run-specific values) for grouping. */
 enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
 				     size_t len);
-
-/* ---- /dev/kmsg watcher (optional oracle) -------------------------------- */
-struct vmm_kmsg {
-	int fd;
-	const struct vmm_sysops *ops;
-};
-/* Open positioned at the end of the log, through `ops` (NULL: libc).
- * VMM_ERR_HOST if unreadable. */
-int vmm_kmsg_open(struct vmm_kmsg *k, const struct vmm_sysops *ops,
-		  struct vmm_error *e);
-/* Lines logged since the last call that look like kernel trouble; the first
- * one (message part) goes to `first`. */
-int vmm_kmsg_scan(struct vmm_kmsg *k, char *first, size_t len);
-void vmm_kmsg_close(struct vmm_kmsg *k);
 
 /* ---- one input, end to end ---------------------------------------------- */
 struct vmm_input_outcome {
