@@ -1634,6 +1634,18 @@ static void test_text_errors(void)
 		    "line 8:", "more than 4 vCPUs");
 	TEXT_REJECT(TXT_HDR "a b c d e f g h i\n", "line 2:",
 		    "too many fields");
+	/* Numbers: one prefix, no sign, no whitespace (strtoull's traps). */
+	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 size=0x0x1000 "
+				    "flags=none\n",
+		    "line 3:", "size=0x0x1000 is not a number");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "reg rax=0x0x10\n",
+		    "line 5:", "rax: '0x0x10' is not a number");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=+0x1000 data=f4\n",
+		    "line 4:", "gpa=+0x1000 is not a number");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x-1000 data=f4\n",
+		    "line 4:", "gpa=0x-1000 is not a number");
+	TEXT_REJECT(TXT_HDR "limits max_exits=-1 timeout_ms=100\n",
+		    "line 2:", "max_exits=-1 is not a number");
 	/* Whole-text errors (no line): missing lines, validation. */
 	TEXT_REJECT("", NULL, "missing kvms line");
 	TEXT_REJECT("# only a comment\n\n", NULL, "missing kvms line");

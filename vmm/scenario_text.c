@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/cli/args.h"
+#include "vmm/num.h"
 #include "vmm/scenario.h"
 #include "vmm/vm.h"
 
@@ -214,7 +214,7 @@ static int num(struct parser *p, const struct line *l, const char *k,
 	*out = 0;
 	if (!v)
 		return perr(p, l, "%s record needs %s=", l->tok[0], k);
-	if (vmm_parse_u64(v, out) < 0 || *out > max)
+	if (vmm_num_parse(v, out) < 0 || *out > max)
 		return perr(p, l, "%s=%.40s is not a number in 0..0x%llx", k, v,
 			    (unsigned long long)max);
 	return 0;
@@ -399,7 +399,7 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 		return perr(p, l, "%s record wants exactly NAME=VALUE", l->tok[0]);
 	memcpy(key, l->tok[1], (size_t)(eq - l->tok[1]));
 	key[eq - l->tok[1]] = '\0';
-	if (vmm_parse_u64(eq + 1, &value) < 0)
+	if (vmm_num_parse(eq + 1, &value) < 0)
 		return perr(p, l, "%s: '%.40s' is not a number", key, eq + 1);
 	if (!strcmp(l->tok[0], "reg")) {
 		int ri = vmm_arch_reg_index(p->s->arch, key);
