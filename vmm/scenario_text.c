@@ -185,23 +185,30 @@ static const char *val(const struct line *l, const char *k)
 	return NULL;
 }
 
-/* Every token after the name must be one of `keys` (NULL-terminated). */
+/* Every token after the name must be one of `keys` (NULL-terminated), each
+ * at most once: val() would read the first of two and silently drop the
+ * other. */
 static int only_keys(struct parser *p, const struct line *l,
 		     const char *const *keys)
 {
 	for (unsigned int i = 1; i < l->ntok; i++) {
-		int ok = 0;
+		const char *key = NULL;
+		size_t kl = 0;
 
-		for (const char *const *k = keys; *k; k++) {
-			size_t kl = strlen(*k);
-
+		for (const char *const *k = keys; *k && !key; k++) {
+			kl = strlen(*k);
 			if (strncmp(l->tok[i], *k, kl) == 0 &&
 			    l->tok[i][kl] == '=')
-				ok = 1;
+				key = *k;
 		}
-		if (!ok)
+		if (!key)
 			return perr(p, l, "unexpected '%.60s' in %s record",
 				    l->tok[i], l->tok[0]);
+		for (unsigned int j = 1; j < i; j++)
+			if (strncmp(l->tok[j], key, kl) == 0 &&
+			    l->tok[j][kl] == '=')
+				return perr(p, l, "duplicate key '%s' in %s "
+					    "record", key, l->tok[0]);
 	}
 	return 0;
 }
