@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/cli/args.h"
+#include "vmm/file.h"
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
@@ -185,62 +186,34 @@ static int cmd_caps(int argc, char **argv)
 	return RC_OK;
 }
 
-/* Read a whole regular file of at most `max` bytes. Returns 0 or an RC. */
-static int read_file(const char *path, uint64_t max, const char *what,
-		     uint8_t **buf, uint64_t *len)
+/* One line for a failed file read: "<what> <path>: <problem>[: <errno>]".
+ * Returns the exit code: 3 when memory ran out, 2 for everything else (the
+ * file is the user's input). */
+static int file_error(const char *what, const char *path,
+		      const struct vmm_error *e)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint64_t got = 0;
+	(void)fprintf(stderr, "vmm: error: %s%s%s: %s%s%s\n", what,
+		      path ? " " : "", path ? path : "", e->msg,
+		      e->err ? ": " : "", e->err ? strerror(e->err) : "");
+	return e->cls == VMM_ERR_NOMEM ? RC_HOST : RC_USAGE;
+}
 
-	*buf = NULL;
-	*len = 0;
-	if (fd < 0) {
-		(void)fprintf(stderr, "vmm: error: cannot open %s %s: %s\n", what,
-			path, strerror(errno));
-		return RC_USAGE;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		(void)fprintf(stderr, "vmm: error: %s %s is not a regular file\n",
-			what, path);
-		close(fd);
-		return RC_USAGE;
-	}
-	if (st.st_size == 0) {
-		(void)fprintf(stderr, "vmm: error: %s %s is empty\n", what, path);
-		close(fd);
-		return RC_USAGE;
-	}
-	if ((uint64_t)st.st_size > max) {
-		(void)fprintf(stderr, "vmm: error: %s %s is %lld bytes, more than the"
-			" %llu-byte limit\n", what, path, (long long)st.st_size,
-			(unsigned long long)max);
-		close(fd);
-		return RC_USAGE;
-	}
-	*buf = malloc((size_t)st.st_size);
-	if (!*buf) {
-		(void)fprintf(stderr, "vmm: error: out of memory reading %s\n", path);
-		close(fd);
-		return RC_HOST;
-	}
-	while (got < (uint64_t)st.st_size) {
-		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
+/* A whole regular file of 1..max bytes (vmm/file.h: FIFOs and devices are
+ * refused without blocking, the size is checked before allocating); `-`
+ * is standard input where `stdin_ok`. Returns 0 or an RC. */
+static int read_input(const char *path, uint64_t max, const char *what,
+		      int stdin_ok, uint8_t **buf, uint64_t *len)
+{
+	struct vmm_error e;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			(void)fprintf(stderr, "vmm: error: cannot read %s %s: %s\n",
-				what, path, n < 0 ? strerror(errno) : "file shrank");
-			free(*buf);
-			*buf = NULL;
-			close(fd);
-			return RC_USAGE;
-		}
-		got += (uint64_t)n;
+	vmm_err_clear(&e);
+	if (stdin_ok && strcmp(path, "-") == 0) {
+		if (vmm_fd_load(STDIN_FILENO, max, buf, len, &e) < 0)
+			return file_error(what, "(standard input)", &e);
+		return 0;
 	}
-	close(fd);
-	*len = got;
+	if (vmm_file_load(NULL, path, max, buf, len, &e) < 0)
+		return file_error(what, path, &e);
 	return 0;
 }
 
@@ -476,7 +449,7 @@ static int cmd_run(int argc, char **argv)
 			(unsigned long long)o.load, (unsigned long long)o.mem);
 		return RC_USAGE;
 	}
-	rc = read_file(o.image, VMM_MAX_GUEST_MEM, "image", &img, &len);
+	rc = read_input(o.image, VMM_MAX_GUEST_MEM, "image", 0, &img, &len);
 	if (rc != 0)
 		return rc;
 	if (len > o.mem - o.load) {
@@ -571,7 +544,8 @@ static int cmd_decode(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("%s", "decode takes exactly one FILE");
-	rc = read_file(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", &buf, &len);
+	rc = read_input(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf,
+			&len);
 	if (rc != 0)
 		return rc;
 	vmm_err_clear(&e);
@@ -592,39 +566,6 @@ static int cmd_decode(int argc, char **argv)
 	free(text);
 	free(buf);
 	return RC_OK;
-}
-
-static int read_stdin(uint8_t **buf, uint64_t *len, uint64_t max)
-{
-	size_t cap = 65536, n = 0;
-	uint8_t *b = malloc(cap);
-
-	if (!b)
-		return RC_HOST;
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			uint8_t *nb = cap < max ? realloc(b, cap * 2) : NULL;
-
-			if (!nb) {
-				free(b);
-				(void)fprintf(stderr, "vmm: error: standard input "
-					      "is larger than %llu bytes\n",
-					      (unsigned long long)max);
-				return RC_USAGE;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		got = fread(b + n, 1, cap - n, stdin);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
 }
 
 #define TEXT_MAX (8U << 20)
@@ -652,9 +593,7 @@ static int cmd_encode(int argc, char **argv)
 	}
 	if (!in || !outp)
 		return usage_error("%s", "encode needs TEXT and -o FILE");
-	rc = strcmp(in, "-") == 0 ? read_stdin(&text, &len, TEXT_MAX) :
-				    read_file(in, TEXT_MAX, "scenario text",
-					      &text, &len);
+	rc = read_input(in, TEXT_MAX, "scenario text", 1, &text, &len);
 	if (rc != 0)
 		return rc;
 	arena = malloc(VMM_SCENARIO_MAX_BYTES);
@@ -801,7 +740,7 @@ static int cmd_replay(int argc, char **argv)
 	if (sandbox && first != last)
 		return usage_error("%s", "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
-	rc = read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", &buf, &len);
+	rc = read_input(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf, &len);
 	if (rc != 0)
 		return rc;
 	o = malloc(sizeof(*o));
