@@ -421,6 +421,54 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
+/* The image, checked against the memory layout from its fstat size before
+ * a byte is allocated or read: a 1 GiB file with --mem 4K is refused at
+ * once, not after reading it all. Returns 0 or an RC. */
+static int load_image(const struct run_opts *o, uint8_t **img, uint64_t *len)
+{
+	struct vmm_error e;
+	uint64_t size = 0;
+	int fd;
+
+	*img = NULL;
+	*len = 0;
+	vmm_err_clear(&e);
+	fd = vmm_file_open(NULL, o->image, &size, &e);
+	if (fd < 0)
+		return file_error("image", o->image, &e);
+	/* o->load < o->mem <= VMM_MAX_GUEST_MEM: this is also the image cap */
+	if (size == 0 || size > o->mem - o->load) {
+		if (size == 0)
+			(void)fprintf(stderr, "vmm: error: image %s: is empty\n",
+				      o->image);
+		else
+			(void)fprintf(stderr, "vmm: error: image %s (%llu bytes) "
+				      "at 0x%llx does not fit in guest memory "
+				      "[0, 0x%llx)\n", o->image,
+				      (unsigned long long)size,
+				      (unsigned long long)o->load,
+				      (unsigned long long)o->mem);
+		close(fd);
+		return RC_USAGE;
+	}
+	*img = malloc((size_t)size);
+	if (!*img) {
+		(void)fprintf(stderr, "vmm: error: image %s: out of memory for "
+			      "%llu bytes\n", o->image, (unsigned long long)size);
+		close(fd);
+		return RC_HOST;
+	}
+	if (vmm_file_read(fd, *img, size, &e) < 0) {
+		free(*img);
+		*img = NULL;
+		close(fd);
+		return file_error("image", o->image, &e);
+	}
+	close(fd);
+	*len = size;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -449,17 +497,9 @@ static int cmd_run(int argc, char **argv)
 			(unsigned long long)o.load, (unsigned long long)o.mem);
 		return RC_USAGE;
 	}
-	rc = read_input(o.image, VMM_MAX_GUEST_MEM, "image", 0, &img, &len);
+	rc = load_image(&o, &img, &len);
 	if (rc != 0)
 		return rc;
-	if (len > o.mem - o.load) {
-		(void)fprintf(stderr, "vmm: error: image %s (%llu bytes) at 0x%llx does"
-			" not fit in guest memory [0, 0x%llx)\n", o.image,
-			(unsigned long long)len, (unsigned long long)o.load,
-			(unsigned long long)o.mem);
-		free(img);
-		return RC_USAGE;
-	}
 
 	vmm_scenario_init(&s);
 	s.nslots = 1;
