@@ -7,6 +7,7 @@
  * fixed order from SEED: a bounded, reproducible fuzz run where no engine
  * exists (the arm64 suite under emulation). Any finding aborts. */
 #include <dirent.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "fuzz/target.h"
 #include "vmm/file.h"
 #include "vmm/limits.h"
+#include "vmm/num.h"
 
 #define KEEP_MAX 256
 static uint8_t *kept[KEEP_MAX];
@@ -148,16 +150,22 @@ int main(int argc, char **argv)
 	int first = 1;
 
 	if (argc > 1 && strncmp(argv[1], "-mutate=", 8) == 0) {
-		char *end;
+		const char *end = "";
+		uint64_t n = 0, sd = seed;
+		/* the strict parser: strtoul took "-1" (wrapped) and " 5" */
+		int bad = vmm_num_parse_prefix(argv[1] + 8, &n, &end) < 0;
 
-		mutants = strtoul(argv[1] + 8, &end, 10);
-		if (*end == ':')
-			seed = (unsigned int)strtoul(end + 1, &end, 10);
-		if (*end != '\0' || mutants == 0) {
+		if (!bad && *end == ':')
+			bad = vmm_num_parse(end + 1, &sd) < 0;
+		else if (!bad)
+			bad = *end != '\0';
+		if (bad || n == 0 || n > ULONG_MAX || sd > UINT_MAX) {
 			(void)fprintf(stderr, "replay: malformed %s (want "
 				      "-mutate=N[:SEED])\n", argv[1]);
 			return 2;
 		}
+		mutants = (unsigned long)n;
+		seed = (unsigned int)sd;
 		first = 2;
 	}
 	if (argc <= first) {
