@@ -370,14 +370,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				return usage_error("malformed exit budget '%s' "
 						   "(1..100000000)", v);
 		} else if (strcmp(a, "--mmio-console") == 0) {
-			if (strcmp(v, "off") == 0) {
-				o->console_off = 1;
-			} else if (vmm_parse_u64(v, &o->console_gpa) < 0) {
+			/* the last --mmio-console wins, "off" or not */
+			o->console_off = strcmp(v, "off") == 0;
+			o->console_set = !o->console_off;
+			if (o->console_set &&
+			    vmm_parse_u64(v, &o->console_gpa) < 0)
 				return usage_error("malformed address '%s' for "
 						   "--mmio-console", v);
-			} else {
-				o->console_set = 1;
-			}
 		} else if (strcmp(a, "--sys-at") == 0) {
 			if (vmm_parse_u64(v, &o->sys_gpa) < 0)
 				return usage_error("malformed address '%s' for "
@@ -622,9 +621,11 @@ static int cmd_encode(int argc, char **argv)
 	FILE *f;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-			outp = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+		if (strcmp(argv[i], "-o") == 0) {
+			if (need_value(argc, argv, i))
+				return RC_USAGE;
+			outp = argv[++i]; /* the last -o wins */
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return usage_error("unknown encode option '%s'", argv[i]);
 		else if (!in)
 			in = argv[i];
@@ -735,7 +736,8 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 static int cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL;
-	int kmsg = 0, console = 0, sandbox = 0, first = 0, last = 1;
+	int kmsg = 0, console = 0, sandbox = 0, first, last;
+	int mode = 2; /* 0 fresh, 1 reset, 2 both; the last --mode wins */
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
 	struct vmm_hooks hooks;
@@ -758,14 +760,19 @@ static int cmd_replay(int argc, char **argv)
 			console = 1;
 		else if (strcmp(argv[i], "--sandbox") == 0)
 			sandbox = 1;
-		else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
-			const char *m = argv[++i];
+		else if (strcmp(argv[i], "--mode") == 0) {
+			const char *m;
 
+			if (need_value(argc, argv, i))
+				return RC_USAGE;
+			m = argv[++i];
 			if (strcmp(m, "fresh") == 0)
-				last = 0;
+				mode = 0;
 			else if (strcmp(m, "reset") == 0)
-				first = 1;
-			else if (strcmp(m, "both") != 0)
+				mode = 1;
+			else if (strcmp(m, "both") == 0)
+				mode = 2;
+			else
 				return usage_error("unknown replay mode '%s' "
 						   "(fresh, reset, both)", m);
 		} else if (argv[i][0] == '-')
@@ -777,6 +784,8 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (!path)
 		return usage_error("%s", "replay needs a scenario FILE");
+	first = mode == 1;
+	last = mode != 0;
 	if (sandbox && first != last)
 		return usage_error("%s", "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
