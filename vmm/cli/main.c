@@ -1,11 +1,9 @@
 /* vmm: command-line front end. Every run goes through vmm_pipeline_run(). */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/cli/args.h"
