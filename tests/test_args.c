@@ -1,6 +1,8 @@
-/* Number parsing used by the CLI: strict, whole-string, overflow-checked. */
+/* Number parsing used by the CLI and the text form: strict, whole-string,
+ * overflow-checked. */
 #include "tests/check.h"
 #include "vmm/cli/args.h"
+#include "vmm/num.h"
 
 static int u64_ok(const char *s, uint64_t want)
 {
@@ -51,6 +53,28 @@ int main(void)
 	CHECK(u64_bad("12abc"));
 	CHECK(u64_bad("1K"));
 	CHECK(u64_bad(NULL));
+	/* strtoull's leniencies: a second prefix, whitespace, signs (which it
+	 * accepts and wraps), empty or foreign digits after the prefix. */
+	CHECK(u64_bad("0x0x1000"));
+	CHECK(u64_bad("0X0x10"));
+	CHECK(u64_bad("0x0X10"));
+	CHECK(u64_bad("0x0x"));
+	CHECK(u64_bad("\t1"));
+	CHECK(u64_bad("\n1"));
+	CHECK(u64_bad(" 0x10"));
+	CHECK(u64_bad("0x 10"));
+	CHECK(u64_bad("0x+10"));
+	CHECK(u64_bad("0x-10"));
+	CHECK(u64_bad("+0x10"));
+	CHECK(u64_bad("-0x10"));
+	CHECK(u64_bad("-0"));
+	CHECK(u64_bad("0X"));
+	CHECK(u64_bad("00"));
+	CHECK(u64_bad("0x1g"));
+	CHECK(u64_ok("0x0", 0));
+	CHECK(u64_ok("0x00000000000000000001", 1)); /* leading hex zeros */
+	CHECK(u64_ok("1", 1));
+	CHECK(u64_ok("0xABCDEFabcdef", 0xABCDEFABCDEFULL));
 
 	CHECK(size_ok("2M", 2ULL << 20));
 	CHECK(size_ok("64k", 64ULL << 10));
@@ -63,5 +87,25 @@ int main(void)
 	CHECK(size_bad("2T"));
 	CHECK(size_bad("M"));
 	CHECK(size_bad("-2M"));
+	CHECK(size_bad("0x0x1000"));
+	CHECK(size_bad("0x0x1K"));
+	CHECK(size_bad(" 2M"));
+	CHECK(size_bad("+2M"));
+	CHECK(size_bad("0xK"));
+	CHECK(size_ok("0x10K", 16ULL << 10));
+
+	/* The core parser's prefix form stops at the first non-digit. */
+	{
+		const char *end = NULL;
+		uint64_t v = 0;
+		static const char k[] = "0x1fK";
+
+		CHECK(vmm_num_parse_prefix(k, &v, &end) == 0);
+		CHECK(v == 0x1f && end == k + 4);
+		CHECK(vmm_num_parse_prefix("0x0x1", &v, &end) == 0);
+		CHECK(v == 0 && *end == 'x'); /* the second "x" is not a digit */
+		CHECK(vmm_num_parse_prefix("+1", &v, &end) != 0);
+		CHECK(vmm_num_parse("0x0x1", &v) != 0);
+	}
 	return check_report("test_args");
 }

@@ -1634,6 +1634,37 @@ static void test_text_errors(void)
 		    "line 8:", "more than 4 vCPUs");
 	TEXT_REJECT(TXT_HDR "a b c d e f g h i\n", "line 2:",
 		    "too many fields");
+	/* Numbers: one prefix, no sign, no whitespace (strtoull's traps). */
+	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 size=0x0x1000 "
+				    "flags=none\n",
+		    "line 3:", "size=0x0x1000 is not a number");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "reg rax=0x0x10\n",
+		    "line 5:", "rax: '0x0x10' is not a number");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=+0x1000 data=f4\n",
+		    "line 4:", "gpa=+0x1000 is not a number");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x-1000 data=f4\n",
+		    "line 4:", "gpa=0x-1000 is not a number");
+	TEXT_REJECT(TXT_HDR "limits max_exits=-1 timeout_ms=100\n",
+		    "line 2:", "max_exits=-1 is not a number");
+	/* A key given twice: refused (it used to be the first one wins). */
+	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 id=5 gpa=0x0 size=0x1000 "
+				    "flags=none\n",
+		    "line 3:", "duplicate key 'id' in slot record");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x1000 data=f4 "
+		    "gpa=0x2000\n",
+		    "line 4:", "duplicate key 'gpa' in blob record");
+	TEXT_REJECT("kvms version=1 arch=x86_64 arch=arm64 flags=none\n",
+		    "line 1:", "duplicate key 'arch' in kvms record");
+	TEXT_REJECT(TXT_HDR "limits max_exits=1 timeout_ms=1 max_exits=2\n",
+		    "line 2:", "duplicate key 'max_exits' in limits record");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU
+		    "seg cs selector=0 attrs=0 limit=0 base=0 base=0x10\n",
+		    "line 5:", "duplicate key 'base' in seg record");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "vcpu mode=real16 entry=0x1000 "
+		    "mode=prot32\n",
+		    "line 4:", "duplicate key 'mode' in vcpu record");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "console gpa=0x1 gpa=0x2\n",
+		    "line 4:", "duplicate key 'gpa' in console record");
 	/* Whole-text errors (no line): missing lines, validation. */
 	TEXT_REJECT("", NULL, "missing kvms line");
 	TEXT_REJECT("# only a comment\n\n", NULL, "missing kvms line");

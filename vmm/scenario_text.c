@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/cli/args.h"
+#include "vmm/num.h"
 #include "vmm/scenario.h"
 #include "vmm/vm.h"
 
@@ -185,23 +185,30 @@ static const char *val(const struct line *l, const char *k)
 	return NULL;
 }
 
-/* Every token after the name must be one of `keys` (NULL-terminated). */
+/* Every token after the name must be one of `keys` (NULL-terminated), each
+ * at most once: val() would read the first of two and silently drop the
+ * other. */
 static int only_keys(struct parser *p, const struct line *l,
 		     const char *const *keys)
 {
 	for (unsigned int i = 1; i < l->ntok; i++) {
-		int ok = 0;
+		const char *key = NULL;
+		size_t kl = 0;
 
-		for (const char *const *k = keys; *k; k++) {
-			size_t kl = strlen(*k);
-
+		for (const char *const *k = keys; *k && !key; k++) {
+			kl = strlen(*k);
 			if (strncmp(l->tok[i], *k, kl) == 0 &&
 			    l->tok[i][kl] == '=')
-				ok = 1;
+				key = *k;
 		}
-		if (!ok)
+		if (!key)
 			return perr(p, l, "unexpected '%.60s' in %s record",
 				    l->tok[i], l->tok[0]);
+		for (unsigned int j = 1; j < i; j++)
+			if (strncmp(l->tok[j], key, kl) == 0 &&
+			    l->tok[j][kl] == '=')
+				return perr(p, l, "duplicate key '%s' in %s "
+					    "record", key, l->tok[0]);
 	}
 	return 0;
 }
@@ -214,7 +221,7 @@ static int num(struct parser *p, const struct line *l, const char *k,
 	*out = 0;
 	if (!v)
 		return perr(p, l, "%s record needs %s=", l->tok[0], k);
-	if (vmm_parse_u64(v, out) < 0 || *out > max)
+	if (vmm_num_parse(v, out) < 0 || *out > max)
 		return perr(p, l, "%s=%.40s is not a number in 0..0x%llx", k, v,
 			    (unsigned long long)max);
 	return 0;
@@ -399,7 +406,7 @@ static int rec_vcpu_field(struct parser *p, const struct line *l)
 		return perr(p, l, "%s record wants exactly NAME=VALUE", l->tok[0]);
 	memcpy(key, l->tok[1], (size_t)(eq - l->tok[1]));
 	key[eq - l->tok[1]] = '\0';
-	if (vmm_parse_u64(eq + 1, &value) < 0)
+	if (vmm_num_parse(eq + 1, &value) < 0)
 		return perr(p, l, "%s: '%.40s' is not a number", key, eq + 1);
 	if (!strcmp(l->tok[0], "reg")) {
 		int ri = vmm_arch_reg_index(p->s->arch, key);

@@ -1,14 +1,13 @@
 /* vmm: command-line front end. Every run goes through vmm_pipeline_run(). */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/cli/args.h"
+#include "vmm/file.h"
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
@@ -187,62 +186,34 @@ static int cmd_caps(int argc, char **argv)
 	return RC_OK;
 }
 
-/* Read a whole regular file of at most `max` bytes. Returns 0 or an RC. */
-static int read_file(const char *path, uint64_t max, const char *what,
-		     uint8_t **buf, uint64_t *len)
+/* One line for a failed file read: "<what> <path>: <problem>[: <errno>]".
+ * Returns the exit code: 3 when memory ran out, 2 for everything else (the
+ * file is the user's input). */
+static int file_error(const char *what, const char *path,
+		      const struct vmm_error *e)
 {
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint64_t got = 0;
+	(void)fprintf(stderr, "vmm: error: %s%s%s: %s%s%s\n", what,
+		      path ? " " : "", path ? path : "", e->msg,
+		      e->err ? ": " : "", e->err ? strerror(e->err) : "");
+	return e->cls == VMM_ERR_NOMEM ? RC_HOST : RC_USAGE;
+}
 
-	*buf = NULL;
-	*len = 0;
-	if (fd < 0) {
-		(void)fprintf(stderr, "vmm: error: cannot open %s %s: %s\n", what,
-			path, strerror(errno));
-		return RC_USAGE;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		(void)fprintf(stderr, "vmm: error: %s %s is not a regular file\n",
-			what, path);
-		close(fd);
-		return RC_USAGE;
-	}
-	if (st.st_size == 0) {
-		(void)fprintf(stderr, "vmm: error: %s %s is empty\n", what, path);
-		close(fd);
-		return RC_USAGE;
-	}
-	if ((uint64_t)st.st_size > max) {
-		(void)fprintf(stderr, "vmm: error: %s %s is %lld bytes, more than the"
-			" %llu-byte limit\n", what, path, (long long)st.st_size,
-			(unsigned long long)max);
-		close(fd);
-		return RC_USAGE;
-	}
-	*buf = malloc((size_t)st.st_size);
-	if (!*buf) {
-		(void)fprintf(stderr, "vmm: error: out of memory reading %s\n", path);
-		close(fd);
-		return RC_HOST;
-	}
-	while (got < (uint64_t)st.st_size) {
-		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
+/* A whole regular file of 1..max bytes (vmm/file.h: FIFOs and devices are
+ * refused without blocking, the size is checked before allocating); `-`
+ * is standard input where `stdin_ok`. Returns 0 or an RC. */
+static int read_input(const char *path, uint64_t max, const char *what,
+		      int stdin_ok, uint8_t **buf, uint64_t *len)
+{
+	struct vmm_error e;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			(void)fprintf(stderr, "vmm: error: cannot read %s %s: %s\n",
-				what, path, n < 0 ? strerror(errno) : "file shrank");
-			free(*buf);
-			*buf = NULL;
-			close(fd);
-			return RC_USAGE;
-		}
-		got += (uint64_t)n;
+	vmm_err_clear(&e);
+	if (stdin_ok && strcmp(path, "-") == 0) {
+		if (vmm_fd_load(STDIN_FILENO, max, buf, len, &e) < 0)
+			return file_error(what, "(standard input)", &e);
+		return 0;
 	}
-	close(fd);
-	*len = got;
+	if (vmm_file_load(NULL, path, max, buf, len, &e) < 0)
+		return file_error(what, path, &e);
 	return 0;
 }
 
@@ -399,14 +370,13 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				return usage_error("malformed exit budget '%s' "
 						   "(1..100000000)", v);
 		} else if (strcmp(a, "--mmio-console") == 0) {
-			if (strcmp(v, "off") == 0) {
-				o->console_off = 1;
-			} else if (vmm_parse_u64(v, &o->console_gpa) < 0) {
+			/* the last --mmio-console wins, "off" or not */
+			o->console_off = strcmp(v, "off") == 0;
+			o->console_set = !o->console_off;
+			if (o->console_set &&
+			    vmm_parse_u64(v, &o->console_gpa) < 0)
 				return usage_error("malformed address '%s' for "
 						   "--mmio-console", v);
-			} else {
-				o->console_set = 1;
-			}
 		} else if (strcmp(a, "--sys-at") == 0) {
 			if (vmm_parse_u64(v, &o->sys_gpa) < 0)
 				return usage_error("malformed address '%s' for "
@@ -450,6 +420,54 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
+/* The image, checked against the memory layout from its fstat size before
+ * a byte is allocated or read: a 1 GiB file with --mem 4K is refused at
+ * once, not after reading it all. Returns 0 or an RC. */
+static int load_image(const struct run_opts *o, uint8_t **img, uint64_t *len)
+{
+	struct vmm_error e;
+	uint64_t size = 0;
+	int fd;
+
+	*img = NULL;
+	*len = 0;
+	vmm_err_clear(&e);
+	fd = vmm_file_open(NULL, o->image, &size, &e);
+	if (fd < 0)
+		return file_error("image", o->image, &e);
+	/* o->load < o->mem <= VMM_MAX_GUEST_MEM: this is also the image cap */
+	if (size == 0 || size > o->mem - o->load) {
+		if (size == 0)
+			(void)fprintf(stderr, "vmm: error: image %s: is empty\n",
+				      o->image);
+		else
+			(void)fprintf(stderr, "vmm: error: image %s (%llu bytes) "
+				      "at 0x%llx does not fit in guest memory "
+				      "[0, 0x%llx)\n", o->image,
+				      (unsigned long long)size,
+				      (unsigned long long)o->load,
+				      (unsigned long long)o->mem);
+		close(fd);
+		return RC_USAGE;
+	}
+	*img = malloc((size_t)size);
+	if (!*img) {
+		(void)fprintf(stderr, "vmm: error: image %s: out of memory for "
+			      "%llu bytes\n", o->image, (unsigned long long)size);
+		close(fd);
+		return RC_HOST;
+	}
+	if (vmm_file_read(fd, *img, size, &e) < 0) {
+		free(*img);
+		*img = NULL;
+		close(fd);
+		return file_error("image", o->image, &e);
+	}
+	close(fd);
+	*len = size;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -478,17 +496,9 @@ static int cmd_run(int argc, char **argv)
 			(unsigned long long)o.load, (unsigned long long)o.mem);
 		return RC_USAGE;
 	}
-	rc = read_file(o.image, VMM_MAX_GUEST_MEM, "image", &img, &len);
+	rc = load_image(&o, &img, &len);
 	if (rc != 0)
 		return rc;
-	if (len > o.mem - o.load) {
-		(void)fprintf(stderr, "vmm: error: image %s (%llu bytes) at 0x%llx does"
-			" not fit in guest memory [0, 0x%llx)\n", o.image,
-			(unsigned long long)len, (unsigned long long)o.load,
-			(unsigned long long)o.mem);
-		free(img);
-		return RC_USAGE;
-	}
 
 	vmm_scenario_init(&s);
 	s.nslots = 1;
@@ -573,7 +583,8 @@ static int cmd_decode(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("%s", "decode takes exactly one FILE");
-	rc = read_file(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", &buf, &len);
+	rc = read_input(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf,
+			&len);
 	if (rc != 0)
 		return rc;
 	vmm_err_clear(&e);
@@ -596,39 +607,6 @@ static int cmd_decode(int argc, char **argv)
 	return RC_OK;
 }
 
-static int read_stdin(uint8_t **buf, uint64_t *len, uint64_t max)
-{
-	size_t cap = 65536, n = 0;
-	uint8_t *b = malloc(cap);
-
-	if (!b)
-		return RC_HOST;
-	for (;;) {
-		size_t got;
-
-		if (n == cap) {
-			uint8_t *nb = cap < max ? realloc(b, cap * 2) : NULL;
-
-			if (!nb) {
-				free(b);
-				(void)fprintf(stderr, "vmm: error: standard input "
-					      "is larger than %llu bytes\n",
-					      (unsigned long long)max);
-				return RC_USAGE;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		got = fread(b + n, 1, cap - n, stdin);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 #define TEXT_MAX (8U << 20)
 
 static int cmd_encode(int argc, char **argv)
@@ -643,9 +621,11 @@ static int cmd_encode(int argc, char **argv)
 	FILE *f;
 
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
-			outp = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1] != '\0')
+		if (strcmp(argv[i], "-o") == 0) {
+			if (need_value(argc, argv, i))
+				return RC_USAGE;
+			outp = argv[++i]; /* the last -o wins */
+		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return usage_error("unknown encode option '%s'", argv[i]);
 		else if (!in)
 			in = argv[i];
@@ -654,9 +634,7 @@ static int cmd_encode(int argc, char **argv)
 	}
 	if (!in || !outp)
 		return usage_error("%s", "encode needs TEXT and -o FILE");
-	rc = strcmp(in, "-") == 0 ? read_stdin(&text, &len, TEXT_MAX) :
-				    read_file(in, TEXT_MAX, "scenario text",
-					      &text, &len);
+	rc = read_input(in, TEXT_MAX, "scenario text", 1, &text, &len);
 	if (rc != 0)
 		return rc;
 	arena = malloc(VMM_SCENARIO_MAX_BYTES);
@@ -758,7 +736,8 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 static int cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL, *watch = NULL;
-	int kmsg = 0, console = 0, sandbox = 0, first = 0, last = 1;
+	int kmsg = 0, console = 0, sandbox = 0, first, last;
+	int mode = 2; /* 0 fresh, 1 reset, 2 both; the last --mode wins */
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
 	struct vmm_hooks hooks;
@@ -781,16 +760,23 @@ static int cmd_replay(int argc, char **argv)
 			console = 1;
 		else if (strcmp(argv[i], "--sandbox") == 0)
 			sandbox = 1;
-		else if (strcmp(argv[i], "--watch") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "--watch") == 0) {
+			if (need_value(argc, argv, i))
+				return RC_USAGE;
 			watch = argv[++i];
-		else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
-			const char *m = argv[++i];
+		} else if (strcmp(argv[i], "--mode") == 0) {
+			const char *m;
 
+			if (need_value(argc, argv, i))
+				return RC_USAGE;
+			m = argv[++i];
 			if (strcmp(m, "fresh") == 0)
-				last = 0;
+				mode = 0;
 			else if (strcmp(m, "reset") == 0)
-				first = 1;
-			else if (strcmp(m, "both") != 0)
+				mode = 1;
+			else if (strcmp(m, "both") == 0)
+				mode = 2;
+			else
 				return usage_error("unknown replay mode '%s' "
 						   "(fresh, reset, both)", m);
 		} else if (argv[i][0] == '-')
@@ -802,10 +788,12 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (!path)
 		return usage_error("%s", "replay needs a scenario FILE");
+	first = mode == 1;
+	last = mode != 0;
 	if (sandbox && first != last)
 		return usage_error("%s", "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
-	rc = read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", &buf, &len);
+	rc = read_input(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf, &len);
 	if (rc != 0)
 		return rc;
 	o = malloc(sizeof(*o));
