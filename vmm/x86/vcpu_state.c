@@ -32,6 +32,10 @@
  *    pipeline writes on every run after the restore (KVM_SET_SREGS or
  *    synced sregs). A host EFER write here would come while CR0/CR4 still
  *    hold the previous input's mode (KVM keeps the current EFER.LMA).
+ *  - MSRs KVM_SET_MSRS refuses even their own value (step 2: MCG_CAP,
+ *    MTRRcap, read-only platform MSRs): nothing can write them back. On a
+ *    PVM host, 0x4b564d10 is one a guest can change (bit 0) although the
+ *    host can write no value at all: a known leak, docs/security.md.
  * KVM_SET_MSRS writes the set in ascending index order with host_initiated
  * semantics, which lifts the guest's ordering rules (MCi_STATUS without
  * MCG_CTL/McStatusWrEn, APIC mode transitions) and keeps each write to its
