@@ -757,7 +757,6 @@ static const char *state_differs(struct vmm_session *ss, uint32_t i)
 	static uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
 	static uint8_t msrbuf[VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
 	const struct vmm_vcpu_state *init = &ss->init[i];
-	const struct kvm_msrs *im = (const struct kvm_msrs *)(const void *)init->msrs;
 	struct kvm_msrs *m = (struct kvm_msrs *)(void *)msrbuf;
 	const struct vmm_sysops *ops = ss->k->ops;
 	int fd = ss->vcpus[i].fd;
@@ -779,21 +778,25 @@ static const char *state_differs(struct vmm_session *ss, uint32_t i)
 	if (memcmp(dr.db, init->dregs.db, sizeof(dr.db)) != 0 ||
 	    dr.dr6 != init->dregs.dr6 || dr.dr7 != init->dregs.dr7)
 		return "debug registers";
-	memset(msrbuf, 0, sizeof(msrbuf));
-	m->nmsrs = im->nmsrs;
-	for (uint32_t j = 0; j < im->nmsrs; j++)
-		m->entries[j].index = im->entries[j].index;
-	if (vmm_ioctl_raw(ops, fd, KVM_GET_MSRS, m) != (int)im->nmsrs)
-		return "KVM_GET_MSRS";
-	for (uint32_t j = 0; j < im->nmsrs; j++)
-		if (im->entries[j].index != 0x10 /* IA32_TSC */ &&
-		    m->entries[j].data != im->entries[j].data) {
-			static char why[64];
+	for (uint32_t c = 0; c < init->nmsr_chunks; c++) {
+		const struct kvm_msrs *im = vmm_state_msrs_const(init, c);
 
-			(void)snprintf(why, sizeof(why), "MSR 0x%x",
-				       im->entries[j].index);
-			return why;
-		}
+		memset(msrbuf, 0, sizeof(msrbuf));
+		m->nmsrs = im->nmsrs;
+		for (uint32_t j = 0; j < im->nmsrs; j++)
+			m->entries[j].index = im->entries[j].index;
+		if (vmm_ioctl_raw(ops, fd, KVM_GET_MSRS, m) != (int)im->nmsrs)
+			return "KVM_GET_MSRS";
+		for (uint32_t j = 0; j < im->nmsrs; j++)
+			if (im->entries[j].index != 0x10 /* IA32_TSC */ &&
+			    m->entries[j].data != im->entries[j].data) {
+				static char why[64];
+
+				(void)snprintf(why, sizeof(why), "MSR 0x%x",
+					       im->entries[j].index);
+				return why;
+			}
+	}
 	if (((const struct kvm_run *)ss->vcpus[i].run)->cr8 != init->run_cr8)
 		return "kvm_run.cr8";
 	return NULL;

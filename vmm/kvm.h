@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "vmm/err.h"
+#include "vmm/limits.h"
 #include "vmm/sys.h"
 
 #define VMM_KVM_API_VERSION 12
@@ -68,10 +69,11 @@ struct vmm_kvm {
 	 * asked once */
 	int arm64_target_known;
 	uint32_t arm64_target[8];
-	/* MSRs a reset restores (readable and writable here); found once */
+	/* x86: MSRs a reset restores, in the order it writes them; probed
+	 * once (vmm/x86/vcpu_state.c) */
 	int msr_list_ready;
 	uint32_t nmsrs;
-	uint32_t msr_index[512];
+	uint32_t msr_index[VMM_MAX_SAVED_MSRS];
 	char mode_probe_why[VMM_MODE_SLOTS][128];
 };
 

@@ -23,4 +23,12 @@
 #define VMM_SCN_MAX_EXITS 1000000U
 #define VMM_SCN_MAX_TIMEOUT_MS 10000U
 
+/* x86: MSRs a reset-mode vCPU snapshot holds (vmm/x86/vcpu_state.c finds
+ * them by probing; a host with more is refused rather than half restored).
+ * KVM with no guest CPUID gives about 225 (32 machine-check banks, the
+ * MTRRs...). Two KVM_SET_MSRS calls' worth (KVM takes at most 255 entries
+ * a call); sizes struct vmm_kvm's list and each vCPU snapshot (16 bytes an
+ * entry). */
+#define VMM_MAX_SAVED_MSRS 510
+
 #endif

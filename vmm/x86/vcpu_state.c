@@ -4,49 +4,265 @@
 #include <string.h>
 
 #include "vmm/vcpu.h"
+#include "vmm/vm.h"
 
-/* a struct kvm_msrs with one entry */
-#define ONE_MSR_SIZE (sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry))
+/* KVM_GET_MSR_INDEX_LIST entries asked for (KVM lists about a hundred) */
+#define MSR_LIST_MAX 4096U
 
-int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_vcpu *probe,
-		      struct vmm_error *e)
+/* ---- the MSRs a reset restores ---------------------------------------
+ *
+ * KVM_GET_MSR_INDEX_LIST is not the set of MSRs a guest can write: it
+ * omits, among others, the MTRRs (0x200-0x2ff), the machine-check banks
+ * (0x400.. for KVM's default 32 banks) and the APIC base, which a CPL0
+ * guest writes with no CPUID set-up. So the set is found by probing, once
+ * per struct vmm_kvm, on a scratch VM (the probe writes other values, and
+ * a kvm-clock MSR write can reach guest memory: the session's VM must not
+ * see any of it):
+ *  1. every index of the ranges below, and of KVM_GET_MSR_INDEX_LIST,
+ *     that KVM_GET_MSRS reads;
+ *  2. of those, the ones KVM_SET_MSRS takes back with their own value;
+ *  3. of those, the ones that hold a value: an MSR whose every accepted
+ *     write of another value reads back unchanged (KVM drops the write:
+ *     no PMU without a guest CPUID, no in-kernel LAPIC for TSC_DEADLINE,
+ *     "unhandled" MSRs) has nothing to leak, and is left out - restoring
+ *     one of KVM's unhandled MSRs (BBL_CR_CTL3, 0x11e) would also log a
+ *     kernel message on every exec.
+ * Left out on purpose as well (docs/security.md, reset mode):
+ *  - EFER, FS_BASE, GS_BASE and the APIC base: sregs fields, which the
+ *    pipeline writes on every run after the restore (KVM_SET_SREGS or
+ *    synced sregs). A host EFER write here would come while CR0/CR4 still
+ *    hold the previous input's mode (KVM keeps the current EFER.LMA).
+ *  - MSRs KVM_SET_MSRS refuses even their own value (step 2: MCG_CAP,
+ *    MTRRcap, read-only platform MSRs): nothing can write them back. On a
+ *    PVM host, 0x4b564d10 is one a guest can change (bit 0) although the
+ *    host can write no value at all: a known leak, docs/security.md.
+ * KVM_SET_MSRS writes the set in ascending index order with host_initiated
+ * semantics, which lifts the guest's ordering rules (MCi_STATUS without
+ * MCG_CTL/McStatusWrEn, APIC mode transitions) and keeps each write to its
+ * own MSR: a host TSC write re-syncs the TSC offset alone, a host
+ * TSC_ADJUST write only sets the MSR's value, so neither undoes the other;
+ * the variable/fixed MTRRs come before MTRRdefType (0x2ff), as firmware
+ * programs them; writing 0 to the kvm-clock, async PF, steal time and PV
+ * EOI MSRs turns those features off as on a fresh vCPU (KVM writes no
+ * guest memory for a zero address). */
+
+#define MSR_BATCH 255U /* entries per KVM_GET_MSRS/KVM_SET_MSRS (KVM: < 256) */
+#define MSR_EFER 0xc0000080U
+#define MSR_FS_BASE 0xc0000100U
+#define MSR_GS_BASE 0xc0000101U
+#define MSR_APIC_BASE 0x1bU
+
+static const struct {
+	uint32_t lo, hi; /* inclusive */
+} msr_ranges[] = {
+	{ 0x00000000U, 0x00001fffU }, /* architectural: MTRRs, MC banks... */
+	{ 0x40000000U, 0x400001ffU }, /* Hyper-V synthetic */
+	{ 0x4b564d00U, 0x4b564dffU }, /* KVM paravirtual: kvm-clock... */
+	{ 0xc0000000U, 0xc0001fffU }, /* AMD64: EFER, STAR, KERNEL_GS_BASE */
+	{ 0xc0010000U, 0xc0011fffU }, /* AMD: HWCR, VM_HSAVE_PA... */
+};
+
+static int in_ranges(uint32_t idx)
+{
+	for (size_t r = 0; r < sizeof(msr_ranges) / sizeof(msr_ranges[0]); r++)
+		if (idx >= msr_ranges[r].lo && idx <= msr_ranges[r].hi)
+			return 1;
+	return 0;
+}
+
+static int sregs_field(uint32_t idx)
+{
+	return idx == MSR_EFER || idx == MSR_FS_BASE || idx == MSR_GS_BASE ||
+	       idx == MSR_APIC_BASE;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct msr_probe {
+	const struct vmm_sysops *ops;
+	int fd;
+	struct kvm_msrs *m; /* MSR_BATCH entries */
+};
+
+/* One MSR through KVM_GET_MSRS or KVM_SET_MSRS: 1 if KVM took it. */
+static int msr_one(const struct msr_probe *p, unsigned long req, uint32_t idx,
+		   uint64_t *val)
+{
+	int r;
+
+	p->m->nmsrs = 1;
+	p->m->entries[0].index = idx;
+	p->m->entries[0].reserved = 0;
+	p->m->entries[0].data = *val;
+	r = vmm_ioctl_raw(p->ops, p->fd, req, p->m);
+	*val = p->m->entries[0].data;
+	return r == 1;
+}
+
+/* Does a write of another value stick? Tried with values that differ from
+ * `v` in a few places (KVM refuses reserved bits and bad MTRR types, so
+ * some are refused): 1 when one read back changed, 0 when every accepted
+ * write was dropped, 1 as well when none was accepted (nothing proves
+ * such an MSR holds no value). The MSR is given `v` back. */
+static int msr_holds_value(const struct msr_probe *p, uint32_t idx, uint64_t v)
+{
+	const uint64_t cand[] = { v ^ 1U, v ^ 6U, v ^ 0x800U, v ^ 0x10000U,
+				  v ^ (1ULL << 32), v ^ (1ULL << 63), ~v, 0,
+				  ~0ULL };
+	int accepted = 0, holds = 0;
+
+	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]) && !holds; i++) {
+		uint64_t w = cand[i], back = 0;
+
+		if (w == v || !msr_one(p, KVM_SET_MSRS, idx, &w))
+			continue;
+		accepted = 1;
+		if (!msr_one(p, KVM_GET_MSRS, idx, &back) || back != v)
+			holds = 1;
+		w = v;
+		(void)msr_one(p, KVM_SET_MSRS, idx, &w);
+	}
+	return holds || !accepted;
+}
+
+/* Fill p->m with cand[at..] (up to MSR_BATCH) and run `req`: the count KVM
+ * processed (it stops at the first MSR it refuses), or -1. */
+static int msr_batch(const struct msr_probe *p, unsigned long req,
+		     const char *name, const uint32_t *idx, const uint64_t *val,
+		     size_t n, struct vmm_error *e)
+{
+	p->m->nmsrs = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		p->m->entries[i].index = idx[i];
+		p->m->entries[i].reserved = 0;
+		p->m->entries[i].data = val ? val[i] : 0;
+	}
+	return vmm_ioctl(p->ops, p->fd, req, name, p->m, e);
+}
+
+static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
+		      const struct kvm_msr_list *listed, struct vmm_error *e)
+{
+	size_t ncand = 0, nread = 0, nkept = 0, cap = listed->nmsrs;
+	uint32_t *cand;
+	uint64_t *val;
+	int rc = -1;
+
+	for (size_t r = 0; r < sizeof(msr_ranges) / sizeof(msr_ranges[0]); r++)
+		cap += (size_t)(msr_ranges[r].hi - msr_ranges[r].lo) + 1;
+	cand = calloc(cap, sizeof(*cand));
+	val = calloc(cap, sizeof(*val));
+	if (!cand || !val) {
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0, "out of memory");
+		goto out;
+	}
+	for (size_t r = 0; r < sizeof(msr_ranges) / sizeof(msr_ranges[0]); r++)
+		for (uint64_t i = msr_ranges[r].lo; i <= msr_ranges[r].hi; i++)
+			cand[ncand++] = (uint32_t)i;
+	for (uint32_t i = 0; i < listed->nmsrs; i++)
+		if (!in_ranges(listed->indices[i]))
+			cand[ncand++] = listed->indices[i];
+	qsort(cand, ncand, sizeof(*cand), cmp_u32);
+	/* 1: readable (in place: cand[0..nread), their values in val[]) */
+	for (size_t at = 0; at < ncand;) {
+		size_t n = ncand - at < MSR_BATCH ? ncand - at : MSR_BATCH;
+		int got = msr_batch(p, KVM_GET_MSRS, "KVM_GET_MSRS", cand + at,
+				    NULL, n, e);
+
+		if (got < 0)
+			goto out;
+		if ((size_t)got > n)
+			goto bad;
+		for (int i = 0; i < got; i++) {
+			val[nread] = p->m->entries[i].data;
+			cand[nread++] = p->m->entries[i].index;
+		}
+		at += (size_t)got + ((size_t)got < n); /* skip the refused one */
+	}
+	/* 2: written back with their own values (in place again) */
+	for (size_t at = 0; at < nread;) {
+		size_t n = nread - at < MSR_BATCH ? nread - at : MSR_BATCH;
+		int set = msr_batch(p, KVM_SET_MSRS, "KVM_SET_MSRS", cand + at,
+				    val + at, n, e);
+
+		if (set < 0)
+			goto out;
+		if ((size_t)set > n)
+			goto bad;
+		for (int i = 0; i < set; i++) {
+			val[nkept] = val[at + (size_t)i];
+			cand[nkept++] = cand[at + (size_t)i];
+		}
+		at += (size_t)set + ((size_t)set < n);
+	}
+	/* 3: holding a value, not an sregs field */
+	k->nmsrs = 0;
+	for (size_t i = 0; i < nkept; i++) {
+		if (sregs_field(cand[i]) || !msr_holds_value(p, cand[i], val[i]))
+			continue;
+		if (k->nmsrs == VMM_MAX_SAVED_MSRS) {
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_SET_MSRS", 0,
+				    "this host has more than %u MSRs a guest "
+				    "may change (VMM_MAX_SAVED_MSRS): reset "
+				    "mode could not restore them all",
+				    VMM_MAX_SAVED_MSRS);
+			goto out;
+		}
+		k->msr_index[k->nmsrs++] = cand[i];
+	}
+	rc = 0;
+	goto out;
+bad:
+	vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_MSRS", 0,
+		    "kernel contract violation: an MSR ioctl processed more "
+		    "entries than it was given");
+out:
+	free(cand);
+	free(val);
+	return rc;
+}
+
+int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e)
 {
 	/* struct kvm_msr_list ends in a flexible array of indices */
-	struct kvm_msr_list *all;
-	int n;
+	struct kvm_msr_list *listed = NULL;
+	struct msr_probe p = { k->ops, -1, NULL };
+	struct vmm_vm vm;
+	struct vmm_vcpu v;
+	int rc = -1;
 
 	if (k->msr_list_ready)
 		return 0;
-	all = calloc(1, sizeof(*all) + 4096 * sizeof(uint32_t));
-	if (!all) {
+	listed = calloc(1, sizeof(*listed) + MSR_LIST_MAX * sizeof(uint32_t));
+	p.m = calloc(1, sizeof(*p.m) + MSR_BATCH * sizeof(struct kvm_msr_entry));
+	if (!listed || !p.m) {
 		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0, "out of memory");
-		return -1;
+		goto out;
 	}
-	all->nmsrs = 4096;
-	if (VMM_IOCTL(k->ops, k->fd, KVM_GET_MSR_INDEX_LIST, all, e) < 0) {
-		free(all);
-		return -1;
+	listed->nmsrs = MSR_LIST_MAX;
+	if (VMM_IOCTL(k->ops, k->fd, KVM_GET_MSR_INDEX_LIST, listed, e) < 0)
+		goto out;
+	if (listed->nmsrs > MSR_LIST_MAX)
+		listed->nmsrs = MSR_LIST_MAX;
+	if (vmm_vm_create(&vm, k, e) < 0)
+		goto out;
+	if (vmm_vcpu_create(&v, &vm, 0, e) == 0) {
+		p.fd = v.fd;
+		rc = probe_msrs(k, &p, listed, e);
+		vmm_vcpu_destroy(&v);
 	}
-	n = (int)(all->nmsrs < 4096 ? all->nmsrs : 4096);
-	k->nmsrs = 0;
-	/* Keep an MSR only if this vCPU reads it and takes the same value
-	 * back: the ones KVM_SET_MSRS would stop at are left out. */
-	for (int i = 0; i < n && k->nmsrs < 512; i++) {
-		uint64_t buf[ONE_MSR_SIZE / 8 + 1];
-		struct kvm_msrs *m = (struct kvm_msrs *)(void *)buf;
-
-		memset(buf, 0, sizeof(buf));
-		m->nmsrs = 1;
-		m->entries[0].index = all->indices[i];
-		if (vmm_ioctl_raw(k->ops, probe->fd, KVM_GET_MSRS, m) != 1)
-			continue;
-		if (vmm_ioctl_raw(k->ops, probe->fd, KVM_SET_MSRS, m) != 1)
-			continue;
-		k->msr_index[k->nmsrs++] = all->indices[i];
-	}
-	free(all);
-	k->msr_list_ready = 1;
-	return 0;
+	vmm_vm_destroy(&vm);
+	if (rc == 0)
+		k->msr_list_ready = 1;
+out:
+	free(listed);
+	free(p.m);
+	return rc;
 }
 
 int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
@@ -66,20 +282,26 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	    VCPU_IOCTL(v, KVM_GET_DEBUGREGS, &st->dregs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_MP_STATE, &st->mp, e) < 0)
 		return -1;
-	if (vmm_arch_msr_list(k, v, e) < 0)
+	if (vmm_arch_msr_list(k, e) < 0)
 		return -1;
-	msrs = vmm_state_msrs(st);
-	msrs->nmsrs = k->nmsrs;
-	for (uint32_t i = 0; i < k->nmsrs; i++)
-		msrs->entries[i].index = k->msr_index[i];
-	got = vmm_ioctl(k->ops, v->fd, KVM_GET_MSRS, "KVM_GET_MSRS", msrs, e);
-	if (got < 0)
-		return -1;
-	if ((uint32_t)got != k->nmsrs) {
-		vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_MSRS", 0,
-			    "kernel contract violation: KVM_GET_MSRS read %d of "
-			    "%u MSRs it read before", got, k->nmsrs);
-		return -1;
+	for (uint32_t at = 0; at < k->nmsrs; at += VMM_MSRS_PER_IOCTL) {
+		uint32_t n = k->nmsrs - at < VMM_MSRS_PER_IOCTL ?
+				     k->nmsrs - at : VMM_MSRS_PER_IOCTL;
+
+		msrs = vmm_state_msrs(st, st->nmsr_chunks++);
+		msrs->nmsrs = n;
+		for (uint32_t i = 0; i < n; i++)
+			msrs->entries[i].index = k->msr_index[at + i];
+		got = vmm_ioctl(k->ops, v->fd, KVM_GET_MSRS, "KVM_GET_MSRS",
+				msrs, e);
+		if (got < 0)
+			return -1;
+		if ((uint32_t)got != n) {
+			vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_MSRS", 0,
+				    "kernel contract violation: KVM_GET_MSRS "
+				    "read %d of %u MSRs it read before", got, n);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -107,14 +329,20 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	if (VCPU_IOCTL(v, KVM_SET_XSAVE, (void *)st->xsave, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0)
 		return -1;
-	set = vmm_ioctl(v->vm->kvm->ops, v->fd, KVM_SET_MSRS, "KVM_SET_MSRS",
-			(void *)st->msrs, e);
-	if (set < 0)
-		return -1;
-	if ((uint32_t)set != ((const struct kvm_msrs *)(const void *)st->msrs)->nmsrs) {
-		vmm_err_set(e, VMM_ERR_SYS, "KVM_SET_MSRS", 0,
-			    "KVM_SET_MSRS restored %d of the saved MSRs", set);
-		return -1;
+	for (uint32_t c = 0; c < st->nmsr_chunks; c++) {
+		const struct kvm_msrs *m = vmm_state_msrs_const(st, c);
+
+		set = vmm_ioctl(v->vm->kvm->ops, v->fd, KVM_SET_MSRS,
+				"KVM_SET_MSRS", (void *)m, e);
+		if (set < 0)
+			return -1;
+		if ((uint32_t)set != m->nmsrs) {
+			vmm_err_set(e, VMM_ERR_SYS, "KVM_SET_MSRS", 0,
+				    "KVM_SET_MSRS restored %d of %u saved MSRs "
+				    "(stopped at 0x%x)", set, m->nmsrs,
+				    m->entries[set].index);
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -13,16 +13,22 @@
 #include <stdint.h>
 
 #include "vmm/err.h"
+#include "vmm/limits.h"
 
 struct vmm_vcpu;
 struct vmm_kvm;
 
-#define VMM_MAX_SAVED_MSRS 512
+/* KVM takes fewer than 256 entries (MAX_IO_MSRS) per KVM_GET_MSRS or
+ * KVM_SET_MSRS call: the saved MSRs are kept in chunks of that size, one
+ * call each (one in all for the ~225 MSRs of a guest without CPUID). */
+#define VMM_MSRS_PER_IOCTL 255U
+#define VMM_MSR_CHUNKS \
+	((VMM_MAX_SAVED_MSRS + VMM_MSRS_PER_IOCTL - 1) / VMM_MSRS_PER_IOCTL)
 
 /* struct kvm_xsave and struct kvm_msrs end in flexible arrays, so they are
  * kept as aligned byte buffers and viewed through the accessors below. */
 #define VMM_MSRS_BUF_SIZE \
-	(sizeof(struct kvm_msrs) + VMM_MAX_SAVED_MSRS * sizeof(struct kvm_msr_entry))
+	(sizeof(struct kvm_msrs) + VMM_MSRS_PER_IOCTL * sizeof(struct kvm_msr_entry))
 
 struct vmm_vcpu_state {
 	struct kvm_regs regs;
@@ -32,19 +38,27 @@ struct vmm_vcpu_state {
 	struct kvm_debugregs dregs;
 	struct kvm_mp_state mp;
 	uint64_t run_cr8; /* kvm_run.cr8 of a fresh vCPU mapping */
+	uint32_t nmsr_chunks; /* msrs[0..nmsr_chunks) hold the MSRs */
 	uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
-	uint8_t msrs[VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
+	uint8_t msrs[VMM_MSR_CHUNKS][VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
 };
 
-static inline struct kvm_msrs *vmm_state_msrs(struct vmm_vcpu_state *st)
+/* Chunk `c` of the saved MSRs: indices and values at creation. */
+static inline struct kvm_msrs *vmm_state_msrs(struct vmm_vcpu_state *st,
+					      uint32_t c)
 {
-	return (struct kvm_msrs *)(void *)st->msrs;
+	return (struct kvm_msrs *)(void *)st->msrs[c];
 }
 
-/* The MSRs that can be both read and written back on this host, found once
- * per system context (it keeps the list). */
-int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_vcpu *probe,
-		      struct vmm_error *e);
+static inline const struct kvm_msrs *
+vmm_state_msrs_const(const struct vmm_vcpu_state *st, uint32_t c)
+{
+	return (const struct kvm_msrs *)(const void *)st->msrs[c];
+}
+
+/* The MSRs a reset restores on this host (k->msr_index), probed once per
+ * system context on a scratch VM: see vmm/x86/vcpu_state.c. */
+int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e);
 
 int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
