@@ -218,9 +218,9 @@ static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
 	rc = 0;
 	goto out;
 bad:
-	vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_MSRS", 0,
-		    "kernel contract violation: an MSR ioctl processed more "
-		    "entries than it was given");
+	vmm_err_contract(e, "KVM_GET_MSRS", "return",
+			 "kernel contract violation: an MSR ioctl processed "
+			 "more entries than it was given");
 out:
 	free(cand);
 	free(val);
@@ -297,9 +297,10 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 		if (got < 0)
 			return -1;
 		if ((uint32_t)got != n) {
-			vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_GET_MSRS", 0,
-				    "kernel contract violation: KVM_GET_MSRS "
-				    "read %d of %u MSRs it read before", got, n);
+			vmm_err_contract(e, "KVM_GET_MSRS", "return",
+					 "kernel contract violation: "
+					 "KVM_GET_MSRS read %d of %u MSRs it "
+					 "read before", got, n);
 			return -1;
 		}
 	}
