@@ -8,6 +8,7 @@
 
 #include "tests/check.h"
 #include "vmm/oracle.h"
+#include "vmm/outcome.h"
 
 static void test_classify(void)
 {
@@ -178,6 +179,36 @@ static void test_watch(void)
 	CHECK(strcmp(vmm_finding_name(VMM_FIND_WATCHED), "watched-outcome") == 0);
 }
 
+
+/* The outcome tables: every row present, names unique, replay codes fixed */
+static void test_outcome_tables(void)
+{
+	for (int c = 0; c < VMM_ERR_COUNT; c++) {
+		const struct vmm_err_class_info *i = vmm_err_class_info(c);
+
+		CHECK(strcmp(i->name, "unknown") != 0);
+		CHECK(i->cli_head != NULL);
+	}
+	for (int v = 0; v < VMM_V_COUNT; v++) {
+		CHECK(strcmp(vmm_verdict_info(v)->name, "?") != 0);
+		for (int w = 0; w < v; w++)
+			CHECK(strcmp(vmm_verdict_name(v), vmm_verdict_name(w)) != 0);
+	}
+	for (int f = 0; f < VMM_FIND_COUNT; f++) {
+		CHECK(strcmp(vmm_finding_info(f)->name, "?") != 0);
+		for (int g = 0; g < f; g++)
+			CHECK(vmm_finding_info(f)->replay_rc !=
+			      vmm_finding_info(g)->replay_rc);
+	}
+	CHECK_EQ_U64(vmm_finding_info(VMM_FIND_KERNEL_CONTRACT)->replay_rc, 11);
+	CHECK_EQ_U64(vmm_finding_info(VMM_FIND_HOST_KERNEL_LOG)->replay_rc, 14);
+	CHECK_EQ_U64(vmm_verdict_of(VMM_ERR_SYS, 0), VMM_V_SYS);
+	CHECK_EQ_U64(vmm_verdict_of(VMM_ERR_SYS, 1), VMM_V_GUEST);
+	CHECK_EQ_U64(vmm_verdict_info(VMM_V_CONTRACT)->rc, VMM_RC_CONTRACT);
+	CHECK(strcmp(vmm_err_class_name(VMM_ERR_COUNT), "unknown") == 0);
+	CHECK(strcmp(vmm_verdict_name(VMM_V_COUNT), "?") == 0);
+}
+
 int main(void)
 {
 	test_classify();
@@ -185,5 +216,6 @@ int main(void)
 	test_kmsg();
 	test_undecodable();
 	test_watch();
+	test_outcome_tables();
 	return check_report("test_oracle");
 }

@@ -1,5 +1,7 @@
 #include "vmm/err.h"
 
+#include "vmm/outcome.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -90,18 +92,7 @@ const char *vmm_errno_name(int err)
 
 const char *vmm_err_class_name(enum vmm_err_class cls)
 {
-	switch (cls) {
-	case VMM_ERR_NONE: return "none";
-	case VMM_ERR_INPUT: return "input";
-	case VMM_ERR_HOST: return "host";
-	case VMM_ERR_SYS: return "syscall";
-	case VMM_ERR_CONTRACT: return "kernel-contract";
-	case VMM_ERR_GUEST: return "guest";
-	case VMM_ERR_TIMEOUT: return "timeout";
-	case VMM_ERR_BUDGET: return "exit-budget";
-	case VMM_ERR_NOMEM: return "nomem";
-	}
-	return "unknown";
+	return vmm_err_class_info(cls)->name;
 }
 
 void vmm_err_format(const struct vmm_error *e, char *buf, size_t len)

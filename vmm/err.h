@@ -23,6 +23,7 @@ enum vmm_err_class {
 	VMM_ERR_TIMEOUT,  /* wall-clock timeout */
 	VMM_ERR_BUDGET,   /* exit budget used up */
 	VMM_ERR_NOMEM,    /* userspace allocation failed */
+	VMM_ERR_COUNT
 };
 
 #define VMM_ERR_MSG_MAX 256

@@ -1,22 +1,15 @@
 #include "vmm/oracle.h"
 
+#include "vmm/outcome.h"
+
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *const finding_names[VMM_FIND_COUNT] = {
-	[VMM_FIND_NONE] = "none",
-	[VMM_FIND_KERNEL_CONTRACT] = "kernel-contract",
-	[VMM_FIND_IOCTL_ANOMALY] = "ioctl-anomaly",
-	[VMM_FIND_VCPU_HANG] = "vcpu-hang",
-	[VMM_FIND_HOST_KERNEL_LOG] = "host-kernel-log",
-	[VMM_FIND_WATCHED] = "watched-outcome",
-};
-
 const char *vmm_finding_name(enum vmm_finding f)
 {
-	return (unsigned int)f < VMM_FIND_COUNT ? finding_names[f] : "?";
+	return vmm_finding_info(f)->name;
 }
 
 /* Errnos each call may return for scenario-controlled input (api.rst and

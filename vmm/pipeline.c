@@ -6,46 +6,20 @@
 #include <string.h>
 
 #include "vmm/kvm_compat.h"
+#include "vmm/outcome.h"
 #include "vmm/pipeline_ctx.h"
 #include "vmm/session.h"
 #include "vmm/vcpu.h"
 #include "vmm/watchdog.h"
 
-static const char *const verdict_names[VMM_V_COUNT] = {
-	[VMM_V_HALT] = "halt",       [VMM_V_POWEROFF] = "poweroff",
-	[VMM_V_RESET] = "reset",
-	[VMM_V_GUEST] = "guest-failure", [VMM_V_TIMEOUT] = "timeout",
-	[VMM_V_BUDGET] = "exit-budget", [VMM_V_INPUT] = "input-error",
-	[VMM_V_HOST] = "host-unsupported", [VMM_V_SYS] = "syscall-error",
-	[VMM_V_CONTRACT] = "kernel-contract-violation",
-};
-
 int vmm_verdict_clean(enum vmm_verdict v)
 {
-	return v == VMM_V_HALT || v == VMM_V_POWEROFF || v == VMM_V_RESET;
+	return vmm_verdict_info(v)->clean;
 }
 
 const char *vmm_verdict_name(enum vmm_verdict v)
 {
-	if ((unsigned int)v >= VMM_V_COUNT)
-		return "?";
-	return verdict_names[v];
-}
-
-static enum vmm_verdict verdict_of(enum vmm_err_class c, int in_run)
-{
-	switch (c) {
-	case VMM_ERR_NONE: return VMM_V_HALT;
-	case VMM_ERR_INPUT: return VMM_V_INPUT;
-	case VMM_ERR_HOST: return VMM_V_HOST;
-	case VMM_ERR_SYS: return in_run ? VMM_V_GUEST : VMM_V_SYS;
-	case VMM_ERR_CONTRACT: return VMM_V_CONTRACT;
-	case VMM_ERR_GUEST: return VMM_V_GUEST;
-	case VMM_ERR_TIMEOUT: return VMM_V_TIMEOUT;
-	case VMM_ERR_BUDGET: return VMM_V_BUDGET;
-	case VMM_ERR_NOMEM: return VMM_V_SYS;
-	}
-	return VMM_V_SYS;
+	return vmm_verdict_info(v)->name;
 }
 
 static int run_loop(struct run_ctx *c, struct vmm_error *e)
@@ -342,7 +316,7 @@ out:
 				   c.last_reason);
 	teardown(&c);
 	if (e->cls != VMM_ERR_NONE)
-		r->verdict = verdict_of(e->cls, in_run);
+		r->verdict = vmm_verdict_of(e->cls, in_run);
 	return r->verdict;
 }
 

@@ -10,19 +10,20 @@
 #include "vmm/file.h"
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
+#include "vmm/outcome.h"
 #include "vmm/pipeline.h"
 #include "vmm/sandbox.h"
 #include "vmm/session.h"
 #include "vmm/scenario.h"
 #include "vmm/layout.h"
 
-/* Exit codes (README "Exit codes"). */
+/* Exit codes (README "Exit codes"; the table is vmm/outcome.c). */
 enum {
-	RC_OK = 0,       /* guest halted (or powered off) */
-	RC_GUEST = 1,    /* guest failed, timeout, exit budget */
-	RC_USAGE = 2,    /* usage or input error */
-	RC_HOST = 3,     /* host cannot do it */
-	RC_CONTRACT = 4, /* kernel contract violation (a finding) */
+	RC_OK = VMM_RC_OK,
+	RC_GUEST = VMM_RC_GUEST,
+	RC_USAGE = VMM_RC_USAGE,
+	RC_HOST = VMM_RC_HOST,
+	RC_CONTRACT = VMM_RC_CONTRACT,
 };
 
 #define DEFAULT_MEM (2ULL << 20)
@@ -89,26 +90,7 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int rc_of(enum vmm_verdict v)
 {
-	switch (v) {
-	case VMM_V_HALT:
-	case VMM_V_POWEROFF:
-	case VMM_V_RESET:
-		return RC_OK;
-	case VMM_V_GUEST:
-	case VMM_V_TIMEOUT:
-	case VMM_V_BUDGET:
-		return RC_GUEST;
-	case VMM_V_INPUT:
-		return RC_USAGE;
-	case VMM_V_HOST:
-	case VMM_V_SYS:
-		return RC_HOST;
-	case VMM_V_CONTRACT:
-		return RC_CONTRACT;
-	case VMM_V_COUNT:
-		break;
-	}
-	return RC_HOST;
+	return (int)vmm_verdict_info(v)->rc;
 }
 
 static void report_error(const struct vmm_error *e)
@@ -117,22 +99,7 @@ static void report_error(const struct vmm_error *e)
 	const char *head;
 
 	vmm_err_format(e, line, sizeof(line));
-	switch (e->cls) {
-	case VMM_ERR_GUEST:
-	case VMM_ERR_TIMEOUT:
-	case VMM_ERR_BUDGET:
-		head = "guest failed";
-		break;
-	case VMM_ERR_HOST:
-		head = "host cannot run this";
-		break;
-	case VMM_ERR_CONTRACT:
-		head = "FINDING";
-		break;
-	default:
-		head = "error";
-		break;
-	}
+	head = vmm_err_class_info(e->cls)->cli_head;
 	(void)fprintf(stderr, "vmm: %s: %s\n", head, line);
 }
 
@@ -700,7 +667,7 @@ static void replay_hang(void *ctx, uint64_t limit_ms)
 	(void)fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
 		"%llu ms\n", (unsigned long long)limit_ms);
 	(void)fflush(stdout);
-	_exit(10 + VMM_FIND_VCPU_HANG);
+	_exit(vmm_finding_info(VMM_FIND_VCPU_HANG)->replay_rc);
 }
 
 static const char *const replay_modes[] = { "fresh", "reset" };
@@ -874,7 +841,7 @@ static int cmd_replay(int argc, char **argv)
 		if (found[m] != VMM_FIND_NONE) {
 			(void)fprintf(stderr, "FINDING %s (mode=%s)\n", sig[m],
 				      replay_modes[m]);
-			rc = 10 + (int)found[m];
+			rc = vmm_finding_info(found[m])->replay_rc;
 		}
 	}
 out:
