@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/arch.h"
 #include "vmm/kvm_compat.h"
 
 /* Known exit reasons, and which of them this architecture's KVM can
@@ -78,6 +79,15 @@ const char *vmm_exit_reason_name(uint32_t r)
 	if (r < N_REASONS && reasons[r].name)
 		return reasons[r].name;
 	return "KVM_EXIT_?";
+}
+
+int vmm_exit_reason_known_on(uint32_t r, unsigned int arch)
+{
+	unsigned int bit = arch == VMM_ARCH_X86_64 ? ARCH_X86 :
+			   arch == VMM_ARCH_ARM64 ? ARCH_ARM64 : ARCH_NONE;
+
+	return r < N_REASONS && reasons[r].name &&
+	       (reasons[r].arch & bit) != 0;
 }
 
 int vmm_exit_reason_known(uint32_t r)

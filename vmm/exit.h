@@ -94,6 +94,8 @@ int vmm_exit_decode(void *run, size_t mapped_size, struct vmm_exit *out,
 const char *vmm_exit_reason_name(uint32_t reason);
 /* Whether a reason number is one this architecture's KVM can produce. */
 int vmm_exit_reason_known(uint32_t reason);
+/* The same for architecture `arch` (enum vmm_arch), from any host. */
+int vmm_exit_reason_known_on(uint32_t reason, unsigned int arch);
 
 /* One-line description of the record with every field, for failure
  * messages and traces. */

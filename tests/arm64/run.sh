@@ -30,6 +30,14 @@ cp "$b/vmm" "$b/tests/arm64/test_args" "$b/tests/arm64/test_exit" \
 cp "$b"/guests/*.bin "$stage/guests/"
 cp -r corpus/arm64 corpus/exit "$stage/corpus/"
 cp corpus/scenarios/real16_hlt.kvms "$stage/corpus/x86_hlt.kvms"
+# vmm export-c: an arm64 corpus scenario as a C reproducer, exported by the
+# host's vmm (arm64 export works on any host) and cross-compiled here, since
+# the emulated machine has no compiler; cases.txt runs it there
+cmake --preset default >/dev/null
+cmake --build --preset default --target vmm >/dev/null
+build/vmm export-c corpus/arm64/uart_hello.kvms -o "$stage/repro_uart_hello.c"
+aarch64-linux-gnu-gcc -static -Wall -Wextra -Werror -O2 \
+	-o "$stage/bin/repro_uart_hello" "$stage/repro_uart_hello.c"
 cp "${VMM_ARM64_CASES:-tests/arm64/cases.txt}" "$stage/cases.txt"
 [ -z "${VMM_ARM64_EXTRA:-}" ] || cp -r "$VMM_ARM64_EXTRA" "$stage/extra"
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |

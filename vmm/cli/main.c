@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vmm/cli/args.h"
+#include "vmm/cli/export.h"
 #include "vmm/file.h"
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
@@ -45,6 +46,10 @@ static const char usage_text[] =
 	"                       report its verdict and any finding; --watch:\n"
 	"                       outcomes that count as findings, as\n"
 	"                       VMM_FUZZ_WATCH (\"KVM_EXIT_SHUTDOWN vcpu1,...\")\n"
+	"  export-c FILE [-o OUT.c]\n"
+	"                       the scenario as one standalone C program (raw\n"
+	"                       KVM ioctls) printing what replay --mode fresh\n"
+	"                       prints; stdout without -o\n"
 	"  help                 this text\n"
 	"\n"
 	"run options:\n"
@@ -876,5 +881,7 @@ int main(int argc, char **argv)
 		return cmd_encode(argc - 1, argv + 1);
 	if (strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "export-c") == 0)
+		return cmd_export_c(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }

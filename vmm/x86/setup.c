@@ -12,6 +12,7 @@
 #include "vmm/x86/layout.h"
 #include "vmm/x86/mode.h"
 #include "vmm/x86/regs.h"
+#include "vmm/x86/setup.h"
 
 static uint64_t sys_need(const struct vmm_scenario *s)
 {
@@ -111,10 +112,16 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 	return 0;
 }
 
+int vmm_x86_place_sys(const struct vmm_scenario *s, uint64_t *gpa,
+		      uint64_t *size, struct vmm_error *e)
+{
+	*size = sys_need(s);
+	return place_sys(s, *size, gpa, e);
+}
+
 int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e)
 {
-	c->r->sys_size = sys_need(c->s);
-	return place_sys(c->s, c->r->sys_size, &c->r->sys_gpa, e);
+	return vmm_x86_place_sys(c->s, &c->r->sys_gpa, &c->r->sys_size, e);
 }
 
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
@@ -173,13 +180,31 @@ static void apply_sreg_overrides(const struct vmm_vcpu_spec *vs,
 			seg_from_spec(segs[g], &vs->segs[g]);
 }
 
+int vmm_x86_vcpu_state(const struct vmm_vcpu_spec *vs, struct kvm_sregs *sr,
+		       uint8_t *area, uint64_t sys_gpa, uint64_t sys_size,
+		       struct kvm_regs *regs, struct vmm_error *e)
+{
+	uint64_t ip = 0;
+
+	if (vmm_x86_setup_mode((enum vmm_x86_mode)vs->mode, sr, area, sys_gpa,
+			       sys_size, vs->entry, &ip, e) < 0)
+		return -1;
+	apply_sreg_overrides(vs, sr);
+	memset(regs, 0, sizeof(*regs));
+	regs->rip = ip;
+	regs->rflags = X86_EFLAGS_FIXED;
+	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
+		if (vs->reg_mask & (1ULL << ri))
+			vmm_x86_reg_set(regs, ri, vs->regs[ri]);
+	return 0;
+}
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
 	struct vmm_vcpu *v = &c->vcpus[i];
 	struct kvm_sregs sr;
 	struct kvm_regs regs;
-	uint64_t ip = 0;
 	uint8_t *area = NULL;
 
 	if (c->ss)
@@ -191,18 +216,11 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		if (!area) /* validated earlier; defensive */
 			return vmm_scenario_reject(e, "VMM structures outside guest memory");
 	}
-	if (vmm_x86_setup_mode((enum vmm_x86_mode)vs->mode, &sr, area, c->r->sys_gpa,
-			       c->r->sys_size, vs->entry, &ip, e) < 0)
+	if (vmm_x86_vcpu_state(vs, &sr, area, c->r->sys_gpa, c->r->sys_size,
+			       &regs, e) < 0)
 		return -1;
 	if (c->ss && c->r->sys_size)
 		vmm_session_note_write(c->ss, c->r->sys_gpa, c->r->sys_size);
-	apply_sreg_overrides(vs, &sr);
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = ip;
-	regs.rflags = X86_EFLAGS_FIXED;
-	for (unsigned int ri = 0; ri < VMM_X86_NREGS; ri++)
-		if (vs->reg_mask & (1ULL << ri))
-			vmm_x86_reg_set(&regs, ri, vs->regs[ri]);
 	c->arch.set_regs[i] = regs;
 	c->arch.set_sregs[i] = sr;
 	/* reset mode: registers, pending events and sregs KVM_SET_SREGS took
@@ -268,10 +286,27 @@ size_t vmm_cpu_state_format(const struct vmm_cpu_state *st, char *buf,
 	return vmm_x86_format_state(&st->regs, &st->sregs, buf, len);
 }
 
+void vmm_x86_probe_scenario(struct vmm_scenario *s, enum vmm_x86_mode m)
+{
+	static const uint8_t hlt = 0xF4;
+
+	vmm_scenario_init(s);
+	s->nslots = 1;
+	s->slots[0].size = 0x10000;
+	s->nblobs = 1;
+	s->blobs[0].gpa = 0x1000;
+	s->blobs[0].data = &hlt;
+	s->blobs[0].len = 1;
+	s->nvcpus = 1;
+	s->vcpus[0].mode = (uint8_t)m;
+	s->vcpus[0].entry = 0x1000;
+	s->max_exits = 16;
+	s->timeout_ms = 2000;
+}
+
 int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 			struct vmm_error *e)
 {
-	static const uint8_t hlt = 0xF4;
 	struct vmm_scenario s;
 	struct vmm_result r;
 	char why[VMM_ERR_MSG_MAX + 64];
@@ -279,18 +314,7 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 	if ((unsigned int)m >= VMM_MODE_COUNT || m >= VMM_MODE_SLOTS)
 		return vmm_scenario_reject(e, "unknown mode %d", (int)m);
 	if (k->mode_probe[m] == VMM_PROBE_UNKNOWN) {
-		vmm_scenario_init(&s);
-		s.nslots = 1;
-		s.slots[0].size = 0x10000;
-		s.nblobs = 1;
-		s.blobs[0].gpa = 0x1000;
-		s.blobs[0].data = &hlt;
-		s.blobs[0].len = 1;
-		s.nvcpus = 1;
-		s.vcpus[0].mode = m;
-		s.vcpus[0].entry = 0x1000;
-		s.max_exits = 16;
-		s.timeout_ms = 2000;
+		vmm_x86_probe_scenario(&s, m);
 		(void)vmm_pipeline_run_unchecked(k, &s, &r);
 		if (r.verdict == VMM_V_HALT) {
 			k->mode_probe[m] = VMM_PROBE_OK;

@@ -1,0 +1,349 @@
+/* vmm export-c end to end: every corpus scenario and NRANDOM scenarios from
+ * the project's mutator are exported (vmm_export_c), compiled with
+ * `CC -Wall -Wextra -Werror` (two at a time), run, and the program's
+ *     repro: verdict=V exits=N trace_hash=0xH
+ * line (and its finding class) compared with what `vmm replay --mode fresh`
+ * reports (vmm_run_input, the function replay calls). Inputs whose outcome
+ * is not deterministic - a timeout, or two replays that disagree - are
+ * skipped and counted. A mismatch prints the scenario as `vmm decode`
+ * would.
+ *
+ *   test_export CORPUS_DIR NRANDOM WORKDIR CC
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fuzz/mutator.h"
+#include "tests/guest_files.h"
+#include "vmm/export_c.h"
+#include "vmm/kvm.h"
+#include "vmm/oracle.h"
+
+#define MAX_CORPUS 64
+#define BUF (1U << 20)
+#define MAX_CASES 1024
+
+struct input {
+	uint8_t *buf;
+	size_t len;
+	char name[96];
+};
+
+struct expect {
+	uint8_t *buf; /* the scenario bytes, for the report */
+	size_t len;
+	int mutated;
+	char line[160];   /* "verdict=V exits=N trace_hash=0xH" */
+	char finding[32];
+};
+
+static struct input corpus[MAX_CORPUS];
+static int ncorpus;
+static struct expect cases[MAX_CASES];
+static int ncases;
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct input *)a)->name,
+		      ((const struct input *)b)->name);
+}
+
+static int load_corpus(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && ncorpus < MAX_CORPUS) {
+		char path[512];
+		FILE *f;
+		struct input *in = &corpus[ncorpus];
+
+		if (!strstr(de->d_name, ".kvms"))
+			continue;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		f = fopen(path, "rbe");
+		if (!f)
+			continue;
+		in->buf = malloc(BUF);
+		if (!in->buf) {
+			(void)fclose(f);
+			break;
+		}
+		in->len = fread(in->buf, 1, BUF, f);
+		(void)fclose(f);
+		(void)snprintf(in->name, sizeof(in->name), "%.90s", de->d_name);
+		ncorpus++;
+	}
+	(void)closedir(d);
+	qsort(corpus, (size_t)ncorpus, sizeof(corpus[0]), by_name);
+	return ncorpus > 0 ? 0 : -1;
+}
+
+static void describe(const struct vmm_input_outcome *o, char *line,
+		     size_t len, char *finding, size_t flen)
+{
+	(void)snprintf(line, len, "verdict=%s exits=%llu trace_hash=0x%016llx",
+		       vmm_verdict_name(o->result.verdict),
+		       (unsigned long long)o->result.exits,
+		       (unsigned long long)o->result.trace_hash);
+	(void)snprintf(finding, flen, "%s", vmm_finding_name(o->finding));
+}
+
+static void dump_text(const uint8_t *buf, size_t len)
+{
+	struct vmm_scenario *s = malloc(sizeof(*s));
+	struct vmm_error e;
+	char *text;
+	size_t n;
+
+	vmm_err_clear(&e);
+	if (!s || vmm_scenario_decode(buf, len, s, &e) < 0) {
+		free(s);
+		return;
+	}
+	n = vmm_scenario_format_text(s, NULL, 0);
+	text = malloc(n + 1);
+	if (text) {
+		(void)vmm_scenario_format_text(s, text, n + 1);
+		(void)fprintf(stderr, "%s", text);
+	}
+	free(text);
+	free(s);
+}
+
+/* A run the deadline may end is timing-dependent; a first run with the
+ * time limit cut to this finds those without waiting for a long limit
+ * (mutated scenarios ask for up to 10 s). */
+#define QUICK_TIMEOUT_MS 250U
+
+/* Replay twice; 1 if comparable (the expectation filled in), 0 if skipped
+ * as non-deterministic, -1 if not a scenario. */
+static int expect_of(struct vmm_kvm *k, const uint8_t *buf, size_t len,
+		     struct vmm_input_outcome *o, struct expect *x, int *timeouts)
+{
+	char line2[160], f2[32];
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	if (vmm_scenario_decode(buf, len, &o->scenario, &e) < 0)
+		return -1;
+	if (o->scenario.timeout_ms > QUICK_TIMEOUT_MS) {
+		o->scenario.timeout_ms = QUICK_TIMEOUT_MS;
+		(void)vmm_pipeline_run(k, &o->scenario, NULL, &o->result);
+		if (o->result.verdict == VMM_V_TIMEOUT) {
+			(*timeouts)++;
+			return 0;
+		}
+	}
+	vmm_run_input(k, buf, len, NULL, NULL, NULL, o);
+	if (!o->decoded)
+		return -1;
+	if (o->result.verdict == VMM_V_TIMEOUT) {
+		(*timeouts)++;
+		return 0;
+	}
+	describe(o, x->line, sizeof(x->line), x->finding, sizeof(x->finding));
+	vmm_run_input(k, buf, len, NULL, NULL, NULL, o);
+	describe(o, line2, sizeof(line2), f2, sizeof(f2));
+	return strcmp(x->line, line2) == 0 && strcmp(x->finding, f2) == 0;
+}
+
+static int export_one(const char *dir, int idx, const uint8_t *buf,
+		      size_t len, const char *name)
+{
+	struct vmm_scenario *s = malloc(sizeof(*s));
+	struct vmm_error e;
+	char path[512];
+	FILE *f;
+	int rc = -1;
+
+	(void)snprintf(path, sizeof(path), "%s/c%04d.c", dir, idx);
+	vmm_err_clear(&e);
+	f = fopen(path, "we");
+	if (s && f && vmm_scenario_decode(buf, len, s, &e) == 0 &&
+	    vmm_export_c(s, name, f, &e) == 0)
+		rc = 0;
+	else
+		(void)fprintf(stderr, "export of %s failed: %s\n", name, e.msg);
+	if (f)
+		(void)fclose(f);
+	free(s);
+	return rc;
+}
+
+/* The program's outcome: "verdict=... exits=... trace_hash=..." and the
+ * finding class ("none" without a finding line). */
+static int run_repro(const char *dir, int idx, char *line, size_t len,
+		     char *finding, size_t flen)
+{
+	char cmd[600], buf[512];
+	FILE *p;
+
+	line[0] = '\0';
+	(void)snprintf(finding, flen, "none");
+	(void)snprintf(cmd, sizeof(cmd), "%s/c%04d 2>/dev/null", dir, idx);
+	p = popen(cmd, "r"); /* NOLINT(cert-env33-c): the program just built */
+	if (!p)
+		return -1;
+	while (fgets(buf, sizeof(buf), p)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (strncmp(buf, "repro: verdict=", 15) == 0)
+			(void)snprintf(line, len, "%.150s", buf + 7);
+		else if (strncmp(buf, "repro: finding=", 15) == 0)
+			(void)snprintf(finding, flen, "%.*s",
+				       (int)strcspn(buf + 15, " "), buf + 15);
+	}
+	(void)pclose(p);
+	return line[0] ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static struct vmm_input_outcome outcome;
+	static uint8_t cur[BUF];
+	struct vmm_input_outcome *o = &outcome;
+	struct vmm_kvm k;
+	struct vmm_error e;
+	struct timespec t0, t1;
+	long nrandom;
+	int skipped = 0, timeouts = 0, mism = 0, from_corpus = 0,
+	    from_mutator = 0, cmp_corpus = 0, cmp_mutated = 0;
+	char cmd[1024];
+
+	if (argc != 5) {
+		(void)fprintf(stderr, "usage: test_export CORPUS_DIR NRANDOM "
+			      "WORKDIR CC\n");
+		return 2;
+	}
+	if (!kvm_present()) {
+		(void)printf("SKIP: no /dev/kvm\n");
+		return 77;
+	}
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	nrandom = strtol(argv[2], NULL, 10);
+	if (load_corpus(argv[1]) < 0) {
+		(void)fprintf(stderr, "cannot load the corpus %s\n", argv[1]);
+		return 1;
+	}
+	(void)mkdir(argv[3], 0755);
+	(void)snprintf(cmd, sizeof(cmd), "rm -f %s/c[0-9]*", argv[3]);
+	if (system(cmd) != 0) /* NOLINT(cert-env33-c): the test's own paths */
+		return 1;
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0) {
+		(void)fprintf(stderr, "cannot open KVM: %s\n", e.msg);
+		return 1;
+	}
+
+	/* 1. expectations from two replays, and the exported programs */
+	/* until NRANDOM mutated scenarios are comparable */
+	for (long n = -ncorpus; n < 20 * nrandom && from_mutator < nrandom &&
+	     ncases < MAX_CASES; n++) {
+		const uint8_t *buf;
+		size_t len;
+		char name[128];
+		int rc;
+
+		if (n < 0) {
+			const struct input *in = &corpus[n + ncorpus];
+
+			buf = in->buf;
+			len = in->len;
+			(void)snprintf(name, sizeof(name), "corpus/%s", in->name);
+		} else {
+			const struct input *in = &corpus[n % ncorpus];
+
+			memcpy(cur, in->buf, in->len);
+			len = fuzz_mutate(cur, in->len, BUF,
+					  (unsigned int)(n * 7919 + 1), NULL);
+			buf = cur;
+			(void)snprintf(name, sizeof(name), "mutated scenario %ld "
+				       "(seed %s)", n, in->name);
+		}
+		rc = expect_of(&k, buf, len, o, &cases[ncases], &timeouts);
+		if (rc < 0)
+			continue;
+		if (rc == 0) {
+			skipped++;
+			continue;
+		}
+		if (n >= 0)
+			from_mutator++;
+		if (export_one(argv[3], ncases, buf, len, name) < 0)
+			return 1;
+		cases[ncases].buf = malloc(len);
+		if (!cases[ncases].buf)
+			return 1;
+		memcpy(cases[ncases].buf, buf, len);
+		cases[ncases].len = len;
+		cases[ncases].mutated = n >= 0;
+		from_corpus += n < 0;
+		ncases++;
+	}
+
+	/* 2. compile them all, two at a time */
+	(void)snprintf(cmd, sizeof(cmd),
+		       "cd %s && ls c[0-9]*.c | xargs -P2 -n16 sh -c 'for f; do "
+		       "%s -Wall -Wextra -Werror -O0 -o \"${f%%.c}\" \"$f\" || "
+		       "exit 255; done' sh", argv[3], argv[4]);
+	/* NOLINTNEXTLINE(cert-env33-c): xargs -P2 runs the compilers */
+	if (system(cmd) != 0) {
+		(void)fprintf(stderr, "FAIL: a reproducer does not compile "
+			      "(%s)\n", argv[3]);
+		return 1;
+	}
+
+	/* 3. run each, compare */
+	for (int i = 0; i < ncases; i++) {
+		char line[160], finding[32];
+
+		if (run_repro(argv[3], i, line, sizeof(line), finding,
+			      sizeof(finding)) == 0 &&
+		    strcmp(line, cases[i].line) == 0 &&
+		    strcmp(finding, cases[i].finding) == 0) {
+			cmp_mutated += cases[i].mutated;
+			cmp_corpus += !cases[i].mutated;
+			continue;
+		}
+		/* once more, both ways, before calling it a mismatch */
+		{
+			struct expect again;
+			int tmo = 0;
+
+			if (expect_of(&k, cases[i].buf, cases[i].len, o, &again,
+				      &tmo) != 1 ||
+			    strcmp(again.line, cases[i].line) != 0) {
+				skipped++;
+				continue;
+			}
+		}
+		cmp_mutated += cases[i].mutated;
+		cmp_corpus += !cases[i].mutated;
+		if (run_repro(argv[3], i, line, sizeof(line), finding,
+			      sizeof(finding)) == 0 &&
+		    strcmp(line, cases[i].line) == 0 &&
+		    strcmp(finding, cases[i].finding) == 0)
+			continue;
+		mism++;
+		(void)fprintf(stderr, "MISMATCH %s/c%04d.c: repro '%s' finding "
+			      "%s, replay '%s' finding %s; the scenario:\n",
+			      argv[3], i, line, finding, cases[i].line,
+			      cases[i].finding);
+		dump_text(cases[i].buf, cases[i].len);
+	}
+	vmm_kvm_close(&k);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	(void)printf("test_export: compared %d (%d corpus, %d mutated), "
+		     "skipped %d as non-deterministic (%d timeouts), %d "
+		     "mismatches, %.1f s\n", cmp_corpus + cmp_mutated,
+		     cmp_corpus, cmp_mutated, skipped, timeouts, mism,
+		     (double)(t1.tv_sec - t0.tv_sec) +
+			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return mism ? 1 : 0;
+}

@@ -1,0 +1,754 @@
+/* `vmm export-c`: a scenario as one standalone C program (vmm/export_c.h).
+ *
+ * The program is the fixed text of vmm/export_c.tmpl (embedded at build
+ * time, in named sections) around the data this file generates: the
+ * slots, fills and blobs of the input, the VMM's own guest-memory writes
+ * and each vCPU's register state, all computed by the pipeline's own code.
+ * Output goes only to the caller's FILE. */
+#include "vmm/export_c.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/arch.h"
+#include "vmm/exit.h"
+#include "vmm/layout.h"
+#include "vmm/limits.h"
+#include "vmm/vm.h"
+#include "vmm/export_c_template.h" /* generated: vmm_export_template[] */
+
+#if defined(__x86_64__)
+#include "vmm/x86/cpu_bits.h"
+#include "vmm/x86/layout.h"
+#include "vmm/x86/regs.h"
+#include "vmm/x86/setup.h"
+#endif
+
+#define HEX_PER_LINE 16
+#define COMMENT_LINE_MAX 96 /* scenario text lines in the header comment */
+#define EXIT_REASONS_MAX 64
+
+struct gen {
+	FILE *out;
+	int failed;
+	unsigned int arch;
+};
+
+static void put(struct gen *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void put(struct gen *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vfprintf(g->out, fmt, ap) < 0)
+		g->failed = 1;
+	va_end(ap);
+}
+
+/* The template section "//@@ name" up to the next section marker. */
+static void section(struct gen *g, const char *name)
+{
+	char mark[64];
+	const char *p, *end;
+
+	(void)snprintf(mark, sizeof(mark), "//@@ %s\n", name);
+	p = strstr(vmm_export_template, mark);
+	if (!p) { /* a build mistake: the template lacks a section */
+		g->failed = 1;
+		return;
+	}
+	p += strlen(mark);
+	end = strstr(p, "//@@ ");
+	if (!end)
+		end = p + strlen(p);
+	if (fwrite(p, 1, (size_t)(end - p), g->out) != (size_t)(end - p))
+		g->failed = 1;
+}
+
+static void hex_array(struct gen *g, const char *name, const uint8_t *d,
+		      uint64_t n)
+{
+	put(g, "static const uint8_t %s[] = {", name);
+	for (uint64_t i = 0; i < n; i++)
+		put(g, "%s0x%02x,", i % HEX_PER_LINE ? " " : "\n\t", d[i]);
+	put(g, "\n};\n");
+}
+
+/* A C string literal of `s` (messages only: no quotes or backslashes
+ * survive). */
+static void str_lit(struct gen *g, const char *s)
+{
+	put(g, "\"");
+	for (; *s; s++)
+		put(g, "%c", (*s == '"' || *s == '\\' || *s < 0x20) ? '\'' : *s);
+	put(g, "\"");
+}
+
+/* The scenario as `vmm decode` prints it, as comment lines. */
+static int scenario_comment(struct gen *g, const struct vmm_scenario *s)
+{
+	size_t n = vmm_scenario_format_text(s, NULL, 0);
+	char *text = malloc(n + 1);
+	const char *line;
+
+	if (!text)
+		return -1;
+	(void)vmm_scenario_format_text(s, text, n + 1);
+	line = text;
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+
+		if (len > COMMENT_LINE_MAX)
+			put(g, " *   %.*s...\n", COMMENT_LINE_MAX, line);
+		else
+			put(g, " *   %.*s\n", (int)len, line);
+		line += len;
+		if (*line == '\n')
+			line++;
+	}
+	free(text);
+	return 0;
+}
+
+static void slot_flags(struct gen *g, uint32_t f)
+{
+	if (!f) {
+		put(g, "0");
+		return;
+	}
+	put(g, "%s%s%s", (f & VMM_SLOT_READONLY) ? "KVM_MEM_READONLY" : "",
+	    (f & VMM_SLOT_READONLY) && (f & VMM_SLOT_DIRTY_LOG) ? " | " : "",
+	    (f & VMM_SLOT_DIRTY_LOG) ? "KVM_MEM_LOG_DIRTY_PAGES" : "");
+}
+
+/* Slots, fills, the input's blobs and the input stream of one run. */
+static void emit_memory(struct gen *g, const struct vmm_scenario *s,
+			const char *p)
+{
+	put(g, "/* %s: memory slots (KVM_SET_USER_MEMORY_REGION), in this "
+	    "order */\n", p);
+	put(g, "static const struct slot_desc %s_slots[] = {\n", p);
+	for (uint32_t i = 0; i < s->nslots; i++) {
+		put(g, "\t{ .id = %u, .gpa = 0x%llx, .size = 0x%llx, .flags = ",
+		    s->slots[i].id, (unsigned long long)s->slots[i].gpa,
+		    (unsigned long long)s->slots[i].size);
+		slot_flags(g, s->slots[i].flags);
+		put(g, " },\n");
+	}
+	put(g, "};\n\n");
+	if (s->nfills) {
+		put(g, "/* %s: fills (a pattern repeated over a range) */\n", p);
+		put(g, "static const struct fill_desc %s_fills[] = {\n", p);
+		for (uint32_t i = 0; i < s->nfills; i++) {
+			const struct vmm_fill_spec *f = &s->fills[i];
+
+			put(g, "\t{ .gpa = 0x%llx, .len = 0x%x, .pattern_len = "
+			    "%u, .pattern = {", (unsigned long long)f->gpa,
+			    f->len, f->pattern_len);
+			for (uint32_t j = 0; j < f->pattern_len; j++)
+				put(g, "%s0x%02x", j ? ", " : " ", f->pattern[j]);
+			put(g, " } },\n");
+		}
+		put(g, "};\n\n");
+	}
+	for (uint32_t b = 0; b < s->nblobs; b++) {
+		char name[64];
+
+		(void)snprintf(name, sizeof(name), "%s_blob%u", p, b);
+		put(g, "/* %s: blob %u, the input's code/data: %llu bytes at "
+		    "GPA 0x%llx */\n", p, b, (unsigned long long)s->blobs[b].len,
+		    (unsigned long long)s->blobs[b].gpa);
+		hex_array(g, name, s->blobs[b].data, s->blobs[b].len);
+		put(g, "\n");
+	}
+	if (s->input_len) {
+		put(g, "/* %s: the read-value stream (permissive reads take "
+		    "it byte by byte) */\n", p);
+		{
+			char name[64];
+
+			(void)snprintf(name, sizeof(name), "%s_stream", p);
+			hex_array(g, name, s->input, s->input_len);
+		}
+		put(g, "\n");
+	}
+}
+
+static void emit_writes_start(struct gen *g, const struct vmm_scenario *s,
+			      const char *p)
+{
+	put(g, "/* %s: guest memory written after the fills, in this order */\n",
+	    p);
+	put(g, "static const struct bytes_desc %s_writes[] = {\n", p);
+	for (uint32_t b = 0; b < s->nblobs; b++)
+		put(g, "\t{ 0x%llx, %s_blob%u, sizeof(%s_blob%u), "
+		    "sizeof(%s_blob%u), \"the input's blob %u\" },\n",
+		    (unsigned long long)s->blobs[b].gpa, p, b, p, b, p, b, b);
+}
+
+static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
+			 const char *p, const char *var, const char *name,
+			 uint32_t nwrites, uint32_t nvcpus)
+{
+	put(g, "static const struct vm_desc %s = {\n", var);
+	put(g, "\t.name = \"%s\",\n", name);
+	put(g, "\t.max_exits = %llu,\n", (unsigned long long)(s->max_exits ?
+		s->max_exits : VMM_MAX_EXITS_LIMIT));
+	put(g, "\t.timeout_ms = %u,\n", s->timeout_ms);
+	put(g, "\t.permissive = %d,\n", (s->flags & VMM_SCN_PERMISSIVE) != 0);
+	if (s->input_len)
+		put(g, "\t.input = %s_stream,\n\t.input_len = %u,\n", p,
+		    s->input_len);
+	if (s->mmio_console)
+		put(g, "\t.mmio_console = 1,\n\t.mmio_console_gpa = 0x%llx,\n",
+		    (unsigned long long)s->mmio_console_gpa);
+	put(g, "\t.slots = %s_slots,\n\t.nslots = %u,\n", p, s->nslots);
+	if (s->nfills)
+		put(g, "\t.fills = %s_fills,\n\t.nfills = %u,\n", p, s->nfills);
+	if (nwrites)
+		put(g, "\t.writes = %s_writes,\n\t.nwrites = %u,\n", p, nwrites);
+	put(g, "\t.vcpus = %s_vcpus,\n\t.nvcpus = %u,\n};\n\n", p, nvcpus);
+}
+
+/* ---- arm64 --------------------------------------------------------------- */
+
+static void arm64_reg_id(struct gen *g, unsigned int idx)
+{
+	if (idx < 31)
+		put(g, "CORE_REG(regs.regs[%u])", idx);
+	else if (idx == VMM_ARM64_REG_SP)
+		put(g, "CORE_REG(sp_el1)");
+	else if (idx == VMM_ARM64_REG_PC)
+		put(g, "CORE_REG(regs.pc)");
+	else
+		put(g, "CORE_REG(regs.pstate)");
+}
+
+static void emit_arm64(struct gen *g, const struct vmm_scenario *s)
+{
+	static const char *const feat[VMM_ARM64_FEAT_COUNT] = {
+		"KVM_ARM_VCPU_POWER_OFF", "KVM_ARM_VCPU_EL1_32BIT",
+		"KVM_ARM_VCPU_PSCI_0_2", "KVM_ARM_VCPU_PMU_V3",
+	};
+
+	put(g, "#define INPUT_REJECTED NULL\n\n");
+	emit_memory(g, s, "input");
+	emit_writes_start(g, s, "input");
+	put(g, "};\n\n");
+	put(g, "/* the vCPUs: KVM_ARM_VCPU_INIT features, then the registers "
+	    "in this order (PC first) */\n");
+	put(g, "static const struct vcpu_desc input_vcpus[] = {\n");
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		const struct vmm_vcpu_spec *vs = &s->vcpus[i];
+		uint32_t f = vs->features;
+		uint32_t n = 1;
+		int any = 0;
+
+		if (vs->mode == VMM_ARM64_AARCH32)
+			f |= 1U << VMM_ARM64_FEAT_EL1_32BIT;
+		put(g, "\t{ /* vCPU %u: mode %s */\n\t\t.features = ", i,
+		    vmm_arch_mode_name(VMM_ARCH_ARM64, vs->mode));
+		for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT; b++)
+			if (f & (1U << b)) {
+				put(g, "%s(1U << %s)", any ? " | " : "", feat[b]);
+				any = 1;
+			}
+		if (!any)
+			put(g, "0");
+		put(g, ",\n\t\t.regs = {\n\t\t\t{ ");
+		arm64_reg_id(g, VMM_ARM64_REG_PC);
+		put(g, ", 0x%llx, \"pc (entry)\" },\n",
+		    (unsigned long long)vs->entry);
+		for (unsigned int r = 0; r < VMM_ARM64_NREGS; r++) {
+			if (!(vs->reg_mask & (1ULL << r)))
+				continue;
+			put(g, "\t\t\t{ ");
+			arm64_reg_id(g, r);
+			put(g, ", 0x%llx, \"%s\" },\n",
+			    (unsigned long long)vs->regs[r],
+			    vmm_arch_reg_name(VMM_ARCH_ARM64, r));
+			n++;
+		}
+		put(g, "\t\t},\n\t\t.nregs = %u,\n\t},\n", n);
+	}
+	put(g, "};\n\n");
+	emit_vm_desc(g, s, "input", "the_input", "the input",
+		     s->nblobs, s->nvcpus);
+}
+
+/* ---- x86 ----------------------------------------------------------------- */
+#if defined(__x86_64__)
+
+#define SYS_PAGES_MAX 16
+
+/* The VMM's own pages, shared between the runs of one program (the probes
+ * and the input use the same page directories). */
+struct pages {
+	uint8_t data[4 * SYS_PAGES_MAX][VMM_X86_PAGE_SIZE];
+	char name[4 * SYS_PAGES_MAX][48];
+	uint32_t n;
+};
+
+static const char *page_what(uint64_t idx)
+{
+	static const char *const what[] = {
+		[VMM_X86_SYS_GDT_PAGE] = "GDT: null, flat code32 (selector "
+			"0x08), flat data (0x10), flat code64 (0x18)",
+		[VMM_X86_SYS_LONG64_PAGE] = "long64 PML4: one entry, the PDPT",
+		[VMM_X86_SYS_LONG64_PAGE + 1] = "long64 PDPT: 4 entries, the "
+			"page directories",
+		[VMM_X86_SYS_LONG64_PAGE + 2] = "long64 page directory 0: "
+			"2 MiB identity pages, 0..1 GiB",
+		[VMM_X86_SYS_LONG64_PAGE + 3] = "long64 page directory 1: "
+			"2 MiB identity pages, 1..2 GiB",
+		[VMM_X86_SYS_LONG64_PAGE + 4] = "long64 page directory 2: "
+			"2 MiB identity pages, 2..3 GiB",
+		[VMM_X86_SYS_LONG64_PAGE + 5] = "long64 page directory 3: "
+			"2 MiB identity pages, 3..4 GiB",
+		[VMM_X86_SYS_PAGED32_PAGE] = "paged32 page directory: 4 MiB "
+			"(PSE) identity pages, 0..4 GiB",
+	};
+
+	return idx < sizeof(what) / sizeof(what[0]) && what[idx] ? what[idx]
+								  : "VMM page";
+}
+
+/* The array holding `d` (emitted on first use); its name in *name. */
+static const char *page_array(struct gen *g, struct pages *pg,
+			      const uint8_t *d, uint64_t idx)
+{
+	uint64_t len = VMM_X86_PAGE_SIZE;
+
+	for (uint32_t i = 0; i < pg->n; i++)
+		if (memcmp(pg->data[i], d, VMM_X86_PAGE_SIZE) == 0)
+			return pg->name[i];
+	if (pg->n >= 4 * SYS_PAGES_MAX)
+		return NULL;
+	memcpy(pg->data[pg->n], d, VMM_X86_PAGE_SIZE);
+	(void)snprintf(pg->name[pg->n], sizeof(pg->name[0]), "vmm_page%u",
+		       pg->n);
+	while (len > 0 && d[len - 1] == 0)
+		len--;
+	put(g, "/* %s (zeros after the last byte shown) */\n", page_what(idx));
+	hex_array(g, pg->name[pg->n], d, len ? len : 1);
+	put(g, "\n");
+	return pg->name[pg->n++];
+}
+
+static void bits_comment(struct gen *g, const char *reg, uint64_t set,
+			 uint64_t clear)
+{
+	static const struct { const char *reg; unsigned int bit;
+			      const char *name; } names[] = {
+		{ "cr0", 0, "PE" }, { "cr0", 1, "MP" }, { "cr0", 2, "EM" },
+		{ "cr0", 3, "TS" }, { "cr0", 4, "ET" }, { "cr0", 5, "NE" },
+		{ "cr0", 16, "WP" }, { "cr0", 18, "AM" }, { "cr0", 29, "NW" },
+		{ "cr0", 30, "CD" }, { "cr0", 31, "PG" },
+		{ "cr4", 4, "PSE" }, { "cr4", 5, "PAE" }, { "cr4", 7, "PGE" },
+		{ "efer", 0, "SCE" }, { "efer", 8, "LME" },
+		{ "efer", 10, "LMA" }, { "efer", 11, "NXE" },
+	};
+
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t m = pass ? clear : set;
+		int any = 0;
+
+		if (!m)
+			continue;
+		put(g, "%s", pass ? " clear" : " set");
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(names[i].reg, reg) == 0 &&
+			    (m & (1ULL << names[i].bit))) {
+				put(g, "%s%s", any ? "|" : " ", names[i].name);
+				any = 1;
+				m &= ~(1ULL << names[i].bit);
+			}
+		if (m)
+			put(g, "%s0x%llx", any ? "|" : " ", (unsigned long long)m);
+	}
+}
+
+/* A 64-bit field the preset and overrides computed as f(KVM's value):
+ * bits equal in both runs are set by the VMM, the others kept. */
+static void u64_field(struct gen *g, const char *name, const char *reg,
+		      uint64_t r0, uint64_t r1)
+{
+	uint64_t keep = r1 & ~r0, set = r0 & r1;
+
+	if (keep == ~0ULL)
+		return; /* KVM's value, untouched */
+	if (keep == 0) {
+		put(g, "\ts->%s = 0x%llx;\n", name, (unsigned long long)set);
+		return;
+	}
+	put(g, "\ts->%s = (s->%s & 0x%llxULL) | 0x%llxULL; /*", name, name,
+	    (unsigned long long)keep, (unsigned long long)set);
+	bits_comment(g, reg, set, ~keep & ~set);
+	put(g, " */\n");
+}
+
+static void seg_field(struct gen *g, const char *name,
+		      const struct kvm_segment *a, const struct kvm_segment *b)
+{
+	if (memcmp(a, b, sizeof(*a)) == 0) {
+		put(g, "\ts->%s = (struct kvm_segment){ .base = 0x%llx, "
+		    ".limit = 0x%x, .selector = 0x%x,\n\t\t.type = %u, "
+		    ".present = %u, .dpl = %u, .db = %u, .s = %u, .l = %u, "
+		    ".g = %u, .avl = %u, .unusable = %u };\n", name,
+		    (unsigned long long)a->base, a->limit, a->selector, a->type,
+		    a->present, a->dpl, a->db, a->s, a->l, a->g, a->avl,
+		    a->unusable);
+		return;
+	}
+#define SEGF(f, fmt, cast)                                                \
+	do {                                                              \
+		if (a->f == b->f)                                         \
+			put(g, "\ts->%s." #f " = " fmt ";\n", name,       \
+			    (cast)a->f);                                  \
+	} while (0)
+	SEGF(base, "0x%llx", unsigned long long);
+	SEGF(limit, "0x%x", unsigned int);
+	SEGF(selector, "0x%x", unsigned int);
+	SEGF(type, "%u", unsigned int);
+	SEGF(present, "%u", unsigned int);
+	SEGF(dpl, "%u", unsigned int);
+	SEGF(db, "%u", unsigned int);
+	SEGF(s, "%u", unsigned int);
+	SEGF(l, "%u", unsigned int);
+	SEGF(g, "%u", unsigned int);
+	SEGF(avl, "%u", unsigned int);
+	SEGF(unusable, "%u", unsigned int);
+#undef SEGF
+}
+
+static void emit_sregs_fn(struct gen *g, const char *fn,
+			  const struct kvm_sregs *a, const struct kvm_sregs *b)
+{
+	put(g, "static void %s(struct kvm_sregs *s)\n{\n", fn);
+	seg_field(g, "cs", &a->cs, &b->cs);
+	seg_field(g, "ds", &a->ds, &b->ds);
+	seg_field(g, "es", &a->es, &b->es);
+	seg_field(g, "fs", &a->fs, &b->fs);
+	seg_field(g, "gs", &a->gs, &b->gs);
+	seg_field(g, "ss", &a->ss, &b->ss);
+	seg_field(g, "tr", &a->tr, &b->tr);
+	seg_field(g, "ldt", &a->ldt, &b->ldt);
+	if (a->gdt.base == b->gdt.base)
+		put(g, "\ts->gdt.base = 0x%llx;\n",
+		    (unsigned long long)a->gdt.base);
+	if (a->gdt.limit == b->gdt.limit)
+		put(g, "\ts->gdt.limit = 0x%x;\n", a->gdt.limit);
+	if (a->idt.base == b->idt.base)
+		put(g, "\ts->idt.base = 0x%llx;\n",
+		    (unsigned long long)a->idt.base);
+	if (a->idt.limit == b->idt.limit)
+		put(g, "\ts->idt.limit = 0x%x;\n", a->idt.limit);
+	u64_field(g, "cr0", "cr0", a->cr0, b->cr0);
+	u64_field(g, "cr2", "cr2", a->cr2, b->cr2);
+	u64_field(g, "cr3", "cr3", a->cr3, b->cr3);
+	u64_field(g, "cr4", "cr4", a->cr4, b->cr4);
+	u64_field(g, "cr8", "cr8", a->cr8, b->cr8);
+	u64_field(g, "efer", "efer", a->efer, b->efer);
+	u64_field(g, "apic_base", "apic_base", a->apic_base, b->apic_base);
+	put(g, "\t(void)s;\n}\n\n");
+}
+
+static void emit_regs(struct gen *g, const struct kvm_regs *r)
+{
+	static const char *const names[VMM_X86_NREGS] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8",
+		"r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags",
+	};
+	int any = 0;
+
+	put(g, "\t\t.regs = {");
+	for (unsigned int i = 0; i < VMM_X86_NREGS; i++) {
+		uint64_t v = vmm_x86_reg_get(r, i);
+
+		if (!v)
+			continue;
+		put(g, "%s.%s = 0x%llx", any ? ", " : " ", names[i],
+		    (unsigned long long)v);
+		any = 1;
+	}
+	put(g, " },\n");
+}
+
+/* One x86 run's data: memory, the VMM's tables, vCPUs, the vm_desc. */
+static int emit_x86_run(struct gen *g, struct pages *pg,
+			const struct vmm_scenario *s, const char *p,
+			const char *var, const char *name,
+			const char **rejected, struct vmm_error *e)
+{
+	uint64_t sys_gpa = 0, sys_size = 0;
+	uint8_t *area[2] = { NULL, NULL };
+	struct kvm_sregs sr[VMM_MAX_VCPUS][2];
+	struct kvm_regs regs[VMM_MAX_VCPUS];
+	const char *reject[VMM_MAX_VCPUS] = { NULL };
+	static char reject_msg[VMM_ERR_MSG_MAX];
+	uint32_t nv = s->nvcpus, nwrites = s->nblobs;
+	struct vmm_error ve;
+
+	*rejected = NULL;
+	vmm_err_clear(&ve);
+	if (vmm_x86_place_sys(s, &sys_gpa, &sys_size, &ve) < 0) {
+		(void)snprintf(reject_msg, sizeof(reject_msg), "%s", ve.msg);
+		*rejected = reject_msg;
+		sys_size = 0;
+		for (uint32_t i = 0; i < nv; i++)
+			reject[i] = reject_msg;
+	}
+	if (sys_size > SYS_PAGES_MAX * VMM_X86_PAGE_SIZE) {
+		vmm_err_set(e, VMM_ERR_INPUT, "export", 0, "system area of %llu"
+			    " bytes", (unsigned long long)sys_size);
+		return -1;
+	}
+	if (sys_size) {
+		area[0] = calloc(1, sys_size);
+		area[1] = malloc(sys_size);
+		if (!area[0] || !area[1]) {
+			free(area[0]);
+			free(area[1]);
+			vmm_err_set(e, VMM_ERR_NOMEM, "malloc", ENOMEM,
+				    "out of memory");
+			return -1;
+		}
+		memset(area[1], 0xff, sys_size);
+	}
+	/* Each vCPU's state from KVM's value 0 and ~0 in every sregs bit:
+	 * what the VMM sets comes out the same in both. */
+	for (uint32_t i = 0; i < nv && !*rejected; i++) {
+		for (int k = 0; k < 2; k++) {
+			memset(&sr[i][k], k ? 0xff : 0, sizeof(sr[i][k]));
+			vmm_err_clear(&ve);
+			if (vmm_x86_vcpu_state(&s->vcpus[i], &sr[i][k], area[k],
+					       sys_gpa, sys_size, &regs[i],
+					       &ve) < 0) {
+				(void)snprintf(reject_msg, sizeof(reject_msg),
+					       "%s", ve.msg);
+				reject[i] = reject_msg;
+				nv = i + 1; /* the pipeline stops there */
+				break;
+			}
+		}
+		if (reject[i])
+			break;
+	}
+	emit_memory(g, s, p);
+	/* the pages every mode wrote whole: the same bytes from both starts */
+	{
+		const char *arr[SYS_PAGES_MAX] = { NULL };
+		uint64_t npages = sys_size / VMM_X86_PAGE_SIZE;
+
+		for (uint64_t pi = 0; pi < npages; pi++) {
+			const uint8_t *a = area[0] + pi * VMM_X86_PAGE_SIZE;
+
+			if (memcmp(a, area[1] + pi * VMM_X86_PAGE_SIZE,
+				   VMM_X86_PAGE_SIZE) == 0)
+				arr[pi] = page_array(g, pg, a, pi);
+		}
+		emit_writes_start(g, s, p);
+		for (uint64_t pi = 0; pi < npages; pi++) {
+			if (!arr[pi])
+				continue;
+			put(g, "\t{ 0x%llx, %s, sizeof(%s), 0x%llx, \"VMM: %s\" "
+			    "},\n", (unsigned long long)(sys_gpa +
+			    pi * VMM_X86_PAGE_SIZE), arr[pi], arr[pi],
+			    VMM_X86_PAGE_SIZE, page_what(pi));
+			nwrites++;
+		}
+		put(g, "};\n\n");
+	}
+	for (uint32_t i = 0; i < nv; i++) {
+		char fn[64];
+
+		if (reject[i])
+			continue;
+		(void)snprintf(fn, sizeof(fn), "%s_vcpu%u_sregs", p, i);
+		put(g, "/* vCPU %u, mode %s, entry 0x%llx: the sregs (the mode "
+		    "preset, then the input's overrides) */\n", i,
+		    vmm_arch_mode_name(VMM_ARCH_X86_64, s->vcpus[i].mode),
+		    (unsigned long long)s->vcpus[i].entry);
+		emit_sregs_fn(g, fn, &sr[i][0], &sr[i][1]);
+	}
+	if (reject[0] || (nv && reject[nv - 1]))
+		put(g, "static void %s_no_sregs(struct kvm_sregs *s)\n{\n"
+		    "\t(void)s;\n}\n\n", p);
+	put(g, "static const struct vcpu_desc %s_vcpus[] = {\n", p);
+	for (uint32_t i = 0; i < nv; i++) {
+		put(g, "\t{ /* vCPU %u */\n", i);
+		if (reject[i]) {
+			put(g, "\t\t.sregs = %s_no_sregs,\n\t\t.reject = ", p);
+			str_lit(g, reject[i]);
+			put(g, ",\n\t},\n");
+			continue;
+		}
+		put(g, "\t\t.sregs = %s_vcpu%u_sregs,\n", p, i);
+		emit_regs(g, &regs[i]);
+		put(g, "\t},\n");
+	}
+	put(g, "};\n\n");
+	emit_vm_desc(g, s, p, var, name, nwrites, nv);
+	free(area[0]);
+	free(area[1]);
+	return 0;
+}
+
+static int emit_x86(struct gen *g, const struct vmm_scenario *s,
+		    struct vmm_error *e)
+{
+	struct pages *pg = calloc(1, sizeof(*pg));
+	struct vmm_scenario *probe = malloc(sizeof(*probe));
+	const char *rejected = NULL, *ignore;
+	int seen[VMM_MODE_COUNT] = { 0 };
+	int rc = -1;
+
+	if (!pg || !probe) {
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", ENOMEM, "out of memory");
+		goto out;
+	}
+	/* the mode probes, one per mode the vCPUs use, in order of use */
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		unsigned int m = s->vcpus[i].mode;
+		char p[32], var[48], name[32];
+
+		if (m >= VMM_MODE_COUNT || seen[m])
+			continue;
+		seen[m] = 1;
+		vmm_x86_probe_scenario(probe, (enum vmm_x86_mode)m);
+		(void)snprintf(p, sizeof(p), "probe_%s",
+			       vmm_x86_mode_name((enum vmm_x86_mode)m));
+		(void)snprintf(var, sizeof(var), "%s_vm", p);
+		(void)snprintf(name, sizeof(name), "%s",
+			       vmm_x86_mode_name((enum vmm_x86_mode)m));
+		put(g, "/* ---- the %s mode probe: HLT at 0x1000 in a 64 KiB "
+		    "slot ---- */\n", name);
+		if (emit_x86_run(g, pg, probe, p, var, name, &ignore, e) < 0)
+			goto out;
+	}
+	put(g, "/* ---- the input ---- */\n");
+	if (emit_x86_run(g, pg, s, "input", "the_input", "the input",
+			 &rejected, e) < 0)
+		goto out;
+	put(g, "/* the mode probes, in the order the VMM runs them */\n");
+	put(g, "static const struct vm_desc *const mode_probes[] = {");
+	memset(seen, 0, sizeof(seen));
+	for (uint32_t i = 0; i < s->nvcpus; i++) {
+		unsigned int m = s->vcpus[i].mode;
+
+		if (m >= VMM_MODE_COUNT || seen[m])
+			continue;
+		seen[m] = 1;
+		put(g, " &probe_%s_vm,", vmm_x86_mode_name((enum vmm_x86_mode)m));
+	}
+	put(g, " };\n\n");
+	put(g, "/* set when kvmfuzz rejects the input before creating "
+	    "anything */\n#define INPUT_REJECTED ");
+	if (rejected)
+		str_lit(g, rejected);
+	else
+		put(g, "NULL");
+	put(g, "\n\n");
+	rc = 0;
+out:
+	free(pg);
+	free(probe);
+	return rc;
+}
+#endif /* __x86_64__ */
+
+static void emit_header(struct gen *g, const struct vmm_scenario *s,
+			const char *source)
+{
+	const char *arch = vmm_arch_name(s->arch);
+
+	put(g, "/*\n * KVM reproducer (%s), generated by kvmfuzz `vmm export-c`"
+	    "%s%s.\n", arch, source ? " from " : "", source ? source : "");
+	put(g, " *\n"
+	    " * Build: cc -Wall -Wextra -Werror -O2 -o repro repro.c\n"
+	    " * Run:   ./repro    (needs /dev/kvm: root or the kvm group)\n"
+	    " *\n"
+	    " * Plain ioctls on /dev/kvm, nothing else: the steps kvmfuzz's "
+	    "pipeline takes\n"
+	    " * for this input in fresh mode (a new VM). It prints\n"
+	    " *     repro: verdict=V exits=N trace_hash=0xH\n"
+	    " * with the values `vmm replay FILE --mode fresh` prints (the "
+	    "trace hash is\n"
+	    " * FNV-1a over each exit's reason and stable fields), and for a "
+	    "finding\n"
+	    " * `repro: finding=CLASS ...`, exit code 11 (kernel-contract: a "
+	    "kvm_run field\n"
+	    " * or ioctl result outside the API), 12 (ioctl-anomaly: an errno "
+	    "the API does\n"
+	    " * not allow for that call) or 13 (vcpu-hang).\n"
+	    " *\n"
+	    " * Layout: the generic parts first (types, then the VMM: checks "
+	    "of each exit,\n"
+	    " * devices, run loop), with this input's data in between: memory "
+	    "slots, fills,\n"
+	    " * the input's blobs, %s"
+	    "the vCPUs' registers, limits.\n"
+	    " * To shorten it by hand, edit the data.\n"
+	    " *\n * The input, as `vmm decode` prints it:\n",
+	    s->arch == VMM_ARCH_X86_64
+		    ? "the GDT and page tables the VMM writes into guest\n"
+		      " * memory (computed by kvmfuzz's own set-up code at "
+		      "export time),\n * "
+		    : "");
+	(void)scenario_comment(g, s);
+	put(g, " */\n");
+}
+
+int vmm_export_c(const struct vmm_scenario *s, const char *source, FILE *out,
+		 struct vmm_error *e)
+{
+	struct gen g = { out, 0, s->arch };
+	const char *arch = s->arch == VMM_ARCH_ARM64 ? "arm64" : "x86";
+
+#if !defined(__x86_64__)
+	if (s->arch == VMM_ARCH_X86_64) {
+		vmm_err_set(e, VMM_ERR_HOST, "export-c", 0,
+			    "x86_64 scenarios are exported on an x86_64 host "
+			    "(the VMM's set-up code runs at export time)");
+		return -1;
+	}
+#endif
+	if (s->arch != VMM_ARCH_X86_64 && s->arch != VMM_ARCH_ARM64) {
+		vmm_err_set(e, VMM_ERR_INPUT, "export-c", 0,
+			    "unknown architecture %u", s->arch);
+		return -1;
+	}
+	emit_header(&g, s, source);
+	section(&g, "head");
+	section(&g, s->arch == VMM_ARCH_ARM64 ? "arm64_types" : "x86_types");
+	section(&g, "common_types");
+	put(&g, "/* ======================================================"
+	    "================\n * The input's data (generated)\n * ========="
+	    "=============================================================*/\n\n");
+	put(&g, "/* the exits this architecture's KVM produces */\n");
+	put(&g, "static const char *const exit_names[] = {\n");
+	for (uint32_t r = 0; r < EXIT_REASONS_MAX; r++)
+		if (vmm_exit_reason_known_on(r, s->arch))
+			put(&g, "\t[%u] = \"%s\",\n", r, vmm_exit_reason_name(r));
+	put(&g, "};\n\n");
+	if (s->arch == VMM_ARCH_ARM64) {
+		emit_arm64(&g, s);
+	} else {
+#if defined(__x86_64__)
+		if (emit_x86(&g, s, e) < 0)
+			return -1;
+#endif
+	}
+	section(&g, "engine");
+	section(&g, arch);
+	section(&g, "main");
+	if (g.failed || fflush(out) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "write", errno,
+			    "cannot write the reproducer");
+		return -1;
+	}
+	return 0;
+}
