@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vmm/cli/args.h"
+#include "vmm/cli/reach.h"
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
@@ -45,6 +46,10 @@ static const char usage_text[] =
 	"                       report its verdict and any finding; --watch:\n"
 	"                       outcomes that count as findings, as\n"
 	"                       VMM_FUZZ_WATCH (\"KVM_EXIT_SHUTDOWN vcpu1,...\")\n"
+	"  reach [--json|--short] DIR|FILE...\n"
+	"                       what the inputs reached in KVM's interface:\n"
+	"                       inputs per exit reason, ioctl result, verdict,\n"
+	"                       finding and scenario record kind\n"
 	"  help                 this text\n"
 	"\n"
 	"run options:\n"
@@ -921,5 +926,7 @@ int main(int argc, char **argv)
 		return cmd_encode(argc - 1, argv + 1);
 	if (strcmp(argv[1], "replay") == 0)
 		return cmd_replay(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reach") == 0)
+		return cmd_reach(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }
