@@ -7,13 +7,15 @@
 #   make asan       build the sanitizer tree only
 #   make fuzz       the default fuzzing job: libFuzzer fuzz_pipeline on the
 #                   shipped corpus for 60 s (TARGET=scenario, FUZZ_SECONDS=N)
+#   make oss-fuzz-check  .clusterfuzzlite/build.sh as OSS-Fuzz runs it
+#                   (libFuzzer+ASan, libFuzzer+UBSan, AFL++), 10 s per target
 #   make corpus     regenerate corpus/ from the guests
 #   make bench      benchmarks (figures printed, not asserted)
 #   make soak       soak benchmark: 1,000,000 pipeline runs (SOAK_EXECS=N),
 #                   RSS and fd count at start and end
 #   make lint       clang-tidy + cppcheck on the project's code
 #   make clean
-.PHONY: all default asan test test-default test-asan test-arm64 fuzz corpus bench soak lint clean
+.PHONY: all default asan test test-default test-asan test-arm64 fuzz oss-fuzz-check corpus bench soak lint clean
 
 all: default
 
@@ -42,6 +44,10 @@ test: test-default test-asan test-arm64
 
 fuzz: asan
 	bash fuzz/run.sh
+
+oss-fuzz-check:
+	bash .ci/install-deps afl
+	bash fuzz/oss-fuzz-check.sh
 
 corpus: default
 	bash fuzz/make_corpus.sh build
