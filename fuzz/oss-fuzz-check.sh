@@ -17,6 +17,8 @@
 # the target says so and accepts every input (fuzz/README.md).
 # Exit: 0 all ok, 1 a build or a run failed, 2 usage.
 # Env: FUZZ_SECONDS, KEEP=1 (keep the $OUT dirs; their path is printed).
+# A failed run's crash inputs (and libFuzzer log) are copied to
+# out/oss-fuzz-check/CONFIG-TARGET/.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 secs=${FUZZ_SECONDS:-10}
@@ -61,7 +63,9 @@ run_libfuzzer() {
 	if [ "$rc" = 0 ] && [ -n "$execs" ]; then
 		line "$c" "$t" ok "how=libfuzzer secs=$secs execs=$execs execs_per_sec=${eps:-0}$note"
 	else
-		line "$c" "$t" FAIL "how=libfuzzer rc=$rc: $(grep -m1 -E 'ERROR|FINDING|SUMMARY' "$w/log" || tail -1 "$w/log")"
+		local keep=$root/out/oss-fuzz-check/$c-$t
+		mkdir -p "$keep" && cp "$w"/artifacts/* "$w/log" "$keep"/ 2>/dev/null
+		line "$c" "$t" FAIL "how=libfuzzer rc=$rc: $(grep -m1 -E 'ERROR|FINDING|SUMMARY' "$w/log" || tail -1 "$w/log") (saved in $keep)"
 		failed=$((failed + 1))
 	fi
 }
@@ -89,7 +93,9 @@ run_afl() {
 		if [ "${crashes:-0}" = 0 ] && [ "$rc" = 0 ]; then
 			line "$c" "$t" ok "how=afl-fuzz secs=$secs execs=${execs:-0} execs_per_sec=${eps:-0}"
 		else
-			line "$c" "$t" FAIL "how=afl-fuzz rc=$rc crashes=${crashes:-?} (in $w/sync/default/crashes)"
+			local keep=$root/out/oss-fuzz-check/$c-$t
+			mkdir -p "$keep" && cp "$w"/sync/default/crashes/id* "$keep"/ 2>/dev/null
+			line "$c" "$t" FAIL "how=afl-fuzz rc=$rc crashes=${crashes:-?} (saved in $keep)"
 			failed=$((failed + 1))
 		fi
 		return
