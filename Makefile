@@ -7,13 +7,18 @@
 #   make asan       build the sanitizer tree only
 #   make fuzz       the default fuzzing job: libFuzzer fuzz_pipeline on the
 #                   shipped corpus for 60 s (TARGET=scenario, FUZZ_SECONDS=N)
+#   make oss-fuzz-check  .clusterfuzzlite/build.sh as OSS-Fuzz runs it
+#                   (libFuzzer+ASan, libFuzzer+UBSan, AFL++), 10 s per target
+#   make coverage   clang source-based coverage of vmm/ and fuzz/ from the
+#                   corpus and a short fuzz run (build-cov/, out/coverage/;
+#                   COVERAGE_FUZZ_SECONDS=N)
 #   make corpus     regenerate corpus/ from the guests
 #   make bench      benchmarks (figures printed, not asserted)
 #   make soak       soak benchmark: 1,000,000 pipeline runs (SOAK_EXECS=N),
 #                   RSS and fd count at start and end
 #   make lint       clang-tidy + cppcheck on the project's code
 #   make clean
-.PHONY: all default asan test test-default test-asan test-arm64 fuzz corpus bench soak lint clean
+.PHONY: all default asan test test-default test-asan test-arm64 fuzz oss-fuzz-check coverage corpus bench soak lint clean
 
 all: default
 
@@ -43,6 +48,13 @@ test: test-default test-asan test-arm64
 fuzz: asan
 	bash fuzz/run.sh
 
+oss-fuzz-check:
+	bash .ci/install-deps afl
+	bash fuzz/oss-fuzz-check.sh
+
+coverage:
+	bash fuzz/coverage.sh
+
 corpus: default
 	bash fuzz/make_corpus.sh build
 
@@ -57,4 +69,4 @@ lint: default
 	bash .ci/lint
 
 clean:
-	rm -rf build build-asan build-arm64
+	rm -rf build build-asan build-arm64 build-cov

@@ -26,6 +26,11 @@ void fuzz_target_start(void)
 {
 }
 
+const char *fuzz_target_unavailable(void)
+{
+	return NULL; /* no KVM needed */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static uint8_t enc[VMM_SCENARIO_MAX_BYTES];

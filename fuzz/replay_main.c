@@ -5,7 +5,10 @@
  * -mutate=N[:SEED] then runs N more inputs made by the project's
  * structure-aware mutator (fuzz/mutator.c) from the replayed ones, in a
  * fixed order from SEED: a bounded, reproducible fuzz run where no engine
- * exists (the arm64 suite under emulation). Any finding aborts. */
+ * exists (the arm64 suite under emulation). Any finding aborts.
+ *
+ * A target that cannot run on this host (fuzz_pipeline without KVM, which says so itself) is
+ * reported in one line and the driver exits 77, "skipped" to ctest. */
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -174,6 +177,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	(void)LLVMFuzzerInitialize(&argc, &argv);
+	{
+		const char *why = fuzz_target_unavailable();
+
+		if (why) {
+			(void)printf("replay: skipped: %s\n", why);
+			return 77;
+		}
+	}
 	for (int i = first; i < argc; i++) {
 		struct stat st;
 

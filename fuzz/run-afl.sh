@@ -3,6 +3,10 @@
 # persistent mode with shared-memory test cases, ASan+UBSan, the
 # structure-aware custom mutator. Env: TARGET, FUZZ_SECONDS (default 3600),
 # JOBS (default nproc), FUZZ_OUT (default out/afl).
+# A fleet across machines (fuzz/README.md): FUZZ_OUT on a directory every
+# machine shares; one machine runs the main (AFL_MAIN=1, the default),
+# the others AFL_MAIN=0 (JOBS secondaries, no main) with a distinct
+# AFL_NAME_PREFIX (e.g. "$(hostname)-") so instance names stay unique.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 target=$(fuzz_target "${TARGET:-pipeline}")
@@ -11,7 +15,10 @@ cmake --preset afl >/dev/null && cmake --build --preset afl --target "${target}_
 cmake --preset default >/dev/null && cmake --build --preset default --target vmm_afl_mutator
 bin=$root/build-afl/fuzz/${target}_afl
 sync=${FUZZ_OUT:-$root/out/afl}/$target
-seeds=$sync.seeds
+main=${AFL_MAIN:-1}
+prefix=${AFL_NAME_PREFIX:-}
+case "$main$prefix" in *[!A-Za-z0-9_-]*) echo "afl: AFL_MAIN is 0/1, AFL_NAME_PREFIX letters, digits, - and _" >&2; exit 2 ;; esac
+seeds=$sync.seeds${prefix:+.$prefix}
 rm -rf "$seeds" && seed_workdir "$seeds" "$target"
 mkdir -p "$sync"
 export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so
@@ -21,13 +28,23 @@ secs=${FUZZ_SECONDS:-3600}
 jobs=${JOBS:-$(nproc)}
 dict=$root/fuzz/$(option_value "$target" dict)
 pids=()
-for i in $(seq 1 $((jobs - 1))); do
-	afl-fuzz -S "sec$i" -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
-		-V "$secs" -- "$bin" >"$sync/sec$i.log" 2>&1 &
+nsec=$jobs
+[ "$main" = 1 ] && nsec=$((jobs - 1))
+for i in $(seq 1 "$nsec"); do
+	afl-fuzz -S "${prefix}sec$i" -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
+		-V "$secs" -- "$bin" >"$sync/${prefix}sec$i.log" 2>&1 &
 	pids+=($!)
 done
-afl-fuzz -M main -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
-	-V "$secs" -- "$bin" >"$sync/main.log" 2>&1 || true
+if [ "$main" = 1 ]; then
+	afl-fuzz -M main -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
+		-V "$secs" -- "$bin" >"$sync/main.log" 2>&1 || true
+fi
 for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || true; done
 TERM=dumb afl-whatsup -s "$sync" 2>/dev/null || true
+if [ "$target" != fuzz_exit ] && [ -e /dev/kvm ]; then
+	# what this machine's instances reached (vmm reach: fuzz/README.md)
+	for q in "$sync"/*/queue; do
+		case "$q" in "$sync/main/queue" | "$sync/${prefix}sec"*) "$root/build/vmm" reach --short "$q" 2>&1 | sed "s|^reach:|reach ${q#"$sync"/}:|" | head -4 || true ;; esac
+	done
+fi
 echo "afl: crashes in $sync/*/crashes (triage: fuzz/triage.sh $sync/*/crashes)"

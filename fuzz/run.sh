@@ -6,7 +6,9 @@
 # Env: TARGET=pipeline|scenario|exit (default pipeline), FUZZ_SECONDS (default 60),
 #      FUZZ_OUT (default out/fuzz), VMM_FUZZ_KMSG=1 (kernel-log oracle).
 # Findings (the saved inputs) land in $FUZZ_OUT/TARGET/findings/; replay one
-# with `build/vmm replay FILE --trace`.
+# with `build/vmm replay FILE --trace`. For scenario targets, the summary
+# line follows what the job's corpus reached in KVM's interface
+# (`vmm reach --short`: exit reasons, verdicts, ioctl errors).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 target=$(fuzz_target "${TARGET:-pipeline}")
@@ -42,5 +44,9 @@ corpus=$(find "$out/corpus" -type f | wc -l)
 if [ "$findings" != 0 ]; then
 	grep -h '^FINDING\|^SUMMARY' "$log" | head -3 || true
 	echo "fuzz: findings saved in $out/findings (triage: fuzz/triage.sh $out/findings)"
+fi
+vmm=$root/build-asan/vmm
+if [ "$target" != fuzz_exit ] && [ -e /dev/kvm ] && [ -x "$vmm" ]; then
+	"$vmm" reach --short "$out/corpus" 2>&1 | head -4 || true
 fi
 echo "fuzz: target=$target execs=${execs:-0} execs_per_sec=${eps:-0} findings=$findings corpus=$corpus"

@@ -16,6 +16,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * input would look unstable every time a new persistent child starts).
  * Targets also do it lazily on their first input, for the other drivers. */
 void fuzz_target_start(void);
+/* NULL when the target can run here, else why not ("no KVM on this host"):
+ * such a target accepts every input without running it (fuzzing engines
+ * keep going with nothing to find); the replay driver reports a skip. */
+const char *fuzz_target_unavailable(void);
 
 #ifdef VMM_FUZZ_LIBFUZZER
 /* libFuzzer builds: the structure-aware mutator, with libFuzzer's own

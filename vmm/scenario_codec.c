@@ -177,7 +177,7 @@ static int dec_vcpu_field(struct dec *d, size_t off, unsigned int tag,
 			  const uint8_t *p, size_t n)
 {
 	struct vmm_vcpu_spec *v = &d->s->vcpus[d->s->nvcpus - 1];
-	unsigned int idx = p[0];
+	unsigned int idx = n > 0 ? p[0] : 0; /* length checked below */
 	unsigned int count = tag == TAG_REG ? vmm_arch_nregs(d->s->arch) :
 			     tag == TAG_SREG ? VMM_SREG_COUNT : VMM_SEG_COUNT;
 

@@ -8,6 +8,7 @@
 
 #include "vmm/cli/args.h"
 #include "vmm/cli/export.h"
+#include "vmm/cli/reach.h"
 #include "vmm/file.h"
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
@@ -50,6 +51,10 @@ static const char usage_text[] =
 	"                       the scenario as one standalone C program (raw\n"
 	"                       KVM ioctls) printing what replay --mode fresh\n"
 	"                       prints; stdout without -o\n"
+	"  reach [--json|--short] DIR|FILE...\n"
+	"                       what the inputs reached in KVM's interface:\n"
+	"                       inputs per exit reason, ioctl result, verdict,\n"
+	"                       finding and scenario record kind\n"
 	"  help                 this text\n"
 	"\n"
 	"run options:\n"
@@ -883,5 +888,7 @@ int main(int argc, char **argv)
 		return cmd_replay(argc - 1, argv + 1);
 	if (strcmp(argv[1], "export-c") == 0)
 		return cmd_export_c(argc - 1, argv + 1);
+	if (strcmp(argv[1], "reach") == 0)
+		return cmd_reach(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", argv[1]);
 }
