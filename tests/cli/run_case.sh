@@ -49,11 +49,24 @@ if [ -n "$out_bytes" ]; then
 	n=$(wc -c <"$tmp/out")
 	[ "$n" = "$out_bytes" ] || say "stdout has $n bytes, want $out_bytes"
 fi
+# Patterns are matched as text, newlines included (grep -F would take a
+# pattern with a newline as several patterns, one of them empty, which
+# matches anything); a pattern ending in a newline starts at a line start,
+# so "rax=0xa\n" is the whole line rax=0xa.
+has_text() {
+	local pat=$1 text
+	text=$(cat "$2"; echo x)
+	text=$'\n'${text%x}
+	if [ "${pat%$'\n'}" != "$pat" ]; then
+		pat=$'\n'$pat
+	fi
+	[[ "$text" == *"$pat"* ]]
+}
 for s in "${has[@]+"${has[@]}"}"; do
-	grep -qF -- "$s" "$tmp/err" || say "stderr lacks: $s"
+	has_text "$s" "$tmp/err" || say "stderr lacks: $s"
 done
 for s in "${ohas[@]+"${ohas[@]}"}"; do
-	grep -qF -- "$s" "$tmp/out" || say "stdout lacks: $s"
+	has_text "$s" "$tmp/out" || say "stdout lacks: $s"
 done
 if [ -n "$lines_want" ]; then
 	n=$(wc -l <"$tmp/err")
