@@ -163,6 +163,30 @@ void vmm_vcpu_sync_clear(struct vmm_vcpu *v)
 	run->kvm_valid_regs = 0;
 }
 
+void vmm_vcpu_sync_put(struct vmm_vcpu *v, const struct kvm_sync_regs *regs,
+		       uint64_t dirty)
+{
+	struct kvm_run *run = v->run;
+
+	run->s.regs = *regs;
+	run->kvm_dirty_regs = dirty;
+}
+
+int vmm_vcpu_sync_pending(const struct vmm_vcpu *v)
+{
+	return ((const struct kvm_run *)v->run)->kvm_dirty_regs != 0;
+}
+
+uint64_t vmm_vcpu_cr8(const struct vmm_vcpu *v)
+{
+	return ((const struct kvm_run *)v->run)->cr8;
+}
+
+void vmm_vcpu_set_cr8(struct vmm_vcpu *v, uint64_t cr8)
+{
+	((struct kvm_run *)v->run)->cr8 = cr8;
+}
+
 int vmm_deadline_passed(const struct vmm_deadline *d)
 {
 	struct timespec now;

@@ -62,8 +62,20 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
 void vmm_deadline_disarm(struct vmm_deadline *d);
 void vmm_deadline_release(struct vmm_deadline *d);
 
-/* Forget registers queued for the next KVM_RUN (KVM_CAP_SYNC_REGS). */
+/* kvm_run's control fields are read and written here only (the exit
+ * fields in vmm/exit.c):
+ *  - sync_clear: forget registers queued for the next KVM_RUN
+ *    (KVM_CAP_SYNC_REGS); sync_put: queue `regs`, the parts in `dirty`
+ *    (KVM_SYNC_*) to be loaded by the next KVM_RUN; sync_pending: queued
+ *    registers have not reached KVM yet;
+ *  - cr8: KVM_RUN loads kvm_run.cr8 into CR8 on entry without an
+ *    in-kernel LAPIC and stores the guest's CR8 there on exit. */
 void vmm_vcpu_sync_clear(struct vmm_vcpu *v);
+void vmm_vcpu_sync_put(struct vmm_vcpu *v, const struct kvm_sync_regs *regs,
+		       uint64_t dirty);
+int vmm_vcpu_sync_pending(const struct vmm_vcpu *v);
+uint64_t vmm_vcpu_cr8(const struct vmm_vcpu *v);
+void vmm_vcpu_set_cr8(struct vmm_vcpu *v, uint64_t cr8);
 int vmm_deadline_passed(const struct vmm_deadline *d);
 
 /* The realtime signal used for deadlines (not SIGALRM: libFuzzer and AFL++

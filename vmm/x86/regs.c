@@ -103,18 +103,19 @@ int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
 		       const struct kvm_sregs *sregs,
 		       const struct kvm_vcpu_events *events)
 {
-	struct kvm_run *run = v->run;
+	struct kvm_sync_regs sync;
 	int caps = vmm_kvm_cap(v->vm->kvm, VMM_CAP_SYNC_REGS);
 	uint64_t want = KVM_SYNC_X86_REGS | KVM_SYNC_X86_EVENTS |
 			(sregs ? KVM_SYNC_X86_SREGS : 0);
 
 	if (caps < 0 || ((uint64_t)caps & want) != want)
 		return -1;
-	run->s.regs.regs = *regs;
+	memset(&sync, 0, sizeof(sync));
+	sync.regs = *regs;
 	if (sregs)
-		run->s.regs.sregs = *sregs;
-	run->s.regs.events = *events;
-	run->kvm_dirty_regs = want;
+		sync.sregs = *sregs;
+	sync.events = *events;
+	vmm_vcpu_sync_put(v, &sync, want);
 	return 0;
 }
 

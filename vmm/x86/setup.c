@@ -260,7 +260,7 @@ void vmm_arch_settle_unentered(struct run_ctx *c)
 	struct vmm_error ignore;
 
 	if (c->nsetup > 0) {
-		if (!((struct kvm_run *)v->run)->kvm_dirty_regs)
+		if (!vmm_vcpu_sync_pending(v))
 			return; /* landed (or set by ioctls) */
 		if (c->arch.sregs_synced[0])
 			(void)vmm_vcpu_set_sregs(v, &c->arch.set_sregs[0], &ignore);

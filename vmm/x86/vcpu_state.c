@@ -273,7 +273,7 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	int got;
 
 	memset(st, 0, sizeof(*st));
-	st->run_cr8 = ((const struct kvm_run *)v->run)->cr8;
+	st->run_cr8 = vmm_vcpu_cr8(v);
 	if (VCPU_IOCTL(v, KVM_GET_REGS, &st->regs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_SREGS, &st->sregs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_XSAVE, st->xsave, e) < 0 ||
@@ -326,7 +326,7 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	 * kvm_run.cr8 is not vCPU state but KVM_RUN loads it into CR8 on
 	 * every entry without an in-kernel LAPIC (and stores the guest's
 	 * CR8 there on exit): it goes back to the zero of a fresh mapping. */
-	((struct kvm_run *)v->run)->cr8 = st->run_cr8;
+	vmm_vcpu_set_cr8(v, st->run_cr8);
 	if (VCPU_IOCTL(v, KVM_SET_XSAVE, (void *)st->xsave, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0)
 		return -1;
