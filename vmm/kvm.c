@@ -119,7 +119,7 @@ int vmm_kvm_open(struct vmm_kvm *k, const char *path,
 		return -1;
 	}
 
-	ret = VMM_IOCTL(k->ops, k->fd, KVM_GET_API_VERSION, NULL, e);
+	ret = VMM_IOCTL_VAL(k->ops, k->fd, KVM_GET_API_VERSION, 0, e);
 	if (ret < 0)
 		goto fail;
 	k->api_version = ret;
@@ -131,9 +131,8 @@ int vmm_kvm_open(struct vmm_kvm *k, const char *path,
 	}
 
 	for (unsigned int i = 0; i < VMM_CAP_COUNT; i++) {
-		ret = vmm_ioctl(k->ops, k->fd, KVM_CHECK_EXTENSION,
-				"KVM_CHECK_EXTENSION",
-				(void *)(unsigned long)vmm_caps[i].id, e);
+		ret = VMM_IOCTL_VAL(k->ops, k->fd, KVM_CHECK_EXTENSION,
+				    vmm_caps[i].id, e);
 		if (ret < 0) {
 			vmm_err_prefix(e, "probing %s", vmm_caps[i].name);
 			goto fail;
@@ -148,7 +147,7 @@ int vmm_kvm_open(struct vmm_kvm *k, const char *path,
 		}
 	}
 
-	ret = VMM_IOCTL(k->ops, k->fd, KVM_GET_VCPU_MMAP_SIZE, NULL, e);
+	ret = VMM_IOCTL_VAL(k->ops, k->fd, KVM_GET_VCPU_MMAP_SIZE, 0, e);
 	if (ret < 0)
 		goto fail;
 	if ((size_t)ret < sizeof(struct kvm_run)) {

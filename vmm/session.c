@@ -159,7 +159,7 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 			ss->ring_fetch[v]++;
 		}
 	}
-	return VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_RESET_DIRTY_RINGS, NULL, e) <
+	return VMM_IOCTL_VAL(ss->k->ops, ss->vm.fd, KVM_RESET_DIRTY_RINGS, 0, e) <
 			       0 ? -1 : 0;
 }
 

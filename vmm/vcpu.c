@@ -17,7 +17,7 @@ int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
 	v->vm = vm;
 	v->fd = -1;
 	v->id = id;
-	fd = VMM_IOCTL(ops, vm->fd, KVM_CREATE_VCPU, (void *)(unsigned long)id,
+	fd = VMM_IOCTL_VAL(ops, vm->fd, KVM_CREATE_VCPU, id,
 		       e);
 	if (fd < 0)
 		return -1;
@@ -210,6 +210,7 @@ static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
 
 	tls_running = run;
 	v->entries++;
+	VMM_IOC_NO_ARG(KVM_RUN);
 	ret = vmm_ioctl_raw(v->vm->kvm->ops, v->fd, KVM_RUN, NULL);
 	err = errno;
 	tls_running = NULL;

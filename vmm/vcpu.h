@@ -36,8 +36,10 @@ struct vmm_vcpu {
 
 /* A checked ioctl on a vCPU, 0 or -1. The request's spelling is passed
  * down explicitly: a nested VMM_IOCTL would stringify the expanded number. */
-#define VCPU_IOCTL(v, req, arg, e)                                          \
-	(vmm_ioctl((v)->vm->kvm->ops, (v)->fd, (req), #req, (arg), (e)) < 0 \
+#define VCPU_IOCTL(v, req, ptr, e)                                          \
+	(VMM_IOC_ARG_OK(req, ptr),                                          \
+	 vmm_ioctl((v)->vm->kvm->ops, (v)->fd, (req), #req, (void *)(ptr),  \
+		   (e)) < 0                                                 \
 		 ? -1                                                       \
 		 : 0)
 

@@ -15,7 +15,7 @@ int vmm_vm_create(struct vmm_vm *vm, struct vmm_kvm *kvm, struct vmm_error *e)
 	memset(vm, 0, sizeof(*vm));
 	vm->kvm = kvm;
 	vm->fd = -1;
-	fd = VMM_IOCTL(kvm->ops, kvm->fd, KVM_CREATE_VM, NULL, e);
+	fd = VMM_IOCTL_VAL(kvm->ops, kvm->fd, KVM_CREATE_VM, 0, e);
 	if (fd < 0)
 		return -1;
 	vm->fd = fd;

@@ -38,8 +38,8 @@ int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 
 	st->nregs = 0;
 	/* first call: E2BIG with the count */
-	if (vmm_ioctl(ops, v->fd, KVM_GET_REG_LIST, "KVM_GET_REG_LIST", &probe,
-		      &ignore) == 0 || ignore.err != E2BIG) {
+	if (VMM_IOCTL(ops, v->fd, KVM_GET_REG_LIST, &probe, &ignore) == 0 ||
+	    ignore.err != E2BIG) {
 		vmm_err_contract(e, "KVM_GET_REG_LIST", "n",
 				 "kernel contract violation: a zero-length "
 				 "register list did not fail with E2BIG");

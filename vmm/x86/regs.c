@@ -78,7 +78,7 @@ int vmm_vcpu_get_regs(struct vmm_vcpu *v, struct kvm_regs *r,
 int vmm_vcpu_set_regs(struct vmm_vcpu *v, const struct kvm_regs *r,
 		      struct vmm_error *e)
 {
-	return VCPU_IOCTL(v, KVM_SET_REGS, (void *)r, e);
+	return VCPU_IOCTL(v, KVM_SET_REGS, r, e);
 }
 
 int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
@@ -90,13 +90,13 @@ int vmm_vcpu_get_sregs(struct vmm_vcpu *v, struct kvm_sregs *s,
 int vmm_vcpu_set_sregs(struct vmm_vcpu *v, const struct kvm_sregs *s,
 		       struct vmm_error *e)
 {
-	return VCPU_IOCTL(v, KVM_SET_SREGS, (void *)s, e);
+	return VCPU_IOCTL(v, KVM_SET_SREGS, s, e);
 }
 
 int vmm_vcpu_set_events(struct vmm_vcpu *v, const struct kvm_vcpu_events *ev,
 			struct vmm_error *e)
 {
-	return VCPU_IOCTL(v, KVM_SET_VCPU_EVENTS, (void *)ev, e);
+	return VCPU_IOCTL(v, KVM_SET_VCPU_EVENTS, ev, e);
 }
 
 int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,

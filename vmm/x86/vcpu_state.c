@@ -276,7 +276,7 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	st->run_cr8 = vmm_vcpu_cr8(v);
 	if (VCPU_IOCTL(v, KVM_GET_REGS, &st->regs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_SREGS, &st->sregs, e) < 0 ||
-	    VCPU_IOCTL(v, KVM_GET_XSAVE, st->xsave, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_XSAVE, (struct kvm_xsave *)(void *)st->xsave, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_XCRS, &st->xcrs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_VCPU_EVENTS, &st->events, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_DEBUGREGS, &st->dregs, e) < 0 ||
@@ -292,8 +292,7 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 		msrs->nmsrs = n;
 		for (uint32_t i = 0; i < n; i++)
 			msrs->entries[i].index = k->msr_index[at + i];
-		got = vmm_ioctl(k->ops, v->fd, KVM_GET_MSRS, "KVM_GET_MSRS",
-				msrs, e);
+		got = VMM_IOCTL(k->ops, v->fd, KVM_GET_MSRS, msrs, e);
 		if (got < 0)
 			return -1;
 		if ((uint32_t)got != n) {
@@ -327,14 +326,14 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	 * every entry without an in-kernel LAPIC (and stores the guest's
 	 * CR8 there on exit): it goes back to the zero of a fresh mapping. */
 	vmm_vcpu_set_cr8(v, st->run_cr8);
-	if (VCPU_IOCTL(v, KVM_SET_XSAVE, (void *)st->xsave, e) < 0 ||
-	    VCPU_IOCTL(v, KVM_SET_DEBUGREGS, (void *)&st->dregs, e) < 0)
+	if (VCPU_IOCTL(v, KVM_SET_XSAVE,
+		       (const struct kvm_xsave *)(const void *)st->xsave, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_SET_DEBUGREGS, &st->dregs, e) < 0)
 		return -1;
 	for (uint32_t c = 0; c < st->nmsr_chunks; c++) {
 		const struct kvm_msrs *m = vmm_state_msrs_const(st, c);
 
-		set = vmm_ioctl(v->vm->kvm->ops, v->fd, KVM_SET_MSRS,
-				"KVM_SET_MSRS", (void *)m, e);
+		set = VMM_IOCTL(v->vm->kvm->ops, v->fd, KVM_SET_MSRS, m, e);
 		if (set < 0)
 			return -1;
 		if ((uint32_t)set != m->nmsrs) {
