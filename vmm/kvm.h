@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/host_state.h"
 #include "vmm/err.h"
 #include "vmm/limits.h"
 #include "vmm/sys.h"
@@ -50,31 +51,16 @@ struct vmm_cap_desc {
 /* Table entry for a capability index (never NULL for a valid index). */
 const struct vmm_cap_desc *vmm_cap_desc(enum vmm_cap cap);
 
-/* Host support of the x86 CPU modes, found by running a tiny probe guest.
- * Indexed by enum vmm_x86_mode (unused on arm64). */
-enum vmm_probe_state { VMM_PROBE_UNKNOWN = 0, VMM_PROBE_OK, VMM_PROBE_FAILS };
-#define VMM_MODE_SLOTS 8
-
 struct vmm_kvm {
 	int fd;
 	int api_version;
 	size_t run_mmap_size;
 	const struct vmm_sysops *ops;
 	int cap[VMM_CAP_COUNT]; /* KVM_CHECK_EXTENSION result, 0 = absent */
-	enum vmm_probe_state mode_probe[VMM_MODE_SLOTS];
 	/* dirty-ring self-test (vmm/session.c), run once */
 	enum vmm_probe_state ring_probe;
 	char ring_probe_why[192];
-	/* arm64: KVM_ARM_PREFERRED_TARGET's struct kvm_vcpu_init (host-wide),
-	 * asked once */
-	int arm64_target_known;
-	uint32_t arm64_target[8];
-	/* x86: MSRs a reset restores, in the order it writes them; probed
-	 * once (vmm/x86/vcpu_state.c) */
-	int msr_list_ready;
-	uint32_t nmsrs;
-	uint32_t msr_index[VMM_MAX_SAVED_MSRS];
-	char mode_probe_why[VMM_MODE_SLOTS][128];
+	struct vmm_kvm_arch arch; /* vmm/<arch>/host_state.h */
 };
 
 /* Open the device (O_CLOEXEC), check the API version, probe every

@@ -280,9 +280,8 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 		if (vmm_arch_vcpu_capture(v, &ss->init[i], e) < 0)
 			return -1;
 		ss->restored_at[i] = v->entries; /* creation state */
-		ss->nsregs_ok[i] = 0;
-		ss->sregs_ok_next[i] = 0;
 	}
+	memset(&ss->arch, 0, sizeof(ss->arch)); /* a new VM: nothing known */
 	return 0;
 }
 
@@ -533,28 +532,6 @@ void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
 		for (uint64_t p = first; p <= last; p++)
 			ss->vdirty[i][p / 64] |= 1ULL << (p % 64);
 	}
-}
-
-int vmm_session_sregs_known(const struct vmm_session *ss, uint32_t i,
-			    const struct kvm_sregs *sr)
-{
-	if (i >= ss->nvcpus)
-		return 0;
-	for (uint32_t j = 0; j < ss->nsregs_ok[i]; j++)
-		if (memcmp(&ss->sregs_ok[i][j], sr, sizeof(*sr)) == 0)
-			return 1;
-	return 0;
-}
-
-void vmm_session_sregs_accepted(struct vmm_session *ss, uint32_t i,
-				const struct kvm_sregs *sr)
-{
-	if (i >= ss->nvcpus || vmm_session_sregs_known(ss, i, sr))
-		return;
-	ss->sregs_ok[i][ss->sregs_ok_next[i]] = *sr;
-	ss->sregs_ok_next[i] = (ss->sregs_ok_next[i] + 1) % VMM_SREGS_KNOWN;
-	if (ss->nsregs_ok[i] < VMM_SREGS_KNOWN)
-		ss->nsregs_ok[i]++;
 }
 
 void vmm_session_finish(struct vmm_session *ss, int taint,

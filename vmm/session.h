@@ -44,7 +44,6 @@
 #include "vmm/vcpu_state.h"
 
 #define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
-#define VMM_SREGS_KNOWN 8 /* accepted sregs remembered per vCPU */
 /* Guest memory a session keeps resident between inputs: dirty runs of at
  * least this many pages are given back to the kernel instead of cleared
  * in place, and once this many pages were cleared in place, every slot is
@@ -68,10 +67,7 @@ struct vmm_session {
 	int pending[VMM_MAX_VCPUS]; /* an I/O or MMIO completion pending */
 	/* vcpus[i].entries when its state was last restored (or created) */
 	uint64_t restored_at[VMM_MAX_VCPUS];
-	/* sregs KVM_SET_SREGS accepted on vCPU i in this VM, the last
-	 * VMM_SREGS_KNOWN different ones (replaced round-robin) */
-	struct kvm_sregs sregs_ok[VMM_MAX_VCPUS][VMM_SREGS_KNOWN];
-	uint32_t nsregs_ok[VMM_MAX_VCPUS], sregs_ok_next[VMM_MAX_VCPUS];
+	struct vmm_session_arch arch; /* vmm/<arch>/host_state.h */
 	struct kvm_dirty_gfn *ring[VMM_MAX_VCPUS];
 	size_t ring_bytes;
 	uint32_t ring_entries;
@@ -154,13 +150,5 @@ void vmm_session_pool_destroy(struct vmm_session_pool *p);
  * NULL if a new one could not be made (out of memory). */
 struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
 					 uint32_t nvcpus);
-
-/* sregs for vCPU i: 1 if KVM_SET_SREGS accepted exactly these on it
- * before (they can go in through KVM_CAP_SYNC_REGS), else 0. accepted():
- * KVM_SET_SREGS just took them. */
-int vmm_session_sregs_known(const struct vmm_session *ss, uint32_t i,
-			    const struct kvm_sregs *sr);
-void vmm_session_sregs_accepted(struct vmm_session *ss, uint32_t i,
-				const struct kvm_sregs *sr);
 
 #endif

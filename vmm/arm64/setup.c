@@ -55,20 +55,20 @@ static const char *feature_label(unsigned int bit)
 /* KVM_ARM_PREFERRED_TARGET (a VM ioctl, host-wide answer): asked on the
  * first VM, then served from the struct vmm_kvm. */
 _Static_assert(sizeof(struct kvm_vcpu_init) ==
-		       sizeof(((struct vmm_kvm *)0)->arm64_target),
-	       "vmm_kvm.arm64_target holds a struct kvm_vcpu_init");
+		       sizeof(((struct vmm_kvm *)0)->arch.target),
+	       "vmm_kvm.arch.target holds a struct kvm_vcpu_init");
 
 static int preferred_target(struct vmm_kvm *k, int vm_fd,
 			    struct kvm_vcpu_init *t, struct vmm_error *e)
 {
-	if (!k->arm64_target_known) {
+	if (!k->arch.target_known) {
 		memset(t, 0, sizeof(*t));
 		if (VMM_IOCTL(k->ops, vm_fd, KVM_ARM_PREFERRED_TARGET, t, e) < 0)
 			return -1;
-		memcpy(k->arm64_target, t, sizeof(*t));
-		k->arm64_target_known = 1;
+		memcpy(k->arch.target, t, sizeof(*t));
+		k->arch.target_known = 1;
 	}
-	memcpy(t, k->arm64_target, sizeof(*t));
+	memcpy(t, k->arch.target, sizeof(*t));
 	return 0;
 }
 

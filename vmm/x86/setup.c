@@ -199,6 +199,35 @@ int vmm_x86_vcpu_state(const struct vmm_vcpu_spec *vs, struct kvm_sregs *sr,
 	return 0;
 }
 
+/* Reset mode: sregs KVM_SET_SREGS accepted on vCPU i of this session's VM
+ * before can go in through KVM_CAP_SYNC_REGS (KVM's checks of sregs depend
+ * on nothing else, so KVM_RUN cannot reject them). */
+static int sregs_known(const struct vmm_session *ss, uint32_t i,
+		       const struct kvm_sregs *sr)
+{
+	const struct vmm_session_arch *a = &ss->arch;
+
+	if (i >= ss->nvcpus)
+		return 0;
+	for (uint32_t j = 0; j < a->nsregs_ok[i]; j++)
+		if (memcmp(&a->sregs_ok[i][j], sr, sizeof(*sr)) == 0)
+			return 1;
+	return 0;
+}
+
+static void sregs_accepted(struct vmm_session *ss, uint32_t i,
+			   const struct kvm_sregs *sr)
+{
+	struct vmm_session_arch *a = &ss->arch;
+
+	if (i >= ss->nvcpus || sregs_known(ss, i, sr))
+		return;
+	a->sregs_ok[i][a->sregs_ok_next[i]] = *sr;
+	a->sregs_ok_next[i] = (a->sregs_ok_next[i] + 1) % VMM_SREGS_KNOWN;
+	if (a->nsregs_ok[i] < VMM_SREGS_KNOWN)
+		a->nsregs_ok[i]++;
+}
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
@@ -227,7 +256,7 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	 * before go in with the next KVM_RUN (KVM_CAP_SYNC_REGS), saving
 	 * three vCPU ioctls; new sregs go through KVM_SET_SREGS first, so
 	 * that one reports a rejection exactly as in fresh mode */
-	if (c->ss && vmm_session_sregs_known(c->ss, i, &sr) &&
+	if (c->ss && sregs_known(c->ss, i, &sr) &&
 	    vmm_vcpu_sync_regs(v, &regs, &sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -240,7 +269,7 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	}
 	if (!c->ss)
 		return vmm_vcpu_set_regs(v, &regs, e);
-	vmm_session_sregs_accepted(c->ss, i, &sr);
+	sregs_accepted(c->ss, i, &sr);
 	if (vmm_vcpu_sync_regs(v, &regs, NULL, &c->ss->init[i].events) == 0)
 		return 0;
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
@@ -313,34 +342,34 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 
 	if ((unsigned int)m >= VMM_MODE_COUNT || m >= VMM_MODE_SLOTS)
 		return vmm_scenario_reject(e, "unknown mode %d", (int)m);
-	if (k->mode_probe[m] == VMM_PROBE_UNKNOWN) {
+	if (k->arch.mode_probe[m] == VMM_PROBE_UNKNOWN) {
 		vmm_x86_probe_scenario(&s, m);
 		(void)vmm_pipeline_run_unchecked(k, &s, &r);
 		if (r.verdict == VMM_V_HALT) {
-			k->mode_probe[m] = VMM_PROBE_OK;
+			k->arch.mode_probe[m] = VMM_PROBE_OK;
 		} else if (r.err.cls == VMM_ERR_GUEST ||
 			   r.err.cls == VMM_ERR_TIMEOUT ||
 			   r.err.cls == VMM_ERR_BUDGET) {
 			/* the probe guest itself failed: a host limit. A failing
 			 * system call (even inside KVM_RUN) is not, and is
 			 * passed on below without caching anything. */
-			k->mode_probe[m] = VMM_PROBE_FAILS;
+			k->arch.mode_probe[m] = VMM_PROBE_FAILS;
 			vmm_err_format(&r.err, why, sizeof(why));
-			(void)snprintf(k->mode_probe_why[m],
-				       sizeof(k->mode_probe_why[m]), "%.120s", why);
+			(void)snprintf(k->arch.mode_probe_why[m],
+				       sizeof(k->arch.mode_probe_why[m]), "%.120s", why);
 		} else {
 			/* The probe could not even start: pass that on. */
 			*e = r.err;
 			return -1;
 		}
 	}
-	if (k->mode_probe[m] == VMM_PROBE_OK)
+	if (k->arch.mode_probe[m] == VMM_PROBE_OK)
 		return 0;
 	vmm_err_set(e, VMM_ERR_HOST, "mode probe", 0,
 		    "this host's KVM cannot run %s guests: a one-instruction HLT"
 		    " probe in that mode failed (%s); this is a host limitation "
 		    "(e.g. nested or PVM-backed KVM), not a guest bug",
-		    vmm_x86_mode_name(m), k->mode_probe_why[m]);
+		    vmm_x86_mode_name(m), k->arch.mode_probe_why[m]);
 	return -1;
 }
 

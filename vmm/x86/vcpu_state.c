@@ -201,11 +201,11 @@ static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
 		at += (size_t)set + ((size_t)set < n);
 	}
 	/* 3: holding a value, not an sregs field */
-	k->nmsrs = 0;
+	k->arch.nmsrs = 0;
 	for (size_t i = 0; i < nkept; i++) {
 		if (sregs_field(cand[i]) || !msr_holds_value(p, cand[i], val[i]))
 			continue;
-		if (k->nmsrs == VMM_MAX_SAVED_MSRS) {
+		if (k->arch.nmsrs == VMM_MAX_SAVED_MSRS) {
 			vmm_err_set(e, VMM_ERR_HOST, "KVM_SET_MSRS", 0,
 				    "this host has more than %u MSRs a guest "
 				    "may change (VMM_MAX_SAVED_MSRS): reset "
@@ -213,7 +213,7 @@ static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
 				    VMM_MAX_SAVED_MSRS);
 			goto out;
 		}
-		k->msr_index[k->nmsrs++] = cand[i];
+		k->arch.msr_index[k->arch.nmsrs++] = cand[i];
 	}
 	rc = 0;
 	goto out;
@@ -236,7 +236,7 @@ int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e)
 	struct vmm_vcpu v;
 	int rc = -1;
 
-	if (k->msr_list_ready)
+	if (k->arch.msr_list_ready)
 		return 0;
 	listed = calloc(1, sizeof(*listed) + MSR_LIST_MAX * sizeof(uint32_t));
 	p.m = calloc(1, sizeof(*p.m) + MSR_BATCH * sizeof(struct kvm_msr_entry));
@@ -258,7 +258,7 @@ int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e)
 	}
 	vmm_vm_destroy(&vm);
 	if (rc == 0)
-		k->msr_list_ready = 1;
+		k->arch.msr_list_ready = 1;
 out:
 	free(listed);
 	free(p.m);
@@ -284,14 +284,14 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 		return -1;
 	if (vmm_arch_msr_list(k, e) < 0)
 		return -1;
-	for (uint32_t at = 0; at < k->nmsrs; at += VMM_MSRS_PER_IOCTL) {
-		uint32_t n = k->nmsrs - at < VMM_MSRS_PER_IOCTL ?
-				     k->nmsrs - at : VMM_MSRS_PER_IOCTL;
+	for (uint32_t at = 0; at < k->arch.nmsrs; at += VMM_MSRS_PER_IOCTL) {
+		uint32_t n = k->arch.nmsrs - at < VMM_MSRS_PER_IOCTL ?
+				     k->arch.nmsrs - at : VMM_MSRS_PER_IOCTL;
 
 		msrs = vmm_state_msrs(st, st->nmsr_chunks++);
 		msrs->nmsrs = n;
 		for (uint32_t i = 0; i < n; i++)
-			msrs->entries[i].index = k->msr_index[at + i];
+			msrs->entries[i].index = k->arch.msr_index[at + i];
 		got = VMM_IOCTL(k->ops, v->fd, KVM_GET_MSRS, msrs, e);
 		if (got < 0)
 			return -1;

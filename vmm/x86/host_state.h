@@ -1,0 +1,34 @@
+/* x86 state kept per KVM handle (struct vmm_kvm.arch) and per reset-mode
+ * session (struct vmm_session.arch): what only the x86 stages use. */
+#ifndef VMM_X86_HOST_STATE_H
+#define VMM_X86_HOST_STATE_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "vmm/limits.h"
+
+#define VMM_MODE_SLOTS 8      /* enum vmm_x86_mode values */
+#define VMM_SREGS_KNOWN 8     /* accepted sregs remembered per vCPU */
+
+struct vmm_kvm_arch {
+	/* can this host run each CPU mode: a one-instruction probe guest,
+	 * once per handle (vmm/x86/setup.c) */
+	enum vmm_probe_state mode_probe[VMM_MODE_SLOTS];
+	char mode_probe_why[VMM_MODE_SLOTS][128];
+	/* MSRs a reset restores, in the order it writes them; probed once
+	 * (vmm/x86/vcpu_state.c) */
+	int msr_list_ready;
+	uint32_t nmsrs;
+	uint32_t msr_index[VMM_MAX_SAVED_MSRS];
+};
+
+struct vmm_session_arch {
+	/* sregs KVM_SET_SREGS accepted on vCPU i in this VM, the last
+	 * VMM_SREGS_KNOWN different ones (replaced round-robin): those can
+	 * go in through KVM_CAP_SYNC_REGS (vmm/x86/setup.c) */
+	struct kvm_sregs sregs_ok[VMM_MAX_VCPUS][VMM_SREGS_KNOWN];
+	uint32_t nsregs_ok[VMM_MAX_VCPUS], sregs_ok_next[VMM_MAX_VCPUS];
+};
+
+#endif
