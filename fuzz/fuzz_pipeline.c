@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fuzz/feedback.h"
+#include "fuzz/finding_log.h"
 #include "fuzz/target.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
@@ -36,13 +37,21 @@ struct target_state {
 	struct vmm_session_pool pool; /* reset mode: a VM per vCPU count */
 	int reset;
 	const char *watch; /* VMM_FUZZ_WATCH */
+	/* the input being run, for the watchdog's report */
+	const uint8_t *cur;
+	size_t cur_len;
 };
 
 static struct target_state st;
 
 static void on_hang(void *ctx, uint64_t limit_ms)
 {
+	char sig[96];
+
 	(void)ctx;
+	(void)snprintf(sig, sizeof(sig), "vcpu-hang KVM_RUN (limit %llu ms)",
+		       (unsigned long long)limit_ms);
+	fuzz_finding_log(st.cur, st.cur_len, sig);
 	(void)fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
 		"%llu ms\n", (unsigned long long)limit_ms);
 	abort();
@@ -170,6 +179,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hooks.ctx = &st.fb;
 	hooks.skip_state = 1; /* neither the oracle nor feedback reads it */
 	hooks.watch = st.watch;
+	st.cur = data;
+	st.cur_len = size;
 	fuzz_feedback_begin(&st.fb);
 	if (st.reset)
 		vmm_run_input_pool(&st.kvm, &st.pool, data, size, &hooks,
@@ -179,6 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
 	fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {
+		fuzz_finding_log(data, size, st.out.sig);
 		(void)fprintf(stderr, "FINDING %s\n", st.out.sig);
 		abort();
 	}

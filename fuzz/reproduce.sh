@@ -4,7 +4,9 @@
 # reset-mode session), with the same watch patterns the fuzzer had
 # (VMM_FUZZ_WATCH); an input whose finding shows in neither mode is tried
 # once more with the ASan replay driver (sanitizer reports of the VMM
-# itself). Inputs that do not reproduce are listed; the last line is
+# itself). Inputs that do not reproduce are listed with what the fuzzer
+# saw (from findings.log beside the findings directory, or
+# $VMM_FUZZ_FINDINGS_LOG: the targets write it); the last line is
 #   reproduce: findings=N reproduced=K rate=R fresh=F reset=S both=B
 # Exit: 0 all reproduced (or none to replay), 1 some did not, 2 usage.
 set -uo pipefail
@@ -16,6 +18,16 @@ asan_replay=$root/build-asan/fuzz/fuzz_pipeline_replay
 watch=()
 [ -n "${VMM_FUZZ_WATCH:-}" ] && watch=(--watch "$VMM_FUZZ_WATCH")
 n=0 ok=0 fresh=0 reset=0 both=0
+# what the fuzzer saw: "crash-<sha1>\t<signature>" lines
+seen_by_fuzzer() {
+	local base=${1##*/} dir log
+	dir=$(dirname "$1")
+	for log in "${VMM_FUZZ_FINDINGS_LOG:-}" "$dir/../findings.log" "$dir/findings.log"; do
+		[ -n "$log" ] && [ -f "$log" ] || continue
+		grep -m1 -F "$base	" "$log" | cut -f2- && return 0
+	done
+	echo "?"
+}
 while read -r f; do
 	[ -n "$f" ] || continue
 	n=$((n + 1))
@@ -37,9 +49,9 @@ while read -r f; do
 		continue
 	fi
 	verdicts=$(grep '^replay: .*verdict=' <<<"$out" | tr '\n' ' ')
-	echo "reproduce: not reproduced: $f: ${verdicts:-$(head -1 <<<"$out")}"
+	echo "reproduce: not reproduced: $f: fuzzer saw: $(seen_by_fuzzer "$f"); replay: ${verdicts:-$(head -1 <<<"$out")}"
 done < <(for arg in "$@"; do
-	find "$arg" -type f ! -name '*.min' ! -name '*.md' ! -name '*.txt' ! -name '*.c'
+	find "$arg" -type f ! -name '*.min' ! -name '*.md' ! -name '*.txt' ! -name '*.c' ! -name '*.log'
 done | sort)
 rate=$(awk -v k="$ok" -v n="$n" 'BEGIN { printf "%.3f", n ? k / n : 1 }')
 echo "reproduce: findings=$n reproduced=$ok rate=$rate fresh=$fresh reset=$reset both=$both"

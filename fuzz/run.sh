@@ -18,6 +18,8 @@ bin=$root/build-asan/fuzz/$target
 [ -x "$bin" ] || { echo "fuzz: $bin missing: run 'make asan' first" >&2; exit 2; }
 out=${FUZZ_OUT:-$root/out/fuzz}/$target
 mkdir -p "$out/findings"
+# what each finding was, by saved file name (fuzz/reproduce.sh reads it)
+export VMM_FUZZ_FINDINGS_LOG=${VMM_FUZZ_FINDINGS_LOG:-$out/findings.log}
 seed_workdir "$out/corpus" "$target"
 log=$out/libfuzzer.log
 mapfile -t flags < <(libfuzzer_flags "$target")
