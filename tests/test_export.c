@@ -212,8 +212,8 @@ int main(int argc, char **argv)
 	struct vmm_error e;
 	struct timespec t0, t1;
 	long nrandom;
-	int skipped = 0, timeouts = 0, mism = 0, from_corpus = 0,
-	    from_mutator = 0, cmp_corpus = 0, cmp_mutated = 0;
+	int skipped = 0, timeouts = 0, mism = 0, from_mutator = 0,
+	    cmp_corpus = 0, cmp_mutated = 0;
 	char cmd[1024];
 
 	if (argc != 5) {
@@ -283,7 +283,6 @@ int main(int argc, char **argv)
 		memcpy(cases[ncases].buf, buf, len);
 		cases[ncases].len = len;
 		cases[ncases].mutated = n >= 0;
-		from_corpus += n < 0;
 		ncases++;
 	}
 
