@@ -3,10 +3,12 @@
 #include "vmm/cli/export.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/cli/args.h"
 #include "vmm/export_c.h"
 #include "vmm/limits.h"
 #include "vmm/scenario.h"
@@ -20,68 +22,37 @@ static int export_usage(const char *msg, const char *arg)
 	return RC_USAGE;
 }
 
-/* The whole file, at most VMM_SCENARIO_MAX_BYTES; 0 or an exit code. */
-static int slurp(const char *path, uint8_t **buf, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	size_t cap = VMM_SCENARIO_MAX_BYTES + 1;
-
-	*buf = NULL;
-	*len = 0;
-	if (!f) {
-		(void)fprintf(stderr, "vmm: error: cannot open scenario %s: %s\n",
-			      path, strerror(errno));
-		return RC_USAGE;
-	}
-	*buf = malloc(cap);
-	if (!*buf) {
-		(void)fclose(f);
-		(void)fprintf(stderr, "vmm: error: out of memory reading %s\n",
-			      path);
-		return RC_HOST;
-	}
-	*len = fread(*buf, 1, cap, f);
-	if (ferror(f) || *len == 0 || *len > VMM_SCENARIO_MAX_BYTES) {
-		int bad = ferror(f);
-
-		(void)fclose(f);
-		(void)fprintf(stderr, "vmm: error: scenario %s %s\n", path,
-			      bad ? "cannot be read" : *len == 0 ? "is empty" :
-			      "is larger than the 1 MiB scenario limit");
-		free(*buf);
-		*buf = NULL;
-		return RC_USAGE;
-	}
-	(void)fclose(f);
-	return RC_OK;
-}
-
 int cmd_export_c(int argc, char **argv)
 {
 	const char *path = NULL, *outpath = NULL;
 	struct vmm_scenario *s;
 	struct vmm_error e;
 	FILE *out = stdout;
+	static const struct option longopts[] = { { NULL, 0, NULL, 0 } };
 	uint8_t *buf;
-	size_t len;
-	int rc;
+	uint64_t len;
+	int rc, st = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0) {
-			if (i + 1 >= argc)
-				return export_usage("-o needs a file name", NULL);
-			outpath = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-			return export_usage("unknown export-c option", argv[i]);
-		} else if (!path) {
-			path = argv[i];
-		} else {
+	for (;;) {
+		const char *v;
+		int c = vmm_cli_getopt(argc, argv, "o:", longopts, "export-c",
+				       &st, &v);
+
+		if (c == VMM_OPT_END)
+			break;
+		if (c == VMM_OPT_ERROR)
+			return RC_USAGE;
+		outpath = v; /* -o: the last one wins */
+	}
+	for (int i = st; i < argc; i++) {
+		if (path)
 			return export_usage("unexpected argument", argv[i]);
-		}
+		path = argv[i];
 	}
 	if (!path)
 		return export_usage("export-c needs a scenario FILE", NULL);
-	rc = slurp(path, &buf, &len);
+	rc = vmm_cli_read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0,
+			       &buf, &len);
 	if (rc != RC_OK)
 		return rc;
 	s = malloc(sizeof(*s));

@@ -1,5 +1,6 @@
 /* vmm: command-line front end. Every run goes through vmm_pipeline_run(). */
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,37 +164,6 @@ static int cmd_caps(int argc, char **argv)
 	return RC_OK;
 }
 
-/* One line for a failed file read: "<what> <path>: <problem>[: <errno>]".
- * Returns the exit code: 3 when memory ran out, 2 for everything else (the
- * file is the user's input). */
-static int file_error(const char *what, const char *path,
-		      const struct vmm_error *e)
-{
-	(void)fprintf(stderr, "vmm: error: %s%s%s: %s%s%s\n", what,
-		      path ? " " : "", path ? path : "", e->msg,
-		      e->err ? ": " : "", e->err ? strerror(e->err) : "");
-	return e->cls == VMM_ERR_NOMEM ? RC_HOST : RC_USAGE;
-}
-
-/* A whole regular file of 1..max bytes (vmm/file.h: FIFOs and devices are
- * refused without blocking, the size is checked before allocating); `-`
- * is standard input where `stdin_ok`. Returns 0 or an RC. */
-static int read_input(const char *path, uint64_t max, const char *what,
-		      int stdin_ok, uint8_t **buf, uint64_t *len)
-{
-	struct vmm_error e;
-
-	vmm_err_clear(&e);
-	if (stdin_ok && strcmp(path, "-") == 0) {
-		if (vmm_fd_load(STDIN_FILENO, max, buf, len, &e) < 0)
-			return file_error(what, "(standard input)", &e);
-		return 0;
-	}
-	if (vmm_file_load(NULL, path, max, buf, len, &e) < 0)
-		return file_error(what, path, &e);
-	return 0;
-}
-
 /* before_run hook: enter the seccomp sandbox once setup is done */
 static int enter_sandbox(void *ctx, struct vmm_error *e)
 {
@@ -232,26 +202,6 @@ struct run_opts {
 	const char *image;
 };
 
-static int takes_value(const char *opt)
-{
-	static const char *const with_value[] = {
-		"--mode", "--mem", "--load", "--entry", "--reg", "--timeout",
-		"--max-exits", "--mmio-console", "--sys-at", "--features",
-	};
-
-	for (size_t i = 0; i < sizeof(with_value) / sizeof(with_value[0]); i++)
-		if (strcmp(opt, with_value[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int need_value(int argc, char **argv, int i)
-{
-	if (i + 1 >= argc)
-		return usage_error("option %s needs a value", argv[i]);
-	return 0;
-}
-
 /* "psci-0.2,pmu-v3" or "none" */
 static int parse_features(const char *v, uint32_t *out)
 {
@@ -263,8 +213,61 @@ static int parse_features(const char *v, uint32_t *out)
 	return vmm_arm64_features_parse(v, out, bad, sizeof(bad)) == 0 ? 0 : -1;
 }
 
+/* --reg NAME=VALUE */
+static int parse_reg(const char *v, struct run_opts *o)
+{
+	char name[16];
+	const char *eq = strchr(v, '=');
+	size_t nlen = eq ? (size_t)(eq - v) : 0;
+	int idx;
+	uint64_t val;
+
+	if (!eq || nlen == 0 || nlen >= sizeof(name))
+		return usage_error("--reg wants NAME=VALUE, got '%s'", v);
+	memcpy(name, v, nlen);
+	name[nlen] = '\0';
+	idx = vmm_arch_reg_index(VMM_ARCH_HOST, name);
+	if (idx < 0)
+		return usage_error(VMM_ARCH_HOST == VMM_ARCH_ARM64
+				   ? "unknown register '%s' (x0..x30, sp, pc, "
+				     "pstate)"
+				   : "unknown register '%s' (rax..r15, rip, rsp, "
+				     "rflags)", name);
+	if (vmm_parse_u64(eq + 1, &val) < 0)
+		return usage_error("malformed register value in '%s'", v);
+	o->reg_mask |= 1ULL << idx;
+	o->regs[idx] = val;
+	return 0;
+}
+
+enum run_opt {
+	OPT_STATE = 256, OPT_VERBOSE, OPT_NO_SANDBOX, OPT_MODE, OPT_FEATURES,
+	OPT_MEM, OPT_LOAD, OPT_ENTRY, OPT_TIMEOUT, OPT_MAX_EXITS,
+	OPT_MMIO_CONSOLE, OPT_SYS_AT, OPT_REG,
+};
+
+static const struct option run_longopts[] = {
+	{ "state", no_argument, NULL, OPT_STATE },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+	{ "help", no_argument, NULL, 'h' },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "features", required_argument, NULL, OPT_FEATURES },
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "entry", required_argument, NULL, OPT_ENTRY },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
+	{ "mmio-console", required_argument, NULL, OPT_MMIO_CONSOLE },
+	{ "sys-at", required_argument, NULL, OPT_SYS_AT },
+	{ "reg", required_argument, NULL, OPT_REG },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int parse_run(int argc, char **argv, struct run_opts *o)
 {
+	int st = 0;
+
 	memset(o, 0, sizeof(*o));
 	o->mode = 0; /* x86 real16, arm64 aarch64 */
 	if (VMM_ARCH_HOST == VMM_ARCH_ARM64)
@@ -275,35 +278,29 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 	o->max_exits = DEFAULT_MAX_EXITS;
 	o->console_gpa = VMM_MMIO_CONSOLE_DEFAULT_GPA;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = "";
+	for (;;) {
+		const char *v;
+		int c = vmm_cli_getopt(argc, argv, "h", run_longopts, "", &st,
+				       &v);
 
-		if (strcmp(a, "--state") == 0) {
+		if (c == VMM_OPT_END)
+			break;
+		if (c == VMM_OPT_ERROR)
+			return RC_USAGE;
+		switch (c) {
+		case OPT_STATE:
 			o->state = 1;
-			continue;
-		}
-		if (strcmp(a, "--verbose") == 0) {
+			break;
+		case OPT_VERBOSE:
 			o->verbose = 1;
-			continue;
-		}
-		if (strcmp(a, "--no-sandbox") == 0) {
+			break;
+		case OPT_NO_SANDBOX:
 			o->no_sandbox = 1;
-			continue;
-		}
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			break;
+		case 'h':
 			(void)fputs(usage_text, stdout);
 			return -1;
-		}
-		if (a[0] == '-' && a[1] == '-') {
-			if (!takes_value(a))
-				return usage_error("unknown option '%s'", a);
-			if (need_value(argc, argv, i))
-				return RC_USAGE;
-			i++;
-			v = argv[i];
-		}
-		if (strcmp(a, "--mode") == 0) {
+		case OPT_MODE: {
 			int m = vmm_arch_mode_parse(VMM_ARCH_HOST, v);
 
 			if (m < 0)
@@ -313,7 +310,9 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 						   : "unknown mode '%s' (real16, "
 						     "prot32, paged32, long64)", v);
 			o->mode = (uint8_t)m;
-		} else if (strcmp(a, "--features") == 0) {
+			break;
+		}
+		case OPT_FEATURES:
 			if (VMM_ARCH_HOST != VMM_ARCH_ARM64)
 				return usage_error("--features '%s': vCPU "
 						   "features are arm64 only", v);
@@ -321,32 +320,38 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 				return usage_error("unknown feature list '%s' "
 						   "(psci-0.2, power-off, pmu-v3, "
 						   "none)", v);
-		} else if (strcmp(a, "--mem") == 0) {
+			break;
+		case OPT_MEM:
 			if (vmm_parse_size(v, &o->mem) < 0)
 				return usage_error("malformed size '%s' for "
 						   "--mem", v);
-		} else if (strcmp(a, "--load") == 0) {
+			break;
+		case OPT_LOAD:
 			if (vmm_parse_u64(v, &o->load) < 0)
 				return usage_error("malformed address '%s' for "
 						   "--load", v);
-		} else if (strcmp(a, "--entry") == 0) {
+			break;
+		case OPT_ENTRY:
 			if (vmm_parse_u64(v, &o->entry) < 0)
 				return usage_error("malformed address '%s' for "
 						   "--entry", v);
 			o->have_entry = 1;
-		} else if (strcmp(a, "--timeout") == 0) {
+			break;
+		case OPT_TIMEOUT:
 			if (vmm_parse_u64(v, &o->timeout_ms) < 0 ||
 			    o->timeout_ms > VMM_MAX_TIMEOUT_MS)
 				return usage_error("malformed or too large "
 						   "timeout '%s' (ms, at most "
 						   "3600000)", v);
-		} else if (strcmp(a, "--max-exits") == 0) {
+			break;
+		case OPT_MAX_EXITS:
 			if (vmm_parse_u64(v, &o->max_exits) < 0 ||
 			    o->max_exits == 0 ||
 			    o->max_exits > VMM_MAX_EXITS_LIMIT)
 				return usage_error("malformed exit budget '%s' "
 						   "(1..100000000)", v);
-		} else if (strcmp(a, "--mmio-console") == 0) {
+			break;
+		case OPT_MMIO_CONSOLE:
 			/* the last --mmio-console wins, "off" or not */
 			o->console_off = strcmp(v, "off") == 0;
 			o->console_set = !o->console_off;
@@ -354,43 +359,26 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			    vmm_parse_u64(v, &o->console_gpa) < 0)
 				return usage_error("malformed address '%s' for "
 						   "--mmio-console", v);
-		} else if (strcmp(a, "--sys-at") == 0) {
+			break;
+		case OPT_SYS_AT:
 			if (vmm_parse_u64(v, &o->sys_gpa) < 0)
 				return usage_error("malformed address '%s' for "
 						   "--sys-at", v);
 			o->sys_set = 1;
-		} else if (strcmp(a, "--reg") == 0) {
-			char name[16];
-			const char *eq = strchr(v, '=');
-			size_t nlen = eq ? (size_t)(eq - v) : 0;
-			int idx;
-			uint64_t val;
-
-			if (!eq || nlen == 0 || nlen >= sizeof(name))
-				return usage_error("--reg wants NAME=VALUE, got "
-						   "'%s'", v);
-			memcpy(name, v, nlen);
-			name[nlen] = '\0';
-			idx = vmm_arch_reg_index(VMM_ARCH_HOST, name);
-			if (idx < 0)
-				return usage_error(VMM_ARCH_HOST == VMM_ARCH_ARM64
-						   ? "unknown register '%s' (x0..x30,"
-						     " sp, pc, pstate)"
-						   : "unknown register '%s' "
-						     "(rax..r15, rip, rsp, rflags)",
-						   name);
-			if (vmm_parse_u64(eq + 1, &val) < 0)
-				return usage_error("malformed register value in "
-						   "'%s'", v);
-			o->reg_mask |= 1ULL << idx;
-			o->regs[idx] = val;
-		} else if (a[0] == '-' && a[1] != '\0') {
-			return usage_error("unknown option '%s'", a);
-		} else if (o->image) {
-			return usage_error("more than one image given ('%s')", a);
-		} else {
-			o->image = a;
+			break;
+		case OPT_REG:
+			if (parse_reg(v, o) != 0)
+				return RC_USAGE;
+			break;
+		default:
+			return usage_error("%s", "unhandled option");
 		}
+	}
+	for (int i = st; i < argc; i++) {
+		if (o->image)
+			return usage_error("more than one image given ('%s')",
+					   argv[i]);
+		o->image = argv[i];
 	}
 	if (!o->image)
 		return usage_error("%s", "run needs an IMAGE file");
@@ -411,7 +399,7 @@ static int load_image(const struct run_opts *o, uint8_t **img, uint64_t *len)
 	vmm_err_clear(&e);
 	fd = vmm_file_open(NULL, o->image, &size, &e);
 	if (fd < 0)
-		return file_error("image", o->image, &e);
+		return vmm_cli_file_error("image", o->image, &e);
 	/* o->load < o->mem <= VMM_MAX_GUEST_MEM: this is also the image cap */
 	if (size == 0 || size > o->mem - o->load) {
 		if (size == 0)
@@ -438,7 +426,7 @@ static int load_image(const struct run_opts *o, uint8_t **img, uint64_t *len)
 		free(*img);
 		*img = NULL;
 		close(fd);
-		return file_error("image", o->image, &e);
+		return vmm_cli_file_error("image", o->image, &e);
 	}
 	close(fd);
 	*len = size;
@@ -560,7 +548,7 @@ static int cmd_decode(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("%s", "decode takes exactly one FILE");
-	rc = read_input(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf,
+	rc = vmm_cli_read_file(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf,
 			&len);
 	if (rc != 0)
 		return rc;
@@ -597,21 +585,28 @@ static int cmd_encode(int argc, char **argv)
 	int rc;
 	FILE *f;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-o") == 0) {
-			if (need_value(argc, argv, i))
-				return RC_USAGE;
-			outp = argv[++i]; /* the last -o wins */
-		} else if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return usage_error("unknown encode option '%s'", argv[i]);
-		else if (!in)
-			in = argv[i];
-		else
+	static const struct option longopts[] = { { NULL, 0, NULL, 0 } };
+	int st = 0;
+
+	for (;;) {
+		const char *v;
+		int c = vmm_cli_getopt(argc, argv, "o:", longopts, "encode",
+				       &st, &v);
+
+		if (c == VMM_OPT_END)
+			break;
+		if (c == VMM_OPT_ERROR)
+			return RC_USAGE;
+		outp = v; /* -o: the last one wins */
+	}
+	for (int i = st; i < argc; i++) {
+		if (in)
 			return usage_error("unexpected argument '%s'", argv[i]);
+		in = argv[i];
 	}
 	if (!in || !outp)
 		return usage_error("%s", "encode needs TEXT and -o FILE");
-	rc = read_input(in, TEXT_MAX, "scenario text", 1, &text, &len);
+	rc = vmm_cli_read_file(in, TEXT_MAX, "scenario text", 1, &text, &len);
 	if (rc != 0)
 		return rc;
 	arena = malloc(VMM_SCENARIO_MAX_BYTES);
@@ -728,40 +723,60 @@ static int cmd_replay(int argc, char **argv)
 	uint64_t len;
 	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--trace") == 0)
-			rc_ctx.trace = 1;
-		else if (strcmp(argv[i], "--kmsg") == 0)
-			kmsg = 1;
-		else if (strcmp(argv[i], "--console") == 0)
-			console = 1;
-		else if (strcmp(argv[i], "--sandbox") == 0)
-			sandbox = 1;
-		else if (strcmp(argv[i], "--watch") == 0) {
-			if (need_value(argc, argv, i))
-				return RC_USAGE;
-			watch = argv[++i];
-		} else if (strcmp(argv[i], "--mode") == 0) {
-			const char *m;
+	enum { O_TRACE = 256, O_KMSG, O_CONSOLE, O_SANDBOX, O_WATCH, O_MODE };
+	static const struct option longopts[] = {
+		{ "trace", no_argument, NULL, O_TRACE },
+		{ "kmsg", no_argument, NULL, O_KMSG },
+		{ "console", no_argument, NULL, O_CONSOLE },
+		{ "sandbox", no_argument, NULL, O_SANDBOX },
+		{ "watch", required_argument, NULL, O_WATCH },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ NULL, 0, NULL, 0 },
+	};
+	int st = 0;
 
-			if (need_value(argc, argv, i))
-				return RC_USAGE;
-			m = argv[++i];
-			if (strcmp(m, "fresh") == 0)
+	for (;;) {
+		const char *v;
+		int c = vmm_cli_getopt(argc, argv, "", longopts, "replay", &st,
+				       &v);
+
+		if (c == VMM_OPT_END)
+			break;
+		switch (c) {
+		case O_TRACE:
+			rc_ctx.trace = 1;
+			break;
+		case O_KMSG:
+			kmsg = 1;
+			break;
+		case O_CONSOLE:
+			console = 1;
+			break;
+		case O_SANDBOX:
+			sandbox = 1;
+			break;
+		case O_WATCH:
+			watch = v;
+			break;
+		case O_MODE: /* the last --mode wins */
+			if (strcmp(v, "fresh") == 0)
 				mode = 0;
-			else if (strcmp(m, "reset") == 0)
+			else if (strcmp(v, "reset") == 0)
 				mode = 1;
-			else if (strcmp(m, "both") == 0)
+			else if (strcmp(v, "both") == 0)
 				mode = 2;
 			else
 				return usage_error("unknown replay mode '%s' "
-						   "(fresh, reset, both)", m);
-		} else if (argv[i][0] == '-')
-			return usage_error("unknown replay option '%s'", argv[i]);
-		else if (!path)
-			path = argv[i];
-		else
+						   "(fresh, reset, both)", v);
+			break;
+		default:
+			return RC_USAGE; /* printed by vmm_cli_getopt */
+		}
+	}
+	for (int i = st; i < argc; i++) {
+		if (path)
 			return usage_error("unexpected argument '%s'", argv[i]);
+		path = argv[i];
 	}
 	if (!path)
 		return usage_error("%s", "replay needs a scenario FILE");
@@ -770,7 +785,7 @@ static int cmd_replay(int argc, char **argv)
 	if (sandbox && first != last)
 		return usage_error("%s", "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
-	rc = read_input(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf, &len);
+	rc = vmm_cli_read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf, &len);
 	if (rc != 0)
 		return rc;
 	o = malloc(sizeof(*o));

@@ -8,6 +8,7 @@
 #include "vmm/cli/reach.h"
 
 #include <dirent.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/cli/args.h"
 #include "vmm/exit.h"
 #include "vmm/limits.h"
 #include "vmm/reach.h"
@@ -38,31 +40,6 @@ static int reach_usage(const char *what)
 	return 2;
 }
 
-/* Whole file, at most one byte more than a scenario can be (larger files
- * are not scenarios: the decoder says so). */
-static int read_input(const char *path, uint8_t *buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return -1;
-	while (got < VMM_SCENARIO_MAX_BYTES + 1) {
-		ssize_t n = read(fd, buf + got, VMM_SCENARIO_MAX_BYTES + 1 - got);
-
-		if (n < 0) {
-			(void)close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	(void)close(fd);
-	*len = got;
-	return 0;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -73,20 +50,24 @@ struct run {
 	struct vmm_kvm *k;
 	struct vmm_watchdog *wd;
 	struct vmm_input_outcome *o;
-	uint8_t *buf;
 };
 
 static int run_file(struct run *x, const char *path)
 {
-	size_t len = 0;
+	uint8_t *buf;
+	uint64_t len = 0;
+	int rc;
 
-	if (read_input(path, x->buf, &len) < 0) {
-		(void)fprintf(stderr, "vmm: error: cannot read input %s\n", path);
-		return 2;
-	}
+	/* one byte more than a scenario may have: the decoder says what is
+	 * wrong with a larger file */
+	rc = vmm_cli_read_file(path, VMM_SCENARIO_MAX_BYTES + 1ULL, "input", 0,
+			       &buf, &len);
+	if (rc != 0)
+		return rc;
 	hang_path = path;
-	vmm_reach_input(x->r, x->k, x->buf, len, x->wd, x->o);
+	vmm_reach_input(x->r, x->k, buf, (size_t)len, x->wd, x->o);
 	hang_path = NULL;
+	free(buf);
 	return 0;
 }
 
@@ -289,34 +270,40 @@ int cmd_reach(int argc, char **argv)
 	struct run x;
 	int out = OUT_TEXT, npaths = 0, rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			out = OUT_JSON;
-		else if (strcmp(argv[i], "--short") == 0)
-			out = OUT_SHORT;
-		else if (argv[i][0] == '-') {
-			char msg[320];
+	enum { O_JSON = 256, O_SHORT };
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, O_JSON },
+		{ "short", no_argument, NULL, O_SHORT },
+		{ NULL, 0, NULL, 0 },
+	};
+	int first = 0;
 
-			(void)snprintf(msg, sizeof(msg),
-				       "unknown reach option '%s'", argv[i]);
-			return reach_usage(msg);
-		} else {
-			struct stat st;
+	for (;;) {
+		const char *v;
+		int c = vmm_cli_getopt(argc, argv, "", longopts, "reach", &first,
+				       &v);
 
-			if (stat(argv[i], &st) != 0) {
-				(void)fprintf(stderr, "vmm: error: cannot open "
-					      "input %s\n", argv[i]);
-				return 2;
-			}
-			npaths++;
+		if (c == VMM_OPT_END)
+			break;
+		if (c == VMM_OPT_ERROR)
+			return 2;
+		out = c == O_JSON ? OUT_JSON : OUT_SHORT;
+	}
+	for (int i = first; i < argc; i++) {
+		struct stat st;
+
+		if (stat(argv[i], &st) != 0) {
+			(void)fprintf(stderr, "vmm: error: cannot open input "
+				      "%s\n", argv[i]);
+			return 2;
 		}
+		npaths++;
 	}
 	if (npaths == 0)
 		return reach_usage("reach needs a DIR or FILE of inputs");
 	r = malloc(sizeof(*r));
 	o = malloc(sizeof(*o));
-	x.buf = malloc(VMM_SCENARIO_MAX_BYTES + 1);
-	if (!r || !o || !x.buf) {
+	if (!r || !o) {
 		(void)fprintf(stderr, "vmm: error: out of memory\n");
 		rc = 3;
 		goto out_free;
@@ -340,11 +327,9 @@ int cmd_reach(int argc, char **argv)
 	x.k = &k;
 	x.wd = &wd;
 	x.o = o;
-	for (int i = 1; i < argc && rc == 0; i++) {
+	for (int i = first; i < argc && rc == 0; i++) {
 		struct stat st;
 
-		if (argv[i][0] == '-')
-			continue;
 		if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
 			rc = run_dir(&x, argv[i]);
 		else
@@ -363,7 +348,6 @@ int cmd_reach(int argc, char **argv)
 out_kvm:
 	vmm_kvm_close(&k);
 out_free:
-	free(x.buf);
 	free(o);
 	free(r);
 	return rc;
