@@ -20,7 +20,7 @@ static void sha1_block(uint32_t h[5], const uint8_t b[64])
 {
 	uint32_t w[80], a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4];
 
-	for (int i = 0; i < 16; i++)
+	for (size_t i = 0; i < 16; i++)
 		w[i] = (uint32_t)b[4 * i] << 24 | (uint32_t)b[4 * i + 1] << 16 |
 		       (uint32_t)b[4 * i + 2] << 8 | b[4 * i + 3];
 	for (int i = 16; i < 80; i++)
@@ -75,7 +75,7 @@ void fuzz_sha1_hex(const uint8_t *data, size_t size, char out[41])
 	sha1_block(h, tail);
 	if (n == 128)
 		sha1_block(h, tail + 64);
-	for (int i = 0; i < 5; i++)
+	for (size_t i = 0; i < 5; i++)
 		(void)snprintf(out + 8 * i, 9, "%08x", h[i]);
 }
 
