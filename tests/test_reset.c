@@ -718,6 +718,28 @@ static void check_flush_contract(void)
 	vmm_kvm_close(&k);
 }
 
+
+/* A vCPU whose state set-up changed by ioctl and that then never ran (vCPU
+ * 0 triple-faults first): on kvm-pvm, KVM_SET_SREGS with CR0.PG outside
+ * long mode queues a shutdown for the vCPU's next KVM_RUN, which setting
+ * other sregs does not cancel, so the next input's vCPU 1 shut down at
+ * once (found by fuzz/reproduce.sh: a finding that did not replay). The
+ * session settles such a vCPU before it is reused. */
+static void check_settle(struct vmm_kvm *k, struct vmm_session *ss)
+{
+	struct vmm_scenario p, f;
+	uint64_t settled = ss->settled;
+
+	scen(&p, g_ud2, sizeof(g_ud2), g_hlt, sizeof(g_hlt));
+	p.vcpus[1].mode = VMM_MODE_PROT32;
+	p.vcpus[1].sreg_mask = 1U << VMM_SREG_CR0;
+	p.vcpus[1].sregs[VMM_SREG_CR0] = 0x80000011ULL; /* PG | ET | PE */
+	scen(&f, g_hlt, sizeof(g_hlt), g_hlt, sizeof(g_hlt));
+	same_as_fresh(k, ss, &p, &f, "after a vCPU set up with CR0.PG in "
+		      "protected mode that never ran");
+	CHECK(ss->settled > settled);
+}
+
 static int fail_hook(void *ctx, struct vmm_error *e)
 {
 	(void)ctx;
@@ -887,6 +909,7 @@ static void check_vcpu_state(struct vmm_kvm *k)
 		     (unsigned long long)ss.restores_skipped,
 		     (unsigned long long)ss.sregs_synced);
 	check_memory_release(k, &ss);
+	check_settle(k, &ss);
 	vmm_session_destroy(&ss);
 }
 

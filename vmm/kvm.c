@@ -64,6 +64,10 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 	[VMM_CAP_ARM_NISV_TO_USER] =
 		CAP_ENTRY(KVM_CAP_ARM_NISV_TO_USER, false,
 			  "arm64 MMIO without syndrome as an exit"),
+	[VMM_CAP_X86_TRIPLE_FAULT_EVENT] =
+		CAP_ENTRY(KVM_CAP_X86_TRIPLE_FAULT_EVENT, false,
+			  "reset mode: drop a shutdown KVM queued for a vCPU "
+			  "that never ran"),
 };
 #undef CAP_ENTRY
 

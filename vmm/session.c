@@ -482,6 +482,21 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 		if (rc > 0)
 			ss->tainted = 1; /* an access still in flight */
 	}
+	/* state set-up gave a vCPU that then never ran */
+	for (uint32_t i = 0; ss->live && !ss->tainted && i < ss->nvcpus; i++) {
+		int rc = 0;
+
+		if (ss->state_set[i] &&
+		    ss->vcpus[i].entries == ss->state_set_at[i]) {
+			rc = vmm_arch_vcpu_settle(ss, i, e);
+			ss->settled++;
+		}
+		ss->state_set[i] = 0;
+		if (rc < 0)
+			goto fail;
+		if (rc > 0)
+			ss->tainted = 1;
+	}
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
 	    vmm_arch_vcpu_reusable(ss->init, s)) {
 		if (collect_dirty(ss, e) < 0 || sync_layout(ss, s, e) < 0)
@@ -686,4 +701,12 @@ int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 	vmm_err_set(e, VMM_ERR_HOST, "dirty ring probe", 0,
 		    "the dirty ring self-test failed: %s", k->ring_probe_why);
 	return -1;
+}
+
+void vmm_session_note_state_set(struct vmm_session *ss, uint32_t i)
+{
+	if (i < ss->nvcpus) {
+		ss->state_set[i] = 1;
+		ss->state_set_at[i] = ss->vcpus[i].entries;
+	}
 }

@@ -67,6 +67,12 @@ struct vmm_session {
 	int pending[VMM_MAX_VCPUS]; /* an I/O or MMIO completion pending */
 	/* vcpus[i].entries when its state was last restored (or created) */
 	uint64_t restored_at[VMM_MAX_VCPUS];
+	/* set-up changed vCPU i's state by ioctl at vcpus[i].entries
+	 * (vmm_session_note_state_set): if it never ran after that, the
+	 * next prepare settles it (vmm_arch_vcpu_settle) */
+	int state_set[VMM_MAX_VCPUS];
+	uint64_t state_set_at[VMM_MAX_VCPUS];
+	uint64_t settled; /* vCPUs settled that way */
 	struct vmm_session_arch arch; /* vmm/<arch>/host_state.h */
 	struct kvm_dirty_gfn *ring[VMM_MAX_VCPUS];
 	size_t ring_bytes;
@@ -121,6 +127,9 @@ void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
 			    uint64_t len);
 void vmm_session_finish(struct vmm_session *ss, int taint,
 			const uint32_t *last_reason);
+/* The architecture's set-up changed vCPU i's state by ioctl (not through
+ * KVM_CAP_SYNC_REGS, which only lands with a KVM_RUN). */
+void vmm_session_note_state_set(struct vmm_session *ss, uint32_t i);
 
 /* Reset mode across inputs with different vCPU counts: one session (one
  * VM) per count, made on first use, so that a change of count switches to

@@ -39,6 +39,17 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 int vmm_arch_vcpu_reusable(const struct vmm_vcpu_state *init,
 			   const struct vmm_scenario *s);
+/* See vmm/x86/vcpu_state.h; arm64 re-initialises a reused vCPU
+ * (KVM_ARM_VCPU_INIT), which drops whatever set-up left pending. */
+struct vmm_session;
+static inline int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
+				       struct vmm_error *e)
+{
+	(void)ss;
+	(void)i;
+	(void)e;
+	return 0;
+}
 
 /* features[0] for vCPU spec `i` of `s` (scenario features plus EL1_32BIT
  * for aarch32). */

@@ -29,6 +29,7 @@ struct vmm_session_arch {
 	 * go in through KVM_CAP_SYNC_REGS (vmm/x86/setup.c) */
 	struct kvm_sregs sregs_ok[VMM_MAX_VCPUS][VMM_SREGS_KNOWN];
 	uint32_t nsregs_ok[VMM_MAX_VCPUS], sregs_ok_next[VMM_MAX_VCPUS];
+	int triple_fault_event; /* KVM_CAP_X86_TRIPLE_FAULT_EVENT enabled */
 };
 
 #endif

@@ -262,6 +262,8 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		c->ss->sregs_synced++;
 		return 0;
 	}
+	if (c->ss)
+		vmm_session_note_state_set(c->ss, i);
 	if (vmm_vcpu_set_sregs(v, &sr, e) < 0) {
 		/* KVM checks sregs before it changes any of them */
 		c->state_rejected = e->err == EINVAL;
@@ -288,6 +290,7 @@ void vmm_arch_settle_unentered(struct run_ctx *c)
 	struct vmm_vcpu *v = &c->vcpus[0];
 	struct vmm_error ignore;
 
+	vmm_session_note_state_set(c->ss, 0);
 	if (c->nsetup > 0) {
 		if (!vmm_vcpu_sync_pending(v))
 			return; /* landed (or set by ioctls) */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/session.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -345,4 +346,28 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 		}
 	}
 	return 0;
+}
+
+int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
+			 struct vmm_error *e)
+{
+	struct vmm_vcpu *v = &ss->vcpus[i];
+	struct kvm_vcpu_events ev = ss->init[i].events;
+
+	if (!vmm_kvm_cap(ss->k, VMM_CAP_X86_TRIPLE_FAULT_EVENT))
+		return 1;
+	if (!ss->arch.triple_fault_event) {
+		struct kvm_enable_cap cap;
+
+		memset(&cap, 0, sizeof(cap));
+		cap.cap = KVM_CAP_X86_TRIPLE_FAULT_EVENT;
+		cap.args[0] = 1;
+		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_ENABLE_CAP, &cap, e) < 0)
+			return -1;
+		ss->arch.triple_fault_event = 1;
+	}
+	/* the creation state's events, and no shutdown pending */
+	ev.flags |= KVM_VCPUEVENT_VALID_TRIPLE_FAULT;
+	ev.triple_fault.pending = 0;
+	return VCPU_IOCTL(v, KVM_SET_VCPU_EVENTS, &ev, e);
 }

@@ -65,6 +65,17 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 
+/* Reset mode, vCPU i of the session: its state was set by ioctls (set-up)
+ * and it never ran afterwards. KVM may hold a consequence of those ioctls
+ * that setting other state later does not undo: kvm-pvm queues a shutdown
+ * for sregs it cannot run (CR0.PG outside long mode), which the next
+ * KVM_RUN - the next input's - then delivers. 0: undone; 1: cannot be
+ * undone here (no KVM_CAP_X86_TRIPLE_FAULT_EVENT): a fresh VM is needed;
+ * -1: error. */
+struct vmm_session;
+int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
+			 struct vmm_error *e);
+
 /* Can the session's vCPUs (snapshots `init`) serve scenario `s`? x86: any
  * scenario with the same vCPU count. */
 struct vmm_scenario;
