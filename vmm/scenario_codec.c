@@ -32,11 +32,6 @@ static const char *tag_name(unsigned int tag)
 	return r ? r->name : "unknown";
 }
 
-static int per_vcpu(const struct scn_record *r)
-{
-	return r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE;
-}
-
 struct dec {
 	struct scn_ctx c;
 	unsigned int last_tag; /* canonical order */
@@ -151,7 +146,7 @@ static int dec_order(struct dec *d, const struct scn_record *r)
 	struct vmm_scenario *s = d->c.s;
 	unsigned int tag = r->tag;
 
-	if (per_vcpu(r)) {
+	if (scn_per_vcpu(r)) {
 		char order[64] = "";
 		size_t o = 0;
 
@@ -160,7 +155,7 @@ static int dec_order(struct dec *d, const struct scn_record *r)
 					"record", r->name);
 		if (tag < d->last_tag) {
 			for (unsigned int i = 0; i < scn_nrecords; i++)
-				if (per_vcpu(&scn_records[i]))
+				if (scn_per_vcpu(&scn_records[i]))
 					o += (size_t)snprintf(order + o,
 						sizeof(order) - o, "%s%s",
 						o ? ", " : "",

@@ -139,7 +139,7 @@ unsigned int scn_nindex(const struct scn_record *r, unsigned int arch)
 	return r->kind == SCN_INDEXED ? r->nidx(arch) : 1;
 }
 
-static int per_vcpu(const struct scn_record *r)
+int scn_per_vcpu(const struct scn_record *r)
 {
 	return r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE;
 }
@@ -151,7 +151,7 @@ void scn_walk(const struct vmm_scenario *s,
 {
 	for (unsigned int i = 0; i < scn_nrecords; i++) {
 		const struct scn_record *r = &scn_records[i];
-		unsigned int n = per_vcpu(r) ? 0 : scn_count(r, s);
+		unsigned int n = scn_per_vcpu(r) ? 0 : scn_count(r, s);
 
 		for (unsigned int k = 0; k < n; k++) {
 			fn(arg, r, scn_elem(r, s, 0, k), k);
@@ -159,7 +159,7 @@ void scn_walk(const struct vmm_scenario *s,
 			     r->kind == SCN_VCPU && j < scn_nrecords; j++) {
 				const struct scn_record *q = &scn_records[j];
 
-				for (unsigned int x = 0; per_vcpu(q) &&
+				for (unsigned int x = 0; scn_per_vcpu(q) &&
 				     x < scn_nindex(q, s->arch); x++)
 					if (scn_has(q, s, k, x))
 						fn(arg, q, scn_elem(q, s, k, x), x);

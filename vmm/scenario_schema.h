@@ -165,6 +165,9 @@ void scn_walk(const struct vmm_scenario *s,
 			 const void *elem, unsigned int idx),
 	      void *arg);
 
+/* r belongs to a vCPU (SCN_INDEXED, SCN_VCPU_ONCE). */
+int scn_per_vcpu(const struct scn_record *r);
+
 /* Number of indices r can hold (SCN_INDEXED), else 1. */
 unsigned int scn_nindex(const struct scn_record *r, unsigned int arch);
 

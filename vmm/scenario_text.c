@@ -351,7 +351,7 @@ static int parse_record(struct parser *p, const struct line *l,
 	uint64_t tmp[SCN_MAX_ELEM / 8];
 	void *elem = s;
 
-	if (r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE) {
+	if (scn_per_vcpu(r)) {
 		if (s->nvcpus == 0)
 			return perr(p, l, "%s record before any vcpu record",
 				    l->tok[0]);
