@@ -147,14 +147,15 @@ static int dec_order(struct dec *d, const struct scn_record *r)
 	unsigned int tag = r->tag;
 
 	if (scn_per_vcpu(r)) {
-		char order[64] = "";
+		char order[128] = ""; /* the per-vCPU records, truncated */
 		size_t o = 0;
 
 		if (s->nvcpus == 0)
 			return scn_fail(&d->c, 0, "%s record before any vcpu "
 					"record", r->name);
 		if (tag < d->last_tag) {
-			for (unsigned int i = 0; i < scn_nrecords; i++)
+			for (unsigned int i = 0;
+			     i < scn_nrecords && o < sizeof(order); i++)
 				if (scn_per_vcpu(&scn_records[i]))
 					o += (size_t)snprintf(order + o,
 						sizeof(order) - o, "%s%s",
