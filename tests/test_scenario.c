@@ -10,6 +10,7 @@
  */
 #include "tests/check.h"
 #include "vmm/scenario.h"
+#include "vmm/scenario_schema.h"
 #include "vmm/vm.h"
 #include "vmm/x86/layout.h"
 #include "vmm/x86/mode.h"
@@ -1976,6 +1977,95 @@ static void test_arm64_records(void)
 		    "line 5:", "features are arm64 only");
 }
 
+/* A per-vCPU record of length 0 as the very last bytes: rejected for its
+ * length without reading its (absent) index byte. The input is an
+ * exact-size heap copy, so ASan sees any read past it. */
+static void test_empty_vcpu_field_at_end(void)
+{
+	static const struct {
+		unsigned int arch, tag;
+		const char *msg;
+	} cases[] = {
+		{ VMM_ARCH_X86_64, T_REG, "reg record length 0, must be 9" },
+		{ VMM_ARCH_X86_64, T_SREG, "sreg record length 0, must be 9" },
+		{ VMM_ARCH_X86_64, T_SEG, "seg record length 0, must be 17" },
+		{ VMM_ARCH_ARM64, T_REG, "reg record length 0, must be 9" },
+		{ VMM_ARCH_ARM64, T_FEATURES,
+		  "features record length 0, must be 4" },
+	};
+	struct bld w;
+	size_t off;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		bld_init(&w);
+		if (cases[i].arch == VMM_ARCH_ARM64)
+			b_arm64(&w, VMM_ARM64_AARCH64);
+		else
+			vcpu_base(&w);
+		off = b_raw(&w, cases[i].tag, 0, NULL, 0);
+		REJECT(&w, off, cases[i].msg);
+	}
+	bld_free(&w);
+}
+
+/* The record schema (vmm/scenario_schema.c) is consistent: what a new
+ * entry must satisfy for the codec and the text form to walk it. */
+static void test_schema_table(void)
+{
+	int seen_vcpu = 0;
+
+	CHECK(scn_nrecords >= 1 && scn_nrecords <= SCN_MAX_RECORDS);
+	CHECK_EQ_U64(scn_records[0].tag, T_LIMITS); /* the first record */
+	for (unsigned int i = 0; i < scn_nrecords; i++) {
+		const struct scn_record *r = &scn_records[i];
+		unsigned int bytes = 0, order = 0;
+
+		CHECK(scn_by_tag(r->tag) == r);
+		CHECK(scn_by_name(r->name) == r);
+		CHECK(strcmp(r->name, "kvms") != 0);
+		if (i > 0)
+			CHECK(r->tag > scn_records[i - 1].tag); /* canonical */
+		CHECK(r->nfields >= 1 && r->nfields <= SCN_MAX_FIELDS);
+		CHECK(!r->arch || r->arch_note);
+		if (r->kind == SCN_VCPU)
+			seen_vcpu = 1;
+		CHECK(!scn_per_vcpu(r) || seen_vcpu);
+		CHECK(scn_per_vcpu(r) || !seen_vcpu || r->kind == SCN_VCPU);
+		if (r->kind == SCN_LIST || r->kind == SCN_VCPU)
+			CHECK(r->cap >= 1 && r->plural && r->stride <= SCN_MAX_ELEM);
+		if (r->kind == SCN_INDEXED)
+			CHECK(r->nidx && r->idx_name && r->mask_mem &&
+			      r->stride <= SCN_MAX_ELEM);
+		if (r->kind == SCN_VCPU_ONCE)
+			CHECK(r->fields[0].fmt != SCN_BYTES);
+		for (unsigned int k = 0; k < r->nfields; k++) {
+			const struct scn_field *f = &r->fields[k];
+
+			CHECK(f->key != NULL);
+			if (f->fmt == SCN_BYTES) {
+				bytes++;
+				CHECK_EQ_U64(k, r->nfields - 1U); /* the rest */
+				CHECK(f->len_mem == 1 || f->len_mem == 2 ||
+				      f->len_mem == 4 || f->len_mem == 8);
+			} else {
+				CHECK(f->wire == 1 || f->wire == 2 ||
+				      f->wire == 4 || f->wire == 8);
+				CHECK(f->mem >= f->wire || f->scale);
+			}
+			if (f->fmt == SCN_WORD)
+				CHECK(f->word_name && f->word_parse);
+			if (r->torder) {
+				CHECK(r->torder[k] < r->nfields);
+				order |= 1U << r->torder[k];
+			}
+		}
+		CHECK(bytes <= 1);
+		CHECK(!r->torder || order == (1U << r->nfields) - 1);
+	}
+	CHECK(seen_vcpu);
+	CHECK(scn_by_tag(0x14) == NULL && scn_by_name("kvms") == NULL);
+}
+
 int main(void)
 {
 	test_arm64_records();
@@ -1995,5 +2085,7 @@ int main(void)
 	test_encode_short_buffer();
 	test_mutation();
 	test_text_null_arena();
+	test_empty_vcpu_field_at_end();
+	test_schema_table();
 	return check_report("test_scenario");
 }

@@ -1,0 +1,532 @@
+/* The scenario record schema (vmm/scenario_schema.h): one entry per record,
+ * its fields and its semantic hooks. The codec and the text form walk it. */
+#include "vmm/scenario_schema.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/vm.h"
+
+/* ---- shared helpers ------------------------------------------------------ */
+
+int scn_fail(struct scn_ctx *c, size_t at, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmm_err_vset(c->e, VMM_ERR_INPUT,
+		     c->line ? "scenario text" : "scenario decode", 0, fmt, ap);
+	va_end(ap);
+	if (c->line)
+		vmm_err_prefix(c->e, "line %u", c->line);
+	else
+		vmm_err_prefix(c->e, "offset %zu", c->off + at);
+	return -1;
+}
+
+void scn_print(struct scn_ctx *c, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	for (int i = 0; i < n && i < (int)sizeof(tmp) - 1; i++, c->pos++)
+		if (c->pos + 1 < c->cap)
+			c->out[c->pos] = tmp[i];
+	if (c->cap)
+		c->out[c->pos < c->cap ? c->pos : c->cap - 1] = '\0';
+}
+
+uint64_t scn_get(const void *base, unsigned int off, unsigned int size)
+{
+	const uint8_t *p = (const uint8_t *)base + off;
+	uint8_t u8;
+	uint16_t u16;
+	uint32_t u32;
+	uint64_t u64;
+
+	switch (size) {
+	case 1: memcpy(&u8, p, 1); return u8;
+	case 2: memcpy(&u16, p, 2); return u16;
+	case 4: memcpy(&u32, p, 4); return u32;
+	default: memcpy(&u64, p, 8); return u64;
+	}
+}
+
+void scn_set(void *base, unsigned int off, unsigned int size, uint64_t v)
+{
+	uint8_t *p = (uint8_t *)base + off;
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	uint32_t u32 = (uint32_t)v;
+
+	switch (size) {
+	case 1: memcpy(p, &u8, 1); break;
+	case 2: memcpy(p, &u16, 2); break;
+	case 4: memcpy(p, &u32, 4); break;
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+const uint8_t *scn_bytes(const struct scn_field *f, const void *elem)
+{
+	const uint8_t *p = (const uint8_t *)elem + f->off;
+	const uint8_t *q;
+
+	if (f->mem)
+		return p;
+	memcpy(&q, p, sizeof(q));
+	return q;
+}
+
+void scn_set_bytes(const struct scn_field *f, void *elem, const uint8_t *data,
+		   size_t n)
+{
+	uint8_t *p = (uint8_t *)elem + f->off;
+
+	if (f->mem && n && p != data) /* an array (bounded by the caller) */
+		memcpy(p, data, n);
+	else if (!f->mem) /* a pointer to the caller's bytes */
+		memcpy(p, &data, sizeof(data));
+	scn_set(elem, f->len_off, f->len_mem, n);
+}
+
+void *scn_elem(const struct scn_record *r, const struct vmm_scenario *s,
+	       unsigned int v, unsigned int i)
+{
+	uint8_t *base = (uint8_t *)s;
+
+	switch (r->kind) {
+	case SCN_ONCE:
+		return base;
+	case SCN_LIST:
+	case SCN_VCPU:
+		return base + r->arr + (size_t)i * r->stride;
+	case SCN_INDEXED:
+		return (uint8_t *)&s->vcpus[v] + r->arr + (size_t)i * r->stride;
+	default:
+		return (uint8_t *)&s->vcpus[v];
+	}
+}
+
+unsigned int scn_count(const struct scn_record *r,
+		       const struct vmm_scenario *s)
+{
+	if (r->kind == SCN_ONCE)
+		return r->present == SCN_NONE ||
+		       scn_get(s, r->present, sizeof(int)) != 0;
+	return (unsigned int)scn_get(s, r->count, sizeof(uint32_t));
+}
+
+int scn_has(const struct scn_record *r, const struct vmm_scenario *s,
+	    unsigned int v, unsigned int i)
+{
+	const void *vcpu = &s->vcpus[v];
+
+	if (r->kind == SCN_INDEXED)
+		return ((scn_get(vcpu, r->mask, r->mask_mem) >> i) & 1) != 0;
+	return scn_get(vcpu, r->fields[0].off, r->fields[0].mem) != 0;
+}
+
+unsigned int scn_nindex(const struct scn_record *r, unsigned int arch)
+{
+	return r->kind == SCN_INDEXED ? r->nidx(arch) : 1;
+}
+
+int scn_per_vcpu(const struct scn_record *r)
+{
+	return r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE;
+}
+
+void scn_walk(const struct vmm_scenario *s,
+	      void (*fn)(void *arg, const struct scn_record *r,
+			 const void *elem, unsigned int idx),
+	      void *arg)
+{
+	for (unsigned int i = 0; i < scn_nrecords; i++) {
+		const struct scn_record *r = &scn_records[i];
+		unsigned int n = scn_per_vcpu(r) ? 0 : scn_count(r, s);
+
+		for (unsigned int k = 0; k < n; k++) {
+			fn(arg, r, scn_elem(r, s, 0, k), k);
+			for (unsigned int j = i + 1;
+			     r->kind == SCN_VCPU && j < scn_nrecords; j++) {
+				const struct scn_record *q = &scn_records[j];
+
+				for (unsigned int x = 0; scn_per_vcpu(q) &&
+				     x < scn_nindex(q, s->arch); x++)
+					if (scn_has(q, s, k, x))
+						fn(arg, q, scn_elem(q, s, k, x), x);
+			}
+		}
+	}
+}
+
+/* ---- hooks: the checks and names the table cannot say -------------------- */
+
+static int in_slot(struct scn_ctx *c, const char *what, uint64_t gpa,
+		   uint64_t len)
+{
+	if (!vmm_scenario_slot_holding(c->s, gpa, len))
+		return scn_fail(c, SCN_REC_HDR, "%s [0x%llx, +0x%llx) is not "
+				"inside one slot", what, (unsigned long long)gpa,
+				(unsigned long long)len);
+	return 0;
+}
+
+static int fill_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_fill_spec *f = elem;
+
+	(void)i;
+	return in_slot(c, "fill", f->gpa, f->len);
+}
+
+static int blob_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_blob_spec *b = elem;
+
+	(void)i;
+	return in_slot(c, "blob", b->gpa, b->len);
+}
+
+static int limits_txt(struct scn_ctx *c, const void *elem)
+{
+	const struct vmm_scenario *s = elem;
+
+	if (s->max_exits == 0 || s->timeout_ms == 0)
+		return scn_fail(c, 0, "max_exits and timeout_ms must be >= 1");
+	return 0;
+}
+
+static int limits_enc(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	if (s->max_exits < 1 || s->max_exits > VMM_SCN_MAX_EXITS ||
+	    s->timeout_ms < 1 || s->timeout_ms > VMM_SCN_MAX_TIMEOUT_MS) {
+		vmm_err_set(e, VMM_ERR_INPUT, "scenario encode", 0,
+			    "limits max_exits=%llu timeout_ms=%u outside the "
+			    "scenario bounds 1..%u / 1..%u",
+			    (unsigned long long)s->max_exits, s->timeout_ms,
+			    VMM_SCN_MAX_EXITS, VMM_SCN_MAX_TIMEOUT_MS);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const slot_flag_names[] = {
+	"none", "readonly", "dirty_log", "readonly,dirty_log",
+};
+
+static const char *slot_flags_name(unsigned int arch, uint64_t f)
+{
+	(void)arch;
+	return slot_flag_names[f < 3 ? f : 3];
+}
+
+static int slot_flags_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	if (!w)
+		return scn_fail(c, 0, "slot record needs flags=");
+	for (*v = 0; *v < 4; (*v)++)
+		if (!strcmp(w, slot_flag_names[*v]))
+			return 0;
+	return scn_fail(c, 0, "slot flags '%.40s' (none, readonly, dirty_log, "
+			"readonly,dirty_log)", w);
+}
+
+static int vcpu_pre(struct scn_ctx *c)
+{
+	if (c->s->nslots == 0)
+		return scn_fail(c, 0, "vcpu record before any slot");
+	return 0;
+}
+
+static int vcpu_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_vcpu_spec *v = elem;
+	unsigned int arch = c->s->arch;
+
+	(void)i;
+	if (v->mode >= vmm_arch_nmodes(arch))
+		return scn_fail(c, SCN_REC_HDR, "vcpu.mode=%u, must be < %u (%s)",
+				v->mode, vmm_arch_nmodes(arch),
+				vmm_arch_name(arch));
+	return 0;
+}
+
+static const char *mode_name(unsigned int arch, uint64_t mode)
+{
+	const char *n = vmm_arch_mode_name(arch, (unsigned int)mode);
+
+	return n ? n : "?";
+}
+
+static int mode_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	int mode = vmm_arch_mode_parse(c->s->arch, w);
+
+	if (mode < 0)
+		return scn_fail(c, 0, "unknown mode '%.40s' (%s)", w ? w : "",
+				vmm_arch_name(c->s->arch));
+	*v = (uint64_t)mode;
+	return 0;
+}
+
+static unsigned int nsregs(unsigned int arch)
+{
+	(void)arch;
+	return VMM_SREG_COUNT;
+}
+
+static const char *sreg_name(unsigned int arch, unsigned int i)
+{
+	(void)arch;
+	return vmm_sreg_name(i);
+}
+
+static int sreg_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	uint64_t val = *(const uint64_t *)elem;
+
+	if ((i == VMM_SREG_GDT_LIMIT || i == VMM_SREG_IDT_LIMIT) &&
+	    val > 0xFFFF)
+		return scn_fail(c, SCN_REC_HDR + 1, "sreg %s=0x%llx, must be <= "
+				"0xffff", vmm_sreg_name(i),
+				(unsigned long long)val);
+	return 0;
+}
+
+static unsigned int nsegs(unsigned int arch)
+{
+	(void)arch;
+	return VMM_SEG_COUNT;
+}
+
+static const char *seg_name(unsigned int arch, unsigned int i)
+{
+	(void)arch;
+	return vmm_seg_name(i);
+}
+
+static int features_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	uint32_t f = ((const struct vmm_vcpu_spec *)elem)->features;
+
+	(void)i;
+	if (f == 0 || (f & ~VMM_ARM64_FEAT_SETTABLE))
+		return scn_fail(c, SCN_REC_HDR, "features=0x%x, must be a "
+				"non-zero subset of 0x%x (power-off, psci-0.2, "
+				"pmu-v3)", f, VMM_ARM64_FEAT_SETTABLE);
+	return 0;
+}
+
+/* "features psci-0.2,pmu-v3": arm64 vCPU features, by name. */
+static int features_parse(struct scn_ctx *c, void *elem)
+{
+	struct vmm_vcpu_spec *v = elem;
+	char bad[48];
+	uint32_t f;
+
+	if (c->s->arch != VMM_ARCH_ARM64)
+		return scn_fail(c, 0, "features are arm64 only");
+	if (c->ntok != 2)
+		return scn_fail(c, 0, "features wants one comma-separated list");
+	if (v->features)
+		return scn_fail(c, 0, "second features line for this vcpu");
+	switch (vmm_arm64_features_parse(c->tok[1], &f, bad, sizeof(bad))) {
+	case 0:
+		break;
+	case VMM_FEATURES_MALFORMED:
+		return scn_fail(c, 0, "malformed feature list '%.40s'", bad);
+	default:
+		return scn_fail(c, 0, "unknown or unsettable arm64 feature '%s' "
+				"(power-off, psci-0.2, pmu-v3)", bad);
+	}
+	v->features = f;
+	return 0;
+}
+
+static void features_print(struct scn_ctx *c, const void *elem)
+{
+	uint32_t f = ((const struct vmm_vcpu_spec *)elem)->features;
+	const char *sep = " ";
+
+	for (unsigned int b = 0; b < 32; b++) {
+		const char *fn = vmm_arm64_feature_name(b);
+
+		if (!(f & (1U << b)))
+			continue;
+		if (fn)
+			scn_print(c, "%s%s", sep, fn);
+		else
+			scn_print(c, "%sbit%u", sep, b);
+		sep = ",";
+	}
+}
+
+/* ---- the table ------------------------------------------------------------ */
+
+#define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
+/* A field: text key, member of T, bytes on the wire, print format. */
+#define FLD(k, T, m, w, f) \
+	.key = (k), .off = offsetof(T, m), .mem = MSZ(T, m), .wire = (w), \
+	.fmt = (f)
+/* Variable-length bytes: the rest of the payload (lo..hi bytes, hi 0: any),
+ * in member m (a pointer, or an array when `inl`), their count in member n. */
+#define BYTES(k, T, m, n, l, h, inl) \
+	.key = (k), .off = offsetof(T, m), .mem = (inl) ? MSZ(T, m) : 0, \
+	.fmt = SCN_BYTES, .lo = (l), .hi = (h), .len_off = offsetof(T, n), \
+	.len_mem = MSZ(T, n)
+#define FIELDS(a) .fields = (a), .nfields = sizeof(a) / sizeof((a)[0])
+/* Where a record lives: a list of the scenario, an array of the vCPU. */
+#define LIST(m, n, c, p) \
+	.arr = offsetof(struct vmm_scenario, m), \
+	.stride = sizeof(((struct vmm_scenario *)0)->m[0]), \
+	.count = offsetof(struct vmm_scenario, n), .cap = (c), .plural = (p)
+#define VARR(m, k) \
+	.arr = offsetof(struct vmm_vcpu_spec, m), \
+	.stride = sizeof(((struct vmm_vcpu_spec *)0)->m[0]), \
+	.mask = offsetof(struct vmm_vcpu_spec, k), \
+	.mask_mem = MSZ(struct vmm_vcpu_spec, k)
+#define PRESENT(m) .present = offsetof(struct vmm_scenario, m)
+
+#define SCN struct vmm_scenario
+static const struct scn_field limits_f[] = {
+	{ FLD("max_exits", SCN, max_exits, 4, SCN_DEC), .check = SCN_RANGE,
+	  .lo = 1, .hi = VMM_SCN_MAX_EXITS, .tmax = VMM_SCN_MAX_EXITS },
+	{ FLD("timeout_ms", SCN, timeout_ms, 4, SCN_DEC), .check = SCN_RANGE,
+	  .lo = 1, .hi = VMM_SCN_MAX_TIMEOUT_MS,
+	  .tmax = VMM_SCN_MAX_TIMEOUT_MS },
+};
+static const struct scn_field console_f[] = {
+	{ FLD("gpa", SCN, mmio_console_gpa, 8, SCN_HEX) },
+};
+static const struct scn_field sysarea_f[] = {
+	{ FLD("gpa", SCN, sys_gpa, 8, SCN_HEX), .check = SCN_ALIGN },
+};
+static const struct scn_field input_f[] = {
+	{ BYTES("data", SCN, input, input_len, 0, 0, 0) },
+};
+#undef SCN
+
+#define SL struct vmm_slot_spec
+static const struct scn_field slot_f[] = {
+	{ FLD("id", SL, id, 2, SCN_DEC), .check = SCN_BELOW, .hi = 0x8000,
+	  .tmax = 0x7fff },
+	{ FLD("flags", SL, flags, 2, SCN_WORD), .check = SCN_MASK,
+	  .hi = VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG,
+	  .word_name = slot_flags_name, .word_parse = slot_flags_parse },
+	{ FLD("size", SL, size, 4, SCN_HEX), .wname = "pages",
+	  .scale = VMM_PAGE_SIZE, .check = SCN_RANGE, .lo = 1,
+	  .hi = VMM_MAX_GUEST_MEM / VMM_PAGE_SIZE, .tmax = VMM_MAX_GUEST_MEM },
+	{ FLD("gpa", SL, gpa, 8, SCN_HEX), .check = SCN_ALIGN },
+};
+static const uint8_t slot_text[] = { 0, 3, 2, 1 }; /* id gpa size flags */
+#undef SL
+
+static const struct scn_field fill_f[] = {
+	{ FLD("gpa", struct vmm_fill_spec, gpa, 8, SCN_HEX) },
+	{ FLD("len", struct vmm_fill_spec, len, 4, SCN_HEX), .check = SCN_MIN,
+	  .lo = 1 },
+	{ BYTES("pattern", struct vmm_fill_spec, pattern, pattern_len, 1,
+		VMM_MAX_FILL_PATTERN, 1) },
+};
+static const struct scn_field blob_f[] = {
+	{ FLD("gpa", struct vmm_blob_spec, gpa, 8, SCN_HEX) },
+	{ BYTES("data", struct vmm_blob_spec, data, len, 1, 0, 0) },
+};
+static const struct scn_field vcpu_f[] = {
+	{ FLD("mode", struct vmm_vcpu_spec, mode, 1, SCN_WORD),
+	  .word_name = mode_name, .word_parse = mode_parse },
+	{ FLD("entry", struct vmm_vcpu_spec, entry, 8, SCN_HEX) },
+};
+/* reg and sreg: one value, "reg NAME=VALUE" */
+static const struct scn_field value_f[] = {
+	{ .key = "value", .mem = 8, .wire = 8, .fmt = SCN_HEX },
+};
+static const struct scn_field seg_f[] = {
+	{ FLD("selector", struct vmm_seg_spec, selector, 2, SCN_HEX) },
+	{ FLD("attrs", struct vmm_seg_spec, attrs, 2, SCN_HEX),
+	  .check = SCN_MASK, .hi = VMM_SEGA_KNOWN, .tmax = VMM_SEGA_KNOWN },
+	{ FLD("limit", struct vmm_seg_spec, limit, 4, SCN_HEX) },
+	{ FLD("base", struct vmm_seg_spec, base, 8, SCN_HEX) },
+};
+static const struct scn_field features_f[] = {
+	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
+};
+
+const struct scn_record scn_records[] = {
+	{ .tag = 0x01, .name = "limits", .kind = SCN_ONCE,
+	  .flags = SCN_REQUIRED, .present = SCN_NONE, FIELDS(limits_f),
+	  .txt_check = limits_txt, .enc_check = limits_enc },
+	{ .tag = 0x02, .name = "console", .kind = SCN_ONCE,
+	  .flags = SCN_TXT_LATE, PRESENT(mmio_console), FIELDS(console_f) },
+	{ .tag = 0x03, .name = "sysarea", .kind = SCN_ONCE,
+	  .flags = SCN_TXT_LATE, .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only: GDT and page tables", PRESENT(sys_fixed),
+	  FIELDS(sysarea_f) },
+	{ .tag = 0x04, .name = "slot", .kind = SCN_LIST,
+	  .flags = SCN_REQUIRED | SCN_TXT_LATE,
+	  LIST(slots, nslots, VMM_MAX_SLOTS, "slots"), FIELDS(slot_f),
+	  .torder = slot_text },
+	{ .tag = 0x05, .name = "fill", .kind = SCN_LIST, .flags = SCN_NEED_SLOT,
+	  LIST(fills, nfills, VMM_MAX_FILLS, "fills"), FIELDS(fill_f),
+	  .dec_check = fill_dec },
+	{ .tag = 0x06, .name = "blob", .kind = SCN_LIST, .flags = SCN_NEED_SLOT,
+	  LIST(blobs, nblobs, VMM_MAX_BLOBS, "blobs"), FIELDS(blob_f),
+	  .dec_check = blob_dec },
+	{ .tag = 0x07, .name = "input", .kind = SCN_ONCE,
+	  .flags = SCN_NEED_SLOT, PRESENT(has_input), FIELDS(input_f) },
+	{ .tag = 0x10, .name = "vcpu", .kind = SCN_VCPU, .flags = SCN_REQUIRED,
+	  LIST(vcpus, nvcpus, VMM_MAX_VCPUS, "vCPUs"), FIELDS(vcpu_f),
+	  .dec_pre = vcpu_pre, .dec_check = vcpu_dec },
+	{ .tag = 0x11, .name = "reg", .kind = SCN_INDEXED, VARR(regs, reg_mask),
+	  .nidx = vmm_arch_nregs, .idx_name = vmm_arch_reg_name,
+	  .idx_noun = "register", FIELDS(value_f) },
+	{ .tag = 0x12, .name = "sreg", .kind = SCN_INDEXED,
+	  .arch = VMM_ARCH_X86_64, .arch_note = "x86 only",
+	  VARR(sregs, sreg_mask), .nidx = nsregs, .idx_name = sreg_name,
+	  FIELDS(value_f), .dec_check = sreg_dec },
+	{ .tag = 0x13, .name = "seg", .kind = SCN_INDEXED,
+	  .arch = VMM_ARCH_X86_64, .arch_note = "x86 only",
+	  VARR(segs, seg_mask), .nidx = nsegs, .idx_name = seg_name,
+	  FIELDS(seg_f) },
+	/* 0x14..0x19 reserved for x86 vCPU state added later: FPU, MSRs,
+	 * CPUID, debug registers, events, LAPIC. */
+	{ .tag = 0x1A, .name = "features", .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_ARM64, .arch_note = "arm64 only",
+	  FIELDS(features_f), .dec_check = features_dec,
+	  .txt_parse = features_parse, .txt_print = features_print },
+};
+
+const unsigned int scn_nrecords = sizeof(scn_records) / sizeof(scn_records[0]);
+_Static_assert(sizeof(scn_records) / sizeof(scn_records[0]) <= SCN_MAX_RECORDS,
+	       "scn_records: raise SCN_MAX_RECORDS");
+_Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_slot_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_fill_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_blob_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM,
+	       "a list element is larger than SCN_MAX_ELEM");
+
+const struct scn_record *scn_by_tag(unsigned int tag)
+{
+	for (unsigned int i = 0; i < scn_nrecords; i++)
+		if (scn_records[i].tag == tag)
+			return &scn_records[i];
+	return NULL;
+}
+
+const struct scn_record *scn_by_name(const char *name)
+{
+	for (unsigned int i = 0; i < scn_nrecords; i++)
+		if (!strcmp(scn_records[i].name, name))
+			return &scn_records[i];
+	return NULL;
+}
