@@ -9,7 +9,6 @@
  *
  * A target that cannot run on this host (fuzz_pipeline without KVM, which says so itself) is
  * reported in one line and the driver exits 77, "skipped" to ctest. */
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,60 +88,23 @@ static int run_mutants(unsigned long n, unsigned int seed)
 	return 0;
 }
 
-static int cmp_names(const void *a, const void *b)
+static int run_one(const char *path, void *ctx)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	unsigned int *count = ctx;
+
+	if (run_file(path) < 0)
+		return -1;
+	(*count)++;
+	return 0;
 }
 
+/* Every regular file in `dir`, in name order (a stable replay order). */
 static int run_dir(const char *dir, unsigned int *count)
 {
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
+	struct vmm_error e;
 
-	if (!d)
-		return -1;
-	while ((ent = readdir(d)) != NULL) {
-		char **nn;
-
-		if (ent->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn) {
-				rc = -1;
-				break;
-			}
-			names = nn;
-		}
-		names[n] = strdup(ent->d_name);
-		if (!names[n]) {
-			rc = -1;
-			break;
-		}
-		n++;
-	}
-	(void)closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_names); /* stable order */
-	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		struct stat st;
-
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
-			if (run_file(path) < 0)
-				rc = -1;
-			else
-				(*count)++;
-		}
-		free(names[i]);
-	}
-	free(names);
-	return rc;
+	vmm_err_clear(&e);
+	return vmm_dir_each(dir, run_one, count, &e) == 0 ? 0 : -1;
 }
 
 int main(int argc, char **argv)

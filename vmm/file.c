@@ -1,8 +1,11 @@
 #include "vmm/file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,4 +179,64 @@ int vmm_fd_load(int fd, uint64_t max, uint8_t **buf, uint64_t *len,
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int vmm_dir_each(const char *dir, int (*fn)(const char *path, void *ctx),
+		 void *ctx, struct vmm_error *e)
+{
+	DIR *d = opendir(dir);
+	struct dirent *ent;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	if (!d) {
+		vmm_err_set(e, VMM_ERR_INPUT, "opendir", errno,
+			    "cannot open directory");
+		return -1;
+	}
+	while ((ent = readdir(d)) != NULL) {
+		if (ent->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			char **nn;
+
+			cap = cap ? cap * 2 : 64;
+			nn = realloc(names, cap * sizeof(*names));
+			if (!nn)
+				break;
+			names = nn;
+		}
+		names[n] = strdup(ent->d_name);
+		if (!names[n])
+			break;
+		n++;
+	}
+	(void)closedir(d);
+	if (ent) { /* stopped early: out of memory */
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0,
+			    "out of memory listing a directory");
+		return -1;
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		struct stat st;
+
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			rc = fn(path, ctx);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
 }

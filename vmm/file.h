@@ -40,4 +40,12 @@ int vmm_file_load(const struct vmm_sysops *ops, const char *path,
 int vmm_fd_load(int fd, uint64_t max, uint8_t **buf, uint64_t *len,
 		struct vmm_error *e);
 
+/* The regular files directly in `dir` (not dot-files), in name order
+ * (strcmp: a corpus replays in the same order everywhere): fn(path, ctx)
+ * for each, stopping at the first non-zero return, which is returned.
+ * -1 with e set (VMM_ERR_INPUT "cannot open directory", or VMM_ERR_NOMEM)
+ * if the directory cannot be listed. */
+int vmm_dir_each(const char *dir, int (*fn)(const char *path, void *ctx),
+		 void *ctx, struct vmm_error *e);
+
 #endif

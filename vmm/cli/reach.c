@@ -7,7 +7,6 @@
  * 3 the host cannot run KVM; 13 an input hung a vCPU (as `vmm replay`). */
 #include "vmm/cli/reach.h"
 
-#include <dirent.h>
 #include <getopt.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 
 #include "vmm/cli/args.h"
 #include "vmm/exit.h"
+#include "vmm/file.h"
 #include "vmm/limits.h"
 #include "vmm/reach.h"
 
@@ -38,11 +38,6 @@ static int reach_usage(const char *what)
 {
 	(void)fprintf(stderr, "vmm: error: %s (see 'vmm help')\n", what);
 	return 2;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 struct run {
@@ -71,53 +66,21 @@ static int run_file(struct run *x, const char *path)
 	return 0;
 }
 
+static int run_one(const char *path, void *ctx)
+{
+	return run_file(ctx, path);
+}
+
 /* The regular files directly in `dir` (not dot-files), in name order. */
 static int run_dir(struct run *x, const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	int rc = 0;
+	struct vmm_error e;
+	int rc;
 
-	if (!d) {
-		(void)fprintf(stderr, "vmm: error: cannot open directory %s\n", dir);
-		return 2;
-	}
-	while ((ent = readdir(d)) != NULL) {
-		if (ent->d_name[0] == '.')
-			continue;
-		if (n == cap) {
-			char **nn;
-
-			cap = cap ? cap * 2 : 64;
-			nn = realloc(names, cap * sizeof(*names));
-			if (!nn) {
-				rc = 3;
-				break;
-			}
-			names = nn;
-		}
-		names[n] = strdup(ent->d_name);
-		if (!names[n]) {
-			rc = 3;
-			break;
-		}
-		n++;
-	}
-	(void)closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char path[4096];
-		struct stat st;
-
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-			rc = run_file(x, path);
-		free(names[i]);
-	}
-	free(names);
+	vmm_err_clear(&e);
+	rc = vmm_dir_each(dir, run_one, x, &e);
+	if (rc < 0)
+		return vmm_cli_file_error("directory", dir, &e);
 	return rc;
 }
 
