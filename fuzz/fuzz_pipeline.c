@@ -5,12 +5,17 @@
  * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle;
  * VMM_FUZZ_MODE=fresh creates a VM per input instead of the default reset
  * mode (one VM per worker and vCPU count, restored between inputs:
- * vmm/session.h). */
+ * vmm/session.h).
+ * Where the time goes (fuzz/exec_stats.h): wall time per verdict and the
+ * median exec time, printed as "stat::vmm_*" lines at exit (libFuzzer
+ * builds always, the others with VMM_FUZZ_STATS=1; fuzz/run.sh reads
+ * them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz/exec_stats.h"
 #include "fuzz/feedback.h"
 #include "fuzz/target.h"
 #include "vmm/oracle.h"
@@ -30,6 +35,12 @@ struct target_state {
 };
 
 static struct target_state st;
+static struct exec_stats stats;
+
+static void print_stats(void)
+{
+	exec_stats_print(&stats, stderr, 0);
+}
 
 static void on_hang(void *ctx, uint64_t limit_ms)
 {
@@ -104,6 +115,17 @@ void fuzz_target_start(void)
 		return;
 	vmm_err_clear(&e);
 	open_kvm();
+	exec_stats_init(&stats);
+#ifdef VMM_FUZZ_LIBFUZZER
+	(void)atexit(print_stats);
+#else
+	{
+		const char *sv = getenv("VMM_FUZZ_STATS");
+
+		if (sv && strcmp(sv, "1") == 0)
+			(void)atexit(print_stats);
+	}
+#endif
 	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0) {
 		(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
 		exit(3);
@@ -129,9 +151,11 @@ void fuzz_target_start(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmm_hooks hooks;
+	uint64_t t0;
 
 	if (!st.ready)
 		fuzz_target_start();
+	t0 = exec_stats_now_ns();
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.on_exit = on_exit_record;
 	hooks.reset_work = on_reset_work;
@@ -144,6 +168,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		vmm_run_input(&st.kvm, data, size, &hooks,
 			      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
+	exec_stats_add(&stats, st.out.decoded ? (unsigned int)st.out.result.verdict
+					      : EXEC_STATS_UNDECODED,
+		       exec_stats_now_ns() - t0);
 	fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {
 		(void)fprintf(stderr, "FINDING %s\n", st.out.sig);
