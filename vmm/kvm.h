@@ -64,6 +64,10 @@ struct vmm_kvm {
 	/* dirty-ring self-test (vmm/session.c), run once */
 	enum vmm_probe_state ring_probe;
 	char ring_probe_why[192];
+	/* single-stepping for spin detection (vmm/x86/spin.c): OK once a step
+	 * came back as KVM_EXIT_DEBUG, FAILS if KVM_SET_GUEST_DEBUG refused
+	 * it or the first step never came back */
+	enum vmm_probe_state step_probe;
 	/* arm64: KVM_ARM_PREFERRED_TARGET's struct kvm_vcpu_init (host-wide),
 	 * asked once */
 	int arm64_target_known;

@@ -19,4 +19,13 @@
 #define VMM_SCN_MAX_EXITS 1000000U
 #define VMM_SCN_MAX_TIMEOUT_MS 10000U
 
+/* Spin detection (vmm/pipeline.c run_loop, vmm/x86/spin.c): the first
+ * check of a running vCPU a sixteenth of the run's timeout after it
+ * starts, within [VMM_SPIN_FIRST_MS, VMM_SPIN_FIRST_MAX_MS], then at
+ * doubling intervals; each check single-steps at most VMM_SPIN_STEPS
+ * instructions looking for a return to the sampled state. */
+#define VMM_SPIN_FIRST_MS 1U
+#define VMM_SPIN_FIRST_MAX_MS 20U
+#define VMM_SPIN_STEPS 128U
+
 #endif

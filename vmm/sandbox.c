@@ -27,10 +27,16 @@
 #define VMM_AUDIT_ARCH AUDIT_ARCH_X86_64
 #define STATE_IOCTL_1 KVM_GET_REGS
 #define STATE_IOCTL_2 KVM_GET_SREGS
+#define SPIN_IOCTL_1 KVM_GET_DEBUGREGS
+#define SPIN_IOCTL_2 KVM_GET_XSAVE
+#define SPIN_IOCTL_3 KVM_GET_MSRS
 #elif defined(__aarch64__)
 #define VMM_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #define STATE_IOCTL_1 KVM_GET_ONE_REG
 #define STATE_IOCTL_2 KVM_GET_ONE_REG
+#define SPIN_IOCTL_1 KVM_GET_ONE_REG
+#define SPIN_IOCTL_2 KVM_GET_ONE_REG
+#define SPIN_IOCTL_3 KVM_GET_ONE_REG
 #endif
 
 #define LD_NR BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr))
@@ -39,6 +45,10 @@
 		 offsetof(struct seccomp_data, args[i]))
 #define ALLOW BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 #define KILL BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
+/* if the loaded argument == req: allow, else fall through */
+#define ALLOW_ARG(req) \
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(req), 0, 1), ALLOW
+#define N_RUN_IOCTLS 12 /* ALLOW_ARG lines in the ioctl block */
 /* if nr == n: allow, else fall through */
 #define ALLOW_NR(n) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (n), 0, 1), ALLOW
 
@@ -52,14 +62,25 @@ int vmm_sandbox_enter(struct vmm_error *e)
 		KILL,
 		LD_NR,
 		/* ioctl: only the run-time KVM requests and TCGETS (stdio) */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 7),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0,
+			 2 * N_RUN_IOCTLS + 2),
 		LD_ARG_LO(1),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)KVM_RUN, 4, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STATE_IOCTL_1, 3, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)STATE_IOCTL_2, 2, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)TCGETS, 1, 0),
+		ALLOW_ARG(KVM_RUN),
+		ALLOW_ARG(STATE_IOCTL_1),
+		ALLOW_ARG(STATE_IOCTL_2),
+		ALLOW_ARG(TCGETS),
+		/* spin detection (vmm/x86/spin.c): guest pages written, the
+		 * state sync regs do not carry, single-stepping; fresh mode
+		 * turns dirty logging on for a slot it already has */
+		ALLOW_ARG(KVM_GET_DIRTY_LOG),
+		ALLOW_ARG(KVM_CLEAR_DIRTY_LOG),
+		ALLOW_ARG(KVM_RESET_DIRTY_RINGS),
+		ALLOW_ARG(KVM_SET_USER_MEMORY_REGION),
+		ALLOW_ARG(SPIN_IOCTL_1),
+		ALLOW_ARG(SPIN_IOCTL_2),
+		ALLOW_ARG(SPIN_IOCTL_3),
+		ALLOW_ARG(KVM_SET_GUEST_DEBUG),
 		KILL,
-		ALLOW,
 		/* mmap / mprotect: never executable */
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 1, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 4),

@@ -120,6 +120,7 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 		d->at.tv_sec++;
 		d->at.tv_nsec -= 1000000000L;
 	}
+	d->kicking = 0;
 	memset(&its, 0, sizeof(its));
 	its.it_value = d->at;
 	/* Re-fire every 10 ms after the deadline: a belt for any signal that
@@ -132,6 +133,57 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 	}
 	d->armed = 1;
 	return 0;
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t ms,
+			    struct vmm_error *e)
+{
+	struct itimerspec its;
+
+	if (!d->armed)
+		return 0;
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_nsec = (long)VMM_KICK_TICK_MS * 1000000L;
+	if (ms == 0) {
+		d->kicking = 0;
+		its.it_value = d->at;
+		its.it_interval.tv_nsec = 10 * 1000000L;
+	} else {
+		(void)clock_gettime(CLOCK_MONOTONIC, &d->kick_at);
+		d->kick_at.tv_sec += ms / 1000;
+		d->kick_at.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (d->kick_at.tv_nsec >= 1000000000L) {
+			d->kick_at.tv_sec++;
+			d->kick_at.tv_nsec -= 1000000000L;
+		}
+		d->kicking = ts_before(&d->kick_at, &d->at);
+		its.it_value = d->kicking ? d->kick_at : d->at;
+	}
+	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
+			    "cannot arm the run-timeout timer");
+		return -1;
+	}
+	return 0;
+}
+
+static int kick_due(struct vmm_deadline *d)
+{
+	struct timespec now;
+
+	if (!d || !d->armed || !d->kicking)
+		return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ts_before(&now, &d->kick_at))
+		return 0;
+	d->kicking = 0; /* one kick per request */
+	return 1;
 }
 
 void vmm_deadline_disarm(struct vmm_deadline *d)
@@ -173,7 +225,7 @@ int vmm_deadline_passed(const struct vmm_deadline *d)
 	       (now.tv_sec == d->at.tv_sec && now.tv_nsec >= d->at.tv_nsec);
 }
 
-int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
+int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d,
 		 struct vmm_exit *x, struct vmm_error *e)
 {
 	struct kvm_run *run = v->run;
@@ -191,11 +243,17 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 				    "vCPU %u: run timeout", v->id);
 			return -1;
 		}
+		run->kvm_valid_regs = v->sync_fields;
 		tls_running = run;
 		v->entries++;
 		ret = vmm_ioctl_raw(ops, v->fd, KVM_RUN, NULL);
 		err = errno;
 		tls_running = NULL;
+		if (ret == -1 && err == EINTR && !vmm_deadline_passed(d) &&
+		    kick_due(d)) {
+			run->immediate_exit = 0;
+			return 1;
+		}
 		if (ret == -1 && (err == EINTR || err == EAGAIN))
 			continue;
 		if (ret == -1 && err == EINVAL && run->kvm_dirty_regs) {
@@ -232,4 +290,51 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 		}
 		return 0;
 	}
+}
+
+int vmm_vcpu_sample(struct vmm_vcpu *v, uint64_t fields,
+		    struct kvm_sync_regs *out, struct vmm_error *e)
+{
+	struct kvm_run *run = v->run;
+	int ret, err;
+
+	run->kvm_valid_regs = fields;
+	run->immediate_exit = 1;
+	v->entries++;
+	ret = vmm_ioctl_raw(v->vm->kvm->ops, v->fd, KVM_RUN, NULL);
+	err = errno;
+	run->immediate_exit = 0;
+	run->kvm_valid_regs = 0;
+	if (ret == -1 && err == EINTR) {
+		memcpy(out, &run->s.regs, sizeof(*out));
+		return 0;
+	}
+	if (ret == -1) {
+		vmm_err_set(e, VMM_ERR_SYS, "KVM_RUN", err,
+			    "vCPU %u: reading its state (immediate_exit) "
+			    "failed", v->id);
+		return -1;
+	}
+	vmm_err_set(e, VMM_ERR_CONTRACT, "KVM_RUN", 0,
+		    "kernel contract violation: vCPU %u: KVM_RUN with "
+		    "immediate_exit and nothing pending returned %d", v->id,
+		    ret);
+	return -1;
+}
+
+void vmm_vcpu_synced(const struct vmm_vcpu *v, struct kvm_sync_regs *out)
+{
+	const struct kvm_run *run = v->run;
+
+	memcpy(out, &run->s.regs, sizeof(*out));
+}
+
+int vmm_vcpu_guest_debug(struct vmm_vcpu *v, uint32_t control)
+{
+	struct kvm_guest_debug dbg;
+
+	memset(&dbg, 0, sizeof(dbg));
+	dbg.control = control;
+	return vmm_ioctl_raw(v->vm->kvm->ops, v->fd, KVM_SET_GUEST_DEBUG,
+			     &dbg) == 0 ? 0 : -1;
 }
