@@ -775,6 +775,7 @@ static void add_spin_inputs(void)
 		s.vcpus[0].mode = g[i].mode;
 		s.vcpus[0].entry = 0x1000;
 		s.timeout_ms = 2000;
+		s.max_exits = 100;
 		n = vmm_scenario_encode(&s, buf, sizeof(buf), &e);
 		if (n > 0 && n <= sizeof(buf))
 			add_input(g[i].name, buf, n, NULL);
