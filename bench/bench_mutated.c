@@ -7,7 +7,10 @@
  * Prints the time per verdict and, last:
  *   bench: mutated execs_per_sec=N timeout_share=P median_exec_us=N
  * The inputs are the same on every run; the figures depend on the host.
- * Usage: bench_mutated [CORPUS_DIR [N [SEED]]] (corpus/scenarios 1000 11) */
+ * Usage: bench_mutated [CORPUS_DIR [N [SEED]]] (corpus/scenarios 1000 11)
+ * BENCH_TRACE=1: also one line per exec on stderr, "exec I VERDICT US
+ * EXITS TIMEOUT_MS MAX_EXITS" (how long inputs need, to choose limits).
+ * BENCH_SAVE=DIR: the inputs that timed out, as DIR/timeout-I.kvms. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +82,9 @@ int main(int argc, char **argv)
 	struct vmm_hooks hooks;
 	uint64_t t_all;
 	double secs;
+	const char *tr = getenv("BENCH_TRACE");
+	int trace = tr && strcmp(tr, "1") == 0;
+	const char *save = getenv("BENCH_SAVE");
 
 	if (load(dir) < 0) {
 		(void)fprintf(stderr, "bench_mutated: no scenarios in %s\n", dir);
@@ -118,9 +124,28 @@ int main(int argc, char **argv)
 		}
 		t0 = exec_stats_now_ns();
 		vmm_run_input_pool(&k, &pool, work, len, &hooks, NULL, NULL, &out);
+		t0 = exec_stats_now_ns() - t0;
 		exec_stats_add(&st, out.decoded ? (unsigned int)out.result.verdict
-						: EXEC_STATS_UNDECODED,
-			       exec_stats_now_ns() - t0);
+						: EXEC_STATS_UNDECODED, t0);
+		if (save && out.decoded && out.result.verdict == VMM_V_TIMEOUT) {
+			char path[4096];
+			FILE *f;
+
+			(void)snprintf(path, sizeof(path), "%s/timeout-%lu.kvms",
+				       save, i);
+			f = fopen(path, "wbe");
+			if (f) {
+				(void)fwrite(work, 1, len, f);
+				(void)fclose(f);
+			}
+		}
+		if (trace && out.decoded)
+			(void)fprintf(stderr, "exec %lu %s %llu %llu %u %llu\n", i,
+				      vmm_verdict_name(out.result.verdict),
+				      (unsigned long long)(t0 / 1000),
+				      (unsigned long long)out.result.exits,
+				      out.scenario.timeout_ms,
+				      (unsigned long long)out.scenario.max_exits);
 	}
 	t_all = exec_stats_now_ns() - t_all;
 	secs = (double)t_all / 1e9;
