@@ -30,10 +30,10 @@ static __attribute__((noinline)) void edge(unsigned int v)
 #define R_MMIO 448U      /* 128: MMIO page, direction, length */
 #define R_VERDICT 576U   /* 16 */
 #define R_ERRNO 592U     /* 64: failing call and errno */
-#define R_COUNT 656U     /* 32: log2 of the exit count */
+#define R_COUNT 656U     /* 32: exit count: none, one, several */
 #define R_SUBCODE 688U   /* 64: internal-error suberror / event type */
 #define R_FINDING 752U   /* 16 */
-#define R_OUTPUT 768U    /* 32: log2 of console output bytes */
+#define R_OUTPUT 768U    /* 32: console output: none, some */
 
 /* Engines without coverage control (libFuzzer, replay, tests). */
 __attribute__((weak)) void fuzz_coverage_off(void)
@@ -52,15 +52,12 @@ static uint32_t mix(uint64_t v)
 	return (uint32_t)v;
 }
 
-static unsigned int log2_bucket(uint64_t v)
+/* 0, 1, 2 for none, one, several: what a run did, not how long it ran
+ * (log2 buckets of counts made inputs interesting merely for running
+ * longer: a loop one exit longer reached the next bucket). */
+static unsigned int few_bucket(uint64_t v)
 {
-	unsigned int b = 0;
-
-	while (v > 1 && b < 31) {
-		v >>= 1;
-		b++;
-	}
-	return b;
+	return v < 2 ? (unsigned int)v : 2U;
 }
 
 void fuzz_feedback_begin(struct fuzz_feedback *f)
@@ -95,13 +92,15 @@ void fuzz_feedback_end(struct fuzz_feedback *f,
 		return;
 	edge(R_VERDICT + ((unsigned int)o->result.verdict & 15U));
 	/* A timed-out run stops wherever the deadline found it: its counts
-	 * are timing, not behaviour. */
+	 * are timing, not behaviour; an exhausted budget's count is the
+	 * budget. */
 	if (o->result.verdict == VMM_V_TIMEOUT)
 		return;
 	if (o->result.err.err)
 		edge(R_ERRNO + (mix((uint64_t)o->result.err.err << 8 |
 				    (uint64_t)o->result.err.cls) & 63U));
-	edge(R_COUNT + log2_bucket(o->result.exits));
-	edge(R_OUTPUT + log2_bucket(o->result.output_bytes));
+	if (o->result.verdict != VMM_V_BUDGET)
+		edge(R_COUNT + few_bucket(o->result.exits));
+	edge(R_OUTPUT + (o->result.output_bytes != 0));
 	edge(R_FINDING + ((unsigned int)o->finding & 15U));
 }

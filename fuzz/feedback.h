@@ -1,7 +1,10 @@
 /* Guest behaviour as coverage: exit reasons, exit-reason pairs, port and
- * MMIO address buckets, verdicts, errno and exit-count buckets each light a
- * distinct code edge, so both libFuzzer and AFL++ keep inputs that make KVM
- * do something new even when they reach no new VMM code. */
+ * MMIO address buckets, verdicts (spin is one), errno, and whether a run
+ * had no, one or several exits and any console output each light a
+ * distinct code edge, so both libFuzzer and AFL++ keep inputs that make
+ * KVM do something new even when they reach no new VMM code. Nothing
+ * grows with a run's length: an input is not interesting for merely
+ * running longer. */
 #ifndef VMM_FUZZ_FEEDBACK_H
 #define VMM_FUZZ_FEEDBACK_H
 
