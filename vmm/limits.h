@@ -20,12 +20,14 @@
 #define VMM_SCN_MAX_TIMEOUT_MS 10000U
 
 /* Spin detection (vmm/pipeline.c run_loop, vmm/x86/spin.c): the first
- * check of a running vCPU a sixteenth of the run's timeout after it
- * starts, within [VMM_SPIN_FIRST_MS, VMM_SPIN_FIRST_MAX_MS], then at
- * doubling intervals; each check single-steps at most VMM_SPIN_STEPS
- * instructions looking for a return to the sampled state. */
-#define VMM_SPIN_FIRST_MS 1U
-#define VMM_SPIN_FIRST_MAX_MS 20U
+ * check of a running vCPU a quarter of the run's timeout after it starts,
+ * within [VMM_SPIN_FIRST_US, VMM_SPIN_FIRST_MAX_US], then at doubling
+ * intervals; each check single-steps at most VMM_SPIN_STEPS instructions
+ * looking for a return to the sampled state, and is finished even past
+ * the deadline (by at most VMM_SPIN_CHECK_MAX_US). */
+#define VMM_SPIN_FIRST_US 250U
+#define VMM_SPIN_FIRST_MAX_US 20000U
+#define VMM_SPIN_CHECK_MAX_US 50000U
 #define VMM_SPIN_STEPS 128U
 
 #endif

@@ -69,9 +69,9 @@ static int run_vcpu(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 		rc = vmm_arch_spin_check(c, i, x, e);
 		if (rc < 0 || rc == 1)
 			return rc;
-		if (c->kick_ms < VMM_MAX_TIMEOUT_MS / 2)
-			c->kick_ms *= 2;
-		if (vmm_deadline_kick_after(c->deadline, c->kick_ms, e) < 0)
+		if (c->kick_us < 1000000000U)
+			c->kick_us *= 2;
+		if (vmm_deadline_kick_after(c->deadline, c->kick_us, e) < 0)
 			return -1;
 		if (rc == 2)
 			return 0;
@@ -87,12 +87,13 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 
 	/* kicks for spin detection: the first early relative to the run's
 	 * timeout, then doubling */
-	c->kick_ms = s->timeout_ms / 16;
-	if (c->kick_ms < VMM_SPIN_FIRST_MS)
-		c->kick_ms = VMM_SPIN_FIRST_MS;
-	if (c->kick_ms > VMM_SPIN_FIRST_MAX_MS)
-		c->kick_ms = VMM_SPIN_FIRST_MAX_MS;
-	if (vmm_deadline_kick_after(c->deadline, c->kick_ms, e) < 0)
+	c->kick_us = s->timeout_ms >= 4000000U ? 1000000000U
+					       : s->timeout_ms * 1000U / 4;
+	if (c->kick_us < VMM_SPIN_FIRST_US)
+		c->kick_us = VMM_SPIN_FIRST_US;
+	if (c->kick_us > VMM_SPIN_FIRST_MAX_US)
+		c->kick_us = VMM_SPIN_FIRST_MAX_US;
+	if (vmm_deadline_kick_after(c->deadline, c->kick_us, e) < 0)
 		return -1;
 	while (nstopped < s->nvcpus) {
 		for (uint32_t i = 0; i < s->nvcpus; i++) {

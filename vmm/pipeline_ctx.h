@@ -40,7 +40,7 @@ struct run_ctx {
 	struct vmm_devices dev;
 	struct vmm_deadline own_deadline;
 	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
-	uint32_t kick_ms; /* spin detection: the next check this far on */
+	uint32_t kick_us; /* spin detection: the next check this far on */
 };
 
 int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e);

@@ -141,7 +141,7 @@ static int ts_before(const struct timespec *a, const struct timespec *b)
 	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
-int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t ms,
+int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
 			    struct vmm_error *e)
 {
 	struct itimerspec its;
@@ -150,14 +150,14 @@ int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t ms,
 		return 0;
 	memset(&its, 0, sizeof(its));
 	its.it_interval.tv_nsec = (long)VMM_KICK_TICK_MS * 1000000L;
-	if (ms == 0) {
+	if (us == 0) {
 		d->kicking = 0;
 		its.it_value = d->at;
 		its.it_interval.tv_nsec = 10 * 1000000L;
 	} else {
 		(void)clock_gettime(CLOCK_MONOTONIC, &d->kick_at);
-		d->kick_at.tv_sec += ms / 1000;
-		d->kick_at.tv_nsec += (long)(ms % 1000) * 1000000L;
+		d->kick_at.tv_sec += us / 1000000;
+		d->kick_at.tv_nsec += (long)(us % 1000000) * 1000L;
 		if (d->kick_at.tv_nsec >= 1000000000L) {
 			d->kick_at.tv_sec++;
 			d->kick_at.tv_nsec -= 1000000000L;
@@ -184,6 +184,28 @@ static int kick_due(struct vmm_deadline *d)
 		return 0;
 	d->kicking = 0; /* one kick per request */
 	return 1;
+}
+
+void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
+			 struct timespec *saved)
+{
+	struct timespec t;
+
+	*saved = d->at;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += us / 1000000;
+	t.tv_nsec += (long)(us % 1000000) * 1000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	if (d->armed && ts_before(&d->at, &t))
+		d->at = t;
+}
+
+void vmm_deadline_restore(struct vmm_deadline *d, const struct timespec *saved)
+{
+	d->at = *saved;
 }
 
 void vmm_deadline_disarm(struct vmm_deadline *d)

@@ -71,11 +71,18 @@ struct vmm_deadline {
 /* Arm a deadline `ms` from now (ms == 0: none). Installs the timer-signal
  * handler once per process (idempotent). */
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
-/* Ask for a kick `ms` from now (before the deadline; 0 = no more kicks):
- * the timer then fires at that point, and every VMM_KICK_TICK_MS after it,
- * until the deadline. Needs an armed deadline. */
-int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t ms,
+/* Ask for a kick `us` microseconds from now (before the deadline; 0 = no
+ * more kicks): the timer then fires at that point, and every
+ * VMM_KICK_TICK_MS after it, until the deadline. Needs an armed deadline. */
+int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
 			    struct vmm_error *e);
+/* Move the deadline to `us` from now if that is later (the old one into
+ * *saved), and back: a spin check that started before the deadline is
+ * finished whatever the clock says, so its outcome does not depend on
+ * the host's speed. */
+void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
+			 struct timespec *saved);
+void vmm_deadline_restore(struct vmm_deadline *d, const struct timespec *saved);
 void vmm_deadline_disarm(struct vmm_deadline *d);
 void vmm_deadline_release(struct vmm_deadline *d);
 

@@ -242,7 +242,7 @@ static int stepped_check(struct run_ctx *c, struct vmm_vcpu *v,
 	int r = 0;
 
 	/* a step takes microseconds: a kick first means none came back */
-	if (vmm_deadline_kick_after(c->deadline, 20, e) < 0)
+	if (vmm_deadline_kick_after(c->deadline, 20000, e) < 0)
 		return -1;
 	cur = *s0;
 	for (uint32_t n = 1; n <= VMM_SPIN_STEPS; n++) {
@@ -311,7 +311,14 @@ int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 	    !(s0.regs.rflags & EFLAGS_TF) && !(f0.dregs.dr7 & DR7_ENABLES)) {
 		if (vmm_vcpu_guest_debug(v, KVM_GUESTDBG_ENABLE |
 					 KVM_GUESTDBG_SINGLESTEP) == 0) {
+			struct timespec saved;
+
+			/* finished whatever the clock says: the verdict must
+			 * not depend on the host's speed */
+			vmm_deadline_extend(c->deadline, VMM_SPIN_CHECK_MAX_US,
+					    &saved);
 			r = stepped_check(c, v, &s0, &f0, x, e);
+			vmm_deadline_restore(c->deadline, &saved);
 			if (vmm_vcpu_guest_debug(v, 0) < 0) {
 				vmm_err_set(e, VMM_ERR_SYS, "KVM_SET_GUEST_DEBUG",
 					    errno, "vCPU %u: cannot stop "
