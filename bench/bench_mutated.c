@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	int trace = tr && strcmp(tr, "1") == 0;
 	const char *save = getenv("BENCH_SAVE");
 
-	if (load(dir) < 0) {
+	if (load(dir) < 0 || nseeds == 0) {
 		(void)fprintf(stderr, "bench_mutated: no scenarios in %s\n", dir);
 		return 2;
 	}
@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 		} else {
 			unsigned long m = i - nseeds;
 			unsigned int s = (unsigned int)((m * 2654435761UL + seed) %
-							nseeds);
+							(nseeds ? nseeds : 1));
 
 			len = seed_len[s];
 			memcpy(work, seeds[s], len);
