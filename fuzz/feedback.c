@@ -63,39 +63,50 @@ static unsigned int few_bucket(uint64_t v)
 void fuzz_feedback_begin(struct fuzz_feedback *f)
 {
 	f->prev_reason = 0xFFFFFFFFU;
+	f->nheld = 0;
+}
+
+/* Held until the run's end (more than fit: lit now). */
+static void hold(struct fuzz_feedback *f, unsigned int v)
+{
+	if (f->nheld < FUZZ_FEEDBACK_HELD)
+		f->held[f->nheld++] = (uint16_t)v;
+	else
+		edge(v);
 }
 
 void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x)
 {
-	edge(R_REASON + (x->reason & 63U));
-	edge(R_PAIR + (mix((uint64_t)f->prev_reason << 32 | x->reason) & 255U));
+	hold(f, R_REASON + (x->reason & 63U));
+	hold(f, R_PAIR + (mix((uint64_t)f->prev_reason << 32 | x->reason) & 255U));
 	f->prev_reason = x->reason;
 	if (x->reason == KVM_EXIT_IO)
-		edge(R_PORT + (mix((uint64_t)x->u.io.port << 16 |
-				   (uint64_t)x->u.io.dir << 8 | x->u.io.size) &
-			       127U));
+		hold(f, R_PORT + (mix((uint64_t)x->u.io.port << 16 |
+				      (uint64_t)x->u.io.dir << 8 | x->u.io.size) &
+				  127U));
 	else if (x->reason == KVM_EXIT_MMIO)
-		edge(R_MMIO + (mix((x->u.mmio.gpa >> 12) << 8 |
-				   (uint64_t)x->u.mmio.is_write << 4 |
-				   x->u.mmio.len) & 127U));
+		hold(f, R_MMIO + (mix((x->u.mmio.gpa >> 12) << 8 |
+				      (uint64_t)x->u.mmio.is_write << 4 |
+				      x->u.mmio.len) & 127U));
 	else if (x->reason == KVM_EXIT_INTERNAL_ERROR)
-		edge(R_SUBCODE + (x->u.internal.code & 31U));
+		hold(f, R_SUBCODE + (x->u.internal.code & 31U));
 	else if (x->reason == KVM_EXIT_SYSTEM_EVENT)
-		edge(R_SUBCODE + 32U + (x->u.system_event.code & 31U));
+		hold(f, R_SUBCODE + 32U + (x->u.system_event.code & 31U));
 }
 
 void fuzz_feedback_end(struct fuzz_feedback *f,
 		       const struct vmm_input_outcome *o)
 {
-	(void)f;
 	if (!o->decoded)
 		return;
 	edge(R_VERDICT + ((unsigned int)o->result.verdict & 15U));
-	/* A timed-out run stops wherever the deadline found it: its counts
-	 * are timing, not behaviour; an exhausted budget's count is the
-	 * budget. */
+	/* A timed-out run stops wherever the deadline found it: its exits
+	 * and counts are timing, not behaviour; an exhausted budget's count
+	 * is the budget. */
 	if (o->result.verdict == VMM_V_TIMEOUT)
 		return;
+	for (uint32_t i = 0; i < f->nheld; i++)
+		edge(f->held[i]);
 	if (o->result.err.err)
 		edge(R_ERRNO + (mix((uint64_t)o->result.err.err << 8 |
 				    (uint64_t)o->result.err.cls) & 63U));

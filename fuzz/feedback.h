@@ -13,8 +13,15 @@
 #include "vmm/exit.h"
 #include "vmm/oracle.h"
 
+#define FUZZ_FEEDBACK_HELD 4096
+
 struct fuzz_feedback {
 	uint32_t prev_reason;
+	/* The run's exit edges, lit at its end unless the clock ended it: the
+	 * exits a timed-out run makes before the deadline depend on the
+	 * host's speed (AFL++ saw them as unstable). */
+	uint32_t nheld;
+	uint16_t held[FUZZ_FEEDBACK_HELD];
 };
 
 void fuzz_feedback_begin(struct fuzz_feedback *f);
