@@ -61,6 +61,7 @@ corpus: default
 bench: default
 	build/bench/bench_pipeline
 	build/bench/bench_reset
+	build/bench/bench_mutated corpus/scenarios
 
 soak: default
 	build/bench/soak $${SOAK_EXECS:-1000000} corpus/scenarios

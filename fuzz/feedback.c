@@ -30,10 +30,10 @@ static __attribute__((noinline)) void edge(unsigned int v)
 #define R_MMIO 448U      /* 128: MMIO page, direction, length */
 #define R_VERDICT 576U   /* 16 */
 #define R_ERRNO 592U     /* 64: failing call and errno */
-#define R_COUNT 656U     /* 32: log2 of the exit count */
+#define R_COUNT 656U     /* 32: exit count: none, one, several */
 #define R_SUBCODE 688U   /* 64: internal-error suberror / event type */
 #define R_FINDING 752U   /* 16 */
-#define R_OUTPUT 768U    /* 32: log2 of console output bytes */
+#define R_OUTPUT 768U    /* 32: console output: none, some */
 
 /* Engines without coverage control (libFuzzer, replay, tests). */
 __attribute__((weak)) void fuzz_coverage_off(void)
@@ -52,56 +52,66 @@ static uint32_t mix(uint64_t v)
 	return (uint32_t)v;
 }
 
-static unsigned int log2_bucket(uint64_t v)
+/* 0, 1, 2 for none, one, several: what a run did, not how long it ran
+ * (log2 buckets of counts made inputs interesting merely for running
+ * longer: a loop one exit longer reached the next bucket). */
+static unsigned int few_bucket(uint64_t v)
 {
-	unsigned int b = 0;
-
-	while (v > 1 && b < 31) {
-		v >>= 1;
-		b++;
-	}
-	return b;
+	return v < 2 ? (unsigned int)v : 2U;
 }
 
 void fuzz_feedback_begin(struct fuzz_feedback *f)
 {
 	f->prev_reason = 0xFFFFFFFFU;
+	f->nheld = 0;
+}
+
+/* Held until the run's end (more than fit: lit now). */
+static void hold(struct fuzz_feedback *f, unsigned int v)
+{
+	if (f->nheld < FUZZ_FEEDBACK_HELD)
+		f->held[f->nheld++] = (uint16_t)v;
+	else
+		edge(v);
 }
 
 void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x)
 {
-	edge(R_REASON + (x->reason & 63U));
-	edge(R_PAIR + (mix((uint64_t)f->prev_reason << 32 | x->reason) & 255U));
+	hold(f, R_REASON + (x->reason & 63U));
+	hold(f, R_PAIR + (mix((uint64_t)f->prev_reason << 32 | x->reason) & 255U));
 	f->prev_reason = x->reason;
 	if (x->reason == KVM_EXIT_IO)
-		edge(R_PORT + (mix((uint64_t)x->u.io.port << 16 |
-				   (uint64_t)x->u.io.dir << 8 | x->u.io.size) &
-			       127U));
+		hold(f, R_PORT + (mix((uint64_t)x->u.io.port << 16 |
+				      (uint64_t)x->u.io.dir << 8 | x->u.io.size) &
+				  127U));
 	else if (x->reason == KVM_EXIT_MMIO)
-		edge(R_MMIO + (mix((x->u.mmio.gpa >> 12) << 8 |
-				   (uint64_t)x->u.mmio.is_write << 4 |
-				   x->u.mmio.len) & 127U));
+		hold(f, R_MMIO + (mix((x->u.mmio.gpa >> 12) << 8 |
+				      (uint64_t)x->u.mmio.is_write << 4 |
+				      x->u.mmio.len) & 127U));
 	else if (x->reason == KVM_EXIT_INTERNAL_ERROR)
-		edge(R_SUBCODE + (x->u.internal.code & 31U));
+		hold(f, R_SUBCODE + (x->u.internal.code & 31U));
 	else if (x->reason == KVM_EXIT_SYSTEM_EVENT)
-		edge(R_SUBCODE + 32U + (x->u.system_event.code & 31U));
+		hold(f, R_SUBCODE + 32U + (x->u.system_event.code & 31U));
 }
 
 void fuzz_feedback_end(struct fuzz_feedback *f,
 		       const struct vmm_input_outcome *o)
 {
-	(void)f;
 	if (!o->decoded)
 		return;
 	edge(R_VERDICT + ((unsigned int)o->result.verdict & 15U));
-	/* A timed-out run stops wherever the deadline found it: its counts
-	 * are timing, not behaviour. */
+	/* A timed-out run stops wherever the deadline found it: its exits
+	 * and counts are timing, not behaviour; an exhausted budget's count
+	 * is the budget. */
 	if (o->result.verdict == VMM_V_TIMEOUT)
 		return;
+	for (uint32_t i = 0; i < f->nheld; i++)
+		edge(f->held[i]);
 	if (o->result.err.err)
 		edge(R_ERRNO + (mix((uint64_t)o->result.err.err << 8 |
 				    (uint64_t)o->result.err.cls) & 63U));
-	edge(R_COUNT + log2_bucket(o->result.exits));
-	edge(R_OUTPUT + log2_bucket(o->result.output_bytes));
+	if (o->result.verdict != VMM_V_BUDGET)
+		edge(R_COUNT + few_bucket(o->result.exits));
+	edge(R_OUTPUT + (o->result.output_bytes != 0));
 	edge(R_FINDING + ((unsigned int)o->finding & 15U));
 }

@@ -1,7 +1,10 @@
 /* Guest behaviour as coverage: exit reasons, exit-reason pairs, port and
- * MMIO address buckets, verdicts, errno and exit-count buckets each light a
- * distinct code edge, so both libFuzzer and AFL++ keep inputs that make KVM
- * do something new even when they reach no new VMM code. */
+ * MMIO address buckets, verdicts (spin is one), errno, and whether a run
+ * had no, one or several exits and any console output each light a
+ * distinct code edge, so both libFuzzer and AFL++ keep inputs that make
+ * KVM do something new even when they reach no new VMM code. Nothing
+ * grows with a run's length: an input is not interesting for merely
+ * running longer. */
 #ifndef VMM_FUZZ_FEEDBACK_H
 #define VMM_FUZZ_FEEDBACK_H
 
@@ -10,8 +13,15 @@
 #include "vmm/exit.h"
 #include "vmm/oracle.h"
 
+#define FUZZ_FEEDBACK_HELD 4096
+
 struct fuzz_feedback {
 	uint32_t prev_reason;
+	/* The run's exit edges, lit at its end unless the clock ended it: the
+	 * exits a timed-out run makes before the deadline depend on the
+	 * host's speed (AFL++ saw them as unstable). */
+	uint32_t nheld;
+	uint16_t held[FUZZ_FEEDBACK_HELD];
 };
 
 void fuzz_feedback_begin(struct fuzz_feedback *f);

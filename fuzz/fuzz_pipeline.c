@@ -12,12 +12,18 @@
  * --device /dev/kvm) the target says so in one line and then accepts every
  * input without running it: the engine keeps fuzzing with nothing to find,
  * so no bot reports a crash or a start-up failure (exiting would fail
- * OSS-Fuzz's build check, which wants libFuzzer's "Done N runs"). */
+ * OSS-Fuzz's build check, which wants libFuzzer's "Done N runs").
+ *
+ * Where the time goes (fuzz/exec_stats.h): wall time per verdict and the
+ * median exec time, printed as "stat::vmm_*" lines at exit (libFuzzer
+ * builds always, the others with VMM_FUZZ_STATS=1; fuzz/run.sh reads
+ * them). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz/exec_stats.h"
 #include "fuzz/feedback.h"
 #include "fuzz/finding_log.h"
 #include "fuzz/target.h"
@@ -43,6 +49,12 @@ struct target_state {
 };
 
 static struct target_state st;
+static struct exec_stats stats;
+
+static void print_stats(void)
+{
+	exec_stats_print(&stats, stderr, 0);
+}
 
 static void on_hang(void *ctx, uint64_t limit_ms)
 {
@@ -136,6 +148,17 @@ void fuzz_target_start(void)
 	open_kvm();
 	if (st.no_kvm)
 		return;
+	exec_stats_init(&stats);
+#ifdef VMM_FUZZ_LIBFUZZER
+	(void)atexit(print_stats);
+#else
+	{
+		const char *sv = getenv("VMM_FUZZ_STATS");
+
+		if (sv && strcmp(sv, "1") == 0)
+			(void)atexit(print_stats);
+	}
+#endif
 	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0) {
 		(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
 		exit(3);
@@ -162,6 +185,7 @@ void fuzz_target_start(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmm_hooks hooks;
+	uint64_t t0;
 
 	if (!st.ready) {
 		/* drivers that cannot call it before their first input
@@ -173,6 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (st.no_kvm)
 		return 0;
+	t0 = exec_stats_now_ns();
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.on_exit = on_exit_record;
 	hooks.reset_work = on_reset_work;
@@ -188,6 +213,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		vmm_run_input(&st.kvm, data, size, &hooks,
 			      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
+	exec_stats_add(&stats, st.out.decoded ? (unsigned int)st.out.result.verdict
+					      : EXEC_STATS_UNDECODED,
+		       exec_stats_now_ns() - t0);
 	fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {
 		fuzz_finding_log(data, size, st.out.sig);

@@ -2,7 +2,12 @@
 # The default fuzzing job (`make fuzz`): the libFuzzer build of TARGET on a
 # working copy of the shipped corpus for FUZZ_SECONDS, a progress line every
 # 10 s, then one summary line:
-#   fuzz: target=NAME execs=N execs_per_sec=N findings=N corpus=N
+#   fuzz: target=NAME execs=N execs_per_sec=N findings=N corpus=N cov=N ft=N
+#         [timeout_share=P median_exec_us=N]
+# cov/ft: libFuzzer's coverage and feature counts at the end; the last two
+# (fuzz_pipeline) are the target's own accounting (fuzz/exec_stats.h): the
+# share of wall time spent in runs that ended by their timeout, and the
+# median time of one exec.
 # Env: TARGET=pipeline|scenario|exit (default pipeline), FUZZ_SECONDS (default 60),
 #      FUZZ_OUT (default out/fuzz), VMM_FUZZ_KMSG=1 (kernel-log oracle).
 # Findings (the saved inputs) land in $FUZZ_OUT/TARGET/findings/; replay one
@@ -43,6 +48,12 @@ execs=$(stat number_of_executed_units)
 eps=$(stat average_exec_per_sec)
 findings=$(find "$out/findings" -type f | wc -l)
 corpus=$(find "$out/corpus" -type f | wc -l)
+last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
+cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+extra=""
+tshare=$(stat vmm_timeout_share)
+[ -n "$tshare" ] && extra=" timeout_share=$tshare median_exec_us=$(stat vmm_median_exec_us)"
 if [ "$findings" != 0 ]; then
 	grep -h '^FINDING\|^SUMMARY' "$log" | head -3 || true
 	echo "fuzz: findings saved in $out/findings (triage: fuzz/triage.sh $out/findings)"
@@ -51,4 +62,4 @@ vmm=$root/build-asan/vmm
 if [ "$target" != fuzz_exit ] && [ -e /dev/kvm ] && [ -x "$vmm" ]; then
 	"$vmm" reach --short "$out/corpus" 2>&1 | head -4 || true
 fi
-echo "fuzz: target=$target execs=${execs:-0} execs_per_sec=${eps:-0} findings=$findings corpus=$corpus"
+echo "fuzz: target=$target execs=${execs:-0} execs_per_sec=${eps:-0} findings=$findings corpus=$corpus cov=${cov:-0} ft=${ft:-0}$extra"

@@ -10,6 +10,7 @@
 #include "tests/guest_files.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
+#include "vmm/session.h"
 #include "vmm/x86/mode.h"
 #include "vmm/x86/regs.h"
 
@@ -39,7 +40,7 @@ static void one_slot(struct vmm_scenario *s, uint64_t mem, enum vmm_x86_mode m,
 	s->mmio_console = 1;
 }
 
-static struct guest_bin hlt, add, prot32, mmio, long64, spin;
+static struct guest_bin hlt, add, prot32, mmio, long64, spin, count;
 
 static void test_hlt(struct vmm_kvm *k)
 {
@@ -192,7 +193,7 @@ static void test_timeout(struct vmm_kvm *k)
 	struct timespec t0, t1;
 	double ms;
 
-	one_slot(&s, 0x10000, VMM_MODE_REAL16, &spin, 0x1000);
+	one_slot(&s, 0x10000, VMM_MODE_REAL16, &count, 0x1000);
 	s.timeout_ms = 200;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_TIMEOUT);
@@ -205,6 +206,79 @@ static void test_timeout(struct vmm_kvm *k)
 	/* The next run in the same process is unaffected by the old timer. */
 	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
 	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT);
+}
+
+/* Spin detection: a guest that can never leave its loop ends early with
+ * verdict spin, in the same final state whatever the phase its kicks land
+ * in, fresh and reset; loops that count or write memory run to their
+ * timeout. real16 code at 0x1000. */
+static const uint8_t g_jmp_self[] = { 0xeb, 0xfe }; /* jmp $ */
+/* inc eax; dec eax; jmp back: three states */
+static const uint8_t g_two_state[] = { 0x66, 0x40, 0x66, 0x48, 0xeb, 0xfa };
+/* five nops, then inc eax; dec eax; nop; jmp to the 4th nop */
+static const uint8_t g_long_cycle[] = { 0x90, 0x90, 0x90, 0x90, 0x90, 0x66,
+					0x40, 0x66, 0x48, 0x90, 0xeb, 0xf7 };
+/* inc eax; jmp back: counts */
+static const uint8_t g_counts[] = { 0x66, 0x40, 0xeb, 0xfc };
+/* mov [0x2000], ax; jmp back: writes the same value to memory */
+static const uint8_t g_writes[] = { 0xa3, 0x00, 0x20, 0xeb, 0xfb };
+
+static void spin_case(struct vmm_kvm *k, struct vmm_session *ss,
+		      const uint8_t *code, size_t len, enum vmm_verdict want,
+		      uint64_t want_rip)
+{
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct timespec t0, t1;
+	double ms;
+
+	for (int mode = 0; mode < 2; mode++) {
+		for (int round = 0; round < 3; round++) {
+			vmm_scenario_init(&s);
+			s.nslots = 1;
+			s.slots[0].size = 0x10000;
+			s.nblobs = 1;
+			s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, len };
+			s.nvcpus = 1;
+			s.vcpus[0].mode = VMM_MODE_REAL16;
+			s.vcpus[0].entry = 0x1000;
+			s.timeout_ms = 300;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			if (mode == 0)
+				(void)vmm_pipeline_run(k, &s, NULL, &r);
+			else
+				(void)vmm_pipeline_run_reset(ss, &s, NULL, &r);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+			CHECK_EQ_U64(r.verdict, want);
+			CHECK_EQ_U64(r.exits, 0);
+			if (want == VMM_V_SPIN) {
+				CHECK(vmm_verdict_clean(r.verdict));
+				CHECK(r.have_state);
+				CHECK_EQ_U64(r.state.regs.rip, want_rip);
+				CHECK_EQ_U64(r.state.regs.rax, 0);
+				CHECK(ms < 250.0); /* ended well before its timeout */
+			}
+		}
+	}
+}
+
+static void test_spin(struct vmm_kvm *k)
+{
+	static struct vmm_session ss;
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_session_init(&ss, k, 0, &e) == 0);
+	CHECK_STR_CONTAINS(vmm_verdict_name(VMM_V_SPIN), "spin");
+	spin_case(k, &ss, g_jmp_self, sizeof(g_jmp_self), VMM_V_SPIN, 0x1000);
+	spin_case(k, &ss, g_two_state, sizeof(g_two_state), VMM_V_SPIN, 0x1000);
+	spin_case(k, &ss, g_long_cycle, sizeof(g_long_cycle), VMM_V_SPIN,
+		  0x1003);
+	spin_case(k, &ss, g_counts, sizeof(g_counts), VMM_V_TIMEOUT, 0);
+	spin_case(k, &ss, g_writes, sizeof(g_writes), VMM_V_TIMEOUT, 0);
+	vmm_session_destroy(&ss);
 }
 
 /* KVM rejects long mode without PAE: an expected EINVAL from KVM_SET_SREGS,
@@ -431,7 +505,8 @@ int main(int argc, char **argv)
 	    guest_load(argv[1], "prot32_hello", &prot32) ||
 	    guest_load(argv[1], "mmio_console", &mmio) ||
 	    guest_load(argv[1], "long64_hello", &long64) ||
-	    guest_load(argv[1], "real16_spin", &spin))
+	    guest_load(argv[1], "real16_spin", &spin) ||
+	    guest_load(argv[1], "real16_count", &count))
 		return 2;
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0) {
@@ -444,6 +519,7 @@ int main(int argc, char **argv)
 	test_multi_vcpu(&k);
 	test_rejections(&k);
 	test_timeout(&k);
+	test_spin(&k);
 	test_rejected_sregs(&k);
 	test_vm_slots(&k);
 	test_host_modes(&k);
@@ -456,5 +532,6 @@ int main(int argc, char **argv)
 	free(mmio.data);
 	free(long64.data);
 	free(spin.data);
+	free(count.data);
 	return check_report("test_pipeline");
 }

@@ -233,7 +233,7 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 	static struct vmm_result f1, f2, rr;
 	struct vmm_error e;
 	size_t prev_len = 0;
-	long compared = 0, nondet = 0, mism = 0, timing = 0;
+	long compared = 0, nondet = 0, mism = 0, timing = 0, spins = 0;
 	const char *mode;
 
 	vmm_err_clear(&e);
@@ -261,6 +261,7 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 				      vmm_verdict_name(rr.verdict), rr.err.msg);
 			mism++;
 		}
+		spins += f1.verdict == VMM_V_SPIN;
 		compared++;
 	}
 	/* random scenarios from the mutator */
@@ -315,6 +316,7 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 			timing++;
 		}
 		compared++;
+		spins += f1.verdict == VMM_V_SPIN;
 		if (d) {
 			char path[64];
 			FILE *f;
@@ -361,11 +363,12 @@ next:
 		hist_len[hpos] = len;
 		hpos = (hpos + 1) % 4;
 	}
-	(void)printf("%s: %ld compared (%ld re-run with a 10 s limit), %ld "
+	(void)printf("%s: %ld compared (%ld spin, %ld re-run with a 10 s "
+		     "limit), %ld "
 		     "mismatches, %ld non-deterministic skipped; session: %llu runs, %llu resets, %llu fallbacks, "
 		     "%llu pages restored, %llu slot changes, %llu vCPU "
 		     "restores skipped, %llu sregs synced\n", mode, compared,
-		     timing, mism, nondet, (unsigned long long)ss.runs,
+		     spins, timing, mism, nondet, (unsigned long long)ss.runs,
 		     (unsigned long long)ss.resets,
 		     (unsigned long long)ss.fallbacks,
 		     (unsigned long long)ss.pages_restored,
@@ -373,6 +376,9 @@ next:
 		     (unsigned long long)ss.restores_skipped,
 		     (unsigned long long)ss.sregs_synced);
 	CHECK_EQ_U64(mism, 0);
+#if defined(__x86_64__)
+	CHECK(spins > 0); /* the spin scenarios main() adds, at least */
+#endif
 	CHECK(ss.resets > 0);
 	CHECK(compared > ncorpus);
 	vmm_session_destroy(&ss);
@@ -968,6 +974,52 @@ static void check_pool(struct vmm_kvm *k)
 	vmm_session_pool_destroy(&pool);
 }
 
+/* Guests that loop forever without an exit (verdict spin), compared like
+ * the corpus: one state (jmp $), several (inc; dec; jmp) and a cycle
+ * entered after a prefix; and one that counts (timeout, not spin). Their
+ * final state is the cycle's smallest, whatever the phase. */
+static void add_spin_inputs(void)
+{
+	static const uint8_t jmp_self[] = { 0xeb, 0xfe };
+	static const uint8_t two_state[] = { 0x66, 0x40, 0x66, 0x48, 0xeb, 0xfa };
+	static const uint8_t prefix_cycle[] = { 0x90, 0x90, 0x90, 0x90, 0x90,
+						0x66, 0x40, 0x66, 0x48, 0x90,
+						0xeb, 0xf7 };
+	static const struct {
+		const char *name;
+		const uint8_t *code;
+		size_t len;
+		uint8_t mode;
+	} g[] = {
+		{ "spin_jmp_self", jmp_self, sizeof(jmp_self), 0 },
+		{ "spin_two_state", two_state, sizeof(two_state), 0 },
+		{ "spin_prefix_cycle", prefix_cycle, sizeof(prefix_cycle), 0 },
+	};
+	static uint8_t buf[BUF];
+
+	for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++) {
+		struct vmm_scenario s;
+		struct vmm_error e;
+		size_t n;
+
+		if (VMM_ARCH_HOST != VMM_ARCH_X86_64)
+			return;
+		vmm_scenario_init(&s);
+		s.nslots = 1;
+		s.slots[0].size = 0x10000;
+		s.nblobs = 1;
+		s.blobs[0] = (struct vmm_blob_spec){ 0x1000, g[i].code, g[i].len };
+		s.nvcpus = 1;
+		s.vcpus[0].mode = g[i].mode;
+		s.vcpus[0].entry = 0x1000;
+		s.timeout_ms = 2000;
+		s.max_exits = 100;
+		n = vmm_scenario_encode(&s, buf, sizeof(buf), &e);
+		if (n > 0 && n <= sizeof(buf))
+			add_input(g[i].name, buf, n, NULL);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_kvm k;
@@ -983,6 +1035,7 @@ int main(int argc, char **argv)
 	(void)for_each_file(argv[1], ".kvms", BUF, add_input, NULL);
 	if (ncorpus == 0)
 		return 2;
+	add_spin_inputs();
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0)
 		return 1;

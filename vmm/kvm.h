@@ -61,6 +61,10 @@ struct vmm_kvm {
 	/* dirty-ring self-test (vmm/session.c), run once */
 	enum vmm_probe_state ring_probe;
 	char ring_probe_why[192];
+	/* single-stepping for spin detection (vmm/x86/spin.c): OK once a step
+	 * came back as KVM_EXIT_DEBUG, FAILS if KVM_SET_GUEST_DEBUG refused
+	 * it or the first step never came back */
+	enum vmm_probe_state step_probe;
 	struct vmm_kvm_arch arch; /* vmm/<arch>/host_state.h */
 };
 

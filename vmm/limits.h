@@ -30,5 +30,15 @@
  * a call); sizes struct vmm_kvm's list and each vCPU snapshot (16 bytes an
  * entry). */
 #define VMM_MAX_SAVED_MSRS 510
+/* Spin detection (vmm/pipeline.c run_loop, vmm/x86/spin.c): the first
+ * check of a running vCPU a quarter of the run's timeout after it starts,
+ * within [VMM_SPIN_FIRST_US, VMM_SPIN_FIRST_MAX_US], then at doubling
+ * intervals; each check single-steps at most VMM_SPIN_STEPS instructions
+ * looking for a return to the sampled state, and is finished even past
+ * the deadline (by at most VMM_SPIN_CHECK_MAX_US). */
+#define VMM_SPIN_FIRST_US 250U
+#define VMM_SPIN_FIRST_MAX_US 20000U
+#define VMM_SPIN_CHECK_MAX_US 50000U
+#define VMM_SPIN_STEPS 32U
 
 #endif

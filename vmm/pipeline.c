@@ -22,6 +22,35 @@ const char *vmm_verdict_name(enum vmm_verdict v)
 	return vmm_verdict_info(v)->name;
 }
 
+int vmm_run_dirty_poll(struct run_ctx *c, uint64_t *pages, struct vmm_error *e)
+{
+	if (c->ss)
+		return vmm_session_dirty_poll(c->ss, pages, e);
+	return vmm_vm_dirty_poll(c->vm, pages, e);
+}
+
+/* One guest entry of vCPU i; a kick in between is a spin check (run_loop).
+ * 0 with an exit in *x, 1 the vCPU spins, -1. */
+static int run_vcpu(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
+		    struct vmm_error *e)
+{
+	for (;;) {
+		int rc = vmm_vcpu_run(&c->vcpus[i], c->deadline, x, e);
+
+		if (rc != 1)
+			return rc;
+		rc = vmm_arch_spin_check(c, i, x, e);
+		if (rc < 0 || rc == 1)
+			return rc;
+		if (c->kick_us < 1000000000U)
+			c->kick_us *= 2;
+		if (vmm_deadline_kick_after(c->deadline, c->kick_us, e) < 0)
+			return -1;
+		if (rc == 2)
+			return 0;
+	}
+}
+
 static int run_loop(struct run_ctx *c, struct vmm_error *e)
 {
 	const struct vmm_scenario *s = c->s;
@@ -29,10 +58,21 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 	int stopped[VMM_MAX_VCPUS] = { 0 };
 	uint32_t nstopped = 0;
 
+	/* kicks for spin detection: the first early relative to the run's
+	 * timeout, then doubling */
+	c->kick_us = s->timeout_ms >= 4000000U ? 1000000000U
+					       : s->timeout_ms * 1000U / 4;
+	if (c->kick_us < VMM_SPIN_FIRST_US)
+		c->kick_us = VMM_SPIN_FIRST_US;
+	if (c->kick_us > VMM_SPIN_FIRST_MAX_US)
+		c->kick_us = VMM_SPIN_FIRST_MAX_US;
+	if (vmm_deadline_kick_after(c->deadline, c->kick_us, e) < 0)
+		return -1;
 	while (nstopped < s->nvcpus) {
 		for (uint32_t i = 0; i < s->nvcpus; i++) {
 			struct vmm_exit x;
 			enum vmm_exit_action act;
+			int rc;
 
 			if (stopped[i])
 				continue;
@@ -45,7 +85,13 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			/* On failure last_reason keeps the last serviced exit:
 			 * if the deadline was seen before re-entering, KVM still
 			 * holds that I/O's completion (reset mode flushes it). */
-			if (vmm_vcpu_run(&c->vcpus[i], c->deadline, &x, e) < 0) {
+			rc = run_vcpu(c, i, &x, e);
+			if (rc == 1) {
+				c->r->verdict = VMM_V_SPIN;
+				c->r->last_vcpu = i;
+				return 0;
+			}
+			if (rc < 0) {
 				if (e->cls == VMM_ERR_TIMEOUT)
 					vmm_err_set(e, VMM_ERR_TIMEOUT, "KVM_RUN", 0,
 						    "run timeout after %u ms "
@@ -282,7 +328,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 		vmm_devices_set_permissive(&c.dev, s->input, s->input_len);
 	if (vmm_deadline_arm(c.deadline, s->timeout_ms, e) < 0)
 		goto out;
-	if (h && h->before_run && h->before_run(h->ctx, e) != 0)
+	if (h && h->before_run && (vmm_arch_before_hook(&c, e) < 0 ||
+				   h->before_run(h->ctx, e) != 0))
 		goto out;
 	in_run = 1;
 	vmm_watchdog_arm(h ? h->watchdog : NULL,

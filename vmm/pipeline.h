@@ -33,11 +33,13 @@ enum vmm_verdict {
 	VMM_V_HOST,       /* the host cannot run it */
 	VMM_V_SYS,        /* a system call failed unexpectedly */
 	VMM_V_CONTRACT,   /* kernel contract violation */
+	VMM_V_SPIN,       /* a vCPU provably loops forever without an exit */
 	VMM_V_COUNT
 };
 
 const char *vmm_verdict_name(enum vmm_verdict v);
-/* halt, poweroff or reset: the guest ended the run itself. */
+/* halt, poweroff, reset or spin: the guest ended the run itself, or can
+ * provably never change it again. */
 int vmm_verdict_clean(enum vmm_verdict v);
 
 struct vmm_result {

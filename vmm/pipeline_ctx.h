@@ -40,12 +40,25 @@ struct run_ctx {
 	struct vmm_devices dev;
 	struct vmm_deadline own_deadline;
 	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
+	uint32_t kick_us; /* spin detection: the next check this far on */
 };
 
 int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e);
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e);
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e);
 void vmm_arch_settle_unentered(struct run_ctx *c);
+/* Spin detection, after a kick interrupted vCPU i (vmm/x86/spin.c): 1 the
+ * vCPU can never leave the loop it is in (it is left in the loop's
+ * canonical state), 0 not shown (run on), 2 a real exit happened while
+ * checking (in *x, to be serviced), -1 (*e). */
+int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
+			struct vmm_error *e);
+/* Right before a before_run hook (which may enter the sandbox): what the
+ * run-time checks need that the sandbox would forbid (x86: the MSR list). */
+int vmm_arch_before_hook(struct run_ctx *c, struct vmm_error *e);
+/* Guest pages written since the last call in this run (the first call
+ * counts from the run's start in reset mode, from nothing in fresh mode). */
+int vmm_run_dirty_poll(struct run_ctx *c, uint64_t *pages, struct vmm_error *e);
 
 /* The pipeline without the host check (the x86 mode probes run through
  * it). */

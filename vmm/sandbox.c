@@ -27,10 +27,16 @@
 #define VMM_AUDIT_ARCH AUDIT_ARCH_X86_64
 #define STATE_IOCTL_1 KVM_GET_REGS
 #define STATE_IOCTL_2 KVM_GET_SREGS
+#define SPIN_IOCTL_1 KVM_GET_DEBUGREGS
+#define SPIN_IOCTL_2 KVM_GET_XSAVE
+#define SPIN_IOCTL_3 KVM_GET_MSRS
 #elif defined(__aarch64__)
 #define VMM_AUDIT_ARCH AUDIT_ARCH_AARCH64
 #define STATE_IOCTL_1 KVM_GET_ONE_REG
 #define STATE_IOCTL_2 KVM_GET_ONE_REG
+#define SPIN_IOCTL_1 KVM_GET_ONE_REG
+#define SPIN_IOCTL_2 KVM_GET_ONE_REG
+#define SPIN_IOCTL_3 KVM_GET_ONE_REG
 #endif
 
 /* ---- the allow-lists -------------------------------------------------
@@ -51,6 +57,17 @@ static const struct ioctl_rule ioctls[] = {
 	{ STATE_IOCTL_1, "the final vCPU state after the run" },
 	{ STATE_IOCTL_2, "the final vCPU state after the run" },
 	{ TCGETS, "stdio asks whether stdout is a terminal on first use" },
+	/* spin detection (vmm/x86/spin.c): guest pages written, the state
+	 * sync regs do not carry, single-stepping; fresh mode turns dirty
+	 * logging on for a slot it already has */
+	{ KVM_GET_DIRTY_LOG, "spin check: pages the guest wrote" },
+	{ KVM_CLEAR_DIRTY_LOG, "spin check: pages the guest wrote" },
+	{ KVM_RESET_DIRTY_RINGS, "spin check: pages the guest wrote (ring)" },
+	{ KVM_SET_USER_MEMORY_REGION, "spin check: dirty logging on" },
+	{ SPIN_IOCTL_1, "spin check: state sync regs do not carry" },
+	{ SPIN_IOCTL_2, "spin check: state sync regs do not carry" },
+	{ SPIN_IOCTL_3, "spin check: state sync regs do not carry" },
+	{ KVM_SET_GUEST_DEBUG, "spin check: single-stepping" },
 };
 
 static const struct rule always[] = {

@@ -197,7 +197,8 @@ static int ring_full(void *ctx, struct vmm_error *e)
 	return 0;
 }
 
-static int collect_bitmaps(struct vmm_session *ss, struct vmm_error *e)
+static int collect_bitmaps(struct vmm_session *ss, uint64_t *pages,
+			   struct vmm_error *e)
 {
 	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
 		struct vmm_slot *sl = &ss->vm.slots[i];
@@ -220,6 +221,8 @@ static int collect_bitmaps(struct vmm_session *ss, struct vmm_error *e)
 		for (size_t w = 0; w < words; w++) {
 			ss->gdirty[i][w] |= bm[w];
 			any |= bm[w] != 0;
+			if (pages)
+				*pages += (uint64_t)__builtin_popcountll(bm[w]);
 		}
 		if (any) { /* write-protect those pages again */
 			memset(&clr, 0, sizeof(clr));
@@ -436,7 +439,7 @@ static void restore_memory(struct vmm_session *ss, int release_all)
 static int collect_dirty(struct vmm_session *ss, struct vmm_error *e)
 {
 	return ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e)
-						 : collect_bitmaps(ss, e);
+						 : collect_bitmaps(ss, NULL, e);
 }
 
 #define FLUSH_TRIES 8
@@ -563,6 +566,21 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 		    last_reason[i] == KVM_EXIT_INTERNAL_ERROR)
 			ss->tainted = 1;
 	}
+}
+
+int vmm_session_dirty_poll(struct vmm_session *ss, uint64_t *pages,
+			   struct vmm_error *e)
+{
+	uint64_t before = ss->ring_harvested;
+
+	*pages = 0;
+	if (ss->dirty_mode == VMM_DIRTY_RING) {
+		if (harvest_rings(ss, e) < 0)
+			return -1;
+		*pages = ss->ring_harvested - before;
+		return 0;
+	}
+	return collect_bitmaps(ss, pages, e);
 }
 
 int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,

@@ -130,6 +130,11 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 /* The architecture's set-up changed vCPU i's state by ioctl (not through
  * KVM_CAP_SYNC_REGS, which only lands with a KVM_RUN). */
 void vmm_session_note_state_set(struct vmm_session *ss, uint32_t i);
+/* During a run: the number of pages the guest wrote since the previous
+ * call (or since the run started), harvested into the pages the next
+ * reset restores. 0 or -1. */
+int vmm_session_dirty_poll(struct vmm_session *ss, uint64_t *pages,
+			   struct vmm_error *e);
 
 /* Reset mode across inputs with different vCPU counts: one session (one
  * VM) per count, made on first use, so that a change of count switches to

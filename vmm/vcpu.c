@@ -121,6 +121,7 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 		d->at.tv_sec++;
 		d->at.tv_nsec -= 1000000000L;
 	}
+	d->kicking = 0;
 	memset(&its, 0, sizeof(its));
 	its.it_value = d->at;
 	/* Re-fire every 10 ms after the deadline: a belt for any signal that
@@ -133,6 +134,79 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 	}
 	d->armed = 1;
 	return 0;
+}
+
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
+			    struct vmm_error *e)
+{
+	struct itimerspec its;
+
+	if (!d->armed)
+		return 0;
+	memset(&its, 0, sizeof(its));
+	its.it_interval.tv_nsec = (long)VMM_KICK_TICK_MS * 1000000L;
+	if (us == 0) {
+		d->kicking = 0;
+		its.it_value = d->at;
+		its.it_interval.tv_nsec = 10 * 1000000L;
+	} else {
+		(void)clock_gettime(CLOCK_MONOTONIC, &d->kick_at);
+		d->kick_at.tv_sec += us / 1000000;
+		d->kick_at.tv_nsec += (long)(us % 1000000) * 1000L;
+		if (d->kick_at.tv_nsec >= 1000000000L) {
+			d->kick_at.tv_sec++;
+			d->kick_at.tv_nsec -= 1000000000L;
+		}
+		d->kicking = ts_before(&d->kick_at, &d->at);
+		its.it_value = d->kicking ? d->kick_at : d->at;
+	}
+	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
+			    "cannot arm the run-timeout timer");
+		return -1;
+	}
+	return 0;
+}
+
+static int kick_due(struct vmm_deadline *d)
+{
+	struct timespec now;
+
+	if (!d || !d->armed || !d->kicking)
+		return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ts_before(&now, &d->kick_at))
+		return 0;
+	d->kicking = 0; /* one kick per request */
+	return 1;
+}
+
+void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
+			 struct timespec *saved)
+{
+	struct timespec t;
+
+	*saved = d->at;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += us / 1000000;
+	t.tv_nsec += (long)(us % 1000000) * 1000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	if (d->armed && ts_before(&d->at, &t))
+		d->at = t;
+}
+
+void vmm_deadline_restore(struct vmm_deadline *d, const struct timespec *saved)
+{
+	d->at = *saved;
 }
 
 void vmm_deadline_disarm(struct vmm_deadline *d)
@@ -242,7 +316,7 @@ static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
 	return -1;
 }
 
-int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
+int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d,
 		 struct vmm_exit *x, struct vmm_error *e)
 {
 	struct kvm_run *run = v->run;
@@ -259,9 +333,15 @@ int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
 				    "vCPU %u: run timeout", v->id);
 			return -1;
 		}
+		run->kvm_valid_regs = v->sync_fields;
 		rc = run_once(v, e);
 		if (rc < 0)
 			return -1;
+		/* interrupted: a spin check was asked for (the kick timer) */
+		if (rc > 0 && !vmm_deadline_passed(d) && kick_due(d)) {
+			run->immediate_exit = 0;
+			return 1;
+		}
 		if (rc > 0)
 			continue;
 		run->immediate_exit = 0;
@@ -301,4 +381,44 @@ void vmm_vcpu_complete(struct vmm_vcpu *v, const struct vmm_exit *x)
 	else if (x->reason == KVM_EXIT_MMIO && !x->u.mmio.is_write)
 		memcpy(run + offsetof(struct kvm_run, mmio.data),
 		       x->u.mmio.data, x->u.mmio.len);
+}
+
+int vmm_vcpu_sample(struct vmm_vcpu *v, uint64_t fields,
+		    struct kvm_sync_regs *out, struct vmm_error *e)
+{
+	struct kvm_run *run = v->run;
+	int rc;
+
+	run->kvm_valid_regs = fields;
+	run->immediate_exit = 1;
+	rc = run_once(v, e);
+	run->immediate_exit = 0;
+	run->kvm_valid_regs = 0;
+	if (rc > 0) { /* stored, no guest instruction run */
+		memcpy(out, &run->s.regs, sizeof(*out));
+		return 0;
+	}
+	if (rc == 0)
+		vmm_err_contract(e, "KVM_RUN", "exit_reason",
+				 "kernel contract violation: vCPU %u: KVM_RUN "
+				 "with immediate_exit and nothing pending "
+				 "returned an exit", v->id);
+	return -1;
+}
+
+void vmm_vcpu_synced(const struct vmm_vcpu *v, struct kvm_sync_regs *out)
+{
+	const struct kvm_run *run = v->run;
+
+	memcpy(out, &run->s.regs, sizeof(*out));
+}
+
+int vmm_vcpu_guest_debug(struct vmm_vcpu *v, uint32_t control)
+{
+	struct kvm_guest_debug dbg;
+
+	memset(&dbg, 0, sizeof(dbg));
+	dbg.control = control;
+	return VMM_IOCTL_RAW(v->vm->kvm->ops, v->fd, KVM_SET_GUEST_DEBUG,
+			     &dbg) == 0 ? 0 : -1;
 }

@@ -32,6 +32,10 @@ struct vmm_vcpu {
 	 * the guest got to run): reset mode skips restoring the state of a
 	 * vCPU that has not been entered since its last restore. */
 	uint64_t entries;
+	/* KVM_CAP_SYNC_REGS fields KVM stores into kvm_run at every return
+	 * of vmm_vcpu_run() (0: none, the normal case); read them with
+	 * vmm_vcpu_synced(). */
+	uint64_t sync_fields;
 };
 
 /* A checked ioctl on a vCPU, 0 or -1. The request's spelling is passed
@@ -56,11 +60,31 @@ struct vmm_deadline {
 	int created;
 	pid_t tid; /* the thread the timer signals */
 	int armed;
+	/* Kicks (spin detection): with kick_at set, the timer fires at
+	 * kick_at and then every VMM_KICK_TICK_MS until the deadline, and
+	 * vmm_vcpu_run() returns 1 from a KVM_RUN interrupted at or after
+	 * kick_at. */
+	struct timespec kick_at;
+	int kicking;
 };
+
+#define VMM_KICK_TICK_MS 1U
 
 /* Arm a deadline `ms` from now (ms == 0: none). Installs the timer-signal
  * handler once per process (idempotent). */
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
+/* Ask for a kick `us` microseconds from now (before the deadline; 0 = no
+ * more kicks): the timer then fires at that point, and every
+ * VMM_KICK_TICK_MS after it, until the deadline. Needs an armed deadline. */
+int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
+			    struct vmm_error *e);
+/* Move the deadline to `us` from now if that is later (the old one into
+ * *saved), and back: a spin check that started before the deadline is
+ * finished whatever the clock says, so its outcome does not depend on
+ * the host's speed. */
+void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
+			 struct timespec *saved);
+void vmm_deadline_restore(struct vmm_deadline *d, const struct timespec *saved);
 void vmm_deadline_disarm(struct vmm_deadline *d);
 void vmm_deadline_release(struct vmm_deadline *d);
 
@@ -84,10 +108,12 @@ int vmm_deadline_passed(const struct vmm_deadline *d);
  * use that one). */
 int vmm_deadline_signal(void);
 
-/* One guest entry. Returns 0 with a validated exit in *x; -1 with
+/* One guest entry. Returns 0 with a validated exit in *x; 1 when a kick
+ * the deadline asked for (vmm_deadline_kick_after) interrupted the guest
+ * (no exit: the vCPU can be entered again as if nothing happened); -1 with
  * VMM_ERR_TIMEOUT (deadline), VMM_ERR_SYS (KVM_RUN failed, errno kept) or
  * VMM_ERR_CONTRACT (kvm_run field out of bounds). */
-int vmm_vcpu_run(struct vmm_vcpu *v, const struct vmm_deadline *d,
+int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d,
 		 struct vmm_exit *x, struct vmm_error *e);
 
 /* Hand a serviced exit's reply to KVM: IN data and MMIO read data go from
@@ -101,5 +127,19 @@ void vmm_vcpu_complete(struct vmm_vcpu *v, const struct vmm_exit *x);
  * VMM_ERR_CONTRACT for a result outside the API). Every KVM_RUN of the
  * library is made in vcpu.c. */
 int vmm_vcpu_flush(struct vmm_vcpu *v, struct vmm_error *e);
+
+/* The vCPU's state through KVM_CAP_SYNC_REGS without running the guest: a
+ * KVM_RUN with immediate_exit and kvm_valid_regs = `fields` (KVM_RUN then
+ * stores them and returns EINTR before any guest instruction). Only after
+ * an interrupted KVM_RUN (nothing pending to complete). 0 with the state
+ * in *out, -1 (VMM_ERR_SYS; VMM_ERR_CONTRACT if KVM_RUN returned an exit). */
+int vmm_vcpu_sample(struct vmm_vcpu *v, uint64_t fields,
+		    struct kvm_sync_regs *out, struct vmm_error *e);
+/* What the last KVM_RUN stored for v->sync_fields (kvm_run's s.regs). */
+void vmm_vcpu_synced(const struct vmm_vcpu *v, struct kvm_sync_regs *out);
+/* KVM_SET_GUEST_DEBUG with `control` (KVM_GUESTDBG_*; 0 turns it off) and
+ * no breakpoints. The raw result: 0, or -1 with errno (the caller decides
+ * whether that is an error: hosts without single-step refuse it). */
+int vmm_vcpu_guest_debug(struct vmm_vcpu *v, uint32_t control);
 
 #endif

@@ -3,6 +3,7 @@
 #include <linux/kvm.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -162,6 +163,53 @@ int vmm_vm_remove_slot(struct vmm_vm *vm, uint32_t id, struct vmm_error *e)
 	}
 	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "no slot %u", id);
 	return -1;
+}
+
+int vmm_vm_dirty_poll(struct vmm_vm *vm, uint64_t *pages, struct vmm_error *e)
+{
+	*pages = 0;
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		struct vmm_slot *s = &vm->slots[i];
+		size_t words = (size_t)((s->size / VMM_PAGE_SIZE + 63) / 64);
+		struct kvm_dirty_log log;
+		uint64_t *bm;
+
+		if (!s->used || (s->flags & VMM_SLOT_READONLY))
+			continue;
+		if (!(s->flags & VMM_SLOT_DIRTY_LOG)) {
+			struct kvm_userspace_memory_region r;
+
+			memset(&r, 0, sizeof(r));
+			r.slot = s->id;
+			r.flags = KVM_MEM_LOG_DIRTY_PAGES;
+			r.guest_phys_addr = s->gpa;
+			r.memory_size = s->size;
+			r.userspace_addr = (uint64_t)(uintptr_t)s->host;
+			if (VMM_IOCTL(vm->kvm->ops, vm->fd,
+				      KVM_SET_USER_MEMORY_REGION, &r, e) < 0)
+				return -1;
+			s->flags |= VMM_SLOT_DIRTY_LOG;
+			continue;
+		}
+		bm = calloc(words, sizeof(uint64_t));
+		if (!bm) {
+			vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0,
+				    "out of memory for a dirty bitmap");
+			return -1;
+		}
+		memset(&log, 0, sizeof(log));
+		log.slot = s->id;
+		log.dirty_bitmap = bm;
+		if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_GET_DIRTY_LOG, &log, e) <
+		    0) {
+			free(bm);
+			return -1;
+		}
+		for (size_t w = 0; w < words; w++)
+			*pages += (uint64_t)__builtin_popcountll(bm[w]);
+		free(bm);
+	}
+	return 0;
 }
 
 const struct vmm_slot *vmm_vm_slot_at(const struct vmm_vm *vm, uint64_t gpa)

@@ -54,6 +54,14 @@ const struct vmm_slot *vmm_vm_slot_at(const struct vmm_vm *vm, uint64_t gpa);
 int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
 		 uint64_t len, struct vmm_error *e);
 
+/* Fresh VMs (no manual dirty-log protection): the number of guest pages
+ * written in writable slots since the previous call (KVM_GET_DIRTY_LOG,
+ * which also write-protects them again). Dirty logging is turned on for a
+ * writable slot at its first call (a flags-only KVM_SET_USER_MEMORY_REGION;
+ * what the guest sees does not change): that call counts nothing for it.
+ * 0 or -1. */
+int vmm_vm_dirty_poll(struct vmm_vm *vm, uint64_t *pages, struct vmm_error *e);
+
 struct vmm_exit;
 /* Fault-address check of an MMIO (or arm64 no-syndrome) exit against the
  * slots: KVM only exits for addresses no slot backs, or for writes to a

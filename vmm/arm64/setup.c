@@ -204,3 +204,21 @@ void vmm_arch_dirty_probe_guest(struct vmm_probe_guest *g)
 	g->mode = VMM_ARM64_AARCH64;
 	g->features = 1U << VMM_ARM64_FEAT_PSCI_0_2;
 }
+
+/* No spin detection on arm64 yet: a looping guest runs to its timeout. */
+int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
+			struct vmm_error *e)
+{
+	(void)c;
+	(void)i;
+	(void)x;
+	(void)e;
+	return 0;
+}
+
+int vmm_arch_before_hook(struct run_ctx *c, struct vmm_error *e)
+{
+	(void)c;
+	(void)e;
+	return 0;
+}

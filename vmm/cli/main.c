@@ -529,6 +529,9 @@ static int cmd_run(int argc, char **argv)
 		(void)vmm_cpu_state_format(&r.state, buf, sizeof(buf));
 		(void)fputs(buf, stderr);
 	}
+	if (r.verdict == VMM_V_SPIN)
+		(void)fprintf(stderr, "vmm: spin: vCPU %u loops forever without "
+			      "an exit or a memory write\n", r.last_vcpu);
 	if (!vmm_verdict_clean(r.verdict))
 		report_error(&r.err);
 	return rc_of(r.verdict);

@@ -22,6 +22,12 @@ struct vmm_arch_run {
 	struct kvm_regs set_regs[VMM_MAX_VCPUS];
 	struct kvm_sregs set_sregs[VMM_MAX_VCPUS];
 	int sregs_synced[VMM_MAX_VCPUS]; /* set_sregs wait for KVM_RUN */
+	/* spin detection without single-stepping: the previous sample */
+	struct kvm_sync_regs spin_prev;
+	uint64_t spin_prev_hash, spin_prev_exits;
+	uint32_t spin_prev_vcpu;
+	int spin_prev_ok;
+	uint64_t spin_steps; /* single steps taken in this run */
 };
 
 /* Registers and sregs (2 ioctls). */

@@ -13,6 +13,7 @@
 #include "vmm/x86/mode.h"
 #include "vmm/x86/regs.h"
 #include "vmm/x86/setup.h"
+#include "vmm/x86/vcpu_state.h"
 
 static uint64_t sys_need(const struct vmm_scenario *s)
 {
@@ -277,6 +278,16 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
 		return -1;
 	return vmm_vcpu_set_regs(v, &regs, e);
+}
+
+/* Before a before_run hook that may sandbox the process: the MSR list
+ * spin detection reads (vmm/x86/spin.c) needs system ioctls, once per
+ * process; without such a hook the first spin check finds it. */
+int vmm_arch_before_hook(struct run_ctx *c, struct vmm_error *e)
+{
+	if (c->nvcpus_live == 0)
+		return 0;
+	return vmm_arch_msr_list(c->k, e);
 }
 
 /* Reset mode, before vCPU 0's final state is read: if what set-up gave it

@@ -269,10 +269,6 @@ out:
 int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 			  struct vmm_error *e)
 {
-	struct vmm_kvm *k = v->vm->kvm;
-	struct kvm_msrs *msrs;
-	int got;
-
 	memset(st, 0, sizeof(*st));
 	st->run_cr8 = vmm_vcpu_cr8(v);
 	if (VCPU_IOCTL(v, KVM_GET_REGS, &st->regs, e) < 0 ||
@@ -283,13 +279,25 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	    VCPU_IOCTL(v, KVM_GET_DEBUGREGS, &st->dregs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_MP_STATE, &st->mp, e) < 0)
 		return -1;
+	return vmm_arch_msrs_get(v, st->msrs, &st->nmsr_chunks, e);
+}
+
+int vmm_arch_msrs_get(struct vmm_vcpu *v,
+		      uint8_t (*chunks)[VMM_MSRS_BUF_SIZE], uint32_t *nchunks,
+		      struct vmm_error *e)
+{
+	struct vmm_kvm *k = v->vm->kvm;
+	struct kvm_msrs *msrs;
+	int got;
+
+	*nchunks = 0;
 	if (vmm_arch_msr_list(k, e) < 0)
 		return -1;
 	for (uint32_t at = 0; at < k->arch.nmsrs; at += VMM_MSRS_PER_IOCTL) {
 		uint32_t n = k->arch.nmsrs - at < VMM_MSRS_PER_IOCTL ?
 				     k->arch.nmsrs - at : VMM_MSRS_PER_IOCTL;
 
-		msrs = vmm_state_msrs(st, st->nmsr_chunks++);
+		msrs = (struct kvm_msrs *)(void *)chunks[(*nchunks)++];
 		msrs->nmsrs = n;
 		for (uint32_t i = 0; i < n; i++)
 			msrs->entries[i].index = k->arch.msr_index[at + i];

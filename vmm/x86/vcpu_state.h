@@ -62,6 +62,11 @@ int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e);
 
 int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
+/* Every MSR of the restore set, read into chunks[0..*nchunks) (one
+ * KVM_GET_MSRS each). */
+int vmm_arch_msrs_get(struct vmm_vcpu *v,
+		      uint8_t (*chunks)[VMM_MSRS_BUF_SIZE], uint32_t *nchunks,
+		      struct vmm_error *e);
 int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 
