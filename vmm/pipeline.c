@@ -326,10 +326,13 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 			 s->mmio_console_gpa);
 	if (s->flags & VMM_SCN_PERMISSIVE)
 		vmm_devices_set_permissive(&c.dev, s->input, s->input_len);
+	/* the arch's one-time work (the x86 MSR probe, ~0.1 s once per KVM
+	 * handle) comes before the run's clock starts */
+	if (h && h->before_run && vmm_arch_before_hook(&c, e) < 0)
+		goto out;
 	if (vmm_deadline_arm(c.deadline, s->timeout_ms, e) < 0)
 		goto out;
-	if (h && h->before_run && (vmm_arch_before_hook(&c, e) < 0 ||
-				   h->before_run(h->ctx, e) != 0))
+	if (h && h->before_run && h->before_run(h->ctx, e) != 0)
 		goto out;
 	in_run = 1;
 	vmm_watchdog_arm(h ? h->watchdog : NULL,
