@@ -377,209 +377,390 @@ static uint64_t rand_gpa_in(struct rng *r, const struct vmm_slot_spec *sl,
 	return sl->gpa + below(r, sl->size - len + 1);
 }
 
+/* The mutation operators, each changing one aspect of the scenario, and
+ * the table that picks them by weight. */
+struct mut_ctx {
+	struct rng *r;
+	struct work *w;
+	struct vmm_vcpu_spec *v; /* a vCPU picked for this mutation */
+	uint32_t bi;             /* a blob picked for it (0 if none) */
+	fuzz_byte_mutator bm;    /* the engine's byte mutator, or NULL */
+};
+
+/* blob contents */
+static void mut_blob_bytes(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct work *w = m->w;
+	uint32_t bi = m->bi;
+	fuzz_byte_mutator bm = m->bm;
+
+	if (!s->nblobs)
+		return;
+	if (bm) {
+		size_t n = bm(w->blob[bi], (size_t)s->blobs[bi].len,
+			      BLOB_CAP);
+
+		s->blobs[bi].len = n ? n : 1;
+	} else {
+		havoc(r, w->blob[bi], (size_t)s->blobs[bi].len);
+	}
+}
+
+/* insert an interesting instruction */
+static void mut_insert_snippet(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct work *w = m->w;
+	uint32_t bi = m->bi;
+
+	if (s->nblobs)
+		put_snippet(r, s->arch, w->blob[bi], &s->blobs[bi].len);
+}
+
+/* splice a chunk between blobs */
+static void mut_splice(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct work *w = m->w;
+	uint32_t bi = m->bi;
+	uint32_t bj = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
+	uint64_t n, from, to;
+
+	if (!s->nblobs)
+		return;
+	n = 1 + below(r, s->blobs[bj].len);
+	from = below(r, s->blobs[bj].len - n + 1);
+	to = below(r, s->blobs[bi].len + 1);
+	if (to + n > BLOB_CAP)
+		return;
+	memmove(w->blob[bi] + to, w->blob[bj] + from, (size_t)n);
+	if (to + n > s->blobs[bi].len)
+		s->blobs[bi].len = to + n;
+}
+
+/* move a blob; entry points inside it move along (left behind, they would run
+ * zeroed memory until the timeout: two thirds of the mutants that timed out
+ * did) */
+static void mut_move_blob(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	uint32_t bi = m->bi;
+	const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+	uint64_t from = s->nblobs ? s->blobs[bi].gpa : 0;
+
+	if (!s->nblobs)
+		return;
+	s->blobs[bi].gpa = rand_gpa_in(r, sl, s->blobs[bi].len);
+	for (uint32_t c = 0; c < s->nvcpus; c++)
+		if (s->vcpus[c].entry >= from &&
+		    s->vcpus[c].entry - from < s->blobs[bi].len)
+			s->vcpus[c].entry += s->blobs[bi].gpa - from;
+}
+
+/* add a blob of instructions */
+static void mut_add_blob(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct work *w = m->w;
+	const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+	uint32_t n = s->nblobs;
+	uint64_t len = 0;
+
+	if (n >= VMM_MAX_BLOBS)
+		return;
+	for (int k = 0; k < 4; k++)
+		put_snippet(r, s->arch, w->blob[n], &len);
+	if (!len)
+		return;
+	s->blobs[n].data = w->blob[n];
+	s->blobs[n].len = len;
+	s->blobs[n].gpa = rand_gpa_in(r, sl, len);
+	s->nblobs++;
+}
+
+/* drop a blob */
+static void mut_drop_blob(const struct mut_ctx *m)
+{
+	struct vmm_scenario *s = &m->w->s;
+	struct work *w = m->w;
+	uint32_t bi = m->bi;
+
+	if (s->nblobs > 1) {
+		memmove(w->blob[bi], w->blob[s->nblobs - 1], BLOB_CAP);
+		s->blobs[bi] = s->blobs[s->nblobs - 1];
+		s->blobs[bi].data = w->blob[bi];
+		s->nblobs--;
+	}
+}
+
+/* add a slot */
+static void mut_add_slot(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_slot_spec *sl = &s->slots[s->nslots];
+
+	if (s->nslots >= VMM_MAX_SLOTS)
+		return;
+	sl->id = (uint32_t)below(r, 64);
+	sl->size = (1 + below(r, 64)) * VMM_PAGE_SIZE;
+	sl->gpa = below(r, (VMM_RAM_LIMIT - sl->size) >> 12) << 12;
+	if (below(r, 2))
+		sl->gpa &= 0x3FFFFFFULL; /* keep it low, often */
+	sl->flags = (uint32_t)below(r, 4);
+	s->nslots++;
+}
+
+/* drop a slot (things inside it fail validation: retried) */
+static void mut_drop_slot(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+
+	if (s->nslots > 1) {
+		uint64_t k = below(r, s->nslots);
+
+		s->nslots--;
+		s->slots[k] = s->slots[s->nslots];
+	}
+}
+
+/* slot flags */
+static void mut_slot_flags(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+
+	s->slots[below(r, s->nslots)].flags ^= 1U << below(r, 2);
+}
+
+/* add or drop a fill */
+static void mut_fills(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+	struct vmm_fill_spec *f;
+
+	if (s->nfills && below(r, 3) == 0) {
+		uint64_t k = below(r, s->nfills);
+
+		s->nfills--;
+		s->fills[k] = s->fills[s->nfills];
+		return;
+	}
+	if (s->nfills >= VMM_MAX_FILLS)
+		return;
+	f = &s->fills[s->nfills++];
+	f->len = (uint32_t)(1 + below(r, sl->size < 65536 ? sl->size :
+					     65536));
+	f->gpa = rand_gpa_in(r, sl, f->len);
+	f->pattern_len = (uint8_t)(1 + below(r, VMM_MAX_FILL_PATTERN));
+	for (unsigned int k = 0; k < f->pattern_len; k++)
+		f->pattern[k] = below(r, 2) ? 0x90 : (uint8_t)next(r);
+}
+
+/* vCPU mode */
+static void mut_mode(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_vcpu_spec *v = m->v;
+
+	v->mode = (uint8_t)below(r, vmm_arch_nmodes(s->arch));
+}
+
+/* entry point */
+static void mut_entry(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_vcpu_spec *v = m->v;
+	uint32_t bi = m->bi;
+
+	if (s->nblobs && below(r, 4))
+		v->entry = s->blobs[bi].gpa + below(r, s->blobs[bi].len);
+	else
+		v->entry = pick_value(r);
+}
+
+/* a general register */
+static void mut_gpr(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_vcpu_spec *v = m->v;
+	unsigned int k = (unsigned int)below(r, vmm_arch_nregs(s->arch));
+
+	if ((v->reg_mask & (1ULL << k)) && below(r, 4) == 0) {
+		v->reg_mask &= ~(1ULL << k);
+	} else {
+		v->reg_mask |= 1ULL << k;
+		v->regs[k] = pick_value(r);
+	}
+}
+
+/* control registers and descriptor tables (x86) */
+static void mut_sregs(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_vcpu_spec *v = m->v;
+
+	mut_arch_state(r, s, v, 1);
+}
+
+/* segments (x86) */
+static void mut_segs(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_vcpu_spec *v = m->v;
+
+	mut_arch_state(r, s, v, 2);
+}
+
+/* device behaviour and input stream */
+static void mut_devices(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct work *w = m->w;
+	fuzz_byte_mutator bm = m->bm;
+
+	if (below(r, 3) == 0) {
+		s->flags ^= VMM_SCN_PERMISSIVE;
+	} else {
+		if (!s->has_input) {
+			s->has_input = 1;
+			s->input = w->input;
+			s->input_len = 0;
+		}
+		if (bm) {
+			s->input_len = (uint32_t)bm(w->input,
+						    s->input_len,
+						    INPUT_CAP);
+		} else if (s->input_len < INPUT_CAP) {
+			w->input[s->input_len++] = (uint8_t)next(r);
+		}
+	}
+}
+
+/* limits */
+static void mut_limits(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+
+	/* An exit budget reached well before the timeout (~20 us per
+	 * exit here) stops exit loops deterministically; the timeout
+	 * then only catches guests that run long without exiting. */
+	s->max_exits = 1 + below(r, MUT_MAX_EXITS);
+	s->timeout_ms = (uint32_t)(MUT_MIN_TIMEOUT_MS +
+				   below(r, MUT_TIMEOUT_MS -
+					    MUT_MIN_TIMEOUT_MS + 1));
+}
+
+/* vCPU count, console, system area */
+static void mut_vm_shape(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_vcpu_spec *v = m->v;
+
+	switch (below(r, 4)) {
+	case 0:
+		if (s->nvcpus < VMM_MAX_VCPUS)
+			s->vcpus[s->nvcpus++] = *v;
+		return;
+	case 1:
+		if (s->nvcpus > 1)
+			s->nvcpus--;
+		return;
+	case 2:
+		s->mmio_console = !s->mmio_console;
+		s->mmio_console_gpa = below(r, 2) ?
+			VMM_MMIO_CONSOLE_DEFAULT_GPA :
+			below(r, VMM_RAM_LIMIT);
+		return;
+	default:
+		if (s->arch != VMM_ARCH_X86_64)
+			break; /* no system area on arm64 */
+		s->sys_fixed = !s->sys_fixed;
+		s->sys_gpa = below(r, 0x400) << 12;
+		return;
+	}
+}
+
+static const struct {
+	unsigned int weight; /* how often it is picked */
+	void (*fn)(const struct mut_ctx *m);
+} mut_ops[] = {
+
+	{ 3, mut_blob_bytes },
+
+	{ 2, mut_insert_snippet },
+
+	{ 1, mut_splice },
+
+	{ 1, mut_move_blob },
+
+	{ 1, mut_add_blob },
+
+	{ 1, mut_drop_blob },
+
+	{ 1, mut_add_slot },
+
+	{ 1, mut_drop_slot },
+
+	{ 1, mut_slot_flags },
+
+	{ 1, mut_fills },
+
+	{ 1, mut_mode },
+
+	{ 1, mut_entry },
+
+	{ 1, mut_gpr },
+
+	{ 2, mut_sregs },
+
+	{ 1, mut_segs },
+
+	{ 1, mut_devices },
+
+	{ 1, mut_limits },
+
+	{ 1, mut_vm_shape },
+
+};
+
 static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 {
 	struct vmm_scenario *s = &w->s;
-	struct vmm_vcpu_spec *v = &s->vcpus[below(r, s->nvcpus)];
-	uint32_t bi = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
+	struct mut_ctx m;
+	unsigned int total = 0, pick;
 
-	switch (below(r, 22)) {
-	case 0: case 1: case 2: /* blob contents */
-		if (!s->nblobs)
-			break;
-		if (bm) {
-			size_t n = bm(w->blob[bi], (size_t)s->blobs[bi].len,
-				      BLOB_CAP);
-
-			s->blobs[bi].len = n ? n : 1;
-		} else {
-			havoc(r, w->blob[bi], (size_t)s->blobs[bi].len);
+	m.r = r;
+	m.w = w;
+	m.bm = bm;
+	m.v = &s->vcpus[below(r, s->nvcpus)];
+	m.bi = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
+	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++)
+		total += mut_ops[i].weight;
+	pick = (unsigned int)below(r, total);
+	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++) {
+		if (pick < mut_ops[i].weight) {
+			mut_ops[i].fn(&m);
+			return;
 		}
-		break;
-	case 3: case 4: /* insert an interesting instruction */
-		if (s->nblobs)
-			put_snippet(r, s->arch, w->blob[bi], &s->blobs[bi].len);
-		break;
-	case 5: { /* splice a chunk between blobs */
-		uint32_t bj = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
-		uint64_t n, from, to;
-
-		if (!s->nblobs)
-			break;
-		n = 1 + below(r, s->blobs[bj].len);
-		from = below(r, s->blobs[bj].len - n + 1);
-		to = below(r, s->blobs[bi].len + 1);
-		if (to + n > BLOB_CAP)
-			break;
-		memmove(w->blob[bi] + to, w->blob[bj] + from, (size_t)n);
-		if (to + n > s->blobs[bi].len)
-			s->blobs[bi].len = to + n;
-		break;
-	}
-	case 6: { /* move a blob; entry points inside it move along (left
-		   behind, they would run zeroed memory until the timeout:
-		   two thirds of the mutants that timed out did) */
-		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
-		uint64_t from = s->nblobs ? s->blobs[bi].gpa : 0;
-
-		if (!s->nblobs)
-			break;
-		s->blobs[bi].gpa = rand_gpa_in(r, sl, s->blobs[bi].len);
-		for (uint32_t c = 0; c < s->nvcpus; c++)
-			if (s->vcpus[c].entry >= from &&
-			    s->vcpus[c].entry - from < s->blobs[bi].len)
-				s->vcpus[c].entry += s->blobs[bi].gpa - from;
-		break;
-	}
-	case 7: { /* add a blob of instructions */
-		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
-		uint32_t n = s->nblobs;
-		uint64_t len = 0;
-
-		if (n >= VMM_MAX_BLOBS)
-			break;
-		for (int k = 0; k < 4; k++)
-			put_snippet(r, s->arch, w->blob[n], &len);
-		if (!len)
-			break;
-		s->blobs[n].data = w->blob[n];
-		s->blobs[n].len = len;
-		s->blobs[n].gpa = rand_gpa_in(r, sl, len);
-		s->nblobs++;
-		break;
-	}
-	case 8: /* drop a blob */
-		if (s->nblobs > 1) {
-			memmove(w->blob[bi], w->blob[s->nblobs - 1], BLOB_CAP);
-			s->blobs[bi] = s->blobs[s->nblobs - 1];
-			s->blobs[bi].data = w->blob[bi];
-			s->nblobs--;
-		}
-		break;
-	case 9: { /* add a slot */
-		struct vmm_slot_spec *sl = &s->slots[s->nslots];
-
-		if (s->nslots >= VMM_MAX_SLOTS)
-			break;
-		sl->id = (uint32_t)below(r, 64);
-		sl->size = (1 + below(r, 64)) * VMM_PAGE_SIZE;
-		sl->gpa = below(r, (VMM_RAM_LIMIT - sl->size) >> 12) << 12;
-		if (below(r, 2))
-			sl->gpa &= 0x3FFFFFFULL; /* keep it low, often */
-		sl->flags = (uint32_t)below(r, 4);
-		s->nslots++;
-		break;
-	}
-	case 10: /* drop a slot (things inside it fail validation: retried) */
-		if (s->nslots > 1) {
-			uint64_t k = below(r, s->nslots);
-
-			s->nslots--;
-			s->slots[k] = s->slots[s->nslots];
-		}
-		break;
-	case 11: /* slot flags */
-		s->slots[below(r, s->nslots)].flags ^= 1U << below(r, 2);
-		break;
-	case 12: { /* fills */
-		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
-		struct vmm_fill_spec *f;
-
-		if (s->nfills && below(r, 3) == 0) {
-			uint64_t k = below(r, s->nfills);
-
-			s->nfills--;
-			s->fills[k] = s->fills[s->nfills];
-			break;
-		}
-		if (s->nfills >= VMM_MAX_FILLS)
-			break;
-		f = &s->fills[s->nfills++];
-		f->len = (uint32_t)(1 + below(r, sl->size < 65536 ? sl->size :
-						     65536));
-		f->gpa = rand_gpa_in(r, sl, f->len);
-		f->pattern_len = (uint8_t)(1 + below(r, VMM_MAX_FILL_PATTERN));
-		for (unsigned int k = 0; k < f->pattern_len; k++)
-			f->pattern[k] = below(r, 2) ? 0x90 : (uint8_t)next(r);
-		break;
-	}
-	case 13: /* mode */
-		v->mode = (uint8_t)below(r, vmm_arch_nmodes(s->arch));
-		break;
-	case 14: /* entry */
-		if (s->nblobs && below(r, 4))
-			v->entry = s->blobs[bi].gpa + below(r, s->blobs[bi].len);
-		else
-			v->entry = pick_value(r);
-		break;
-	case 15: { /* general register */
-		unsigned int k = (unsigned int)below(r, vmm_arch_nregs(s->arch));
-
-		if ((v->reg_mask & (1ULL << k)) && below(r, 4) == 0) {
-			v->reg_mask &= ~(1ULL << k);
-		} else {
-			v->reg_mask |= 1ULL << k;
-			v->regs[k] = pick_value(r);
-		}
-		break;
-	}
-	case 16: case 17:
-		mut_arch_state(r, s, v, 1);
-		break;
-	case 18:
-		mut_arch_state(r, s, v, 2);
-		break;
-	case 19: /* device behaviour and input stream */
-		if (below(r, 3) == 0) {
-			s->flags ^= VMM_SCN_PERMISSIVE;
-		} else {
-			if (!s->has_input) {
-				s->has_input = 1;
-				s->input = w->input;
-				s->input_len = 0;
-			}
-			if (bm) {
-				s->input_len = (uint32_t)bm(w->input,
-							    s->input_len,
-							    INPUT_CAP);
-			} else if (s->input_len < INPUT_CAP) {
-				w->input[s->input_len++] = (uint8_t)next(r);
-			}
-		}
-		break;
-	case 20: /* limits */
-		/* An exit budget reached well before the timeout (~20 us per
-		 * exit here) stops exit loops deterministically; the timeout
-		 * then only catches guests that run long without exiting. */
-		s->max_exits = 1 + below(r, MUT_MAX_EXITS);
-		s->timeout_ms = (uint32_t)(MUT_MIN_TIMEOUT_MS +
-					   below(r, MUT_TIMEOUT_MS -
-						    MUT_MIN_TIMEOUT_MS + 1));
-		break;
-	default: /* vCPU count, console, system area */
-		switch (below(r, 4)) {
-		case 0:
-			if (s->nvcpus < VMM_MAX_VCPUS)
-				s->vcpus[s->nvcpus++] = *v;
-			break;
-		case 1:
-			if (s->nvcpus > 1)
-				s->nvcpus--;
-			break;
-		case 2:
-			s->mmio_console = !s->mmio_console;
-			s->mmio_console_gpa = below(r, 2) ?
-				VMM_MMIO_CONSOLE_DEFAULT_GPA :
-				below(r, VMM_RAM_LIMIT);
-			break;
-		default:
-			if (s->arch != VMM_ARCH_X86_64)
-				break; /* no system area on arm64 */
-			s->sys_fixed = !s->sys_fixed;
-			s->sys_gpa = below(r, 0x400) << 12;
-			break;
-		}
-		break;
+		pick -= mut_ops[i].weight;
 	}
 }
 
