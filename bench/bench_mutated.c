@@ -11,62 +11,20 @@
  * BENCH_TRACE=1: also one line per exec on stderr, "exec I VERDICT US
  * EXITS TIMEOUT_MS MAX_EXITS" (how long inputs need, to choose limits).
  * BENCH_SAVE=DIR: the inputs that timed out, as DIR/timeout-I.kvms. */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/common.h"
 #include "fuzz/exec_stats.h"
 #include "fuzz/mutator.h"
 #include "vmm/limits.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
 
-#define MAX_SEEDS 64
 #define BUF 65536
 
-static uint8_t *seeds[MAX_SEEDS];
-static size_t seed_len[MAX_SEEDS];
-static char *seed_name[MAX_SEEDS];
-static unsigned int nseeds;
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int load(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *ent;
-
-	if (!d)
-		return -1;
-	while ((ent = readdir(d)) != NULL && nseeds < MAX_SEEDS) {
-		size_t n = strlen(ent->d_name);
-
-		if (n > 5 && strcmp(ent->d_name + n - 5, ".kvms") == 0)
-			seed_name[nseeds++] = strdup(ent->d_name);
-	}
-	(void)closedir(d);
-	qsort(seed_name, nseeds, sizeof(seed_name[0]), cmp_names);
-	for (unsigned int i = 0; i < nseeds; i++) {
-		char path[4096];
-		FILE *f;
-
-		(void)snprintf(path, sizeof(path), "%s/%s", dir, seed_name[i]);
-		seeds[i] = malloc(BUF);
-		f = fopen(path, "rbe");
-		if (!f || !seeds[i]) {
-			if (f)
-				(void)fclose(f);
-			return -1;
-		}
-		seed_len[i] = fread(seeds[i], 1, BUF, f);
-		(void)fclose(f);
-	}
-	return nseeds ? 0 : -1;
-}
+static struct bench_corpus corpus;
 
 int main(int argc, char **argv)
 {
@@ -86,10 +44,8 @@ int main(int argc, char **argv)
 	int trace = tr && strcmp(tr, "1") == 0;
 	const char *save = getenv("BENCH_SAVE");
 
-	if (load(dir) < 0 || nseeds == 0) {
-		(void)fprintf(stderr, "bench_mutated: no scenarios in %s\n", dir);
+	if (bench_corpus_load(&corpus, dir, BUF) == 0)
 		return 2;
-	}
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0 ||
 	    vmm_session_pool_init(&pool, &k, 0, &e) < 0) {
@@ -105,20 +61,20 @@ int main(int argc, char **argv)
 	hooks.skip_state = 1;
 	exec_stats_init(&st);
 	t_all = exec_stats_now_ns();
-	for (unsigned long i = 0; i < nseeds + n; i++) {
+	for (unsigned long i = 0; i < corpus.n + n; i++) {
 		size_t len;
 		uint64_t t0;
 
-		if (i < nseeds) {
-			len = seed_len[i];
-			memcpy(work, seeds[i], len);
+		if (i < corpus.n) {
+			len = corpus.len[i];
+			memcpy(work, corpus.buf[i], len);
 		} else {
-			unsigned long m = i - nseeds;
+			unsigned long m = i - corpus.n;
 			unsigned int s = (unsigned int)((m * 2654435761UL + seed) %
-							(nseeds ? nseeds : 1));
+							(corpus.n ? corpus.n : 1));
 
-			len = seed_len[s];
-			memcpy(work, seeds[s], len);
+			len = corpus.len[s];
+			memcpy(work, corpus.buf[s], len);
 			len = fuzz_mutate(work, len, BUF, seed + (unsigned int)m,
 					  NULL);
 		}
@@ -156,9 +112,6 @@ int main(int argc, char **argv)
 		     (unsigned long long)exec_stats_median_us(&st));
 	vmm_session_pool_destroy(&pool);
 	vmm_kvm_close(&k);
-	for (unsigned int i = 0; i < nseeds; i++) {
-		free(seeds[i]);
-		free(seed_name[i]);
-	}
+	bench_corpus_free(&corpus);
 	return 0;
 }

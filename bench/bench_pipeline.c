@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tests/proc_util.h"
+#include "bench/common.h"
 #include "vmm/oracle.h"
 #include "vmm/x86/cpu_bits.h"
 #include "vmm/x86/layout.h"
@@ -148,47 +148,30 @@ out:
 	return rc;
 }
 
-static void on_hang(void *ctx, uint64_t limit_ms)
-{
-	(void)ctx;
-	(void)fprintf(stderr, "bench: a run exceeded %llu ms\n",
-		      (unsigned long long)limit_ms);
-	abort();
-}
-
-struct loader {
-	struct input *in;
-	int n, max;
-};
-
-static void add_input(const char *name, const uint8_t *buf, size_t len,
-		      void *ctx)
-{
-	struct loader *l = ctx;
-	struct input *in = &l->in[l->n];
-	struct vmm_error e;
-
-	/* paged32 cannot run on some hosts: leave it out of both */
-	if (l->n >= l->max || strstr(name, "paged32"))
-		return;
-	in->buf = malloc(len ? len : 1);
-	if (!in->buf)
-		return;
-	memcpy(in->buf, buf, len);
-	in->len = len;
-	(void)snprintf(in->name, sizeof(in->name), "%.60s", name);
-	if (vmm_scenario_decode(in->buf, in->len, &in->s, &e) == 0)
-		l->n++;
-	else
-		free(in->buf);
-}
-
+/* The corpus's scenarios that decode (paged32 left out: some hosts cannot
+ * run it, and both loops must run the same inputs). */
 static int load(const char *dir, struct input *in, int max)
 {
-	struct loader l = { in, 0, max };
+	static struct bench_corpus c;
+	struct vmm_error e;
+	int n = 0;
 
-	(void)for_each_file(dir, ".kvms", VMM_SCENARIO_MAX_BYTES, add_input, &l);
-	return l.n;
+	(void)bench_corpus_load(&c, dir, VMM_SCENARIO_MAX_BYTES);
+	for (unsigned int i = 0; i < c.n && n < max; i++) {
+		if (strstr(c.name[i], "paged32"))
+			continue;
+		in[n].buf = c.buf[i];
+		c.buf[i] = NULL; /* the input owns it now */
+		in[n].len = c.len[i];
+		(void)snprintf(in[n].name, sizeof(in[n].name), "%.60s",
+			       c.name[i]);
+		if (vmm_scenario_decode(in[n].buf, in[n].len, &in[n].s, &e) == 0)
+			n++;
+		else
+			free(in[n].buf);
+	}
+	bench_corpus_free(&c);
+	return n;
 }
 
 int main(int argc, char **argv)
@@ -199,25 +182,18 @@ int main(int argc, char **argv)
 	static struct vmm_input_outcome out;
 	struct vmm_kvm k;
 	struct vmm_watchdog wd;
-	struct vmm_error e;
 	int n, kvm, hlt = -1;
 	long raw_n = 0, fuzz_n = 0, raw_h = 0, fuzz_h = 0;
 	double t0, raw_t, fuzz_t, raw_ht, fuzz_ht;
 
 	n = load(dir, in, MAX_FILES);
-	if (n <= 0) {
-		(void)fprintf(stderr, "bench: no scenarios in %s\n", dir);
+	if (n <= 0)
 		return 2;
-	}
 	for (int i = 0; i < n; i++)
 		if (strcmp(in[i].name, "real16_hlt.kvms") == 0)
 			hlt = i;
-	vmm_err_clear(&e);
-	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0 ||
-	    vmm_watchdog_start(&wd, on_hang, NULL, &e) < 0) {
-		(void)fprintf(stderr, "bench: %s\n", e.msg);
+	if (bench_open(&k, NULL, &wd) != 0)
 		return 3;
-	}
 	{
 		/* probe the host once up front: the first input is not special */
 		char probe[2048];

@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 
+#include "bench/common.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
 #include "vmm/x86/mode.h"
@@ -128,14 +129,6 @@ static size_t make(uint8_t *out, size_t cap, const uint8_t *code, size_t n)
 	s.nvcpus = 1;
 	s.vcpus[0].entry = 0x1000;
 	return vmm_scenario_encode(&s, out, cap, &e);
-}
-
-static void on_hang(void *ctx, uint64_t ms)
-{
-	(void)ctx;
-	(void)fprintf(stderr, "bench: a run exceeded %llu ms\n",
-		      (unsigned long long)ms);
-	abort();
 }
 
 /* A measurement accumulated over several slices. */
@@ -259,11 +252,8 @@ int main(int argc, char **argv)
 
 	vmm_err_clear(&e);
 	ops.ioctl = counting_ioctl;
-	if (vmm_kvm_open(&k, NULL, &ops, &e) < 0 ||
-	    vmm_watchdog_start(&wd, on_hang, NULL, &e) < 0) {
-		(void)fprintf(stderr, "bench: %s\n", e.msg);
+	if (bench_open(&k, &ops, &wd) != 0)
 		return 3;
-	}
 	{
 		/* probe the host once up front */
 		char probe[2048];

@@ -9,36 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/common.h"
 #include "fuzz/mutator.h"
 #include "tests/proc_util.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
 
-#define MAX_SEEDS 64
 #define BUF_MAX 16384
 
-static uint8_t seeds[MAX_SEEDS][BUF_MAX];
-static size_t seed_len[MAX_SEEDS];
-static int nseeds;
-
-static void add_seed(const char *name, const uint8_t *buf, size_t len,
-		     void *ctx)
-{
-	(void)name;
-	(void)ctx;
-	if (nseeds < MAX_SEEDS) {
-		memcpy(seeds[nseeds], buf, len);
-		seed_len[nseeds++] = len;
-	}
-}
-
-static void on_hang(void *ctx, uint64_t limit_ms)
-{
-	(void)ctx;
-	(void)fprintf(stderr, "soak: a run exceeded %llu ms\n",
-		      (unsigned long long)limit_ms);
-	abort();
-}
+static struct bench_corpus corpus;
 
 
 /* Start VmHWM (peak RSS) anew (proc(5): clear_refs, value 5). */
@@ -67,8 +46,8 @@ static void pool_memory(struct vmm_kvm *k, struct vmm_watchdog *wd)
 	long base, max_reset = 0, max_fresh = 0, peak_reset = 0, peak_fresh;
 	int found = 0;
 
-	for (int i = 0; i < nseeds && !found; i++)
-		found = vmm_scenario_decode(seeds[i], seed_len[i], &s, &e) == 0 &&
+	for (unsigned int i = 0; i < corpus.n && !found; i++)
+		found = vmm_scenario_decode(corpus.buf[i], corpus.len[i], &s, &e) == 0 &&
 			s.nvcpus == 1 && s.nslots == 1 &&
 			s.slots[0].gpa == 0 && !s.mmio_console;
 	vmm_err_clear(&e);
@@ -125,30 +104,24 @@ int main(int argc, char **argv)
 	unsigned long findings = 0, verdicts[VMM_V_COUNT] = { 0 };
 	struct vmm_kvm k;
 	struct vmm_watchdog wd;
-	struct vmm_error e;
 	struct timespec t0, t1;
 	int fd0;
 	long rss0;
 
-	(void)for_each_file(dir, ".kvms", BUF_MAX, add_seed, NULL);
-	if (nseeds == 0 || execs == 0) {
+	if (bench_corpus_load(&corpus, dir, BUF_MAX) == 0 || execs == 0) {
 		(void)fprintf(stderr, "soak: no seeds in %s or no execs\n", dir);
 		return 2;
 	}
-	vmm_err_clear(&e);
-	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0 ||
-	    vmm_watchdog_start(&wd, on_hang, NULL, &e) < 0) {
-		(void)fprintf(stderr, "soak: %s\n", e.msg);
+	if (bench_open(&k, NULL, &wd) != 0)
 		return 3;
-	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	rss0 = 0;
 	fd0 = 0;
 	for (unsigned long i = 0; i < execs; i++) {
-		int s = (int)(i % (unsigned long)nseeds);
-		size_t n = seed_len[s];
+		int s = (int)(i % (unsigned long)corpus.n);
+		size_t n = corpus.len[s];
 
-		memcpy(buf, seeds[s], n);
+		memcpy(buf, corpus.buf[s], n);
 		if (i % 2) /* every other run: a random scenario */
 			n = fuzz_mutate(buf, n, sizeof(buf), (unsigned int)i,
 					NULL);
