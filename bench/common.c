@@ -21,7 +21,8 @@ static int add(const char *path, void *ctx)
 	uint64_t len;
 
 	base = base ? base + 1 : path;
-	if (c->n >= BENCH_MAX_SEEDS || n < 5 || strcmp(path + n - 5, ".kvms"))
+	if (c->n >= BENCH_MAX_SEEDS || n < 5 ||
+	    strcmp(path + n - 5, ".kvms") != 0)
 		return 0;
 	vmm_err_clear(&e);
 	if (vmm_file_load(NULL, path, l->max, &c->buf[c->n], &len, &e) < 0)
