@@ -30,7 +30,8 @@ int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "corpus/scenarios";
 	unsigned long n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
-	unsigned int seed = argc > 3 ? (unsigned int)strtoul(argv[3], NULL, 10) : 11;
+	unsigned int seed =
+		argc > 3 ? (unsigned int)strtoul(argv[3], NULL, 10) : 11;
 	static struct exec_stats st;
 	static struct vmm_input_outcome out;
 	static uint8_t work[BUF];
@@ -70,25 +71,30 @@ int main(int argc, char **argv)
 			memcpy(work, corpus.buf[i], len);
 		} else {
 			unsigned long m = i - corpus.n;
-			unsigned int s = (unsigned int)((m * 2654435761UL + seed) %
-							(corpus.n ? corpus.n : 1));
+			unsigned int s =
+				(unsigned int)((m * 2654435761UL + seed) %
+					       (corpus.n ? corpus.n : 1));
 
 			len = corpus.len[s];
 			memcpy(work, corpus.buf[s], len);
-			len = fuzz_mutate(work, len, BUF, seed + (unsigned int)m,
-					  NULL);
+			len = fuzz_mutate(work, len, BUF,
+					  seed + (unsigned int)m, NULL);
 		}
 		t0 = exec_stats_now_ns();
-		vmm_run_input_pool(&k, &pool, work, len, &hooks, NULL, NULL, &out);
+		vmm_run_input_pool(&k, &pool, work, len, &hooks, NULL, NULL,
+				   &out);
 		t0 = exec_stats_now_ns() - t0;
-		exec_stats_add(&st, out.decoded ? (unsigned int)out.result.verdict
-						: EXEC_STATS_UNDECODED, t0);
-		if (save && out.decoded && out.result.verdict == VMM_V_TIMEOUT) {
+		exec_stats_add(&st,
+			       out.decoded ? (unsigned int)out.result.verdict
+					   : EXEC_STATS_UNDECODED,
+			       t0);
+		if (save && out.decoded &&
+		    out.result.verdict == VMM_V_TIMEOUT) {
 			char path[4096];
 			FILE *f;
 
-			(void)snprintf(path, sizeof(path), "%s/timeout-%lu.kvms",
-				       save, i);
+			(void)snprintf(path, sizeof(path),
+				       "%s/timeout-%lu.kvms", save, i);
 			f = fopen(path, "wbe");
 			if (f) {
 				(void)fwrite(work, 1, len, f);
@@ -96,18 +102,20 @@ int main(int argc, char **argv)
 			}
 		}
 		if (trace && out.decoded)
-			(void)fprintf(stderr, "exec %lu %s %llu %llu %u %llu\n", i,
-				      vmm_verdict_name(out.result.verdict),
-				      (unsigned long long)(t0 / 1000),
-				      (unsigned long long)out.result.exits,
-				      out.scenario.timeout_ms,
-				      (unsigned long long)out.scenario.max_exits);
+			(void)fprintf(
+				stderr, "exec %lu %s %llu %llu %u %llu\n", i,
+				vmm_verdict_name(out.result.verdict),
+				(unsigned long long)(t0 / 1000),
+				(unsigned long long)out.result.exits,
+				out.scenario.timeout_ms,
+				(unsigned long long)out.scenario.max_exits);
 	}
 	t_all = exec_stats_now_ns() - t_all;
 	secs = (double)t_all / 1e9;
 	exec_stats_print(&st, stdout, t_all);
 	(void)printf("bench: mutated execs_per_sec=%.0f timeout_share=%.3f "
-		     "median_exec_us=%llu\n", (double)st.execs / secs,
+		     "median_exec_us=%llu\n",
+		     (double)st.execs / secs,
 		     exec_stats_timeout_share(&st, t_all),
 		     (unsigned long long)exec_stats_median_us(&st));
 	vmm_session_pool_destroy(&pool);

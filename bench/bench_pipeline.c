@@ -61,14 +61,17 @@ static int raw_run(int kvm, size_t run_size, const struct input *in)
 		return -1;
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		struct kvm_userspace_memory_region r = {
-			.slot = s->slots[i].id, .guest_phys_addr = s->slots[i].gpa,
+			.slot = s->slots[i].id,
+			.guest_phys_addr = s->slots[i].gpa,
 			.memory_size = s->slots[i].size,
-			.flags = (s->slots[i].flags & VMM_SLOT_READONLY) ?
-					 KVM_MEM_READONLY : 0,
+			.flags = (s->slots[i].flags & VMM_SLOT_READONLY)
+					 ? KVM_MEM_READONLY
+					 : 0,
 		};
 
 		mem[i] = mmap(NULL, s->slots[i].size, PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			      0);
 		if (mem[i] == MAP_FAILED) {
 			mem[i] = NULL;
 			goto out;
@@ -78,7 +81,8 @@ static int raw_run(int kvm, size_t run_size, const struct input *in)
 			goto out;
 		/* tables where the pipeline put them (same layout) */
 		if (in->sys_size && in->sys_gpa >= s->slots[i].gpa &&
-		    in->sys_gpa + in->sys_size <= s->slots[i].gpa + s->slots[i].size) {
+		    in->sys_gpa + in->sys_size <=
+			    s->slots[i].gpa + s->slots[i].size) {
 			sys_gpa = in->sys_gpa;
 			sys = mem[i] + (in->sys_gpa - s->slots[i].gpa);
 		}
@@ -86,8 +90,10 @@ static int raw_run(int kvm, size_t run_size, const struct input *in)
 	for (uint32_t b = 0; b < s->nblobs; b++)
 		for (uint32_t i = 0; i < s->nslots; i++)
 			if (s->blobs[b].gpa >= s->slots[i].gpa &&
-			    s->blobs[b].gpa < s->slots[i].gpa + s->slots[i].size)
-				memcpy(mem[i] + (s->blobs[b].gpa - s->slots[i].gpa),
+			    s->blobs[b].gpa <
+				    s->slots[i].gpa + s->slots[i].size)
+				memcpy(mem[i] + (s->blobs[b].gpa -
+						 s->slots[i].gpa),
 				       s->blobs[b].data, s->blobs[b].len);
 	for (; nv < s->nvcpus; nv++) {
 		struct kvm_sregs sr;
@@ -98,15 +104,17 @@ static int raw_run(int kvm, size_t run_size, const struct input *in)
 		vcpu[nv] = ioctl(vm, KVM_CREATE_VCPU, (unsigned long)nv);
 		if (vcpu[nv] < 0)
 			goto out;
-		run[nv] = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-			       vcpu[nv], 0);
-		if (run[nv] == MAP_FAILED || ioctl(vcpu[nv], KVM_GET_SREGS, &sr) < 0) {
+		run[nv] = mmap(NULL, run_size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, vcpu[nv], 0);
+		if (run[nv] == MAP_FAILED ||
+		    ioctl(vcpu[nv], KVM_GET_SREGS, &sr) < 0) {
 			run[nv] = NULL;
 			close(vcpu[nv]);
 			goto out;
 		}
 		(void)vmm_x86_setup_mode(s->vcpus[nv].mode, &sr, sys, sys_gpa,
-					 in->sys_size, s->vcpus[nv].entry, &ip, &e);
+					 in->sys_size, s->vcpus[nv].entry, &ip,
+					 &e);
 		memset(&regs, 0, sizeof(regs));
 		regs.rip = ip;
 		regs.rflags = 2;
@@ -126,9 +134,11 @@ static int raw_run(int kvm, size_t run_size, const struct input *in)
 			if (run[i]->exit_reason == KVM_EXIT_IO &&
 			    run[i]->io.direction == KVM_EXIT_IO_IN)
 				/* seed style: trusts the kernel's offsets */
-				memset((uint8_t *)run[i] + run[i]->io.data_offset,
-				       0xff, (size_t)run[i]->io.size *
-						     run[i]->io.count);
+				memset((uint8_t *)run[i] +
+					       run[i]->io.data_offset,
+				       0xff,
+				       (size_t)run[i]->io.size *
+					       run[i]->io.count);
 			if (run[i]->exit_reason != KVM_EXIT_IO &&
 			    run[i]->exit_reason != KVM_EXIT_MMIO)
 				break;
@@ -165,7 +175,8 @@ static int load(const char *dir, struct input *in, int max)
 		in[n].len = c.len[i];
 		(void)snprintf(in[n].name, sizeof(in[n].name), "%.60s",
 			       c.name[i]);
-		if (vmm_scenario_decode(in[n].buf, in[n].len, &in[n].s, &e) == 0)
+		if (vmm_scenario_decode(in[n].buf, in[n].len, &in[n].s, &e) ==
+		    0)
 			n++;
 		else
 			free(in[n].buf);
@@ -221,8 +232,8 @@ int main(int argc, char **argv)
 		t0 = now_s();
 		do {
 			for (int i = 0; i < n; i++, fuzz_n++)
-				vmm_run_input(&k, in[i].buf, in[i].len, NULL, NULL,
-					      &wd, &out);
+				vmm_run_input(&k, in[i].buf, in[i].len, NULL,
+					      NULL, &wd, &out);
 		} while (now_s() - t0 < secs / 8);
 		fuzz_t += now_s() - t0;
 		if (hlt < 0)
@@ -234,27 +245,34 @@ int main(int argc, char **argv)
 		raw_ht += now_s() - t0;
 		t0 = now_s();
 		do {
-			vmm_run_input(&k, in[hlt].buf, in[hlt].len, NULL, NULL, &wd,
-				      &out);
+			vmm_run_input(&k, in[hlt].buf, in[hlt].len, NULL, NULL,
+				      &wd, &out);
 		} while (++fuzz_h, now_s() - t0 < secs / 8);
 		fuzz_ht += now_s() - t0;
 	}
 	(void)printf("bench: corpus scenarios=%d (paged32 left out)\n", n);
-	(void)printf("bench: raw_seed_loop corpus execs_per_sec=%.0f us_per_exec=%.1f\n",
-		     (double)raw_n / raw_t, 1e6 * raw_t / (double)raw_n);
-	(void)printf("bench: fuzz_pipeline corpus execs_per_sec=%.0f us_per_exec=%.1f\n",
-		     (double)fuzz_n / fuzz_t, 1e6 * fuzz_t / (double)fuzz_n);
+	(void)printf(
+		"bench: raw_seed_loop corpus execs_per_sec=%.0f us_per_exec=%.1f\n",
+		(double)raw_n / raw_t, 1e6 * raw_t / (double)raw_n);
+	(void)printf(
+		"bench: fuzz_pipeline corpus execs_per_sec=%.0f us_per_exec=%.1f\n",
+		(double)fuzz_n / fuzz_t, 1e6 * fuzz_t / (double)fuzz_n);
 	if (hlt >= 0) {
 		(void)printf("bench: raw_seed_loop hlt execs_per_sec=%.0f\n",
 			     (double)raw_h / raw_ht);
 		(void)printf("bench: fuzz_pipeline hlt execs_per_sec=%.0f "
-			     "overhead=%.1f%%\n", (double)fuzz_h / fuzz_ht,
-			     100.0 * ((fuzz_ht / (double)fuzz_h) / (raw_ht / (double)raw_h) - 1));
+			     "overhead=%.1f%%\n",
+			     (double)fuzz_h / fuzz_ht,
+			     100.0 * ((fuzz_ht / (double)fuzz_h) /
+					      (raw_ht / (double)raw_h) -
+				      1));
 	}
-	(void)printf("bench: pipeline_vs_raw ratio=%.3f overhead=%.1f%% "
-		     "(target <= 10%%)\n",
-		     (fuzz_t / (double)fuzz_n) / (raw_t / (double)raw_n),
-		     100.0 * ((fuzz_t / (double)fuzz_n) / (raw_t / (double)raw_n) - 1));
+	(void)printf(
+		"bench: pipeline_vs_raw ratio=%.3f overhead=%.1f%% "
+		"(target <= 10%%)\n",
+		(fuzz_t / (double)fuzz_n) / (raw_t / (double)raw_n),
+		100.0 * ((fuzz_t / (double)fuzz_n) / (raw_t / (double)raw_n) -
+			 1));
 	vmm_watchdog_stop(&wd);
 	close(kvm);
 	vmm_kvm_close(&k);

@@ -110,8 +110,8 @@ static const uint8_t hlt_code[] = { 0xf4 };
  *   mov ax, 0x1000 / mov es, ax / xor di, di / mov cx, 16
  *   l: mov byte es:[di], 1 / add di, 0x1000 / loop l / hlt */
 static const uint8_t dirty16_code[] = {
-	0xb8, 0x00, 0x10, 0x8e, 0xc0, 0x31, 0xff, 0xb9, 0x10, 0x00,
-	0x26, 0xc6, 0x05, 0x01, 0x81, 0xc7, 0x00, 0x10, 0xe2, 0xf6, 0xf4,
+	0xb8, 0x00, 0x10, 0x8e, 0xc0, 0x31, 0xff, 0xb9, 0x10, 0x00, 0x26,
+	0xc6, 0x05, 0x01, 0x81, 0xc7, 0x00, 0x10, 0xe2, 0xf6, 0xf4,
 };
 
 static size_t make(uint8_t *out, size_t cap, const uint8_t *code, size_t n)
@@ -188,7 +188,8 @@ static void rate_slice(struct vmm_kvm *k, struct vmm_session *ss,
 	h.skip_state = 1; /* what a fuzzer needs */
 	do {
 		for (int i = 0; i < 20; i++, m->n++)
-			vmm_run_input_session(k, ss, buf, len, &h, NULL, wd, &o);
+			vmm_run_input_session(k, ss, buf, len, &h, NULL, wd,
+					      &o);
 	} while (now_s() - t0 < secs);
 	m->secs += now_s() - t0;
 	if (o.result.verdict != VMM_V_HALT)
@@ -219,7 +220,8 @@ static void breakdown(struct vmm_kvm *k, struct vmm_session *ss,
 	t0 = now_s();
 	do {
 		for (int i = 0; i < 20; i++, n++)
-			vmm_run_input_session(k, ss, buf, len, &h, NULL, wd, &o);
+			vmm_run_input_session(k, ss, buf, len, &h, NULL, wd,
+					      &o);
 	} while (now_s() - t0 < secs);
 	per = 1e6 * (now_s() - t0) / (double)n;
 	acct.timed = 0;
@@ -228,8 +230,8 @@ static void breakdown(struct vmm_kvm *k, struct vmm_session *ss,
 			continue;
 		total += acct.us[i];
 		(void)printf("bench: reset exec ioctl %-22s %.2f/exec %5.1f us "
-			     "each\n", req_names[i].name,
-			     (double)acct.n[i] / (double)n,
+			     "each\n",
+			     req_names[i].name, (double)acct.n[i] / (double)n,
 			     acct.us[i] / (double)acct.n[i]);
 	}
 	(void)printf("bench: reset exec: %.1f us, of which %.1f us in ioctls\n",
@@ -277,9 +279,11 @@ int main(int argc, char **argv)
 	 * every figure alike, so the ratios hold. */
 	for (int round = 0; round < ROUNDS; round++) {
 		floor_slice(&k, secs / ROUNDS, &m_floor);
-		rate_slice(&k, NULL, &wd, hlt, hlt_len, secs / ROUNDS, &m_fresh);
+		rate_slice(&k, NULL, &wd, hlt, hlt_len, secs / ROUNDS,
+			   &m_fresh);
 		rate_slice(&k, &ss, &wd, hlt, hlt_len, secs / ROUNDS, &m_reset);
-		rate_slice(&k, &ss, &wd, d16, d16_len, secs / ROUNDS, &m_reset16);
+		rate_slice(&k, &ss, &wd, d16, d16_len, secs / ROUNDS,
+			   &m_reset16);
 	}
 	vmm_session_destroy(&floor_ss);
 	fl = 1e6 * m_floor.secs / (double)m_floor.n;
@@ -288,12 +292,16 @@ int main(int argc, char **argv)
 	reset16 = (double)m_reset16.n / m_reset16.secs;
 	pages1 = (double)m_reset.pages / (double)m_reset.n;
 	pages16 = (double)m_reset16.pages / (double)m_reset16.n;
-	(void)printf("bench: floor (KVM_SET_REGS + KVM_RUN of HLT): %.1f us\n", fl);
+	(void)printf("bench: floor (KVM_SET_REGS + KVM_RUN of HLT): %.1f us\n",
+		     fl);
 	(void)printf("bench: fresh pipeline, HLT guest: %.0f execs/s\n", fresh);
-	(void)printf("bench: reset pipeline, HLT guest: %.0f execs/s (%.1f us), "
-		     "%.2f pages restored per exec\n", reset, 1e6 / reset, pages1);
+	(void)printf(
+		"bench: reset pipeline, HLT guest: %.0f execs/s (%.1f us), "
+		"%.2f pages restored per exec\n",
+		reset, 1e6 / reset, pages1);
 	(void)printf("bench: reset pipeline, 16-page guest: %.0f execs/s, %.2f "
-		     "pages restored per exec\n", reset16, pages16);
+		     "pages restored per exec\n",
+		     reset16, pages16);
 	breakdown(&k, &ss, &wd, hlt, hlt_len, secs / 2);
 	(void)printf("bench: session runs=%llu resets=%llu fallbacks=%llu\n",
 		     (unsigned long long)ss.runs, (unsigned long long)ss.resets,
@@ -305,8 +313,8 @@ int main(int argc, char **argv)
 		     (1e6 / fl) / fresh);
 	(void)printf("bench: floor_us=%.1f fresh_execs_per_sec=%.0f "
 		     "reset_execs_per_sec=%.0f reset_vs_fresh=%.1f "
-		     "reset_vs_floor=%.2f\n", fl, fresh, reset, reset / fresh,
-		     (1e6 / reset) / fl);
+		     "reset_vs_floor=%.2f\n",
+		     fl, fresh, reset, reset / fresh, (1e6 / reset) / fl);
 	vmm_session_destroy(&ss);
 	vmm_watchdog_stop(&wd);
 	vmm_kvm_close(&k);

@@ -19,7 +19,6 @@
 
 static struct bench_corpus corpus;
 
-
 /* Start VmHWM (peak RSS) anew (proc(5): clear_refs, value 5). */
 static void reset_peak(void)
 {
@@ -47,9 +46,10 @@ static void pool_memory(struct vmm_kvm *k, struct vmm_watchdog *wd)
 	int found = 0;
 
 	for (unsigned int i = 0; i < corpus.n && !found; i++)
-		found = vmm_scenario_decode(corpus.buf[i], corpus.len[i], &s, &e) == 0 &&
-			s.nvcpus == 1 && s.nslots == 1 &&
-			s.slots[0].gpa == 0 && !s.mmio_console;
+		found = vmm_scenario_decode(corpus.buf[i], corpus.len[i], &s,
+					    &e) == 0 &&
+			s.nvcpus == 1 && s.nslots == 1 && s.slots[0].gpa == 0 &&
+			!s.mmio_console;
 	vmm_err_clear(&e);
 	if (!found || vmm_session_pool_init(&pool, k, 0, &e) < 0) {
 		(void)printf("soak: pool memory not measured (%s)\n",
@@ -74,7 +74,8 @@ static void pool_memory(struct vmm_kvm *k, struct vmm_watchdog *wd)
 		if (n == 0 || n > sizeof(buf))
 			break;
 		if (round < 10)
-			vmm_run_input_pool(k, &pool, buf, n, NULL, NULL, wd, &out);
+			vmm_run_input_pool(k, &pool, buf, n, NULL, NULL, wd,
+					   &out);
 		else
 			vmm_run_input(k, buf, n, NULL, NULL, wd, &out);
 		rss = proc_status_kb("VmRSS:") - base;
@@ -109,7 +110,8 @@ int main(int argc, char **argv)
 	long rss0;
 
 	if (bench_corpus_load(&corpus, dir, BUF_MAX) == 0 || execs == 0) {
-		(void)fprintf(stderr, "soak: no seeds in %s or no execs\n", dir);
+		(void)fprintf(stderr, "soak: no seeds in %s or no execs\n",
+			      dir);
 		return 2;
 	}
 	if (bench_open(&k, NULL, &wd) != 0)
@@ -131,12 +133,15 @@ int main(int argc, char **argv)
 		if (i + 1 == 1000 || (i + 1 == execs && execs < 1000)) {
 			rss0 = proc_status_kb("VmRSS:");
 			fd0 = proc_fd_count();
-			(void)printf("soak: warm-up done at %lu execs: rss_kb=%ld "
-				     "fds=%d\n", i + 1, rss0, fd0);
+			(void)printf(
+				"soak: warm-up done at %lu execs: rss_kb=%ld "
+				"fds=%d\n",
+				i + 1, rss0, fd0);
 		}
 		if ((i + 1) % 100000 == 0)
-			(void)printf("soak: %lu execs rss_kb=%ld fds=%d\n", i + 1,
-				     proc_status_kb("VmRSS:"), proc_fd_count());
+			(void)printf("soak: %lu execs rss_kb=%ld fds=%d\n",
+				     i + 1, proc_status_kb("VmRSS:"),
+				     proc_fd_count());
 		(void)fflush(stdout);
 	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -13,8 +13,8 @@ struct afl_mut {
 
 void *afl_custom_init(void *afl, unsigned int seed);
 size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size,
-		       uint8_t **out_buf, uint8_t *add_buf,
-		       size_t add_buf_size, size_t max_size);
+		       uint8_t **out_buf, uint8_t *add_buf, size_t add_buf_size,
+		       size_t max_size);
 void afl_custom_deinit(void *data);
 
 void *afl_custom_init(void *afl, unsigned int seed)
@@ -28,8 +28,8 @@ void *afl_custom_init(void *afl, unsigned int seed)
 }
 
 size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size,
-		       uint8_t **out_buf, uint8_t *add_buf,
-		       size_t add_buf_size, size_t max_size)
+		       uint8_t **out_buf, uint8_t *add_buf, size_t add_buf_size,
+		       size_t max_size)
 {
 	struct afl_mut *m = data;
 	size_t n = 0;

@@ -164,8 +164,10 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	(void)fprintf(stderr, "%zu inputs, %u rounds: %zu map entries hit, "
-		      "%zu differences\n", n, rounds, hit, total);
+	(void)fprintf(stderr,
+		      "%zu inputs, %u rounds: %zu map entries hit, "
+		      "%zu differences\n",
+		      n, rounds, hit, total);
 	for (size_t i = 0; i < n; i++) {
 		free(in[i].data);
 		free(in[i].first);

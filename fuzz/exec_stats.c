@@ -70,11 +70,12 @@ void exec_stats_print(const struct exec_stats *s, FILE *f, uint64_t wall_ns)
 	for (unsigned int v = 0; v <= EXEC_STATS_UNDECODED; v++) {
 		if (!s->n[v])
 			continue;
-		(void)fprintf(f, "stat::vmm_verdict_%s: execs=%llu share=%.3f "
+		(void)fprintf(f,
+			      "stat::vmm_verdict_%s: execs=%llu share=%.3f "
 			      "mean_us=%llu\n",
-			      v == EXEC_STATS_UNDECODED ?
-				      "undecodable" :
-				      vmm_verdict_name((enum vmm_verdict)v),
+			      v == EXEC_STATS_UNDECODED
+				      ? "undecodable"
+				      : vmm_verdict_name((enum vmm_verdict)v),
 			      (unsigned long long)s->n[v],
 			      (double)s->ns[v] / (double)wall_ns,
 			      (unsigned long long)(s->ns[v] / s->n[v] / 1000));

@@ -16,11 +16,11 @@
 #define EXEC_STATS_UNDECODED VMM_V_COUNT /* inputs that are no scenario */
 
 struct exec_stats {
-	uint64_t start_ns;                      /* exec_stats_init() */
-	uint64_t n[VMM_V_COUNT + 1];            /* execs per verdict */
-	uint64_t ns[VMM_V_COUNT + 1];           /* their wall time */
+	uint64_t start_ns;	      /* exec_stats_init() */
+	uint64_t n[VMM_V_COUNT + 1];  /* execs per verdict */
+	uint64_t ns[VMM_V_COUNT + 1]; /* their wall time */
 	uint64_t execs, exec_ns;
-	uint32_t hist[EXEC_STATS_HIST_US + 1];  /* execs per whole us */
+	uint32_t hist[EXEC_STATS_HIST_US + 1]; /* execs per whole us */
 };
 
 uint64_t exec_stats_now_ns(void);

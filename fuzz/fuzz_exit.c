@@ -68,7 +68,8 @@ static void check_record(const struct vmm_exit *x, const uint8_t *run)
 		if (io->count == 0)
 			broken("io.count");
 		if (io->data_offset < sizeof(struct kvm_run) ||
-		    io->data_offset > mapped || bytes > mapped - io->data_offset)
+		    io->data_offset > mapped ||
+		    bytes > mapped - io->data_offset)
 			broken("io.data_offset");
 		if (bytes > VMM_EXIT_IO_DATA_MAX || io->bytes != bytes)
 			broken("io.bytes");
@@ -84,7 +85,8 @@ static void check_record(const struct vmm_exit *x, const uint8_t *run)
 		if (x->u.mmio.is_write > 1)
 			broken("mmio.is_write");
 		if (x->u.mmio.is_write &&
-		    memcmp(x->u.mmio.data, run + offsetof(struct kvm_run, mmio.data),
+		    memcmp(x->u.mmio.data,
+			   run + offsetof(struct kvm_run, mmio.data),
 			   x->u.mmio.len) != 0)
 			broken("mmio.data");
 		break;
@@ -139,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)vmm_exit_hash(VMM_HASH_INIT, &x);
 	/* strict devices, the console where an MMIO access points */
 	vmm_devices_init(&d, &out, 1,
-			 x.reason == KVM_EXIT_MMIO ? x.u.mmio.gpa : 0x10000000ULL);
+			 x.reason == KVM_EXIT_MMIO ? x.u.mmio.gpa
+						   : 0x10000000ULL);
 	(void)vmm_exit_handle(&d, 0, &x, &e);
 	/* permissive devices, reads served from the input's tail */
 	vmm_devices_init(&d, &out, 0, 0);

@@ -64,8 +64,10 @@ static void on_hang(void *ctx, uint64_t limit_ms)
 	(void)snprintf(sig, sizeof(sig), "vcpu-hang KVM_RUN (limit %llu ms)",
 		       (unsigned long long)limit_ms);
 	fuzz_finding_log(st.cur, st.cur_len, sig);
-	(void)fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
-		"%llu ms\n", (unsigned long long)limit_ms);
+	(void)fprintf(stderr,
+		      "FINDING vcpu-hang: KVM_RUN did not return within "
+		      "%llu ms\n",
+		      (unsigned long long)limit_ms);
 	abort();
 }
 
@@ -100,12 +102,16 @@ static void open_kvm(void)
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&st.kvm, NULL, NULL, &e) < 0) {
 		if (e.cls != VMM_ERR_HOST) {
-			(void)fprintf(stderr, "fuzz_pipeline: cannot use KVM: "
-				      "%s\n", e.msg);
+			(void)fprintf(stderr,
+				      "fuzz_pipeline: cannot use KVM: "
+				      "%s\n",
+				      e.msg);
 			exit(3);
 		}
-		(void)fprintf(stderr, "fuzz_pipeline: KVM is unavailable, "
-			      "inputs are accepted and not run: %s\n", e.msg);
+		(void)fprintf(stderr,
+			      "fuzz_pipeline: KVM is unavailable, "
+			      "inputs are accepted and not run: %s\n",
+			      e.msg);
 		st.no_kvm = 1;
 		return;
 	}
@@ -167,7 +173,8 @@ void fuzz_target_start(void)
 	st.watch = getenv("VMM_FUZZ_WATCH");
 	if (!mode || strcmp(mode, "fresh") != 0) {
 		if (vmm_session_pool_init(&st.pool, &st.kvm, 0, &e) < 0) {
-			(void)fprintf(stderr, "fuzz_pipeline: reset mode: %s\n", e.msg);
+			(void)fprintf(stderr, "fuzz_pipeline: reset mode: %s\n",
+				      e.msg);
 			exit(3);
 		}
 		st.reset = 1;
@@ -209,12 +216,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_feedback_begin(&st.fb);
 	if (st.reset)
 		vmm_run_input_pool(&st.kvm, &st.pool, data, size, &hooks,
-				   st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
+				   st.use_kmsg ? &st.km : NULL, &st.wd,
+				   &st.out);
 	else
 		vmm_run_input(&st.kvm, data, size, &hooks,
 			      st.use_kmsg ? &st.km : NULL, &st.wd, &st.out);
-	exec_stats_add(&stats, st.out.decoded ? (unsigned int)st.out.result.verdict
-					      : EXEC_STATS_UNDECODED,
+	exec_stats_add(&stats,
+		       st.out.decoded ? (unsigned int)st.out.result.verdict
+				      : EXEC_STATS_UNDECODED,
 		       exec_stats_now_ns() - t0);
 	fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {

@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 	rc |= put(d, "hlt", sizeof(struct kvm_run));
 	rc |= io(d, "io_out_com1", KVM_EXIT_IO_OUT, 0x3f8, 1, 1, "A");
 	rc |= io(d, "io_in_lsr", KVM_EXIT_IO_IN, 0x3fd, 1, 1, "");
-	rc |= io(d, "io_rep_out_debugcon", KVM_EXIT_IO_OUT, 0xe9, 1, 5, "hello");
+	rc |= io(d, "io_rep_out_debugcon", KVM_EXIT_IO_OUT, 0xe9, 1, 5,
+		 "hello");
 	rc |= io(d, "io_out_word", KVM_EXIT_IO_OUT, 0x3f8, 2, 1, "ab");
 	rc |= io(d, "io_in_unowned", KVM_EXIT_IO_IN, 0x60, 4, 2, "");
 	r = fresh(KVM_EXIT_MMIO);
@@ -95,6 +96,7 @@ int main(int argc, char **argv)
 	rc |= put(d, "arm_nisv", sizeof(*r));
 #endif
 	if (rc)
-		(void)fprintf(stderr, "gen_exit_seeds: cannot write to %s\n", d);
+		(void)fprintf(stderr, "gen_exit_seeds: cannot write to %s\n",
+			      d);
 	return rc ? 1 : 0;
 }

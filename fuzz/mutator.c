@@ -10,7 +10,7 @@
 #include "vmm/x86/mode.h"
 #endif
 
-#define BLOB_CAP 4096U  /* working room per blob */
+#define BLOB_CAP 4096U /* working room per blob */
 /* Run limits of every scenario the mutator makes (bench_mutated with
  * BENCH_TRACE=1 measures what inputs need; README "Tests and figures"):
  * the corpus guests halt within 27 exits and well under a millisecond
@@ -64,8 +64,8 @@ static void own(struct work *w)
 		w->s.blobs[i].len = n;
 	}
 	if (w->s.has_input) {
-		uint32_t n = w->s.input_len > INPUT_CAP ? INPUT_CAP :
-							  w->s.input_len;
+		uint32_t n =
+			w->s.input_len > INPUT_CAP ? INPUT_CAP : w->s.input_len;
 
 		if (n && w->s.input != w->input)
 			memmove(w->input, w->s.input, n);
@@ -86,74 +86,82 @@ struct snippet {
  * branches or addresses memory with them does something different on
  * every run of the same input. */
 static const struct snippet x86_snippets[] = {
-	{ 1, { 0xf4 } },                   /* hlt */
-	{ 1, { 0xee } },                   /* out dx, al */
-	{ 1, { 0xec } },                   /* in al, dx */
-	{ 2, { 0xe6, 0x80 } },             /* out 0x80, al */
-	{ 2, { 0xe4, 0x60 } },             /* in al, 0x60 */
-	{ 1, { 0xef } },                   /* out dx, eax */
-	{ 2, { 0xf3, 0x6e } },             /* rep outsb */
-	{ 2, { 0xf3, 0x6c } },             /* rep insb */
-	{ 3, { 0xba, 0xe9, 0x00 } },       /* mov dx, 0xe9 (16-bit) */
-	{ 4, { 0x66, 0xba, 0xf8, 0x03 } }, /* mov dx, 0x3f8 (32/64) */
-	{ 2, { 0x0f, 0xa2 } },             /* cpuid */
-	{ 2, { 0x0f, 0x32 } },             /* rdmsr */
-	{ 2, { 0x0f, 0x30 } },             /* wrmsr */
-	{ 3, { 0x0f, 0x22, 0xc0 } },       /* mov cr0, eax */
-	{ 3, { 0x0f, 0x20, 0xc0 } },       /* mov eax, cr0 */
-	{ 3, { 0x0f, 0x22, 0xd8 } },       /* mov cr3, eax */
-	{ 3, { 0x0f, 0x22, 0xe0 } },       /* mov cr4, eax */
-	{ 4, { 0x44, 0x0f, 0x22, 0xc0 } }, /* mov cr8, rax */
-	{ 3, { 0x0f, 0x01, 0xd1 } },       /* xsetbv */
-	{ 1, { 0xcc } },                   /* int3 */
-	{ 2, { 0xcd, 0x80 } },             /* int 0x80 */
-	{ 2, { 0x0f, 0x0b } },             /* ud2 */
-	{ 1, { 0xcf } },                   /* iret */
-	{ 1, { 0xfb } },                   /* sti */
-	{ 1, { 0xfa } },                   /* cli */
-	{ 3, { 0x0f, 0x01, 0xc1 } },       /* vmcall */
-	{ 3, { 0x0f, 0x01, 0xd9 } },       /* vmmcall */
-	{ 2, { 0x0f, 0x05 } },             /* syscall */
-	{ 2, { 0x0f, 0x34 } },             /* sysenter */
-	{ 3, { 0x0f, 0x01, 0xc8 } },       /* monitor */
-	{ 3, { 0x0f, 0x01, 0xc9 } },       /* mwait */
-	{ 2, { 0x0f, 0x09 } },             /* wbinvd */
-	{ 3, { 0x0f, 0x01, 0x38 } },       /* invlpg [eax] */
-	{ 3, { 0x0f, 0x00, 0xd8 } },       /* ltr ax */
-	{ 2, { 0x8e, 0xd0 } },             /* mov ss, ax */
-	{ 2, { 0x31, 0xc0 } },             /* xor eax, eax */
-	{ 2, { 0xeb, 0xfe } },             /* jmp $ */
+	{ 1, { 0xf4 } },			 /* hlt */
+	{ 1, { 0xee } },			 /* out dx, al */
+	{ 1, { 0xec } },			 /* in al, dx */
+	{ 2, { 0xe6, 0x80 } },			 /* out 0x80, al */
+	{ 2, { 0xe4, 0x60 } },			 /* in al, 0x60 */
+	{ 1, { 0xef } },			 /* out dx, eax */
+	{ 2, { 0xf3, 0x6e } },			 /* rep outsb */
+	{ 2, { 0xf3, 0x6c } },			 /* rep insb */
+	{ 3, { 0xba, 0xe9, 0x00 } },		 /* mov dx, 0xe9 (16-bit) */
+	{ 4, { 0x66, 0xba, 0xf8, 0x03 } },	 /* mov dx, 0x3f8 (32/64) */
+	{ 2, { 0x0f, 0xa2 } },			 /* cpuid */
+	{ 2, { 0x0f, 0x32 } },			 /* rdmsr */
+	{ 2, { 0x0f, 0x30 } },			 /* wrmsr */
+	{ 3, { 0x0f, 0x22, 0xc0 } },		 /* mov cr0, eax */
+	{ 3, { 0x0f, 0x20, 0xc0 } },		 /* mov eax, cr0 */
+	{ 3, { 0x0f, 0x22, 0xd8 } },		 /* mov cr3, eax */
+	{ 3, { 0x0f, 0x22, 0xe0 } },		 /* mov cr4, eax */
+	{ 4, { 0x44, 0x0f, 0x22, 0xc0 } },	 /* mov cr8, rax */
+	{ 3, { 0x0f, 0x01, 0xd1 } },		 /* xsetbv */
+	{ 1, { 0xcc } },			 /* int3 */
+	{ 2, { 0xcd, 0x80 } },			 /* int 0x80 */
+	{ 2, { 0x0f, 0x0b } },			 /* ud2 */
+	{ 1, { 0xcf } },			 /* iret */
+	{ 1, { 0xfb } },			 /* sti */
+	{ 1, { 0xfa } },			 /* cli */
+	{ 3, { 0x0f, 0x01, 0xc1 } },		 /* vmcall */
+	{ 3, { 0x0f, 0x01, 0xd9 } },		 /* vmmcall */
+	{ 2, { 0x0f, 0x05 } },			 /* syscall */
+	{ 2, { 0x0f, 0x34 } },			 /* sysenter */
+	{ 3, { 0x0f, 0x01, 0xc8 } },		 /* monitor */
+	{ 3, { 0x0f, 0x01, 0xc9 } },		 /* mwait */
+	{ 2, { 0x0f, 0x09 } },			 /* wbinvd */
+	{ 3, { 0x0f, 0x01, 0x38 } },		 /* invlpg [eax] */
+	{ 3, { 0x0f, 0x00, 0xd8 } },		 /* ltr ax */
+	{ 2, { 0x8e, 0xd0 } },			 /* mov ss, ax */
+	{ 2, { 0x31, 0xc0 } },			 /* xor eax, eax */
+	{ 2, { 0xeb, 0xfe } },			 /* jmp $ */
 	{ 5, { 0xa2, 0x00, 0x00, 0x00, 0x10 } }, /* mov [0x10000000], al */
-	{ 2, { 0x0f, 0x33 } },             /* rdpmc */
-	{ 2, { 0xf3, 0x90 } },             /* pause */
+	{ 2, { 0x0f, 0x33 } },			 /* rdpmc */
+	{ 2, { 0xf3, 0x90 } },			 /* pause */
 };
 
 /* arm64 instructions (little-endian words) that make KVM do interesting
  * things: MMIO, PSCI calls, traps, system registers, waits. Not the counter
  * reads (cntvct_el0, pmccntr_el0), for the reason given above for rdtsc. */
-#define A64(w) (uint8_t)(w), (uint8_t)((w) >> 8), (uint8_t)((w) >> 16), \
-	       (uint8_t)((w) >> 24)
+#define A64(w)                                                   \
+	(uint8_t)(w), (uint8_t)((w) >> 8), (uint8_t)((w) >> 16), \
+		(uint8_t)((w) >> 24)
 static const struct snippet arm64_snippets[] = {
-	{ 8, { A64(0xd2a20002), A64(0x39000041) } }, /* x2=console; strb w1,[x2] */
-	{ 12, { A64(0x52800100), A64(0x72b08000), A64(0xd4000002) } }, /* PSCI SYSTEM_OFF */
-	{ 12, { A64(0x52800120), A64(0x72b08000), A64(0xd4000002) } }, /* PSCI SYSTEM_RESET */
-	{ 12, { A64(0x52800060), A64(0x72b88000), A64(0xd4000002) } }, /* PSCI CPU_ON */
-	{ 8, { A64(0x52800000), A64(0xd4000002) } },  /* PSCI_VERSION */
-	{ 4, { A64(0xd4000002) } }, /* hvc #0 */
-	{ 4, { A64(0xd503207f) } }, /* wfi */
-	{ 4, { A64(0xd503205f) } }, /* wfe */
-	{ 4, { A64(0xd4200000) } }, /* brk #0 */
-	{ 4, { A64(0xd4000001) } }, /* svc #0 */
-	{ 4, { A64(0xd4000003) } }, /* smc #0 */
-	{ 4, { A64(0x00000000) } }, /* udf #0 */
-	{ 4, { A64(0xd69f03e0) } }, /* eret */
-	{ 4, { A64(0xd5033fdf) } }, /* isb */
-	{ 4, { A64(0xd5384240) } }, /* mrs x0, CurrentEL */
-	{ 4, { A64(0xd5381000) } }, /* mrs x0, sctlr_el1 */
-	{ 4, { A64(0xd5181000) } }, /* msr sctlr_el1, x0 */
-	{ 4, { A64(0xd5034fff) } }, /* msr daifclr, #0xf */
-	{ 4, { A64(0xd518c000) } }, /* msr vbar_el1, x0 */
-	{ 4, { A64(0xf9400040) } }, /* ldr x0, [x2] */
+	{ 8,
+	  { A64(0xd2a20002), A64(0x39000041) } }, /* x2=console; strb w1,[x2] */
+	{ 12,
+	  { A64(0x52800100), A64(0x72b08000),
+	    A64(0xd4000002) } }, /* PSCI SYSTEM_OFF */
+	{ 12,
+	  { A64(0x52800120), A64(0x72b08000),
+	    A64(0xd4000002) } }, /* PSCI SYSTEM_RESET */
+	{ 12,
+	  { A64(0x52800060), A64(0x72b88000),
+	    A64(0xd4000002) } },		     /* PSCI CPU_ON */
+	{ 8, { A64(0x52800000), A64(0xd4000002) } }, /* PSCI_VERSION */
+	{ 4, { A64(0xd4000002) } },		     /* hvc #0 */
+	{ 4, { A64(0xd503207f) } },		     /* wfi */
+	{ 4, { A64(0xd503205f) } },		     /* wfe */
+	{ 4, { A64(0xd4200000) } },		     /* brk #0 */
+	{ 4, { A64(0xd4000001) } },		     /* svc #0 */
+	{ 4, { A64(0xd4000003) } },		     /* smc #0 */
+	{ 4, { A64(0x00000000) } },		     /* udf #0 */
+	{ 4, { A64(0xd69f03e0) } },		     /* eret */
+	{ 4, { A64(0xd5033fdf) } },		     /* isb */
+	{ 4, { A64(0xd5384240) } },		     /* mrs x0, CurrentEL */
+	{ 4, { A64(0xd5381000) } },		     /* mrs x0, sctlr_el1 */
+	{ 4, { A64(0xd5181000) } },		     /* msr sctlr_el1, x0 */
+	{ 4, { A64(0xd5034fff) } },		     /* msr daifclr, #0xf */
+	{ 4, { A64(0xd518c000) } },		     /* msr vbar_el1, x0 */
+	{ 4, { A64(0xf9400040) } },		     /* ldr x0, [x2] */
 	{ 4, { A64(0xa9400440) } }, /* ldp x0, x1, [x2] (no syndrome) */
 	{ 4, { A64(0xa9000440) } }, /* stp x0, x1, [x2] (no syndrome) */
 	{ 4, { A64(0xb9400041) } }, /* ldr w1, [x2] */
@@ -172,10 +180,28 @@ static const struct snippet arm64_snippets[] = {
 #undef A64
 
 static const uint64_t interesting[] = {
-	0, 1, 2, 0x7f, 0x80, 0xff, 0xfff, 0x1000, 0xffff, 0x10000,
-	0x100000, 0x200000, 0x7fffffff, 0x80000000, 0xffffffff,
-	0x100000000ULL, 0x7fffffffffffffffULL, 0x8000000000000000ULL,
-	0xffffffffffffffffULL, 0x3f8, 0xe9, 0x10000000,
+	0,
+	1,
+	2,
+	0x7f,
+	0x80,
+	0xff,
+	0xfff,
+	0x1000,
+	0xffff,
+	0x10000,
+	0x100000,
+	0x200000,
+	0x7fffffff,
+	0x80000000,
+	0xffffffff,
+	0x100000000ULL,
+	0x7fffffffffffffffULL,
+	0x8000000000000000ULL,
+	0xffffffffffffffffULL,
+	0x3f8,
+	0xe9,
+	0x10000000,
 };
 #define NINT (sizeof(interesting) / sizeof(interesting[0]))
 
@@ -232,8 +258,8 @@ static void preset_sregs(enum vmm_x86_mode m, struct kvm_sregs *sr)
 	memset(sr, 0, sizeof(*sr));
 	sr->cr0 = 0x60000010ULL; /* architectural reset value */
 	sr->apic_base = 0xfee00900ULL;
-	(void)vmm_x86_setup_mode(m, sr, area, 0x1000, sizeof(area), 0x1000,
-				 &ip, &e);
+	(void)vmm_x86_setup_mode(m, sr, area, 0x1000, sizeof(area), 0x1000, &ip,
+				 &e);
 }
 
 static void seg_to_spec(const struct kvm_segment *k, struct vmm_seg_spec *g)
@@ -241,19 +267,22 @@ static void seg_to_spec(const struct kvm_segment *k, struct vmm_seg_spec *g)
 	g->selector = k->selector;
 	g->limit = k->limit;
 	g->base = k->base;
-	g->attrs = (uint16_t)((k->type & 0xF) | (k->s ? VMM_SEGA_S : 0) |
-			      ((unsigned int)(k->dpl & 3) << VMM_SEGA_DPL_SHIFT) |
-			      (k->present ? VMM_SEGA_P : 0) |
-			      (k->avl ? VMM_SEGA_AVL : 0) |
-			      (k->l ? VMM_SEGA_L : 0) | (k->db ? VMM_SEGA_DB : 0) |
-			      (k->g ? VMM_SEGA_G : 0) |
-			      (k->unusable ? VMM_SEGA_UNUSABLE : 0));
+	g->attrs =
+		(uint16_t)((k->type & 0xF) | (k->s ? VMM_SEGA_S : 0) |
+			   ((unsigned int)(k->dpl & 3) << VMM_SEGA_DPL_SHIFT) |
+			   (k->present ? VMM_SEGA_P : 0) |
+			   (k->avl ? VMM_SEGA_AVL : 0) |
+			   (k->l ? VMM_SEGA_L : 0) | (k->db ? VMM_SEGA_DB : 0) |
+			   (k->g ? VMM_SEGA_G : 0) |
+			   (k->unusable ? VMM_SEGA_UNUSABLE : 0));
 }
 
 /* Control-register bits worth flipping (architectural positions). */
 static const uint8_t cr0_bits[] = { 0, 1, 2, 3, 4, 5, 16, 18, 29, 30, 31 };
-static const uint8_t cr4_bits[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-				    12, 13, 14, 16, 17, 18, 20, 21, 22, 23 };
+static const uint8_t cr4_bits[] = {
+	0,  1,	2,  3,	4,  5,	6,  7,	8,  9,	10,
+	11, 12, 13, 14, 16, 17, 18, 20, 21, 22, 23
+};
 static const uint8_t efer_bits[] = { 0, 8, 10, 11, 12, 13, 14, 15 };
 
 static void mut_sreg(struct rng *r, struct vmm_vcpu_spec *v)
@@ -276,8 +305,9 @@ static void mut_sreg(struct rng *r, struct vmm_vcpu_spec *v)
 	vals[VMM_SREG_IDT_BASE] = sr.idt.base;
 	vals[VMM_SREG_IDT_LIMIT] = sr.idt.limit;
 	if (below(r, 2) == 0)
-		f = below(r, 3) == 0 ? VMM_SREG_EFER :
-		    below(r, 2) ? VMM_SREG_CR0 : VMM_SREG_CR4;
+		f = below(r, 3) == 0 ? VMM_SREG_EFER
+		    : below(r, 2)    ? VMM_SREG_CR0
+				     : VMM_SREG_CR4;
 	cur = (v->sreg_mask & (1U << f)) ? v->sregs[f] : vals[f];
 	switch (f) {
 	case VMM_SREG_CR0:
@@ -294,7 +324,8 @@ static void mut_sreg(struct rng *r, struct vmm_vcpu_spec *v)
 		cur = pick_value(r) & 0xFFFF;
 		break;
 	default:
-		cur = below(r, 2) ? pick_value(r) : cur ^ (1ULL << below(r, 64));
+		cur = below(r, 2) ? pick_value(r)
+				  : cur ^ (1ULL << below(r, 64));
 		break;
 	}
 	v->sreg_mask |= 1U << f;
@@ -383,8 +414,8 @@ struct mut_ctx {
 	struct rng *r;
 	struct work *w;
 	struct vmm_vcpu_spec *v; /* a vCPU picked for this mutation */
-	uint32_t bi;             /* a blob picked for it (0 if none) */
-	fuzz_byte_mutator bm;    /* the engine's byte mutator, or NULL */
+	uint32_t bi;		 /* a blob picked for it (0 if none) */
+	fuzz_byte_mutator bm;	 /* the engine's byte mutator, or NULL */
 };
 
 /* blob contents */
@@ -399,8 +430,7 @@ static void mut_blob_bytes(const struct mut_ctx *m)
 	if (!s->nblobs)
 		return;
 	if (bm) {
-		size_t n = bm(w->blob[bi], (size_t)s->blobs[bi].len,
-			      BLOB_CAP);
+		size_t n = bm(w->blob[bi], (size_t)s->blobs[bi].len, BLOB_CAP);
 
 		s->blobs[bi].len = n ? n : 1;
 	} else {
@@ -558,8 +588,7 @@ static void mut_fills(const struct mut_ctx *m)
 	if (s->nfills >= VMM_MAX_FILLS)
 		return;
 	f = &s->fills[s->nfills++];
-	f->len = (uint32_t)(1 + below(r, sl->size < 65536 ? sl->size :
-					     65536));
+	f->len = (uint32_t)(1 + below(r, sl->size < 65536 ? sl->size : 65536));
 	f->gpa = rand_gpa_in(r, sl, f->len);
 	f->pattern_len = (uint8_t)(1 + below(r, VMM_MAX_FILL_PATTERN));
 	for (unsigned int k = 0; k < f->pattern_len; k++)
@@ -643,9 +672,8 @@ static void mut_devices(const struct mut_ctx *m)
 			s->input_len = 0;
 		}
 		if (bm) {
-			s->input_len = (uint32_t)bm(w->input,
-						    s->input_len,
-						    INPUT_CAP);
+			s->input_len =
+				(uint32_t)bm(w->input, s->input_len, INPUT_CAP);
 		} else if (s->input_len < INPUT_CAP) {
 			w->input[s->input_len++] = (uint8_t)next(r);
 		}
@@ -662,9 +690,9 @@ static void mut_limits(const struct mut_ctx *m)
 	 * exit here) stops exit loops deterministically; the timeout
 	 * then only catches guests that run long without exiting. */
 	s->max_exits = 1 + below(r, MUT_MAX_EXITS);
-	s->timeout_ms = (uint32_t)(MUT_MIN_TIMEOUT_MS +
-				   below(r, MUT_TIMEOUT_MS -
-					    MUT_MIN_TIMEOUT_MS + 1));
+	s->timeout_ms =
+		(uint32_t)(MUT_MIN_TIMEOUT_MS +
+			   below(r, MUT_TIMEOUT_MS - MUT_MIN_TIMEOUT_MS + 1));
 }
 
 /* vCPU count, console, system area */
@@ -685,9 +713,8 @@ static void mut_vm_shape(const struct mut_ctx *m)
 		return;
 	case 2:
 		s->mmio_console = !s->mmio_console;
-		s->mmio_console_gpa = below(r, 2) ?
-			VMM_MMIO_CONSOLE_DEFAULT_GPA :
-			below(r, VMM_RAM_LIMIT);
+		s->mmio_console_gpa = below(r, 2) ? VMM_MMIO_CONSOLE_DEFAULT_GPA
+						  : below(r, VMM_RAM_LIMIT);
 		return;
 	default:
 		if (s->arch != VMM_ARCH_X86_64)
@@ -900,8 +927,9 @@ size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 	default: /* take the other's input stream and device mode */
 		w->s.flags = other.flags;
 		if (other.has_input) {
-			uint32_t len = other.input_len > INPUT_CAP ?
-					       INPUT_CAP : other.input_len;
+			uint32_t len = other.input_len > INPUT_CAP
+					       ? INPUT_CAP
+					       : other.input_len;
 
 			memcpy(w->input, other.input, len);
 			w->s.has_input = 1;

@@ -44,8 +44,8 @@ static int run_file(const char *path)
 			      e.err ? ": " : "", e.err ? strerror(e.err) : "");
 		return -1;
 	}
-	n = size > VMM_SCENARIO_MAX_BYTES ? VMM_SCENARIO_MAX_BYTES + 1 :
-					    (size_t)size;
+	n = size > VMM_SCENARIO_MAX_BYTES ? VMM_SCENARIO_MAX_BYTES + 1
+					  : (size_t)size;
 	buf = malloc(VMM_SCENARIO_MAX_BYTES + 1);
 	if (!buf || vmm_file_read(fd, buf, n, &e) < 0) {
 		(void)fprintf(stderr, "replay: %s: %s\n", path,
@@ -76,7 +76,8 @@ static int run_mutants(unsigned long n, unsigned int seed)
 		return -1;
 	}
 	for (unsigned long i = 0; i < n; i++) {
-		unsigned int k = (unsigned int)((i * 2654435761UL + seed) % nkept);
+		unsigned int k =
+			(unsigned int)((i * 2654435761UL + seed) % nkept);
 		size_t len = kept_len[k];
 
 		memcpy(work, kept[k], len);
@@ -125,8 +126,10 @@ int main(int argc, char **argv)
 		else if (!bad)
 			bad = *end != '\0';
 		if (bad || n == 0 || n > ULONG_MAX || sd > UINT_MAX) {
-			(void)fprintf(stderr, "replay: malformed %s (want "
-				      "-mutate=N[:SEED])\n", argv[1]);
+			(void)fprintf(stderr,
+				      "replay: malformed %s (want "
+				      "-mutate=N[:SEED])\n",
+				      argv[1]);
 			return 2;
 		}
 		mutants = (unsigned long)n;
@@ -134,7 +137,8 @@ int main(int argc, char **argv)
 		first = 2;
 	}
 	if (argc <= first) {
-		(void)fprintf(stderr, "usage: %s [-mutate=N[:SEED]] FILE|DIR...\n",
+		(void)fprintf(stderr,
+			      "usage: %s [-mutate=N[:SEED]] FILE|DIR...\n",
 			      argv[0]);
 		return 2;
 	}
@@ -151,11 +155,12 @@ int main(int argc, char **argv)
 		struct stat st;
 
 		if (stat(argv[i], &st) != 0) {
-			(void)fprintf(stderr, "replay: cannot stat %s\n", argv[i]);
+			(void)fprintf(stderr, "replay: cannot stat %s\n",
+				      argv[i]);
 			return 2;
 		}
-		if (S_ISDIR(st.st_mode) ? run_dir(argv[i], &count) < 0 :
-					  run_file(argv[i]) < 0)
+		if (S_ISDIR(st.st_mode) ? run_dir(argv[i], &count) < 0
+					: run_file(argv[i]) < 0)
 			return 2;
 		if (!S_ISDIR(st.st_mode))
 			count++;
@@ -165,7 +170,8 @@ int main(int argc, char **argv)
 		if (run_mutants(mutants, seed) < 0)
 			return 2;
 		(void)printf("replay: %lu mutated inputs ran (seed %u), no "
-			     "finding\n", mutants, seed);
+			     "finding\n",
+			     mutants, seed);
 	}
 	for (unsigned int i = 0; i < nkept; i++)
 		free(kept[i]);

@@ -30,18 +30,17 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max,
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,
 				 const uint8_t *d2, size_t s2, uint8_t *out,
 				 size_t max, unsigned int seed);
-#define FUZZ_CUSTOM_MUTATOR                                                 \
-	size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size,         \
-				       size_t max, unsigned int seed)      \
-	{                                                                   \
-		return fuzz_mutate(data, size, max, seed, LLVMFuzzerMutate); \
-	}                                                                   \
-	size_t LLVMFuzzerCustomCrossOver(const uint8_t *d1, size_t s1,     \
-					 const uint8_t *d2, size_t s2,     \
-					 uint8_t *out, size_t max,         \
-					 unsigned int seed)                \
-	{                                                                   \
-		return fuzz_crossover(d1, s1, d2, s2, out, max, seed);      \
+#define FUZZ_CUSTOM_MUTATOR                                                    \
+	size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max, \
+				       unsigned int seed)                      \
+	{                                                                      \
+		return fuzz_mutate(data, size, max, seed, LLVMFuzzerMutate);   \
+	}                                                                      \
+	size_t LLVMFuzzerCustomCrossOver(                                      \
+		const uint8_t *d1, size_t s1, const uint8_t *d2, size_t s2,    \
+		uint8_t *out, size_t max, unsigned int seed)                   \
+	{                                                                      \
+		return fuzz_crossover(d1, s1, d2, s2, out, max, seed);         \
 	}
 #else
 #define FUZZ_CUSTOM_MUTATOR

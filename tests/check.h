@@ -11,40 +11,39 @@
 static int check_failures;
 static int check_count;
 
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		check_count++;                                              \
-		if (!(cond)) {                                              \
-			check_failures++;                                   \
-			(void)fprintf(stderr, "%s:%d: CHECK failed: %s\n",  \
-				      __FILE__, __LINE__, #cond);           \
-		}                                                           \
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		check_count++;                                             \
+		if (!(cond)) {                                             \
+			check_failures++;                                  \
+			(void)fprintf(stderr, "%s:%d: CHECK failed: %s\n", \
+				      __FILE__, __LINE__, #cond);          \
+		}                                                          \
 	} while (0)
 
-#define CHECK_EQ_U64(a, b)                                                  \
-	do {                                                                \
-		uint64_t va_ = (uint64_t)(a), vb_ = (uint64_t)(b);          \
-		check_count++;                                              \
-		if (va_ != vb_) {                                           \
-			check_failures++;                                   \
-			(void)fprintf(stderr,                               \
-				      "%s:%d: %s == %s failed: 0x%" PRIx64  \
-				      " != 0x%" PRIx64 "\n",                \
+#define CHECK_EQ_U64(a, b)                                                   \
+	do {                                                                 \
+		uint64_t va_ = (uint64_t)(a), vb_ = (uint64_t)(b);           \
+		check_count++;                                               \
+		if (va_ != vb_) {                                            \
+			check_failures++;                                    \
+			(void)fprintf(stderr,                                \
+				      "%s:%d: %s == %s failed: 0x%" PRIx64   \
+				      " != 0x%" PRIx64 "\n",                 \
 				      __FILE__, __LINE__, #a, #b, va_, vb_); \
-		}                                                           \
+		}                                                            \
 	} while (0)
 
-#define CHECK_STR_CONTAINS(hay, needle)                                     \
-	do {                                                                \
-		const char *h_ = (hay), *n_ = (needle);                     \
-		check_count++;                                              \
-		if (!h_ || !strstr(h_, n_)) {                               \
-			check_failures++;                                   \
-			(void)fprintf(stderr,                               \
-				      "%s:%d: '%s' does not contain '%s'\n", \
-				      __FILE__, __LINE__, h_ ? h_ : "(null)", \
-				      n_);                                  \
-		}                                                           \
+#define CHECK_STR_CONTAINS(hay, needle)                                        \
+	do {                                                                   \
+		const char *h_ = (hay), *n_ = (needle);                        \
+		check_count++;                                                 \
+		if (!h_ || !strstr(h_, n_)) {                                  \
+			check_failures++;                                      \
+			(void)fprintf(                                         \
+				stderr, "%s:%d: '%s' does not contain '%s'\n", \
+				__FILE__, __LINE__, h_ ? h_ : "(null)", n_);   \
+		}                                                              \
 	} while (0)
 
 /* Call at the end of main. */

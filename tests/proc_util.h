@@ -61,8 +61,7 @@ static inline int proc_map_count(void)
 
 /* Call fn(name, bytes, len, ctx) for each regular file of `dir` whose name
  * ends in `suffix` (up to `cap` bytes read of each); returns the count. */
-static inline int for_each_file(const char *dir, const char *suffix,
-				size_t cap,
+static inline int for_each_file(const char *dir, const char *suffix, size_t cap,
 				void (*fn)(const char *name, const uint8_t *buf,
 					   size_t len, void *ctx),
 				void *ctx)

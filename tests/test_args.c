@@ -103,7 +103,8 @@ int main(void)
 		CHECK(vmm_num_parse_prefix(k, &v, &end) == 0);
 		CHECK(v == 0x1f && end == k + 4);
 		CHECK(vmm_num_parse_prefix("0x0x1", &v, &end) == 0);
-		CHECK(v == 0 && *end == 'x'); /* the second "x" is not a digit */
+		CHECK(v == 0 &&
+		      *end == 'x'); /* the second "x" is not a digit */
 		CHECK(vmm_num_parse_prefix("+1", &v, &end) != 0);
 		CHECK(vmm_num_parse("0x0x1", &v) != 0);
 	}

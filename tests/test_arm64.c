@@ -70,7 +70,8 @@ static void test_hello(struct vmm_kvm *k)
 	CHECK(strcmp(c.buf, "Hello from arm64\n") == 0);
 	CHECK_EQ_U64(r.exits, 18); /* 17 UART stores + SYSTEM_EVENT */
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_SYSTEM_EVENT);
-	CHECK_EQ_U64(r.last_exit.u.system_event.code, KVM_SYSTEM_EVENT_SHUTDOWN);
+	CHECK_EQ_U64(r.last_exit.u.system_event.code,
+		     KVM_SYSTEM_EVENT_SHUTDOWN);
 	CHECK(r.have_state);
 	/* pc is after the HVC (the PSCI call leaves its result in x0..x3,
 	 * so the guest's x1/x2 are gone) */
@@ -95,7 +96,7 @@ static void test_regs(struct vmm_kvm *k)
 	CHECK_EQ_U64(r.state.regs[5], 1U << 2); /* CurrentEL: EL1 */
 	CHECK_EQ_U64(r.state.regs[6], 12);
 	CHECK_EQ_U64(r.state.regs[7], 0x0F);
-	CHECK_EQ_U64(r.state.regs[8], 12); /* through the stack at sp */
+	CHECK_EQ_U64(r.state.regs[8], 12);     /* through the stack at sp */
 	CHECK_EQ_U64(r.state.regs[10], 1);     /* SPSel: SP_EL1 */
 	CHECK_EQ_U64(r.state.regs[11], 0x3C0); /* DAIF all masked at reset */
 	CHECK_EQ_U64(r.state.regs[VMM_ARM64_REG_SP], 0x80000);
@@ -230,10 +231,14 @@ static void test_reset(struct vmm_kvm *k)
 			(void)run(k, &sc[i], &fr, &fc);
 			(void)run_with(k, ss, &sc[i], &rr, &rc);
 			if (rr.verdict != fr.verdict)
-				(void)fprintf(stderr, "round %d scenario %d: fresh %s "
-					      "(%s), reset %s (%s)\n", round, i,
-					      vmm_verdict_name(fr.verdict), fr.err.msg,
-					      vmm_verdict_name(rr.verdict), rr.err.msg);
+				(void)fprintf(stderr,
+					      "round %d scenario %d: fresh %s "
+					      "(%s), reset %s (%s)\n",
+					      round, i,
+					      vmm_verdict_name(fr.verdict),
+					      fr.err.msg,
+					      vmm_verdict_name(rr.verdict),
+					      rr.err.msg);
 			CHECK_EQ_U64(rr.verdict, fr.verdict);
 			CHECK_EQ_U64(rr.trace_hash, fr.trace_hash);
 			CHECK_EQ_U64(rr.mem_hash, fr.mem_hash);

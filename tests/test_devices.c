@@ -50,9 +50,9 @@ static int devices_equal(const struct vmm_devices *a,
 	       a->uart_dll == b->uart_dll && a->uart_dlm == b->uart_dlm &&
 	       a->mmio_console == b->mmio_console &&
 	       a->mmio_console_gpa == b->mmio_console_gpa &&
-	       a->bytes_out == b->bytes_out &&
-	       a->permissive == b->permissive && a->in == b->in &&
-	       a->in_len == b->in_len && a->in_pos == b->in_pos;
+	       a->bytes_out == b->bytes_out && a->permissive == b->permissive &&
+	       a->in == b->in && a->in_len == b->in_len &&
+	       a->in_pos == b->in_pos;
 }
 
 static enum vmm_dev_result pio(struct vmm_devices *d, uint8_t dir,
@@ -76,15 +76,13 @@ static enum vmm_dev_result pio(struct vmm_devices *d, uint8_t dir,
 }
 
 /* Single-byte OUT. */
-static enum vmm_dev_result outb(struct vmm_devices *d, uint16_t port,
-				uint8_t v)
+static enum vmm_dev_result outb(struct vmm_devices *d, uint16_t port, uint8_t v)
 {
 	return pio(d, KVM_EXIT_IO_OUT, port, 1, 1, &v);
 }
 
 /* Single-byte IN; 0x5a marks "the device wrote nothing". */
-static uint8_t inb(struct vmm_devices *d, uint16_t port,
-		   enum vmm_dev_result *r)
+static uint8_t inb(struct vmm_devices *d, uint16_t port, enum vmm_dev_result *r)
 {
 	uint8_t v = 0x5a;
 
@@ -239,8 +237,7 @@ static void test_string_io(void)
 
 	/* rep insb fills every element */
 	memset(rd, 0, sizeof(rd));
-	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_IN, 0x3fd, 1, 4, rd),
-		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_IN, 0x3fd, 1, 4, rd), VMM_DEV_HANDLED);
 	for (int i = 0; i < 4; i++)
 		CHECK_EQ_U64(rd[i], 0x60);
 
@@ -257,8 +254,7 @@ static void test_string_io(void)
 
 	/* word IN at 0x3fd: LSR then MSR */
 	memset(rd, 0, sizeof(rd));
-	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_IN, 0x3fd, 2, 1, rd),
-		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(pio(&d, KVM_EXIT_IO_IN, 0x3fd, 2, 1, rd), VMM_DEV_HANDLED);
 	CHECK_EQ_U64(rd[0], 0x60);
 	CHECK_EQ_U64(rd[1], 0xb0);
 	CHECK_EQ_U64(rd[2], 0);
@@ -340,8 +336,7 @@ static void test_mmio_console(void)
 	CHECK_EQ_U64(d.bytes_out, 1);
 
 	/* a wider write outputs its low byte only */
-	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 4, 1, word, reply),
-		     VMM_DEV_HANDLED);
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 4, 1, word, reply), VMM_DEV_HANDLED);
 	CHECK_EQ_U64(s.n, 2);
 	CHECK_EQ_U64(s.buf[1], 'M');
 	CHECK_EQ_U64(d.bytes_out, 2);
@@ -363,8 +358,7 @@ static void test_mmio_console(void)
 
 	/* disabled console: nothing at that address, nor at address 0 */
 	setup(&d, &s, 0, CONSOLE_GPA);
-	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 1, 1, &c, reply),
-		     VMM_DEV_UNHANDLED);
+	CHECK_EQ_U64(mmio(&d, CONSOLE_GPA, 1, 1, &c, reply), VMM_DEV_UNHANDLED);
 	setup(&d, &s, 0, 0);
 	CHECK_EQ_U64(mmio(&d, 0, 1, 1, &c, reply), VMM_DEV_UNHANDLED);
 	CHECK_EQ_U64(s.n, 0);
@@ -554,9 +548,12 @@ static void test_exit_gpa(void)
 	struct vmm_error e;
 
 	memset(&vm, 0, sizeof(vm));
-	vm.slots[0] = (struct vmm_slot){ .used = 1, .id = 3, .gpa = 0x0,
-					 .size = 0x10000 };
-	vm.slots[1] = (struct vmm_slot){ .used = 1, .id = 9, .gpa = 0x100000,
+	vm.slots[0] = (struct vmm_slot){
+		.used = 1, .id = 3, .gpa = 0x0, .size = 0x10000
+	};
+	vm.slots[1] = (struct vmm_slot){ .used = 1,
+					 .id = 9,
+					 .gpa = 0x100000,
 					 .size = 0x1000,
 					 .flags = VMM_SLOT_READONLY };
 	memset(&x, 0, sizeof(x));
@@ -571,9 +568,10 @@ static void test_exit_gpa(void)
 	x.u.mmio.is_write = 0; /* a read of readonly memory never exits */
 	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == -1);
 	CHECK_EQ_U64(e.cls, VMM_ERR_CONTRACT);
-	CHECK_STR_CONTAINS(e.msg, "kernel contract violation: KVM_EXIT_MMIO exit "
-				  "for gpa 0x100008, which readonly slot 9 "
-				  "[0x100000, 0x101000) backs");
+	CHECK_STR_CONTAINS(e.msg,
+			   "kernel contract violation: KVM_EXIT_MMIO exit "
+			   "for gpa 0x100008, which readonly slot 9 "
+			   "[0x100000, 0x101000) backs");
 	x.u.mmio.is_write = 1;
 	x.u.mmio.gpa = 0xfff8; /* RAM */
 	vmm_err_clear(&e);

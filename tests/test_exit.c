@@ -54,8 +54,8 @@ static int decode_sz(size_t mapped, struct vmm_exit *x, struct vmm_error *e)
 	vmm_err_clear(e);
 	rc = vmm_exit_decode(buf, mapped, x, e);
 	if (rc != 0 && e->cls != VMM_ERR_CONTRACT)
-		(void)fprintf(stderr, "unexpected error class %d: %s\n",
-			      e->cls, e->msg);
+		(void)fprintf(stderr, "unexpected error class %d: %s\n", e->cls,
+			      e->msg);
 	return rc;
 }
 
@@ -85,20 +85,20 @@ static int decode_sz(size_t mapped, struct vmm_exit *x, struct vmm_error *e)
 static void test_reasons(void)
 {
 	static const uint32_t x86_ok[] = {
-		KVM_EXIT_HLT,		KVM_EXIT_SHUTDOWN,
-		KVM_EXIT_FAIL_ENTRY,	KVM_EXIT_INTERNAL_ERROR,
-		KVM_EXIT_SYSTEM_EVENT,	KVM_EXIT_DEBUG,
-		KVM_EXIT_MEMORY_FAULT,	KVM_EXIT_TDX,
-		KVM_EXIT_UNKNOWN,	KVM_EXIT_EXCEPTION,
+		KVM_EXIT_HLT,	       KVM_EXIT_SHUTDOWN,
+		KVM_EXIT_FAIL_ENTRY,   KVM_EXIT_INTERNAL_ERROR,
+		KVM_EXIT_SYSTEM_EVENT, KVM_EXIT_DEBUG,
+		KVM_EXIT_MEMORY_FAULT, KVM_EXIT_TDX,
+		KVM_EXIT_UNKNOWN,      KVM_EXIT_EXCEPTION,
 	};
 	static const uint32_t foreign[] = {
-		KVM_EXIT_S390_SIEIC,	KVM_EXIT_S390_RESET,
-		KVM_EXIT_DCR,		KVM_EXIT_OSI,
-		KVM_EXIT_PAPR_HCALL,	KVM_EXIT_S390_UCONTROL,
-		KVM_EXIT_WATCHDOG,	KVM_EXIT_S390_TSCH,
-		KVM_EXIT_EPR,		KVM_EXIT_S390_STSI,
-		KVM_EXIT_ARM_NISV,	KVM_EXIT_RISCV_SBI,
-		KVM_EXIT_RISCV_CSR,	KVM_EXIT_LOONGARCH_IOCSR,
+		KVM_EXIT_S390_SIEIC, KVM_EXIT_S390_RESET,
+		KVM_EXIT_DCR,	     KVM_EXIT_OSI,
+		KVM_EXIT_PAPR_HCALL, KVM_EXIT_S390_UCONTROL,
+		KVM_EXIT_WATCHDOG,   KVM_EXIT_S390_TSCH,
+		KVM_EXIT_EPR,	     KVM_EXIT_S390_STSI,
+		KVM_EXIT_ARM_NISV,   KVM_EXIT_RISCV_SBI,
+		KVM_EXIT_RISCV_CSR,  KVM_EXIT_LOONGARCH_IOCSR,
 	};
 	static const uint32_t unknown[] = { 41, 42, 1000, 0x7fffffff,
 					    0xffffffff };
@@ -412,8 +412,8 @@ static void test_internal(void)
 	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
 	run->internal.ndata = 16;
 	for (int i = 0; i < 16; i++)
-		run->internal.data[i] = 0x1000000000000000ULL * (uint64_t)i +
-					(uint64_t)i;
+		run->internal.data[i] =
+			0x1000000000000000ULL * (uint64_t)i + (uint64_t)i;
 	ACCEPT(&x);
 	CHECK_EQ_U64(x.u.internal.code, KVM_INTERNAL_ERROR_EMULATION);
 	CHECK_EQ_U64(x.u.internal.ndata, 16);

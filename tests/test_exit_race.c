@@ -49,8 +49,8 @@ static void *flipper(void *arg)
 				r->io.count = hostile ? 0xffffffffU : 2;
 				break;
 			case F_IO_OFFSET:
-				r->io.data_offset = hostile ?
-					0xfffffffffffff000ULL : 4096;
+				r->io.data_offset =
+					hostile ? 0xfffffffffffff000ULL : 4096;
 				break;
 			case F_MMIO_LEN:
 				r->mmio.len = hostile ? 4096 : 8;
@@ -79,9 +79,9 @@ static double now_s(void)
 static unsigned long race(int field, unsigned long *bad,
 			  unsigned long *rejected)
 {
-	uint32_t reason = field <= F_IO_OFFSET ? KVM_EXIT_IO :
-			  field == F_MMIO_LEN ? KVM_EXIT_MMIO :
-						KVM_EXIT_INTERNAL_ERROR;
+	uint32_t reason = field <= F_IO_OFFSET	? KVM_EXIT_IO
+			  : field == F_MMIO_LEN ? KVM_EXIT_MMIO
+						: KVM_EXIT_INTERNAL_ERROR;
 	struct shared sh;
 	pthread_t t;
 	unsigned long accepted = 0;
@@ -127,10 +127,11 @@ static unsigned long race(int field, unsigned long *bad,
 			uint64_t bytes = (uint64_t)x.u.io.size * x.u.io.count;
 
 			if ((x.u.io.size != 1 && x.u.io.size != 2 &&
-			     x.u.io.size != 4) || x.u.io.count == 0 ||
-			    x.u.io.data_offset > MAPPED ||
+			     x.u.io.size != 4) ||
+			    x.u.io.count == 0 || x.u.io.data_offset > MAPPED ||
 			    bytes > MAPPED - x.u.io.data_offset ||
-			    bytes > VMM_EXIT_IO_DATA_MAX || x.u.io.bytes != bytes)
+			    bytes > VMM_EXIT_IO_DATA_MAX ||
+			    x.u.io.bytes != bytes)
 				(*bad)++;
 			else /* use the data as a device would */
 				for (uint64_t b = 0; b < bytes; b++)
@@ -145,8 +146,8 @@ static unsigned long race(int field, unsigned long *bad,
 	__atomic_store_n(&sh.stop, 1, __ATOMIC_RELEASE);
 	(void)pthread_join(t, NULL);
 	(void)printf("field %d: %lu accepted, %lu rejected, %lu flips, %lu "
-		     "accepted records out of bounds\n", field, accepted,
-		     *rejected, sh.flips, *bad);
+		     "accepted records out of bounds\n",
+		     field, accepted, *rejected, sh.flips, *bad);
 	(void)reason;
 	free(area);
 	return accepted;

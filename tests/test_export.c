@@ -37,7 +37,7 @@ struct expect {
 	uint8_t *buf; /* the scenario bytes, for the report */
 	size_t len;
 	int mutated;
-	char line[160];   /* "verdict=V exits=N trace_hash=0xH" */
+	char line[160]; /* "verdict=V exits=N trace_hash=0xH" */
 	char finding[32];
 };
 
@@ -85,8 +85,8 @@ static int load_corpus(const char *dir)
 	return ncorpus > 0 ? 0 : -1;
 }
 
-static void describe(const struct vmm_input_outcome *o, char *line,
-		     size_t len, char *finding, size_t flen)
+static void describe(const struct vmm_input_outcome *o, char *line, size_t len,
+		     char *finding, size_t flen)
 {
 	(void)snprintf(line, len, "verdict=%s exits=%llu trace_hash=0x%016llx",
 		       vmm_verdict_name(o->result.verdict),
@@ -125,7 +125,8 @@ static void dump_text(const uint8_t *buf, size_t len)
 /* Replay twice; 1 if comparable (the expectation filled in), 0 if skipped
  * as non-deterministic, -1 if not a scenario. */
 static int expect_of(struct vmm_kvm *k, const uint8_t *buf, size_t len,
-		     struct vmm_input_outcome *o, struct expect *x, int *timeouts)
+		     struct vmm_input_outcome *o, struct expect *x,
+		     int *timeouts)
 {
 	char line2[160], f2[32];
 	struct vmm_error e;
@@ -154,8 +155,8 @@ static int expect_of(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 	return strcmp(x->line, line2) == 0 && strcmp(x->finding, f2) == 0;
 }
 
-static int export_one(const char *dir, int idx, const uint8_t *buf,
-		      size_t len, const char *name)
+static int export_one(const char *dir, int idx, const uint8_t *buf, size_t len,
+		      const char *name)
 {
 	struct vmm_scenario *s = malloc(sizeof(*s));
 	struct vmm_error e;
@@ -218,7 +219,7 @@ int main(int argc, char **argv)
 
 	if (argc != 5) {
 		(void)fprintf(stderr, "usage: test_export CORPUS_DIR NRANDOM "
-			      "WORKDIR CC\n");
+				      "WORKDIR CC\n");
 		return 2;
 	}
 	if (!kvm_present()) {
@@ -243,8 +244,9 @@ int main(int argc, char **argv)
 
 	/* 1. expectations from two replays, and the exported programs */
 	/* until NRANDOM mutated scenarios are comparable */
-	for (long n = -ncorpus; n < 20 * nrandom && from_mutator < nrandom &&
-	     ncases < MAX_CASES; n++) {
+	for (long n = -ncorpus;
+	     n < 20 * nrandom && from_mutator < nrandom && ncases < MAX_CASES;
+	     n++) {
 		const uint8_t *buf;
 		size_t len;
 		char name[128];
@@ -255,7 +257,8 @@ int main(int argc, char **argv)
 
 			buf = in->buf;
 			len = in->len;
-			(void)snprintf(name, sizeof(name), "corpus/%s", in->name);
+			(void)snprintf(name, sizeof(name), "corpus/%s",
+				       in->name);
 		} else {
 			const struct input *in = &corpus[n % ncorpus];
 
@@ -263,8 +266,10 @@ int main(int argc, char **argv)
 			len = fuzz_mutate(cur, in->len, BUF,
 					  (unsigned int)(n * 7919 + 1), NULL);
 			buf = cur;
-			(void)snprintf(name, sizeof(name), "mutated scenario %ld "
-				       "(seed %s)", n, in->name);
+			(void)snprintf(name, sizeof(name),
+				       "mutated scenario %ld "
+				       "(seed %s)",
+				       n, in->name);
 		}
 		rc = expect_of(&k, buf, len, o, &cases[ncases], &timeouts);
 		if (rc < 0)
@@ -287,14 +292,18 @@ int main(int argc, char **argv)
 	}
 
 	/* 2. compile them all, two at a time */
-	(void)snprintf(cmd, sizeof(cmd),
-		       "cd %s && ls c[0-9]*.c | xargs -P2 -n16 sh -c 'for f; do "
-		       "%s -Wall -Wextra -Werror -O0 -o \"${f%%.c}\" \"$f\" || "
-		       "exit 255; done' sh", argv[3], argv[4]);
+	(void)snprintf(
+		cmd, sizeof(cmd),
+		"cd %s && ls c[0-9]*.c | xargs -P2 -n16 sh -c 'for f; do "
+		"%s -Wall -Wextra -Werror -O0 -o \"${f%%.c}\" \"$f\" || "
+		"exit 255; done' sh",
+		argv[3], argv[4]);
 	/* NOLINTNEXTLINE(cert-env33-c): xargs -P2 runs the compilers */
 	if (system(cmd) != 0) {
-		(void)fprintf(stderr, "FAIL: a reproducer does not compile "
-			      "(%s)\n", argv[3]);
+		(void)fprintf(stderr,
+			      "FAIL: a reproducer does not compile "
+			      "(%s)\n",
+			      argv[3]);
 		return 1;
 	}
 
@@ -330,7 +339,8 @@ int main(int argc, char **argv)
 		    strcmp(finding, cases[i].finding) == 0)
 			continue;
 		mism++;
-		(void)fprintf(stderr, "MISMATCH %s/c%04d.c: repro '%s' finding "
+		(void)fprintf(stderr,
+			      "MISMATCH %s/c%04d.c: repro '%s' finding "
 			      "%s, replay '%s' finding %s; the scenario:\n",
 			      argv[3], i, line, finding, cases[i].line,
 			      cases[i].finding);
@@ -340,8 +350,9 @@ int main(int argc, char **argv)
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	(void)printf("test_export: compared %d (%d corpus, %d mutated), "
 		     "skipped %d as non-deterministic (%d timeouts), %d "
-		     "mismatches, %.1f s\n", cmp_corpus + cmp_mutated,
-		     cmp_corpus, cmp_mutated, skipped, timeouts, mism,
+		     "mismatches, %.1f s\n",
+		     cmp_corpus + cmp_mutated, cmp_corpus, cmp_mutated, skipped,
+		     timeouts, mism,
 		     (double)(t1.tv_sec - t0.tv_sec) +
 			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return mism ? 1 : 0;

@@ -145,12 +145,23 @@ static const struct {
 	unsigned long req;
 	const char *name;
 } ioctl_names[] = {
-#define N(r) { r, #r }
-	N(KVM_GET_API_VERSION), N(KVM_CHECK_EXTENSION),
-	N(KVM_GET_VCPU_MMAP_SIZE), N(KVM_CREATE_VM),
-	N(KVM_SET_IDENTITY_MAP_ADDR), N(KVM_SET_TSS_ADDR),
-	N(KVM_SET_USER_MEMORY_REGION), N(KVM_CREATE_VCPU), N(KVM_GET_SREGS),
-	N(KVM_SET_SREGS), N(KVM_GET_REGS), N(KVM_SET_REGS), N(KVM_RUN),
+#define N(r)          \
+	{             \
+		r, #r \
+	}
+	N(KVM_GET_API_VERSION),
+	N(KVM_CHECK_EXTENSION),
+	N(KVM_GET_VCPU_MMAP_SIZE),
+	N(KVM_CREATE_VM),
+	N(KVM_SET_IDENTITY_MAP_ADDR),
+	N(KVM_SET_TSS_ADDR),
+	N(KVM_SET_USER_MEMORY_REGION),
+	N(KVM_CREATE_VCPU),
+	N(KVM_GET_SREGS),
+	N(KVM_SET_SREGS),
+	N(KVM_GET_REGS),
+	N(KVM_SET_REGS),
+	N(KVM_RUN),
 #undef N
 };
 
@@ -158,7 +169,8 @@ static const char *call_name(enum kind k, unsigned long req)
 {
 	if (k != K_IOCTL)
 		return kind_name[k];
-	for (size_t i = 0; i < sizeof(ioctl_names) / sizeof(ioctl_names[0]); i++)
+	for (size_t i = 0; i < sizeof(ioctl_names) / sizeof(ioctl_names[0]);
+	     i++)
 		if (ioctl_names[i].req == req)
 			return ioctl_names[i].name;
 	return "ioctl?";
@@ -288,8 +300,10 @@ int main(int argc, char **argv)
 					   req == KVM_GET_SREGS));
 
 				if (!ok)
-					(void)fprintf(stderr, "call %ld %s %s "
-						      "was swallowed\n", n, name,
+					(void)fprintf(stderr,
+						      "call %ld %s %s "
+						      "was swallowed\n",
+						      n, name,
 						      vmm_errno_name(e));
 				CHECK(ok);
 				tolerated++;
@@ -297,28 +311,37 @@ int main(int argc, char **argv)
 				reported++;
 				CHECK(err.call && strcmp(err.call, name) == 0);
 				if (!err.call || strcmp(err.call, name) != 0)
-					(void)fprintf(stderr, "call %ld %s %s: "
+					(void)fprintf(stderr,
+						      "call %ld %s %s: "
 						      "error names '%s': %s\n",
-						      n, name, vmm_errno_name(e),
+						      n, name,
+						      vmm_errno_name(e),
 						      err.call ? err.call : "-",
 						      err.msg);
 				CHECK_EQ_U64(err.err, e);
 				CHECK(strchr(err.msg, '\n') == NULL);
 				if (k == K_IOCTL && req == KVM_RUN) {
 					if (e == EIO)
-						distinct[0] += strstr(err.msg,
-							"VM killed by KVM") != NULL;
+						distinct[0] +=
+							strstr(err.msg,
+							       "VM killed by KVM") !=
+							NULL;
 					if (e == EFAULT)
-						distinct[1] += strstr(err.msg,
-							"bad guest memory") != NULL;
+						distinct[1] +=
+							strstr(err.msg,
+							       "bad guest memory") !=
+							NULL;
 				}
 			}
 			/* nothing leaked, and the process still works */
-			if (proc_fd_count() != fds0 || proc_status_kb("VmSize:") != vm0) {
-				(void)fprintf(stderr, "call %ld %s %s: leak: fds "
-					      "%d->%d vmsize %ld->%ld\n", n, name,
-					      vmm_errno_name(e), fds0,
-					      proc_fd_count(), vm0, proc_status_kb("VmSize:"));
+			if (proc_fd_count() != fds0 ||
+			    proc_status_kb("VmSize:") != vm0) {
+				(void)fprintf(stderr,
+					      "call %ld %s %s: leak: fds "
+					      "%d->%d vmsize %ld->%ld\n",
+					      n, name, vmm_errno_name(e), fds0,
+					      proc_fd_count(), vm0,
+					      proc_status_kb("VmSize:"));
 				CHECK(!"leak after an injected failure");
 				fds0 = proc_fd_count();
 				vm0 = proc_status_kb("VmSize:");
@@ -336,16 +359,19 @@ int main(int argc, char **argv)
 		f.fail_at = n;
 		f.err = ENOEXEC;
 		full_run(&f, &err, &halted);
-		distinct[2] = strstr(err.msg, "vCPU state cannot run") != NULL &&
-			      err.err == ENOEXEC;
+		distinct[2] =
+			strstr(err.msg, "vCPU state cannot run") != NULL &&
+			err.err == ENOEXEC;
 		break;
 	}
 	CHECK(distinct[0] > 0);
 	CHECK(distinct[1] > 0);
 	CHECK(distinct[2] > 0);
-	(void)printf("%lu injected runs: %lu failures reported naming the call, "
-		     "%lu tolerated (close/munmap/KVM_RUN EINTR+EAGAIN/final "
-		     "state)\n", runs, reported, tolerated);
+	(void)printf(
+		"%lu injected runs: %lu failures reported naming the call, "
+		"%lu tolerated (close/munmap/KVM_RUN EINTR+EAGAIN/final "
+		"state)\n",
+		runs, reported, tolerated);
 	free(g_long.data);
 	free(g_prot.data);
 	free(g_add.data);

@@ -19,7 +19,8 @@ int main(void)
 	CHECK(strcmp(hex, "a9993e364706816aba3e25717850c26c9cd0d89d") == 0);
 	/* 56 bytes: the length no longer fits the first padding block */
 	fuzz_sha1_hex((const uint8_t *)"abcdbcdecdefdefgefghfghighijhijki"
-					"jkljklmklmnlmnomnopnopq", 56, hex);
+				       "jkljklmklmnlmnomnopnopq",
+		      56, hex);
 	CHECK(strcmp(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1") == 0);
 	memset(big, 'a', sizeof(big));
 	fuzz_sha1_hex(big, sizeof(big), hex);
@@ -32,16 +33,19 @@ int main(void)
 	(void)close(fd);
 	CHECK(setenv("VMM_FUZZ_FINDINGS_LOG", path, 1) == 0);
 	fuzz_finding_log((const uint8_t *)"abc", 3, "vcpu-hang KVM_RUN");
-	fuzz_finding_log((const uint8_t *)"", 0, "kernel-contract kvm_run io.size");
+	fuzz_finding_log((const uint8_t *)"", 0,
+			 "kernel-contract kvm_run io.size");
 	f = fopen(path, "re");
 	CHECK(f != NULL);
 	if (f) {
 		CHECK(fgets(line, sizeof(line), f) != NULL);
-		CHECK(strcmp(line, "crash-a9993e364706816aba3e25717850c26c9cd0d89d"
-				   "\tvcpu-hang KVM_RUN\n") == 0);
+		CHECK(strcmp(line,
+			     "crash-a9993e364706816aba3e25717850c26c9cd0d89d"
+			     "\tvcpu-hang KVM_RUN\n") == 0);
 		CHECK(fgets(line, sizeof(line), f) != NULL);
-		CHECK(strcmp(line, "crash-da39a3ee5e6b4b0d3255bfef95601890afd80709"
-				   "\tkernel-contract kvm_run io.size\n") == 0);
+		CHECK(strcmp(line,
+			     "crash-da39a3ee5e6b4b0d3255bfef95601890afd80709"
+			     "\tkernel-contract kvm_run io.size\n") == 0);
 		(void)fclose(f);
 	}
 	(void)unlink(path);

@@ -68,14 +68,14 @@ int main(int argc, char **argv)
 			s.vcpus[0].entry = 0x1000;
 			break;
 		case 2: /* triple fault */
-			s.blobs[0] = (struct vmm_blob_spec){ 0, ud2.data,
-							     ud2.len };
+			s.blobs[0] =
+				(struct vmm_blob_spec){ 0, ud2.data, ud2.len };
 			s.vcpus[0].mode = VMM_MODE_LONG64;
 			break;
 		case 3: /* unhandled port, 2 vCPUs */
-			s.blobs[0] = (struct vmm_blob_spec){ 0x1000,
-							     badport.data,
-							     badport.len };
+			s.blobs[0] =
+				(struct vmm_blob_spec){ 0x1000, badport.data,
+							badport.len };
 			s.vcpus[0].entry = 0x1000;
 			s.nvcpus = 2;
 			s.vcpus[1] = s.vcpus[0];
@@ -92,11 +92,13 @@ int main(int argc, char **argv)
 	maps1 = proc_map_count();
 	vm1 = proc_status_kb("VmSize:");
 	(void)printf("cycles=%lu halt=%u guest=%u input=%u fds %d->%d "
-		     "maps %d->%d vmsize %ldkB->%ldkB\n", cycles,
-		     counts[VMM_V_HALT], counts[VMM_V_GUEST],
+		     "maps %d->%d vmsize %ldkB->%ldkB\n",
+		     cycles, counts[VMM_V_HALT], counts[VMM_V_GUEST],
 		     counts[VMM_V_INPUT], fds0, fds1, maps0, maps1, vm0, vm1);
-	CHECK_EQ_U64(counts[VMM_V_HALT], mod_count(cycles, 0) + mod_count(cycles, 1));
-	CHECK_EQ_U64(counts[VMM_V_GUEST], mod_count(cycles, 2) + mod_count(cycles, 3));
+	CHECK_EQ_U64(counts[VMM_V_HALT],
+		     mod_count(cycles, 0) + mod_count(cycles, 1));
+	CHECK_EQ_U64(counts[VMM_V_GUEST],
+		     mod_count(cycles, 2) + mod_count(cycles, 3));
 	CHECK_EQ_U64(counts[VMM_V_INPUT], mod_count(cycles, 4));
 	CHECK(fds0 > 0);
 	CHECK_EQ_U64(fds1, fds0);

@@ -37,19 +37,18 @@ static const struct vmm_hooks hooks = { .hash_memory = 1 };
 
 static const uint8_t g_mtrr_def[] = {
 	0x66, 0xb9, 0xff, 0x02, 0x00, 0x00, /* mov ecx, 0x2ff */
-	0x0f, 0x32,                         /* rdmsr */
-	0x66, 0x09, 0xd0,                   /* or eax, edx */
-	0x74, 0x03,                         /* jz write */
-	0xe6, 0x80,                         /* out 0x80, al (no device) */
-	0xf4,                               /* hlt */
+	0x0f, 0x32,			    /* rdmsr */
+	0x66, 0x09, 0xd0,		    /* or eax, edx */
+	0x74, 0x03,			    /* jz write */
+	0xe6, 0x80,			    /* out 0x80, al (no device) */
+	0xf4,				    /* hlt */
 	0x66, 0xb8, 0x06, 0x08, 0x00, 0x00, /* write: mov eax, 0x806 */
-	0x66, 0x31, 0xd2,                   /* xor edx, edx */
-	0x0f, 0x30,                         /* wrmsr */
-	0xf4,                               /* hlt */
+	0x66, 0x31, 0xd2,		    /* xor edx, edx */
+	0x0f, 0x30,			    /* wrmsr */
+	0xf4,				    /* hlt */
 };
 
-static void real16_scen(struct vmm_scenario *s, const uint8_t *code,
-			size_t len)
+static void real16_scen(struct vmm_scenario *s, const uint8_t *code, size_t len)
 {
 	vmm_scenario_init(s);
 	s->max_exits = 16;
@@ -73,7 +72,8 @@ static void check_mtrr_def_type(struct vmm_kvm *k, struct vmm_session *ss)
 	(void)vmm_pipeline_run_reset(ss, &s, &hooks, &r1);
 	(void)vmm_pipeline_run_reset(ss, &s, &hooks, &r2);
 	if (r2.verdict != f.verdict)
-		(void)fprintf(stderr, "MTRRdefType guest, second run on the "
+		(void)fprintf(stderr,
+			      "MTRRdefType guest, second run on the "
 			      "session: %s (fresh: %s): %s\n",
 			      vmm_verdict_name(r2.verdict),
 			      vmm_verdict_name(f.verdict), r2.err.msg);
@@ -97,8 +97,8 @@ static const struct {
 
 struct msr {
 	uint32_t index;
-	uint64_t init;       /* on a fresh vCPU */
-	int restorable;      /* KVM_SET_MSRS takes its own value back */
+	uint64_t init;	/* on a fresh vCPU */
+	int restorable; /* KVM_SET_MSRS takes its own value back */
 	uint32_t ncand;
 	uint64_t cand[NCAND]; /* values to write */
 };
@@ -129,7 +129,7 @@ static void pick_candidates(int fd, struct msr *m)
 {
 	const uint64_t v = m->init;
 	const uint64_t raw[] = {
-		v ^ 0x800U,            /* APIC/MTRR enable bits... */
+		v ^ 0x800U, /* APIC/MTRR enable bits... */
 		v ^ 1U,
 		v ^ 0x1000U,
 		0x0606060606060606ULL, /* fixed MTRRs: write-back */
@@ -137,7 +137,7 @@ static void pick_candidates(int fd, struct msr *m)
 		v ^ 0x10000U,
 		v ^ 0x80000000ULL,
 		v ^ (1ULL << 32),
-		~0ULL,                 /* MCi_CTL takes 0 or all ones */
+		~0ULL, /* MCi_CTL takes 0 or all ones */
 		0,
 		~v,
 	};
@@ -293,7 +293,8 @@ static void check_each_msr(struct vmm_kvm *k, struct vmm_session *ss)
 			continue; /* no guest write taken */
 		writable++;
 		if (ss->live && ss->nvcpus == 1 &&
-		    msr_io(ss->vcpus[0].fd, KVM_GET_MSRS, m->index, &now) == 0 &&
+		    msr_io(ss->vcpus[0].fd, KVM_GET_MSRS, m->index, &now) ==
+			    0 &&
 		    now != m->init) {
 			took++;
 			saw_def_type |= m->index == MSR_MTRR_DEF_TYPE;
@@ -303,35 +304,43 @@ static void check_each_msr(struct vmm_kvm *k, struct vmm_session *ss)
 		(void)vmm_pipeline_run(k, &sr, &hooks, &rf);
 		d = differs(&rf, &rr);
 		if (d) {
-			(void)fprintf(stderr, "MSR 0x%x: guest wrote 0x%llx; "
-				      "the next input on the session reads "
-				      "0x%llx, a fresh VM 0x%llx (%s differs; "
-				      "%s / %s)\n", m->index,
-				      (unsigned long long)m->cand[c],
-				      (unsigned long long)((rr.state.regs.rdx << 32) |
-							   (uint32_t)rr.state.regs.rax),
-				      (unsigned long long)((rf.state.regs.rdx << 32) |
-							   (uint32_t)rf.state.regs.rax),
-				      d, vmm_verdict_name(rr.verdict),
-				      vmm_verdict_name(rf.verdict));
+			(void)fprintf(
+				stderr,
+				"MSR 0x%x: guest wrote 0x%llx; "
+				"the next input on the session reads "
+				"0x%llx, a fresh VM 0x%llx (%s differs; "
+				"%s / %s)\n",
+				m->index, (unsigned long long)m->cand[c],
+				(unsigned long long)((rr.state.regs.rdx << 32) |
+						     (uint32_t)
+							     rr.state.regs.rax),
+				(unsigned long long)((rf.state.regs.rdx << 32) |
+						     (uint32_t)
+							     rf.state.regs.rax),
+				d, vmm_verdict_name(rr.verdict),
+				vmm_verdict_name(rf.verdict));
 			if (m->restorable) {
 				mism++;
 			} else {
 				/* KVM_SET_MSRS refuses every value: no
 				 * restore can put it back (docs/security.md) */
-				(void)fprintf(stderr, "  NOTE: MSR 0x%x is not "
+				(void)fprintf(stderr,
+					      "  NOTE: MSR 0x%x is not "
 					      "writable through KVM_SET_MSRS: "
-					      "known, not counted\n", m->index);
+					      "known, not counted\n",
+					      m->index);
 				unrestorable++;
 			}
 		}
 	}
-	(void)printf("msr reset: %u readable MSRs (TSC aside), %u written by a "
-		     "guest (%u of them changed), %u mismatches, %u on MSRs the "
-		     "host cannot write; session: %llu resets, %llu "
-		     "fallbacks\n", nreadable, writable, took, mism, unrestorable,
-		     (unsigned long long)ss->resets,
-		     (unsigned long long)ss->fallbacks);
+	(void)printf(
+		"msr reset: %u readable MSRs (TSC aside), %u written by a "
+		"guest (%u of them changed), %u mismatches, %u on MSRs the "
+		"host cannot write; session: %llu resets, %llu "
+		"fallbacks\n",
+		nreadable, writable, took, mism, unrestorable,
+		(unsigned long long)ss->resets,
+		(unsigned long long)ss->fallbacks);
 	CHECK_EQ_U64(mism, 0);
 	CHECK(saw_def_type); /* the guests really change MSRs */
 	CHECK(took >= 16);

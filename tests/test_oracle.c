@@ -122,14 +122,17 @@ static void test_kmsg(void)
 	int fd;
 
 	if (vmm_kmsg_open(&k, NULL, &e) < 0) {
-		(void)printf("note: /dev/kmsg unreadable, kmsg oracle not tested "
-			     "(%s)\n", e.msg);
+		(void)printf(
+			"note: /dev/kmsg unreadable, kmsg oracle not tested "
+			"(%s)\n",
+			e.msg);
 		return;
 	}
 	CHECK_EQ_U64(vmm_kmsg_scan(&k, first, sizeof(first)), 0);
 	fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
 	if (fd < 0) {
-		(void)printf("note: /dev/kmsg not writable, injection skipped\n");
+		(void)printf(
+			"note: /dev/kmsg not writable, injection skipped\n");
 		vmm_kmsg_close(&k);
 		return;
 	}
@@ -153,7 +156,6 @@ static void test_undecodable(void)
 	CHECK_STR_CONTAINS(o.decode_err.msg, "shorter than the 8-byte header");
 }
 
-
 /* Watched outcomes: the description and the pattern list */
 static void test_watch(void)
 {
@@ -176,9 +178,9 @@ static void test_watch(void)
 	CHECK(!vmm_outcome_watched(d, ""));
 	CHECK(!vmm_outcome_watched(d, ","));
 	CHECK(!vmm_outcome_watched(d, NULL));
-	CHECK(strcmp(vmm_finding_name(VMM_FIND_WATCHED), "watched-outcome") == 0);
+	CHECK(strcmp(vmm_finding_name(VMM_FIND_WATCHED), "watched-outcome") ==
+	      0);
 }
-
 
 /* The outcome tables: every row present, names unique, replay codes fixed */
 static void test_outcome_tables(void)
@@ -192,7 +194,8 @@ static void test_outcome_tables(void)
 	for (int v = 0; v < VMM_V_COUNT; v++) {
 		CHECK(strcmp(vmm_verdict_info(v)->name, "?") != 0);
 		for (int w = 0; w < v; w++)
-			CHECK(strcmp(vmm_verdict_name(v), vmm_verdict_name(w)) != 0);
+			CHECK(strcmp(vmm_verdict_name(v),
+				     vmm_verdict_name(w)) != 0);
 	}
 	for (int f = 0; f < VMM_FIND_COUNT; f++) {
 		CHECK(strcmp(vmm_finding_info(f)->name, "?") != 0);

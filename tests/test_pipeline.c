@@ -85,9 +85,10 @@ static void test_readonly_and_multislot(struct vmm_kvm *k)
 	/* Code runs from a readonly slot; the GDT goes in the writable one. */
 	vmm_scenario_init(&s);
 	s.nslots = 2;
-	s.slots[0] = (struct vmm_slot_spec){ .id = 0, .gpa = 0,
-					     .size = 0x1000 };
-	s.slots[1] = (struct vmm_slot_spec){ .id = 5, .gpa = 0x1000,
+	s.slots[0] =
+		(struct vmm_slot_spec){ .id = 0, .gpa = 0, .size = 0x1000 };
+	s.slots[1] = (struct vmm_slot_spec){ .id = 5,
+					     .gpa = 0x1000,
 					     .size = 0x1000,
 					     .flags = VMM_SLOT_READONLY };
 	s.nblobs = 1;
@@ -103,9 +104,10 @@ static void test_readonly_and_multislot(struct vmm_kvm *k)
 	/* A store into a readonly slot exits as an MMIO write nobody owns. */
 	vmm_scenario_init(&s);
 	s.nslots = 2;
-	s.slots[0] = (struct vmm_slot_spec){ .id = 0, .gpa = 0,
-					     .size = 0x10000 };
-	s.slots[1] = (struct vmm_slot_spec){ .id = 1, .gpa = 0x10000000,
+	s.slots[0] =
+		(struct vmm_slot_spec){ .id = 0, .gpa = 0, .size = 0x10000 };
+	s.slots[1] = (struct vmm_slot_spec){ .id = 1,
+					     .gpa = 0x10000000,
 					     .size = 0x1000,
 					     .flags = VMM_SLOT_READONLY };
 	s.nblobs = 1;
@@ -154,7 +156,8 @@ static void test_rejections(struct vmm_kvm *k)
 
 	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);
 	s.nslots = 2;
-	s.slots[1] = (struct vmm_slot_spec){ .id = 1, .gpa = 0x8000,
+	s.slots[1] = (struct vmm_slot_spec){ .id = 1,
+					     .gpa = 0x8000,
 					     .size = 0x10000 };
 	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_INPUT);
 	CHECK_STR_CONTAINS(r.err.msg, "overlaps");
@@ -238,7 +241,8 @@ static void spin_case(struct vmm_kvm *k, struct vmm_session *ss,
 			s.nslots = 1;
 			s.slots[0].size = 0x10000;
 			s.nblobs = 1;
-			s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, len };
+			s.blobs[0] =
+				(struct vmm_blob_spec){ 0x1000, code, len };
 			s.nvcpus = 1;
 			s.vcpus[0].mode = VMM_MODE_REAL16;
 			s.vcpus[0].entry = 0x1000;
@@ -258,7 +262,8 @@ static void spin_case(struct vmm_kvm *k, struct vmm_session *ss,
 				CHECK(r.have_state);
 				CHECK_EQ_U64(r.state.regs.rip, want_rip);
 				CHECK_EQ_U64(r.state.regs.rax, 0);
-				CHECK(ms < 250.0); /* ended well before its timeout */
+				CHECK(ms <
+				      250.0); /* ended well before its timeout */
 			}
 		}
 	}
@@ -361,7 +366,6 @@ static void test_host_modes(struct vmm_kvm *k)
 		(void)printf("note: this host cannot run paged32 guests\n");
 	}
 }
-
 
 /* FNV-1a over a byte image, as the pipeline's memory hash does per slot */
 static uint64_t fnv_bytes(const uint8_t *b, size_t n)

@@ -44,7 +44,8 @@ static const char *state_diff(const struct vmm_cpu_state *a,
 			      const struct vmm_cpu_state *b)
 {
 	for (unsigned int i = 0; i < VMM_X86_NREGS; i++)
-		if (vmm_x86_reg_get(&a->regs, i) != vmm_x86_reg_get(&b->regs, i))
+		if (vmm_x86_reg_get(&a->regs, i) !=
+		    vmm_x86_reg_get(&b->regs, i))
 			return vmm_x86_reg_name(i);
 	if (a->sregs.cr0 != b->sregs.cr0)
 		return "cr0";
@@ -110,8 +111,8 @@ static void dump_text(const char *what, const uint8_t *buf, size_t len)
 	struct vmm_error e;
 
 	if (vmm_scenario_decode(buf, len, &s, &e) < 0) {
-		(void)fprintf(stderr, "  %s: (%zu bytes, not decodable)\n", what,
-			      len);
+		(void)fprintf(stderr, "  %s: (%zu bytes, not decodable)\n",
+			      what, len);
 		return;
 	}
 	(void)vmm_scenario_format_text(&s, text, sizeof(text));
@@ -183,9 +184,9 @@ static void check_in_flight(struct vmm_kvm *k, unsigned int flags)
 	static const uint8_t code[] = {
 		0xbf, 0x00, 0x10, 0x00, 0x00, /* mov edi, 0x1000 (readonly) */
 		0xb9, 0x00, 0x01, 0x00, 0x00, /* mov ecx, 0x100 */
-		0x66, 0xba, 0xe9, 0x00,       /* mov dx, 0xe9 */
-		0xf3, 0x6c,                   /* rep insb */
-		0xf4,                         /* hlt */
+		0x66, 0xba, 0xe9, 0x00,	      /* mov dx, 0xe9 */
+		0xf3, 0x6c,		      /* rep insb */
+		0xf4,			      /* hlt */
 	};
 	static struct vmm_session ss;
 	static struct vmm_result f, r;
@@ -198,8 +199,8 @@ static void check_in_flight(struct vmm_kvm *k, unsigned int flags)
 	s.timeout_ms = 10000;
 	s.nslots = 2;
 	s.slots[0] = (struct vmm_slot_spec){ 0, 0, 0x1000, 0 };
-	s.slots[1] = (struct vmm_slot_spec){ 7, 0x1000, 0x1000,
-					     VMM_SLOT_READONLY };
+	s.slots[1] =
+		(struct vmm_slot_spec){ 7, 0x1000, 0x1000, VMM_SLOT_READONLY };
 	s.nblobs = 1;
 	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, sizeof(code) };
 	s.nvcpus = 1;
@@ -213,10 +214,12 @@ static void check_in_flight(struct vmm_kvm *k, unsigned int flags)
 	(void)vmm_pipeline_run_reset(&ss, &s, &hooks, &r);
 	d = diff(&f, &r);
 	if (d)
-		(void)fprintf(stderr, "rep insb into a readonly slot, twice on "
+		(void)fprintf(stderr,
+			      "rep insb into a readonly slot, twice on "
 			      "one session: %s differs (fresh %s: %s; reset "
-			      "%s: %s)\n", d, vmm_verdict_name(f.verdict),
-			      f.err.msg, vmm_verdict_name(r.verdict), r.err.msg);
+			      "%s: %s)\n",
+			      d, vmm_verdict_name(f.verdict), f.err.msg,
+			      vmm_verdict_name(r.verdict), r.err.msg);
 	CHECK(f.verdict == VMM_V_GUEST);
 	CHECK(d == NULL);
 	vmm_session_destroy(&ss);
@@ -254,9 +257,10 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 		(void)run_fresh(k, corpus[i].buf, corpus[i].len, &f1);
 		d = diff(&f1, &rr);
 		if (d) {
-			(void)fprintf(stderr, "%s: corpus %s after %s: %s differs "
-				      "(fresh %s, reset %s: %s)\n", mode,
-				      corpus[i].name, a->name, d,
+			(void)fprintf(stderr,
+				      "%s: corpus %s after %s: %s differs "
+				      "(fresh %s, reset %s: %s)\n",
+				      mode, corpus[i].name, a->name, d,
 				      vmm_verdict_name(f1.verdict),
 				      vmm_verdict_name(rr.verdict), rr.err.msg);
 			mism++;
@@ -271,8 +275,8 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 		const char *d;
 
 		memcpy(cur, seed->buf, seed->len);
-		len = fuzz_mutate(cur, seed->len, BUF, (unsigned int)(n * 7919 + 1),
-				  NULL);
+		len = fuzz_mutate(cur, seed->len, BUF,
+				  (unsigned int)(n * 7919 + 1), NULL);
 		if (run_fresh(k, cur, len, &f1) < 0)
 			continue; /* not decodable */
 		(void)run_fresh(k, cur, len, &f2);
@@ -288,14 +292,18 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 				/* a time limit decided it: give both room */
 				(void)run_long(k, NULL, cur, len, &f1);
 				if (prev_len)
-					(void)run_reset(&ss, prev, prev_len, &rr);
+					(void)run_reset(&ss, prev, prev_len,
+							&rr);
 				(void)run_long(k, &ss, cur, len, &rr);
 				timing++;
 			}
-			if (rr.verdict != f1.verdict && f1.verdict == f2.verdict) {
-				(void)fprintf(stderr, "%s: random scenario %ld: "
+			if (rr.verdict != f1.verdict &&
+			    f1.verdict == f2.verdict) {
+				(void)fprintf(stderr,
+					      "%s: random scenario %ld: "
 					      "verdict %s fresh, %s reset\n",
-					      mode, n, vmm_verdict_name(f1.verdict),
+					      mode, n,
+					      vmm_verdict_name(f1.verdict),
 					      vmm_verdict_name(rr.verdict));
 				mism++;
 			}
@@ -331,24 +339,29 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 			for (unsigned int h = 1; h <= 4; h++) {
 				unsigned int at = (hpos + 4 - h) % 4;
 
-				(void)snprintf(path, sizeof(path),
-					       "reset-mismatch-%s-%ld-prev%u.kvms",
-					       mode, n, h);
+				(void)snprintf(
+					path, sizeof(path),
+					"reset-mismatch-%s-%ld-prev%u.kvms",
+					mode, n, h);
 				f = fopen(path, "wbe");
 				if (f) {
-					(void)fwrite(hist[at], 1, hist_len[at], f);
+					(void)fwrite(hist[at], 1, hist_len[at],
+						     f);
 					(void)fclose(f);
 				}
 			}
-			(void)fprintf(stderr, "%s: random scenario %ld (saved as "
-				      "%s): %s differs (fresh %s, reset %s: %s)\n",
-				      mode, n, path, d,
-				      vmm_verdict_name(f1.verdict),
-				      vmm_verdict_name(rr.verdict), rr.err.msg);
+			(void)fprintf(
+				stderr,
+				"%s: random scenario %ld (saved as "
+				"%s): %s differs (fresh %s, reset %s: %s)\n",
+				mode, n, path, d, vmm_verdict_name(f1.verdict),
+				vmm_verdict_name(rr.verdict), rr.err.msg);
 			dump_text("scenario", cur, len);
 			dump_text("run before it on the session",
-				  hist[(hpos + 3) % 4], hist_len[(hpos + 3) % 4]);
-			(void)fprintf(stderr, "  session: ring_full=%llu harvested="
+				  hist[(hpos + 3) % 4],
+				  hist_len[(hpos + 3) % 4]);
+			(void)fprintf(stderr,
+				      "  session: ring_full=%llu harvested="
 				      "%llu resets=%llu fallbacks=%llu\n",
 				      (unsigned long long)ss.ring_full_exits,
 				      (unsigned long long)ss.ring_harvested,
@@ -356,25 +369,26 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 				      (unsigned long long)ss.fallbacks);
 			mism++;
 		}
-next:
+	next:
 		memcpy(prev, cur, len);
 		prev_len = len;
 		memcpy(hist[hpos], cur, len);
 		hist_len[hpos] = len;
 		hpos = (hpos + 1) % 4;
 	}
-	(void)printf("%s: %ld compared (%ld spin, %ld re-run with a 10 s "
-		     "limit), %ld "
-		     "mismatches, %ld non-deterministic skipped; session: %llu runs, %llu resets, %llu fallbacks, "
-		     "%llu pages restored, %llu slot changes, %llu vCPU "
-		     "restores skipped, %llu sregs synced\n", mode, compared,
-		     spins, timing, mism, nondet, (unsigned long long)ss.runs,
-		     (unsigned long long)ss.resets,
-		     (unsigned long long)ss.fallbacks,
-		     (unsigned long long)ss.pages_restored,
-		     (unsigned long long)ss.slot_changes,
-		     (unsigned long long)ss.restores_skipped,
-		     (unsigned long long)ss.sregs_synced);
+	(void)printf(
+		"%s: %ld compared (%ld spin, %ld re-run with a 10 s "
+		"limit), %ld "
+		"mismatches, %ld non-deterministic skipped; session: %llu runs, %llu resets, %llu fallbacks, "
+		"%llu pages restored, %llu slot changes, %llu vCPU "
+		"restores skipped, %llu sregs synced\n",
+		mode, compared, spins, timing, mism, nondet,
+		(unsigned long long)ss.runs, (unsigned long long)ss.resets,
+		(unsigned long long)ss.fallbacks,
+		(unsigned long long)ss.pages_restored,
+		(unsigned long long)ss.slot_changes,
+		(unsigned long long)ss.restores_skipped,
+		(unsigned long long)ss.sregs_synced);
 	CHECK_EQ_U64(mism, 0);
 #if defined(__x86_64__)
 	CHECK(spins > 0); /* the spin scenarios main() adds, at least */
@@ -383,7 +397,6 @@ next:
 	CHECK(compared > ncorpus);
 	vmm_session_destroy(&ss);
 }
-
 
 /* Long sequences, as a fuzzer runs them: `count` mutated inputs one after
  * the other on one session pool (never interleaved with a check run),
@@ -412,8 +425,8 @@ static void check_sequence(struct vmm_kvm *k, long count, unsigned int seed)
 		const char *d;
 
 		memcpy(cur, in->buf, in->len);
-		len = fuzz_mutate(cur, in->len, BUF, seed * 100003U +
-				  (unsigned int)n, NULL);
+		len = fuzz_mutate(cur, in->len, BUF,
+				  seed * 100003U + (unsigned int)n, NULL);
 		memcpy(hist[n % 8], cur, len);
 		hist_len[n % 8] = len;
 		vmm_run_input_pool(k, &pool, cur, len, &hooks, NULL, NULL, &o);
@@ -431,9 +444,10 @@ static void check_sequence(struct vmm_kvm *k, long count, unsigned int seed)
 		if (!d)
 			continue;
 		if (mism++ < 3) {
-			(void)fprintf(stderr, "sequence %u: input %ld: %s differs "
-				      "(fresh %s, reset %s: %s)\n", seed, n, d,
-				      vmm_verdict_name(f1.verdict),
+			(void)fprintf(stderr,
+				      "sequence %u: input %ld: %s differs "
+				      "(fresh %s, reset %s: %s)\n",
+				      seed, n, d, vmm_verdict_name(f1.verdict),
 				      vmm_verdict_name(o.result.verdict),
 				      o.result.err.msg);
 			for (long h = n - 3 < 0 ? 0 : n - 3; h <= n; h++)
@@ -442,8 +456,8 @@ static void check_sequence(struct vmm_kvm *k, long count, unsigned int seed)
 		}
 	}
 	(void)printf("sequence %u: %ld inputs on one pool, %ld compared, %ld "
-		     "mismatches, %ld non-deterministic\n", seed, count,
-		     compared, mism, skipped);
+		     "mismatches, %ld non-deterministic\n",
+		     seed, count, compared, mism, skipped);
 	CHECK_EQ_U64(mism, 0);
 	CHECK(compared > count / 2);
 	vmm_session_pool_destroy(&pool);
@@ -457,77 +471,77 @@ static void check_sequence(struct vmm_kvm *k, long count, unsigned int seed)
 /* M: KERNEL_GS_BASE = 0x1234, SYSENTER_CS = 0x10, DR0 = 0x1111,
  * DR7 = 0x401, CR8 = 5, hlt */
 static const uint8_t g_mutate[] = {
-	0xb9, 0x02, 0x01, 0x00, 0xc0,       /* mov $0xc0000102, %ecx */
-	0xb8, 0x34, 0x12, 0x00, 0x00,       /* mov $0x1234, %eax */
-	0x31, 0xd2,                         /* xor %edx, %edx */
-	0x0f, 0x30,                         /* wrmsr */
-	0xb9, 0x74, 0x01, 0x00, 0x00,       /* mov $0x174, %ecx */
-	0xb8, 0x10, 0x00, 0x00, 0x00,       /* mov $0x10, %eax */
-	0x0f, 0x30,                         /* wrmsr */
-	0xb8, 0x11, 0x11, 0x00, 0x00,       /* mov $0x1111, %eax */
-	0x0f, 0x23, 0xc0,                   /* mov %rax, %dr0 */
-	0xb8, 0x01, 0x04, 0x00, 0x00,       /* mov $0x401, %eax */
-	0x0f, 0x23, 0xf8,                   /* mov %rax, %dr7 */
-	0xb8, 0x05, 0x00, 0x00, 0x00,       /* mov $5, %eax */
-	0x44, 0x0f, 0x22, 0xc0,             /* mov %rax, %cr8 */
-	0xf4,                               /* hlt */
+	0xb9, 0x02, 0x01, 0x00, 0xc0, /* mov $0xc0000102, %ecx */
+	0xb8, 0x34, 0x12, 0x00, 0x00, /* mov $0x1234, %eax */
+	0x31, 0xd2,		      /* xor %edx, %edx */
+	0x0f, 0x30,		      /* wrmsr */
+	0xb9, 0x74, 0x01, 0x00, 0x00, /* mov $0x174, %ecx */
+	0xb8, 0x10, 0x00, 0x00, 0x00, /* mov $0x10, %eax */
+	0x0f, 0x30,		      /* wrmsr */
+	0xb8, 0x11, 0x11, 0x00, 0x00, /* mov $0x1111, %eax */
+	0x0f, 0x23, 0xc0,	      /* mov %rax, %dr0 */
+	0xb8, 0x01, 0x04, 0x00, 0x00, /* mov $0x401, %eax */
+	0x0f, 0x23, 0xf8,	      /* mov %rax, %dr7 */
+	0xb8, 0x05, 0x00, 0x00, 0x00, /* mov $5, %eax */
+	0x44, 0x0f, 0x22, 0xc0,	      /* mov %rax, %cr8 */
+	0xf4,			      /* hlt */
 };
 /* O: the same read back into memory at 0x2000.. (and DR6, the x87
  * control word), hlt */
 static const uint8_t g_observe[] = {
-	0xb9, 0x02, 0x01, 0x00, 0xc0,             /* mov $0xc0000102, %ecx */
-	0x0f, 0x32,                               /* rdmsr */
+	0xb9, 0x02, 0x01, 0x00, 0xc0,		  /* mov $0xc0000102, %ecx */
+	0x0f, 0x32,				  /* rdmsr */
 	0x89, 0x04, 0x25, 0x00, 0x20, 0x00, 0x00, /* mov %eax, 0x2000 */
 	0x89, 0x14, 0x25, 0x04, 0x20, 0x00, 0x00, /* mov %edx, 0x2004 */
-	0xb9, 0x74, 0x01, 0x00, 0x00,             /* mov $0x174, %ecx */
-	0x0f, 0x32,                               /* rdmsr */
+	0xb9, 0x74, 0x01, 0x00, 0x00,		  /* mov $0x174, %ecx */
+	0x0f, 0x32,				  /* rdmsr */
 	0x89, 0x04, 0x25, 0x08, 0x20, 0x00, 0x00, /* mov %eax, 0x2008 */
-	0x0f, 0x21, 0xc0,                         /* mov %dr0, %rax */
+	0x0f, 0x21, 0xc0,			  /* mov %dr0, %rax */
 	0x48, 0x89, 0x04, 0x25, 0x10, 0x20, 0x00, 0x00, /* mov %rax, 0x2010 */
-	0x0f, 0x21, 0xf8,                         /* mov %dr7, %rax */
+	0x0f, 0x21, 0xf8,				/* mov %dr7, %rax */
 	0x48, 0x89, 0x04, 0x25, 0x18, 0x20, 0x00, 0x00, /* mov %rax, 0x2018 */
-	0x0f, 0x21, 0xf0,                         /* mov %dr6, %rax */
+	0x0f, 0x21, 0xf0,				/* mov %dr6, %rax */
 	0x48, 0x89, 0x04, 0x25, 0x20, 0x20, 0x00, 0x00, /* mov %rax, 0x2020 */
-	0x44, 0x0f, 0x20, 0xc0,                   /* mov %cr8, %rax */
+	0x44, 0x0f, 0x20, 0xc0,				/* mov %cr8, %rax */
 	0x48, 0x89, 0x04, 0x25, 0x28, 0x20, 0x00, 0x00, /* mov %rax, 0x2028 */
-	0xd9, 0x3c, 0x25, 0x30, 0x20, 0x00, 0x00, /* fnstcw 0x2030 */
-	0xf4,                                     /* hlt */
+	0xd9, 0x3c, 0x25, 0x30, 0x20, 0x00, 0x00,	/* fnstcw 0x2030 */
+	0xf4,						/* hlt */
 };
 /* F: x87 control word 0x27f, xmm0 = 0x12345678, hlt (hosts whose KVM
  * emulates every guest instruction fail it: then there is nothing to
  * leak, and the session starts over) */
 static const uint8_t g_fpu[] = {
 	0x66, 0xc7, 0x04, 0x25, 0x40, 0x20, 0x00, 0x00, 0x7f, 0x02,
-						  /* movw $0x27f, 0x2040 */
+	/* movw $0x27f, 0x2040 */
 	0xd9, 0x2c, 0x25, 0x40, 0x20, 0x00, 0x00, /* fldcw 0x2040 */
-	0xb8, 0x78, 0x56, 0x34, 0x12,             /* mov $0x12345678, %eax */
-	0x66, 0x0f, 0x6e, 0xc0,                   /* movd %eax, %xmm0 */
-	0xf4,                                     /* hlt */
+	0xb8, 0x78, 0x56, 0x34, 0x12,		  /* mov $0x12345678, %eax */
+	0x66, 0x0f, 0x6e, 0xc0,			  /* movd %eax, %xmm0 */
+	0xf4,					  /* hlt */
 };
 /* OF: xmm0 into memory at 0x2038, hlt */
 static const uint8_t g_observe_fpu[] = {
-	0x66, 0x0f, 0x7e, 0xc0,                   /* movd %xmm0, %eax */
+	0x66, 0x0f, 0x7e, 0xc0,			  /* movd %xmm0, %eax */
 	0x89, 0x04, 0x25, 0x38, 0x20, 0x00, 0x00, /* mov %eax, 0x2038 */
-	0xf4,                                     /* hlt */
+	0xf4,					  /* hlt */
 };
 /* X: CR4.OSXSAVE, then XCR0 = x87|SSE|AVX (no guest CPUID: #GP) */
 static const uint8_t g_xsetbv_cr4[] = {
-	0x0f, 0x20, 0xe0,                         /* mov %cr4, %rax */
-	0x48, 0x0d, 0x00, 0x00, 0x04, 0x00,       /* or $0x40000, %rax */
-	0x0f, 0x22, 0xe0,                         /* mov %rax, %cr4 */
-	0x31, 0xc9,                               /* xor %ecx, %ecx */
-	0xb8, 0x07, 0x00, 0x00, 0x00,             /* mov $7, %eax */
-	0x31, 0xd2,                               /* xor %edx, %edx */
-	0x0f, 0x01, 0xd1,                         /* xsetbv */
-	0xf4,                                     /* hlt */
+	0x0f, 0x20, 0xe0,		    /* mov %cr4, %rax */
+	0x48, 0x0d, 0x00, 0x00, 0x04, 0x00, /* or $0x40000, %rax */
+	0x0f, 0x22, 0xe0,		    /* mov %rax, %cr4 */
+	0x31, 0xc9,			    /* xor %ecx, %ecx */
+	0xb8, 0x07, 0x00, 0x00, 0x00,	    /* mov $7, %eax */
+	0x31, 0xd2,			    /* xor %edx, %edx */
+	0x0f, 0x01, 0xd1,		    /* xsetbv */
+	0xf4,				    /* hlt */
 };
 /* X2: XCR0 = x87|SSE straight away (#UD without CR4.OSXSAVE) */
 static const uint8_t g_xsetbv[] = {
-	0x31, 0xc9,                               /* xor %ecx, %ecx */
-	0xb8, 0x03, 0x00, 0x00, 0x00,             /* mov $3, %eax */
-	0x31, 0xd2,                               /* xor %edx, %edx */
-	0x0f, 0x01, 0xd1,                         /* xsetbv */
-	0xf4,                                     /* hlt */
+	0x31, 0xc9,		      /* xor %ecx, %ecx */
+	0xb8, 0x03, 0x00, 0x00, 0x00, /* mov $3, %eax */
+	0x31, 0xd2,		      /* xor %edx, %edx */
+	0x0f, 0x01, 0xd1,	      /* xsetbv */
+	0xf4,			      /* hlt */
 };
 /* T: ud2 with no IDT: a triple fault, so vCPU 1 never runs */
 static const uint8_t g_ud2[] = { 0x0f, 0x0b };
@@ -571,22 +585,22 @@ static void same_as_fresh(struct vmm_kvm *k, struct vmm_session *ss,
 	(void)vmm_pipeline_run_reset(ss, s, &hooks, &r);
 	d = diff(&f, &r);
 	if (d)
-		(void)fprintf(stderr, "vcpu state: %s: %s differs (fresh %s, "
-			      "reset %s: %s)\n", what, d,
-			      vmm_verdict_name(f.verdict),
+		(void)fprintf(stderr,
+			      "vcpu state: %s: %s differs (fresh %s, "
+			      "reset %s: %s)\n",
+			      what, d, vmm_verdict_name(f.verdict),
 			      vmm_verdict_name(r.verdict), r.err.msg);
 	CHECK(d == NULL);
 }
 
-
 /* G: rep stosq of 0xcd bytes over 512 KiB from 1 MiB, then hlt */
 static const uint8_t g_stos[] = {
-	0xbf, 0x00, 0x00, 0x10, 0x00,             /* mov edi, 0x100000 */
-	0xb9, 0x00, 0x00, 0x01, 0x00,             /* mov ecx, 0x10000 */
-	0x48, 0xb8, 0xcd, 0xcd, 0xcd, 0xcd,
-	0xcd, 0xcd, 0xcd, 0xcd,                   /* mov rax, 0xcdcd... */
-	0xf3, 0x48, 0xab,                         /* rep stosq */
-	0xf4,                                     /* hlt */
+	0xbf, 0x00, 0x00, 0x10, 0x00, /* mov edi, 0x100000 */
+	0xb9, 0x00, 0x00, 0x01, 0x00, /* mov ecx, 0x10000 */
+	0x48, 0xb8, 0xcd, 0xcd, 0xcd,
+	0xcd, 0xcd, 0xcd, 0xcd, 0xcd, /* mov rax, 0xcdcd... */
+	0xf3, 0x48, 0xab,	      /* rep stosq */
+	0xf4,			      /* hlt */
 };
 
 /* Guest memory the session gives back: large dirty runs (a guest's rep
@@ -633,12 +647,12 @@ static void check_memory_release(struct vmm_kvm *k, struct vmm_session *ss)
 	}
 	after = proc_status_kb("VmRSS:");
 	(void)printf("pool memory: rss grew %ld KiB over two 160 MiB inputs "
-		     "at 1 and 2 vCPUs\n", after - base);
+		     "at 1 and 2 vCPUs\n",
+		     after - base);
 	/* one input's fill (160 MiB) plus slack, not two */
 	CHECK(after - base < 240L * 1024);
 	vmm_session_pool_destroy(&pool);
 }
-
 
 /* KVM_RUN's results through a seam that can lie: the flush before a reset
  * must hold KVM_RUN to its contract like every other entry (a positive
@@ -700,7 +714,7 @@ static void check_flush_contract(void)
 
 	memset(&l, 0, sizeof(l));
 	l.real = vmm_sysops_default();
-	l.ops = (struct vmm_sysops){ lying_open, lying_close, lying_ioctl,
+	l.ops = (struct vmm_sysops){ lying_open, lying_close,  lying_ioctl,
 				     lying_mmap, lying_munmap, &l };
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, &l.ops, &e) < 0 ||
@@ -724,7 +738,6 @@ static void check_flush_contract(void)
 	vmm_kvm_close(&k);
 }
 
-
 /* A vCPU whose state set-up changed by ioctl and that then never ran (vCPU
  * 0 triple-faults first): on kvm-pvm, KVM_SET_SREGS with CR0.PG outside
  * long mode queues a shutdown for the vCPU's next KVM_RUN, which setting
@@ -741,7 +754,8 @@ static void check_settle(struct vmm_kvm *k, struct vmm_session *ss)
 	p.vcpus[1].sreg_mask = 1U << VMM_SREG_CR0;
 	p.vcpus[1].sregs[VMM_SREG_CR0] = 0x80000011ULL; /* PG | ET | PE */
 	scen(&f, g_hlt, sizeof(g_hlt), g_hlt, sizeof(g_hlt));
-	same_as_fresh(k, ss, &p, &f, "after a vCPU set up with CR0.PG in "
+	same_as_fresh(k, ss, &p, &f,
+		      "after a vCPU set up with CR0.PG in "
 		      "protected mode that never ran");
 	CHECK(ss->settled > settled);
 }
@@ -773,8 +787,8 @@ static void check_unentered(struct vmm_kvm *k, struct vmm_session *ss,
 	CHECK(f.have_state && f.verdict == VMM_V_HOST);
 	d = diff(&f, &r);
 	if (d)
-		(void)fprintf(stderr, "vcpu state: no guest entry: %s differs\n",
-			      d);
+		(void)fprintf(stderr,
+			      "vcpu state: no guest entry: %s differs\n", d);
 	CHECK(d == NULL);
 }
 
@@ -782,7 +796,8 @@ static void check_unentered(struct vmm_kvm *k, struct vmm_session *ss,
  * and kvm_run.cr8 are what they were at creation. NULL, or what is not. */
 static const char *state_differs(struct vmm_session *ss, uint32_t i)
 {
-	static uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
+	static uint8_t xsave[sizeof(struct kvm_xsave)]
+		__attribute__((aligned(8)));
 	static uint8_t msrbuf[VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
 	const struct vmm_vcpu_state *init = &ss->init[i];
 	struct kvm_msrs *m = (struct kvm_msrs *)(void *)msrbuf;
@@ -835,8 +850,10 @@ static void state_is_init(struct vmm_session *ss, uint32_t i, const char *when)
 	const char *d = state_differs(ss, i);
 
 	if (d)
-		(void)fprintf(stderr, "vcpu state: vCPU %u %s: %s is not its "
-			      "creation value\n", i, when, d);
+		(void)fprintf(stderr,
+			      "vcpu state: vCPU %u %s: %s is not its "
+			      "creation value\n",
+			      i, when, d);
 	CHECK(d == NULL);
 }
 
@@ -867,7 +884,8 @@ static void check_vcpu_state(struct vmm_kvm *k)
 	(void)vmm_pipeline_run_reset(&ss, &m, &hooks, &r);
 	CHECK(r.verdict == VMM_V_HALT);
 	CHECK(state_differs(&ss, 0) != NULL);
-	same_as_fresh(k, &ss, &m, &o, "MSRs/DR0/DR7/CR8 after a guest set them");
+	same_as_fresh(k, &ss, &m, &o,
+		      "MSRs/DR0/DR7/CR8 after a guest set them");
 	same_as_fresh(k, &ss, &f, &of, "xmm0 after a guest set it");
 	same_as_fresh(k, &ss, &f, &o, "x87 control word after a guest set it");
 
@@ -941,15 +959,16 @@ static void check_pool(struct vmm_kvm *k)
 		const struct input *in = &corpus[n % ncorpus];
 		const char *d;
 
-		vmm_run_input_pool(k, &pool, in->buf, in->len, &hooks, NULL, NULL,
-				   &o);
+		vmm_run_input_pool(k, &pool, in->buf, in->len, &hooks, NULL,
+				   NULL, &o);
 		if (!o.decoded || run_fresh(k, in->buf, in->len, &f) < 0)
 			continue;
 		d = diff(&f, &o.result);
 		if (d)
-			(void)fprintf(stderr, "pool: corpus %s: %s differs (fresh "
-				      "%s, reset %s: %s)\n", in->name, d,
-				      vmm_verdict_name(f.verdict),
+			(void)fprintf(stderr,
+				      "pool: corpus %s: %s differs (fresh "
+				      "%s, reset %s: %s)\n",
+				      in->name, d, vmm_verdict_name(f.verdict),
 				      vmm_verdict_name(o.result.verdict),
 				      o.result.err.msg);
 		CHECK(d == NULL);
@@ -961,8 +980,9 @@ static void check_pool(struct vmm_kvm *k)
 		fallbacks += pool.by_nvcpus[i]->fallbacks;
 		resets += pool.by_nvcpus[i]->resets;
 	}
-	(void)printf("pool: %d sessions, %llu resets, %llu fallbacks\n", sessions,
-		     (unsigned long long)resets, (unsigned long long)fallbacks);
+	(void)printf("pool: %d sessions, %llu resets, %llu fallbacks\n",
+		     sessions, (unsigned long long)resets,
+		     (unsigned long long)fallbacks);
 	CHECK(sessions >= 2); /* the corpus has one- and two-vCPU inputs */
 	CHECK(resets > 0);
 #if defined(__x86_64__)
@@ -981,10 +1001,12 @@ static void check_pool(struct vmm_kvm *k)
 static void add_spin_inputs(void)
 {
 	static const uint8_t jmp_self[] = { 0xeb, 0xfe };
-	static const uint8_t two_state[] = { 0x66, 0x40, 0x66, 0x48, 0xeb, 0xfa };
-	static const uint8_t prefix_cycle[] = { 0x90, 0x90, 0x90, 0x90, 0x90,
-						0x66, 0x40, 0x66, 0x48, 0x90,
-						0xeb, 0xf7 };
+	static const uint8_t two_state[] = {
+		0x66, 0x40, 0x66, 0x48, 0xeb, 0xfa
+	};
+	static const uint8_t prefix_cycle[] = { 0x90, 0x90, 0x90, 0x90,
+						0x90, 0x66, 0x40, 0x66,
+						0x48, 0x90, 0xeb, 0xf7 };
 	static const struct {
 		const char *name;
 		const uint8_t *code;
@@ -1008,7 +1030,8 @@ static void add_spin_inputs(void)
 		s.nslots = 1;
 		s.slots[0].size = 0x10000;
 		s.nblobs = 1;
-		s.blobs[0] = (struct vmm_blob_spec){ 0x1000, g[i].code, g[i].len };
+		s.blobs[0] =
+			(struct vmm_blob_spec){ 0x1000, g[i].code, g[i].len };
 		s.nvcpus = 1;
 		s.vcpus[0].mode = g[i].mode;
 		s.vcpus[0].entry = 0x1000;

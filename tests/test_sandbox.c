@@ -150,7 +150,8 @@ static void test_cloexec(void)
 int main(int argc, char **argv)
 {
 	static const char *const names[] = { "socket", "execve",
-					     "KVM_CREATE_VM", "mmap PROT_EXEC" };
+					     "KVM_CREATE_VM",
+					     "mmap PROT_EXEC" };
 	struct vmm_error e;
 	int sig = 0, rc;
 

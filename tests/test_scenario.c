@@ -147,8 +147,8 @@ static size_t b_gpa_rec(struct bld *w, unsigned int tag, uint64_t gpa)
 	return end(w);
 }
 
-static size_t b_slot(struct bld *w, uint32_t id, uint32_t flags,
-		     uint32_t pages, uint64_t gpa)
+static size_t b_slot(struct bld *w, uint32_t id, uint32_t flags, uint32_t pages,
+		     uint64_t gpa)
 {
 	(void)begin(w, T_SLOT);
 	put(w, id, 2);
@@ -168,8 +168,7 @@ static size_t b_fill(struct bld *w, uint64_t gpa, uint32_t len,
 	return end(w);
 }
 
-static size_t b_blob(struct bld *w, uint64_t gpa, const uint8_t *data,
-		     size_t n)
+static size_t b_blob(struct bld *w, uint64_t gpa, const uint8_t *data, size_t n)
 {
 	(void)begin(w, T_BLOB);
 	put(w, gpa, 8);
@@ -258,8 +257,8 @@ static void b_rich(struct bld *w)
 	(void)b_blob(w, 0x100000, rich_data, sizeof(rich_data));
 	(void)b_input(w, rich_in, sizeof(rich_in));
 	(void)b_vcpu(w, VMM_MODE_LONG64, 0x1000);
-	(void)b_reg(w, T_REG, 6, 0x8000);  /* rsp */
-	(void)b_reg(w, T_REG, 17, 0x2);    /* rflags */
+	(void)b_reg(w, T_REG, 6, 0x8000); /* rsp */
+	(void)b_reg(w, T_REG, 17, 0x2);	  /* rflags */
 	(void)b_reg(w, T_SREG, VMM_SREG_EFER, 0xd00);
 	(void)b_reg(w, T_SREG, VMM_SREG_GDT_LIMIT, 0xffff);
 	(void)b_seg(w, VMM_SEG_FS, 0x10, 0xc93, 0xffffffffU, 0x12345000);
@@ -345,7 +344,8 @@ static void accept_buf(const uint8_t *p, size_t n, struct vmm_scenario *s,
 		CHECK(m == n && memcmp(out, p, n) == 0);
 		rc = vmm_scenario_decode(out, m, &s2, &e);
 		CHECK(rc == 0);
-		CHECK(rc == 0 && vmm_scenario_equal(s, &s2, what, sizeof(what)));
+		CHECK(rc == 0 &&
+		      vmm_scenario_equal(s, &s2, what, sizeof(what)));
 	}
 	free(c);
 	free(out);
@@ -380,15 +380,72 @@ static void reject_buf(const uint8_t *p, size_t n, size_t off,
 /* ---- valid minimal scenario, fields, round trip ------------------------------ */
 
 static const uint8_t minimal_bytes[MIN_LEN] = {
-	'K', 'V', 'M', 'S', 1, 1, 0, 0,
+	'K',
+	'V',
+	'M',
+	'S',
+	1,
+	1,
+	0,
+	0,
 	/* LIMITS max_exits=100 timeout_ms=100 */
-	0x01, 8, 0, 100, 0, 0, 0, 100, 0, 0, 0,
+	0x01,
+	8,
+	0,
+	100,
+	0,
+	0,
+	0,
+	100,
+	0,
+	0,
+	0,
 	/* SLOT id 0 flags 0 pages 16 gpa 0 */
-	0x04, 16, 0, 0, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0x04,
+	16,
+	0,
+	0,
+	0,
+	0,
+	0,
+	16,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
 	/* BLOB gpa 0x1000 f4 */
-	0x06, 9, 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0, 0xf4,
+	0x06,
+	9,
+	0,
+	0x00,
+	0x10,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0xf4,
 	/* VCPU real16 entry 0x1000 */
-	0x10, 9, 0, 0, 0x00, 0x10, 0, 0, 0, 0, 0, 0,
+	0x10,
+	9,
+	0,
+	0,
+	0x00,
+	0x10,
+	0,
+	0,
+	0,
+	0,
+	0,
+	0,
 };
 
 static uint8_t big_zero[0x10000];
@@ -979,8 +1036,8 @@ static size_t fill_case(struct bld *w, uint64_t gpa, uint32_t len,
 
 static void test_fills(void)
 {
-	static const uint8_t pat[17] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-					 12, 13, 14, 15, 16, 17 };
+	static const uint8_t pat[17] = { 1,  2,	 3,  4,	 5,  6,	 7,  8, 9,
+					 10, 11, 12, 13, 14, 15, 16, 17 };
 	static uint8_t arena[4096];
 	struct bld w;
 	struct vmm_scenario s, t;
@@ -1141,8 +1198,9 @@ static void test_vcpus(void)
 	vcpu_base(&w);
 	(void)b_reg(&w, T_REG, 1, 1);
 	off = b_reg(&w, T_REG, 0, 1);
-	REJECT(&w, off + 3, "reg index 0 not above the previous 1 "
-			    "(canonical order)");
+	REJECT(&w, off + 3,
+	       "reg index 0 not above the previous 1 "
+	       "(canonical order)");
 	vcpu_base(&w);
 	(void)b_reg(&w, T_REG, 1, 1);
 	off = b_reg(&w, T_REG, 1, 2);
@@ -1163,9 +1221,9 @@ static void test_vcpus(void)
 	(void)b_reg(&w, T_SREG, VMM_SREG_GDT_LIMIT, 0xffff);
 	(void)b_reg(&w, T_SREG, VMM_SREG_IDT_LIMIT, 0xffff);
 	ACCEPT(&w, &s);
-	CHECK_EQ_U64(s.vcpus[0].sreg_mask,
-		     1U << VMM_SREG_CR0 | 1U << VMM_SREG_GDT_LIMIT |
-			     1U << VMM_SREG_IDT_LIMIT);
+	CHECK_EQ_U64(s.vcpus[0].sreg_mask, 1U << VMM_SREG_CR0 |
+						   1U << VMM_SREG_GDT_LIMIT |
+						   1U << VMM_SREG_IDT_LIMIT);
 	CHECK_EQ_U64(s.vcpus[0].sregs[VMM_SREG_GDT_LIMIT], 0xffff);
 	CHECK_EQ_U64(s.vcpus[0].sregs[VMM_SREG_CR0], 0x80000011);
 	vcpu_base(&w);
@@ -1215,8 +1273,9 @@ static void test_vcpus(void)
 	vcpu_base(&w);
 	(void)b_reg(&w, T_SREG, 0, 0x11);
 	off = b_reg(&w, T_REG, 0, 1);
-	REJECT(&w, off, "reg record after sreg (canonical order: reg, sreg, "
-			"seg, features)");
+	REJECT(&w, off,
+	       "reg record after sreg (canonical order: reg, sreg, "
+	       "seg, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -1320,8 +1379,9 @@ static void test_order(void)
 	(void)b_limits(&w, 100, 100);
 	(void)b_gpa_rec(&w, T_SYSAREA, 0x8000);
 	off = b_gpa_rec(&w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA);
-	REJECT(&w, off, "console record out of canonical order (after "
-			"sysarea)");
+	REJECT(&w, off,
+	       "console record out of canonical order (after "
+	       "sysarea)");
 	bld_init(&w);
 	b_upto_slot(&w);
 	off = b_gpa_rec(&w, T_CONSOLE, VMM_MMIO_CONSOLE_DEFAULT_GPA);
@@ -1528,8 +1588,8 @@ static void test_text_rich(void)
 #define TXT_BLOB "blob gpa=0x1000 data=f4\n"
 #define TXT_VCPU "vcpu mode=real16 entry=0x1000\n"
 
-static void text_reject(const char *text, const char *where,
-			const char *what, int line)
+static void text_reject(const char *text, const char *where, const char *what,
+			int line)
 {
 	int before = check_failures;
 	struct vmm_scenario s;
@@ -1552,8 +1612,8 @@ static void text_reject(const char *text, const char *where,
 
 static void test_text_errors(void)
 {
-	static const char clean[] = TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB TXT_VCPU
-		"reg rax=0x1\n";
+	static const char clean[] =
+		TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB TXT_VCPU "reg rax=0x1\n";
 	static const char noisy[] =
 		"# a scenario\n"
 		"\n"
@@ -1573,18 +1633,18 @@ static void test_text_errors(void)
 	uint8_t out1[128], out2[128];
 	size_t n1, n2;
 
-	TEXT_REJECT(TXT_HDR TXT_LIM "bogus x=1\n", "line 3:",
-		    "unknown record 'bogus'");
+	TEXT_REJECT(TXT_HDR TXT_LIM "bogus x=1\n",
+		    "line 3:", "unknown record 'bogus'");
 	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 flags=none\n",
 		    "line 3:", "slot record needs size=");
-	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x1000\n", "line 4:",
-		    "blob record needs data=");
-	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=zz\n", "line 3:",
-		    "data: 'zz' is not hex");
-	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=f4g0\n", "line 3:",
-		    "'g0' is not hex");
-	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=f4f\n", "line 3:",
-		    "data has an odd number of hex digits");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x1000\n",
+		    "line 4:", "blob record needs data=");
+	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=zz\n",
+		    "line 3:", "data: 'zz' is not hex");
+	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=f4g0\n",
+		    "line 3:", "'g0' is not hex");
+	TEXT_REJECT(TXT_HDR TXT_LIM "blob gpa=0x1000 data=f4f\n",
+		    "line 3:", "data has an odd number of hex digits");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "reg foo=0x1\n",
 		    "line 5:", "unknown x86_64 register name 'foo'");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "sreg cr1=0x1\n",
@@ -1597,8 +1657,8 @@ static void test_text_errors(void)
 		    "line 5:", "attrs=0x2000");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "reg rax=zz\n",
 		    "line 5:", "rax: 'zz' is not a number");
-	TEXT_REJECT(TXT_HDR TXT_LIM "reg rax=0x1\n", "line 3:",
-		    "reg record before any vcpu record");
+	TEXT_REJECT(TXT_HDR TXT_LIM "reg rax=0x1\n",
+		    "line 3:", "reg record before any vcpu record");
 	TEXT_REJECT(TXT_HDR TXT_LIM "seg cs selector=0 attrs=0 limit=0 "
 				    "base=0\n",
 		    "line 3:", "seg record before any vcpu record");
@@ -1622,19 +1682,19 @@ static void test_text_errors(void)
 	TEXT_REJECT(TXT_HDR TXT_LIM "limits max_exits=1 timeout_ms=1\n",
 		    "line 3:", "second limits record");
 	TEXT_REJECT(TXT_HDR TXT_HDR, "line 2:", "second kvms header line");
-	TEXT_REJECT("kvms version=2 arch=x86_64 flags=none\n", "line 1:",
-		    "version 2");
-	TEXT_REJECT("kvms version=1 arch=mips flags=none\n", "line 1:",
-		    "arch must be x86_64 or arm64");
-	TEXT_REJECT("kvms version=1 arch=x86_64 flags=fast\n", "line 1:",
-		    "flags must be none or permissive");
+	TEXT_REJECT("kvms version=2 arch=x86_64 flags=none\n",
+		    "line 1:", "version 2");
+	TEXT_REJECT("kvms version=1 arch=mips flags=none\n",
+		    "line 1:", "arch must be x86_64 or arm64");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=fast\n",
+		    "line 1:", "flags must be none or permissive");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "input data=00\ninput data=01\n",
 		    "line 5:", "second input record");
-	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU TXT_VCPU TXT_VCPU
-		    TXT_VCPU TXT_VCPU,
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU TXT_VCPU TXT_VCPU TXT_VCPU
+			    TXT_VCPU,
 		    "line 8:", "more than 4 vCPUs");
-	TEXT_REJECT(TXT_HDR "a b c d e f g h i\n", "line 2:",
-		    "too many fields");
+	TEXT_REJECT(TXT_HDR "a b c d e f g h i\n",
+		    "line 2:", "too many fields");
 	/* Numbers: one prefix, no sign, no whitespace (strtoull's traps). */
 	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 size=0x0x1000 "
 				    "flags=none\n",
@@ -1652,7 +1712,7 @@ static void test_text_errors(void)
 				    "flags=none\n",
 		    "line 3:", "duplicate key 'id' in slot record");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x1000 data=f4 "
-		    "gpa=0x2000\n",
+					     "gpa=0x2000\n",
 		    "line 4:", "duplicate key 'gpa' in blob record");
 	TEXT_REJECT("kvms version=1 arch=x86_64 arch=arm64 flags=none\n",
 		    "line 1:", "duplicate key 'arch' in kvms record");
@@ -1662,7 +1722,7 @@ static void test_text_errors(void)
 		    "seg cs selector=0 attrs=0 limit=0 base=0 base=0x10\n",
 		    "line 5:", "duplicate key 'base' in seg record");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "vcpu mode=real16 entry=0x1000 "
-		    "mode=prot32\n",
+					     "mode=prot32\n",
 		    "line 4:", "duplicate key 'mode' in vcpu record");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "console gpa=0x1 gpa=0x2\n",
 		    "line 4:", "duplicate key 'gpa' in console record");
@@ -1670,8 +1730,9 @@ static void test_text_errors(void)
 	TEXT_REJECT("", NULL, "missing kvms line");
 	TEXT_REJECT("# only a comment\n\n", NULL, "missing kvms line");
 	TEXT_REJECT(TXT_HDR, NULL, "missing limits line");
-	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT "blob gpa=0x20000 data=f4\n"
-		    TXT_VCPU, NULL, "does not fit inside one memory slot");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT
+		    "blob gpa=0x20000 data=f4\n" TXT_VCPU,
+		    NULL, "does not fit inside one memory slot");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB, NULL, "0 vCPUs");
 
 	/* Comments, blank lines, tabs, CRLF and a missing final newline are
@@ -1747,10 +1808,10 @@ static uint64_t rnd(void)
 
 static void test_mutation(void)
 {
-	static const uint8_t interesting[] = { 0x00, 0x01, 0x02, 0x03, 0x04,
-					       0x05, 0x06, 0x07, 0x10, 0x11,
-					       0x12, 0x13, 0x14, 0x7f, 0x80,
-					       0xff };
+	static const uint8_t interesting[] = { 0x00, 0x01, 0x02, 0x03,
+					       0x04, 0x05, 0x06, 0x07,
+					       0x10, 0x11, 0x12, 0x13,
+					       0x14, 0x7f, 0x80, 0xff };
 	struct bld seeds[2];
 	uint8_t buf[1024], out[1024 + 16];
 	unsigned long accepted = 0, rejected = 0, bad_reject = 0;
@@ -1800,7 +1861,8 @@ static void test_mutation(void)
 		vmm_err_clear(&e);
 		rc = vmm_scenario_decode(c, n, &s, &e);
 		if (rc == 0) {
-			size_t m = vmm_scenario_encode(&s, out, sizeof(out), &e);
+			size_t m =
+				vmm_scenario_encode(&s, out, sizeof(out), &e);
 			char what[64];
 
 			accepted++;
@@ -1816,7 +1878,8 @@ static void test_mutation(void)
 			if (rc != -1 || e.cls != VMM_ERR_INPUT ||
 			    strncmp(e.msg, "offset ", 7) != 0) {
 				if (!bad_reject) {
-					(void)fprintf(stderr, "  bad rejection: %s\n",
+					(void)fprintf(stderr,
+						      "  bad rejection: %s\n",
 						      e.msg);
 					hexdump(buf, n);
 				}
@@ -1837,10 +1900,10 @@ static void test_mutation(void)
  * parse a text whose only hex field is empty. */
 static void test_text_null_arena(void)
 {
-	static const char text[] = TXT_HDR TXT_LIM TXT_SLOT "input data=\n"
-		TXT_VCPU;
-	static const char text2[] = TXT_HDR TXT_LIM TXT_SLOT "input data=00\n"
-		TXT_VCPU;
+	static const char text[] =
+		TXT_HDR TXT_LIM TXT_SLOT "input data=\n" TXT_VCPU;
+	static const char text2[] =
+		TXT_HDR TXT_LIM TXT_SLOT "input data=00\n" TXT_VCPU;
 	struct vmm_scenario s;
 	struct vmm_error e;
 
@@ -1970,9 +2033,10 @@ static void test_arm64_records(void)
 	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
 		    "vcpu mode=aarch64 entry=0x0\nreg rax=1\n",
 		    "line 5:", "unknown arm64 register name 'rax'");
-	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
-		    "vcpu mode=aarch64 entry=0x0\nfeatures psci-0.2,el1-32bit\n",
-		    "line 5:", "unknown or unsettable arm64 feature 'el1-32bit'");
+	TEXT_REJECT(
+		"kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
+		"vcpu mode=aarch64 entry=0x0\nfeatures psci-0.2,el1-32bit\n",
+		"line 5:", "unknown or unsettable arm64 feature 'el1-32bit'");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU "features psci-0.2\n",
 		    "line 5:", "features are arm64 only");
 }
@@ -2032,7 +2096,8 @@ static void test_schema_table(void)
 		CHECK(!scn_per_vcpu(r) || seen_vcpu);
 		CHECK(scn_per_vcpu(r) || !seen_vcpu || r->kind == SCN_VCPU);
 		if (r->kind == SCN_LIST || r->kind == SCN_VCPU)
-			CHECK(r->cap >= 1 && r->plural && r->stride <= SCN_MAX_ELEM);
+			CHECK(r->cap >= 1 && r->plural &&
+			      r->stride <= SCN_MAX_ELEM);
 		if (r->kind == SCN_INDEXED)
 			CHECK(r->nidx && r->idx_name && r->mask_mem &&
 			      r->stride <= SCN_MAX_ELEM);

@@ -75,9 +75,12 @@ static void check_gdt_matches(const struct kvm_sregs *sr, uint64_t area_gpa)
 	CHECK_EQ_U64(get64(gdt), 0); /* null descriptor */
 	/* Whatever sregs holds, the GDT slot its selector names must encode
 	 * the same segment. */
-	CHECK_EQ_U64(get64(gdt + sr->cs.selector), vmm_x86_seg_to_desc(&sr->cs));
-	CHECK_EQ_U64(get64(gdt + sr->ds.selector), vmm_x86_seg_to_desc(&sr->ds));
-	CHECK_EQ_U64(get64(gdt + sr->ss.selector), vmm_x86_seg_to_desc(&sr->ss));
+	CHECK_EQ_U64(get64(gdt + sr->cs.selector),
+		     vmm_x86_seg_to_desc(&sr->cs));
+	CHECK_EQ_U64(get64(gdt + sr->ds.selector),
+		     vmm_x86_seg_to_desc(&sr->ds));
+	CHECK_EQ_U64(get64(gdt + sr->ss.selector),
+		     vmm_x86_seg_to_desc(&sr->ss));
 }
 
 static void test_long64(void)
@@ -183,13 +186,13 @@ static void test_real16(void)
 	CHECK_EQ_U64(sr.cs.selector, 0);
 	CHECK_EQ_U64(sr.cs.base, 0);
 	CHECK(!(sr.cr0 & X86_CR0_PE));
-	CHECK(vmm_x86_setup_mode(VMM_MODE_REAL16, &sr, NULL, 0, 0, 0x12345,
-				 &ip, &e) == 0);
+	CHECK(vmm_x86_setup_mode(VMM_MODE_REAL16, &sr, NULL, 0, 0, 0x12345, &ip,
+				 &e) == 0);
 	CHECK_EQ_U64(sr.cs.selector, 0x1234);
 	CHECK_EQ_U64(sr.cs.base, 0x12340);
 	CHECK_EQ_U64(ip, 5);
-	CHECK(vmm_x86_setup_mode(VMM_MODE_REAL16, &sr, NULL, 0, 0, 0xFFFFF,
-				 &ip, &e) == 0);
+	CHECK(vmm_x86_setup_mode(VMM_MODE_REAL16, &sr, NULL, 0, 0, 0xFFFFF, &ip,
+				 &e) == 0);
 	vmm_err_clear(&e);
 	CHECK(vmm_x86_setup_mode(VMM_MODE_REAL16, &sr, NULL, 0, 0, 0x100000,
 				 &ip, &e) < 0);
@@ -206,8 +209,8 @@ static void test_rejects(void)
 	memset(&sr, 0, sizeof(sr));
 	vmm_err_clear(&e);
 	/* one page short */
-	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, 0,
-				 6 * PAGE_BYTES, 0, &ip, &e) < 0);
+	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, 0, 6 * PAGE_BYTES,
+				 0, &ip, &e) < 0);
 	CHECK_STR_CONTAINS(e.msg, "28672-byte");
 	/* unaligned */
 	CHECK(vmm_x86_setup_mode(VMM_MODE_LONG64, &sr, area, 0x800,
@@ -241,10 +244,11 @@ static void test_shared_area(void)
 		for (int k = 0; k < 2; k++) {
 			int paged = (k == order);
 
-			CHECK(vmm_x86_setup_mode(paged ? VMM_MODE_PAGED32 :
-							 VMM_MODE_LONG64,
+			CHECK(vmm_x86_setup_mode(paged ? VMM_MODE_PAGED32
+						       : VMM_MODE_LONG64,
 						 paged ? &b : &a, area, 0,
-						 8 * PAGE_BYTES, 0, &ip, &e) == 0);
+						 8 * PAGE_BYTES, 0, &ip,
+						 &e) == 0);
 		}
 		CHECK_EQ_U64(a.cr3, 0x1000);
 		CHECK_EQ_U64(b.cr3, 0x7000);

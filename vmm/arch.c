@@ -18,15 +18,15 @@ static const char *const x86_modes[] = { "real16", "prot32", "paged32",
 					 "long64" };
 static const char *const x86_regs[] = {
 	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8",
-	"r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags",
+	"r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags",
 };
 
 static const char *const arm64_modes[VMM_ARM64_MODE_COUNT] = { "aarch64",
 							       "aarch32" };
 static const char *const arm64_regs[VMM_ARM64_NREGS] = {
-	"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",  "x7",  "x8",
-	"x9",  "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
-	"x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26",
+	"x0",  "x1",  "x2",  "x3",  "x4",  "x5",  "x6",	    "x7",  "x8",
+	"x9",  "x10", "x11", "x12", "x13", "x14", "x15",    "x16", "x17",
+	"x18", "x19", "x20", "x21", "x22", "x23", "x24",    "x25", "x26",
 	"x27", "x28", "x29", "x30", "sp",  "pc",  "pstate",
 };
 

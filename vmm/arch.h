@@ -27,7 +27,11 @@ enum vmm_arch { VMM_ARCH_X86_64 = 1, VMM_ARCH_ARM64 = 2 };
 
 /* arm64 vCPU modes (scenario "mode"): the state KVM_ARM_VCPU_INIT resets
  * the vCPU to. aarch32 sets KVM_ARM_VCPU_EL1_32BIT itself. */
-enum vmm_arm64_mode { VMM_ARM64_AARCH64 = 0, VMM_ARM64_AARCH32, VMM_ARM64_MODE_COUNT };
+enum vmm_arm64_mode {
+	VMM_ARM64_AARCH64 = 0,
+	VMM_ARM64_AARCH32,
+	VMM_ARM64_MODE_COUNT
+};
 
 /* arm64 register indices: x0..x30, then these. sp is the EL1h stack
  * pointer (SP_EL1), pstate the saved program status. */
@@ -43,7 +47,7 @@ enum vmm_arm64_mode { VMM_ARM64_AARCH64 = 0, VMM_ARM64_AARCH32, VMM_ARM64_MODE_C
 #define VMM_ARM64_FEAT_PSCI_0_2 2
 #define VMM_ARM64_FEAT_PMU_V3 3
 #define VMM_ARM64_FEAT_COUNT 4
-#define VMM_ARM64_FEAT_SETTABLE                                   \
+#define VMM_ARM64_FEAT_SETTABLE                                               \
 	((1U << VMM_ARM64_FEAT_POWER_OFF) | (1U << VMM_ARM64_FEAT_PSCI_0_2) | \
 	 (1U << VMM_ARM64_FEAT_PMU_V3))
 

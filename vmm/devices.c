@@ -188,8 +188,7 @@ static enum vmm_exit_action fail(struct vmm_error *e, uint32_t vcpu,
 }
 
 enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
-				     struct vmm_exit *x,
-				     struct vmm_error *e)
+				     struct vmm_exit *x, struct vmm_error *e)
 {
 	switch (x->reason) {
 	case KVM_EXIT_HLT:
@@ -214,8 +213,10 @@ enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
 			return VMM_ACT_RESET;
 		return fail(e, vcpu, "guest system event", x);
 	case KVM_EXIT_ARM_NISV:
-		return fail(e, vcpu, "MMIO access KVM cannot decode (no valid "
-			    "instruction syndrome)", x);
+		return fail(e, vcpu,
+			    "MMIO access KVM cannot decode (no valid "
+			    "instruction syndrome)",
+			    x);
 	case KVM_EXIT_DEBUG:
 		/* the VMM never enables guest debugging */
 		return fail(e, vcpu, "unexpected debug exit", x);

@@ -53,8 +53,8 @@ struct vmm_output {
 struct vmm_devices {
 	struct vmm_output out;
 	uint8_t uart[VMM_COM1_PORTS]; /* register file, DLAB=0 view */
-	uint8_t uart_dll, uart_dlm; /* divisor latch */
-	int mmio_console; /* enabled? */
+	uint8_t uart_dll, uart_dlm;   /* divisor latch */
+	int mmio_console;	      /* enabled? */
 	uint64_t mmio_console_gpa;
 	uint64_t bytes_out; /* total guest output bytes */
 	int permissive;
@@ -80,10 +80,10 @@ enum vmm_dev_result vmm_devices_handle(struct vmm_devices *d,
 /* What the run loop does after an exit. */
 enum vmm_exit_action {
 	VMM_ACT_CONTINUE = 0, /* serviced: enter the guest again */
-	VMM_ACT_HALT,         /* the vCPU executed HLT */
+	VMM_ACT_HALT,	      /* the vCPU executed HLT */
 	VMM_ACT_POWEROFF,     /* the guest asked to power off */
-	VMM_ACT_RESET,        /* the guest asked for a system reset */
-	VMM_ACT_FAIL,         /* guest failure, reason in *e (names the exit
+	VMM_ACT_RESET,	      /* the guest asked for a system reset */
+	VMM_ACT_FAIL,	      /* guest failure, reason in *e (names the exit
 			       * and every field) */
 };
 
@@ -91,7 +91,6 @@ enum vmm_exit_action {
  * record alone, servicing device accesses. Pure (no KVM), so it is unit
  * tested and fuzzed with synthetic records. */
 enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
-				     struct vmm_exit *x,
-				     struct vmm_error *e);
+				     struct vmm_exit *x, struct vmm_error *e);
 
 #endif

@@ -19,8 +19,8 @@ void vmm_err_clear(struct vmm_error *e)
 	e->msg[0] = '\0';
 }
 
-void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls,
-		  const char *call, int err, const char *fmt, va_list ap)
+void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls, const char *call,
+		  int err, const char *fmt, va_list ap)
 {
 	if (!e)
 		return;
@@ -45,8 +45,8 @@ void vmm_err_set_ioctl(struct vmm_error *e, enum vmm_err_class cls,
 		e->req = req;
 }
 
-void vmm_err_contract(struct vmm_error *e, const char *call,
-		      const char *field, const char *fmt, ...)
+void vmm_err_contract(struct vmm_error *e, const char *call, const char *field,
+		      const char *fmt, ...)
 {
 	va_list ap;
 

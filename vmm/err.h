@@ -15,14 +15,14 @@
  * finding class (see docs/exit-codes in README.md). */
 enum vmm_err_class {
 	VMM_ERR_NONE = 0,
-	VMM_ERR_INPUT,    /* bad user input: arguments, files, scenario bytes */
-	VMM_ERR_HOST,     /* host cannot do it: no /dev/kvm, API, capability, mode */
-	VMM_ERR_SYS,      /* a system call / ioctl failed unexpectedly */
+	VMM_ERR_INPUT, /* bad user input: arguments, files, scenario bytes */
+	VMM_ERR_HOST, /* host cannot do it: no /dev/kvm, API, capability, mode */
+	VMM_ERR_SYS,  /* a system call / ioctl failed unexpectedly */
 	VMM_ERR_CONTRACT, /* kernel contract violation: kvm_run field out of bounds */
-	VMM_ERR_GUEST,    /* the guest failed: shutdown, fail entry, unhandled exit */
-	VMM_ERR_TIMEOUT,  /* wall-clock timeout */
-	VMM_ERR_BUDGET,   /* exit budget used up */
-	VMM_ERR_NOMEM,    /* userspace allocation failed */
+	VMM_ERR_GUEST, /* the guest failed: shutdown, fail entry, unhandled exit */
+	VMM_ERR_TIMEOUT, /* wall-clock timeout */
+	VMM_ERR_BUDGET,	 /* exit budget used up */
+	VMM_ERR_NOMEM,	 /* userspace allocation failed */
 	VMM_ERR_COUNT
 };
 
@@ -30,9 +30,9 @@ enum vmm_err_class {
 
 struct vmm_error {
 	enum vmm_err_class cls;
-	const char *call; /* static string: ioctl/syscall/step name, or NULL */
+	const char *call;  /* static string: ioctl/syscall/step name, or NULL */
 	unsigned long req; /* the ioctl request of a failed ioctl, else 0 */
-	int err;          /* errno value, 0 if not applicable */
+	int err;	   /* errno value, 0 if not applicable */
 	/* VMM_ERR_CONTRACT: the field or value that broke the contract
 	 * ("io.size", "return"); a static string, or NULL */
 	const char *field;
@@ -48,8 +48,8 @@ void vmm_err_set(struct vmm_error *e, enum vmm_err_class cls, const char *call,
 	__attribute__((format(printf, 5, 6)));
 
 /* The same with a va_list. */
-void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls,
-		  const char *call, int err, const char *fmt, va_list ap)
+void vmm_err_vset(struct vmm_error *e, enum vmm_err_class cls, const char *call,
+		  int err, const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
 
 /* The same for a failed ioctl: the request number is kept for the
@@ -60,8 +60,8 @@ void vmm_err_set_ioctl(struct vmm_error *e, enum vmm_err_class cls,
 	__attribute__((format(printf, 6, 7)));
 
 /* A kernel contract violation naming the broken field (static string). */
-void vmm_err_contract(struct vmm_error *e, const char *call,
-		      const char *field, const char *fmt, ...)
+void vmm_err_contract(struct vmm_error *e, const char *call, const char *field,
+		      const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Append context in front of the existing message ("ctx: old message"). */

@@ -83,11 +83,11 @@ const char *vmm_exit_reason_name(uint32_t r)
 
 int vmm_exit_reason_known_on(uint32_t r, unsigned int arch)
 {
-	unsigned int bit = arch == VMM_ARCH_X86_64 ? ARCH_X86 :
-			   arch == VMM_ARCH_ARM64 ? ARCH_ARM64 : ARCH_NONE;
+	unsigned int bit = arch == VMM_ARCH_X86_64  ? ARCH_X86
+			   : arch == VMM_ARCH_ARM64 ? ARCH_ARM64
+						    : ARCH_NONE;
 
-	return r < N_REASONS && reasons[r].name &&
-	       (reasons[r].arch & bit) != 0;
+	return r < N_REASONS && reasons[r].name && (reasons[r].arch & bit) != 0;
 }
 
 int vmm_exit_reason_known(uint32_t r)
@@ -114,8 +114,8 @@ static int violation(struct vmm_error *e, const char *field,
 		     unsigned long long value, const char *bound)
 {
 	vmm_err_contract(e, "kvm_run", field,
-			 "kernel contract violation: %s=%llu (%s)", field, value,
-			 bound);
+			 "kernel contract violation: %s=%llu (%s)", field,
+			 value, bound);
 	return -1;
 }
 
@@ -202,14 +202,15 @@ int vmm_exit_decode(void *run, size_t mapped, struct vmm_exit *x,
 	if (!run || mapped < sizeof(struct kvm_run)) {
 		vmm_err_contract(e, "kvm_run", "mapped size",
 				 "kernel contract violation: mapped kvm_run "
-				 "size %zu < %zu", mapped,
-				 sizeof(struct kvm_run));
+				 "size %zu < %zu",
+				 mapped, sizeof(struct kvm_run));
 		return -1;
 	}
 	RD(x->reason, run, exit_reason);
 	if (!vmm_exit_reason_known(x->reason))
-		return violation(e, "exit_reason", x->reason,
-				 "not an exit this architecture's KVM produces");
+		return violation(
+			e, "exit_reason", x->reason,
+			"not an exit this architecture's KVM produces");
 
 	switch (x->reason) {
 	case KVM_EXIT_IO:
@@ -222,15 +223,17 @@ int vmm_exit_decode(void *run, size_t mapped, struct vmm_exit *x,
 		RD(x->u.fail_entry.cpu, run, fail_entry.cpu);
 		return 0;
 	case KVM_EXIT_INTERNAL_ERROR:
-		return decode_ndata(run, offsetof(struct kvm_run, internal.suberror),
+		return decode_ndata(run,
+				    offsetof(struct kvm_run, internal.suberror),
 				    offsetof(struct kvm_run, internal.ndata),
 				    offsetof(struct kvm_run, internal.data),
 				    "internal", &x->u.internal, e);
 	case KVM_EXIT_SYSTEM_EVENT:
-		return decode_ndata(run, offsetof(struct kvm_run, system_event.type),
-				    offsetof(struct kvm_run, system_event.ndata),
-				    offsetof(struct kvm_run, system_event.data),
-				    "system_event", &x->u.system_event, e);
+		return decode_ndata(
+			run, offsetof(struct kvm_run, system_event.type),
+			offsetof(struct kvm_run, system_event.ndata),
+			offsetof(struct kvm_run, system_event.data),
+			"system_event", &x->u.system_event, e);
 #if defined(__x86_64__)
 	case KVM_EXIT_DEBUG:
 		RD(x->u.debug.exception, run, debug.arch.exception);
@@ -275,8 +278,9 @@ static void fmt_ndata(char *buf, size_t len, const char *head,
 			   n->code, n->ndata);
 
 	for (uint32_t i = 0; i < n->ndata && off > 0 && (size_t)off < len; i++)
-		off += snprintf(buf + off, len - (size_t)off, " data[%u]=0x%llx",
-				i, (unsigned long long)n->data[i]);
+		off += snprintf(buf + off, len - (size_t)off,
+				" data[%u]=0x%llx", i,
+				(unsigned long long)n->data[i]);
 }
 
 void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
@@ -285,8 +289,7 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
 
 	switch (x->reason) {
 	case KVM_EXIT_IO:
-		(void)snprintf(buf, len,
-			       "%s dir=%s port=0x%x size=%u count=%u",
+		(void)snprintf(buf, len, "%s dir=%s port=0x%x size=%u count=%u",
 			       n, x->u.io.dir == KVM_EXIT_IO_OUT ? "out" : "in",
 			       x->u.io.port, x->u.io.size, x->u.io.count);
 		break;
@@ -319,12 +322,12 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
 		fmt_ndata(buf, len, n, "type", &x->u.system_event);
 		break;
 	case KVM_EXIT_DEBUG:
-		(void)snprintf(buf, len,
-			       "%s exception=%u pc=0x%llx dr6=0x%llx dr7=0x%llx",
-			       n, x->u.debug.exception,
-			       (unsigned long long)x->u.debug.pc,
-			       (unsigned long long)x->u.debug.dr6,
-			       (unsigned long long)x->u.debug.dr7);
+		(void)snprintf(
+			buf, len,
+			"%s exception=%u pc=0x%llx dr6=0x%llx dr7=0x%llx", n,
+			x->u.debug.exception, (unsigned long long)x->u.debug.pc,
+			(unsigned long long)x->u.debug.dr6,
+			(unsigned long long)x->u.debug.dr7);
 		break;
 	case KVM_EXIT_EXCEPTION:
 		(void)snprintf(buf, len, "%s exception=%u error_code=0x%x", n,
@@ -342,8 +345,8 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
 			       (unsigned long long)x->u.hw_reason);
 		break;
 	case KVM_EXIT_ARM_NISV:
-		(void)snprintf(buf, len, "%s esr_iss=0x%llx fault_ipa=0x%llx", n,
-			       (unsigned long long)x->u.arm_nisv.esr_iss,
+		(void)snprintf(buf, len, "%s esr_iss=0x%llx fault_ipa=0x%llx",
+			       n, (unsigned long long)x->u.arm_nisv.esr_iss,
 			       (unsigned long long)x->u.arm_nisv.fault_ipa);
 		break;
 	default:
@@ -367,7 +370,8 @@ void vmm_exit_copy_fields(struct vmm_exit *dst, const struct vmm_exit *src)
 {
 	if (src->reason == KVM_EXIT_IO) {
 		dst->reason = src->reason;
-		memcpy(&dst->u.io, &src->u.io, offsetof(struct vmm_exit_io, data));
+		memcpy(&dst->u.io, &src->u.io,
+		       offsetof(struct vmm_exit_io, data));
 	} else {
 		*dst = *src;
 	}

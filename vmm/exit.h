@@ -28,7 +28,7 @@
  * kvm_run by vmm_vcpu_complete() before the next entry. A record stays
  * valid after its vCPU is gone. */
 struct vmm_exit_io {
-	uint8_t dir; /* KVM_EXIT_IO_IN / KVM_EXIT_IO_OUT */
+	uint8_t dir;  /* KVM_EXIT_IO_IN / KVM_EXIT_IO_OUT */
 	uint8_t size; /* 1, 2 or 4 */
 	uint16_t port;
 	uint32_t count; /* >= 1 */
@@ -40,13 +40,13 @@ struct vmm_exit_io {
 
 struct vmm_exit_mmio {
 	uint64_t gpa;
-	uint32_t len; /* 1..8 */
+	uint32_t len;	  /* 1..8 */
 	uint8_t is_write; /* 0 or 1 */
-	uint8_t data[8]; /* write: the data (copied); read: the reply */
+	uint8_t data[8];  /* write: the data (copied); read: the reply */
 };
 
 struct vmm_exit_ndata {
-	uint32_t code; /* suberror / event type */
+	uint32_t code;	/* suberror / event type */
 	uint32_t ndata; /* <= VMM_EXIT_MAX_NDATA */
 	uint64_t data[VMM_EXIT_MAX_NDATA];
 };
@@ -60,7 +60,7 @@ struct vmm_exit {
 			uint64_t reason;
 			uint32_t cpu;
 		} fail_entry;
-		struct vmm_exit_ndata internal; /* code = suberror */
+		struct vmm_exit_ndata internal;	    /* code = suberror */
 		struct vmm_exit_ndata system_event; /* code = type */
 		struct {
 			uint32_t exception;

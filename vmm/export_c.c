@@ -84,7 +84,8 @@ static __attribute__((unused)) void str_lit(struct gen *g, const char *s)
 {
 	put(g, "\"");
 	for (; *s; s++)
-		put(g, "%c", (*s == '"' || *s == '\\' || *s < 0x20) ? '\'' : *s);
+		put(g, "%c",
+		    (*s == '"' || *s == '\\' || *s < 0x20) ? '\'' : *s);
 	put(g, "\"");
 }
 
@@ -129,8 +130,10 @@ static void slot_flags(struct gen *g, uint32_t f)
 static void emit_memory(struct gen *g, const struct vmm_scenario *s,
 			const char *p)
 {
-	put(g, "/* %s: memory slots (KVM_SET_USER_MEMORY_REGION), in this "
-	    "order */\n", p);
+	put(g,
+	    "/* %s: memory slots (KVM_SET_USER_MEMORY_REGION), in this "
+	    "order */\n",
+	    p);
 	put(g, "static const struct slot_desc %s_slots[] = {\n", p);
 	for (uint32_t i = 0; i < s->nslots; i++) {
 		put(g, "\t{ .id = %u, .gpa = 0x%llx, .size = 0x%llx, .flags = ",
@@ -141,16 +144,19 @@ static void emit_memory(struct gen *g, const struct vmm_scenario *s,
 	}
 	put(g, "};\n\n");
 	if (s->nfills) {
-		put(g, "/* %s: fills (a pattern repeated over a range) */\n", p);
+		put(g, "/* %s: fills (a pattern repeated over a range) */\n",
+		    p);
 		put(g, "static const struct fill_desc %s_fills[] = {\n", p);
 		for (uint32_t i = 0; i < s->nfills; i++) {
 			const struct vmm_fill_spec *f = &s->fills[i];
 
-			put(g, "\t{ .gpa = 0x%llx, .len = 0x%x, .pattern_len = "
-			    "%u, .pattern = {", (unsigned long long)f->gpa,
-			    f->len, f->pattern_len);
+			put(g,
+			    "\t{ .gpa = 0x%llx, .len = 0x%x, .pattern_len = "
+			    "%u, .pattern = {",
+			    (unsigned long long)f->gpa, f->len, f->pattern_len);
 			for (uint32_t j = 0; j < f->pattern_len; j++)
-				put(g, "%s0x%02x", j ? ", " : " ", f->pattern[j]);
+				put(g, "%s0x%02x", j ? ", " : " ",
+				    f->pattern[j]);
 			put(g, " } },\n");
 		}
 		put(g, "};\n\n");
@@ -159,15 +165,19 @@ static void emit_memory(struct gen *g, const struct vmm_scenario *s,
 		char name[64];
 
 		(void)snprintf(name, sizeof(name), "%s_blob%u", p, b);
-		put(g, "/* %s: blob %u, the input's code/data: %llu bytes at "
-		    "GPA 0x%llx */\n", p, b, (unsigned long long)s->blobs[b].len,
+		put(g,
+		    "/* %s: blob %u, the input's code/data: %llu bytes at "
+		    "GPA 0x%llx */\n",
+		    p, b, (unsigned long long)s->blobs[b].len,
 		    (unsigned long long)s->blobs[b].gpa);
 		hex_array(g, name, s->blobs[b].data, s->blobs[b].len);
 		put(g, "\n");
 	}
 	if (s->input_len) {
-		put(g, "/* %s: the read-value stream (permissive reads take "
-		    "it byte by byte) */\n", p);
+		put(g,
+		    "/* %s: the read-value stream (permissive reads take "
+		    "it byte by byte) */\n",
+		    p);
 		{
 			char name[64];
 
@@ -181,11 +191,13 @@ static void emit_memory(struct gen *g, const struct vmm_scenario *s,
 static void emit_writes_start(struct gen *g, const struct vmm_scenario *s,
 			      const char *p)
 {
-	put(g, "/* %s: guest memory written after the fills, in this order */\n",
+	put(g,
+	    "/* %s: guest memory written after the fills, in this order */\n",
 	    p);
 	put(g, "static const struct bytes_desc %s_writes[] = {\n", p);
 	for (uint32_t b = 0; b < s->nblobs; b++)
-		put(g, "\t{ 0x%llx, %s_blob%u, sizeof(%s_blob%u), "
+		put(g,
+		    "\t{ 0x%llx, %s_blob%u, sizeof(%s_blob%u), "
 		    "sizeof(%s_blob%u), \"the input's blob %u\" },\n",
 		    (unsigned long long)s->blobs[b].gpa, p, b, p, b, p, b, b);
 }
@@ -196,8 +208,9 @@ static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
 {
 	put(g, "static const struct vm_desc %s = {\n", var);
 	put(g, "\t.name = \"%s\",\n", name);
-	put(g, "\t.max_exits = %llu,\n", (unsigned long long)(s->max_exits ?
-		s->max_exits : VMM_MAX_EXITS_LIMIT));
+	put(g, "\t.max_exits = %llu,\n",
+	    (unsigned long long)(s->max_exits ? s->max_exits
+					      : VMM_MAX_EXITS_LIMIT));
 	put(g, "\t.timeout_ms = %u,\n", s->timeout_ms);
 	put(g, "\t.permissive = %d,\n", (s->flags & VMM_SCN_PERMISSIVE) != 0);
 	if (s->input_len)
@@ -210,7 +223,8 @@ static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
 	if (s->nfills)
 		put(g, "\t.fills = %s_fills,\n\t.nfills = %u,\n", p, s->nfills);
 	if (nwrites)
-		put(g, "\t.writes = %s_writes,\n\t.nwrites = %u,\n", p, nwrites);
+		put(g, "\t.writes = %s_writes,\n\t.nwrites = %u,\n", p,
+		    nwrites);
 	put(g, "\t.vcpus = %s_vcpus,\n\t.nvcpus = %u,\n};\n\n", p, nvcpus);
 }
 
@@ -231,8 +245,10 @@ static void arm64_reg_id(struct gen *g, unsigned int idx)
 static void emit_arm64(struct gen *g, const struct vmm_scenario *s)
 {
 	static const char *const feat[VMM_ARM64_FEAT_COUNT] = {
-		"KVM_ARM_VCPU_POWER_OFF", "KVM_ARM_VCPU_EL1_32BIT",
-		"KVM_ARM_VCPU_PSCI_0_2", "KVM_ARM_VCPU_PMU_V3",
+		"KVM_ARM_VCPU_POWER_OFF",
+		"KVM_ARM_VCPU_EL1_32BIT",
+		"KVM_ARM_VCPU_PSCI_0_2",
+		"KVM_ARM_VCPU_PMU_V3",
 	};
 
 	put(g, "#define INPUT_REJECTED NULL\n\n");
@@ -240,7 +256,7 @@ static void emit_arm64(struct gen *g, const struct vmm_scenario *s)
 	emit_writes_start(g, s, "input");
 	put(g, "};\n\n");
 	put(g, "/* the vCPUs: KVM_ARM_VCPU_INIT features, then the registers "
-	    "in this order (PC first) */\n");
+	       "in this order (PC first) */\n");
 	put(g, "static const struct vcpu_desc input_vcpus[] = {\n");
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
 		const struct vmm_vcpu_spec *vs = &s->vcpus[i];
@@ -254,7 +270,8 @@ static void emit_arm64(struct gen *g, const struct vmm_scenario *s)
 		    vmm_arch_mode_name(VMM_ARCH_ARM64, vs->mode));
 		for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT; b++)
 			if (f & (1U << b)) {
-				put(g, "%s(1U << %s)", any ? " | " : "", feat[b]);
+				put(g, "%s(1U << %s)", any ? " | " : "",
+				    feat[b]);
 				any = 1;
 			}
 		if (!any)
@@ -276,8 +293,8 @@ static void emit_arm64(struct gen *g, const struct vmm_scenario *s)
 		put(g, "\t\t},\n\t\t.nregs = %u,\n\t},\n", n);
 	}
 	put(g, "};\n\n");
-	emit_vm_desc(g, s, "input", "the_input", "the input",
-		     s->nblobs, s->nvcpus);
+	emit_vm_desc(g, s, "input", "the_input", "the input", s->nblobs,
+		     s->nvcpus);
 }
 
 /* ---- x86 ----------------------------------------------------------------- */
@@ -296,30 +313,35 @@ struct pages {
 static const char *page_what(uint64_t idx)
 {
 	static const char *const what[] = {
-		[VMM_X86_SYS_GDT_PAGE] = "GDT: null, flat code32 (selector "
+		[VMM_X86_SYS_GDT_PAGE] =
+			"GDT: null, flat code32 (selector "
 			"0x08), flat data (0x10), flat code64 (0x18)",
 		[VMM_X86_SYS_LONG64_PAGE] = "long64 PML4: one entry, the PDPT",
 		[VMM_X86_SYS_LONG64_PAGE + 1] = "long64 PDPT: 4 entries, the "
-			"page directories",
-		[VMM_X86_SYS_LONG64_PAGE + 2] = "long64 page directory 0: "
+						"page directories",
+		[VMM_X86_SYS_LONG64_PAGE + 2] =
+			"long64 page directory 0: "
 			"2 MiB identity pages, 0..1 GiB",
-		[VMM_X86_SYS_LONG64_PAGE + 3] = "long64 page directory 1: "
+		[VMM_X86_SYS_LONG64_PAGE + 3] =
+			"long64 page directory 1: "
 			"2 MiB identity pages, 1..2 GiB",
-		[VMM_X86_SYS_LONG64_PAGE + 4] = "long64 page directory 2: "
+		[VMM_X86_SYS_LONG64_PAGE + 4] =
+			"long64 page directory 2: "
 			"2 MiB identity pages, 2..3 GiB",
-		[VMM_X86_SYS_LONG64_PAGE + 5] = "long64 page directory 3: "
+		[VMM_X86_SYS_LONG64_PAGE + 5] =
+			"long64 page directory 3: "
 			"2 MiB identity pages, 3..4 GiB",
 		[VMM_X86_SYS_PAGED32_PAGE] = "paged32 page directory: 4 MiB "
-			"(PSE) identity pages, 0..4 GiB",
+					     "(PSE) identity pages, 0..4 GiB",
 	};
 
 	return idx < sizeof(what) / sizeof(what[0]) && what[idx] ? what[idx]
-								  : "VMM page";
+								 : "VMM page";
 }
 
 /* The array holding `d` (emitted on first use); its name in *name. */
-static const char *page_array(struct gen *g, struct pages *pg,
-			      const uint8_t *d, uint64_t idx)
+static const char *page_array(struct gen *g, struct pages *pg, const uint8_t *d,
+			      uint64_t idx)
 {
 	uint64_t len = VMM_X86_PAGE_SIZE;
 
@@ -342,14 +364,19 @@ static const char *page_array(struct gen *g, struct pages *pg,
 static void bits_comment(struct gen *g, const char *reg, uint64_t set,
 			 uint64_t clear)
 {
-	static const struct { const char *reg; unsigned int bit;
-			      const char *name; } names[] = {
-		{ "cr0", 0, "PE" }, { "cr0", 1, "MP" }, { "cr0", 2, "EM" },
-		{ "cr0", 3, "TS" }, { "cr0", 4, "ET" }, { "cr0", 5, "NE" },
-		{ "cr0", 16, "WP" }, { "cr0", 18, "AM" }, { "cr0", 29, "NW" },
-		{ "cr0", 30, "CD" }, { "cr0", 31, "PG" },
-		{ "cr4", 4, "PSE" }, { "cr4", 5, "PAE" }, { "cr4", 7, "PGE" },
-		{ "efer", 0, "SCE" }, { "efer", 8, "LME" },
+	static const struct {
+		const char *reg;
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{ "cr0", 0, "PE" },    { "cr0", 1, "MP" },
+		{ "cr0", 2, "EM" },    { "cr0", 3, "TS" },
+		{ "cr0", 4, "ET" },    { "cr0", 5, "NE" },
+		{ "cr0", 16, "WP" },   { "cr0", 18, "AM" },
+		{ "cr0", 29, "NW" },   { "cr0", 30, "CD" },
+		{ "cr0", 31, "PG" },   { "cr4", 4, "PSE" },
+		{ "cr4", 5, "PAE" },   { "cr4", 7, "PGE" },
+		{ "efer", 0, "SCE" },  { "efer", 8, "LME" },
 		{ "efer", 10, "LMA" }, { "efer", 11, "NXE" },
 	};
 
@@ -368,7 +395,8 @@ static void bits_comment(struct gen *g, const char *reg, uint64_t set,
 				m &= ~(1ULL << names[i].bit);
 			}
 		if (m)
-			put(g, "%s0x%llx", any ? "|" : " ", (unsigned long long)m);
+			put(g, "%s0x%llx", any ? "|" : " ",
+			    (unsigned long long)m);
 	}
 }
 
@@ -395,20 +423,21 @@ static void seg_field(struct gen *g, const char *name,
 		      const struct kvm_segment *a, const struct kvm_segment *b)
 {
 	if (memcmp(a, b, sizeof(*a)) == 0) {
-		put(g, "\ts->%s = (struct kvm_segment){ .base = 0x%llx, "
+		put(g,
+		    "\ts->%s = (struct kvm_segment){ .base = 0x%llx, "
 		    ".limit = 0x%x, .selector = 0x%x,\n\t\t.type = %u, "
 		    ".present = %u, .dpl = %u, .db = %u, .s = %u, .l = %u, "
-		    ".g = %u, .avl = %u, .unusable = %u };\n", name,
-		    (unsigned long long)a->base, a->limit, a->selector, a->type,
-		    a->present, a->dpl, a->db, a->s, a->l, a->g, a->avl,
-		    a->unusable);
+		    ".g = %u, .avl = %u, .unusable = %u };\n",
+		    name, (unsigned long long)a->base, a->limit, a->selector,
+		    a->type, a->present, a->dpl, a->db, a->s, a->l, a->g,
+		    a->avl, a->unusable);
 		return;
 	}
-#define SEGF(f, fmt, cast)                                                \
-	do {                                                              \
-		if (a->f == b->f)                                         \
-			put(g, "\ts->%s." #f " = " fmt ";\n", name,       \
-			    (cast)a->f);                                  \
+#define SEGF(f, fmt, cast)                                          \
+	do {                                                        \
+		if (a->f == b->f)                                   \
+			put(g, "\ts->%s." #f " = " fmt ";\n", name, \
+			    (cast)a->f);                            \
 	} while (0)
 	SEGF(base, "0x%llx", unsigned long long);
 	SEGF(limit, "0x%x", unsigned int);
@@ -460,8 +489,9 @@ static void emit_sregs_fn(struct gen *g, const char *fn,
 static void emit_regs(struct gen *g, const struct kvm_regs *r)
 {
 	static const char *const names[VMM_X86_NREGS] = {
-		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8",
-		"r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags",
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi",
+		"rsp", "rbp", "r8",  "r9",  "r10", "r11",
+		"r12", "r13", "r14", "r15", "rip", "rflags",
 	};
 	int any = 0;
 
@@ -503,8 +533,10 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 			reject[i] = reject_msg;
 	}
 	if (sys_size > SYS_PAGES_MAX * VMM_X86_PAGE_SIZE) {
-		vmm_err_set(e, VMM_ERR_INPUT, "export", 0, "system area of %llu"
-			    " bytes", (unsigned long long)sys_size);
+		vmm_err_set(e, VMM_ERR_INPUT, "export", 0,
+			    "system area of %llu"
+			    " bytes",
+			    (unsigned long long)sys_size);
 		return -1;
 	}
 	if (sys_size) {
@@ -555,10 +587,12 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 		for (uint64_t pi = 0; pi < npages; pi++) {
 			if (!arr[pi])
 				continue;
-			put(g, "\t{ 0x%llx, %s, sizeof(%s), 0x%llx, \"VMM: %s\" "
-			    "},\n", (unsigned long long)(sys_gpa +
-			    pi * VMM_X86_PAGE_SIZE), arr[pi], arr[pi],
-			    VMM_X86_PAGE_SIZE, page_what(pi));
+			put(g,
+			    "\t{ 0x%llx, %s, sizeof(%s), 0x%llx, \"VMM: %s\" "
+			    "},\n",
+			    (unsigned long long)(sys_gpa +
+						 pi * VMM_X86_PAGE_SIZE),
+			    arr[pi], arr[pi], VMM_X86_PAGE_SIZE, page_what(pi));
 			nwrites++;
 		}
 		put(g, "};\n\n");
@@ -569,15 +603,18 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 		if (reject[i])
 			continue;
 		(void)snprintf(fn, sizeof(fn), "%s_vcpu%u_sregs", p, i);
-		put(g, "/* vCPU %u, mode %s, entry 0x%llx: the sregs (the mode "
-		    "preset, then the input's overrides) */\n", i,
-		    vmm_arch_mode_name(VMM_ARCH_X86_64, s->vcpus[i].mode),
+		put(g,
+		    "/* vCPU %u, mode %s, entry 0x%llx: the sregs (the mode "
+		    "preset, then the input's overrides) */\n",
+		    i, vmm_arch_mode_name(VMM_ARCH_X86_64, s->vcpus[i].mode),
 		    (unsigned long long)s->vcpus[i].entry);
 		emit_sregs_fn(g, fn, &sr[i][0], &sr[i][1]);
 	}
 	if (reject[0] || (nv && reject[nv - 1]))
-		put(g, "static void %s_no_sregs(struct kvm_sregs *s)\n{\n"
-		    "\t(void)s;\n}\n\n", p);
+		put(g,
+		    "static void %s_no_sregs(struct kvm_sregs *s)\n{\n"
+		    "\t(void)s;\n}\n\n",
+		    p);
 	put(g, "static const struct vcpu_desc %s_vcpus[] = {\n", p);
 	for (uint32_t i = 0; i < nv; i++) {
 		put(g, "\t{ /* vCPU %u */\n", i);
@@ -608,7 +645,8 @@ static int emit_x86(struct gen *g, const struct vmm_scenario *s,
 	int rc = -1;
 
 	if (!pg || !probe) {
-		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", ENOMEM, "out of memory");
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", ENOMEM,
+			    "out of memory");
 		goto out;
 	}
 	/* the mode probes, one per mode the vCPUs use, in order of use */
@@ -625,14 +663,16 @@ static int emit_x86(struct gen *g, const struct vmm_scenario *s,
 		(void)snprintf(var, sizeof(var), "%s_vm", p);
 		(void)snprintf(name, sizeof(name), "%s",
 			       vmm_x86_mode_name((enum vmm_x86_mode)m));
-		put(g, "/* ---- the %s mode probe: HLT at 0x1000 in a 64 KiB "
-		    "slot ---- */\n", name);
+		put(g,
+		    "/* ---- the %s mode probe: HLT at 0x1000 in a 64 KiB "
+		    "slot ---- */\n",
+		    name);
 		if (emit_x86_run(g, pg, probe, p, var, name, &ignore, e) < 0)
 			goto out;
 	}
 	put(g, "/* ---- the input ---- */\n");
-	if (emit_x86_run(g, pg, s, "input", "the_input", "the input",
-			 &rejected, e) < 0)
+	if (emit_x86_run(g, pg, s, "input", "the_input", "the input", &rejected,
+			 e) < 0)
 		goto out;
 	put(g, "/* the mode probes, in the order the VMM runs them */\n");
 	put(g, "static const struct vm_desc *const mode_probes[] = {");
@@ -643,11 +683,12 @@ static int emit_x86(struct gen *g, const struct vmm_scenario *s,
 		if (m >= VMM_MODE_COUNT || seen[m])
 			continue;
 		seen[m] = 1;
-		put(g, " &probe_%s_vm,", vmm_x86_mode_name((enum vmm_x86_mode)m));
+		put(g, " &probe_%s_vm,",
+		    vmm_x86_mode_name((enum vmm_x86_mode)m));
 	}
 	put(g, " };\n\n");
 	put(g, "/* set when kvmfuzz rejects the input before creating "
-	    "anything */\n#define INPUT_REJECTED ");
+	       "anything */\n#define INPUT_REJECTED ");
 	if (rejected)
 		str_lit(g, rejected);
 	else
@@ -666,9 +707,12 @@ static void emit_header(struct gen *g, const struct vmm_scenario *s,
 {
 	const char *arch = vmm_arch_name(s->arch);
 
-	put(g, "/*\n * KVM reproducer (%s), generated by kvmfuzz `vmm export-c`"
-	    "%s%s.\n", arch, source ? " from " : "", source ? source : "");
-	put(g, " *\n"
+	put(g,
+	    "/*\n * KVM reproducer (%s), generated by kvmfuzz `vmm export-c`"
+	    "%s%s.\n",
+	    arch, source ? " from " : "", source ? source : "");
+	put(g,
+	    " *\n"
 	    " * Build: cc -Wall -Wextra -Werror -O2 -o repro repro.c\n"
 	    " * Run:   ./repro    (needs /dev/kvm: root or the kvm group)\n"
 	    " *\n"
@@ -726,14 +770,16 @@ int vmm_export_c(const struct vmm_scenario *s, const char *source, FILE *out,
 	section(&g, "head");
 	section(&g, s->arch == VMM_ARCH_ARM64 ? "arm64_types" : "x86_types");
 	section(&g, "common_types");
-	put(&g, "/* ======================================================"
+	put(&g,
+	    "/* ======================================================"
 	    "================\n * The input's data (generated)\n * ========="
 	    "=============================================================*/\n\n");
 	put(&g, "/* the exits this architecture's KVM produces */\n");
 	put(&g, "static const char *const exit_names[] = {\n");
 	for (uint32_t r = 0; r < EXIT_REASONS_MAX; r++)
 		if (vmm_exit_reason_known_on(r, s->arch))
-			put(&g, "\t[%u] = \"%s\",\n", r, vmm_exit_reason_name(r));
+			put(&g, "\t[%u] = \"%s\",\n", r,
+			    vmm_exit_reason_name(r));
 	put(&g, "};\n\n");
 	if (s->arch == VMM_ARCH_ARM64) {
 		emit_arm64(&g, s);

@@ -72,9 +72,8 @@ int vmm_file_read(int fd, uint8_t *buf, uint64_t len, struct vmm_error *e)
 	return 0;
 }
 
-int vmm_file_load(const struct vmm_sysops *ops, const char *path,
-		  uint64_t max, uint8_t **buf, uint64_t *len,
-		  struct vmm_error *e)
+int vmm_file_load(const struct vmm_sysops *ops, const char *path, uint64_t max,
+		  uint8_t **buf, uint64_t *len, struct vmm_error *e)
 {
 	uint64_t size = 0;
 	int fd;
@@ -90,7 +89,8 @@ int vmm_file_load(const struct vmm_sysops *ops, const char *path,
 		if (size == 0)
 			vmm_err_set(e, VMM_ERR_INPUT, NULL, 0, "is empty");
 		else
-			vmm_err_set(e, VMM_ERR_INPUT, NULL, 0, "is %llu bytes, "
+			vmm_err_set(e, VMM_ERR_INPUT, NULL, 0,
+				    "is %llu bytes, "
 				    "more than the %llu-byte limit",
 				    (unsigned long long)size,
 				    (unsigned long long)max);

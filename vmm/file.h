@@ -30,9 +30,8 @@ int vmm_file_read(int fd, uint8_t *buf, uint64_t len, struct vmm_error *e);
 /* vmm_file_open + refuse an empty file or one larger than `max` (from
  * fstat, before allocating) + malloc + read + close. On success *buf (free()
  * it) holds *len bytes. VMM_ERR_NOMEM when the buffer cannot be had. */
-int vmm_file_load(const struct vmm_sysops *ops, const char *path,
-		  uint64_t max, uint8_t **buf, uint64_t *len,
-		  struct vmm_error *e);
+int vmm_file_load(const struct vmm_sysops *ops, const char *path, uint64_t max,
+		  uint8_t **buf, uint64_t *len, struct vmm_error *e);
 
 /* Reads a stream (a pipe, a terminal: standard input) to its end, refusing
  * more than `max` bytes; the buffer grows with the input, never beyond

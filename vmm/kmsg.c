@@ -25,8 +25,9 @@ int vmm_kmsg_open(struct vmm_kmsg *k, const struct vmm_sysops *ops,
 static int troubling(const char *m)
 {
 	static const char *const pats[] = {
-		"WARNING:", "BUG:", "general protection", "Oops", "KASAN:",
-		"UBSAN:", "kernel BUG", "RIP: ", "Call Trace:",
+		"WARNING:",   "BUG:",	"general protection",
+		"Oops",	      "KASAN:", "UBSAN:",
+		"kernel BUG", "RIP: ",	"Call Trace:",
 	};
 
 	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)

@@ -8,8 +8,10 @@
 #include "vmm/kvm_compat.h"
 
 /* One table entry; the name is the KVM_CAP_* constant's own spelling. */
-#define CAP_ENTRY(cap, req, what) \
-	{ .name = #cap, .use = (what), .id = (cap), .required = (req) }
+#define CAP_ENTRY(cap, req, what)                                           \
+	{                                                                   \
+		.name = #cap, .use = (what), .id = (cap), .required = (req) \
+	}
 
 /* Every capability the project looks at, in one table. `required` ones make
  * vmm_kvm_open fail with a host error; the others are reported by
@@ -17,13 +19,11 @@
 static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 	[VMM_CAP_USER_MEMORY] =
 		CAP_ENTRY(KVM_CAP_USER_MEMORY, true, "guest memory slots"),
-	[VMM_CAP_IMMEDIATE_EXIT] =
-		CAP_ENTRY(KVM_CAP_IMMEDIATE_EXIT, true,
-			  "race-free run timeout"),
+	[VMM_CAP_IMMEDIATE_EXIT] = CAP_ENTRY(KVM_CAP_IMMEDIATE_EXIT, true,
+					     "race-free run timeout"),
 #if defined(__x86_64__)
-	[VMM_CAP_SET_TSS_ADDR] =
-		CAP_ENTRY(KVM_CAP_SET_TSS_ADDR, true,
-			  "x86 real-mode TSS placement"),
+	[VMM_CAP_SET_TSS_ADDR] = CAP_ENTRY(KVM_CAP_SET_TSS_ADDR, true,
+					   "x86 real-mode TSS placement"),
 #else
 	[VMM_CAP_SET_TSS_ADDR] =
 		CAP_ENTRY(KVM_CAP_SET_TSS_ADDR, false, "x86 only"),
@@ -41,26 +41,22 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 		CAP_ENTRY(KVM_CAP_READONLY_MEM, false, "readonly slots"),
 	[VMM_CAP_SYNC_REGS] =
 		CAP_ENTRY(KVM_CAP_SYNC_REGS, false, "fast register restore"),
-	[VMM_CAP_DIRTY_LOG_RING] =
-		CAP_ENTRY(KVM_CAP_DIRTY_LOG_RING, false,
-			  "dirty page tracking (ring)"),
+	[VMM_CAP_DIRTY_LOG_RING] = CAP_ENTRY(KVM_CAP_DIRTY_LOG_RING, false,
+					     "dirty page tracking (ring)"),
 	[VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2] =
 		CAP_ENTRY(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, false,
 			  "dirty page tracking (bitmap)"),
-	[VMM_CAP_SET_GUEST_DEBUG] =
-		CAP_ENTRY(KVM_CAP_SET_GUEST_DEBUG, false,
-			  "single-step / debug exits"),
-	[VMM_CAP_USER_MEMORY2] =
-		CAP_ENTRY(KVM_CAP_USER_MEMORY2, false,
-			  "extended memory slots (6.8+)"),
+	[VMM_CAP_SET_GUEST_DEBUG] = CAP_ENTRY(KVM_CAP_SET_GUEST_DEBUG, false,
+					      "single-step / debug exits"),
+	[VMM_CAP_USER_MEMORY2] = CAP_ENTRY(KVM_CAP_USER_MEMORY2, false,
+					   "extended memory slots (6.8+)"),
 	[VMM_CAP_ARM_PSCI_0_2] =
 		CAP_ENTRY(KVM_CAP_ARM_PSCI_0_2, false,
 			  "arm64 vCPU feature psci-0.2 (SYSTEM_OFF/RESET)"),
-	[VMM_CAP_ARM_EL1_32BIT] =
-		CAP_ENTRY(KVM_CAP_ARM_EL1_32BIT, false,
-			  "arm64 mode aarch32 (32-bit EL1)"),
-	[VMM_CAP_ARM_PMU_V3] =
-		CAP_ENTRY(KVM_CAP_ARM_PMU_V3, false, "arm64 vCPU feature pmu-v3"),
+	[VMM_CAP_ARM_EL1_32BIT] = CAP_ENTRY(KVM_CAP_ARM_EL1_32BIT, false,
+					    "arm64 mode aarch32 (32-bit EL1)"),
+	[VMM_CAP_ARM_PMU_V3] = CAP_ENTRY(KVM_CAP_ARM_PMU_V3, false,
+					 "arm64 vCPU feature pmu-v3"),
 	[VMM_CAP_ARM_NISV_TO_USER] =
 		CAP_ENTRY(KVM_CAP_ARM_NISV_TO_USER, false,
 			  "arm64 MMIO without syndrome as an exit"),
@@ -98,8 +94,10 @@ static void host_open_error(struct vmm_error *e, const char *path)
 	case EACCES:
 	case EPERM:
 		e->cls = VMM_ERR_HOST;
-		vmm_err_prefix(e, "no permission for %s (run as root or join "
-				  "the kvm group)", path);
+		vmm_err_prefix(e,
+			       "no permission for %s (run as root or join "
+			       "the kvm group)",
+			       path);
 		break;
 	default:
 		break;
@@ -130,7 +128,8 @@ int vmm_kvm_open(struct vmm_kvm *k, const char *path,
 	if (ret != VMM_KVM_API_VERSION) {
 		vmm_err_set(e, VMM_ERR_HOST, "KVM_GET_API_VERSION", 0,
 			    "KVM API version %d, this VMM needs %d (kernel too "
-			    "old or too new)", ret, VMM_KVM_API_VERSION);
+			    "old or too new)",
+			    ret, VMM_KVM_API_VERSION);
 		goto fail;
 	}
 
@@ -143,10 +142,11 @@ int vmm_kvm_open(struct vmm_kvm *k, const char *path,
 		}
 		k->cap[i] = ret;
 		if (vmm_caps[i].required && ret == 0) {
-			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
-				    "host KVM lacks required capability %s (%s);"
-				    " a newer kernel is needed",
-				    vmm_caps[i].name, vmm_caps[i].use);
+			vmm_err_set(
+				e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				"host KVM lacks required capability %s (%s);"
+				" a newer kernel is needed",
+				vmm_caps[i].name, vmm_caps[i].use);
 			goto fail;
 		}
 	}
@@ -157,7 +157,8 @@ int vmm_kvm_open(struct vmm_kvm *k, const char *path,
 	if ((size_t)ret < sizeof(struct kvm_run)) {
 		vmm_err_contract(e, "KVM_GET_VCPU_MMAP_SIZE", "size",
 				 "vcpu mmap size %d is smaller than struct "
-				 "kvm_run (%zu)", ret, sizeof(struct kvm_run));
+				 "kvm_run (%zu)",
+				 ret, sizeof(struct kvm_run));
 		goto fail;
 	}
 	k->run_mmap_size = (size_t)ret;

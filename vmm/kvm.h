@@ -45,8 +45,8 @@ enum vmm_cap {
 struct vmm_cap_desc {
 	const char *name; /* "KVM_CAP_*" */
 	const char *use;  /* what the project uses it for */
-	int id;           /* KVM_CAP_* */
-	bool required;    /* the VMM refuses to start without it */
+	int id;		  /* KVM_CAP_* */
+	bool required;	  /* the VMM refuses to start without it */
 };
 
 /* Table entry for a capability index (never NULL for a valid index). */

@@ -4,18 +4,18 @@
 #ifndef VMM_LIMITS_H
 #define VMM_LIMITS_H
 
-#define VMM_MAX_SLOTS 8                 /* memory slots per scenario */
-#define VMM_MAX_GUEST_MEM (3ULL << 30)  /* total guest RAM, bytes */
-#define VMM_MAX_BLOBS 16                /* code/data blobs */
-#define VMM_MAX_FILLS 16                /* fill-pattern records */
-#define VMM_MAX_FILL_PATTERN 16         /* bytes in one fill pattern */
+#define VMM_MAX_SLOTS 8		       /* memory slots per scenario */
+#define VMM_MAX_GUEST_MEM (3ULL << 30) /* total guest RAM, bytes */
+#define VMM_MAX_BLOBS 16	       /* code/data blobs */
+#define VMM_MAX_FILLS 16	       /* fill-pattern records */
+#define VMM_MAX_FILL_PATTERN 16	       /* bytes in one fill pattern */
 /* Bytes the VMM writes into guest memory before the run, fills and blobs
  * together: set-up stays a bounded, short step (~0.1 s here at the cap)
  * that no scenario can stretch into a hang-sized stall or a huge RSS. */
 #define VMM_MAX_INIT_BYTES (256ULL << 20)
 #define VMM_MAX_VCPUS 4
-#define VMM_MAX_EXITS_LIMIT 100000000ULL /* exit budget */
-#define VMM_MAX_TIMEOUT_MS 3600000U     /* wall clock, 1 hour */
+#define VMM_MAX_EXITS_LIMIT 100000000ULL  /* exit budget */
+#define VMM_MAX_TIMEOUT_MS 3600000U	  /* wall clock, 1 hour */
 #define VMM_SCENARIO_MAX_BYTES (1U << 20) /* encoded scenario size */
 
 /* Run caps a scenario (binary or text form) may ask for; tighter than what

@@ -23,7 +23,9 @@ static const struct {
 	int errs[ERRS_MAX];
 } expected[] = {
 #if defined(__x86_64__)
-	{ KVM_RUN, "KVM_RUN", { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM } },
+	{ KVM_RUN,
+	  "KVM_RUN",
+	  { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM } },
 	{ KVM_SET_SREGS, "KVM_SET_SREGS", { EINVAL } },
 	{ KVM_SET_REGS, "KVM_SET_REGS", { EINVAL } },
 #else
@@ -32,15 +34,18 @@ static const struct {
 	 * unavailable mode (e.g. AArch32 without EL1_32BIT); vCPU init refuses
 	 * feature sets a VM cannot mix (AArch32 and AArch64 EL1 vCPUs, a PMU
 	 * on only some vCPUs) */
-	{ KVM_RUN, "KVM_RUN",
+	{ KVM_RUN,
+	  "KVM_RUN",
 	  { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM, ENOSYS } },
 	{ KVM_SET_ONE_REG, "KVM_SET_ONE_REG", { EINVAL } },
 	{ KVM_ARM_VCPU_INIT, "KVM_ARM_VCPU_INIT", { EINVAL } },
 #endif
-	{ KVM_SET_USER_MEMORY_REGION, "KVM_SET_USER_MEMORY_REGION",
+	{ KVM_SET_USER_MEMORY_REGION,
+	  "KVM_SET_USER_MEMORY_REGION",
 	  { EINVAL, EEXIST, ENOMEM } },
 	{ KVM_CREATE_VM, "KVM_CREATE_VM", { ENOMEM, EMFILE, ENFILE } },
-	{ KVM_CREATE_VCPU, "KVM_CREATE_VCPU",
+	{ KVM_CREATE_VCPU,
+	  "KVM_CREATE_VCPU",
 	  { EINVAL, ENOMEM, EEXIST, EMFILE, ENFILE } },
 	{ 0, "mmap", { ENOMEM } },
 	{ 0, "timer_create", { EAGAIN } },

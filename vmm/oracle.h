@@ -64,7 +64,7 @@ enum vmm_finding vmm_oracle_classify(const struct vmm_result *r, char *sig,
 
 /* ---- one input, end to end ---------------------------------------------- */
 struct vmm_input_outcome {
-	int decoded;                 /* 0: the bytes are not a scenario */
+	int decoded; /* 0: the bytes are not a scenario */
 	struct vmm_error decode_err;
 	struct vmm_scenario scenario;
 	struct vmm_result result;

@@ -12,8 +12,7 @@ static const struct vmm_err_class_info classes[] = {
 	[VMM_ERR_SYS] = { "syscall", VMM_V_SYS, VMM_V_GUEST, "error" },
 	[VMM_ERR_CONTRACT] = { "kernel-contract", VMM_V_CONTRACT,
 			       VMM_V_CONTRACT, "FINDING" },
-	[VMM_ERR_GUEST] = { "guest", VMM_V_GUEST, VMM_V_GUEST,
-			    "guest failed" },
+	[VMM_ERR_GUEST] = { "guest", VMM_V_GUEST, VMM_V_GUEST, "guest failed" },
 	[VMM_ERR_TIMEOUT] = { "timeout", VMM_V_TIMEOUT, VMM_V_TIMEOUT,
 			      "guest failed" },
 	[VMM_ERR_BUDGET] = { "exit-budget", VMM_V_BUDGET, VMM_V_BUDGET,
@@ -49,9 +48,8 @@ static const struct vmm_finding_info findings[] = {
 };
 _Static_assert(N(findings) == VMM_FIND_COUNT, "a finding without its row");
 
-static const struct vmm_err_class_info unknown_class = {
-	"unknown", VMM_V_SYS, VMM_V_SYS, "error"
-};
+static const struct vmm_err_class_info unknown_class = { "unknown", VMM_V_SYS,
+							 VMM_V_SYS, "error" };
 static const struct vmm_verdict_info unknown_verdict = { "?", 0, VMM_RC_HOST };
 static const struct vmm_finding_info unknown_finding = { "?", 1 };
 

@@ -13,7 +13,7 @@
 
 /* `vmm run` / `caps` / `decode` / `encode` exit codes */
 enum vmm_rc {
-	VMM_RC_OK = 0,       /* the guest halted (or powered off) */
+	VMM_RC_OK = 0,	     /* the guest halted (or powered off) */
 	VMM_RC_GUEST = 1,    /* the guest failed, timeout, exit budget */
 	VMM_RC_USAGE = 2,    /* usage or input error */
 	VMM_RC_HOST = 3,     /* the host cannot do it */
@@ -21,21 +21,21 @@ enum vmm_rc {
 };
 
 struct vmm_err_class_info {
-	const char *name;           /* "kernel-contract" */
+	const char *name;	     /* "kernel-contract" */
 	enum vmm_verdict before_run; /* the verdict of a failure in set-up */
 	enum vmm_verdict in_run;     /* ... once the guest ran */
-	const char *cli_head;        /* "vmm: <head>: <message>" */
+	const char *cli_head;	     /* "vmm: <head>: <message>" */
 };
 
 struct vmm_verdict_info {
 	const char *name; /* "guest-failure" */
-	int clean;        /* the guest ended the run itself */
-	enum vmm_rc rc;   /* `vmm run`'s exit code */
+	int clean;	  /* the guest ended the run itself */
+	enum vmm_rc rc;	  /* `vmm run`'s exit code */
 };
 
 struct vmm_finding_info {
 	const char *name; /* "ioctl-anomaly" */
-	int replay_rc;    /* `vmm replay`'s exit code */
+	int replay_rc;	  /* `vmm replay`'s exit code */
 };
 
 const struct vmm_err_class_info *vmm_err_class_info(enum vmm_err_class c);

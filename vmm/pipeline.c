@@ -93,11 +93,15 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			}
 			if (rc < 0) {
 				if (e->cls == VMM_ERR_TIMEOUT)
-					vmm_err_set(e, VMM_ERR_TIMEOUT, "KVM_RUN", 0,
-						    "run timeout after %u ms "
-						    "(vCPU %u still running, %llu "
-						    "exits)", s->timeout_ms, i,
-						    (unsigned long long)c->r->exits);
+					vmm_err_set(
+						e, VMM_ERR_TIMEOUT, "KVM_RUN",
+						0,
+						"run timeout after %u ms "
+						"(vCPU %u still running, %llu "
+						"exits)",
+						s->timeout_ms, i,
+						(unsigned long long)
+							c->r->exits);
 				return -1;
 			}
 			if (vmm_vm_check_exit_gpa(c->vm, &x, e) < 0)
@@ -107,7 +111,8 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			c->r->have_last_exit = 1;
 			c->r->last_vcpu = i;
 			vmm_exit_copy_fields(
-				&c->r->recent[c->r->exits % VMM_TRACE_KEEP], &x);
+				&c->r->recent[c->r->exits % VMM_TRACE_KEEP],
+				&x);
 			c->last_reason[i] = x.reason;
 			c->r->exits++;
 			if (c->h && c->h->on_exit)
@@ -149,8 +154,9 @@ static int fill_memory(struct vmm_vm *vm, const struct vmm_scenario *s,
 
 	*wrote = 0;
 	if (!dst || f->pattern_len == 0)
-		return vmm_scenario_reject(e, "fill at 0x%llx outside guest memory",
-			   (unsigned long long)f->gpa);
+		return vmm_scenario_reject(
+			e, "fill at 0x%llx outside guest memory",
+			(unsigned long long)f->gpa);
 	for (uint32_t i = 0; i < f->pattern_len; i++)
 		zero &= f->pattern[i] == 0;
 	if (zero) {
@@ -311,7 +317,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 		vmm_err_set(e, VMM_ERR_HOST, "scenario", 0,
 			    "this is an %s scenario and this host runs %s: it "
 			    "must be replayed on an %s host",
-			    vmm_arch_name(s->arch), vmm_arch_name(VMM_ARCH_HOST),
+			    vmm_arch_name(s->arch),
+			    vmm_arch_name(VMM_ARCH_HOST),
 			    vmm_arch_name(s->arch));
 		goto out;
 	}
@@ -359,11 +366,12 @@ out:
 	 * rejected: nothing was changed, and the next input sets it again
 	 * (saves a new VM per invalid override). */
 	if (ss && c.prepared)
-		vmm_session_finish(ss, (e->cls == VMM_ERR_SYS &&
-					!c.state_rejected) ||
-					       e->cls == VMM_ERR_CONTRACT ||
-					       e->cls == VMM_ERR_NOMEM,
-				   c.last_reason);
+		vmm_session_finish(
+			ss,
+			(e->cls == VMM_ERR_SYS && !c.state_rejected) ||
+				e->cls == VMM_ERR_CONTRACT ||
+				e->cls == VMM_ERR_NOMEM,
+			c.last_reason);
 	teardown(&c);
 	if (e->cls != VMM_ERR_NONE)
 		r->verdict = vmm_verdict_of(e->cls, in_run);
@@ -392,4 +400,3 @@ enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
 {
 	return run_inner(ss->k, ss, s, h, r, 1);
 }
-

@@ -23,17 +23,17 @@
 #define VMM_TRACE_KEEP 32
 
 enum vmm_verdict {
-	VMM_V_HALT = 0,   /* every vCPU executed HLT */
-	VMM_V_POWEROFF,   /* guest asked to power off (system event) */
-	VMM_V_RESET,      /* guest asked for a system reset (system event) */
-	VMM_V_GUEST,      /* guest failed: shutdown, fail entry, unhandled... */
+	VMM_V_HALT = 0, /* every vCPU executed HLT */
+	VMM_V_POWEROFF, /* guest asked to power off (system event) */
+	VMM_V_RESET,	/* guest asked for a system reset (system event) */
+	VMM_V_GUEST,	/* guest failed: shutdown, fail entry, unhandled... */
 	VMM_V_TIMEOUT,
 	VMM_V_BUDGET,
-	VMM_V_INPUT,      /* the scenario is invalid */
-	VMM_V_HOST,       /* the host cannot run it */
-	VMM_V_SYS,        /* a system call failed unexpectedly */
-	VMM_V_CONTRACT,   /* kernel contract violation */
-	VMM_V_SPIN,       /* a vCPU provably loops forever without an exit */
+	VMM_V_INPUT,	/* the scenario is invalid */
+	VMM_V_HOST,	/* the host cannot run it */
+	VMM_V_SYS,	/* a system call failed unexpectedly */
+	VMM_V_CONTRACT, /* kernel contract violation */
+	VMM_V_SPIN,	/* a vCPU provably loops forever without an exit */
 	VMM_V_COUNT
 };
 
@@ -44,9 +44,9 @@ int vmm_verdict_clean(enum vmm_verdict v);
 
 struct vmm_result {
 	enum vmm_verdict verdict;
-	struct vmm_error err;   /* why, when the verdict is not a clean stop */
-	uint64_t exits;         /* exits serviced */
-	uint64_t trace_hash;    /* FNV-1a over every exit record, in order */
+	struct vmm_error err; /* why, when the verdict is not a clean stop */
+	uint64_t exits;	      /* exits serviced */
+	uint64_t trace_hash;  /* FNV-1a over every exit record, in order */
 	/* The exit trace's tail: record k of the run is recent[k % KEEP] for
 	 * the last min(exits, KEEP) records (the whole trace goes through
 	 * hooks->on_exit as it happens). */
@@ -54,9 +54,10 @@ struct vmm_result {
 	int have_last_exit;
 	struct vmm_exit last_exit;
 	uint32_t last_vcpu;
-	int have_state;         /* final state of vCPU 0 */
+	int have_state;		    /* final state of vCPU 0 */
 	struct vmm_cpu_state state; /* vmm/<arch>/cpu_state.h */
-	uint64_t sys_gpa, sys_size; /* where the VMM's tables went (0 size: none) */
+	uint64_t sys_gpa,
+		sys_size; /* where the VMM's tables went (0 size: none) */
 	uint64_t output_bytes;
 	uint64_t mem_hash; /* with hooks->hash_memory: all slots' contents */
 };
@@ -67,7 +68,7 @@ struct vmm_hooks {
 	 * the first guest entry; a non-zero return aborts the run with *e
 	 * (e.g. vmm_sandbox_enter). */
 	int (*before_run)(void *ctx, struct vmm_error *e);
-	int skip_state;  /* do not read the final registers (saves 2 ioctls) */
+	int skip_state;	 /* do not read the final registers (saves 2 ioctls) */
 	int hash_memory; /* fill result.mem_hash (equivalence tests) */
 	/* Called for every exit, before it is serviced. */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);

@@ -24,19 +24,19 @@ struct run_ctx {
 	const struct vmm_scenario *s;
 	const struct vmm_hooks *h;
 	struct vmm_result *r;
-	struct vmm_session *ss;      /* reset mode, or NULL (fresh) */
-	struct vmm_vm *vm;           /* ss->vm or own_vm */
-	struct vmm_vcpu *vcpus;      /* ss->vcpus or own_vcpus */
+	struct vmm_session *ss; /* reset mode, or NULL (fresh) */
+	struct vmm_vm *vm;	/* ss->vm or own_vm */
+	struct vmm_vcpu *vcpus; /* ss->vcpus or own_vcpus */
 	struct vmm_vm own_vm;
-	int vm_live;                 /* own_vm exists */
+	int vm_live; /* own_vm exists */
 	struct vmm_vcpu own_vcpus[VMM_MAX_VCPUS];
-	uint32_t nvcpus_live;        /* vCPUs usable for the final state */
+	uint32_t nvcpus_live; /* vCPUs usable for the final state */
 	uint32_t last_reason[VMM_MAX_VCPUS];
-	int prepared; /* the session was touched by this run */
-	uint32_t nsetup; /* vCPUs fully set up */
-	int state_rejected; /* a vCPU state ioctl said EINVAL: KVM checks
+	int prepared;		  /* the session was touched by this run */
+	uint32_t nsetup;	  /* vCPUs fully set up */
+	int state_rejected;	  /* a vCPU state ioctl said EINVAL: KVM checks
 			     * before it changes anything, the vCPU is intact */
-	struct vmm_arch_run arch;    /* the architecture's per-run state */
+	struct vmm_arch_run arch; /* the architecture's per-run state */
 	struct vmm_devices dev;
 	struct vmm_deadline own_deadline;
 	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */

@@ -9,7 +9,10 @@
 
 /* ---- names ------------------------------------------------------------- */
 
-#define IOCTL_NAME(r) { r, #r }
+#define IOCTL_NAME(r) \
+	{             \
+		r, #r \
+	}
 static const struct {
 	unsigned long req;
 	const char *name;
@@ -74,8 +77,8 @@ const char *vmm_reach_result_name(int err)
 }
 
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console", "sysarea", "slot", "fill", "blob", "input",
-	"vcpu", "reg", "sreg", "seg", "features",
+	"limits", "console", "sysarea", "slot", "fill", "blob",
+	"input",  "vcpu",    "reg",	"sreg", "seg",	"features",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -138,8 +141,8 @@ static int reach_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	return rc;
 }
 
-static void *reach_mmap(void *ctx, void *addr, size_t len, int prot,
-			int flags, int fd, off_t off)
+static void *reach_mmap(void *ctx, void *addr, size_t len, int prot, int flags,
+			int fd, off_t off)
 {
 	struct vmm_reach *r = ctx;
 
@@ -222,8 +225,8 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 			r->records[k]++;
 }
 
-void vmm_reach_input(struct vmm_reach *r, struct vmm_kvm *k,
-		     const uint8_t *buf, size_t len, struct vmm_watchdog *wd,
+void vmm_reach_input(struct vmm_reach *r, struct vmm_kvm *k, const uint8_t *buf,
+		     size_t len, struct vmm_watchdog *wd,
 		     struct vmm_input_outcome *o)
 {
 	struct vmm_hooks hooks;

@@ -22,7 +22,7 @@
 #include "vmm/kvm.h"
 #include "vmm/oracle.h"
 
-#define VMM_REACH_EXIT_MAX 64  /* exit reasons counted individually */
+#define VMM_REACH_EXIT_MAX 64	/* exit reasons counted individually */
 #define VMM_REACH_IOCTL_MAX 160 /* distinct (request, result) pairs */
 
 /* Scenario record kinds (docs/scenario-format.md), in tag order. */
@@ -44,11 +44,11 @@ enum vmm_reach_record {
 
 /* One (request, result) pair. */
 struct vmm_reach_ioctl {
-	uint64_t calls;     /* calls in total, over all inputs */
-	unsigned long req;  /* the ioctl request number */
-	uint32_t inputs;    /* inputs that made this call with this result */
-	uint32_t last;      /* internal: the input that last counted it */
-	int err;            /* 0 accepted (result >= 0), else the errno;
+	uint64_t calls;	   /* calls in total, over all inputs */
+	unsigned long req; /* the ioctl request number */
+	uint32_t inputs;   /* inputs that made this call with this result */
+	uint32_t last;	   /* internal: the input that last counted it */
+	int err;	   /* 0 accepted (result >= 0), else the errno;
 			     * -1: a negative result other than -1 */
 };
 
@@ -56,7 +56,7 @@ struct vmm_reach {
 	uint32_t inputs;    /* inputs given */
 	uint32_t scenarios; /* of which decoded as scenarios (and were run) */
 	uint32_t exits[VMM_REACH_EXIT_MAX]; /* by KVM_EXIT_* reason */
-	uint32_t exit_other; /* reasons >= VMM_REACH_EXIT_MAX */
+	uint32_t exit_other;		    /* reasons >= VMM_REACH_EXIT_MAX */
 	uint32_t verdicts[VMM_V_COUNT];
 	uint32_t findings[VMM_FIND_COUNT];
 	uint32_t records[VMM_REC_COUNT];
@@ -85,8 +85,8 @@ int vmm_reach_open(struct vmm_reach *r, struct vmm_kvm *k, const char *path,
 
 /* Run one input (what `vmm replay --mode fresh` runs) and count what it
  * reached. `wd` (optional) is armed for the run; `o` receives the outcome. */
-void vmm_reach_input(struct vmm_reach *r, struct vmm_kvm *k,
-		     const uint8_t *buf, size_t len, struct vmm_watchdog *wd,
+void vmm_reach_input(struct vmm_reach *r, struct vmm_kvm *k, const uint8_t *buf,
+		     size_t len, struct vmm_watchdog *wd,
 		     struct vmm_input_outcome *o);
 
 /* Order the ioctl table for reports: by request name, accepted first, then

@@ -65,8 +65,7 @@ static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,
 			   const uint8_t *buf, size_t len,
 			   const struct vmm_hooks *hooks, struct vmm_kmsg *km,
-			   struct vmm_watchdog *wd,
-			   struct vmm_input_outcome *o)
+			   struct vmm_watchdog *wd, struct vmm_input_outcome *o)
 {
 	run_input(k, ss, NULL, buf, len, hooks, km, wd, o);
 }

@@ -14,7 +14,8 @@
 #include <unistd.h>
 
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#if __has_feature(address_sanitizer) || \
+	__has_feature(undefined_behavior_sanitizer)
 #define VMM_SANITIZED 1
 #endif
 #endif
@@ -157,13 +158,14 @@ static const struct rule sanitizer[] = {
 #define PROG_MAX (3 + 5 + NIOCTL + 6 + 1 + 2 * (N(always) + NSAN) + 1)
 
 #define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
-#define JUMP(code, k, t, f) ((struct sock_filter)BPF_JUMP((code), (k), (t), (f)))
+#define JUMP(code, k, t, f) \
+	((struct sock_filter)BPF_JUMP((code), (k), (t), (f)))
 #define LD(off) STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(off))
 #define RET(v) STMT(BPF_RET | BPF_K, (v))
 #define JEQ(k, t, f) JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(k), (t), (f))
 
-static size_t allow_calls(struct sock_filter *f, size_t n,
-			  const struct rule *r, size_t nr)
+static size_t allow_calls(struct sock_filter *f, size_t n, const struct rule *r,
+			  size_t nr)
 {
 	for (size_t i = 0; i < nr; i++) {
 		f[n++] = JEQ(r[i].nr, 0, 1);

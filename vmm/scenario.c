@@ -8,8 +8,8 @@
 #include "vmm/layout.h"
 
 static const char *const sreg_names[VMM_SREG_COUNT] = {
-	"cr0", "cr2", "cr3", "cr4", "cr8", "efer", "apic_base",
-	"gdt_base", "gdt_limit", "idt_base", "idt_limit",
+	"cr0",	     "cr2",	 "cr3",	      "cr4",	  "cr8",       "efer",
+	"apic_base", "gdt_base", "gdt_limit", "idt_base", "idt_limit",
 };
 
 static const char *const seg_names[VMM_SEG_COUNT] = {
@@ -48,9 +48,8 @@ int vmm_scenario_reject(struct vmm_error *e, const char *fmt, ...)
 	return -1;
 }
 
-const struct vmm_slot_spec *
-vmm_scenario_slot_holding(const struct vmm_scenario *s, uint64_t gpa,
-			  uint64_t len)
+const struct vmm_slot_spec *vmm_scenario_slot_holding(
+	const struct vmm_scenario *s, uint64_t gpa, uint64_t len)
 {
 	for (uint32_t i = 0; i < s->nslots && i < VMM_MAX_SLOTS; i++) {
 		const struct vmm_slot_spec *sl = &s->slots[i];
@@ -71,46 +70,57 @@ static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
 
 		if (a->size == 0 || (a->size & (VMM_PAGE_SIZE - 1)) ||
 		    (a->gpa & (VMM_PAGE_SIZE - 1)))
-			return vmm_scenario_reject(e, "slot %u: gpa 0x%llx size 0x%llx must be "
-				   "page aligned and non-empty", a->id,
-				   (unsigned long long)a->gpa,
-				   (unsigned long long)a->size);
-		if (a->size > VMM_RAM_LIMIT ||
-		    a->gpa > VMM_RAM_LIMIT - a->size)
-			return vmm_scenario_reject(e, "slot %u: [0x%llx, 0x%llx) reaches past the"
-				   " RAM limit 0x%llx", a->id,
-				   (unsigned long long)a->gpa,
-				   (unsigned long long)a->gpa + a->size,
-				   VMM_RAM_LIMIT);
+			return vmm_scenario_reject(
+				e,
+				"slot %u: gpa 0x%llx size 0x%llx must be "
+				"page aligned and non-empty",
+				a->id, (unsigned long long)a->gpa,
+				(unsigned long long)a->size);
+		if (a->size > VMM_RAM_LIMIT || a->gpa > VMM_RAM_LIMIT - a->size)
+			return vmm_scenario_reject(
+				e,
+				"slot %u: [0x%llx, 0x%llx) reaches past the"
+				" RAM limit 0x%llx",
+				a->id, (unsigned long long)a->gpa,
+				(unsigned long long)a->gpa + a->size,
+				VMM_RAM_LIMIT);
 		if (a->flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
-			return vmm_scenario_reject(e, "slot %u: unknown flags 0x%x", a->id,
-				   a->flags);
+			return vmm_scenario_reject(
+				e, "slot %u: unknown flags 0x%x", a->id,
+				a->flags);
 		if (a->id >= 0x8000)
-			return vmm_scenario_reject(e, "slot %u: slot id must be below 0x8000",
-				   a->id);
+			return vmm_scenario_reject(
+				e, "slot %u: slot id must be below 0x8000",
+				a->id);
 		total += a->size;
 		if (total > VMM_MAX_GUEST_MEM)
-			return vmm_scenario_reject(e, "guest memory exceeds %llu bytes",
-				   VMM_MAX_GUEST_MEM);
+			return vmm_scenario_reject(
+				e, "guest memory exceeds %llu bytes",
+				VMM_MAX_GUEST_MEM);
 		for (uint32_t j = 0; j < i; j++) {
 			const struct vmm_slot_spec *b = &s->slots[j];
 
 			if (a->id == b->id)
-				return vmm_scenario_reject(e, "slot id %u used twice", a->id);
-			if (vmm_ranges_overlap(a->gpa, a->size, b->gpa, b->size))
-				return vmm_scenario_reject(e, "slot %u [0x%llx, 0x%llx) overlaps "
-					   "slot %u", a->id,
-					   (unsigned long long)a->gpa,
-					   (unsigned long long)a->gpa + a->size,
-					   b->id);
+				return vmm_scenario_reject(
+					e, "slot id %u used twice", a->id);
+			if (vmm_ranges_overlap(a->gpa, a->size, b->gpa,
+					       b->size))
+				return vmm_scenario_reject(
+					e,
+					"slot %u [0x%llx, 0x%llx) overlaps "
+					"slot %u",
+					a->id, (unsigned long long)a->gpa,
+					(unsigned long long)a->gpa + a->size,
+					b->id);
 		}
 		if (s->mmio_console &&
 		    vmm_ranges_overlap(a->gpa, a->size, s->mmio_console_gpa,
-			     VMM_MMIO_CONSOLE_SIZE))
-			return vmm_scenario_reject(e, "MMIO console at 0x%llx lies inside slot "
-				   "%u (RAM shadows MMIO)",
-				   (unsigned long long)s->mmio_console_gpa,
-				   a->id);
+				       VMM_MMIO_CONSOLE_SIZE))
+			return vmm_scenario_reject(
+				e,
+				"MMIO console at 0x%llx lies inside slot "
+				"%u (RAM shadows MMIO)",
+				(unsigned long long)s->mmio_console_gpa, a->id);
 	}
 	return 0;
 }
@@ -125,42 +135,56 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 		return vmm_scenario_reject(e, "vCPU %u: unknown %s mode %u", i,
 					   vmm_arch_name(s->arch), v->mode);
 	if (nregs < 64 && (v->reg_mask >> nregs))
-		return vmm_scenario_reject(e, "vCPU %u: register mask 0x%llx has "
-					   "unknown bits", i,
-					   (unsigned long long)v->reg_mask);
+		return vmm_scenario_reject(e,
+					   "vCPU %u: register mask 0x%llx has "
+					   "unknown bits",
+					   i, (unsigned long long)v->reg_mask);
 	if (s->arch == VMM_ARCH_ARM64) {
 		if (v->features & ~VMM_ARM64_FEAT_SETTABLE)
-			return vmm_scenario_reject(e, "vCPU %u: arm64 features 0x%x "
-				   "outside 0x%x (el1-32bit comes from mode "
-				   "aarch32)", i, v->features,
-				   VMM_ARM64_FEAT_SETTABLE);
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: arm64 features 0x%x "
+				"outside 0x%x (el1-32bit comes from mode "
+				"aarch32)",
+				i, v->features, VMM_ARM64_FEAT_SETTABLE);
 		if (v->sreg_mask || v->seg_mask)
-			return vmm_scenario_reject(e, "vCPU %u: x86 sreg/seg "
-				   "overrides in an arm64 scenario", i);
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: x86 sreg/seg "
+				"overrides in an arm64 scenario",
+				i);
 		return 0;
 	}
 	if (v->features)
-		return vmm_scenario_reject(e, "vCPU %u: vCPU features 0x%x are arm64 "
-			   "only", i, v->features);
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: vCPU features 0x%x are arm64 "
+			"only",
+			i, v->features);
 	if (v->sreg_mask >> VMM_SREG_COUNT)
-		return vmm_scenario_reject(e, "vCPU %u: sreg mask 0x%x has unknown bits", i,
-			   v->sreg_mask);
+		return vmm_scenario_reject(
+			e, "vCPU %u: sreg mask 0x%x has unknown bits", i,
+			v->sreg_mask);
 	if (v->seg_mask >> VMM_SEG_COUNT)
-		return vmm_scenario_reject(e, "vCPU %u: segment mask 0x%x has unknown bits", i,
-			   v->seg_mask);
+		return vmm_scenario_reject(
+			e, "vCPU %u: segment mask 0x%x has unknown bits", i,
+			v->seg_mask);
 	for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
 		if ((v->seg_mask & (1U << g)) &&
 		    (v->segs[g].attrs & ~VMM_SEGA_KNOWN))
-			return vmm_scenario_reject(e, "vCPU %u: %s attrs 0x%x have unknown bits",
-				   i, seg_names[g], v->segs[g].attrs);
+			return vmm_scenario_reject(
+				e, "vCPU %u: %s attrs 0x%x have unknown bits",
+				i, seg_names[g], v->segs[g].attrs);
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
-		return vmm_scenario_reject(e, "vCPU %u: gdt_limit 0x%llx exceeds 0xffff", i,
-			   (unsigned long long)v->sregs[VMM_SREG_GDT_LIMIT]);
+		return vmm_scenario_reject(
+			e, "vCPU %u: gdt_limit 0x%llx exceeds 0xffff", i,
+			(unsigned long long)v->sregs[VMM_SREG_GDT_LIMIT]);
 	if ((v->sreg_mask & (1U << VMM_SREG_IDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_IDT_LIMIT] > 0xFFFF)
-		return vmm_scenario_reject(e, "vCPU %u: idt_limit 0x%llx exceeds 0xffff", i,
-			   (unsigned long long)v->sregs[VMM_SREG_IDT_LIMIT]);
+		return vmm_scenario_reject(
+			e, "vCPU %u: idt_limit 0x%llx exceeds 0xffff", i,
+			(unsigned long long)v->sregs[VMM_SREG_IDT_LIMIT]);
 	return 0;
 }
 
@@ -169,33 +193,39 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 	uint64_t init_bytes = 0;
 
 	if (vmm_arch_nmodes(s->arch) == 0)
-		return vmm_scenario_reject(e, "unknown architecture %u", s->arch);
+		return vmm_scenario_reject(e, "unknown architecture %u",
+					   s->arch);
 	if (s->sys_fixed && s->arch != VMM_ARCH_X86_64)
-		return vmm_scenario_reject(e, "a fixed system area is x86 only");
+		return vmm_scenario_reject(e,
+					   "a fixed system area is x86 only");
 	if (s->flags & ~VMM_SCN_KNOWN_FLAGS)
-		return vmm_scenario_reject(e, "unknown scenario flags 0x%x", s->flags);
+		return vmm_scenario_reject(e, "unknown scenario flags 0x%x",
+					   s->flags);
 	if (s->nslots < 1 || s->nslots > VMM_MAX_SLOTS)
-		return vmm_scenario_reject(e, "%u memory slots (allowed 1..%d)", s->nslots,
-			   VMM_MAX_SLOTS);
+		return vmm_scenario_reject(e, "%u memory slots (allowed 1..%d)",
+					   s->nslots, VMM_MAX_SLOTS);
 	if (s->nvcpus < 1 || s->nvcpus > VMM_MAX_VCPUS)
-		return vmm_scenario_reject(e, "%u vCPUs (allowed 1..%d)", s->nvcpus,
-			   VMM_MAX_VCPUS);
+		return vmm_scenario_reject(e, "%u vCPUs (allowed 1..%d)",
+					   s->nvcpus, VMM_MAX_VCPUS);
 	if (s->nblobs > VMM_MAX_BLOBS)
-		return vmm_scenario_reject(e, "%u blobs (allowed 0..%d)", s->nblobs,
-			   VMM_MAX_BLOBS);
+		return vmm_scenario_reject(e, "%u blobs (allowed 0..%d)",
+					   s->nblobs, VMM_MAX_BLOBS);
 	if (s->nfills > VMM_MAX_FILLS)
-		return vmm_scenario_reject(e, "%u fills (allowed 0..%d)", s->nfills,
-			   VMM_MAX_FILLS);
+		return vmm_scenario_reject(e, "%u fills (allowed 0..%d)",
+					   s->nfills, VMM_MAX_FILLS);
 	if (s->max_exits > VMM_MAX_EXITS_LIMIT)
 		return vmm_scenario_reject(e, "exit budget %llu exceeds %llu",
-			   (unsigned long long)s->max_exits,
-			   VMM_MAX_EXITS_LIMIT);
+					   (unsigned long long)s->max_exits,
+					   VMM_MAX_EXITS_LIMIT);
 	if (s->timeout_ms > VMM_MAX_TIMEOUT_MS)
-		return vmm_scenario_reject(e, "timeout %u ms exceeds %u ms", s->timeout_ms,
-			   VMM_MAX_TIMEOUT_MS);
+		return vmm_scenario_reject(e, "timeout %u ms exceeds %u ms",
+					   s->timeout_ms, VMM_MAX_TIMEOUT_MS);
 	if (s->sys_fixed && (s->sys_gpa & (VMM_PAGE_SIZE - 1)))
-		return vmm_scenario_reject(e, "VMM structures address 0x%llx is not page "
-			   "aligned", (unsigned long long)s->sys_gpa);
+		return vmm_scenario_reject(
+			e,
+			"VMM structures address 0x%llx is not page "
+			"aligned",
+			(unsigned long long)s->sys_gpa);
 	if (s->has_input && s->input_len > 0 && !s->input)
 		return vmm_scenario_reject(e, "input stream has no bytes");
 	if (validate_slots(s, e) < 0)
@@ -205,13 +235,17 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 
 		if (fl->len == 0 || fl->pattern_len == 0 ||
 		    fl->pattern_len > VMM_MAX_FILL_PATTERN)
-			return vmm_scenario_reject(e, "fill %u: empty range or pattern length "
-				   "%u not in 1..%d", f, fl->pattern_len,
-				   VMM_MAX_FILL_PATTERN);
+			return vmm_scenario_reject(
+				e,
+				"fill %u: empty range or pattern length "
+				"%u not in 1..%d",
+				f, fl->pattern_len, VMM_MAX_FILL_PATTERN);
 		if (!vmm_scenario_slot_holding(s, fl->gpa, fl->len))
-			return vmm_scenario_reject(e, "fill %u (%u bytes at 0x%llx) does not fit "
-				   "inside one memory slot", f, fl->len,
-				   (unsigned long long)fl->gpa);
+			return vmm_scenario_reject(
+				e,
+				"fill %u (%u bytes at 0x%llx) does not fit "
+				"inside one memory slot",
+				f, fl->len, (unsigned long long)fl->gpa);
 	}
 	for (uint32_t f = 0; f < s->nfills; f++)
 		init_bytes += s->fills[f].len;
@@ -220,19 +254,23 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 				      ? s->blobs[b].len
 				      : VMM_MAX_INIT_BYTES + 1;
 	if (init_bytes > VMM_MAX_INIT_BYTES)
-		return vmm_scenario_reject(e, "fills and blobs write %llu bytes "
-			   "(allowed at most %llu)",
-			   (unsigned long long)init_bytes, VMM_MAX_INIT_BYTES);
+		return vmm_scenario_reject(e,
+					   "fills and blobs write %llu bytes "
+					   "(allowed at most %llu)",
+					   (unsigned long long)init_bytes,
+					   VMM_MAX_INIT_BYTES);
 	for (uint32_t b = 0; b < s->nblobs; b++) {
 		const struct vmm_blob_spec *bl = &s->blobs[b];
 
 		if (bl->len == 0 || !bl->data)
 			return vmm_scenario_reject(e, "blob %u is empty", b);
 		if (!vmm_scenario_slot_holding(s, bl->gpa, bl->len))
-			return vmm_scenario_reject(e, "image %u (%llu bytes at 0x%llx) does not "
-				   "fit inside one memory slot", b,
-				   (unsigned long long)bl->len,
-				   (unsigned long long)bl->gpa);
+			return vmm_scenario_reject(
+				e,
+				"image %u (%llu bytes at 0x%llx) does not "
+				"fit inside one memory slot",
+				b, (unsigned long long)bl->len,
+				(unsigned long long)bl->gpa);
 	}
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (validate_vcpu(s, i, e) < 0)
@@ -242,12 +280,12 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 
 /* ---- equality ---------------------------------------------------------- */
 
-#define DIFF(cond, name)                                              \
-	do {                                                          \
-		if (cond) {                                           \
-			(void)snprintf(what, len, "%s", name);        \
-			return 0;                                     \
-		}                                                     \
+#define DIFF(cond, name)                                       \
+	do {                                                   \
+		if (cond) {                                    \
+			(void)snprintf(what, len, "%s", name); \
+			return 0;                              \
+		}                                              \
 	} while (0)
 
 static int bytes_differ(const uint8_t *a, uint64_t alen, const uint8_t *b,
@@ -280,7 +318,8 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 
 		(void)snprintf(name, sizeof(name), "slot[%u]", i);
 		DIFF(x->id != y->id || x->gpa != y->gpa || x->size != y->size ||
-		     x->flags != y->flags, name);
+			     x->flags != y->flags,
+		     name);
 	}
 	DIFF(a->nfills != b->nfills, "nfills");
 	for (uint32_t i = 0; i < a->nfills && i < VMM_MAX_FILLS; i++) {
@@ -288,8 +327,9 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 
 		(void)snprintf(name, sizeof(name), "fill[%u]", i);
 		DIFF(x->gpa != y->gpa || x->len != y->len ||
-		     bytes_differ(x->pattern, x->pattern_len, y->pattern,
-				  y->pattern_len), name);
+			     bytes_differ(x->pattern, x->pattern_len,
+					  y->pattern, y->pattern_len),
+		     name);
 	}
 	DIFF(a->nblobs != b->nblobs, "nblobs");
 	for (uint32_t i = 0; i < a->nblobs && i < VMM_MAX_BLOBS; i++) {
@@ -297,7 +337,8 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 
 		(void)snprintf(name, sizeof(name), "blob[%u]", i);
 		DIFF(x->gpa != y->gpa ||
-		     bytes_differ(x->data, x->len, y->data, y->len), name);
+			     bytes_differ(x->data, x->len, y->data, y->len),
+		     name);
 	}
 	DIFF(a->has_input != b->has_input, "has_input");
 	DIFF(bytes_differ(a->input, a->input_len, b->input, b->input_len),
@@ -314,20 +355,24 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 		DIFF(x->reg_mask != y->reg_mask, name);
 		for (unsigned int r = 0; r < VMM_MAX_REGS; r++)
 			DIFF((x->reg_mask & (1ULL << r)) &&
-			     x->regs[r] != y->regs[r], name);
+				     x->regs[r] != y->regs[r],
+			     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].sregs", i);
 		DIFF(x->sreg_mask != y->sreg_mask, name);
 		for (unsigned int r = 0; r < VMM_SREG_COUNT; r++)
 			DIFF((x->sreg_mask & (1U << r)) &&
-			     x->sregs[r] != y->sregs[r], name);
+				     x->sregs[r] != y->sregs[r],
+			     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].segs", i);
 		DIFF(x->seg_mask != y->seg_mask, name);
 		for (unsigned int g = 0; g < VMM_SEG_COUNT; g++)
 			DIFF((x->seg_mask & (1U << g)) &&
-			     (x->segs[g].selector != y->segs[g].selector ||
-			      x->segs[g].attrs != y->segs[g].attrs ||
-			      x->segs[g].limit != y->segs[g].limit ||
-			      x->segs[g].base != y->segs[g].base), name);
+				     (x->segs[g].selector !=
+					      y->segs[g].selector ||
+				      x->segs[g].attrs != y->segs[g].attrs ||
+				      x->segs[g].limit != y->segs[g].limit ||
+				      x->segs[g].base != y->segs[g].base),
+			     name);
 	}
 	if (what && len)
 		what[0] = '\0';

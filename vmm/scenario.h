@@ -20,23 +20,39 @@
 #define VMM_SCENARIO_HEADER_LEN 8
 
 /* Scenario flags (header). */
-#define VMM_SCN_PERMISSIVE 0x1U /* unowned port/MMIO writes are accepted and
+#define VMM_SCN_PERMISSIVE \
+	0x1U /* unowned port/MMIO writes are accepted and
 				 * unowned reads served from the input stream,
 				 * instead of failing the guest */
 #define VMM_SCN_KNOWN_FLAGS VMM_SCN_PERMISSIVE
 
 /* sregs fields a scenario can override (SREG records), in record order. */
 enum vmm_sreg_field {
-	VMM_SREG_CR0 = 0, VMM_SREG_CR2, VMM_SREG_CR3, VMM_SREG_CR4,
-	VMM_SREG_CR8, VMM_SREG_EFER, VMM_SREG_APIC_BASE, VMM_SREG_GDT_BASE,
-	VMM_SREG_GDT_LIMIT, VMM_SREG_IDT_BASE, VMM_SREG_IDT_LIMIT,
+	VMM_SREG_CR0 = 0,
+	VMM_SREG_CR2,
+	VMM_SREG_CR3,
+	VMM_SREG_CR4,
+	VMM_SREG_CR8,
+	VMM_SREG_EFER,
+	VMM_SREG_APIC_BASE,
+	VMM_SREG_GDT_BASE,
+	VMM_SREG_GDT_LIMIT,
+	VMM_SREG_IDT_BASE,
+	VMM_SREG_IDT_LIMIT,
 	VMM_SREG_COUNT
 };
 
 /* Segment registers (SEG records), in record order. */
 enum vmm_seg_id {
-	VMM_SEG_CS = 0, VMM_SEG_DS, VMM_SEG_ES, VMM_SEG_FS, VMM_SEG_GS,
-	VMM_SEG_SS, VMM_SEG_TR, VMM_SEG_LDT, VMM_SEG_COUNT
+	VMM_SEG_CS = 0,
+	VMM_SEG_DS,
+	VMM_SEG_ES,
+	VMM_SEG_FS,
+	VMM_SEG_GS,
+	VMM_SEG_SS,
+	VMM_SEG_TR,
+	VMM_SEG_LDT,
+	VMM_SEG_COUNT
 };
 
 /* Packed segment attributes (SEG record "attrs"). */
@@ -81,21 +97,22 @@ struct vmm_fill_spec {
 
 /* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
-	uint64_t entry;    /* guest-physical address of the first instruction */
+	uint64_t entry;	   /* guest-physical address of the first instruction */
 	uint64_t reg_mask; /* bit i set: regs[i] overrides register i */
 	uint64_t regs[VMM_MAX_REGS]; /* indices: vmm_arch_reg_name() */
 	/* x86 only: sregs and segments */
 	uint64_t sregs[VMM_SREG_COUNT];
 	struct vmm_seg_spec segs[VMM_SEG_COUNT];
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
-	uint32_t seg_mask; /* bit g: segs[g] replaces segment g */
-	uint32_t features; /* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
-	uint8_t mode;      /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
+	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
+	uint32_t
+		features; /* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
+	uint8_t mode; /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
 };
 
 /* Fields ordered by size (no padding holes). */
 struct vmm_scenario {
-	uint64_t max_exits;  /* 0: VMM_MAX_EXITS_LIMIT */
+	uint64_t max_exits; /* 0: VMM_MAX_EXITS_LIMIT */
 	uint64_t mmio_console_gpa;
 	uint64_t sys_gpa;
 	const uint8_t *input; /* values for port-in / MMIO-read exits */
@@ -113,7 +130,7 @@ struct vmm_scenario {
 	int sys_fixed; /* place the VMM's tables at sys_gpa, else auto */
 	int has_input;
 	uint16_t flags; /* VMM_SCN_* */
-	uint8_t arch;   /* enum vmm_arch */
+	uint8_t arch;	/* enum vmm_arch */
 };
 
 /* Defaults: this host's arch, no slots/blobs/vCPUs, console off. */
@@ -131,9 +148,8 @@ int vmm_scenario_reject(struct vmm_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* The slot that holds all of [gpa, gpa+len), or NULL. */
-const struct vmm_slot_spec *
-vmm_scenario_slot_holding(const struct vmm_scenario *s, uint64_t gpa,
-			  uint64_t len);
+const struct vmm_slot_spec *vmm_scenario_slot_holding(
+	const struct vmm_scenario *s, uint64_t gpa, uint64_t len);
 
 /* Decode `len` bytes. Any byte string is safe: the result is a scenario, or
  * VMM_ERR_INPUT naming the offset, the field and the bound. Only canonical

@@ -35,7 +35,7 @@ static const char *tag_name(unsigned int tag)
 struct dec {
 	struct scn_ctx c;
 	unsigned int last_tag; /* canonical order */
-	int last_index;        /* within an indexed record of one vCPU */
+	int last_index;	       /* within an indexed record of one vCPU */
 	unsigned int seen[SCN_MAX_RECORDS]; /* decoded, by table position */
 };
 
@@ -60,11 +60,14 @@ static int dec_len(struct dec *d, const struct scn_record *r, size_t n)
 		return scn_fail(&d->c, 0, "%s record length %zu, must be %zu",
 				r->name, n, fixed);
 	if (var && hi && (n < fixed + lo || n > fixed + hi))
-		return scn_fail(&d->c, 0, "%s record length %zu, must be "
-				"%zu..%zu", r->name, n, fixed + lo, fixed + hi);
+		return scn_fail(&d->c, 0,
+				"%s record length %zu, must be "
+				"%zu..%zu",
+				r->name, n, fixed + lo, fixed + hi);
 	if (var && !hi && lo && n < fixed + lo)
-		return scn_fail(&d->c, 0, "%s record length %zu, must be >= %zu",
-				r->name, n, fixed + lo);
+		return scn_fail(&d->c, 0,
+				"%s record length %zu, must be >= %zu", r->name,
+				n, fixed + lo);
 	return 0;
 }
 
@@ -88,28 +91,32 @@ static int dec_bound(struct dec *d, const struct scn_record *r,
 	switch (f->check) {
 	case SCN_RANGE:
 		if (v < lo || v > hi)
-			return scn_fail(&d->c, at, "%s=%llu, must be %llu..%llu",
-					n, x, lo, hi);
+			return scn_fail(&d->c, at,
+					"%s=%llu, must be %llu..%llu", n, x, lo,
+					hi);
 		break;
 	case SCN_BELOW:
 		if (v >= hi)
-			return scn_fail(&d->c, at, "%s=%llu, must be < 0x%llx", n,
-					x, hi);
+			return scn_fail(&d->c, at, "%s=%llu, must be < 0x%llx",
+					n, x, hi);
 		break;
 	case SCN_MASK:
 		if (v & ~hi)
-			return scn_fail(&d->c, at, "%s=0x%llx, known bits 0x%llx",
-					n, x, hi);
+			return scn_fail(&d->c, at,
+					"%s=0x%llx, known bits 0x%llx", n, x,
+					hi);
 		break;
 	case SCN_ALIGN:
 		if (v & (VMM_PAGE_SIZE - 1))
-			return scn_fail(&d->c, at, "%s=0x%llx, must be page "
-					"aligned", n, x);
+			return scn_fail(&d->c, at,
+					"%s=0x%llx, must be page "
+					"aligned",
+					n, x);
 		break;
 	case SCN_MIN:
 		if (v < lo)
-			return scn_fail(&d->c, at, "%s=%llu, must be >= %llu", n,
-					x, lo);
+			return scn_fail(&d->c, at, "%s=%llu, must be >= %llu",
+					n, x, lo);
 		break;
 	default:
 		break;
@@ -151,32 +158,38 @@ static int dec_order(struct dec *d, const struct scn_record *r)
 		size_t o = 0;
 
 		if (s->nvcpus == 0)
-			return scn_fail(&d->c, 0, "%s record before any vcpu "
-					"record", r->name);
+			return scn_fail(&d->c, 0,
+					"%s record before any vcpu "
+					"record",
+					r->name);
 		if (tag < d->last_tag) {
 			for (unsigned int i = 0;
 			     i < scn_nrecords && o < sizeof(order); i++)
 				if (scn_per_vcpu(&scn_records[i]))
-					o += (size_t)snprintf(order + o,
-						sizeof(order) - o, "%s%s",
-						o ? ", " : "",
+					o += (size_t)snprintf(
+						order + o, sizeof(order) - o,
+						"%s%s", o ? ", " : "",
 						scn_records[i].name);
-			return scn_fail(&d->c, 0, "%s record after %s (canonical "
-					"order: %s)", r->name,
-					tag_name(d->last_tag), order);
+			return scn_fail(&d->c, 0,
+					"%s record after %s (canonical "
+					"order: %s)",
+					r->name, tag_name(d->last_tag), order);
 		}
 		if (tag != d->last_tag)
 			d->last_index = -1;
 	} else if (r->kind != SCN_VCPU) {
 		if (s->nvcpus > 0 || tag < d->last_tag)
-			return scn_fail(&d->c, 0, "%s record out of canonical "
-					"order (after %s)", r->name,
-					tag_name(d->last_tag));
+			return scn_fail(&d->c, 0,
+					"%s record out of canonical "
+					"order (after %s)",
+					r->name, tag_name(d->last_tag));
 		if (tag == d->last_tag && r->kind == SCN_ONCE)
 			return scn_fail(&d->c, 0, "second %s record", r->name);
 		if ((r->flags & SCN_NEED_SLOT) && s->nslots == 0)
-			return scn_fail(&d->c, 0, "%s record before any slot "
-					"record", r->name);
+			return scn_fail(&d->c, 0,
+					"%s record before any slot "
+					"record",
+					r->name);
 	}
 	return 0;
 }
@@ -193,8 +206,10 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 	if (!r)
 		return scn_fail(&d->c, 0, "unknown record tag 0x%02x", tag);
 	if (off == VMM_SCENARIO_HEADER_LEN && r != &scn_records[0])
-		return scn_fail(&d->c, 0, "first record is %s (0x%02x), must be "
-				"%s", r->name, tag, scn_records[0].name);
+		return scn_fail(&d->c, 0,
+				"first record is %s (0x%02x), must be "
+				"%s",
+				r->name, tag, scn_records[0].name);
 	if (dec_order(d, r) < 0)
 		return -1;
 	if (r->arch && s->arch != r->arch)
@@ -214,15 +229,20 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 
 		idx = p[0];
 		if (idx >= count)
-			return scn_fail(&d->c, SCN_REC_HDR, "%s index %u, must "
-					"be < %u", r->name, idx, count);
+			return scn_fail(&d->c, SCN_REC_HDR,
+					"%s index %u, must "
+					"be < %u",
+					r->name, idx, count);
 		if (tag == d->last_tag && (int)idx <= d->last_index)
-			return scn_fail(&d->c, SCN_REC_HDR, "%s index %u not "
+			return scn_fail(&d->c, SCN_REC_HDR,
+					"%s index %u not "
 					"above the previous %d (canonical "
-					"order)", r->name, idx, d->last_index);
+					"order)",
+					r->name, idx, d->last_index);
 		d->last_index = (int)idx;
 	}
-	elem = scn_elem(r, s, v, r->kind == SCN_INDEXED ? idx : scn_count(r, s));
+	elem = scn_elem(r, s, v,
+			r->kind == SCN_INDEXED ? idx : scn_count(r, s));
 	if (r->kind == SCN_LIST || r->kind == SCN_VCPU)
 		memset(elem, 0, r->stride);
 	if (dec_fields(d, r, elem, idx, p, n) < 0 ||
@@ -253,25 +273,32 @@ int vmm_scenario_decode(const uint8_t *buf, size_t len, struct vmm_scenario *s,
 	d.c.e = e;
 	d.last_index = -1;
 	if (!buf || len < VMM_SCENARIO_HEADER_LEN)
-		return scn_fail(&d.c, 0, "%zu bytes, shorter than the %d-byte "
-				"header", buf ? len : 0,
-				VMM_SCENARIO_HEADER_LEN);
+		return scn_fail(&d.c, 0,
+				"%zu bytes, shorter than the %d-byte "
+				"header",
+				buf ? len : 0, VMM_SCENARIO_HEADER_LEN);
 	if (len > VMM_SCENARIO_MAX_BYTES)
-		return scn_fail(&d.c, 0, "%zu bytes, more than the %u-byte "
-				"limit", len, VMM_SCENARIO_MAX_BYTES);
+		return scn_fail(&d.c, 0,
+				"%zu bytes, more than the %u-byte "
+				"limit",
+				len, VMM_SCENARIO_MAX_BYTES);
 	if (memcmp(buf, VMM_SCENARIO_MAGIC, 4) != 0)
 		return scn_fail(&d.c, 0, "bad magic (want \"KVMS\")");
 	if (buf[4] != VMM_SCENARIO_VERSION)
-		return scn_fail(&d.c, 4, "version=%u, this decoder reads version "
-				"%d", buf[4], VMM_SCENARIO_VERSION);
+		return scn_fail(&d.c, 4,
+				"version=%u, this decoder reads version "
+				"%d",
+				buf[4], VMM_SCENARIO_VERSION);
 	if (buf[5] != VMM_ARCH_X86_64 && buf[5] != VMM_ARCH_ARM64)
-		return scn_fail(&d.c, 5, "arch=%u, must be 1 (x86_64) or 2 "
-				"(arm64)", buf[5]);
+		return scn_fail(&d.c, 5,
+				"arch=%u, must be 1 (x86_64) or 2 "
+				"(arm64)",
+				buf[5]);
 	s->arch = buf[5];
 	s->flags = (uint16_t)le(buf + 6, 2);
 	if (s->flags & ~VMM_SCN_KNOWN_FLAGS)
-		return scn_fail(&d.c, 6, "flags=0x%x, known bits 0x%x", s->flags,
-				VMM_SCN_KNOWN_FLAGS);
+		return scn_fail(&d.c, 6, "flags=0x%x, known bits 0x%x",
+				s->flags, VMM_SCN_KNOWN_FLAGS);
 	s->mmio_console = 0;
 
 	for (off = VMM_SCENARIO_HEADER_LEN; off < len;) {
@@ -280,14 +307,18 @@ int vmm_scenario_decode(const uint8_t *buf, size_t len, struct vmm_scenario *s,
 
 		d.c.off = 0;
 		if (len - off < SCN_REC_HDR)
-			return scn_fail(&d.c, off, "truncated record header (%zu "
-					"bytes left)", len - off);
+			return scn_fail(&d.c, off,
+					"truncated record header (%zu "
+					"bytes left)",
+					len - off);
 		tag = buf[off];
 		n = (size_t)le(buf + off + 1, 2);
 		if (n > len - off - SCN_REC_HDR)
-			return scn_fail(&d.c, off + 1, "%s record length %zu runs "
+			return scn_fail(&d.c, off + 1,
+					"%s record length %zu runs "
 					"past the end (%zu bytes left)",
-					tag_name(tag), n, len - off - SCN_REC_HDR);
+					tag_name(tag), n,
+					len - off - SCN_REC_HDR);
 		if (dec_record(&d, off, tag, buf + off + SCN_REC_HDR, n) < 0)
 			return -1;
 		off += SCN_REC_HDR + n;
@@ -327,8 +358,8 @@ static void put_bytes(struct enc *w, const uint8_t *p, size_t n)
 			w->out[w->pos] = p[i];
 }
 
-static void enc_record(void *arg, const struct scn_record *r,
-		       const void *elem, unsigned int idx)
+static void enc_record(void *arg, const struct scn_record *r, const void *elem,
+		       unsigned int idx)
 {
 	struct enc *w = arg;
 	size_t fixed = r->kind == SCN_INDEXED, bytes = 0;
@@ -354,8 +385,10 @@ static void enc_record(void *arg, const struct scn_record *r,
 		if (f->fmt == SCN_BYTES)
 			put_bytes(w, scn_bytes(f, elem), bytes);
 		else
-			put(w, scn_get(elem, f->off, f->mem) /
-				       (f->scale ? f->scale : 1), f->wire);
+			put(w,
+			    scn_get(elem, f->off, f->mem) /
+				    (f->scale ? f->scale : 1),
+			    f->wire);
 	}
 }
 
@@ -378,7 +411,8 @@ size_t vmm_scenario_encode(const struct vmm_scenario *s, uint8_t *out,
 	if (w.bad || w.pos > VMM_SCENARIO_MAX_BYTES) {
 		vmm_err_set(e, VMM_ERR_INPUT, "scenario encode", 0,
 			    "a record exceeds 65535 bytes or the encoding "
-			    "exceeds %u bytes", VMM_SCENARIO_MAX_BYTES);
+			    "exceeds %u bytes",
+			    VMM_SCENARIO_MAX_BYTES);
 		return 0;
 	}
 	return w.pos;

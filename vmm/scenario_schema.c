@@ -52,10 +52,18 @@ uint64_t scn_get(const void *base, unsigned int off, unsigned int size)
 	uint64_t u64;
 
 	switch (size) {
-	case 1: memcpy(&u8, p, 1); return u8;
-	case 2: memcpy(&u16, p, 2); return u16;
-	case 4: memcpy(&u32, p, 4); return u32;
-	default: memcpy(&u64, p, 8); return u64;
+	case 1:
+		memcpy(&u8, p, 1);
+		return u8;
+	case 2:
+		memcpy(&u16, p, 2);
+		return u16;
+	case 4:
+		memcpy(&u32, p, 4);
+		return u32;
+	default:
+		memcpy(&u64, p, 8);
+		return u64;
 	}
 }
 
@@ -67,10 +75,18 @@ void scn_set(void *base, unsigned int off, unsigned int size, uint64_t v)
 	uint32_t u32 = (uint32_t)v;
 
 	switch (size) {
-	case 1: memcpy(p, &u8, 1); break;
-	case 2: memcpy(p, &u16, 2); break;
-	case 4: memcpy(p, &u32, 4); break;
-	default: memcpy(p, &v, 8); break;
+	case 1:
+		memcpy(p, &u8, 1);
+		break;
+	case 2:
+		memcpy(p, &u16, 2);
+		break;
+	case 4:
+		memcpy(p, &u32, 4);
+		break;
+	default:
+		memcpy(p, &v, 8);
+		break;
 	}
 }
 
@@ -115,8 +131,7 @@ void *scn_elem(const struct scn_record *r, const struct vmm_scenario *s,
 	}
 }
 
-unsigned int scn_count(const struct scn_record *r,
-		       const struct vmm_scenario *s)
+unsigned int scn_count(const struct scn_record *r, const struct vmm_scenario *s)
 {
 	if (r->kind == SCN_ONCE)
 		return r->present == SCN_NONE ||
@@ -159,10 +174,13 @@ void scn_walk(const struct vmm_scenario *s,
 			     r->kind == SCN_VCPU && j < scn_nrecords; j++) {
 				const struct scn_record *q = &scn_records[j];
 
-				for (unsigned int x = 0; scn_per_vcpu(q) &&
-				     x < scn_nindex(q, s->arch); x++)
+				for (unsigned int x = 0;
+				     scn_per_vcpu(q) &&
+				     x < scn_nindex(q, s->arch);
+				     x++)
 					if (scn_has(q, s, k, x))
-						fn(arg, q, scn_elem(q, s, k, x), x);
+						fn(arg, q, scn_elem(q, s, k, x),
+						   x);
 			}
 		}
 	}
@@ -174,8 +192,10 @@ static int in_slot(struct scn_ctx *c, const char *what, uint64_t gpa,
 		   uint64_t len)
 {
 	if (!vmm_scenario_slot_holding(c->s, gpa, len))
-		return scn_fail(c, SCN_REC_HDR, "%s [0x%llx, +0x%llx) is not "
-				"inside one slot", what, (unsigned long long)gpa,
+		return scn_fail(c, SCN_REC_HDR,
+				"%s [0x%llx, +0x%llx) is not "
+				"inside one slot",
+				what, (unsigned long long)gpa,
 				(unsigned long long)len);
 	return 0;
 }
@@ -220,7 +240,10 @@ static int limits_enc(const struct vmm_scenario *s, struct vmm_error *e)
 }
 
 static const char *const slot_flag_names[] = {
-	"none", "readonly", "dirty_log", "readonly,dirty_log",
+	"none",
+	"readonly",
+	"dirty_log",
+	"readonly,dirty_log",
 };
 
 static const char *slot_flags_name(unsigned int arch, uint64_t f)
@@ -236,8 +259,10 @@ static int slot_flags_parse(struct scn_ctx *c, const char *w, uint64_t *v)
 	for (*v = 0; *v < 4; (*v)++)
 		if (!strcmp(w, slot_flag_names[*v]))
 			return 0;
-	return scn_fail(c, 0, "slot flags '%.40s' (none, readonly, dirty_log, "
-			"readonly,dirty_log)", w);
+	return scn_fail(c, 0,
+			"slot flags '%.40s' (none, readonly, dirty_log, "
+			"readonly,dirty_log)",
+			w);
 }
 
 static int vcpu_pre(struct scn_ctx *c)
@@ -254,9 +279,9 @@ static int vcpu_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 
 	(void)i;
 	if (v->mode >= vmm_arch_nmodes(arch))
-		return scn_fail(c, SCN_REC_HDR, "vcpu.mode=%u, must be < %u (%s)",
-				v->mode, vmm_arch_nmodes(arch),
-				vmm_arch_name(arch));
+		return scn_fail(c, SCN_REC_HDR,
+				"vcpu.mode=%u, must be < %u (%s)", v->mode,
+				vmm_arch_nmodes(arch), vmm_arch_name(arch));
 	return 0;
 }
 
@@ -296,9 +321,10 @@ static int sreg_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 
 	if ((i == VMM_SREG_GDT_LIMIT || i == VMM_SREG_IDT_LIMIT) &&
 	    val > 0xFFFF)
-		return scn_fail(c, SCN_REC_HDR + 1, "sreg %s=0x%llx, must be <= "
-				"0xffff", vmm_sreg_name(i),
-				(unsigned long long)val);
+		return scn_fail(c, SCN_REC_HDR + 1,
+				"sreg %s=0x%llx, must be <= "
+				"0xffff",
+				vmm_sreg_name(i), (unsigned long long)val);
 	return 0;
 }
 
@@ -320,9 +346,11 @@ static int features_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 
 	(void)i;
 	if (f == 0 || (f & ~VMM_ARM64_FEAT_SETTABLE))
-		return scn_fail(c, SCN_REC_HDR, "features=0x%x, must be a "
+		return scn_fail(c, SCN_REC_HDR,
+				"features=0x%x, must be a "
 				"non-zero subset of 0x%x (power-off, psci-0.2, "
-				"pmu-v3)", f, VMM_ARM64_FEAT_SETTABLE);
+				"pmu-v3)",
+				f, VMM_ARM64_FEAT_SETTABLE);
 	return 0;
 }
 
@@ -336,7 +364,8 @@ static int features_parse(struct scn_ctx *c, void *elem)
 	if (c->s->arch != VMM_ARCH_ARM64)
 		return scn_fail(c, 0, "features are arm64 only");
 	if (c->ntok != 2)
-		return scn_fail(c, 0, "features wants one comma-separated list");
+		return scn_fail(c, 0,
+				"features wants one comma-separated list");
 	if (v->features)
 		return scn_fail(c, 0, "second features line for this vcpu");
 	switch (vmm_arm64_features_parse(c->tok[1], &f, bad, sizeof(bad))) {
@@ -345,8 +374,10 @@ static int features_parse(struct scn_ctx *c, void *elem)
 	case VMM_FEATURES_MALFORMED:
 		return scn_fail(c, 0, "malformed feature list '%.40s'", bad);
 	default:
-		return scn_fail(c, 0, "unknown or unsettable arm64 feature '%s' "
-				"(power-off, psci-0.2, pmu-v3)", bad);
+		return scn_fail(c, 0,
+				"unknown or unsettable arm64 feature '%s' "
+				"(power-off, psci-0.2, pmu-v3)",
+				bad);
 	}
 	v->features = f;
 	return 0;
@@ -374,25 +405,25 @@ static void features_print(struct scn_ctx *c, const void *elem)
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
 /* A field: text key, member of T, bytes on the wire, print format. */
-#define FLD(k, T, m, w, f) \
+#define FLD(k, T, m, w, f)                                                \
 	.key = (k), .off = offsetof(T, m), .mem = MSZ(T, m), .wire = (w), \
 	.fmt = (f)
 /* Variable-length bytes: the rest of the payload (lo..hi bytes, hi 0: any),
  * in member m (a pointer, or an array when `inl`), their count in member n. */
-#define BYTES(k, T, m, n, l, h, inl) \
-	.key = (k), .off = offsetof(T, m), .mem = (inl) ? MSZ(T, m) : 0, \
+#define BYTES(k, T, m, n, l, h, inl)                                       \
+	.key = (k), .off = offsetof(T, m), .mem = (inl) ? MSZ(T, m) : 0,   \
 	.fmt = SCN_BYTES, .lo = (l), .hi = (h), .len_off = offsetof(T, n), \
 	.len_mem = MSZ(T, n)
 #define FIELDS(a) .fields = (a), .nfields = sizeof(a) / sizeof((a)[0])
 /* Where a record lives: a list of the scenario, an array of the vCPU. */
-#define LIST(m, n, c, p) \
-	.arr = offsetof(struct vmm_scenario, m), \
+#define LIST(m, n, c, p)                                    \
+	.arr = offsetof(struct vmm_scenario, m),            \
 	.stride = sizeof(((struct vmm_scenario *)0)->m[0]), \
 	.count = offsetof(struct vmm_scenario, n), .cap = (c), .plural = (p)
-#define VARR(m, k) \
-	.arr = offsetof(struct vmm_vcpu_spec, m), \
+#define VARR(m, k)                                           \
+	.arr = offsetof(struct vmm_vcpu_spec, m),            \
 	.stride = sizeof(((struct vmm_vcpu_spec *)0)->m[0]), \
-	.mask = offsetof(struct vmm_vcpu_spec, k), \
+	.mask = offsetof(struct vmm_vcpu_spec, k),           \
 	.mask_mem = MSZ(struct vmm_vcpu_spec, k)
 #define PRESENT(m) .present = offsetof(struct vmm_scenario, m)
 
@@ -462,47 +493,101 @@ static const struct scn_field features_f[] = {
 };
 
 const struct scn_record scn_records[] = {
-	{ .tag = 0x01, .name = "limits", .kind = SCN_ONCE,
-	  .flags = SCN_REQUIRED, .present = SCN_NONE, FIELDS(limits_f),
-	  .txt_check = limits_txt, .enc_check = limits_enc },
-	{ .tag = 0x02, .name = "console", .kind = SCN_ONCE,
-	  .flags = SCN_TXT_LATE, PRESENT(mmio_console), FIELDS(console_f) },
-	{ .tag = 0x03, .name = "sysarea", .kind = SCN_ONCE,
-	  .flags = SCN_TXT_LATE, .arch = VMM_ARCH_X86_64,
-	  .arch_note = "x86 only: GDT and page tables", PRESENT(sys_fixed),
+	{ .tag = 0x01,
+	  .name = "limits",
+	  .kind = SCN_ONCE,
+	  .flags = SCN_REQUIRED,
+	  .present = SCN_NONE,
+	  FIELDS(limits_f),
+	  .txt_check = limits_txt,
+	  .enc_check = limits_enc },
+	{ .tag = 0x02,
+	  .name = "console",
+	  .kind = SCN_ONCE,
+	  .flags = SCN_TXT_LATE,
+	  PRESENT(mmio_console),
+	  FIELDS(console_f) },
+	{ .tag = 0x03,
+	  .name = "sysarea",
+	  .kind = SCN_ONCE,
+	  .flags = SCN_TXT_LATE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only: GDT and page tables",
+	  PRESENT(sys_fixed),
 	  FIELDS(sysarea_f) },
-	{ .tag = 0x04, .name = "slot", .kind = SCN_LIST,
+	{ .tag = 0x04,
+	  .name = "slot",
+	  .kind = SCN_LIST,
 	  .flags = SCN_REQUIRED | SCN_TXT_LATE,
-	  LIST(slots, nslots, VMM_MAX_SLOTS, "slots"), FIELDS(slot_f),
+	  LIST(slots, nslots, VMM_MAX_SLOTS, "slots"),
+	  FIELDS(slot_f),
 	  .torder = slot_text },
-	{ .tag = 0x05, .name = "fill", .kind = SCN_LIST, .flags = SCN_NEED_SLOT,
-	  LIST(fills, nfills, VMM_MAX_FILLS, "fills"), FIELDS(fill_f),
+	{ .tag = 0x05,
+	  .name = "fill",
+	  .kind = SCN_LIST,
+	  .flags = SCN_NEED_SLOT,
+	  LIST(fills, nfills, VMM_MAX_FILLS, "fills"),
+	  FIELDS(fill_f),
 	  .dec_check = fill_dec },
-	{ .tag = 0x06, .name = "blob", .kind = SCN_LIST, .flags = SCN_NEED_SLOT,
-	  LIST(blobs, nblobs, VMM_MAX_BLOBS, "blobs"), FIELDS(blob_f),
+	{ .tag = 0x06,
+	  .name = "blob",
+	  .kind = SCN_LIST,
+	  .flags = SCN_NEED_SLOT,
+	  LIST(blobs, nblobs, VMM_MAX_BLOBS, "blobs"),
+	  FIELDS(blob_f),
 	  .dec_check = blob_dec },
-	{ .tag = 0x07, .name = "input", .kind = SCN_ONCE,
-	  .flags = SCN_NEED_SLOT, PRESENT(has_input), FIELDS(input_f) },
-	{ .tag = 0x10, .name = "vcpu", .kind = SCN_VCPU, .flags = SCN_REQUIRED,
-	  LIST(vcpus, nvcpus, VMM_MAX_VCPUS, "vCPUs"), FIELDS(vcpu_f),
-	  .dec_pre = vcpu_pre, .dec_check = vcpu_dec },
-	{ .tag = 0x11, .name = "reg", .kind = SCN_INDEXED, VARR(regs, reg_mask),
-	  .nidx = vmm_arch_nregs, .idx_name = vmm_arch_reg_name,
-	  .idx_noun = "register", FIELDS(value_f) },
-	{ .tag = 0x12, .name = "sreg", .kind = SCN_INDEXED,
-	  .arch = VMM_ARCH_X86_64, .arch_note = "x86 only",
-	  VARR(sregs, sreg_mask), .nidx = nsregs, .idx_name = sreg_name,
-	  FIELDS(value_f), .dec_check = sreg_dec },
-	{ .tag = 0x13, .name = "seg", .kind = SCN_INDEXED,
-	  .arch = VMM_ARCH_X86_64, .arch_note = "x86 only",
-	  VARR(segs, seg_mask), .nidx = nsegs, .idx_name = seg_name,
+	{ .tag = 0x07,
+	  .name = "input",
+	  .kind = SCN_ONCE,
+	  .flags = SCN_NEED_SLOT,
+	  PRESENT(has_input),
+	  FIELDS(input_f) },
+	{ .tag = 0x10,
+	  .name = "vcpu",
+	  .kind = SCN_VCPU,
+	  .flags = SCN_REQUIRED,
+	  LIST(vcpus, nvcpus, VMM_MAX_VCPUS, "vCPUs"),
+	  FIELDS(vcpu_f),
+	  .dec_pre = vcpu_pre,
+	  .dec_check = vcpu_dec },
+	{ .tag = 0x11,
+	  .name = "reg",
+	  .kind = SCN_INDEXED,
+	  VARR(regs, reg_mask),
+	  .nidx = vmm_arch_nregs,
+	  .idx_name = vmm_arch_reg_name,
+	  .idx_noun = "register",
+	  FIELDS(value_f) },
+	{ .tag = 0x12,
+	  .name = "sreg",
+	  .kind = SCN_INDEXED,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VARR(sregs, sreg_mask),
+	  .nidx = nsregs,
+	  .idx_name = sreg_name,
+	  FIELDS(value_f),
+	  .dec_check = sreg_dec },
+	{ .tag = 0x13,
+	  .name = "seg",
+	  .kind = SCN_INDEXED,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VARR(segs, seg_mask),
+	  .nidx = nsegs,
+	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
 	/* 0x14..0x19 reserved for x86 vCPU state added later: FPU, MSRs,
 	 * CPUID, debug registers, events, LAPIC. */
-	{ .tag = 0x1A, .name = "features", .kind = SCN_VCPU_ONCE,
-	  .arch = VMM_ARCH_ARM64, .arch_note = "arm64 only",
-	  FIELDS(features_f), .dec_check = features_dec,
-	  .txt_parse = features_parse, .txt_print = features_print },
+	{ .tag = 0x1A,
+	  .name = "features",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_ARM64,
+	  .arch_note = "arm64 only",
+	  FIELDS(features_f),
+	  .dec_check = features_dec,
+	  .txt_parse = features_parse,
+	  .txt_print = features_print },
 };
 
 const unsigned int scn_nrecords = sizeof(scn_records) / sizeof(scn_records[0]);

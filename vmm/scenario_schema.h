@@ -12,12 +12,12 @@
 
 #include "vmm/scenario.h"
 
-#define SCN_REC_HDR 3         /* tag u8, len u16 */
+#define SCN_REC_HDR 3 /* tag u8, len u16 */
 #define SCN_MAX_PAYLOAD 0xFFFFU
-#define SCN_MAX_RECORDS 32   /* table entries */
-#define SCN_MAX_FIELDS 6     /* fields of one record */
-#define SCN_MAX_ELEM 1024     /* largest list element (text parse scratch) */
-#define SCN_NONE 0xFFFFU      /* no such member */
+#define SCN_MAX_RECORDS 32 /* table entries */
+#define SCN_MAX_FIELDS 6   /* fields of one record */
+#define SCN_MAX_ELEM 1024  /* largest list element (text parse scratch) */
+#define SCN_NONE 0xFFFFU   /* no such member */
 
 /* How a field prints in the text form. */
 enum scn_fmt {
@@ -59,18 +59,18 @@ struct scn_field {
 	const char *key;   /* text key; the name in binary rejections too */
 	const char *wname; /* the binary name when it differs ("pages") */
 	uint64_t lo, hi;   /* check bounds; SCN_BYTES: length lo..hi (0: any) */
-	uint64_t tmax;     /* text: largest value (0: the wire maximum) */
+	uint64_t tmax;	   /* text: largest value (0: the wire maximum) */
 	/* SCN_WORD: the name of a value (never NULL) and back (reports) */
 	const char *(*word_name)(unsigned int arch, uint64_t v);
 	int (*word_parse)(struct scn_ctx *c, const char *word, uint64_t *v);
-	uint32_t scale;    /* member = wire value * scale (0: 1) */
-	uint16_t off;      /* member offset in the element */
-	uint16_t len_off;  /* SCN_BYTES: length member (offset, size) */
+	uint32_t scale;	  /* member = wire value * scale (0: 1) */
+	uint16_t off;	  /* member offset in the element */
+	uint16_t len_off; /* SCN_BYTES: length member (offset, size) */
 	uint8_t len_mem;
-	uint8_t mem;       /* member size (SCN_BYTES: 0 pointer, else array) */
-	uint8_t wire;      /* bytes on the wire (SCN_BYTES: 0) */
-	uint8_t fmt;       /* enum scn_fmt */
-	uint8_t check;     /* enum scn_check */
+	uint8_t mem;   /* member size (SCN_BYTES: 0 pointer, else array) */
+	uint8_t wire;  /* bytes on the wire (SCN_BYTES: 0) */
+	uint8_t fmt;   /* enum scn_fmt */
+	uint8_t check; /* enum scn_check */
 };
 
 /* Members ordered by size (no padding holes). */
@@ -119,11 +119,11 @@ const struct scn_record *scn_by_name(const char *name);
 struct scn_ctx {
 	struct vmm_scenario *s;
 	struct vmm_error *e;
-	size_t off;           /* binary: the record's offset */
-	unsigned int line;    /* text: line number (0: binary) */
-	char *const *tok;     /* text: the line's tokens, tok[0] the keyword */
+	size_t off;	   /* binary: the record's offset */
+	unsigned int line; /* text: line number (0: binary) */
+	char *const *tok;  /* text: the line's tokens, tok[0] the keyword */
 	unsigned int ntok;
-	char *out;            /* text printer: buffer, capacity, length */
+	char *out; /* text printer: buffer, capacity, length */
 	size_t cap, pos;
 };
 

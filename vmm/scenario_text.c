@@ -35,7 +35,8 @@ static void print_value(struct scn_ctx *c, const struct scn_field *f,
 		p = scn_bytes(f, elem);
 		n = scn_get(elem, f->len_off, f->len_mem);
 		for (uint64_t i = 0; i < n; i++) {
-			char two[3] = { digits[p[i] >> 4], digits[p[i] & 15], 0 };
+			char two[3] = { digits[p[i] >> 4], digits[p[i] & 15],
+					0 };
 
 			scn_print(c, "%s", two);
 		}
@@ -154,8 +155,10 @@ static int only_keys(struct parser *p, const struct line *l,
 		for (unsigned int j = 1; j < i; j++)
 			if (strncmp(l->tok[j], key, kl) == 0 &&
 			    l->tok[j][kl] == '=')
-				return perr(p, l, "duplicate key '%s' in %s "
-					    "record", key, l->tok[0]);
+				return perr(p, l,
+					    "duplicate key '%s' in %s "
+					    "record",
+					    key, l->tok[0]);
 	}
 	return 0;
 }
@@ -207,8 +210,8 @@ static int hex(struct parser *p, const struct line *l, const char *k,
 		w = dst;
 	} else {
 		if (bytes > p->arena_cap - p->arena_used)
-			return perr(p, l, "%s: data exceeds %zu bytes in all", k,
-				    p->arena_cap);
+			return perr(p, l, "%s: data exceeds %zu bytes in all",
+				    k, p->arena_cap);
 		w = p->arena ? p->arena + p->arena_used : NULL;
 		p->arena_used += bytes;
 	}
@@ -251,8 +254,10 @@ static int parse_fields(struct parser *p, const struct line *l,
 				return -1;
 			scn_set_bytes(f, elem, data, n);
 			continue;
-		} else if (num(p, l, f->key, f->tmax ? f->tmax :
-				   UINT64_MAX >> (64 - 8 * f->wire), &v) < 0) {
+		} else if (num(p, l, f->key,
+			       f->tmax ? f->tmax
+				       : UINT64_MAX >> (64 - 8 * f->wire),
+			       &v) < 0) {
 			return -1;
 		}
 		scn_set(elem, f->off, f->mem, v);
@@ -299,8 +304,7 @@ static int parse_index(struct parser *p, const struct line *l,
 
 /* "reg NAME=VALUE" (one value), or "seg NAME key=value..." */
 static int parse_indexed(struct parser *p, const struct line *l,
-			 const struct scn_record *r,
-			 struct vmm_vcpu_spec *vcpu)
+			 const struct scn_record *r, struct vmm_vcpu_spec *vcpu)
 {
 	uint64_t tmp[SCN_MAX_ELEM / 8];
 	unsigned int idx = 0;
@@ -392,12 +396,13 @@ static int parse_header(struct parser *p, const struct line *l)
 	if (ver != VMM_SCENARIO_VERSION)
 		return perr(p, l, "version %llu, this VMM writes version %d",
 			    (unsigned long long)ver, VMM_SCENARIO_VERSION);
-	if (!arch || (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0))
+	if (!arch ||
+	    (strcmp(arch, "x86_64") != 0 && strcmp(arch, "arm64") != 0))
 		return perr(p, l, "arch must be x86_64 or arm64");
 	if (p->c.s->nvcpus > 0)
 		return perr(p, l, "the header must come before any vcpu line");
-	p->c.s->arch = strcmp(arch, "arm64") != 0 ? VMM_ARCH_X86_64 :
-						    VMM_ARCH_ARM64;
+	p->c.s->arch =
+		strcmp(arch, "arm64") != 0 ? VMM_ARCH_X86_64 : VMM_ARCH_ARM64;
 	if (!flags ||
 	    (strcmp(flags, "none") != 0 && strcmp(flags, "permissive") != 0))
 		return perr(p, l, "flags must be none or permissive");

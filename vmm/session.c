@@ -9,7 +9,8 @@
 #include "vmm/kvm_compat.h"
 #include "vmm/pipeline.h"
 
-#define RING_ENTRIES 4096U /* 64 KiB per vCPU; the probe guest wraps it 3 times */
+#define RING_ENTRIES \
+	4096U /* 64 KiB per vCPU; the probe guest wraps it 3 times */
 
 #ifndef KVM_CAP_DIRTY_LOG_RING_ACQ_REL
 #define KVM_CAP_DIRTY_LOG_RING_ACQ_REL 223
@@ -66,17 +67,18 @@ int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,
 	else if (pe.cls != VMM_ERR_NONE && pe.cls != VMM_ERR_HOST) {
 		*e = pe; /* the self-test itself could not run */
 		return -1;
-	} else if (vmm_kvm_cap(k, VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2))
-	{
+	} else if (vmm_kvm_cap(k, VMM_CAP_MANUAL_DIRTY_LOG_PROTECT2)) {
 		ss->dirty_mode = VMM_DIRTY_BITMAP;
 		(void)snprintf(ss->dirty_why, sizeof(ss->dirty_why), "%.180s",
-			       pe.cls == VMM_ERR_HOST ? pe.msg :
-			       (flags & VMM_SESSION_FORCE_BITMAP) ?
-			       "bitmap requested" : "no usable dirty ring");
+			       pe.cls == VMM_ERR_HOST ? pe.msg
+			       : (flags & VMM_SESSION_FORCE_BITMAP)
+				       ? "bitmap requested"
+				       : "no usable dirty ring");
 	} else {
-		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
-			    "reset mode needs KVM_CAP_DIRTY_LOG_RING or "
-			    "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2; use fresh mode");
+		vmm_err_set(
+			e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			"reset mode needs KVM_CAP_DIRTY_LOG_RING or "
+			"KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2; use fresh mode");
 		return -1;
 	}
 	return 0;
@@ -105,7 +107,8 @@ static int add_slot(struct vmm_session *ss, const struct vmm_slot_spec *sl,
 	int i;
 
 	if (!(flags & VMM_SLOT_READONLY))
-		flags |= VMM_SLOT_DIRTY_LOG; /* tracked: only the guest writes */
+		flags |=
+			VMM_SLOT_DIRTY_LOG; /* tracked: only the guest writes */
 	if (vmm_vm_add_slot(&ss->vm, sl->id, sl->gpa, sl->size, flags, e) < 0)
 		return -1;
 	i = slot_index(&ss->vm, sl->id);
@@ -128,10 +131,10 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 	for (uint32_t v = 0; v < ss->nvcpus; v++) {
 		for (;;) {
 			struct kvm_dirty_gfn *g =
-				&ss->ring[v][ss->ring_fetch[v] %
-					     ss->ring_entries];
-			uint32_t fl = __atomic_load_n(&g->flags,
-						      __ATOMIC_ACQUIRE);
+				&ss->ring[v]
+					 [ss->ring_fetch[v] % ss->ring_entries];
+			uint32_t fl =
+				__atomic_load_n(&g->flags, __ATOMIC_ACQUIRE);
 			uint32_t slot, id;
 			uint64_t off;
 			int i;
@@ -148,8 +151,8 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 						 "kernel contract violation: "
 						 "dirty ring entry slot=%u "
 						 "offset=%llu is not a page of "
-						 "this VM", slot,
-						 (unsigned long long)off);
+						 "this VM",
+						 slot, (unsigned long long)off);
 				return -1;
 			}
 			ss->gdirty[i][off / 64] |= 1ULL << (off % 64);
@@ -159,8 +162,10 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 			ss->ring_fetch[v]++;
 		}
 	}
-	return VMM_IOCTL_VAL(ss->k->ops, ss->vm.fd, KVM_RESET_DIRTY_RINGS, 0, e) <
-			       0 ? -1 : 0;
+	return VMM_IOCTL_VAL(ss->k->ops, ss->vm.fd, KVM_RESET_DIRTY_RINGS, 0,
+			     e) < 0
+		       ? -1
+		       : 0;
 }
 
 static int ring_full(void *ctx, struct vmm_error *e)
@@ -173,11 +178,12 @@ static int ring_full(void *ctx, struct vmm_error *e)
 		return -1;
 	if (ss->ring_harvested == before) {
 		/* Nothing to harvest, yet "full": re-entering would spin. */
-		vmm_err_set(e, VMM_ERR_HOST, "KVM_RUN", 0,
-			    "KVM_EXIT_DIRTY_RING_FULL with an empty dirty ring "
-			    "(after %llu entries harvested and reset): the host's "
-			    "dirty ring is unreliable",
-			    (unsigned long long)ss->ring_harvested);
+		vmm_err_set(
+			e, VMM_ERR_HOST, "KVM_RUN", 0,
+			"KVM_EXIT_DIRTY_RING_FULL with an empty dirty ring "
+			"(after %llu entries harvested and reset): the host's "
+			"dirty ring is unreliable",
+			(unsigned long long)ss->ring_harvested);
 		ss->tainted = 1;
 		/* The self-test can pass on such a host (kvm-pvm: about one
 		 * time in ten) while the ring then fails in some runs and not
@@ -215,8 +221,8 @@ static int collect_bitmaps(struct vmm_session *ss, uint64_t *pages,
 		memset(&log, 0, sizeof(log));
 		log.slot = sl->id;
 		log.dirty_bitmap = bm;
-		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_GET_DIRTY_LOG, &log, e) <
-		    0)
+		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_GET_DIRTY_LOG, &log,
+			      e) < 0)
 			return -1;
 		for (size_t w = 0; w < words; w++) {
 			ss->gdirty[i][w] |= bm[w];
@@ -230,8 +236,8 @@ static int collect_bitmaps(struct vmm_session *ss, uint64_t *pages,
 			clr.first_page = 0;
 			clr.num_pages = (uint32_t)(sl->size / VMM_PAGE_SIZE);
 			clr.dirty_bitmap = bm;
-			if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_CLEAR_DIRTY_LOG,
-				      &clr, e) < 0)
+			if (VMM_IOCTL(ss->k->ops, ss->vm.fd,
+				      KVM_CLEAR_DIRTY_LOG, &clr, e) < 0)
 				return -1;
 		}
 	}
@@ -269,12 +275,12 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 		ss->nvcpus++;
 		ss->ring_fetch[i] = 0;
 		if (ss->dirty_mode == VMM_DIRTY_RING) {
-			ss->ring[i] = vmm_mmap(ss->k->ops, ss->ring_bytes,
-					       PROT_READ | PROT_WRITE, MAP_SHARED,
-					       v->fd,
-					       (off_t)KVM_DIRTY_LOG_PAGE_OFFSET *
-						       (off_t)VMM_PAGE_SIZE,
-					       "dirty ring", e);
+			ss->ring[i] = vmm_mmap(
+				ss->k->ops, ss->ring_bytes,
+				PROT_READ | PROT_WRITE, MAP_SHARED, v->fd,
+				(off_t)KVM_DIRTY_LOG_PAGE_OFFSET *
+					(off_t)VMM_PAGE_SIZE,
+				"dirty ring", e);
 			if (!ss->ring[i])
 				return -1;
 			v->ring_full = ring_full;
@@ -402,7 +408,8 @@ static void restore_memory(struct vmm_session *ss, int release_all)
 			ss->gdirty[i][w] = 0;
 			ss->vdirty[i][w] = 0;
 			while (bits) {
-				unsigned int b = (unsigned int)__builtin_ctzll(bits);
+				unsigned int b =
+					(unsigned int)__builtin_ctzll(bits);
 				uint64_t page = (uint64_t)w * 64 + b;
 
 				bits &= bits - 1;
@@ -413,23 +420,27 @@ static void restore_memory(struct vmm_session *ss, int release_all)
 					continue;
 				}
 				if (run_len)
-					zero_pages(ss, sl, run_start, run_len,
-						   release_all ||
-						   run_len >= VMM_RELEASE_RUN_PAGES);
+					zero_pages(
+						ss, sl, run_start, run_len,
+						release_all ||
+							run_len >=
+								VMM_RELEASE_RUN_PAGES);
 				run_start = page;
 				run_len = 1;
 			}
 		}
 		if (run_len)
 			zero_pages(ss, sl, run_start, run_len,
-				   release_all || run_len >= VMM_RELEASE_RUN_PAGES);
+				   release_all ||
+					   run_len >= VMM_RELEASE_RUN_PAGES);
 	}
 	if (ss->zeroed_resident > VMM_SESSION_ZEROED_MAX) {
 		for (int i = 0; i < VMM_MAX_SLOTS; i++) {
 			struct vmm_slot *sl = &ss->vm.slots[i];
 
 			if (sl->used)
-				(void)madvise(sl->host, sl->size, MADV_DONTNEED);
+				(void)madvise(sl->host, sl->size,
+					      MADV_DONTNEED);
 		}
 		ss->zeroed_resident = 0;
 		ss->full_releases++;
@@ -439,7 +450,7 @@ static void restore_memory(struct vmm_session *ss, int release_all)
 static int collect_dirty(struct vmm_session *ss, struct vmm_error *e)
 {
 	return ss->dirty_mode == VMM_DIRTY_RING ? harvest_rings(ss, e)
-						 : collect_bitmaps(ss, NULL, e);
+						: collect_bitmaps(ss, NULL, e);
 }
 
 #define FLUSH_TRIES 8
@@ -533,8 +544,7 @@ fail:
 	return -1;
 }
 
-void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
-			    uint64_t len)
+void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa, uint64_t len)
 {
 	for (int i = 0; i < VMM_MAX_SLOTS && len; i++) {
 		const struct vmm_slot *sl = &ss->vm.slots[i];
@@ -663,7 +673,8 @@ int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 	if (k->ring_probe == VMM_PROBE_UNKNOWN) {
 		ss = calloc(1, sizeof(*ss));
 		r = calloc(1, sizeof(*r));
-		if (!ss || !r || vmm_session_init(ss, k, SESSION_RAW_RING, e) < 0) {
+		if (!ss || !r ||
+		    vmm_session_init(ss, k, SESSION_RAW_RING, e) < 0) {
 			free(ss);
 			free(r);
 			if (e->cls == VMM_ERR_NONE)
@@ -699,10 +710,12 @@ int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)
 			   r->err.cls == VMM_ERR_GUEST ||
 			   vmm_verdict_clean(r->verdict)) {
 			k->ring_probe = VMM_PROBE_FAILS;
-			(void)snprintf(k->ring_probe_why, sizeof(k->ring_probe_why),
-				       "%.180s", r->err.cls == VMM_ERR_NONE ?
-				       "too few dirty entries reported" :
-				       r->err.msg);
+			(void)snprintf(
+				k->ring_probe_why, sizeof(k->ring_probe_why),
+				"%.180s",
+				r->err.cls == VMM_ERR_NONE
+					? "too few dirty entries reported"
+					: r->err.msg);
 		} else {
 			*e = r->err;
 			vmm_session_destroy(ss);

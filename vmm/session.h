@@ -64,7 +64,7 @@ struct vmm_session {
 	struct vmm_vcpu vcpus[VMM_MAX_VCPUS];
 	struct vmm_vcpu_state init[VMM_MAX_VCPUS];
 	struct vmm_deadline deadline; /* one timer, re-armed per run */
-	int pending[VMM_MAX_VCPUS]; /* an I/O or MMIO completion pending */
+	int pending[VMM_MAX_VCPUS];   /* an I/O or MMIO completion pending */
 	/* vcpus[i].entries when its state was last restored (or created) */
 	uint64_t restored_at[VMM_MAX_VCPUS];
 	/* set-up changed vCPU i's state by ioctl at vcpus[i].entries
@@ -72,7 +72,7 @@ struct vmm_session {
 	 * next prepare settles it (vmm_arch_vcpu_settle) */
 	int state_set[VMM_MAX_VCPUS];
 	uint64_t state_set_at[VMM_MAX_VCPUS];
-	uint64_t settled; /* vCPUs settled that way */
+	uint64_t settled;	      /* vCPUs settled that way */
 	struct vmm_session_arch arch; /* vmm/<arch>/host_state.h */
 	struct kvm_dirty_gfn *ring[VMM_MAX_VCPUS];
 	size_t ring_bytes;
@@ -85,7 +85,7 @@ struct vmm_session {
 	/* figures */
 	uint64_t runs, resets, fallbacks, pages_restored, slot_changes;
 	uint64_t restores_skipped; /* vCPUs not entered since their restore */
-	uint64_t sregs_synced;     /* sregs set through KVM_CAP_SYNC_REGS */
+	uint64_t sregs_synced;	   /* sregs set through KVM_CAP_SYNC_REGS */
 	uint64_t ring_full_exits, ring_harvested;
 	/* memory: pages given back to the kernel, pages cleared in place
 	 * since the last full release, full releases, trims */
@@ -123,8 +123,7 @@ void vmm_session_destroy(struct vmm_session *ss);
  * finish: record what the run left behind. */
 int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			struct vmm_error *e);
-void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa,
-			    uint64_t len);
+void vmm_session_note_write(struct vmm_session *ss, uint64_t gpa, uint64_t len);
 void vmm_session_finish(struct vmm_session *ss, int taint,
 			const uint32_t *last_reason);
 /* The architecture's set-up changed vCPU i's state by ioctl (not through

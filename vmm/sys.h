@@ -58,15 +58,15 @@ int vmm_ioctl(const struct vmm_sysops *ops, int fd, unsigned long req,
 #define VMM_IOC_ARG_OK(req, ptr) \
 	((void)sizeof(char[sizeof(*(ptr)) == _IOC_SIZE(req) ? 1 : -1]))
 #define VMM_IOC_NO_ARG(req) ((void)sizeof(char[_IOC_SIZE(req) == 0 ? 1 : -1]))
-#define VMM_IOCTL(ops, fd, req, ptr, e)                                    \
-	(VMM_IOC_ARG_OK(req, ptr),                                         \
+#define VMM_IOCTL(ops, fd, req, ptr, e) \
+	(VMM_IOC_ARG_OK(req, ptr),      \
 	 vmm_ioctl((ops), (fd), (req), #req, (void *)(ptr), (e)))
-#define VMM_IOCTL_VAL(ops, fd, req, val, e)                                \
-	(VMM_IOC_NO_ARG(req),                                              \
+#define VMM_IOCTL_VAL(ops, fd, req, val, e) \
+	(VMM_IOC_NO_ARG(req),               \
 	 vmm_ioctl((ops), (fd), (req), #req, (void *)(uintptr_t)(val), (e)))
-#define VMM_IOCTL_RAW(ops, fd, req, ptr)                                   \
-	(VMM_IOC_ARG_OK(req, ptr), vmm_ioctl_raw((ops), (fd), (req),       \
-						 (void *)(ptr)))
+#define VMM_IOCTL_RAW(ops, fd, req, ptr) \
+	(VMM_IOC_ARG_OK(req, ptr),       \
+	 vmm_ioctl_raw((ops), (fd), (req), (void *)(ptr)))
 
 /* mmap/munmap; `what` names the mapping in the error ("guest memory"). */
 void *vmm_mmap(const struct vmm_sysops *ops, size_t len, int prot, int flags,

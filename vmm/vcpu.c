@@ -17,8 +17,7 @@ int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
 	v->vm = vm;
 	v->fd = -1;
 	v->id = id;
-	fd = VMM_IOCTL_VAL(ops, vm->fd, KVM_CREATE_VCPU, id,
-		       e);
+	fd = VMM_IOCTL_VAL(ops, vm->fd, KVM_CREATE_VCPU, id, e);
 	if (fd < 0)
 		return -1;
 	v->fd = fd;
@@ -298,17 +297,18 @@ static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
 				 "rejected the state given through "
 				 "KVM_CAP_SYNC_REGS (kvm_dirty_regs 0x%llx "
 				 "left), which its KVM_SET_* ioctls accepted",
-				 v->id, (unsigned long long)run->kvm_dirty_regs);
+				 v->id,
+				 (unsigned long long)run->kvm_dirty_regs);
 		e->err = err;
 		return -1;
 	}
 	if (ret == -1) {
 		vmm_err_set_ioctl(e, VMM_ERR_SYS, KVM_RUN, "KVM_RUN", err,
-			    "vCPU %u: KVM_RUN failed%s", v->id,
-			    err == EIO ? " (VM killed by KVM)" :
-			    err == EFAULT ? " (bad guest memory access)" :
-			    err == ENOEXEC ? " (vCPU state cannot run)" :
-			    "");
+				  "vCPU %u: KVM_RUN failed%s", v->id,
+				  err == EIO	  ? " (VM killed by KVM)"
+				  : err == EFAULT ? " (bad guest memory access)"
+				  : err == ENOEXEC ? " (vCPU state cannot run)"
+						   : "");
 		return -1;
 	}
 	vmm_err_contract(e, "KVM_RUN", "return",
@@ -316,8 +316,8 @@ static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
 	return -1;
 }
 
-int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d,
-		 struct vmm_exit *x, struct vmm_error *e)
+int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d, struct vmm_exit *x,
+		 struct vmm_error *e)
 {
 	struct kvm_run *run = v->run;
 
@@ -402,7 +402,8 @@ int vmm_vcpu_sample(struct vmm_vcpu *v, uint64_t fields,
 		vmm_err_contract(e, "KVM_RUN", "exit_reason",
 				 "kernel contract violation: vCPU %u: KVM_RUN "
 				 "with immediate_exit and nothing pending "
-				 "returned an exit", v->id);
+				 "returned an exit",
+				 v->id);
 	return -1;
 }
 
@@ -420,5 +421,7 @@ int vmm_vcpu_guest_debug(struct vmm_vcpu *v, uint32_t control)
 	memset(&dbg, 0, sizeof(dbg));
 	dbg.control = control;
 	return VMM_IOCTL_RAW(v->vm->kvm->ops, v->fd, KVM_SET_GUEST_DEBUG,
-			     &dbg) == 0 ? 0 : -1;
+			     &dbg) == 0
+		       ? 0
+		       : -1;
 }

@@ -22,7 +22,7 @@ struct vmm_vcpu {
 	struct vmm_vm *vm;
 	int fd;
 	uint32_t id;
-	void *run;       /* mapped kvm_run area */
+	void *run;	 /* mapped kvm_run area */
 	size_t run_size; /* KVM_GET_VCPU_MMAP_SIZE */
 	/* Dirty ring full (reset mode): harvest, then the vCPU re-enters
 	 * without the exit being reported, as if no ring existed. */
@@ -40,11 +40,11 @@ struct vmm_vcpu {
 
 /* A checked ioctl on a vCPU, 0 or -1. The request's spelling is passed
  * down explicitly: a nested VMM_IOCTL would stringify the expanded number. */
-#define VCPU_IOCTL(v, req, ptr, e)                                          \
-	(VMM_IOC_ARG_OK(req, ptr),                                          \
-	 vmm_ioctl((v)->vm->kvm->ops, (v)->fd, (req), #req, (void *)(ptr),  \
-		   (e)) < 0                                                 \
-		 ? -1                                                       \
+#define VCPU_IOCTL(v, req, ptr, e)                                         \
+	(VMM_IOC_ARG_OK(req, ptr),                                         \
+	 vmm_ioctl((v)->vm->kvm->ops, (v)->fd, (req), #req, (void *)(ptr), \
+		   (e)) < 0                                                \
+		 ? -1                                                      \
 		 : 0)
 
 int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
@@ -113,8 +113,8 @@ int vmm_deadline_signal(void);
  * (no exit: the vCPU can be entered again as if nothing happened); -1 with
  * VMM_ERR_TIMEOUT (deadline), VMM_ERR_SYS (KVM_RUN failed, errno kept) or
  * VMM_ERR_CONTRACT (kvm_run field out of bounds). */
-int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d,
-		 struct vmm_exit *x, struct vmm_error *e);
+int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d, struct vmm_exit *x,
+		 struct vmm_error *e);
 
 /* Hand a serviced exit's reply to KVM: IN data and MMIO read data go from
  * the record into kvm_run, where the next KVM_RUN picks them up. */

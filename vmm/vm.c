@@ -61,8 +61,8 @@ static int slot_bad(struct vmm_error *e, uint32_t id, const char *fmt, ...)
 	return -1;
 }
 
-int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
-		    uint64_t size, uint32_t flags, struct vmm_error *e)
+int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
+		    uint32_t flags, struct vmm_error *e)
 {
 	struct kvm_userspace_memory_region r;
 	struct vmm_slot *free_slot = NULL;
@@ -72,20 +72,26 @@ int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
 	if (flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
 		return slot_bad(e, id, "unknown flags 0x%x", flags);
 	if (id >= 0x8000 || (nr_slots > 0 && id >= (uint32_t)nr_slots))
-		return slot_bad(e, id, "slot id out of range (host has %d "
-				"slots)", nr_slots);
+		return slot_bad(e, id,
+				"slot id out of range (host has %d "
+				"slots)",
+				nr_slots);
 	if (size == 0 || (size & (VMM_PAGE_SIZE - 1)) ||
 	    (gpa & (VMM_PAGE_SIZE - 1)))
-		return slot_bad(e, id, "gpa 0x%llx / size 0x%llx not page "
-				"aligned or empty", (unsigned long long)gpa,
+		return slot_bad(e, id,
+				"gpa 0x%llx / size 0x%llx not page "
+				"aligned or empty",
+				(unsigned long long)gpa,
 				(unsigned long long)size);
 	if (gpa > UINT64_MAX - size)
 		return slot_bad(e, id, "gpa 0x%llx + size 0x%llx wraps",
 				(unsigned long long)gpa,
 				(unsigned long long)size);
 	if (size > VMM_MAX_GUEST_MEM - vm->total_mem)
-		return slot_bad(e, id, "total guest memory would exceed 0x%llx"
-				" bytes (already 0x%llx)", VMM_MAX_GUEST_MEM,
+		return slot_bad(e, id,
+				"total guest memory would exceed 0x%llx"
+				" bytes (already 0x%llx)",
+				VMM_MAX_GUEST_MEM,
 				(unsigned long long)vm->total_mem);
 	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
 		const struct vmm_slot *s = &vm->slots[i];
@@ -98,17 +104,21 @@ int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
 		if (s->id == id)
 			return slot_bad(e, id, "slot id already in use");
 		if (gpa < s->gpa + s->size && s->gpa < gpa + size)
-			return slot_bad(e, id, "overlaps the slot at 0x%llx "
-					"(size 0x%llx)", (unsigned long long)s->gpa,
+			return slot_bad(e, id,
+					"overlaps the slot at 0x%llx "
+					"(size 0x%llx)",
+					(unsigned long long)s->gpa,
 					(unsigned long long)s->size);
 	}
 	if (!free_slot)
 		return slot_bad(e, id, "more than %d slots", VMM_MAX_SLOTS);
 	if ((flags & VMM_SLOT_READONLY) &&
 	    !vmm_kvm_cap(vm->kvm, VMM_CAP_READONLY_MEM)) {
-		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
-			    "readonly slot %u needs KVM_CAP_READONLY_MEM, which "
-			    "this host lacks", id);
+		vmm_err_set(
+			e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			"readonly slot %u needs KVM_CAP_READONLY_MEM, which "
+			"this host lacks",
+			id);
 		return -1;
 	}
 
@@ -200,8 +210,8 @@ int vmm_vm_dirty_poll(struct vmm_vm *vm, uint64_t *pages, struct vmm_error *e)
 		memset(&log, 0, sizeof(log));
 		log.slot = s->id;
 		log.dirty_bitmap = bm;
-		if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_GET_DIRTY_LOG, &log, e) <
-		    0) {
+		if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_GET_DIRTY_LOG, &log,
+			      e) < 0) {
 			free(bm);
 			return -1;
 		}
@@ -232,8 +242,8 @@ uint8_t *vmm_vm_hva(const struct vmm_vm *vm, uint64_t gpa, uint64_t len)
 	return s->host + (gpa - s->gpa);
 }
 
-int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
-		 uint64_t len, struct vmm_error *e)
+int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src, uint64_t len,
+		 struct vmm_error *e)
 {
 	uint8_t *dst;
 
@@ -271,14 +281,17 @@ int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
 	sl = vmm_vm_slot_at(vm, gpa);
 	if (!sl || (write == 1 && (sl->flags & VMM_SLOT_READONLY)))
 		return 0;
-	vmm_err_contract(e, "kvm_run", x->reason == KVM_EXIT_MMIO ? "mmio.phys_addr" : "arm_nisv.fault_ipa",
-		    "kernel contract violation: %s exit for gpa 0x%llx, which "
-		    "%s slot %u [0x%llx, 0x%llx) backs",
-		    x->reason == KVM_EXIT_MMIO ? "KVM_EXIT_MMIO" :
-						 "KVM_EXIT_ARM_NISV",
-		    (unsigned long long)gpa,
-		    (sl->flags & VMM_SLOT_READONLY) ? "readonly" : "RAM",
-		    sl->id, (unsigned long long)sl->gpa,
-		    (unsigned long long)sl->gpa + sl->size);
+	vmm_err_contract(
+		e, "kvm_run",
+		x->reason == KVM_EXIT_MMIO ? "mmio.phys_addr"
+					   : "arm_nisv.fault_ipa",
+		"kernel contract violation: %s exit for gpa 0x%llx, which "
+		"%s slot %u [0x%llx, 0x%llx) backs",
+		x->reason == KVM_EXIT_MMIO ? "KVM_EXIT_MMIO"
+					   : "KVM_EXIT_ARM_NISV",
+		(unsigned long long)gpa,
+		(sl->flags & VMM_SLOT_READONLY) ? "readonly" : "RAM", sl->id,
+		(unsigned long long)sl->gpa,
+		(unsigned long long)sl->gpa + sl->size);
 	return -1;
 }

@@ -41,8 +41,8 @@ void vmm_vm_destroy(struct vmm_vm *vm);
 /* Validate and add a slot. Input errors (alignment, overlap, bounds) are
  * VMM_ERR_INPUT; a readonly slot without KVM_CAP_READONLY_MEM is
  * VMM_ERR_HOST. */
-int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
-		    uint64_t size, uint32_t flags, struct vmm_error *e);
+int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
+		    uint32_t flags, struct vmm_error *e);
 int vmm_vm_remove_slot(struct vmm_vm *vm, uint32_t id, struct vmm_error *e);
 
 /* Host pointer for [gpa, gpa+len) if one slot holds all of it, else NULL. */
@@ -51,8 +51,8 @@ const struct vmm_slot *vmm_vm_slot_at(const struct vmm_vm *vm, uint64_t gpa);
 
 /* Copy bytes into guest memory (also into readonly slots: the VMM's view is
  * writable). VMM_ERR_INPUT when the range is not inside one slot. */
-int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src,
-		 uint64_t len, struct vmm_error *e);
+int vmm_vm_write(struct vmm_vm *vm, uint64_t gpa, const void *src, uint64_t len,
+		 struct vmm_error *e);
 
 /* Fresh VMs (no manual dirty-log protection): the number of guest pages
  * written in writable slots since the previous call (KVM_GET_DIRTY_LOG,

@@ -20,7 +20,8 @@ static void *watchdog_main(void *arg)
 	w->started = 1; /* the C library's thread start-up is done */
 	(void)pthread_cond_broadcast(&w->wake);
 	while (!w->stop) {
-		uint64_t dl = __atomic_load_n(&w->deadline_ns, __ATOMIC_ACQUIRE);
+		uint64_t dl =
+			__atomic_load_n(&w->deadline_ns, __ATOMIC_ACQUIRE);
 		struct timespec until;
 		uint64_t t;
 
@@ -110,4 +111,3 @@ void vmm_watchdog_stop(struct vmm_watchdog *w)
 	(void)pthread_mutex_destroy(&w->lock);
 	w->running = 0;
 }
-

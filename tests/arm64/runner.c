@@ -125,7 +125,8 @@ static int run_prog(char **argv, int timeout_s, struct capture *out,
 	(void)close(po[1]);
 	(void)close(pe[1]);
 	while (oo || eo) {
-		struct pollfd p[2] = { { po[0], POLLIN, 0 }, { pe[0], POLLIN, 0 } };
+		struct pollfd p[2] = { { po[0], POLLIN, 0 },
+				       { pe[0], POLLIN, 0 } };
 
 		if (time(NULL) - start > timeout_s) {
 			(void)kill(pid, SIGKILL);
@@ -157,8 +158,7 @@ static int count_lines(const char *s)
 }
 
 /* 1 pass, 0 fail, 2 skip; `why` says what failed. */
-static int check_case(const struct tcase *c, char *cmd, char *why,
-		      size_t wlen)
+static int check_case(const struct tcase *c, char *cmd, char *why, size_t wlen)
 {
 	static char ob[OUT_MAX], eb[OUT_MAX];
 	struct capture out = { ob, 0 }, err = { eb, 0 };
@@ -178,8 +178,8 @@ static int check_case(const struct tcase *c, char *cmd, char *why,
 	if (rc == 77 && c->rc != 77)
 		return 2;
 	if (rc != c->rc) {
-		(void)snprintf(why, wlen, "exit %d, want %d; stderr ends: %s", rc,
-			       c->rc, err.n > 600 ? eb + err.n - 600 : eb);
+		(void)snprintf(why, wlen, "exit %d, want %d; stderr ends: %s",
+			       rc, c->rc, err.n > 600 ? eb + err.n - 600 : eb);
 		return 0;
 	}
 	if (c->have_stdout && strcmp(ob, c->stdout_exact) != 0) {
@@ -189,18 +189,21 @@ static int check_case(const struct tcase *c, char *cmd, char *why,
 	}
 	for (int i = 0; i < c->nhas_out; i++)
 		if (!strstr(ob, c->has_out[i])) {
-			(void)snprintf(why, wlen, "stdout lacks '%.100s': %.300s",
+			(void)snprintf(why, wlen,
+				       "stdout lacks '%.100s': %.300s",
 				       c->has_out[i], ob);
 			return 0;
 		}
 	for (int i = 0; i < c->nhas_err; i++)
 		if (!strstr(eb, c->has_err[i])) {
-			(void)snprintf(why, wlen, "stderr lacks '%.100s': %.300s",
+			(void)snprintf(why, wlen,
+				       "stderr lacks '%.100s': %.300s",
 				       c->has_err[i], eb);
 			return 0;
 		}
 	if (c->stderr_lines >= 0 && count_lines(eb) != c->stderr_lines) {
-		(void)snprintf(why, wlen, "stderr has %d lines, want %d: %.300s",
+		(void)snprintf(why, wlen,
+			       "stderr has %d lines, want %d: %.300s",
 			       count_lines(eb), c->stderr_lines, eb);
 		return 0;
 	}
@@ -242,7 +245,8 @@ int main(int argc, char **argv)
 		as_init();
 	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	(void)printf("ARM64-TEST start (kvm %s)\n",
-		     access("/dev/kvm", R_OK | W_OK) == 0 ? "present" : "ABSENT");
+		     access("/dev/kvm", R_OK | W_OK) == 0 ? "present"
+							  : "ABSENT");
 	f = fopen(path, "r");
 	if (!f) {
 		(void)printf("ARM64-TEST FAIL cases: cannot open %s\n", path);
@@ -269,12 +273,15 @@ int main(int argc, char **argv)
 			c.rc = number(v);
 		} else if (!strcmp(line, "stdout")) {
 			c.have_stdout = 1;
-			(void)snprintf(c.stdout_exact, sizeof(c.stdout_exact), "%s", v);
+			(void)snprintf(c.stdout_exact, sizeof(c.stdout_exact),
+				       "%s", v);
 			unescape(c.stdout_exact);
-		} else if (!strcmp(line, "stdout-has") && c.nhas_out < MAX_CHECKS) {
+		} else if (!strcmp(line, "stdout-has") &&
+			   c.nhas_out < MAX_CHECKS) {
 			(void)snprintf(c.has_out[c.nhas_out], 256, "%s", v);
 			unescape(c.has_out[c.nhas_out++]);
-		} else if (!strcmp(line, "stderr-has") && c.nhas_err < MAX_CHECKS) {
+		} else if (!strcmp(line, "stderr-has") &&
+			   c.nhas_err < MAX_CHECKS) {
 			(void)snprintf(c.has_err[c.nhas_err], 256, "%s", v);
 			unescape(c.has_err[c.nhas_err++]);
 		} else if (!strcmp(line, "stderr-lines")) {
@@ -288,25 +295,27 @@ int main(int argc, char **argv)
 
 			if (r == 1) {
 				pass++;
-				(void)printf("ARM64-TEST PASS %s (%lds)\n", c.name,
-					     (long)(time(NULL) - t0));
+				(void)printf("ARM64-TEST PASS %s (%lds)\n",
+					     c.name, (long)(time(NULL) - t0));
 			} else if (r == 2) {
 				skip++;
 				(void)printf("ARM64-TEST SKIP %s\n", c.name);
 			} else {
 				fail++;
-				(void)printf("ARM64-TEST FAIL %s: %s\n", c.name, why);
+				(void)printf("ARM64-TEST FAIL %s: %s\n", c.name,
+					     why);
 			}
 		} else {
 			(void)printf("ARM64-TEST FAIL cases: unknown directive "
-				     "'%s'\n", line);
+				     "'%s'\n",
+				     line);
 			fail++;
 		}
 	}
 	if (f)
 		(void)fclose(f);
-	(void)printf("ARM64-SUMMARY passed=%u failed=%u skipped=%u\n", pass, fail,
-		     skip);
+	(void)printf("ARM64-SUMMARY passed=%u failed=%u skipped=%u\n", pass,
+		     fail, skip);
 	if (init) {
 		sync();
 		(void)reboot(RB_POWER_OFF);

@@ -59,7 +59,8 @@ static int check_id(uint64_t id, struct vmm_error *e)
 		    sizeof(struct kvm_regs)) {
 		vmm_err_set(e, VMM_ERR_INPUT, "KVM_ONE_REG", 0,
 			    "internal error: malformed core register id "
-			    "0x%llx", (unsigned long long)id);
+			    "0x%llx",
+			    (unsigned long long)id);
 		return -1;
 	}
 	return 0;

@@ -15,7 +15,11 @@ struct vmm_vcpu;
 uint64_t vmm_arm64_core_reg_id(unsigned int idx);
 
 /* Named extra core registers for the state report. */
-enum vmm_arm64_extra { VMM_ARM64_SP_EL0, VMM_ARM64_ELR_EL1, VMM_ARM64_SPSR_EL1 };
+enum vmm_arm64_extra {
+	VMM_ARM64_SP_EL0,
+	VMM_ARM64_ELR_EL1,
+	VMM_ARM64_SPSR_EL1
+};
 uint64_t vmm_arm64_extra_reg_id(enum vmm_arm64_extra r);
 
 int vmm_arm64_get_reg(struct vmm_vcpu *v, uint64_t id, uint64_t *val,

@@ -63,7 +63,8 @@ static int preferred_target(struct vmm_kvm *k, int vm_fd,
 {
 	if (!k->arch.target_known) {
 		memset(t, 0, sizeof(*t));
-		if (VMM_IOCTL(k->ops, vm_fd, KVM_ARM_PREFERRED_TARGET, t, e) < 0)
+		if (VMM_IOCTL(k->ops, vm_fd, KVM_ARM_PREFERRED_TARGET, t, e) <
+		    0)
 			return -1;
 		memcpy(k->arch.target, t, sizeof(*t));
 		k->arch.target_known = 1;
@@ -83,13 +84,15 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 			if (!(f & (1U << b)) ||
 			    feature_supported(c->k, b, &capname))
 				continue;
-			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
-				    "vCPU %u asks for %s, which this host's KVM "
-				    "does not offer (%s is 0)", i,
-				    b == VMM_ARM64_FEAT_EL1_32BIT
-					    ? "mode aarch32"
-					    : feature_label(b),
-				    capname);
+			vmm_err_set(
+				e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				"vCPU %u asks for %s, which this host's KVM "
+				"does not offer (%s is 0)",
+				i,
+				b == VMM_ARM64_FEAT_EL1_32BIT
+					? "mode aarch32"
+					: feature_label(b),
+				capname);
 			return -1;
 		}
 	}
@@ -138,8 +141,8 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		return -1;
 	for (unsigned int ri = 0; ri < VMM_ARM64_NREGS; ri++)
 		if ((vs->reg_mask & (1ULL << ri)) &&
-		    vmm_arm64_set_reg(v, vmm_arm64_core_reg_id(ri), vs->regs[ri],
-				      e) < 0)
+		    vmm_arm64_set_reg(v, vmm_arm64_core_reg_id(ri),
+				      vs->regs[ri], e) < 0)
 			return -1;
 	return 0;
 }
@@ -175,10 +178,10 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 	for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT; b++) {
 		const char *capname;
 
-		off = vmm_fmt_append(buf, len, off, "feature %s=%s\n",
-				     feature_label(b),
-				     feature_supported(k, b, &capname)
-					     ? "ok" : "unsupported");
+		off = vmm_fmt_append(
+			buf, len, off, "feature %s=%s\n", feature_label(b),
+			feature_supported(k, b, &capname) ? "ok"
+							  : "unsupported");
 	}
 	return off;
 }

@@ -50,7 +50,8 @@ int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	if (n == 0 || n > 8ULL * VMM_ARM64_SNAP_REGS) {
 		vmm_err_contract(e, "KVM_GET_REG_LIST", "n",
 				 "kernel contract violation: %llu registers "
-				 "listed", (unsigned long long)n);
+				 "listed",
+				 (unsigned long long)n);
 		return -1;
 	}
 	list = calloc(1, sizeof(*list) + n * sizeof(list->reg[0]));

@@ -19,9 +19,9 @@ struct vmm_scenario;
 #define VMM_ARM64_SNAP_REGS 1024
 
 struct vmm_vcpu_state {
-	int inited;        /* KVM_ARM_VCPU_INIT done at least once */
+	int inited;	   /* KVM_ARM_VCPU_INIT done at least once */
 	uint32_t features; /* features[0] it was done with */
-	uint32_t nregs;    /* registers in the snapshot */
+	uint32_t nregs;	   /* registers in the snapshot */
 	uint64_t id[VMM_ARM64_SNAP_REGS];
 	uint64_t val[VMM_ARM64_SNAP_REGS][2];
 };

@@ -12,7 +12,8 @@ int vmm_arch_vm_init(struct vmm_vm *vm, struct vmm_error *e)
 	if (vmm_kvm_cap(vm->kvm, VMM_CAP_ARM_NISV_TO_USER)) {
 		struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_NISV_TO_USER };
 
-		if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_ENABLE_CAP, &cap, e) < 0)
+		if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_ENABLE_CAP, &cap, e) <
+		    0)
 			return -1;
 	}
 	return 0;

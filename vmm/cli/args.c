@@ -24,10 +24,20 @@ int vmm_parse_size(const char *s, uint64_t *out)
 		return -1;
 	if (*end != '\0') {
 		switch (*end) {
-		case 'K': case 'k': shift = 10; break;
-		case 'M': case 'm': shift = 20; break;
-		case 'G': case 'g': shift = 30; break;
-		default: return -1;
+		case 'K':
+		case 'k':
+			shift = 10;
+			break;
+		case 'M':
+		case 'm':
+			shift = 20;
+			break;
+		case 'G':
+		case 'g':
+			shift = 30;
+			break;
+		default:
+			return -1;
 		}
 		if (end[1] != '\0')
 			return -1;
@@ -65,12 +75,15 @@ int vmm_cli_getopt(int argc, char **argv, const char *shortopts,
 	}
 	if (c == '?') {
 		if (optopt)
-			(void)fprintf(stderr, "vmm: error: unknown %s%soption "
-				      "'-%c'\n", cmd, *cmd ? " " : "", optopt);
+			(void)fprintf(stderr,
+				      "vmm: error: unknown %s%soption "
+				      "'-%c'\n",
+				      cmd, *cmd ? " " : "", optopt);
 		else
-			(void)fprintf(stderr, "vmm: error: unknown %s%soption "
-				      "'%s'\n", cmd, *cmd ? " " : "",
-				      argv[optind - 1]);
+			(void)fprintf(stderr,
+				      "vmm: error: unknown %s%soption "
+				      "'%s'\n",
+				      cmd, *cmd ? " " : "", argv[optind - 1]);
 		return VMM_OPT_ERROR;
 	}
 	return c;

@@ -70,7 +70,8 @@ int cmd_export_c(int argc, char **argv)
 	if (outpath) {
 		out = fopen(outpath, "w");
 		if (!out) {
-			(void)fprintf(stderr, "vmm: error: cannot write %s: %s\n",
+			(void)fprintf(stderr,
+				      "vmm: error: cannot write %s: %s\n",
 				      outpath, strerror(errno));
 			rc = RC_USAGE;
 			goto done;

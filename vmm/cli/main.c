@@ -132,7 +132,8 @@ static int cmd_caps(int argc, char **argv)
 	int rc;
 
 	if (argc > 1)
-		return usage_error("caps takes no arguments, got '%s'", argv[1]);
+		return usage_error("caps takes no arguments, got '%s'",
+				   argv[1]);
 	rc = open_kvm(&k);
 	if (rc != 0)
 		return rc;
@@ -142,7 +143,7 @@ static int cmd_caps(int argc, char **argv)
 		const struct vmm_cap_desc *d = vmm_cap_desc((enum vmm_cap)i);
 
 		(void)printf("%s=%d %s (%s)\n", d->name, k.cap[i],
-		       d->required ? "required" : "optional", d->use);
+			     d->required ? "required" : "optional", d->use);
 	}
 	{
 		char report[2048];
@@ -157,8 +158,10 @@ static int cmd_caps(int argc, char **argv)
 		if (vmm_dirty_ring_check(&k, &e) == 0)
 			(void)printf("dirty_ring=ok\n");
 		else
-			(void)printf("dirty_ring=unreliable: %s (reset mode uses "
-				     "the dirty bitmap)\n", e.msg);
+			(void)printf(
+				"dirty_ring=unreliable: %s (reset mode uses "
+				"the dirty bitmap)\n",
+				e.msg);
 	}
 	vmm_kvm_close(&k);
 	return RC_OK;
@@ -228,11 +231,13 @@ static int parse_reg(const char *v, struct run_opts *o)
 	name[nlen] = '\0';
 	idx = vmm_arch_reg_index(VMM_ARCH_HOST, name);
 	if (idx < 0)
-		return usage_error(VMM_ARCH_HOST == VMM_ARCH_ARM64
-				   ? "unknown register '%s' (x0..x30, sp, pc, "
-				     "pstate)"
-				   : "unknown register '%s' (rax..r15, rip, rsp, "
-				     "rflags)", name);
+		return usage_error(
+			VMM_ARCH_HOST == VMM_ARCH_ARM64
+				? "unknown register '%s' (x0..x30, sp, pc, "
+				  "pstate)"
+				: "unknown register '%s' (rax..r15, rip, rsp, "
+				  "rflags)",
+			name);
 	if (vmm_parse_u64(eq + 1, &val) < 0)
 		return usage_error("malformed register value in '%s'", v);
 	o->reg_mask |= 1ULL << idx;
@@ -241,9 +246,19 @@ static int parse_reg(const char *v, struct run_opts *o)
 }
 
 enum run_opt {
-	OPT_STATE = 256, OPT_VERBOSE, OPT_NO_SANDBOX, OPT_MODE, OPT_FEATURES,
-	OPT_MEM, OPT_LOAD, OPT_ENTRY, OPT_TIMEOUT, OPT_MAX_EXITS,
-	OPT_MMIO_CONSOLE, OPT_SYS_AT, OPT_REG,
+	OPT_STATE = 256,
+	OPT_VERBOSE,
+	OPT_NO_SANDBOX,
+	OPT_MODE,
+	OPT_FEATURES,
+	OPT_MEM,
+	OPT_LOAD,
+	OPT_ENTRY,
+	OPT_TIMEOUT,
+	OPT_MAX_EXITS,
+	OPT_MMIO_CONSOLE,
+	OPT_SYS_AT,
+	OPT_REG,
 };
 
 static const struct option run_longopts[] = {
@@ -304,37 +319,45 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			int m = vmm_arch_mode_parse(VMM_ARCH_HOST, v);
 
 			if (m < 0)
-				return usage_error(VMM_ARCH_HOST == VMM_ARCH_ARM64
-						   ? "unknown mode '%s' (aarch64, "
-						     "aarch32)"
-						   : "unknown mode '%s' (real16, "
-						     "prot32, paged32, long64)", v);
+				return usage_error(
+					VMM_ARCH_HOST == VMM_ARCH_ARM64
+						? "unknown mode '%s' (aarch64, "
+						  "aarch32)"
+						: "unknown mode '%s' (real16, "
+						  "prot32, paged32, long64)",
+					v);
 			o->mode = (uint8_t)m;
 			break;
 		}
 		case OPT_FEATURES:
 			if (VMM_ARCH_HOST != VMM_ARCH_ARM64)
 				return usage_error("--features '%s': vCPU "
-						   "features are arm64 only", v);
+						   "features are arm64 only",
+						   v);
 			if (parse_features(v, &o->features) < 0)
-				return usage_error("unknown feature list '%s' "
-						   "(psci-0.2, power-off, pmu-v3, "
-						   "none)", v);
+				return usage_error(
+					"unknown feature list '%s' "
+					"(psci-0.2, power-off, pmu-v3, "
+					"none)",
+					v);
 			break;
 		case OPT_MEM:
 			if (vmm_parse_size(v, &o->mem) < 0)
 				return usage_error("malformed size '%s' for "
-						   "--mem", v);
+						   "--mem",
+						   v);
 			break;
 		case OPT_LOAD:
 			if (vmm_parse_u64(v, &o->load) < 0)
 				return usage_error("malformed address '%s' for "
-						   "--load", v);
+						   "--load",
+						   v);
 			break;
 		case OPT_ENTRY:
 			if (vmm_parse_u64(v, &o->entry) < 0)
 				return usage_error("malformed address '%s' for "
-						   "--entry", v);
+						   "--entry",
+						   v);
 			o->have_entry = 1;
 			break;
 		case OPT_TIMEOUT:
@@ -342,14 +365,16 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			    o->timeout_ms > VMM_MAX_TIMEOUT_MS)
 				return usage_error("malformed or too large "
 						   "timeout '%s' (ms, at most "
-						   "3600000)", v);
+						   "3600000)",
+						   v);
 			break;
 		case OPT_MAX_EXITS:
 			if (vmm_parse_u64(v, &o->max_exits) < 0 ||
 			    o->max_exits == 0 ||
 			    o->max_exits > VMM_MAX_EXITS_LIMIT)
 				return usage_error("malformed exit budget '%s' "
-						   "(1..100000000)", v);
+						   "(1..100000000)",
+						   v);
 			break;
 		case OPT_MMIO_CONSOLE:
 			/* the last --mmio-console wins, "off" or not */
@@ -358,12 +383,14 @@ static int parse_run(int argc, char **argv, struct run_opts *o)
 			if (o->console_set &&
 			    vmm_parse_u64(v, &o->console_gpa) < 0)
 				return usage_error("malformed address '%s' for "
-						   "--mmio-console", v);
+						   "--mmio-console",
+						   v);
 			break;
 		case OPT_SYS_AT:
 			if (vmm_parse_u64(v, &o->sys_gpa) < 0)
 				return usage_error("malformed address '%s' for "
-						   "--sys-at", v);
+						   "--sys-at",
+						   v);
 			o->sys_set = 1;
 			break;
 		case OPT_REG:
@@ -403,13 +430,15 @@ static int load_image(const struct run_opts *o, uint8_t **img, uint64_t *len)
 	/* o->load < o->mem <= VMM_MAX_GUEST_MEM: this is also the image cap */
 	if (size == 0 || size > o->mem - o->load) {
 		if (size == 0)
-			(void)fprintf(stderr, "vmm: error: image %s: is empty\n",
+			(void)fprintf(stderr,
+				      "vmm: error: image %s: is empty\n",
 				      o->image);
 		else
-			(void)fprintf(stderr, "vmm: error: image %s (%llu bytes) "
+			(void)fprintf(stderr,
+				      "vmm: error: image %s (%llu bytes) "
 				      "at 0x%llx does not fit in guest memory "
-				      "[0, 0x%llx)\n", o->image,
-				      (unsigned long long)size,
+				      "[0, 0x%llx)\n",
+				      o->image, (unsigned long long)size,
 				      (unsigned long long)o->load,
 				      (unsigned long long)o->mem);
 		close(fd);
@@ -417,8 +446,10 @@ static int load_image(const struct run_opts *o, uint8_t **img, uint64_t *len)
 	}
 	*img = malloc((size_t)size);
 	if (!*img) {
-		(void)fprintf(stderr, "vmm: error: image %s: out of memory for "
-			      "%llu bytes\n", o->image, (unsigned long long)size);
+		(void)fprintf(stderr,
+			      "vmm: error: image %s: out of memory for "
+			      "%llu bytes\n",
+			      o->image, (unsigned long long)size);
 		close(fd);
 		return RC_HOST;
 	}
@@ -450,15 +481,19 @@ static int cmd_run(int argc, char **argv)
 		return rc;
 	if (o.mem == 0 || (o.mem & (VMM_PAGE_SIZE - 1)) ||
 	    o.mem > VMM_MAX_GUEST_MEM) {
-		(void)fprintf(stderr, "vmm: error: --mem %llu must be a non-zero "
-			"multiple of 4K, at most %lluM\n",
-			(unsigned long long)o.mem, VMM_MAX_GUEST_MEM >> 20);
+		(void)fprintf(stderr,
+			      "vmm: error: --mem %llu must be a non-zero "
+			      "multiple of 4K, at most %lluM\n",
+			      (unsigned long long)o.mem,
+			      VMM_MAX_GUEST_MEM >> 20);
 		return RC_USAGE;
 	}
 	if (o.load >= o.mem) {
-		(void)fprintf(stderr, "vmm: error: load address 0x%llx is outside "
-			"guest memory [0, 0x%llx)\n",
-			(unsigned long long)o.load, (unsigned long long)o.mem);
+		(void)fprintf(stderr,
+			      "vmm: error: load address 0x%llx is outside "
+			      "guest memory [0, 0x%llx)\n",
+			      (unsigned long long)o.load,
+			      (unsigned long long)o.mem);
 		return RC_USAGE;
 	}
 	rc = load_image(&o, &img, &len);
@@ -506,22 +541,27 @@ static int cmd_run(int argc, char **argv)
 	free(img);
 
 	if (o.verbose) {
-		(void)fprintf(stderr, "layout: ram=[0x0, 0x%llx) image=[0x%llx, 0x%llx)"
-			" entry=0x%llx\n", (unsigned long long)o.mem,
-			(unsigned long long)o.load,
-			(unsigned long long)o.load + len,
-			(unsigned long long)s.vcpus[0].entry);
+		(void)fprintf(stderr,
+			      "layout: ram=[0x0, 0x%llx) image=[0x%llx, 0x%llx)"
+			      " entry=0x%llx\n",
+			      (unsigned long long)o.mem,
+			      (unsigned long long)o.load,
+			      (unsigned long long)o.load + len,
+			      (unsigned long long)s.vcpus[0].entry);
 		if (r.sys_size)
-			(void)fprintf(stderr, "layout: vmm-structures=[0x%llx, 0x%llx)\n",
+			(void)fprintf(
+				stderr,
+				"layout: vmm-structures=[0x%llx, 0x%llx)\n",
 				(unsigned long long)r.sys_gpa,
 				(unsigned long long)r.sys_gpa + r.sys_size);
 		if (s.mmio_console)
 			(void)fprintf(stderr, "layout: mmio-console=0x%llx\n",
-				(unsigned long long)s.mmio_console_gpa);
-		(void)fprintf(stderr, "exits=%llu trace_hash=0x%016llx verdict=%s\n",
-			(unsigned long long)r.exits,
-			(unsigned long long)r.trace_hash,
-			vmm_verdict_name(r.verdict));
+				      (unsigned long long)s.mmio_console_gpa);
+		(void)fprintf(stderr,
+			      "exits=%llu trace_hash=0x%016llx verdict=%s\n",
+			      (unsigned long long)r.exits,
+			      (unsigned long long)r.trace_hash,
+			      vmm_verdict_name(r.verdict));
 	}
 	if (o.state && r.have_state) {
 		char buf[1024];
@@ -530,8 +570,10 @@ static int cmd_run(int argc, char **argv)
 		(void)fputs(buf, stderr);
 	}
 	if (r.verdict == VMM_V_SPIN)
-		(void)fprintf(stderr, "vmm: spin: vCPU %u loops forever without "
-			      "an exit or a memory write\n", r.last_vcpu);
+		(void)fprintf(stderr,
+			      "vmm: spin: vCPU %u loops forever without "
+			      "an exit or a memory write\n",
+			      r.last_vcpu);
 	if (!vmm_verdict_clean(r.verdict))
 		report_error(&r.err);
 	return rc_of(r.verdict);
@@ -551,8 +593,8 @@ static int cmd_decode(int argc, char **argv)
 
 	if (argc != 2)
 		return usage_error("%s", "decode takes exactly one FILE");
-	rc = vmm_cli_read_file(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf,
-			&len);
+	rc = vmm_cli_read_file(argv[1], VMM_SCENARIO_MAX_BYTES, "scenario", 0,
+			       &buf, &len);
 	if (rc != 0)
 		return rc;
 	vmm_err_clear(&e);
@@ -636,7 +678,7 @@ static int cmd_encode(int argc, char **argv)
 	f = fopen(outp, "wbe");
 	if (!f || fwrite(bin, 1, n, f) != n || fclose(f) != 0) {
 		(void)fprintf(stderr, "vmm: error: cannot write %s: %s\n", outp,
-			strerror(errno));
+			      strerror(errno));
 		rc = RC_HOST;
 		goto out;
 	}
@@ -666,14 +708,16 @@ static void replay_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 	}
 	vmm_exit_format(x, line, sizeof(line));
 	(void)printf("exit %llu vcpu=%u %s\n", (unsigned long long)r->n++, vcpu,
-	       line);
+		     line);
 }
 
 static void replay_hang(void *ctx, uint64_t limit_ms)
 {
 	(void)ctx;
-	(void)fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
-		"%llu ms\n", (unsigned long long)limit_ms);
+	(void)fprintf(stderr,
+		      "FINDING vcpu-hang: KVM_RUN did not return within "
+		      "%llu ms\n",
+		      (unsigned long long)limit_ms);
 	(void)fflush(stdout);
 	_exit(vmm_finding_info(VMM_FIND_VCPU_HANG)->replay_rc);
 }
@@ -683,9 +727,9 @@ static const char *const replay_modes[] = { "fresh", "reset" };
 /* One replay of the input in one mode (0 fresh, 1 reset: a session that
  * first runs the input once, so the measured run is a real reset). */
 static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
-		       uint64_t len, struct vmm_hooks *hooks, struct vmm_kmsg *km,
-		       struct vmm_watchdog *wd, struct vmm_input_outcome *o,
-		       struct vmm_error *e)
+		       uint64_t len, struct vmm_hooks *hooks,
+		       struct vmm_kmsg *km, struct vmm_watchdog *wd,
+		       struct vmm_input_outcome *o, struct vmm_error *e)
 {
 	struct vmm_session *ss = NULL;
 
@@ -770,7 +814,8 @@ static int cmd_replay(int argc, char **argv)
 				mode = 2;
 			else
 				return usage_error("unknown replay mode '%s' "
-						   "(fresh, reset, both)", v);
+						   "(fresh, reset, both)",
+						   v);
 			break;
 		default:
 			return RC_USAGE; /* printed by vmm_cli_getopt */
@@ -786,9 +831,11 @@ static int cmd_replay(int argc, char **argv)
 	first = mode == 1;
 	last = mode != 0;
 	if (sandbox && first != last)
-		return usage_error("%s", "--sandbox needs --mode fresh or reset "
+		return usage_error("%s",
+				   "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
-	rc = vmm_cli_read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0, &buf, &len);
+	rc = vmm_cli_read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0,
+			       &buf, &len);
 	if (rc != 0)
 		return rc;
 	o = malloc(sizeof(*o));
@@ -840,12 +887,14 @@ static int cmd_replay(int argc, char **argv)
 			vmm_watchdog_stop(&wd);
 			goto out;
 		}
-		(void)printf("replay: %sverdict=%s exits=%llu trace_hash=0x%016llx "
-			     "finding=%s\n", m == first ? "" : "reset: ",
-			     vmm_verdict_name(o->result.verdict),
-			     (unsigned long long)o->result.exits,
-			     (unsigned long long)o->result.trace_hash,
-			     vmm_finding_name(o->finding));
+		(void)printf(
+			"replay: %sverdict=%s exits=%llu trace_hash=0x%016llx "
+			"finding=%s\n",
+			m == first ? "" : "reset: ",
+			vmm_verdict_name(o->result.verdict),
+			(unsigned long long)o->result.exits,
+			(unsigned long long)o->result.trace_hash,
+			vmm_finding_name(o->finding));
 		if (!vmm_verdict_clean(o->result.verdict)) {
 			char line[VMM_ERR_MSG_MAX + 128];
 
@@ -860,9 +909,10 @@ static int cmd_replay(int argc, char **argv)
 	if (first != last)
 		(void)printf("replay: modes=%s%s reproduces=%s\n",
 			     replay_modes[first], first != last ? "+reset" : "",
-			     found[0] && found[1] ? "both" :
-			     found[0] ? "fresh-only" :
-			     found[1] ? "reset-only" : "neither");
+			     found[0] && found[1] ? "both"
+			     : found[0]		  ? "fresh-only"
+			     : found[1]		  ? "reset-only"
+						  : "neither");
 	/* Guest failures and host limits are reported above, not findings. */
 	rc = RC_OK;
 	for (int m = last; m >= first; m--) {

@@ -28,8 +28,10 @@ static const char *hang_path; /* the input running, for the hang line */
 static void reach_hang(void *ctx, uint64_t limit_ms)
 {
 	(void)ctx;
-	(void)fprintf(stderr, "FINDING vcpu-hang: KVM_RUN did not return within "
-		      "%llu ms (input %s)\n", (unsigned long long)limit_ms,
+	(void)fprintf(stderr,
+		      "FINDING vcpu-hang: KVM_RUN did not return within "
+		      "%llu ms (input %s)\n",
+		      (unsigned long long)limit_ms,
 		      hang_path ? hang_path : "?");
 	_exit(10 + VMM_FIND_VCPU_HANG);
 }
@@ -113,10 +115,12 @@ static void print_text(const struct vmm_reach *r)
 		(void)printf("ioctl uncounted calls=%u\n", r->ioctl_dropped);
 	for (unsigned int v = 0; v < VMM_V_COUNT; v++)
 		(void)printf("verdict %s inputs=%u\n",
-			     vmm_verdict_name((enum vmm_verdict)v), r->verdicts[v]);
+			     vmm_verdict_name((enum vmm_verdict)v),
+			     r->verdicts[v]);
 	for (unsigned int f = 0; f < VMM_FIND_COUNT; f++)
 		(void)printf("finding %s inputs=%u\n",
-			     vmm_finding_name((enum vmm_finding)f), r->findings[f]);
+			     vmm_finding_name((enum vmm_finding)f),
+			     r->findings[f]);
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		(void)printf("record %s inputs=%u\n", vmm_reach_record_name(k),
 			     r->records[k]);
@@ -132,8 +136,9 @@ static void print_short(const struct vmm_reach *r)
 	for (uint32_t i = 0; i < r->nioctl; i++)
 		nerr += r->ioctl[i].err != 0;
 	(void)printf("reach: inputs=%u scenarios=%u exit_reasons=%u "
-		     "ioctl_results=%u ioctl_errors=%u\n", r->inputs,
-		     r->scenarios, nexit + (r->exit_other != 0), r->nioctl, nerr);
+		     "ioctl_results=%u ioctl_errors=%u\n",
+		     r->inputs, r->scenarios, nexit + (r->exit_other != 0),
+		     r->nioctl, nerr);
 	(void)printf("reach: exits");
 	for (uint32_t i = 0; i < VMM_REACH_EXIT_MAX; i++)
 		if (r->exits[i])
@@ -153,8 +158,8 @@ static void print_short(const struct vmm_reach *r)
 		if (c->err == 0)
 			continue;
 		if (n)
-			(void)printf(" %s/%s:%u", n, vmm_reach_result_name(c->err),
-				     c->inputs);
+			(void)printf(" %s/%s:%u", n,
+				     vmm_reach_result_name(c->err), c->inputs);
 		else
 			(void)printf(" 0x%lx/%s:%u", c->req,
 				     vmm_reach_result_name(c->err), c->inputs);
@@ -168,8 +173,8 @@ static void print_json(const struct vmm_reach *r)
 	const char *sep = "";
 
 	(void)printf("{\n  \"inputs\": %u,\n  \"scenarios\": %u,\n"
-		     "  \"mode\": \"fresh\",\n  \"exits\": {", r->inputs,
-		     r->scenarios);
+		     "  \"mode\": \"fresh\",\n  \"exits\": {",
+		     r->inputs, r->scenarios);
 	for (uint32_t i = 0; i < VMM_REACH_EXIT_MAX; i++) {
 		if (!vmm_exit_reason_known(i) && !r->exits[i])
 			continue;
@@ -190,10 +195,11 @@ static void print_json(const struct vmm_reach *r)
 			(void)snprintf(hex, sizeof(hex), "0x%lx", c->req);
 			n = hex;
 		}
-		(void)printf("%s\n    {\"ioctl\": \"%s\", \"request\": %lu, "
-			     "\"result\": \"%s\", \"inputs\": %u, \"calls\": %llu}",
-			     sep, n, c->req, vmm_reach_result_name(c->err),
-			     c->inputs, (unsigned long long)c->calls);
+		(void)printf(
+			"%s\n    {\"ioctl\": \"%s\", \"request\": %lu, "
+			"\"result\": \"%s\", \"inputs\": %u, \"calls\": %llu}",
+			sep, n, c->req, vmm_reach_result_name(c->err),
+			c->inputs, (unsigned long long)c->calls);
 		sep = ",";
 	}
 	(void)printf("\n  ],\n  \"ioctl_uncounted\": %u,\n  \"verdicts\": {",
@@ -201,21 +207,23 @@ static void print_json(const struct vmm_reach *r)
 	sep = "";
 	for (unsigned int v = 0; v < VMM_V_COUNT; v++) {
 		(void)printf("%s\n    \"%s\": %u", sep,
-			     vmm_verdict_name((enum vmm_verdict)v), r->verdicts[v]);
+			     vmm_verdict_name((enum vmm_verdict)v),
+			     r->verdicts[v]);
 		sep = ",";
 	}
 	(void)printf("\n  },\n  \"findings\": {");
 	sep = "";
 	for (unsigned int f = 0; f < VMM_FIND_COUNT; f++) {
 		(void)printf("%s\n    \"%s\": %u", sep,
-			     vmm_finding_name((enum vmm_finding)f), r->findings[f]);
+			     vmm_finding_name((enum vmm_finding)f),
+			     r->findings[f]);
 		sep = ",";
 	}
 	(void)printf("\n  },\n  \"records\": {");
 	sep = "";
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++) {
-		(void)printf("%s\n    \"%s\": %u", sep, vmm_reach_record_name(k),
-			     r->records[k]);
+		(void)printf("%s\n    \"%s\": %u", sep,
+			     vmm_reach_record_name(k), r->records[k]);
 		sep = ",";
 	}
 	(void)printf("\n  }\n}\n");
@@ -243,8 +251,8 @@ int cmd_reach(int argc, char **argv)
 
 	for (;;) {
 		const char *v;
-		int c = vmm_cli_getopt(argc, argv, "", longopts, "reach", &first,
-				       &v);
+		int c = vmm_cli_getopt(argc, argv, "", longopts, "reach",
+				       &first, &v);
 
 		if (c == VMM_OPT_END)
 			break;
@@ -256,8 +264,10 @@ int cmd_reach(int argc, char **argv)
 		struct stat st;
 
 		if (stat(argv[i], &st) != 0) {
-			(void)fprintf(stderr, "vmm: error: cannot open input "
-				      "%s\n", argv[i]);
+			(void)fprintf(stderr,
+				      "vmm: error: cannot open input "
+				      "%s\n",
+				      argv[i]);
 			return 2;
 		}
 		npaths++;

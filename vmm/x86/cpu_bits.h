@@ -34,18 +34,18 @@
 #define VMM_PT_ENTRIES_32 1024
 
 /* Segment descriptor fields (SDM 3A 3.4.5), positions in the 64-bit word */
-#define VMM_DESC_LIMIT_LO_SHIFT 0   /* limit 15:0  */
-#define VMM_DESC_BASE_LO_SHIFT 16   /* base 23:0   */
-#define VMM_DESC_TYPE_SHIFT 40      /* 4 bits      */
+#define VMM_DESC_LIMIT_LO_SHIFT 0 /* limit 15:0  */
+#define VMM_DESC_BASE_LO_SHIFT 16 /* base 23:0   */
+#define VMM_DESC_TYPE_SHIFT 40	  /* 4 bits      */
 #define VMM_DESC_S_SHIFT 44
-#define VMM_DESC_DPL_SHIFT 45       /* 2 bits      */
+#define VMM_DESC_DPL_SHIFT 45 /* 2 bits      */
 #define VMM_DESC_P_SHIFT 47
-#define VMM_DESC_LIMIT_HI_SHIFT 48  /* limit 19:16 */
+#define VMM_DESC_LIMIT_HI_SHIFT 48 /* limit 19:16 */
 #define VMM_DESC_AVL_SHIFT 52
 #define VMM_DESC_L_SHIFT 53
 #define VMM_DESC_DB_SHIFT 54
 #define VMM_DESC_G_SHIFT 55
-#define VMM_DESC_BASE_HI_SHIFT 56   /* base 31:24  */
+#define VMM_DESC_BASE_HI_SHIFT 56 /* base 31:24  */
 
 /* Segment types (SDM 3A table 3-1), with the accessed bit set so the CPU
  * never needs to write the descriptor. */

@@ -8,8 +8,8 @@
 
 #include "vmm/limits.h"
 
-#define VMM_MODE_SLOTS 8      /* enum vmm_x86_mode values */
-#define VMM_SREGS_KNOWN 8     /* accepted sregs remembered per vCPU */
+#define VMM_MODE_SLOTS 8  /* enum vmm_x86_mode values */
+#define VMM_SREGS_KNOWN 8 /* accepted sregs remembered per vCPU */
 
 struct vmm_kvm_arch {
 	/* can this host run each CPU mode: a one-instruction probe guest,

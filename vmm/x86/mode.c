@@ -65,8 +65,8 @@ uint64_t vmm_x86_seg_to_desc(const struct kvm_segment *s)
 	return d;
 }
 
-static void flat(struct kvm_segment *s, uint16_t sel, uint8_t type,
-		 uint8_t db, uint8_t l)
+static void flat(struct kvm_segment *s, uint16_t sel, uint8_t type, uint8_t db,
+		 uint8_t l)
 {
 	memset(s, 0, sizeof(*s));
 	s->base = 0;
@@ -216,9 +216,9 @@ static void write_long64(uint8_t *pt, uint64_t pt_gpa)
 	}
 }
 
-int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sr,
-		       uint8_t *area, uint64_t area_gpa, size_t area_len,
-		       uint64_t entry, uint64_t *ip, struct vmm_error *e)
+int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sr, uint8_t *area,
+		       uint64_t area_gpa, size_t area_len, uint64_t entry,
+		       uint64_t *ip, struct vmm_error *e)
 {
 	uint64_t need = vmm_x86_sysarea_size(m);
 	const uint64_t pg = VMM_X86_PAGE_SIZE;
@@ -235,8 +235,8 @@ int vmm_x86_setup_mode(enum vmm_x86_mode m, struct kvm_sregs *sr,
 	    area_gpa + need > VMM_X86_RAM_LIMIT) {
 		vmm_err_set(e, VMM_ERR_INPUT, "mode", 0,
 			    "%s needs a page-aligned %llu-byte system area "
-			    "below 0x%llx", vmm_x86_mode_name(m),
-			    (unsigned long long)need,
+			    "below 0x%llx",
+			    vmm_x86_mode_name(m), (unsigned long long)need,
 			    (unsigned long long)VMM_X86_RAM_LIMIT);
 		return -1;
 	}

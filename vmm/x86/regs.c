@@ -12,9 +12,12 @@
 static const struct {
 	size_t off;
 } reg_table[VMM_X86_NREGS] = {
-#define REG(n) { offsetof(struct kvm_regs, n) }
+#define REG(n)                               \
+	{                                    \
+		offsetof(struct kvm_regs, n) \
+	}
 	REG(rax), REG(rbx), REG(rcx), REG(rdx), REG(rsi), REG(rdi),
-	REG(rsp), REG(rbp), REG(r8), REG(r9), REG(r10), REG(r11),
+	REG(rsp), REG(rbp), REG(r8),  REG(r9),	REG(r10), REG(r11),
 	REG(r12), REG(r13), REG(r14), REG(r15), REG(rip), REG(rflags),
 #undef REG
 };
@@ -52,8 +55,10 @@ size_t vmm_x86_format_state(const struct kvm_regs *r, const struct kvm_sregs *s,
 		const char *n;
 		uint64_t v;
 	} sys[] = {
-		{ "cr0", s->cr0 }, { "cr3", s->cr3 },
-		{ "cr4", s->cr4 }, { "efer", s->efer },
+		{ "cr0", s->cr0 },
+		{ "cr3", s->cr3 },
+		{ "cr4", s->cr4 },
+		{ "efer", s->efer },
 	};
 
 	if (len == 0)
@@ -118,4 +123,3 @@ int vmm_vcpu_sync_regs(struct vmm_vcpu *v, const struct kvm_regs *regs,
 	vmm_vcpu_sync_put(v, &sync, want);
 	return 0;
 }
-

@@ -20,7 +20,8 @@ static uint64_t sys_need(const struct vmm_scenario *s)
 	uint64_t need = 0;
 
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
-		uint64_t n = vmm_x86_sysarea_size((enum vmm_x86_mode)s->vcpus[i].mode);
+		uint64_t n = vmm_x86_sysarea_size(
+			(enum vmm_x86_mode)s->vcpus[i].mode);
 
 		if (n > need)
 			need = n;
@@ -32,17 +33,19 @@ static int sys_fits(const struct vmm_scenario *s, uint64_t at, uint64_t need)
 {
 	const struct vmm_slot_spec *sl = vmm_scenario_slot_holding(s, at, need);
 
-	if (!sl || (sl->flags & VMM_SLOT_READONLY) || (at & (VMM_PAGE_SIZE - 1)))
+	if (!sl || (sl->flags & VMM_SLOT_READONLY) ||
+	    (at & (VMM_PAGE_SIZE - 1)))
 		return 0;
 	for (uint32_t b = 0; b < s->nblobs; b++)
-		if (vmm_ranges_overlap(at, need, s->blobs[b].gpa, s->blobs[b].len))
+		if (vmm_ranges_overlap(at, need, s->blobs[b].gpa,
+				       s->blobs[b].len))
 			return 0;
 	return 1;
 }
 
 /* Where the VMM's own tables go: never on a loaded blob. */
-static int place_sys(const struct vmm_scenario *s, uint64_t need,
-		     uint64_t *at, struct vmm_error *e)
+static int place_sys(const struct vmm_scenario *s, uint64_t need, uint64_t *at,
+		     struct vmm_error *e)
 {
 	const uint64_t pg = VMM_PAGE_SIZE;
 	int found = 0;
@@ -53,27 +56,37 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 	}
 	if (s->sys_fixed) {
 		if (s->sys_gpa & (pg - 1))
-			return vmm_scenario_reject(e, "VMM structures address 0x%llx is not page "
-				   "aligned", (unsigned long long)s->sys_gpa);
+			return vmm_scenario_reject(
+				e,
+				"VMM structures address 0x%llx is not page "
+				"aligned",
+				(unsigned long long)s->sys_gpa);
 		if (!vmm_scenario_slot_holding(s, s->sys_gpa, need))
-			return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) do not fit"
-				   " in guest memory",
-				   (unsigned long long)s->sys_gpa,
-				   (unsigned long long)s->sys_gpa + need);
+			return vmm_scenario_reject(
+				e,
+				"VMM structures [0x%llx, 0x%llx) do not fit"
+				" in guest memory",
+				(unsigned long long)s->sys_gpa,
+				(unsigned long long)s->sys_gpa + need);
 		for (uint32_t b = 0; b < s->nblobs; b++)
-			if (vmm_ranges_overlap(s->sys_gpa, need, s->blobs[b].gpa,
-				     s->blobs[b].len))
-				return vmm_scenario_reject(e, "VMM structures [0x%llx, 0x%llx) "
-					   "overlap the image at [0x%llx, 0x%llx)",
-					   (unsigned long long)s->sys_gpa,
-					   (unsigned long long)s->sys_gpa + need,
-					   (unsigned long long)s->blobs[b].gpa,
-					   (unsigned long long)s->blobs[b].gpa +
-								s->blobs[b].len);
+			if (vmm_ranges_overlap(s->sys_gpa, need,
+					       s->blobs[b].gpa,
+					       s->blobs[b].len))
+				return vmm_scenario_reject(
+					e,
+					"VMM structures [0x%llx, 0x%llx) "
+					"overlap the image at [0x%llx, 0x%llx)",
+					(unsigned long long)s->sys_gpa,
+					(unsigned long long)s->sys_gpa + need,
+					(unsigned long long)s->blobs[b].gpa,
+					(unsigned long long)s->blobs[b].gpa +
+						s->blobs[b].len);
 		if (!sys_fits(s, s->sys_gpa, need))
-			return vmm_scenario_reject(e, "VMM structures at 0x%llx must be in "
-				   "writable memory",
-				   (unsigned long long)s->sys_gpa);
+			return vmm_scenario_reject(
+				e,
+				"VMM structures at 0x%llx must be in "
+				"writable memory",
+				(unsigned long long)s->sys_gpa);
 		*at = s->sys_gpa;
 		return 0;
 	}
@@ -106,10 +119,12 @@ static int place_sys(const struct vmm_scenario *s, uint64_t need,
 		}
 	}
 	if (!found)
-		return vmm_scenario_reject(e, "no room for the VMM's %llu-byte mode structures "
-			   "(GDT/page tables) in writable guest memory outside "
-			   "the loaded image: give the guest more memory",
-			   (unsigned long long)need);
+		return vmm_scenario_reject(
+			e,
+			"no room for the VMM's %llu-byte mode structures "
+			"(GDT/page tables) in writable guest memory outside "
+			"the loaded image: give the guest more memory",
+			(unsigned long long)need);
 	return 0;
 }
 
@@ -143,7 +158,8 @@ static void seg_from_spec(struct kvm_segment *k, const struct vmm_seg_spec *g)
 	k->selector = g->selector;
 	k->type = (uint8_t)(g->attrs & VMM_SEGA_TYPE_MASK);
 	k->s = (g->attrs & VMM_SEGA_S) != 0;
-	k->dpl = (uint8_t)((g->attrs & VMM_SEGA_DPL_MASK) >> VMM_SEGA_DPL_SHIFT);
+	k->dpl =
+		(uint8_t)((g->attrs & VMM_SEGA_DPL_MASK) >> VMM_SEGA_DPL_SHIFT);
 	k->present = (g->attrs & VMM_SEGA_P) != 0;
 	k->avl = (g->attrs & VMM_SEGA_AVL) != 0;
 	k->l = (g->attrs & VMM_SEGA_L) != 0;
@@ -161,9 +177,9 @@ static void apply_sreg_overrides(const struct vmm_vcpu_spec *vs,
 		&sr->gs, &sr->ss, &sr->tr, &sr->ldt,
 	};
 	__u64 *fields[VMM_SREG_COUNT] = {
-		&sr->cr0, &sr->cr2, &sr->cr3, &sr->cr4, &sr->cr8,
-		&sr->efer, &sr->apic_base, &sr->gdt.base, NULL,
-		&sr->idt.base, NULL,
+		&sr->cr0, &sr->cr2,	 &sr->cr3,	 &sr->cr4,
+		&sr->cr8, &sr->efer,	 &sr->apic_base, &sr->gdt.base,
+		NULL,	  &sr->idt.base, NULL,
 	};
 
 	for (unsigned int f = 0; f < VMM_SREG_COUNT; f++) {
@@ -244,7 +260,8 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	if (c->r->sys_size) {
 		area = vmm_vm_hva(c->vm, c->r->sys_gpa, c->r->sys_size);
 		if (!area) /* validated earlier; defensive */
-			return vmm_scenario_reject(e, "VMM structures outside guest memory");
+			return vmm_scenario_reject(
+				e, "VMM structures outside guest memory");
 	}
 	if (vmm_x86_vcpu_state(vs, &sr, area, c->r->sys_gpa, c->r->sys_size,
 			       &regs, e) < 0)
@@ -306,7 +323,8 @@ void vmm_arch_settle_unentered(struct run_ctx *c)
 		if (!vmm_vcpu_sync_pending(v))
 			return; /* landed (or set by ioctls) */
 		if (c->arch.sregs_synced[0])
-			(void)vmm_vcpu_set_sregs(v, &c->arch.set_sregs[0], &ignore);
+			(void)vmm_vcpu_set_sregs(v, &c->arch.set_sregs[0],
+						 &ignore);
 		(void)vmm_vcpu_set_regs(v, &c->arch.set_regs[0], &ignore);
 	} else {
 		(void)vmm_vcpu_set_regs(v, &c->ss->init[0].regs, &ignore);
@@ -370,7 +388,8 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 			k->arch.mode_probe[m] = VMM_PROBE_FAILS;
 			vmm_err_format(&r.err, why, sizeof(why));
 			(void)snprintf(k->arch.mode_probe_why[m],
-				       sizeof(k->arch.mode_probe_why[m]), "%.120s", why);
+				       sizeof(k->arch.mode_probe_why[m]),
+				       "%.120s", why);
 		} else {
 			/* The probe could not even start: pass that on. */
 			*e = r.err;
@@ -379,11 +398,12 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 	}
 	if (k->arch.mode_probe[m] == VMM_PROBE_OK)
 		return 0;
-	vmm_err_set(e, VMM_ERR_HOST, "mode probe", 0,
-		    "this host's KVM cannot run %s guests: a one-instruction HLT"
-		    " probe in that mode failed (%s); this is a host limitation "
-		    "(e.g. nested or PVM-backed KVM), not a guest bug",
-		    vmm_x86_mode_name(m), k->arch.mode_probe_why[m]);
+	vmm_err_set(
+		e, VMM_ERR_HOST, "mode probe", 0,
+		"this host's KVM cannot run %s guests: a one-instruction HLT"
+		" probe in that mode failed (%s); this is a host limitation "
+		"(e.g. nested or PVM-backed KVM), not a guest bug",
+		vmm_x86_mode_name(m), k->arch.mode_probe_why[m]);
 	return -1;
 }
 
@@ -392,10 +412,10 @@ int vmm_host_mode_check(struct vmm_kvm *k, enum vmm_x86_mode m,
 static const uint8_t dirty_probe_code[] = {
 	0x48, 0xc7, 0xc7, 0x00, 0x00, 0x20, 0x00, /* mov rdi, 0x200000 */
 	0x48, 0xc7, 0xc1, 0x00, 0x30, 0x00, 0x00, /* mov rcx, 0x3000 */
-	0xc6, 0x07, 0x01,                         /* mov byte [rdi], 1 */
+	0xc6, 0x07, 0x01,			  /* mov byte [rdi], 1 */
 	0x48, 0x81, 0xc7, 0x00, 0x10, 0x00, 0x00, /* add rdi, 0x1000 */
-	0xe2, 0xf4,                               /* loop (back 12) */
-	0xf4,                                     /* hlt */
+	0xe2, 0xf4,				  /* loop (back 12) */
+	0xf4,					  /* hlt */
 };
 
 void vmm_arch_dirty_probe_guest(struct vmm_probe_guest *g)
@@ -419,7 +439,8 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 
 		vmm_err_clear(&e);
 		if (vmm_host_mode_check(k, (enum vmm_x86_mode)m, &e) == 0) {
-			off = vmm_fmt_append(buf, len, off, "mode %s=ok\n", name);
+			off = vmm_fmt_append(buf, len, off, "mode %s=ok\n",
+					     name);
 		} else {
 			vmm_err_format(&e, line, sizeof(line));
 			off = vmm_fmt_append(buf, len, off,

@@ -39,7 +39,8 @@ struct extra {
 	struct kvm_debugregs dregs;
 	uint32_t nchunks; /* msrs[0..nchunks): the restore set's MSRs */
 	uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
-	uint8_t msrs[VMM_MSR_CHUNKS][VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
+	uint8_t msrs[VMM_MSR_CHUNKS][VMM_MSRS_BUF_SIZE]
+		__attribute__((aligned(8)));
 };
 
 static int get_extra(struct vmm_vcpu *v, struct extra *x, struct vmm_error *e)
@@ -108,7 +109,8 @@ static uint64_t extra_hash(const struct extra *x)
 	return h;
 }
 
-static int same_sync(const struct kvm_sync_regs *a, const struct kvm_sync_regs *b)
+static int same_sync(const struct kvm_sync_regs *a,
+		     const struct kvm_sync_regs *b)
 {
 	return memcmp(&a->regs, &b->regs, sizeof(a->regs)) == 0 &&
 	       memcmp(&a->sregs, &b->sregs, sizeof(a->sregs)) == 0 &&
@@ -116,7 +118,8 @@ static int same_sync(const struct kvm_sync_regs *a, const struct kvm_sync_regs *
 }
 
 /* The order the final state is chosen by: rip, then everything else. */
-static int canon_cmp(const struct kvm_sync_regs *a, const struct kvm_sync_regs *b)
+static int canon_cmp(const struct kvm_sync_regs *a,
+		     const struct kvm_sync_regs *b)
 {
 	int r;
 
@@ -145,9 +148,9 @@ static int64_t linear_to_gpa(struct run_ctx *c, const struct kvm_sregs *sr,
 		return -1;
 	table = sr->cr3 & 0x000ffffffffff000ULL;
 	for (int level = 3; level >= 0; level--) {
-		const uint8_t *p = vmm_vm_hva(c->vm, table +
-					      ((lin >> (12 + 9 * level)) & 511) * 8,
-					      8);
+		const uint8_t *p = vmm_vm_hva(
+			c->vm, table + ((lin >> (12 + 9 * level)) & 511) * 8,
+			8);
 
 		if (!p)
 			return -1;
@@ -157,7 +160,8 @@ static int64_t linear_to_gpa(struct run_ctx *c, const struct kvm_sregs *sr,
 		if (level > 0 && level < 3 && (ent & 0x80)) { /* 1G / 2M page */
 			uint64_t sz = 1ULL << (12 + 9 * level);
 
-			return (int64_t)((ent & 0x000ffffffffff000ULL & ~(sz - 1)) |
+			return (int64_t)((ent & 0x000ffffffffff000ULL &
+					  ~(sz - 1)) |
 					 (lin & (sz - 1)));
 		}
 		table = ent & 0x000ffffffffff000ULL;
@@ -176,8 +180,9 @@ static int at_hlt(struct run_ctx *c, const struct kvm_sync_regs *st)
 	uint64_t lin, last_page = ~0ULL;
 	int lm = (sr->efer & 0x400ULL) && sr->cs.l;
 
-	lin = lm ? st->regs.rip : sr->cs.base + (st->regs.rip & (sr->cs.db ?
-						 0xffffffffULL : 0xffffULL));
+	lin = lm ? st->regs.rip
+		 : sr->cs.base + (st->regs.rip &
+				  (sr->cs.db ? 0xffffffffULL : 0xffffULL));
 	for (int i = 0; i < 15; i++, lin++) {
 		const uint8_t *b;
 
@@ -185,13 +190,22 @@ static int at_hlt(struct run_ctx *c, const struct kvm_sync_regs *st)
 			gpa = linear_to_gpa(c, sr, lin & ~0xfffULL);
 			last_page = lin >> 12;
 		}
-		b = gpa < 0 ? NULL : vmm_vm_hva(c->vm, (uint64_t)gpa +
-						 (lin & 0xfff), 1);
+		b = gpa < 0 ? NULL
+			    : vmm_vm_hva(c->vm, (uint64_t)gpa + (lin & 0xfff),
+					 1);
 		if (!b)
 			return -1;
 		switch (*b) {
-		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64:
-		case 0x65: case 0x66: case 0x67: case 0xf0: case 0xf2:
+		case 0x26:
+		case 0x2e:
+		case 0x36:
+		case 0x3e:
+		case 0x64:
+		case 0x65:
+		case 0x66:
+		case 0x67:
+		case 0xf0:
+		case 0xf2:
 		case 0xf3:
 			continue;
 		default:
@@ -206,8 +220,9 @@ static int at_hlt(struct run_ctx *c, const struct kvm_sync_regs *st)
 /* One single step from state *cur (in KVM): 0 with the new state in
  * *cur, 1 a real exit (in *x), 2 not stepped (a kick came first: the host
  * does not step; or the next instruction is a HLT or unreadable), -1. */
-static int step(struct run_ctx *c, struct vmm_vcpu *v, struct kvm_sync_regs *cur,
-		struct vmm_exit *x, struct vmm_error *e)
+static int step(struct run_ctx *c, struct vmm_vcpu *v,
+		struct kvm_sync_regs *cur, struct vmm_exit *x,
+		struct vmm_error *e)
 {
 	int r;
 
@@ -307,7 +322,8 @@ int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 	if (c->k->step_probe != VMM_PROBE_FAILS &&
 	    !(s0.regs.rflags & EFLAGS_TF) && !(f0.dregs.dr7 & DR7_ENABLES)) {
 		if (vmm_vcpu_guest_debug(v, KVM_GUESTDBG_ENABLE |
-					 KVM_GUESTDBG_SINGLESTEP) == 0) {
+						    KVM_GUESTDBG_SINGLESTEP) ==
+		    0) {
 			struct timespec saved;
 
 			/* finished whatever the clock says: the verdict must
@@ -321,7 +337,8 @@ int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 						  KVM_SET_GUEST_DEBUG,
 						  "KVM_SET_GUEST_DEBUG", errno,
 						  "vCPU %u: cannot stop "
-						  "single-stepping", v->id);
+						  "single-stepping",
+						  v->id);
 				return -1;
 			}
 			if (r != 0 || c->k->step_probe == VMM_PROBE_OK)

@@ -112,8 +112,14 @@ static int msr_one(const struct msr_probe *p, unsigned long req, uint32_t idx,
  * such an MSR holds no value). The MSR is given `v` back. */
 static int msr_holds_value(const struct msr_probe *p, uint32_t idx, uint64_t v)
 {
-	const uint64_t cand[] = { v ^ 1U, v ^ 6U, v ^ 0x800U, v ^ 0x10000U,
-				  v ^ (1ULL << 32), v ^ (1ULL << 63), ~v, 0,
+	const uint64_t cand[] = { v ^ 1U,
+				  v ^ 6U,
+				  v ^ 0x800U,
+				  v ^ 0x10000U,
+				  v ^ (1ULL << 32),
+				  v ^ (1ULL << 63),
+				  ~v,
+				  0,
 				  ~0ULL };
 	int accepted = 0, holds = 0;
 
@@ -183,7 +189,8 @@ static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
 			val[nread] = p->m->entries[i].data;
 			cand[nread++] = p->m->entries[i].index;
 		}
-		at += (size_t)got + ((size_t)got < n); /* skip the refused one */
+		at += (size_t)got +
+		      ((size_t)got < n); /* skip the refused one */
 	}
 	/* 2: written back with their own values (in place again) */
 	for (size_t at = 0; at < nread;) {
@@ -204,7 +211,8 @@ static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
 	/* 3: holding a value, not an sregs field */
 	k->arch.nmsrs = 0;
 	for (size_t i = 0; i < nkept; i++) {
-		if (sregs_field(cand[i]) || !msr_holds_value(p, cand[i], val[i]))
+		if (sregs_field(cand[i]) ||
+		    !msr_holds_value(p, cand[i], val[i]))
 			continue;
 		if (k->arch.nmsrs == VMM_MAX_SAVED_MSRS) {
 			vmm_err_set(e, VMM_ERR_HOST, "KVM_SET_MSRS", 0,
@@ -240,7 +248,8 @@ int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e)
 	if (k->arch.msr_list_ready)
 		return 0;
 	listed = calloc(1, sizeof(*listed) + MSR_LIST_MAX * sizeof(uint32_t));
-	p.m = calloc(1, sizeof(*p.m) + MSR_BATCH * sizeof(struct kvm_msr_entry));
+	p.m = calloc(1,
+		     sizeof(*p.m) + MSR_BATCH * sizeof(struct kvm_msr_entry));
 	if (!listed || !p.m) {
 		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0, "out of memory");
 		goto out;
@@ -273,7 +282,8 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	st->run_cr8 = vmm_vcpu_cr8(v);
 	if (VCPU_IOCTL(v, KVM_GET_REGS, &st->regs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_SREGS, &st->sregs, e) < 0 ||
-	    VCPU_IOCTL(v, KVM_GET_XSAVE, (struct kvm_xsave *)(void *)st->xsave, e) < 0 ||
+	    VCPU_IOCTL(v, KVM_GET_XSAVE, (struct kvm_xsave *)(void *)st->xsave,
+		       e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_XCRS, &st->xcrs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_VCPU_EVENTS, &st->events, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_DEBUGREGS, &st->dregs, e) < 0 ||
@@ -282,9 +292,8 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	return vmm_arch_msrs_get(v, st->msrs, &st->nmsr_chunks, e);
 }
 
-int vmm_arch_msrs_get(struct vmm_vcpu *v,
-		      uint8_t (*chunks)[VMM_MSRS_BUF_SIZE], uint32_t *nchunks,
-		      struct vmm_error *e)
+int vmm_arch_msrs_get(struct vmm_vcpu *v, uint8_t (*chunks)[VMM_MSRS_BUF_SIZE],
+		      uint32_t *nchunks, struct vmm_error *e)
 {
 	struct vmm_kvm *k = v->vm->kvm;
 	struct kvm_msrs *msrs;
@@ -294,8 +303,9 @@ int vmm_arch_msrs_get(struct vmm_vcpu *v,
 	if (vmm_arch_msr_list(k, e) < 0)
 		return -1;
 	for (uint32_t at = 0; at < k->arch.nmsrs; at += VMM_MSRS_PER_IOCTL) {
-		uint32_t n = k->arch.nmsrs - at < VMM_MSRS_PER_IOCTL ?
-				     k->arch.nmsrs - at : VMM_MSRS_PER_IOCTL;
+		uint32_t n = k->arch.nmsrs - at < VMM_MSRS_PER_IOCTL
+				     ? k->arch.nmsrs - at
+				     : VMM_MSRS_PER_IOCTL;
 
 		msrs = (struct kvm_msrs *)(void *)chunks[(*nchunks)++];
 		msrs->nmsrs = n;
@@ -308,7 +318,8 @@ int vmm_arch_msrs_get(struct vmm_vcpu *v,
 			vmm_err_contract(e, "KVM_GET_MSRS", "return",
 					 "kernel contract violation: "
 					 "KVM_GET_MSRS read %d of %u MSRs it "
-					 "read before", got, n);
+					 "read before",
+					 got, n);
 			return -1;
 		}
 	}
@@ -336,7 +347,8 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	 * CR8 there on exit): it goes back to the zero of a fresh mapping. */
 	vmm_vcpu_set_cr8(v, st->run_cr8);
 	if (VCPU_IOCTL(v, KVM_SET_XSAVE,
-		       (const struct kvm_xsave *)(const void *)st->xsave, e) < 0 ||
+		       (const struct kvm_xsave *)(const void *)st->xsave,
+		       e) < 0 ||
 	    VCPU_IOCTL(v, KVM_SET_DEBUGREGS, &st->dregs, e) < 0)
 		return -1;
 	for (uint32_t c = 0; c < st->nmsr_chunks; c++) {
@@ -348,8 +360,8 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 		if ((uint32_t)set != m->nmsrs) {
 			vmm_err_set(e, VMM_ERR_SYS, "KVM_SET_MSRS", 0,
 				    "KVM_SET_MSRS restored %d of %u saved MSRs "
-				    "(stopped at 0x%x)", set, m->nmsrs,
-				    m->entries[set].index);
+				    "(stopped at 0x%x)",
+				    set, m->nmsrs, m->entries[set].index);
 			return -1;
 		}
 	}
@@ -370,7 +382,8 @@ int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
 		memset(&cap, 0, sizeof(cap));
 		cap.cap = KVM_CAP_X86_TRIPLE_FAULT_EVENT;
 		cap.args[0] = 1;
-		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_ENABLE_CAP, &cap, e) < 0)
+		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_ENABLE_CAP, &cap, e) <
+		    0)
 			return -1;
 		ss->arch.triple_fault_event = 1;
 	}

@@ -27,8 +27,9 @@ struct vmm_kvm;
 
 /* struct kvm_xsave and struct kvm_msrs end in flexible arrays, so they are
  * kept as aligned byte buffers and viewed through the accessors below. */
-#define VMM_MSRS_BUF_SIZE \
-	(sizeof(struct kvm_msrs) + VMM_MSRS_PER_IOCTL * sizeof(struct kvm_msr_entry))
+#define VMM_MSRS_BUF_SIZE          \
+	(sizeof(struct kvm_msrs) + \
+	 VMM_MSRS_PER_IOCTL * sizeof(struct kvm_msr_entry))
 
 struct vmm_vcpu_state {
 	struct kvm_regs regs;
@@ -37,10 +38,11 @@ struct vmm_vcpu_state {
 	struct kvm_vcpu_events events;
 	struct kvm_debugregs dregs;
 	struct kvm_mp_state mp;
-	uint64_t run_cr8; /* kvm_run.cr8 of a fresh vCPU mapping */
+	uint64_t run_cr8;     /* kvm_run.cr8 of a fresh vCPU mapping */
 	uint32_t nmsr_chunks; /* msrs[0..nmsr_chunks) hold the MSRs */
 	uint8_t xsave[sizeof(struct kvm_xsave)] __attribute__((aligned(8)));
-	uint8_t msrs[VMM_MSR_CHUNKS][VMM_MSRS_BUF_SIZE] __attribute__((aligned(8)));
+	uint8_t msrs[VMM_MSR_CHUNKS][VMM_MSRS_BUF_SIZE]
+		__attribute__((aligned(8)));
 };
 
 /* Chunk `c` of the saved MSRs: indices and values at creation. */
@@ -50,8 +52,8 @@ static inline struct kvm_msrs *vmm_state_msrs(struct vmm_vcpu_state *st,
 	return (struct kvm_msrs *)(void *)st->msrs[c];
 }
 
-static inline const struct kvm_msrs *
-vmm_state_msrs_const(const struct vmm_vcpu_state *st, uint32_t c)
+static inline const struct kvm_msrs *vmm_state_msrs_const(
+	const struct vmm_vcpu_state *st, uint32_t c)
 {
 	return (const struct kvm_msrs *)(const void *)st->msrs[c];
 }
@@ -64,9 +66,8 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 /* Every MSR of the restore set, read into chunks[0..*nchunks) (one
  * KVM_GET_MSRS each). */
-int vmm_arch_msrs_get(struct vmm_vcpu *v,
-		      uint8_t (*chunks)[VMM_MSRS_BUF_SIZE], uint32_t *nchunks,
-		      struct vmm_error *e);
+int vmm_arch_msrs_get(struct vmm_vcpu *v, uint8_t (*chunks)[VMM_MSRS_BUF_SIZE],
+		      uint32_t *nchunks, struct vmm_error *e);
 int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 

@@ -16,8 +16,8 @@ int vmm_arch_vm_init(struct vmm_vm *vm, struct vmm_error *e)
 			      e) < 0)
 			return -1;
 	}
-	if (VMM_IOCTL_VAL(ops, vm->fd, KVM_SET_TSS_ADDR, VMM_X86_TSS_GPA,
-			  e) < 0)
+	if (VMM_IOCTL_VAL(ops, vm->fd, KVM_SET_TSS_ADDR, VMM_X86_TSS_GPA, e) <
+	    0)
 		return -1;
 	return 0;
 }
