@@ -269,7 +269,7 @@ int main(int argc, char **argv)
 	(void)printf("a clean full run makes %ld calls through the seam\n",
 		     total);
 	fds0 = proc_fd_count();
-	vm0 = proc_status_kb("VmSize:");
+	vm0 = proc_mapped_kb_no_heap();
 
 	for (long n = 0; n < total && n < MAX_CALLS; n++) {
 		enum kind k = f.kinds[n];
@@ -335,16 +335,17 @@ int main(int argc, char **argv)
 			}
 			/* nothing leaked, and the process still works */
 			if (proc_fd_count() != fds0 ||
-			    proc_status_kb("VmSize:") != vm0) {
-				(void)fprintf(stderr,
-					      "call %ld %s %s: leak: fds "
-					      "%d->%d vmsize %ld->%ld\n",
-					      n, name, vmm_errno_name(e), fds0,
-					      proc_fd_count(), vm0,
-					      proc_status_kb("VmSize:"));
+			    proc_mapped_kb_no_heap() != vm0) {
+				(void)fprintf(
+					stderr,
+					"call %ld %s %s: leak: fds "
+					"%d->%d mapped (heap aside) %ld->%ld KiB\n",
+					n, name, vmm_errno_name(e), fds0,
+					proc_fd_count(), vm0,
+					proc_mapped_kb_no_heap());
 				CHECK(!"leak after an injected failure");
 				fds0 = proc_fd_count();
-				vm0 = proc_status_kb("VmSize:");
+				vm0 = proc_mapped_kb_no_heap();
 			}
 			f.fail_at = -1;
 			full_run(&f, &err, &halted);
