@@ -3,6 +3,7 @@
  * descriptors and memory mappings exactly as they were.
  * Usage: test_leak GUEST_DIR [CYCLES] */
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "tests/guest_files.h"
 #include "tests/proc_util.h"
 #include "vmm/pipeline.h"
@@ -51,38 +52,28 @@ int main(int argc, char **argv)
 	}
 	fds0 = proc_fd_count();
 	maps0 = proc_map_count();
-	vm0 = proc_status_kb("VmSize:");
+	vm0 = proc_mapped_kb_no_heap();
 
 	for (unsigned long i = 0; i < cycles; i++) {
-		vmm_scenario_init(&s);
-		s.nslots = 1;
-		s.slots[0].size = 0x200000;
-		s.nblobs = 1;
-		s.nvcpus = 1;
-		s.timeout_ms = 2000;
+		sb_begin(&s, 0x200000, 2000);
 		switch (i % 5) {
 		case 0: /* clean halt */
 		case 1:
-			s.blobs[0] = (struct vmm_blob_spec){ 0x1000, hlt.data,
-							     hlt.len };
-			s.vcpus[0].entry = 0x1000;
+			(void)sb_code(&s, VMM_MODE_REAL16, 0x1000, hlt.data,
+				      hlt.len);
 			break;
 		case 2: /* triple fault */
-			s.blobs[0] =
-				(struct vmm_blob_spec){ 0, ud2.data, ud2.len };
-			s.vcpus[0].mode = VMM_MODE_LONG64;
+			(void)sb_code(&s, VMM_MODE_LONG64, 0, ud2.data,
+				      ud2.len);
 			break;
 		case 3: /* unhandled port, 2 vCPUs */
-			s.blobs[0] =
-				(struct vmm_blob_spec){ 0x1000, badport.data,
-							badport.len };
-			s.vcpus[0].entry = 0x1000;
-			s.nvcpus = 2;
-			s.vcpus[1] = s.vcpus[0];
+			(void)sb_code(&s, VMM_MODE_REAL16, 0x1000, badport.data,
+				      badport.len);
+			(void)sb_vcpu(&s, VMM_MODE_REAL16, 0x1000);
 			break;
 		default: /* host rejects the slot after the VM exists */
-			s.blobs[0] = (struct vmm_blob_spec){ 0x1000, hlt.data,
-							     hlt.len };
+			(void)sb_code(&s, VMM_MODE_REAL16, 0x1000, hlt.data,
+				      hlt.len);
 			s.slots[0].id = 0x7fff;
 			break;
 		}
@@ -90,9 +81,9 @@ int main(int argc, char **argv)
 	}
 	fds1 = proc_fd_count();
 	maps1 = proc_map_count();
-	vm1 = proc_status_kb("VmSize:");
+	vm1 = proc_mapped_kb_no_heap();
 	(void)printf("cycles=%lu halt=%u guest=%u input=%u fds %d->%d "
-		     "maps %d->%d vmsize %ldkB->%ldkB\n",
+		     "maps %d->%d mapped (heap aside) %ldkB->%ldkB\n",
 		     cycles, counts[VMM_V_HALT], counts[VMM_V_GUEST],
 		     counts[VMM_V_INPUT], fds0, fds1, maps0, maps1, vm0, vm1);
 	CHECK_EQ_U64(counts[VMM_V_HALT],

@@ -7,6 +7,7 @@
 
 #include "tests/capture.h"
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "tests/guest_files.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
@@ -26,17 +27,8 @@ static enum vmm_verdict run(struct vmm_kvm *k, const struct vmm_scenario *s,
 static void one_slot(struct vmm_scenario *s, uint64_t mem, enum vmm_x86_mode m,
 		     const struct guest_bin *g, uint64_t load)
 {
-	vmm_scenario_init(s);
-	s->nslots = 1;
-	s->slots[0].size = mem;
-	s->nblobs = 1;
-	s->blobs[0].gpa = load;
-	s->blobs[0].data = g->data;
-	s->blobs[0].len = g->len;
-	s->nvcpus = 1;
-	s->vcpus[0].mode = m;
-	s->vcpus[0].entry = load;
-	s->timeout_ms = 5000;
+	sb_begin(s, mem, 5000);
+	(void)sb_code(s, (uint8_t)m, load, g->data, g->len);
 	s->mmio_console = 1;
 }
 
@@ -83,39 +75,17 @@ static void test_readonly_and_multislot(struct vmm_kvm *k)
 	struct capture c;
 
 	/* Code runs from a readonly slot; the GDT goes in the writable one. */
-	vmm_scenario_init(&s);
-	s.nslots = 2;
-	s.slots[0] =
-		(struct vmm_slot_spec){ .id = 0, .gpa = 0, .size = 0x1000 };
-	s.slots[1] = (struct vmm_slot_spec){ .id = 5,
-					     .gpa = 0x1000,
-					     .size = 0x1000,
-					     .flags = VMM_SLOT_READONLY };
-	s.nblobs = 1;
-	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, prot32.data, prot32.len };
-	s.nvcpus = 1;
-	s.vcpus[0].mode = VMM_MODE_PROT32;
-	s.vcpus[0].entry = 0x1000;
-	s.timeout_ms = 5000;
+	sb_begin(&s, 0x1000, 5000);
+	sb_slot(&s, 5, 0x1000, 0x1000, VMM_SLOT_READONLY);
+	(void)sb_code(&s, VMM_MODE_PROT32, 0x1000, prot32.data, prot32.len);
 	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT);
 	CHECK(strcmp(c.buf, "Hello from protected mode\n") == 0);
 	CHECK_EQ_U64(r.sys_gpa, 0);
 
 	/* A store into a readonly slot exits as an MMIO write nobody owns. */
-	vmm_scenario_init(&s);
-	s.nslots = 2;
-	s.slots[0] =
-		(struct vmm_slot_spec){ .id = 0, .gpa = 0, .size = 0x10000 };
-	s.slots[1] = (struct vmm_slot_spec){ .id = 1,
-					     .gpa = 0x10000000,
-					     .size = 0x1000,
-					     .flags = VMM_SLOT_READONLY };
-	s.nblobs = 1;
-	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, mmio.data, mmio.len };
-	s.nvcpus = 1;
-	s.vcpus[0].mode = VMM_MODE_PROT32;
-	s.vcpus[0].entry = 0x1000;
-	s.timeout_ms = 5000;
+	sb_begin(&s, 0x10000, 5000);
+	sb_slot(&s, 1, 0x10000000, 0x1000, VMM_SLOT_READONLY);
+	(void)sb_code(&s, VMM_MODE_PROT32, 0x1000, mmio.data, mmio.len);
 	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_GUEST);
 	CHECK_STR_CONTAINS(r.err.msg, "KVM_EXIT_MMIO write gpa=0x10000000");
 	CHECK_EQ_U64(c.len, 0);

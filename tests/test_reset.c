@@ -14,6 +14,7 @@
  * Usage: test_reset CORPUS_DIR [RANDOM_COUNT] */
 #include "fuzz/mutator.h"
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "tests/guest_files.h"
 #include "tests/proc_util.h"
 #include "vmm/oracle.h"
@@ -552,23 +553,11 @@ static const uint8_t g_hlt[] = { 0xf4 };
 static void scen(struct vmm_scenario *s, const uint8_t *c0, size_t n0,
 		 const uint8_t *c1, size_t n1)
 {
-	vmm_scenario_init(s);
+	sb_begin(s, 0x200000, 5000);
 	s->max_exits = 16;
-	s->timeout_ms = 5000;
-	s->nslots = 1;
-	s->slots[0].size = 0x200000;
-	s->nblobs = 1;
-	s->blobs[0] = (struct vmm_blob_spec){ 0x1000, c0, n0 };
-	s->nvcpus = 1;
-	s->vcpus[0].mode = VMM_MODE_LONG64;
-	s->vcpus[0].entry = 0x1000;
-	if (c1) {
-		s->nblobs = 2;
-		s->blobs[1] = (struct vmm_blob_spec){ 0x3000, c1, n1 };
-		s->nvcpus = 2;
-		s->vcpus[1].mode = VMM_MODE_LONG64;
-		s->vcpus[1].entry = 0x3000;
-	}
+	(void)sb_code(s, VMM_MODE_LONG64, 0x1000, c0, n0);
+	if (c1)
+		(void)sb_code(s, VMM_MODE_LONG64, 0x3000, c1, n1);
 }
 
 /* Run `prev` then `s` on the session, `s` on a fresh VM: same results. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "tests/guest_files.h"
 #include "vmm/pipeline.h"
 #include "vmm/sandbox.h"
@@ -48,14 +49,8 @@ static int child_guest(void)
 	struct vmm_hooks h;
 	struct out o = { { 0 }, 0 };
 
-	vmm_scenario_init(&s);
-	s.nslots = 1;
-	s.slots[0].size = 2 << 20;
-	s.nblobs = 1;
-	s.blobs[0] = (struct vmm_blob_spec){ 0, g_long.data, g_long.len };
-	s.nvcpus = 1;
-	s.vcpus[0].mode = VMM_MODE_LONG64;
-	s.timeout_ms = 5000;
+	sb_begin(&s, 2 << 20, 5000);
+	(void)sb_code(&s, VMM_MODE_LONG64, 0, g_long.data, g_long.len);
 	memset(&h, 0, sizeof(h));
 	h.before_run = enter;
 	h.out.write = collect;

@@ -105,8 +105,8 @@ struct vmm_vcpu_spec {
 	struct vmm_seg_spec segs[VMM_SEG_COUNT];
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
-	uint32_t
-		features; /* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
+	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
+	uint32_t features;
 	uint8_t mode; /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
 };
 
