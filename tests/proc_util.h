@@ -44,10 +44,11 @@ static inline long proc_status_kb(const char *field)
 	return kb;
 }
 
-/* KiB mapped by this process outside the malloc heap ([heap], which
- * grows by whole pages when an allocation crosses one: not a leak, and
- * whether it does depends on where ASLR put the heap's start). mmap'd
- * guest memory and kvm_run areas count. -1 on error. */
+/* KiB mapped by this process outside the malloc heap and the main stack
+ * ([heap] and [stack] grow by whole pages when an allocation or a deeper
+ * call crosses one: not a leak, and whether they do depends on where ASLR
+ * put their start). mmap'd guest memory and kvm_run areas count. -1 on
+ * error. */
 static inline long proc_mapped_kb_no_heap(void)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
@@ -59,7 +60,7 @@ static inline long proc_mapped_kb_no_heap(void)
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi;
 
-		if (strstr(line, "[heap]") ||
+		if (strstr(line, "[heap]") || strstr(line, "[stack]") ||
 		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
 			continue;
 		kb += (long)((hi - lo) / 1024);

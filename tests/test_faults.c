@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "tests/guest_files.h"
 #include "tests/proc_util.h"
 #include "vmm/pipeline.h"
@@ -181,29 +182,18 @@ static struct guest_bin g_long, g_prot, g_add, g_hlt;
 /* Three vCPUs in three modes, three slots (dirty-logged, readonly). */
 static void scenario(struct vmm_scenario *s)
 {
-	vmm_scenario_init(s);
-	s->nslots = 3;
-	s->slots[0] = (struct vmm_slot_spec){ 0, 0, 0x100000, 0 };
-	s->slots[1] = (struct vmm_slot_spec){ 1, 0x100000, 0x100000,
-					      VMM_SLOT_DIRTY_LOG };
-	s->slots[2] = (struct vmm_slot_spec){ 2, 0x200000, 0x1000,
-					      VMM_SLOT_READONLY };
-	s->nblobs = 4;
-	s->blobs[0] = (struct vmm_blob_spec){ 0, g_long.data, g_long.len };
-	s->blobs[1] = (struct vmm_blob_spec){ 0x1000, g_prot.data, g_prot.len };
-	s->blobs[2] = (struct vmm_blob_spec){ 0x3000, g_add.data, g_add.len };
-	s->blobs[3] = (struct vmm_blob_spec){ 0x200000, g_hlt.data, g_hlt.len };
-	s->nvcpus = 3;
-	s->vcpus[0].mode = VMM_MODE_LONG64;
-	s->vcpus[0].entry = 0;
-	s->vcpus[1].mode = VMM_MODE_PROT32;
-	s->vcpus[1].entry = 0x1000;
-	s->vcpus[2].mode = VMM_MODE_REAL16;
-	s->vcpus[2].entry = 0x3000;
-	s->vcpus[2].reg_mask = 3;
-	s->vcpus[2].regs[0] = 2;
-	s->vcpus[2].regs[1] = 2;
-	s->timeout_ms = 5000;
+	struct vmm_vcpu_spec *v;
+
+	sb_begin(s, 0x100000, 5000);
+	sb_slot(s, 1, 0x100000, 0x100000, VMM_SLOT_DIRTY_LOG);
+	sb_slot(s, 2, 0x200000, 0x1000, VMM_SLOT_READONLY);
+	(void)sb_code(s, VMM_MODE_LONG64, 0, g_long.data, g_long.len);
+	(void)sb_code(s, VMM_MODE_PROT32, 0x1000, g_prot.data, g_prot.len);
+	v = sb_code(s, VMM_MODE_REAL16, 0x3000, g_add.data, g_add.len);
+	v->reg_mask = 3; /* rax = rbx = 2 */
+	v->regs[0] = 2;
+	v->regs[1] = 2;
+	sb_blob(s, 0x200000, g_hlt.data, g_hlt.len);
 }
 
 /* One full run through the seam: open, probe every mode, run, close.
@@ -339,7 +329,7 @@ int main(int argc, char **argv)
 				(void)fprintf(
 					stderr,
 					"call %ld %s %s: leak: fds "
-					"%d->%d mapped (heap aside) %ld->%ld KiB\n",
+					"%d->%d mapped (heap, stack aside) %ld->%ld KiB\n",
 					n, name, vmm_errno_name(e), fds0,
 					proc_fd_count(), vm0,
 					proc_mapped_kb_no_heap());

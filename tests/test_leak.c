@@ -83,7 +83,7 @@ int main(int argc, char **argv)
 	maps1 = proc_map_count();
 	vm1 = proc_mapped_kb_no_heap();
 	(void)printf("cycles=%lu halt=%u guest=%u input=%u fds %d->%d "
-		     "maps %d->%d mapped (heap aside) %ldkB->%ldkB\n",
+		     "maps %d->%d mapped (heap, stack aside) %ldkB->%ldkB\n",
 		     cycles, counts[VMM_V_HALT], counts[VMM_V_GUEST],
 		     counts[VMM_V_INPUT], fds0, fds1, maps0, maps1, vm0, vm1);
 	CHECK_EQ_U64(counts[VMM_V_HALT],

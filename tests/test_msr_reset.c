@@ -15,6 +15,7 @@
  *     reported, not counted: docs/security.md lists it.
  * Usage: test_msr_reset */
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "tests/guest_files.h"
 #include "vmm/pipeline.h"
 #include "vmm/session.h"
@@ -50,16 +51,9 @@ static const uint8_t g_mtrr_def[] = {
 
 static void real16_scen(struct vmm_scenario *s, const uint8_t *code, size_t len)
 {
-	vmm_scenario_init(s);
+	sb_begin(s, 0x10000, 5000);
 	s->max_exits = 16;
-	s->timeout_ms = 5000;
-	s->nslots = 1;
-	s->slots[0] = (struct vmm_slot_spec){ 0, 0, 0x10000, 0 };
-	s->nblobs = 1;
-	s->blobs[0] = (struct vmm_blob_spec){ 0x1000, code, len };
-	s->nvcpus = 1;
-	s->vcpus[0].mode = VMM_MODE_REAL16;
-	s->vcpus[0].entry = 0x1000;
+	(void)sb_code(s, VMM_MODE_REAL16, 0x1000, code, len);
 }
 
 static void check_mtrr_def_type(struct vmm_kvm *k, struct vmm_session *ss)
