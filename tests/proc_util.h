@@ -58,11 +58,13 @@ static inline long proc_mapped_kb_no_heap(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
+		char *end;
+		unsigned long lo = strtoul(line, &end, 16), hi;
 
-		if (strstr(line, "[heap]") || strstr(line, "[stack]") ||
-		    sscanf(line, "%lx-%lx", &lo, &hi) != 2)
+		if (*end != '-' || strstr(line, "[heap]") ||
+		    strstr(line, "[stack]"))
 			continue;
+		hi = strtoul(end + 1, NULL, 16);
 		kb += (long)((hi - lo) / 1024);
 	}
 	(void)fclose(f);
