@@ -354,7 +354,7 @@ int main(void)
 	vmm_err_clear(&e);
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0)
 		return 1;
-	if (vmm_session_init(&ss, &k, 0, &e) < 0) {
+	if (vmm_session_init(&ss, &k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
 		(void)printf("SKIP: %s\n", e.msg);
 		vmm_kvm_close(&k);
 		return CHECK_SKIP_RC;
