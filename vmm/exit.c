@@ -355,7 +355,7 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
 	}
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
+uint64_t vmm_fnv(uint64_t h, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 
@@ -379,34 +379,34 @@ void vmm_exit_copy_fields(struct vmm_exit *dst, const struct vmm_exit *src)
 
 uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x)
 {
-	h = fnv(h, &x->reason, sizeof(x->reason));
+	h = vmm_fnv(h, &x->reason, sizeof(x->reason));
 	switch (x->reason) {
 	case KVM_EXIT_IO:
-		h = fnv(h, &x->u.io.dir, 1);
-		h = fnv(h, &x->u.io.size, 1);
-		h = fnv(h, &x->u.io.port, 2);
-		h = fnv(h, &x->u.io.count, 4);
+		h = vmm_fnv(h, &x->u.io.dir, 1);
+		h = vmm_fnv(h, &x->u.io.size, 1);
+		h = vmm_fnv(h, &x->u.io.port, 2);
+		h = vmm_fnv(h, &x->u.io.count, 4);
 		if (x->u.io.dir == KVM_EXIT_IO_OUT)
-			h = fnv(h, x->u.io.data, x->u.io.bytes);
+			h = vmm_fnv(h, x->u.io.data, x->u.io.bytes);
 		break;
 	case KVM_EXIT_MMIO:
-		h = fnv(h, &x->u.mmio.gpa, 8);
-		h = fnv(h, &x->u.mmio.len, 4);
-		h = fnv(h, &x->u.mmio.is_write, 1);
+		h = vmm_fnv(h, &x->u.mmio.gpa, 8);
+		h = vmm_fnv(h, &x->u.mmio.len, 4);
+		h = vmm_fnv(h, &x->u.mmio.is_write, 1);
 		if (x->u.mmio.is_write)
-			h = fnv(h, x->u.mmio.data, x->u.mmio.len);
+			h = vmm_fnv(h, x->u.mmio.data, x->u.mmio.len);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
-		h = fnv(h, &x->u.internal.code, 4);
+		h = vmm_fnv(h, &x->u.internal.code, 4);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:
-		h = fnv(h, &x->u.system_event.code, 4);
+		h = vmm_fnv(h, &x->u.system_event.code, 4);
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
-		h = fnv(h, &x->u.fail_entry.reason, 8);
+		h = vmm_fnv(h, &x->u.fail_entry.reason, 8);
 		break;
 	case KVM_EXIT_ARM_NISV:
-		h = fnv(h, &x->u.arm_nisv.fault_ipa, 8);
+		h = vmm_fnv(h, &x->u.arm_nisv.fault_ipa, 8);
 		break;
 	default:
 		break;

@@ -104,6 +104,10 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len);
 /* Copy a record without its I/O payload (traces keep the fields only). */
 void vmm_exit_copy_fields(struct vmm_exit *dst, const struct vmm_exit *src);
 
+/* Fold n bytes into a running 64-bit FNV-1a hash (start: VMM_HASH_INIT);
+ * the trace hash, the memory hash and the spin check's state hash. */
+uint64_t vmm_fnv(uint64_t h, const void *p, size_t n);
+
 /* Fold the record's stable fields into a running 64-bit FNV-1a hash. */
 uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x);
 #define VMM_HASH_INIT 0xcbf29ce484222325ULL

@@ -203,10 +203,7 @@ static uint64_t memory_hash(const struct vmm_vm *vm)
 		}
 		if (!next)
 			return h;
-		for (uint64_t j = 0; j < next->size; j++) {
-			h ^= next->host[j];
-			h *= 0x100000001b3ULL;
-		}
+		h = vmm_fnv(h, next->host, (size_t)next->size);
 		last = next->id;
 		first = 0;
 	}

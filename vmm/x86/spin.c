@@ -80,31 +80,20 @@ static int same_extra(const struct extra *a, const struct extra *b)
 	return 1;
 }
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 static uint64_t extra_hash(const struct extra *x)
 {
 	uint64_t h = VMM_HASH_INIT;
 
-	h = fnv(h, x->dregs.db, sizeof(x->dregs.db));
-	h = fnv(h, &x->dregs.dr7, sizeof(x->dregs.dr7));
-	h = fnv(h, x->xsave, sizeof(x->xsave));
+	h = vmm_fnv(h, x->dregs.db, sizeof(x->dregs.db));
+	h = vmm_fnv(h, &x->dregs.dr7, sizeof(x->dregs.dr7));
+	h = vmm_fnv(h, x->xsave, sizeof(x->xsave));
 	for (uint32_t c = 0; c < x->nchunks; c++) {
 		const struct kvm_msrs *m = chunk(x, c);
 
 		for (uint32_t i = 0; i < m->nmsrs; i++)
 			if (m->entries[i].index != MSR_IA32_TSC)
-				h = fnv(h, &m->entries[i].data,
-					sizeof(m->entries[i].data));
+				h = vmm_fnv(h, &m->entries[i].data,
+					    sizeof(m->entries[i].data));
 	}
 	return h;
 }
