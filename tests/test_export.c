@@ -281,7 +281,7 @@ static int check_findings(const char *dir, const char *cc)
 			seen |= strncmp(buf, lies[i].want,
 					strlen(lies[i].want)) == 0;
 			if (strncmp(buf, "rc=", 3) == 0)
-				rc = atoi(buf + 3);
+				rc = (int)strtol(buf + 3, NULL, 10);
 		}
 		(void)pclose(p);
 		if (!seen || rc != lies[i].rc) {
