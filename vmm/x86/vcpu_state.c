@@ -1,5 +1,6 @@
 #include "vmm/x86/vcpu_state.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -243,10 +244,18 @@ int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e)
 	struct msr_probe p = { k->ops, -1, NULL };
 	struct vmm_vm vm;
 	struct vmm_vcpu v;
+	sigset_t deadline, old_mask;
 	int rc = -1;
 
 	if (k->arch.msr_list_ready)
 		return 0;
+	/* The first spin check can call this inside a run: the run's own
+	 * deadline signal (no SA_RESTART) must not interrupt the probe's
+	 * system ioctls (KVM_CREATE_VM failed with it in CI). It stays
+	 * pending and lands once the probe is done. */
+	sigemptyset(&deadline);
+	sigaddset(&deadline, vmm_deadline_signal());
+	(void)pthread_sigmask(SIG_BLOCK, &deadline, &old_mask);
 	listed = calloc(1, sizeof(*listed) + MSR_LIST_MAX * sizeof(uint32_t));
 	p.m = calloc(1,
 		     sizeof(*p.m) + MSR_BATCH * sizeof(struct kvm_msr_entry));
@@ -270,6 +279,7 @@ int vmm_arch_msr_list(struct vmm_kvm *k, struct vmm_error *e)
 	if (rc == 0)
 		k->arch.msr_list_ready = 1;
 out:
+	(void)pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	free(listed);
 	free(p.m);
 	return rc;
