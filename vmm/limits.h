@@ -30,6 +30,10 @@
  * a call); sizes struct vmm_kvm's list and each vCPU snapshot (16 bytes an
  * entry). */
 #define VMM_MAX_SAVED_MSRS 510
+/* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
+ * before reporting it: a handled signal is delivered on the way out of the
+ * call, so a second EINTR in a row needs a second signal. */
+#define VMM_EINTR_RETRIES 64
 /* Spin detection (vmm/pipeline.c run_loop, vmm/x86/spin.c): the first
  * check of a running vCPU a quarter of the run's timeout after it starts,
  * within [VMM_SPIN_FIRST_US, VMM_SPIN_FIRST_MAX_US], then at doubling

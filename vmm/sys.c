@@ -1,5 +1,7 @@
 #include "vmm/sys.h"
 
+#include "vmm/limits.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -54,7 +56,11 @@ const struct vmm_sysops *vmm_sysops_default(void)
 int vmm_open(const struct vmm_sysops *ops, const char *path, int flags,
 	     struct vmm_error *e)
 {
-	int fd = ops->open(ops->ctx, path, flags | O_CLOEXEC);
+	int fd, tries = 0;
+
+	do
+		fd = ops->open(ops->ctx, path, flags | O_CLOEXEC);
+	while (fd == -1 && errno == EINTR && ++tries < VMM_EINTR_RETRIES);
 
 	if (fd == -1) {
 		vmm_err_set(e, VMM_ERR_SYS, "open", errno, "cannot open %s",
@@ -84,7 +90,16 @@ int vmm_ioctl_raw(const struct vmm_sysops *ops, int fd, unsigned long req,
 int vmm_ioctl(const struct vmm_sysops *ops, int fd, unsigned long req,
 	      const char *name, void *arg, struct vmm_error *e)
 {
-	int ret = ops->ioctl(ops->ctx, fd, req, arg);
+	int ret, tries = 0;
+
+	/* A signal meant for someone else (the fuzz engine's timers, a
+	 * profiler) can interrupt any ioctl that sleeps: KVM_CREATE_VM
+	 * registering its MMU notifier returns EINTR with a signal pending,
+	 * having done nothing. Retried, as EINTR means "nothing happened";
+	 * KVM_RUN is not issued through here (vcpu.c run_once). */
+	do
+		ret = ops->ioctl(ops->ctx, fd, req, arg);
+	while (ret == -1 && errno == EINTR && ++tries < VMM_EINTR_RETRIES);
 
 	if (ret == -1) {
 		int err = errno;
