@@ -47,6 +47,10 @@ __attribute__((weak)) void fuzz_coverage_on(void)
 {
 }
 
+__attribute__((weak)) void fuzz_coverage_skip(void)
+{
+}
+
 static uint32_t mix(uint64_t v)
 {
 	v ^= v >> 33;
@@ -100,17 +104,20 @@ void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x)
 		hold(f, R_SUBCODE + 32U + (x->u.system_event.code & 31U));
 }
 
-void fuzz_feedback_end(struct fuzz_feedback *f,
-		       const struct vmm_input_outcome *o)
+int fuzz_feedback_end(struct fuzz_feedback *f,
+		      const struct vmm_input_outcome *o)
 {
 	if (!o->decoded)
-		return;
+		return 1;
+	/* A timed-out run stops wherever the deadline found it: its exits,
+	 * counts and VMM code are timing, not behaviour. A finding is kept
+	 * whatever ended the run. */
+	if (o->result.verdict == VMM_V_TIMEOUT && o->finding == VMM_FIND_NONE) {
+		fuzz_coverage_skip();
+		return 0;
+	}
 	edge(R_VERDICT + ((unsigned int)o->result.verdict & 15U));
-	/* A timed-out run stops wherever the deadline found it: its exits
-	 * and counts are timing, not behaviour; an exhausted budget's count
-	 * is the budget. */
-	if (o->result.verdict == VMM_V_TIMEOUT)
-		return;
+	/* an exhausted budget's count is the budget */
 	for (uint32_t i = 0; i < f->nheld; i++)
 		edge(f->held[i]);
 	if (o->result.err.err)
@@ -121,4 +128,5 @@ void fuzz_feedback_end(struct fuzz_feedback *f,
 		edge(R_COUNT + few_bucket(o->result.exits));
 	edge(R_OUTPUT + (o->result.output_bytes != 0));
 	edge(R_FINDING + ((unsigned int)o->finding & 15U));
+	return 1;
 }

@@ -26,13 +26,22 @@ struct fuzz_feedback {
 
 void fuzz_feedback_begin(struct fuzz_feedback *f);
 void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x);
-void fuzz_feedback_end(struct fuzz_feedback *f,
-		       const struct vmm_input_outcome *o);
+/* Lights the run's edges; returns 0 for a run the engine must not keep
+ * whatever coverage it showed (fuzz_coverage_skip() has been called): a
+ * run the clock ended. Where the deadline finds a guest, and so which VMM
+ * code it reached, depends on the host's speed; kept, such inputs filled a
+ * third of a 60 s job's corpus, their mutants timed out in turn, and
+ * AFL++ measured them as its unstable inputs. 1 otherwise. */
+int fuzz_feedback_end(struct fuzz_feedback *f,
+		      const struct vmm_input_outcome *o);
 
 /* Code run between fuzz_coverage_off() and fuzz_coverage_on() is not part
  * of the input's coverage: work that depends on the inputs run before this
  * one. AFL++ builds: fuzz/afl_coverage.c; no-ops elsewhere. */
 void fuzz_coverage_off(void);
 void fuzz_coverage_on(void);
+/* This input is not to be kept, whatever coverage it reached (AFL++:
+ * __AFL_COVERAGE_SKIP; libFuzzer: the target returns -1). */
+void fuzz_coverage_skip(void);
 
 #endif

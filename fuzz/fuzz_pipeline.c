@@ -193,6 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct vmm_hooks hooks;
 	uint64_t t0;
+	int keep;
 
 	if (!st.ready) {
 		/* drivers that cannot call it before their first input
@@ -225,13 +226,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       st.out.decoded ? (unsigned int)st.out.result.verdict
 				      : EXEC_STATS_UNDECODED,
 		       exec_stats_now_ns() - t0);
-	fuzz_feedback_end(&st.fb, &st.out);
+	keep = fuzz_feedback_end(&st.fb, &st.out);
 	if (st.out.finding != VMM_FIND_NONE) {
 		fuzz_finding_log(data, size, st.out.sig);
 		(void)fprintf(stderr, "FINDING %s\n", st.out.sig);
 		abort();
 	}
-	return 0;
+	return keep ? 0 : -1; /* -1: libFuzzer does not keep the input */
 }
 
 FUZZ_CUSTOM_MUTATOR

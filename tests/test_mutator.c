@@ -1,0 +1,128 @@
+/* The mutator and the feedback, without KVM:
+ *  - vCPUs of mutated scenarios start on the input's code: of the mutants
+ *    of the shipped corpus (fixed seeds, four generations each), at most
+ *    one vCPU entry in 50 lies outside every blob and fill (zeroed memory
+ *    runs until the timeout; one in 16 is left there on purpose);
+ *  - every mutant decodes and validates;
+ *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
+ *    returns 0), whatever else it did; every other outcome is, and a
+ *    finding is kept whatever ended its run.
+ * Usage: test_mutator CORPUS_DIR */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz/feedback.h"
+#include "fuzz/mutator.h"
+#include "tests/check.h"
+#include "vmm/file.h"
+#include "vmm/scenario.h"
+
+#define MAX_INPUT 65536
+#define MUTANTS_PER_SEED 400
+#define GENERATIONS 4
+
+struct tally {
+	unsigned long seeds, mutants, invalid, entries, off_code;
+};
+
+static int on_code(const struct vmm_scenario *s, uint64_t gpa)
+{
+	for (uint32_t i = 0; i < s->nblobs; i++)
+		if (gpa >= s->blobs[i].gpa &&
+		    gpa - s->blobs[i].gpa < s->blobs[i].len)
+			return 1;
+	for (uint32_t i = 0; i < s->nfills; i++)
+		if (gpa >= s->fills[i].gpa &&
+		    gpa - s->fills[i].gpa < s->fills[i].len)
+			return 1;
+	return 0;
+}
+
+static int one_seed(const char *path, void *ctx)
+{
+	struct tally *t = ctx;
+	static uint8_t buf[MAX_INPUT];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	uint8_t *seed = NULL;
+	uint64_t len = 0;
+
+	if (vmm_file_load(NULL, path, MAX_INPUT, &seed, &len, &e) < 0) {
+		(void)fprintf(stderr, "%s: %s\n", path, e.msg);
+		CHECK(0);
+		return 0;
+	}
+	if (vmm_scenario_decode(seed, len, &s, &e) < 0) {
+		free(seed); /* not a scenario: not this test's input */
+		return 0;
+	}
+	t->seeds++;
+	for (unsigned int k = 1; k <= MUTANTS_PER_SEED; k++) {
+		size_t n;
+
+		memcpy(buf, seed, len);
+		n = len;
+		for (unsigned int g = 0; g < GENERATIONS; g++)
+			n = fuzz_mutate(buf, n, sizeof(buf), k * 7919U + g,
+					NULL);
+		t->mutants++;
+		if (vmm_scenario_decode(buf, n, &s, &e) < 0 ||
+		    vmm_scenario_validate(&s, &e) < 0) {
+			t->invalid++;
+			continue;
+		}
+		for (uint32_t c = 0; c < s.nvcpus; c++) {
+			t->entries++;
+			t->off_code += !on_code(&s, s.vcpus[c].entry);
+		}
+	}
+	free(seed);
+	return 0;
+}
+
+static void check_keep(void)
+{
+	static struct fuzz_feedback fb;
+	static struct vmm_input_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.decoded = 1;
+	o.result.verdict = VMM_V_TIMEOUT;
+	fuzz_feedback_begin(&fb);
+	CHECK_EQ_U64(fuzz_feedback_end(&fb, &o), 0);
+	o.finding = VMM_FIND_VCPU_HANG;
+	fuzz_feedback_begin(&fb);
+	CHECK_EQ_U64(fuzz_feedback_end(&fb, &o), 1);
+	o.finding = VMM_FIND_NONE;
+	for (int v = 0; v < VMM_V_COUNT; v++) {
+		if (v == VMM_V_TIMEOUT)
+			continue;
+		o.result.verdict = (enum vmm_verdict)v;
+		fuzz_feedback_begin(&fb);
+		CHECK_EQ_U64(fuzz_feedback_end(&fb, &o), 1);
+	}
+	o.decoded = 0; /* undecodable input: kept like any other */
+	CHECK_EQ_U64(fuzz_feedback_end(&fb, &o), 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct tally t;
+	struct vmm_error e;
+
+	if (argc != 2) {
+		(void)fprintf(stderr, "usage: test_mutator CORPUS_DIR\n");
+		return 2;
+	}
+	memset(&t, 0, sizeof(t));
+	CHECK(vmm_dir_each(argv[1], one_seed, &t, &e) == 0);
+	CHECK(t.seeds >= 5);
+	CHECK_EQ_U64(t.invalid, 0);
+	(void)printf("%lu seeds, %lu mutants: %lu of %lu vCPU entries off "
+		     "the input's code\n",
+		     t.seeds, t.mutants, t.off_code, t.entries);
+	CHECK(t.entries > 0 && t.off_code * 50 <= t.entries);
+	check_keep();
+	return check_report("test_mutator");
+}
