@@ -239,6 +239,48 @@ static void spin_case(struct vmm_kvm *k, struct vmm_session *ss,
 	}
 }
 
+/* A real-mode fault loop: ud2 at 0, whose #UD vector (IVT entry 6) is
+ * zero, so it runs ud2 at 0 again. A single step of it never comes back
+ * (found by bench_mutated: such runs took 15-20 ms, the old step
+ * timeout, instead of their 1 ms): that must not be taken
+ * for a host that cannot single-step (which would leave every later
+ * multi-state cycle to the clock). On a KVM handle of its own, so that
+ * this is its first spin check. */
+static void test_fault_loop_step(void)
+{
+	static const uint8_t ud2[] = { 0x0f, 0x0b, 0xf4 };
+	struct vmm_kvm k2;
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_kvm_open(&k2, NULL, NULL, &e) == 0);
+	if (e.cls != VMM_ERR_NONE)
+		return;
+	vmm_scenario_init(&s);
+	s.nslots = 1;
+	s.slots[0].size = 0x200000;
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x0, ud2, sizeof(ud2) };
+	s.nvcpus = 1;
+	s.vcpus[0].mode = VMM_MODE_REAL16;
+	s.vcpus[0].entry = 0x0;
+	/* early: after some 10,000 faults the pushes reach the IVT */
+	s.timeout_ms = 1;
+	(void)vmm_pipeline_run(&k2, &s, NULL, &r);
+	CHECK_EQ_U64(r.verdict, VMM_V_TIMEOUT);
+	CHECK(k2.step_probe != VMM_PROBE_FAILS);
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, g_long_cycle,
+					     sizeof(g_long_cycle) };
+	s.vcpus[0].entry = 0x1000;
+	s.timeout_ms = 300;
+	(void)vmm_pipeline_run(&k2, &s, NULL, &r);
+	CHECK_EQ_U64(r.verdict, VMM_V_SPIN);
+	CHECK_EQ_U64(k2.step_probe, VMM_PROBE_OK);
+	vmm_kvm_close(&k2);
+}
+
 static void test_spin(struct vmm_kvm *k)
 {
 	static struct vmm_session ss;
@@ -496,6 +538,7 @@ int main(int argc, char **argv)
 	test_rejections(&k);
 	test_timeout(&k);
 	test_spin(&k);
+	test_fault_loop_step();
 	test_rejected_sregs(&k);
 	test_vm_slots(&k);
 	test_host_modes(&k);

@@ -63,8 +63,11 @@ struct vmm_kvm {
 	char ring_probe_why[192];
 	/* single-stepping for spin detection (vmm/x86/spin.c): OK once a step
 	 * came back as KVM_EXIT_DEBUG, FAILS if KVM_SET_GUEST_DEBUG refused
-	 * it or the first step never came back */
+	 * it or its first VMM_SPIN_STEP_MISSES checks never got a step back */
 	enum vmm_probe_state step_probe;
+	/* spin checks whose first step did not come back, before any step
+	 * ever did (VMM_SPIN_STEP_MISSES of them: the host does not step) */
+	uint32_t step_misses;
 	struct vmm_kvm_arch arch; /* vmm/<arch>/host_state.h */
 };
 

@@ -44,5 +44,17 @@
 #define VMM_SPIN_FIRST_MAX_US 20000U
 #define VMM_SPIN_CHECK_MAX_US 50000U
 #define VMM_SPIN_STEPS 32U
+/* One single step comes back after microseconds of CPU time. A step that
+ * has used VMM_SPIN_STEP_CPU_US of the thread's CPU time without coming
+ * back never will (a guest in a fault loop: the faulting instruction never
+ * completes, so no step trap is due); one the host merely descheduled is
+ * waited for, looked at every VMM_SPIN_STEP_KICK_US, up to
+ * VMM_SPIN_STEP_WAIT_US of wall time. A host whose first
+ * VMM_SPIN_STEP_MISSES checks never got a step back is taken not to
+ * single-step at all. */
+#define VMM_SPIN_STEP_CPU_US 1000U
+#define VMM_SPIN_STEP_KICK_US 1000U
+#define VMM_SPIN_STEP_WAIT_US 20000U
+#define VMM_SPIN_STEP_MISSES 8U
 
 #endif

@@ -23,6 +23,7 @@
  * kicks land for longer cycles (docs/security.md). */
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "vmm/pipeline_ctx.h"
 #include "vmm/x86/cpu_bits.h"
@@ -206,6 +207,14 @@ static int at_hlt(struct run_ctx *c, const struct kvm_sync_regs *st)
 	return 0;
 }
 
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000ULL + (uint64_t)t.tv_nsec / 1000U;
+}
+
 /* One single step from state *cur (in KVM): 0 with the new state in
  * *cur, 1 a real exit (in *x), 2 not stepped (a kick came first: the host
  * does not step; or the next instruction is a HLT or unreadable), -1. */
@@ -215,11 +224,25 @@ static int step(struct run_ctx *c, struct vmm_vcpu *v,
 {
 	int r;
 
+	uint64_t cpu0 = thread_cpu_us();
+	uint32_t waited = 0;
+
 	if (at_hlt(c, cur) != 0)
 		return 3;
 
 	v->sync_fields = SYNC_ALL;
-	r = vmm_vcpu_run(v, c->deadline, x, e);
+	for (;;) {
+		if (vmm_deadline_kick_after(c->deadline, VMM_SPIN_STEP_KICK_US,
+					    e) < 0) {
+			r = -1;
+			break;
+		}
+		r = vmm_vcpu_run(v, c->deadline, x, e);
+		waited += VMM_SPIN_STEP_KICK_US;
+		if (r != 1 || thread_cpu_us() - cpu0 >= VMM_SPIN_STEP_CPU_US ||
+		    waited >= VMM_SPIN_STEP_WAIT_US)
+			break;
+	}
 	v->sync_fields = 0;
 	if (r < 0)
 		return -1;
@@ -242,9 +265,6 @@ static int stepped_check(struct run_ctx *c, struct vmm_vcpu *v,
 	uint64_t pages;
 	int r = 0;
 
-	/* a step takes microseconds: a kick first means none came back */
-	if (vmm_deadline_kick_after(c->deadline, 20000, e) < 0)
-		return -1;
 	cur = *s0;
 	for (uint32_t n = 1; n <= VMM_SPIN_STEPS; n++) {
 		r = step(c, v, &cur, x, e);
@@ -268,7 +288,11 @@ static int stepped_check(struct run_ctx *c, struct vmm_vcpu *v,
 			best_at = n;
 		}
 	}
-	if (r == 2 && c->k->step_probe == VMM_PROBE_UNKNOWN)
+	/* A first step that never comes back is a guest in a fault loop as
+	 * often as a host that does not step: only a run of them, with no
+	 * step ever back, says the host does not step. */
+	if (r == 2 && c->k->step_probe == VMM_PROBE_UNKNOWN &&
+	    ++c->k->step_misses >= VMM_SPIN_STEP_MISSES)
 		c->k->step_probe = VMM_PROBE_FAILS;
 	if (r < 0)
 		return -1;
