@@ -53,10 +53,11 @@ emit() { # NAME: scenario text on stdin
 { hdr permissive 100 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
   echo "blob gpa=0x1000 data=$(hex prot32_echo)"; echo "input data=4b564d0a"
   echo "vcpu mode=prot32 entry=0x1000"; } | emit prot32_echo_input
-# a NOP sled from a fill pattern into a HLT
+# a NOP sled from a fill pattern into a HLT: 1,024 instructions, well
+# within the mutator's run limits (fuzz/mutator.c MUT_TIMEOUT_MS)
 { hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x10000 flags=none"
-  echo "fill gpa=0x1000 len=0x1000 pattern=90"
-  echo "blob gpa=0x2000 data=$(hex real16_hlt)"; echo "vcpu mode=real16 entry=0x1000"; } | emit real16_nop_sled
+  echo "fill gpa=0x1000 len=0x400 pattern=90"
+  echo "blob gpa=0x1400 data=$(hex real16_hlt)"; echo "vcpu mode=real16 entry=0x1000"; } | emit real16_nop_sled
 # raw overrides on top of the long64 preset: EFER.NXE, a stack, a segment
 { hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
   echo "blob gpa=0x0 data=$(hex long64_hello)"; echo "vcpu mode=long64 entry=0x0"

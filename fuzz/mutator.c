@@ -23,7 +23,7 @@
  * such runs cheap. Inputs keep their limits only below these caps. */
 #define MUT_MAX_EXITS 128U
 #define MUT_MIN_TIMEOUT_MS 1U
-#define MUT_TIMEOUT_MS 2U
+#define MUT_TIMEOUT_MS 1U
 #define INPUT_CAP 1024U
 #define TRIES 8
 
@@ -588,7 +588,12 @@ static void mut_fills(const struct mut_ctx *m)
 	if (s->nfills >= VMM_MAX_FILLS)
 		return;
 	f = &s->fills[s->nfills++];
-	f->len = (uint32_t)(1 + below(r, sl->size < 65536 ? sl->size : 65536));
+	/* log-uniform: mostly short. A fill is data, or a sled into code: a
+	 * 64 KiB sled is 20 ms of emulated instructions, beyond any run
+	 * limit the mutator gives (MUT_TIMEOUT_MS). */
+	f->len = (uint32_t)(1 + below(r, 1ULL << below(r, 17)));
+	if (f->len > sl->size)
+		f->len = (uint32_t)sl->size;
 	f->gpa = rand_gpa_in(r, sl, f->len);
 	f->pattern_len = (uint8_t)(1 + below(r, VMM_MAX_FILL_PATTERN));
 	for (unsigned int k = 0; k < f->pattern_len; k++)
@@ -826,6 +831,94 @@ static void anchor_entries(struct rng *r, struct vmm_scenario *s)
 	}
 }
 
+/* The end of the input's bytes that run on from gpa without a gap (blobs
+ * and fills that touch or overlap), and which blob ends there (-1: a
+ * fill, or none). */
+static uint64_t code_end(const struct vmm_scenario *s, uint64_t gpa, int *blob)
+{
+	uint64_t end = gpa;
+	int grew = 1;
+
+	*blob = -1;
+	while (grew) {
+		grew = 0;
+		for (uint32_t i = 0; i < s->nblobs; i++) {
+			const struct vmm_blob_spec *b = &s->blobs[i];
+
+			if (b->gpa <= end && b->gpa + b->len > end) {
+				end = b->gpa + b->len;
+				*blob = (int)i;
+				grew = 1;
+			}
+		}
+		for (uint32_t i = 0; i < s->nfills; i++) {
+			const struct vmm_fill_spec *f = &s->fills[i];
+
+			if (f->gpa <= end && f->gpa + f->len > end) {
+				end = f->gpa + f->len;
+				*blob = -1;
+				grew = 1;
+			}
+		}
+	}
+	return end;
+}
+
+/* x86 code a vCPU starts in ends in HLT. Byte mutations, splices and moved
+ * blobs leave code that runs off its end into zeroed memory: in real mode
+ * that is `add [bx+si], al` for ever (IP wraps within the segment, no
+ * exit, and no two states alike for the spin check), elsewhere page after
+ * page until a fault. Such runs were most of the mutants that timed out.
+ * Where the bytes that run on from an entry do not end in STOP_LEN HLTs,
+ * they are added (to the blob that ends there, or as a blob of its own);
+ * one
+ * time in 16 the code is left open-ended, so running into memory is still
+ * tried. (arm64 has no one-word stop that works without PSCI 0.2.) */
+/* HLTs enough that an unfinished last instruction (an immediate, a
+ * displacement still to come) takes some as operand bytes and a HLT is
+ * still left to run. */
+#define STOP_LEN 4U
+
+static int ends_in_stop(const uint8_t *b, uint64_t len)
+{
+	if (len < STOP_LEN)
+		return 0;
+	for (uint32_t k = 1; k <= STOP_LEN; k++)
+		if (b[len - k] != 0xf4)
+			return 0;
+	return 1;
+}
+
+static void terminate_code(struct rng *r, struct work *w)
+{
+	struct vmm_scenario *s = &w->s;
+
+	if (s->arch != VMM_ARCH_X86_64)
+		return;
+	for (uint32_t c = 0; c < s->nvcpus; c++) {
+		int bi;
+		uint64_t end = code_end(s, s->vcpus[c].entry, &bi);
+		struct vmm_blob_spec *b;
+
+		if (end == s->vcpus[c].entry || below(r, 16) == 0)
+			continue;
+		if (bi >= 0) {
+			b = &s->blobs[bi];
+			if (ends_in_stop(w->blob[bi], b->len) ||
+			    b->len + STOP_LEN > BLOB_CAP)
+				continue;
+			memset(w->blob[bi] + b->len, 0xf4, STOP_LEN);
+			b->len += STOP_LEN;
+		} else if (s->nblobs < VMM_MAX_BLOBS) {
+			b = &s->blobs[s->nblobs];
+			memset(w->blob[s->nblobs], 0xf4, STOP_LEN);
+			*b = (struct vmm_blob_spec){ end, w->blob[s->nblobs],
+						     STOP_LEN };
+			s->nblobs++;
+		}
+	}
+}
+
 /* The caps above, on whatever limits the input came with. */
 static void clamp_limits(struct vmm_scenario *s)
 {
@@ -911,6 +1004,7 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		for (unsigned int i = 0; i < k; i++)
 			mut_once(&r, w, bm);
 		anchor_entries(&r, &w->s);
+		terminate_code(&r, w);
 		clamp_limits(&w->s);
 		if (vmm_scenario_validate(&w->s, &e) == 0) {
 			n = encode_into(&w->s, data, max);
@@ -975,6 +1069,7 @@ size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 		break;
 	}
 	anchor_entries(&r, &w->s);
+	terminate_code(&r, w);
 	clamp_limits(&w->s);
 	if (vmm_scenario_validate(&w->s, &e) == 0)
 		n = encode_into(&w->s, out, max);
