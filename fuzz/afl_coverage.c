@@ -14,8 +14,3 @@ void fuzz_coverage_on(void)
 {
 	__AFL_COVERAGE_ON();
 }
-
-void fuzz_coverage_skip(void)
-{
-	__AFL_COVERAGE_SKIP();
-}

@@ -47,10 +47,6 @@ __attribute__((weak)) void fuzz_coverage_on(void)
 {
 }
 
-__attribute__((weak)) void fuzz_coverage_skip(void)
-{
-}
-
 static uint32_t mix(uint64_t v)
 {
 	v ^= v >> 33;
@@ -112,11 +108,9 @@ int fuzz_feedback_end(struct fuzz_feedback *f,
 	/* A timed-out run stops wherever the deadline found it: its exits,
 	 * counts and VMM code are timing, not behaviour. A finding is kept
 	 * whatever ended the run. */
-	if (o->result.verdict == VMM_V_TIMEOUT && o->finding == VMM_FIND_NONE) {
-		fuzz_coverage_skip();
-		return 0;
-	}
 	edge(R_VERDICT + ((unsigned int)o->result.verdict & 15U));
+	if (o->result.verdict == VMM_V_TIMEOUT)
+		return o->finding != VMM_FIND_NONE;
 	/* an exhausted budget's count is the budget */
 	for (uint32_t i = 0; i < f->nheld; i++)
 		edge(f->held[i]);

@@ -26,12 +26,17 @@ struct fuzz_feedback {
 
 void fuzz_feedback_begin(struct fuzz_feedback *f);
 void fuzz_feedback_exit(struct fuzz_feedback *f, const struct vmm_exit *x);
-/* Lights the run's edges; returns 0 for a run the engine must not keep
- * whatever coverage it showed (fuzz_coverage_skip() has been called): a
- * run the clock ended. Where the deadline finds a guest, and so which VMM
- * code it reached, depends on the host's speed; kept, such inputs filled a
- * third of a 60 s job's corpus, their mutants timed out in turn, and
- * AFL++ measured them as its unstable inputs. 1 otherwise. */
+/* Lights the run's edges; returns 0 for a run the engine should not keep
+ * whatever coverage it showed: a run the clock ended. Where the deadline
+ * finds a guest, and so which VMM code it reached, depends on the host's
+ * speed; kept, such inputs filled a third of a 60 s job's corpus and
+ * their mutants timed out in turn. libFuzzer is told so (the target
+ * returns -1). AFL++ is not: its __AFL_COVERAGE_SKIP clears the whole map,
+ * so an input that times out on one calibration run and not on the next
+ * made every edge it shares with other inputs (decoding, set-up) count as
+ * unstable (stability 74% -> 31-40%, fuzz/afl-stability.sh UNSTABLE=1);
+ * there a timed-out run keeps its VMM coverage and loses only its exit
+ * edges. 1 otherwise. */
 int fuzz_feedback_end(struct fuzz_feedback *f,
 		      const struct vmm_input_outcome *o);
 
@@ -40,8 +45,5 @@ int fuzz_feedback_end(struct fuzz_feedback *f,
  * one. AFL++ builds: fuzz/afl_coverage.c; no-ops elsewhere. */
 void fuzz_coverage_off(void);
 void fuzz_coverage_on(void);
-/* This input is not to be kept, whatever coverage it reached (AFL++:
- * __AFL_COVERAGE_SKIP; libFuzzer: the target returns -1). */
-void fuzz_coverage_skip(void);
 
 #endif

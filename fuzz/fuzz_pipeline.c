@@ -79,7 +79,7 @@ static void on_exit_record(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 
 /* Reset mode: restoring the session after the previous input is that
  * input's doing, not this one's; the engine does not count it. */
-static void on_reset_work(void *ctx, int begin)
+static void on_untracked_work(void *ctx, int begin)
 {
 	(void)ctx;
 	if (begin)
@@ -208,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t0 = exec_stats_now_ns();
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.on_exit = on_exit_record;
-	hooks.reset_work = on_reset_work;
+	hooks.untracked_work = on_untracked_work;
 	hooks.ctx = &st.fb;
 	hooks.skip_state = 1; /* neither the oracle nor feedback reads it */
 	hooks.watch = st.watch;

@@ -174,7 +174,33 @@ static void test_timeout(struct vmm_kvm *k)
 	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
 	     (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	CHECK(ms >= 199.0);
-	CHECK_STR_CONTAINS(r.err.msg, "run timeout after 200 ms");
+	CHECK_STR_CONTAINS(r.err.msg,
+			   "run timeout after 200 ms without an exit");
+
+	/* The limit bounds guest time without an exit: 20,000 console
+	 * writes, each a few microseconds of guest time, take far longer
+	 * than 20 ms in all (7-15 us an exit here) and still end by their
+	 * HLT. (Before, the clock ended such runs wherever it found them.) */
+	{
+		/* mov cx, 20000; mov dx, 0xe9; out dx, al; loop; hlt */
+		static const uint8_t many[] = { 0xb9, 0x20, 0x4e, 0xba, 0xe9,
+						0x00, 0xee, 0xe2, 0xfd, 0xf4 };
+		struct vmm_scenario m;
+
+		vmm_scenario_init(&m);
+		m.nslots = 1;
+		m.slots[0].size = 0x10000;
+		m.nblobs = 1;
+		m.blobs[0] =
+			(struct vmm_blob_spec){ 0x1000, many, sizeof(many) };
+		m.nvcpus = 1;
+		m.vcpus[0].mode = VMM_MODE_REAL16;
+		m.vcpus[0].entry = 0x1000;
+		m.timeout_ms = 20;
+		m.max_exits = 30000;
+		CHECK_EQ_U64(run(k, &m, &r, &c), VMM_V_HALT);
+		CHECK_EQ_U64(r.exits, 20001);
+	}
 
 	/* The next run in the same process is unaffected by the old timer. */
 	one_slot(&s, 0x10000, VMM_MODE_REAL16, &hlt, 0x1000);

@@ -30,6 +30,12 @@
  * a call); sizes struct vmm_kvm's list and each vCPU snapshot (16 bytes an
  * entry). */
 #define VMM_MAX_SAVED_MSRS 510
+/* A run's timeout is CPU time (vmm/vcpu.h vmm_deadline_passed): a thread
+ * the host keeps off the CPU gets the rest of it, up to this many times
+ * the timeout of wall time, and no more than VMM_TIMEOUT_WALL_EXTRA_US
+ * past it (the hang watchdog allows VMM_HANG_GRACE_MS, 2 s). */
+#define VMM_TIMEOUT_WALL_FACTOR 10U
+#define VMM_TIMEOUT_WALL_EXTRA_US 1000000U
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the
  * call, so a second EINTR in a row needs a second signal. */

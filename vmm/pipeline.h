@@ -72,12 +72,14 @@ struct vmm_hooks {
 	int hash_memory; /* fill result.mem_hash (equivalence tests) */
 	/* Called for every exit, before it is serviced. */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
-	/* Reset mode: called with 1 before and 0 after the session is brought
-	 * back to a clean state for this input (vmm_session_prepare). That
-	 * work depends on the inputs run before this one - their slots, the
-	 * pages they dirtied, their last exit - not on this one (fuzz targets
-	 * keep it out of the input's coverage). */
-	void (*reset_work)(void *ctx, int begin);
+	/* Called with 1 before and 0 after work whose path depends on
+	 * anything but this input, which fuzz targets keep out of the
+	 * input's coverage: in reset mode, what earlier inputs left behind
+	 * (vmm_session_prepare: their slots, the pages they dirtied, their
+	 * last exit; loading a vCPU's state through KVM_SET_SREGS, or with
+	 * the next KVM_RUN when these sregs were accepted before); in both
+	 * modes, the clock (a spin check, done where a kick landed). */
+	void (*untracked_work)(void *ctx, int begin);
 	void *ctx;
 	/* Armed for guest execution only (first KVM_RUN to last exit) with
 	 * the scenario's timeout + VMM_HANG_GRACE_MS (vmm/watchdog.h). */

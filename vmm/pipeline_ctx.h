@@ -56,6 +56,8 @@ int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 /* Right before a before_run hook (which may enter the sandbox): what the
  * run-time checks need that the sandbox would forbid (x86: the MSR list). */
 int vmm_arch_before_hook(struct run_ctx *c, struct vmm_error *e);
+/* hooks->untracked_work(ctx, begin), if there is one (vmm/pipeline.h). */
+void vmm_run_untracked(struct run_ctx *c, int begin);
 /* Guest pages written since the last call in this run (the first call
  * counts from the run's start in reset mode, from nothing in fresh mode). */
 int vmm_run_dirty_poll(struct run_ctx *c, uint64_t *pages, struct vmm_error *e);

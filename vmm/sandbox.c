@@ -85,7 +85,11 @@ static const struct rule always[] = {
 	{ __NR_timer_settime, "arming and disarming the run deadline" },
 	{ __NR_timer_gettime, "the run deadline" },
 	{ __NR_timer_delete, "teardown of the run deadline" },
-	{ __NR_clock_gettime, "deadline checks (when the vDSO is bypassed)" },
+	{ __NR_clock_gettime,
+	  "deadline checks (when the vDSO is bypassed), "
+	  "the thread's CPU time (CLOCK_THREAD_CPUTIME_ID)" },
+	{ __NR_getrusage, "deadline checks: whether the thread slept "
+			  "(RUSAGE_THREAD voluntary context switches)" },
 	{ __NR_clock_nanosleep, "the watchdog thread's wait" },
 	{ __NR_nanosleep, "the watchdog thread's wait" },
 	{ __NR_futex, "the watchdog's lock and condition variable" },

@@ -1,10 +1,13 @@
 #include "vmm/vcpu.h"
 
+#include "vmm/limits.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 int vmm_vcpu_create(struct vmm_vcpu *v, struct vmm_vm *vm, uint32_t id,
@@ -82,6 +85,55 @@ static int install_handler(struct vmm_error *e)
 	return 0;
 }
 
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec ||
+	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void ts_add_us(struct timespec *t, uint64_t us)
+{
+	t->tv_sec += (time_t)(us / 1000000U);
+	t->tv_nsec += (long)(us % 1000000U) * 1000L;
+	if (t->tv_nsec >= 1000000000L) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000L;
+	}
+}
+
+uint64_t vmm_thread_cpu_ns(void)
+{
+	struct timespec t;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static long thread_nvcsw(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) != 0)
+		return -1;
+	return ru.ru_nvcsw;
+}
+
+/* The CPU-time accounting of a limit of `ms` starting now. */
+static void start_limit(struct vmm_deadline *d, const struct timespec *now,
+			uint32_t ms)
+{
+	uint64_t cap_us = (uint64_t)ms * 1000U * VMM_TIMEOUT_WALL_FACTOR;
+
+	d->cpu0_ns = vmm_thread_cpu_ns();
+	d->nvcsw0 = thread_nvcsw();
+	d->limit_ns = (uint64_t)ms * 1000000U;
+	/* well inside the hang watchdog's timeout + VMM_HANG_GRACE_MS */
+	if (cap_us > (uint64_t)ms * 1000U + VMM_TIMEOUT_WALL_EXTRA_US)
+		cap_us = (uint64_t)ms * 1000U + VMM_TIMEOUT_WALL_EXTRA_US;
+	d->cap = *now;
+	ts_add_us(&d->cap, cap_us);
+}
+
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 {
 	struct itimerspec its;
@@ -114,6 +166,7 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 		d->tid = gettid();
 	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &d->at);
+	start_limit(d, &d->at, ms);
 	d->at.tv_sec += ms / 1000;
 	d->at.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (d->at.tv_nsec >= 1000000000L) {
@@ -133,12 +186,6 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 	}
 	d->armed = 1;
 	return 0;
-}
-
-static int ts_before(const struct timespec *a, const struct timespec *b)
-{
-	return a->tv_sec < b->tv_sec ||
-	       (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
 int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
@@ -165,6 +212,33 @@ int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
 		d->kicking = ts_before(&d->kick_at, &d->at);
 		its.it_value = d->kicking ? d->kick_at : d->at;
 	}
+	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
+			    "cannot arm the run-timeout timer");
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_deadline_restart(struct vmm_deadline *d, uint32_t ms, uint32_t kick_us,
+			 struct vmm_error *e)
+{
+	struct itimerspec its;
+	struct timespec now;
+
+	if (!d->armed)
+		return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	start_limit(d, &now, ms);
+	d->at = now;
+	ts_add_us(&d->at, (uint64_t)ms * 1000U);
+	d->kick_at = now;
+	ts_add_us(&d->kick_at, kick_us);
+	d->kicking = kick_us && ts_before(&d->kick_at, &d->at);
+	memset(&its, 0, sizeof(its));
+	its.it_value = d->kicking ? d->kick_at : d->at;
+	its.it_interval.tv_nsec =
+		d->kicking ? (long)VMM_KICK_TICK_MS * 1000000L : 10 * 1000000L;
 	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
 		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
 			    "cannot arm the run-timeout timer");
@@ -260,15 +334,32 @@ void vmm_vcpu_set_cr8(struct vmm_vcpu *v, uint64_t cr8)
 	((struct kvm_run *)v->run)->cr8 = cr8;
 }
 
-int vmm_deadline_passed(const struct vmm_deadline *d)
+int vmm_deadline_passed(struct vmm_deadline *d)
 {
+	struct itimerspec its;
 	struct timespec now;
+	uint64_t used;
 
 	if (!d || !d->armed)
 		return 0;
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > d->at.tv_sec ||
-	       (now.tv_sec == d->at.tv_sec && now.tv_nsec >= d->at.tv_nsec);
+	if (ts_before(&now, &d->at))
+		return 0;
+	used = vmm_thread_cpu_ns() - d->cpu0_ns;
+	if (used >= d->limit_ns || !ts_before(&now, &d->cap) ||
+	    thread_nvcsw() != d->nvcsw0)
+		return 1;
+	/* kept off the CPU: the rest of the limit, from now */
+	d->at = now;
+	ts_add_us(&d->at, (d->limit_ns - used) / 1000U + 1U);
+	if (ts_before(&d->cap, &d->at))
+		d->at = d->cap;
+	memset(&its, 0, sizeof(its));
+	its.it_value = d->kicking && ts_before(&d->kick_at, &d->at) ? d->kick_at
+								    : d->at;
+	its.it_interval.tv_nsec = (long)VMM_KICK_TICK_MS * 1000000L;
+	(void)timer_settime(d->timer, TIMER_ABSTIME, &its, NULL);
+	return 0;
 }
 
 /* The one KVM_RUN in the library. 0: an exit is in kvm_run; 1: KVM_RUN

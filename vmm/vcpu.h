@@ -66,6 +66,12 @@ struct vmm_deadline {
 	 * kick_at. */
 	struct timespec kick_at;
 	int kicking;
+	/* The limit is CPU time (vmm_deadline_passed): the thread's CPU time
+	 * at the (re)start, the limit, and how late the wall clock may go. */
+	uint64_t cpu0_ns;
+	uint64_t limit_ns;
+	struct timespec cap;
+	long nvcsw0; /* voluntary context switches at the (re)start */
 };
 
 #define VMM_KICK_TICK_MS 1U
@@ -73,6 +79,11 @@ struct vmm_deadline {
 /* Arm a deadline `ms` from now (ms == 0: none). Installs the timer-signal
  * handler once per process (idempotent). */
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e);
+/* An armed deadline started again from now: `ms` from now, with a kick
+ * `kick_us` from now (0: none). One timer_settime. The run loop calls it
+ * at every exit: a run's clock bounds guest time without an exit. */
+int vmm_deadline_restart(struct vmm_deadline *d, uint32_t ms, uint32_t kick_us,
+			 struct vmm_error *e);
 /* Ask for a kick `us` microseconds from now (before the deadline; 0 = no
  * more kicks): the timer then fires at that point, and every
  * VMM_KICK_TICK_MS after it, until the deadline. Needs an armed deadline. */
@@ -102,7 +113,19 @@ void vmm_vcpu_sync_put(struct vmm_vcpu *v, const struct kvm_sync_regs *regs,
 int vmm_vcpu_sync_pending(const struct vmm_vcpu *v);
 uint64_t vmm_vcpu_cr8(const struct vmm_vcpu *v);
 void vmm_vcpu_set_cr8(struct vmm_vcpu *v, uint64_t cr8);
-int vmm_deadline_passed(const struct vmm_deadline *d);
+/* Whether the run is over: the wall-clock deadline has passed and the
+ * thread has had its limit's worth of CPU time since the (re)start. A
+ * thread the host kept off the CPU (preempted: no voluntary context switch
+ * since the (re)start) gets the rest, the deadline moving on up to
+ * VMM_TIMEOUT_WALL_FACTOR times the limit of wall time: on a loaded host
+ * the same input then ends the same way instead of by the clock wherever
+ * the guest happened to be. Guest time counts as the thread's CPU time; a
+ * vCPU that blocked in KVM (arm64 WFI, a powered-off vCPU) slept
+ * voluntarily and gets no more. */
+int vmm_deadline_passed(struct vmm_deadline *d);
+
+/* This thread's CPU time (CLOCK_THREAD_CPUTIME_ID), guest time included. */
+uint64_t vmm_thread_cpu_ns(void);
 
 /* The realtime signal used for deadlines (not SIGALRM: libFuzzer and AFL++
  * use that one). */

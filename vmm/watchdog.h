@@ -2,8 +2,8 @@
  * come back from KVM within its limit (finding vcpu-hang).
  *
  * The pipeline arms it around guest execution only (the run loop, from the
- * first KVM_RUN to the last exit), with the scenario's timeout plus
- * VMM_HANG_GRACE_MS: set-up (memory fills, slots, vCPU state) is the VMM's
+ * first KVM_RUN to the last exit, armed again at every exit), with the
+ * scenario's timeout plus VMM_HANG_GRACE_MS: set-up (memory fills, slots, vCPU state) is the VMM's
  * own work and bounded by the caps in vmm/limits.h, never a vCPU hang.
  */
 #ifndef VMM_WATCHDOG_H

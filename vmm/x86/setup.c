@@ -245,6 +245,10 @@ static void sregs_accepted(struct vmm_session *ss, uint32_t i,
 		a->nsregs_ok[i]++;
 }
 
+static int load_state(struct run_ctx *c, uint32_t i,
+		      const struct kvm_regs *regs, const struct kvm_sregs *sr,
+		      struct vmm_error *e);
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
@@ -252,6 +256,7 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	struct kvm_sregs sr;
 	struct kvm_regs regs;
 	uint8_t *area = NULL;
+	int rc;
 
 	if (c->ss)
 		sr = c->ss->init[i].sregs; /* the state at creation */
@@ -270,31 +275,46 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		vmm_session_note_write(c->ss, c->r->sys_gpa, c->r->sys_size);
 	c->arch.set_regs[i] = regs;
 	c->arch.set_sregs[i] = sr;
+	if (!c->ss)
+		return load_state(c, i, &regs, &sr, e);
+	vmm_run_untracked(c, 1);
+	rc = load_state(c, i, &regs, &sr, e);
+	vmm_run_untracked(c, 0);
+	return rc;
+}
+
+/* The state into vCPU i, fresh or reset mode. */
+static int load_state(struct run_ctx *c, uint32_t i,
+		      const struct kvm_regs *regs, const struct kvm_sregs *sr,
+		      struct vmm_error *e)
+{
+	struct vmm_vcpu *v = &c->vcpus[i];
+
 	/* reset mode: registers, pending events and sregs KVM_SET_SREGS took
 	 * before go in with the next KVM_RUN (KVM_CAP_SYNC_REGS), saving
 	 * three vCPU ioctls; new sregs go through KVM_SET_SREGS first, so
 	 * that one reports a rejection exactly as in fresh mode */
-	if (c->ss && sregs_known(c->ss, i, &sr) &&
-	    vmm_vcpu_sync_regs(v, &regs, &sr, &c->ss->init[i].events) == 0) {
+	if (c->ss && sregs_known(c->ss, i, sr) &&
+	    vmm_vcpu_sync_regs(v, regs, sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
 		return 0;
 	}
 	if (c->ss)
 		vmm_session_note_state_set(c->ss, i);
-	if (vmm_vcpu_set_sregs(v, &sr, e) < 0) {
+	if (vmm_vcpu_set_sregs(v, sr, e) < 0) {
 		/* KVM checks sregs before it changes any of them */
 		c->state_rejected = e->err == EINVAL;
 		return -1;
 	}
 	if (!c->ss)
-		return vmm_vcpu_set_regs(v, &regs, e);
-	sregs_accepted(c->ss, i, &sr);
-	if (vmm_vcpu_sync_regs(v, &regs, NULL, &c->ss->init[i].events) == 0)
+		return vmm_vcpu_set_regs(v, regs, e);
+	sregs_accepted(c->ss, i, sr);
+	if (vmm_vcpu_sync_regs(v, regs, NULL, &c->ss->init[i].events) == 0)
 		return 0;
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
 		return -1;
-	return vmm_vcpu_set_regs(v, &regs, e);
+	return vmm_vcpu_set_regs(v, regs, e);
 }
 
 /* Before a before_run hook that may sandbox the process: the MSR list

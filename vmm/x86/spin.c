@@ -23,7 +23,6 @@
  * kicks land for longer cycles (docs/security.md). */
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "vmm/pipeline_ctx.h"
 #include "vmm/x86/cpu_bits.h"
@@ -207,14 +206,6 @@ static int at_hlt(struct run_ctx *c, const struct kvm_sync_regs *st)
 	return 0;
 }
 
-static uint64_t thread_cpu_us(void)
-{
-	struct timespec t;
-
-	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (uint64_t)t.tv_sec * 1000000ULL + (uint64_t)t.tv_nsec / 1000U;
-}
-
 /* One single step from state *cur (in KVM): 0 with the new state in
  * *cur, 1 a real exit (in *x), 2 not stepped (a kick came first: the host
  * does not step; or the next instruction is a HLT or unreadable), -1. */
@@ -224,7 +215,7 @@ static int step(struct run_ctx *c, struct vmm_vcpu *v,
 {
 	int r;
 
-	uint64_t cpu0 = thread_cpu_us();
+	uint64_t cpu0 = vmm_thread_cpu_ns() / 1000U;
 	uint32_t waited = 0;
 
 	if (at_hlt(c, cur) != 0)
@@ -239,7 +230,9 @@ static int step(struct run_ctx *c, struct vmm_vcpu *v,
 		}
 		r = vmm_vcpu_run(v, c->deadline, x, e);
 		waited += VMM_SPIN_STEP_KICK_US;
-		if (r != 1 || thread_cpu_us() - cpu0 >= VMM_SPIN_STEP_CPU_US ||
+		if (r != 1 ||
+		    vmm_thread_cpu_ns() / 1000U - cpu0 >=
+			    VMM_SPIN_STEP_CPU_US ||
 		    waited >= VMM_SPIN_STEP_WAIT_US)
 			break;
 	}
