@@ -363,6 +363,61 @@ static void mut_seg(struct rng *r, struct vmm_vcpu_spec *v)
 }
 #endif
 
+/* MSRs whose writes make KVM do interesting things: time stamp counter
+ * and its adjust, APIC base, SYSENTER/SYSCALL targets, PAT, MTRRs, debug
+ * control, machine check, x2APIC, the kvm-clock/async-PF/steal-time/PV-EOI
+ * paravirtual MSRs, Hyper-V, EFER, FS/GS base, TSC_AUX, AMD HWCR, the
+ * feature MSRs KVM freezes after the first run, and one KVM refuses. */
+static const uint32_t msr_indices[] = {
+	0x10,	    0x1b,	0x3a,	    0x3b,	0x48,	    0x49,
+	0x8b,	    0xce,	0x10a,	    0x174,	0x175,	    0x176,
+	0x179,	    0x17a,	0x1a0,	    0x1d9,	0x200,	    0x201,
+	0x250,	    0x277,	0x2ff,	    0x345,	0x400,	    0x401,
+	0x480,	    0x6e0,	0x802,	    0x808,	0x80b,	    0x830,
+	0x838,	    0x40000000, 0x40000001, 0x4b564d00, 0x4b564d01, 0x4b564d02,
+	0x4b564d03, 0x4b564d04, 0x4b564d05, 0xc0000080, 0xc0000081, 0xc0000082,
+	0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0xc0010015,
+	0xc0011029, 0x12345678,
+};
+
+#define NMSRIDX (sizeof(msr_indices) / sizeof(msr_indices[0]))
+
+/* x86 MSR records: add one (kept in increasing index order, the canonical
+ * form), drop one, or change an index or a value. */
+static void mut_msr_records(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	uint32_t n = v->nmsrs, k = n ? (uint32_t)below(r, n) : 0;
+	uint32_t idx;
+
+	if (n && below(r, 4) == 0) { /* drop */
+		memmove(&v->msrs[k], &v->msrs[k + 1],
+			(n - k - 1) * sizeof(v->msrs[0]));
+		v->nmsrs--;
+		return;
+	}
+	if (n && below(r, 2)) { /* a value: interesting, random or a bit */
+		v->msrs[k].value =
+			below(r, 2) ? pick_value(r)
+				    : v->msrs[k].value ^ (1ULL << below(r, 64));
+		return;
+	}
+	if (n >= VMM_MAX_SCN_MSRS)
+		return;
+	idx = below(r, 8) ? msr_indices[below(r, NMSRIDX)]
+			  : (uint32_t)(n ? v->msrs[k].index + 1 : next(r));
+	for (k = 0; k < n && v->msrs[k].index < idx; k++)
+		;
+	if (k < n && v->msrs[k].index == idx) { /* present: a new value */
+		v->msrs[k].value = pick_value(r);
+		return;
+	}
+	memmove(&v->msrs[k + 1], &v->msrs[k], (n - k) * sizeof(v->msrs[0]));
+	v->msrs[k].index = idx;
+	v->msrs[k].pad = 0;
+	v->msrs[k].value = pick_value(r);
+	v->nmsrs++;
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -655,6 +710,13 @@ static void mut_segs(const struct mut_ctx *m)
 	mut_arch_state(r, s, v, 2);
 }
 
+/* x86 vCPU state records: MSRs */
+static void mut_msrs(const struct mut_ctx *m)
+{
+	if (m->w->s.arch == VMM_ARCH_X86_64)
+		mut_msr_records(m->r, m->v);
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -759,6 +821,8 @@ static const struct {
 	{ 2, mut_sregs },
 
 	{ 1, mut_segs },
+
+	{ 1, mut_msrs },
 
 	{ 1, mut_devices },
 

@@ -935,6 +935,152 @@ static void check_vcpu_state(struct vmm_kvm *k)
 
 #endif
 
+#if defined(__x86_64__)
+/* RD: KERNEL_GS_BASE into rax, hlt */
+static const uint8_t g_rdmsr[] = {
+	0xb9, 0x02, 0x01, 0x00, 0xc0, /* mov $0xc0000102, %ecx */
+	0x0f, 0x32,		      /* rdmsr */
+	0x48, 0xc1, 0xe2, 0x20,	      /* shl $32, %rdx */
+	0x48, 0x09, 0xd0,	      /* or %rdx, %rax */
+	0xf4,			      /* hlt */
+};
+
+static void add_msr(struct vmm_vcpu_spec *v, uint32_t index, uint64_t value)
+{
+	v->msrs[v->nmsrs].index = index;
+	v->msrs[v->nmsrs].value = value;
+	v->nmsrs++;
+}
+
+/* The mutator adds, drops and changes MSR records (index and value),
+ * and what it makes decodes (the list stays in canonical order). */
+static void check_msr_mutations(const struct vmm_scenario *seed)
+{
+	static uint8_t buf[1 << 16], cur[1 << 16];
+	static struct vmm_scenario a, b;
+	struct vmm_error e;
+	size_t n = vmm_scenario_encode(seed, buf, sizeof(buf), &e);
+	unsigned int added = 0, dropped = 0, changed = 0, bad = 0;
+
+	CHECK(n > 0 && n <= sizeof(buf));
+	CHECK(vmm_scenario_decode(buf, n, &a, &e) == 0);
+	for (unsigned int seedno = 1; seedno <= 3000; seedno++) {
+		size_t len;
+
+		memcpy(cur, buf, n);
+		len = fuzz_mutate(cur, n, sizeof(cur), seedno, NULL);
+		if (vmm_scenario_decode(cur, len, &b, &e) < 0) {
+			bad++;
+			continue;
+		}
+		if (b.vcpus[0].nmsrs > a.vcpus[0].nmsrs)
+			added++;
+		else if (b.vcpus[0].nmsrs < a.vcpus[0].nmsrs)
+			dropped++;
+		else if (b.vcpus[0].nmsrs &&
+			 (b.vcpus[0].msrs[0].value !=
+				  a.vcpus[0].msrs[0].value ||
+			  b.vcpus[0].msrs[0].index != a.vcpus[0].msrs[0].index))
+			changed++;
+	}
+	(void)printf("msr mutations: %u added, %u dropped, %u changed, %u "
+		     "undecodable\n",
+		     added, dropped, changed, bad);
+	CHECK(added > 0 && dropped > 0 && changed > 0);
+	CHECK_EQ_U64(bad, 0);
+}
+
+/* MSR records: written before the first entry, read by the guest, gone
+ * in the next input on a reused vCPU - also when the vCPU never ran; a
+ * refused MSR counted in both modes; MSRs no reset gives back get a fresh
+ * VM (counted) and end the VM's reuse. */
+static void check_msr_records(struct vmm_kvm *k)
+{
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario w, rd, o, o2, t2, frz, bad;
+	struct vmm_error e;
+	uint64_t fb;
+
+	vmm_err_clear(&e);
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: msr records: %s\n", e.msg);
+		return;
+	}
+	scen(&w, g_hlt, sizeof(g_hlt), NULL, 0);
+	add_msr(&w.vcpus[0], 0x174, 0x10);	  /* SYSENTER_CS */
+	add_msr(&w.vcpus[0], 0xc0000102, 0x5678); /* KERNEL_GS_BASE */
+	scen(&rd, g_rdmsr, sizeof(g_rdmsr), NULL, 0);
+	add_msr(&rd.vcpus[0], 0xc0000102, 0x123456789abcULL);
+	scen(&o, g_observe, sizeof(g_observe), NULL, 0);
+	scen(&o2, g_hlt, sizeof(g_hlt), g_observe, sizeof(g_observe));
+	scen(&t2, g_ud2, sizeof(g_ud2), g_hlt, sizeof(g_hlt));
+	add_msr(&t2.vcpus[1], 0x174, 0x10);
+	add_msr(&t2.vcpus[1], 0xc0000102, 0x5678);
+
+	/* the guest reads what the record wrote, in both modes */
+	(void)vmm_pipeline_run(k, &rd, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax, 0x123456789abcULL);
+	CHECK_EQ_U64(f.msrs_refused, 0);
+	same_as_fresh(k, &ss, &o, &rd, "an MSR record read by the guest");
+	/* and the next input on the reused vCPU does not see it */
+	same_as_fresh(k, &ss, &w, &o, "MSRs after MSR records set them");
+	same_as_fresh(k, &ss, &rd, &rd, "an MSR record twice");
+	/* vCPU 1 gets its records and never runs (vCPU 0 triple-faults) */
+	(void)vmm_pipeline_run_reset(&ss, &t2, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT);
+	CHECK(ss.live && !ss.tainted);
+	same_as_fresh(k, &ss, &t2, &o2, "MSR records on a vCPU that never ran");
+
+	/* a refused MSR is counted, the others still go in */
+	bad = rd;
+	bad.vcpus[0].nmsrs = 0;
+	add_msr(&bad.vcpus[0], 0x12345678, 1);
+	add_msr(&bad.vcpus[0], 0xc0000102, 0x4242);
+	(void)vmm_pipeline_run(k, &bad, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.msrs_refused, 1);
+	CHECK_EQ_U64(f.state.regs.rax, 0x4242);
+	(void)vmm_pipeline_run_reset(&ss, &o, &hooks, &r);
+	fb = ss.fallbacks; /* refused: nothing to undo, the VM is reused */
+	(void)vmm_pipeline_run_reset(&ss, &bad, &hooks, &r);
+	CHECK_EQ_U64(r.msrs_refused, 1);
+	CHECK_EQ_U64(r.state.regs.rax, 0x4242);
+	same_as_fresh(k, &ss, NULL, &o, "the input after a refused MSR");
+	CHECK_EQ_U64(ss.fallbacks, fb);
+
+	/* TSC_DEADLINE without an in-kernel LAPIC: KVM takes the write and
+	 * keeps nothing, so it is not in the restore set - the VM is not
+	 * reused after it (where KVM refuses it, nothing is checked) */
+	scen(&frz, g_hlt, sizeof(g_hlt), NULL, 0);
+	add_msr(&frz.vcpus[0], 0x6e0, 0x1000);
+	(void)vmm_pipeline_run_reset(&ss, &frz, &hooks, &r);
+	if (r.msrs_refused == 0 && !vmm_x86_msr_restorable(k, 0x6e0)) {
+		fb = ss.fallbacks;
+		same_as_fresh(k, &ss, NULL, &o,
+			      "the input after an MSR outside the restore set");
+		CHECK_EQ_U64(ss.fallbacks, fb + 1);
+	}
+
+	/* ARCH_CAPABILITIES: frozen once a vCPU ran - a fresh VM, and the
+	 * input after it gets one too */
+	scen(&frz, g_hlt, sizeof(g_hlt), NULL, 0);
+	add_msr(&frz.vcpus[0], 0x10a, 0);
+	CHECK(!vmm_x86_msrs_resettable(&frz.vcpus[0]));
+	(void)vmm_pipeline_run_reset(&ss, &o, &hooks, &r);
+	fb = ss.fallbacks;
+	same_as_fresh(k, &ss, NULL, &frz, "a feature MSR record");
+	CHECK_EQ_U64(ss.fallbacks, fb + 1);
+	same_as_fresh(k, &ss, NULL, &o, "the input after a feature MSR record");
+	CHECK_EQ_U64(ss.fallbacks, fb + 2);
+	check_msr_mutations(&rd);
+	(void)printf("msr records: %llu fallbacks\n",
+		     (unsigned long long)ss.fallbacks);
+	vmm_session_destroy(&ss);
+}
+#endif
+
 /* A pool keeps one VM per vCPU count: the corpus run twice in a row
  * through it, each input against a fresh run, with no fallback. */
 static void check_pool(struct vmm_kvm *k)
@@ -1060,6 +1206,7 @@ int main(int argc, char **argv)
 		return 1;
 #if defined(__x86_64__)
 	check_vcpu_state(&k);
+	check_msr_records(&k);
 	check_in_flight(&k, 0);
 	check_flush_contract();
 #endif

@@ -29,6 +29,7 @@ enum {
 	T_REG = 0x11,
 	T_SREG = 0x12,
 	T_SEG = 0x13,
+	T_MSR = 0x15,
 	T_FEATURES = 0x1A,
 };
 
@@ -1275,7 +1276,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, features)");
+	       "seg, msr, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -2074,6 +2075,142 @@ static void test_empty_vcpu_field_at_end(void)
 
 /* The record schema (vmm/scenario_schema.c) is consistent: what a new
  * entry must satisfy for the codec and the text form to walk it. */
+static size_t b_msr(struct bld *w, uint32_t index, uint64_t value)
+{
+	(void)begin(w, T_MSR);
+	put(w, index, 4);
+	put(w, value, 8);
+	return end(w);
+}
+
+/* msr records: a per-vCPU list in increasing index order, capped, x86
+ * only; binary and text forms round-trip. */
+static void test_msr_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_reg(&w, T_REG, 0, 1);
+	(void)b_msr(&w, 0x175, 0x8000);
+	(void)b_msr(&w, 0xc0000102, 0x123456789abcULL);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_msr(&w, 0x10, 5);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].nmsrs, 2);
+	CHECK_EQ_U64(s.vcpus[0].msrs[0].index, 0x175);
+	CHECK_EQ_U64(s.vcpus[0].msrs[0].value, 0x8000);
+	CHECK_EQ_U64(s.vcpus[0].msrs[1].index, 0xc0000102);
+	CHECK_EQ_U64(s.vcpus[0].msrs[1].value, 0x123456789abcULL);
+	CHECK_EQ_U64(s.vcpus[1].nmsrs, 1);
+	CHECK_EQ_U64(s.vcpus[1].msrs[0].value, 5);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "reg rax=0x1\nmsr index=0x175 value=0x8000\n"
+				 "msr index=0xc0000102 value=0x123456789abc\n"
+				 "vcpu mode=real16 entry=0x1000\n"
+				 "msr index=0x10 value=0x5\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].msrs[1].value++;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].msrs");
+
+	/* canonical: strictly increasing index, one record per MSR */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x175, 1);
+	off = b_msr(&w, 0x174, 2);
+	REJECT(&w, off + 3, "msr.index=0x174 not above the previous 0x175");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x175, 1);
+	off = b_msr(&w, 0x175, 2);
+	REJECT(&w, off + 3, "msr.index=0x175 not above the previous 0x175");
+	/* the order restarts with each vCPU */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x175, 1);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_msr(&w, 0x10, 2);
+	ACCEPT(&w, &s);
+	/* after the vCPU's sregs and segments; before any vcpu: refused */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x10, 1);
+	off = b_reg(&w, T_SREG, 0, 0x11);
+	REJECT(&w, off, "sreg record after msr");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_msr(&w, 0x10, 1);
+	REJECT(&w, off, "msr record before any vcpu record");
+	/* length and cap */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_MSR);
+	put(&w, 0x10, 4);
+	put(&w, 1, 4);
+	off = end(&w);
+	REJECT(&w, off, "msr record length 8, must be 12");
+	bld_init(&w);
+	b_minimal(&w);
+	for (uint32_t i = 0; i < VMM_MAX_SCN_MSRS; i++)
+		(void)b_msr(&w, 0x200 + i, i);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].nmsrs, VMM_MAX_SCN_MSRS);
+	off = b_msr(&w, 0x300, 1);
+	REJECT(&w, off, "msr: more than 16 MSR records for one vCPU");
+	/* x86 only */
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_msr(&w, 0x10, 1);
+	REJECT(&w, off, "msr record in a arm64 scenario (x86 only)");
+
+	/* text: order, keys, arch, and the model checks encode relies on */
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "msr index=0x10 value=0x1\nmsr index=0x10 value=0x2\n",
+		    "line 6", "msr.index=0x10 not above the previous 0x10");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\nmsr index=0x10\n",
+		    "line 5", "msr record needs value=");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "msr index=0x100000000 value=0x1\n",
+		    "line 5",
+		    "index=0x100000000 is not a number in 0..0xffffffff");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=aarch64 entry=0x0\nmsr index=0x10 value=0x1\n",
+		    "line 5", "msr record in a arm64 scenario (x86 only)");
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.vcpus[0].nmsrs = 2;
+	s.vcpus[0].msrs[0].index = 0x20;
+	s.vcpus[0].msrs[1].index = 0x10;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "strictly increasing index order");
+	s.vcpus[0].nmsrs = VMM_MAX_SCN_MSRS + 1;
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "17 MSR records (allowed 0..16)");
+}
+
 static void test_schema_table(void)
 {
 	int seen_vcpu = 0;
@@ -2101,6 +2238,9 @@ static void test_schema_table(void)
 		if (r->kind == SCN_INDEXED)
 			CHECK(r->nidx && r->idx_name && r->mask_mem &&
 			      r->stride <= SCN_MAX_ELEM);
+		if (r->kind == SCN_VCPU_LIST)
+			CHECK(r->cap >= 1 && r->plural && r->arr != SCN_NONE &&
+			      r->stride <= SCN_MAX_ELEM && r->dec_check);
 		if (r->kind == SCN_VCPU_ONCE)
 			CHECK(r->fields[0].fmt != SCN_BYTES);
 		for (unsigned int k = 0; k < r->nfields; k++) {
@@ -2151,6 +2291,7 @@ int main(void)
 	test_mutation();
 	test_text_null_arena();
 	test_empty_vcpu_field_at_end();
+	test_msr_records();
 	test_schema_table();
 	return check_report("test_scenario");
 }

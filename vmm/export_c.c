@@ -610,6 +610,22 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 		    (unsigned long long)s->vcpus[i].entry);
 		emit_sregs_fn(g, fn, &sr[i][0], &sr[i][1]);
 	}
+	for (uint32_t i = 0; i < nv; i++) {
+		const struct vmm_vcpu_spec *vs = &s->vcpus[i];
+
+		if (reject[i] || vs->nmsrs == 0)
+			continue;
+		put(g,
+		    "/* vCPU %u: the input's MSR records, KVM_SET_MSRS after "
+		    "the registers */\n"
+		    "static const struct kvm_msr_entry %s_vcpu%u_msrs[] = {\n",
+		    i, p, i);
+		for (uint32_t m = 0; m < vs->nmsrs; m++)
+			put(g, "\t{ .index = 0x%x, .data = 0x%llxULL },\n",
+			    vs->msrs[m].index,
+			    (unsigned long long)vs->msrs[m].value);
+		put(g, "};\n\n");
+	}
 	if (reject[0] || (nv && reject[nv - 1]))
 		put(g,
 		    "static void %s_no_sregs(struct kvm_sregs *s)\n{\n"
@@ -626,6 +642,11 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 		}
 		put(g, "\t\t.sregs = %s_vcpu%u_sregs,\n", p, i);
 		emit_regs(g, &regs[i]);
+		if (s->vcpus[i].nmsrs)
+			put(g,
+			    "\t\t.msrs = %s_vcpu%u_msrs,\n"
+			    "\t\t.nmsrs = %u,\n",
+			    p, i, s->vcpus[i].nmsrs);
 		put(g, "\t},\n");
 	}
 	put(g, "};\n\n");

@@ -30,6 +30,8 @@
  * a call); sizes struct vmm_kvm's list and each vCPU snapshot (16 bytes an
  * entry). */
 #define VMM_MAX_SAVED_MSRS 510
+/* x86: MSR records per vCPU (one KVM_SET_MSRS call's worth at most). */
+#define VMM_MAX_SCN_MSRS 16
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the
  * call, so a second EINTR in a row needs a second signal. */

@@ -39,6 +39,7 @@ enum vmm_reach_record {
 	VMM_REC_SREG,
 	VMM_REC_SEG,
 	VMM_REC_FEATURES,
+	VMM_REC_MSR,
 	VMM_REC_COUNT
 };
 

@@ -147,11 +147,11 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				"outside 0x%x (el1-32bit comes from mode "
 				"aarch32)",
 				i, v->features, VMM_ARM64_FEAT_SETTABLE);
-		if (v->sreg_mask || v->seg_mask)
+		if (v->sreg_mask || v->seg_mask || v->nmsrs)
 			return vmm_scenario_reject(
 				e,
-				"vCPU %u: x86 sreg/seg "
-				"overrides in an arm64 scenario",
+				"vCPU %u: x86 sreg/seg/msr "
+				"records in an arm64 scenario",
 				i);
 		return 0;
 	}
@@ -175,6 +175,23 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			return vmm_scenario_reject(
 				e, "vCPU %u: %s attrs 0x%x have unknown bits",
 				i, seg_names[g], v->segs[g].attrs);
+	if (v->nmsrs > VMM_MAX_SCN_MSRS)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: %u MSR records (allowed "
+					   "0..%d)",
+					   i, v->nmsrs, VMM_MAX_SCN_MSRS);
+	for (uint32_t m = 0; m < v->nmsrs; m++) {
+		if (v->msrs[m].pad)
+			return vmm_scenario_reject(
+				e, "vCPU %u: MSR record %u: padding not zero",
+				i, m);
+		if (m > 0 && v->msrs[m].index <= v->msrs[m - 1].index)
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: MSR 0x%x after 0x%x: MSR records "
+				"must be in strictly increasing index order",
+				i, v->msrs[m].index, v->msrs[m - 1].index);
+	}
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
 		return vmm_scenario_reject(
@@ -372,6 +389,12 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 				      x->segs[g].attrs != y->segs[g].attrs ||
 				      x->segs[g].limit != y->segs[g].limit ||
 				      x->segs[g].base != y->segs[g].base),
+			     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].msrs", i);
+		DIFF(x->nmsrs != y->nmsrs, name);
+		for (uint32_t m = 0; m < x->nmsrs && m < VMM_MAX_SCN_MSRS; m++)
+			DIFF(x->msrs[m].index != y->msrs[m].index ||
+				     x->msrs[m].value != y->msrs[m].value,
 			     name);
 	}
 	if (what && len)

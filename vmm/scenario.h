@@ -95,6 +95,15 @@ struct vmm_fill_spec {
 	uint8_t pattern[VMM_MAX_FILL_PATTERN];
 };
 
+/* x86: one MSR write (MSR record), applied with KVM_SET_MSRS after the
+ * registers and sregs. A vCPU's list is in strictly increasing index order
+ * (the canonical form). */
+struct vmm_msr_spec {
+	uint64_t value;
+	uint32_t index;
+	uint32_t pad; /* always 0 */
+};
+
 /* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
 	uint64_t entry;	   /* guest-physical address of the first instruction */
@@ -103,6 +112,8 @@ struct vmm_vcpu_spec {
 	/* x86 only: sregs and segments */
 	uint64_t sregs[VMM_SREG_COUNT];
 	struct vmm_seg_spec segs[VMM_SEG_COUNT];
+	struct vmm_msr_spec msrs[VMM_MAX_SCN_MSRS]; /* ascending index */
+	uint32_t nmsrs;
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */

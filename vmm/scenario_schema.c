@@ -125,6 +125,7 @@ void *scn_elem(const struct scn_record *r, const struct vmm_scenario *s,
 	case SCN_VCPU:
 		return base + r->arr + (size_t)i * r->stride;
 	case SCN_INDEXED:
+	case SCN_VCPU_LIST:
 		return (uint8_t *)&s->vcpus[v] + r->arr + (size_t)i * r->stride;
 	default:
 		return (uint8_t *)&s->vcpus[v];
@@ -139,6 +140,12 @@ unsigned int scn_count(const struct scn_record *r, const struct vmm_scenario *s)
 	return (unsigned int)scn_get(s, r->count, sizeof(uint32_t));
 }
 
+unsigned int scn_vcount(const struct scn_record *r,
+			const struct vmm_scenario *s, unsigned int v)
+{
+	return (unsigned int)scn_get(&s->vcpus[v], r->count, sizeof(uint32_t));
+}
+
 int scn_has(const struct scn_record *r, const struct vmm_scenario *s,
 	    unsigned int v, unsigned int i)
 {
@@ -146,17 +153,22 @@ int scn_has(const struct scn_record *r, const struct vmm_scenario *s,
 
 	if (r->kind == SCN_INDEXED)
 		return ((scn_get(vcpu, r->mask, r->mask_mem) >> i) & 1) != 0;
+	if (r->kind == SCN_VCPU_LIST)
+		return i < scn_vcount(r, s, v);
 	return scn_get(vcpu, r->fields[0].off, r->fields[0].mem) != 0;
 }
 
 unsigned int scn_nindex(const struct scn_record *r, unsigned int arch)
 {
+	if (r->kind == SCN_VCPU_LIST)
+		return r->cap;
 	return r->kind == SCN_INDEXED ? r->nidx(arch) : 1;
 }
 
 int scn_per_vcpu(const struct scn_record *r)
 {
-	return r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE;
+	return r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE ||
+	       r->kind == SCN_VCPU_LIST;
 }
 
 void scn_walk(const struct vmm_scenario *s,
@@ -401,6 +413,20 @@ static void features_print(struct scn_ctx *c, const void *elem)
 	}
 }
 
+/* msr: a vCPU's list in strictly increasing index order (canonical: one
+ * write per MSR, one order); element i is being added. */
+static int msr_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_msr_spec *m = elem;
+
+	if (i > 0 && m->index <= m[-1].index)
+		return scn_fail(c, SCN_REC_HDR,
+				"msr.index=0x%x not above the previous 0x%x "
+				"(canonical order, one record per MSR)",
+				m->index, m[-1].index);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
@@ -426,6 +452,10 @@ static void features_print(struct scn_ctx *c, const void *elem)
 	.mask = offsetof(struct vmm_vcpu_spec, k),           \
 	.mask_mem = MSZ(struct vmm_vcpu_spec, k)
 #define PRESENT(m) .present = offsetof(struct vmm_scenario, m)
+#define VLIST(m, n, c, p)                                    \
+	.arr = offsetof(struct vmm_vcpu_spec, m),            \
+	.stride = sizeof(((struct vmm_vcpu_spec *)0)->m[0]), \
+	.count = offsetof(struct vmm_vcpu_spec, n), .cap = (c), .plural = (p)
 
 #define SCN struct vmm_scenario
 static const struct scn_field limits_f[] = {
@@ -487,6 +517,10 @@ static const struct scn_field seg_f[] = {
 	  .check = SCN_MASK, .hi = VMM_SEGA_KNOWN, .tmax = VMM_SEGA_KNOWN },
 	{ FLD("limit", struct vmm_seg_spec, limit, 4, SCN_HEX) },
 	{ FLD("base", struct vmm_seg_spec, base, 8, SCN_HEX) },
+};
+static const struct scn_field msr_f[] = {
+	{ FLD("index", struct vmm_msr_spec, index, 4, SCN_HEX) },
+	{ FLD("value", struct vmm_msr_spec, value, 8, SCN_HEX) },
 };
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
@@ -577,8 +611,16 @@ const struct scn_record scn_records[] = {
 	  .nidx = nsegs,
 	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
-	/* 0x14..0x19 reserved for x86 vCPU state added later: FPU, MSRs,
+	/* 0x14, 0x16..0x19 reserved for x86 vCPU state added later: FPU,
 	 * CPUID, debug registers, events, LAPIC. */
+	{ .tag = 0x15,
+	  .name = "msr",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VLIST(msrs, nmsrs, VMM_MAX_SCN_MSRS, "MSR records for one vCPU"),
+	  FIELDS(msr_f),
+	  .dec_check = msr_dec },
 	{ .tag = 0x1A,
 	  .name = "features",
 	  .kind = SCN_VCPU_ONCE,
@@ -597,7 +639,8 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_slot_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_fill_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_blob_spec) <= SCN_MAX_ELEM &&
-		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM,
+		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 
 const struct scn_record *scn_by_tag(unsigned int tag)

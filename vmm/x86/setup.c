@@ -216,6 +216,8 @@ int vmm_x86_vcpu_state(const struct vmm_vcpu_spec *vs, struct kvm_sregs *sr,
 	return 0;
 }
 
+static int vcpu_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e);
+
 /* Reset mode: sregs KVM_SET_SREGS accepted on vCPU i of this session's VM
  * before can go in through KVM_CAP_SYNC_REGS (KVM's checks of sregs depend
  * on nothing else, so KVM_RUN cannot reject them). */
@@ -245,7 +247,71 @@ static void sregs_accepted(struct vmm_session *ss, uint32_t i,
 		a->nsregs_ok[i]++;
 }
 
+/* The scenario's MSR records for vCPU i, through KVM_SET_MSRS after the
+ * registers and sregs (api.rst: the ioctl returns how many entries it set,
+ * stopping at the first one KVM refuses). A refused MSR is a result, not
+ * an error: it is counted (vmm_result.msrs_refused) and the entries after
+ * it go in with the next call. */
+static int apply_msrs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct vmm_vcpu *v = &c->vcpus[i];
+	uint8_t buf[sizeof(struct kvm_msrs) +
+		    VMM_MAX_SCN_MSRS * sizeof(struct kvm_msr_entry)]
+		__attribute__((aligned(8)));
+	struct kvm_msrs *m = (struct kvm_msrs *)(void *)buf;
+	uint32_t at = 0;
+
+	while (at < vs->nmsrs && at < VMM_MAX_SCN_MSRS) {
+		int set;
+
+		memset(buf, 0, sizeof(buf));
+		m->nmsrs = vs->nmsrs - at;
+		for (uint32_t j = 0; j < m->nmsrs; j++) {
+			m->entries[j].index = vs->msrs[at + j].index;
+			m->entries[j].data = vs->msrs[at + j].value;
+		}
+		set = VMM_IOCTL(v->vm->kvm->ops, v->fd, KVM_SET_MSRS, m, e);
+		if (set < 0)
+			return -1;
+		if ((uint32_t)set > m->nmsrs) {
+			vmm_err_contract(e, "KVM_SET_MSRS", "return",
+					 "kernel contract violation: "
+					 "KVM_SET_MSRS set %d of %u MSRs",
+					 set, m->nmsrs);
+			return -1;
+		}
+		/* reset mode: a write no reset undoes ends the VM's reuse */
+		for (uint32_t j = 0; c->ss && j < (uint32_t)set; j++)
+			if (!vmm_x86_msr_restorable(c->k, m->entries[j].index))
+				vmm_session_taint(c->ss);
+		at += (uint32_t)set;
+		if (at < vs->nmsrs) { /* refused: skip it */
+			c->r->msrs_refused++;
+			at++;
+		}
+	}
+	return 0;
+}
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	if (vcpu_regs(c, i, e) < 0)
+		return -1;
+	if (c->s->vcpus[i].nmsrs == 0)
+		return 0;
+	if (c->ss) {
+		/* changed by ioctl: the next prepare restores it even if it
+		 * never runs; a frozen feature MSR (the session made a fresh
+		 * VM for this input) must not meet a vCPU that ran either */
+		vmm_session_note_restore(c->ss, i);
+		if (!vmm_x86_msrs_resettable(&c->s->vcpus[i]))
+			vmm_session_taint(c->ss);
+	}
+	return apply_msrs(c, i, e);
+}
+
+static int vcpu_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
 	struct vmm_vcpu *v = &c->vcpus[i];
@@ -273,8 +339,10 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	/* reset mode: registers, pending events and sregs KVM_SET_SREGS took
 	 * before go in with the next KVM_RUN (KVM_CAP_SYNC_REGS), saving
 	 * three vCPU ioctls; new sregs go through KVM_SET_SREGS first, so
-	 * that one reports a rejection exactly as in fresh mode */
-	if (c->ss && sregs_known(c->ss, i, &sr) &&
+	 * that one reports a rejection exactly as in fresh mode. With MSR
+	 * records, sregs go in by ioctl: the MSR writes (EFER...) come after
+	 * them, as in fresh mode */
+	if (c->ss && vs->nmsrs == 0 && sregs_known(c->ss, i, &sr) &&
 	    vmm_vcpu_sync_regs(v, &regs, &sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -426,6 +494,26 @@ void vmm_arch_dirty_probe_guest(struct vmm_probe_guest *g)
 	g->features = 0;
 }
 
+/* The x86 vCPU-state records and what this host does with them. */
+static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
+{
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	/* KVM_SET_MSRS is part of the base x86 API: always there */
+	if (vmm_arch_msr_list(k, &e) == 0)
+		off = vmm_fmt_append(buf, len, off,
+				     "record msr=ok (KVM_SET_MSRS; reset mode "
+				     "restores %u MSRs)\n",
+				     k->arch.nmsrs);
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record msr=ok (KVM_SET_MSRS; reset-mode "
+				     "MSR probe failed: %.100s)\n",
+				     e.msg);
+	return off;
+}
+
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -448,5 +536,6 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 					     line);
 		}
 	}
+	off = host_records(k, buf, len, off);
 	return off;
 }

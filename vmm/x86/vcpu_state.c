@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/scenario.h"
 #include "vmm/session.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -72,10 +73,52 @@ static int in_ranges(uint32_t idx)
 	return 0;
 }
 
-static int sregs_field(uint32_t idx)
+int vmm_x86_msr_sregs_field(uint32_t idx)
 {
 	return idx == MSR_EFER || idx == MSR_FS_BASE || idx == MSR_GS_BASE ||
 	       idx == MSR_APIC_BASE;
+}
+
+/* KVM (x86.c, "immutable feature MSRs") refuses a write of another value
+ * to these once the vCPU has run: the emulated VMX capability MSRs and the
+ * MSR-based features (microcode revision, ARCH_CAPABILITIES,
+ * PERF_CAPABILITIES, PLATFORM_INFO, AMD DE_CFG). A superset costs only a
+ * fresh VM. */
+int vmm_x86_msr_frozen_after_run(uint32_t idx)
+{
+	return (idx >= 0x480U && idx <= 0x491U) || idx == 0x8bU ||
+	       idx == 0xceU || idx == 0x10aU || idx == 0x345U ||
+	       idx == 0xc0011029U;
+}
+
+int vmm_x86_msr_restorable(const struct vmm_kvm *k, uint32_t idx)
+{
+	if (vmm_x86_msr_sregs_field(idx))
+		return 1;
+	for (uint32_t n = 0; k->arch.msr_list_ready && n < k->arch.nmsrs; n++)
+		if (k->arch.msr_index[n] == idx)
+			return 1;
+	return 0;
+}
+
+int vmm_x86_msrs_resettable(const struct vmm_vcpu_spec *vs)
+{
+	for (uint32_t j = 0; j < vs->nmsrs && j < VMM_MAX_SCN_MSRS; j++)
+		if (vmm_x86_msr_frozen_after_run(vs->msrs[j].index))
+			return 0;
+	return 1;
+}
+
+int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
+			   const struct vmm_vcpu_state *init,
+			   const struct vmm_scenario *s)
+{
+	(void)k;
+	(void)init;
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (!vmm_x86_msrs_resettable(&s->vcpus[i]))
+			return 0;
+	return 1;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -212,7 +255,7 @@ static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
 	/* 3: holding a value, not an sregs field */
 	k->arch.nmsrs = 0;
 	for (size_t i = 0; i < nkept; i++) {
-		if (sregs_field(cand[i]) ||
+		if (vmm_x86_msr_sregs_field(cand[i]) ||
 		    !msr_holds_value(p, cand[i], val[i]))
 			continue;
 		if (k->arch.nmsrs == VMM_MAX_SAVED_MSRS) {
