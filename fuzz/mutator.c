@@ -418,6 +418,72 @@ static void mut_msr_records(struct rng *r, struct vmm_vcpu_spec *v)
 	v->nmsrs++;
 }
 
+/* CPUID leaves (function, index) worth overriding: vendor and maximum
+ * leaf, features, monitor, power, structured features (sub-leaves 0 and
+ * 1), PMU, topology, XSAVE (sub-leaves 0, 1, 2), PT, AMX, KVM's signature
+ * and features, extended maximum, extended features, address sizes, SVM,
+ * and one past every maximum. */
+static const uint32_t cpuid_leaves[][2] = {
+	{ 0x0, 0 },	   { 0x1, 0 },	      { 0x5, 0 },
+	{ 0x6, 0 },	   { 0x7, 0 },	      { 0x7, 1 },
+	{ 0xa, 0 },	   { 0xb, 0 },	      { 0xb, 1 },
+	{ 0xd, 0 },	   { 0xd, 1 },	      { 0xd, 2 },
+	{ 0x14, 0 },	   { 0x1d, 0 },	      { 0x40000000, 0 },
+	{ 0x40000001, 0 }, { 0x80000000, 0 }, { 0x80000001, 0 },
+	{ 0x80000008, 0 }, { 0x8000000a, 0 }, { 0x21, 0 },
+};
+
+#define NLEAVES (sizeof(cpuid_leaves) / sizeof(cpuid_leaves[0]))
+
+static int cpuid_lt(const struct vmm_cpuid_spec *a,
+		    const struct vmm_cpuid_spec *b)
+{
+	if (a->function != b->function)
+		return a->function < b->function;
+	if (a->index != b->index)
+		return a->index < b->index;
+	return a->reg < b->reg;
+}
+
+/* x86 CPUID records: add one (in (function, index, reg) order, the
+ * canonical form), drop one, or change a value (a feature bit, or any). */
+static void mut_cpuid_records(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	uint32_t n = v->ncpuid, k = n ? (uint32_t)below(r, n) : 0;
+	struct vmm_cpuid_spec c;
+	const uint32_t *leaf;
+
+	if (n && below(r, 4) == 0) { /* drop */
+		memmove(&v->cpuid[k], &v->cpuid[k + 1],
+			(n - k - 1) * sizeof(v->cpuid[0]));
+		v->ncpuid--;
+		return;
+	}
+	if (n && below(r, 2)) {
+		v->cpuid[k].value =
+			below(r, 3) ? v->cpuid[k].value ^ (1U << below(r, 32))
+				    : (uint32_t)pick_value(r);
+		return;
+	}
+	if (n >= VMM_MAX_SCN_CPUID)
+		return;
+	leaf = cpuid_leaves[below(r, NLEAVES)];
+	memset(&c, 0, sizeof(c));
+	c.function = leaf[0];
+	c.index = leaf[1];
+	c.reg = (uint8_t)below(r, VMM_CPUID_NREGS);
+	c.value = below(r, 2) ? (uint32_t)next(r) : (uint32_t)pick_value(r);
+	for (k = 0; k < n && cpuid_lt(&v->cpuid[k], &c); k++)
+		;
+	if (k < n && !cpuid_lt(&c, &v->cpuid[k])) { /* same register */
+		v->cpuid[k].value = c.value;
+		return;
+	}
+	memmove(&v->cpuid[k + 1], &v->cpuid[k], (n - k) * sizeof(v->cpuid[0]));
+	v->cpuid[k] = c;
+	v->ncpuid++;
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -717,6 +783,13 @@ static void mut_msrs(const struct mut_ctx *m)
 		mut_msr_records(m->r, m->v);
 }
 
+/* x86 vCPU state records: CPUID */
+static void mut_cpuid(const struct mut_ctx *m)
+{
+	if (m->w->s.arch == VMM_ARCH_X86_64)
+		mut_cpuid_records(m->r, m->v);
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -823,6 +896,8 @@ static const struct {
 	{ 1, mut_segs },
 
 	{ 1, mut_msrs },
+
+	{ 1, mut_cpuid },
 
 	{ 1, mut_devices },
 

@@ -30,6 +30,7 @@ enum {
 	T_SREG = 0x12,
 	T_SEG = 0x13,
 	T_MSR = 0x15,
+	T_CPUID = 0x16,
 	T_FEATURES = 0x1A,
 };
 
@@ -1276,7 +1277,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, msr, features)");
+	       "seg, msr, cpuid, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -2211,6 +2212,146 @@ static void test_msr_records(void)
 	CHECK_STR_CONTAINS(e.msg, "17 MSR records (allowed 0..16)");
 }
 
+static size_t b_cpuid(struct bld *w, uint32_t fn, uint32_t idx,
+		      unsigned int reg, uint32_t value)
+{
+	(void)begin(w, T_CPUID);
+	put(w, fn, 4);
+	put(w, idx, 4);
+	put(w, reg, 1);
+	put(w, value, 4);
+	return end(w);
+}
+
+/* cpuid records: per vCPU, strictly increasing (function, index, reg),
+ * register names in the text form, after the msr records. */
+static void test_cpuid_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x10, 1);
+	(void)b_cpuid(&w, 0x0, 0, VMM_CPUID_EBX, 0x666d766b);
+	(void)b_cpuid(&w, 0x0, 0, VMM_CPUID_EDX, 0x2d7a7a75);
+	(void)b_cpuid(&w, 0x7, 0, VMM_CPUID_EAX, 1);
+	(void)b_cpuid(&w, 0x7, 1, VMM_CPUID_EAX, 2);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].ncpuid, 4);
+	CHECK_EQ_U64(s.vcpus[0].cpuid[1].reg, VMM_CPUID_EDX);
+	CHECK_EQ_U64(s.vcpus[0].cpuid[1].value, 0x2d7a7a75);
+	CHECK_EQ_U64(s.vcpus[0].cpuid[3].index, 1);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text,
+			   "msr index=0x10 value=0x1\n"
+			   "cpuid function=0x0 index=0x0 reg=ebx "
+			   "value=0x666d766b\n"
+			   "cpuid function=0x0 index=0x0 reg=edx "
+			   "value=0x2d7a7a75\n"
+			   "cpuid function=0x7 index=0x0 reg=eax value=0x1\n"
+			   "cpuid function=0x7 index=0x1 reg=eax value=0x2\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].cpuid[0].value ^= 1;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].cpuid");
+
+	/* order: register, then index, then function; no repeats */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x1, 0, VMM_CPUID_ECX, 1);
+	off = b_cpuid(&w, 0x1, 0, VMM_CPUID_EBX, 1);
+	REJECT(&w, off + 3,
+	       "cpuid function=0x1 index=0x0 reg=ebx not above the "
+	       "previous function=0x1 index=0x0 reg=ecx");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x1, 0, VMM_CPUID_ECX, 1);
+	off = b_cpuid(&w, 0x1, 0, VMM_CPUID_ECX, 2);
+	REJECT(&w, off + 3, "reg=ecx not above the previous");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x7, 1, VMM_CPUID_EAX, 1);
+	off = b_cpuid(&w, 0x7, 0, VMM_CPUID_EDX, 2);
+	REJECT(&w, off + 3, "not above the previous function=0x7 index=0x1");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x80000001, 0, VMM_CPUID_EAX, 1);
+	off = b_cpuid(&w, 0x7, 0, VMM_CPUID_EDX, 2);
+	REJECT(&w, off + 3, "not above the previous function=0x80000001");
+	/* the register byte, the length, before msr: refused */
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_cpuid(&w, 0x1, 0, 4, 1);
+	REJECT(&w, off + 3 + 8, "cpuid.reg=4, must be < 0x4");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_CPUID);
+	put(&w, 1, 4);
+	put(&w, 0, 4);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "cpuid record length 12, must be 13");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x1, 0, 0, 1);
+	off = b_msr(&w, 0x10, 1);
+	REJECT(&w, off, "msr record after cpuid");
+	bld_init(&w);
+	b_minimal(&w);
+	for (uint32_t i = 0; i < VMM_MAX_SCN_CPUID; i++)
+		(void)b_cpuid(&w, i, 0, 0, i);
+	ACCEPT(&w, &s);
+	off = b_cpuid(&w, 0x100, 0, 0, 1);
+	REJECT(&w, off, "cpuid: more than 32 CPUID records for one vCPU");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_cpuid(&w, 0x1, 0, 0, 1);
+	REJECT(&w, off, "cpuid record in a arm64 scenario (x86 only)");
+
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 reg=esi value=0x1\n",
+		    "line 5", "cpuid reg 'esi' (eax, ebx, ecx, edx)");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 value=0x1\n",
+		    "line 5", "cpuid record needs reg=");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 reg=ecx value=0x100000000\n",
+		    "line 5", "value=0x100000000 is not a number");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 reg=ecx value=0x1\n"
+		    "cpuid function=0x1 index=0x0 reg=eax value=0x1\n",
+		    "line 6", "reg=eax not above the previous");
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.vcpus[0].ncpuid = 1;
+	s.vcpus[0].cpuid[0].reg = 4;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "register 4 (0..3: eax, ebx, ecx, edx)");
+}
+
 static void test_schema_table(void)
 {
 	int seen_vcpu = 0;
@@ -2292,6 +2433,7 @@ int main(void)
 	test_text_null_arena();
 	test_empty_vcpu_field_at_end();
 	test_msr_records();
+	test_cpuid_records();
 	test_schema_table();
 	return check_report("test_scenario");
 }

@@ -34,6 +34,9 @@ static const struct {
 	 * nothing an input can cause (at most VMM_MAX_SCN_MSRS entries):
 	 * any errno is an anomaly. */
 	{ KVM_SET_MSRS, "KVM_SET_MSRS", { 0 } },
+	/* cpuid records: EINVAL for a CPUID KVM finds inconsistent (XSAVE
+	 * sizes, MAXPHYADDR...), E2BIG above 256 entries */
+	{ KVM_SET_CPUID2, "KVM_SET_CPUID2", { EINVAL, E2BIG } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

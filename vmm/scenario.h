@@ -104,6 +104,26 @@ struct vmm_msr_spec {
 	uint32_t pad; /* always 0 */
 };
 
+/* x86: one CPUID register override (CPUID record). The vCPU's CPUID is
+ * KVM_GET_SUPPORTED_CPUID with these overrides, set with KVM_SET_CPUID2
+ * before the sregs; a (function, index) KVM does not list is added. A
+ * vCPU's list is in strictly increasing (function, index, reg) order. */
+enum vmm_cpuid_reg {
+	VMM_CPUID_EAX = 0,
+	VMM_CPUID_EBX,
+	VMM_CPUID_ECX,
+	VMM_CPUID_EDX,
+	VMM_CPUID_NREGS
+};
+
+struct vmm_cpuid_spec {
+	uint32_t function;
+	uint32_t index;
+	uint32_t value;
+	uint8_t reg;	/* enum vmm_cpuid_reg */
+	uint8_t pad[3]; /* always 0 */
+};
+
 /* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
 	uint64_t entry;	   /* guest-physical address of the first instruction */
@@ -114,6 +134,8 @@ struct vmm_vcpu_spec {
 	struct vmm_seg_spec segs[VMM_SEG_COUNT];
 	struct vmm_msr_spec msrs[VMM_MAX_SCN_MSRS]; /* ascending index */
 	uint32_t nmsrs;
+	struct vmm_cpuid_spec cpuid[VMM_MAX_SCN_CPUID]; /* ascending */
+	uint32_t ncpuid;
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
@@ -191,6 +213,7 @@ int vmm_scenario_parse_text(const char *text, size_t len, uint8_t *arena,
 			    struct vmm_error *e);
 
 const char *vmm_sreg_name(unsigned int f);
+const char *vmm_cpuid_reg_name(unsigned int r); /* "eax".."edx", or NULL */
 const char *vmm_seg_name(unsigned int g);
 
 #endif

@@ -427,6 +427,45 @@ static int msr_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 	return 0;
 }
 
+static const char *cpuid_reg_word(unsigned int arch, uint64_t r)
+{
+	const char *n = vmm_cpuid_reg_name((unsigned int)r);
+
+	(void)arch;
+	return n ? n : "?";
+}
+
+static int cpuid_reg_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = 0; w && *v < VMM_CPUID_NREGS; (*v)++)
+		if (!strcmp(w, vmm_cpuid_reg_name((unsigned int)*v)))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "cpuid record needs reg=");
+	return scn_fail(c, 0, "cpuid reg '%.40s' (eax, ebx, ecx, edx)", w);
+}
+
+/* cpuid: strictly increasing (function, index, reg): one override per
+ * register of a leaf, one order. */
+static int cpuid_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_cpuid_spec *q = elem, *p = q - 1;
+
+	if (i > 0 && (q->function < p->function ||
+		      (q->function == p->function &&
+		       (q->index < p->index ||
+			(q->index == p->index && q->reg <= p->reg)))))
+		return scn_fail(c, SCN_REC_HDR,
+				"cpuid function=0x%x index=0x%x reg=%s not "
+				"above the previous function=0x%x index=0x%x "
+				"reg=%s (canonical order, one record per "
+				"register)",
+				q->function, q->index,
+				cpuid_reg_word(0, q->reg), p->function,
+				p->index, cpuid_reg_word(0, p->reg));
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
@@ -522,6 +561,14 @@ static const struct scn_field msr_f[] = {
 	{ FLD("index", struct vmm_msr_spec, index, 4, SCN_HEX) },
 	{ FLD("value", struct vmm_msr_spec, value, 8, SCN_HEX) },
 };
+static const struct scn_field cpuid_f[] = {
+	{ FLD("function", struct vmm_cpuid_spec, function, 4, SCN_HEX) },
+	{ FLD("index", struct vmm_cpuid_spec, index, 4, SCN_HEX) },
+	{ FLD("reg", struct vmm_cpuid_spec, reg, 1, SCN_WORD),
+	  .check = SCN_BELOW, .hi = VMM_CPUID_NREGS,
+	  .word_name = cpuid_reg_word, .word_parse = cpuid_reg_parse },
+	{ FLD("value", struct vmm_cpuid_spec, value, 4, SCN_HEX) },
+};
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
 };
@@ -611,8 +658,8 @@ const struct scn_record scn_records[] = {
 	  .nidx = nsegs,
 	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
-	/* 0x14, 0x16..0x19 reserved for x86 vCPU state added later: FPU,
-	 * CPUID, debug registers, events, LAPIC. */
+	/* 0x14, 0x17..0x19 reserved for x86 vCPU state added later: FPU,
+	 * debug registers, events, LAPIC. */
 	{ .tag = 0x15,
 	  .name = "msr",
 	  .kind = SCN_VCPU_LIST,
@@ -621,6 +668,14 @@ const struct scn_record scn_records[] = {
 	  VLIST(msrs, nmsrs, VMM_MAX_SCN_MSRS, "MSR records for one vCPU"),
 	  FIELDS(msr_f),
 	  .dec_check = msr_dec },
+	{ .tag = 0x16,
+	  .name = "cpuid",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VLIST(cpuid, ncpuid, VMM_MAX_SCN_CPUID, "CPUID records for one vCPU"),
+	  FIELDS(cpuid_f),
+	  .dec_check = cpuid_dec },
 	{ .tag = 0x1A,
 	  .name = "features",
 	  .kind = SCN_VCPU_ONCE,
@@ -640,7 +695,8 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_fill_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_blob_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM &&
-		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM,
+		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 
 const struct scn_record *scn_by_tag(unsigned int tag)

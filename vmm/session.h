@@ -28,8 +28,8 @@
  *    session itself, which count their KVM_RUN calls.
  *  - layout: slots that differ are removed/added, the others kept.
  *  - fallback to a fresh VM, counted: first use, a different vCPU count,
- *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable; the VM
- *    is not reused after such an input either), or
+ *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable) or any
+ *    cpuid records (the VM is not reused after such an input either), or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
  *    contract violation, a failed entry or an internal error, an access
  *    still in flight after the flush).

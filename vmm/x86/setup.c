@@ -143,6 +143,16 @@ int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e)
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 {
 	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		if (c->s->vcpus[i].ncpuid &&
+		    !vmm_kvm_cap(c->k, VMM_CAP_EXT_CPUID)) {
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				    "vCPU %u has cpuid records and this host's "
+				    "KVM lacks KVM_CAP_EXT_CPUID "
+				    "(KVM_SET_CPUID2)",
+				    i);
+			return -1;
+		}
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
 		if (vmm_host_mode_check(c->k,
 					(enum vmm_x86_mode)c->s->vcpus[i].mode,
 					e) < 0)
@@ -247,6 +257,94 @@ static void sregs_accepted(struct vmm_session *ss, uint32_t i,
 		a->nsregs_ok[i]++;
 }
 
+int vmm_x86_supported_cpuid(struct vmm_kvm *k, struct vmm_error *e)
+{
+	uint8_t buf[sizeof(struct kvm_cpuid2) +
+		    VMM_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2)]
+		__attribute__((aligned(8)));
+	struct kvm_cpuid2 *cp = (struct kvm_cpuid2 *)(void *)buf;
+
+	if (k->arch.cpuid_ready)
+		return 0;
+	memset(buf, 0, sizeof(buf));
+	cp->nent = VMM_MAX_CPUID_ENTRIES;
+	if (VMM_IOCTL(k->ops, k->fd, KVM_GET_SUPPORTED_CPUID, cp, e) < 0)
+		return -1;
+	if (cp->nent > VMM_MAX_CPUID_ENTRIES) {
+		vmm_err_contract(e, "KVM_GET_SUPPORTED_CPUID", "nent",
+				 "kernel contract violation: %u entries for "
+				 "a %u-entry buffer",
+				 cp->nent, VMM_MAX_CPUID_ENTRIES);
+		return -1;
+	}
+	memcpy(k->arch.cpuid, cp->entries, cp->nent * sizeof(cp->entries[0]));
+	k->arch.ncpuid = cp->nent;
+	k->arch.cpuid_ready = 1;
+	return 0;
+}
+
+void vmm_x86_cpuid_override(struct kvm_cpuid_entry2 *ent, uint32_t *n,
+			    const struct vmm_cpuid_spec *o)
+{
+	struct kvm_cpuid_entry2 *t = NULL;
+
+	for (uint32_t j = 0; j < *n && !t; j++)
+		if (ent[j].function == o->function && ent[j].index == o->index)
+			t = &ent[j];
+	if (!t) { /* a leaf KVM does not list: added, zero but for o */
+		t = &ent[(*n)++];
+		memset(t, 0, sizeof(*t));
+		t->function = o->function;
+		t->index = o->index;
+		t->flags = o->index ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+	}
+	switch (o->reg) {
+	case VMM_CPUID_EAX:
+		t->eax = o->value;
+		break;
+	case VMM_CPUID_EBX:
+		t->ebx = o->value;
+		break;
+	case VMM_CPUID_ECX:
+		t->ecx = o->value;
+		break;
+	default:
+		t->edx = o->value;
+		break;
+	}
+}
+
+/* The scenario's CPUID records for vCPU i: KVM_GET_SUPPORTED_CPUID with the
+ * overrides, through KVM_SET_CPUID2 before the sregs (which KVM checks
+ * against it, as it does MSR writes). KVM refuses a CPUID it finds
+ * inconsistent with EINVAL, and more than 256 entries with E2BIG: input
+ * errors (vmm/oracle.c). */
+static int apply_cpuid(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	enum { MAXN = VMM_MAX_CPUID_ENTRIES + VMM_MAX_SCN_CPUID };
+	uint8_t buf[sizeof(struct kvm_cpuid2) +
+		    MAXN * sizeof(struct kvm_cpuid_entry2)]
+		__attribute__((aligned(8)));
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct kvm_cpuid2 *cp = (struct kvm_cpuid2 *)(void *)buf;
+	uint32_t n;
+
+	if (vmm_x86_supported_cpuid(c->k, e) < 0)
+		return -1;
+	memset(buf, 0, sizeof(buf));
+	n = c->k->arch.ncpuid;
+	memcpy(cp->entries, c->k->arch.cpuid, n * sizeof(cp->entries[0]));
+	for (uint32_t j = 0; j < vs->ncpuid && j < VMM_MAX_SCN_CPUID; j++)
+		vmm_x86_cpuid_override(cp->entries, &n, &vs->cpuid[j]);
+	cp->nent = n;
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_SET_CPUID2, cp, e) < 0) {
+		/* KVM checks the entries before it takes any */
+		c->state_rejected = e->err == EINVAL || e->err == E2BIG;
+		return -1;
+	}
+	return 0;
+}
+
 /* The scenario's MSR records for vCPU i, through KVM_SET_MSRS after the
  * registers and sregs (api.rst: the ioctl returns how many entries it set,
  * stopping at the first one KVM refuses). A refused MSR is a result, not
@@ -296,6 +394,13 @@ static int apply_msrs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
+	if (c->s->vcpus[i].ncpuid) {
+		/* a fresh VM (vmm_arch_vcpu_reusable), not reused after */
+		if (c->ss)
+			vmm_session_taint(c->ss);
+		if (apply_cpuid(c, i, e) < 0)
+			return -1;
+	}
 	if (vcpu_regs(c, i, e) < 0)
 		return -1;
 	if (c->s->vcpus[i].nmsrs == 0)
@@ -510,6 +615,21 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		off = vmm_fmt_append(buf, len, off,
 				     "record msr=ok (KVM_SET_MSRS; reset-mode "
 				     "MSR probe failed: %.100s)\n",
+				     e.msg);
+	vmm_err_clear(&e);
+	if (!vmm_kvm_cap(k, VMM_CAP_EXT_CPUID))
+		off = vmm_fmt_append(buf, len, off,
+				     "record cpuid=unsupported: no "
+				     "KVM_CAP_EXT_CPUID\n");
+	else if (vmm_x86_supported_cpuid(k, &e) == 0)
+		off = vmm_fmt_append(buf, len, off,
+				     "record cpuid=ok (KVM_SET_CPUID2 over the "
+				     "%u entries of KVM_GET_SUPPORTED_CPUID; "
+				     "reset mode: a fresh VM per input)\n",
+				     k->arch.ncpuid);
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record cpuid=unsupported: %.100s\n",
 				     e.msg);
 	return off;
 }

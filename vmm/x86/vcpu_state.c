@@ -115,8 +115,13 @@ int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 {
 	(void)k;
 	(void)init;
+	/* CPUID: KVM refuses KVM_SET_CPUID2 with EINVAL on a vCPU that has
+	 * run unless it is identical, and a guest CPUID changes what the
+	 * restore covers (XCR0, the MSRs a guest can write): a vCPU with
+	 * cpuid records is always a fresh one, and not reused after */
 	for (uint32_t i = 0; i < s->nvcpus; i++)
-		if (!vmm_x86_msrs_resettable(&s->vcpus[i]))
+		if (!vmm_x86_msrs_resettable(&s->vcpus[i]) ||
+		    s->vcpus[i].ncpuid)
 			return 0;
 	return 1;
 }
@@ -389,7 +394,8 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	 * can change them:
 	 *  - mp_state: only an in-kernel irqchip moves it, and the VMM never
 	 *    creates one (HLT exits to userspace instead);
-	 *  - XCR0: the VMM never sets a guest CPUID (KVM_SET_CPUID2), so the
+	 *  - XCR0: the VMM sets a guest CPUID (KVM_SET_CPUID2, cpuid
+	 *    records) only on a VM it never reuses, so a reused vCPU's
 	 *    guest has no XSAVE: CR4.OSXSAVE is a reserved bit for it (XSETBV
 	 *    and XGETBV #UD) and KVM's XCR0 check (__kvm_set_xcr) allows
 	 *    nothing but the FP-only value every vCPU starts with. Giving
