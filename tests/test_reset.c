@@ -1020,6 +1020,16 @@ static void check_cpuid_records(struct vmm_kvm *k)
 	CHECK_EQ_U64(f.err.err, EINVAL);
 	CHECK_STR_CONTAINS(f.err.call ? f.err.call : "", "KVM_SET_CPUID2");
 	CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) == VMM_FIND_NONE);
+	/* AMX tile state in leaf 0xd: EPERM (no permission asked) where the
+	 * host has AMX, else another answer - never a finding (the fuzz
+	 * smoke test found this one) */
+	bad = plain;
+	add_cpuid(&bad.vcpus[0], 0xd, 0, VMM_CPUID_EAX, 0x600e7);
+	(void)vmm_pipeline_run(k, &bad, &hooks, &f);
+	CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) == VMM_FIND_NONE);
+	(void)printf("cpuid records: leaf 0xd with AMX: %s %s\n",
+		     vmm_verdict_name(f.verdict),
+		     f.err.err ? vmm_errno_name(f.err.err) : "-");
 	(void)printf("cpuid records: %llu fallbacks; refused: %s\n",
 		     (unsigned long long)ss.fallbacks, f.err.msg);
 	vmm_session_destroy(&ss);

@@ -35,8 +35,11 @@ static const struct {
 	 * any errno is an anomaly. */
 	{ KVM_SET_MSRS, "KVM_SET_MSRS", { 0 } },
 	/* cpuid records: EINVAL for a CPUID KVM finds inconsistent (XSAVE
-	 * sizes, MAXPHYADDR...), E2BIG above 256 entries */
-	{ KVM_SET_CPUID2, "KVM_SET_CPUID2", { EINVAL, E2BIG } },
+	 * sizes, MAXPHYADDR...), E2BIG above 256 entries, EPERM for dynamic
+	 * XSAVE features (AMX tiles in leaf 0xd) the process never asked
+	 * permission for (arch_prctl ARCH_REQ_XCOMP_GUEST_PERM; the VMM
+	 * does not) */
+	{ KVM_SET_CPUID2, "KVM_SET_CPUID2", { EINVAL, E2BIG, EPERM } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

@@ -317,7 +317,8 @@ void vmm_x86_cpuid_override(struct kvm_cpuid_entry2 *ent, uint32_t *n,
 /* The scenario's CPUID records for vCPU i: KVM_GET_SUPPORTED_CPUID with the
  * overrides, through KVM_SET_CPUID2 before the sregs (which KVM checks
  * against it, as it does MSR writes). KVM refuses a CPUID it finds
- * inconsistent with EINVAL, and more than 256 entries with E2BIG: input
+ * inconsistent with EINVAL, more than 256 entries with E2BIG, and dynamic
+ * XSAVE features (AMX) without the process's permission with EPERM: input
  * errors (vmm/oracle.c). */
 static int apply_cpuid(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
@@ -339,7 +340,8 @@ static int apply_cpuid(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	cp->nent = n;
 	if (VCPU_IOCTL(&c->vcpus[i], KVM_SET_CPUID2, cp, e) < 0) {
 		/* KVM checks the entries before it takes any */
-		c->state_rejected = e->err == EINVAL || e->err == E2BIG;
+		c->state_rejected =
+			e->err == EINVAL || e->err == E2BIG || e->err == EPERM;
 		return -1;
 	}
 	return 0;
