@@ -77,6 +77,11 @@ emit() { # NAME: scenario text on stdin
   echo "cpuid function=0x0 index=0x0 reg=ebx value=0x666d766b"
   echo "cpuid function=0x0 index=0x0 reg=ecx value=0x21757063"
   echo "cpuid function=0x0 index=0x0 reg=edx value=0x2d7a7a75"; } | emit long64_cpuid
+# a debugregs record: DR0 and DR7 (an L0 execute breakpoint no code
+# reaches) read back by the guest, which prints "debugregs ok"
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_dregs)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "debugregs dr0=0x5000 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0xffff0ff0 dr7=0x401"; } | emit long64_debugregs
 echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"
 # fuzz_exit seeds: synthetic kvm_run areas
 mkdir -p "$root/corpus/exit"

@@ -484,6 +484,57 @@ static void mut_cpuid_records(struct rng *r, struct vmm_vcpu_spec *v)
 	v->ncpuid++;
 }
 
+/* DR7 values: the reset value, L0/G0 execute breakpoints, L1 write and
+ * L2 I/O (needs CR4.DE) and L3 read/write breakpoints of each length,
+ * GD (general detect), all enabled; DR6 values: reset, B0, BS, BD, RTM. */
+static const uint64_t dr7_values[] = {
+	0x400,	    0x401,  0x402,    0x403,	  0x10404,	0x20410,
+	0xf0000440, 0x2400, 0x4007ff, 0xffff07ff, 0x1ULL << 32,
+};
+static const uint64_t dr6_values[] = {
+	0xffff0ff0, 0xffff0ff1, 0xffff4ff0, 0xffff2ff0, 0xfffe0ff0, 0,
+};
+
+/* x86 debugregs record: add it (an execute breakpoint on the entry point,
+ * often), drop it, or change one register. */
+static void mut_dregs_record(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	if (!v->has_dregs) {
+		v->has_dregs = 1;
+		memset(v->dr, 0, sizeof(v->dr));
+		v->dr[0] = v->entry;
+		v->dr6 = 0xffff0ff0;
+		v->dr7 = below(r, 2) ? 0x401 : 0x400;
+		return;
+	}
+	switch (below(r, 5)) {
+	case 0:
+		v->has_dregs = 0;
+		memset(v->dr, 0, sizeof(v->dr));
+		v->dr6 = 0;
+		v->dr7 = 0;
+		return;
+	case 1:
+		v->dr7 = below(r, 2)
+				 ? dr7_values[below(
+					   r, sizeof(dr7_values) /
+						      sizeof(dr7_values[0]))]
+				 : v->dr7 ^ (1ULL << below(r, 64));
+		return;
+	case 2:
+		v->dr6 = below(r, 2)
+				 ? dr6_values[below(
+					   r, sizeof(dr6_values) /
+						      sizeof(dr6_values[0]))]
+				 : v->dr6 ^ (1ULL << below(r, 64));
+		return;
+	default:
+		v->dr[below(r, 4)] =
+			below(r, 2) ? v->entry + below(r, 16) : pick_value(r);
+		return;
+	}
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -790,6 +841,13 @@ static void mut_cpuid(const struct mut_ctx *m)
 		mut_cpuid_records(m->r, m->v);
 }
 
+/* x86 vCPU state records: debug registers */
+static void mut_dregs(const struct mut_ctx *m)
+{
+	if (m->w->s.arch == VMM_ARCH_X86_64)
+		mut_dregs_record(m->r, m->v);
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -898,6 +956,8 @@ static const struct {
 	{ 1, mut_msrs },
 
 	{ 1, mut_cpuid },
+
+	{ 1, mut_dregs },
 
 	{ 1, mut_devices },
 

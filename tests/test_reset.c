@@ -1035,29 +1035,109 @@ static void check_cpuid_records(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* DR: DR0 into rax, DR7 into rbx, hlt */
+static const uint8_t g_rddr[] = {
+	0x0f, 0x21, 0xc0, /* mov %dr0, %rax */
+	0x0f, 0x21, 0xfb, /* mov %dr7, %rbx */
+	0xf4,		  /* hlt */
+};
+
+/* debugregs record: the guest reads what it set in both modes; the next
+ * input on the reused vCPU, and a vCPU with the record that never ran,
+ * see the creation values; DR7 with upper bits is refused (EINVAL, an
+ * input error, not a finding). */
+static void check_dregs_record(struct vmm_kvm *k)
+{
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario d, o, o2, t2, bad;
+	struct vmm_error e;
+	char sig[128];
+
+	vmm_err_clear(&e);
+	if (!vmm_kvm_cap(k, VMM_CAP_DEBUGREGS) ||
+	    vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: debugregs record: %s\n", e.msg);
+		return;
+	}
+	scen(&d, g_rddr, sizeof(g_rddr), NULL, 0);
+	d.vcpus[0].has_dregs = 1;
+	d.vcpus[0].dr[0] = 0x5000;
+	d.vcpus[0].dr6 = 0xffff0ff0;
+	d.vcpus[0].dr7 = 0x401;
+	scen(&o, g_observe, sizeof(g_observe), NULL, 0);
+	scen(&o2, g_hlt, sizeof(g_hlt), g_observe, sizeof(g_observe));
+	scen(&t2, g_ud2, sizeof(g_ud2), g_hlt, sizeof(g_hlt));
+	t2.vcpus[1].has_dregs = 1;
+	t2.vcpus[1].dr[0] = 0x7777;
+	t2.vcpus[1].dr7 = 0x402;
+
+	(void)vmm_pipeline_run(k, &d, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax, 0x5000);
+	CHECK_EQ_U64(f.state.regs.rbx, 0x401);
+	same_as_fresh(k, &ss, &o, &d, "a debugregs record read by the guest");
+	same_as_fresh(k, &ss, &d, &o, "DR0/DR7 after a debugregs record");
+	(void)vmm_pipeline_run_reset(&ss, &t2, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT);
+	same_as_fresh(k, &ss, &t2, &o2,
+		      "a debugregs record on a vCPU that never ran");
+	bad = d;
+	bad.vcpus[0].dr7 = 0x401 | (1ULL << 40);
+	(void)vmm_pipeline_run(k, &bad, &hooks, &f);
+	(void)vmm_pipeline_run_reset(&ss, &bad, &hooks, &r);
+	CHECK(f.verdict != VMM_V_HALT && f.verdict == r.verdict);
+	CHECK_STR_CONTAINS(f.err.call ? f.err.call : "", "KVM_SET_DEBUGREGS");
+	CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) == VMM_FIND_NONE);
+	same_as_fresh(k, &ss, &d, &bad, "a refused DR7 (creation state)");
+	same_as_fresh(k, &ss, &bad, &o, "the input after a refused DR7");
+	(void)printf("debugregs record: %llu resets, %llu fallbacks\n",
+		     (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks);
+	vmm_session_destroy(&ss);
+}
+
 /* The mutator adds, drops and changes MSR and CPUID records (index and
  * value),
  * and what it makes decodes (the list stays in canonical order). */
 static void check_msr_mutations(const struct vmm_scenario *seed)
 {
-	static uint8_t buf[1 << 16], cur[1 << 16];
-	static struct vmm_scenario a, b;
+	static uint8_t buf[2][1 << 16], cur[1 << 16];
+	static struct vmm_scenario a, b, with_dr;
 	struct vmm_error e;
-	size_t n = vmm_scenario_encode(seed, buf, sizeof(buf), &e);
+	size_t nn[2];
 	unsigned int added = 0, dropped = 0, changed = 0, bad = 0;
 	unsigned int cadded = 0, cdropped = 0, cchanged = 0;
+	unsigned int dadded = 0, ddropped = 0, dchanged = 0;
 
-	CHECK(n > 0 && n <= sizeof(buf));
-	CHECK(vmm_scenario_decode(buf, n, &a, &e) == 0);
-	for (unsigned int seedno = 1; seedno <= 3000; seedno++) {
-		size_t len;
+	/* the seed, and the seed with a debugregs record */
+	with_dr = *seed;
+	with_dr.vcpus[0].has_dregs = 1;
+	with_dr.vcpus[0].dr7 = 0x401;
+	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
+	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
+	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
+	CHECK(nn[1] > 0 && nn[1] <= sizeof(buf[1]));
+	for (unsigned int seedno = 1; seedno <= 4000; seedno++) {
+		size_t len, n = nn[seedno & 1];
 
-		memcpy(cur, buf, n);
+		CHECK(vmm_scenario_decode(buf[seedno & 1], n, &a, &e) == 0);
+		memcpy(cur, buf[seedno & 1], n);
 		len = fuzz_mutate(cur, n, sizeof(cur), seedno, NULL);
 		if (vmm_scenario_decode(cur, len, &b, &e) < 0) {
 			bad++;
 			continue;
 		}
+		if (b.vcpus[0].has_dregs > a.vcpus[0].has_dregs)
+			dadded++;
+		else if (b.vcpus[0].has_dregs < a.vcpus[0].has_dregs)
+			ddropped++;
+		else if (b.vcpus[0].has_dregs &&
+			 (b.vcpus[0].dr7 != a.vcpus[0].dr7 ||
+			  b.vcpus[0].dr6 != a.vcpus[0].dr6 ||
+			  memcmp(b.vcpus[0].dr, a.vcpus[0].dr,
+				 sizeof(a.vcpus[0].dr)) != 0))
+			dchanged++;
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1081,7 +1161,10 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	(void)printf("cpuid mutations: %u added, %u dropped, %u changed\n",
 		     cadded, cdropped, cchanged);
 	CHECK(added > 0 && dropped > 0 && changed > 0);
+	(void)printf("debugregs mutations: %u added, %u dropped, %u changed\n",
+		     dadded, ddropped, dchanged);
 	CHECK(cadded > 0 && cdropped > 0 && cchanged > 0);
+	CHECK(dadded > 0 && ddropped > 0 && dchanged > 0);
 	CHECK_EQ_U64(bad, 0);
 }
 
@@ -1317,6 +1400,7 @@ int main(int argc, char **argv)
 	check_vcpu_state(&k);
 	check_msr_records(&k);
 	check_cpuid_records(&k);
+	check_dregs_record(&k);
 	check_in_flight(&k, 0);
 	check_flush_contract();
 #endif

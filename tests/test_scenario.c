@@ -31,6 +31,7 @@ enum {
 	T_SEG = 0x13,
 	T_MSR = 0x15,
 	T_CPUID = 0x16,
+	T_DREGS = 0x17,
 	T_FEATURES = 0x1A,
 };
 
@@ -1277,7 +1278,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, msr, cpuid, features)");
+	       "seg, msr, cpuid, debugregs, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -2352,6 +2353,114 @@ static void test_cpuid_records(void)
 	CHECK_STR_CONTAINS(e.msg, "register 4 (0..3: eax, ebx, ecx, edx)");
 }
 
+static size_t b_dregs(struct bld *w, uint64_t dr0, uint64_t dr7)
+{
+	(void)begin(w, T_DREGS);
+	put(w, dr0, 8);
+	put(w, 0, 8);
+	put(w, 0, 8);
+	put(w, 0, 8);
+	put(w, 0xffff0ff0, 8);
+	put(w, dr7, 8);
+	return end(w);
+}
+
+/* debugregs: once per vCPU, present even when all zero, x86 only. */
+static void test_dregs_record(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 1, 0, 0, 1);
+	(void)b_dregs(&w, 0x5000, 0x401);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_dregs(&w, 0, 0); /* all zero but DR6: still a record */
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].has_dregs, 1);
+	CHECK_EQ_U64(s.vcpus[0].dr[0], 0x5000);
+	CHECK_EQ_U64(s.vcpus[0].dr7, 0x401);
+	CHECK_EQ_U64(s.vcpus[1].has_dregs, 1);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "debugregs dr0=0x5000 dr1=0x0 dr2=0x0 "
+				 "dr3=0x0 dr6=0xffff0ff0 dr7=0x401\n"
+				 "vcpu mode=real16 entry=0x1000\n"
+				 "debugregs dr0=0x0 dr1=0x0");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[1].has_dregs = 0;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[1].debugregs");
+	/* all six registers zero: a record all the same */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_DREGS);
+	for (int i = 0; i < 6; i++)
+		put(&w, 0, 8);
+	(void)end(&w);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].has_dregs, 1);
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_dregs(&w, 1, 0x400);
+	off = b_dregs(&w, 2, 0x400);
+	REJECT(&w, off, "second debugregs record for one vCPU");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_dregs(&w, 1, 0x400);
+	off = b_cpuid(&w, 1, 0, 0, 1);
+	REJECT(&w, off, "cpuid record after debugregs");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_DREGS);
+	put(&w, 0, 8);
+	off = end(&w);
+	REJECT(&w, off, "debugregs record length 8, must be 48");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_dregs(&w, 1, 0x400);
+	REJECT(&w, off, "debugregs record in a arm64 scenario (x86 only)");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0\n",
+		    "line 5", "debugregs record needs dr7=");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0 "
+		    "dr7=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0 "
+		    "dr7=0x0\n",
+		    "line 6", "second debugregs line for this vcpu");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=aarch64 entry=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0 "
+		    "dr7=0x0\n",
+		    "line 5", "debugregs record in a arm64 scenario");
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.vcpus[0].dr7 = 0x400;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "debug register values without a "
+				  "debugregs record");
+}
+
 static void test_schema_table(void)
 {
 	int seen_vcpu = 0;
@@ -2383,7 +2492,8 @@ static void test_schema_table(void)
 			CHECK(r->cap >= 1 && r->plural && r->arr != SCN_NONE &&
 			      r->stride <= SCN_MAX_ELEM && r->dec_check);
 		if (r->kind == SCN_VCPU_ONCE)
-			CHECK(r->fields[0].fmt != SCN_BYTES);
+			CHECK(r->fields[0].fmt != SCN_BYTES &&
+			      (r->vpresent || r->txt_parse));
 		for (unsigned int k = 0; k < r->nfields; k++) {
 			const struct scn_field *f = &r->fields[k];
 
@@ -2434,6 +2544,7 @@ int main(void)
 	test_empty_vcpu_field_at_end();
 	test_msr_records();
 	test_cpuid_records();
+	test_dregs_record();
 	test_schema_table();
 	return check_report("test_scenario");
 }

@@ -661,6 +661,19 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 		}
 		put(g, "\t\t.sregs = %s_vcpu%u_sregs,\n", p, i);
 		emit_regs(g, &regs[i]);
+		if (s->vcpus[i].has_dregs)
+			put(g,
+			    "\t\t.dregs = &(const struct kvm_debugregs){\n"
+			    "\t\t\t.db = { 0x%llxULL, 0x%llxULL, 0x%llxULL, "
+			    "0x%llxULL },\n"
+			    "\t\t\t.dr6 = 0x%llxULL,\n"
+			    "\t\t\t.dr7 = 0x%llxULL,\n\t\t},\n",
+			    (unsigned long long)s->vcpus[i].dr[0],
+			    (unsigned long long)s->vcpus[i].dr[1],
+			    (unsigned long long)s->vcpus[i].dr[2],
+			    (unsigned long long)s->vcpus[i].dr[3],
+			    (unsigned long long)s->vcpus[i].dr6,
+			    (unsigned long long)s->vcpus[i].dr7);
 		if (s->vcpus[i].ncpuid)
 			put(g,
 			    "\t\t.cpuid = %s_vcpu%u_cpuid,\n"

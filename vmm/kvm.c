@@ -66,6 +66,9 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 			  "that never ran"),
 	[VMM_CAP_EXT_CPUID] = CAP_ENTRY(KVM_CAP_EXT_CPUID, false,
 					"x86 cpuid records (KVM_SET_CPUID2)"),
+	[VMM_CAP_DEBUGREGS] = CAP_ENTRY(KVM_CAP_DEBUGREGS, false,
+					"x86 debugregs records "
+					"(KVM_SET_DEBUGREGS)"),
 };
 #undef CAP_ENTRY
 

@@ -40,6 +40,8 @@ static const struct {
 	 * permission for (arch_prctl ARCH_REQ_XCOMP_GUEST_PERM; the VMM
 	 * does not) */
 	{ KVM_SET_CPUID2, "KVM_SET_CPUID2", { EINVAL, E2BIG, EPERM } },
+	/* debugregs record: EINVAL for DR6/DR7 upper-half bits */
+	{ KVM_SET_DEBUGREGS, "KVM_SET_DEBUGREGS", { EINVAL } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

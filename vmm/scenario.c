@@ -196,10 +196,11 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				"outside 0x%x (el1-32bit comes from mode "
 				"aarch32)",
 				i, v->features, VMM_ARM64_FEAT_SETTABLE);
-		if (v->sreg_mask || v->seg_mask || v->nmsrs || v->ncpuid)
+		if (v->sreg_mask || v->seg_mask || v->nmsrs || v->ncpuid ||
+		    v->has_dregs)
 			return vmm_scenario_reject(
 				e,
-				"vCPU %u: x86 sreg/seg/msr/cpuid "
+				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs "
 				"records in an arm64 scenario",
 				i);
 		return 0;
@@ -243,6 +244,18 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 	}
 	if (validate_cpuid(v, i, e) < 0)
 		return -1;
+	if (v->has_dregs > 1)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: has_dregs=%u, must be "
+					   "0 or 1",
+					   i, v->has_dregs);
+	if (!v->has_dregs &&
+	    (v->dr[0] || v->dr[1] || v->dr[2] || v->dr[3] || v->dr6 || v->dr7))
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: debug register values without a "
+			"debugregs record",
+			i);
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
 		return vmm_scenario_reject(
@@ -447,6 +460,11 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 			DIFF(x->msrs[m].index != y->msrs[m].index ||
 				     x->msrs[m].value != y->msrs[m].value,
 			     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].debugregs", i);
+		DIFF(x->has_dregs != y->has_dregs ||
+			     memcmp(x->dr, y->dr, sizeof(x->dr)) != 0 ||
+			     x->dr6 != y->dr6 || x->dr7 != y->dr7,
+		     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
 		DIFF(x->ncpuid != y->ncpuid, name);
 		for (uint32_t c = 0; c < x->ncpuid && c < VMM_MAX_SCN_CPUID;

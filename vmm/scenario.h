@@ -136,6 +136,10 @@ struct vmm_vcpu_spec {
 	uint32_t nmsrs;
 	struct vmm_cpuid_spec cpuid[VMM_MAX_SCN_CPUID]; /* ascending */
 	uint32_t ncpuid;
+	/* x86 debugregs record: DR0-3, DR6, DR7 through KVM_SET_DEBUGREGS
+	 * (when has_dregs) */
+	uint64_t dr[4], dr6, dr7;
+	uint32_t has_dregs;
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */

@@ -262,6 +262,8 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 		scn_set(s, r->count, sizeof(uint32_t), scn_count(r, s) + 1);
 	else if (r->kind == SCN_VCPU_LIST)
 		scn_set(&s->vcpus[v], r->count, sizeof(uint32_t), idx + 1);
+	else if (r->kind == SCN_VCPU_ONCE && r->vpresent)
+		scn_set(&s->vcpus[v], r->vpresent, sizeof(uint32_t), 1);
 	else if (r->kind == SCN_INDEXED)
 		scn_set(&s->vcpus[v], r->mask, r->mask_mem,
 			scn_get(&s->vcpus[v], r->mask, r->mask_mem) |

@@ -155,6 +155,8 @@ int scn_has(const struct scn_record *r, const struct vmm_scenario *s,
 		return ((scn_get(vcpu, r->mask, r->mask_mem) >> i) & 1) != 0;
 	if (r->kind == SCN_VCPU_LIST)
 		return i < scn_vcount(r, s, v);
+	if (r->vpresent)
+		return scn_get(vcpu, r->vpresent, sizeof(uint32_t)) != 0;
 	return scn_get(vcpu, r->fields[0].off, r->fields[0].mem) != 0;
 }
 
@@ -569,6 +571,16 @@ static const struct scn_field cpuid_f[] = {
 	  .word_name = cpuid_reg_word, .word_parse = cpuid_reg_parse },
 	{ FLD("value", struct vmm_cpuid_spec, value, 4, SCN_HEX) },
 };
+#define VS struct vmm_vcpu_spec
+static const struct scn_field dregs_f[] = {
+	{ FLD("dr0", VS, dr[0], 8, SCN_HEX) },
+	{ FLD("dr1", VS, dr[1], 8, SCN_HEX) },
+	{ FLD("dr2", VS, dr[2], 8, SCN_HEX) },
+	{ FLD("dr3", VS, dr[3], 8, SCN_HEX) },
+	{ FLD("dr6", VS, dr6, 8, SCN_HEX) },
+	{ FLD("dr7", VS, dr7, 8, SCN_HEX) },
+};
+#undef VS
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
 };
@@ -658,8 +670,8 @@ const struct scn_record scn_records[] = {
 	  .nidx = nsegs,
 	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
-	/* 0x14, 0x17..0x19 reserved for x86 vCPU state added later: FPU,
-	 * debug registers, events, LAPIC. */
+	/* 0x14, 0x18, 0x19 reserved for x86 vCPU state added later: FPU,
+	 * events, LAPIC. */
 	{ .tag = 0x15,
 	  .name = "msr",
 	  .kind = SCN_VCPU_LIST,
@@ -676,6 +688,13 @@ const struct scn_record scn_records[] = {
 	  VLIST(cpuid, ncpuid, VMM_MAX_SCN_CPUID, "CPUID records for one vCPU"),
 	  FIELDS(cpuid_f),
 	  .dec_check = cpuid_dec },
+	{ .tag = 0x17,
+	  .name = "debugregs",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  .vpresent = offsetof(struct vmm_vcpu_spec, has_dregs),
+	  FIELDS(dregs_f) },
 	{ .tag = 0x1A,
 	  .name = "features",
 	  .kind = SCN_VCPU_ONCE,

@@ -102,6 +102,9 @@ struct scn_record {
 	 * SCN_VCPU_LIST: array, element size, uint32_t count member and cap,
 	 * inside struct vmm_vcpu_spec. */
 	uint16_t present, arr, stride, count, mask, cap;
+	/* SCN_VCPU_ONCE: a uint32_t member of struct vmm_vcpu_spec set when
+	 * the record is present (0: present when the first field is not 0) */
+	uint16_t vpresent;
 	uint8_t mask_mem;
 	uint8_t tag;
 	uint8_t kind;  /* enum scn_kind */

@@ -143,6 +143,15 @@ int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e)
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 {
 	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		if (c->s->vcpus[i].has_dregs &&
+		    !vmm_kvm_cap(c->k, VMM_CAP_DEBUGREGS)) {
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				    "vCPU %u has a debugregs record and this "
+				    "host's KVM lacks KVM_CAP_DEBUGREGS",
+				    i);
+			return -1;
+		}
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
 		if (c->s->vcpus[i].ncpuid &&
 		    !vmm_kvm_cap(c->k, VMM_CAP_EXT_CPUID)) {
 			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
@@ -347,6 +356,27 @@ static int apply_cpuid(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return 0;
 }
 
+/* The scenario's debugregs record for vCPU i, through KVM_SET_DEBUGREGS
+ * before the sregs and registers (so that a refused record leaves the vCPU
+ * in its creation state in both modes: reset mode's registers wait for
+ * KVM_RUN): KVM refuses DR6 or DR7 with bits set in their upper halves
+ * with EINVAL (an input error), and takes the rest as given. */
+static int apply_dregs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct kvm_debugregs d;
+
+	memset(&d, 0, sizeof(d));
+	memcpy(d.db, vs->dr, sizeof(d.db));
+	d.dr6 = vs->dr6;
+	d.dr7 = vs->dr7;
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_SET_DEBUGREGS, &d, e) < 0) {
+		c->state_rejected = e->err == EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 /* The scenario's MSR records for vCPU i, through KVM_SET_MSRS after the
  * registers and sregs (api.rst: the ioctl returns how many entries it set,
  * stopping at the first one KVM refuses). A refused MSR is a result, not
@@ -401,6 +431,12 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		if (c->ss)
 			vmm_session_taint(c->ss);
 		if (apply_cpuid(c, i, e) < 0)
+			return -1;
+	}
+	if (c->s->vcpus[i].has_dregs) {
+		if (c->ss) /* restored next time even if it never runs */
+			vmm_session_note_restore(c->ss, i);
+		if (apply_dregs(c, i, e) < 0)
 			return -1;
 	}
 	if (vcpu_regs(c, i, e) < 0)
@@ -633,6 +669,10 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		off = vmm_fmt_append(buf, len, off,
 				     "record cpuid=unsupported: %.100s\n",
 				     e.msg);
+	off = vmm_fmt_append(buf, len, off, "record debugregs=%s\n",
+			     vmm_kvm_cap(k, VMM_CAP_DEBUGREGS)
+				     ? "ok (KVM_SET_DEBUGREGS)"
+				     : "unsupported: no KVM_CAP_DEBUGREGS");
 	return off;
 }
 
