@@ -63,6 +63,26 @@ emit() { # NAME: scenario text on stdin
   echo "blob gpa=0x0 data=$(hex long64_hello)"; echo "vcpu mode=long64 entry=0x0"
   echo "reg rsp=0x180000"; echo "sreg efer=0xd00"
   echo "seg fs selector=0x10 attrs=0xc93 limit=0xffffffff base=0x12345000"; } | emit long64_overrides
+# MSR records: SYSENTER_ESP and KERNEL_GS_BASE set before the first entry
+# and read back by the guest (rax=0x123456789abc, rbx=0x8000); 0x12345678
+# is one KVM refuses (counted, not an error)
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_msr)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "msr index=0x175 value=0x8000"; echo "msr index=0x12345678 value=0x1"
+  echo "msr index=0xc0000102 value=0x123456789abc"; } | emit long64_msr
+# CPUID records: leaf 0 (KVM_GET_SUPPORTED_CPUID's, overridden) prints
+# "kvmfuzz-cpu!" and halts with rax=0x7
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_cpuid)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "cpuid function=0x0 index=0x0 reg=eax value=0x7"
+  echo "cpuid function=0x0 index=0x0 reg=ebx value=0x666d766b"
+  echo "cpuid function=0x0 index=0x0 reg=ecx value=0x21757063"
+  echo "cpuid function=0x0 index=0x0 reg=edx value=0x2d7a7a75"; } | emit long64_cpuid
+# a debugregs record: DR0 and DR7 (an L0 execute breakpoint no code
+# reaches) read back by the guest, which prints "debugregs ok"
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_dregs)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "debugregs dr0=0x5000 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0xffff0ff0 dr7=0x401"; } | emit long64_debugregs
 echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"
 # fuzz_exit seeds: synthetic kvm_run areas
 mkdir -p "$root/corpus/exit"

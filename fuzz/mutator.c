@@ -363,6 +363,178 @@ static void mut_seg(struct rng *r, struct vmm_vcpu_spec *v)
 }
 #endif
 
+/* MSRs whose writes make KVM do interesting things: time stamp counter
+ * and its adjust, APIC base, SYSENTER/SYSCALL targets, PAT, MTRRs, debug
+ * control, machine check, x2APIC, the kvm-clock/async-PF/steal-time/PV-EOI
+ * paravirtual MSRs, Hyper-V, EFER, FS/GS base, TSC_AUX, AMD HWCR, the
+ * feature MSRs KVM freezes after the first run, and one KVM refuses. */
+static const uint32_t msr_indices[] = {
+	0x10,	    0x1b,	0x3a,	    0x3b,	0x48,	    0x49,
+	0x8b,	    0xce,	0x10a,	    0x174,	0x175,	    0x176,
+	0x179,	    0x17a,	0x1a0,	    0x1d9,	0x200,	    0x201,
+	0x250,	    0x277,	0x2ff,	    0x345,	0x400,	    0x401,
+	0x480,	    0x6e0,	0x802,	    0x808,	0x80b,	    0x830,
+	0x838,	    0x40000000, 0x40000001, 0x4b564d00, 0x4b564d01, 0x4b564d02,
+	0x4b564d03, 0x4b564d04, 0x4b564d05, 0xc0000080, 0xc0000081, 0xc0000082,
+	0xc0000084, 0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103, 0xc0010015,
+	0xc0011029, 0x12345678,
+};
+
+#define NMSRIDX (sizeof(msr_indices) / sizeof(msr_indices[0]))
+
+/* x86 MSR records: add one (kept in increasing index order, the canonical
+ * form), drop one, or change an index or a value. */
+static void mut_msr_records(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	uint32_t n = v->nmsrs, k = n ? (uint32_t)below(r, n) : 0;
+	uint32_t idx;
+
+	if (n && below(r, 4) == 0) { /* drop */
+		memmove(&v->msrs[k], &v->msrs[k + 1],
+			(n - k - 1) * sizeof(v->msrs[0]));
+		v->nmsrs--;
+		return;
+	}
+	if (n && below(r, 2)) { /* a value: interesting, random or a bit */
+		v->msrs[k].value =
+			below(r, 2) ? pick_value(r)
+				    : v->msrs[k].value ^ (1ULL << below(r, 64));
+		return;
+	}
+	if (n >= VMM_MAX_SCN_MSRS)
+		return;
+	idx = below(r, 8) ? msr_indices[below(r, NMSRIDX)]
+			  : (uint32_t)(n ? v->msrs[k].index + 1 : next(r));
+	for (k = 0; k < n && v->msrs[k].index < idx; k++)
+		;
+	if (k < n && v->msrs[k].index == idx) { /* present: a new value */
+		v->msrs[k].value = pick_value(r);
+		return;
+	}
+	memmove(&v->msrs[k + 1], &v->msrs[k], (n - k) * sizeof(v->msrs[0]));
+	v->msrs[k].index = idx;
+	v->msrs[k].pad = 0;
+	v->msrs[k].value = pick_value(r);
+	v->nmsrs++;
+}
+
+/* CPUID leaves (function, index) worth overriding: vendor and maximum
+ * leaf, features, monitor, power, structured features (sub-leaves 0 and
+ * 1), PMU, topology, XSAVE (sub-leaves 0, 1, 2), PT, AMX, KVM's signature
+ * and features, extended maximum, extended features, address sizes, SVM,
+ * and one past every maximum. */
+static const uint32_t cpuid_leaves[][2] = {
+	{ 0x0, 0 },	   { 0x1, 0 },	      { 0x5, 0 },
+	{ 0x6, 0 },	   { 0x7, 0 },	      { 0x7, 1 },
+	{ 0xa, 0 },	   { 0xb, 0 },	      { 0xb, 1 },
+	{ 0xd, 0 },	   { 0xd, 1 },	      { 0xd, 2 },
+	{ 0x14, 0 },	   { 0x1d, 0 },	      { 0x40000000, 0 },
+	{ 0x40000001, 0 }, { 0x80000000, 0 }, { 0x80000001, 0 },
+	{ 0x80000008, 0 }, { 0x8000000a, 0 }, { 0x21, 0 },
+};
+
+#define NLEAVES (sizeof(cpuid_leaves) / sizeof(cpuid_leaves[0]))
+
+static int cpuid_lt(const struct vmm_cpuid_spec *a,
+		    const struct vmm_cpuid_spec *b)
+{
+	if (a->function != b->function)
+		return a->function < b->function;
+	if (a->index != b->index)
+		return a->index < b->index;
+	return a->reg < b->reg;
+}
+
+/* x86 CPUID records: add one (in (function, index, reg) order, the
+ * canonical form), drop one, or change a value (a feature bit, or any). */
+static void mut_cpuid_records(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	uint32_t n = v->ncpuid, k = n ? (uint32_t)below(r, n) : 0;
+	struct vmm_cpuid_spec c;
+	const uint32_t *leaf;
+
+	if (n && below(r, 4) == 0) { /* drop */
+		memmove(&v->cpuid[k], &v->cpuid[k + 1],
+			(n - k - 1) * sizeof(v->cpuid[0]));
+		v->ncpuid--;
+		return;
+	}
+	if (n && below(r, 2)) {
+		v->cpuid[k].value =
+			below(r, 3) ? v->cpuid[k].value ^ (1U << below(r, 32))
+				    : (uint32_t)pick_value(r);
+		return;
+	}
+	if (n >= VMM_MAX_SCN_CPUID)
+		return;
+	leaf = cpuid_leaves[below(r, NLEAVES)];
+	memset(&c, 0, sizeof(c));
+	c.function = leaf[0];
+	c.index = leaf[1];
+	c.reg = (uint8_t)below(r, VMM_CPUID_NREGS);
+	c.value = below(r, 2) ? (uint32_t)next(r) : (uint32_t)pick_value(r);
+	for (k = 0; k < n && cpuid_lt(&v->cpuid[k], &c); k++)
+		;
+	if (k < n && !cpuid_lt(&c, &v->cpuid[k])) { /* same register */
+		v->cpuid[k].value = c.value;
+		return;
+	}
+	memmove(&v->cpuid[k + 1], &v->cpuid[k], (n - k) * sizeof(v->cpuid[0]));
+	v->cpuid[k] = c;
+	v->ncpuid++;
+}
+
+/* DR7 values: the reset value, L0/G0 execute breakpoints, L1 write and
+ * L2 I/O (needs CR4.DE) and L3 read/write breakpoints of each length,
+ * GD (general detect), all enabled; DR6 values: reset, B0, BS, BD, RTM. */
+static const uint64_t dr7_values[] = {
+	0x400,	    0x401,  0x402,    0x403,	  0x10404,	0x20410,
+	0xf0000440, 0x2400, 0x4007ff, 0xffff07ff, 0x1ULL << 32,
+};
+static const uint64_t dr6_values[] = {
+	0xffff0ff0, 0xffff0ff1, 0xffff4ff0, 0xffff2ff0, 0xfffe0ff0, 0,
+};
+
+/* x86 debugregs record: add it (an execute breakpoint on the entry point,
+ * often), drop it, or change one register. */
+static void mut_dregs_record(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	if (!v->has_dregs) {
+		v->has_dregs = 1;
+		memset(v->dr, 0, sizeof(v->dr));
+		v->dr[0] = v->entry;
+		v->dr6 = 0xffff0ff0;
+		v->dr7 = below(r, 2) ? 0x401 : 0x400;
+		return;
+	}
+	switch (below(r, 5)) {
+	case 0:
+		v->has_dregs = 0;
+		memset(v->dr, 0, sizeof(v->dr));
+		v->dr6 = 0;
+		v->dr7 = 0;
+		return;
+	case 1:
+		v->dr7 = below(r, 2)
+				 ? dr7_values[below(
+					   r, sizeof(dr7_values) /
+						      sizeof(dr7_values[0]))]
+				 : v->dr7 ^ (1ULL << below(r, 64));
+		return;
+	case 2:
+		v->dr6 = below(r, 2)
+				 ? dr6_values[below(
+					   r, sizeof(dr6_values) /
+						      sizeof(dr6_values[0]))]
+				 : v->dr6 ^ (1ULL << below(r, 64));
+		return;
+	default:
+		v->dr[below(r, 4)] =
+			below(r, 2) ? v->entry + below(r, 16) : pick_value(r);
+		return;
+	}
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -660,6 +832,27 @@ static void mut_segs(const struct mut_ctx *m)
 	mut_arch_state(r, s, v, 2);
 }
 
+/* x86 vCPU state records: MSRs */
+static void mut_msrs(const struct mut_ctx *m)
+{
+	if (m->w->s.arch == VMM_ARCH_X86_64)
+		mut_msr_records(m->r, m->v);
+}
+
+/* x86 vCPU state records: CPUID */
+static void mut_cpuid(const struct mut_ctx *m)
+{
+	if (m->w->s.arch == VMM_ARCH_X86_64)
+		mut_cpuid_records(m->r, m->v);
+}
+
+/* x86 vCPU state records: debug registers */
+static void mut_dregs(const struct mut_ctx *m)
+{
+	if (m->w->s.arch == VMM_ARCH_X86_64)
+		mut_dregs_record(m->r, m->v);
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -764,6 +957,12 @@ static const struct {
 	{ 2, mut_sregs },
 
 	{ 1, mut_segs },
+
+	{ 1, mut_msrs },
+
+	{ 1, mut_cpuid },
+
+	{ 1, mut_dregs },
 
 	{ 1, mut_devices },
 

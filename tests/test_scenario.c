@@ -29,6 +29,9 @@ enum {
 	T_REG = 0x11,
 	T_SREG = 0x12,
 	T_SEG = 0x13,
+	T_MSR = 0x15,
+	T_CPUID = 0x16,
+	T_DREGS = 0x17,
 	T_FEATURES = 0x1A,
 };
 
@@ -1275,7 +1278,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, features)");
+	       "seg, msr, cpuid, debugregs, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -2074,6 +2077,390 @@ static void test_empty_vcpu_field_at_end(void)
 
 /* The record schema (vmm/scenario_schema.c) is consistent: what a new
  * entry must satisfy for the codec and the text form to walk it. */
+static size_t b_msr(struct bld *w, uint32_t index, uint64_t value)
+{
+	(void)begin(w, T_MSR);
+	put(w, index, 4);
+	put(w, value, 8);
+	return end(w);
+}
+
+/* msr records: a per-vCPU list in increasing index order, capped, x86
+ * only; binary and text forms round-trip. */
+static void test_msr_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_reg(&w, T_REG, 0, 1);
+	(void)b_msr(&w, 0x175, 0x8000);
+	(void)b_msr(&w, 0xc0000102, 0x123456789abcULL);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_msr(&w, 0x10, 5);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].nmsrs, 2);
+	CHECK_EQ_U64(s.vcpus[0].msrs[0].index, 0x175);
+	CHECK_EQ_U64(s.vcpus[0].msrs[0].value, 0x8000);
+	CHECK_EQ_U64(s.vcpus[0].msrs[1].index, 0xc0000102);
+	CHECK_EQ_U64(s.vcpus[0].msrs[1].value, 0x123456789abcULL);
+	CHECK_EQ_U64(s.vcpus[1].nmsrs, 1);
+	CHECK_EQ_U64(s.vcpus[1].msrs[0].value, 5);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "reg rax=0x1\nmsr index=0x175 value=0x8000\n"
+				 "msr index=0xc0000102 value=0x123456789abc\n"
+				 "vcpu mode=real16 entry=0x1000\n"
+				 "msr index=0x10 value=0x5\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].msrs[1].value++;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].msrs");
+
+	/* canonical: strictly increasing index, one record per MSR */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x175, 1);
+	off = b_msr(&w, 0x174, 2);
+	REJECT(&w, off + 3, "msr.index=0x174 not above the previous 0x175");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x175, 1);
+	off = b_msr(&w, 0x175, 2);
+	REJECT(&w, off + 3, "msr.index=0x175 not above the previous 0x175");
+	/* the order restarts with each vCPU */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x175, 1);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_msr(&w, 0x10, 2);
+	ACCEPT(&w, &s);
+	/* after the vCPU's sregs and segments; before any vcpu: refused */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x10, 1);
+	off = b_reg(&w, T_SREG, 0, 0x11);
+	REJECT(&w, off, "sreg record after msr");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_msr(&w, 0x10, 1);
+	REJECT(&w, off, "msr record before any vcpu record");
+	/* length and cap */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_MSR);
+	put(&w, 0x10, 4);
+	put(&w, 1, 4);
+	off = end(&w);
+	REJECT(&w, off, "msr record length 8, must be 12");
+	bld_init(&w);
+	b_minimal(&w);
+	for (uint32_t i = 0; i < VMM_MAX_SCN_MSRS; i++)
+		(void)b_msr(&w, 0x200 + i, i);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].nmsrs, VMM_MAX_SCN_MSRS);
+	off = b_msr(&w, 0x300, 1);
+	REJECT(&w, off, "msr: more than 16 MSR records for one vCPU");
+	/* x86 only */
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_msr(&w, 0x10, 1);
+	REJECT(&w, off, "msr record in a arm64 scenario (x86 only)");
+
+	/* text: order, keys, arch, and the model checks encode relies on */
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "msr index=0x10 value=0x1\nmsr index=0x10 value=0x2\n",
+		    "line 6", "msr.index=0x10 not above the previous 0x10");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\nmsr index=0x10\n",
+		    "line 5", "msr record needs value=");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "msr index=0x100000000 value=0x1\n",
+		    "line 5",
+		    "index=0x100000000 is not a number in 0..0xffffffff");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=aarch64 entry=0x0\nmsr index=0x10 value=0x1\n",
+		    "line 5", "msr record in a arm64 scenario (x86 only)");
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.vcpus[0].nmsrs = 2;
+	s.vcpus[0].msrs[0].index = 0x20;
+	s.vcpus[0].msrs[1].index = 0x10;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "strictly increasing index order");
+	s.vcpus[0].nmsrs = VMM_MAX_SCN_MSRS + 1;
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "17 MSR records (allowed 0..16)");
+}
+
+static size_t b_cpuid(struct bld *w, uint32_t fn, uint32_t idx,
+		      unsigned int reg, uint32_t value)
+{
+	(void)begin(w, T_CPUID);
+	put(w, fn, 4);
+	put(w, idx, 4);
+	put(w, reg, 1);
+	put(w, value, 4);
+	return end(w);
+}
+
+/* cpuid records: per vCPU, strictly increasing (function, index, reg),
+ * register names in the text form, after the msr records. */
+static void test_cpuid_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_msr(&w, 0x10, 1);
+	(void)b_cpuid(&w, 0x0, 0, VMM_CPUID_EBX, 0x666d766b);
+	(void)b_cpuid(&w, 0x0, 0, VMM_CPUID_EDX, 0x2d7a7a75);
+	(void)b_cpuid(&w, 0x7, 0, VMM_CPUID_EAX, 1);
+	(void)b_cpuid(&w, 0x7, 1, VMM_CPUID_EAX, 2);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].ncpuid, 4);
+	CHECK_EQ_U64(s.vcpus[0].cpuid[1].reg, VMM_CPUID_EDX);
+	CHECK_EQ_U64(s.vcpus[0].cpuid[1].value, 0x2d7a7a75);
+	CHECK_EQ_U64(s.vcpus[0].cpuid[3].index, 1);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text,
+			   "msr index=0x10 value=0x1\n"
+			   "cpuid function=0x0 index=0x0 reg=ebx "
+			   "value=0x666d766b\n"
+			   "cpuid function=0x0 index=0x0 reg=edx "
+			   "value=0x2d7a7a75\n"
+			   "cpuid function=0x7 index=0x0 reg=eax value=0x1\n"
+			   "cpuid function=0x7 index=0x1 reg=eax value=0x2\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].cpuid[0].value ^= 1;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].cpuid");
+
+	/* order: register, then index, then function; no repeats */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x1, 0, VMM_CPUID_ECX, 1);
+	off = b_cpuid(&w, 0x1, 0, VMM_CPUID_EBX, 1);
+	REJECT(&w, off + 3,
+	       "cpuid function=0x1 index=0x0 reg=ebx not above the "
+	       "previous function=0x1 index=0x0 reg=ecx");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x1, 0, VMM_CPUID_ECX, 1);
+	off = b_cpuid(&w, 0x1, 0, VMM_CPUID_ECX, 2);
+	REJECT(&w, off + 3, "reg=ecx not above the previous");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x7, 1, VMM_CPUID_EAX, 1);
+	off = b_cpuid(&w, 0x7, 0, VMM_CPUID_EDX, 2);
+	REJECT(&w, off + 3, "not above the previous function=0x7 index=0x1");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x80000001, 0, VMM_CPUID_EAX, 1);
+	off = b_cpuid(&w, 0x7, 0, VMM_CPUID_EDX, 2);
+	REJECT(&w, off + 3, "not above the previous function=0x80000001");
+	/* the register byte, the length, before msr: refused */
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_cpuid(&w, 0x1, 0, 4, 1);
+	REJECT(&w, off + 3 + 8, "cpuid.reg=4, must be < 0x4");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_CPUID);
+	put(&w, 1, 4);
+	put(&w, 0, 4);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "cpuid record length 12, must be 13");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 0x1, 0, 0, 1);
+	off = b_msr(&w, 0x10, 1);
+	REJECT(&w, off, "msr record after cpuid");
+	bld_init(&w);
+	b_minimal(&w);
+	for (uint32_t i = 0; i < VMM_MAX_SCN_CPUID; i++)
+		(void)b_cpuid(&w, i, 0, 0, i);
+	ACCEPT(&w, &s);
+	off = b_cpuid(&w, 0x100, 0, 0, 1);
+	REJECT(&w, off, "cpuid: more than 32 CPUID records for one vCPU");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_cpuid(&w, 0x1, 0, 0, 1);
+	REJECT(&w, off, "cpuid record in a arm64 scenario (x86 only)");
+
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 reg=esi value=0x1\n",
+		    "line 5", "cpuid reg 'esi' (eax, ebx, ecx, edx)");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 value=0x1\n",
+		    "line 5", "cpuid record needs reg=");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 reg=ecx value=0x100000000\n",
+		    "line 5", "value=0x100000000 is not a number");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "cpuid function=0x1 index=0x0 reg=ecx value=0x1\n"
+		    "cpuid function=0x1 index=0x0 reg=eax value=0x1\n",
+		    "line 6", "reg=eax not above the previous");
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.vcpus[0].ncpuid = 1;
+	s.vcpus[0].cpuid[0].reg = 4;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "register 4 (0..3: eax, ebx, ecx, edx)");
+}
+
+static size_t b_dregs(struct bld *w, uint64_t dr0, uint64_t dr7)
+{
+	(void)begin(w, T_DREGS);
+	put(w, dr0, 8);
+	put(w, 0, 8);
+	put(w, 0, 8);
+	put(w, 0, 8);
+	put(w, 0xffff0ff0, 8);
+	put(w, dr7, 8);
+	return end(w);
+}
+
+/* debugregs: once per vCPU, present even when all zero, x86 only. */
+static void test_dregs_record(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_cpuid(&w, 1, 0, 0, 1);
+	(void)b_dregs(&w, 0x5000, 0x401);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_dregs(&w, 0, 0); /* all zero but DR6: still a record */
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].has_dregs, 1);
+	CHECK_EQ_U64(s.vcpus[0].dr[0], 0x5000);
+	CHECK_EQ_U64(s.vcpus[0].dr7, 0x401);
+	CHECK_EQ_U64(s.vcpus[1].has_dregs, 1);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "debugregs dr0=0x5000 dr1=0x0 dr2=0x0 "
+				 "dr3=0x0 dr6=0xffff0ff0 dr7=0x401\n"
+				 "vcpu mode=real16 entry=0x1000\n"
+				 "debugregs dr0=0x0 dr1=0x0");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[1].has_dregs = 0;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[1].debugregs");
+	/* all six registers zero: a record all the same */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_DREGS);
+	for (int i = 0; i < 6; i++)
+		put(&w, 0, 8);
+	(void)end(&w);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].has_dregs, 1);
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_dregs(&w, 1, 0x400);
+	off = b_dregs(&w, 2, 0x400);
+	REJECT(&w, off, "second debugregs record for one vCPU");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_dregs(&w, 1, 0x400);
+	off = b_cpuid(&w, 1, 0, 0, 1);
+	REJECT(&w, off, "cpuid record after debugregs");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_DREGS);
+	put(&w, 0, 8);
+	off = end(&w);
+	REJECT(&w, off, "debugregs record length 8, must be 48");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_dregs(&w, 1, 0x400);
+	REJECT(&w, off, "debugregs record in a arm64 scenario (x86 only)");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0\n",
+		    "line 5", "debugregs record needs dr7=");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0 "
+		    "dr7=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0 "
+		    "dr7=0x0\n",
+		    "line 6", "second debugregs line for this vcpu");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=aarch64 entry=0x0\n"
+		    "debugregs dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0x0 "
+		    "dr7=0x0\n",
+		    "line 5", "debugregs record in a arm64 scenario");
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.vcpus[0].dr7 = 0x400;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "debug register values without a "
+				  "debugregs record");
+}
+
 static void test_schema_table(void)
 {
 	int seen_vcpu = 0;
@@ -2101,8 +2488,12 @@ static void test_schema_table(void)
 		if (r->kind == SCN_INDEXED)
 			CHECK(r->nidx && r->idx_name && r->mask_mem &&
 			      r->stride <= SCN_MAX_ELEM);
+		if (r->kind == SCN_VCPU_LIST)
+			CHECK(r->cap >= 1 && r->plural && r->arr != SCN_NONE &&
+			      r->stride <= SCN_MAX_ELEM && r->dec_check);
 		if (r->kind == SCN_VCPU_ONCE)
-			CHECK(r->fields[0].fmt != SCN_BYTES);
+			CHECK(r->fields[0].fmt != SCN_BYTES &&
+			      (r->vpresent || r->txt_parse));
 		for (unsigned int k = 0; k < r->nfields; k++) {
 			const struct scn_field *f = &r->fields[k];
 
@@ -2151,6 +2542,9 @@ int main(void)
 	test_mutation();
 	test_text_null_arena();
 	test_empty_vcpu_field_at_end();
+	test_msr_records();
+	test_cpuid_records();
+	test_dregs_record();
 	test_schema_table();
 	return check_report("test_scenario");
 }

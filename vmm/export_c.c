@@ -610,6 +610,41 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 		    (unsigned long long)s->vcpus[i].entry);
 		emit_sregs_fn(g, fn, &sr[i][0], &sr[i][1]);
 	}
+	for (uint32_t i = 0; i < nv; i++) {
+		const struct vmm_vcpu_spec *vs = &s->vcpus[i];
+
+		if (reject[i] || vs->nmsrs == 0)
+			continue;
+		put(g,
+		    "/* vCPU %u: the input's MSR records, KVM_SET_MSRS after "
+		    "the registers */\n"
+		    "static const struct kvm_msr_entry %s_vcpu%u_msrs[] = {\n",
+		    i, p, i);
+		for (uint32_t m = 0; m < vs->nmsrs; m++)
+			put(g, "\t{ .index = 0x%x, .data = 0x%llxULL },\n",
+			    vs->msrs[m].index,
+			    (unsigned long long)vs->msrs[m].value);
+		put(g, "};\n\n");
+	}
+	for (uint32_t i = 0; i < nv; i++) {
+		const struct vmm_vcpu_spec *vs = &s->vcpus[i];
+
+		if (reject[i] || vs->ncpuid == 0)
+			continue;
+		put(g,
+		    "/* vCPU %u: the input's CPUID records (register 0 eax .. "
+		    "3 edx), over KVM_GET_SUPPORTED_CPUID */\n"
+		    "static const struct cpuid_override %s_vcpu%u_cpuid[] = "
+		    "{\n",
+		    i, p, i);
+		for (uint32_t c = 0; c < vs->ncpuid; c++)
+			put(g,
+			    "\t{ .function = 0x%x, .index = 0x%x, .reg = %u, "
+			    ".value = 0x%x },\n",
+			    vs->cpuid[c].function, vs->cpuid[c].index,
+			    vs->cpuid[c].reg, vs->cpuid[c].value);
+		put(g, "};\n\n");
+	}
 	if (reject[0] || (nv && reject[nv - 1]))
 		put(g,
 		    "static void %s_no_sregs(struct kvm_sregs *s)\n{\n"
@@ -626,6 +661,29 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 		}
 		put(g, "\t\t.sregs = %s_vcpu%u_sregs,\n", p, i);
 		emit_regs(g, &regs[i]);
+		if (s->vcpus[i].has_dregs)
+			put(g,
+			    "\t\t.dregs = &(const struct kvm_debugregs){\n"
+			    "\t\t\t.db = { 0x%llxULL, 0x%llxULL, 0x%llxULL, "
+			    "0x%llxULL },\n"
+			    "\t\t\t.dr6 = 0x%llxULL,\n"
+			    "\t\t\t.dr7 = 0x%llxULL,\n\t\t},\n",
+			    (unsigned long long)s->vcpus[i].dr[0],
+			    (unsigned long long)s->vcpus[i].dr[1],
+			    (unsigned long long)s->vcpus[i].dr[2],
+			    (unsigned long long)s->vcpus[i].dr[3],
+			    (unsigned long long)s->vcpus[i].dr6,
+			    (unsigned long long)s->vcpus[i].dr7);
+		if (s->vcpus[i].ncpuid)
+			put(g,
+			    "\t\t.cpuid = %s_vcpu%u_cpuid,\n"
+			    "\t\t.ncpuid = %u,\n",
+			    p, i, s->vcpus[i].ncpuid);
+		if (s->vcpus[i].nmsrs)
+			put(g,
+			    "\t\t.msrs = %s_vcpu%u_msrs,\n"
+			    "\t\t.nmsrs = %u,\n",
+			    p, i, s->vcpus[i].nmsrs);
 		put(g, "\t},\n");
 	}
 	put(g, "};\n\n");

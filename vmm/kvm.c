@@ -64,6 +64,11 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 		CAP_ENTRY(KVM_CAP_X86_TRIPLE_FAULT_EVENT, false,
 			  "reset mode: drop a shutdown KVM queued for a vCPU "
 			  "that never ran"),
+	[VMM_CAP_EXT_CPUID] = CAP_ENTRY(KVM_CAP_EXT_CPUID, false,
+					"x86 cpuid records (KVM_SET_CPUID2)"),
+	[VMM_CAP_DEBUGREGS] = CAP_ENTRY(KVM_CAP_DEBUGREGS, false,
+					"x86 debugregs records "
+					"(KVM_SET_DEBUGREGS)"),
 };
 #undef CAP_ENTRY
 

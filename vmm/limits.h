@@ -36,6 +36,13 @@
  * past it (the hang watchdog allows VMM_HANG_GRACE_MS, 2 s). */
 #define VMM_TIMEOUT_WALL_FACTOR 10U
 #define VMM_TIMEOUT_WALL_EXTRA_US 1000000U
+/* x86: MSR records per vCPU (one KVM_SET_MSRS call's worth at most). */
+#define VMM_MAX_SCN_MSRS 16
+/* x86: CPUID register overrides per vCPU, and the entries of one
+ * KVM_SET_CPUID2 (KVM's KVM_MAX_CPUID_ENTRIES; KVM_GET_SUPPORTED_CPUID
+ * lists fewer, the overrides may add some). */
+#define VMM_MAX_SCN_CPUID 32
+#define VMM_MAX_CPUID_ENTRIES 256
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the
  * call, so a second EINTR in a row needs a second signal. */

@@ -28,6 +28,20 @@ static const struct {
 	  { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM } },
 	{ KVM_SET_SREGS, "KVM_SET_SREGS", { EINVAL } },
 	{ KVM_SET_REGS, "KVM_SET_REGS", { EINVAL } },
+	/* MSR records: an MSR KVM refuses ends the call early (it returns
+	 * how many entries it set; the VMM skips the refused one and goes
+	 * on). Its errnos (E2BIG above 255 entries, EFAULT, ENOMEM) are
+	 * nothing an input can cause (at most VMM_MAX_SCN_MSRS entries):
+	 * any errno is an anomaly. */
+	{ KVM_SET_MSRS, "KVM_SET_MSRS", { 0 } },
+	/* cpuid records: EINVAL for a CPUID KVM finds inconsistent (XSAVE
+	 * sizes, MAXPHYADDR...), E2BIG above 256 entries, EPERM for dynamic
+	 * XSAVE features (AMX tiles in leaf 0xd) the process never asked
+	 * permission for (arch_prctl ARCH_REQ_XCOMP_GUEST_PERM; the VMM
+	 * does not) */
+	{ KVM_SET_CPUID2, "KVM_SET_CPUID2", { EINVAL, E2BIG, EPERM } },
+	/* debugregs record: EINVAL for DR6/DR7 upper-half bits */
+	{ KVM_SET_DEBUGREGS, "KVM_SET_DEBUGREGS", { EINVAL } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

@@ -60,6 +60,7 @@ struct vmm_result {
 		sys_size; /* where the VMM's tables went (0 size: none) */
 	uint64_t output_bytes;
 	uint64_t mem_hash; /* with hooks->hash_memory: all slots' contents */
+	uint32_t msrs_refused; /* x86 MSR records KVM_SET_MSRS refused */
 };
 
 struct vmm_hooks {

@@ -26,6 +26,55 @@ const char *vmm_seg_name(unsigned int g)
 	return g < VMM_SEG_COUNT ? seg_names[g] : NULL;
 }
 
+const char *vmm_cpuid_reg_name(unsigned int r)
+{
+	static const char *const names[VMM_CPUID_NREGS] = { "eax", "ebx", "ecx",
+							    "edx" };
+
+	return r < VMM_CPUID_NREGS ? names[r] : NULL;
+}
+
+/* a before b in (function, index, reg) order */
+static int cpuid_before(const struct vmm_cpuid_spec *a,
+			const struct vmm_cpuid_spec *b)
+{
+	if (a->function != b->function)
+		return a->function < b->function;
+	if (a->index != b->index)
+		return a->index < b->index;
+	return a->reg < b->reg;
+}
+
+static int validate_cpuid(const struct vmm_vcpu_spec *v, uint32_t i,
+			  struct vmm_error *e)
+{
+	if (v->ncpuid > VMM_MAX_SCN_CPUID)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: %u CPUID records (allowed "
+					   "0..%d)",
+					   i, v->ncpuid, VMM_MAX_SCN_CPUID);
+	for (uint32_t c = 0; c < v->ncpuid; c++) {
+		const struct vmm_cpuid_spec *q = &v->cpuid[c];
+
+		if (q->reg >= VMM_CPUID_NREGS || q->pad[0] || q->pad[1] ||
+		    q->pad[2])
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: CPUID record %u: register %u "
+				"(0..3: eax, ebx, ecx, edx) or padding not "
+				"zero",
+				i, c, q->reg);
+		if (c > 0 && !cpuid_before(&v->cpuid[c - 1], q))
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: CPUID records must be in strictly "
+				"increasing (function, index, reg) order "
+				"(record %u: function 0x%x index 0x%x)",
+				i, c, q->function, q->index);
+	}
+	return 0;
+}
+
 void vmm_scenario_init(struct vmm_scenario *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -147,11 +196,12 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				"outside 0x%x (el1-32bit comes from mode "
 				"aarch32)",
 				i, v->features, VMM_ARM64_FEAT_SETTABLE);
-		if (v->sreg_mask || v->seg_mask)
+		if (v->sreg_mask || v->seg_mask || v->nmsrs || v->ncpuid ||
+		    v->has_dregs)
 			return vmm_scenario_reject(
 				e,
-				"vCPU %u: x86 sreg/seg "
-				"overrides in an arm64 scenario",
+				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs "
+				"records in an arm64 scenario",
 				i);
 		return 0;
 	}
@@ -175,6 +225,37 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			return vmm_scenario_reject(
 				e, "vCPU %u: %s attrs 0x%x have unknown bits",
 				i, seg_names[g], v->segs[g].attrs);
+	if (v->nmsrs > VMM_MAX_SCN_MSRS)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: %u MSR records (allowed "
+					   "0..%d)",
+					   i, v->nmsrs, VMM_MAX_SCN_MSRS);
+	for (uint32_t m = 0; m < v->nmsrs; m++) {
+		if (v->msrs[m].pad)
+			return vmm_scenario_reject(
+				e, "vCPU %u: MSR record %u: padding not zero",
+				i, m);
+		if (m > 0 && v->msrs[m].index <= v->msrs[m - 1].index)
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: MSR 0x%x after 0x%x: MSR records "
+				"must be in strictly increasing index order",
+				i, v->msrs[m].index, v->msrs[m - 1].index);
+	}
+	if (validate_cpuid(v, i, e) < 0)
+		return -1;
+	if (v->has_dregs > 1)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: has_dregs=%u, must be "
+					   "0 or 1",
+					   i, v->has_dregs);
+	if (!v->has_dregs &&
+	    (v->dr[0] || v->dr[1] || v->dr[2] || v->dr[3] || v->dr6 || v->dr7))
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: debug register values without a "
+			"debugregs record",
+			i);
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
 		return vmm_scenario_reject(
@@ -372,6 +453,26 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 				      x->segs[g].attrs != y->segs[g].attrs ||
 				      x->segs[g].limit != y->segs[g].limit ||
 				      x->segs[g].base != y->segs[g].base),
+			     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].msrs", i);
+		DIFF(x->nmsrs != y->nmsrs, name);
+		for (uint32_t m = 0; m < x->nmsrs && m < VMM_MAX_SCN_MSRS; m++)
+			DIFF(x->msrs[m].index != y->msrs[m].index ||
+				     x->msrs[m].value != y->msrs[m].value,
+			     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].debugregs", i);
+		DIFF(x->has_dregs != y->has_dregs ||
+			     memcmp(x->dr, y->dr, sizeof(x->dr)) != 0 ||
+			     x->dr6 != y->dr6 || x->dr7 != y->dr7,
+		     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
+		DIFF(x->ncpuid != y->ncpuid, name);
+		for (uint32_t c = 0; c < x->ncpuid && c < VMM_MAX_SCN_CPUID;
+		     c++)
+			DIFF(x->cpuid[c].function != y->cpuid[c].function ||
+				     x->cpuid[c].index != y->cpuid[c].index ||
+				     x->cpuid[c].reg != y->cpuid[c].reg ||
+				     x->cpuid[c].value != y->cpuid[c].value,
 			     name);
 	}
 	if (what && len)

@@ -95,6 +95,35 @@ struct vmm_fill_spec {
 	uint8_t pattern[VMM_MAX_FILL_PATTERN];
 };
 
+/* x86: one MSR write (MSR record), applied with KVM_SET_MSRS after the
+ * registers and sregs. A vCPU's list is in strictly increasing index order
+ * (the canonical form). */
+struct vmm_msr_spec {
+	uint64_t value;
+	uint32_t index;
+	uint32_t pad; /* always 0 */
+};
+
+/* x86: one CPUID register override (CPUID record). The vCPU's CPUID is
+ * KVM_GET_SUPPORTED_CPUID with these overrides, set with KVM_SET_CPUID2
+ * before the sregs; a (function, index) KVM does not list is added. A
+ * vCPU's list is in strictly increasing (function, index, reg) order. */
+enum vmm_cpuid_reg {
+	VMM_CPUID_EAX = 0,
+	VMM_CPUID_EBX,
+	VMM_CPUID_ECX,
+	VMM_CPUID_EDX,
+	VMM_CPUID_NREGS
+};
+
+struct vmm_cpuid_spec {
+	uint32_t function;
+	uint32_t index;
+	uint32_t value;
+	uint8_t reg;	/* enum vmm_cpuid_reg */
+	uint8_t pad[3]; /* always 0 */
+};
+
 /* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
 	uint64_t entry;	   /* guest-physical address of the first instruction */
@@ -103,6 +132,14 @@ struct vmm_vcpu_spec {
 	/* x86 only: sregs and segments */
 	uint64_t sregs[VMM_SREG_COUNT];
 	struct vmm_seg_spec segs[VMM_SEG_COUNT];
+	struct vmm_msr_spec msrs[VMM_MAX_SCN_MSRS]; /* ascending index */
+	uint32_t nmsrs;
+	struct vmm_cpuid_spec cpuid[VMM_MAX_SCN_CPUID]; /* ascending */
+	uint32_t ncpuid;
+	/* x86 debugregs record: DR0-3, DR6, DR7 through KVM_SET_DEBUGREGS
+	 * (when has_dregs) */
+	uint64_t dr[4], dr6, dr7;
+	uint32_t has_dregs;
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
@@ -180,6 +217,7 @@ int vmm_scenario_parse_text(const char *text, size_t len, uint8_t *arena,
 			    struct vmm_error *e);
 
 const char *vmm_sreg_name(unsigned int f);
+const char *vmm_cpuid_reg_name(unsigned int r); /* "eax".."edx", or NULL */
 const char *vmm_seg_name(unsigned int g);
 
 #endif

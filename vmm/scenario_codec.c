@@ -221,6 +221,9 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 	    scn_count(r, s) >= r->cap)
 		return scn_fail(&d->c, 0, "%s: more than %u %s", r->name,
 				(unsigned int)r->cap, r->plural);
+	if (r->kind == SCN_VCPU_LIST && scn_vcount(r, s, v) >= r->cap)
+		return scn_fail(&d->c, 0, "%s: more than %u %s", r->name,
+				(unsigned int)r->cap, r->plural);
 	if (r->kind == SCN_VCPU_ONCE && tag == d->last_tag)
 		return scn_fail(&d->c, 0, "second %s record for one vCPU",
 				r->name);
@@ -241,9 +244,14 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 					r->name, idx, d->last_index);
 		d->last_index = (int)idx;
 	}
+	if (r->kind == SCN_VCPU_LIST)
+		idx = scn_vcount(r, s, v);
 	elem = scn_elem(r, s, v,
-			r->kind == SCN_INDEXED ? idx : scn_count(r, s));
-	if (r->kind == SCN_LIST || r->kind == SCN_VCPU)
+			r->kind == SCN_INDEXED || r->kind == SCN_VCPU_LIST
+				? idx
+				: scn_count(r, s));
+	if (r->kind == SCN_LIST || r->kind == SCN_VCPU ||
+	    r->kind == SCN_VCPU_LIST)
 		memset(elem, 0, r->stride);
 	if (dec_fields(d, r, elem, idx, p, n) < 0 ||
 	    (r->dec_check && r->dec_check(&d->c, elem, idx) < 0))
@@ -252,6 +260,10 @@ static int dec_record(struct dec *d, size_t off, unsigned int tag,
 		scn_set(s, r->present, sizeof(int), 1);
 	else if (r->kind == SCN_LIST || r->kind == SCN_VCPU)
 		scn_set(s, r->count, sizeof(uint32_t), scn_count(r, s) + 1);
+	else if (r->kind == SCN_VCPU_LIST)
+		scn_set(&s->vcpus[v], r->count, sizeof(uint32_t), idx + 1);
+	else if (r->kind == SCN_VCPU_ONCE && r->vpresent)
+		scn_set(&s->vcpus[v], r->vpresent, sizeof(uint32_t), 1);
 	else if (r->kind == SCN_INDEXED)
 		scn_set(&s->vcpus[v], r->mask, r->mask_mem,
 			scn_get(&s->vcpus[v], r->mask, r->mask_mem) |

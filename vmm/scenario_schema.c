@@ -125,6 +125,7 @@ void *scn_elem(const struct scn_record *r, const struct vmm_scenario *s,
 	case SCN_VCPU:
 		return base + r->arr + (size_t)i * r->stride;
 	case SCN_INDEXED:
+	case SCN_VCPU_LIST:
 		return (uint8_t *)&s->vcpus[v] + r->arr + (size_t)i * r->stride;
 	default:
 		return (uint8_t *)&s->vcpus[v];
@@ -139,6 +140,12 @@ unsigned int scn_count(const struct scn_record *r, const struct vmm_scenario *s)
 	return (unsigned int)scn_get(s, r->count, sizeof(uint32_t));
 }
 
+unsigned int scn_vcount(const struct scn_record *r,
+			const struct vmm_scenario *s, unsigned int v)
+{
+	return (unsigned int)scn_get(&s->vcpus[v], r->count, sizeof(uint32_t));
+}
+
 int scn_has(const struct scn_record *r, const struct vmm_scenario *s,
 	    unsigned int v, unsigned int i)
 {
@@ -146,17 +153,24 @@ int scn_has(const struct scn_record *r, const struct vmm_scenario *s,
 
 	if (r->kind == SCN_INDEXED)
 		return ((scn_get(vcpu, r->mask, r->mask_mem) >> i) & 1) != 0;
+	if (r->kind == SCN_VCPU_LIST)
+		return i < scn_vcount(r, s, v);
+	if (r->vpresent)
+		return scn_get(vcpu, r->vpresent, sizeof(uint32_t)) != 0;
 	return scn_get(vcpu, r->fields[0].off, r->fields[0].mem) != 0;
 }
 
 unsigned int scn_nindex(const struct scn_record *r, unsigned int arch)
 {
+	if (r->kind == SCN_VCPU_LIST)
+		return r->cap;
 	return r->kind == SCN_INDEXED ? r->nidx(arch) : 1;
 }
 
 int scn_per_vcpu(const struct scn_record *r)
 {
-	return r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE;
+	return r->kind == SCN_INDEXED || r->kind == SCN_VCPU_ONCE ||
+	       r->kind == SCN_VCPU_LIST;
 }
 
 void scn_walk(const struct vmm_scenario *s,
@@ -401,6 +415,59 @@ static void features_print(struct scn_ctx *c, const void *elem)
 	}
 }
 
+/* msr: a vCPU's list in strictly increasing index order (canonical: one
+ * write per MSR, one order); element i is being added. */
+static int msr_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_msr_spec *m = elem;
+
+	if (i > 0 && m->index <= m[-1].index)
+		return scn_fail(c, SCN_REC_HDR,
+				"msr.index=0x%x not above the previous 0x%x "
+				"(canonical order, one record per MSR)",
+				m->index, m[-1].index);
+	return 0;
+}
+
+static const char *cpuid_reg_word(unsigned int arch, uint64_t r)
+{
+	const char *n = vmm_cpuid_reg_name((unsigned int)r);
+
+	(void)arch;
+	return n ? n : "?";
+}
+
+static int cpuid_reg_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = 0; w && *v < VMM_CPUID_NREGS; (*v)++)
+		if (!strcmp(w, vmm_cpuid_reg_name((unsigned int)*v)))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "cpuid record needs reg=");
+	return scn_fail(c, 0, "cpuid reg '%.40s' (eax, ebx, ecx, edx)", w);
+}
+
+/* cpuid: strictly increasing (function, index, reg): one override per
+ * register of a leaf, one order. */
+static int cpuid_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_cpuid_spec *q = elem, *p = q - 1;
+
+	if (i > 0 && (q->function < p->function ||
+		      (q->function == p->function &&
+		       (q->index < p->index ||
+			(q->index == p->index && q->reg <= p->reg)))))
+		return scn_fail(c, SCN_REC_HDR,
+				"cpuid function=0x%x index=0x%x reg=%s not "
+				"above the previous function=0x%x index=0x%x "
+				"reg=%s (canonical order, one record per "
+				"register)",
+				q->function, q->index,
+				cpuid_reg_word(0, q->reg), p->function,
+				p->index, cpuid_reg_word(0, p->reg));
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
@@ -426,6 +493,10 @@ static void features_print(struct scn_ctx *c, const void *elem)
 	.mask = offsetof(struct vmm_vcpu_spec, k),           \
 	.mask_mem = MSZ(struct vmm_vcpu_spec, k)
 #define PRESENT(m) .present = offsetof(struct vmm_scenario, m)
+#define VLIST(m, n, c, p)                                    \
+	.arr = offsetof(struct vmm_vcpu_spec, m),            \
+	.stride = sizeof(((struct vmm_vcpu_spec *)0)->m[0]), \
+	.count = offsetof(struct vmm_vcpu_spec, n), .cap = (c), .plural = (p)
 
 #define SCN struct vmm_scenario
 static const struct scn_field limits_f[] = {
@@ -488,6 +559,28 @@ static const struct scn_field seg_f[] = {
 	{ FLD("limit", struct vmm_seg_spec, limit, 4, SCN_HEX) },
 	{ FLD("base", struct vmm_seg_spec, base, 8, SCN_HEX) },
 };
+static const struct scn_field msr_f[] = {
+	{ FLD("index", struct vmm_msr_spec, index, 4, SCN_HEX) },
+	{ FLD("value", struct vmm_msr_spec, value, 8, SCN_HEX) },
+};
+static const struct scn_field cpuid_f[] = {
+	{ FLD("function", struct vmm_cpuid_spec, function, 4, SCN_HEX) },
+	{ FLD("index", struct vmm_cpuid_spec, index, 4, SCN_HEX) },
+	{ FLD("reg", struct vmm_cpuid_spec, reg, 1, SCN_WORD),
+	  .check = SCN_BELOW, .hi = VMM_CPUID_NREGS,
+	  .word_name = cpuid_reg_word, .word_parse = cpuid_reg_parse },
+	{ FLD("value", struct vmm_cpuid_spec, value, 4, SCN_HEX) },
+};
+#define VS struct vmm_vcpu_spec
+static const struct scn_field dregs_f[] = {
+	{ FLD("dr0", VS, dr[0], 8, SCN_HEX) },
+	{ FLD("dr1", VS, dr[1], 8, SCN_HEX) },
+	{ FLD("dr2", VS, dr[2], 8, SCN_HEX) },
+	{ FLD("dr3", VS, dr[3], 8, SCN_HEX) },
+	{ FLD("dr6", VS, dr6, 8, SCN_HEX) },
+	{ FLD("dr7", VS, dr7, 8, SCN_HEX) },
+};
+#undef VS
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
 };
@@ -577,8 +670,31 @@ const struct scn_record scn_records[] = {
 	  .nidx = nsegs,
 	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
-	/* 0x14..0x19 reserved for x86 vCPU state added later: FPU, MSRs,
-	 * CPUID, debug registers, events, LAPIC. */
+	/* 0x14, 0x18, 0x19 reserved for x86 vCPU state added later: FPU,
+	 * events, LAPIC. */
+	{ .tag = 0x15,
+	  .name = "msr",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VLIST(msrs, nmsrs, VMM_MAX_SCN_MSRS, "MSR records for one vCPU"),
+	  FIELDS(msr_f),
+	  .dec_check = msr_dec },
+	{ .tag = 0x16,
+	  .name = "cpuid",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VLIST(cpuid, ncpuid, VMM_MAX_SCN_CPUID, "CPUID records for one vCPU"),
+	  FIELDS(cpuid_f),
+	  .dec_check = cpuid_dec },
+	{ .tag = 0x17,
+	  .name = "debugregs",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  .vpresent = offsetof(struct vmm_vcpu_spec, has_dregs),
+	  FIELDS(dregs_f) },
 	{ .tag = 0x1A,
 	  .name = "features",
 	  .kind = SCN_VCPU_ONCE,
@@ -597,7 +713,9 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_slot_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_fill_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_blob_spec) <= SCN_MAX_ELEM &&
-		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM,
+		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 
 const struct scn_record *scn_by_tag(unsigned int tag)

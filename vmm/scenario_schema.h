@@ -16,7 +16,7 @@
 #define SCN_MAX_PAYLOAD 0xFFFFU
 #define SCN_MAX_RECORDS 32 /* table entries */
 #define SCN_MAX_FIELDS 6   /* fields of one record */
-#define SCN_MAX_ELEM 1024  /* largest list element (text parse scratch) */
+#define SCN_MAX_ELEM 2048  /* largest list element (text parse scratch) */
 #define SCN_NONE 0xFFFFU   /* no such member */
 
 /* How a field prints in the text form. */
@@ -45,6 +45,7 @@ enum scn_kind {
 	SCN_VCPU,      /* the vCPU list; opens a per-vCPU group */
 	SCN_INDEXED,   /* per vCPU: element `index` of an array, a mask bit */
 	SCN_VCPU_ONCE, /* per vCPU: members of the vCPU, once, if non-zero */
+	SCN_VCPU_LIST, /* per vCPU: an array of the vCPU, up to `cap` */
 };
 
 /* Record flags. */
@@ -97,8 +98,13 @@ struct scn_record {
 	void (*txt_print)(struct scn_ctx *c, const void *elem);
 	/* SCN_ONCE: int member set when present (SCN_NONE: always present).
 	 * SCN_LIST/SCN_VCPU: array, element size, uint32_t count member, cap.
-	 * SCN_INDEXED: array and mask member inside struct vmm_vcpu_spec. */
+	 * SCN_INDEXED: array and mask member inside struct vmm_vcpu_spec.
+	 * SCN_VCPU_LIST: array, element size, uint32_t count member and cap,
+	 * inside struct vmm_vcpu_spec. */
 	uint16_t present, arr, stride, count, mask, cap;
+	/* SCN_VCPU_ONCE: a uint32_t member of struct vmm_vcpu_spec set when
+	 * the record is present (0: present when the first field is not 0) */
+	uint16_t vpresent;
 	uint8_t mask_mem;
 	uint8_t tag;
 	uint8_t kind;  /* enum scn_kind */
@@ -155,6 +161,9 @@ void *scn_elem(const struct scn_record *r, const struct vmm_scenario *s,
  * SCN_VCPU: the count); per-vCPU records: whether vCPU v has index i. */
 unsigned int scn_count(const struct scn_record *r,
 		       const struct vmm_scenario *s);
+/* SCN_VCPU_LIST: how many elements vCPU v holds. */
+unsigned int scn_vcount(const struct scn_record *r,
+			const struct vmm_scenario *s, unsigned int v);
 int scn_has(const struct scn_record *r, const struct vmm_scenario *s,
 	    unsigned int v, unsigned int i);
 
@@ -165,10 +174,11 @@ void scn_walk(const struct vmm_scenario *s,
 			 const void *elem, unsigned int idx),
 	      void *arg);
 
-/* r belongs to a vCPU (SCN_INDEXED, SCN_VCPU_ONCE). */
+/* r belongs to a vCPU (SCN_INDEXED, SCN_VCPU_ONCE, SCN_VCPU_LIST). */
 int scn_per_vcpu(const struct scn_record *r);
 
-/* Number of indices r can hold (SCN_INDEXED), else 1. */
+/* Number of indices r can hold (SCN_INDEXED; SCN_VCPU_LIST: its cap),
+ * else 1. */
 unsigned int scn_nindex(const struct scn_record *r, unsigned int arch);
 
 #endif

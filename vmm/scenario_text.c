@@ -348,6 +348,53 @@ static int parse_indexed(struct parser *p, const struct line *l,
 	return 0;
 }
 
+/* "msr index=... value=...": the next element of a per-vCPU list, with
+ * the record's own checks (order) as in the binary form. */
+static int parse_vlist(struct parser *p, const struct line *l,
+		       const struct scn_record *r, unsigned int v)
+{
+	struct vmm_scenario *s = p->c.s;
+	unsigned int n = scn_vcount(r, s, v);
+	void *elem;
+
+	if (r->arch && s->arch != r->arch)
+		return perr(p, l, "%s record in a %s scenario (%s)", r->name,
+			    vmm_arch_name(s->arch), r->arch_note);
+	if (n >= r->cap)
+		return perr(p, l, "more than %u %s", (unsigned int)r->cap,
+			    r->plural);
+	elem = scn_elem(r, s, v, n);
+	memset(elem, 0, r->stride);
+	if (parse_keys(p, l, r) < 0 || parse_fields(p, l, r, elem, 0) < 0 ||
+	    parse_fields(p, l, r, elem, 1) < 0 ||
+	    (r->dec_check && r->dec_check(&p->c, elem, n) < 0) ||
+	    (r->txt_check && r->txt_check(&p->c, elem) < 0))
+		return -1;
+	scn_set(&s->vcpus[v], r->count, sizeof(uint32_t), n + 1);
+	return 0;
+}
+
+/* "debugregs dr0=... dr7=...": members of the vCPU, once, every key. */
+static int parse_vonce(struct parser *p, const struct line *l,
+		       const struct scn_record *r, unsigned int v)
+{
+	struct vmm_scenario *s = p->c.s;
+
+	if (r->arch && s->arch != r->arch)
+		return perr(p, l, "%s record in a %s scenario (%s)", r->name,
+			    vmm_arch_name(s->arch), r->arch_note);
+	if (scn_has(r, s, v, 0))
+		return perr(p, l, "second %s line for this vcpu", r->name);
+	if (parse_keys(p, l, r) < 0 ||
+	    parse_fields(p, l, r, &s->vcpus[v], 0) < 0 ||
+	    parse_fields(p, l, r, &s->vcpus[v], 1) < 0 ||
+	    (r->txt_check && r->txt_check(&p->c, &s->vcpus[v]) < 0))
+		return -1;
+	if (r->vpresent)
+		scn_set(&s->vcpus[v], r->vpresent, sizeof(uint32_t), 1);
+	return 0;
+}
+
 static int parse_record(struct parser *p, const struct line *l,
 			const struct scn_record *r)
 {
@@ -361,6 +408,10 @@ static int parse_record(struct parser *p, const struct line *l,
 				    l->tok[0]);
 		if (r->txt_parse)
 			return r->txt_parse(&p->c, &s->vcpus[s->nvcpus - 1]);
+		if (r->kind == SCN_VCPU_LIST)
+			return parse_vlist(p, l, r, s->nvcpus - 1);
+		if (r->kind == SCN_VCPU_ONCE)
+			return parse_vonce(p, l, r, s->nvcpus - 1);
 		return parse_indexed(p, l, r, &s->vcpus[s->nvcpus - 1]);
 	}
 	if (r->kind != SCN_ONCE) { /* a new element, kept aside until done */

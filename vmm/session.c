@@ -488,7 +488,7 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 {
 	ss->runs++;
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
-	    vmm_arch_vcpu_reusable(ss->init, s)) {
+	    vmm_arch_vcpu_reusable(ss->k, ss->init, s)) {
 		int rc = flush_pending(ss, e);
 
 		if (rc < 0)
@@ -512,7 +512,7 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			ss->tainted = 1;
 	}
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
-	    vmm_arch_vcpu_reusable(ss->init, s)) {
+	    vmm_arch_vcpu_reusable(ss->k, ss->init, s)) {
 		if (collect_dirty(ss, e) < 0 || sync_layout(ss, s, e) < 0)
 			goto fail;
 		restore_memory(ss, 0);
@@ -740,4 +740,15 @@ void vmm_session_note_state_set(struct vmm_session *ss, uint32_t i)
 		ss->state_set[i] = 1;
 		ss->state_set_at[i] = ss->vcpus[i].entries;
 	}
+}
+
+void vmm_session_note_restore(struct vmm_session *ss, uint32_t i)
+{
+	if (i < ss->nvcpus)
+		ss->restored_at[i] = UINT64_MAX; /* entries never reach it */
+}
+
+void vmm_session_taint(struct vmm_session *ss)
+{
+	ss->tainted = 1;
 }

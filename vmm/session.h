@@ -27,7 +27,9 @@
  *    A session's vCPUs must only be entered through vmm_vcpu_run() or the
  *    session itself, which count their KVM_RUN calls.
  *  - layout: slots that differ are removed/added, the others kept.
- *  - fallback to a fresh VM, counted: first use, a different vCPU count, or
+ *  - fallback to a fresh VM, counted: first use, a different vCPU count,
+ *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable) or any
+ *    cpuid records (the VM is not reused after such an input either), or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
  *    contract violation, a failed entry or an internal error, an access
  *    still in flight after the flush).
@@ -129,6 +131,13 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 /* The architecture's set-up changed vCPU i's state by ioctl (not through
  * KVM_CAP_SYNC_REGS, which only lands with a KVM_RUN). */
 void vmm_session_note_state_set(struct vmm_session *ss, uint32_t i);
+/* vCPU i's state was changed by ioctl beyond what the pipeline sets on
+ * every run (x86 MSR records): the next prepare restores it even if the
+ * vCPU never runs. */
+void vmm_session_note_restore(struct vmm_session *ss, uint32_t i);
+/* The VM must not serve another input (state no reset can give back): the
+ * next prepare makes a fresh one, counted as a fallback. */
+void vmm_session_taint(struct vmm_session *ss);
 /* During a run: the number of pages the guest wrote since the previous
  * call (or since the run started), harvested into the pages the next
  * reset restores. 0 or -1. */

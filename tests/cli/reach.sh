@@ -20,14 +20,17 @@ printf 'not a scenario' >"$tmp/in/zz_junk"
 cat "$tmp/text" "$tmp/err"
 [ "$rc" = 0 ] || say "text: exit code $rc"
 [ -s "$tmp/err" ] && say "text: stderr not empty"
-for line in "reach: inputs=14 scenarios=13 mode=fresh" \
-	"exit KVM_EXIT_HLT inputs=12" "exit KVM_EXIT_SHUTDOWN inputs=1" \
+for line in "reach: inputs=17 scenarios=16 mode=fresh" \
+	"exit KVM_EXIT_HLT inputs=15" "exit KVM_EXIT_SHUTDOWN inputs=1" \
 	"exit KVM_EXIT_MMIO inputs=2" "exit KVM_EXIT_FAIL_ENTRY inputs=0" \
-	"ioctl KVM_CREATE_VM ok inputs=13 calls=13" \
-	"ioctl KVM_SET_TSS_ADDR ok inputs=13 calls=13" \
-	"verdict halt inputs=12" "verdict guest-failure inputs=1" \
-	"finding none inputs=13" "record slot inputs=13" \
-	"record sreg inputs=1" "record vcpu inputs=13"; do
+	"ioctl KVM_CREATE_VM ok inputs=16 calls=16" \
+	"ioctl KVM_SET_TSS_ADDR ok inputs=16 calls=16" \
+	"verdict halt inputs=15" "verdict guest-failure inputs=1" \
+	"finding none inputs=16" "record slot inputs=16" \
+	"record sreg inputs=1" "record vcpu inputs=16" \
+	"record msr inputs=1" "ioctl KVM_SET_MSRS ok inputs=1 calls=2" \
+	"record cpuid inputs=1" "ioctl KVM_SET_CPUID2 ok inputs=1 calls=1" \
+	"record debugregs inputs=1" "ioctl KVM_SET_DEBUGREGS ok inputs=1 calls=1"; do
 	grep -qxF -- "$line" "$tmp/text" || say "text lacks the line: $line"
 done
 "$vmm" reach --json "$tmp/in" >"$tmp/json" 2>"$tmp/err"; rc=$?
@@ -36,18 +39,20 @@ python3 -m json.tool "$tmp/json" >/dev/null || say "json: does not parse"
 python3 - "$tmp/json" <<'PY' || say "json: counts differ from the text form"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["inputs"] == 14 and r["scenarios"] == 13, r
-assert r["exits"]["KVM_EXIT_HLT"] == 12, r["exits"]
-assert r["verdicts"]["halt"] == 12 and r["records"]["slot"] == 13
+assert r["inputs"] == 17 and r["scenarios"] == 16, r
+assert r["exits"]["KVM_EXIT_HLT"] == 15, r["exits"]
+assert r["verdicts"]["halt"] == 15 and r["records"]["slot"] == 16
+assert r["records"]["msr"] == 1 and r["records"]["cpuid"] == 1
+assert r["records"]["debugregs"] == 1, r["records"]
 vm = [i for i in r["ioctls"] if i["ioctl"] == "KVM_CREATE_VM"]
 assert vm == [{"ioctl": "KVM_CREATE_VM", "request": vm[0]["request"],
-               "result": "ok", "inputs": 13, "calls": 13}], vm
+               "result": "ok", "inputs": 16, "calls": 16}], vm
 PY
 "$vmm" reach --short "$tmp/in" >"$tmp/short" 2>&1; rc=$?
 cat "$tmp/short"
 [ "$rc" = 0 ] || say "short: exit code $rc"
 [ "$(wc -l <"$tmp/short")" = 4 ] || say "short: not 4 lines"
-grep -q "^reach: inputs=14 scenarios=13 " "$tmp/short" || say "short: header"
-grep -q "^reach: exits.* KVM_EXIT_HLT:12" "$tmp/short" || say "short: exits"
+grep -q "^reach: inputs=17 scenarios=16 " "$tmp/short" || say "short: header"
+grep -q "^reach: exits.* KVM_EXIT_HLT:15" "$tmp/short" || say "short: exits"
 [ "$fail" = 0 ] && echo PASS
 exit "$fail"

@@ -138,9 +138,11 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	return 0;
 }
 
-int vmm_arch_vcpu_reusable(const struct vmm_vcpu_state *init,
+int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
+			   const struct vmm_vcpu_state *init,
 			   const struct vmm_scenario *s)
 {
+	(void)k;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (init[i].inited &&
 		    init[i].features != vmm_arm64_init_features(s, i))

@@ -37,7 +37,9 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
-int vmm_arch_vcpu_reusable(const struct vmm_vcpu_state *init,
+struct vmm_kvm;
+int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
+			   const struct vmm_vcpu_state *init,
 			   const struct vmm_scenario *s);
 /* See vmm/x86/vcpu_state.h; arm64 re-initialises a reused vCPU
  * (KVM_ARM_VCPU_INIT), which drops whatever set-up left pending. */

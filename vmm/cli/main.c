@@ -895,6 +895,10 @@ static int cmd_replay(int argc, char **argv)
 			(unsigned long long)o->result.exits,
 			(unsigned long long)o->result.trace_hash,
 			vmm_finding_name(o->finding));
+		if (rc_ctx.trace && o->result.msrs_refused)
+			(void)printf("replay: msr records KVM_SET_MSRS "
+				     "refused: %u\n",
+				     o->result.msrs_refused);
 		if (!vmm_verdict_clean(o->result.verdict)) {
 			char line[VMM_ERR_MSG_MAX + 128];
 

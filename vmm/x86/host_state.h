@@ -21,6 +21,10 @@ struct vmm_kvm_arch {
 	int msr_list_ready;
 	uint32_t nmsrs;
 	uint32_t msr_index[VMM_MAX_SAVED_MSRS];
+	/* KVM_GET_SUPPORTED_CPUID, once (cpuid records start from it) */
+	int cpuid_ready;
+	uint32_t ncpuid;
+	struct kvm_cpuid_entry2 cpuid[VMM_MAX_CPUID_ENTRIES];
 };
 
 struct vmm_session_arch {

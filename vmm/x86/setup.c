@@ -143,6 +143,25 @@ int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e)
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 {
 	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		if (c->s->vcpus[i].has_dregs &&
+		    !vmm_kvm_cap(c->k, VMM_CAP_DEBUGREGS)) {
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				    "vCPU %u has a debugregs record and this "
+				    "host's KVM lacks KVM_CAP_DEBUGREGS",
+				    i);
+			return -1;
+		}
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		if (c->s->vcpus[i].ncpuid &&
+		    !vmm_kvm_cap(c->k, VMM_CAP_EXT_CPUID)) {
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				    "vCPU %u has cpuid records and this host's "
+				    "KVM lacks KVM_CAP_EXT_CPUID "
+				    "(KVM_SET_CPUID2)",
+				    i);
+			return -1;
+		}
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
 		if (vmm_host_mode_check(c->k,
 					(enum vmm_x86_mode)c->s->vcpus[i].mode,
 					e) < 0)
@@ -216,6 +235,8 @@ int vmm_x86_vcpu_state(const struct vmm_vcpu_spec *vs, struct kvm_sregs *sr,
 	return 0;
 }
 
+static int vcpu_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e);
+
 /* Reset mode: sregs KVM_SET_SREGS accepted on vCPU i of this session's VM
  * before can go in through KVM_CAP_SYNC_REGS (KVM's checks of sregs depend
  * on nothing else, so KVM_RUN cannot reject them). */
@@ -249,7 +270,195 @@ static int load_state(struct run_ctx *c, uint32_t i,
 		      const struct kvm_regs *regs, const struct kvm_sregs *sr,
 		      struct vmm_error *e);
 
+int vmm_x86_supported_cpuid(struct vmm_kvm *k, struct vmm_error *e)
+{
+	uint8_t buf[sizeof(struct kvm_cpuid2) +
+		    VMM_MAX_CPUID_ENTRIES * sizeof(struct kvm_cpuid_entry2)]
+		__attribute__((aligned(8)));
+	struct kvm_cpuid2 *cp = (struct kvm_cpuid2 *)(void *)buf;
+
+	if (k->arch.cpuid_ready)
+		return 0;
+	memset(buf, 0, sizeof(buf));
+	cp->nent = VMM_MAX_CPUID_ENTRIES;
+	if (VMM_IOCTL(k->ops, k->fd, KVM_GET_SUPPORTED_CPUID, cp, e) < 0)
+		return -1;
+	if (cp->nent > VMM_MAX_CPUID_ENTRIES) {
+		vmm_err_contract(e, "KVM_GET_SUPPORTED_CPUID", "nent",
+				 "kernel contract violation: %u entries for "
+				 "a %u-entry buffer",
+				 cp->nent, VMM_MAX_CPUID_ENTRIES);
+		return -1;
+	}
+	memcpy(k->arch.cpuid, cp->entries, cp->nent * sizeof(cp->entries[0]));
+	k->arch.ncpuid = cp->nent;
+	k->arch.cpuid_ready = 1;
+	return 0;
+}
+
+void vmm_x86_cpuid_override(struct kvm_cpuid_entry2 *ent, uint32_t *n,
+			    const struct vmm_cpuid_spec *o)
+{
+	struct kvm_cpuid_entry2 *t = NULL;
+
+	for (uint32_t j = 0; j < *n && !t; j++)
+		if (ent[j].function == o->function && ent[j].index == o->index)
+			t = &ent[j];
+	if (!t) { /* a leaf KVM does not list: added, zero but for o */
+		t = &ent[(*n)++];
+		memset(t, 0, sizeof(*t));
+		t->function = o->function;
+		t->index = o->index;
+		t->flags = o->index ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+	}
+	switch (o->reg) {
+	case VMM_CPUID_EAX:
+		t->eax = o->value;
+		break;
+	case VMM_CPUID_EBX:
+		t->ebx = o->value;
+		break;
+	case VMM_CPUID_ECX:
+		t->ecx = o->value;
+		break;
+	default:
+		t->edx = o->value;
+		break;
+	}
+}
+
+/* The scenario's CPUID records for vCPU i: KVM_GET_SUPPORTED_CPUID with the
+ * overrides, through KVM_SET_CPUID2 before the sregs (which KVM checks
+ * against it, as it does MSR writes). KVM refuses a CPUID it finds
+ * inconsistent with EINVAL, more than 256 entries with E2BIG, and dynamic
+ * XSAVE features (AMX) without the process's permission with EPERM: input
+ * errors (vmm/oracle.c). */
+static int apply_cpuid(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	enum { MAXN = VMM_MAX_CPUID_ENTRIES + VMM_MAX_SCN_CPUID };
+	uint8_t buf[sizeof(struct kvm_cpuid2) +
+		    MAXN * sizeof(struct kvm_cpuid_entry2)]
+		__attribute__((aligned(8)));
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct kvm_cpuid2 *cp = (struct kvm_cpuid2 *)(void *)buf;
+	uint32_t n;
+
+	if (vmm_x86_supported_cpuid(c->k, e) < 0)
+		return -1;
+	memset(buf, 0, sizeof(buf));
+	n = c->k->arch.ncpuid;
+	memcpy(cp->entries, c->k->arch.cpuid, n * sizeof(cp->entries[0]));
+	for (uint32_t j = 0; j < vs->ncpuid && j < VMM_MAX_SCN_CPUID; j++)
+		vmm_x86_cpuid_override(cp->entries, &n, &vs->cpuid[j]);
+	cp->nent = n;
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_SET_CPUID2, cp, e) < 0) {
+		/* KVM checks the entries before it takes any */
+		c->state_rejected =
+			e->err == EINVAL || e->err == E2BIG || e->err == EPERM;
+		return -1;
+	}
+	return 0;
+}
+
+/* The scenario's debugregs record for vCPU i, through KVM_SET_DEBUGREGS
+ * before the sregs and registers (so that a refused record leaves the vCPU
+ * in its creation state in both modes: reset mode's registers wait for
+ * KVM_RUN): KVM refuses DR6 or DR7 with bits set in their upper halves
+ * with EINVAL (an input error), and takes the rest as given. */
+static int apply_dregs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct kvm_debugregs d;
+
+	memset(&d, 0, sizeof(d));
+	memcpy(d.db, vs->dr, sizeof(d.db));
+	d.dr6 = vs->dr6;
+	d.dr7 = vs->dr7;
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_SET_DEBUGREGS, &d, e) < 0) {
+		c->state_rejected = e->err == EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The scenario's MSR records for vCPU i, through KVM_SET_MSRS after the
+ * registers and sregs (api.rst: the ioctl returns how many entries it set,
+ * stopping at the first one KVM refuses). A refused MSR is a result, not
+ * an error: it is counted (vmm_result.msrs_refused) and the entries after
+ * it go in with the next call. */
+static int apply_msrs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct vmm_vcpu *v = &c->vcpus[i];
+	uint8_t buf[sizeof(struct kvm_msrs) +
+		    VMM_MAX_SCN_MSRS * sizeof(struct kvm_msr_entry)]
+		__attribute__((aligned(8)));
+	struct kvm_msrs *m = (struct kvm_msrs *)(void *)buf;
+	uint32_t at = 0;
+
+	while (at < vs->nmsrs && at < VMM_MAX_SCN_MSRS) {
+		int set;
+
+		memset(buf, 0, sizeof(buf));
+		m->nmsrs = vs->nmsrs - at;
+		for (uint32_t j = 0; j < m->nmsrs; j++) {
+			m->entries[j].index = vs->msrs[at + j].index;
+			m->entries[j].data = vs->msrs[at + j].value;
+		}
+		set = VMM_IOCTL(v->vm->kvm->ops, v->fd, KVM_SET_MSRS, m, e);
+		if (set < 0)
+			return -1;
+		if ((uint32_t)set > m->nmsrs) {
+			vmm_err_contract(e, "KVM_SET_MSRS", "return",
+					 "kernel contract violation: "
+					 "KVM_SET_MSRS set %d of %u MSRs",
+					 set, m->nmsrs);
+			return -1;
+		}
+		/* reset mode: a write no reset undoes ends the VM's reuse */
+		for (uint32_t j = 0; c->ss && j < (uint32_t)set; j++)
+			if (!vmm_x86_msr_restorable(c->k, m->entries[j].index))
+				vmm_session_taint(c->ss);
+		at += (uint32_t)set;
+		if (at < vs->nmsrs) { /* refused: skip it */
+			c->r->msrs_refused++;
+			at++;
+		}
+	}
+	return 0;
+}
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	if (c->s->vcpus[i].ncpuid) {
+		/* a fresh VM (vmm_arch_vcpu_reusable), not reused after */
+		if (c->ss)
+			vmm_session_taint(c->ss);
+		if (apply_cpuid(c, i, e) < 0)
+			return -1;
+	}
+	if (c->s->vcpus[i].has_dregs) {
+		if (c->ss) /* restored next time even if it never runs */
+			vmm_session_note_restore(c->ss, i);
+		if (apply_dregs(c, i, e) < 0)
+			return -1;
+	}
+	if (vcpu_regs(c, i, e) < 0)
+		return -1;
+	if (c->s->vcpus[i].nmsrs == 0)
+		return 0;
+	if (c->ss) {
+		/* changed by ioctl: the next prepare restores it even if it
+		 * never runs; a frozen feature MSR (the session made a fresh
+		 * VM for this input) must not meet a vCPU that ran either */
+		vmm_session_note_restore(c->ss, i);
+		if (!vmm_x86_msrs_resettable(&c->s->vcpus[i]))
+			vmm_session_taint(c->ss);
+	}
+	return apply_msrs(c, i, e);
+}
+
+static int vcpu_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
 	struct vmm_vcpu *v = &c->vcpus[i];
@@ -293,8 +502,10 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	/* reset mode: registers, pending events and sregs KVM_SET_SREGS took
 	 * before go in with the next KVM_RUN (KVM_CAP_SYNC_REGS), saving
 	 * three vCPU ioctls; new sregs go through KVM_SET_SREGS first, so
-	 * that one reports a rejection exactly as in fresh mode */
-	if (c->ss && sregs_known(c->ss, i, sr) &&
+	 * that one reports a rejection exactly as in fresh mode. With MSR
+	 * records, sregs go in by ioctl: the MSR writes (EFER...) come after
+	 * them, as in fresh mode */
+	if (c->ss && c->s->vcpus[i].nmsrs == 0 && sregs_known(c->ss, i, sr) &&
 	    vmm_vcpu_sync_regs(v, regs, sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -446,6 +657,45 @@ void vmm_arch_dirty_probe_guest(struct vmm_probe_guest *g)
 	g->features = 0;
 }
 
+/* The x86 vCPU-state records and what this host does with them. */
+static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
+{
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	/* KVM_SET_MSRS is part of the base x86 API: always there */
+	if (vmm_arch_msr_list(k, &e) == 0)
+		off = vmm_fmt_append(buf, len, off,
+				     "record msr=ok (KVM_SET_MSRS; reset mode "
+				     "restores %u MSRs)\n",
+				     k->arch.nmsrs);
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record msr=ok (KVM_SET_MSRS; reset-mode "
+				     "MSR probe failed: %.100s)\n",
+				     e.msg);
+	vmm_err_clear(&e);
+	if (!vmm_kvm_cap(k, VMM_CAP_EXT_CPUID))
+		off = vmm_fmt_append(buf, len, off,
+				     "record cpuid=unsupported: no "
+				     "KVM_CAP_EXT_CPUID\n");
+	else if (vmm_x86_supported_cpuid(k, &e) == 0)
+		off = vmm_fmt_append(buf, len, off,
+				     "record cpuid=ok (KVM_SET_CPUID2 over the "
+				     "%u entries of KVM_GET_SUPPORTED_CPUID; "
+				     "reset mode: a fresh VM per input)\n",
+				     k->arch.ncpuid);
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record cpuid=unsupported: %.100s\n",
+				     e.msg);
+	off = vmm_fmt_append(buf, len, off, "record debugregs=%s\n",
+			     vmm_kvm_cap(k, VMM_CAP_DEBUGREGS)
+				     ? "ok (KVM_SET_DEBUGREGS)"
+				     : "unsupported: no KVM_CAP_DEBUGREGS");
+	return off;
+}
+
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -468,5 +718,6 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 					     line);
 		}
 	}
+	off = host_records(k, buf, len, off);
 	return off;
 }

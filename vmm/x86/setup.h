@@ -24,6 +24,14 @@ int vmm_x86_vcpu_state(const struct vmm_vcpu_spec *vs, struct kvm_sregs *sr,
 		       uint8_t *area, uint64_t sys_gpa, uint64_t sys_size,
 		       struct kvm_regs *regs, struct vmm_error *e);
 
+/* KVM_GET_SUPPORTED_CPUID into k->arch.cpuid, once per handle. */
+struct vmm_kvm;
+int vmm_x86_supported_cpuid(struct vmm_kvm *k, struct vmm_error *e);
+/* Apply one CPUID record to a CPUID table of *n entries (room for one
+ * more): the (function, index) entry's register, or a new entry. */
+void vmm_x86_cpuid_override(struct kvm_cpuid_entry2 *ent, uint32_t *n,
+			    const struct vmm_cpuid_spec *o);
+
 /* The one-instruction HLT guest that tells whether this host runs mode m. */
 void vmm_x86_probe_scenario(struct vmm_scenario *s, enum vmm_x86_mode m);
 

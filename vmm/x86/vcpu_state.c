@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/scenario.h"
 #include "vmm/session.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -72,10 +73,57 @@ static int in_ranges(uint32_t idx)
 	return 0;
 }
 
-static int sregs_field(uint32_t idx)
+int vmm_x86_msr_sregs_field(uint32_t idx)
 {
 	return idx == MSR_EFER || idx == MSR_FS_BASE || idx == MSR_GS_BASE ||
 	       idx == MSR_APIC_BASE;
+}
+
+/* KVM (x86.c, "immutable feature MSRs") refuses a write of another value
+ * to these once the vCPU has run: the emulated VMX capability MSRs and the
+ * MSR-based features (microcode revision, ARCH_CAPABILITIES,
+ * PERF_CAPABILITIES, PLATFORM_INFO, AMD DE_CFG). A superset costs only a
+ * fresh VM. */
+int vmm_x86_msr_frozen_after_run(uint32_t idx)
+{
+	return (idx >= 0x480U && idx <= 0x491U) || idx == 0x8bU ||
+	       idx == 0xceU || idx == 0x10aU || idx == 0x345U ||
+	       idx == 0xc0011029U;
+}
+
+int vmm_x86_msr_restorable(const struct vmm_kvm *k, uint32_t idx)
+{
+	if (vmm_x86_msr_sregs_field(idx))
+		return 1;
+	for (uint32_t n = 0; k->arch.msr_list_ready && n < k->arch.nmsrs; n++)
+		if (k->arch.msr_index[n] == idx)
+			return 1;
+	return 0;
+}
+
+int vmm_x86_msrs_resettable(const struct vmm_vcpu_spec *vs)
+{
+	for (uint32_t j = 0; j < vs->nmsrs && j < VMM_MAX_SCN_MSRS; j++)
+		if (vmm_x86_msr_frozen_after_run(vs->msrs[j].index))
+			return 0;
+	return 1;
+}
+
+int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
+			   const struct vmm_vcpu_state *init,
+			   const struct vmm_scenario *s)
+{
+	(void)k;
+	(void)init;
+	/* CPUID: KVM refuses KVM_SET_CPUID2 with EINVAL on a vCPU that has
+	 * run unless it is identical, and a guest CPUID changes what the
+	 * restore covers (XCR0, the MSRs a guest can write): a vCPU with
+	 * cpuid records is always a fresh one, and not reused after */
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (!vmm_x86_msrs_resettable(&s->vcpus[i]) ||
+		    s->vcpus[i].ncpuid)
+			return 0;
+	return 1;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -212,7 +260,7 @@ static int probe_msrs(struct vmm_kvm *k, struct msr_probe *p,
 	/* 3: holding a value, not an sregs field */
 	k->arch.nmsrs = 0;
 	for (size_t i = 0; i < nkept; i++) {
-		if (sregs_field(cand[i]) ||
+		if (vmm_x86_msr_sregs_field(cand[i]) ||
 		    !msr_holds_value(p, cand[i], val[i]))
 			continue;
 		if (k->arch.nmsrs == VMM_MAX_SAVED_MSRS) {
@@ -346,7 +394,8 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	 * can change them:
 	 *  - mp_state: only an in-kernel irqchip moves it, and the VMM never
 	 *    creates one (HLT exits to userspace instead);
-	 *  - XCR0: the VMM never sets a guest CPUID (KVM_SET_CPUID2), so the
+	 *  - XCR0: the VMM sets a guest CPUID (KVM_SET_CPUID2, cpuid
+	 *    records) only on a VM it never reuses, so a reused vCPU's
 	 *    guest has no XSAVE: CR4.OSXSAVE is a reserved bit for it (XSETBV
 	 *    and XGETBV #UD) and KVM's XCR0 check (__kvm_set_xcr) allows
 	 *    nothing but the FP-only value every vCPU starts with. Giving

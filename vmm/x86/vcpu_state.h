@@ -82,15 +82,27 @@ struct vmm_session;
 int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
 			 struct vmm_error *e);
 
-/* Can the session's vCPUs (snapshots `init`) serve scenario `s`? x86: any
- * scenario with the same vCPU count. */
+/* Can the session's vCPUs (snapshots `init`) serve scenario `s`? x86: a
+ * scenario with the same vCPU count and no MSR record a reused vCPU would
+ * treat differently from a fresh one (vmm_x86_msrs_resettable); otherwise
+ * the session makes a fresh VM for it, counted as a fallback. */
 struct vmm_scenario;
-static inline int vmm_arch_vcpu_reusable(const struct vmm_vcpu_state *init,
-					 const struct vmm_scenario *s)
-{
-	(void)init;
-	(void)s;
-	return 1;
-}
+int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
+			   const struct vmm_vcpu_state *init,
+			   const struct vmm_scenario *s);
+
+/* MSRs the pipeline sets through sregs on every run (EFER, FS/GS base,
+ * APIC base), which the restore set leaves out. */
+int vmm_x86_msr_sregs_field(uint32_t idx);
+/* Feature MSRs KVM refuses a different value for once the vCPU has run
+ * (KVM_SET_MSRS on a reused vCPU would differ from a fresh one). */
+int vmm_x86_msr_frozen_after_run(uint32_t idx);
+/* A write to MSR idx is undone by the next reset: it is in the restore
+ * set, or an sregs MSR every run sets. */
+int vmm_x86_msr_restorable(const struct vmm_kvm *k, uint32_t idx);
+/* vCPU spec vs's MSR records behave on a reused vCPU as on a fresh one:
+ * none names a feature MSR KVM freezes after the first run. */
+struct vmm_vcpu_spec;
+int vmm_x86_msrs_resettable(const struct vmm_vcpu_spec *vs);
 
 #endif
