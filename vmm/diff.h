@@ -65,6 +65,7 @@ const char *vmm_diff_status_name(enum vmm_diff_status s);
 
 #define VMM_DIFF_DEFAULT_STEPS 256U
 #define VMM_DIFF_MAX_STEPS 100000U
+#define VMM_DIFF_TIMEOUT_MS 10000U /* the stepped KVM run's deadline */
 /* Guest memory the child maps (and the comparison reads) at most. */
 #define VMM_DIFF_MAX_MEM (64ULL << 20)
 

@@ -1203,6 +1203,7 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 	static const struct vmm_diff_opts defaults = { 0, VMM_DF_NONE, 0 };
 	struct vmm_hooks h;
 	struct vmm_result *r;
+	struct vmm_scenario *sc;
 	struct dctx c;
 	char head[256];
 
@@ -1225,7 +1226,10 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 	}
 	(void)cs_option(c.cs, CS_OPT_DETAIL, CS_OPT_ON);
 	r = malloc(sizeof(*r));
-	if (!r) {
+	sc = malloc(sizeof(*sc));
+	if (!r || !sc) {
+		free(r);
+		free(sc);
 		(void)cs_close(&c.cs);
 		(void)snprintf(d->why, sizeof(d->why), "out of memory");
 		return d->status;
@@ -1234,7 +1238,11 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 	h.drive = drive;
 	h.drive_ctx = &c;
 	h.skip_state = 1;
-	(void)vmm_pipeline_run(k, s, &h, r);
+	/* stepping costs two round trips per instruction: the guest's own
+	 * timeout (2 ms for mutated inputs) is not the comparison's */
+	*sc = *s;
+	sc->timeout_ms = VMM_DIFF_TIMEOUT_MS;
+	(void)vmm_pipeline_run(k, sc, &h, r);
 	if (r->err.cls != VMM_ERR_NONE &&
 	    (d->status == VMM_DIFF_ERROR || d->status == VMM_DIFF_AGREE)) {
 		d->status = r->err.cls == VMM_ERR_INPUT ||
@@ -1245,6 +1253,7 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 			       r->err.msg);
 	}
 	free(r);
+	free(sc);
 	(void)cs_close(&c.cs);
 	if (d->status == VMM_DIFF_DIVERGE) {
 		/* the headline first */
