@@ -25,7 +25,8 @@ struct count {
 	uint32_t first;
 };
 
-static struct count kinds[MAX_KINDS], sigs[MAX_KINDS];
+static struct count kinds[MAX_KINDS], sigs[MAX_KINDS], noemu[MAX_KINDS],
+	faults[MAX_KINDS];
 
 static void bump(struct count *t, const char *key, uint32_t at)
 {
@@ -128,12 +129,38 @@ int main(int argc, char **argv)
 		(void)snprintf(key, sizeof(key), "%.*s",
 			       (int)strcspn(d.stop, ":"), d.stop);
 		bump(kinds, key, i);
+		if (strncmp(d.stop, "kvm-cannot-emulate: ", 20) == 0) {
+			const char *m = d.stop + 20;
+
+			(void)snprintf(key, sizeof(key), "%.*s",
+				       (int)strcspn(m, " "), m);
+			bump(noemu, key, i);
+		}
+		if (strncmp(d.stop, "fault: ", 7) == 0) {
+			(void)snprintf(key, sizeof(key), "%.*s %.*s",
+				       (int)strcspn(d.stop + 7, " "),
+				       d.stop + 7, (int)strcspn(d.insn, " "),
+				       d.insn);
+			bump(faults, key, i);
+		}
 	}
 	dt = now() - t0;
 	(void)printf("how comparisons ended:\n");
 	for (int i = 0; i < MAX_KINDS && kinds[i].n; i++)
 		(void)printf("  %8llu  %s\n", (unsigned long long)kinds[i].n,
 			     kinds[i].key);
+	(void)printf("instructions KVM could not emulate (first %d "
+		     "mnemonics):\n",
+		     MAX_KINDS);
+	for (int i = 0; i < MAX_KINDS && noemu[i].n; i++)
+		(void)printf("  %8llu  %s\n", (unsigned long long)noemu[i].n,
+			     noemu[i].key);
+	(void)printf("faults that ended both sides (KVM exit, instruction; "
+		     "first %d):\n",
+		     MAX_KINDS);
+	for (int i = 0; i < MAX_KINDS && faults[i].n; i++)
+		(void)printf("  %8llu  %s\n", (unsigned long long)faults[i].n,
+			     faults[i].key);
 	(void)printf("divergences:\n");
 	for (int i = 0; i < MAX_KINDS && sigs[i].n; i++)
 		(void)printf("  %8llu  %s (first: input %u)\n",

@@ -47,8 +47,8 @@ struct target_state {
 	struct vmm_input_outcome out;
 	struct vmm_session_pool pool; /* reset mode: a VM per vCPU count */
 	int reset;
-	const char *watch; /* VMM_FUZZ_WATCH */
-	int diff;	   /* VMM_FUZZ_ORACLE=diff */
+	const char *watch;   /* VMM_FUZZ_WATCH */
+	int diff;	     /* VMM_FUZZ_ORACLE=diff */
 	uint64_t diff_known; /* triaged divergences seen */
 	/* the input being run, for the watchdog's report */
 	const uint8_t *cur;

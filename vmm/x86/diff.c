@@ -209,7 +209,7 @@ struct side {
 	int stepped;	      /* 1: the instruction completed with a trap */
 	uint32_t exit_reason; /* KVM: the exit when not stepped */
 	int sig;	      /* host: the signal when not stepped (0: gone) */
-	int code;	      /* host: si_code */
+	int code;	      /* host: si_code; KVM: internal suberror */
 	uint64_t addr;	      /* host: si_addr; KVM: mmio/io address */
 };
 
@@ -638,6 +638,8 @@ static int kvm_step(struct dctx *c, struct side *k, struct vmm_deadline *dl,
 		k->exit_reason = x.reason;
 	if (x.reason == KVM_EXIT_MMIO)
 		k->addr = x.u.mmio.gpa;
+	if (x.reason == KVM_EXIT_INTERNAL_ERROR)
+		k->code = (int)x.u.internal.code; /* suberror */
 	return vmm_vcpu_get_regs(c->v, &k->regs, e);
 }
 
@@ -1106,7 +1108,8 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		if (k.exit_reason == KVM_EXIT_INTERNAL_ERROR) {
 			/* not run by KVM (its emulator lacks it): neither is
 			 * it on the host */
-			stop(c, "kvm-cannot-emulate: %s", text);
+			stop(c, "kvm-cannot-emulate: %s (suberror %d)", text,
+			     k.code);
 			h.stepped = k.stepped = 0;
 			break;
 		}
