@@ -807,7 +807,8 @@ static void cmp_fpu(struct dctx *c, struct kvm_fpu *kf,
 	char a[40], b[40];
 
 	for (int i = 0; i < 16; i++) {
-		const uint8_t *hx = (const uint8_t *)f->xmm_space + 16 * i;
+		const uint8_t *hx =
+			(const uint8_t *)f->xmm_space + (size_t)16 * i;
 
 		if (memcmp(kf->xmm[i], hx, 16) != 0) {
 			diverge(c, (enum vmm_diff_field)(VMM_DF_XMM0 + i));
@@ -833,7 +834,8 @@ static void cmp_fpu(struct dctx *c, struct kvm_fpu *kf,
 		rep(c, "* ftw     kvm=0x%x host=0x%x\n", kf->ftwx, f->ftw);
 	}
 	for (int i = 0; i < 8; i++) {
-		const uint8_t *hs = (const uint8_t *)f->st_space + 16 * i;
+		const uint8_t *hs =
+			(const uint8_t *)f->st_space + (size_t)16 * i;
 
 		/* st registers are 80 bits; the rest is padding */
 		if (memcmp(kf->fpr[i], hs, 10) != 0) {
@@ -867,12 +869,11 @@ static int cmp_mem(struct dctx *c, struct vmm_error *e)
 
 			if (process_vm_readv(c->pid, &lv, 1, &rv, 1, 0) !=
 			    (ssize_t)n) {
-				vmm_err_set(
-					e, VMM_ERR_SYS, "process_vm_readv",
-					errno,
-					"diff: cannot read the host "
-					"child's memory at 0x%llx",
-					(unsigned long long)(sl->gpa + off));
+				vmm_err_set(e, VMM_ERR_SYS, "process_vm_readv",
+					    errno,
+					    "diff: cannot read the host "
+					    "child's memory at 0x%llx",
+					    (unsigned long long)sl->gpa + off);
 				return -1;
 			}
 			if (memcmp(buf, sl->host + off, n) == 0)
@@ -898,8 +899,7 @@ static int cmp_mem(struct dctx *c, struct vmm_error *e)
 					rep(c,
 					    "* memory  0x%llx: kvm=%02x "
 					    "host=%02x (page differs)\n",
-					    (unsigned long long)(sl->gpa + off +
-								 p + b),
+					    (unsigned long long)gpa + b,
 					    sl->host[off + p + b], buf[p + b]);
 			}
 		}
