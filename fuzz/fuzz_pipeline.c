@@ -47,9 +47,11 @@ struct target_state {
 	struct vmm_input_outcome out;
 	struct vmm_session_pool pool; /* reset mode: a VM per vCPU count */
 	int reset;
-	const char *watch;   /* VMM_FUZZ_WATCH */
-	int diff;	     /* VMM_FUZZ_ORACLE=diff */
-	uint64_t diff_known; /* triaged divergences seen */
+	const char *watch; /* VMM_FUZZ_WATCH */
+	int diff;	   /* VMM_FUZZ_ORACLE=diff */
+	/* the differential oracle's figures: inputs compared, agreeing,
+	 * triaged divergences, instructions compared */
+	uint64_t diff_runs, diff_agree, diff_known, diff_insns;
 	/* the input being run, for the watchdog's report */
 	const uint8_t *cur;
 	size_t cur_len;
@@ -61,6 +63,16 @@ static struct exec_stats stats;
 static void print_stats(void)
 {
 	exec_stats_print(&stats, stderr, 0);
+	if (st.diff)
+		(void)fprintf(stderr,
+			      "stat::vmm_diff_compared: %llu\n"
+			      "stat::vmm_diff_agree: %llu\n"
+			      "stat::vmm_diff_known: %llu\n"
+			      "stat::vmm_diff_instructions: %llu\n",
+			      (unsigned long long)st.diff_runs,
+			      (unsigned long long)st.diff_agree,
+			      (unsigned long long)st.diff_known,
+			      (unsigned long long)st.diff_insns);
 }
 
 static void on_hang(void *ctx, uint64_t limit_ms)
@@ -252,6 +264,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      : EXEC_STATS_UNDECODED,
 		       exec_stats_now_ns() - t0);
 	keep = fuzz_feedback_end(&st.fb, &st.out);
+	if (st.out.diff_ran && st.out.diff.status != VMM_DIFF_INELIGIBLE) {
+		st.diff_runs++;
+		st.diff_agree += st.out.diff.status == VMM_DIFF_AGREE;
+		st.diff_insns += st.out.diff.steps;
+	}
 	if (st.out.finding == VMM_FIND_EMULATOR_DIVERGENCE &&
 	    st.out.diff.known[0]) {
 		st.diff_known++; /* triaged: not a new finding */

@@ -293,9 +293,24 @@ uint64_t vmm_diff_insn_undef_flags(const cs_insn *in)
 int vmm_diff_insn_rep_string(const cs_insn *in, unsigned int *count_bytes)
 {
 	const cs_x86 *x = in->detail ? &in->detail->x86 : NULL;
+	int rep = 0, a32 = 0;
+	uint16_t i;
 
-	if (!x || (x->prefix[0] != 0xf2 && x->prefix[0] != 0xf3) ||
-	    x->opcode[1] != 0)
+	/* the prefixes from the bytes: Capstone 4 drops F2 on MOVS/STOS/...,
+	 * which the CPU runs as REP */
+	for (i = 0; i < in->size; i++) {
+		uint8_t b = in->bytes[i];
+
+		if (b == 0xf2 || b == 0xf3)
+			rep = 1;
+		else if (b == 0x67)
+			a32 = 1;
+		else if (b != 0x26 && b != 0x2e && b != 0x36 && b != 0x3e &&
+			 b != 0x64 && b != 0x65 && b != 0x66 && b != 0xf0 &&
+			 (b & 0xf0) != 0x40)
+			break;
+	}
+	if (!x || !rep || x->opcode[1] != 0)
 		return 0;
 	switch (x->opcode[0]) {
 	case 0xa4: /* movs */
@@ -308,7 +323,7 @@ int vmm_diff_insn_rep_string(const cs_insn *in, unsigned int *count_bytes)
 	case 0xad:
 	case 0xae: /* scas */
 	case 0xaf:
-		*count_bytes = x->prefix[3] == 0x67 ? 4U : 8U;
+		*count_bytes = a32 ? 4U : 8U;
 		return 1;
 	default:
 		return 0;
