@@ -348,6 +348,10 @@ const char *vmm_diff_insn_known(const cs_insn *in, int field_is_ftw)
 	if (in->id == X86_INS_CMPXCHG && x->op_count == 2 &&
 	    x->operands[0].type == X86_OP_REG && x->operands[0].size == 4)
 		return "D3 cmpxchg-r32";
+	/* ENTER with a 66 prefix: KVM pushes all of RBP and writes all of
+	 * it (stack size), the CPU pushes and writes BP (D5) */
+	if (in->id == X86_INS_ENTER && x->prefix[2] == 0x66)
+		return "D5 enter-66";
 	/* an MMX instruction that faults: KVM's emulator has already made
 	 * the x87 tags valid (D4) */
 	if (field_is_ftw && has_group(in, X86_GRP_MMX))
