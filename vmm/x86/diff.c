@@ -85,6 +85,8 @@ int vmm_diff_built(char *why, size_t len)
 #define FLAGS_CMP 0xcd5ULL
 #define DR6_BS 0x4000ULL
 #define RFLAGS_TF 0x100ULL
+/* always 0 on the CPU; KVM_SET_REGS on kvm-pvm takes them */
+#define RFLAGS_RESERVED (0x8ULL | 0x20ULL | 0x8000ULL | ~0x3fffffULL)
 /* CR4 bits a scenario may set: none changes what an unprivileged
  * instruction computes at CPL0 with the VMM's identity map (SMEP, SMAP,
  * PKE, LA57, CET would). */
@@ -1031,6 +1033,15 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		c->d->status = VMM_DIFF_INELIGIBLE;
 		(void)snprintf(c->d->why, sizeof(c->d->why),
 			       "the vCPU is not in 64-bit mode without TF");
+		return 0;
+	}
+	if (k.regs.rflags & RFLAGS_RESERVED) {
+		c->d->status = VMM_DIFF_INELIGIBLE;
+		(void)snprintf(c->d->why, sizeof(c->d->why),
+			       "rflags=0x%llx sets reserved bits (3, 5, 15, "
+			       "22-63): the CPU cannot hold them, this KVM "
+			       "took them (docs/diff-oracle.md, N1)",
+			       (unsigned long long)k.regs.rflags);
 		return 0;
 	}
 	c->sys_lo = c->sregs.gdt.base & ~(PAGE - 1);
