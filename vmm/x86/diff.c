@@ -236,6 +236,7 @@ struct dctx {
 	 * dirty bits there, the child has no such tables (not compared) */
 	uint64_t sys_lo, sys_hi, sys_pages;
 	const cs_insn *known_insn; /* the last instruction run */
+	int driven;		   /* set-up done, the drive hook ran */
 	struct trace_ent trace[TRACE_KEEP];
 	uint32_t ntrace;
 	size_t rlen; /* report length */
@@ -1019,6 +1020,7 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 	cs_insn *insn = NULL;
 	int rc = -1;
 
+	c->driven = 1;
 	c->vm = vm;
 	c->v = &vcpus[0];
 	memset(&k, 0, sizeof(k));
@@ -1260,7 +1262,9 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 	(void)vmm_pipeline_run(k, sc, &h, r);
 	if (r->err.cls != VMM_ERR_NONE &&
 	    (d->status == VMM_DIFF_ERROR || d->status == VMM_DIFF_AGREE)) {
-		d->status = r->err.cls == VMM_ERR_INPUT ||
+		/* set-up failures (a scenario KVM refuses, a mode this host
+		 * cannot run) leave nothing to compare */
+		d->status = !c.driven || r->err.cls == VMM_ERR_INPUT ||
 					    r->err.cls == VMM_ERR_HOST
 				    ? VMM_DIFF_INELIGIBLE
 				    : VMM_DIFF_ERROR;
