@@ -7,6 +7,50 @@
 #include <stdio.h>
 #include <string.h>
 
+static const char *const field_names[VMM_DF_COUNT] = {
+	[VMM_DF_NONE] = "none",	  [VMM_DF_EVENT] = "event",
+	[VMM_DF_RIP] = "rip",	  [VMM_DF_RFLAGS] = "rflags",
+	[VMM_DF_MXCSR] = "mxcsr", [VMM_DF_FCW] = "fcw",
+	[VMM_DF_FSW] = "fsw",	  [VMM_DF_FTW] = "ftw",
+	[VMM_DF_MEM] = "memory",
+};
+
+const char *vmm_diff_field_name(enum vmm_diff_field f)
+{
+	static const char *const xmm[16] = {
+		"xmm0",	 "xmm1",  "xmm2",  "xmm3",  "xmm4",  "xmm5",
+		"xmm6",	 "xmm7",  "xmm8",  "xmm9",  "xmm10", "xmm11",
+		"xmm12", "xmm13", "xmm14", "xmm15",
+	};
+	static const char *const st[8] = { "st0", "st1", "st2", "st3",
+					   "st4", "st5", "st6", "st7" };
+
+	/* struct kvm_regs order, as vmm_x86_reg_name() (x86 builds only) */
+	static const char *const gpr[16] = {
+		"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp",
+		"r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+
+	if (f >= VMM_DF_GPR0 && f < VMM_DF_RIP)
+		return gpr[f - VMM_DF_GPR0];
+	if (f >= VMM_DF_XMM0 && f < VMM_DF_MXCSR)
+		return xmm[f - VMM_DF_XMM0];
+	if (f >= VMM_DF_ST0 && f < VMM_DF_MEM)
+		return st[f - VMM_DF_ST0];
+	if ((unsigned int)f < VMM_DF_COUNT && field_names[f])
+		return field_names[f];
+	return "?";
+}
+
+const char *vmm_diff_status_name(enum vmm_diff_status s)
+{
+	static const char *const n[VMM_DIFF_STATUS_COUNT] = {
+		"agree", "diverge", "ineligible", "unavailable", "error"
+	};
+
+	return (unsigned int)s < VMM_DIFF_STATUS_COUNT ? n[s] : "?";
+}
+
 #ifndef VMM_HAVE_CAPSTONE
 
 int vmm_diff_built(char *why, size_t len)
@@ -109,35 +153,6 @@ enum {
 	CHILD_PROT,	  /* mprotect failed */
 	CHILD_TRACE,	  /* PTRACE_TRACEME failed */
 };
-
-static const char *const field_names[VMM_DF_COUNT] = {
-	[VMM_DF_NONE] = "none",	  [VMM_DF_EVENT] = "event",
-	[VMM_DF_RIP] = "rip",	  [VMM_DF_RFLAGS] = "rflags",
-	[VMM_DF_MXCSR] = "mxcsr", [VMM_DF_FCW] = "fcw",
-	[VMM_DF_FSW] = "fsw",	  [VMM_DF_FTW] = "ftw",
-	[VMM_DF_MEM] = "memory",
-};
-
-const char *vmm_diff_field_name(enum vmm_diff_field f)
-{
-	static const char *const xmm[16] = {
-		"xmm0",	 "xmm1",  "xmm2",  "xmm3",  "xmm4",  "xmm5",
-		"xmm6",	 "xmm7",  "xmm8",  "xmm9",  "xmm10", "xmm11",
-		"xmm12", "xmm13", "xmm14", "xmm15",
-	};
-	static const char *const st[8] = { "st0", "st1", "st2", "st3",
-					   "st4", "st5", "st6", "st7" };
-
-	if (f >= VMM_DF_GPR0 && f < VMM_DF_RIP)
-		return vmm_x86_reg_name((unsigned int)(f - VMM_DF_GPR0));
-	if (f >= VMM_DF_XMM0 && f < VMM_DF_MXCSR)
-		return xmm[f - VMM_DF_XMM0];
-	if (f >= VMM_DF_ST0 && f < VMM_DF_MEM)
-		return st[f - VMM_DF_ST0];
-	if ((unsigned int)f < VMM_DF_COUNT && field_names[f])
-		return field_names[f];
-	return "?";
-}
 
 /* ---- eligibility ----------------------------------------------------------- */
 
@@ -1201,15 +1216,6 @@ out:
 	reap(c);
 	(void)vmm_vcpu_guest_debug(c->v, 0);
 	return rc;
-}
-
-const char *vmm_diff_status_name(enum vmm_diff_status s)
-{
-	static const char *const n[VMM_DIFF_STATUS_COUNT] = {
-		"agree", "diverge", "ineligible", "unavailable", "error"
-	};
-
-	return (unsigned int)s < VMM_DIFF_STATUS_COUNT ? n[s] : "?";
 }
 
 enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,

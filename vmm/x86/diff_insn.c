@@ -1,5 +1,7 @@
 /* Instruction classes of the differential oracle: docs/diff-oracle.md has
  * the reason for every entry. */
+#ifdef VMM_HAVE_CAPSTONE
+
 #include "vmm/x86/diff_insn.h"
 
 #include <stddef.h>
@@ -369,3 +371,5 @@ int vmm_diff_insn_branch(csh cs, const cs_insn *in)
 	       in->id == X86_INS_LOOPNE || in->id == X86_INS_JRCXZ ||
 	       in->id == X86_INS_JECXZ || in->id == X86_INS_JCXZ;
 }
+
+#endif /* VMM_HAVE_CAPSTONE */
