@@ -3,6 +3,7 @@
  *  - the test hook that perturbs one field of the KVM side's final state
  *    is caught, as that field, for every compared field;
  *  - ineligible scenarios are refused with a reason;
+ *  - a system call that reaches the host child kills it (seccomp);
  *  - the long64 corpus and a random unprivileged-code set (argv[2]
  *    inputs, default 200) show no divergence.
  * Usage: test_diff CORPUS_DIR [N] */
@@ -96,6 +97,33 @@ static void test_ineligible(struct vmm_kvm *k)
 	s.vcpus[0].sregs[VMM_SREG_CR4] |= 1ULL << 20; /* SMEP */
 	CHECK_EQ_U64(vmm_diff_run(k, &s, NULL, d), VMM_DIFF_INELIGIBLE);
 	CHECK_STR_CONTAINS(d->why, "SMEP");
+	free(d);
+}
+
+/* The child's sandbox: with the test hook that steps even the
+ * instructions the oracle never runs, a SYSCALL (getpid) reaches the host
+ * child, whose seccomp filter kills it (SIGSYS) - reported as an event
+ * divergence against KVM's #UD (EFER.SCE clear, no IDT: a triple fault). */
+static void test_sandbox(struct vmm_kvm *k)
+{
+	static const uint8_t sys[] = { 0xb8, 0x27, 0x00,
+				       0x00, 0x00, /* eax=39 */
+				       0x0f, 0x05, /* syscall */
+				       0xf4 };
+	struct vmm_diff_result *d = calloc(1, sizeof(*d));
+	struct vmm_diff_opts o;
+	struct vmm_scenario s;
+
+	base(&s);
+	s.blobs[0].data = sys;
+	s.blobs[0].len = sizeof(sys);
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ_U64(vmm_diff_run(k, &s, &o, d), VMM_DIFF_AGREE);
+	CHECK_STR_CONTAINS(d->stop, "before syscall");
+	o.step_all = 1;
+	CHECK_EQ_U64(vmm_diff_run(k, &s, &o, d), VMM_DIFF_DIVERGE);
+	CHECK_EQ_U64(d->field, VMM_DF_EVENT);
+	CHECK_STR_CONTAINS(d->report, "host=SIGSYS");
 	free(d);
 }
 
@@ -197,6 +225,7 @@ int main(int argc, char **argv)
 	}
 	test_agree_and_perturb(&k);
 	test_ineligible(&k);
+	test_sandbox(&k);
 	if (argc > 1)
 		test_corpus(&k, argv[1]);
 	test_random(&k, count);

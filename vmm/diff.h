@@ -77,6 +77,9 @@ struct vmm_diff_opts {
 	 * as that field's divergence. */
 	enum vmm_diff_field perturb;
 	uint64_t perturb_gpa;
+	/* Test hook: step every decodable instruction, also those that end
+	 * the comparison (a SYSCALL then reaches the child's sandbox). */
+	int step_all;
 };
 
 struct vmm_diff_result {

@@ -1105,8 +1105,10 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		}
 		(void)snprintf(text, sizeof(text), "%.31s %.31s",
 			       insn->mnemonic, insn->op_str);
-		why = vmm_diff_insn_stop(c->cs, insn, c->sregs.cr0,
-					 c->sregs.cr4);
+		why = c->o->step_all
+			      ? NULL
+			      : vmm_diff_insn_stop(c->cs, insn, c->sregs.cr0,
+						   c->sregs.cr4);
 		if (why) {
 			stop(c, "before %s: %s", insn->mnemonic, why);
 			break;
@@ -1223,7 +1225,7 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 				  const struct vmm_diff_opts *o,
 				  struct vmm_diff_result *d)
 {
-	static const struct vmm_diff_opts defaults = { 0, VMM_DF_NONE, 0 };
+	static const struct vmm_diff_opts defaults = { 0, VMM_DF_NONE, 0, 0 };
 	struct vmm_hooks h;
 	struct vmm_result *r;
 	struct vmm_scenario *sc;
