@@ -1052,6 +1052,22 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 			       "the vCPU is not in 64-bit mode without TF");
 		return 0;
 	}
+	{
+		struct kvm_debugregs dr;
+
+		/* breakpoints armed by the guest's own debug registers would
+		 * fire in KVM only (the child's are the host kernel's) */
+		memset(&dr, 0, sizeof(dr));
+		if (VCPU_IOCTL(c->v, KVM_GET_DEBUGREGS, &dr, e) < 0)
+			return -1;
+		if (dr.dr7 & 0xffULL) {
+			c->d->status = VMM_DIFF_INELIGIBLE;
+			(void)snprintf(c->d->why, sizeof(c->d->why),
+				       "dr7=0x%llx enables guest breakpoints",
+				       (unsigned long long)dr.dr7);
+			return 0;
+		}
+	}
 	if (k.regs.rflags & RFLAGS_RESERVED) {
 		c->d->status = VMM_DIFF_INELIGIBLE;
 		(void)snprintf(c->d->why, sizeof(c->d->why),
