@@ -6,7 +6,12 @@
  * VMM_FUZZ_MODE=fresh creates a VM per input instead of the default reset
  * mode (one VM per worker and vCPU count, restored between inputs:
  * vmm/session.h); VMM_FUZZ_WATCH=PATTERNS makes runs whose outcome matches
- * findings (watched-outcome: vmm/oracle.h), e.g. "KVM_EXIT_SHUTDOWN vcpu1".
+ * findings (watched-outcome: vmm/oracle.h), e.g. "KVM_EXIT_SHUTDOWN vcpu1";
+ * VMM_FUZZ_ORACLE=diff adds the differential oracle (vmm/diff.h: eligible
+ * long64 inputs run again, single-stepped, against the host CPU; finding
+ * emulator-divergence, its report on stderr; divergences already triaged
+ * in docs/diff-oracle.md are counted, not findings) and the mutator's
+ * unprivileged-code mode.
  *
  * Without usable KVM (no /dev/kvm: ClusterFuzz bots, containers without
  * --device /dev/kvm) the target says so in one line and then accepts every
@@ -43,6 +48,10 @@ struct target_state {
 	struct vmm_session_pool pool; /* reset mode: a VM per vCPU count */
 	int reset;
 	const char *watch; /* VMM_FUZZ_WATCH */
+	int diff;	   /* VMM_FUZZ_ORACLE=diff */
+	/* the differential oracle's figures: inputs compared, agreeing,
+	 * triaged divergences, instructions compared */
+	uint64_t diff_runs, diff_agree, diff_known, diff_insns;
 	/* the input being run, for the watchdog's report */
 	const uint8_t *cur;
 	size_t cur_len;
@@ -54,6 +63,16 @@ static struct exec_stats stats;
 static void print_stats(void)
 {
 	exec_stats_print(&stats, stderr, 0);
+	if (st.diff)
+		(void)fprintf(stderr,
+			      "stat::vmm_diff_compared: %llu\n"
+			      "stat::vmm_diff_agree: %llu\n"
+			      "stat::vmm_diff_known: %llu\n"
+			      "stat::vmm_diff_instructions: %llu\n",
+			      (unsigned long long)st.diff_runs,
+			      (unsigned long long)st.diff_agree,
+			      (unsigned long long)st.diff_known,
+			      (unsigned long long)st.diff_insns);
 }
 
 static void on_hang(void *ctx, uint64_t limit_ms)
@@ -171,6 +190,23 @@ void fuzz_target_start(void)
 	}
 	st.km.fd = -1;
 	st.watch = getenv("VMM_FUZZ_WATCH");
+	{
+		const char *oracle = getenv("VMM_FUZZ_ORACLE");
+		char why[256];
+
+		if (oracle && strcmp(oracle, "diff") != 0) {
+			(void)fprintf(stderr,
+				      "fuzz_pipeline: VMM_FUZZ_ORACLE=%s: "
+				      "unknown oracle (diff)\n",
+				      oracle);
+			exit(2);
+		}
+		if (oracle && !vmm_diff_built(why, sizeof(why))) {
+			(void)fprintf(stderr, "fuzz_pipeline: %s\n", why);
+			exit(3);
+		}
+		st.diff = oracle != NULL;
+	}
 	if (!mode || strcmp(mode, "fresh") != 0) {
 		if (vmm_session_pool_init(&st.pool, &st.kvm, 0, &e) < 0) {
 			(void)fprintf(stderr, "fuzz_pipeline: reset mode: %s\n",
@@ -212,6 +248,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hooks.ctx = &st.fb;
 	hooks.skip_state = 1; /* neither the oracle nor feedback reads it */
 	hooks.watch = st.watch;
+	hooks.diff = st.diff;
 	st.cur = data;
 	st.cur_len = size;
 	fuzz_feedback_begin(&st.fb);
@@ -227,6 +264,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      : EXEC_STATS_UNDECODED,
 		       exec_stats_now_ns() - t0);
 	keep = fuzz_feedback_end(&st.fb, &st.out);
+	if (st.out.diff_ran && st.out.diff.status != VMM_DIFF_INELIGIBLE) {
+		st.diff_runs++;
+		st.diff_agree += st.out.diff.status == VMM_DIFF_AGREE;
+		st.diff_insns += st.out.diff.steps;
+	}
+	if (st.out.finding == VMM_FIND_EMULATOR_DIVERGENCE &&
+	    st.out.diff.known[0]) {
+		st.diff_known++; /* triaged: not a new finding */
+		return keep ? 0 : -1;
+	}
+	if (st.out.finding == VMM_FIND_EMULATOR_DIVERGENCE)
+		(void)fprintf(stderr, "%s", st.out.diff.report);
 	if (st.out.finding != VMM_FIND_NONE) {
 		fuzz_finding_log(data, size, st.out.sig);
 		(void)fprintf(stderr, "FINDING %s\n", st.out.sig);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/diff.h"
 #include "vmm/layout.h"
 #include "vmm/scenario.h"
 #include "vmm/vm.h"
@@ -923,6 +924,44 @@ static void mut_vm_shape(const struct mut_ctx *m)
 	}
 }
 
+/* VMM_FUZZ_MUTATE=unpriv, or VMM_FUZZ_ORACLE=diff: long runs of
+ * unprivileged instructions for the differential oracle (vmm/diff.h),
+ * classified with Capstone; without Capstone nothing changes. */
+static int unpriv_mode(void)
+{
+	static int mode = -1;
+
+	if (mode < 0) {
+		const char *m = getenv("VMM_FUZZ_MUTATE");
+		const char *o = getenv("VMM_FUZZ_ORACLE");
+		char why[8];
+
+		mode = ((m && strcmp(m, "unpriv") == 0) ||
+			(o && strcmp(o, "diff") == 0)) &&
+		       vmm_diff_built(why, sizeof(why));
+	}
+	return mode;
+}
+
+/* Overwrite part of a blob with generated unprivileged instructions. */
+static void mut_unpriv_run(const struct mut_ctx *m)
+{
+	struct vmm_scenario *s = &m->w->s;
+	uint64_t seed = next(m->r) | 1, len, off;
+	size_t n;
+
+	if (!s->nblobs || s->arch != VMM_ARCH_X86_64)
+		return;
+	len = s->blobs[m->bi].len;
+	off = below(m->r, len + 1);
+	if (off >= BLOB_CAP)
+		return;
+	n = vmm_diff_gen_code(&seed, m->w->blob[m->bi] + off, BLOB_CAP - off,
+			      1 + (uint32_t)below(m->r, 64));
+	if (off + n > len)
+		s->blobs[m->bi].len = off + n;
+}
+
 static const struct {
 	unsigned int weight; /* how often it is picked */
 	void (*fn)(const struct mut_ctx *m);
@@ -970,7 +1009,16 @@ static const struct {
 
 	{ 1, mut_vm_shape },
 
+	{ 3, mut_unpriv_run }, /* only in unpriv mode */
+
 };
+
+static unsigned int op_weight(size_t i)
+{
+	if (mut_ops[i].fn == mut_unpriv_run && !unpriv_mode())
+		return 0;
+	return mut_ops[i].weight;
+}
 
 static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 {
@@ -984,14 +1032,14 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 	m.v = &s->vcpus[below(r, s->nvcpus)];
 	m.bi = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
 	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++)
-		total += mut_ops[i].weight;
+		total += op_weight(i);
 	pick = (unsigned int)below(r, total);
 	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++) {
-		if (pick < mut_ops[i].weight) {
+		if (pick < op_weight(i)) {
 			mut_ops[i].fn(&m);
 			return;
 		}
-		pick -= mut_ops[i].weight;
+		pick -= op_weight(i);
 	}
 }
 
@@ -1184,6 +1232,21 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 	w = malloc(sizeof(*w));
 	if (!w)
 		return size;
+	if (unpriv_mode() && below(&r, 8) == 0) {
+		/* now and then a whole generated comparison */
+		uint64_t seed64 = next(&r) | 1;
+
+		if (vmm_diff_gen_scenario(&seed64, &w->s, w->blob[0], BLOB_CAP,
+					  1 + (uint32_t)below(&r, 128)) == 0) {
+			w->s.timeout_ms = MUT_TIMEOUT_MS;
+			w->s.max_exits = MUT_MAX_EXITS;
+			n = encode_into(&w->s, data, max);
+			if (n) {
+				free(w);
+				return n;
+			}
+		}
+	}
 	if (vmm_scenario_decode(data, size, &w->s, &e) < 0) {
 		free(w);
 		/* Not a scenario: sometimes start over from a valid one,

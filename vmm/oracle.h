@@ -17,6 +17,10 @@
  *                    replay --watch`): hunting one behaviour, or a
  *                    stand-in for a real bug when measuring whether
  *                    findings replay
+ *   emulator-divergence  the differential oracle (vmm/diff.h, with
+ *                    vmm_hooks.diff: VMM_FUZZ_ORACLE=diff, `vmm replay
+ *                    --diff`) saw KVM and the host CPU compute different
+ *                    results for the same guest instructions
  * Sanitizer reports are findings too; the sanitizer runtime reports them.
  */
 #ifndef VMM_ORACLE_H
@@ -26,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/diff.h"
 #include "vmm/kmsg.h"
 #include "vmm/pipeline.h"
 #include "vmm/watchdog.h"
@@ -37,6 +42,7 @@ enum vmm_finding {
 	VMM_FIND_VCPU_HANG,
 	VMM_FIND_HOST_KERNEL_LOG,
 	VMM_FIND_WATCHED,
+	VMM_FIND_EMULATOR_DIVERGENCE,
 	VMM_FIND_COUNT
 };
 
@@ -70,6 +76,11 @@ struct vmm_input_outcome {
 	struct vmm_result result;
 	enum vmm_finding finding;
 	char sig[VMM_SIG_MAX];
+	/* with vmm_hooks.diff and no other finding: the differential
+	 * oracle's result (status INELIGIBLE with why when it could not
+	 * compare the input) */
+	int diff_ran;
+	struct vmm_diff_result diff;
 };
 
 /* Decode `buf` and, if it is a scenario, run it through vmm_pipeline_run()

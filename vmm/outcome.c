@@ -45,6 +45,7 @@ static const struct vmm_finding_info findings[] = {
 	[VMM_FIND_VCPU_HANG] = { "vcpu-hang", 13 },
 	[VMM_FIND_HOST_KERNEL_LOG] = { "host-kernel-log", 14 },
 	[VMM_FIND_WATCHED] = { "watched-outcome", 15 },
+	[VMM_FIND_EMULATOR_DIVERGENCE] = { "emulator-divergence", 16 },
 };
 _Static_assert(N(findings) == VMM_FIND_COUNT, "a finding without its row");
 

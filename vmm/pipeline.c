@@ -381,7 +381,10 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 	in_run = 1;
 	vmm_watchdog_arm(h ? h->watchdog : NULL,
 			 (uint64_t)s->timeout_ms + VMM_HANG_GRACE_MS);
-	(void)run_loop(&c, e);
+	if (h && h->drive)
+		(void)h->drive(h->drive_ctx, c.vm, c.vcpus, c.deadline, e);
+	else
+		(void)run_loop(&c, e);
 	vmm_watchdog_disarm(h ? h->watchdog : NULL);
 
 out:

@@ -20,6 +20,9 @@
 #include "vmm/scenario.h"
 #include "vmm/vm.h"
 
+struct vmm_vcpu;
+struct vmm_deadline;
+
 #define VMM_TRACE_KEEP 32
 
 enum vmm_verdict {
@@ -88,6 +91,16 @@ struct vmm_hooks {
 	/* The input runner (vmm/oracle.h): outcomes that count as findings
 	 * (vmm_outcome_watched), or NULL. */
 	const char *watch;
+	/* The input runner: after the run, the differential oracle (a second,
+	 * fresh run of an eligible input: vmm/diff.h). */
+	int diff;
+	/* Instead of the run loop: drive the set-up vCPUs itself (the
+	 * differential oracle, vmm/diff.h: single-steps vCPU 0). Called where
+	 * the run loop would be, with the run's deadline armed; 0, or -1 with
+	 * *e (the run's verdict follows from it as for the run loop). */
+	int (*drive)(void *drive_ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
+		     struct vmm_deadline *deadline, struct vmm_error *e);
+	void *drive_ctx;
 };
 
 /* Run it. Returns the verdict (also in r->verdict). `hooks` may be NULL. */

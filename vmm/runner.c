@@ -14,6 +14,27 @@ void vmm_run_input(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 	vmm_run_input_session(k, NULL, buf, len, hooks, km, wd, o);
 }
 
+/* The differential oracle on a decoded input; a divergence is a finding
+ * whose signature is the field and the instruction's mnemonic. */
+static void run_diff(struct vmm_kvm *k, struct vmm_input_outcome *o)
+{
+	struct vmm_diff_result *d = &o->diff;
+
+	o->diff_ran = 1;
+	if (!vmm_diff_eligible(&o->scenario, d->why, sizeof(d->why))) {
+		d->status = VMM_DIFF_INELIGIBLE;
+		d->steps = 0;
+		d->stop[0] = d->report[0] = '\0';
+		return;
+	}
+	if (vmm_diff_run(k, &o->scenario, NULL, d) != VMM_DIFF_DIVERGE)
+		return;
+	o->finding = VMM_FIND_EMULATOR_DIVERGENCE;
+	(void)snprintf(o->sig, sizeof(o->sig), "emulator-divergence %s %.*s",
+		       vmm_diff_field_name(d->field),
+		       (int)strcspn(d->insn, " "), d->insn);
+}
+
 static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 		      struct vmm_session_pool *pool, const uint8_t *buf,
 		      size_t len, const struct vmm_hooks *hooks,
@@ -26,6 +47,7 @@ static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 	o->decoded = 0;
 	o->finding = VMM_FIND_NONE;
 	o->sig[0] = '\0';
+	o->diff_ran = 0;
 	vmm_err_clear(&o->decode_err);
 	memset(&o->result, 0, sizeof(o->result));
 	if (vmm_scenario_decode(buf, len, &o->scenario, &o->decode_err) < 0) {
@@ -60,6 +82,9 @@ static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 				       "watched-outcome %.140s", line);
 		}
 	}
+	o->diff_ran = 0;
+	if (o->finding == VMM_FIND_NONE && hooks && hooks->diff)
+		run_diff(k, o);
 }
 
 void vmm_run_input_session(struct vmm_kvm *k, struct vmm_session *ss,

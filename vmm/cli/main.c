@@ -43,11 +43,13 @@ static const char usage_text[] =
 	"  decode FILE          print a binary scenario as text\n"
 	"  encode TEXT -o FILE  turn the text form (or - for stdin) into bytes\n"
 	"  replay FILE [--mode fresh|reset|both] [--trace] [--console] [--kmsg]\n"
-	"              [--sandbox] [--watch PATTERNS]\n"
+	"              [--sandbox] [--watch PATTERNS] [--diff]\n"
 	"                       run a scenario exactly as the fuzzer did and\n"
 	"                       report its verdict and any finding; --watch:\n"
 	"                       outcomes that count as findings, as\n"
-	"                       VMM_FUZZ_WATCH (\"KVM_EXIT_SHUTDOWN vcpu1,...\")\n"
+	"                       VMM_FUZZ_WATCH (\"KVM_EXIT_SHUTDOWN vcpu1,...\");\n"
+	"                       --diff: also compare KVM with the host CPU,\n"
+	"                       instruction by instruction (x86 long64)\n"
 	"  export-c FILE [-o OUT.c]\n"
 	"                       the scenario as one standalone C program (raw\n"
 	"                       KVM ioctls) printing what replay --mode fresh\n"
@@ -83,7 +85,7 @@ static const char usage_text[] =
 	"3 host cannot do it, 4 kernel contract violation\n"
 	"replay exit codes: 0 no finding, 2 not a valid scenario, 3 host cannot\n"
 	"run it, 11 kernel-contract, 12 ioctl-anomaly, 13 vcpu-hang,\n"
-	"14 host-kernel-log, 15 watched-outcome\n";
+	"14 host-kernel-log, 15 watched-outcome, 16 emulator-divergence\n";
 
 static int usage_error(const char *fmt, const char *arg)
 	__attribute__((format(printf, 1, 0)));
@@ -724,6 +726,21 @@ static void replay_hang(void *ctx, uint64_t limit_ms)
 
 static const char *const replay_modes[] = { "fresh", "reset" };
 
+/* The differential oracle's outcome (--diff): one line, and for a
+ * divergence both states. */
+static void print_diff(const struct vmm_diff_result *d)
+{
+	if (d->status == VMM_DIFF_AGREE)
+		(void)printf("replay: diff=agree instructions=%u stop=%s\n",
+			     d->steps, d->stop);
+	else if (d->status == VMM_DIFF_DIVERGE)
+		(void)printf("replay: diff=diverge instructions=%u\n%s",
+			     d->steps, d->report);
+	else
+		(void)printf("replay: diff=%s: %s\n",
+			     vmm_diff_status_name(d->status), d->why);
+}
+
 /* One replay of the input in one mode (0 fresh, 1 reset: a session that
  * first runs the input once, so the measured run is a real reset). */
 static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
@@ -755,7 +772,7 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 static int cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL, *watch = NULL;
-	int kmsg = 0, console = 0, sandbox = 0, first, last;
+	int kmsg = 0, console = 0, sandbox = 0, diff = 0, first, last;
 	int mode = 2; /* 0 fresh, 1 reset, 2 both; the last --mode wins */
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
@@ -770,7 +787,15 @@ static int cmd_replay(int argc, char **argv)
 	uint64_t len;
 	int rc;
 
-	enum { O_TRACE = 256, O_KMSG, O_CONSOLE, O_SANDBOX, O_WATCH, O_MODE };
+	enum {
+		O_TRACE = 256,
+		O_KMSG,
+		O_CONSOLE,
+		O_SANDBOX,
+		O_WATCH,
+		O_MODE,
+		O_DIFF
+	};
 	static const struct option longopts[] = {
 		{ "trace", no_argument, NULL, O_TRACE },
 		{ "kmsg", no_argument, NULL, O_KMSG },
@@ -778,6 +803,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "sandbox", no_argument, NULL, O_SANDBOX },
 		{ "watch", required_argument, NULL, O_WATCH },
 		{ "mode", required_argument, NULL, O_MODE },
+		{ "diff", no_argument, NULL, O_DIFF },
 		{ NULL, 0, NULL, 0 },
 	};
 	int st = 0;
@@ -801,6 +827,9 @@ static int cmd_replay(int argc, char **argv)
 			break;
 		case O_SANDBOX:
 			sandbox = 1;
+			break;
+		case O_DIFF:
+			diff = 1;
 			break;
 		case O_WATCH:
 			watch = v;
@@ -834,6 +863,19 @@ static int cmd_replay(int argc, char **argv)
 		return usage_error("%s",
 				   "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
+	if (sandbox && diff)
+		return usage_error("%s",
+				   "--diff cannot run in the sandbox (it forks "
+				   "and traces a child process)");
+	if (diff) {
+		char why[256];
+
+		if (!vmm_diff_built(why, sizeof(why))) {
+			(void)fprintf(stderr, "vmm: host cannot run this: %s\n",
+				      why);
+			return RC_HOST;
+		}
+	}
 	rc = vmm_cli_read_file(path, VMM_SCENARIO_MAX_BYTES, "scenario", 0,
 			       &buf, &len);
 	if (rc != 0)
@@ -880,6 +922,7 @@ static int cmd_replay(int argc, char **argv)
 		rc_ctx.n = 0;
 		if (sandbox)
 			hooks.before_run = enter_sandbox;
+		hooks.diff = diff && m == first; /* a fresh run of its own */
 		if (replay_once(&k, m, buf, len, &hooks, kmsg ? &km : NULL, &wd,
 				o, &e) < 0) {
 			report_error(&e);
@@ -906,6 +949,8 @@ static int cmd_replay(int argc, char **argv)
 			(void)printf("replay: %sreason: %s\n",
 				     m == first ? "" : "reset: ", line);
 		}
+		if (o->diff_ran)
+			print_diff(&o->diff);
 		found[m] = o->finding;
 		(void)snprintf(sig[m], sizeof(sig[m]), "%s", o->sig);
 	}
