@@ -58,7 +58,7 @@ static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 	if (km)
 		(void)vmm_kmsg_scan(km, NULL, 0); /* forget older lines */
 	if (pool)
-		ss = vmm_session_pool_get(pool, o->scenario.nvcpus);
+		ss = vmm_session_pool_get(pool, &o->scenario);
 	/* the watchdog covers guest execution only: the pipeline arms it */
 	if (hooks)
 		h = *hooks;

@@ -614,7 +614,7 @@ int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,
 
 void vmm_session_pool_destroy(struct vmm_session_pool *p)
 {
-	for (int i = 0; i <= VMM_MAX_VCPUS; i++) {
+	for (int i = 0; i <= 2 * VMM_MAX_VCPUS; i++) {
 		if (p->by_nvcpus[i]) {
 			vmm_session_destroy(p->by_nvcpus[i]);
 			free(p->by_nvcpus[i]);
@@ -639,10 +639,15 @@ void vmm_session_trim(struct vmm_session *ss)
 }
 
 struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
-					 uint32_t nvcpus)
+					 const struct vmm_scenario *s)
 {
-	uint32_t i = nvcpus >= 1 && nvcpus <= VMM_MAX_VCPUS ? nvcpus : 1;
+	uint32_t i =
+		s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS ? s->nvcpus : 1;
 	struct vmm_error e;
+
+	if (s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS &&
+	    !vmm_arch_vcpu_reusable(p->k, NULL, s))
+		i += VMM_MAX_VCPUS;
 
 	/* Switching VMs: the one left behind gives its guest memory back, so
 	 * that the pool never holds more than one input's worth. */

@@ -148,12 +148,16 @@ int vmm_session_dirty_poll(struct vmm_session *ss, uint64_t *pages,
  * VM) per count, made on first use, so that a change of count switches to
  * that count's VM instead of replacing the one VM a session has (a
  * fallback costs a whole new VM). Each session sees only the inputs with
- * its count, exactly as a lone session would. */
+ * its count, exactly as a lone session would. Inputs that never reuse a VM
+ * (vmm_arch_vcpu_reusable: x86 cpuid records, MSRs KVM freezes after the
+ * first run) have sessions of their own, so that each costs one fresh VM
+ * and not a second one for the input after it. */
 struct vmm_session_pool {
 	struct vmm_kvm *k;
 	unsigned int flags;
-	uint32_t last; /* the vCPU count of the last input (0: none yet) */
-	struct vmm_session *by_nvcpus[VMM_MAX_VCPUS + 1];
+	uint32_t last; /* the index of the last input's session (0: none) */
+	/* [count] reusable inputs, [VMM_MAX_VCPUS + count] one-use inputs */
+	struct vmm_session *by_nvcpus[2 * VMM_MAX_VCPUS + 1];
 };
 
 /* Gives the session's guest memory back to the kernel (dirty pages
@@ -167,10 +171,11 @@ void vmm_session_trim(struct vmm_session *ss);
 int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,
 			  unsigned int flags, struct vmm_error *e);
 void vmm_session_pool_destroy(struct vmm_session_pool *p);
-/* The session for inputs with `nvcpus` vCPUs (any session for a count out
- * of range: validation rejects those before a session is touched), or
- * NULL if a new one could not be made (out of memory). */
+/* The session for inputs like `s` (its vCPU count, and whether it can
+ * reuse a VM at all; any session for a count out of range: validation
+ * rejects those before a session is touched), or NULL if a new one could
+ * not be made (out of memory). */
 struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
-					 uint32_t nvcpus);
+					 const struct vmm_scenario *s);
 
 #endif

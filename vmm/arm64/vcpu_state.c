@@ -144,7 +144,7 @@ int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 {
 	(void)k;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
-		if (init[i].inited &&
+		if (init && init[i].inited &&
 		    init[i].features != vmm_arm64_init_features(s, i))
 			return 0;
 	return 1;

@@ -38,6 +38,8 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 			  struct vmm_error *e);
 struct vmm_kvm;
+/* See vmm/x86/vcpu_state.h. arm64: a reused vCPU needs the same features
+ * (KVM_ARM_VCPU_INIT); with `init` NULL, every input can reuse a VM. */
 int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 			   const struct vmm_vcpu_state *init,
 			   const struct vmm_scenario *s);

@@ -83,9 +83,11 @@ int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
 			 struct vmm_error *e);
 
 /* Can the session's vCPUs (snapshots `init`) serve scenario `s`? x86: a
- * scenario with the same vCPU count and no MSR record a reused vCPU would
- * treat differently from a fresh one (vmm_x86_msrs_resettable); otherwise
- * the session makes a fresh VM for it, counted as a fallback. */
+ * scenario with the same vCPU count, no cpuid record and no MSR record a
+ * reused vCPU would treat differently from a fresh one
+ * (vmm_x86_msrs_resettable); otherwise the session makes a fresh VM for
+ * it, counted as a fallback. With `init` NULL: can inputs like `s` reuse
+ * a VM at all (the pool gives those that cannot sessions of their own). */
 struct vmm_scenario;
 int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 			   const struct vmm_vcpu_state *init,
