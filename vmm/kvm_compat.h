@@ -6,6 +6,11 @@
 
 #include <linux/kvm.h>
 
+/* x86 only in the uapi headers (__KVM_HAVE_DEBUGREGS): probed on every
+ * host, absent elsewhere */
+#ifndef KVM_CAP_DEBUGREGS
+#define KVM_CAP_DEBUGREGS 50
+#endif
 #ifndef KVM_CAP_USER_MEMORY2
 #define KVM_CAP_USER_MEMORY2 231
 #endif
