@@ -48,14 +48,17 @@
  * call, so a second EINTR in a row needs a second signal. */
 #define VMM_EINTR_RETRIES 64
 /* Spin detection (vmm/pipeline.c run_loop, vmm/x86/spin.c): the first
- * check of a running vCPU a quarter of the run's timeout after it starts,
- * within [VMM_SPIN_FIRST_US, VMM_SPIN_FIRST_MAX_US], then at doubling
- * intervals; each check single-steps at most VMM_SPIN_STEPS instructions
- * looking for a return to the sampled state, and is finished even past
- * the deadline (by at most VMM_SPIN_CHECK_MAX_US). */
+ * check of a running vCPU a quarter of the run's timeout after it starts
+ * or last exited, within [VMM_SPIN_FIRST_US, VMM_SPIN_FIRST_MAX_US], then
+ * at doubling intervals; each check single-steps at most VMM_SPIN_STEPS
+ * instructions looking for a return to the sampled state, and is finished
+ * even past the deadline (by at most VMM_SPIN_CHECK_MAX_US: the first
+ * check of a process may run the x86 MSR probe, 0.1-0.3 s; the hang
+ * watchdog allows 2 s). The run's clock then moves on by the check's
+ * time. */
 #define VMM_SPIN_FIRST_US 250U
 #define VMM_SPIN_FIRST_MAX_US 20000U
-#define VMM_SPIN_CHECK_MAX_US 50000U
+#define VMM_SPIN_CHECK_MAX_US 1000000U
 #define VMM_SPIN_STEPS 32U
 /* One single step comes back after microseconds of CPU time. A step that
  * has used VMM_SPIN_STEP_CPU_US of the thread's CPU time without coming

@@ -267,6 +267,8 @@ void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
 
 	*saved = d->at;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t);
+	d->pause_wall = t;
+	d->pause_cpu_ns = vmm_thread_cpu_ns();
 	t.tv_sec += us / 1000000;
 	t.tv_nsec += (long)(us % 1000000) * 1000L;
 	if (t.tv_nsec >= 1000000000L) {
@@ -279,7 +281,19 @@ void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
 
 void vmm_deadline_restore(struct vmm_deadline *d, const struct timespec *saved)
 {
+	struct timespec now;
+	uint64_t wall_ns;
+
+	/* the check's time is not the guest's: the deadline, its cap and the
+	 * CPU-time baseline move on by what it took */
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	wall_ns =
+		(uint64_t)(now.tv_sec - d->pause_wall.tv_sec) * 1000000000ULL +
+		(uint64_t)now.tv_nsec - (uint64_t)d->pause_wall.tv_nsec;
 	d->at = *saved;
+	ts_add_us(&d->at, wall_ns / 1000U);
+	ts_add_us(&d->cap, wall_ns / 1000U);
+	d->cpu0_ns += vmm_thread_cpu_ns() - d->pause_cpu_ns;
 }
 
 void vmm_deadline_disarm(struct vmm_deadline *d)

@@ -72,6 +72,9 @@ struct vmm_deadline {
 	uint64_t limit_ns;
 	struct timespec cap;
 	long nvcsw0; /* voluntary context switches at the (re)start */
+	/* vmm_deadline_extend: when the check began (wall, CPU time) */
+	struct timespec pause_wall;
+	uint64_t pause_cpu_ns;
 };
 
 #define VMM_KICK_TICK_MS 1U
@@ -92,7 +95,10 @@ int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
 /* Move the deadline to `us` from now if that is later (the old one into
  * *saved), and back: a spin check that started before the deadline is
  * finished whatever the clock says, so its outcome does not depend on
- * the host's speed. */
+ * the host's speed. Back means the old deadline moved on by the check's
+ * duration (and the CPU-time limit by its CPU time): the check's stepping
+ * is the VMM's time, not the guest's (with a 1 ms limit, a check costs
+ * about half of it). */
 void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
 			 struct timespec *saved);
 void vmm_deadline_restore(struct vmm_deadline *d, const struct timespec *saved);

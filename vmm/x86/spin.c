@@ -330,14 +330,7 @@ int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 		if (vmm_vcpu_guest_debug(v, KVM_GUESTDBG_ENABLE |
 						    KVM_GUESTDBG_SINGLESTEP) ==
 		    0) {
-			struct timespec saved;
-
-			/* finished whatever the clock says: the verdict must
-			 * not depend on the host's speed */
-			vmm_deadline_extend(c->deadline, VMM_SPIN_CHECK_MAX_US,
-					    &saved);
 			r = stepped_check(c, v, &s0, &f0, x, e);
-			vmm_deadline_restore(c->deadline, &saved);
 			if (vmm_vcpu_guest_debug(v, 0) < 0) {
 				vmm_err_set_ioctl(e, VMM_ERR_SYS,
 						  KVM_SET_GUEST_DEBUG,
