@@ -87,6 +87,11 @@ int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
  * treat differently from a fresh one (vmm_x86_msrs_resettable); otherwise
  * the session makes a fresh VM for it, counted as a fallback. */
 struct vmm_scenario;
+/* events record parts that need a fresh VM in reset mode */
+#define VMM_X86_EV_FRESH                                        \
+	(VMM_EV_EXC_PENDING | VMM_EV_SMI_PENDING | VMM_EV_SMM | \
+	 VMM_EV_TRIPLE_FAULT)
+
 int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 			   const struct vmm_vcpu_state *init,
 			   const struct vmm_scenario *s);
