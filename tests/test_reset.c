@@ -1249,11 +1249,16 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	unsigned int added = 0, dropped = 0, changed = 0, bad = 0;
 	unsigned int cadded = 0, cdropped = 0, cchanged = 0;
 	unsigned int dadded = 0, ddropped = 0, dchanged = 0;
+	unsigned int eadded = 0, edropped = 0, echanged = 0;
 
-	/* the seed, and the seed with a debugregs record */
+	/* the seed, and the seed with debugregs and events records */
 	with_dr = *seed;
 	with_dr.vcpus[0].has_dregs = 1;
 	with_dr.vcpus[0].dr7 = 0x401;
+	with_dr.vcpus[0].has_events = 1;
+	with_dr.vcpus[0].ev_flags = VMM_EV_EXC | VMM_EV_ERRCODE;
+	with_dr.vcpus[0].ev_vector = 14;
+	with_dr.vcpus[0].ev_error = 2;
 	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
 	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
 	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
@@ -1278,6 +1283,16 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 			  memcmp(b.vcpus[0].dr, a.vcpus[0].dr,
 				 sizeof(a.vcpus[0].dr)) != 0))
 			dchanged++;
+		if (b.vcpus[0].has_events > a.vcpus[0].has_events)
+			eadded++;
+		else if (b.vcpus[0].has_events < a.vcpus[0].has_events)
+			edropped++;
+		else if (b.vcpus[0].has_events &&
+			 (b.vcpus[0].ev_flags != a.vcpus[0].ev_flags ||
+			  b.vcpus[0].ev_vector != a.vcpus[0].ev_vector ||
+			  b.vcpus[0].ev_error != a.vcpus[0].ev_error ||
+			  b.vcpus[0].ev_irq != a.vcpus[0].ev_irq))
+			echanged++;
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1305,6 +1320,9 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 		     dadded, ddropped, dchanged);
 	CHECK(cadded > 0 && cdropped > 0 && cchanged > 0);
 	CHECK(dadded > 0 && ddropped > 0 && dchanged > 0);
+	(void)printf("events mutations: %u added, %u dropped, %u changed\n",
+		     eadded, edropped, echanged);
+	CHECK(eadded > 0 && edropped > 0 && echanged > 0);
 	CHECK_EQ_U64(bad, 0);
 }
 
