@@ -83,8 +83,22 @@ emit() { # NAME: scenario text on stdin
 { hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
   echo "blob gpa=0x1000 data=$(hex long64_dregs)"; echo "vcpu mode=long64 entry=0x1000"
   echo "debugregs dr0=0x5000 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0xffff0ff0 dr7=0x401"; } | emit long64_debugregs
+# an events record: #GP with error code 0x1234 injected before the first
+# instruction, delivered through the guest's IDT (idt_base/idt_limit
+# sregs); the handler prints "#GP error code 0x00001234"
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_events)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "reg rsp=0x180000"; echo "sreg idt_base=0x1200"; echo "sreg idt_limit=0xdf"
+  echo "events flags=0x5 vector=13 error_code=0x1234 irq=0"; } | emit long64_events
 echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"
 # fuzz_exit seeds: synthetic kvm_run areas
 mkdir -p "$root/corpus/exit"
 "$build/fuzz/gen_exit_seeds" "$root/corpus/exit"
+# an events record: #GP with error code 0x1234 injected before the first
+# instruction, delivered through the guest's IDT (idt_base/idt_limit
+# sregs); the handler prints "#GP error code 0x00001234"
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_events)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "reg rsp=0x180000"; echo "sreg idt_base=0x1200"; echo "sreg idt_limit=0xdf"
+  echo "events flags=0x5 vector=13 error_code=0x1234 irq=0"; } | emit long64_events
 echo "corpus: $(ls "$root/corpus/exit" | wc -l) kvm_run seeds in $root/corpus/exit"

@@ -536,6 +536,103 @@ static void mut_dregs_record(struct rng *r, struct vmm_vcpu_spec *v)
 	}
 }
 
+/* Exception vectors: #DE, #DB, NMI (KVM refuses it), #BP, #UD, #DF, #TS,
+ * #NP, #SS, #GP, #PF, #AC, #MC, #CP, #VC, a reserved one, the first
+ * interrupt vector (KVM refuses it as an exception); error codes: none,
+ * an IDT/LDT/external selector, a present write user #PF, bits 31:16. */
+static const uint8_t ev_vectors[] = { 0,  1,  2,  3,  6,  8,  10, 11, 12,
+				      13, 14, 17, 18, 21, 29, 31, 32 };
+static const uint32_t ev_errors[] = { 0, 0x18, 0x102, 0x7, 0x10000 };
+#define EV_ERRCODE_VECTORS                                               \
+	((1U << 8) | (1U << 10) | (1U << 11) | (1U << 12) | (1U << 13) | \
+	 (1U << 14) | (1U << 17) | (1U << 21) | (1U << 29) | (1U << 30))
+
+/* An events record back into canonical form after a flag changed (what
+ * vmm/scenario.c accepts): values only with their flags, one injected
+ * event, an error code only for vectors that push one. */
+static void ev_canon(struct vmm_vcpu_spec *v)
+{
+	uint32_t f = v->ev_flags & VMM_EV_KNOWN;
+
+	if (!(f & VMM_EV_EXC))
+		f &= ~(VMM_EV_EXC_PENDING | VMM_EV_ERRCODE);
+	if ((f & VMM_EV_ERRCODE) &&
+	    (v->ev_vector > 31 || !((EV_ERRCODE_VECTORS >> v->ev_vector) & 1)))
+		f &= ~VMM_EV_ERRCODE;
+	if ((f & VMM_EV_NMI_PENDING) && (f & VMM_EV_NMI_INJECTED))
+		f &= ~VMM_EV_NMI_PENDING;
+	if ((f & VMM_EV_EXC) && !(f & VMM_EV_EXC_PENDING))
+		f &= ~(VMM_EV_NMI_INJECTED | VMM_EV_IRQ);
+	if (f & VMM_EV_NMI_INJECTED)
+		f &= ~VMM_EV_IRQ;
+	if (!(f & VMM_EV_EXC))
+		v->ev_vector = 0;
+	if (!(f & VMM_EV_ERRCODE))
+		v->ev_error = 0;
+	if (!(f & VMM_EV_IRQ))
+		v->ev_irq = 0;
+	v->ev_flags = (uint16_t)f;
+}
+
+/* x86 events record: add it (an injected exception, often #GP or #PF
+ * with an error code), drop it, flip a part, or change a vector or the
+ * error code. */
+static void mut_events_record(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	if (!v->has_events) {
+		v->has_events = 1;
+		v->ev_flags = (uint16_t)(VMM_EV_EXC | VMM_EV_ERRCODE);
+		v->ev_vector = (uint8_t)(below(r, 2) ? 13 : 14);
+		v->ev_error = ev_errors[below(r, sizeof(ev_errors) /
+							 sizeof(ev_errors[0]))];
+		v->ev_irq = 0;
+		ev_canon(v);
+		return;
+	}
+	switch (below(r, 5)) {
+	case 0:
+		v->has_events = 0;
+		v->ev_flags = 0;
+		v->ev_vector = 0;
+		v->ev_error = 0;
+		v->ev_irq = 0;
+		return;
+	case 1:
+		v->ev_flags ^= (uint16_t)(1U << below(r, 10));
+		if ((v->ev_flags & VMM_EV_IRQ) && !v->ev_irq)
+			v->ev_irq = (uint8_t)(32 + below(r, 224));
+		break;
+	case 2:
+		v->ev_vector =
+			(uint8_t)(below(r, 4)
+					  ? ev_vectors[below(
+						    r,
+						    sizeof(ev_vectors) /
+							    sizeof(ev_vectors
+									   [0]))]
+					  : below(r, 256));
+		v->ev_flags |= VMM_EV_EXC;
+		break;
+	case 3:
+		v->ev_error =
+			(uint32_t)(below(r, 2)
+					   ? ev_errors[below(
+						     r,
+						     sizeof(ev_errors) /
+							     sizeof(ev_errors
+									    [0]))]
+					   : v->ev_error ^
+						     (1ULL << below(r, 32)));
+		v->ev_flags |= VMM_EV_EXC | VMM_EV_ERRCODE;
+		break;
+	default:
+		v->ev_irq = (uint8_t)below(r, 256);
+		v->ev_flags |= VMM_EV_IRQ;
+		break;
+	}
+	ev_canon(v);
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -854,6 +951,13 @@ static void mut_dregs(const struct mut_ctx *m)
 		mut_dregs_record(m->r, m->v);
 }
 
+/* x86 vCPU state records: pending and injected events */
+static void mut_events(const struct mut_ctx *m)
+{
+	if (m->w->s.arch == VMM_ARCH_X86_64)
+		mut_events_record(m->r, m->v);
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -1002,6 +1106,8 @@ static const struct {
 	{ 1, mut_cpuid },
 
 	{ 1, mut_dregs },
+
+	{ 1, mut_events },
 
 	{ 1, mut_devices },
 

@@ -61,7 +61,8 @@ static void test_classify(void)
 #if defined(__x86_64__)
 	/* the vCPU-state records' ioctls: KVM_SET_MSRS has no expected
 	 * errno (a refused MSR is a count), KVM_SET_CPUID2 refuses bad or
-	 * unpermitted CPUIDs, KVM_SET_DEBUGREGS bad DR6/DR7 */
+	 * unpermitted CPUIDs, KVM_SET_DEBUGREGS bad DR6/DR7,
+	 * KVM_SET_VCPU_EVENTS a bad exception vector */
 	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_MSRS, "KVM_SET_MSRS",
 			  EINVAL, "x");
 	CHECK(!vmm_errno_expected(&r.err));
@@ -78,6 +79,11 @@ static void test_classify(void)
 			  "KVM_SET_DEBUGREGS", EINVAL, "x");
 	CHECK(vmm_errno_expected(&r.err));
 	r.err.err = EPERM;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_VCPU_EVENTS,
+			  "KVM_SET_VCPU_EVENTS", EINVAL, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EFAULT;
 	CHECK(!vmm_errno_expected(&r.err));
 #endif
 	vmm_err_set(&r.err, VMM_ERR_SYS, NULL, EINVAL, "x");

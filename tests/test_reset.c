@@ -1121,6 +1121,146 @@ static void check_dregs_record(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* E: at 0x1000 "mov $-1, %rax; hlt" (reached only without an event), at
+ * 0x1010 the vector-13 handler "pop %rax; hlt" (the error code, or the
+ * interrupted RIP for an interrupt), at 0x1100 an IDT of 14 gates with
+ * only 13 present. */
+static uint8_t g_idt[0x1e0];
+
+static void idt_guest(struct vmm_scenario *s)
+{
+	static const uint8_t entry[] = { 0x48, 0xc7, 0xc0, 0xff,
+					 0xff, 0xff, 0xff, 0xf4 };
+	static const uint8_t gate13[] = { 0x10, 0x10, 0x18, 0x00,
+					  0x00, 0x8e, 0x00, 0x00 };
+	struct vmm_vcpu_spec *v;
+
+	memset(g_idt, 0, sizeof(g_idt));
+	memcpy(g_idt, entry, sizeof(entry));
+	g_idt[0x10] = 0x58; /* pop %rax */
+	g_idt[0x11] = 0xf4; /* hlt */
+	/* gate 13: 0x100 + 13 * 16 */
+	memcpy(g_idt + 0x1d0, gate13, sizeof(gate13));
+	scen(s, g_idt, sizeof(g_idt), NULL, 0);
+	v = &s->vcpus[0];
+	v->sregs[VMM_SREG_IDT_BASE] = 0x1100;
+	v->sregs[VMM_SREG_IDT_LIMIT] = 14 * 16 - 1;
+	v->sreg_mask |= (1U << VMM_SREG_IDT_BASE) | (1U << VMM_SREG_IDT_LIMIT);
+	v->regs[6] = 0x180000; /* rsp */
+	v->regs[17] = 0x202;   /* rflags: IF, for an injected interrupt */
+	v->reg_mask |= (1ULL << 6) | (1ULL << 17);
+}
+
+static void set_events(struct vmm_vcpu_spec *v, uint32_t flags, uint8_t vector,
+		       uint32_t error, uint8_t irq)
+{
+	v->has_events = 1;
+	v->ev_flags = (uint16_t)flags;
+	v->ev_vector = vector;
+	v->ev_error = error;
+	v->ev_irq = irq;
+}
+
+/* events record: #GP with an error code injected before the first
+ * instruction reaches the guest's handler in both modes, also on a reused
+ * VM; the next input on that VM, and a vCPU given the record that never
+ * ran, see the creation events (no event); an interrupt, a pending
+ * exception and a triple fault behave alike in both modes; a vector KVM
+ * refuses (EINVAL) is an input error, not a finding. */
+static void check_events_record(struct vmm_kvm *k)
+{
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario d, p, o, o2, t2, irq, bad, pend, tf;
+	struct vmm_error e;
+	char sig[128];
+
+	vmm_err_clear(&e);
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: events record: %s\n", e.msg);
+		return;
+	}
+	idt_guest(&p);
+	d = p;
+	set_events(&d.vcpus[0], VMM_EV_EXC | VMM_EV_ERRCODE, 13, 0x1234, 0);
+	scen(&o, g_observe, sizeof(g_observe), NULL, 0);
+	scen(&o2, g_hlt, sizeof(g_hlt), g_hlt, sizeof(g_hlt));
+	scen(&t2, g_ud2, sizeof(g_ud2), g_hlt, sizeof(g_hlt));
+	set_events(&t2.vcpus[1], VMM_EV_EXC | VMM_EV_ERRCODE, 13, 0x18, 0);
+
+	(void)vmm_pipeline_run(k, &d, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax, 0x1234);
+	(void)vmm_pipeline_run(k, &p, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax, UINT64_MAX);
+	(void)vmm_pipeline_run_reset(&ss, &o, &hooks, &r);
+	(void)vmm_pipeline_run_reset(&ss, &d, &hooks, &r);
+	CHECK(r.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(r.state.regs.rax, 0x1234);
+	same_as_fresh(k, &ss, &o, &d, "an injected #GP on a reused VM");
+	same_as_fresh(k, &ss, &d, &p, "the input after an injected #GP");
+	same_as_fresh(k, &ss, &d, &d, "an injected #GP twice");
+	(void)vmm_pipeline_run_reset(&ss, &t2, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT);
+	same_as_fresh(k, &ss, &t2, &o2,
+		      "an events record on a vCPU that never ran");
+
+	irq = p; /* an interrupt through gate 13: no error code pushed */
+	set_events(&irq.vcpus[0], VMM_EV_IRQ, 0, 0, 13);
+	(void)vmm_pipeline_run(k, &irq, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax, 0x1000);
+	same_as_fresh(k, &ss, &d, &irq, "an injected interrupt");
+
+	bad = d;
+	bad.vcpus[0].ev_flags = VMM_EV_EXC;
+	bad.vcpus[0].ev_error = 0;
+	bad.vcpus[0].ev_vector = 40;
+	(void)vmm_pipeline_run(k, &bad, &hooks, &f);
+	(void)vmm_pipeline_run_reset(&ss, &bad, &hooks, &r);
+	CHECK(f.verdict != VMM_V_HALT && f.verdict == r.verdict);
+	CHECK_STR_CONTAINS(f.err.call ? f.err.call : "", "KVM_SET_VCPU_EVENTS");
+	CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) == VMM_FIND_NONE);
+	same_as_fresh(k, &ss, &d, &bad, "a refused exception vector");
+	same_as_fresh(k, &ss, &bad, &p, "the input after a refused vector");
+
+	pend = d;
+	pend.vcpus[0].ev_flags |= VMM_EV_EXC_PENDING;
+	if (vmm_kvm_cap(k, VMM_CAP_EXCEPTION_PAYLOAD)) {
+		(void)vmm_pipeline_run(k, &pend, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HALT);
+		CHECK_EQ_U64(f.state.regs.rax, 0x1234);
+		same_as_fresh(k, &ss, &o, &pend, "a pending #GP");
+		same_as_fresh(k, &ss, &pend, &p,
+			      "the input after a pending #GP");
+	} else {
+		(void)vmm_pipeline_run(k, &pend, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HOST);
+	}
+	scen(&tf, g_hlt, sizeof(g_hlt), NULL, 0);
+	set_events(&tf.vcpus[0], VMM_EV_TRIPLE_FAULT, 0, 0, 0);
+	(void)vmm_pipeline_run(k, &tf, &hooks, &f);
+	if (vmm_kvm_cap(k, VMM_CAP_X86_TRIPLE_FAULT_EVENT)) {
+		CHECK(f.verdict == VMM_V_GUEST);
+		same_as_fresh(k, &ss, &o, &tf, "a pending triple fault");
+		same_as_fresh(k, &ss, &tf, &p,
+			      "the input after a triple fault");
+	} else {
+		CHECK(f.verdict == VMM_V_HOST);
+	}
+	tf.vcpus[0].ev_flags = VMM_EV_SMI_PENDING;
+	(void)vmm_pipeline_run(k, &tf, &hooks, &f);
+	if (!vmm_kvm_cap(k, VMM_CAP_X86_SMM))
+		CHECK(f.verdict == VMM_V_HOST);
+	else
+		same_as_fresh(k, &ss, &o, &tf, "a pending SMI");
+	(void)printf("events record: %llu resets, %llu fallbacks\n",
+		     (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks);
+	vmm_session_destroy(&ss);
+}
+
 /* The mutator adds, drops and changes MSR and CPUID records (index and
  * value),
  * and what it makes decodes (the list stays in canonical order). */
@@ -1133,11 +1273,16 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	unsigned int added = 0, dropped = 0, changed = 0, bad = 0;
 	unsigned int cadded = 0, cdropped = 0, cchanged = 0;
 	unsigned int dadded = 0, ddropped = 0, dchanged = 0;
+	unsigned int eadded = 0, edropped = 0, echanged = 0;
 
-	/* the seed, and the seed with a debugregs record */
+	/* the seed, and the seed with debugregs and events records */
 	with_dr = *seed;
 	with_dr.vcpus[0].has_dregs = 1;
 	with_dr.vcpus[0].dr7 = 0x401;
+	with_dr.vcpus[0].has_events = 1;
+	with_dr.vcpus[0].ev_flags = VMM_EV_EXC | VMM_EV_ERRCODE;
+	with_dr.vcpus[0].ev_vector = 14;
+	with_dr.vcpus[0].ev_error = 2;
 	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
 	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
 	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
@@ -1162,6 +1307,16 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 			  memcmp(b.vcpus[0].dr, a.vcpus[0].dr,
 				 sizeof(a.vcpus[0].dr)) != 0))
 			dchanged++;
+		if (b.vcpus[0].has_events > a.vcpus[0].has_events)
+			eadded++;
+		else if (b.vcpus[0].has_events < a.vcpus[0].has_events)
+			edropped++;
+		else if (b.vcpus[0].has_events &&
+			 (b.vcpus[0].ev_flags != a.vcpus[0].ev_flags ||
+			  b.vcpus[0].ev_vector != a.vcpus[0].ev_vector ||
+			  b.vcpus[0].ev_error != a.vcpus[0].ev_error ||
+			  b.vcpus[0].ev_irq != a.vcpus[0].ev_irq))
+			echanged++;
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1189,6 +1344,9 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 		     dadded, ddropped, dchanged);
 	CHECK(cadded > 0 && cdropped > 0 && cchanged > 0);
 	CHECK(dadded > 0 && ddropped > 0 && dchanged > 0);
+	(void)printf("events mutations: %u added, %u dropped, %u changed\n",
+		     eadded, edropped, echanged);
+	CHECK(eadded > 0 && edropped > 0 && echanged > 0);
 	CHECK_EQ_U64(bad, 0);
 }
 
@@ -1425,6 +1583,7 @@ int main(int argc, char **argv)
 	check_msr_records(&k);
 	check_cpuid_records(&k);
 	check_dregs_record(&k);
+	check_events_record(&k);
 	check_in_flight(&k, 0);
 	check_flush_contract();
 #endif

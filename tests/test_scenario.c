@@ -32,6 +32,7 @@ enum {
 	T_MSR = 0x15,
 	T_CPUID = 0x16,
 	T_DREGS = 0x17,
+	T_EVENTS = 0x18,
 	T_FEATURES = 0x1A,
 };
 
@@ -1278,7 +1279,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, msr, cpuid, debugregs, features)");
+	       "seg, msr, cpuid, debugregs, events, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -2365,6 +2366,166 @@ static size_t b_dregs(struct bld *w, uint64_t dr0, uint64_t dr7)
 	return end(w);
 }
 
+static size_t b_events(struct bld *w, uint32_t flags, uint32_t vector,
+		       uint32_t error, uint32_t irq)
+{
+	(void)begin(w, T_EVENTS);
+	put(w, flags, 2);
+	put(w, vector, 1);
+	put(w, error, 4);
+	put(w, irq, 1);
+	return end(w);
+}
+
+/* A decoded scenario the validation refuses, with `what` in the message. */
+static void events_invalid(uint32_t flags, uint32_t vector, uint32_t error,
+			   uint32_t irq, const char *what)
+{
+	struct bld w;
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_events(&w, flags, vector, error, irq);
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_decode(w.b, w.n, &s, &e) < 0);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, what);
+}
+
+/* events: once per vCPU, present even when all zero, canonical (values
+ * only with their flags), x86 only; vectors KVM refuses are KVM's to
+ * refuse. */
+static void test_events_record(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_dregs(&w, 0x5000, 0x401);
+	(void)b_events(&w, VMM_EV_EXC | VMM_EV_ERRCODE, 13, 0x1234, 0);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_events(&w, 0, 0, 0, 0); /* nothing: still a record */
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_events(&w,
+		       VMM_EV_NMI_PENDING | VMM_EV_NMI_MASKED | VMM_EV_IRQ |
+			       VMM_EV_SMI_PENDING | VMM_EV_SMM |
+			       VMM_EV_TRIPLE_FAULT,
+		       0, 0, 0x30);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_events(&w, VMM_EV_EXC, 40, 0, 0); /* KVM refuses it */
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].has_events, 1);
+	CHECK_EQ_U64(s.vcpus[0].ev_flags, VMM_EV_EXC | VMM_EV_ERRCODE);
+	CHECK_EQ_U64(s.vcpus[0].ev_vector, 13);
+	CHECK_EQ_U64(s.vcpus[0].ev_error, 0x1234);
+	CHECK_EQ_U64(s.vcpus[1].has_events, 1);
+	CHECK_EQ_U64(s.vcpus[1].ev_flags, 0);
+	CHECK_EQ_U64(s.vcpus[2].ev_irq, 0x30);
+	CHECK_EQ_U64(s.vcpus[3].ev_vector, 40);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "dr7=0x401\n"
+				 "events flags=0x5 vector=13 "
+				 "error_code=0x1234 irq=0\n"
+				 "vcpu mode=real16 entry=0x1000\n"
+				 "events flags=0x0 vector=0 error_code=0x0 "
+				 "irq=0\n");
+	CHECK_STR_CONTAINS(text, "events flags=0x3e8 vector=0 "
+				 "error_code=0x0 irq=48\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].ev_error = 0x1235;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].events");
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_events(&w, 0, 0, 0, 0);
+	off = b_events(&w, 0, 0, 0, 0);
+	REJECT(&w, off, "second events record for one vCPU");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_events(&w, 0, 0, 0, 0);
+	off = b_dregs(&w, 1, 0x400);
+	REJECT(&w, off, "debugregs record after events");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_EVENTS);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "events record length 4, must be 8");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_events(&w, 0x400, 0, 0, 0);
+	REJECT(&w, off + 3, "events.flags=0x400, known bits 0x3ff");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_events(&w, 0, 0, 0, 0);
+	REJECT(&w, off, "events record in a arm64 scenario (x86 only)");
+	/* non-canonical: a value without its flag, a qualifier without the
+	 * exception, an error code for a vector that pushes none, two
+	 * injected events */
+	events_invalid(0, 13, 0, 0, "exception vector 13 without an exception");
+	events_invalid(VMM_EV_EXC, 13, 5, 0,
+		       "error code 0x5 without the errcode flag");
+	events_invalid(0, 0, 0, 32, "interrupt vector 32 without an interrupt");
+	events_invalid(VMM_EV_ERRCODE, 0, 0, 0,
+		       "exc-pending/errcode without an exception");
+	events_invalid(VMM_EV_EXC_PENDING, 0, 0, 0,
+		       "exc-pending/errcode without an exception");
+	events_invalid(VMM_EV_EXC | VMM_EV_ERRCODE, 3, 0, 0,
+		       "exception vector 3 has no error code");
+	events_invalid(VMM_EV_EXC | VMM_EV_ERRCODE, 40, 0, 0,
+		       "exception vector 40 has no error code");
+	events_invalid(VMM_EV_NMI_PENDING | VMM_EV_NMI_INJECTED, 0, 0, 0,
+		       "an NMI both pending and injected");
+	events_invalid(VMM_EV_EXC | VMM_EV_IRQ, 6, 0, 32,
+		       "more than one event injected");
+	events_invalid(VMM_EV_NMI_INJECTED | VMM_EV_IRQ, 0, 0, 32,
+		       "more than one event injected");
+	/* a pending exception with an injected interrupt: fine */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_events(&w, VMM_EV_EXC | VMM_EV_EXC_PENDING | VMM_EV_IRQ, 6, 0,
+		       32);
+	ACCEPT(&w, &s);
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "events flags=0x1 vector=6 error_code=0x0\n",
+		    "line 5", "events record needs irq=");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "events flags=0x0 vector=0 error_code=0x0 irq=0\n"
+		    "events flags=0x0 vector=0 error_code=0x0 irq=0\n",
+		    "line 6", "second events line for this vcpu");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=real16 entry=0x0\n"
+		    "events flags=0x0 vector=256 error_code=0x0 irq=0\n",
+		    "line 5", "vector=256");
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.vcpus[0].ev_irq = 32;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "event values without an events record");
+}
+
 /* debugregs: once per vCPU, present even when all zero, x86 only. */
 static void test_dregs_record(void)
 {
@@ -2545,6 +2706,7 @@ int main(void)
 	test_msr_records();
 	test_cpuid_records();
 	test_dregs_record();
+	test_events_record();
 	test_schema_table();
 	return check_report("test_scenario");
 }

@@ -509,6 +509,36 @@ static void emit_regs(struct gen *g, const struct kvm_regs *r)
 }
 
 /* One x86 run's data: memory, the VMM's tables, vCPUs, the vm_desc. */
+/* The events record as the kvm_vcpu_events the VMM passes to
+ * KVM_SET_VCPU_EVENTS (vmm/x86/setup.c, apply_events). */
+static void emit_events(struct gen *g, const struct vmm_vcpu_spec *v)
+{
+	uint32_t f = v->ev_flags;
+	int exc = (f & VMM_EV_EXC) != 0, pend = (f & VMM_EV_EXC_PENDING) != 0;
+
+	put(g,
+	    "\t\t.events = &(const struct kvm_vcpu_events){\n"
+	    "\t\t\t.flags = KVM_VCPUEVENT_VALID_NMI_PENDING | "
+	    "KVM_VCPUEVENT_VALID_SHADOW |\n"
+	    "\t\t\t\t KVM_VCPUEVENT_VALID_SMM%s%s,\n"
+	    "\t\t\t.exception = { .injected = %d, .nr = %u, "
+	    ".has_error_code = %d,\n"
+	    "\t\t\t\t       .pending = %d, .error_code = 0x%xU },\n"
+	    "\t\t\t.interrupt = { .injected = %d, .nr = %u },\n"
+	    "\t\t\t.nmi = { .injected = %d, .pending = %d, .masked = %d },\n"
+	    "\t\t\t.smi = { .smm = %d, .pending = %d },\n"
+	    "\t\t\t.triple_fault = { .pending = %d },\n\t\t},\n",
+	    pend ? " |\n\t\t\t\t KVM_VCPUEVENT_VALID_PAYLOAD" : "",
+	    (f & VMM_EV_TRIPLE_FAULT)
+		    ? " |\n\t\t\t\t KVM_VCPUEVENT_VALID_TRIPLE_FAULT"
+		    : "",
+	    exc && !pend, v->ev_vector, (f & VMM_EV_ERRCODE) != 0, exc && pend,
+	    v->ev_error, (f & VMM_EV_IRQ) != 0, v->ev_irq,
+	    (f & VMM_EV_NMI_INJECTED) != 0, (f & VMM_EV_NMI_PENDING) != 0,
+	    (f & VMM_EV_NMI_MASKED) != 0, (f & VMM_EV_SMM) != 0,
+	    (f & VMM_EV_SMI_PENDING) != 0, (f & VMM_EV_TRIPLE_FAULT) != 0);
+}
+
 static int emit_x86_run(struct gen *g, struct pages *pg,
 			const struct vmm_scenario *s, const char *p,
 			const char *var, const char *name,
@@ -674,6 +704,8 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 			    (unsigned long long)s->vcpus[i].dr[3],
 			    (unsigned long long)s->vcpus[i].dr6,
 			    (unsigned long long)s->vcpus[i].dr7);
+		if (s->vcpus[i].has_events)
+			emit_events(g, &s->vcpus[i]);
 		if (s->vcpus[i].ncpuid)
 			put(g,
 			    "\t\t.cpuid = %s_vcpu%u_cpuid,\n"

@@ -69,6 +69,11 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 	[VMM_CAP_DEBUGREGS] = CAP_ENTRY(KVM_CAP_DEBUGREGS, false,
 					"x86 debugregs records "
 					"(KVM_SET_DEBUGREGS)"),
+	[VMM_CAP_EXCEPTION_PAYLOAD] =
+		CAP_ENTRY(KVM_CAP_EXCEPTION_PAYLOAD, false,
+			  "x86 events records: a pending exception"),
+	[VMM_CAP_X86_SMM] = CAP_ENTRY(KVM_CAP_X86_SMM, false,
+				      "x86 events records: SMI and SMM"),
 };
 #undef CAP_ENTRY
 

@@ -42,6 +42,9 @@ static const struct {
 	{ KVM_SET_CPUID2, "KVM_SET_CPUID2", { EINVAL, E2BIG, EPERM } },
 	/* debugregs record: EINVAL for DR6/DR7 upper-half bits */
 	{ KVM_SET_DEBUGREGS, "KVM_SET_DEBUGREGS", { EINVAL } },
+	/* events record: EINVAL for an exception vector above 31 or NMI's
+	 * (2), or SMM state KVM built without SMM support refuses */
+	{ KVM_SET_VCPU_EVENTS, "KVM_SET_VCPU_EVENTS", { EINVAL } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

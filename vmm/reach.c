@@ -77,9 +77,9 @@ const char *vmm_reach_result_name(int err)
 }
 
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console",  "sysarea", "slot",  "fill",
-	"blob",	  "input",    "vcpu",	 "reg",	  "sreg",
-	"seg",	  "features", "msr",	 "cpuid", "debugregs",
+	"limits", "console", "sysarea",	  "slot",   "fill", "blob",
+	"input",  "vcpu",    "reg",	  "sreg",   "seg",  "features",
+	"msr",	  "cpuid",   "debugregs", "events",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -223,6 +223,7 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_MSR] |= v->nmsrs != 0;
 		has[VMM_REC_CPUID] |= v->ncpuid != 0;
 		has[VMM_REC_DEBUGREGS] |= v->has_dregs != 0;
+		has[VMM_REC_EVENTS] |= v->has_events != 0;
 	}
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])

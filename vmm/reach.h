@@ -42,6 +42,7 @@ enum vmm_reach_record {
 	VMM_REC_MSR,
 	VMM_REC_CPUID,
 	VMM_REC_DEBUGREGS,
+	VMM_REC_EVENTS,
 	VMM_REC_COUNT
 };
 

@@ -174,6 +174,81 @@ static int validate_slots(const struct vmm_scenario *s, struct vmm_error *e)
 	return 0;
 }
 
+/* Exceptions that push an error code (SDM vol. 3, table 6-1): #DF, #TS,
+ * #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX. */
+#define EV_ERRCODE_VECTORS                                               \
+	((1U << 8) | (1U << 10) | (1U << 11) | (1U << 12) | (1U << 13) | \
+	 (1U << 14) | (1U << 17) | (1U << 21) | (1U << 29) | (1U << 30))
+
+/* The events record: canonical (a value only with the flag that uses it,
+ * a flag only with the part it qualifies) and within what the hardware
+ * can deliver. Vectors KVM refuses (an exception above 31 or NMI's 2) are
+ * left to KVM: its EINVAL is an expected input error. */
+static int validate_events(const struct vmm_vcpu_spec *v, uint32_t i,
+			   struct vmm_error *e)
+{
+	uint32_t f = v->ev_flags;
+
+	if (v->has_events > 1)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: has_events=%u, must be "
+					   "0 or 1",
+					   i, v->has_events);
+	if (!v->has_events) {
+		if (f || v->ev_vector || v->ev_error || v->ev_irq)
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: event values without an events "
+				"record",
+				i);
+		return 0;
+	}
+	if (f & ~VMM_EV_KNOWN)
+		return vmm_scenario_reject(
+			e, "vCPU %u: events flags 0x%x have unknown bits", i,
+			f);
+	if ((f & (VMM_EV_EXC_PENDING | VMM_EV_ERRCODE)) && !(f & VMM_EV_EXC))
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: events flags 0x%x: exc-pending/errcode "
+			"without an exception",
+			i, f);
+	if (!(f & VMM_EV_EXC) && v->ev_vector)
+		return vmm_scenario_reject(
+			e, "vCPU %u: exception vector %u without an exception",
+			i, v->ev_vector);
+	if (!(f & VMM_EV_ERRCODE) && v->ev_error)
+		return vmm_scenario_reject(
+			e, "vCPU %u: error code 0x%x without the errcode flag",
+			i, v->ev_error);
+	if ((f & VMM_EV_ERRCODE) &&
+	    (v->ev_vector > 31 || !((EV_ERRCODE_VECTORS >> v->ev_vector) & 1)))
+		return vmm_scenario_reject(
+			e, "vCPU %u: exception vector %u has no error code", i,
+			v->ev_vector);
+	if (!(f & VMM_EV_IRQ) && v->ev_irq)
+		return vmm_scenario_reject(
+			e, "vCPU %u: interrupt vector %u without an interrupt",
+			i, v->ev_irq);
+	if ((f & VMM_EV_NMI_PENDING) && (f & VMM_EV_NMI_INJECTED))
+		return vmm_scenario_reject(
+			e, "vCPU %u: an NMI both pending and injected", i);
+	if ((f & VMM_EV_EXC) && !(f & VMM_EV_EXC_PENDING) &&
+	    (f & (VMM_EV_NMI_INJECTED | VMM_EV_IRQ)))
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: more than one event injected (one entry "
+			"delivers one)",
+			i);
+	if ((f & VMM_EV_NMI_INJECTED) && (f & VMM_EV_IRQ))
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: more than one event injected (one entry "
+			"delivers one)",
+			i);
+	return 0;
+}
+
 static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			 struct vmm_error *e)
 {
@@ -197,11 +272,11 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				"aarch32)",
 				i, v->features, VMM_ARM64_FEAT_SETTABLE);
 		if (v->sreg_mask || v->seg_mask || v->nmsrs || v->ncpuid ||
-		    v->has_dregs)
+		    v->has_dregs || v->has_events)
 			return vmm_scenario_reject(
 				e,
-				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs "
-				"records in an arm64 scenario",
+				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs/"
+				"events records in an arm64 scenario",
 				i);
 		return 0;
 	}
@@ -256,6 +331,8 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			"vCPU %u: debug register values without a "
 			"debugregs record",
 			i);
+	if (validate_events(v, i, e) < 0)
+		return -1;
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
 		return vmm_scenario_reject(
@@ -464,6 +541,13 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 		DIFF(x->has_dregs != y->has_dregs ||
 			     memcmp(x->dr, y->dr, sizeof(x->dr)) != 0 ||
 			     x->dr6 != y->dr6 || x->dr7 != y->dr7,
+		     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].events", i);
+		DIFF(x->has_events != y->has_events ||
+			     x->ev_flags != y->ev_flags ||
+			     x->ev_vector != y->ev_vector ||
+			     x->ev_error != y->ev_error ||
+			     x->ev_irq != y->ev_irq,
 		     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
 		DIFF(x->ncpuid != y->ncpuid, name);

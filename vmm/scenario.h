@@ -124,6 +124,20 @@ struct vmm_cpuid_spec {
 	uint8_t pad[3]; /* always 0 */
 };
 
+/* events record flags: which parts of KVM_SET_VCPU_EVENTS the record
+ * sets (docs/scenario-format.md). */
+#define VMM_EV_EXC 0x0001U	    /* an exception, vector ev_vector */
+#define VMM_EV_EXC_PENDING 0x0002U  /* ...pending, not injected (payload) */
+#define VMM_EV_ERRCODE 0x0004U	    /* ...with error code ev_error */
+#define VMM_EV_NMI_PENDING 0x0008U  /* an NMI pending */
+#define VMM_EV_NMI_INJECTED 0x0010U /* an NMI injected */
+#define VMM_EV_NMI_MASKED 0x0020U   /* NMIs blocked */
+#define VMM_EV_IRQ 0x0040U	    /* an interrupt injected, vector ev_irq */
+#define VMM_EV_SMI_PENDING 0x0080U  /* an SMI pending */
+#define VMM_EV_SMM 0x0100U	    /* the vCPU in SMM */
+#define VMM_EV_TRIPLE_FAULT 0x0200U /* a triple fault pending */
+#define VMM_EV_KNOWN 0x03FFU
+
 /* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
 	uint64_t entry;	   /* guest-physical address of the first instruction */
@@ -140,6 +154,14 @@ struct vmm_vcpu_spec {
 	 * (when has_dregs) */
 	uint64_t dr[4], dr6, dr7;
 	uint32_t has_dregs;
+	/* x86 events record: exception, NMI, interrupt, SMI and triple-fault
+	 * state through KVM_SET_VCPU_EVENTS (when has_events); what is
+	 * present is in ev_flags (VMM_EV_*) */
+	uint32_t has_events;
+	uint32_t ev_error;  /* exception error code (VMM_EV_ERRCODE) */
+	uint16_t ev_flags;  /* VMM_EV_* */
+	uint8_t ev_vector;  /* exception vector (VMM_EV_EXC) */
+	uint8_t ev_irq;	    /* interrupt vector (VMM_EV_IRQ) */
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */

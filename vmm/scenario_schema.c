@@ -580,6 +580,13 @@ static const struct scn_field dregs_f[] = {
 	{ FLD("dr6", VS, dr6, 8, SCN_HEX) },
 	{ FLD("dr7", VS, dr7, 8, SCN_HEX) },
 };
+static const struct scn_field events_f[] = {
+	{ FLD("flags", VS, ev_flags, 2, SCN_HEX), .check = SCN_MASK,
+	  .hi = VMM_EV_KNOWN, .tmax = VMM_EV_KNOWN },
+	{ FLD("vector", VS, ev_vector, 1, SCN_DEC) },
+	{ FLD("error_code", VS, ev_error, 4, SCN_HEX) },
+	{ FLD("irq", VS, ev_irq, 1, SCN_DEC) },
+};
 #undef VS
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
@@ -670,8 +677,7 @@ const struct scn_record scn_records[] = {
 	  .nidx = nsegs,
 	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
-	/* 0x14, 0x18, 0x19 reserved for x86 vCPU state added later: FPU,
-	 * events, LAPIC. */
+	/* 0x14, 0x19 reserved for x86 vCPU state added later: FPU, LAPIC. */
 	{ .tag = 0x15,
 	  .name = "msr",
 	  .kind = SCN_VCPU_LIST,
@@ -695,6 +701,13 @@ const struct scn_record scn_records[] = {
 	  .arch_note = "x86 only",
 	  .vpresent = offsetof(struct vmm_vcpu_spec, has_dregs),
 	  FIELDS(dregs_f) },
+	{ .tag = 0x18,
+	  .name = "events",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  .vpresent = offsetof(struct vmm_vcpu_spec, has_events),
+	  FIELDS(events_f) },
 	{ .tag = 0x1A,
 	  .name = "features",
 	  .kind = SCN_VCPU_ONCE,

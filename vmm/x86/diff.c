@@ -184,11 +184,12 @@ int vmm_diff_eligible(const struct vmm_scenario *s, char *why, size_t len)
 		return 0;
 	}
 	/* state the host child cannot be given: its MSRs, CPUID and debug
-	 * registers are the host's */
-	if (v->nmsrs || v->ncpuid || v->has_dregs) {
+	 * registers are the host's, and nothing can be pending for it */
+	if (v->nmsrs || v->ncpuid || v->has_dregs || v->has_events) {
 		(void)snprintf(why, len,
-			       "msr, cpuid or debugregs records (the host "
-			       "child runs with the host CPU's)");
+			       "msr, cpuid, debugregs or events records (the "
+			       "host child runs with the host CPU's state and "
+			       "no pending event)");
 		return 0;
 	}
 	if (v->sreg_mask & ~sregs_ok) {

@@ -140,8 +140,37 @@ int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e)
 	return vmm_x86_place_sys(c->s, &c->r->sys_gpa, &c->r->sys_size, e);
 }
 
+/* What the host lacks for vCPU i's events record, or NULL. */
+static const char *events_missing(struct vmm_kvm *k,
+				  const struct vmm_vcpu_spec *vs)
+{
+	if (!vs->has_events)
+		return NULL;
+	if ((vs->ev_flags & VMM_EV_EXC_PENDING) &&
+	    !vmm_kvm_cap(k, VMM_CAP_EXCEPTION_PAYLOAD))
+		return "KVM_CAP_EXCEPTION_PAYLOAD (a pending exception)";
+	if ((vs->ev_flags & (VMM_EV_SMI_PENDING | VMM_EV_SMM)) &&
+	    !vmm_kvm_cap(k, VMM_CAP_X86_SMM))
+		return "KVM_CAP_X86_SMM (an SMI or SMM)";
+	if ((vs->ev_flags & VMM_EV_TRIPLE_FAULT) &&
+	    !vmm_kvm_cap(k, VMM_CAP_X86_TRIPLE_FAULT_EVENT))
+		return "KVM_CAP_X86_TRIPLE_FAULT_EVENT (a triple fault)";
+	return NULL;
+}
+
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 {
+	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
+		const char *miss = events_missing(c->k, &c->s->vcpus[i]);
+
+		if (miss) {
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				    "vCPU %u has an events record and this "
+				    "host's KVM lacks %s",
+				    i, miss);
+			return -1;
+		}
+	}
 	for (uint32_t i = 0; i < c->s->nvcpus; i++)
 		if (c->s->vcpus[i].has_dregs &&
 		    !vmm_kvm_cap(c->k, VMM_CAP_DEBUGREGS)) {
@@ -381,6 +410,68 @@ static int apply_dregs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return 0;
 }
 
+/* A VM capability the events record needs, once per VM (reset mode: the
+ * input has a fresh VM, vmm_arch_vcpu_reusable, tainted after). */
+static int enable_vm_cap(struct run_ctx *c, uint32_t cap, struct vmm_error *e)
+{
+	struct kvm_enable_cap ec;
+
+	memset(&ec, 0, sizeof(ec));
+	ec.cap = cap;
+	ec.args[0] = 1;
+	return VMM_IOCTL(c->k->ops, c->vm->fd, KVM_ENABLE_CAP, &ec, e);
+}
+
+/* The scenario's events record for vCPU i, through KVM_SET_VCPU_EVENTS
+ * (vmm_arch_vcpu_setup: before the sregs and again after the sregs,
+ * registers and MSRs). Every part goes in, so that the vCPU's events are the
+ * record's whatever came before: absent parts as at creation (no event,
+ * NMIs unmasked, no interrupt shadow, outside SMM). KVM refuses an
+ * exception vector above 31 or 2 (NMI) with EINVAL: an input error. */
+static int apply_events(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	uint32_t f = vs->ev_flags;
+	struct kvm_vcpu_events ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.flags = KVM_VCPUEVENT_VALID_NMI_PENDING |
+		   KVM_VCPUEVENT_VALID_SHADOW | KVM_VCPUEVENT_VALID_SMM;
+	if (f & VMM_EV_EXC) {
+		if (f & VMM_EV_EXC_PENDING) {
+			if (enable_vm_cap(c, KVM_CAP_EXCEPTION_PAYLOAD, e) < 0)
+				return -1;
+			ev.flags |= KVM_VCPUEVENT_VALID_PAYLOAD;
+			ev.exception.pending = 1;
+		} else {
+			ev.exception.injected = 1;
+		}
+		ev.exception.nr = vs->ev_vector;
+		ev.exception.has_error_code = (f & VMM_EV_ERRCODE) != 0;
+		ev.exception.error_code = vs->ev_error;
+	}
+	ev.nmi.pending = (f & VMM_EV_NMI_PENDING) != 0;
+	ev.nmi.injected = (f & VMM_EV_NMI_INJECTED) != 0;
+	ev.nmi.masked = (f & VMM_EV_NMI_MASKED) != 0;
+	if (f & VMM_EV_IRQ) {
+		ev.interrupt.injected = 1;
+		ev.interrupt.nr = vs->ev_irq;
+	}
+	ev.smi.pending = (f & VMM_EV_SMI_PENDING) != 0;
+	ev.smi.smm = (f & VMM_EV_SMM) != 0;
+	if (f & VMM_EV_TRIPLE_FAULT) {
+		if (enable_vm_cap(c, KVM_CAP_X86_TRIPLE_FAULT_EVENT, e) < 0)
+			return -1;
+		ev.flags |= KVM_VCPUEVENT_VALID_TRIPLE_FAULT;
+		ev.triple_fault.pending = 1;
+	}
+	if (vmm_vcpu_set_events(&c->vcpus[i], &ev, e) < 0) {
+		c->state_rejected = e->err == EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 /* The scenario's MSR records for vCPU i, through KVM_SET_MSRS after the
  * registers and sregs (api.rst: the ioctl returns how many entries it set,
  * stopping at the first one KVM refuses). A refused MSR is a result, not
@@ -443,19 +534,40 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		if (apply_dregs(c, i, e) < 0)
 			return -1;
 	}
+	if (c->s->vcpus[i].has_events) {
+		if (c->ss) {
+			/* restored next time even if it never runs; VM-wide
+			 * parts (a fresh VM for this input) are not reused */
+			vmm_session_note_restore(c->ss, i);
+			if (c->s->vcpus[i].ev_flags & VMM_X86_EV_FRESH)
+				vmm_session_taint(c->ss);
+		}
+		/* once before the sregs and registers, so that a record KVM
+		 * refuses leaves the vCPU in its creation state in both modes
+		 * (reset mode's registers wait for KVM_RUN); KVM checks all
+		 * of it before it changes anything */
+		if (apply_events(c, i, e) < 0)
+			return -1;
+	}
 	if (vcpu_regs(c, i, e) < 0)
 		return -1;
-	if (c->s->vcpus[i].nmsrs == 0)
-		return 0;
-	if (c->ss) {
-		/* changed by ioctl: the next prepare restores it even if it
-		 * never runs; a frozen feature MSR (the session made a fresh
-		 * VM for this input) must not meet a vCPU that ran either */
-		vmm_session_note_restore(c->ss, i);
-		if (!vmm_x86_msrs_resettable(&c->s->vcpus[i]))
-			vmm_session_taint(c->ss);
+	if (c->s->vcpus[i].nmsrs) {
+		if (c->ss) {
+			/* changed by ioctl: the next prepare restores it even
+			 * if it never runs; a frozen feature MSR (the session
+			 * made a fresh VM for this input) must not meet a
+			 * vCPU that ran either */
+			vmm_session_note_restore(c->ss, i);
+			if (!vmm_x86_msrs_resettable(&c->s->vcpus[i]))
+				vmm_session_taint(c->ss);
+		}
+		if (apply_msrs(c, i, e) < 0)
+			return -1;
 	}
-	return apply_msrs(c, i, e);
+	/* and again last: KVM_SET_REGS drops a pending exception */
+	if (!c->s->vcpus[i].has_events)
+		return 0;
+	return apply_events(c, i, e);
 }
 
 static int vcpu_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
@@ -505,7 +617,8 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	 * that one reports a rejection exactly as in fresh mode. With MSR
 	 * records, sregs go in by ioctl: the MSR writes (EFER...) come after
 	 * them, as in fresh mode */
-	if (c->ss && c->s->vcpus[i].nmsrs == 0 && sregs_known(c->ss, i, sr) &&
+	if (c->ss && c->s->vcpus[i].nmsrs == 0 && !c->s->vcpus[i].has_events &&
+	    sregs_known(c->ss, i, sr) &&
 	    vmm_vcpu_sync_regs(v, regs, sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -521,7 +634,10 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	if (!c->ss)
 		return vmm_vcpu_set_regs(v, regs, e);
 	sregs_accepted(c->ss, i, sr);
-	if (vmm_vcpu_sync_regs(v, regs, NULL, &c->ss->init[i].events) == 0)
+	/* an events record goes in by ioctl after this: the registers too,
+	 * or KVM_RUN's sync would put the creation events back over it */
+	if (!c->s->vcpus[i].has_events &&
+	    vmm_vcpu_sync_regs(v, regs, NULL, &c->ss->init[i].events) == 0)
 		return 0;
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
 		return -1;
@@ -693,6 +809,16 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 			     vmm_kvm_cap(k, VMM_CAP_DEBUGREGS)
 				     ? "ok (KVM_SET_DEBUGREGS)"
 				     : "unsupported: no KVM_CAP_DEBUGREGS");
+	/* KVM_SET_VCPU_EVENTS is always there; some parts need a cap */
+	off = vmm_fmt_append(
+		buf, len, off,
+		"record events=ok (KVM_SET_VCPU_EVENTS; pending exception %s, "
+		"SMI/SMM %s, triple fault %s)\n",
+		vmm_kvm_cap(k, VMM_CAP_EXCEPTION_PAYLOAD) ? "ok"
+							  : "unsupported",
+		vmm_kvm_cap(k, VMM_CAP_X86_SMM) ? "ok" : "unsupported",
+		vmm_kvm_cap(k, VMM_CAP_X86_TRIPLE_FAULT_EVENT) ? "ok"
+							       : "unsupported");
 	return off;
 }
 

@@ -119,9 +119,13 @@ int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 	 * run unless it is identical, and a guest CPUID changes what the
 	 * restore covers (XCR0, the MSRs a guest can write): a vCPU with
 	 * cpuid records is always a fresh one, and not reused after */
+	/* events: an SMI, SMM, a triple fault or a pending exception turn
+	 * on VM-wide state (KVM_ENABLE_CAP, SMRAM) the restore does not
+	 * cover: a fresh VM, not reused after (vmm/x86/setup.c) */
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (!vmm_x86_msrs_resettable(&s->vcpus[i]) ||
-		    s->vcpus[i].ncpuid)
+		    s->vcpus[i].ncpuid ||
+		    (s->vcpus[i].ev_flags & VMM_X86_EV_FRESH))
 			return 0;
 	return 1;
 }

@@ -89,6 +89,11 @@ int vmm_arch_vcpu_settle(struct vmm_session *ss, uint32_t i,
  * it, counted as a fallback. With `init` NULL: can inputs like `s` reuse
  * a VM at all (the pool gives those that cannot sessions of their own). */
 struct vmm_scenario;
+/* events record parts that need a fresh VM in reset mode */
+#define VMM_X86_EV_FRESH                                        \
+	(VMM_EV_EXC_PENDING | VMM_EV_SMI_PENDING | VMM_EV_SMM | \
+	 VMM_EV_TRIPLE_FAULT)
+
 int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 			   const struct vmm_vcpu_state *init,
 			   const struct vmm_scenario *s);
