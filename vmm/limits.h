@@ -56,6 +56,10 @@
  * check of a process may run the x86 MSR probe, 0.1-0.3 s; the hang
  * watchdog allows 2 s). The run's clock then moves on by the check's
  * time. */
+/* Runs whose limit is below VMM_SPIN_MIN_TIMEOUT_MS get no checks: one
+ * costs 0.3-1 ms here (sampling, up to 32 steps), as much as such a run
+ * can burn (the mutator's runs have 1 ms). */
+#define VMM_SPIN_MIN_TIMEOUT_MS 5U
 #define VMM_SPIN_FIRST_US 250U
 #define VMM_SPIN_FIRST_MAX_US 20000U
 #define VMM_SPIN_CHECK_MAX_US 1000000U

@@ -75,8 +75,12 @@ static int run_vcpu(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
  * timeout, then doubling. */
 static uint32_t first_kick_us(const struct vmm_scenario *s)
 {
-	uint32_t us = s->timeout_ms >= 4000000U ? 1000000000U
-						: s->timeout_ms * 1000U / 4;
+	uint32_t us;
+
+	if (s->timeout_ms < VMM_SPIN_MIN_TIMEOUT_MS)
+		return 0; /* no kicks: a check would cost more than it saves */
+	us = s->timeout_ms >= 4000000U ? 1000000000U
+				       : s->timeout_ms * 1000U / 4;
 
 	if (us < VMM_SPIN_FIRST_US)
 		us = VMM_SPIN_FIRST_US;
