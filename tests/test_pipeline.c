@@ -188,16 +188,8 @@ static void test_timeout(struct vmm_kvm *k)
 						0x00, 0xee, 0xe2, 0xfd, 0xf4 };
 		struct vmm_scenario m;
 
-		vmm_scenario_init(&m);
-		m.nslots = 1;
-		m.slots[0].size = 0x10000;
-		m.nblobs = 1;
-		m.blobs[0] =
-			(struct vmm_blob_spec){ 0x1000, many, sizeof(many) };
-		m.nvcpus = 1;
-		m.vcpus[0].mode = VMM_MODE_REAL16;
-		m.vcpus[0].entry = 0x1000;
-		m.timeout_ms = 20;
+		sb_begin(&m, 0x10000, 20);
+		(void)sb_code(&m, VMM_MODE_REAL16, 0x1000, many, sizeof(many));
 		m.max_exits = 30000;
 		CHECK_EQ_U64(run(k, &m, &r, &c), VMM_V_HALT);
 		CHECK_EQ_U64(r.exits, 20001);
@@ -298,36 +290,18 @@ static void test_fault_loop_step(void)
 
 		memset(sled, 0x90, sizeof(sled) - 1);
 		sled[sizeof(sled) - 1] = 0xf4;
-		vmm_scenario_init(&n);
-		n.nslots = 1;
-		n.slots[0].size = 0x10000;
-		n.nblobs = 1;
-		n.blobs[0] =
-			(struct vmm_blob_spec){ 0x1000, sled, sizeof(sled) };
-		n.nvcpus = 1;
-		n.vcpus[0].mode = VMM_MODE_REAL16;
-		n.vcpus[0].entry = 0x1000;
-		n.timeout_ms = VMM_SPIN_MIN_TIMEOUT_MS;
+		sb_begin(&n, 0x10000, VMM_SPIN_MIN_TIMEOUT_MS);
+		(void)sb_code(&n, VMM_MODE_REAL16, 0x1000, sled, sizeof(sled));
 		(void)vmm_pipeline_run(&k2, &n, NULL, &r);
 		CHECK_EQ_U64(r.verdict, VMM_V_HALT);
 	}
-	vmm_scenario_init(&s);
-	s.nslots = 1;
-	s.slots[0].size = 0x200000;
-	s.nblobs = 1;
-	s.blobs[0] = (struct vmm_blob_spec){ 0x0, ud2, sizeof(ud2) };
-	s.nvcpus = 1;
-	s.vcpus[0].mode = VMM_MODE_REAL16;
-	s.vcpus[0].entry = 0x0;
-	/* the stack at 0x10000-0x1ffff, so that the pushes never reach the
-	 * IVT and change the loop */
-	s.timeout_ms = 20;
+	sb_begin(&s, 0x200000, 20);
+	(void)sb_code(&s, VMM_MODE_REAL16, 0x0, ud2, sizeof(ud2));
 	(void)vmm_pipeline_run(&k2, &s, NULL, &r);
 	CHECK_EQ_U64(r.verdict, VMM_V_TIMEOUT);
-	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, g_long_cycle,
-					     sizeof(g_long_cycle) };
-	s.vcpus[0].entry = 0x1000;
-	s.timeout_ms = 300;
+	sb_begin(&s, 0x200000, 300);
+	(void)sb_code(&s, VMM_MODE_REAL16, 0x1000, g_long_cycle,
+		      sizeof(g_long_cycle));
 	(void)vmm_pipeline_run(&k2, &s, NULL, &r);
 	CHECK_EQ_U64(r.verdict, VMM_V_SPIN);
 	CHECK_EQ_U64(k2.step_probe, VMM_PROBE_OK);
