@@ -436,16 +436,6 @@ static const uint32_t cpuid_leaves[][2] = {
 
 #define NLEAVES (sizeof(cpuid_leaves) / sizeof(cpuid_leaves[0]))
 
-static int cpuid_lt(const struct vmm_cpuid_spec *a,
-		    const struct vmm_cpuid_spec *b)
-{
-	if (a->function != b->function)
-		return a->function < b->function;
-	if (a->index != b->index)
-		return a->index < b->index;
-	return a->reg < b->reg;
-}
-
 /* x86 CPUID records: add one (in (function, index, reg) order, the
  * canonical form), drop one, or change a value (a feature bit, or any). */
 static void mut_cpuid_records(struct rng *r, struct vmm_vcpu_spec *v)
@@ -474,9 +464,9 @@ static void mut_cpuid_records(struct rng *r, struct vmm_vcpu_spec *v)
 	c.index = leaf[1];
 	c.reg = (uint8_t)below(r, VMM_CPUID_NREGS);
 	c.value = below(r, 2) ? (uint32_t)next(r) : (uint32_t)pick_value(r);
-	for (k = 0; k < n && cpuid_lt(&v->cpuid[k], &c); k++)
+	for (k = 0; k < n && vmm_cpuid_before(&v->cpuid[k], &c); k++)
 		;
-	if (k < n && !cpuid_lt(&c, &v->cpuid[k])) { /* same register */
+	if (k < n && !vmm_cpuid_before(&c, &v->cpuid[k])) { /* same register */
 		v->cpuid[k].value = c.value;
 		return;
 	}
@@ -1149,20 +1139,6 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 	}
 }
 
-/* Whether gpa holds bytes the input put there (a blob or a fill). */
-static int on_code(const struct vmm_scenario *s, uint64_t gpa)
-{
-	for (uint32_t i = 0; i < s->nblobs; i++)
-		if (gpa >= s->blobs[i].gpa &&
-		    gpa - s->blobs[i].gpa < s->blobs[i].len)
-			return 1;
-	for (uint32_t i = 0; i < s->nfills; i++)
-		if (gpa >= s->fills[i].gpa &&
-		    gpa - s->fills[i].gpa < s->fills[i].len)
-			return 1;
-	return 0;
-}
-
 /* vCPUs start on the input's code. An entry left in zeroed memory (its
  * blob dropped, moved or taken from another input, or an entry picked
  * at random) runs `add [rax], al` (x86) page after page without an exit
@@ -1175,46 +1151,15 @@ static void anchor_entries(struct rng *r, struct vmm_scenario *s)
 	for (uint32_t c = 0; c < s->nvcpus; c++) {
 		const struct vmm_blob_spec *b;
 
-		if (!s->nblobs || on_code(s, s->vcpus[c].entry) ||
+		if (!s->nblobs ||
+		    vmm_scenario_code_end(s, s->vcpus[c].entry, NULL) !=
+			    s->vcpus[c].entry ||
 		    below(r, 16) == 0)
 			continue;
 		b = &s->blobs[below(r, s->nblobs)];
 		s->vcpus[c].entry =
 			b->gpa + (below(r, 4) == 0 ? below(r, b->len) : 0);
 	}
-}
-
-/* The end of the input's bytes that run on from gpa without a gap (blobs
- * and fills that touch or overlap), and which blob ends there (-1: a
- * fill, or none). */
-static uint64_t code_end(const struct vmm_scenario *s, uint64_t gpa, int *blob)
-{
-	uint64_t end = gpa;
-	int grew = 1;
-
-	*blob = -1;
-	while (grew) {
-		grew = 0;
-		for (uint32_t i = 0; i < s->nblobs; i++) {
-			const struct vmm_blob_spec *b = &s->blobs[i];
-
-			if (b->gpa <= end && b->gpa + b->len > end) {
-				end = b->gpa + b->len;
-				*blob = (int)i;
-				grew = 1;
-			}
-		}
-		for (uint32_t i = 0; i < s->nfills; i++) {
-			const struct vmm_fill_spec *f = &s->fills[i];
-
-			if (f->gpa <= end && f->gpa + f->len > end) {
-				end = f->gpa + f->len;
-				*blob = -1;
-				grew = 1;
-			}
-		}
-	}
-	return end;
 }
 
 /* x86 code a vCPU starts in ends in HLT. Byte mutations, splices and moved
@@ -1250,7 +1195,7 @@ static void terminate_code(struct rng *r, struct work *w)
 		return;
 	for (uint32_t c = 0; c < s->nvcpus; c++) {
 		int bi;
-		uint64_t end = code_end(s, s->vcpus[c].entry, &bi);
+		uint64_t end = vmm_scenario_code_end(s, s->vcpus[c].entry, &bi);
 		struct vmm_blob_spec *b;
 
 		if (end == s->vcpus[c].entry || below(r, 16) == 0)

@@ -26,19 +26,6 @@ struct tally {
 	unsigned long seeds, mutants, invalid, entries, off_code;
 };
 
-static int on_code(const struct vmm_scenario *s, uint64_t gpa)
-{
-	for (uint32_t i = 0; i < s->nblobs; i++)
-		if (gpa >= s->blobs[i].gpa &&
-		    gpa - s->blobs[i].gpa < s->blobs[i].len)
-			return 1;
-	for (uint32_t i = 0; i < s->nfills; i++)
-		if (gpa >= s->fills[i].gpa &&
-		    gpa - s->fills[i].gpa < s->fills[i].len)
-			return 1;
-	return 0;
-}
-
 static int one_seed(const char *path, void *ctx)
 {
 	struct tally *t = ctx;
@@ -74,7 +61,9 @@ static int one_seed(const char *path, void *ctx)
 		}
 		for (uint32_t c = 0; c < s.nvcpus; c++) {
 			t->entries++;
-			t->off_code += !on_code(&s, s.vcpus[c].entry);
+			t->off_code +=
+				vmm_scenario_code_end(&s, s.vcpus[c].entry,
+						      NULL) == s.vcpus[c].entry;
 		}
 	}
 	free(seed);

@@ -34,9 +34,8 @@ const char *vmm_cpuid_reg_name(unsigned int r)
 	return r < VMM_CPUID_NREGS ? names[r] : NULL;
 }
 
-/* a before b in (function, index, reg) order */
-static int cpuid_before(const struct vmm_cpuid_spec *a,
-			const struct vmm_cpuid_spec *b)
+int vmm_cpuid_before(const struct vmm_cpuid_spec *a,
+		     const struct vmm_cpuid_spec *b)
 {
 	if (a->function != b->function)
 		return a->function < b->function;
@@ -64,7 +63,7 @@ static int validate_cpuid(const struct vmm_vcpu_spec *v, uint32_t i,
 				"(0..3: eax, ebx, ecx, edx) or padding not "
 				"zero",
 				i, c, q->reg);
-		if (c > 0 && !cpuid_before(&v->cpuid[c - 1], q))
+		if (c > 0 && !vmm_cpuid_before(&v->cpuid[c - 1], q))
 			return vmm_scenario_reject(
 				e,
 				"vCPU %u: CPUID records must be in strictly "
@@ -95,6 +94,38 @@ int vmm_scenario_reject(struct vmm_error *e, const char *fmt, ...)
 	vmm_err_vset(e, VMM_ERR_INPUT, "scenario", 0, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+uint64_t vmm_scenario_code_end(const struct vmm_scenario *s, uint64_t gpa,
+			       int *blob)
+{
+	uint64_t end = gpa;
+	int grew = 1, last = -1;
+
+	while (grew) {
+		grew = 0;
+		for (uint32_t i = 0; i < s->nblobs; i++) {
+			const struct vmm_blob_spec *b = &s->blobs[i];
+
+			if (b->gpa <= end && b->gpa + b->len > end) {
+				end = b->gpa + b->len;
+				last = (int)i;
+				grew = 1;
+			}
+		}
+		for (uint32_t i = 0; i < s->nfills; i++) {
+			const struct vmm_fill_spec *f = &s->fills[i];
+
+			if (f->gpa <= end && f->gpa + f->len > end) {
+				end = f->gpa + f->len;
+				last = -1;
+				grew = 1;
+			}
+		}
+	}
+	if (blob)
+		*blob = last;
+	return end;
 }
 
 const struct vmm_slot_spec *vmm_scenario_slot_holding(

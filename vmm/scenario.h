@@ -206,6 +206,17 @@ int vmm_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);
 int vmm_scenario_reject(struct vmm_error *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The end of the bytes the input loads (blobs and fills, touching or
+ * overlapping) that run on from gpa without a gap: gpa itself when none
+ * holds it. *blob (if not NULL): the blob that ends there, -1 for a fill
+ * or none. (The mutator keeps vCPUs on such code and ends it in HLTs.) */
+uint64_t vmm_scenario_code_end(const struct vmm_scenario *s, uint64_t gpa,
+			       int *blob);
+/* x86 cpuid records: a before b in (function, index, reg) order, the
+ * canonical order of a vCPU's records. */
+int vmm_cpuid_before(const struct vmm_cpuid_spec *a,
+		     const struct vmm_cpuid_spec *b);
+
 /* The slot that holds all of [gpa, gpa+len), or NULL. */
 const struct vmm_slot_spec *vmm_scenario_slot_holding(
 	const struct vmm_scenario *s, uint64_t gpa, uint64_t len);
