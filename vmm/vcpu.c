@@ -85,6 +85,12 @@ static int install_handler(struct vmm_error *e)
 	return 0;
 }
 
+/* Re-fire every 10 ms after the deadline: a belt for any signal that
+ * lands between the deadline check and guest entry. While kicks are
+ * asked for, every VMM_KICK_TICK_MS. */
+#define DEADLINE_REFIRE_NS (10 * 1000000L)
+#define KICK_TICK_NS ((long)VMM_KICK_TICK_MS * 1000000L)
+
 static int ts_before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec ||
@@ -134,10 +140,25 @@ static void start_limit(struct vmm_deadline *d, const struct timespec *now,
 	ts_add_us(&d->cap, cap_us);
 }
 
-int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
+/* The timer at `at`, then every `every_ns`. */
+static int set_timer(struct vmm_deadline *d, const struct timespec *at,
+		     long every_ns, struct vmm_error *e)
 {
 	struct itimerspec its;
 
+	memset(&its, 0, sizeof(its));
+	its.it_value = *at;
+	its.it_interval.tv_nsec = every_ns;
+	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
+		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
+			    "cannot arm the run-timeout timer");
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
+{
 	d->armed = 0;
 	if (ms == 0)
 		return 0;
@@ -165,65 +186,32 @@ int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 		d->created = 1;
 		d->tid = gettid();
 	}
-	(void)clock_gettime(CLOCK_MONOTONIC, &d->at);
-	start_limit(d, &d->at, ms);
-	d->at.tv_sec += ms / 1000;
-	d->at.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (d->at.tv_nsec >= 1000000000L) {
-		d->at.tv_sec++;
-		d->at.tv_nsec -= 1000000000L;
-	}
-	d->kicking = 0;
-	memset(&its, 0, sizeof(its));
-	its.it_value = d->at;
-	/* Re-fire every 10 ms after the deadline: a belt for any signal that
-	 * lands between the deadline check and guest entry. */
-	its.it_interval.tv_nsec = 10 * 1000000L;
-	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
-		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
-			    "cannot arm the run-timeout timer");
+	d->armed = 1;
+	if (vmm_deadline_restart(d, ms, 0, e) < 0) {
+		d->armed = 0;
 		return -1;
 	}
-	d->armed = 1;
 	return 0;
 }
 
 int vmm_deadline_kick_after(struct vmm_deadline *d, uint32_t us,
 			    struct vmm_error *e)
 {
-	struct itimerspec its;
-
 	if (!d->armed)
 		return 0;
-	memset(&its, 0, sizeof(its));
-	its.it_interval.tv_nsec = (long)VMM_KICK_TICK_MS * 1000000L;
 	if (us == 0) {
 		d->kicking = 0;
-		its.it_value = d->at;
-		its.it_interval.tv_nsec = 10 * 1000000L;
-	} else {
-		(void)clock_gettime(CLOCK_MONOTONIC, &d->kick_at);
-		d->kick_at.tv_sec += us / 1000000;
-		d->kick_at.tv_nsec += (long)(us % 1000000) * 1000L;
-		if (d->kick_at.tv_nsec >= 1000000000L) {
-			d->kick_at.tv_sec++;
-			d->kick_at.tv_nsec -= 1000000000L;
-		}
-		d->kicking = ts_before(&d->kick_at, &d->at);
-		its.it_value = d->kicking ? d->kick_at : d->at;
+		return set_timer(d, &d->at, DEADLINE_REFIRE_NS, e);
 	}
-	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
-		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
-			    "cannot arm the run-timeout timer");
-		return -1;
-	}
-	return 0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &d->kick_at);
+	ts_add_us(&d->kick_at, us);
+	d->kicking = ts_before(&d->kick_at, &d->at);
+	return set_timer(d, d->kicking ? &d->kick_at : &d->at, KICK_TICK_NS, e);
 }
 
 int vmm_deadline_restart(struct vmm_deadline *d, uint32_t ms, uint32_t kick_us,
 			 struct vmm_error *e)
 {
-	struct itimerspec its;
 	struct timespec now;
 
 	if (!d->armed)
@@ -235,16 +223,9 @@ int vmm_deadline_restart(struct vmm_deadline *d, uint32_t ms, uint32_t kick_us,
 	d->kick_at = now;
 	ts_add_us(&d->kick_at, kick_us);
 	d->kicking = kick_us && ts_before(&d->kick_at, &d->at);
-	memset(&its, 0, sizeof(its));
-	its.it_value = d->kicking ? d->kick_at : d->at;
-	its.it_interval.tv_nsec =
-		d->kicking ? (long)VMM_KICK_TICK_MS * 1000000L : 10 * 1000000L;
-	if (timer_settime(d->timer, TIMER_ABSTIME, &its, NULL) != 0) {
-		vmm_err_set(e, VMM_ERR_SYS, "timer_settime", errno,
-			    "cannot arm the run-timeout timer");
-		return -1;
-	}
-	return 0;
+	if (d->kicking)
+		return set_timer(d, &d->kick_at, KICK_TICK_NS, e);
+	return set_timer(d, &d->at, DEADLINE_REFIRE_NS, e);
 }
 
 static int kick_due(struct vmm_deadline *d)
@@ -269,12 +250,7 @@ void vmm_deadline_extend(struct vmm_deadline *d, uint32_t us,
 	(void)clock_gettime(CLOCK_MONOTONIC, &t);
 	d->pause_wall = t;
 	d->pause_cpu_ns = vmm_thread_cpu_ns();
-	t.tv_sec += us / 1000000;
-	t.tv_nsec += (long)(us % 1000000) * 1000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
+	ts_add_us(&t, us);
 	if (d->armed && ts_before(&d->at, &t))
 		d->at = t;
 }
@@ -350,7 +326,6 @@ void vmm_vcpu_set_cr8(struct vmm_vcpu *v, uint64_t cr8)
 
 int vmm_deadline_passed(struct vmm_deadline *d)
 {
-	struct itimerspec its;
 	struct timespec now;
 	uint64_t used;
 
@@ -368,11 +343,11 @@ int vmm_deadline_passed(struct vmm_deadline *d)
 	ts_add_us(&d->at, (d->limit_ns - used) / 1000U + 1U);
 	if (ts_before(&d->cap, &d->at))
 		d->at = d->cap;
-	memset(&its, 0, sizeof(its));
-	its.it_value = d->kicking && ts_before(&d->kick_at, &d->at) ? d->kick_at
-								    : d->at;
-	its.it_interval.tv_nsec = (long)VMM_KICK_TICK_MS * 1000000L;
-	(void)timer_settime(d->timer, TIMER_ABSTIME, &its, NULL);
+	(void)set_timer(d,
+			d->kicking && ts_before(&d->kick_at, &d->at)
+				? &d->kick_at
+				: &d->at,
+			KICK_TICK_NS, NULL);
 	return 0;
 }
 
