@@ -3,6 +3,9 @@
  *    of the shipped corpus (fixed seeds, four generations each), at most
  *    one vCPU entry in 50 lies outside every blob and fill (zeroed memory
  *    runs until the timeout; one in 16 is left there on purpose);
+ *  - a real-mode mutant gets HLTs where a fault through a zero vector
+ *    table lands (0, and 0xf4 for vector 0): at most one in 8 of them
+ *    leaves the table zero (one in 16 per generation on purpose);
  *  - every mutant decodes and validates;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
@@ -24,7 +27,39 @@
 
 struct tally {
 	unsigned long seeds, mutants, invalid, entries, off_code;
+	unsigned long real16, open_ivt; /* real-mode mutants; zero at 0 */
 };
+
+/* A real16 vCPU and a slot at 0 that the input leaves zero at the first
+ * vector table entries (a fault would run the table as code) or puts the
+ * mutator's two HLTs in (at 0, and at 0xf4 for vector 0). */
+static void tally_ivt(struct tally *t, const struct vmm_scenario *s)
+{
+	int real16 = 0, slot0 = 0;
+
+	for (uint32_t c = 0; c < s->nvcpus; c++)
+		real16 |= s->vcpus[c].mode == 0;
+	for (uint32_t i = 0; i < s->nslots; i++)
+		slot0 |= s->slots[i].gpa == 0;
+	if (s->arch != VMM_ARCH_X86_64 || !real16 || !slot0)
+		return;
+	for (uint32_t i = 0; i < s->nfills; i++)
+		if (s->fills[i].gpa < 0xf5)
+			return;
+	for (uint32_t i = 0; i < s->nblobs; i++) {
+		const struct vmm_blob_spec *b = &s->blobs[i];
+
+		if (b->gpa == 0 && b->len == 0xf5 && b->data[0] == 0xf4 &&
+		    b->data[0xf4] == 0xf4) {
+			t->real16++;
+			return;
+		}
+		if (b->gpa < 0xf5)
+			return; /* the input's own bytes there */
+	}
+	t->real16++;
+	t->open_ivt++;
+}
 
 static int one_seed(const char *path, void *ctx)
 {
@@ -59,6 +94,7 @@ static int one_seed(const char *path, void *ctx)
 			t->invalid++;
 			continue;
 		}
+		tally_ivt(t, &s);
 		for (uint32_t c = 0; c < s.nvcpus; c++) {
 			t->entries++;
 			t->off_code +=
@@ -112,6 +148,10 @@ int main(int argc, char **argv)
 		     "the input's code\n",
 		     t.seeds, t.mutants, t.off_code, t.entries);
 	CHECK(t.entries > 0 && t.off_code * 50 <= t.entries);
+	(void)printf("%lu real-mode mutants with RAM at 0: %lu leave the "
+		     "vector table zero\n",
+		     t.real16, t.open_ivt);
+	CHECK(t.real16 > 0 && t.open_ivt * 8 <= t.real16);
 	check_keep();
 	return check_report("test_mutator");
 }

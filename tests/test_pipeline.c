@@ -50,6 +50,34 @@ static void test_hlt(struct vmm_kvm *k)
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_HLT);
 }
 
+/* The HLTs the mutator puts where real-mode vectors land with a zero
+ * vector table (fuzz/mutator.c, sink_real_mode_vectors): at 0 for vectors
+ * 1-255, at 0xf4 for vector 0 (its entry reads 0000:00f4 then). A fault
+ * without them runs the table as code until the clock ends the run. */
+static void test_real_mode_sink(struct vmm_kvm *k)
+{
+	static const uint8_t ud2[] = { 0x0f, 0x0b };
+	static const uint8_t div0[] = { 0x31, 0xc0, 0xf6, 0xf0 };
+	static uint8_t sink[0xf5];
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct capture c;
+
+	sink[0] = 0xf4;
+	sink[0xf4] = 0xf4;
+	sb_begin(&s, 0x10000, 20);
+	(void)sb_code(&s, VMM_MODE_REAL16, 0x1000, ud2, sizeof(ud2));
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_TIMEOUT);
+	sb_blob(&s, 0, sink, sizeof(sink));
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT); /* #UD, vector 6 */
+	CHECK_EQ_U64(r.state.regs.rip, 1);
+	sb_begin(&s, 0x10000, 20);
+	(void)sb_code(&s, VMM_MODE_REAL16, 0x1000, div0, sizeof(div0));
+	sb_blob(&s, 0, sink, sizeof(sink));
+	CHECK_EQ_U64(run(k, &s, &r, &c), VMM_V_HALT); /* #DE, vector 0 */
+	CHECK_EQ_U64(r.state.regs.rip, 0xf5);
+}
+
 static void test_determinism(struct vmm_kvm *k)
 {
 	struct vmm_scenario s;
@@ -560,6 +588,7 @@ int main(int argc, char **argv)
 	}
 	test_hlt(&k);
 	test_determinism(&k);
+	test_real_mode_sink(&k);
 	test_readonly_and_multislot(&k);
 	test_multi_vcpu(&k);
 	test_rejections(&k);
