@@ -81,8 +81,9 @@ struct vmm_hooks {
 	 * input's coverage: in reset mode, what earlier inputs left behind
 	 * (vmm_session_prepare: their slots, the pages they dirtied, their
 	 * last exit; loading a vCPU's state through KVM_SET_SREGS, or with
-	 * the next KVM_RUN when these sregs were accepted before); in both
-	 * modes, the clock (a spin check, done where a kick landed). */
+	 * the next KVM_RUN when these sregs were accepted before; finding or
+	 * making the session, vmm_session_pool_get); in both modes, the
+	 * clock (a spin check, done where a kick landed). */
 	void (*untracked_work)(void *ctx, int begin);
 	void *ctx;
 	/* Armed for guest execution only (first KVM_RUN to last exit) with

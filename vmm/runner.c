@@ -57,8 +57,16 @@ static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 	o->decoded = 1;
 	if (km)
 		(void)vmm_kmsg_scan(km, NULL, 0); /* forget older lines */
-	if (pool)
+	/* Finding or making the session (a VM is made the first time a
+	 * shape of input comes along) is the pool's state, not this input's:
+	 * untracked, as resetting it is (vmm/pipeline.h). */
+	if (pool) {
+		if (hooks && hooks->untracked_work)
+			hooks->untracked_work(hooks->ctx, 1);
 		ss = vmm_session_pool_get(pool, &o->scenario);
+		if (hooks && hooks->untracked_work)
+			hooks->untracked_work(hooks->ctx, 0);
+	}
 	/* the watchdog covers guest execution only: the pipeline arms it */
 	if (hooks)
 		h = *hooks;
