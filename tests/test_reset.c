@@ -1261,6 +1261,174 @@ static void check_events_record(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* SS: five instructions (exits under single-step), hlt */
+static const uint8_t g_steps[] = {
+	0xb8, 0x01, 0x00, 0x00, 0x00, /* mov $1, %eax */
+	0x01, 0xc0,		      /* add %eax, %eax */
+	0x01, 0xc0,		      /* add %eax, %eax */
+	0x90,			      /* nop */
+	0x90,			      /* nop */
+	0xf4,			      /* hlt */
+};
+
+static void set_gdbg(struct vmm_vcpu_spec *v, uint32_t control, uint64_t dr0,
+		     uint64_t dr7)
+{
+	v->has_gdbg = 1;
+	v->gdbg_control = control;
+	v->gdbg_dr[0] = dr0;
+	v->gdbg_dr7 = dr7;
+}
+
+/* msr_exits, hypercall and guest_debug (docs/security.md): each input with
+ * one of them runs on a fresh VM that is not reused, so the next input
+ * sees no filter, no MSR or hypercall capability and no guest debugging.
+ * A filtered RDMSR answered from the input stream, a #GP the record asks
+ * for, a single-stepped guest (one debug exit per instruction) and a
+ * hardware breakpoint (a debug exit at every entry, until the budget)
+ * behave alike in both modes, also on a reused VM; values KVM refuses are
+ * input errors, not findings. */
+static void check_exit_records(struct vmm_kvm *k)
+{
+	static const uint8_t in[] = { 0x88, 0x77, 0x66, 0x55,
+				      0x44, 0x33, 0x22, 0x11 };
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario o, rd, mx, gp, bad, hc, hbad, st, bp, plain;
+	struct vmm_error e;
+	uint64_t fallbacks;
+	char sig[128];
+
+	vmm_err_clear(&e);
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: exit records: %s\n", e.msg);
+		return;
+	}
+	scen(&o, g_observe, sizeof(g_observe), NULL, 0);
+	scen(&rd, g_rdmsr, sizeof(g_rdmsr), NULL, 0);
+	mx = rd;
+	mx.input = in;
+	mx.input_len = sizeof(in);
+	mx.has_input = 1;
+	mx.nmsr_exits = 1;
+	mx.msr_exits[0] =
+		(struct vmm_msr_exit_spec){ .base = 0xc0000100,
+					    .nmsrs = 4,
+					    .reasons = VMM_MX_REASON_FILTER,
+					    .flags = VMM_MX_READ |
+						     VMM_MX_WRITE };
+	if (vmm_kvm_cap(k, VMM_CAP_X86_USER_SPACE_MSR) &&
+	    vmm_kvm_cap(k, VMM_CAP_X86_MSR_FILTER)) {
+		(void)vmm_pipeline_run(k, &mx, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HALT);
+		CHECK_EQ_U64(f.state.regs.rax, 0x1122334455667788ULL);
+		CHECK_EQ_U64(f.exits, 2); /* RDMSR, HLT */
+		fallbacks = ss.fallbacks;
+		(void)vmm_pipeline_run_reset(&ss, &o, &hooks, &r);
+		(void)vmm_pipeline_run_reset(&ss, &mx, &hooks, &r);
+		CHECK(r.verdict == VMM_V_HALT);
+		CHECK_EQ_U64(r.state.regs.rax, 0x1122334455667788ULL);
+		CHECK(ss.fallbacks > fallbacks); /* a fresh VM, counted */
+		same_as_fresh(k, &ss, &o, &mx,
+			      "a filtered RDMSR on a reused VM");
+		/* the next input: KVM's own KERNEL_GS_BASE, one exit */
+		same_as_fresh(k, &ss, &mx, &rd,
+			      "the input after an MSR filter");
+		(void)vmm_pipeline_run_reset(&ss, &mx, &hooks, &r);
+		(void)vmm_pipeline_run_reset(&ss, &rd, &hooks, &r);
+		CHECK_EQ_U64(r.exits, 1);
+		CHECK_EQ_U64(r.state.regs.rax, 0);
+		gp = mx; /* #GP as the range says: no IDT, a shutdown */
+		gp.msr_exits[0].flags |= VMM_MX_FAIL_READ;
+		(void)vmm_pipeline_run(k, &gp, &hooks, &f);
+		CHECK(f.verdict == VMM_V_GUEST);
+		same_as_fresh(k, &ss, &o, &gp, "an RDMSR exit answered #GP");
+		bad = mx; /* a range without read/write: KVM says EINVAL */
+		bad.msr_exits[0].flags = 0;
+		(void)vmm_pipeline_run(k, &bad, &hooks, &f);
+		CHECK(f.verdict != VMM_V_HALT);
+		CHECK_STR_CONTAINS(f.err.call ? f.err.call : "",
+				   "KVM_X86_SET_MSR_FILTER");
+		CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) ==
+		      VMM_FIND_NONE);
+		same_as_fresh(k, &ss, &bad, &rd,
+			      "the input after a refused "
+			      "filter");
+	} else {
+		(void)vmm_pipeline_run(k, &mx, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HOST);
+	}
+
+	/* hypercall: the capability on a guest that never calls, and the
+	 * next input; a mask bit KVM cannot forward is an input error */
+	scen(&hc, g_hlt, sizeof(g_hlt), NULL, 0);
+	hc.has_hypercall = 1;
+	hc.hypercall_mask = 1ULL << 12; /* KVM_HC_MAP_GPA_RANGE */
+	if (vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL) & (1ULL << 12)) {
+		(void)vmm_pipeline_run(k, &hc, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HALT);
+		same_as_fresh(k, &ss, &o, &hc, "a hypercall record");
+		same_as_fresh(k, &ss, &hc, &rd,
+			      "the input after a hypercall "
+			      "record");
+		hbad = hc;
+		hbad.hypercall_mask = 1;
+		(void)vmm_pipeline_run(k, &hbad, &hooks, &f);
+		CHECK(f.verdict == VMM_V_INPUT);
+		CHECK_STR_CONTAINS(f.err.msg, "KVM forwards only");
+		CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) ==
+		      VMM_FIND_NONE);
+		same_as_fresh(k, &ss, &hbad, &rd,
+			      "the input after a refused "
+			      "hypercall mask");
+	} else {
+		(void)vmm_pipeline_run(k, &hc, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HOST);
+	}
+
+	/* guest_debug: one debug exit per instruction stepped, the run ends
+	 * by its budget (on kvm-pvm a stepped HLT does not halt: the budget
+	 * comes before it here, on every host) */
+	scen(&plain, g_steps, sizeof(g_steps), NULL, 0);
+	st = plain;
+	st.max_exits = 4;
+	set_gdbg(&st.vcpus[0], VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP, 0, 0);
+	(void)vmm_pipeline_run(k, &st, &hooks, &f);
+	CHECK(f.verdict == VMM_V_BUDGET);
+	CHECK_EQ_U64(f.exits, 4);
+	CHECK_EQ_U64(f.recent[0].reason, KVM_EXIT_DEBUG);
+	CHECK_EQ_U64(f.recent[0].u.debug.exception, 1);
+	CHECK_EQ_U64(f.recent[0].u.debug.pc, 0x1005);
+	CHECK(f.recent[0].u.debug.dr6 & 0x4000); /* DR6.BS */
+	CHECK_EQ_U64(f.recent[1].u.debug.pc, 0x1007);
+	CHECK_EQ_U64(f.recent[3].u.debug.pc, 0x100a);
+	CHECK_EQ_U64(f.state.regs.rax, 4);
+	same_as_fresh(k, &ss, &o, &st, "a single-stepped guest");
+	same_as_fresh(k, &ss, &st, &plain, "the input after single-stepping");
+	(void)vmm_pipeline_run_reset(&ss, &st, &hooks, &r);
+	(void)vmm_pipeline_run_reset(&ss, &plain, &hooks, &r);
+	CHECK(r.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(r.exits, 1); /* no debug exit left over */
+	/* a hardware breakpoint on the nop at 0x1009: a debug exit at every
+	 * entry until the budget (16 exits) */
+	bp = plain;
+	set_gdbg(&bp.vcpus[0], VMM_GDBG_ENABLE | VMM_GDBG_USE_HW_BP, 0x1009,
+		 0x401);
+	(void)vmm_pipeline_run(k, &bp, &hooks, &f);
+	CHECK(f.verdict == VMM_V_BUDGET);
+	CHECK_EQ_U64(f.exits, 16);
+	CHECK_EQ_U64(f.last_exit.reason, KVM_EXIT_DEBUG);
+	CHECK_EQ_U64(f.last_exit.u.debug.pc, 0x1009);
+	CHECK(f.last_exit.u.debug.dr6 & 1); /* B0 */
+	CHECK_EQ_U64(f.state.regs.rax, 4);
+	same_as_fresh(k, &ss, &o, &bp, "a hardware breakpoint");
+	same_as_fresh(k, &ss, &bp, &plain, "the input after a breakpoint");
+	(void)printf("exit records: %llu resets, %llu fallbacks\n",
+		     (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks);
+	vmm_session_destroy(&ss);
+}
+
 /* The mutator adds, drops and changes MSR and CPUID records (index and
  * value),
  * and what it makes decodes (the list stays in canonical order). */
@@ -1584,6 +1752,7 @@ int main(int argc, char **argv)
 	check_cpuid_records(&k);
 	check_dregs_record(&k);
 	check_events_record(&k);
+	check_exit_records(&k);
 	check_in_flight(&k, 0);
 	check_flush_contract();
 #endif
