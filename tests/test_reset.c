@@ -1442,6 +1442,9 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	unsigned int cadded = 0, cdropped = 0, cchanged = 0;
 	unsigned int dadded = 0, ddropped = 0, dchanged = 0;
 	unsigned int eadded = 0, edropped = 0, echanged = 0;
+	unsigned int xadded = 0, xdropped = 0, xchanged = 0;
+	unsigned int hadded = 0, hdropped = 0, hchanged = 0;
+	unsigned int gadded = 0, gdropped = 0, gchanged = 0;
 
 	/* the seed, and the seed with debugregs and events records */
 	with_dr = *seed;
@@ -1451,6 +1454,15 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	with_dr.vcpus[0].ev_flags = VMM_EV_EXC | VMM_EV_ERRCODE;
 	with_dr.vcpus[0].ev_vector = 14;
 	with_dr.vcpus[0].ev_error = 2;
+	with_dr.nmsr_exits = 1;
+	with_dr.msr_exits[0].reasons = VMM_MX_REASON_FILTER;
+	with_dr.msr_exits[0].flags = VMM_MX_READ | VMM_MX_WRITE;
+	with_dr.msr_exits[0].base = 0xc0000100;
+	with_dr.msr_exits[0].nmsrs = 4;
+	with_dr.has_hypercall = 1;
+	with_dr.hypercall_mask = 1ULL << 12;
+	with_dr.vcpus[0].has_gdbg = 1;
+	with_dr.vcpus[0].gdbg_control = VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP;
 	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
 	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
 	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
@@ -1485,6 +1497,29 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 			  b.vcpus[0].ev_error != a.vcpus[0].ev_error ||
 			  b.vcpus[0].ev_irq != a.vcpus[0].ev_irq))
 			echanged++;
+		if (b.nmsr_exits > a.nmsr_exits)
+			xadded++;
+		else if (b.nmsr_exits < a.nmsr_exits)
+			xdropped++;
+		else if (b.nmsr_exits &&
+			 memcmp(b.msr_exits, a.msr_exits,
+				b.nmsr_exits * sizeof(b.msr_exits[0])) != 0)
+			xchanged++;
+		if (b.has_hypercall > a.has_hypercall)
+			hadded++;
+		else if (b.has_hypercall < a.has_hypercall)
+			hdropped++;
+		else if (b.hypercall_mask != a.hypercall_mask)
+			hchanged++;
+		if (b.vcpus[0].has_gdbg > a.vcpus[0].has_gdbg)
+			gadded++;
+		else if (b.vcpus[0].has_gdbg < a.vcpus[0].has_gdbg)
+			gdropped++;
+		else if (b.vcpus[0].gdbg_control != a.vcpus[0].gdbg_control ||
+			 b.vcpus[0].gdbg_dr7 != a.vcpus[0].gdbg_dr7 ||
+			 memcmp(b.vcpus[0].gdbg_dr, a.vcpus[0].gdbg_dr,
+				sizeof(a.vcpus[0].gdbg_dr)) != 0)
+			gchanged++;
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1515,6 +1550,13 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	(void)printf("events mutations: %u added, %u dropped, %u changed\n",
 		     eadded, edropped, echanged);
 	CHECK(eadded > 0 && edropped > 0 && echanged > 0);
+	(void)printf("msr_exits mutations: %u added, %u dropped, %u changed; "
+		     "hypercall: %u, %u, %u; guest_debug: %u, %u, %u\n",
+		     xadded, xdropped, xchanged, hadded, hdropped, hchanged,
+		     gadded, gdropped, gchanged);
+	CHECK(xadded > 0 && xdropped > 0 && xchanged > 0);
+	CHECK(hadded > 0 && hdropped > 0 && hchanged > 0);
+	CHECK(gadded > 0 && gdropped > 0 && gchanged > 0);
 	CHECK_EQ_U64(bad, 0);
 }
 
@@ -1615,8 +1657,8 @@ static void check_msr_records(struct vmm_kvm *k)
 
 /* A pool keeps one VM per vCPU count: the corpus run twice in a row
  * through it, each input against a fresh run, with no fallback but for
- * inputs with cpuid records (a fresh VM for each, on sessions of their
- * own: the input after it keeps its VM). */
+ * inputs with cpuid or exit records (a fresh VM for each; cpuid inputs on
+ * sessions of their own: the input after it keeps its VM). */
 static void check_pool(struct vmm_kvm *k)
 {
 	static struct vmm_session_pool pool;
@@ -1624,7 +1666,7 @@ static void check_pool(struct vmm_kvm *k)
 	static struct vmm_result f;
 	struct vmm_error e;
 	uint64_t fallbacks = 0, resets = 0;
-	int sessions = 0, with_cpuid = 0;
+	int sessions = 0, with_cpuid = 0, with_fresh = 0;
 
 	vmm_err_clear(&e);
 	if (vmm_session_pool_init(&pool, k, 0, &e) < 0) {
@@ -1635,12 +1677,20 @@ static void check_pool(struct vmm_kvm *k)
 		const struct input *in = &corpus[n % ncorpus];
 		const char *d;
 
-		if (vmm_scenario_decode(in->buf, in->len, &o.scenario, &e) == 0)
-			for (uint32_t v = 0; v < o.scenario.nvcpus; v++)
-				if (o.scenario.vcpus[v].ncpuid) {
-					with_cpuid++;
-					break;
-				}
+		if (vmm_scenario_decode(in->buf, in->len, &o.scenario, &e) ==
+		    0) {
+			int cpuid = 0, fresh = o.scenario.nmsr_exits ||
+					       o.scenario.has_hypercall;
+
+			/* inputs that always get a fresh VM: cpuid and the
+			 * exit records (msr_exits, hypercall, guest_debug) */
+			for (uint32_t v = 0; v < o.scenario.nvcpus; v++) {
+				cpuid |= o.scenario.vcpus[v].ncpuid != 0;
+				fresh |= o.scenario.vcpus[v].has_gdbg != 0;
+			}
+			with_cpuid += cpuid;
+			with_fresh += cpuid || fresh;
+		}
 		vmm_run_input_pool(k, &pool, in->buf, in->len, &hooks, NULL,
 				   NULL, &o);
 		if (!o.decoded || run_fresh(k, in->buf, in->len, &f) < 0)
@@ -1669,7 +1719,7 @@ static void check_pool(struct vmm_kvm *k)
 	CHECK(sessions >= 2); /* the corpus has one- and two-vCPU inputs */
 	CHECK(resets > 0);
 #if defined(__x86_64__)
-	CHECK(fallbacks <= (uint64_t)with_cpuid);
+	CHECK(fallbacks <= (uint64_t)with_fresh);
 	CHECK(with_cpuid == 0 || fallbacks > 0);
 #else
 	/* arm64: a vCPU re-init needs the same features (aarch32 vs aarch64,
