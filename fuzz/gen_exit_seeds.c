@@ -88,8 +88,25 @@ int main(int argc, char **argv)
 	rc |= put(d, "system_event", sizeof(*r));
 #if defined(__x86_64__)
 	r = fresh(KVM_EXIT_DEBUG);
+	r->debug.arch.exception = 1;
 	r->debug.arch.pc = 0x1000;
+	r->debug.arch.dr6 = 0xffff4ff0;
 	rc |= put(d, "debug", sizeof(*r));
+	r = fresh(KVM_EXIT_X86_RDMSR);
+	r->msr.reason = KVM_MSR_EXIT_REASON_FILTER;
+	r->msr.index = 0xc0000102;
+	rc |= put(d, "rdmsr", sizeof(*r));
+	r = fresh(KVM_EXIT_X86_WRMSR);
+	r->msr.reason = KVM_MSR_EXIT_REASON_UNKNOWN;
+	r->msr.index = 0x40000000;
+	r->msr.data = 0x1122334455667788ULL;
+	rc |= put(d, "wrmsr", sizeof(*r));
+	r = fresh(KVM_EXIT_HYPERCALL);
+	r->hypercall.nr = 12;
+	r->hypercall.args[0] = 0x2000;
+	r->hypercall.args[1] = 1;
+	r->hypercall.longmode = 1;
+	rc |= put(d, "hypercall", sizeof(*r));
 #else
 	r = fresh(KVM_EXIT_ARM_NISV);
 	r->arm_nisv.fault_ipa = 0x10000000;

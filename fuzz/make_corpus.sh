@@ -90,6 +90,30 @@ emit() { # NAME: scenario text on stdin
   echo "blob gpa=0x1000 data=$(hex long64_events)"; echo "vcpu mode=long64 entry=0x1000"
   echo "reg rsp=0x180000"; echo "sreg idt_base=0x1200"; echo "sreg idt_limit=0xdf"
   echo "events flags=0x5 vector=13 error_code=0x1234 irq=0"; } | emit long64_events
+# msr_exits: RDMSR and WRMSR of KERNEL_GS_BASE, denied by an MSR filter
+# range with KVM_MSR_EXIT_REASON_FILTER, exit to the VMM; the RDMSR is
+# answered from the input stream (0x1122334455667788), the WRMSR (that
+# value plus one) accepted; the guest prints "rdmsr 0x1122334455667788"
+{ hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_msrexit)"; echo "input data=8877665544332211"
+  echo "msr_exits reasons=0x4 base=0xc0000100 nmsrs=4 flags=0x3"
+  echo "vcpu mode=long64 entry=0x1000"; echo "reg rsp=0x180000"; } | emit long64_msrexit
+# hypercall: KVM_HC_MAP_GPA_RANGE through VMCALL with KVM_CAP_EXIT_HYPERCALL,
+# ret answered from the input stream (0xdeadbeef); on kvm-pvm VMCALL never
+# exits (the run times out; see docs/scenario-format.md)
+{ hdr none 100 20; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_hypercall)"; echo "input data=efbeadde00000000"
+  echo "hypercall mask=0x1000"; echo "vcpu mode=long64 entry=0x1000"; echo "reg rsp=0x180000"
+  echo "sreg idt_base=0x1200"; echo "sreg idt_limit=0x6f"; } | emit long64_hypercall
+# guest_debug: single-stepped (a KVM_EXIT_DEBUG per instruction), and a
+# hardware instruction breakpoint on the final loop (a KVM_EXIT_DEBUG at
+# every entry); both end by their exit budget after printing "stepped"
+{ hdr none 64 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_gdbg)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "guest_debug control=0x3 dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr7=0x0"; } | emit long64_singlestep
+{ hdr none 20 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_gdbg)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "guest_debug control=0x20001 dr0=0x102a dr1=0x0 dr2=0x0 dr3=0x0 dr7=0x401"; } | emit long64_hwbp
 echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"
 # fuzz_exit seeds: synthetic kvm_run areas
 mkdir -p "$root/corpus/exit"

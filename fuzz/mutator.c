@@ -623,6 +623,216 @@ static void mut_events_record(struct rng *r, struct vmm_vcpu_spec *v)
 	ev_canon(v);
 }
 
+/* Where msr_exits ranges start: 0, TSC, APIC base, SYSENTER_CS, PAT,
+ * MTRRdefType, MC0_CTL, TSC_DEADLINE, x2APIC, Hyper-V, KVM's paravirtual
+ * MSRs, EFER, FS_BASE, AMD's range, one KVM knows nothing of. */
+static const uint32_t mx_bases[] = {
+	0x0,	    0x10,	0x1b,	    0x174,	0x277,
+	0x2ff,	    0x400,	0x6e0,	    0x800,	0x40000000,
+	0x4b564d00, 0xc0000080, 0xc0000100, 0xc0010000, 0xdead0000,
+};
+
+/* The msr_exits records back into canonical form: the first record's
+ * reasons in every one, no base or flags without MSRs, MSR counts within
+ * the cap. */
+static void mx_canon(struct vmm_scenario *s)
+{
+	for (uint32_t i = 0; i < s->nmsr_exits; i++) {
+		struct vmm_msr_exit_spec *x = &s->msr_exits[i];
+
+		x->reasons =
+			(uint8_t)(s->msr_exits[0].reasons & VMM_MX_REASONS);
+		x->flags &= VMM_MX_KNOWN;
+		if (x->nmsrs > VMM_MAX_MSR_EXIT_NMSRS)
+			x->nmsrs = VMM_MAX_MSR_EXIT_NMSRS;
+		if (!x->nmsrs) {
+			x->base = 0;
+			x->flags = 0;
+		}
+		x->pad[0] = x->pad[1] = 0;
+	}
+}
+
+static void mx_new(struct rng *r, struct vmm_msr_exit_spec *x)
+{
+	x->base = mx_bases[below(r, sizeof(mx_bases) / sizeof(mx_bases[0]))];
+	x->nmsrs =
+		(uint32_t)(below(r, 8) ? 1 + below(r, 16)
+				       : below(r, VMM_MAX_MSR_EXIT_NMSRS + 1));
+	/* reads and writes denied (they exit), sometimes answered #GP, or
+	 * no direction at all (KVM refuses the range) */
+	x->flags = (uint8_t)(below(r, 8) ? VMM_MX_READ | VMM_MX_WRITE
+					 : below(r, VMM_MX_KNOWN + 1));
+	if (!below(r, 4))
+		x->flags |= (uint8_t)(below(r, 2) ? VMM_MX_FAIL_READ
+						  : VMM_MX_FAIL_WRITE);
+}
+
+/* x86 msr_exits records: add the first (the filter reason, a range of
+ * MSRs that exit), add or drop a range, change a range's flags, base or
+ * MSR count, or the reasons of all. */
+static void mut_msr_exits_records(struct rng *r, struct vmm_scenario *s)
+{
+	struct vmm_msr_exit_spec *x;
+
+	if (!s->nmsr_exits) {
+		memset(&s->msr_exits[0], 0, sizeof(s->msr_exits[0]));
+		mx_new(r, &s->msr_exits[0]);
+		s->msr_exits[0].reasons =
+			(uint8_t)(below(r, 4) ? VMM_MX_REASON_FILTER
+					      : below(r, 8));
+		s->nmsr_exits = 1;
+		mx_canon(s);
+		return;
+	}
+	x = &s->msr_exits[below(r, s->nmsr_exits)];
+	switch (below(r, 6)) {
+	case 0: /* drop one */
+		memmove(x, x + 1,
+			(size_t)(s->msr_exits + s->nmsr_exits - (x + 1)) *
+				sizeof(*x));
+		s->nmsr_exits--;
+		memset(&s->msr_exits[s->nmsr_exits], 0, sizeof(*x));
+		break;
+	case 1: /* add one */
+		if (s->nmsr_exits < VMM_MAX_MSR_EXIT_RANGES) {
+			x = &s->msr_exits[s->nmsr_exits++];
+			memset(x, 0, sizeof(*x));
+			mx_new(r, x);
+		}
+		break;
+	case 2:
+		x->flags ^= (uint8_t)(1U << below(r, 5));
+		break;
+	case 3:
+		x->base =
+			(uint32_t)(below(r, 2)
+					   ? mx_bases[below(
+						     r,
+						     sizeof(mx_bases) /
+							     sizeof(mx_bases[0]))]
+					   : x->base ^ (1U << below(r, 32)));
+		if (!x->nmsrs)
+			x->nmsrs = 1;
+		break;
+	case 4:
+		x->nmsrs =
+			(uint32_t)(below(r, 2)
+					   ? below(r, 17)
+					   : below(r,
+						   VMM_MAX_MSR_EXIT_NMSRS + 1));
+		break;
+	default:
+		s->msr_exits[0].reasons = (uint8_t)below(r, 8);
+		break;
+	}
+	mx_canon(s);
+}
+
+/* x86 hypercall record: add it (KVM_HC_MAP_GPA_RANGE's bit, the one KVM
+ * forwards, or another it refuses), drop it, flip a bit of the mask. */
+static void mut_hypercall_record(struct rng *r, struct vmm_scenario *s)
+{
+	if (!s->has_hypercall) {
+		s->has_hypercall = 1;
+		s->hypercall_mask =
+			below(r, 4) ? 1ULL << 12 : 1ULL << below(r, 64);
+		return;
+	}
+	switch (below(r, 3)) {
+	case 0:
+		s->has_hypercall = 0;
+		s->hypercall_mask = 0;
+		break;
+	case 1:
+		s->hypercall_mask ^= 1ULL << below(r, 64);
+		break;
+	default:
+		s->hypercall_mask = below(r, 2) ? 1ULL << 12 : 0;
+		break;
+	}
+}
+
+/* guest_debug control words: step, software breakpoints, hardware ones,
+ * inject #DB, inject #BP, step with IRQs blocked, all breakpoints
+ * stepped, enable alone, off. DR7: L0 instruction, L0 write, L0
+ * read/write 8 bytes, G0, GD, every enable. */
+static const uint32_t gdbg_controls[] = {
+	0x3, 0x10001, 0x20001, 0x40001, 0x80001, 0x100003, 0x30003, 0x1, 0x0,
+};
+static const uint64_t gdbg_dr7s[] = {
+	0x401, 0xd0401, 0xb0401, 0x402, 0x2401, 0x4ff,
+};
+static const uint32_t gdbg_bits[] = {
+	VMM_GDBG_ENABLE,    VMM_GDBG_SINGLESTEP, VMM_GDBG_USE_SW_BP,
+	VMM_GDBG_USE_HW_BP, VMM_GDBG_INJECT_DB,	 VMM_GDBG_INJECT_BP,
+	VMM_GDBG_BLOCKIRQ,
+};
+
+/* A guest_debug record back into canonical form (vmm/scenario.c). */
+static void gdbg_canon(struct vmm_vcpu_spec *v)
+{
+	v->gdbg_control &= VMM_GDBG_KNOWN;
+	if (!(v->gdbg_control & VMM_GDBG_ENABLE))
+		v->gdbg_control = 0;
+	if ((v->gdbg_control & VMM_GDBG_INJECT_DB) &&
+	    (v->gdbg_control & VMM_GDBG_INJECT_BP))
+		v->gdbg_control &= ~VMM_GDBG_INJECT_BP;
+	if (!(v->gdbg_control & VMM_GDBG_USE_HW_BP)) {
+		memset(v->gdbg_dr, 0, sizeof(v->gdbg_dr));
+		v->gdbg_dr7 = 0;
+	}
+}
+
+/* x86 guest_debug record: add it (a control word from the list; with
+ * hardware breakpoints DR0 near the entry point), drop it, flip a control
+ * bit, move a breakpoint, or change DR7. */
+static void mut_gdbg_record(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	if (!v->has_gdbg) {
+		v->has_gdbg = 1;
+		v->gdbg_control = gdbg_controls[below(
+			r, sizeof(gdbg_controls) / sizeof(gdbg_controls[0]))];
+		memset(v->gdbg_dr, 0, sizeof(v->gdbg_dr));
+		v->gdbg_dr[0] = v->entry + below(r, 16);
+		v->gdbg_dr7 = gdbg_dr7s[below(r, sizeof(gdbg_dr7s) /
+							 sizeof(gdbg_dr7s[0]))];
+		gdbg_canon(v);
+		return;
+	}
+	switch (below(r, 5)) {
+	case 0:
+		v->has_gdbg = 0;
+		v->gdbg_control = 0;
+		memset(v->gdbg_dr, 0, sizeof(v->gdbg_dr));
+		v->gdbg_dr7 = 0;
+		return;
+	case 1:
+		v->gdbg_control ^= gdbg_bits[below(
+			r, sizeof(gdbg_bits) / sizeof(gdbg_bits[0]))];
+		v->gdbg_control |= VMM_GDBG_ENABLE;
+		break;
+	case 2:
+		v->gdbg_dr[below(r, 4)] =
+			below(r, 2) ? v->entry + below(r, 64) : next(r);
+		v->gdbg_control |= VMM_GDBG_ENABLE | VMM_GDBG_USE_HW_BP;
+		break;
+	case 3:
+		v->gdbg_dr7 =
+			below(r, 2) ? gdbg_dr7s[below(
+					      r, sizeof(gdbg_dr7s) /
+							 sizeof(gdbg_dr7s[0]))]
+				    : v->gdbg_dr7 ^ (1ULL << below(r, 64));
+		v->gdbg_control |= VMM_GDBG_ENABLE | VMM_GDBG_USE_HW_BP;
+		break;
+	default:
+		v->gdbg_control = gdbg_controls[below(
+			r, sizeof(gdbg_controls) / sizeof(gdbg_controls[0]))];
+		break;
+	}
+	gdbg_canon(v);
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -948,6 +1158,25 @@ static void mut_events(const struct mut_ctx *m)
 		mut_events_record(m->r, m->v);
 }
 
+/* x86 exit records: MSR filter ranges, the hypercall capability, guest
+ * debugging of the picked vCPU */
+static void mut_exit_records(const struct mut_ctx *m)
+{
+	if (m->w->s.arch != VMM_ARCH_X86_64)
+		return;
+	switch (below(m->r, 3)) {
+	case 0:
+		mut_msr_exits_records(m->r, &m->w->s);
+		break;
+	case 1:
+		mut_hypercall_record(m->r, &m->w->s);
+		break;
+	default:
+		mut_gdbg_record(m->r, m->v);
+		break;
+	}
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -1098,6 +1327,8 @@ static const struct {
 	{ 1, mut_dregs },
 
 	{ 1, mut_events },
+
+	{ 1, mut_exit_records },
 
 	{ 1, mut_devices },
 

@@ -39,7 +39,8 @@ static void setup(struct vmm_devices *d, struct sink *s, int mmio_console,
  * would compare too. Every member must be listed; the assertion catches a
  * member appended to the struct in vmm/devices.h but not added here. */
 _Static_assert(sizeof(struct vmm_devices) ==
-		       offsetof(struct vmm_devices, in_pos) + sizeof(size_t),
+		       offsetof(struct vmm_devices, debug_vcpus) +
+			       sizeof(uint32_t),
 	       "devices_equal() must compare every member of vmm_devices");
 
 static int devices_equal(const struct vmm_devices *a,
@@ -52,7 +53,11 @@ static int devices_equal(const struct vmm_devices *a,
 	       a->mmio_console_gpa == b->mmio_console_gpa &&
 	       a->bytes_out == b->bytes_out && a->permissive == b->permissive &&
 	       a->in == b->in && a->in_len == b->in_len &&
-	       a->in_pos == b->in_pos;
+	       a->in_pos == b->in_pos && a->msr_exits == b->msr_exits &&
+	       a->nmsr_exits == b->nmsr_exits &&
+	       a->msr_exits_on == b->msr_exits_on &&
+	       a->hypercall_on == b->hypercall_on &&
+	       a->debug_vcpus == b->debug_vcpus;
 }
 
 static enum vmm_dev_result pio(struct vmm_devices *d, uint8_t dir,
@@ -473,7 +478,11 @@ static void test_exit_handle(void)
 	memset(&x, 0, sizeof(x));
 	x.reason = KVM_EXIT_X86_RDMSR;
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
-	CHECK_STR_CONTAINS(e.msg, "unhandled exit: KVM_EXIT_X86_RDMSR");
+	CHECK_STR_CONTAINS(e.msg, "unexpected MSR exit: KVM_EXIT_X86_RDMSR");
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_HYPERCALL;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "unexpected hypercall exit");
 
 	/* device accesses: serviced, or a failure naming port and size */
 	memset(&x, 0, sizeof(x));
@@ -588,8 +597,89 @@ static void test_exit_gpa(void)
 	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == 0);
 }
 
+/* The exits scenario records turn on: RDMSR answered from the input
+ * stream (permissive or not), #GP for a range that says so, WRMSR
+ * accepted, a hypercall's ret from the stream, debug exits continued for
+ * the vCPUs with a guest_debug record only. */
+static void test_record_exits(void)
+{
+	static const uint8_t in[] = { 0x88, 0x77, 0x66, 0x55, 0x44, 0x33,
+				      0x22, 0x11, 0xef, 0xbe, 0xad, 0xde,
+				      0,    0,	  0,	0 };
+	static struct vmm_scenario s;
+	static struct vmm_exit x;
+	struct vmm_devices d;
+	struct vmm_error e;
+	struct sink sk;
+
+	vmm_scenario_init(&s);
+	s.nvcpus = 2;
+	s.vcpus[1].has_gdbg = 1;
+	s.input = in;
+	s.input_len = sizeof(in);
+	s.has_input = 1;
+	s.nmsr_exits = 2;
+	s.msr_exits[0] = (struct vmm_msr_exit_spec){ .base = 0xc0000100,
+						     .nmsrs = 4,
+						     .reasons = 4,
+						     .flags = VMM_MX_READ |
+							      VMM_MX_WRITE };
+	s.msr_exits[1] = (struct vmm_msr_exit_spec){
+		.base = 0x10,
+		.nmsrs = 1,
+		.reasons = 4,
+		.flags = VMM_MX_READ | VMM_MX_FAIL_READ | VMM_MX_FAIL_WRITE
+	};
+	s.has_hypercall = 1;
+	setup(&d, &sk, 0, 0);
+	vmm_devices_set_exits(&d, &s);
+	vmm_err_clear(&e);
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_X86_RDMSR;
+	x.u.msr.index = 0xc0000102;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.msr.data, 0x1122334455667788ULL);
+	CHECK_EQ_U64(x.u.msr.error, 0);
+	x.u.msr.index = 0x10; /* FAIL_READ: #GP, no input used */
+	x.u.msr.data = 0;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.msr.error, 1);
+	CHECK_EQ_U64(x.u.msr.data, 0);
+	x.reason = KVM_EXIT_X86_WRMSR;
+	x.u.msr.data = 5;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.msr.error, 1);
+	x.u.msr.index = 0xc0000103; /* accepted, data kept */
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.msr.error, 0);
+	CHECK_EQ_U64(x.u.msr.data, 5);
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_HYPERCALL;
+	x.u.hypercall.nr = 12;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.hypercall.ret, 0xdeadbeefULL);
+	/* the stream is used up: 0xff bytes */
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.hypercall.ret, UINT64_MAX);
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_X86_RDMSR;
+	x.u.msr.index = 0x11; /* in no range: from the stream */
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.msr.data, UINT64_MAX);
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_DEBUG;
+	x.u.debug.exception = 1;
+	CHECK_EQ_U64(vmm_exit_handle(&d, 1, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_FAIL);
+	CHECK_STR_CONTAINS(e.msg, "vCPU 0: unexpected debug exit");
+}
+
 int main(void)
 {
+	test_record_exits();
 	test_exit_gpa();
 	test_com1_out();
 	test_com1_dlab();

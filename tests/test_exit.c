@@ -87,9 +87,9 @@ static void test_reasons(void)
 	static const uint32_t x86_ok[] = {
 		KVM_EXIT_HLT,	       KVM_EXIT_SHUTDOWN,
 		KVM_EXIT_FAIL_ENTRY,   KVM_EXIT_INTERNAL_ERROR,
-		KVM_EXIT_SYSTEM_EVENT, KVM_EXIT_DEBUG,
-		KVM_EXIT_MEMORY_FAULT, KVM_EXIT_TDX,
-		KVM_EXIT_UNKNOWN,      KVM_EXIT_EXCEPTION,
+		KVM_EXIT_SYSTEM_EVENT, KVM_EXIT_MEMORY_FAULT,
+		KVM_EXIT_TDX,	       KVM_EXIT_UNKNOWN,
+		KVM_EXIT_EXCEPTION,
 	};
 	static const uint32_t foreign[] = {
 		KVM_EXIT_S390_SIEIC, KVM_EXIT_S390_RESET,
@@ -530,6 +530,90 @@ static void test_plain_records(void)
 	REJECT("memory_fault.size");
 }
 
+#if defined(__x86_64__)
+/* The exits the msr_exits, hypercall and guest_debug records turn on:
+ * each bound on both sides. */
+static void test_record_exits(void)
+{
+	struct vmm_exit x;
+	char line[320];
+
+	/* KVM_EXIT_DEBUG: exception 1 or 3, DR6/DR7 32-bit */
+	reset(KVM_EXIT_DEBUG);
+	run->debug.arch.exception = 3;
+	run->debug.arch.pc = 0x1005;
+	run->debug.arch.dr6 = 0xffffffffULL;
+	run->debug.arch.dr7 = 0xffffffffULL;
+	ACCEPT(&x);
+	CHECK_EQ_U64(x.u.debug.exception, 3);
+	run->debug.arch.exception = 0;
+	REJECT("debug.arch.exception=0 (must be 1 (#DB) or 3 (#BP))");
+	run->debug.arch.exception = 2;
+	REJECT("debug.arch.exception=2");
+	run->debug.arch.exception = 1;
+	run->debug.arch.dr6 = 0x100000000ULL;
+	REJECT("debug.arch.dr6=4294967296 (upper 32 bits must be 0)");
+	run->debug.arch.dr6 = 0;
+	run->debug.arch.dr7 = 0x100000000ULL;
+	REJECT("debug.arch.dr7=4294967296");
+
+	/* RDMSR/WRMSR: one reason bit, error cleared; WRMSR's data read */
+	reset(KVM_EXIT_X86_WRMSR);
+	run->msr.reason = KVM_MSR_EXIT_REASON_FILTER;
+	run->msr.index = 0xc0000102;
+	run->msr.data = 0x1122334455667788ULL;
+	ACCEPT(&x);
+	CHECK_EQ_U64(x.u.msr.index, 0xc0000102);
+	CHECK_EQ_U64(x.u.msr.reason, 4);
+	CHECK_EQ_U64(x.u.msr.data, 0x1122334455667788ULL);
+	vmm_exit_format(&x, line, sizeof(line));
+	CHECK_STR_CONTAINS(line, "KVM_EXIT_X86_WRMSR index=0xc0000102 "
+				 "reason=4 data=0x1122334455667788 error=0");
+	run->exit_reason = KVM_EXIT_X86_RDMSR;
+	ACCEPT(&x);
+	CHECK_EQ_U64(x.u.msr.data, 0); /* the reply, not KVM's */
+	run->msr.reason = KVM_MSR_EXIT_REASON_INVAL;
+	ACCEPT(&x);
+	run->msr.reason = KVM_MSR_EXIT_REASON_UNKNOWN;
+	ACCEPT(&x);
+	run->msr.reason = 0;
+	REJECT("msr.reason=0 (must be 1 (inval), 2 (unknown) or 4 (filter))");
+	run->msr.reason = 3;
+	REJECT("msr.reason=3");
+	run->msr.reason = 8;
+	REJECT("msr.reason=8");
+	run->msr.reason = KVM_MSR_EXIT_REASON_FILTER;
+	run->msr.error = 1;
+	REJECT("msr.error=1 (KVM clears it before the exit)");
+
+	/* HYPERCALL: nr < 64, flags only bit 0 in the low half */
+	reset(KVM_EXIT_HYPERCALL);
+	run->hypercall.nr = 63;
+	run->hypercall.args[0] = 0x2000;
+	run->hypercall.args[5] = 6;
+	run->hypercall.longmode = 1;
+	ACCEPT(&x);
+	CHECK_EQ_U64(x.u.hypercall.nr, 63);
+	CHECK_EQ_U64(x.u.hypercall.args[0], 0x2000);
+	CHECK_EQ_U64(x.u.hypercall.args[5], 6);
+	CHECK_EQ_U64(x.u.hypercall.flags, 1);
+	x.u.hypercall.ret = 0xdeadbeef;
+	vmm_exit_format(&x, line, sizeof(line));
+	CHECK_STR_CONTAINS(line, "KVM_EXIT_HYPERCALL nr=63 args=0x2000,0x0,0x0,"
+				 "0x0,0x0,0x6 flags=0x1 ret=0xdeadbeef");
+	run->hypercall.pad = 0x80000000U; /* upper half: not checked */
+	ACCEPT(&x);
+	run->hypercall.pad = 0;
+	run->hypercall.nr = 64;
+	REJECT("hypercall.nr=64 (must be < 64");
+	run->hypercall.nr = 12;
+	run->hypercall.longmode = 2;
+	REJECT("hypercall.flags=2 (bits 1-31 must be 0)");
+	run->hypercall.longmode = 0x80000000U;
+	REJECT("hypercall.flags=2147483648");
+}
+#endif
+
 static void test_format(void)
 {
 	struct vmm_exit x;
@@ -655,6 +739,7 @@ int main(void)
 	test_system_event();
 #if defined(__x86_64__)
 	test_plain_records();
+	test_record_exits();
 	test_format();
 	test_hash();
 #else

@@ -85,6 +85,25 @@ static void test_classify(void)
 	CHECK(vmm_errno_expected(&r.err));
 	r.err.err = EFAULT;
 	CHECK(!vmm_errno_expected(&r.err));
+	/* msr_exits: a filter range without read/write flags; guest_debug:
+	 * control bits KVM lacks, an injection over a pending exception;
+	 * KVM_ENABLE_CAP is not expected to fail (the hypercall record's
+	 * refused mask is turned into an input error where it is set) */
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_X86_SET_MSR_FILTER,
+			  "KVM_X86_SET_MSR_FILTER", EINVAL, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = ENOMEM;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_GUEST_DEBUG,
+			  "KVM_SET_GUEST_DEBUG", EINVAL, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EBUSY;
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EFAULT;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_ENABLE_CAP, "KVM_ENABLE_CAP",
+			  EINVAL, "x");
+	CHECK(!vmm_errno_expected(&r.err));
 #endif
 	vmm_err_set(&r.err, VMM_ERR_SYS, NULL, EINVAL, "x");
 	CHECK(!vmm_errno_expected(&r.err));

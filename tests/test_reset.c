@@ -1261,6 +1261,174 @@ static void check_events_record(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* SS: five instructions (exits under single-step), hlt */
+static const uint8_t g_steps[] = {
+	0xb8, 0x01, 0x00, 0x00, 0x00, /* mov $1, %eax */
+	0x01, 0xc0,		      /* add %eax, %eax */
+	0x01, 0xc0,		      /* add %eax, %eax */
+	0x90,			      /* nop */
+	0x90,			      /* nop */
+	0xf4,			      /* hlt */
+};
+
+static void set_gdbg(struct vmm_vcpu_spec *v, uint32_t control, uint64_t dr0,
+		     uint64_t dr7)
+{
+	v->has_gdbg = 1;
+	v->gdbg_control = control;
+	v->gdbg_dr[0] = dr0;
+	v->gdbg_dr7 = dr7;
+}
+
+/* msr_exits, hypercall and guest_debug (docs/security.md): each input with
+ * one of them runs on a fresh VM that is not reused, so the next input
+ * sees no filter, no MSR or hypercall capability and no guest debugging.
+ * A filtered RDMSR answered from the input stream, a #GP the record asks
+ * for, a single-stepped guest (one debug exit per instruction) and a
+ * hardware breakpoint (a debug exit at every entry, until the budget)
+ * behave alike in both modes, also on a reused VM; values KVM refuses are
+ * input errors, not findings. */
+static void check_exit_records(struct vmm_kvm *k)
+{
+	static const uint8_t in[] = { 0x88, 0x77, 0x66, 0x55,
+				      0x44, 0x33, 0x22, 0x11 };
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario o, rd, mx, gp, bad, hc, hbad, st, bp, plain;
+	struct vmm_error e;
+	uint64_t fallbacks;
+	char sig[128];
+
+	vmm_err_clear(&e);
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: exit records: %s\n", e.msg);
+		return;
+	}
+	scen(&o, g_observe, sizeof(g_observe), NULL, 0);
+	scen(&rd, g_rdmsr, sizeof(g_rdmsr), NULL, 0);
+	mx = rd;
+	mx.input = in;
+	mx.input_len = sizeof(in);
+	mx.has_input = 1;
+	mx.nmsr_exits = 1;
+	mx.msr_exits[0] =
+		(struct vmm_msr_exit_spec){ .base = 0xc0000100,
+					    .nmsrs = 4,
+					    .reasons = VMM_MX_REASON_FILTER,
+					    .flags = VMM_MX_READ |
+						     VMM_MX_WRITE };
+	if (vmm_kvm_cap(k, VMM_CAP_X86_USER_SPACE_MSR) &&
+	    vmm_kvm_cap(k, VMM_CAP_X86_MSR_FILTER)) {
+		(void)vmm_pipeline_run(k, &mx, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HALT);
+		CHECK_EQ_U64(f.state.regs.rax, 0x1122334455667788ULL);
+		CHECK_EQ_U64(f.exits, 2); /* RDMSR, HLT */
+		fallbacks = ss.fallbacks;
+		(void)vmm_pipeline_run_reset(&ss, &o, &hooks, &r);
+		(void)vmm_pipeline_run_reset(&ss, &mx, &hooks, &r);
+		CHECK(r.verdict == VMM_V_HALT);
+		CHECK_EQ_U64(r.state.regs.rax, 0x1122334455667788ULL);
+		CHECK(ss.fallbacks > fallbacks); /* a fresh VM, counted */
+		same_as_fresh(k, &ss, &o, &mx,
+			      "a filtered RDMSR on a reused VM");
+		/* the next input: KVM's own KERNEL_GS_BASE, one exit */
+		same_as_fresh(k, &ss, &mx, &rd,
+			      "the input after an MSR filter");
+		(void)vmm_pipeline_run_reset(&ss, &mx, &hooks, &r);
+		(void)vmm_pipeline_run_reset(&ss, &rd, &hooks, &r);
+		CHECK_EQ_U64(r.exits, 1);
+		CHECK_EQ_U64(r.state.regs.rax, 0);
+		gp = mx; /* #GP as the range says: no IDT, a shutdown */
+		gp.msr_exits[0].flags |= VMM_MX_FAIL_READ;
+		(void)vmm_pipeline_run(k, &gp, &hooks, &f);
+		CHECK(f.verdict == VMM_V_GUEST);
+		same_as_fresh(k, &ss, &o, &gp, "an RDMSR exit answered #GP");
+		bad = mx; /* a range without read/write: KVM says EINVAL */
+		bad.msr_exits[0].flags = 0;
+		(void)vmm_pipeline_run(k, &bad, &hooks, &f);
+		CHECK(f.verdict != VMM_V_HALT);
+		CHECK_STR_CONTAINS(f.err.call ? f.err.call : "",
+				   "KVM_X86_SET_MSR_FILTER");
+		CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) ==
+		      VMM_FIND_NONE);
+		same_as_fresh(k, &ss, &bad, &rd,
+			      "the input after a refused "
+			      "filter");
+	} else {
+		(void)vmm_pipeline_run(k, &mx, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HOST);
+	}
+
+	/* hypercall: the capability on a guest that never calls, and the
+	 * next input; a mask bit KVM cannot forward is an input error */
+	scen(&hc, g_hlt, sizeof(g_hlt), NULL, 0);
+	hc.has_hypercall = 1;
+	hc.hypercall_mask = 1ULL << 12; /* KVM_HC_MAP_GPA_RANGE */
+	if (vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL) & (1ULL << 12)) {
+		(void)vmm_pipeline_run(k, &hc, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HALT);
+		same_as_fresh(k, &ss, &o, &hc, "a hypercall record");
+		same_as_fresh(k, &ss, &hc, &rd,
+			      "the input after a hypercall "
+			      "record");
+		hbad = hc;
+		hbad.hypercall_mask = 1;
+		(void)vmm_pipeline_run(k, &hbad, &hooks, &f);
+		CHECK(f.verdict == VMM_V_INPUT);
+		CHECK_STR_CONTAINS(f.err.msg, "KVM forwards only");
+		CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) ==
+		      VMM_FIND_NONE);
+		same_as_fresh(k, &ss, &hbad, &rd,
+			      "the input after a refused "
+			      "hypercall mask");
+	} else {
+		(void)vmm_pipeline_run(k, &hc, &hooks, &f);
+		CHECK(f.verdict == VMM_V_HOST);
+	}
+
+	/* guest_debug: one debug exit per instruction stepped, the run ends
+	 * by its budget (on kvm-pvm a stepped HLT does not halt: the budget
+	 * comes before it here, on every host) */
+	scen(&plain, g_steps, sizeof(g_steps), NULL, 0);
+	st = plain;
+	st.max_exits = 4;
+	set_gdbg(&st.vcpus[0], VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP, 0, 0);
+	(void)vmm_pipeline_run(k, &st, &hooks, &f);
+	CHECK(f.verdict == VMM_V_BUDGET);
+	CHECK_EQ_U64(f.exits, 4);
+	CHECK_EQ_U64(f.recent[0].reason, KVM_EXIT_DEBUG);
+	CHECK_EQ_U64(f.recent[0].u.debug.exception, 1);
+	CHECK_EQ_U64(f.recent[0].u.debug.pc, 0x1005);
+	CHECK(f.recent[0].u.debug.dr6 & 0x4000); /* DR6.BS */
+	CHECK_EQ_U64(f.recent[1].u.debug.pc, 0x1007);
+	CHECK_EQ_U64(f.recent[3].u.debug.pc, 0x100a);
+	CHECK_EQ_U64(f.state.regs.rax, 4);
+	same_as_fresh(k, &ss, &o, &st, "a single-stepped guest");
+	same_as_fresh(k, &ss, &st, &plain, "the input after single-stepping");
+	(void)vmm_pipeline_run_reset(&ss, &st, &hooks, &r);
+	(void)vmm_pipeline_run_reset(&ss, &plain, &hooks, &r);
+	CHECK(r.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(r.exits, 1); /* no debug exit left over */
+	/* a hardware breakpoint on the nop at 0x1009: a debug exit at every
+	 * entry until the budget (16 exits) */
+	bp = plain;
+	set_gdbg(&bp.vcpus[0], VMM_GDBG_ENABLE | VMM_GDBG_USE_HW_BP, 0x1009,
+		 0x401);
+	(void)vmm_pipeline_run(k, &bp, &hooks, &f);
+	CHECK(f.verdict == VMM_V_BUDGET);
+	CHECK_EQ_U64(f.exits, 16);
+	CHECK_EQ_U64(f.last_exit.reason, KVM_EXIT_DEBUG);
+	CHECK_EQ_U64(f.last_exit.u.debug.pc, 0x1009);
+	CHECK(f.last_exit.u.debug.dr6 & 1); /* B0 */
+	CHECK_EQ_U64(f.state.regs.rax, 4);
+	same_as_fresh(k, &ss, &o, &bp, "a hardware breakpoint");
+	same_as_fresh(k, &ss, &bp, &plain, "the input after a breakpoint");
+	(void)printf("exit records: %llu resets, %llu fallbacks\n",
+		     (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks);
+	vmm_session_destroy(&ss);
+}
+
 /* The mutator adds, drops and changes MSR and CPUID records (index and
  * value),
  * and what it makes decodes (the list stays in canonical order). */
@@ -1274,6 +1442,9 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	unsigned int cadded = 0, cdropped = 0, cchanged = 0;
 	unsigned int dadded = 0, ddropped = 0, dchanged = 0;
 	unsigned int eadded = 0, edropped = 0, echanged = 0;
+	unsigned int xadded = 0, xdropped = 0, xchanged = 0;
+	unsigned int hadded = 0, hdropped = 0, hchanged = 0;
+	unsigned int gadded = 0, gdropped = 0, gchanged = 0;
 
 	/* the seed, and the seed with debugregs and events records */
 	with_dr = *seed;
@@ -1283,6 +1454,15 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	with_dr.vcpus[0].ev_flags = VMM_EV_EXC | VMM_EV_ERRCODE;
 	with_dr.vcpus[0].ev_vector = 14;
 	with_dr.vcpus[0].ev_error = 2;
+	with_dr.nmsr_exits = 1;
+	with_dr.msr_exits[0].reasons = VMM_MX_REASON_FILTER;
+	with_dr.msr_exits[0].flags = VMM_MX_READ | VMM_MX_WRITE;
+	with_dr.msr_exits[0].base = 0xc0000100;
+	with_dr.msr_exits[0].nmsrs = 4;
+	with_dr.has_hypercall = 1;
+	with_dr.hypercall_mask = 1ULL << 12;
+	with_dr.vcpus[0].has_gdbg = 1;
+	with_dr.vcpus[0].gdbg_control = VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP;
 	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
 	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
 	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
@@ -1317,6 +1497,29 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 			  b.vcpus[0].ev_error != a.vcpus[0].ev_error ||
 			  b.vcpus[0].ev_irq != a.vcpus[0].ev_irq))
 			echanged++;
+		if (b.nmsr_exits > a.nmsr_exits)
+			xadded++;
+		else if (b.nmsr_exits < a.nmsr_exits)
+			xdropped++;
+		else if (b.nmsr_exits &&
+			 memcmp(b.msr_exits, a.msr_exits,
+				b.nmsr_exits * sizeof(b.msr_exits[0])) != 0)
+			xchanged++;
+		if (b.has_hypercall > a.has_hypercall)
+			hadded++;
+		else if (b.has_hypercall < a.has_hypercall)
+			hdropped++;
+		else if (b.hypercall_mask != a.hypercall_mask)
+			hchanged++;
+		if (b.vcpus[0].has_gdbg > a.vcpus[0].has_gdbg)
+			gadded++;
+		else if (b.vcpus[0].has_gdbg < a.vcpus[0].has_gdbg)
+			gdropped++;
+		else if (b.vcpus[0].gdbg_control != a.vcpus[0].gdbg_control ||
+			 b.vcpus[0].gdbg_dr7 != a.vcpus[0].gdbg_dr7 ||
+			 memcmp(b.vcpus[0].gdbg_dr, a.vcpus[0].gdbg_dr,
+				sizeof(a.vcpus[0].gdbg_dr)) != 0)
+			gchanged++;
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1347,6 +1550,13 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	(void)printf("events mutations: %u added, %u dropped, %u changed\n",
 		     eadded, edropped, echanged);
 	CHECK(eadded > 0 && edropped > 0 && echanged > 0);
+	(void)printf("msr_exits mutations: %u added, %u dropped, %u changed; "
+		     "hypercall: %u, %u, %u; guest_debug: %u, %u, %u\n",
+		     xadded, xdropped, xchanged, hadded, hdropped, hchanged,
+		     gadded, gdropped, gchanged);
+	CHECK(xadded > 0 && xdropped > 0 && xchanged > 0);
+	CHECK(hadded > 0 && hdropped > 0 && hchanged > 0);
+	CHECK(gadded > 0 && gdropped > 0 && gchanged > 0);
 	CHECK_EQ_U64(bad, 0);
 }
 
@@ -1447,8 +1657,8 @@ static void check_msr_records(struct vmm_kvm *k)
 
 /* A pool keeps one VM per vCPU count: the corpus run twice in a row
  * through it, each input against a fresh run, with no fallback but for
- * inputs with cpuid records (a fresh VM for each, on sessions of their
- * own: the input after it keeps its VM). */
+ * inputs with cpuid or exit records (a fresh VM for each; cpuid inputs on
+ * sessions of their own: the input after it keeps its VM). */
 static void check_pool(struct vmm_kvm *k)
 {
 	static struct vmm_session_pool pool;
@@ -1456,7 +1666,7 @@ static void check_pool(struct vmm_kvm *k)
 	static struct vmm_result f;
 	struct vmm_error e;
 	uint64_t fallbacks = 0, resets = 0;
-	int sessions = 0, with_cpuid = 0;
+	int sessions = 0, with_cpuid = 0, with_fresh = 0;
 
 	vmm_err_clear(&e);
 	if (vmm_session_pool_init(&pool, k, 0, &e) < 0) {
@@ -1467,12 +1677,20 @@ static void check_pool(struct vmm_kvm *k)
 		const struct input *in = &corpus[n % ncorpus];
 		const char *d;
 
-		if (vmm_scenario_decode(in->buf, in->len, &o.scenario, &e) == 0)
-			for (uint32_t v = 0; v < o.scenario.nvcpus; v++)
-				if (o.scenario.vcpus[v].ncpuid) {
-					with_cpuid++;
-					break;
-				}
+		if (vmm_scenario_decode(in->buf, in->len, &o.scenario, &e) ==
+		    0) {
+			int cpuid = 0, fresh = o.scenario.nmsr_exits ||
+					       o.scenario.has_hypercall;
+
+			/* inputs that always get a fresh VM: cpuid and the
+			 * exit records (msr_exits, hypercall, guest_debug) */
+			for (uint32_t v = 0; v < o.scenario.nvcpus; v++) {
+				cpuid |= o.scenario.vcpus[v].ncpuid != 0;
+				fresh |= o.scenario.vcpus[v].has_gdbg != 0;
+			}
+			with_cpuid += cpuid;
+			with_fresh += cpuid || fresh;
+		}
 		vmm_run_input_pool(k, &pool, in->buf, in->len, &hooks, NULL,
 				   NULL, &o);
 		if (!o.decoded || run_fresh(k, in->buf, in->len, &f) < 0)
@@ -1501,7 +1719,7 @@ static void check_pool(struct vmm_kvm *k)
 	CHECK(sessions >= 2); /* the corpus has one- and two-vCPU inputs */
 	CHECK(resets > 0);
 #if defined(__x86_64__)
-	CHECK(fallbacks <= (uint64_t)with_cpuid);
+	CHECK(fallbacks <= (uint64_t)with_fresh);
 	CHECK(with_cpuid == 0 || fallbacks > 0);
 #else
 	/* arm64: a vCPU re-init needs the same features (aarch32 vs aarch64,
@@ -1584,6 +1802,7 @@ int main(int argc, char **argv)
 	check_cpuid_records(&k);
 	check_dregs_record(&k);
 	check_events_record(&k);
+	check_exit_records(&k);
 	check_in_flight(&k, 0);
 	check_flush_contract();
 #endif

@@ -25,6 +25,8 @@ enum {
 	T_FILL = 0x05,
 	T_BLOB = 0x06,
 	T_INPUT = 0x07,
+	T_MSR_EXITS = 0x0A,
+	T_HYPERCALL = 0x0B,
 	T_VCPU = 0x10,
 	T_REG = 0x11,
 	T_SREG = 0x12,
@@ -34,6 +36,7 @@ enum {
 	T_DREGS = 0x17,
 	T_EVENTS = 0x18,
 	T_FEATURES = 0x1A,
+	T_GDBG = 0x1B,
 };
 
 #define HDR_LEN 8U
@@ -1279,7 +1282,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, msr, cpuid, debugregs, events, features)");
+	       "seg, msr, cpuid, debugregs, events, features, guest_debug)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -2526,6 +2529,271 @@ static void test_events_record(void)
 	CHECK_STR_CONTAINS(e.msg, "event values without an events record");
 }
 
+static size_t b_msr_exits(struct bld *w, unsigned int reasons,
+			  unsigned int flags, uint32_t base, uint32_t nmsrs)
+{
+	(void)begin(w, T_MSR_EXITS);
+	put(w, reasons, 1);
+	put(w, flags, 1);
+	put(w, base, 4);
+	put(w, nmsrs, 2);
+	return end(w);
+}
+
+static size_t b_hypercall(struct bld *w, uint64_t mask)
+{
+	(void)begin(w, T_HYPERCALL);
+	put(w, mask, 8);
+	return end(w);
+}
+
+static size_t b_gdbg(struct bld *w, uint32_t control, uint64_t dr0,
+		     uint64_t dr7)
+{
+	(void)begin(w, T_GDBG);
+	put(w, control, 4);
+	put(w, dr0, 8);
+	put(w, 0, 8);
+	put(w, 0, 8);
+	put(w, 0, 8);
+	put(w, dr7, 8);
+	return end(w);
+}
+
+/* Limits, a slot and a blob: what comes before the VM-wide exit records. */
+static void b_upto_blob(struct bld *w)
+{
+	b_upto_slot(w);
+	(void)b_blob1(w, 0x1000);
+}
+
+/* msr_exits (a list before the vCPUs, the same reasons in each, no base or
+ * flags without MSRs), hypercall (once, any mask: KVM refuses what it
+ * cannot forward) and guest_debug (once per vCPU, control bits known,
+ * others only with enable, debug registers only with hardware
+ * breakpoints, one injection): round trip, text form, every rejection. */
+static void test_exit_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_upto_blob(&w);
+	(void)b_msr_exits(&w, 4, VMM_MX_READ | VMM_MX_WRITE, 0xc0000100, 4);
+	(void)b_msr_exits(&w, 4, VMM_MX_READ | VMM_MX_FAIL_READ | VMM_MX_ALLOW,
+			  0x10, VMM_MAX_MSR_EXIT_NMSRS);
+	(void)b_msr_exits(&w, 4, 0, 0, 0);    /* the capability only */
+	(void)b_msr_exits(&w, 4, 0, 0x20, 1); /* KVM refuses: no R/W */
+	(void)b_hypercall(&w, 0x1000);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	(void)b_gdbg(&w, VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	(void)b_gdbg(&w, VMM_GDBG_ENABLE | VMM_GDBG_USE_HW_BP, 0x1005, 0x401);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	(void)b_gdbg(&w, 0, 0, 0); /* off: still a record */
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.nmsr_exits, 4);
+	CHECK_EQ_U64(s.msr_exits[0].base, 0xc0000100);
+	CHECK_EQ_U64(s.msr_exits[0].nmsrs, 4);
+	CHECK_EQ_U64(s.msr_exits[0].reasons, 4);
+	CHECK_EQ_U64(s.msr_exits[1].flags, 0x0d);
+	CHECK_EQ_U64(s.msr_exits[1].nmsrs, VMM_MAX_MSR_EXIT_NMSRS);
+	CHECK_EQ_U64(s.has_hypercall, 1);
+	CHECK_EQ_U64(s.hypercall_mask, 0x1000);
+	CHECK_EQ_U64(s.vcpus[0].has_gdbg, 1);
+	CHECK_EQ_U64(s.vcpus[0].gdbg_control, 3);
+	CHECK_EQ_U64(s.vcpus[1].gdbg_dr[0], 0x1005);
+	CHECK_EQ_U64(s.vcpus[1].gdbg_dr7, 0x401);
+	CHECK_EQ_U64(s.vcpus[2].has_gdbg, 1);
+	CHECK_EQ_U64(s.vcpus[2].gdbg_control, 0);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "msr_exits reasons=0x4 base=0xc0000100 "
+				 "nmsrs=4 flags=0x3\n"
+				 "msr_exits reasons=0x4 base=0x10 nmsrs=12288 "
+				 "flags=0xd\n"
+				 "msr_exits reasons=0x4 base=0x0 nmsrs=0 "
+				 "flags=0x0\n");
+	CHECK_STR_CONTAINS(text, "hypercall mask=0x1000\nvcpu mode=long64");
+	CHECK_STR_CONTAINS(text, "guest_debug control=0x20001 dr0=0x1005 "
+				 "dr1=0x0 dr2=0x0 dr3=0x0 dr7=0x401\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.msr_exits[3].base = 0x21;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "msr_exits");
+	s2 = s;
+	s2.hypercall_mask = 0;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "hypercall");
+	s2 = s;
+	s2.vcpus[1].gdbg_dr[3] = 1;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[1].guest_debug");
+
+	/* msr_exits rejections */
+	bld_init(&w);
+	b_upto_blob(&w);
+	off = b_msr_exits(&w, 8, 0, 0, 0);
+	REJECT(&w, off + 3, "msr_exits.reasons=0x8, known bits 0x7");
+	bld_init(&w);
+	b_upto_blob(&w);
+	off = b_msr_exits(&w, 4, 0x20, 0x10, 1);
+	REJECT(&w, off + 4, "msr_exits.flags=0x20, known bits 0x1f");
+	bld_init(&w);
+	b_upto_blob(&w);
+	off = b_msr_exits(&w, 4, 1, 0x10, VMM_MAX_MSR_EXIT_NMSRS + 1);
+	REJECT(&w, off + 9, "msr_exits.nmsrs=12289");
+	bld_init(&w);
+	b_upto_blob(&w);
+	(void)b_msr_exits(&w, 4, 1, 0x10, 1);
+	off = b_msr_exits(&w, 2, 1, 0x10, 1);
+	REJECT(&w, off + 3,
+	       "msr_exits.reasons=0x2 differs from the previous "
+	       "record's 0x4");
+	bld_init(&w);
+	b_upto_blob(&w);
+	off = b_msr_exits(&w, 4, 0, 0x10, 0);
+	REJECT(&w, off + 3, "msr_exits record without MSRs has base=0x10");
+	bld_init(&w);
+	b_upto_blob(&w);
+	off = b_msr_exits(&w, 4, 1, 0, 0);
+	REJECT(&w, off + 3, "flags=0x1 (both must be 0)");
+	bld_init(&w);
+	b_upto_blob(&w);
+	for (unsigned int i = 0; i < VMM_MAX_MSR_EXIT_RANGES; i++)
+		(void)b_msr_exits(&w, 4, 1, i, 1);
+	off = b_msr_exits(&w, 4, 1, 0x100, 1);
+	REJECT(&w, off, "msr_exits records");
+	bld_init(&w);
+	b_upto_blob(&w);
+	(void)begin(&w, T_MSR_EXITS);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "msr_exits record length 4, must be 8");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_msr_exits(&w, 4, 0, 0, 0);
+	REJECT(&w, off, "msr_exits record out of canonical order (after vcpu)");
+	bld_init(&w);
+	b_hdr(&w, 1, VMM_ARCH_ARM64, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	off = b_msr_exits(&w, 4, 0, 0, 0);
+	REJECT(&w, off, "msr_exits record in a arm64 scenario (x86 only)");
+
+	/* hypercall rejections */
+	bld_init(&w);
+	b_upto_blob(&w);
+	(void)b_hypercall(&w, 0);
+	off = b_hypercall(&w, 0);
+	REJECT(&w, off, "second hypercall record");
+	bld_init(&w);
+	b_upto_blob(&w);
+	(void)b_hypercall(&w, 0);
+	off = b_msr_exits(&w, 4, 0, 0, 0);
+	REJECT(&w, off,
+	       "msr_exits record out of canonical order (after "
+	       "hypercall)");
+	bld_init(&w);
+	b_upto_blob(&w);
+	(void)begin(&w, T_HYPERCALL);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "hypercall record length 4, must be 8");
+	bld_init(&w);
+	b_hdr(&w, 1, VMM_ARCH_ARM64, 0);
+	(void)b_limits(&w, 100, 100);
+	(void)b_slot(&w, 0, 0, 16, 0);
+	off = b_hypercall(&w, 0x1000);
+	REJECT(&w, off, "hypercall record in a arm64 scenario (x86 only)");
+
+	/* guest_debug rejections */
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_gdbg(&w, 0x200001, 0, 0);
+	REJECT(&w, off + 3,
+	       "guest_debug.control=0x200001, known bits "
+	       "0x1f0003");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_gdbg(&w, VMM_GDBG_SINGLESTEP, 0, 0);
+	REJECT(&w, off + 3, "guest_debug control=0x2 without enable");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_gdbg(&w, VMM_GDBG_ENABLE, 0x1000, 0);
+	REJECT(&w, off + 3,
+	       "guest_debug debug registers without hardware "
+	       "breakpoints");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_gdbg(&w, VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP, 0, 0x401);
+	REJECT(&w, off + 3, "guest_debug debug registers without hardware");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_gdbg(&w,
+		     VMM_GDBG_ENABLE | VMM_GDBG_INJECT_DB | VMM_GDBG_INJECT_BP,
+		     0, 0);
+	REJECT(&w, off + 3, "injects both #DB and #BP");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_gdbg(&w, 0, 0, 0);
+	off = b_gdbg(&w, 0, 0, 0);
+	REJECT(&w, off, "second guest_debug record for one vCPU");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_gdbg(&w, 0, 0, 0);
+	off = b_events(&w, 0, 0, 0, 0);
+	REJECT(&w, off, "events record after guest_debug");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_GDBG);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "guest_debug record length 4, must be 44");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_gdbg(&w, 0, 0, 0);
+	REJECT(&w, off, "guest_debug record in a arm64 scenario (x86 only)");
+	TEXT_REJECT(
+		TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB
+		"msr_exits reasons=0x4 base=0x0 nmsrs=12289 flags=0x1\n" TXT_VCPU,
+		"line 5", "nmsrs=12289");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB
+		    "msr_exits reasons=0x4 base=0x0 nmsrs=1\n" TXT_VCPU,
+		    "line 5", "msr_exits record needs flags=");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_BLOB TXT_VCPU
+		    "guest_debug control=0x1 dr0=0x1 dr1=0x0 dr2=0x0 "
+		    "dr3=0x0 dr7=0x0\n",
+		    "vCPU 0: guest_debug", "without hardware breakpoints");
+
+	/* the encoder refuses what the decoder would */
+	bld_init(&w);
+	b_minimal(&w);
+	ACCEPT(&w, &s);
+	s.hypercall_mask = 0x1000;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "hypercall mask without a hypercall record");
+	s.hypercall_mask = 0;
+	s.vcpus[0].gdbg_dr7 = 0x401;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "guest debug values without a guest_debug");
+	s.vcpus[0].gdbg_dr7 = 0;
+	s.nmsr_exits = 2;
+	s.msr_exits[0].reasons = 4;
+	vmm_err_clear(&e);
+	CHECK_EQ_U64(vmm_scenario_encode(&s, NULL, 0, &e), 0);
+	CHECK_STR_CONTAINS(e.msg, "reasons differ from the previous");
+}
+
 /* debugregs: once per vCPU, present even when all zero, x86 only. */
 static void test_dregs_record(void)
 {
@@ -2707,6 +2975,7 @@ int main(void)
 	test_cpuid_records();
 	test_dregs_record();
 	test_events_record();
+	test_exit_records();
 	test_schema_table();
 	return check_report("test_scenario");
 }

@@ -31,6 +31,57 @@ static uint8_t next_input(struct vmm_devices *d)
 	return 0xFF; /* open bus once the stream is used up */
 }
 
+void vmm_devices_set_exits(struct vmm_devices *d, const struct vmm_scenario *s)
+{
+	d->msr_exits = s->msr_exits;
+	d->nmsr_exits = s->nmsr_exits;
+	d->msr_exits_on = s->nmsr_exits > 0;
+	d->hypercall_on = s->has_hypercall != 0;
+	d->debug_vcpus = 0;
+	for (uint32_t i = 0; i < s->nvcpus && i < VMM_MAX_VCPUS; i++)
+		if (s->vcpus[i].has_gdbg)
+			d->debug_vcpus |= 1U << i;
+	if (!d->in) {
+		d->in = s->input;
+		d->in_len = s->input ? s->input_len : 0;
+		d->in_pos = 0;
+	}
+}
+
+/* Eight bytes of the input stream, little-endian. */
+static uint64_t next_u64(struct vmm_devices *d)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < 8; i++)
+		v |= (uint64_t)next_input(d) << (8 * i);
+	return v;
+}
+
+/* An RDMSR/WRMSR exit: the first msr_exits range holding the index says
+ * whether it fails (#GP, error=1); otherwise RDMSR's value comes from the
+ * input stream and WRMSR is accepted. */
+static void handle_msr(struct vmm_devices *d, struct vmm_exit *x)
+{
+	int rd = x->reason == KVM_EXIT_X86_RDMSR;
+	uint8_t fail = rd ? VMM_MX_FAIL_READ : VMM_MX_FAIL_WRITE;
+
+	for (uint32_t r = 0; r < d->nmsr_exits; r++) {
+		const struct vmm_msr_exit_spec *m = &d->msr_exits[r];
+
+		if (x->u.msr.index - m->base < m->nmsrs) {
+			if (m->flags & fail) {
+				x->u.msr.error = 1;
+				return;
+			}
+			break;
+		}
+	}
+	x->u.msr.error = 0;
+	if (rd)
+		x->u.msr.data = next_u64(d);
+}
+
 static void serve_reads(struct vmm_devices *d, uint8_t *dst, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -218,8 +269,22 @@ enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
 			    "instruction syndrome)",
 			    x);
 	case KVM_EXIT_DEBUG:
-		/* the VMM never enables guest debugging */
+		/* a vCPU with a guest_debug record: noted (the trace), and
+		 * the run goes on; the exit budget bounds a stepped guest */
+		if (vcpu < 32 && (d->debug_vcpus & (1U << vcpu)))
+			return VMM_ACT_CONTINUE;
 		return fail(e, vcpu, "unexpected debug exit", x);
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		if (!d->msr_exits_on)
+			return fail(e, vcpu, "unexpected MSR exit", x);
+		handle_msr(d, x);
+		return VMM_ACT_CONTINUE;
+	case KVM_EXIT_HYPERCALL:
+		if (!d->hypercall_on)
+			return fail(e, vcpu, "unexpected hypercall exit", x);
+		x->u.hypercall.ret = next_u64(d);
+		return VMM_ACT_CONTINUE;
 	case KVM_EXIT_INTR:
 		return VMM_ACT_CONTINUE;
 	default:

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "vmm/exit.h"
+#include "vmm/scenario.h"
 
 #define VMM_COM1_BASE 0x3f8
 #define VMM_COM1_PORTS 8
@@ -60,6 +61,14 @@ struct vmm_devices {
 	int permissive;
 	const uint8_t *in; /* input stream for unowned reads */
 	size_t in_len, in_pos;
+	/* exits the scenario's records turn on (vmm_devices_set_exits):
+	 * RDMSR/WRMSR answered as its msr_exits ranges say, hypercalls, and
+	 * debug exits of the vCPUs (bit i) with a guest_debug record */
+	const struct vmm_msr_exit_spec *msr_exits;
+	uint32_t nmsr_exits;
+	int msr_exits_on;
+	int hypercall_on;
+	uint32_t debug_vcpus;
 };
 
 /* Reset all device state; output goes to `out` (may have a NULL write). */
@@ -69,6 +78,12 @@ void vmm_devices_init(struct vmm_devices *d, const struct vmm_output *out,
 /* Permissive mode with an input stream (may be NULL/0). */
 void vmm_devices_set_permissive(struct vmm_devices *d, const uint8_t *in,
 				size_t in_len);
+
+/* The exits scenario s turns on (msr_exits, hypercall, guest_debug) and
+ * its input stream, which answers RDMSR and hypercall exits in order
+ * (0xff bytes once used up) whether or not the scenario is permissive.
+ * s must outlive the devices' use. */
+void vmm_devices_set_exits(struct vmm_devices *d, const struct vmm_scenario *s);
 
 enum vmm_dev_result { VMM_DEV_HANDLED = 0, VMM_DEV_UNHANDLED = 1 };
 

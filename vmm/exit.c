@@ -195,6 +195,68 @@ static int decode_ndata(void *run, size_t off_code, size_t off_ndata,
 	return 0;
 }
 
+#if defined(__x86_64__)
+/* KVM_EXIT_DEBUG (guest_debug record): KVM reports #DB (1) or #BP (3);
+ * DR6 and DR7 are 32-bit registers (KVM refuses upper-half bits). */
+static int decode_debug(void *run, struct vmm_exit *x, struct vmm_error *e)
+{
+	RD(x->u.debug.exception, run, debug.arch.exception);
+	RD(x->u.debug.pc, run, debug.arch.pc);
+	RD(x->u.debug.dr6, run, debug.arch.dr6);
+	RD(x->u.debug.dr7, run, debug.arch.dr7);
+	if (x->u.debug.exception != 1 && x->u.debug.exception != 3)
+		return violation(e, "debug.arch.exception",
+				 x->u.debug.exception,
+				 "must be 1 (#DB) or 3 (#BP)");
+	if (x->u.debug.dr6 >> 32)
+		return violation(e, "debug.arch.dr6", x->u.debug.dr6,
+				 "upper 32 bits must be 0");
+	if (x->u.debug.dr7 >> 32)
+		return violation(e, "debug.arch.dr7", x->u.debug.dr7,
+				 "upper 32 bits must be 0");
+	return 0;
+}
+
+/* KVM_EXIT_X86_RDMSR/WRMSR (msr_exits record): one reason bit, the
+ * error byte cleared by KVM; RDMSR's data is the reply, not read. */
+static int decode_msr(void *run, struct vmm_exit *x, struct vmm_error *e)
+{
+	RD(x->u.msr.reason, run, msr.reason);
+	RD(x->u.msr.index, run, msr.index);
+	RD(x->u.msr.error, run, msr.error);
+	if (x->u.msr.reason != KVM_MSR_EXIT_REASON_INVAL &&
+	    x->u.msr.reason != KVM_MSR_EXIT_REASON_UNKNOWN &&
+	    x->u.msr.reason != KVM_MSR_EXIT_REASON_FILTER)
+		return violation(e, "msr.reason", x->u.msr.reason,
+				 "must be 1 (inval), 2 (unknown) or 4 "
+				 "(filter)");
+	if (x->u.msr.error)
+		return violation(e, "msr.error", x->u.msr.error,
+				 "KVM clears it before the exit");
+	if (x->reason == KVM_EXIT_X86_WRMSR)
+		RD(x->u.msr.data, run, msr.data);
+	return 0;
+}
+
+/* KVM_EXIT_HYPERCALL (hypercall record): nr is a bit of the enable mask,
+ * flags only the long-mode bit in the low half (KVM_EXIT_HYPERCALL_MBZ). */
+static int decode_hypercall(void *run, struct vmm_exit *x, struct vmm_error *e)
+{
+	RD(x->u.hypercall.nr, run, hypercall.nr);
+	RD(x->u.hypercall.args, run, hypercall.args);
+	rd(&x->u.hypercall.flags, run,
+	   offsetof(struct kvm_run, hypercall.longmode),
+	   sizeof(x->u.hypercall.flags));
+	if (x->u.hypercall.nr >= 64)
+		return violation(e, "hypercall.nr", x->u.hypercall.nr,
+				 "must be < 64 (a bit of the enable mask)");
+	if (x->u.hypercall.flags & 0xFFFFFFFEULL)
+		return violation(e, "hypercall.flags", x->u.hypercall.flags,
+				 "bits 1-31 must be 0");
+	return 0;
+}
+#endif
+
 int vmm_exit_decode(void *run, size_t mapped, struct vmm_exit *x,
 		    struct vmm_error *e)
 {
@@ -236,11 +298,12 @@ int vmm_exit_decode(void *run, size_t mapped, struct vmm_exit *x,
 			"system_event", &x->u.system_event, e);
 #if defined(__x86_64__)
 	case KVM_EXIT_DEBUG:
-		RD(x->u.debug.exception, run, debug.arch.exception);
-		RD(x->u.debug.pc, run, debug.arch.pc);
-		RD(x->u.debug.dr6, run, debug.arch.dr6);
-		RD(x->u.debug.dr7, run, debug.arch.dr7);
-		return 0;
+		return decode_debug(run, x, e);
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		return decode_msr(run, x, e);
+	case KVM_EXIT_HYPERCALL:
+		return decode_hypercall(run, x, e);
 	case KVM_EXIT_EXCEPTION:
 		RD(x->u.ex.exception, run, ex.exception);
 		RD(x->u.ex.error_code, run, ex.error_code);
@@ -329,6 +392,29 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
 			(unsigned long long)x->u.debug.dr6,
 			(unsigned long long)x->u.debug.dr7);
 		break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		/* after the reply: RDMSR's data is the value answered */
+		(void)snprintf(buf, len,
+			       "%s index=0x%x reason=%u data=0x%llx error=%u",
+			       n, x->u.msr.index, x->u.msr.reason,
+			       (unsigned long long)x->u.msr.data,
+			       x->u.msr.error);
+		break;
+	case KVM_EXIT_HYPERCALL:
+		(void)snprintf(buf, len,
+			       "%s nr=%llu args=0x%llx,0x%llx,0x%llx,0x%llx,"
+			       "0x%llx,0x%llx flags=0x%llx ret=0x%llx",
+			       n, (unsigned long long)x->u.hypercall.nr,
+			       (unsigned long long)x->u.hypercall.args[0],
+			       (unsigned long long)x->u.hypercall.args[1],
+			       (unsigned long long)x->u.hypercall.args[2],
+			       (unsigned long long)x->u.hypercall.args[3],
+			       (unsigned long long)x->u.hypercall.args[4],
+			       (unsigned long long)x->u.hypercall.args[5],
+			       (unsigned long long)x->u.hypercall.flags,
+			       (unsigned long long)x->u.hypercall.ret);
+		break;
 	case KVM_EXIT_EXCEPTION:
 		(void)snprintf(buf, len, "%s exception=%u error_code=0x%x", n,
 			       x->u.ex.exception, x->u.ex.error_code);
@@ -407,6 +493,20 @@ uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x)
 		break;
 	case KVM_EXIT_ARM_NISV:
 		h = vmm_fnv(h, &x->u.arm_nisv.fault_ipa, 8);
+		break;
+	case KVM_EXIT_DEBUG:
+		h = vmm_fnv(h, &x->u.debug.exception, 4);
+		h = vmm_fnv(h, &x->u.debug.pc, 8);
+		break;
+	case KVM_EXIT_X86_RDMSR:
+	case KVM_EXIT_X86_WRMSR:
+		h = vmm_fnv(h, &x->u.msr.index, 4);
+		h = vmm_fnv(h, &x->u.msr.data, 8);
+		break;
+	case KVM_EXIT_HYPERCALL:
+		h = vmm_fnv(h, &x->u.hypercall.nr, 8);
+		h = vmm_fnv(h, x->u.hypercall.args,
+			    sizeof(x->u.hypercall.args));
 		break;
 	default:
 		break;

@@ -73,6 +73,21 @@ struct vmm_exit {
 			uint64_t gpa;
 			uint64_t size;
 		} memory_fault;
+		/* x86 RDMSR/WRMSR for user space: data is the written value
+		 * (WRMSR) or the reply (RDMSR); error the reply (1: #GP) */
+		struct {
+			uint64_t data;
+			uint32_t index;
+			uint32_t reason; /* one KVM_MSR_EXIT_REASON_* bit */
+			uint8_t error;
+		} msr;
+		/* x86 KVM_CAP_EXIT_HYPERCALL: ret is the reply */
+		struct {
+			uint64_t nr; /* < 64: a bit of the enable mask */
+			uint64_t args[6];
+			uint64_t ret;
+			uint64_t flags; /* KVM_EXIT_HYPERCALL_LONG_MODE */
+		} hypercall;
 		struct {
 			uint32_t exception;
 			uint32_t error_code;

@@ -206,6 +206,20 @@ static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
 			 const char *p, const char *var, const char *name,
 			 uint32_t nwrites, uint32_t nvcpus)
 {
+	uint32_t dbg = 0;
+
+	if (s->nmsr_exits) {
+		put(g, "/* msr_exits records: base, nmsrs, flags */\n");
+		put(g, "static const struct msr_exit_desc %s_msr_exits[] = {\n",
+		    p);
+		for (uint32_t r = 0; r < s->nmsr_exits; r++)
+			put(g, "\t{ 0x%xU, %u, 0x%x },\n", s->msr_exits[r].base,
+			    s->msr_exits[r].nmsrs, s->msr_exits[r].flags);
+		put(g, "};\n\n");
+	}
+	for (uint32_t i = 0; i < s->nvcpus && i < VMM_MAX_VCPUS; i++)
+		if (s->vcpus[i].has_gdbg)
+			dbg |= 1U << i;
 	put(g, "static const struct vm_desc %s = {\n", var);
 	put(g, "\t.name = \"%s\",\n", name);
 	put(g, "\t.max_exits = %llu,\n",
@@ -225,6 +239,16 @@ static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
 	if (nwrites)
 		put(g, "\t.writes = %s_writes,\n\t.nwrites = %u,\n", p,
 		    nwrites);
+	if (s->nmsr_exits)
+		put(g,
+		    "\t.msr_exits = %s_msr_exits,\n\t.nmsr_exits = %u,\n"
+		    "\t.msr_reasons = 0x%x,\n",
+		    p, s->nmsr_exits, s->msr_exits[0].reasons);
+	if (s->has_hypercall)
+		put(g, "\t.hypercall = 1,\n\t.hypercall_mask = 0x%llxULL,\n",
+		    (unsigned long long)s->hypercall_mask);
+	if (dbg)
+		put(g, "\t.debug_vcpus = 0x%x,\n", dbg);
 	put(g, "\t.vcpus = %s_vcpus,\n\t.nvcpus = %u,\n};\n\n", p, nvcpus);
 }
 
@@ -706,6 +730,19 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 			    (unsigned long long)s->vcpus[i].dr7);
 		if (s->vcpus[i].has_events)
 			emit_events(g, &s->vcpus[i]);
+		if (s->vcpus[i].has_gdbg)
+			put(g,
+			    "\t\t.gdbg = &(const struct kvm_guest_debug){\n"
+			    "\t\t\t.control = 0x%xU,\n"
+			    "\t\t\t.arch.debugreg = { 0x%llxULL, 0x%llxULL, "
+			    "0x%llxULL, 0x%llxULL, 0, 0, 0, 0x%llxULL },\n"
+			    "\t\t},\n",
+			    s->vcpus[i].gdbg_control,
+			    (unsigned long long)s->vcpus[i].gdbg_dr[0],
+			    (unsigned long long)s->vcpus[i].gdbg_dr[1],
+			    (unsigned long long)s->vcpus[i].gdbg_dr[2],
+			    (unsigned long long)s->vcpus[i].gdbg_dr[3],
+			    (unsigned long long)s->vcpus[i].gdbg_dr7);
 		if (s->vcpus[i].ncpuid)
 			put(g,
 			    "\t\t.cpuid = %s_vcpu%u_cpuid,\n"

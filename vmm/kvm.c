@@ -74,6 +74,18 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 			  "x86 events records: a pending exception"),
 	[VMM_CAP_X86_SMM] = CAP_ENTRY(KVM_CAP_X86_SMM, false,
 				      "x86 events records: SMI and SMM"),
+	[VMM_CAP_X86_USER_SPACE_MSR] =
+		CAP_ENTRY(KVM_CAP_X86_USER_SPACE_MSR, false,
+			  "x86 msr_exits records: RDMSR/WRMSR exits"),
+	[VMM_CAP_X86_MSR_FILTER] =
+		CAP_ENTRY(KVM_CAP_X86_MSR_FILTER, false,
+			  "x86 msr_exits records: the MSR filter"),
+	[VMM_CAP_EXIT_HYPERCALL] =
+		CAP_ENTRY(KVM_CAP_EXIT_HYPERCALL, false,
+			  "x86 hypercall record (mask of hypercalls)"),
+	[VMM_CAP_SET_GUEST_DEBUG2] =
+		CAP_ENTRY(KVM_CAP_SET_GUEST_DEBUG2, false,
+			  "x86 guest_debug record (control bits)"),
 };
 #undef CAP_ENTRY
 

@@ -42,6 +42,11 @@
  * KVM_SET_CPUID2 (KVM's KVM_MAX_CPUID_ENTRIES; KVM_GET_SUPPORTED_CPUID
  * lists fewer, the overrides may add some). */
 #define VMM_MAX_SCN_CPUID 32
+/* x86 msr_exits record: MSR filter ranges (KVM_MSR_FILTER_MAX_RANGES) and
+ * the MSRs one range covers (KVM_MSR_FILTER_MAX_BITMAP_SIZE, 0x600 bytes,
+ * one bit an MSR). */
+#define VMM_MAX_MSR_EXIT_RANGES 16
+#define VMM_MAX_MSR_EXIT_NMSRS 0x3000U
 #define VMM_MAX_CPUID_ENTRIES 256
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the

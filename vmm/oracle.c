@@ -45,6 +45,13 @@ static const struct {
 	/* events record: EINVAL for an exception vector above 31 or NMI's
 	 * (2), or SMM state KVM built without SMM support refuses */
 	{ KVM_SET_VCPU_EVENTS, "KVM_SET_VCPU_EVENTS", { EINVAL } },
+	/* msr_exits records: EINVAL for a filter range without read/write
+	 * flags */
+	{ KVM_X86_SET_MSR_FILTER, "KVM_X86_SET_MSR_FILTER", { EINVAL } },
+	/* guest_debug record: EINVAL for control bits this KVM does not
+	 * support (KVM_CAP_SET_GUEST_DEBUG2), EBUSY for an injected #DB/#BP
+	 * while an exception is pending (an events record) */
+	{ KVM_SET_GUEST_DEBUG, "KVM_SET_GUEST_DEBUG", { EINVAL, EBUSY } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

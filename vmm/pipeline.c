@@ -164,9 +164,11 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 				&x);
 			c->last_reason[i] = x.reason;
 			c->r->exits++;
+			act = vmm_exit_handle(&c->dev, i, &x, e);
+			/* after the service: the trace shows the replies the
+			 * VMM gave (RDMSR's value, a hypercall's ret) */
 			if (c->h && c->h->on_exit)
 				c->h->on_exit(c->h->ctx, i, &x);
-			act = vmm_exit_handle(&c->dev, i, &x, e);
 			if (act == VMM_ACT_FAIL)
 				return -1;
 			vmm_vcpu_complete(&c->vcpus[i], &x);
@@ -385,6 +387,7 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 			 s->mmio_console_gpa);
 	if (s->flags & VMM_SCN_PERMISSIVE)
 		vmm_devices_set_permissive(&c.dev, s->input, s->input_len);
+	vmm_devices_set_exits(&c.dev, s);
 	/* the arch's one-time work (the x86 MSR probe, ~0.1 s once per KVM
 	 * handle) comes before the run's clock starts */
 	if (h && h->before_run && vmm_arch_before_hook(&c, e) < 0)

@@ -74,7 +74,8 @@ struct vmm_hooks {
 	int (*before_run)(void *ctx, struct vmm_error *e);
 	int skip_state;	 /* do not read the final registers (saves 2 ioctls) */
 	int hash_memory; /* fill result.mem_hash (equivalence tests) */
-	/* Called for every exit, before it is serviced. */
+	/* Called for every exit, once it is serviced (a read's reply, an
+	 * RDMSR's value or a hypercall's ret are in the record). */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
 	/* Called with 1 before and 0 after work whose path depends on
 	 * anything but this input, which fuzz targets keep out of the

@@ -35,6 +35,7 @@ static const struct {
 	IOCTL_NAME(KVM_GET_REG_LIST),
 	IOCTL_NAME(KVM_GET_MP_STATE),
 	IOCTL_NAME(KVM_SET_DEVICE_ATTR),
+	IOCTL_NAME(KVM_SET_GUEST_DEBUG),
 #if defined(__x86_64__)
 	IOCTL_NAME(KVM_GET_REGS),
 	IOCTL_NAME(KVM_SET_REGS),
@@ -50,6 +51,7 @@ static const struct {
 	IOCTL_NAME(KVM_SET_DEBUGREGS),
 	IOCTL_NAME(KVM_GET_VCPU_EVENTS),
 	IOCTL_NAME(KVM_SET_VCPU_EVENTS),
+	IOCTL_NAME(KVM_X86_SET_MSR_FILTER),
 	IOCTL_NAME(KVM_GET_XCRS),
 	IOCTL_NAME(KVM_GET_XSAVE),
 	IOCTL_NAME(KVM_SET_XSAVE),
@@ -77,9 +79,10 @@ const char *vmm_reach_result_name(int err)
 }
 
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console", "sysarea",	  "slot",   "fill", "blob",
-	"input",  "vcpu",    "reg",	  "sreg",   "seg",  "features",
-	"msr",	  "cpuid",   "debugregs", "events",
+	"limits", "console",   "sysarea",   "slot",	   "fill",
+	"blob",	  "input",     "vcpu",	    "reg",	   "sreg",
+	"seg",	  "features",  "msr",	    "cpuid",	   "debugregs",
+	"events", "msr_exits", "hypercall", "guest_debug",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -213,6 +216,8 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 	has[VMM_REC_BLOB] = s->nblobs > 0;
 	has[VMM_REC_INPUT] = s->has_input != 0;
 	has[VMM_REC_VCPU] = s->nvcpus > 0;
+	has[VMM_REC_MSR_EXITS] = s->nmsr_exits > 0;
+	has[VMM_REC_HYPERCALL] = s->has_hypercall != 0;
 	for (uint32_t i = 0; i < s->nvcpus && i < VMM_MAX_VCPUS; i++) {
 		const struct vmm_vcpu_spec *v = &s->vcpus[i];
 
@@ -224,6 +229,7 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_CPUID] |= v->ncpuid != 0;
 		has[VMM_REC_DEBUGREGS] |= v->has_dregs != 0;
 		has[VMM_REC_EVENTS] |= v->has_events != 0;
+		has[VMM_REC_GUEST_DEBUG] |= v->has_gdbg != 0;
 	}
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])

@@ -280,6 +280,111 @@ static int validate_events(const struct vmm_vcpu_spec *v, uint32_t i,
 	return 0;
 }
 
+/* The guest_debug record: known control bits, the others only with
+ * enable, debug registers only with hardware breakpoints, one injected
+ * exception at most (docs/scenario-format.md). Flags this host's KVM
+ * refuses are KVM's to refuse (EINVAL: an input error). */
+static int validate_gdbg(const struct vmm_vcpu_spec *v, uint32_t i,
+			 struct vmm_error *e)
+{
+	uint32_t c = v->gdbg_control;
+	int dregs = v->gdbg_dr[0] || v->gdbg_dr[1] || v->gdbg_dr[2] ||
+		    v->gdbg_dr[3] || v->gdbg_dr7;
+
+	if (v->has_gdbg > 1)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: has_gdbg=%u, must be 0 "
+					   "or 1",
+					   i, v->has_gdbg);
+	if (!v->has_gdbg && (c || dregs))
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: guest debug values without a guest_debug "
+			"record",
+			i);
+	if (c & ~VMM_GDBG_KNOWN)
+		return vmm_scenario_reject(
+			e, "vCPU %u: guest_debug control 0x%x has unknown bits",
+			i, c);
+	if ((c & ~VMM_GDBG_ENABLE) && !(c & VMM_GDBG_ENABLE))
+		return vmm_scenario_reject(
+			e, "vCPU %u: guest_debug control 0x%x without enable",
+			i, c);
+	if (dregs && !(c & VMM_GDBG_USE_HW_BP))
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: guest_debug debug registers without "
+			"hardware breakpoints",
+			i);
+	if ((c & VMM_GDBG_INJECT_DB) && (c & VMM_GDBG_INJECT_BP))
+		return vmm_scenario_reject(
+			e, "vCPU %u: guest_debug injects both #DB and #BP", i);
+	return 0;
+}
+
+/* The VM-wide exit records: msr_exits (ranges of one MSR filter, the
+ * same capability reasons in each) and hypercall. */
+static int validate_exit_records(const struct vmm_scenario *s,
+				 struct vmm_error *e)
+{
+	if (s->arch != VMM_ARCH_X86_64 &&
+	    (s->nmsr_exits || s->has_hypercall || s->hypercall_mask))
+		return vmm_scenario_reject(
+			e, "x86 msr_exits/hypercall records in an %s scenario",
+			vmm_arch_name(s->arch));
+	if (s->nmsr_exits > VMM_MAX_MSR_EXIT_RANGES)
+		return vmm_scenario_reject(e,
+					   "%u msr_exits records (allowed "
+					   "0..%d)",
+					   s->nmsr_exits,
+					   VMM_MAX_MSR_EXIT_RANGES);
+	for (uint32_t r = 0; r < s->nmsr_exits; r++) {
+		const struct vmm_msr_exit_spec *m = &s->msr_exits[r];
+
+		if (m->pad[0] || m->pad[1])
+			return vmm_scenario_reject(
+				e, "msr_exits record %u: padding not zero", r);
+		if (m->reasons & ~VMM_MX_REASONS)
+			return vmm_scenario_reject(
+				e,
+				"msr_exits record %u: reasons 0x%x have "
+				"unknown bits",
+				r, m->reasons);
+		if (m->flags & ~VMM_MX_KNOWN)
+			return vmm_scenario_reject(
+				e,
+				"msr_exits record %u: flags 0x%x have "
+				"unknown bits",
+				r, m->flags);
+		if (m->nmsrs > VMM_MAX_MSR_EXIT_NMSRS)
+			return vmm_scenario_reject(
+				e,
+				"msr_exits record %u: %u MSRs (allowed "
+				"0..%u)",
+				r, m->nmsrs, VMM_MAX_MSR_EXIT_NMSRS);
+		if (!m->nmsrs && (m->base || m->flags))
+			return vmm_scenario_reject(
+				e,
+				"msr_exits record %u without MSRs has a base "
+				"or flags",
+				r);
+		if (r > 0 && m->reasons != m[-1].reasons)
+			return vmm_scenario_reject(
+				e,
+				"msr_exits record %u: reasons differ from the "
+				"previous record's (one capability per VM)",
+				r);
+	}
+	if (s->has_hypercall > 1)
+		return vmm_scenario_reject(e,
+					   "has_hypercall=%d, must be 0 or 1",
+					   s->has_hypercall);
+	if (!s->has_hypercall && s->hypercall_mask)
+		return vmm_scenario_reject(
+			e, "hypercall mask without a hypercall record");
+	return 0;
+}
+
 static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			 struct vmm_error *e)
 {
@@ -303,11 +408,13 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				"aarch32)",
 				i, v->features, VMM_ARM64_FEAT_SETTABLE);
 		if (v->sreg_mask || v->seg_mask || v->nmsrs || v->ncpuid ||
-		    v->has_dregs || v->has_events)
+		    v->has_dregs || v->has_events || v->has_gdbg ||
+		    v->gdbg_control)
 			return vmm_scenario_reject(
 				e,
 				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs/"
-				"events records in an arm64 scenario",
+				"events/guest_debug records in an arm64 "
+				"scenario",
 				i);
 		return 0;
 	}
@@ -362,7 +469,7 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			"vCPU %u: debug register values without a "
 			"debugregs record",
 			i);
-	if (validate_events(v, i, e) < 0)
+	if (validate_events(v, i, e) < 0 || validate_gdbg(v, i, e) < 0)
 		return -1;
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
@@ -461,6 +568,8 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 				b, (unsigned long long)bl->len,
 				(unsigned long long)bl->gpa);
 	}
+	if (validate_exit_records(s, e) < 0)
+		return -1;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (validate_vcpu(s, i, e) < 0)
 			return -1;
@@ -532,6 +641,14 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 	DIFF(a->has_input != b->has_input, "has_input");
 	DIFF(bytes_differ(a->input, a->input_len, b->input, b->input_len),
 	     "input");
+	DIFF(a->nmsr_exits != b->nmsr_exits ||
+		     (a->nmsr_exits <= VMM_MAX_MSR_EXIT_RANGES &&
+		      memcmp(a->msr_exits, b->msr_exits,
+			     a->nmsr_exits * sizeof(a->msr_exits[0])) != 0),
+	     "msr_exits");
+	DIFF(a->has_hypercall != b->has_hypercall ||
+		     a->hypercall_mask != b->hypercall_mask,
+	     "hypercall");
 	DIFF(a->nvcpus != b->nvcpus, "nvcpus");
 	for (uint32_t i = 0; i < a->nvcpus && i < VMM_MAX_VCPUS; i++) {
 		const struct vmm_vcpu_spec *x = &a->vcpus[i], *y = &b->vcpus[i];
@@ -579,6 +696,13 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 			     x->ev_vector != y->ev_vector ||
 			     x->ev_error != y->ev_error ||
 			     x->ev_irq != y->ev_irq,
+		     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].guest_debug", i);
+		DIFF(x->has_gdbg != y->has_gdbg ||
+			     x->gdbg_control != y->gdbg_control ||
+			     memcmp(x->gdbg_dr, y->gdbg_dr,
+				    sizeof(x->gdbg_dr)) != 0 ||
+			     x->gdbg_dr7 != y->gdbg_dr7,
 		     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
 		DIFF(x->ncpuid != y->ncpuid, name);

@@ -138,6 +138,40 @@ struct vmm_cpuid_spec {
 #define VMM_EV_TRIPLE_FAULT 0x0200U /* a triple fault pending */
 #define VMM_EV_KNOWN 0x03FFU
 
+/* x86 msr_exits record (VM-wide list): one MSR filter range of
+ * KVM_X86_SET_MSR_FILTER, and how the VMM answers the exits it gives. */
+#define VMM_MX_READ 0x01U  /* the range filters reads (KVM_MSR_FILTER_READ) */
+#define VMM_MX_WRITE 0x02U /* ...writes (KVM_MSR_FILTER_WRITE) */
+#define VMM_MX_ALLOW 0x04U /* bitmap all ones (allowed); else all denied */
+#define VMM_MX_FAIL_READ 0x08U	/* RDMSR exits of these MSRs: #GP (error=1) */
+#define VMM_MX_FAIL_WRITE 0x10U /* WRMSR exits of these MSRs: #GP */
+#define VMM_MX_KNOWN 0x1FU
+/* KVM_CAP_X86_USER_SPACE_MSR reasons (KVM_MSR_EXIT_REASON_*) */
+#define VMM_MX_REASON_INVAL 0x1U
+#define VMM_MX_REASON_UNKNOWN 0x2U
+#define VMM_MX_REASON_FILTER 0x4U
+#define VMM_MX_REASONS 0x7U
+
+struct vmm_msr_exit_spec {
+	uint32_t base;
+	uint32_t nmsrs;	 /* 0: no range, the capability only */
+	uint8_t reasons; /* VMM_MX_REASON_*, the same in every record */
+	uint8_t flags;	 /* VMM_MX_* */
+	uint8_t pad[2];	 /* always 0 */
+};
+
+/* x86 guest_debug record: KVM_GUESTDBG_* control bits the decoder knows
+ * (enable, single-step, software and hardware breakpoints, inject #DB or
+ * #BP, block IRQs while stepping). */
+#define VMM_GDBG_ENABLE 0x00000001U
+#define VMM_GDBG_SINGLESTEP 0x00000002U
+#define VMM_GDBG_USE_SW_BP 0x00010000U
+#define VMM_GDBG_USE_HW_BP 0x00020000U
+#define VMM_GDBG_INJECT_DB 0x00040000U
+#define VMM_GDBG_INJECT_BP 0x00080000U
+#define VMM_GDBG_BLOCKIRQ 0x00100000U
+#define VMM_GDBG_KNOWN 0x001F0003U
+
 /* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
 	uint64_t entry;	   /* guest-physical address of the first instruction */
@@ -158,10 +192,15 @@ struct vmm_vcpu_spec {
 	 * state through KVM_SET_VCPU_EVENTS (when has_events); what is
 	 * present is in ev_flags (VMM_EV_*) */
 	uint32_t has_events;
-	uint32_t ev_error;  /* exception error code (VMM_EV_ERRCODE) */
-	uint16_t ev_flags;  /* VMM_EV_* */
-	uint8_t ev_vector;  /* exception vector (VMM_EV_EXC) */
-	uint8_t ev_irq;	    /* interrupt vector (VMM_EV_IRQ) */
+	uint32_t ev_error; /* exception error code (VMM_EV_ERRCODE) */
+	uint16_t ev_flags; /* VMM_EV_* */
+	uint8_t ev_vector; /* exception vector (VMM_EV_EXC) */
+	uint8_t ev_irq;	   /* interrupt vector (VMM_EV_IRQ) */
+	/* x86 guest_debug record: KVM_SET_GUEST_DEBUG before the first run
+	 * (when has_gdbg): control (VMM_GDBG_*), debugreg[0..3] and [7] */
+	uint64_t gdbg_dr[4], gdbg_dr7;
+	uint32_t has_gdbg;
+	uint32_t gdbg_control;
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
@@ -179,6 +218,14 @@ struct vmm_scenario {
 	struct vmm_fill_spec fills[VMM_MAX_FILLS];
 	struct vmm_blob_spec blobs[VMM_MAX_BLOBS];
 	struct vmm_vcpu_spec vcpus[VMM_MAX_VCPUS];
+	/* x86 msr_exits records: KVM_CAP_X86_USER_SPACE_MSR and an MSR
+	 * filter (when nmsr_exits > 0) */
+	struct vmm_msr_exit_spec msr_exits[VMM_MAX_MSR_EXIT_RANGES];
+	/* x86 hypercall record: KVM_CAP_EXIT_HYPERCALL with this mask of
+	 * hypercall numbers (when has_hypercall) */
+	uint64_t hypercall_mask;
+	uint32_t nmsr_exits;
+	int has_hypercall;
 	uint32_t timeout_ms; /* 0: no wall-clock limit */
 	uint32_t nslots;
 	uint32_t nfills;

@@ -468,6 +468,56 @@ static int cpuid_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 	return 0;
 }
 
+/* msr_exits: the capability is VM-wide, so every record names the same
+ * reasons; a record without MSRs (the capability only) has no base and no
+ * flags. */
+static int msr_exits_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_msr_exit_spec *m = elem;
+
+	(void)i; /* SCN_LIST: the element's place is its index */
+	if (m != c->s->msr_exits && m->reasons != m[-1].reasons)
+		return scn_fail(
+			c, SCN_REC_HDR,
+			"msr_exits.reasons=0x%x differs from the "
+			"previous record's 0x%x (one capability per VM)",
+			m->reasons, m[-1].reasons);
+	if (m->nmsrs == 0 && (m->base || m->flags))
+		return scn_fail(c, SCN_REC_HDR,
+				"msr_exits record without MSRs has base=0x%x "
+				"flags=0x%x (both must be 0)",
+				m->base, m->flags);
+	return 0;
+}
+
+/* guest_debug: the other control bits only with enable (KVM ignores
+ * them otherwise), debug registers only with hardware breakpoints, one
+ * injected exception at most. */
+static int gdbg_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_vcpu_spec *v = elem;
+	uint32_t ctl = v->gdbg_control;
+
+	(void)i;
+	if ((ctl & ~VMM_GDBG_ENABLE) && !(ctl & VMM_GDBG_ENABLE))
+		return scn_fail(c, SCN_REC_HDR,
+				"guest_debug control=0x%x without enable (bit "
+				"0)",
+				ctl);
+	if (!(ctl & VMM_GDBG_USE_HW_BP) &&
+	    (v->gdbg_dr[0] || v->gdbg_dr[1] || v->gdbg_dr[2] || v->gdbg_dr[3] ||
+	     v->gdbg_dr7))
+		return scn_fail(c, SCN_REC_HDR,
+				"guest_debug debug registers without "
+				"hardware breakpoints (0x20000)");
+	if ((ctl & VMM_GDBG_INJECT_DB) && (ctl & VMM_GDBG_INJECT_BP))
+		return scn_fail(c, SCN_REC_HDR,
+				"guest_debug control=0x%x injects both #DB "
+				"and #BP",
+				ctl);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
@@ -515,6 +565,9 @@ static const struct scn_field sysarea_f[] = {
 static const struct scn_field input_f[] = {
 	{ BYTES("data", SCN, input, input_len, 0, 0, 0) },
 };
+static const struct scn_field hypercall_f[] = {
+	{ FLD("mask", SCN, hypercall_mask, 8, SCN_HEX) },
+};
 #undef SCN
 
 #define SL struct vmm_slot_spec
@@ -543,6 +596,19 @@ static const struct scn_field blob_f[] = {
 	{ FLD("gpa", struct vmm_blob_spec, gpa, 8, SCN_HEX) },
 	{ BYTES("data", struct vmm_blob_spec, data, len, 1, 0, 0) },
 };
+#define MX struct vmm_msr_exit_spec
+static const struct scn_field msr_exits_f[] = {
+	{ FLD("reasons", MX, reasons, 1, SCN_HEX), .check = SCN_MASK,
+	  .hi = VMM_MX_REASONS, .tmax = VMM_MX_REASONS },
+	{ FLD("flags", MX, flags, 1, SCN_HEX), .check = SCN_MASK,
+	  .hi = VMM_MX_KNOWN, .tmax = VMM_MX_KNOWN },
+	{ FLD("base", MX, base, 4, SCN_HEX) },
+	{ FLD("nmsrs", MX, nmsrs, 2, SCN_DEC), .check = SCN_RANGE, .lo = 0,
+	  .hi = VMM_MAX_MSR_EXIT_NMSRS, .tmax = VMM_MAX_MSR_EXIT_NMSRS },
+};
+/* text: reasons base nmsrs flags */
+static const uint8_t msr_exits_text[] = { 0, 2, 3, 1 };
+#undef MX
 static const struct scn_field vcpu_f[] = {
 	{ FLD("mode", struct vmm_vcpu_spec, mode, 1, SCN_WORD),
 	  .word_name = mode_name, .word_parse = mode_parse },
@@ -586,6 +652,15 @@ static const struct scn_field events_f[] = {
 	{ FLD("vector", VS, ev_vector, 1, SCN_DEC) },
 	{ FLD("error_code", VS, ev_error, 4, SCN_HEX) },
 	{ FLD("irq", VS, ev_irq, 1, SCN_DEC) },
+};
+static const struct scn_field gdbg_f[] = {
+	{ FLD("control", VS, gdbg_control, 4, SCN_HEX), .check = SCN_MASK,
+	  .hi = VMM_GDBG_KNOWN, .tmax = VMM_GDBG_KNOWN },
+	{ FLD("dr0", VS, gdbg_dr[0], 8, SCN_HEX) },
+	{ FLD("dr1", VS, gdbg_dr[1], 8, SCN_HEX) },
+	{ FLD("dr2", VS, gdbg_dr[2], 8, SCN_HEX) },
+	{ FLD("dr3", VS, gdbg_dr[3], 8, SCN_HEX) },
+	{ FLD("dr7", VS, gdbg_dr7, 8, SCN_HEX) },
 };
 #undef VS
 static const struct scn_field features_f[] = {
@@ -642,6 +717,23 @@ const struct scn_record scn_records[] = {
 	  .flags = SCN_NEED_SLOT,
 	  PRESENT(has_input),
 	  FIELDS(input_f) },
+	{ .tag = 0x0A,
+	  .name = "msr_exits",
+	  .kind = SCN_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  LIST(msr_exits, nmsr_exits, VMM_MAX_MSR_EXIT_RANGES,
+	       "msr_exits records"),
+	  FIELDS(msr_exits_f),
+	  .torder = msr_exits_text,
+	  .dec_check = msr_exits_dec },
+	{ .tag = 0x0B,
+	  .name = "hypercall",
+	  .kind = SCN_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  PRESENT(has_hypercall),
+	  FIELDS(hypercall_f) },
 	{ .tag = 0x10,
 	  .name = "vcpu",
 	  .kind = SCN_VCPU,
@@ -717,6 +809,14 @@ const struct scn_record scn_records[] = {
 	  .dec_check = features_dec,
 	  .txt_parse = features_parse,
 	  .txt_print = features_print },
+	{ .tag = 0x1B,
+	  .name = "guest_debug",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  .vpresent = offsetof(struct vmm_vcpu_spec, has_gdbg),
+	  FIELDS(gdbg_f),
+	  .dec_check = gdbg_dec },
 };
 
 const unsigned int scn_nrecords = sizeof(scn_records) / sizeof(scn_records[0]);
@@ -728,7 +828,8 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_blob_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM &&
-		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM,
+		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_msr_exit_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 
 const struct scn_record *scn_by_tag(unsigned int tag)

@@ -461,6 +461,18 @@ void vmm_vcpu_complete(struct vmm_vcpu *v, const struct vmm_exit *x)
 	else if (x->reason == KVM_EXIT_MMIO && !x->u.mmio.is_write)
 		memcpy(run + offsetof(struct kvm_run, mmio.data),
 		       x->u.mmio.data, x->u.mmio.len);
+#if defined(__x86_64__)
+	else if (x->reason == KVM_EXIT_X86_RDMSR ||
+		 x->reason == KVM_EXIT_X86_WRMSR) {
+		memcpy(run + offsetof(struct kvm_run, msr.error),
+		       &x->u.msr.error, sizeof(x->u.msr.error));
+		if (x->reason == KVM_EXIT_X86_RDMSR)
+			memcpy(run + offsetof(struct kvm_run, msr.data),
+			       &x->u.msr.data, sizeof(x->u.msr.data));
+	} else if (x->reason == KVM_EXIT_HYPERCALL)
+		memcpy(run + offsetof(struct kvm_run, hypercall.ret),
+		       &x->u.hypercall.ret, sizeof(x->u.hypercall.ret));
+#endif
 }
 
 int vmm_vcpu_sample(struct vmm_vcpu *v, uint64_t fields,

@@ -20,18 +20,23 @@ printf 'not a scenario' >"$tmp/in/zz_junk"
 cat "$tmp/text" "$tmp/err"
 [ "$rc" = 0 ] || say "text: exit code $rc"
 [ -s "$tmp/err" ] && say "text: stderr not empty"
-for line in "reach: inputs=18 scenarios=17 mode=fresh" \
-	"exit KVM_EXIT_HLT inputs=16" "exit KVM_EXIT_SHUTDOWN inputs=1" \
+for line in "reach: inputs=22 scenarios=21 mode=fresh" \
+	"exit KVM_EXIT_HLT inputs=17" "exit KVM_EXIT_SHUTDOWN inputs=1" \
 	"exit KVM_EXIT_MMIO inputs=2" "exit KVM_EXIT_FAIL_ENTRY inputs=0" \
-	"ioctl KVM_CREATE_VM ok inputs=17 calls=17" \
-	"ioctl KVM_SET_TSS_ADDR ok inputs=17 calls=17" \
-	"verdict halt inputs=16" "verdict guest-failure inputs=1" \
-	"finding none inputs=17" "record slot inputs=17" \
-	"record sreg inputs=2" "record vcpu inputs=17" \
+	"ioctl KVM_CREATE_VM ok inputs=21 calls=21" \
+	"ioctl KVM_SET_TSS_ADDR ok inputs=21 calls=21" \
+	"verdict halt inputs=17" "verdict guest-failure inputs=1" \
+	"finding none inputs=21" "record slot inputs=21" \
+	"record sreg inputs=3" "record vcpu inputs=21" \
 	"record msr inputs=1" "ioctl KVM_SET_MSRS ok inputs=1 calls=2" \
 	"record cpuid inputs=1" "ioctl KVM_SET_CPUID2 ok inputs=1 calls=1" \
 	"record debugregs inputs=1" "ioctl KVM_SET_DEBUGREGS ok inputs=1 calls=1" \
-	"record events inputs=1" "ioctl KVM_SET_VCPU_EVENTS ok inputs=1 calls=2"; do
+	"record events inputs=1" "ioctl KVM_SET_VCPU_EVENTS ok inputs=1 calls=2" \
+	"record msr_exits inputs=1" "record hypercall inputs=1" \
+	"record guest_debug inputs=2" "verdict exit-budget inputs=2" \
+	"ioctl KVM_X86_SET_MSR_FILTER ok inputs=1 calls=1" \
+	"exit KVM_EXIT_X86_RDMSR inputs=1" "exit KVM_EXIT_X86_WRMSR inputs=1" \
+	"exit KVM_EXIT_DEBUG inputs=2"; do
 	grep -qxF -- "$line" "$tmp/text" || say "text lacks the line: $line"
 done
 "$vmm" reach --json "$tmp/in" >"$tmp/json" 2>"$tmp/err"; rc=$?
@@ -40,21 +45,24 @@ python3 -m json.tool "$tmp/json" >/dev/null || say "json: does not parse"
 python3 - "$tmp/json" <<'PY' || say "json: counts differ from the text form"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["inputs"] == 18 and r["scenarios"] == 17, r
-assert r["exits"]["KVM_EXIT_HLT"] == 16, r["exits"]
-assert r["verdicts"]["halt"] == 16 and r["records"]["slot"] == 17
+assert r["inputs"] == 22 and r["scenarios"] == 21, r
+assert r["exits"]["KVM_EXIT_HLT"] == 17, r["exits"]
+assert r["verdicts"]["halt"] == 17 and r["records"]["slot"] == 21
 assert r["records"]["msr"] == 1 and r["records"]["cpuid"] == 1
 assert r["records"]["debugregs"] == 1, r["records"]
 assert r["records"]["events"] == 1, r["records"]
+assert r["records"]["msr_exits"] == 1 and r["records"]["hypercall"] == 1
+assert r["records"]["guest_debug"] == 2, r["records"]
+assert r["exits"]["KVM_EXIT_DEBUG"] == 2, r["exits"]
 vm = [i for i in r["ioctls"] if i["ioctl"] == "KVM_CREATE_VM"]
 assert vm == [{"ioctl": "KVM_CREATE_VM", "request": vm[0]["request"],
-               "result": "ok", "inputs": 17, "calls": 17}], vm
+               "result": "ok", "inputs": 21, "calls": 21}], vm
 PY
 "$vmm" reach --short "$tmp/in" >"$tmp/short" 2>&1; rc=$?
 cat "$tmp/short"
 [ "$rc" = 0 ] || say "short: exit code $rc"
 [ "$(wc -l <"$tmp/short")" = 4 ] || say "short: not 4 lines"
-grep -q "^reach: inputs=18 scenarios=17 " "$tmp/short" || say "short: header"
-grep -q "^reach: exits.* KVM_EXIT_HLT:16" "$tmp/short" || say "short: exits"
+grep -q "^reach: inputs=22 scenarios=21 " "$tmp/short" || say "short: header"
+grep -q "^reach: exits.* KVM_EXIT_HLT:17" "$tmp/short" || say "short: exits"
 [ "$fail" = 0 ] && echo PASS
 exit "$fail"

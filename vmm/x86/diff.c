@@ -185,6 +185,13 @@ int vmm_diff_eligible(const struct vmm_scenario *s, char *why, size_t len)
 	}
 	/* state the host child cannot be given: its MSRs, CPUID and debug
 	 * registers are the host's, and nothing can be pending for it */
+	/* exits the oracle's host child has no counterpart for */
+	if (s->nmsr_exits || s->has_hypercall || v->has_gdbg) {
+		(void)snprintf(why, len,
+			       "msr_exits, hypercall or guest_debug records "
+			       "(exits the host child cannot give)");
+		return 0;
+	}
 	if (v->nmsrs || v->ncpuid || v->has_dregs || v->has_events) {
 		(void)snprintf(why, len,
 			       "msr, cpuid, debugregs or events records (the "

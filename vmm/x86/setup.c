@@ -158,8 +158,33 @@ static const char *events_missing(struct vmm_kvm *k,
 	return NULL;
 }
 
+/* What the host lacks for the exit records (msr_exits, hypercall,
+ * guest_debug), or NULL. */
+static const char *exits_missing(struct vmm_kvm *k,
+				 const struct vmm_scenario *s)
+{
+	if (s->nmsr_exits && !vmm_kvm_cap(k, VMM_CAP_X86_USER_SPACE_MSR))
+		return "msr_exits records need KVM_CAP_X86_USER_SPACE_MSR";
+	if (s->nmsr_exits && !vmm_kvm_cap(k, VMM_CAP_X86_MSR_FILTER))
+		return "msr_exits records need KVM_CAP_X86_MSR_FILTER";
+	if (s->has_hypercall && !vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL))
+		return "the hypercall record needs KVM_CAP_EXIT_HYPERCALL";
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (s->vcpus[i].has_gdbg &&
+		    !vmm_kvm_cap(k, VMM_CAP_SET_GUEST_DEBUG))
+			return "guest_debug records need KVM_CAP_SET_GUEST_DEBUG";
+	return NULL;
+}
+
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 {
+	const char *xmiss = exits_missing(c->k, c->s);
+
+	if (xmiss) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "%s, which this host's KVM lacks", xmiss);
+		return -1;
+	}
 	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
 		const char *miss = events_missing(c->k, &c->s->vcpus[i]);
 
@@ -412,14 +437,20 @@ static int apply_dregs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 
 /* A VM capability the events record needs, once per VM (reset mode: the
  * input has a fresh VM, vmm_arch_vcpu_reusable, tainted after). */
-static int enable_vm_cap(struct run_ctx *c, uint32_t cap, struct vmm_error *e)
+static int enable_vm_cap_arg(struct run_ctx *c, uint32_t cap, uint64_t arg,
+			     struct vmm_error *e)
 {
 	struct kvm_enable_cap ec;
 
 	memset(&ec, 0, sizeof(ec));
 	ec.cap = cap;
-	ec.args[0] = 1;
+	ec.args[0] = arg;
 	return VMM_IOCTL(c->k->ops, c->vm->fd, KVM_ENABLE_CAP, &ec, e);
+}
+
+static int enable_vm_cap(struct run_ctx *c, uint32_t cap, struct vmm_error *e)
+{
+	return enable_vm_cap_arg(c, cap, 1, e);
 }
 
 /* The scenario's events record for vCPU i, through KVM_SET_VCPU_EVENTS
@@ -519,8 +550,92 @@ static int apply_msrs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return 0;
 }
 
+/* The msr_exits records: KVM_CAP_X86_USER_SPACE_MSR with their reasons,
+ * then one KVM_X86_SET_MSR_FILTER with a range per record that has MSRs
+ * (default allow; a range's bitmap all ones or all zeros). KVM refuses a
+ * range without read/write flags with EINVAL: an input error
+ * (vmm/oracle.c). */
+static int apply_msr_exits(struct run_ctx *c, struct vmm_error *e)
+{
+	static __thread uint8_t bitmaps[VMM_MAX_MSR_EXIT_RANGES]
+				       [VMM_MAX_MSR_EXIT_NMSRS / 8];
+	const struct vmm_scenario *s = c->s;
+	struct kvm_msr_filter f;
+	uint32_t n = 0;
+
+	if (enable_vm_cap_arg(c, KVM_CAP_X86_USER_SPACE_MSR,
+			      s->msr_exits[0].reasons, e) < 0)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	f.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
+	for (uint32_t r = 0; r < s->nmsr_exits && r < VMM_MAX_MSR_EXIT_RANGES;
+	     r++) {
+		const struct vmm_msr_exit_spec *m = &s->msr_exits[r];
+
+		if (!m->nmsrs)
+			continue;
+		memset(bitmaps[n], (m->flags & VMM_MX_ALLOW) ? 0xFF : 0,
+		       (m->nmsrs + 7) / 8);
+		f.ranges[n].flags = m->flags & (VMM_MX_READ | VMM_MX_WRITE);
+		f.ranges[n].base = m->base;
+		f.ranges[n].nmsrs = m->nmsrs;
+		f.ranges[n].bitmap = bitmaps[n];
+		n++;
+	}
+	return VMM_IOCTL(c->k->ops, c->vm->fd, KVM_X86_SET_MSR_FILTER, &f, e);
+}
+
+/* The hypercall record: KVM_CAP_EXIT_HYPERCALL with its mask. KVM refuses
+ * bits it cannot forward (today all but KVM_HC_MAP_GPA_RANGE's) with
+ * EINVAL: an input error when the mask has bits the host's
+ * KVM_CHECK_EXTENSION value lacks. */
+static int apply_hypercall(struct run_ctx *c, struct vmm_error *e)
+{
+	uint64_t ok = (uint64_t)vmm_kvm_cap(c->k, VMM_CAP_EXIT_HYPERCALL);
+
+	if (enable_vm_cap_arg(c, KVM_CAP_EXIT_HYPERCALL, c->s->hypercall_mask,
+			      e) == 0)
+		return 0;
+	if (e->err == EINVAL && (c->s->hypercall_mask & ~ok))
+		vmm_err_set(e, VMM_ERR_INPUT, "KVM_ENABLE_CAP", EINVAL,
+			    "hypercall mask 0x%llx: KVM forwards only 0x%llx "
+			    "(EINVAL)",
+			    (unsigned long long)c->s->hypercall_mask,
+			    (unsigned long long)ok);
+	return -1;
+}
+
+/* The guest_debug record of vCPU i, last (KVM_SET_REGS would drop an
+ * injected #DB/#BP). KVM refuses control bits it does not support
+ * (EINVAL) and an injection while an exception is pending (EBUSY):
+ * input errors (vmm/oracle.c). */
+static int apply_gdbg(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct kvm_guest_debug g;
+
+	memset(&g, 0, sizeof(g));
+	g.control = vs->gdbg_control;
+	for (unsigned int r = 0; r < 4; r++)
+		g.arch.debugreg[r] = vs->gdbg_dr[r];
+	g.arch.debugreg[7] = vs->gdbg_dr7;
+	return VCPU_IOCTL(&c->vcpus[i], KVM_SET_GUEST_DEBUG, &g, e);
+}
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
+	if (i == 0 && (c->s->nmsr_exits || c->s->has_hypercall)) {
+		/* VM-wide: a fresh VM (vmm_arch_vcpu_reusable), not reused
+		 * after */
+		if (c->ss)
+			vmm_session_taint(c->ss);
+		if (c->s->nmsr_exits && apply_msr_exits(c, e) < 0)
+			return -1;
+		if (c->s->has_hypercall && apply_hypercall(c, e) < 0)
+			return -1;
+	}
+	if (c->s->vcpus[i].has_gdbg && c->ss)
+		vmm_session_taint(c->ss); /* a fresh VM, not reused after */
 	if (c->s->vcpus[i].ncpuid) {
 		/* a fresh VM (vmm_arch_vcpu_reusable), not reused after */
 		if (c->ss)
@@ -565,9 +680,11 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 			return -1;
 	}
 	/* and again last: KVM_SET_REGS drops a pending exception */
-	if (!c->s->vcpus[i].has_events)
+	if (c->s->vcpus[i].has_events && apply_events(c, i, e) < 0)
+		return -1;
+	if (!c->s->vcpus[i].has_gdbg)
 		return 0;
-	return apply_events(c, i, e);
+	return apply_gdbg(c, i, e);
 }
 
 static int vcpu_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
@@ -618,7 +735,7 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	 * records, sregs go in by ioctl: the MSR writes (EFER...) come after
 	 * them, as in fresh mode */
 	if (c->ss && c->s->vcpus[i].nmsrs == 0 && !c->s->vcpus[i].has_events &&
-	    sregs_known(c->ss, i, sr) &&
+	    !c->s->vcpus[i].has_gdbg && sregs_known(c->ss, i, sr) &&
 	    vmm_vcpu_sync_regs(v, regs, sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -636,7 +753,7 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	sregs_accepted(c->ss, i, sr);
 	/* an events record goes in by ioctl after this: the registers too,
 	 * or KVM_RUN's sync would put the creation events back over it */
-	if (!c->s->vcpus[i].has_events &&
+	if (!c->s->vcpus[i].has_events && !c->s->vcpus[i].has_gdbg &&
 	    vmm_vcpu_sync_regs(v, regs, NULL, &c->ss->init[i].events) == 0)
 		return 0;
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
@@ -819,6 +936,40 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		vmm_kvm_cap(k, VMM_CAP_X86_SMM) ? "ok" : "unsupported",
 		vmm_kvm_cap(k, VMM_CAP_X86_TRIPLE_FAULT_EVENT) ? "ok"
 							       : "unsupported");
+	if (vmm_kvm_cap(k, VMM_CAP_X86_USER_SPACE_MSR) &&
+	    vmm_kvm_cap(k, VMM_CAP_X86_MSR_FILTER))
+		off = vmm_fmt_append(buf, len, off,
+				     "record msr_exits=ok "
+				     "(KVM_CAP_X86_USER_SPACE_MSR, "
+				     "KVM_X86_SET_MSR_FILTER; reset mode: a "
+				     "fresh VM per input)\n");
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record msr_exits=unsupported: no %s\n",
+				     vmm_kvm_cap(k, VMM_CAP_X86_USER_SPACE_MSR)
+					     ? "KVM_CAP_X86_MSR_FILTER"
+					     : "KVM_CAP_X86_USER_SPACE_MSR");
+	if (vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL))
+		off = vmm_fmt_append(
+			buf, len, off,
+			"record hypercall=ok (KVM_CAP_EXIT_HYPERCALL, "
+			"forwarded hypercalls mask 0x%x; reset mode: a fresh "
+			"VM per input)\n",
+			(unsigned int)vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL));
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record hypercall=unsupported: no "
+				     "KVM_CAP_EXIT_HYPERCALL\n");
+	if (vmm_kvm_cap(k, VMM_CAP_SET_GUEST_DEBUG))
+		off = vmm_fmt_append(
+			buf, len, off,
+			"record guest_debug=ok (KVM_SET_GUEST_DEBUG, control "
+			"bits 0x%x; reset mode: a fresh VM per input)\n",
+			(unsigned int)vmm_kvm_cap(k, VMM_CAP_SET_GUEST_DEBUG2));
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record guest_debug=unsupported: no "
+				     "KVM_CAP_SET_GUEST_DEBUG\n");
 	return off;
 }
 

@@ -325,7 +325,9 @@ int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 		return -1;
 	/* A guest's own single-stepping or breakpoints would come back as
 	 * our debug exits: not stepped. */
-	if (c->k->step_probe != VMM_PROBE_FAILS &&
+	/* Nor a vCPU with a guest_debug record: its own KVM_SET_GUEST_DEBUG
+	 * state must stay. */
+	if (c->k->step_probe != VMM_PROBE_FAILS && !c->s->vcpus[i].has_gdbg &&
 	    !(s0.regs.rflags & EFLAGS_TF) && !(f0.dregs.dr7 & DR7_ENABLES)) {
 		if (vmm_vcpu_guest_debug(v, KVM_GUESTDBG_ENABLE |
 						    KVM_GUESTDBG_SINGLESTEP) ==

@@ -122,9 +122,14 @@ int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 	/* events: an SMI, SMM, a triple fault or a pending exception turn
 	 * on VM-wide state (KVM_ENABLE_CAP, SMRAM) the restore does not
 	 * cover: a fresh VM, not reused after (vmm/x86/setup.c) */
+	/* msr_exits, hypercall: VM-wide capabilities and the MSR filter;
+	 * guest_debug: KVM_SET_GUEST_DEBUG state (breakpoints, TF it set):
+	 * a fresh VM, not reused after (vmm/x86/setup.c) */
+	if (s->nmsr_exits || s->has_hypercall)
+		return 0;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (!vmm_x86_msrs_resettable(&s->vcpus[i]) ||
-		    s->vcpus[i].ncpuid ||
+		    s->vcpus[i].ncpuid || s->vcpus[i].has_gdbg ||
 		    (s->vcpus[i].ev_flags & VMM_X86_EV_FRESH))
 			return 0;
 	return 1;
