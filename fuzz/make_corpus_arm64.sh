@@ -43,4 +43,12 @@ emit() { # NAME: scenario text on stdin
   echo "slot id=1 gpa=0x100000 size=0x100000 flags=dirty_log"
   echo "blob gpa=0x0 data=$(hex el_regs)"; echo "vcpu mode=aarch64 entry=0x0"
   echo "reg sp=0x180000"; echo "features psci-0.2"; } | emit readonly_code
+# one_reg: TPIDR_EL1 set by the record and printed by the guest ("OK\n"),
+# then the same guest without it (after it in the equivalence test's
+# order: a reset VM must print nothing, as a fresh one does)
+{ hdr none 100 1000; slot; echo "blob gpa=0x1000 data=$(hex one_reg_read)"
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "features psci-0.2"
+  echo "one_reg id=0x603000000013c684 value=0xa4b4f hi=0x0"; } | emit one_reg_set
+{ hdr none 100 1000; slot; echo "blob gpa=0x1000 data=$(hex one_reg_read)"
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "features psci-0.2"; } | emit one_reg_unset
 echo "corpus: $(ls "$bin" | wc -l) arm64 scenarios in $bin"

@@ -623,6 +623,78 @@ static void mut_events_record(struct rng *r, struct vmm_vcpu_spec *v)
 	ev_canon(v);
 }
 
+/* arm64 ONE_REG ids worth setting: the virtual timer (CTL, CNT, CVAL),
+ * TPIDR_EL1, SCTLR_EL1, VBAR_EL1, CNTKCTL_EL1, x0, PSTATE, SP_EL0, V0 (128
+ * bits), the PSCI version (a firmware register), ID_AA64PFR0_EL1 (an ID
+ * register KVM lets a VMM narrow) and ids KVM does not list (a U32 form of
+ * TPIDR_EL1, an unknown system register). */
+static const uint64_t one_reg_ids[] = {
+	VMM_ARM64_REG_TIMER_CTL,
+	VMM_ARM64_REG_TIMER_CNT,
+	VMM_ARM64_REG_TIMER_CVAL,
+	VMM_ARM64_REG_TPIDR_EL1,
+	VMM_ARM64_SYSREG(3, 0, 1, 0, 0),
+	VMM_ARM64_SYSREG(3, 0, 12, 0, 0),
+	VMM_ARM64_SYSREG(3, 0, 14, 1, 0),
+	0x6030000000100000ULL, /* x0 */
+	0x6030000000100042ULL, /* pstate */
+	0x6030000000100044ULL, /* sp_el1 */
+	0x6040000000100054ULL, /* V0 */
+	0x6030000000140000ULL, /* KVM_REG_ARM_PSCI_VERSION */
+	VMM_ARM64_SYSREG(3, 0, 0, 4, 0),
+	0x6020000000130000ULL | 0xC684ULL,
+	VMM_ARM64_SYSREG(3, 7, 15, 15, 7),
+};
+
+#define NONEREG (sizeof(one_reg_ids) / sizeof(one_reg_ids[0]))
+
+/* A value that fits the register's size. */
+static void one_reg_value(struct rng *r, struct vmm_one_reg_spec *o)
+{
+	unsigned int size = (unsigned int)((o->id & VMM_ONE_REG_SIZE_MASK) >>
+					   VMM_ONE_REG_SIZE_SHIFT);
+
+	o->value = pick_value(r);
+	o->hi = size == VMM_ONE_REG_SIZE_U128 ? pick_value(r) : 0;
+	if (size < VMM_ONE_REG_SIZE_U64)
+		o->value &= (1ULL << (8U << size)) - 1;
+}
+
+/* arm64 one_reg records: add one (in increasing id order, the canonical
+ * form), drop one, or change a value. */
+static void mut_one_reg_records(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	uint32_t n = v->n_one_regs, k = n ? (uint32_t)below(r, n) : 0;
+	uint64_t id;
+
+	if (n && below(r, 4) == 0) { /* drop */
+		memmove(&v->one_regs[k], &v->one_regs[k + 1],
+			(n - k - 1) * sizeof(v->one_regs[0]));
+		v->n_one_regs--;
+		return;
+	}
+	if (n && below(r, 2)) {
+		one_reg_value(r, &v->one_regs[k]);
+		return;
+	}
+	if (n >= VMM_MAX_SCN_ONE_REGS)
+		return;
+	id = below(r, 8) ? one_reg_ids[below(r, NONEREG)]
+			 : VMM_ARM64_SYSREG(3, below(r, 8), below(r, 16),
+					    below(r, 16), below(r, 8));
+	for (k = 0; k < n && v->one_regs[k].id < id; k++)
+		;
+	if (k < n && v->one_regs[k].id == id) {
+		one_reg_value(r, &v->one_regs[k]);
+		return;
+	}
+	memmove(&v->one_regs[k + 1], &v->one_regs[k],
+		(n - k) * sizeof(v->one_regs[0]));
+	v->one_regs[k].id = id;
+	one_reg_value(r, &v->one_regs[k]);
+	v->n_one_regs++;
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -920,11 +992,14 @@ static void mut_segs(const struct mut_ctx *m)
 	mut_arch_state(r, s, v, 2);
 }
 
-/* x86 vCPU state records: MSRs */
+/* vCPU state records: x86 MSRs, arm64 one_reg (an operator serves a
+ * record of each architecture: the x86 picks stay as they were) */
 static void mut_msrs(const struct mut_ctx *m)
 {
 	if (m->w->s.arch == VMM_ARCH_X86_64)
 		mut_msr_records(m->r, m->v);
+	else
+		mut_one_reg_records(m->r, m->v);
 }
 
 /* x86 vCPU state records: CPUID */

@@ -290,6 +290,18 @@ static void emit_arm64(struct gen *g, const struct vmm_scenario *s)
 			    vmm_arch_reg_name(VMM_ARCH_ARM64, r));
 			n++;
 		}
+		for (uint32_t k = 0; k < vs->n_one_regs; k++) {
+			const struct vmm_one_reg_spec *o = &vs->one_regs[k];
+
+			put(g,
+			    "\t\t\t{ 0x%llxULL, 0x%llxULL, \"one_reg "
+			    "0x%llx\", 0x%llxULL, 1 },\n",
+			    (unsigned long long)o->id,
+			    (unsigned long long)o->value,
+			    (unsigned long long)o->id,
+			    (unsigned long long)o->hi);
+			n++;
+		}
 		put(g, "\t\t},\n\t\t.nregs = %u,\n\t},\n", n);
 	}
 	put(g, "};\n\n");

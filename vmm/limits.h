@@ -43,6 +43,9 @@
  * lists fewer, the overrides may add some). */
 #define VMM_MAX_SCN_CPUID 32
 #define VMM_MAX_CPUID_ENTRIES 256
+/* arm64: one_reg records per vCPU (KVM_SET_ONE_REG after the core
+ * registers; each id must be one KVM_GET_REG_LIST names). */
+#define VMM_MAX_SCN_ONE_REGS 16
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the
  * call, so a second EINTR in a row needs a second signal. */

@@ -77,9 +77,9 @@ const char *vmm_reach_result_name(int err)
 }
 
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console", "sysarea",	  "slot",   "fill", "blob",
-	"input",  "vcpu",    "reg",	  "sreg",   "seg",  "features",
-	"msr",	  "cpuid",   "debugregs", "events",
+	"limits", "console", "sysarea",	  "slot",   "fill",    "blob",
+	"input",  "vcpu",    "reg",	  "sreg",   "seg",     "features",
+	"msr",	  "cpuid",   "debugregs", "events", "one_reg",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -224,7 +224,9 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_CPUID] |= v->ncpuid != 0;
 		has[VMM_REC_DEBUGREGS] |= v->has_dregs != 0;
 		has[VMM_REC_EVENTS] |= v->has_events != 0;
+		has[VMM_REC_ONE_REG] |= v->n_one_regs != 0;
 	}
+
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])
 			r->records[k]++;

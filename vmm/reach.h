@@ -43,6 +43,7 @@ enum vmm_reach_record {
 	VMM_REC_CPUID,
 	VMM_REC_DEBUGREGS,
 	VMM_REC_EVENTS,
+	VMM_REC_ONE_REG,
 	VMM_REC_COUNT
 };
 

@@ -280,6 +280,9 @@ static int validate_events(const struct vmm_vcpu_spec *v, uint32_t i,
 	return 0;
 }
 
+static int validate_one_regs(const struct vmm_vcpu_spec *v, uint32_t i,
+			     struct vmm_error *e);
+
 static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			 struct vmm_error *e)
 {
@@ -309,8 +312,11 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs/"
 				"events records in an arm64 scenario",
 				i);
-		return 0;
+		return validate_one_regs(v, i, e);
 	}
+	if (v->n_one_regs)
+		return vmm_scenario_reject(
+			e, "vCPU %u: one_reg records are arm64 only", i);
 	if (v->features)
 		return vmm_scenario_reject(
 			e,
@@ -374,6 +380,71 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 		return vmm_scenario_reject(
 			e, "vCPU %u: idt_limit 0x%llx exceeds 0xffff", i,
 			(unsigned long long)v->sregs[VMM_SREG_IDT_LIMIT]);
+	return 0;
+}
+
+int vmm_one_reg_check(const struct vmm_one_reg_spec *r, char *why, size_t len)
+{
+	unsigned int size = (unsigned int)((r->id & VMM_ONE_REG_SIZE_MASK) >>
+					   VMM_ONE_REG_SIZE_SHIFT);
+
+	if ((r->id & VMM_ONE_REG_ARCH_MASK) != VMM_ONE_REG_ARM64) {
+		(void)snprintf(why, len,
+			       "not an arm64 register id (bits 63..56 must "
+			       "be 0x60)");
+		return -1;
+	}
+	if (size > VMM_ONE_REG_SIZE_U128) {
+		(void)snprintf(why, len,
+			       "a %u-bit register; records hold 8 to 128 "
+			       "bits",
+			       8U << size);
+		return -1;
+	}
+	if (size < VMM_ONE_REG_SIZE_U64 && (r->value >> (8U << size))) {
+		(void)snprintf(why, len,
+			       "value 0x%llx is wider than the %u-bit "
+			       "register",
+			       (unsigned long long)r->value, 8U << size);
+		return -1;
+	}
+	if (size != VMM_ONE_REG_SIZE_U128 && r->hi) {
+		(void)snprintf(why, len,
+			       "hi=0x%llx on a %u-bit register (hi is bits "
+			       "64..127 of a 128-bit one)",
+			       (unsigned long long)r->hi, 8U << size);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_one_regs(const struct vmm_vcpu_spec *v, uint32_t i,
+			     struct vmm_error *e)
+{
+	char why[160];
+
+	if (v->n_one_regs > VMM_MAX_SCN_ONE_REGS)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: %u one_reg records "
+					   "(allowed 0..%d)",
+					   i, v->n_one_regs,
+					   VMM_MAX_SCN_ONE_REGS);
+	for (uint32_t k = 0; k < v->n_one_regs; k++) {
+		const struct vmm_one_reg_spec *r = &v->one_regs[k];
+
+		if (vmm_one_reg_check(r, why, sizeof(why)) < 0)
+			return vmm_scenario_reject(
+				e, "vCPU %u: one_reg id 0x%llx: %s", i,
+				(unsigned long long)r->id, why);
+		if (k > 0 && r->id <= v->one_regs[k - 1].id)
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: one_reg 0x%llx after 0x%llx: "
+				"one_reg records must be in strictly "
+				"increasing id order",
+				i, (unsigned long long)r->id,
+				(unsigned long long)v->one_regs[k - 1].id);
+	}
 	return 0;
 }
 
@@ -580,6 +651,15 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 			     x->ev_error != y->ev_error ||
 			     x->ev_irq != y->ev_irq,
 		     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].one_regs", i);
+		DIFF(x->n_one_regs != y->n_one_regs, name);
+		for (uint32_t k = 0;
+		     k < x->n_one_regs && k < VMM_MAX_SCN_ONE_REGS; k++)
+			DIFF(x->one_regs[k].id != y->one_regs[k].id ||
+				     x->one_regs[k].value !=
+					     y->one_regs[k].value ||
+				     x->one_regs[k].hi != y->one_regs[k].hi,
+			     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
 		DIFF(x->ncpuid != y->ncpuid, name);
 		for (uint32_t c = 0; c < x->ncpuid && c < VMM_MAX_SCN_CPUID;

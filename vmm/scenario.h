@@ -124,6 +124,18 @@ struct vmm_cpuid_spec {
 	uint8_t pad[3]; /* always 0 */
 };
 
+/* arm64: one KVM_SET_ONE_REG write (one_reg record), after the vCPU's
+ * preset (KVM_ARM_VCPU_INIT) and its reg records. `id` must be one
+ * KVM_GET_REG_LIST lists for the vCPU, of 8 to 128 bits; `value` holds the
+ * register's low 64 bits (above its size: 0), `hi` bits 64..127 of a
+ * 128-bit register (else 0). A vCPU's list is in strictly increasing id
+ * order (the canonical form). */
+struct vmm_one_reg_spec {
+	uint64_t id;
+	uint64_t value;
+	uint64_t hi;
+};
+
 /* events record flags: which parts of KVM_SET_VCPU_EVENTS the record
  * sets (docs/scenario-format.md). */
 #define VMM_EV_EXC 0x0001U	    /* an exception, vector ev_vector */
@@ -164,6 +176,9 @@ struct vmm_vcpu_spec {
 	uint8_t ev_irq;	    /* interrupt vector (VMM_EV_IRQ) */
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
+	/* arm64 one_reg records, ascending id */
+	struct vmm_one_reg_spec one_regs[VMM_MAX_SCN_ONE_REGS];
+	uint32_t n_one_regs;
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
 	uint32_t features;
 	uint8_t mode; /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
@@ -252,5 +267,10 @@ int vmm_scenario_parse_text(const char *text, size_t len, uint8_t *arena,
 const char *vmm_sreg_name(unsigned int f);
 const char *vmm_cpuid_reg_name(unsigned int r); /* "eax".."edx", or NULL */
 const char *vmm_seg_name(unsigned int g);
+
+/* arm64 one_reg: why the record cannot be (id not an arm64 register of 8
+ * to 128 bits, value wider than the register, hi set below 128 bits), in
+ * `why`; 0 when it can. No KVM: list membership is checked at set-up. */
+int vmm_one_reg_check(const struct vmm_one_reg_spec *r, char *why, size_t len);
 
 #endif

@@ -468,6 +468,26 @@ static int cpuid_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 	return 0;
 }
 
+/* one_reg: an arm64 register of 8..128 bits with a value that fits, and a
+ * vCPU's list in strictly increasing id order. */
+static int one_reg_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_one_reg_spec *r = elem;
+	char why[160];
+
+	if (vmm_one_reg_check(r, why, sizeof(why)) < 0)
+		return scn_fail(c, SCN_REC_HDR, "one_reg id=0x%llx: %s",
+				(unsigned long long)r->id, why);
+	if (i > 0 && r->id <= r[-1].id)
+		return scn_fail(c, SCN_REC_HDR,
+				"one_reg.id=0x%llx not above the previous "
+				"0x%llx (canonical order, one record per "
+				"register)",
+				(unsigned long long)r->id,
+				(unsigned long long)r[-1].id);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
@@ -588,6 +608,11 @@ static const struct scn_field events_f[] = {
 	{ FLD("irq", VS, ev_irq, 1, SCN_DEC) },
 };
 #undef VS
+static const struct scn_field one_reg_f[] = {
+	{ FLD("id", struct vmm_one_reg_spec, id, 8, SCN_HEX) },
+	{ FLD("value", struct vmm_one_reg_spec, value, 8, SCN_HEX) },
+	{ FLD("hi", struct vmm_one_reg_spec, hi, 8, SCN_HEX) },
+};
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
 };
@@ -717,6 +742,15 @@ const struct scn_record scn_records[] = {
 	  .dec_check = features_dec,
 	  .txt_parse = features_parse,
 	  .txt_print = features_print },
+	{ .tag = 0x1E,
+	  .name = "one_reg",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_ARM64,
+	  .arch_note = "arm64 only",
+	  VLIST(one_regs, n_one_regs, VMM_MAX_SCN_ONE_REGS,
+		"one_reg records for one vCPU"),
+	  FIELDS(one_reg_f),
+	  .dec_check = one_reg_dec },
 };
 
 const unsigned int scn_nrecords = sizeof(scn_records) / sizeof(scn_records[0]);

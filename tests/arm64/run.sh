@@ -35,9 +35,13 @@ cp corpus/scenarios/real16_hlt.kvms "$stage/corpus/x86_hlt.kvms"
 # the emulated machine has no compiler; cases.txt runs it there
 cmake --preset default >/dev/null
 cmake --build --preset default --target vmm >/dev/null
-build/vmm export-c corpus/arm64/uart_hello.kvms -o "$stage/repro_uart_hello.c"
-aarch64-linux-gnu-gcc -static -Wall -Wextra -Werror -O2 \
-	-o "$stage/bin/repro_uart_hello" "$stage/repro_uart_hello.c"
+for r in uart_hello one_reg_set; do
+	build/vmm export-c "corpus/arm64/$r.kvms" -o "$stage/repro_$r.c"
+	aarch64-linux-gnu-gcc -static -Wall -Wextra -Werror -O2 \
+		-o "$stage/bin/repro_$r" "$stage/repro_$r.c"
+done
+mkdir -p "$stage/inputs"
+build/vmm encode tests/arm64/one_reg_unlisted.txt -o "$stage/inputs/one_reg_unlisted.kvms"
 cp "${VMM_ARM64_CASES:-tests/arm64/cases.txt}" "$stage/cases.txt"
 [ -z "${VMM_ARM64_EXTRA:-}" ] || cp -r "$VMM_ARM64_EXTRA" "$stage/extra"
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |

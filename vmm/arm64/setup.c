@@ -3,8 +3,10 @@
  * EL1_32BIT for aarch32), the PMU initialised when asked for, PC and the
  * scenario's registers through KVM_SET_ONE_REG. The VMM puts nothing in
  * guest memory (the vCPU starts with the MMU off). */
+#include <errno.h>
 #include <linux/kvm.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/arm64/regs.h"
@@ -107,6 +109,62 @@ static int init_pmu(struct vmm_vcpu *v, struct vmm_error *e)
 	return VCPU_IOCTL(v, KVM_SET_DEVICE_ATTR, &a, e);
 }
 
+_Static_assert(VMM_ARM64_REG_TIMER_CTL == KVM_REG_ARM_TIMER_CTL &&
+		       VMM_ARM64_REG_TIMER_CNT == KVM_REG_ARM_TIMER_CNT &&
+		       VMM_ARM64_REG_TIMER_CVAL == KVM_REG_ARM_TIMER_CVAL &&
+		       VMM_ARM64_REG_TPIDR_EL1 == ARM64_SYS_REG(3, 0, 13, 0, 4),
+	       "vmm/arch.h register ids disagree with the uapi");
+
+static int listed(const struct kvm_reg_list *l, uint64_t id)
+{
+	for (uint64_t k = 0; k < l->n; k++)
+		if (l->reg[k] == id)
+			return 1;
+	return 0;
+}
+
+/* The one_reg records of vCPU i, after its preset and reg records: each
+ * id checked against KVM_GET_REG_LIST first (an input error otherwise),
+ * then KVM_SET_ONE_REG. The errors KVM documents for a value or register
+ * it refuses (EINVAL, ENOENT, EPERM, EBUSY) are expected results
+ * (vmm/oracle.c); KVM checks before it changes the register. */
+static int set_one_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct vmm_vcpu *v = &c->vcpus[i];
+	struct kvm_reg_list *list;
+	int rc = 0;
+
+	if (vmm_arm64_reg_list(v, &list, e) < 0)
+		return -1;
+	for (uint32_t k = 0; k < vs->n_one_regs && rc == 0; k++) {
+		const struct vmm_one_reg_spec *r = &vs->one_regs[k];
+		uint64_t val[2] = { r->value, r->hi };
+		struct kvm_one_reg one = { .id = r->id,
+					   .addr = (uint64_t)(uintptr_t)val };
+
+		if (!listed(list, r->id)) {
+			vmm_err_set(e, VMM_ERR_INPUT, "scenario", 0,
+				    "vCPU %u: one_reg id 0x%llx is not in the "
+				    "vCPU's KVM_GET_REG_LIST (%llu registers)",
+				    i, (unsigned long long)r->id,
+				    (unsigned long long)list->n);
+			rc = -1;
+			break;
+		}
+		rc = VCPU_IOCTL(v, KVM_SET_ONE_REG, &one, e);
+		if (rc < 0) {
+			c->state_rejected = e->err == EINVAL ||
+					    e->err == ENOENT ||
+					    e->err == EPERM || e->err == EBUSY;
+			vmm_err_prefix(e, "vCPU %u one_reg 0x%llx", i,
+				       (unsigned long long)r->id);
+		}
+	}
+	free(list);
+	return rc;
+}
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
@@ -144,6 +202,13 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		    vmm_arm64_set_reg(v, vmm_arm64_core_reg_id(ri),
 				      vs->regs[ri], e) < 0)
 			return -1;
+	if (vs->n_one_regs && set_one_regs(c, i, e) < 0)
+		return -1;
+	/* a reset cannot give back what a sticky record set (firmware,
+	 * ID registers): this VM serves no other input
+	 * (vmm_arch_vcpu_reusable gave this one a fresh VM) */
+	if (c->ss && vmm_arm64_fresh_vm(c->s))
+		vmm_session_taint(c->ss);
 	return 0;
 }
 
@@ -175,6 +240,9 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 	if (e.cls != VMM_ERR_NONE)
 		off = vmm_fmt_append(buf, len, off,
 				     "preferred_target=unknown: %s\n", e.msg);
+	off = vmm_fmt_append(buf, len, off,
+			     "record one_reg=ok (KVM_SET_ONE_REG, ids from "
+			     "KVM_GET_REG_LIST)\n");
 	for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT; b++) {
 		const char *capname;
 
