@@ -34,6 +34,8 @@ enum {
 	T_DREGS = 0x17,
 	T_EVENTS = 0x18,
 	T_FEATURES = 0x1A,
+	T_VGIC = 0x0C,
+	T_IRQ_LINE = 0x0D,
 	T_ONE_REG = 0x1E,
 };
 
@@ -2096,7 +2098,28 @@ static size_t b_one_reg(struct bld *w, uint64_t id, uint64_t value, uint64_t hi)
 	return end(w);
 }
 
-/* An arm64 scenario up to its blob. */
+static size_t b_vgic(struct bld *w, uint64_t dist, uint64_t redist, uint32_t nr)
+{
+	(void)begin(w, T_VGIC);
+	put(w, dist, 8);
+	put(w, redist, 8);
+	put(w, nr, 2);
+	return end(w);
+}
+
+static size_t b_irq_line(struct bld *w, unsigned int type, unsigned int vcpu,
+			 unsigned int irq, unsigned int level)
+{
+	(void)begin(w, T_IRQ_LINE);
+	put(w, type, 1);
+	put(w, vcpu, 1);
+	put(w, irq, 2);
+	put(w, level, 1);
+	return end(w);
+}
+
+/* An arm64 scenario up to its blob (the vgic and irq_line records come
+ * before the vcpu records). */
 static void b_arm64_head(struct bld *w)
 {
 	static const uint8_t wfi[4] = { 0x7f, 0x20, 0x03, 0xd5 };
@@ -2109,8 +2132,8 @@ static void b_arm64_head(struct bld *w)
 
 #define V0_ID 0x6040000000100054ULL /* core register V0, 128 bits */
 
-/* arm64 one_reg records: canonical binary and text forms, bounds, order,
- * and x86 scenarios refusing them. */
+/* arm64 one_reg, vgic and irq_line records: canonical binary and text
+ * forms, bounds, order, and x86 scenarios refusing them. */
 static void test_arm64_state_records(void)
 {
 	struct bld w;
@@ -2122,6 +2145,10 @@ static void test_arm64_state_records(void)
 
 	bld_init(&w);
 	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 96);
+	(void)b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 1);
+	(void)b_irq_line(&w, VMM_IRQ_SPI, 0, 41, 0);
+	(void)b_irq_line(&w, VMM_IRQ_PPI, 1, 20, 1);
 	(void)b_vcpu(&w, VMM_ARM64_AARCH64, 0x1000);
 	(void)b_one_reg(&w, VMM_ARM64_REG_TPIDR_EL1, 0xa4b4f, 0);
 	(void)b_one_reg(&w, VMM_ARM64_REG_TIMER_CTL, 1, 0);
@@ -2129,6 +2156,14 @@ static void test_arm64_state_records(void)
 	(void)b_vcpu(&w, VMM_ARM64_AARCH64, 0x1000);
 	(void)b_one_reg(&w, VMM_ARM64_REG_TIMER_CVAL, 5, 0);
 	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.has_vgic, 1);
+	CHECK_EQ_U64(s.vgic_dist, 0x08000000);
+	CHECK_EQ_U64(s.vgic_redist, 0x080A0000);
+	CHECK_EQ_U64(s.vgic_nr_irqs, 96);
+	CHECK_EQ_U64(s.n_irq_lines, 3);
+	CHECK_EQ_U64(s.irq_lines[2].type, VMM_IRQ_PPI);
+	CHECK_EQ_U64(s.irq_lines[2].vcpu, 1);
+	CHECK_EQ_U64(s.irq_lines[2].irq, 20);
 	CHECK_EQ_U64(s.vcpus[0].n_one_regs, 3);
 	CHECK_EQ_U64(s.vcpus[0].one_regs[2].hi, 0x99);
 	CHECK_EQ_U64(s.vcpus[0].one_regs[0].value, 0xa4b4f);
@@ -2137,6 +2172,10 @@ static void test_arm64_state_records(void)
 	tl = vmm_scenario_format_text(&s, text, sizeof(text));
 	CHECK(tl < sizeof(text));
 	CHECK_STR_CONTAINS(text,
+			   "vgic dist=0x8000000 redist=0x80a0000 nr_irqs=96\n"
+			   "irq_line type=spi vcpu=0 irq=40 level=1\n"
+			   "irq_line type=spi vcpu=0 irq=41 level=0\n"
+			   "irq_line type=ppi vcpu=1 irq=20 level=1\n"
 			   "vcpu mode=aarch64 entry=0x1000\n"
 			   "one_reg id=0x603000000013c684 value=0xa4b4f "
 			   "hi=0x0\n"
@@ -2150,6 +2189,10 @@ static void test_arm64_state_records(void)
 	s2.vcpus[0].one_regs[2].value = 0;
 	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
 	CHECK_STR_CONTAINS(what, "vcpu[0].one_regs");
+	s2 = s;
+	s2.irq_lines[0].level = 0;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "irq_lines");
 
 	/* one_reg: canonical order, an arm64 id of 8..128 bits, a value
 	 * that fits, hi only for 128 bits, capped, arm64 only */
@@ -2193,10 +2236,108 @@ static void test_arm64_state_records(void)
 	off = b_features(&w, 4);
 	REJECT(&w, off, "features record after one_reg");
 
-	/* text: arm64 only, keys */
+	/* vgic: 64 KiB aligned below the IPA limit, nr_irqs a multiple of
+	 * 32 in 64..1024, once, arm64 only; irq_line needs it, keeps the
+	 * INTID ranges and the canonical order */
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_vgic(&w, 0x08001000, 0x080A0000, 64);
+	REJECT(&w, off + 3, "must be 64 KiB aligned and below");
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_vgic(&w, 1ULL << 40, 0x080A0000, 64);
+	REJECT(&w, off + 3, "must be 64 KiB aligned and below");
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_vgic(&w, 0x08000000, 0x080A0000, 48);
+	REJECT(&w, off + 3, "vgic.nr_irqs=48, must be a multiple of 32");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	REJECT(&w, off, "second vgic record");
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 1);
+	REJECT(&w, off, "irq_line record without a vgic record");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 20, 1);
+	REJECT(&w, off + 3, "an SPI is 32..1019 with vcpu 0");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, VMM_IRQ_PPI, 0, 40, 1);
+	REJECT(&w, off + 3, "a PPI is 16..31");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, 2, 0, 40, 1);
+	REJECT(&w, off + 3, "irq_line.type=2, must be < 0x2");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 2);
+	REJECT(&w, off + 3 + 4, "irq_line.level=2, must be 0..1");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	(void)b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 1);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 0);
+	REJECT(&w, off + 3, "not after the previous one (canonical order");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	REJECT(&w, off, "vgic record in a x86_64 scenario (arm64 only)");
+
+	/* the whole scenario: regions clear of RAM, the console and each
+	 * other; PPIs on existing vCPUs; no PMU with a vGIC */
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	(void)b_irq_line(&w, VMM_IRQ_PPI, 0, 27, 1);
+	(void)b_vcpu(&w, VMM_ARM64_AARCH64, 0x1000);
+	ACCEPT(&w, &s);
+	s2 = s;
+	s2.vgic_dist = 0;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "vgic distributor [0x0, +0x10000) overlaps "
+				  "RAM slot 0");
+	s2 = s;
+	s2.vgic_redist = 0x08000000;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "distributor and redistributors overlap");
+	s2 = s;
+	s2.mmio_console = 1;
+	s2.mmio_console_gpa = 0x080B0000;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "overlaps the MMIO console at 0x80b0000");
+	s2 = s;
+	s2.irq_lines[0].vcpu = 1;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "irq_line 0: ppi 27 on vCPU 1 of 1");
+	s2 = s;
+	s2.vcpus[0].features = 1U << VMM_ARM64_FEAT_PMU_V3;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "pmu-v3 with a vgic record");
+	s2 = s;
+	s2.has_vgic = 0;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "irq_line records without a vgic record");
+
+	/* text: arm64 only, names, keys */
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT
+		    "vgic dist=0x8000000 redist=0x80a0000 nr_irqs=64\n",
+		    "line 4:", "vgic record in a x86_64 scenario (arm64 only)");
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU
 		    "one_reg id=0x603000000013df19 value=0x1 hi=0x0\n",
 		    "line 5:", "one_reg record in a x86_64 scenario");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
+		    "vgic dist=0x8000000 redist=0x80a0000 nr_irqs=64\n"
+		    "irq_line type=lpi vcpu=0 irq=40 level=1\n",
+		    "line 5:", "irq_line type 'lpi' (spi, ppi)");
 	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
 		    "vcpu mode=aarch64 entry=0x0\n"
 		    "one_reg id=0x603000000013df19 value=0x1\n",

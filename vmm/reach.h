@@ -44,6 +44,8 @@ enum vmm_reach_record {
 	VMM_REC_DEBUGREGS,
 	VMM_REC_EVENTS,
 	VMM_REC_ONE_REG,
+	VMM_REC_VGIC,
+	VMM_REC_IRQ_LINE,
 	VMM_REC_COUNT
 };
 

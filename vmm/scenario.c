@@ -448,6 +448,131 @@ static int validate_one_regs(const struct vmm_vcpu_spec *v, uint32_t i,
 	return 0;
 }
 
+int vmm_irq_line_before(const struct vmm_irq_line_spec *a,
+			const struct vmm_irq_line_spec *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type;
+	if (a->vcpu != b->vcpu)
+		return a->vcpu < b->vcpu;
+	return a->irq < b->irq;
+}
+
+uint64_t vmm_vgic_redist_size(uint32_t nvcpus)
+{
+	return (uint64_t)nvcpus * VMM_VGIC_REDIST_STRIDE;
+}
+
+/* arm64 vgic and irq_line records: regions aligned, inside the IPA
+ * space, clear of RAM, the MMIO console and each other; lines within
+ * their INTID ranges, on existing vCPUs, in canonical order. */
+static int validate_vgic(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	uint64_t rsz = vmm_vgic_redist_size(s->nvcpus);
+	const struct {
+		const char *name;
+		uint64_t gpa, size;
+	} reg[2] = { { "distributor", s->vgic_dist, VMM_VGIC_DIST_SIZE },
+		     { "redistributor", s->vgic_redist, rsz } };
+
+	if (!s->has_vgic) {
+		if (s->n_irq_lines)
+			return vmm_scenario_reject(
+				e, "irq_line records without a vgic record");
+		return 0;
+	}
+	if (s->arch != VMM_ARCH_ARM64)
+		return vmm_scenario_reject(e, "the vgic record is arm64 only");
+	if (s->has_vgic != 1)
+		return vmm_scenario_reject(e, "has_vgic=%d, must be 0 or 1",
+					   s->has_vgic);
+	if (s->vgic_nr_irqs < VMM_VGIC_MIN_IRQS ||
+	    s->vgic_nr_irqs > VMM_VGIC_MAX_IRQS || s->vgic_nr_irqs % 32)
+		return vmm_scenario_reject(e,
+					   "vgic nr_irqs %u: must be a "
+					   "multiple of 32 in %u..%u",
+					   s->vgic_nr_irqs, VMM_VGIC_MIN_IRQS,
+					   VMM_VGIC_MAX_IRQS);
+	for (int k = 0; k < 2; k++) {
+		if ((reg[k].gpa & (VMM_VGIC_ALIGN - 1)) ||
+		    reg[k].gpa >= VMM_VGIC_IPA_LIMIT ||
+		    reg[k].size > VMM_VGIC_IPA_LIMIT - reg[k].gpa)
+			return vmm_scenario_reject(
+				e,
+				"vgic %s [0x%llx, +0x%llx): must be 64 KiB "
+				"aligned and below 0x%llx",
+				reg[k].name, (unsigned long long)reg[k].gpa,
+				(unsigned long long)reg[k].size,
+				VMM_VGIC_IPA_LIMIT);
+		for (uint32_t i = 0; i < s->nslots; i++)
+			if (vmm_ranges_overlap(reg[k].gpa, reg[k].size,
+					       s->slots[i].gpa,
+					       s->slots[i].size))
+				return vmm_scenario_reject(
+					e,
+					"vgic %s [0x%llx, +0x%llx) overlaps "
+					"RAM slot %u",
+					reg[k].name,
+					(unsigned long long)reg[k].gpa,
+					(unsigned long long)reg[k].size,
+					s->slots[i].id);
+		if (s->mmio_console &&
+		    vmm_ranges_overlap(reg[k].gpa, reg[k].size,
+				       s->mmio_console_gpa,
+				       VMM_MMIO_CONSOLE_SIZE))
+			return vmm_scenario_reject(
+				e,
+				"vgic %s [0x%llx, +0x%llx) overlaps the MMIO "
+				"console at 0x%llx",
+				reg[k].name, (unsigned long long)reg[k].gpa,
+				(unsigned long long)reg[k].size,
+				(unsigned long long)s->mmio_console_gpa);
+	}
+	if (vmm_ranges_overlap(reg[0].gpa, reg[0].size, reg[1].gpa,
+			       reg[1].size))
+		return vmm_scenario_reject(
+			e, "vgic distributor and redistributors overlap");
+	if (s->n_irq_lines > VMM_MAX_IRQ_LINES)
+		return vmm_scenario_reject(e,
+					   "%u irq_line records (allowed "
+					   "0..%d)",
+					   s->n_irq_lines, VMM_MAX_IRQ_LINES);
+	for (uint32_t i = 0; i < s->n_irq_lines; i++) {
+		const struct vmm_irq_line_spec *q = &s->irq_lines[i];
+		int spi = q->type == VMM_IRQ_SPI;
+
+		if (q->type >= VMM_IRQ_NTYPES || q->level > 1 || q->pad[0] ||
+		    q->pad[1] || q->pad[2] ||
+		    (spi && (q->irq < 32 || q->irq > 1019 || q->vcpu)) ||
+		    (!spi && (q->irq < 16 || q->irq > 31)))
+			return vmm_scenario_reject(
+				e,
+				"irq_line %u: type %u irq %u vcpu %u level "
+				"%u (spi: 32..1019 on vcpu 0, ppi: 16..31; "
+				"level 0 or 1)",
+				i, q->type, q->irq, q->vcpu, q->level);
+		if (q->vcpu >= s->nvcpus)
+			return vmm_scenario_reject(
+				e, "irq_line %u: ppi %u on vCPU %u of %u", i,
+				q->irq, q->vcpu, s->nvcpus);
+		if (i > 0 && !vmm_irq_line_before(&s->irq_lines[i - 1], q))
+			return vmm_scenario_reject(
+				e,
+				"irq_line %u: not after the previous one "
+				"(canonical order: type, vcpu, irq)",
+				i);
+	}
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (s->vcpus[i].features & (1U << VMM_ARM64_FEAT_PMU_V3))
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: pmu-v3 with a vgic record: the "
+				"PMU's interrupt is not wired to the vGIC "
+				"(not supported)",
+				i);
+	return 0;
+}
+
 int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 {
 	uint64_t init_bytes = 0;
@@ -535,7 +660,7 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (validate_vcpu(s, i, e) < 0)
 			return -1;
-	return 0;
+	return validate_vgic(s, e);
 }
 
 /* ---- equality ---------------------------------------------------------- */
@@ -603,6 +728,16 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 	DIFF(a->has_input != b->has_input, "has_input");
 	DIFF(bytes_differ(a->input, a->input_len, b->input, b->input_len),
 	     "input");
+	DIFF(a->has_vgic != b->has_vgic, "has_vgic");
+	DIFF(a->has_vgic && (a->vgic_dist != b->vgic_dist ||
+			     a->vgic_redist != b->vgic_redist ||
+			     a->vgic_nr_irqs != b->vgic_nr_irqs),
+	     "vgic");
+	DIFF(a->n_irq_lines != b->n_irq_lines, "n_irq_lines");
+	for (uint32_t i = 0; i < a->n_irq_lines && i < VMM_MAX_IRQ_LINES; i++)
+		DIFF(memcmp(&a->irq_lines[i], &b->irq_lines[i],
+			    sizeof(a->irq_lines[i])) != 0,
+		     "irq_lines");
 	DIFF(a->nvcpus != b->nvcpus, "nvcpus");
 	for (uint32_t i = 0; i < a->nvcpus && i < VMM_MAX_VCPUS; i++) {
 		const struct vmm_vcpu_spec *x = &a->vcpus[i], *y = &b->vcpus[i];

@@ -136,6 +136,22 @@ struct vmm_one_reg_spec {
 	uint64_t hi;
 };
 
+/* arm64 irq_line record: KVM_IRQ_LINE before the first run, with the
+ * in-kernel vGIC (vgic record). */
+enum vmm_irq_type {
+	VMM_IRQ_SPI = 0, /* irq 32..1019; vcpu 0 */
+	VMM_IRQ_PPI,	 /* irq 16..31 of vCPU `vcpu` */
+	VMM_IRQ_NTYPES
+};
+
+struct vmm_irq_line_spec {
+	uint16_t irq;  /* INTID */
+	uint8_t type;  /* enum vmm_irq_type */
+	uint8_t vcpu;  /* PPI: the vCPU index; SPI: 0 */
+	uint8_t level; /* 0 or 1 */
+	uint8_t pad[3];
+};
+
 /* events record flags: which parts of KVM_SET_VCPU_EVENTS the record
  * sets (docs/scenario-format.md). */
 #define VMM_EV_EXC 0x0001U	    /* an exception, vector ev_vector */
@@ -194,6 +210,15 @@ struct vmm_scenario {
 	struct vmm_fill_spec fills[VMM_MAX_FILLS];
 	struct vmm_blob_spec blobs[VMM_MAX_BLOBS];
 	struct vmm_vcpu_spec vcpus[VMM_MAX_VCPUS];
+	/* arm64 vgic record: a vGICv3 (KVM_CREATE_DEVICE) with its
+	 * distributor (64 KiB) and redistributors (128 KiB per vCPU) at
+	 * these addresses and vgic_nr_irqs interrupts, when has_vgic */
+	uint64_t vgic_dist;
+	uint64_t vgic_redist;
+	/* arm64 irq_line records, ascending (type, vcpu, irq) */
+	struct vmm_irq_line_spec irq_lines[VMM_MAX_IRQ_LINES];
+	uint32_t n_irq_lines;
+	uint32_t vgic_nr_irqs;
 	uint32_t timeout_ms; /* 0: no wall-clock limit */
 	uint32_t nslots;
 	uint32_t nfills;
@@ -203,6 +228,7 @@ struct vmm_scenario {
 	int mmio_console;
 	int sys_fixed; /* place the VMM's tables at sys_gpa, else auto */
 	int has_input;
+	int has_vgic;
 	uint16_t flags; /* VMM_SCN_* */
 	uint8_t arch;	/* enum vmm_arch */
 };
@@ -272,5 +298,13 @@ const char *vmm_seg_name(unsigned int g);
  * to 128 bits, value wider than the register, hi set below 128 bits), in
  * `why`; 0 when it can. No KVM: list membership is checked at set-up. */
 int vmm_one_reg_check(const struct vmm_one_reg_spec *r, char *why, size_t len);
+/* arm64 irq_line: a before b in (type, vcpu, irq) order. */
+int vmm_irq_line_before(const struct vmm_irq_line_spec *a,
+			const struct vmm_irq_line_spec *b);
+/* arm64 vgic record: the redistributor region's size for n vCPUs. */
+uint64_t vmm_vgic_redist_size(uint32_t nvcpus);
+#define VMM_VGIC_DIST_SIZE 0x10000ULL
+#define VMM_VGIC_REDIST_STRIDE 0x20000ULL
+#define VMM_VGIC_ALIGN 0x10000ULL
 
 #endif

@@ -165,6 +165,76 @@ static int set_one_regs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return rc;
 }
 
+/* One vGIC attribute through KVM_SET_DEVICE_ATTR on the device fd. */
+static int vgic_attr(const struct vmm_sysops *ops, int fd, uint32_t group,
+		     uint64_t attr, void *val, struct vmm_error *e)
+{
+	struct kvm_device_attr a = { .group = group,
+				     .attr = attr,
+				     .addr = (uint64_t)(uintptr_t)val };
+
+	return VMM_IOCTL(ops, fd, KVM_SET_DEVICE_ATTR, &a, e);
+}
+
+/* The vgic record, once every vCPU exists and is initialised: a vGICv3
+ * (KVM_CREATE_DEVICE), its distributor and redistributor addresses and
+ * interrupt count, KVM_DEV_ARM_VGIC_CTRL_INIT; then the irq_line records
+ * (KVM_IRQ_LINE), before the first KVM_RUN. A host whose KVM has no
+ * vGICv3 (ENODEV: a GICv2 host, or none) cannot run the input. The device
+ * lives as long as the VM; its fd is not needed after the set-up. */
+static int setup_vgic(struct run_ctx *c, struct vmm_error *e)
+{
+	const struct vmm_scenario *s = c->s;
+	const struct vmm_sysops *ops = c->k->ops;
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_ARM_VGIC_V3 };
+	uint64_t dist = s->vgic_dist, redist = s->vgic_redist;
+	uint32_t nr = s->vgic_nr_irqs;
+	int rc;
+
+	if (VMM_IOCTL(ops, c->vm->fd, KVM_CREATE_DEVICE, &cd, e) < 0) {
+		if (e->err == ENODEV)
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CREATE_DEVICE",
+				    ENODEV,
+				    "vgic record: this host's KVM offers no "
+				    "vGICv3 (KVM_DEV_TYPE_ARM_VGIC_V3: "
+				    "ENODEV)");
+		return -1;
+	}
+	rc = vgic_attr(ops, (int)cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+		       KVM_VGIC_V3_ADDR_TYPE_DIST, &dist, e);
+	if (rc == 0)
+		rc = vgic_attr(ops, (int)cd.fd, KVM_DEV_ARM_VGIC_GRP_ADDR,
+			       KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist, e);
+	if (rc == 0)
+		rc = vgic_attr(ops, (int)cd.fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0,
+			       &nr, e);
+	if (rc == 0)
+		rc = vgic_attr(ops, (int)cd.fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			       KVM_DEV_ARM_VGIC_CTRL_INIT, NULL, e);
+	vmm_close(ops, (int)cd.fd);
+	if (rc < 0) {
+		vmm_err_prefix(e, "vgic record");
+		return -1;
+	}
+	for (uint32_t k = 0; k < s->n_irq_lines; k++) {
+		const struct vmm_irq_line_spec *q = &s->irq_lines[k];
+		struct kvm_irq_level l = {
+			.irq = ((q->type == VMM_IRQ_SPI ? KVM_ARM_IRQ_TYPE_SPI
+							: KVM_ARM_IRQ_TYPE_PPI)
+				<< KVM_ARM_IRQ_TYPE_SHIFT) |
+			       ((uint32_t)q->vcpu << KVM_ARM_IRQ_VCPU_SHIFT) |
+			       q->irq,
+			.level = q->level,
+		};
+
+		if (VMM_IOCTL(ops, c->vm->fd, KVM_IRQ_LINE, &l, e) < 0) {
+			vmm_err_prefix(e, "irq_line %u", k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 {
 	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
@@ -209,6 +279,8 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	 * (vmm_arch_vcpu_reusable gave this one a fresh VM) */
 	if (c->ss && vmm_arm64_fresh_vm(c->s))
 		vmm_session_taint(c->ss);
+	if (c->s->has_vgic && i + 1 == c->s->nvcpus)
+		return setup_vgic(c, e);
 	return 0;
 }
 
@@ -218,6 +290,45 @@ void vmm_arch_settle_unentered(struct run_ctx *c)
 	 * sync registers wait for KVM_RUN), and every reset-mode run
 	 * re-initialises its vCPUs first. */
 	(void)c;
+}
+
+/* Which in-kernel GICs this host's KVM can create (KVM_CREATE_DEVICE_TEST
+ * on a scratch VM): the vgic record needs a vGICv3. */
+static size_t vgic_report(struct vmm_kvm *k, char *buf, size_t len, size_t off)
+{
+	static const struct {
+		uint32_t type;
+		const char *name;
+	} gic[] = { { KVM_DEV_TYPE_ARM_VGIC_V3, "vgic-v3" },
+		    { KVM_DEV_TYPE_ARM_VGIC_V2, "vgic-v2" } };
+	struct vmm_error e;
+	struct vmm_vm vm;
+	int ok[2] = { 0, 0 };
+
+	vmm_err_clear(&e);
+	if (vmm_vm_create(&vm, k, &e) < 0)
+		return vmm_fmt_append(buf, len, off,
+				      "record vgic=unknown: %s\n", e.msg);
+	for (int g = 0; g < 2; g++) {
+		struct kvm_create_device cd = {
+			.type = gic[g].type, .flags = KVM_CREATE_DEVICE_TEST
+		};
+
+		vmm_err_clear(&e);
+		ok[g] = VMM_IOCTL(k->ops, vm.fd, KVM_CREATE_DEVICE, &cd, &e) ==
+			0;
+		off = vmm_fmt_append(buf, len, off, "gic %s=%s\n", gic[g].name,
+				     ok[g] ? "ok" : "unsupported");
+	}
+	vmm_vm_destroy(&vm);
+	off = vmm_fmt_append(
+		buf, len, off, "record vgic=%s\n",
+		ok[0] ? "ok (KVM_CREATE_DEVICE vGICv3; reset mode: "
+			"a fresh VM, counted)"
+		      : "unsupported: no vGICv3 (host-unsupported)");
+	return vmm_fmt_append(buf, len, off, "record irq_line=%s\n",
+			      ok[0] ? "ok (KVM_IRQ_LINE before the first run)"
+				    : "unsupported: needs the vgic record");
 }
 
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
@@ -243,6 +354,7 @@ size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
 	off = vmm_fmt_append(buf, len, off,
 			     "record one_reg=ok (KVM_SET_ONE_REG, ids from "
 			     "KVM_GET_REG_LIST)\n");
+	off = vgic_report(k, buf, len, off);
 	for (unsigned int b = 0; b < VMM_ARM64_FEAT_COUNT; b++) {
 		const char *capname;
 

@@ -173,6 +173,8 @@ int vmm_arm64_one_reg_sticky(uint64_t id)
 
 int vmm_arm64_fresh_vm(const struct vmm_scenario *s)
 {
+	if (s->has_vgic)
+		return 1;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		for (uint32_t k = 0; k < s->vcpus[i].n_one_regs; k++)
 			if (vmm_arm64_one_reg_sticky(
@@ -186,9 +188,11 @@ int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 			   const struct vmm_scenario *s)
 {
 	(void)k;
-	/* VM-wide firmware registers and ID registers (which KVM freezes
-	 * once a vCPU ran) are not in the snapshot: an input with one_reg
-	 * records for them has a fresh VM, not reused after it */
+	/* a vGIC exists only in a VM whose vCPUs never ran (KVM refuses it
+	 * after), keeps interrupt state no re-init resets, and stays for
+	 * the VM's life; VM-wide firmware registers and ID registers (which
+	 * KVM freezes once a vCPU ran) are not in the snapshot: such an
+	 * input has a fresh VM and the VM is not reused after it */
 	if (vmm_arm64_fresh_vm(s))
 		return 0;
 	for (uint32_t i = 0; i < s->nvcpus; i++)

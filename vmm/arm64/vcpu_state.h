@@ -34,7 +34,7 @@ int vmm_arm64_reg_list(struct vmm_vcpu *v, struct kvm_reg_list **out,
  * the ID registers (frozen by KVM once a vCPU ran). */
 int vmm_arm64_one_reg_sticky(uint64_t id);
 /* The scenario needs a VM of its own in reset mode, not reused after: a
- * sticky one_reg record. */
+ * vgic record, or a sticky one_reg record. */
 int vmm_arm64_fresh_vm(const struct vmm_scenario *s);
 
 /* After the first init: every listed register that can be written back. */
