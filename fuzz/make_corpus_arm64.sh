@@ -43,4 +43,28 @@ emit() { # NAME: scenario text on stdin
   echo "slot id=1 gpa=0x100000 size=0x100000 flags=dirty_log"
   echo "blob gpa=0x0 data=$(hex el_regs)"; echo "vcpu mode=aarch64 entry=0x0"
   echo "reg sp=0x180000"; echo "features psci-0.2"; } | emit readonly_code
+# one_reg: TPIDR_EL1 set by the record and printed by the guest ("OK\n"),
+# then the same guest without it (after it in the equivalence test's
+# order: a reset VM must print nothing, as a fresh one does)
+{ hdr none 100 1000; slot; echo "blob gpa=0x1000 data=$(hex one_reg_read)"
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "features psci-0.2"
+  echo "one_reg id=0x603000000013c684 value=0xa4b4f hi=0x0"; } | emit one_reg_set
+{ hdr none 100 1000; slot; echo "blob gpa=0x1000 data=$(hex one_reg_read)"
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "features psci-0.2"; } | emit one_reg_unset
+# the vGICv3 at QEMU virt's addresses: the virtual timer's PPI 27 (the
+# guest programs the timer: x0=1), the same with the timer set up by
+# one_reg records (CTL ENABLE, CVAL 0: due at once), SPI 40 raised by an
+# irq_line record, and nothing pending (WFI until the run's timeout)
+vgic() { echo "vgic dist=0x8000000 redist=0x80a0000 nr_irqs=64"; }
+{ hdr none 100 1000; slot; echo "blob gpa=0x1000 data=$(hex gic_irq)"; vgic
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "reg x0=0x1"; echo "features psci-0.2"; } | emit gic_timer
+{ hdr none 100 1000; slot; echo "blob gpa=0x1000 data=$(hex gic_irq)"; vgic
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "features psci-0.2"
+  echo "one_reg id=0x603000000013df02 value=0x0 hi=0x0"
+  echo "one_reg id=0x603000000013df19 value=0x1 hi=0x0"; } | emit gic_timer_one_reg
+{ hdr none 100 1000; slot; echo "blob gpa=0x1000 data=$(hex gic_irq)"; vgic
+  echo "irq_line type=spi vcpu=0 irq=40 level=1"
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "features psci-0.2"; } | emit gic_spi
+{ hdr none 100 100; slot; echo "blob gpa=0x1000 data=$(hex gic_irq)"; vgic
+  echo "vcpu mode=aarch64 entry=0x1000"; echo "features psci-0.2"; } | emit gic_wfi_idle
 echo "corpus: $(ls "$bin" | wc -l) arm64 scenarios in $bin"

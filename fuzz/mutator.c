@@ -833,6 +833,149 @@ static void mut_gdbg_record(struct rng *r, struct vmm_vcpu_spec *v)
 	gdbg_canon(v);
 }
 
+/* arm64 ONE_REG ids worth setting: the virtual timer (CTL, CNT, CVAL),
+ * TPIDR_EL1, SCTLR_EL1, VBAR_EL1, CNTKCTL_EL1, x0, PSTATE, SP_EL0, V0 (128
+ * bits), the PSCI version (a firmware register), ID_AA64PFR0_EL1 (an ID
+ * register KVM lets a VMM narrow) and ids KVM does not list (a U32 form of
+ * TPIDR_EL1, an unknown system register). */
+static const uint64_t one_reg_ids[] = {
+	VMM_ARM64_REG_TIMER_CTL,
+	VMM_ARM64_REG_TIMER_CNT,
+	VMM_ARM64_REG_TIMER_CVAL,
+	VMM_ARM64_REG_TPIDR_EL1,
+	VMM_ARM64_SYSREG(3, 0, 1, 0, 0),
+	VMM_ARM64_SYSREG(3, 0, 12, 0, 0),
+	VMM_ARM64_SYSREG(3, 0, 14, 1, 0),
+	0x6030000000100000ULL, /* x0 */
+	0x6030000000100042ULL, /* pstate */
+	0x6030000000100044ULL, /* sp_el1 */
+	0x6040000000100054ULL, /* V0 */
+	0x6030000000140000ULL, /* KVM_REG_ARM_PSCI_VERSION */
+	VMM_ARM64_SYSREG(3, 0, 0, 4, 0),
+	0x6020000000130000ULL | 0xC684ULL,
+	VMM_ARM64_SYSREG(3, 7, 15, 15, 7),
+};
+
+#define NONEREG (sizeof(one_reg_ids) / sizeof(one_reg_ids[0]))
+
+/* A value that fits the register's size. */
+static void one_reg_value(struct rng *r, struct vmm_one_reg_spec *o)
+{
+	unsigned int size = (unsigned int)((o->id & VMM_ONE_REG_SIZE_MASK) >>
+					   VMM_ONE_REG_SIZE_SHIFT);
+
+	o->value = pick_value(r);
+	o->hi = size == VMM_ONE_REG_SIZE_U128 ? pick_value(r) : 0;
+	if (size < VMM_ONE_REG_SIZE_U64)
+		o->value &= (1ULL << (8U << size)) - 1;
+}
+
+/* arm64 one_reg records: add one (in increasing id order, the canonical
+ * form), drop one, or change a value. */
+static void mut_one_reg_records(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	uint32_t n = v->n_one_regs, k = n ? (uint32_t)below(r, n) : 0;
+	uint64_t id;
+
+	if (n && below(r, 4) == 0) { /* drop */
+		memmove(&v->one_regs[k], &v->one_regs[k + 1],
+			(n - k - 1) * sizeof(v->one_regs[0]));
+		v->n_one_regs--;
+		return;
+	}
+	if (n && below(r, 2)) {
+		one_reg_value(r, &v->one_regs[k]);
+		return;
+	}
+	if (n >= VMM_MAX_SCN_ONE_REGS)
+		return;
+	id = below(r, 8) ? one_reg_ids[below(r, NONEREG)]
+			 : VMM_ARM64_SYSREG(3, below(r, 8), below(r, 16),
+					    below(r, 16), below(r, 8));
+	for (k = 0; k < n && v->one_regs[k].id < id; k++)
+		;
+	if (k < n && v->one_regs[k].id == id) {
+		one_reg_value(r, &v->one_regs[k]);
+		return;
+	}
+	memmove(&v->one_regs[k + 1], &v->one_regs[k],
+		(n - k) * sizeof(v->one_regs[0]));
+	v->one_regs[k].id = id;
+	one_reg_value(r, &v->one_regs[k]);
+	v->n_one_regs++;
+}
+
+/* arm64 vgic record: add one where the arm64 corpus puts it (QEMU virt's
+ * addresses), drop it, or move a region or change nr_irqs (some of the
+ * results are refused by validation, some by KVM). */
+static void mut_vgic_record(struct rng *r, struct vmm_scenario *s)
+{
+	if (!s->has_vgic) {
+		s->has_vgic = 1;
+		s->vgic_dist = 0x08000000;
+		s->vgic_redist = 0x080A0000;
+		s->vgic_nr_irqs = 64;
+		return;
+	}
+	switch (below(r, 4)) {
+	case 0:
+		s->has_vgic = 0;
+		s->n_irq_lines = 0;
+		break;
+	case 1:
+		s->vgic_nr_irqs = 32 * (uint32_t)(2 + below(r, 31));
+		break;
+	case 2:
+		s->vgic_dist = below(r, 0x10000) << 16;
+		break;
+	default:
+		s->vgic_redist = below(r, 0x10000) << 16;
+		break;
+	}
+}
+
+/* arm64 irq_line records: add one (SPIs 32..95 or the PPIs, the timers'
+ * among them; canonical order kept), drop one, or flip a level. */
+static void mut_irq_line_records(struct rng *r, struct vmm_scenario *s)
+{
+	uint32_t n = s->n_irq_lines, k = n ? (uint32_t)below(r, n) : 0;
+	struct vmm_irq_line_spec q;
+
+	if (!s->has_vgic) {
+		mut_vgic_record(r, s);
+		return;
+	}
+	if (n && below(r, 4) == 0) {
+		memmove(&s->irq_lines[k], &s->irq_lines[k + 1],
+			(n - k - 1) * sizeof(s->irq_lines[0]));
+		s->n_irq_lines--;
+		return;
+	}
+	if (n && below(r, 2)) {
+		s->irq_lines[k].level ^= 1;
+		return;
+	}
+	if (n >= VMM_MAX_IRQ_LINES)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.type = (uint8_t)below(r, VMM_IRQ_NTYPES);
+	q.level = 1;
+	if (q.type == VMM_IRQ_SPI) {
+		q.irq = (uint16_t)(32 + below(r, 64));
+	} else {
+		q.irq = (uint16_t)(16 + below(r, 16));
+		q.vcpu = (uint8_t)below(r, s->nvcpus);
+	}
+	for (k = 0; k < n && vmm_irq_line_before(&s->irq_lines[k], &q); k++)
+		;
+	if (k < n && !vmm_irq_line_before(&q, &s->irq_lines[k]))
+		return; /* that line is there */
+	memmove(&s->irq_lines[k + 1], &s->irq_lines[k],
+		(n - k) * sizeof(s->irq_lines[0]));
+	s->irq_lines[k] = q;
+	s->n_irq_lines++;
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -1130,25 +1273,33 @@ static void mut_segs(const struct mut_ctx *m)
 	mut_arch_state(r, s, v, 2);
 }
 
-/* x86 vCPU state records: MSRs */
+/* vCPU state records: x86 MSRs, arm64 one_reg (the operators below
+ * serve one record of each architecture: the x86 picks stay as they
+ * were) */
 static void mut_msrs(const struct mut_ctx *m)
 {
 	if (m->w->s.arch == VMM_ARCH_X86_64)
 		mut_msr_records(m->r, m->v);
+	else
+		mut_one_reg_records(m->r, m->v);
 }
 
-/* x86 vCPU state records: CPUID */
+/* x86 CPUID records, the arm64 vgic record */
 static void mut_cpuid(const struct mut_ctx *m)
 {
 	if (m->w->s.arch == VMM_ARCH_X86_64)
 		mut_cpuid_records(m->r, m->v);
+	else
+		mut_vgic_record(m->r, &m->w->s);
 }
 
-/* x86 vCPU state records: debug registers */
+/* x86 debug registers, arm64 irq_line records */
 static void mut_dregs(const struct mut_ctx *m)
 {
 	if (m->w->s.arch == VMM_ARCH_X86_64)
 		mut_dregs_record(m->r, m->v);
+	else
+		mut_irq_line_records(m->r, &m->w->s);
 }
 
 /* x86 vCPU state records: pending and injected events */

@@ -37,6 +37,9 @@ enum {
 	T_EVENTS = 0x18,
 	T_FEATURES = 0x1A,
 	T_GDBG = 0x1B,
+	T_VGIC = 0x0C,
+	T_IRQ_LINE = 0x0D,
+	T_ONE_REG = 0x1E,
 };
 
 #define HDR_LEN 8U
@@ -1282,7 +1285,8 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, msr, cpuid, debugregs, events, features, guest_debug)");
+	       "seg, msr, cpuid, debugregs, events, features, guest_debug, "
+	       "one_reg)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -2087,6 +2091,261 @@ static size_t b_msr(struct bld *w, uint32_t index, uint64_t value)
 	put(w, index, 4);
 	put(w, value, 8);
 	return end(w);
+}
+
+static size_t b_one_reg(struct bld *w, uint64_t id, uint64_t value, uint64_t hi)
+{
+	(void)begin(w, T_ONE_REG);
+	put(w, id, 8);
+	put(w, value, 8);
+	put(w, hi, 8);
+	return end(w);
+}
+
+static size_t b_vgic(struct bld *w, uint64_t dist, uint64_t redist, uint32_t nr)
+{
+	(void)begin(w, T_VGIC);
+	put(w, dist, 8);
+	put(w, redist, 8);
+	put(w, nr, 2);
+	return end(w);
+}
+
+static size_t b_irq_line(struct bld *w, unsigned int type, unsigned int vcpu,
+			 unsigned int irq, unsigned int level)
+{
+	(void)begin(w, T_IRQ_LINE);
+	put(w, type, 1);
+	put(w, vcpu, 1);
+	put(w, irq, 2);
+	put(w, level, 1);
+	return end(w);
+}
+
+/* An arm64 scenario up to its blob (the vgic and irq_line records come
+ * before the vcpu records). */
+static void b_arm64_head(struct bld *w)
+{
+	static const uint8_t wfi[4] = { 0x7f, 0x20, 0x03, 0xd5 };
+
+	b_hdr(w, 1, VMM_ARCH_ARM64, 0);
+	(void)b_limits(w, 100, 100);
+	(void)b_slot(w, 0, 0, 16, 0);
+	(void)b_blob(w, 0x1000, wfi, sizeof(wfi));
+}
+
+#define V0_ID 0x6040000000100054ULL /* core register V0, 128 bits */
+
+/* arm64 one_reg, vgic and irq_line records: canonical binary and text
+ * forms, bounds, order, and x86 scenarios refusing them. */
+static void test_arm64_state_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[8192];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 96);
+	(void)b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 1);
+	(void)b_irq_line(&w, VMM_IRQ_SPI, 0, 41, 0);
+	(void)b_irq_line(&w, VMM_IRQ_PPI, 1, 20, 1);
+	(void)b_vcpu(&w, VMM_ARM64_AARCH64, 0x1000);
+	(void)b_one_reg(&w, VMM_ARM64_REG_TPIDR_EL1, 0xa4b4f, 0);
+	(void)b_one_reg(&w, VMM_ARM64_REG_TIMER_CTL, 1, 0);
+	(void)b_one_reg(&w, V0_ID, 0x1122334455667788ULL, 0x99);
+	(void)b_vcpu(&w, VMM_ARM64_AARCH64, 0x1000);
+	(void)b_one_reg(&w, VMM_ARM64_REG_TIMER_CVAL, 5, 0);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.has_vgic, 1);
+	CHECK_EQ_U64(s.vgic_dist, 0x08000000);
+	CHECK_EQ_U64(s.vgic_redist, 0x080A0000);
+	CHECK_EQ_U64(s.vgic_nr_irqs, 96);
+	CHECK_EQ_U64(s.n_irq_lines, 3);
+	CHECK_EQ_U64(s.irq_lines[2].type, VMM_IRQ_PPI);
+	CHECK_EQ_U64(s.irq_lines[2].vcpu, 1);
+	CHECK_EQ_U64(s.irq_lines[2].irq, 20);
+	CHECK_EQ_U64(s.vcpus[0].n_one_regs, 3);
+	CHECK_EQ_U64(s.vcpus[0].one_regs[2].hi, 0x99);
+	CHECK_EQ_U64(s.vcpus[0].one_regs[0].value, 0xa4b4f);
+	CHECK_EQ_U64(s.vcpus[1].n_one_regs, 1);
+	CHECK_EQ_U64(s.vcpus[1].one_regs[0].id, 0x603000000013df02ULL);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text,
+			   "vgic dist=0x8000000 redist=0x80a0000 nr_irqs=96\n"
+			   "irq_line type=spi vcpu=0 irq=40 level=1\n"
+			   "irq_line type=spi vcpu=0 irq=41 level=0\n"
+			   "irq_line type=ppi vcpu=1 irq=20 level=1\n"
+			   "vcpu mode=aarch64 entry=0x1000\n"
+			   "one_reg id=0x603000000013c684 value=0xa4b4f "
+			   "hi=0x0\n"
+			   "one_reg id=0x603000000013df19 value=0x1 hi=0x0\n"
+			   "one_reg id=0x6040000000100054 "
+			   "value=0x1122334455667788 hi=0x99\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].one_regs[2].value = 0;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].one_regs");
+	s2 = s;
+	s2.irq_lines[0].level = 0;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "irq_lines");
+
+	/* one_reg: canonical order, an arm64 id of 8..128 bits, a value
+	 * that fits, hi only for 128 bits, capped, arm64 only */
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	(void)b_one_reg(&w, VMM_ARM64_REG_TIMER_CTL, 1, 0);
+	off = b_one_reg(&w, VMM_ARM64_REG_TPIDR_EL1, 1, 0);
+	REJECT(&w, off + 3,
+	       "one_reg.id=0x603000000013c684 not above the previous "
+	       "0x603000000013df19");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_one_reg(&w, 0x4030000000100000ULL, 1, 0);
+	REJECT(&w, off + 3, "not an arm64 register id");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_one_reg(&w, 0x6050000000150000ULL, 1, 0);
+	REJECT(&w, off + 3, "a 256-bit register; records hold 8 to 128 bits");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_one_reg(&w, 0x6020000000110000ULL, 0x100000000ULL, 0);
+	REJECT(&w, off + 3, "value 0x100000000 is wider than the 32-bit");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_one_reg(&w, VMM_ARM64_REG_TIMER_CTL, 1, 2);
+	REJECT(&w, off + 3, "hi=0x2 on a 64-bit register");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	for (uint32_t i = 0; i < VMM_MAX_SCN_ONE_REGS; i++)
+		(void)b_one_reg(&w, VMM_ARM64_SYSREG(3, 0, 13, 0, 0) + i, i, 0);
+	ACCEPT(&w, &s);
+	off = b_one_reg(&w, VMM_ARM64_SYSREG(3, 1, 0, 0, 0), 1, 0);
+	REJECT(&w, off, "one_reg: more than 16 one_reg records for one vCPU");
+	bld_init(&w);
+	b_minimal(&w);
+	off = b_one_reg(&w, VMM_ARM64_REG_TIMER_CTL, 1, 0);
+	REJECT(&w, off, "one_reg record in a x86_64 scenario (arm64 only)");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	(void)b_one_reg(&w, VMM_ARM64_REG_TIMER_CTL, 1, 0);
+	off = b_features(&w, 4);
+	REJECT(&w, off, "features record after one_reg");
+
+	/* vgic: 64 KiB aligned below the IPA limit, nr_irqs a multiple of
+	 * 32 in 64..1024, once, arm64 only; irq_line needs it, keeps the
+	 * INTID ranges and the canonical order */
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_vgic(&w, 0x08001000, 0x080A0000, 64);
+	REJECT(&w, off + 3, "must be 64 KiB aligned and below");
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_vgic(&w, 1ULL << 40, 0x080A0000, 64);
+	REJECT(&w, off + 3, "must be 64 KiB aligned and below");
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_vgic(&w, 0x08000000, 0x080A0000, 48);
+	REJECT(&w, off + 3, "vgic.nr_irqs=48, must be a multiple of 32");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	REJECT(&w, off, "second vgic record");
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 1);
+	REJECT(&w, off, "irq_line record without a vgic record");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 20, 1);
+	REJECT(&w, off + 3, "an SPI is 32..1019 with vcpu 0");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, VMM_IRQ_PPI, 0, 40, 1);
+	REJECT(&w, off + 3, "a PPI is 16..31");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, 2, 0, 40, 1);
+	REJECT(&w, off + 3, "irq_line.type=2, must be < 0x2");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 2);
+	REJECT(&w, off + 3 + 4, "irq_line.level=2, must be 0..1");
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	(void)b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 1);
+	off = b_irq_line(&w, VMM_IRQ_SPI, 0, 40, 0);
+	REJECT(&w, off + 3, "not after the previous one (canonical order");
+	bld_init(&w);
+	b_upto_slot(&w);
+	off = b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	REJECT(&w, off, "vgic record in a x86_64 scenario (arm64 only)");
+
+	/* the whole scenario: regions clear of RAM, the console and each
+	 * other; PPIs on existing vCPUs; no PMU with a vGIC */
+	bld_init(&w);
+	b_arm64_head(&w);
+	(void)b_vgic(&w, 0x08000000, 0x080A0000, 64);
+	(void)b_irq_line(&w, VMM_IRQ_PPI, 0, 27, 1);
+	(void)b_vcpu(&w, VMM_ARM64_AARCH64, 0x1000);
+	ACCEPT(&w, &s);
+	s2 = s;
+	s2.vgic_dist = 0;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "vgic distributor [0x0, +0x10000) overlaps "
+				  "RAM slot 0");
+	s2 = s;
+	s2.vgic_redist = 0x08000000;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "distributor and redistributors overlap");
+	s2 = s;
+	s2.mmio_console = 1;
+	s2.mmio_console_gpa = 0x080B0000;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "overlaps the MMIO console at 0x80b0000");
+	s2 = s;
+	s2.irq_lines[0].vcpu = 1;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "irq_line 0: ppi 27 on vCPU 1 of 1");
+	s2 = s;
+	s2.vcpus[0].features = 1U << VMM_ARM64_FEAT_PMU_V3;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "pmu-v3 with a vgic record");
+	s2 = s;
+	s2.has_vgic = 0;
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "irq_line records without a vgic record");
+
+	/* text: arm64 only, names, keys */
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT
+		    "vgic dist=0x8000000 redist=0x80a0000 nr_irqs=64\n",
+		    "line 4:", "vgic record in a x86_64 scenario (arm64 only)");
+	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU
+		    "one_reg id=0x603000000013df19 value=0x1 hi=0x0\n",
+		    "line 5:", "one_reg record in a x86_64 scenario");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
+		    "vgic dist=0x8000000 redist=0x80a0000 nr_irqs=64\n"
+		    "irq_line type=lpi vcpu=0 irq=40 level=1\n",
+		    "line 5:", "irq_line type 'lpi' (spi, ppi)");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n" TXT_LIM TXT_SLOT
+		    "vcpu mode=aarch64 entry=0x0\n"
+		    "one_reg id=0x603000000013df19 value=0x1\n",
+		    "line 5:", "one_reg record needs hi=");
 }
 
 /* msr records: a per-vCPU list in increasing index order, capped, x86
@@ -2954,6 +3213,7 @@ static void test_schema_table(void)
 int main(void)
 {
 	test_arm64_records();
+	test_arm64_state_records();
 	test_minimal();
 	test_truncation();
 	test_header();

@@ -42,6 +42,26 @@ enum vmm_arm64_mode {
 
 /* arm64 vCPU features a scenario may ask for (KVM_ARM_VCPU_* bit numbers,
  * the same values as the kernel's; el1-32bit comes from the mode). */
+/* arm64 ONE_REG ids (the uapi layout, usable on any host: the mutator,
+ * export-c and the scenario checks). The virtual timer's registers as KVM
+ * numbers them (its CVAL and CNT ids are swapped against the
+ * architectural encodings: KVM's uapi says so), and TPIDR_EL1 as a
+ * plain system register. */
+#define VMM_ONE_REG_ARCH_MASK 0xff00000000000000ULL
+#define VMM_ONE_REG_ARM64 0x6000000000000000ULL
+#define VMM_ONE_REG_SIZE_MASK 0x00f0000000000000ULL
+#define VMM_ONE_REG_SIZE_SHIFT 52
+#define VMM_ONE_REG_SIZE_U64 3U
+#define VMM_ONE_REG_SIZE_U128 4U
+#define VMM_ARM64_SYSREG(op0, op1, crn, crm, op2)                            \
+	(VMM_ONE_REG_ARM64 | 0x0030000000000000ULL | 0x0000000000130000ULL | \
+	 ((uint64_t)(op0) << 14) | ((uint64_t)(op1) << 11) |                 \
+	 ((uint64_t)(crn) << 7) | ((uint64_t)(crm) << 3) | (uint64_t)(op2))
+#define VMM_ARM64_REG_TIMER_CTL VMM_ARM64_SYSREG(3, 3, 14, 3, 1)
+#define VMM_ARM64_REG_TIMER_CNT VMM_ARM64_SYSREG(3, 3, 14, 3, 2)
+#define VMM_ARM64_REG_TIMER_CVAL VMM_ARM64_SYSREG(3, 3, 14, 0, 2)
+#define VMM_ARM64_REG_TPIDR_EL1 VMM_ARM64_SYSREG(3, 0, 13, 0, 4)
+
 #define VMM_ARM64_FEAT_POWER_OFF 0
 #define VMM_ARM64_FEAT_EL1_32BIT 1
 #define VMM_ARM64_FEAT_PSCI_0_2 2

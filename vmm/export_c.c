@@ -314,7 +314,45 @@ static void emit_arm64(struct gen *g, const struct vmm_scenario *s)
 			    vmm_arch_reg_name(VMM_ARCH_ARM64, r));
 			n++;
 		}
+		for (uint32_t k = 0; k < vs->n_one_regs; k++) {
+			const struct vmm_one_reg_spec *o = &vs->one_regs[k];
+
+			put(g,
+			    "\t\t\t{ 0x%llxULL, 0x%llxULL, \"one_reg "
+			    "0x%llx\", 0x%llxULL, 1 },\n",
+			    (unsigned long long)o->id,
+			    (unsigned long long)o->value,
+			    (unsigned long long)o->id,
+			    (unsigned long long)o->hi);
+			n++;
+		}
 		put(g, "\t\t},\n\t\t.nregs = %u,\n\t},\n", n);
+	}
+	put(g, "};\n\n");
+	put(g, "/* the vgic record and its irq_line records */\n");
+	put(g, "static const struct vgic_desc the_vgic = {\n");
+	if (s->has_vgic) {
+		put(g,
+		    "\t.present = 1,\n\t.dist = 0x%llxULL,\n\t.redist = "
+		    "0x%llxULL,\n\t.nr_irqs = %u,\n\t.nlines = %u,\n",
+		    (unsigned long long)s->vgic_dist,
+		    (unsigned long long)s->vgic_redist, s->vgic_nr_irqs,
+		    s->n_irq_lines);
+		if (s->n_irq_lines)
+			put(g, "\t.lines = {\n");
+		for (uint32_t k = 0; k < s->n_irq_lines; k++) {
+			const struct vmm_irq_line_spec *q = &s->irq_lines[k];
+
+			put(g,
+			    "\t\t{ (%uU << 24) | (%uU << 16) | %uU, %u }, "
+			    "/* %s */\n",
+			    q->type == VMM_IRQ_SPI ? 1U : 2U, q->vcpu, q->irq,
+			    q->level, q->type == VMM_IRQ_SPI ? "SPI" : "PPI");
+		}
+		if (s->n_irq_lines)
+			put(g, "\t},\n");
+	} else {
+		put(g, "\t.present = 0,\n");
 	}
 	put(g, "};\n\n");
 	emit_vm_desc(g, s, "input", "the_input", "the input", s->nblobs,

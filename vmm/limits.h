@@ -48,6 +48,18 @@
 #define VMM_MAX_MSR_EXIT_RANGES 16
 #define VMM_MAX_MSR_EXIT_NMSRS 0x3000U
 #define VMM_MAX_CPUID_ENTRIES 256
+/* arm64: one_reg records per vCPU (KVM_SET_ONE_REG after the core
+ * registers; each id must be one KVM_GET_REG_LIST names). */
+#define VMM_MAX_SCN_ONE_REGS 16
+/* arm64: interrupt lines the irq_line record raises before the first run
+ * (KVM_IRQ_LINE), and the vgic record's bounds: nr_irqs (interrupts
+ * including the 32 private ones, a multiple of 32) and the highest
+ * guest-physical address its regions may reach (40-bit IPA, KVM's
+ * default). */
+#define VMM_MAX_IRQ_LINES 16
+#define VMM_VGIC_MIN_IRQS 64U
+#define VMM_VGIC_MAX_IRQS 1024U
+#define VMM_VGIC_IPA_LIMIT (1ULL << 40)
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the
  * call, so a second EINTR in a row needs a second signal. */

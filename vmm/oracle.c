@@ -57,12 +57,28 @@ static const struct {
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or
 	 * unavailable mode (e.g. AArch32 without EL1_32BIT); vCPU init refuses
 	 * feature sets a VM cannot mix (AArch32 and AArch64 EL1 vCPUs, a PMU
-	 * on only some vCPUs) */
+	 * on only some vCPUs). one_reg records: EINVAL (a value KVM refuses,
+	 * a bad size), ENOENT (no such register), EPERM (not accessible in
+	 * this configuration), EBUSY (a register KVM freezes once a vCPU
+	 * ran) - api.rst and arch/arm64/kvm/sys_regs.c */
 	{ KVM_RUN,
 	  "KVM_RUN",
 	  { EINTR, EAGAIN, EINVAL, EFAULT, ENOEXEC, ENOMEM, ENOSYS } },
-	{ KVM_SET_ONE_REG, "KVM_SET_ONE_REG", { EINVAL } },
+	{ KVM_SET_ONE_REG,
+	  "KVM_SET_ONE_REG",
+	  { EINVAL, ENOENT, EPERM, EBUSY } },
 	{ KVM_ARM_VCPU_INIT, "KVM_ARM_VCPU_INIT", { EINVAL } },
+	/* vgic record (Documentation/virt/kvm/devices/arm-vgic-v3.rst):
+	 * KVM_CREATE_DEVICE ENODEV without a vGICv3 (host-unsupported);
+	 * KVM_SET_DEVICE_ATTR E2BIG for an address past the VM's IPA size,
+	 * EINVAL, EEXIST, ENXIO (a configuration KVM refuses), EBUSY,
+	 * ENODEV; the PMU's attributes the same (api.rst). irq_line records:
+	 * EINVAL for an INTID the vGIC does not have (above nr_irqs) */
+	{ KVM_CREATE_DEVICE, "KVM_CREATE_DEVICE", { ENODEV, ENOMEM } },
+	{ KVM_SET_DEVICE_ATTR,
+	  "KVM_SET_DEVICE_ATTR",
+	  { E2BIG, EINVAL, EEXIST, ENXIO, EBUSY, ENODEV, ENOMEM } },
+	{ KVM_IRQ_LINE, "KVM_IRQ_LINE", { EINVAL, ENXIO } },
 #endif
 	{ KVM_SET_USER_MEMORY_REGION,
 	  "KVM_SET_USER_MEMORY_REGION",

@@ -58,6 +58,8 @@ static const struct {
 #elif defined(__aarch64__)
 	IOCTL_NAME(KVM_ARM_PREFERRED_TARGET),
 	IOCTL_NAME(KVM_ARM_VCPU_INIT),
+	IOCTL_NAME(KVM_CREATE_DEVICE),
+	IOCTL_NAME(KVM_IRQ_LINE),
 #endif
 };
 
@@ -79,10 +81,10 @@ const char *vmm_reach_result_name(int err)
 }
 
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console",   "sysarea",   "slot",	   "fill",
-	"blob",	  "input",     "vcpu",	    "reg",	   "sreg",
-	"seg",	  "features",  "msr",	    "cpuid",	   "debugregs",
-	"events", "msr_exits", "hypercall", "guest_debug",
+	"limits", "console", "sysarea", "slot", "fill", "blob", "input",
+	"vcpu", "reg", "sreg", "seg", "features", "msr", "cpuid",
+	"debugregs", "events", "msr_exits", "hypercall", "guest_debug",
+	"one_reg", "vgic", "irq_line",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -230,7 +232,10 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_DEBUGREGS] |= v->has_dregs != 0;
 		has[VMM_REC_EVENTS] |= v->has_events != 0;
 		has[VMM_REC_GUEST_DEBUG] |= v->has_gdbg != 0;
+		has[VMM_REC_ONE_REG] |= v->n_one_regs != 0;
 	}
+	has[VMM_REC_VGIC] = s->has_vgic != 0;
+	has[VMM_REC_IRQ_LINE] = s->n_irq_lines != 0;
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])
 			r->records[k]++;

@@ -384,6 +384,8 @@ static int validate_exit_records(const struct vmm_scenario *s,
 			e, "hypercall mask without a hypercall record");
 	return 0;
 }
+static int validate_one_regs(const struct vmm_vcpu_spec *v, uint32_t i,
+			     struct vmm_error *e);
 
 static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			 struct vmm_error *e)
@@ -416,8 +418,11 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				"events/guest_debug records in an arm64 "
 				"scenario",
 				i);
-		return 0;
+		return validate_one_regs(v, i, e);
 	}
+	if (v->n_one_regs)
+		return vmm_scenario_reject(
+			e, "vCPU %u: one_reg records are arm64 only", i);
 	if (v->features)
 		return vmm_scenario_reject(
 			e,
@@ -481,6 +486,196 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 		return vmm_scenario_reject(
 			e, "vCPU %u: idt_limit 0x%llx exceeds 0xffff", i,
 			(unsigned long long)v->sregs[VMM_SREG_IDT_LIMIT]);
+	return 0;
+}
+
+int vmm_one_reg_check(const struct vmm_one_reg_spec *r, char *why, size_t len)
+{
+	unsigned int size = (unsigned int)((r->id & VMM_ONE_REG_SIZE_MASK) >>
+					   VMM_ONE_REG_SIZE_SHIFT);
+
+	if ((r->id & VMM_ONE_REG_ARCH_MASK) != VMM_ONE_REG_ARM64) {
+		(void)snprintf(why, len,
+			       "not an arm64 register id (bits 63..56 must "
+			       "be 0x60)");
+		return -1;
+	}
+	if (size > VMM_ONE_REG_SIZE_U128) {
+		(void)snprintf(why, len,
+			       "a %u-bit register; records hold 8 to 128 "
+			       "bits",
+			       8U << size);
+		return -1;
+	}
+	if (size < VMM_ONE_REG_SIZE_U64 && (r->value >> (8U << size))) {
+		(void)snprintf(why, len,
+			       "value 0x%llx is wider than the %u-bit "
+			       "register",
+			       (unsigned long long)r->value, 8U << size);
+		return -1;
+	}
+	if (size != VMM_ONE_REG_SIZE_U128 && r->hi) {
+		(void)snprintf(why, len,
+			       "hi=0x%llx on a %u-bit register (hi is bits "
+			       "64..127 of a 128-bit one)",
+			       (unsigned long long)r->hi, 8U << size);
+		return -1;
+	}
+	return 0;
+}
+
+static int validate_one_regs(const struct vmm_vcpu_spec *v, uint32_t i,
+			     struct vmm_error *e)
+{
+	char why[160];
+
+	if (v->n_one_regs > VMM_MAX_SCN_ONE_REGS)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: %u one_reg records "
+					   "(allowed 0..%d)",
+					   i, v->n_one_regs,
+					   VMM_MAX_SCN_ONE_REGS);
+	for (uint32_t k = 0; k < v->n_one_regs; k++) {
+		const struct vmm_one_reg_spec *r = &v->one_regs[k];
+
+		if (vmm_one_reg_check(r, why, sizeof(why)) < 0)
+			return vmm_scenario_reject(
+				e, "vCPU %u: one_reg id 0x%llx: %s", i,
+				(unsigned long long)r->id, why);
+		if (k > 0 && r->id <= v->one_regs[k - 1].id)
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: one_reg 0x%llx after 0x%llx: "
+				"one_reg records must be in strictly "
+				"increasing id order",
+				i, (unsigned long long)r->id,
+				(unsigned long long)v->one_regs[k - 1].id);
+	}
+	return 0;
+}
+
+int vmm_irq_line_before(const struct vmm_irq_line_spec *a,
+			const struct vmm_irq_line_spec *b)
+{
+	if (a->type != b->type)
+		return a->type < b->type;
+	if (a->vcpu != b->vcpu)
+		return a->vcpu < b->vcpu;
+	return a->irq < b->irq;
+}
+
+uint64_t vmm_vgic_redist_size(uint32_t nvcpus)
+{
+	return (uint64_t)nvcpus * VMM_VGIC_REDIST_STRIDE;
+}
+
+/* arm64 vgic and irq_line records: regions aligned, inside the IPA
+ * space, clear of RAM, the MMIO console and each other; lines within
+ * their INTID ranges, on existing vCPUs, in canonical order. */
+static int validate_vgic(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	uint64_t rsz = vmm_vgic_redist_size(s->nvcpus);
+	const struct {
+		const char *name;
+		uint64_t gpa, size;
+	} reg[2] = { { "distributor", s->vgic_dist, VMM_VGIC_DIST_SIZE },
+		     { "redistributor", s->vgic_redist, rsz } };
+
+	if (!s->has_vgic) {
+		if (s->n_irq_lines)
+			return vmm_scenario_reject(
+				e, "irq_line records without a vgic record");
+		return 0;
+	}
+	if (s->arch != VMM_ARCH_ARM64)
+		return vmm_scenario_reject(e, "the vgic record is arm64 only");
+	if (s->has_vgic != 1)
+		return vmm_scenario_reject(e, "has_vgic=%d, must be 0 or 1",
+					   s->has_vgic);
+	if (s->vgic_nr_irqs < VMM_VGIC_MIN_IRQS ||
+	    s->vgic_nr_irqs > VMM_VGIC_MAX_IRQS || s->vgic_nr_irqs % 32)
+		return vmm_scenario_reject(e,
+					   "vgic nr_irqs %u: must be a "
+					   "multiple of 32 in %u..%u",
+					   s->vgic_nr_irqs, VMM_VGIC_MIN_IRQS,
+					   VMM_VGIC_MAX_IRQS);
+	for (int k = 0; k < 2; k++) {
+		if ((reg[k].gpa & (VMM_VGIC_ALIGN - 1)) ||
+		    reg[k].gpa >= VMM_VGIC_IPA_LIMIT ||
+		    reg[k].size > VMM_VGIC_IPA_LIMIT - reg[k].gpa)
+			return vmm_scenario_reject(
+				e,
+				"vgic %s [0x%llx, +0x%llx): must be 64 KiB "
+				"aligned and below 0x%llx",
+				reg[k].name, (unsigned long long)reg[k].gpa,
+				(unsigned long long)reg[k].size,
+				VMM_VGIC_IPA_LIMIT);
+		for (uint32_t i = 0; i < s->nslots; i++)
+			if (vmm_ranges_overlap(reg[k].gpa, reg[k].size,
+					       s->slots[i].gpa,
+					       s->slots[i].size))
+				return vmm_scenario_reject(
+					e,
+					"vgic %s [0x%llx, +0x%llx) overlaps "
+					"RAM slot %u",
+					reg[k].name,
+					(unsigned long long)reg[k].gpa,
+					(unsigned long long)reg[k].size,
+					s->slots[i].id);
+		if (s->mmio_console &&
+		    vmm_ranges_overlap(reg[k].gpa, reg[k].size,
+				       s->mmio_console_gpa,
+				       VMM_MMIO_CONSOLE_SIZE))
+			return vmm_scenario_reject(
+				e,
+				"vgic %s [0x%llx, +0x%llx) overlaps the MMIO "
+				"console at 0x%llx",
+				reg[k].name, (unsigned long long)reg[k].gpa,
+				(unsigned long long)reg[k].size,
+				(unsigned long long)s->mmio_console_gpa);
+	}
+	if (vmm_ranges_overlap(reg[0].gpa, reg[0].size, reg[1].gpa,
+			       reg[1].size))
+		return vmm_scenario_reject(
+			e, "vgic distributor and redistributors overlap");
+	if (s->n_irq_lines > VMM_MAX_IRQ_LINES)
+		return vmm_scenario_reject(e,
+					   "%u irq_line records (allowed "
+					   "0..%d)",
+					   s->n_irq_lines, VMM_MAX_IRQ_LINES);
+	for (uint32_t i = 0; i < s->n_irq_lines; i++) {
+		const struct vmm_irq_line_spec *q = &s->irq_lines[i];
+		int spi = q->type == VMM_IRQ_SPI;
+
+		if (q->type >= VMM_IRQ_NTYPES || q->level > 1 || q->pad[0] ||
+		    q->pad[1] || q->pad[2] ||
+		    (spi && (q->irq < 32 || q->irq > 1019 || q->vcpu)) ||
+		    (!spi && (q->irq < 16 || q->irq > 31)))
+			return vmm_scenario_reject(
+				e,
+				"irq_line %u: type %u irq %u vcpu %u level "
+				"%u (spi: 32..1019 on vcpu 0, ppi: 16..31; "
+				"level 0 or 1)",
+				i, q->type, q->irq, q->vcpu, q->level);
+		if (q->vcpu >= s->nvcpus)
+			return vmm_scenario_reject(
+				e, "irq_line %u: ppi %u on vCPU %u of %u", i,
+				q->irq, q->vcpu, s->nvcpus);
+		if (i > 0 && !vmm_irq_line_before(&s->irq_lines[i - 1], q))
+			return vmm_scenario_reject(
+				e,
+				"irq_line %u: not after the previous one "
+				"(canonical order: type, vcpu, irq)",
+				i);
+	}
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (s->vcpus[i].features & (1U << VMM_ARM64_FEAT_PMU_V3))
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: pmu-v3 with a vgic record: the "
+				"PMU's interrupt is not wired to the vGIC "
+				"(not supported)",
+				i);
 	return 0;
 }
 
@@ -573,7 +768,7 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (validate_vcpu(s, i, e) < 0)
 			return -1;
-	return 0;
+	return validate_vgic(s, e);
 }
 
 /* ---- equality ---------------------------------------------------------- */
@@ -649,6 +844,16 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 	DIFF(a->has_hypercall != b->has_hypercall ||
 		     a->hypercall_mask != b->hypercall_mask,
 	     "hypercall");
+	DIFF(a->has_vgic != b->has_vgic, "has_vgic");
+	DIFF(a->has_vgic && (a->vgic_dist != b->vgic_dist ||
+			     a->vgic_redist != b->vgic_redist ||
+			     a->vgic_nr_irqs != b->vgic_nr_irqs),
+	     "vgic");
+	DIFF(a->n_irq_lines != b->n_irq_lines, "n_irq_lines");
+	for (uint32_t i = 0; i < a->n_irq_lines && i < VMM_MAX_IRQ_LINES; i++)
+		DIFF(memcmp(&a->irq_lines[i], &b->irq_lines[i],
+			    sizeof(a->irq_lines[i])) != 0,
+		     "irq_lines");
 	DIFF(a->nvcpus != b->nvcpus, "nvcpus");
 	for (uint32_t i = 0; i < a->nvcpus && i < VMM_MAX_VCPUS; i++) {
 		const struct vmm_vcpu_spec *x = &a->vcpus[i], *y = &b->vcpus[i];
@@ -704,6 +909,15 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 				    sizeof(x->gdbg_dr)) != 0 ||
 			     x->gdbg_dr7 != y->gdbg_dr7,
 		     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].one_regs", i);
+		DIFF(x->n_one_regs != y->n_one_regs, name);
+		for (uint32_t k = 0;
+		     k < x->n_one_regs && k < VMM_MAX_SCN_ONE_REGS; k++)
+			DIFF(x->one_regs[k].id != y->one_regs[k].id ||
+				     x->one_regs[k].value !=
+					     y->one_regs[k].value ||
+				     x->one_regs[k].hi != y->one_regs[k].hi,
+			     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
 		DIFF(x->ncpuid != y->ncpuid, name);
 		for (uint32_t c = 0; c < x->ncpuid && c < VMM_MAX_SCN_CPUID;

@@ -124,6 +124,34 @@ struct vmm_cpuid_spec {
 	uint8_t pad[3]; /* always 0 */
 };
 
+/* arm64: one KVM_SET_ONE_REG write (one_reg record), after the vCPU's
+ * preset (KVM_ARM_VCPU_INIT) and its reg records. `id` must be one
+ * KVM_GET_REG_LIST lists for the vCPU, of 8 to 128 bits; `value` holds the
+ * register's low 64 bits (above its size: 0), `hi` bits 64..127 of a
+ * 128-bit register (else 0). A vCPU's list is in strictly increasing id
+ * order (the canonical form). */
+struct vmm_one_reg_spec {
+	uint64_t id;
+	uint64_t value;
+	uint64_t hi;
+};
+
+/* arm64 irq_line record: KVM_IRQ_LINE before the first run, with the
+ * in-kernel vGIC (vgic record). */
+enum vmm_irq_type {
+	VMM_IRQ_SPI = 0, /* irq 32..1019; vcpu 0 */
+	VMM_IRQ_PPI,	 /* irq 16..31 of vCPU `vcpu` */
+	VMM_IRQ_NTYPES
+};
+
+struct vmm_irq_line_spec {
+	uint16_t irq;  /* INTID */
+	uint8_t type;  /* enum vmm_irq_type */
+	uint8_t vcpu;  /* PPI: the vCPU index; SPI: 0 */
+	uint8_t level; /* 0 or 1 */
+	uint8_t pad[3];
+};
+
 /* events record flags: which parts of KVM_SET_VCPU_EVENTS the record
  * sets (docs/scenario-format.md). */
 #define VMM_EV_EXC 0x0001U	    /* an exception, vector ev_vector */
@@ -203,6 +231,9 @@ struct vmm_vcpu_spec {
 	uint32_t gdbg_control;
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
+	/* arm64 one_reg records, ascending id */
+	struct vmm_one_reg_spec one_regs[VMM_MAX_SCN_ONE_REGS];
+	uint32_t n_one_regs;
 	/* arm64: KVM_ARM_VCPU_* bits (VMM_ARM64_FEAT_SETTABLE) */
 	uint32_t features;
 	uint8_t mode; /* x86: enum vmm_x86_mode; arm64: enum vmm_arm64_mode */
@@ -226,6 +257,15 @@ struct vmm_scenario {
 	uint64_t hypercall_mask;
 	uint32_t nmsr_exits;
 	int has_hypercall;
+	/* arm64 vgic record: a vGICv3 (KVM_CREATE_DEVICE) with its
+	 * distributor (64 KiB) and redistributors (128 KiB per vCPU) at
+	 * these addresses and vgic_nr_irqs interrupts, when has_vgic */
+	uint64_t vgic_dist;
+	uint64_t vgic_redist;
+	/* arm64 irq_line records, ascending (type, vcpu, irq) */
+	struct vmm_irq_line_spec irq_lines[VMM_MAX_IRQ_LINES];
+	uint32_t n_irq_lines;
+	uint32_t vgic_nr_irqs;
 	uint32_t timeout_ms; /* 0: no wall-clock limit */
 	uint32_t nslots;
 	uint32_t nfills;
@@ -235,6 +275,7 @@ struct vmm_scenario {
 	int mmio_console;
 	int sys_fixed; /* place the VMM's tables at sys_gpa, else auto */
 	int has_input;
+	int has_vgic;
 	uint16_t flags; /* VMM_SCN_* */
 	uint8_t arch;	/* enum vmm_arch */
 };
@@ -299,5 +340,18 @@ int vmm_scenario_parse_text(const char *text, size_t len, uint8_t *arena,
 const char *vmm_sreg_name(unsigned int f);
 const char *vmm_cpuid_reg_name(unsigned int r); /* "eax".."edx", or NULL */
 const char *vmm_seg_name(unsigned int g);
+
+/* arm64 one_reg: why the record cannot be (id not an arm64 register of 8
+ * to 128 bits, value wider than the register, hi set below 128 bits), in
+ * `why`; 0 when it can. No KVM: list membership is checked at set-up. */
+int vmm_one_reg_check(const struct vmm_one_reg_spec *r, char *why, size_t len);
+/* arm64 irq_line: a before b in (type, vcpu, irq) order. */
+int vmm_irq_line_before(const struct vmm_irq_line_spec *a,
+			const struct vmm_irq_line_spec *b);
+/* arm64 vgic record: the redistributor region's size for n vCPUs. */
+uint64_t vmm_vgic_redist_size(uint32_t nvcpus);
+#define VMM_VGIC_DIST_SIZE 0x10000ULL
+#define VMM_VGIC_REDIST_STRIDE 0x20000ULL
+#define VMM_VGIC_ALIGN 0x10000ULL
 
 #endif

@@ -518,6 +518,132 @@ static int gdbg_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 	return 0;
 }
 
+/* one_reg: an arm64 register of 8..128 bits with a value that fits, and a
+ * vCPU's list in strictly increasing id order. */
+static int one_reg_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_one_reg_spec *r = elem;
+	char why[160];
+
+	if (vmm_one_reg_check(r, why, sizeof(why)) < 0)
+		return scn_fail(c, SCN_REC_HDR, "one_reg id=0x%llx: %s",
+				(unsigned long long)r->id, why);
+	if (i > 0 && r->id <= r[-1].id)
+		return scn_fail(c, SCN_REC_HDR,
+				"one_reg.id=0x%llx not above the previous "
+				"0x%llx (canonical order, one record per "
+				"register)",
+				(unsigned long long)r->id,
+				(unsigned long long)r[-1].id);
+	return 0;
+}
+
+static int arm64_only(struct scn_ctx *c, const char *what)
+{
+	if (c->s->arch != VMM_ARCH_ARM64)
+		return scn_fail(c, 0, "%s record in a %s scenario (arm64 only)",
+				what, vmm_arch_name(c->s->arch));
+	return 0;
+}
+
+/* The bounds one record can be checked against (the regions' overlap
+ * with RAM, the console and each other needs the whole scenario:
+ * vmm_scenario_validate). */
+static int vgic_check(struct scn_ctx *c, const struct vmm_scenario *s)
+{
+	if ((s->vgic_dist | s->vgic_redist) & (VMM_VGIC_ALIGN - 1) ||
+	    s->vgic_dist >= VMM_VGIC_IPA_LIMIT ||
+	    s->vgic_redist >= VMM_VGIC_IPA_LIMIT)
+		return scn_fail(c, SCN_REC_HDR,
+				"vgic dist=0x%llx redist=0x%llx: each must be "
+				"64 KiB aligned and below 0x%llx",
+				(unsigned long long)s->vgic_dist,
+				(unsigned long long)s->vgic_redist,
+				VMM_VGIC_IPA_LIMIT);
+	if (s->vgic_nr_irqs < VMM_VGIC_MIN_IRQS ||
+	    s->vgic_nr_irqs > VMM_VGIC_MAX_IRQS || s->vgic_nr_irqs % 32)
+		return scn_fail(c, SCN_REC_HDR,
+				"vgic.nr_irqs=%u, must be a multiple of 32 in "
+				"%u..%u",
+				s->vgic_nr_irqs, VMM_VGIC_MIN_IRQS,
+				VMM_VGIC_MAX_IRQS);
+	return 0;
+}
+
+static int vgic_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	(void)i;
+	return vgic_check(c, elem);
+}
+
+static int vgic_txt(struct scn_ctx *c, const void *elem)
+{
+	if (arm64_only(c, "vgic") < 0)
+		return -1;
+	return vgic_check(c, elem);
+}
+
+static const char *const irq_type_names[VMM_IRQ_NTYPES] = { "spi", "ppi" };
+
+static const char *irq_type_word(unsigned int arch, uint64_t t)
+{
+	(void)arch;
+	return t < VMM_IRQ_NTYPES ? irq_type_names[t] : "?";
+}
+
+static int irq_type_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = 0; w && *v < VMM_IRQ_NTYPES; (*v)++)
+		if (!strcmp(w, irq_type_names[*v]))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "irq_line record needs type=");
+	return scn_fail(c, 0, "irq_line type '%.40s' (spi, ppi)", w);
+}
+
+static int irq_line_check(struct scn_ctx *c, const struct vmm_irq_line_spec *q)
+{
+	if (q->type == VMM_IRQ_SPI && (q->irq < 32 || q->irq > 1019 || q->vcpu))
+		return scn_fail(c, SCN_REC_HDR,
+				"irq_line spi irq=%u vcpu=%u: an SPI is "
+				"32..1019 with vcpu 0",
+				q->irq, q->vcpu);
+	if (q->type == VMM_IRQ_PPI &&
+	    (q->irq < 16 || q->irq > 31 || q->vcpu >= VMM_MAX_VCPUS))
+		return scn_fail(c, SCN_REC_HDR,
+				"irq_line ppi irq=%u vcpu=%u: a PPI is 16..31 "
+				"of a vCPU below %d",
+				q->irq, q->vcpu, VMM_MAX_VCPUS);
+	return 0;
+}
+
+/* irq_line: after a vgic record, strictly increasing (type, vcpu, irq). */
+static int irq_line_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_irq_line_spec *q = elem;
+
+	(void)i;
+	if (!c->s->has_vgic)
+		return scn_fail(c, 0, "irq_line record without a vgic record");
+	if (irq_line_check(c, q) < 0)
+		return -1;
+	if (c->s->n_irq_lines > 0 &&
+	    !vmm_irq_line_before(&c->s->irq_lines[c->s->n_irq_lines - 1], q))
+		return scn_fail(c, SCN_REC_HDR,
+				"irq_line %s vcpu=%u irq=%u not after the "
+				"previous one (canonical order: type, vcpu, "
+				"irq, one record per line)",
+				irq_type_word(0, q->type), q->vcpu, q->irq);
+	return 0;
+}
+
+static int irq_line_txt(struct scn_ctx *c, const void *elem)
+{
+	if (arm64_only(c, "irq_line") < 0)
+		return -1;
+	return irq_line_check(c, elem);
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
@@ -663,6 +789,29 @@ static const struct scn_field gdbg_f[] = {
 	{ FLD("dr7", VS, gdbg_dr7, 8, SCN_HEX) },
 };
 #undef VS
+static const struct scn_field one_reg_f[] = {
+	{ FLD("id", struct vmm_one_reg_spec, id, 8, SCN_HEX) },
+	{ FLD("value", struct vmm_one_reg_spec, value, 8, SCN_HEX) },
+	{ FLD("hi", struct vmm_one_reg_spec, hi, 8, SCN_HEX) },
+};
+#define SCN struct vmm_scenario
+static const struct scn_field vgic_f[] = {
+	{ FLD("dist", SCN, vgic_dist, 8, SCN_HEX) },
+	{ FLD("redist", SCN, vgic_redist, 8, SCN_HEX) },
+	{ FLD("nr_irqs", SCN, vgic_nr_irqs, 2, SCN_DEC) },
+};
+#undef SCN
+#define IL struct vmm_irq_line_spec
+static const struct scn_field irq_line_f[] = {
+	{ FLD("type", IL, type, 1, SCN_WORD), .check = SCN_BELOW,
+	  .hi = VMM_IRQ_NTYPES, .word_name = irq_type_word,
+	  .word_parse = irq_type_parse },
+	{ FLD("vcpu", IL, vcpu, 1, SCN_DEC) },
+	{ FLD("irq", IL, irq, 2, SCN_DEC) },
+	{ FLD("level", IL, level, 1, SCN_DEC), .check = SCN_RANGE, .lo = 0,
+	  .hi = 1, .tmax = 1 },
+};
+#undef IL
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
 };
@@ -734,6 +883,24 @@ const struct scn_record scn_records[] = {
 	  .arch_note = "x86 only",
 	  PRESENT(has_hypercall),
 	  FIELDS(hypercall_f) },
+	{ .tag = 0x0C,
+	  .name = "vgic",
+	  .kind = SCN_ONCE,
+	  .arch = VMM_ARCH_ARM64,
+	  .arch_note = "arm64 only",
+	  PRESENT(has_vgic),
+	  FIELDS(vgic_f),
+	  .dec_check = vgic_dec,
+	  .txt_check = vgic_txt },
+	{ .tag = 0x0D,
+	  .name = "irq_line",
+	  .kind = SCN_LIST,
+	  .arch = VMM_ARCH_ARM64,
+	  .arch_note = "arm64 only",
+	  LIST(irq_lines, n_irq_lines, VMM_MAX_IRQ_LINES, "irq_line records"),
+	  FIELDS(irq_line_f),
+	  .dec_check = irq_line_dec,
+	  .txt_check = irq_line_txt },
 	{ .tag = 0x10,
 	  .name = "vcpu",
 	  .kind = SCN_VCPU,
@@ -817,6 +984,15 @@ const struct scn_record scn_records[] = {
 	  .vpresent = offsetof(struct vmm_vcpu_spec, has_gdbg),
 	  FIELDS(gdbg_f),
 	  .dec_check = gdbg_dec },
+	{ .tag = 0x1E,
+	  .name = "one_reg",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_ARM64,
+	  .arch_note = "arm64 only",
+	  VLIST(one_regs, n_one_regs, VMM_MAX_SCN_ONE_REGS,
+		"one_reg records for one vCPU"),
+	  FIELDS(one_reg_f),
+	  .dec_check = one_reg_dec },
 };
 
 const unsigned int scn_nrecords = sizeof(scn_records) / sizeof(scn_records[0]);
@@ -829,7 +1005,8 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM &&
-		       sizeof(struct vmm_msr_exit_spec) <= SCN_MAX_ELEM,
+		       sizeof(struct vmm_msr_exit_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_irq_line_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 
 const struct scn_record *scn_by_tag(unsigned int tag)

@@ -4,7 +4,10 @@
 # binaries, guests, corpus and tests/arm64/cases.txt into an initramfs whose
 # /init is tests/arm64/runner.c, boots the Debian arm64 kernel under
 # qemu-system-aarch64 -M virt,virtualization=on (KVM inside the emulated
-# machine), and reads the verdicts back from the serial console.
+# machine), and reads the verdicts back from the serial console. The
+# machine has a GICv3 (gic-version=3, with its virtualization extension
+# under virtualization=on), so its KVM offers the vGICv3 the vgic record
+# asks for.
 # Exit: 0 all passed, 1 a case failed, 2 the machine did not report.
 # Env: VMM_ARM64_TIMEOUT (seconds for the whole boot, default 1200),
 #      VMM_ARM64_CASES (another case file), VMM_ARM64_EXTRA (a directory
@@ -35,17 +38,21 @@ cp corpus/scenarios/real16_hlt.kvms "$stage/corpus/x86_hlt.kvms"
 # the emulated machine has no compiler; cases.txt runs it there
 cmake --preset default >/dev/null
 cmake --build --preset default --target vmm >/dev/null
-build/vmm export-c corpus/arm64/uart_hello.kvms -o "$stage/repro_uart_hello.c"
-aarch64-linux-gnu-gcc -static -Wall -Wextra -Werror -O2 \
-	-o "$stage/bin/repro_uart_hello" "$stage/repro_uart_hello.c"
+for r in uart_hello one_reg_set gic_spi; do
+	build/vmm export-c "corpus/arm64/$r.kvms" -o "$stage/repro_$r.c"
+	aarch64-linux-gnu-gcc -static -Wall -Wextra -Werror -O2 \
+		-o "$stage/bin/repro_$r" "$stage/repro_$r.c"
+done
+mkdir -p "$stage/inputs"
+build/vmm encode tests/arm64/one_reg_unlisted.txt -o "$stage/inputs/one_reg_unlisted.kvms"
 cp "${VMM_ARM64_CASES:-tests/arm64/cases.txt}" "$stage/cases.txt"
 [ -z "${VMM_ARM64_EXTRA:-}" ] || cp -r "$VMM_ARM64_EXTRA" "$stage/extra"
 (cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) |
 	gzip -1 >"$b/initramfs-arm64.cpio.gz"
-echo "test-arm64: booting $(cat "$(dirname "$kernel")/kernel-version" 2>/dev/null || echo kernel) under qemu (TCG, virtualization=on)"
+echo "test-arm64: booting $(cat "$(dirname "$kernel")/kernel-version" 2>/dev/null || echo kernel) under qemu (TCG, virtualization=on, GICv3)"
 rc=0
 timeout "${VMM_ARM64_TIMEOUT:-1200}" qemu-system-aarch64 \
-	-M virt,virtualization=on -cpu max -smp 2 -m 2048 \
+	-M virt,virtualization=on,gic-version=3 -cpu max -smp 2 -m 2048 \
 	-nographic -no-reboot -net none \
 	-kernel "$kernel" -initrd "$b/initramfs-arm64.cpio.gz" \
 	-append "console=ttyAMA0 panic=-1 quiet loglevel=3" \

@@ -27,7 +27,7 @@ static int vm_wide(uint64_t id)
 	return coproc == KVM_REG_ARM_FW || coproc == KVM_REG_ARM_FW_FEAT_BMAP;
 }
 
-int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
+int vmm_arm64_reg_list(struct vmm_vcpu *v, struct kvm_reg_list **out,
 		       struct vmm_error *e)
 {
 	const struct vmm_sysops *ops = v->vm->kvm->ops;
@@ -36,7 +36,8 @@ int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	struct vmm_error ignore;
 	uint64_t n;
 
-	st->nregs = 0;
+	*out = NULL;
+	vmm_err_clear(&ignore);
 	/* first call: E2BIG with the count */
 	if (VMM_IOCTL(ops, v->fd, KVM_GET_REG_LIST, &probe, &ignore) == 0 ||
 	    ignore.err != E2BIG) {
@@ -65,6 +66,28 @@ int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 		free(list);
 		return -1;
 	}
+	if (list->n > n) {
+		free(list);
+		vmm_err_contract(e, "KVM_GET_REG_LIST", "n",
+				 "kernel contract violation: the list grew "
+				 "between two calls");
+		return -1;
+	}
+	*out = list;
+	return 0;
+}
+
+int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
+		       struct vmm_error *e)
+{
+	struct kvm_reg_list *list;
+	struct vmm_error ignore;
+	uint64_t n;
+
+	st->nregs = 0;
+	if (vmm_arm64_reg_list(v, &list, e) < 0)
+		return -1;
+	n = list->n;
 	for (uint64_t i = 0; i < list->n && i < n; i++) {
 		uint64_t id = list->reg[i];
 		struct kvm_one_reg r = { .id = id };
@@ -138,11 +161,40 @@ int vmm_arch_vcpu_restore(struct vmm_vcpu *v, const struct vmm_vcpu_state *st,
 	return 0;
 }
 
+int vmm_arm64_one_reg_sticky(uint64_t id)
+{
+	/* op0 3, op1 0, CRn 0: the ID registers (bits 15..7 of the
+	 * system-register index) */
+	int idreg = (id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM64_SYSREG &&
+		    ((id & 0xFF80U) == 0xC000U);
+
+	return vm_wide(id) || idreg;
+}
+
+int vmm_arm64_fresh_vm(const struct vmm_scenario *s)
+{
+	if (s->has_vgic)
+		return 1;
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		for (uint32_t k = 0; k < s->vcpus[i].n_one_regs; k++)
+			if (vmm_arm64_one_reg_sticky(
+				    s->vcpus[i].one_regs[k].id))
+				return 1;
+	return 0;
+}
+
 int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 			   const struct vmm_vcpu_state *init,
 			   const struct vmm_scenario *s)
 {
 	(void)k;
+	/* a vGIC exists only in a VM whose vCPUs never ran (KVM refuses it
+	 * after), keeps interrupt state no re-init resets, and stays for
+	 * the VM's life; VM-wide firmware registers and ID registers (which
+	 * KVM freezes once a vCPU ran) are not in the snapshot: such an
+	 * input has a fresh VM and the VM is not reused after it */
+	if (vmm_arm64_fresh_vm(s))
+		return 0;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (init && init[i].inited &&
 		    init[i].features != vmm_arm64_init_features(s, i))

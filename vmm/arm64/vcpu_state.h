@@ -26,6 +26,17 @@ struct vmm_vcpu_state {
 	uint64_t val[VMM_ARM64_SNAP_REGS][2];
 };
 
+struct kvm_reg_list;
+/* KVM_GET_REG_LIST of vCPU v, allocated (the caller frees *out). */
+int vmm_arm64_reg_list(struct vmm_vcpu *v, struct kvm_reg_list **out,
+		       struct vmm_error *e);
+/* A one_reg id no reset gives back: VM-wide firmware pseudo-registers and
+ * the ID registers (frozen by KVM once a vCPU ran). */
+int vmm_arm64_one_reg_sticky(uint64_t id);
+/* The scenario needs a VM of its own in reset mode, not reused after: a
+ * vgic record, or a sticky one_reg record. */
+int vmm_arm64_fresh_vm(const struct vmm_scenario *s);
+
 /* After the first init: every listed register that can be written back. */
 int vmm_arm64_snapshot(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 		       struct vmm_error *e);
