@@ -51,8 +51,12 @@ static const struct {
 	IOCTL_NAME(KVM_GET_VCPU_EVENTS),
 	IOCTL_NAME(KVM_SET_VCPU_EVENTS),
 	IOCTL_NAME(KVM_GET_XCRS),
+	IOCTL_NAME(KVM_SET_XCRS),
 	IOCTL_NAME(KVM_GET_XSAVE),
+	IOCTL_NAME(KVM_GET_XSAVE2),
 	IOCTL_NAME(KVM_SET_XSAVE),
+	IOCTL_NAME(KVM_GET_FPU),
+	IOCTL_NAME(KVM_SET_FPU),
 #elif defined(__aarch64__)
 	IOCTL_NAME(KVM_ARM_PREFERRED_TARGET),
 	IOCTL_NAME(KVM_ARM_VCPU_INIT),
@@ -77,9 +81,9 @@ const char *vmm_reach_result_name(int err)
 }
 
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console", "sysarea",	  "slot",   "fill", "blob",
-	"input",  "vcpu",    "reg",	  "sreg",   "seg",  "features",
-	"msr",	  "cpuid",   "debugregs", "events",
+	"limits",    "console", "sysarea", "slot",  "fill",	"blob", "input",
+	"vcpu",	     "reg",	"sreg",	   "seg",   "features", "msr",	"cpuid",
+	"debugregs", "events",	"fpu",	   "xsave", "xcr",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -224,6 +228,9 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_CPUID] |= v->ncpuid != 0;
 		has[VMM_REC_DEBUGREGS] |= v->has_dregs != 0;
 		has[VMM_REC_EVENTS] |= v->has_events != 0;
+		has[VMM_REC_FPU] |= v->has_fpu != 0;
+		has[VMM_REC_XSAVE] |= v->has_xsave != 0;
+		has[VMM_REC_XCR] |= v->has_xcr != 0;
 	}
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])
