@@ -1,0 +1,141 @@
+# long64: print the x87/SSE/AVX state and XCR0 the scenario's fpu, xsave
+# and xcr records set (corpus long64_fpu, long64_xsave). CPL0 code runs
+# in KVM's instruction emulator on some hosts, which has no XGETBV, XSAVE
+# or VEX: the guest drops to CPL3 (SYSEXIT, IOPL 3 for port 0xe9), reads
+# the state there with FXSAVE (FCW, MXCSR, st0, xmm1), and, when CR4.OSXSAVE
+# is set, XGETBV and VMOVDQU (the upper half of ymm1), prints
+#   fcw=XXXX mxcsr=XXXXXXXX st0=X(20) xmm1=X(32)
+#   xcr0=X(16) ymm1h=X(32)          (with CR4.OSXSAVE only)
+# on 0xe9 and comes back through a #GP (HLT at CPL3, an IDT gate; the
+# stack from TSS.RSP0 at address 4, as KVM's TR has base 0) to halt with FCW in rax, MXCSR in
+# rbx and XCR0 (0 without OSXSAVE) in rdx.
+	.code64
+	.text
+	.globl _start
+	.set	AREA, 0x3000		# FXSAVE image (16-byte aligned)
+	.set	YMM, 0x3200		# ymm1 stored here
+	.set	IDT, 0x3400
+	.set	IDTR, 0x3300
+_start:	mov	$0x170000, %rsp
+	mov	%cr4, %rax
+	shr	$18, %eax
+	and	$1, %eax
+	mov	%eax, %r12d		# OSXSAVE
+	lea	back(%rip), %rax	# IDT: #GP (the HLT at CPL3) -> back
+	mov	$IDT+13*16, %edi
+	mov	%ax, (%rdi)
+	movw	$0x18, 2(%rdi)
+	movw	$0x8e00, 4(%rdi)	# present, DPL0, 64-bit interrupt gate
+	shr	$16, %rax
+	mov	%ax, 6(%rdi)
+	shr	$16, %rax
+	mov	%eax, 8(%rdi)
+	movl	$0, 12(%rdi)
+	movw	$14*16-1, IDTR
+	movq	$IDT, IDTR+2
+	lidt	IDTR
+	movq	$0x170000, 4		# TSS.RSP0: KVM's TR has base 0
+	mov	$0x174, %ecx		# SYSENTER_CS: SYSEXIT CS 0x33, SS 0x3b
+	mov	$0x10, %eax
+	xor	%edx, %edx
+	wrmsr
+	pushfq
+	orq	$0x3000, (%rsp)		# IOPL 3
+	popfq
+	lea	user(%rip), %rdx
+	mov	$0x180000, %rcx
+	sysexitq
+
+user:	fxsave	AREA
+	lea	s_fcw(%rip), %rsi
+	call	puts
+	movzwl	AREA, %eax
+	mov	$4, %ecx
+	call	hex
+	lea	s_mxcsr(%rip), %rsi
+	call	puts
+	mov	AREA+24, %eax
+	mov	$8, %ecx
+	call	hex
+	lea	s_st0(%rip), %rsi
+	call	puts
+	movzwl	AREA+40, %eax
+	mov	$4, %ecx
+	call	hex
+	mov	AREA+32, %rax
+	mov	$16, %ecx
+	call	hex
+	lea	s_xmm1(%rip), %rsi
+	call	puts
+	mov	AREA+184, %rax
+	mov	$16, %ecx
+	call	hex
+	mov	AREA+176, %rax
+	mov	$16, %ecx
+	call	hex
+	xor	%r13d, %r13d
+	test	%r12d, %r12d
+	jz	1f
+	xor	%ecx, %ecx
+	xgetbv
+	shl	$32, %rdx
+	or	%rax, %rdx
+	mov	%rdx, %r13
+	lea	s_xcr0(%rip), %rsi
+	call	puts
+	mov	%r13, %rax
+	mov	$16, %ecx
+	call	hex
+	test	$4, %r13b		# AVX enabled: the upper half of ymm1
+	jz	1f
+	vmovdqu	%ymm1, YMM
+	lea	s_ymm(%rip), %rsi
+	call	puts
+	mov	YMM+24, %rax
+	mov	$16, %ecx
+	call	hex
+	mov	YMM+16, %rax
+	mov	$16, %ecx
+	call	hex
+1:	lea	s_nl(%rip), %rsi
+	call	puts
+	hlt				# #GP at CPL3: back to CPL0
+
+back:	movzwl	AREA, %eax
+	mov	AREA+24, %ebx
+	mov	%r13, %rdx
+	hlt
+
+# print the NUL-terminated string at rsi
+puts:	mov	$0xe9, %dx
+2:	movb	(%rsi), %al
+	test	%al, %al
+	jz	3f
+	out	%al, (%dx)
+	inc	%rsi
+	jmp	2b
+3:	ret
+
+# print the low ecx hex digits of rax, most significant first
+hex:	mov	%rax, %r8
+	mov	$0xe9, %dx
+	lea	(,%rcx,4), %ecx
+4:	sub	$4, %ecx
+	mov	%r8, %rax
+	shr	%cl, %rax
+	and	$15, %eax
+	lea	digits(%rip), %rsi
+	movb	(%rsi,%rax), %al
+	out	%al, (%dx)
+	test	%ecx, %ecx
+	jnz	4b
+	ret
+
+digits:	.ascii	"0123456789abcdef"
+s_fcw:	.asciz	"fcw="
+s_mxcsr: .asciz	" mxcsr="
+s_st0:	.asciz	" st0="
+s_xmm1:	.asciz	" xmm1="
+s_xcr0:	.asciz	" xcr0="
+s_ymm:	.asciz	" ymm1h="
+s_nl:	.asciz	"\n"
