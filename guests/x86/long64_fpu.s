@@ -7,15 +7,19 @@
 #   fcw=XXXX mxcsr=XXXXXXXX st0=X(20) xmm1=X(32)
 #   xcr0=X(16) ymm1h=X(32)          (with CR4.OSXSAVE only)
 # on 0xe9 and comes back through a #GP (HLT at CPL3, an IDT gate; the
-# stack from TSS.RSP0 at address 4, as KVM's TR has base 0) to halt with FCW in rax, MXCSR in
-# rbx and XCR0 (0 without OSXSAVE) in rdx.
+# stack from TSS.RSP0 at address 4, as KVM's TR has base 0) to halt with
+# FCW in rax, MXCSR in rbx and XCR0 (0 without OSXSAVE) in rdx. With r15
+# non-zero it first
+# changes the state (FXRSTOR: FCW 0x27b, MXCSR 0x1fc0, xmm1 0xdeadbeef),
+# as a guest that leaves it for the next input would (test_reset). Code is
+# position-independent; data at 0x5000.
 	.code64
 	.text
 	.globl _start
-	.set	AREA, 0x3000		# FXSAVE image (16-byte aligned)
-	.set	YMM, 0x3200		# ymm1 stored here
-	.set	IDT, 0x3400
-	.set	IDTR, 0x3300
+	.set	AREA, 0x5000		# FXSAVE image (16-byte aligned)
+	.set	YMM, 0x5200		# ymm1 stored here
+	.set	IDTR, 0x5300
+	.set	IDT, 0x5400
 _start:	mov	$0x170000, %rsp
 	mov	%cr4, %rax
 	shr	$18, %eax
@@ -47,6 +51,14 @@ _start:	mov	$0x170000, %rsp
 	sysexitq
 
 user:	fxsave	AREA
+	test	%r15, %r15		# writer: change the state first
+	jz	5f
+	movw	$0x27b, AREA		# FCW
+	movl	$0x1fc0, AREA+24	# MXCSR
+	movl	$0xdeadbeef, AREA+176	# xmm1
+	fxrstor	AREA
+	fxsave	AREA
+5:
 	lea	s_fcw(%rip), %rsi
 	call	puts
 	movzwl	AREA, %eax
