@@ -1476,6 +1476,39 @@ static void check_events_record(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* fpu, xsave and xcr records a mutation added, dropped or changed */
+static void count_fpu(unsigned int (*fc)[3], const struct vmm_vcpu_spec *a,
+		      const struct vmm_vcpu_spec *b)
+{
+	const uint32_t has[3][2] = { { a->has_fpu, b->has_fpu },
+				     { a->has_xsave, b->has_xsave },
+				     { a->has_xcr, b->has_xcr } };
+	const int changed[3] = {
+		a->fpu_fcw != b->fpu_fcw || a->fpu_fsw != b->fpu_fsw ||
+			a->fpu_ftwx != b->fpu_ftwx ||
+			a->fpu_mxcsr != b->fpu_mxcsr ||
+			a->fpu_last_ip != b->fpu_last_ip ||
+			a->fpu_regs_len != b->fpu_regs_len ||
+			memcmp(a->fpu_regs, b->fpu_regs, sizeof(a->fpu_regs)) !=
+				0,
+		a->xs_bv != b->xs_bv || a->xs_comp != b->xs_comp ||
+			a->xs_rsvd != b->xs_rsvd ||
+			a->xs_mxcsr != b->xs_mxcsr ||
+			a->xs_ymmh_len != b->xs_ymmh_len ||
+			memcmp(a->xs_ymmh, b->xs_ymmh, sizeof(a->xs_ymmh)) != 0,
+		a->xcr0 != b->xcr0,
+	};
+
+	for (int k = 0; k < 3; k++) {
+		if (has[k][1] > has[k][0])
+			fc[k][0]++;
+		else if (has[k][1] < has[k][0])
+			fc[k][1]++;
+		else if (has[k][1] && changed[k])
+			fc[k][2]++;
+	}
+}
+
 /* The mutator adds, drops and changes MSR and CPUID records (index and
  * value),
  * and what it makes decodes (the list stays in canonical order). */
@@ -1489,8 +1522,10 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	unsigned int cadded = 0, cdropped = 0, cchanged = 0;
 	unsigned int dadded = 0, ddropped = 0, dchanged = 0;
 	unsigned int eadded = 0, edropped = 0, echanged = 0;
+	unsigned int fc[3][3] = { { 0 } }; /* fpu/xsave/xcr: add/drop/change */
 
-	/* the seed, and the seed with debugregs and events records */
+	/* the seed, and the seed with debugregs, events, fpu, xsave and xcr
+	 * records */
 	with_dr = *seed;
 	with_dr.vcpus[0].has_dregs = 1;
 	with_dr.vcpus[0].dr7 = 0x401;
@@ -1498,6 +1533,17 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	with_dr.vcpus[0].ev_flags = VMM_EV_EXC | VMM_EV_ERRCODE;
 	with_dr.vcpus[0].ev_vector = 14;
 	with_dr.vcpus[0].ev_error = 2;
+	with_dr.vcpus[0].has_fpu = 1;
+	with_dr.vcpus[0].fpu_fcw = 0x37f;
+	add_vec(with_dr.vcpus[0].fpu_regs, &with_dr.vcpus[0].fpu_regs_len,
+		VMM_FPU_XMM0, 1, 2);
+	with_dr.vcpus[0].has_xsave = 1;
+	with_dr.vcpus[0].xs_bv = 7;
+	with_dr.vcpus[0].xs_mxcsr = 0x1f80;
+	add_vec(with_dr.vcpus[0].xs_ymmh, &with_dr.vcpus[0].xs_ymmh_len, 3, 4,
+		5);
+	with_dr.vcpus[0].has_xcr = 1;
+	with_dr.vcpus[0].xcr0 = 7;
 	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
 	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
 	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
@@ -1532,6 +1578,7 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 			  b.vcpus[0].ev_error != a.vcpus[0].ev_error ||
 			  b.vcpus[0].ev_irq != a.vcpus[0].ev_irq))
 			echanged++;
+		count_fpu(fc, &a.vcpus[0], &b.vcpus[0]);
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1562,6 +1609,14 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	(void)printf("events mutations: %u added, %u dropped, %u changed\n",
 		     eadded, edropped, echanged);
 	CHECK(eadded > 0 && edropped > 0 && echanged > 0);
+	for (int k = 0; k < 3; k++) {
+		(void)printf("%s mutations: %u added, %u dropped, %u changed\n",
+			     k == 0   ? "fpu"
+			     : k == 1 ? "xsave"
+				      : "xcr",
+			     fc[k][0], fc[k][1], fc[k][2]);
+		CHECK(fc[k][0] > 0 && fc[k][1] > 0 && fc[k][2] > 0);
+	}
 	CHECK_EQ_U64(bad, 0);
 }
 
