@@ -452,6 +452,17 @@ static int apply_xcr(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return 0;
 }
 
+/* XCR0 in vCPU i's creation snapshot (1 if KVM listed none) */
+static uint64_t creation_xcr0(const struct vmm_session *ss, uint32_t i)
+{
+	const struct kvm_xcrs *x = &ss->init[i].xcrs;
+
+	for (uint32_t n = 0; n < x->nr_xcrs && n < KVM_MAX_XCRS; n++)
+		if (x->xcrs[n].xcr == 0)
+			return x->xcrs[n].value;
+	return 1;
+}
+
 /* KVM_GET_XSAVE (4096 bytes, struct kvm_xsave) or, when KVM_CAP_XSAVE2
  * says the vCPU's state is larger, KVM_GET_XSAVE2 into buf (`size`
  * bytes, the standard uncompacted format). */
@@ -703,6 +714,11 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 			vmm_session_note_restore(c->ss, i);
 		if (apply_xcr(c, i, e) < 0)
 			return -1;
+		/* XCR0 stays out of the restore: a reused vCPU (no guest
+		 * CPUID) can only be given its creation value; should KVM
+		 * take another, no reset undoes it: the VM is not reused */
+		if (c->ss && c->s->vcpus[i].xcr0 != creation_xcr0(c->ss, i))
+			vmm_session_taint(c->ss);
 	}
 	if (c->s->vcpus[i].has_fpu) {
 		if (c->ss)
