@@ -660,23 +660,23 @@ static const uint64_t fpu_vals[][2] = {
 
 /* One entry of an fpu/xsave register list (index, 16 bytes): replace or
  * insert register idx in ascending order (up to `cap` entries). */
+#define VEC_E ((size_t)VMM_SCN_VEC_ENTRY)
 static void vec_put(uint8_t *list, uint32_t *len, uint32_t cap, uint8_t idx,
 		    const uint8_t *val)
 {
-	uint32_t at = 0, n = *len / VMM_SCN_VEC_ENTRY;
+	size_t at = 0, n = *len / VEC_E;
 
-	while (at < n && list[at * VMM_SCN_VEC_ENTRY] < idx)
+	while (at < n && list[at * VEC_E] < idx)
 		at++;
-	if (at < n && list[at * VMM_SCN_VEC_ENTRY] == idx) {
-		memcpy(list + at * VMM_SCN_VEC_ENTRY + 1, val, 16);
+	if (at < n && list[at * VEC_E] == idx) {
+		memcpy(list + at * VEC_E + 1, val, 16);
 		return;
 	}
 	if (n >= cap)
 		return;
-	memmove(list + (at + 1) * VMM_SCN_VEC_ENTRY,
-		list + at * VMM_SCN_VEC_ENTRY, (n - at) * VMM_SCN_VEC_ENTRY);
-	list[at * VMM_SCN_VEC_ENTRY] = idx;
-	memcpy(list + at * VMM_SCN_VEC_ENTRY + 1, val, 16);
+	memmove(list + (at + 1) * VEC_E, list + at * VEC_E, (n - at) * VEC_E);
+	list[at * VEC_E] = idx;
+	memcpy(list + at * VEC_E + 1, val, 16);
 	*len += VMM_SCN_VEC_ENTRY;
 }
 
@@ -684,20 +684,19 @@ static void vec_put(uint8_t *list, uint32_t *len, uint32_t cap, uint8_t idx,
 static void mut_vec_list(struct rng *r, uint8_t *list, uint32_t *len,
 			 uint32_t cap, unsigned int nidx)
 {
-	uint32_t n = *len / VMM_SCN_VEC_ENTRY;
+	size_t n = *len / VEC_E;
 	uint8_t val[16];
 
 	if (n && below(r, 3) == 0) { /* drop one */
-		uint32_t k = (uint32_t)below(r, n);
+		size_t k = (size_t)below(r, n);
 
-		memmove(list + k * VMM_SCN_VEC_ENTRY,
-			list + (k + 1) * VMM_SCN_VEC_ENTRY,
-			(n - k - 1) * VMM_SCN_VEC_ENTRY);
+		memmove(list + k * VEC_E, list + (k + 1) * VEC_E,
+			(n - k - 1) * VEC_E);
 		*len -= VMM_SCN_VEC_ENTRY;
 		return;
 	}
 	if (n && below(r, 2)) { /* flip bits of one */
-		uint8_t *p = list + below(r, n) * VMM_SCN_VEC_ENTRY + 1;
+		uint8_t *p = list + below(r, n) * VEC_E + 1;
 
 		havoc(r, p, 16);
 		return;

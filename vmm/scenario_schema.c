@@ -637,7 +637,7 @@ static const struct scn_field fpu_f[] = {
 	{ FLD("last_dp", VS, fpu_last_dp, 8, SCN_HEX) },
 	{ FLD("mxcsr", VS, fpu_mxcsr, 4, SCN_HEX) },
 	{ BYTES("regs", VS, fpu_regs, fpu_regs_len, 0,
-		VMM_MAX_SCN_FPU_REGS *VMM_SCN_VEC_ENTRY, 1) },
+		(uint64_t)VMM_MAX_SCN_FPU_REGS *VMM_SCN_VEC_ENTRY, 1) },
 };
 static const struct scn_field xsave_f[] = {
 	{ FLD("xstate_bv", VS, xs_bv, 8, SCN_HEX) },
@@ -645,7 +645,7 @@ static const struct scn_field xsave_f[] = {
 	{ FLD("hdr_rsvd", VS, xs_rsvd, 8, SCN_HEX) },
 	{ FLD("mxcsr", VS, xs_mxcsr, 4, SCN_HEX) },
 	{ BYTES("ymmh", VS, xs_ymmh, xs_ymmh_len, 0,
-		VMM_MAX_SCN_YMM *VMM_SCN_VEC_ENTRY, 1) },
+		(uint64_t)VMM_MAX_SCN_YMM *VMM_SCN_VEC_ENTRY, 1) },
 };
 static const struct scn_field xcr_f[] = {
 	{ FLD("xcr0", VS, xcr0, 8, SCN_HEX) },

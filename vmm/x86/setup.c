@@ -581,7 +581,7 @@ static int apply_xsave(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		unsigned int r = vs->xs_ymmh[at];
 
 		if (r < VMM_YMM_NREGS)
-			memcpy(buf + VMM_XSAVE_YMMH_OFF + 16 * r,
+			memcpy(buf + VMM_XSAVE_YMMH_OFF + (size_t)16 * r,
 			       &vs->xs_ymmh[at + 1], 16);
 	}
 	return xsave_set(c, i, buf, e);
