@@ -114,6 +114,22 @@ emit() { # NAME: scenario text on stdin
 { hdr none 20 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
   echo "blob gpa=0x1000 data=$(hex long64_gdbg)"; echo "vcpu mode=long64 entry=0x1000"
   echo "guest_debug control=0x20001 dr0=0x102a dr1=0x0 dr2=0x0 dr3=0x0 dr7=0x401"; } | emit long64_hwbp
+# an fpu record: FCW 0x27f, st0 and xmm1 set through KVM_SET_FPU; the
+# guest (CR4.OSFXSR) reads them back with FXSAVE at CPL3 and prints
+# "fcw=027f mxcsr=00001f80 st0=4000c90fdaa22168c000 xmm1=..." (MXCSR is
+# not KVM_SET_FPU's: the default stays)
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_fpu)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "sreg cr4=0x620"
+  echo "fpu fcw=0x27f fsw=0x0 ftwx=0x1 last_opcode=0x0 last_ip=0x0 last_dp=0x0 mxcsr=0x1f80 regs=0000c06821a2da0fc9004000000000000009efcdab8967452301f0debc9a78563412"; } | emit long64_fpu
+# xcr and xsave records (with a cpuid record: a guest CPUID with XSAVE
+# and AVX): XCR0=7, MXCSR 0x1fa0 and the upper half of ymm1; the guest
+# (CR4.OSXSAVE) reads XCR0 with XGETBV and ymm1 with VMOVDQU at CPL3
+{ hdr none 1000 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_fpu)"; echo "vcpu mode=long64 entry=0x1000"
+  echo "sreg cr4=0x40620"; echo "cpuid function=0x6 index=0x0 reg=eax value=0x4"
+  echo "xsave xstate_bv=0x7 xcomp_bv=0x0 hdr_rsvd=0x0 mxcsr=0x1fa0 ymmh=01ccccccccccccccccdddddddddddddddd"
+  echo "xcr xcr0=0x7"; } | emit long64_xsave
 echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"
 # fuzz_exit seeds: synthetic kvm_run areas
 mkdir -p "$root/corpus/exit"

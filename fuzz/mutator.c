@@ -976,6 +976,200 @@ static void mut_irq_line_records(struct rng *r, struct vmm_scenario *s)
 	s->n_irq_lines++;
 }
 
+/* FPU/SSE values worth trying. FCW: the default, double and single
+ * precision, the invalid-operation exception or all of them unmasked, all
+ * bits; FSW: clear, TOP 7, an exception pending (ES: the next x87
+ * instruction faults), busy; FTWX (abridged): all empty, all valid, st0;
+ * MXCSR: the default, with flags, all exceptions unmasked, FTZ|DAZ, all
+ * low bits, reserved bits (KVM_SET_XSAVE refuses them; KVM_SET_FPU
+ * ignores them); XCR0: x87, +SSE, +AVX, AVX without SSE and 0 (refused),
+ * +MPX, +AVX-512, +PKRU; XSTATE_BV: as XCR0 and bit 63. */
+static const uint16_t fpu_fcws[] = { 0x37f, 0x27f, 0x7f, 0x37e, 0x0, 0xffff };
+static const uint16_t fpu_fsws[] = { 0x0, 0x3800, 0x80, 0x8000, 0x4500 };
+static const uint8_t fpu_ftws[] = { 0x0, 0xff, 0x1, 0x80 };
+static const uint32_t fpu_mxcsrs[] = { 0x1f80, 0x1fa0, 0x0,	   0x9fc0,
+				       0xffff, 0x1f81, 0xffff0000, 0x10000 };
+static const uint64_t fpu_xcr0s[] = { 1, 3, 7, 5, 0, 0x1f, 0xe7, 0x207, 0x2e7 };
+static const uint64_t fpu_xbvs[] = { 0, 1, 2, 3, 7, 0xe7, 0x207, 1ULL << 63 };
+/* 16-byte register values (low, high): 80-bit x87 (QNaN, SNaN, +inf, a
+ * denormal, a pseudo-denormal, an unnormal KVM and the CPU treat as
+ * invalid, 1.0, pi) and SSE lanes (float QNaN/SNaN/inf/denormal/-0,
+ * double QNaN/inf/denormal/max) */
+static const uint64_t fpu_vals[][2] = {
+	{ 0xc000000000000000ULL, 0x7fff },
+	{ 0xa000000000000000ULL, 0x7fff },
+	{ 0x8000000000000000ULL, 0x7fff },
+	{ 0x0000000000000001ULL, 0x0000 },
+	{ 0x8000000000000000ULL, 0x0000 },
+	{ 0x4000000000000000ULL, 0x4000 },
+	{ 0x8000000000000000ULL, 0x3fff },
+	{ 0xc90fdaa22168c000ULL, 0x4000 },
+	{ 0x7f8000017fc00000ULL, 0x800000000000001ULL },
+	{ 0x7ff8000000000000ULL, 0x7ff0000000000000ULL },
+	{ 0x0000000000000001ULL, 0x7fefffffffffffffULL },
+	{ 0x8000000080000000ULL, 0x0000000100000001ULL },
+};
+#define NPICK(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One entry of an fpu/xsave register list (index, 16 bytes): replace or
+ * insert register idx in ascending order (up to `cap` entries). */
+#define VEC_E ((size_t)VMM_SCN_VEC_ENTRY)
+static void vec_put(uint8_t *list, uint32_t *len, uint32_t cap, uint8_t idx,
+		    const uint8_t *val)
+{
+	size_t at = 0, n = *len / VEC_E;
+
+	while (at < n && list[at * VEC_E] < idx)
+		at++;
+	if (at < n && list[at * VEC_E] == idx) {
+		memcpy(list + at * VEC_E + 1, val, 16);
+		return;
+	}
+	if (n >= cap)
+		return;
+	memmove(list + (at + 1) * VEC_E, list + at * VEC_E, (n - at) * VEC_E);
+	list[at * VEC_E] = idx;
+	memcpy(list + at * VEC_E + 1, val, 16);
+	*len += VMM_SCN_VEC_ENTRY;
+}
+
+/* Add, drop or change one entry of a register list (indices below nidx). */
+static void mut_vec_list(struct rng *r, uint8_t *list, uint32_t *len,
+			 uint32_t cap, unsigned int nidx)
+{
+	size_t n = *len / VEC_E;
+	uint8_t val[16];
+
+	if (n && below(r, 3) == 0) { /* drop one */
+		size_t k = (size_t)below(r, n);
+
+		memmove(list + k * VEC_E, list + (k + 1) * VEC_E,
+			(n - k - 1) * VEC_E);
+		*len -= VMM_SCN_VEC_ENTRY;
+		return;
+	}
+	if (n && below(r, 2)) { /* flip bits of one */
+		uint8_t *p = list + below(r, n) * VEC_E + 1;
+
+		havoc(r, p, 16);
+		return;
+	}
+	if (below(r, 4)) {
+		const uint64_t *v = fpu_vals[below(r, NPICK(fpu_vals))];
+
+		memcpy(val, &v[0], 8);
+		memcpy(val + 8, &v[1], 8);
+	} else {
+		uint64_t a = next(r), b = next(r);
+
+		memcpy(val, &a, 8);
+		memcpy(val + 8, &b, 8);
+	}
+	vec_put(list, len, cap, (uint8_t)below(r, nidx), val);
+}
+
+/* x86 fpu record: add it (FCW and a register from the lists above), drop
+ * it, change a control/status field or a register entry. */
+static void mut_fpu_record(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	if (!v->has_fpu) {
+		v->has_fpu = 1;
+		v->fpu_fcw = fpu_fcws[below(r, NPICK(fpu_fcws))];
+		v->fpu_mxcsr = 0x1f80;
+		mut_vec_list(r, v->fpu_regs, &v->fpu_regs_len,
+			     VMM_MAX_SCN_FPU_REGS, VMM_FPU_NREGS);
+		return;
+	}
+	switch (below(r, 8)) {
+	case 0:
+		v->has_fpu = 0;
+		v->fpu_fcw = v->fpu_fsw = v->fpu_fop = 0;
+		v->fpu_ftwx = 0;
+		v->fpu_last_ip = v->fpu_last_dp = 0;
+		v->fpu_mxcsr = 0;
+		v->fpu_regs_len = 0;
+		return;
+	case 1:
+		v->fpu_fcw = below(r, 4) ? fpu_fcws[below(r, NPICK(fpu_fcws))]
+					 : (uint16_t)next(r);
+		return;
+	case 2:
+		v->fpu_fsw = below(r, 4) ? fpu_fsws[below(r, NPICK(fpu_fsws))]
+					 : (uint16_t)next(r);
+		return;
+	case 3:
+		v->fpu_ftwx = fpu_ftws[below(r, NPICK(fpu_ftws))];
+		return;
+	case 4:
+		v->fpu_mxcsr = fpu_mxcsrs[below(r, NPICK(fpu_mxcsrs))];
+		return;
+	case 5:
+		v->fpu_fop = (uint16_t)below(r, 0x800);
+		v->fpu_last_ip = below(r, 2) ? pick_value(r) : 0x1000;
+		v->fpu_last_dp = below(r, 2) ? pick_value(r) : 0x2000;
+		return;
+	default:
+		mut_vec_list(r, v->fpu_regs, &v->fpu_regs_len,
+			     VMM_MAX_SCN_FPU_REGS, VMM_FPU_NREGS);
+		return;
+	}
+}
+
+/* x86 xsave record: add it (XSTATE_BV x87|SSE|AVX, the default MXCSR,
+ * one YMM upper half), drop it, or change XSTATE_BV, XCOMP_BV, the
+ * reserved header word (KVM refuses both non-zero), MXCSR or a YMM
+ * entry. */
+static void mut_xsave_record(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	if (!v->has_xsave) {
+		v->has_xsave = 1;
+		v->xs_bv = 7;
+		v->xs_mxcsr = 0x1f80;
+		mut_vec_list(r, v->xs_ymmh, &v->xs_ymmh_len, VMM_MAX_SCN_YMM,
+			     VMM_YMM_NREGS);
+		return;
+	}
+	switch (below(r, 7)) {
+	case 0:
+		v->has_xsave = 0;
+		v->xs_bv = v->xs_comp = v->xs_rsvd = 0;
+		v->xs_mxcsr = 0;
+		v->xs_ymmh_len = 0;
+		return;
+	case 1:
+		v->xs_bv = below(r, 4) ? fpu_xbvs[below(r, NPICK(fpu_xbvs))]
+				       : v->xs_bv ^ (1ULL << below(r, 64));
+		return;
+	case 2:
+		v->xs_comp = below(r, 2) ? 0 : 1ULL << below(r, 64);
+		return;
+	case 3:
+		v->xs_rsvd = below(r, 2) ? 0 : 1ULL << below(r, 64);
+		return;
+	case 4:
+		v->xs_mxcsr = fpu_mxcsrs[below(r, NPICK(fpu_mxcsrs))];
+		return;
+	default:
+		mut_vec_list(r, v->xs_ymmh, &v->xs_ymmh_len, VMM_MAX_SCN_YMM,
+			     VMM_YMM_NREGS);
+		return;
+	}
+}
+
+/* x86 xcr record: add it, drop it or change XCR0 (values KVM refuses
+ * among them: 0, AVX without SSE, bits without a guest CPUID). */
+static void mut_xcr_record(struct rng *r, struct vmm_vcpu_spec *v)
+{
+	if (v->has_xcr && below(r, 3) == 0) {
+		v->has_xcr = 0;
+		v->xcr0 = 0;
+		return;
+	}
+	v->has_xcr = 1;
+	v->xcr0 = below(r, 5) ? fpu_xcr0s[below(r, NPICK(fpu_xcr0s))]
+			      : v->xcr0 ^ (1ULL << below(r, 64));
+}
+
 /* arm64: flip a vCPU feature (power-off, psci-0.2, pmu-v3). */
 static void mut_features(struct rng *r, struct vmm_vcpu_spec *v)
 {
@@ -1328,6 +1522,24 @@ static void mut_exit_records(const struct mut_ctx *m)
 	}
 }
 
+/* x86 vCPU state records: FPU/SSE/AVX state and XCR0 */
+static void mut_fpu(const struct mut_ctx *m)
+{
+	if (m->w->s.arch != VMM_ARCH_X86_64)
+		return;
+	switch (below(m->r, 3)) {
+	case 0:
+		mut_fpu_record(m->r, m->v);
+		break;
+	case 1:
+		mut_xsave_record(m->r, m->v);
+		break;
+	default:
+		mut_xcr_record(m->r, m->v);
+		break;
+	}
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -1480,6 +1692,7 @@ static const struct {
 	{ 1, mut_events },
 
 	{ 1, mut_exit_records },
+	{ 1, mut_fpu },
 
 	{ 1, mut_devices },
 

@@ -100,6 +100,56 @@ static void test_ineligible(struct vmm_kvm *k)
 	free(d);
 }
 
+/* The fpu record's state reaches the host child (KVM_GET_FPU with MXCSR
+ * from the XSAVE area, PTRACE_SETFPREGS): the final x87/SSE comparison
+ * agrees with FCW, st0 and xmm3 (which the code never touches) changed;
+ * xsave and xcr records make an input ineligible. */
+static void test_fpu_records(struct vmm_kvm *k)
+{
+	static const uint64_t st0[2] = { 0xc90fdaa22168c000ULL, 0x4000 };
+	static const uint64_t xmm3[2] = { 0x0123456789abcdefULL,
+					  0xfedcba9876543210ULL };
+	struct vmm_scenario s;
+	struct vmm_diff_result *d = calloc(1, sizeof(*d));
+	struct vmm_vcpu_spec *v;
+	struct vmm_diff_opts o;
+
+	base(&s);
+	v = &s.vcpus[0];
+	v->has_fpu = 1;
+	v->fpu_fcw = 0x27f;
+	v->fpu_ftwx = 0x1;
+	v->fpu_regs[0] = VMM_FPU_ST0;
+	memcpy(v->fpu_regs + 1, st0, 16);
+	v->fpu_regs[17] = VMM_FPU_XMM0 + 3;
+	memcpy(v->fpu_regs + 18, xmm3, 16);
+	v->fpu_regs_len = 34;
+	memset(&o, 0, sizeof(o));
+	CHECK_EQ_U64(vmm_diff_run(k, &s, &o, d), VMM_DIFF_AGREE);
+	if (d->status != VMM_DIFF_AGREE)
+		(void)fprintf(stderr, "fpu record: why: %s\nstop: %s\n%s",
+			      d->why, d->stop, d->report);
+	CHECK_EQ_U64(d->steps, 8);
+	o.perturb = VMM_DF_XMM0 + 3;
+	CHECK_EQ_U64(vmm_diff_run(k, &s, &o, d), VMM_DIFF_DIVERGE);
+	CHECK_STR_CONTAINS(d->report, "xmm3");
+	o.perturb = VMM_DF_MXCSR;
+	CHECK_EQ_U64(vmm_diff_run(k, &s, &o, d), VMM_DIFF_DIVERGE);
+	CHECK_STR_CONTAINS(d->report, "mxcsr   kvm=0x1f81 host=0x1f80");
+	base(&s);
+	s.vcpus[0].has_xsave = 1;
+	s.vcpus[0].xs_bv = 3;
+	s.vcpus[0].xs_mxcsr = 0x1f80;
+	CHECK_EQ_U64(vmm_diff_run(k, &s, NULL, d), VMM_DIFF_INELIGIBLE);
+	CHECK_STR_CONTAINS(d->why, "xsave or xcr records");
+	base(&s);
+	s.vcpus[0].has_xcr = 1;
+	s.vcpus[0].xcr0 = 1;
+	CHECK_EQ_U64(vmm_diff_run(k, &s, NULL, d), VMM_DIFF_INELIGIBLE);
+	CHECK_STR_CONTAINS(d->why, "host's XCR0");
+	free(d);
+}
+
 /* The child's sandbox: with the test hook that steps even the
  * instructions the oracle never runs, a SYSCALL (getpid) reaches the host
  * child, whose seccomp filter kills it (SIGSYS) - reported as an event
@@ -225,6 +275,7 @@ int main(int argc, char **argv)
 	}
 	test_agree_and_perturb(&k);
 	test_ineligible(&k);
+	test_fpu_records(&k);
 	test_sandbox(&k);
 	if (argc > 1)
 		test_corpus(&k, argv[1]);

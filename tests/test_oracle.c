@@ -103,6 +103,23 @@ static void test_classify(void)
 	CHECK(!vmm_errno_expected(&r.err));
 	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_ENABLE_CAP, "KVM_ENABLE_CAP",
 			  EINVAL, "x");
+	/* fpu/xsave/xcr records: KVM_SET_FPU has no expected errno,
+	 * KVM_SET_XSAVE and KVM_SET_XCRS refuse bad state with EINVAL */
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_FPU, "KVM_SET_FPU",
+			  EINVAL, "x");
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_XSAVE, "KVM_SET_XSAVE",
+			  EINVAL, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EFAULT;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_XCRS, "KVM_SET_XCRS",
+			  EINVAL, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EFAULT;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_GET_XSAVE2, "KVM_GET_XSAVE2",
+			  EINVAL, "x");
 	CHECK(!vmm_errno_expected(&r.err));
 #endif
 	vmm_err_set(&r.err, VMM_ERR_SYS, NULL, EINVAL, "x");

@@ -614,6 +614,56 @@ static void same_as_fresh(struct vmm_kvm *k, struct vmm_session *ss,
 	CHECK(d == NULL);
 }
 
+/* same_as_fresh for the CPL3 guest of check_fpu_records: on this
+ * project's PVM host a run of it now and then ends in a triple fault in
+ * either mode (under load, about one run in a few hundred): a comparison
+ * that differs with a guest failure on one side is made once more, and
+ * only a second difference counts (a leak between inputs repeats). */
+static unsigned int fpu_retries;
+
+static void same_as_fresh_cpl3(struct vmm_kvm *k, struct vmm_session *ss,
+			       const struct vmm_scenario *prev,
+			       const struct vmm_scenario *s, const char *what)
+{
+	static struct vmm_result f, r;
+	const char *d;
+
+	for (int attempt = 0;; attempt++) {
+		(void)vmm_pipeline_run(k, s, &hooks, &f);
+		if (prev)
+			(void)vmm_pipeline_run_reset(ss, prev, &hooks, &r);
+		(void)vmm_pipeline_run_reset(ss, s, &hooks, &r);
+		d = diff(&f, &r);
+		if (!d || attempt == 1 ||
+		    (f.verdict != VMM_V_GUEST && r.verdict != VMM_V_GUEST))
+			break;
+		fpu_retries++;
+	}
+	if (d)
+		(void)fprintf(stderr,
+			      "vcpu state: %s: %s differs (fresh %s, "
+			      "reset %s: %s)\n",
+			      what, d, vmm_verdict_name(f.verdict),
+			      vmm_verdict_name(r.verdict), r.err.msg);
+	CHECK(d == NULL);
+}
+
+/* One run of the CPL3 guest, fresh (ss NULL) or on the session, made once
+ * more after a guest failure (see same_as_fresh_cpl3). */
+static void run_cpl3(struct vmm_kvm *k, struct vmm_session *ss,
+		     const struct vmm_scenario *s, struct vmm_result *r)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (ss)
+			(void)vmm_pipeline_run_reset(ss, s, &hooks, r);
+		else
+			(void)vmm_pipeline_run(k, s, &hooks, r);
+		if (r->verdict != VMM_V_GUEST)
+			return;
+		fpu_retries++;
+	}
+}
+
 /* G: rep stosq of 0xcd bytes over 512 KiB from 1 MiB, then hlt */
 static const uint8_t g_stos[] = {
 	0xbf, 0x00, 0x00, 0x10, 0x00, /* mov edi, 0x100000 */
@@ -1121,6 +1171,222 @@ static void check_dregs_record(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* vCPU i with CR4.OSFXSR (FXSAVE/FXRSTOR take MXCSR and the XMM
+ * registers) on top of the long64 preset's PAE */
+static void osfxsr(struct vmm_vcpu_spec *v)
+{
+	v->sregs[VMM_SREG_CR4] = 0x620;
+	v->sreg_mask |= 1U << VMM_SREG_CR4;
+}
+
+/* one (index, 16-byte value) entry of an fpu/xsave register list */
+static void add_vec(uint8_t *list, uint32_t *len, uint8_t idx, uint64_t lo,
+		    uint64_t hi)
+{
+	list[*len] = idx;
+	memcpy(list + *len + 1, &lo, 8);
+	memcpy(list + *len + 9, &hi, 8);
+	*len += VMM_SCN_VEC_ENTRY;
+}
+
+/* A refused record: the same verdict in both modes, the ioctl named, no
+ * finding; then the next input sees the creation state in both. */
+static void refused(struct vmm_kvm *k, struct vmm_session *ss,
+		    const struct vmm_scenario *bad,
+		    const struct vmm_scenario *next, const char *call,
+		    const char *what)
+{
+	static struct vmm_result f, r;
+	char sig[128];
+
+	(void)vmm_pipeline_run(k, bad, &hooks, &f);
+	(void)vmm_pipeline_run_reset(ss, bad, &hooks, &r);
+	CHECK(f.verdict != VMM_V_HALT && f.verdict == r.verdict);
+	CHECK_STR_CONTAINS(f.err.call ? f.err.call : "", call);
+	CHECK_STR_CONTAINS(r.err.call ? r.err.call : "", call);
+	CHECK(vmm_oracle_classify(&f, sig, sizeof(sig)) == VMM_FIND_NONE);
+	CHECK(vmm_oracle_classify(&r, sig, sizeof(sig)) == VMM_FIND_NONE);
+	same_as_fresh_cpl3(k, ss, bad, next, what);
+}
+
+/* The guest of corpus long64_fpu (guests/x86/long64_fpu.s, found among
+ * the inputs): at CPL3 (the instruction emulator that runs CPL0 code on
+ * some hosts has no FXSAVE without a guest CPUID) it prints FCW, MXCSR,
+ * st0 and xmm1 and halts with FCW in rax, MXCSR in rbx; with r15 set it
+ * first changes them with FXRSTOR (FCW 0x27b, MXCSR 0x1fc0, xmm1
+ * 0xdeadbeef). */
+static const uint8_t *fpu_guest(size_t *n)
+{
+	static struct vmm_scenario c;
+	struct vmm_error e;
+
+	for (int i = 0; i < ncorpus; i++) {
+		if (strcmp(corpus[i].name, "long64_fpu.kvms") != 0)
+			continue;
+		vmm_err_clear(&e);
+		if (vmm_scenario_decode(corpus[i].buf, corpus[i].len, &c, &e) <
+			    0 ||
+		    c.nblobs != 1)
+			return NULL;
+		*n = c.blobs[0].len;
+		return c.blobs[0].data;
+	}
+	return NULL;
+}
+
+/* The FPU guest on vCPU 0 (or, with `hlt0`, on vCPU 1 after a vCPU 0
+ * that halts or triple-faults first) with CR4.OSFXSR, a stack, room for
+ * its output */
+static void fpu_scen(struct vmm_scenario *s, const uint8_t *g, size_t n,
+		     const uint8_t *c0, size_t n0)
+{
+	if (c0)
+		scen(s, c0, n0, g, n);
+	else
+		scen(s, g, n, NULL, 0);
+	s->max_exits = 1000;
+	osfxsr(&s->vcpus[c0 ? 1 : 0]);
+}
+
+/* FPU/SSE state in reset mode, and the fpu, xsave and xcr records: a
+ * guest's own FXRSTOR does not reach the next input; the state the
+ * records set reaches the guest in both modes, also on a reused VM, and
+ * not the input after it, nor after a vCPU given them that never ran;
+ * values KVM refuses (XSAVE: reserved MXCSR bits, XCOMP_BV; XCR0 7 with
+ * no guest CPUID, 0, or AVX without SSE) are input errors, not findings;
+ * XCR0 7 with a cpuid record runs (on a fresh VM, not reused after). */
+static void check_fpu_records(struct vmm_kvm *k)
+{
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario w, rd, fp, fm, xs, bad, xc, cp, t2, o2;
+	struct vmm_error e;
+	uint64_t fallbacks;
+	const uint8_t *g;
+	size_t n = 0;
+
+	vmm_err_clear(&e);
+	g = fpu_guest(&n);
+	if (!g) {
+		(void)fprintf(stderr, "fpu records: no corpus long64_fpu\n");
+		CHECK(g != NULL);
+		return;
+	}
+	if (!vmm_kvm_cap(k, VMM_CAP_XSAVE) || !vmm_kvm_cap(k, VMM_CAP_XCRS) ||
+	    vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: fpu records: %s\n", e.msg);
+		return;
+	}
+	fpu_scen(&rd, g, n, NULL, 0);
+	w = rd;
+	w.vcpus[0].regs[15] = 1; /* r15: the writer */
+	w.vcpus[0].reg_mask |= 1ULL << 15;
+
+	/* the creation state, and a guest's own changes to it */
+	run_cpl3(k, NULL, &rd, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax, 0x37f);
+	CHECK_EQ_U64(f.state.regs.rbx, 0x1f80);
+	run_cpl3(k, &ss, &w, &r);
+	CHECK(r.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(r.state.regs.rax, 0x27b);
+	CHECK_EQ_U64(r.state.regs.rbx, 0x1fc0);
+	CHECK(ss.live && state_differs(&ss, 0) != NULL);
+	same_as_fresh_cpl3(k, &ss, &w, &rd,
+			   "FCW/MXCSR/xmm1 after a guest's FXRSTOR");
+	run_cpl3(k, &ss, &w, &r);
+	run_cpl3(k, &ss, &rd, &r);
+	CHECK_EQ_U64(r.state.regs.rax, 0x37f);
+	CHECK_EQ_U64(r.state.regs.rbx, 0x1f80);
+
+	/* fpu record: FCW, st0 (pi), xmm1 */
+	fp = rd;
+	fp.vcpus[0].has_fpu = 1;
+	fp.vcpus[0].fpu_fcw = 0x27f;
+	fp.vcpus[0].fpu_ftwx = 0x1;
+	add_vec(fp.vcpus[0].fpu_regs, &fp.vcpus[0].fpu_regs_len, VMM_FPU_ST0,
+		0xc90fdaa22168c000ULL, 0x4000);
+	add_vec(fp.vcpus[0].fpu_regs, &fp.vcpus[0].fpu_regs_len,
+		VMM_FPU_XMM0 + 1, 0x0123456789abcdefULL, 0x1122334455667788ULL);
+	run_cpl3(k, NULL, &fp, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax, 0x27f);
+	same_as_fresh_cpl3(k, &ss, &w, &fp, "an fpu record read by the guest");
+	same_as_fresh_cpl3(k, &ss, &fp, &rd, "the input after an fpu record");
+	/* KVM_SET_FPU takes no MXCSR: reserved bits are no error */
+	fm = fp;
+	fm.vcpus[0].fpu_mxcsr = 0xffff0000;
+	run_cpl3(k, NULL, &fm, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rbx, 0x1f80);
+	same_as_fresh_cpl3(k, &ss, &rd, &fm, "an fpu record's MXCSR");
+
+	/* xsave record: MXCSR */
+	xs = rd;
+	xs.vcpus[0].has_xsave = 1;
+	xs.vcpus[0].xs_bv = 3;
+	xs.vcpus[0].xs_mxcsr = 0x1fa0;
+	run_cpl3(k, NULL, &xs, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rbx, 0x1fa0);
+	same_as_fresh_cpl3(k, &ss, &w, &xs, "an xsave record's MXCSR");
+	same_as_fresh_cpl3(k, &ss, &xs, &rd, "the input after an xsave record");
+	bad = xs;
+	bad.vcpus[0].xs_mxcsr = 0xffff1f80;
+	refused(k, &ss, &bad, &rd, "KVM_SET_XSAVE",
+		"after reserved MXCSR bits");
+	bad.vcpus[0].xs_mxcsr = 0x1f80;
+	bad.vcpus[0].xs_comp = 1ULL << 63;
+	refused(k, &ss, &bad, &rd, "KVM_SET_XSAVE", "after an XCOMP_BV");
+	/* an fpu record that went in before the refused xsave record */
+	bad.vcpus[0].has_fpu = 1;
+	bad.vcpus[0].fpu_fcw = 0x27f;
+	refused(k, &ss, &bad, &rd, "KVM_SET_XSAVE",
+		"after an fpu record and a refused xsave record");
+
+	/* xcr record: without a guest CPUID only 1 (the creation value) */
+	xc = rd;
+	xc.vcpus[0].has_xcr = 1;
+	xc.vcpus[0].xcr0 = 1;
+	run_cpl3(k, NULL, &xc, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	same_as_fresh_cpl3(k, &ss, &w, &xc, "an xcr record of XCR0 1");
+	xc.vcpus[0].xcr0 = 7;
+	refused(k, &ss, &xc, &rd, "KVM_SET_XCRS", "after XCR0 7 without CPUID");
+	/* with a cpuid record (a guest CPUID with XSAVE and AVX): a fresh
+	 * VM, counted, not reused after */
+	cp = xc;
+	add_cpuid(&cp.vcpus[0], 6, 0, VMM_CPUID_EAX, 4);
+	run_cpl3(k, NULL, &cp, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	fallbacks = ss.fallbacks;
+	same_as_fresh_cpl3(k, &ss, &w, &cp, "XCR0 7 with a cpuid record");
+	same_as_fresh_cpl3(k, &ss, &cp, &rd, "the input after XCR0 7");
+	CHECK(ss.fallbacks > fallbacks);
+	cp.vcpus[0].xcr0 = 0;
+	refused(k, &ss, &cp, &rd, "KVM_SET_XCRS", "after XCR0 0");
+	cp.vcpus[0].xcr0 = 5; /* AVX without SSE */
+	refused(k, &ss, &cp, &rd, "KVM_SET_XCRS", "after XCR0 5");
+
+	/* records on a vCPU that never ran (vCPU 0 triple-faults first) */
+	fpu_scen(&t2, g, n, g_ud2, sizeof(g_ud2));
+	t2.vcpus[1].has_fpu = 1;
+	t2.vcpus[1].fpu_fcw = 0x27f;
+	t2.vcpus[1].has_xsave = 1;
+	t2.vcpus[1].xs_bv = 3;
+	t2.vcpus[1].xs_mxcsr = 0x1fa0;
+	fpu_scen(&o2, g, n, g_hlt, sizeof(g_hlt));
+	(void)vmm_pipeline_run_reset(&ss, &t2, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT);
+	same_as_fresh_cpl3(k, &ss, &t2, &o2,
+			   "fpu and xsave records on a vCPU that never ran");
+	(void)printf("fpu records: %llu resets, %llu fallbacks, %u retried "
+		     "after a guest failure\n",
+		     (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks, fpu_retries);
+	vmm_session_destroy(&ss);
+}
+
 /* E: at 0x1000 "mov $-1, %rax; hlt" (reached only without an event), at
  * 0x1010 the vector-13 handler "pop %rax; hlt" (the error code, or the
  * interrupted RIP for an interrupt), at 0x1100 an IDT of 14 gates with
@@ -1429,6 +1695,39 @@ static void check_exit_records(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* fpu, xsave and xcr records a mutation added, dropped or changed */
+static void count_fpu(unsigned int (*fc)[3], const struct vmm_vcpu_spec *a,
+		      const struct vmm_vcpu_spec *b)
+{
+	const uint32_t has[3][2] = { { a->has_fpu, b->has_fpu },
+				     { a->has_xsave, b->has_xsave },
+				     { a->has_xcr, b->has_xcr } };
+	const int changed[3] = {
+		a->fpu_fcw != b->fpu_fcw || a->fpu_fsw != b->fpu_fsw ||
+			a->fpu_ftwx != b->fpu_ftwx ||
+			a->fpu_mxcsr != b->fpu_mxcsr ||
+			a->fpu_last_ip != b->fpu_last_ip ||
+			a->fpu_regs_len != b->fpu_regs_len ||
+			memcmp(a->fpu_regs, b->fpu_regs, sizeof(a->fpu_regs)) !=
+				0,
+		a->xs_bv != b->xs_bv || a->xs_comp != b->xs_comp ||
+			a->xs_rsvd != b->xs_rsvd ||
+			a->xs_mxcsr != b->xs_mxcsr ||
+			a->xs_ymmh_len != b->xs_ymmh_len ||
+			memcmp(a->xs_ymmh, b->xs_ymmh, sizeof(a->xs_ymmh)) != 0,
+		a->xcr0 != b->xcr0,
+	};
+
+	for (int k = 0; k < 3; k++) {
+		if (has[k][1] > has[k][0])
+			fc[k][0]++;
+		else if (has[k][1] < has[k][0])
+			fc[k][1]++;
+		else if (has[k][1] && changed[k])
+			fc[k][2]++;
+	}
+}
+
 /* The mutator adds, drops and changes MSR and CPUID records (index and
  * value),
  * and what it makes decodes (the list stays in canonical order). */
@@ -1445,8 +1744,10 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	unsigned int xadded = 0, xdropped = 0, xchanged = 0;
 	unsigned int hadded = 0, hdropped = 0, hchanged = 0;
 	unsigned int gadded = 0, gdropped = 0, gchanged = 0;
+	unsigned int fc[3][3] = { { 0 } }; /* fpu/xsave/xcr: add/drop/change */
 
-	/* the seed, and the seed with debugregs and events records */
+	/* the seed, and the seed with debugregs, events, fpu, xsave and xcr
+	 * records */
 	with_dr = *seed;
 	with_dr.vcpus[0].has_dregs = 1;
 	with_dr.vcpus[0].dr7 = 0x401;
@@ -1463,6 +1764,17 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	with_dr.hypercall_mask = 1ULL << 12;
 	with_dr.vcpus[0].has_gdbg = 1;
 	with_dr.vcpus[0].gdbg_control = VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP;
+	with_dr.vcpus[0].has_fpu = 1;
+	with_dr.vcpus[0].fpu_fcw = 0x37f;
+	add_vec(with_dr.vcpus[0].fpu_regs, &with_dr.vcpus[0].fpu_regs_len,
+		VMM_FPU_XMM0, 1, 2);
+	with_dr.vcpus[0].has_xsave = 1;
+	with_dr.vcpus[0].xs_bv = 7;
+	with_dr.vcpus[0].xs_mxcsr = 0x1f80;
+	add_vec(with_dr.vcpus[0].xs_ymmh, &with_dr.vcpus[0].xs_ymmh_len, 3, 4,
+		5);
+	with_dr.vcpus[0].has_xcr = 1;
+	with_dr.vcpus[0].xcr0 = 7;
 	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
 	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
 	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
@@ -1520,6 +1832,7 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 			 memcmp(b.vcpus[0].gdbg_dr, a.vcpus[0].gdbg_dr,
 				sizeof(a.vcpus[0].gdbg_dr)) != 0)
 			gchanged++;
+		count_fpu(fc, &a.vcpus[0], &b.vcpus[0]);
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1557,6 +1870,14 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	CHECK(xadded > 0 && xdropped > 0 && xchanged > 0);
 	CHECK(hadded > 0 && hdropped > 0 && hchanged > 0);
 	CHECK(gadded > 0 && gdropped > 0 && gchanged > 0);
+	for (int k = 0; k < 3; k++) {
+		(void)printf("%s mutations: %u added, %u dropped, %u changed\n",
+			     k == 0   ? "fpu"
+			     : k == 1 ? "xsave"
+				      : "xcr",
+			     fc[k][0], fc[k][1], fc[k][2]);
+		CHECK(fc[k][0] > 0 && fc[k][1] > 0 && fc[k][2] > 0);
+	}
 	CHECK_EQ_U64(bad, 0);
 }
 
@@ -1803,6 +2124,7 @@ int main(int argc, char **argv)
 	check_dregs_record(&k);
 	check_events_record(&k);
 	check_exit_records(&k);
+	check_fpu_records(&k);
 	check_in_flight(&k, 0);
 	check_flush_contract();
 #endif

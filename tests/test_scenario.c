@@ -35,6 +35,9 @@ enum {
 	T_CPUID = 0x16,
 	T_DREGS = 0x17,
 	T_EVENTS = 0x18,
+	T_FPU = 0x14,
+	T_XSAVE = 0x1C,
+	T_XCR = 0x1D,
 	T_FEATURES = 0x1A,
 	T_GDBG = 0x1B,
 	T_VGIC = 0x0C,
@@ -1285,8 +1288,8 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, msr, cpuid, debugregs, events, features, guest_debug, "
-	       "one_reg)");
+	       "seg, fpu, msr, cpuid, debugregs, events, features, "
+	       "guest_debug, xsave, xcr, one_reg)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -1349,9 +1352,9 @@ static void test_order(void)
 	bld_init(&w);
 	b_upto_slot(&w);
 	(void)b_blob1(&w, 0x1000);
-	off = b_raw(&w, 0x14, 1, hlt, 1);
+	off = b_raw(&w, 0x1f, 1, hlt, 1);
 	(void)b_vcpu(&w, 0, 0x1000);
-	REJECT(&w, off, "unknown record tag 0x14");
+	REJECT(&w, off, "unknown record tag 0x1f");
 	bld_init(&w);
 	b_upto_slot(&w);
 	off = b_raw(&w, 0x08, 0, NULL, 0);
@@ -1360,10 +1363,10 @@ static void test_order(void)
 	b_upto_slot(&w);
 	off = b_raw(&w, 0xff, 0, NULL, 0);
 	REJECT(&w, off, "unknown record tag 0xff");
-	/* After a vCPU (where tags 0x14.. will live), still rejected there. */
+	/* After a vCPU (where per-vCPU tags live), still rejected there. */
 	bld_init(&w);
 	b_minimal(&w);
-	off = b_raw(&w, 0x14, 1, hlt, 1);
+	off = b_raw(&w, 0x1f, 1, hlt, 1);
 	REJECT(&w, off, "unknown");
 
 	/* Second console / sysarea / input. */
@@ -1704,7 +1707,7 @@ static void test_text_errors(void)
 	TEXT_REJECT(TXT_HDR TXT_LIM TXT_SLOT TXT_VCPU TXT_VCPU TXT_VCPU TXT_VCPU
 			    TXT_VCPU,
 		    "line 8:", "more than 4 vCPUs");
-	TEXT_REJECT(TXT_HDR "a b c d e f g h i\n",
+	TEXT_REJECT(TXT_HDR "a b c d e f g h i j k\n",
 		    "line 2:", "too many fields");
 	/* Numbers: one prefix, no sign, no whitespace (strtoull's traps). */
 	TEXT_REJECT(TXT_HDR TXT_LIM "slot id=0 gpa=0x0 size=0x0x1000 "
@@ -2659,6 +2662,281 @@ static void events_invalid(uint32_t flags, uint32_t vector, uint32_t error,
 /* events: once per vCPU, present even when all zero, canonical (values
  * only with their flags), x86 only; vectors KVM refuses are KVM's to
  * refuse. */
+/* fpu record: fcw fsw ftwx last_opcode last_ip last_dp mxcsr, then n
+ * (index, 16-byte value) entries, value bytes index*16+k */
+static size_t b_fpu(struct bld *w, uint16_t fcw, const uint8_t *idx,
+		    unsigned int n)
+{
+	(void)begin(w, T_FPU);
+	put(w, fcw, 2);
+	put(w, 0, 2);
+	put(w, 0x80, 1);
+	put(w, 0x1db, 2);
+	put(w, 0x1234, 8);
+	put(w, 0x5678, 8);
+	put(w, 0x1f80, 4);
+	for (unsigned int i = 0; i < n; i++) {
+		put(w, idx[i], 1);
+		for (unsigned int k = 0; k < 16; k++)
+			put(w, (uint64_t)(idx[i] * 16 + k) & 0xff, 1);
+	}
+	return end(w);
+}
+
+static size_t b_xsave(struct bld *w, uint64_t bv, const uint8_t *idx,
+		      unsigned int n)
+{
+	(void)begin(w, T_XSAVE);
+	put(w, bv, 8);
+	put(w, 0, 8);
+	put(w, 0, 8);
+	put(w, 0x1fa0, 4);
+	for (unsigned int i = 0; i < n; i++) {
+		put(w, idx[i], 1);
+		for (unsigned int k = 0; k < 16; k++)
+			put(w, 0xc0 + k, 1);
+	}
+	return end(w);
+}
+
+static size_t b_xcr(struct bld *w, uint64_t xcr0)
+{
+	(void)begin(w, T_XCR);
+	put(w, xcr0, 8);
+	return end(w);
+}
+
+#define FPU_TXT_VCPU                                 \
+	"kvms version=1 arch=x86_64 flags=none\n"    \
+	"limits max_exits=1 timeout_ms=1\n"          \
+	"slot id=0 gpa=0x0 size=0x1000 flags=none\n" \
+	"vcpu mode=real16 entry=0x0\n"
+#define FPU_TXT_HDR                                                   \
+	"fpu fcw=0x37f fsw=0x0 ftwx=0x0 last_opcode=0x0 last_ip=0x0 " \
+	"last_dp=0x0 mxcsr=0x1f80 regs="
+
+/* fpu, xsave, xcr: once per vCPU, present even when empty, x86 only,
+ * register lists canonical (whole entries, ascending, in range, capped). */
+static void test_fpu_records(void)
+{
+	static const uint8_t st0_xmm15[] = { 0, 23 }, ymm[] = { 1, 15 };
+	static const uint8_t all16[] = { 0, 1, 2,  3,  4,  5,  6,  7,
+					 8, 9, 10, 11, 12, 13, 14, 15 };
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[16384], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_fpu(&w, 0x27f, st0_xmm15, 2);
+	(void)b_events(&w, 0, 0, 0, 0);
+	(void)b_xsave(&w, 7, ymm, 2);
+	(void)b_xcr(&w, 7);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_fpu(&w, 0, NULL, 0); /* empty: still a record */
+	(void)b_xsave(&w, 0, NULL, 0);
+	(void)b_xcr(&w, 0); /* KVM refuses it: left to KVM */
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	(void)b_fpu(&w, 0x37f, all16, 16);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.vcpus[0].has_fpu, 1);
+	CHECK_EQ_U64(s.vcpus[0].fpu_fcw, 0x27f);
+	CHECK_EQ_U64(s.vcpus[0].fpu_ftwx, 0x80);
+	CHECK_EQ_U64(s.vcpus[0].fpu_fop, 0x1db);
+	CHECK_EQ_U64(s.vcpus[0].fpu_last_ip, 0x1234);
+	CHECK_EQ_U64(s.vcpus[0].fpu_last_dp, 0x5678);
+	CHECK_EQ_U64(s.vcpus[0].fpu_mxcsr, 0x1f80);
+	CHECK_EQ_U64(s.vcpus[0].fpu_regs_len, 34);
+	CHECK_EQ_U64(s.vcpus[0].fpu_regs[17], 23);
+	CHECK_EQ_U64(s.vcpus[0].fpu_regs[18], 0x70);
+	CHECK_EQ_U64(s.vcpus[0].has_xsave, 1);
+	CHECK_EQ_U64(s.vcpus[0].xs_bv, 7);
+	CHECK_EQ_U64(s.vcpus[0].xs_mxcsr, 0x1fa0);
+	CHECK_EQ_U64(s.vcpus[0].xs_ymmh_len, 34);
+	CHECK_EQ_U64(s.vcpus[0].has_xcr, 1);
+	CHECK_EQ_U64(s.vcpus[0].xcr0, 7);
+	CHECK_EQ_U64(s.vcpus[1].has_fpu, 1);
+	CHECK_EQ_U64(s.vcpus[1].fpu_regs_len, 0);
+	CHECK_EQ_U64(s.vcpus[1].has_xcr, 1);
+	CHECK_EQ_U64(s.vcpus[1].xcr0, 0);
+	CHECK_EQ_U64(s.vcpus[2].fpu_regs_len, 16 * 17);
+	CHECK_EQ_U64(s.vcpus[2].has_xsave, 0);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(
+		text, "\nfpu fcw=0x27f fsw=0x0 ftwx=0x80 last_opcode=0x1db "
+		      "last_ip=0x1234 last_dp=0x5678 mxcsr=0x1f80 "
+		      "regs=00000102030405060708090a0b0c0d0e0f"
+		      "17707172737475767778797a7b7c7d7e7f\n"
+		      "events flags=0x0");
+	CHECK_STR_CONTAINS(text,
+			   "irq=0\n"
+			   "xsave xstate_bv=0x7 xcomp_bv=0x0 hdr_rsvd=0x0 "
+			   "mxcsr=0x1fa0 ymmh=01c0c1c2c3c4c5c6c7c8c9cacb"
+			   "cccdcecf0fc0c1c2c3c4c5c6c7c8c9cacbcccdcecf\n"
+			   "xcr xcr0=0x7\n"
+			   "vcpu mode=real16 entry=0x1000\n"
+			   "fpu fcw=0x0 fsw=0x0 ftwx=0x80 last_opcode=0x1db "
+			   "last_ip=0x1234 last_dp=0x5678 mxcsr=0x1f80 "
+			   "regs=\n"
+			   "xsave xstate_bv=0x0 xcomp_bv=0x0 hdr_rsvd=0x0 "
+			   "mxcsr=0x1fa0 ymmh=\n"
+			   "xcr xcr0=0x0\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].fpu_regs[20] ^= 1;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].fpu");
+	s2 = s;
+	s2.vcpus[0].xs_ymmh[33] ^= 1;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].xsave");
+	s2 = s;
+	s2.vcpus[1].has_xcr = 0;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[1].xcr");
+	/* a scenario built in memory: the same checks in validate */
+	s2 = s;
+	s2.vcpus[1].has_fpu = 0;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "vCPU 1: fpu values without an fpu record");
+	s2 = s;
+	s2.vcpus[0].has_xsave = 0;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "xsave values without an xsave record");
+	s2 = s;
+	s2.vcpus[0].has_xcr = 0;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "an XCR0 value without an xcr record");
+	s2 = s;
+	s2.vcpus[0].has_fpu = 2;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "each must be 0 or 1");
+	s2 = s;
+	s2.vcpus[0].fpu_regs_len = 33;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "not a multiple of 17");
+	s2 = s;
+	s2.vcpus[0].fpu_regs_len = 17 * 17;
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_validate(&s2, &e) < 0);
+	CHECK_STR_CONTAINS(e.msg, "longer than its cap");
+
+	/* binary rejections */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_fpu(&w, 0, NULL, 0);
+	off = b_fpu(&w, 0, NULL, 0);
+	REJECT(&w, off, "second fpu record for one vCPU");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_xcr(&w, 1);
+	off = b_xsave(&w, 0, NULL, 0);
+	REJECT(&w, off, "xsave record after xcr");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_events(&w, 0, 0, 0, 0);
+	off = b_fpu(&w, 0, NULL, 0);
+	REJECT(&w, off, "fpu record after events");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_XCR);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "xcr record length 4, must be 8");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_FPU);
+	put(&w, 0, 8);
+	off = end(&w);
+	REJECT(&w, off, "fpu record length 8, must be 27..299");
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_XSAVE);
+	for (int i = 0; i < 28 + 17 * 9; i++)
+		put(&w, 0, 1);
+	off = end(&w);
+	REJECT(&w, off, "xsave record length 181, must be 28..164");
+	{
+		static const uint8_t desc[] = { 3, 2 }, dup[] = { 5, 5 },
+				     big[] = { 24 }, ybig[] = { 16 };
+
+		bld_init(&w);
+		b_minimal(&w);
+		off = b_fpu(&w, 0, desc, 2);
+		REJECT(&w, off + 3,
+		       "fpu record: register indices not strictly "
+		       "ascending");
+		bld_init(&w);
+		b_minimal(&w);
+		off = b_fpu(&w, 0, dup, 2);
+		REJECT(&w, off + 3, "not strictly ascending");
+		bld_init(&w);
+		b_minimal(&w);
+		off = b_fpu(&w, 0, big, 1);
+		REJECT(&w, off + 3, "fpu record: register index out of range");
+		bld_init(&w);
+		b_minimal(&w);
+		off = b_xsave(&w, 0, ybig, 1);
+		REJECT(&w, off + 3,
+		       "xsave record: register index out of range");
+	}
+	bld_init(&w);
+	b_minimal(&w);
+	(void)begin(&w, T_FPU);
+	for (int i = 0; i < 27 + 5; i++)
+		put(&w, 0, 1);
+	off = end(&w);
+	REJECT(&w, off + 3, "not a multiple of 17");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_xcr(&w, 1);
+	REJECT(&w, off, "xcr record in a arm64 scenario (x86 only)");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_fpu(&w, 0, NULL, 0);
+	REJECT(&w, off, "fpu record in a arm64 scenario (x86 only)");
+
+	/* text rejections */
+	TEXT_REJECT(FPU_TXT_VCPU FPU_TXT_HDR "\n" FPU_TXT_HDR "\n", "line 6",
+		    "second fpu line for this vcpu");
+	TEXT_REJECT(FPU_TXT_VCPU
+		    "fpu fcw=0x37f fsw=0x0 ftwx=0x0 last_opcode=0x0 "
+		    "last_ip=0x0 last_dp=0x0 regs=\n",
+		    "line 5", "fpu record needs mxcsr=");
+	TEXT_REJECT(FPU_TXT_VCPU FPU_TXT_HDR "0100\n", "line 5",
+		    "fpu record: register list length is not a multiple");
+	TEXT_REJECT(FPU_TXT_VCPU FPU_TXT_HDR
+		    "1800000000000000000000000000000000\n",
+		    "line 5", "fpu record: register index out of range");
+	TEXT_REJECT(FPU_TXT_VCPU
+		    "fpu fcw=0x10000 fsw=0x0 ftwx=0x0 last_opcode=0x0 "
+		    "last_ip=0x0 last_dp=0x0 mxcsr=0x0 regs=\n",
+		    "line 5", "fcw");
+	TEXT_REJECT(FPU_TXT_VCPU "xsave xstate_bv=0x7 xcomp_bv=0x0 "
+				 "hdr_rsvd=0x0 mxcsr=0x1f80 ymmh=10"
+				 "00000000000000000000000000000000\n",
+		    "line 5", "xsave record: register index out of range");
+	TEXT_REJECT(FPU_TXT_VCPU "xcr xcr0=0x7\nxcr xcr0=0x7\n", "line 6",
+		    "second xcr line for this vcpu");
+	TEXT_REJECT("kvms version=1 arch=arm64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "vcpu mode=aarch64 entry=0x0\n"
+		    "xcr xcr0=0x1\n",
+		    "line 5", "xcr record in a arm64 scenario");
+}
+
 static void test_events_record(void)
 {
 	struct bld w;
@@ -3207,7 +3485,7 @@ static void test_schema_table(void)
 		CHECK(!r->torder || order == (1U << r->nfields) - 1);
 	}
 	CHECK(seen_vcpu);
-	CHECK(scn_by_tag(0x14) == NULL && scn_by_name("kvms") == NULL);
+	CHECK(scn_by_tag(0x1f) == NULL && scn_by_name("kvms") == NULL);
 }
 
 int main(void)
@@ -3236,6 +3514,7 @@ int main(void)
 	test_dregs_record();
 	test_events_record();
 	test_exit_records();
+	test_fpu_records();
 	test_schema_table();
 	return check_report("test_scenario");
 }

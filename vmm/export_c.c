@@ -601,6 +601,76 @@ static void emit_events(struct gen *g, const struct vmm_vcpu_spec *v)
 	    (f & VMM_EV_SMI_PENDING) != 0, (f & VMM_EV_TRIPLE_FAULT) != 0);
 }
 
+static void emit_vec(struct gen *g, const char *name, const uint8_t *v)
+{
+	put(g, "%s{", name);
+	for (int k = 0; k < 16; k++)
+		put(g, "%s0x%02x", k ? ", " : " ", v[k]);
+	put(g, " },\n");
+}
+
+/* The fpu, xsave and xcr records as the template's fpu_desc, xsave_desc
+ * and XCR0 (vmm/x86/setup.c, apply_fpu/apply_xsave/apply_xcr). */
+static void emit_fpu(struct gen *g, const struct vmm_vcpu_spec *v)
+{
+	char name[48];
+	uint32_t mask = 0;
+
+	if (v->has_xcr)
+		put(g, "\t\t.xcr0 = &(const uint64_t){ 0x%llxULL },\n",
+		    (unsigned long long)v->xcr0);
+	if (v->has_fpu) {
+		put(g,
+		    "\t\t.fpu = &(const struct fpu_desc){\n"
+		    "\t\t\t.f = {\n"
+		    "\t\t\t\t.fcw = 0x%x, .fsw = 0x%x, .ftwx = 0x%x,\n"
+		    "\t\t\t\t.last_opcode = 0x%x,\n"
+		    "\t\t\t\t.last_ip = 0x%llxULL,\n"
+		    "\t\t\t\t.last_dp = 0x%llxULL,\n"
+		    "\t\t\t\t.mxcsr = 0x%x,\n",
+		    v->fpu_fcw, v->fpu_fsw, v->fpu_ftwx, v->fpu_fop,
+		    (unsigned long long)v->fpu_last_ip,
+		    (unsigned long long)v->fpu_last_dp, v->fpu_mxcsr);
+		for (uint32_t at = 0; at + VMM_SCN_VEC_ENTRY <= v->fpu_regs_len;
+		     at += VMM_SCN_VEC_ENTRY) {
+			unsigned int r = v->fpu_regs[at];
+
+			if (r >= VMM_FPU_NREGS)
+				continue;
+			mask |= 1U << r;
+			(void)snprintf(name, sizeof(name), "\t\t\t\t.%s[%u] = ",
+				       r < VMM_FPU_XMM0 ? "fpr" : "xmm",
+				       r < VMM_FPU_XMM0 ? r : r - VMM_FPU_XMM0);
+			emit_vec(g, name, &v->fpu_regs[at + 1]);
+		}
+		put(g, "\t\t\t},\n\t\t\t.mask = 0x%x,\n\t\t},\n", mask);
+	}
+	if (v->has_xsave) {
+		mask = 0;
+		put(g,
+		    "\t\t.xsave = &(const struct xsave_desc){\n"
+		    "\t\t\t.xstate_bv = 0x%llxULL,\n"
+		    "\t\t\t.xcomp_bv = 0x%llxULL,\n"
+		    "\t\t\t.hdr_rsvd = 0x%llxULL,\n"
+		    "\t\t\t.mxcsr = 0x%x,\n",
+		    (unsigned long long)v->xs_bv,
+		    (unsigned long long)v->xs_comp,
+		    (unsigned long long)v->xs_rsvd, v->xs_mxcsr);
+		for (uint32_t at = 0; at + VMM_SCN_VEC_ENTRY <= v->xs_ymmh_len;
+		     at += VMM_SCN_VEC_ENTRY) {
+			unsigned int r = v->xs_ymmh[at];
+
+			if (r >= VMM_YMM_NREGS)
+				continue;
+			mask |= 1U << r;
+			(void)snprintf(name, sizeof(name),
+				       "\t\t\t.ymmh[%u] = ", r);
+			emit_vec(g, name, &v->xs_ymmh[at + 1]);
+		}
+		put(g, "\t\t\t.ymm_mask = 0x%x,\n\t\t},\n", mask);
+	}
+}
+
 static int emit_x86_run(struct gen *g, struct pages *pg,
 			const struct vmm_scenario *s, const char *p,
 			const char *var, const char *name,
@@ -781,6 +851,7 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 			    (unsigned long long)s->vcpus[i].gdbg_dr[2],
 			    (unsigned long long)s->vcpus[i].gdbg_dr[3],
 			    (unsigned long long)s->vcpus[i].gdbg_dr7);
+		emit_fpu(g, &s->vcpus[i]);
 		if (s->vcpus[i].ncpuid)
 			put(g,
 			    "\t\t.cpuid = %s_vcpu%u_cpuid,\n"

@@ -86,6 +86,13 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 	[VMM_CAP_SET_GUEST_DEBUG2] =
 		CAP_ENTRY(KVM_CAP_SET_GUEST_DEBUG2, false,
 			  "x86 guest_debug record (control bits)"),
+	[VMM_CAP_XSAVE] = CAP_ENTRY(KVM_CAP_XSAVE, false,
+				    "x86 xsave records (KVM_GET/SET_XSAVE)"),
+	[VMM_CAP_XSAVE2] = CAP_ENTRY(KVM_CAP_XSAVE2, false,
+				     "x86 xsave records: the KVM_GET_XSAVE2 "
+				     "size"),
+	[VMM_CAP_XCRS] = CAP_ENTRY(KVM_CAP_XCRS, false,
+				   "x86 xcr records (KVM_SET_XCRS)"),
 };
 #undef CAP_ENTRY
 

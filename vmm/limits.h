@@ -60,6 +60,17 @@
 #define VMM_VGIC_MIN_IRQS 64U
 #define VMM_VGIC_MAX_IRQS 1024U
 #define VMM_VGIC_IPA_LIMIT (1ULL << 40)
+/* x86 fpu and xsave records: register values as (index u8, 16 bytes)
+ * entries, at most one per register, up to 16 of the 24 fpu registers
+ * (st0-7, xmm0-15) and 8 of the 16 YMM upper halves (struct
+ * vmm_vcpu_spec stays within the text parser's SCN_MAX_ELEM). */
+#define VMM_SCN_VEC_ENTRY 17U
+#define VMM_MAX_SCN_FPU_REGS 16U
+#define VMM_MAX_SCN_YMM 8U
+/* x86 xsave record: the largest KVM_GET_XSAVE2 buffer (KVM_CAP_XSAVE2)
+ * the VMM uses; a host that needs more gives host-unsupported. 4096 is
+ * struct kvm_xsave (KVM_GET_XSAVE); AMX state needs about 11 KiB. */
+#define VMM_MAX_XSAVE_SIZE 16384U
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the
  * call, so a second EINTR in a row needs a second signal. */

@@ -52,6 +52,16 @@ static const struct {
 	 * support (KVM_CAP_SET_GUEST_DEBUG2), EBUSY for an injected #DB/#BP
 	 * while an exception is pending (an events record) */
 	{ KVM_SET_GUEST_DEBUG, "KVM_SET_GUEST_DEBUG", { EINVAL, EBUSY } },
+	/* fpu record: KVM_SET_FPU copies the fields as given (it takes no
+	 * MXCSR) and documents no error: any errno is an anomaly. xsave
+	 * record: EINVAL for XSTATE_BV bits the vCPU cannot have, a
+	 * non-zero XCOMP_BV or reserved header word, reserved MXCSR bits.
+	 * xcr record: EINVAL for an XCR0 without x87, with AVX but not SSE
+	 * (or AVX-512 parts without the rest), or with bits the vCPU's
+	 * CPUID lacks */
+	{ KVM_SET_FPU, "KVM_SET_FPU", { 0 } },
+	{ KVM_SET_XSAVE, "KVM_SET_XSAVE", { EINVAL } },
+	{ KVM_SET_XCRS, "KVM_SET_XCRS", { EINVAL } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

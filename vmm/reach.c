@@ -53,8 +53,12 @@ static const struct {
 	IOCTL_NAME(KVM_SET_VCPU_EVENTS),
 	IOCTL_NAME(KVM_X86_SET_MSR_FILTER),
 	IOCTL_NAME(KVM_GET_XCRS),
+	IOCTL_NAME(KVM_SET_XCRS),
 	IOCTL_NAME(KVM_GET_XSAVE),
+	IOCTL_NAME(KVM_GET_XSAVE2),
 	IOCTL_NAME(KVM_SET_XSAVE),
+	IOCTL_NAME(KVM_GET_FPU),
+	IOCTL_NAME(KVM_SET_FPU),
 #elif defined(__aarch64__)
 	IOCTL_NAME(KVM_ARM_PREFERRED_TARGET),
 	IOCTL_NAME(KVM_ARM_VCPU_INIT),
@@ -80,16 +84,39 @@ const char *vmm_reach_result_name(int err)
 	return vmm_errno_name(err);
 }
 
+/* Indexed by kind: a record added to the enum cannot shift the others. */
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console", "sysarea", "slot", "fill", "blob", "input",
-	"vcpu", "reg", "sreg", "seg", "features", "msr", "cpuid",
-	"debugregs", "events", "msr_exits", "hypercall", "guest_debug",
-	"one_reg", "vgic", "irq_line",
+	[VMM_REC_LIMITS] = "limits",
+	[VMM_REC_CONSOLE] = "console",
+	[VMM_REC_SYSAREA] = "sysarea",
+	[VMM_REC_SLOT] = "slot",
+	[VMM_REC_FILL] = "fill",
+	[VMM_REC_BLOB] = "blob",
+	[VMM_REC_INPUT] = "input",
+	[VMM_REC_VCPU] = "vcpu",
+	[VMM_REC_REG] = "reg",
+	[VMM_REC_SREG] = "sreg",
+	[VMM_REC_SEG] = "seg",
+	[VMM_REC_FEATURES] = "features",
+	[VMM_REC_MSR] = "msr",
+	[VMM_REC_CPUID] = "cpuid",
+	[VMM_REC_DEBUGREGS] = "debugregs",
+	[VMM_REC_EVENTS] = "events",
+	[VMM_REC_MSR_EXITS] = "msr_exits",
+	[VMM_REC_HYPERCALL] = "hypercall",
+	[VMM_REC_GUEST_DEBUG] = "guest_debug",
+	[VMM_REC_ONE_REG] = "one_reg",
+	[VMM_REC_VGIC] = "vgic",
+	[VMM_REC_IRQ_LINE] = "irq_line",
+	[VMM_REC_FPU] = "fpu",
+	[VMM_REC_XSAVE] = "xsave",
+	[VMM_REC_XCR] = "xcr",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
 {
-	return kind < VMM_REC_COUNT ? record_names[kind] : "?";
+	return kind < VMM_REC_COUNT && record_names[kind] ? record_names[kind]
+							  : "?";
 }
 
 /* ---- the counting table ------------------------------------------------ */
@@ -233,6 +260,9 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_EVENTS] |= v->has_events != 0;
 		has[VMM_REC_GUEST_DEBUG] |= v->has_gdbg != 0;
 		has[VMM_REC_ONE_REG] |= v->n_one_regs != 0;
+		has[VMM_REC_FPU] |= v->has_fpu != 0;
+		has[VMM_REC_XSAVE] |= v->has_xsave != 0;
+		has[VMM_REC_XCR] |= v->has_xcr != 0;
 	}
 	has[VMM_REC_VGIC] = s->has_vgic != 0;
 	has[VMM_REC_IRQ_LINE] = s->n_irq_lines != 0;

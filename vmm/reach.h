@@ -49,6 +49,9 @@ enum vmm_reach_record {
 	VMM_REC_ONE_REG,
 	VMM_REC_VGIC,
 	VMM_REC_IRQ_LINE,
+	VMM_REC_FPU,
+	VMM_REC_XSAVE,
+	VMM_REC_XCR,
 	VMM_REC_COUNT
 };
 

@@ -386,6 +386,65 @@ static int validate_exit_records(const struct vmm_scenario *s,
 }
 static int validate_one_regs(const struct vmm_vcpu_spec *v, uint32_t i,
 			     struct vmm_error *e);
+const char *vmm_scenario_vec_check(const uint8_t *p, uint32_t len,
+				   unsigned int n, unsigned int cap)
+{
+	if (len % VMM_SCN_VEC_ENTRY)
+		return "register list length is not a multiple of 17 "
+		       "(index, 16-byte value)";
+	if (len > cap * VMM_SCN_VEC_ENTRY)
+		return "register list longer than its cap "
+		       "(VMM_MAX_SCN_FPU_REGS, VMM_MAX_SCN_YMM)";
+	for (uint32_t at = 0; at < len; at += VMM_SCN_VEC_ENTRY) {
+		if (p[at] >= n)
+			return "register index out of range";
+		if (at && p[at] <= p[at - VMM_SCN_VEC_ENTRY])
+			return "register indices not strictly ascending "
+			       "(canonical order, one entry per register)";
+	}
+	return NULL;
+}
+
+/* The fpu, xsave and xcr records: a presence flag of 0 or 1, values only
+ * with the record, register lists in canonical form. Values KVM refuses
+ * (XCR0 without x87 or with AVX but not SSE, XSTATE_BV bits the vCPU
+ * cannot have, XCOMP_BV, reserved header or MXCSR bits) are left to it:
+ * its EINVAL is an expected input error. */
+static int validate_fpu(const struct vmm_vcpu_spec *v, uint32_t i,
+			struct vmm_error *e)
+{
+	const char *why;
+
+	if (v->has_fpu > 1 || v->has_xsave > 1 || v->has_xcr > 1)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: has_fpu=%u has_xsave=%u "
+					   "has_xcr=%u, each must be 0 or 1",
+					   i, v->has_fpu, v->has_xsave,
+					   v->has_xcr);
+	if (!v->has_fpu && (v->fpu_fcw || v->fpu_fsw || v->fpu_ftwx ||
+			    v->fpu_fop || v->fpu_last_ip || v->fpu_last_dp ||
+			    v->fpu_mxcsr || v->fpu_regs_len))
+		return vmm_scenario_reject(
+			e, "vCPU %u: fpu values without an fpu record", i);
+	if (!v->has_xsave && (v->xs_bv || v->xs_comp || v->xs_rsvd ||
+			      v->xs_mxcsr || v->xs_ymmh_len))
+		return vmm_scenario_reject(
+			e, "vCPU %u: xsave values without an xsave record", i);
+	if (!v->has_xcr && v->xcr0)
+		return vmm_scenario_reject(
+			e, "vCPU %u: an XCR0 value without an xcr record", i);
+	why = vmm_scenario_vec_check(v->fpu_regs, v->fpu_regs_len,
+				     VMM_FPU_NREGS, VMM_MAX_SCN_FPU_REGS);
+	if (why)
+		return vmm_scenario_reject(e, "vCPU %u: fpu record: %s", i,
+					   why);
+	why = vmm_scenario_vec_check(v->xs_ymmh, v->xs_ymmh_len, VMM_YMM_NREGS,
+				     VMM_MAX_SCN_YMM);
+	if (why)
+		return vmm_scenario_reject(e, "vCPU %u: xsave record: %s", i,
+					   why);
+	return 0;
+}
 
 static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			 struct vmm_error *e)
@@ -411,12 +470,12 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				i, v->features, VMM_ARM64_FEAT_SETTABLE);
 		if (v->sreg_mask || v->seg_mask || v->nmsrs || v->ncpuid ||
 		    v->has_dregs || v->has_events || v->has_gdbg ||
-		    v->gdbg_control)
+		    v->gdbg_control || v->has_fpu || v->has_xsave || v->has_xcr)
 			return vmm_scenario_reject(
 				e,
 				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs/"
-				"events/guest_debug records in an arm64 "
-				"scenario",
+				"events/guest_debug/fpu/xsave/xcr records in "
+				"an arm64 scenario",
 				i);
 		return validate_one_regs(v, i, e);
 	}
@@ -474,7 +533,8 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			"vCPU %u: debug register values without a "
 			"debugregs record",
 			i);
-	if (validate_events(v, i, e) < 0 || validate_gdbg(v, i, e) < 0)
+	if (validate_events(v, i, e) < 0 || validate_gdbg(v, i, e) < 0 ||
+	    validate_fpu(v, i, e) < 0)
 		return -1;
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
@@ -918,6 +978,31 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 					     y->one_regs[k].value ||
 				     x->one_regs[k].hi != y->one_regs[k].hi,
 			     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].fpu", i);
+		DIFF(x->has_fpu != y->has_fpu || x->fpu_fcw != y->fpu_fcw ||
+			     x->fpu_fsw != y->fpu_fsw ||
+			     x->fpu_ftwx != y->fpu_ftwx ||
+			     x->fpu_fop != y->fpu_fop ||
+			     x->fpu_last_ip != y->fpu_last_ip ||
+			     x->fpu_last_dp != y->fpu_last_dp ||
+			     x->fpu_mxcsr != y->fpu_mxcsr ||
+			     x->fpu_regs_len != y->fpu_regs_len ||
+			     (x->fpu_regs_len <= sizeof(x->fpu_regs) &&
+			      memcmp(x->fpu_regs, y->fpu_regs,
+				     x->fpu_regs_len) != 0),
+		     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].xsave", i);
+		DIFF(x->has_xsave != y->has_xsave || x->xs_bv != y->xs_bv ||
+			     x->xs_comp != y->xs_comp ||
+			     x->xs_rsvd != y->xs_rsvd ||
+			     x->xs_mxcsr != y->xs_mxcsr ||
+			     x->xs_ymmh_len != y->xs_ymmh_len ||
+			     (x->xs_ymmh_len <= sizeof(x->xs_ymmh) &&
+			      memcmp(x->xs_ymmh, y->xs_ymmh, x->xs_ymmh_len) !=
+				      0),
+		     name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].xcr", i);
+		DIFF(x->has_xcr != y->has_xcr || x->xcr0 != y->xcr0, name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
 		DIFF(x->ncpuid != y->ncpuid, name);
 		for (uint32_t c = 0; c < x->ncpuid && c < VMM_MAX_SCN_CPUID;

@@ -199,6 +199,11 @@ struct vmm_msr_exit_spec {
 #define VMM_GDBG_INJECT_BP 0x00080000U
 #define VMM_GDBG_BLOCKIRQ 0x00100000U
 #define VMM_GDBG_KNOWN 0x001F0003U
+/* fpu record register indices: x87 st0-7, then xmm0-15 */
+#define VMM_FPU_ST0 0U
+#define VMM_FPU_XMM0 8U
+#define VMM_FPU_NREGS 24U
+#define VMM_YMM_NREGS 16U
 
 /* Fields ordered by size (no padding holes). */
 struct vmm_vcpu_spec {
@@ -229,6 +234,28 @@ struct vmm_vcpu_spec {
 	uint64_t gdbg_dr[4], gdbg_dr7;
 	uint32_t has_gdbg;
 	uint32_t gdbg_control;
+	/* x86 xcr record: XCR0 through KVM_SET_XCRS (when has_xcr) */
+	uint64_t xcr0;
+	/* x86 fpu record: KVM_SET_FPU's fields (when has_fpu); fpu_regs holds
+	 * fpu_regs_len bytes of (index, 16-byte value) entries, indices
+	 * ascending: VMM_FPU_ST0.. (x87 st0-7), VMM_FPU_XMM0.. (xmm0-15) */
+	uint64_t fpu_last_ip, fpu_last_dp;
+	/* x86 xsave record: KVM_GET_XSAVE, these parts replaced, then
+	 * KVM_SET_XSAVE (when has_xsave): the header's XSTATE_BV, XCOMP_BV
+	 * and first reserved word, MXCSR, and xs_ymmh_len bytes of (index,
+	 * 16-byte value) entries for the upper halves of ymm0-15 */
+	uint64_t xs_bv, xs_comp, xs_rsvd;
+	uint32_t has_xcr;
+	uint32_t has_fpu;
+	uint32_t fpu_mxcsr;
+	uint32_t fpu_regs_len;
+	uint32_t has_xsave;
+	uint32_t xs_mxcsr;
+	uint32_t xs_ymmh_len;
+	uint16_t fpu_fcw, fpu_fsw, fpu_fop;
+	uint8_t fpu_ftwx;
+	uint8_t fpu_regs[VMM_MAX_SCN_FPU_REGS * VMM_SCN_VEC_ENTRY];
+	uint8_t xs_ymmh[VMM_MAX_SCN_YMM * VMM_SCN_VEC_ENTRY];
 	uint32_t sreg_mask; /* bit f: sregs[f] overrides field f */
 	uint32_t seg_mask;  /* bit g: segs[g] replaces segment g */
 	/* arm64 one_reg records, ascending id */
@@ -286,6 +313,12 @@ void vmm_scenario_init(struct vmm_scenario *s);
 /* Semantic checks without KVM (bounds, overlaps, blobs inside slots, arch).
  * The first pipeline stage; also the decoder's last step. */
 int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e);
+
+/* An fpu or xsave register list (len bytes of (index u8, 16-byte value)
+ * entries, indices below n, at most cap entries): NULL when canonical,
+ * else what is wrong. */
+const char *vmm_scenario_vec_check(const uint8_t *p, uint32_t len,
+				   unsigned int n, unsigned int cap);
 
 /* [a, a+alen) and [b, b+blen) intersect. */
 int vmm_ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen);

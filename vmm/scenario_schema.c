@@ -644,9 +644,50 @@ static int irq_line_txt(struct scn_ctx *c, const void *elem)
 	return irq_line_check(c, elem);
 }
 
+/* fpu and xsave register lists: whole (index, value) entries, indices
+ * below n and strictly ascending (canonical: one entry per register, one
+ * order). vmm_scenario_vec_check says what is wrong, or NULL. */
+static int vec_check(struct scn_ctx *c, const char *rec, const uint8_t *p,
+		     uint32_t len, unsigned int n, unsigned int cap)
+{
+	const char *why = vmm_scenario_vec_check(p, len, n, cap);
+
+	if (why)
+		return scn_fail(c, SCN_REC_HDR, "%s record: %s", rec, why);
+	return 0;
+}
+
+static int fpu_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_vcpu_spec *v = elem;
+
+	(void)i;
+	return vec_check(c, "fpu", v->fpu_regs, v->fpu_regs_len, VMM_FPU_NREGS,
+			 VMM_MAX_SCN_FPU_REGS);
+}
+
+static int fpu_txt(struct scn_ctx *c, const void *elem)
+{
+	return fpu_dec(c, elem, 0);
+}
+
+static int xsave_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_vcpu_spec *v = elem;
+
+	(void)i;
+	return vec_check(c, "xsave", v->xs_ymmh, v->xs_ymmh_len, VMM_YMM_NREGS,
+			 VMM_MAX_SCN_YMM);
+}
+
+static int xsave_txt(struct scn_ctx *c, const void *elem)
+{
+	return xsave_dec(c, elem, 0);
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
-#define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
+#define MSZ(T, m) ((uint16_t)sizeof(((T *)0)->m))
 /* A field: text key, member of T, bytes on the wire, print format. */
 #define FLD(k, T, m, w, f)                                                \
 	.key = (k), .off = offsetof(T, m), .mem = MSZ(T, m), .wire = (w), \
@@ -787,6 +828,28 @@ static const struct scn_field gdbg_f[] = {
 	{ FLD("dr2", VS, gdbg_dr[2], 8, SCN_HEX) },
 	{ FLD("dr3", VS, gdbg_dr[3], 8, SCN_HEX) },
 	{ FLD("dr7", VS, gdbg_dr7, 8, SCN_HEX) },
+};
+static const struct scn_field fpu_f[] = {
+	{ FLD("fcw", VS, fpu_fcw, 2, SCN_HEX) },
+	{ FLD("fsw", VS, fpu_fsw, 2, SCN_HEX) },
+	{ FLD("ftwx", VS, fpu_ftwx, 1, SCN_HEX) },
+	{ FLD("last_opcode", VS, fpu_fop, 2, SCN_HEX) },
+	{ FLD("last_ip", VS, fpu_last_ip, 8, SCN_HEX) },
+	{ FLD("last_dp", VS, fpu_last_dp, 8, SCN_HEX) },
+	{ FLD("mxcsr", VS, fpu_mxcsr, 4, SCN_HEX) },
+	{ BYTES("regs", VS, fpu_regs, fpu_regs_len, 0,
+		(uint64_t)VMM_MAX_SCN_FPU_REGS *VMM_SCN_VEC_ENTRY, 1) },
+};
+static const struct scn_field xsave_f[] = {
+	{ FLD("xstate_bv", VS, xs_bv, 8, SCN_HEX) },
+	{ FLD("xcomp_bv", VS, xs_comp, 8, SCN_HEX) },
+	{ FLD("hdr_rsvd", VS, xs_rsvd, 8, SCN_HEX) },
+	{ FLD("mxcsr", VS, xs_mxcsr, 4, SCN_HEX) },
+	{ BYTES("ymmh", VS, xs_ymmh, xs_ymmh_len, 0,
+		(uint64_t)VMM_MAX_SCN_YMM *VMM_SCN_VEC_ENTRY, 1) },
+};
+static const struct scn_field xcr_f[] = {
+	{ FLD("xcr0", VS, xcr0, 8, SCN_HEX) },
 };
 #undef VS
 static const struct scn_field one_reg_f[] = {
@@ -936,7 +999,16 @@ const struct scn_record scn_records[] = {
 	  .nidx = nsegs,
 	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
-	/* 0x14, 0x19 reserved for x86 vCPU state added later: FPU, LAPIC. */
+	{ .tag = 0x14,
+	  .name = "fpu",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  .vpresent = offsetof(struct vmm_vcpu_spec, has_fpu),
+	  FIELDS(fpu_f),
+	  .dec_check = fpu_dec,
+	  .txt_check = fpu_txt },
+	/* 0x19 reserved for x86 vCPU state added later: LAPIC. */
 	{ .tag = 0x15,
 	  .name = "msr",
 	  .kind = SCN_VCPU_LIST,
@@ -984,6 +1056,22 @@ const struct scn_record scn_records[] = {
 	  .vpresent = offsetof(struct vmm_vcpu_spec, has_gdbg),
 	  FIELDS(gdbg_f),
 	  .dec_check = gdbg_dec },
+	{ .tag = 0x1C,
+	  .name = "xsave",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  .vpresent = offsetof(struct vmm_vcpu_spec, has_xsave),
+	  FIELDS(xsave_f),
+	  .dec_check = xsave_dec,
+	  .txt_check = xsave_txt },
+	{ .tag = 0x1D,
+	  .name = "xcr",
+	  .kind = SCN_VCPU_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  .vpresent = offsetof(struct vmm_vcpu_spec, has_xcr),
+	  FIELDS(xcr_f) },
 	{ .tag = 0x1E,
 	  .name = "one_reg",
 	  .kind = SCN_VCPU_LIST,

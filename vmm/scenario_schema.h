@@ -15,8 +15,8 @@
 #define SCN_REC_HDR 3 /* tag u8, len u16 */
 #define SCN_MAX_PAYLOAD 0xFFFFU
 #define SCN_MAX_RECORDS 32 /* table entries */
-#define SCN_MAX_FIELDS 6   /* fields of one record */
-#define SCN_MAX_ELEM 2048  /* largest list element (text parse scratch) */
+#define SCN_MAX_FIELDS 8   /* fields of one record */
+#define SCN_MAX_ELEM 4096  /* largest list element (text parse scratch) */
 #define SCN_NONE 0xFFFFU   /* no such member */
 
 /* How a field prints in the text form. */
@@ -67,8 +67,8 @@ struct scn_field {
 	uint32_t scale;	  /* member = wire value * scale (0: 1) */
 	uint16_t off;	  /* member offset in the element */
 	uint16_t len_off; /* SCN_BYTES: length member (offset, size) */
+	uint16_t mem;	  /* member size (SCN_BYTES: 0 pointer, else array) */
 	uint8_t len_mem;
-	uint8_t mem;   /* member size (SCN_BYTES: 0 pointer, else array) */
 	uint8_t wire;  /* bytes on the wire (SCN_BYTES: 0) */
 	uint8_t fmt;   /* enum scn_fmt */
 	uint8_t check; /* enum scn_check */

@@ -93,7 +93,7 @@ size_t vmm_scenario_format_text(const struct vmm_scenario *s, char *out,
 
 /* ---- parsing --------------------------------------------------------------- */
 
-#define MAX_TOKENS 8
+#define MAX_TOKENS (SCN_MAX_FIELDS + 2)
 #define MAX_LINE 300000
 
 struct line {

@@ -28,8 +28,16 @@ for line in "reach: inputs=22 scenarios=21 mode=fresh" \
 	"verdict halt inputs=17" "verdict guest-failure inputs=1" \
 	"finding none inputs=21" "record slot inputs=21" \
 	"record sreg inputs=3" "record vcpu inputs=21" \
+for line in "reach: inputs=20 scenarios=19 mode=fresh" \
+	"exit KVM_EXIT_HLT inputs=18" "exit KVM_EXIT_SHUTDOWN inputs=1" \
+	"exit KVM_EXIT_MMIO inputs=2" "exit KVM_EXIT_FAIL_ENTRY inputs=0" \
+	"ioctl KVM_CREATE_VM ok inputs=19 calls=19" \
+	"ioctl KVM_SET_TSS_ADDR ok inputs=19 calls=19" \
+	"verdict halt inputs=18" "verdict guest-failure inputs=1" \
+	"finding none inputs=19" "record slot inputs=19" \
+	"record sreg inputs=4" "record vcpu inputs=19" \
 	"record msr inputs=1" "ioctl KVM_SET_MSRS ok inputs=1 calls=2" \
-	"record cpuid inputs=1" "ioctl KVM_SET_CPUID2 ok inputs=1 calls=1" \
+	"record cpuid inputs=2" "ioctl KVM_SET_CPUID2 ok inputs=2 calls=2" \
 	"record debugregs inputs=1" "ioctl KVM_SET_DEBUGREGS ok inputs=1 calls=1" \
 	"record events inputs=1" "ioctl KVM_SET_VCPU_EVENTS ok inputs=1 calls=2" \
 	"record msr_exits inputs=1" "record hypercall inputs=1" \
@@ -37,6 +45,9 @@ for line in "reach: inputs=22 scenarios=21 mode=fresh" \
 	"ioctl KVM_X86_SET_MSR_FILTER ok inputs=1 calls=1" \
 	"exit KVM_EXIT_X86_RDMSR inputs=1" "exit KVM_EXIT_X86_WRMSR inputs=1" \
 	"exit KVM_EXIT_DEBUG inputs=2"; do
+	"record fpu inputs=1" "ioctl KVM_SET_FPU ok inputs=1 calls=1" \
+	"record xsave inputs=1" "ioctl KVM_SET_XSAVE ok inputs=2 calls=2" \
+	"record xcr inputs=1" "ioctl KVM_SET_XCRS ok inputs=1 calls=1"; do
 	grep -qxF -- "$line" "$tmp/text" || say "text lacks the line: $line"
 done
 "$vmm" reach --json "$tmp/in" >"$tmp/json" 2>"$tmp/err"; rc=$?
@@ -57,6 +68,17 @@ assert r["exits"]["KVM_EXIT_DEBUG"] == 2, r["exits"]
 vm = [i for i in r["ioctls"] if i["ioctl"] == "KVM_CREATE_VM"]
 assert vm == [{"ioctl": "KVM_CREATE_VM", "request": vm[0]["request"],
                "result": "ok", "inputs": 21, "calls": 21}], vm
+assert r["inputs"] == 20 and r["scenarios"] == 19, r
+assert r["exits"]["KVM_EXIT_HLT"] == 18, r["exits"]
+assert r["verdicts"]["halt"] == 18 and r["records"]["slot"] == 19
+assert r["records"]["msr"] == 1 and r["records"]["cpuid"] == 2
+assert r["records"]["debugregs"] == 1, r["records"]
+assert r["records"]["events"] == 1, r["records"]
+assert r["records"]["fpu"] == 1 and r["records"]["xsave"] == 1
+assert r["records"]["xcr"] == 1, r["records"]
+vm = [i for i in r["ioctls"] if i["ioctl"] == "KVM_CREATE_VM"]
+assert vm == [{"ioctl": "KVM_CREATE_VM", "request": vm[0]["request"],
+               "result": "ok", "inputs": 19, "calls": 19}], vm
 PY
 "$vmm" reach --short "$tmp/in" >"$tmp/short" 2>&1; rc=$?
 cat "$tmp/short"
@@ -64,5 +86,7 @@ cat "$tmp/short"
 [ "$(wc -l <"$tmp/short")" = 4 ] || say "short: not 4 lines"
 grep -q "^reach: inputs=22 scenarios=21 " "$tmp/short" || say "short: header"
 grep -q "^reach: exits.* KVM_EXIT_HLT:17" "$tmp/short" || say "short: exits"
+grep -q "^reach: inputs=20 scenarios=19 " "$tmp/short" || say "short: header"
+grep -q "^reach: exits.* KVM_EXIT_HLT:18" "$tmp/short" || say "short: exits"
 [ "$fail" = 0 ] && echo PASS
 exit "$fail"

@@ -52,4 +52,13 @@
 #define VMM_SEG_TYPE_DATA_RW_A 0x3
 #define VMM_SEG_TYPE_CODE_XR_A 0xB
 
+/* The standard (uncompacted) XSAVE layout KVM_GET_XSAVE(2) and
+ * KVM_SET_XSAVE use (SDM vol. 1, 13.4): MXCSR in the legacy area, the
+ * header's XSTATE_BV (then XCOMP_BV and reserved words), and the YMM
+ * upper halves (component 2, offset CPUID.(0xd,2).EBX = 576 on every x86
+ * CPU with AVX), 16 bytes per register. */
+#define VMM_XSAVE_MXCSR_OFF 24U
+#define VMM_XSAVE_BV_OFF 512U
+#define VMM_XSAVE_YMMH_OFF 576U
+
 #endif

@@ -199,6 +199,16 @@ int vmm_diff_eligible(const struct vmm_scenario *s, char *why, size_t len)
 			       "no pending event)");
 		return 0;
 	}
+	/* the fpu record's state reaches the child (KVM_GET_FPU, then
+	 * PTRACE_SETFPREGS); XCR0, XSTATE_BV and the YMM upper halves do not
+	 * (the legacy FXSAVE area is all PTRACE_SETFPREGS sets) */
+	if (v->has_xsave || v->has_xcr) {
+		(void)snprintf(why, len,
+			       "xsave or xcr records (the host child runs "
+			       "with the host's XCR0, and PTRACE_SETFPREGS "
+			       "sets no XSTATE_BV or YMM upper halves)");
+		return 0;
+	}
 	if (v->sreg_mask & ~sregs_ok) {
 		(void)snprintf(why, len,
 			       "sreg overrides other than cr2/cr4/cr8 (the "
@@ -816,6 +826,28 @@ static enum vmm_diff_field cmp_regs(const struct kvm_regs *k,
 	return VMM_DF_NONE;
 }
 
+/* The vCPU's x87/SSE state as the host child takes it: KVM_GET_FPU,
+ * whose MXCSR KVM never fills in (it stays 0), with MXCSR from the XSAVE
+ * legacy area. */
+static int kvm_fpu(struct dctx *c, struct kvm_fpu *kf, struct vmm_error *e)
+{
+	struct kvm_xsave xs;
+	uint32_t mxcsr;
+
+	memset(kf, 0, sizeof(*kf));
+	if (VCPU_IOCTL(c->v, KVM_GET_FPU, kf, e) < 0)
+		return -1;
+	if (!vmm_kvm_cap(c->v->vm->kvm, VMM_CAP_XSAVE))
+		return 0;
+	memset(&xs, 0, sizeof(xs));
+	if (VCPU_IOCTL(c->v, KVM_GET_XSAVE, &xs, e) < 0)
+		return -1;
+	memcpy(&mxcsr, (const uint8_t *)xs.region + VMM_XSAVE_MXCSR_OFF,
+	       sizeof(mxcsr));
+	kf->mxcsr = mxcsr;
+	return 0;
+}
+
 static int host_fpu(struct dctx *c, struct user_fpregs_struct *f,
 		    struct vmm_error *e)
 {
@@ -1014,9 +1046,7 @@ static int final_cmp(struct dctx *c, struct side *k, struct side *h,
 	}
 	if (gone)
 		return 0;
-	memset(&kf, 0, sizeof(kf));
-	if (VCPU_IOCTL(c->v, KVM_GET_FPU, &kf, e) < 0 ||
-	    host_fpu(c, &hf, e) < 0)
+	if (kvm_fpu(c, &kf, e) < 0 || host_fpu(c, &hf, e) < 0)
 		return -1;
 	perturb_fpu(c, &kf);
 	cmp_fpu(c, &kf, &hf);
@@ -1059,7 +1089,7 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 	memset(&kf, 0, sizeof(kf));
 	if (vmm_vcpu_get_regs(c->v, &k.regs, e) < 0 ||
 	    vmm_vcpu_get_sregs(c->v, &c->sregs, e) < 0 ||
-	    VCPU_IOCTL(c->v, KVM_GET_FPU, &kf, e) < 0)
+	    kvm_fpu(c, &kf, e) < 0)
 		return -1;
 	if (!(c->sregs.efer & VMM_EFER_LMA) || !c->sregs.cs.l ||
 	    (k.regs.rflags & RFLAGS_TF)) {

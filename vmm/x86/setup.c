@@ -196,6 +196,29 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 			return -1;
 		}
 	}
+	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
+		const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+		int xs2 = vmm_kvm_cap(c->k, VMM_CAP_XSAVE2);
+		const char *miss = NULL;
+
+		if (vs->has_xsave && !vmm_kvm_cap(c->k, VMM_CAP_XSAVE))
+			miss = "KVM_CAP_XSAVE (an xsave record)";
+		else if (vs->has_xsave && xs2 > (int)VMM_MAX_XSAVE_SIZE)
+			miss = "an XSAVE size within VMM_MAX_XSAVE_SIZE "
+			       "(KVM_CAP_XSAVE2; an xsave record)";
+		else if (vs->has_fpu && vmm_kvm_cap(c->k, VMM_CAP_XSAVE) &&
+			 xs2 > (int)VMM_MAX_XSAVE_SIZE)
+			miss = "an XSAVE size within VMM_MAX_XSAVE_SIZE "
+			       "(KVM_CAP_XSAVE2; an fpu record)";
+		else if (vs->has_xcr && !vmm_kvm_cap(c->k, VMM_CAP_XCRS))
+			miss = "KVM_CAP_XCRS (an xcr record)";
+		if (miss) {
+			vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+				    "vCPU %u: this host's KVM lacks %s", i,
+				    miss);
+			return -1;
+		}
+	}
 	for (uint32_t i = 0; i < c->s->nvcpus; i++)
 		if (c->s->vcpus[i].has_dregs &&
 		    !vmm_kvm_cap(c->k, VMM_CAP_DEBUGREGS)) {
@@ -435,6 +458,160 @@ static int apply_dregs(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	return 0;
 }
 
+/* The scenario's xcr record for vCPU i: XCR0 through KVM_SET_XCRS. KVM
+ * refuses (EINVAL, an input error) an XCR0 without x87, with AVX but not
+ * SSE, or with bits the vCPU's CPUID does not offer: a vCPU without cpuid
+ * records takes nothing but 1, its creation value. */
+static int apply_xcr(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	struct kvm_xcrs x;
+
+	memset(&x, 0, sizeof(x));
+	x.nr_xcrs = 1;
+	x.xcrs[0].xcr = 0;
+	x.xcrs[0].value = c->s->vcpus[i].xcr0;
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_SET_XCRS, &x, e) < 0) {
+		c->state_rejected = e->err == EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* XCR0 in vCPU i's creation snapshot (1 if KVM listed none) */
+static uint64_t creation_xcr0(const struct vmm_session *ss, uint32_t i)
+{
+	const struct kvm_xcrs *x = &ss->init[i].xcrs;
+
+	for (uint32_t n = 0; n < x->nr_xcrs && n < KVM_MAX_XCRS; n++)
+		if (x->xcrs[n].xcr == 0)
+			return x->xcrs[n].value;
+	return 1;
+}
+
+/* KVM_GET_XSAVE (4096 bytes, struct kvm_xsave) or, when KVM_CAP_XSAVE2
+ * says the vCPU's state is larger, KVM_GET_XSAVE2 into buf (`size`
+ * bytes, the standard uncompacted format). */
+static int xsave_get(struct run_ctx *c, uint32_t i, uint8_t *buf, size_t size,
+		     struct vmm_error *e)
+{
+	struct kvm_xsave *xs = (struct kvm_xsave *)(void *)buf;
+
+	memset(buf, 0, size);
+	if (size > sizeof(struct kvm_xsave))
+		return VCPU_IOCTL(&c->vcpus[i], KVM_GET_XSAVE2, xs, e);
+	return VCPU_IOCTL(&c->vcpus[i], KVM_GET_XSAVE, xs, e);
+}
+
+static int xsave_set(struct run_ctx *c, uint32_t i, const uint8_t *buf,
+		     struct vmm_error *e)
+{
+	const struct kvm_xsave *xs =
+		(const struct kvm_xsave *)(const void *)buf;
+
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_SET_XSAVE, xs, e) < 0) {
+		c->state_rejected = e->err == EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The XSAVE buffer size for this host: KVM_CAP_XSAVE2's value when it is
+ * larger than struct kvm_xsave (vmm_arch_host_check refuses one above
+ * VMM_MAX_XSAVE_SIZE), else 4096. */
+static size_t xsave_size(const struct vmm_kvm *k)
+{
+	int n = vmm_kvm_cap(k, VMM_CAP_XSAVE2);
+
+	if (n > (int)sizeof(struct kvm_xsave) && n <= (int)VMM_MAX_XSAVE_SIZE)
+		return (size_t)n;
+	return sizeof(struct kvm_xsave);
+}
+
+/* The scenario's fpu record for vCPU i through KVM_SET_FPU. KVM writes
+ * the record into the legacy (FXSAVE) area of the vCPU's XSAVE state and
+ * leaves XSTATE_BV alone: on a vCPU whose x87/SSE state is still in its
+ * init state (XSTATE_BV bits 0 and 1 clear, as at creation), the next
+ * entry's XRSTOR would load the init state instead, and the guest would
+ * never see the record. So with XSAVE the vCPU's state goes back through
+ * KVM_GET_XSAVE/KVM_SET_XSAVE first with those two bits set (the values
+ * KVM reports for an init component, so nothing else changes). KVM's
+ * KVM_SET_FPU takes no MXCSR (the field is not copied): any value is
+ * accepted and has no effect; MXCSR goes in through the xsave record.
+ * KVM_SET_FPU documents no error for the contents. */
+static int apply_fpu(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	struct kvm_fpu f;
+
+	if (vmm_kvm_cap(c->k, VMM_CAP_XSAVE)) {
+		uint8_t buf[VMM_MAX_XSAVE_SIZE] __attribute__((aligned(64)));
+		size_t size = xsave_size(c->k);
+		uint64_t bv;
+
+		if (xsave_get(c, i, buf, size, e) < 0)
+			return -1;
+		memcpy(&bv, buf + VMM_XSAVE_BV_OFF, sizeof(bv));
+		if ((bv & 3) != 3) {
+			bv |= 3;
+			memcpy(buf + VMM_XSAVE_BV_OFF, &bv, sizeof(bv));
+			if (xsave_set(c, i, buf, e) < 0)
+				return -1;
+		}
+	}
+	memset(&f, 0, sizeof(f));
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_GET_FPU, &f, e) < 0)
+		return -1;
+	f.fcw = vs->fpu_fcw;
+	f.fsw = vs->fpu_fsw;
+	f.ftwx = vs->fpu_ftwx;
+	f.last_opcode = vs->fpu_fop;
+	f.last_ip = vs->fpu_last_ip;
+	f.last_dp = vs->fpu_last_dp;
+	f.mxcsr = vs->fpu_mxcsr;
+	for (uint32_t at = 0; at + VMM_SCN_VEC_ENTRY <= vs->fpu_regs_len &&
+			      at < sizeof(vs->fpu_regs);
+	     at += VMM_SCN_VEC_ENTRY) {
+		unsigned int r = vs->fpu_regs[at];
+		const uint8_t *val = &vs->fpu_regs[at + 1];
+
+		if (r < VMM_FPU_XMM0)
+			memcpy(f.fpr[r], val, 16);
+		else if (r < VMM_FPU_NREGS)
+			memcpy(f.xmm[r - VMM_FPU_XMM0], val, 16);
+	}
+	return VCPU_IOCTL(&c->vcpus[i], KVM_SET_FPU, &f, e);
+}
+
+/* The scenario's xsave record for vCPU i: the vCPU's XSAVE state (after
+ * the fpu record) with the header's XSTATE_BV, XCOMP_BV and first
+ * reserved word, MXCSR and the listed YMM upper halves replaced, through
+ * KVM_SET_XSAVE. KVM refuses (EINVAL, an input error) XSTATE_BV bits the
+ * vCPU cannot have, a non-zero XCOMP_BV or reserved header word, and
+ * MXCSR bits the host's MXCSR_MASK reserves. */
+static int apply_xsave(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	const struct vmm_vcpu_spec *vs = &c->s->vcpus[i];
+	uint8_t buf[VMM_MAX_XSAVE_SIZE] __attribute__((aligned(64)));
+	size_t size = xsave_size(c->k);
+
+	if (xsave_get(c, i, buf, size, e) < 0)
+		return -1;
+	memcpy(buf + VMM_XSAVE_MXCSR_OFF, &vs->xs_mxcsr, 4);
+	memcpy(buf + VMM_XSAVE_BV_OFF, &vs->xs_bv, 8);
+	memcpy(buf + VMM_XSAVE_BV_OFF + 8, &vs->xs_comp, 8);
+	memcpy(buf + VMM_XSAVE_BV_OFF + 16, &vs->xs_rsvd, 8);
+	for (uint32_t at = 0; at + VMM_SCN_VEC_ENTRY <= vs->xs_ymmh_len &&
+			      at < sizeof(vs->xs_ymmh);
+	     at += VMM_SCN_VEC_ENTRY) {
+		unsigned int r = vs->xs_ymmh[at];
+
+		if (r < VMM_YMM_NREGS)
+			memcpy(buf + VMM_XSAVE_YMMH_OFF + (size_t)16 * r,
+			       &vs->xs_ymmh[at + 1], 16);
+	}
+	return xsave_set(c, i, buf, e);
+}
+
 /* A VM capability the events record needs, once per VM (reset mode: the
  * input has a fresh VM, vmm_arch_vcpu_reusable, tainted after). */
 static int enable_vm_cap_arg(struct run_ctx *c, uint32_t cap, uint64_t arg,
@@ -641,6 +818,33 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 		if (c->ss)
 			vmm_session_taint(c->ss);
 		if (apply_cpuid(c, i, e) < 0)
+			return -1;
+	}
+	/* xcr, fpu, xsave: before the sregs and registers like the records
+	 * below (a refusal leaves the creation state in both modes); the
+	 * restore puts the XSAVE state back, XCR0 cannot change on a vCPU
+	 * that is reused (vmm_arch_vcpu_restore) */
+	if (c->s->vcpus[i].has_xcr) {
+		if (c->ss)
+			vmm_session_note_restore(c->ss, i);
+		if (apply_xcr(c, i, e) < 0)
+			return -1;
+		/* XCR0 stays out of the restore: a reused vCPU (no guest
+		 * CPUID) can only be given its creation value; should KVM
+		 * take another, no reset undoes it: the VM is not reused */
+		if (c->ss && c->s->vcpus[i].xcr0 != creation_xcr0(c->ss, i))
+			vmm_session_taint(c->ss);
+	}
+	if (c->s->vcpus[i].has_fpu) {
+		if (c->ss)
+			vmm_session_note_restore(c->ss, i);
+		if (apply_fpu(c, i, e) < 0)
+			return -1;
+	}
+	if (c->s->vcpus[i].has_xsave) {
+		if (c->ss)
+			vmm_session_note_restore(c->ss, i);
+		if (apply_xsave(c, i, e) < 0)
 			return -1;
 	}
 	if (c->s->vcpus[i].has_dregs) {
@@ -922,6 +1126,32 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		off = vmm_fmt_append(buf, len, off,
 				     "record cpuid=unsupported: %.100s\n",
 				     e.msg);
+	off = vmm_fmt_append(buf, len, off, "record fpu=ok (KVM_SET_FPU%s)\n",
+			     vmm_kvm_cap(k, VMM_CAP_XSAVE)
+				     ? ", XSTATE_BV x87/SSE set through "
+				       "KVM_SET_XSAVE first"
+				     : "");
+	if (!vmm_kvm_cap(k, VMM_CAP_XSAVE))
+		off = vmm_fmt_append(buf, len, off,
+				     "record xsave=unsupported: no "
+				     "KVM_CAP_XSAVE\n");
+	else if (vmm_kvm_cap(k, VMM_CAP_XSAVE2) > (int)VMM_MAX_XSAVE_SIZE)
+		off = vmm_fmt_append(buf, len, off,
+				     "record xsave=unsupported: XSAVE size "
+				     "%d above VMM_MAX_XSAVE_SIZE %u\n",
+				     vmm_kvm_cap(k, VMM_CAP_XSAVE2),
+				     VMM_MAX_XSAVE_SIZE);
+	else
+		off = vmm_fmt_append(buf, len, off,
+				     "record xsave=ok (%s, %zu bytes)\n",
+				     xsave_size(k) > sizeof(struct kvm_xsave)
+					     ? "KVM_GET_XSAVE2"
+					     : "KVM_GET_XSAVE",
+				     xsave_size(k));
+	off = vmm_fmt_append(buf, len, off, "record xcr=%s\n",
+			     vmm_kvm_cap(k, VMM_CAP_XCRS)
+				     ? "ok (KVM_SET_XCRS)"
+				     : "unsupported: no KVM_CAP_XCRS");
 	off = vmm_fmt_append(buf, len, off, "record debugregs=%s\n",
 			     vmm_kvm_cap(k, VMM_CAP_DEBUGREGS)
 				     ? "ok (KVM_SET_DEBUGREGS)"
