@@ -1088,6 +1088,8 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 	}
 	c->sys_lo = c->sregs.gdt.base & ~(PAGE - 1);
 	c->sys_hi = c->sys_lo + vmm_x86_sysarea_size(VMM_MODE_LONG64);
+	c->d->sys_lo = c->sys_lo;
+	c->d->sys_hi = c->sys_hi;
 	if (vmm_vcpu_guest_debug(c->v, KVM_GUESTDBG_ENABLE |
 					       KVM_GUESTDBG_SINGLESTEP) != 0) {
 		c->d->status = VMM_DIFF_UNAVAILABLE;
@@ -1153,6 +1155,13 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		c->d->at = rip;
 		(void)snprintf(c->d->insn, sizeof(c->d->insn), "%s", text);
 		fmask = FLAGS_CMP & ~vmm_diff_insn_undef_flags(insn);
+		if (c->o->log && c->d->nlog < c->o->log_cap) {
+			struct vmm_diff_step *l = &c->o->log[c->d->nlog++];
+
+			l->rip = rip;
+			l->flags_cmp = fmask;
+			l->rep_bytes = rep_str ? cbytes : 0;
+		}
 		ks = kvm_steps(c, &k, dl, rep_str ? rip : ~0ULL, e);
 		if (ks < 0)
 			goto out;
@@ -1250,7 +1259,8 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 				  const struct vmm_diff_opts *o,
 				  struct vmm_diff_result *d)
 {
-	static const struct vmm_diff_opts defaults = { 0, VMM_DF_NONE, 0, 0 };
+	static const struct vmm_diff_opts defaults = { 0, VMM_DF_NONE, 0,
+						       0, NULL,	       0 };
 	struct vmm_hooks h;
 	struct vmm_result *r;
 	struct vmm_scenario *sc;
