@@ -244,7 +244,11 @@ static int check_diff_dir(struct vmm_kvm *k, const char *diffdir,
 		{ "d3_cmpxchg_r32", "diverge", "rbx", 16 },
 		{ "d4_mmx_fault_ftw", "diverge", "ftw", 16 },
 		{ "d5_enter_66", "diverge", "rsp", 16 },
+		{ "d5_enter_66_prot32", "diverge", "rbp", 16 },
+		{ "d6_aad_flags", "diverge", "rflags", 16 },
+		{ "d7_pusha_mmio", "diverge", "rsp", 16 },
 		{ "agree_alu", "agree", "", 0 },
+		{ "agree_prot32", "agree", "", 0 },
 		{ "n1_rflags_reserved", "ineligible", "", 2 },
 	};
 	int bad = 0;

@@ -148,4 +148,10 @@ size_t vmm_diff_gen_code(uint64_t *rng, uint8_t *out, size_t cap, uint32_t n);
 int vmm_diff_gen_scenario(uint64_t *rng, struct vmm_scenario *s, uint8_t *code,
 			  size_t cap, uint32_t n);
 
+/* The same with m32 = 1 in 32-bit protected mode (prot32: flat segments,
+ * no paging; 32-bit code, which the host child runs in compatibility
+ * mode); m32 = 0 is vmm_diff_gen_scenario(). */
+int vmm_diff_gen_scenario_mode(uint64_t *rng, struct vmm_scenario *s,
+			       uint8_t *code, size_t cap, uint32_t n, int m32);
+
 #endif

@@ -743,7 +743,8 @@ static void emit_diff(struct gen *g)
 		    x ? x->why : "exported without a comparison");
 		put(g, "#define DIFF_WHY ");
 		str_lit(g, x ? x->why : "exported without a comparison");
-		put(g, "\n#define DIFF_NSTEPS 0U\n#define DIFF_SYS_LO 0ULL\n"
+		put(g, "\n#define DIFF_NSTEPS 0U\n#define DIFF_M32 0\n"
+		       "#define DIFF_SYS_LO 0ULL\n"
 		       "#define DIFF_SYS_HI 0ULL\n#define DIFF_STOP \"\"\n"
 		       "#define DIFF_EXPECT \"\"\n"
 		       "static const struct diff_step diff_steps[1];\n\n");
@@ -761,6 +762,11 @@ static void emit_diff(struct gen *g)
 	    " * takes KVM's values for them so they cannot spread). */\n",
 	    x->expect, x->nsteps, x->stop);
 	put(g, "#define DIFF_WHY NULL\n#define DIFF_NSTEPS %uU\n", x->nsteps);
+	put(g,
+	    "#define DIFF_M32 %d /* 1: 32-bit protected mode (the child runs "
+	    "in compatibility\n\t\t    * mode; eax..ebp and eip compared) "
+	    "*/\n",
+	    x->m32);
 	put(g,
 	    "#define DIFF_SYS_LO 0x%llxULL /* the VMM's GDT and page "
 	    "tables: not compared */\n#define DIFF_SYS_HI 0x%llxULL\n",
@@ -961,6 +967,7 @@ void vmm_export_diff_prepare(struct vmm_kvm *k, const struct vmm_scenario *s,
 		return;
 	}
 	x->comparable = 1;
+	x->m32 = s->vcpus[0].mode != VMM_MODE_LONG64;
 	x->nsteps = d->nlog;
 	x->sys_lo = d->sys_lo;
 	x->sys_hi = d->sys_hi;

@@ -33,8 +33,9 @@ struct vmm_export_diff {
 	struct vmm_diff_step steps[VMM_EXPORT_DIFF_STEPS];
 	uint32_t nsteps;
 	uint64_t sys_lo, sys_hi; /* the VMM's pages, not compared */
-	char stop[128];		 /* how the oracle's comparison ended */
-	char expect[192];	 /* its verdict: "agree", "diverge: rsp ..." */
+	int m32; /* 32-bit protected mode: the child in compatibility mode */
+	char stop[128];	  /* how the oracle's comparison ended */
+	char expect[192]; /* its verdict: "agree", "diverge: rsp ..." */
 };
 
 /* Run the oracle on `s` (a fresh VM, vmm_diff_run) and record what the
