@@ -249,6 +249,7 @@ static int check_diff_dir(struct vmm_kvm *k, const char *diffdir,
 		{ "d7_pusha_mmio", "diverge", "rsp", 16 },
 		{ "agree_alu", "agree", "", 0 },
 		{ "agree_prot32", "agree", "", 0 },
+		{ "agree_call_mmio", "agree", "", 0 },
 		{ "n1_rflags_reserved", "ineligible", "", 2 },
 	};
 	int bad = 0;

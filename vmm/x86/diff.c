@@ -1263,15 +1263,15 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		if (k.stepped != h.stepped)
 			break;
 		/* KVM exits for an MMIO write once the instruction is done
-		 * (rip, rsp, rsi/rdi already updated); the child faulted
-		 * before it: registers are not compared at an MMIO exit, the
-		 * instruction and the address are (rip within one instruction's
-		 * length: Capstone 4 gets some lengths wrong, e.g. 66 68 push) */
-		if (k.exit_reason == KVM_EXIT_MMIO && k.regs.rip >= rip &&
-		    k.regs.rip <= rip + 15 &&
-		    (h.code != SEGV_MAPERR && h.code != SEGV_ACCERR
-			     ? 1
-			     : k.addr == h.addr))
+		 * (rip, rsp, rsi/rdi already updated, a CALL's branch taken);
+		 * the child faulted before it: registers are not compared at
+		 * an MMIO exit, the address is (for a fault without one: rip
+		 * within one instruction's length; Capstone 4 gets some
+		 * lengths wrong, e.g. 66 68 push) */
+		if (k.exit_reason == KVM_EXIT_MMIO &&
+		    (h.code == SEGV_MAPERR || h.code == SEGV_ACCERR
+			     ? k.addr == h.addr
+			     : k.regs.rip >= rip && k.regs.rip <= rip + 15))
 			k.regs = h.regs;
 		if (!events_match(&k, &h)) {
 			diverge(c, VMM_DF_EVENT);
@@ -1285,18 +1285,14 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 	if (final_cmp(c, &k, &h, fmask, e) < 0)
 		goto out;
 	if (c->d->status == VMM_DIFF_DIVERGE) {
+		int kctx =
+			(c->d->field == VMM_DF_FTW ? VMM_DIFF_KNOWN_FTW : 0) |
+			(k.exit_reason == KVM_EXIT_MMIO ? VMM_DIFF_KNOWN_MMIO
+							: 0) |
+			(c->m32 ? 0 : VMM_DIFF_KNOWN_LONG);
 		const char *known =
-			c->known_insn
-				? vmm_diff_insn_known(
-					  c->known_insn,
-					  (c->d->field == VMM_DF_FTW
-						   ? VMM_DIFF_KNOWN_FTW
-						   : 0) |
-						  (k.exit_reason ==
-								   KVM_EXIT_MMIO
-							   ? VMM_DIFF_KNOWN_MMIO
-							   : 0))
-				: NULL;
+			c->known_insn ? vmm_diff_insn_known(c->known_insn, kctx)
+				      : NULL;
 
 		if (known && c->o->perturb == VMM_DF_NONE) {
 			(void)snprintf(c->d->known, sizeof(c->d->known), "%s",

@@ -374,6 +374,13 @@ const char *vmm_diff_insn_known(const cs_insn *in, int ctx)
 	 * the x87 tags valid (D4) */
 	if (field_is_ftw && has_group(in, X86_GRP_MMX))
 		return "D4 mmx-fault-ftw";
+	/* a near JMP/Jcc/CALL/RET with a 66 prefix in 64-bit mode: KVM's
+	 * emulator ignores the prefix (Intel), AMD CPUs honour it: a 16-bit
+	 * displacement and a 16-bit RIP (D8) */
+	if ((ctx & VMM_DIFF_KNOWN_LONG) && x->prefix[2] == 0x66 &&
+	    (in->id == X86_INS_JMP || in->id == X86_INS_CALL ||
+	     in->id == X86_INS_RET || has_group(in, X86_GRP_BRANCH_RELATIVE)))
+		return "D8 near-branch-66";
 	/* AAM/AAD (32-bit mode): KVM sets SF/ZF from AX or EAX, the CPU
 	 * from AL (D6) */
 	if (in->id == X86_INS_AAM || in->id == X86_INS_AAD)
