@@ -5,8 +5,9 @@
  * its count and first input, and last:
  *   bench: diff inputs=N agree=N diverge=N other=N instructions=N
  *          inputs_per_sec=N instructions_per_sec=N seconds=S
- * Usage: bench_diff [N [SEED [SECONDS [INSNS]]]] (10000 1 0 64; SECONDS 0:
- * no time limit, else stop after that many seconds).
+ * Usage: bench_diff [N [SEED [SECONDS [INSNS [MODE]]]]] (10000 1 0 64
+ * long64; SECONDS 0: no time limit, else stop after that many seconds;
+ * MODE long64, prot32 (32-bit code), or mixed: every other input prot32).
  * BENCH_SAVE=DIR: each divergent input as DIR/diverge-I.kvms (replay it
  * with `vmm replay FILE --diff`). */
 #include <stdio.h>
@@ -82,6 +83,10 @@ int main(int argc, char **argv)
 	uint64_t rng = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 	double limit = argc > 3 ? strtod(argv[3], NULL) : 0;
 	uint32_t insns = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 64;
+	const char *mname = argc > 5 ? argv[5] : "long64";
+	int mode = strcmp(mname, "prot32") == 0	 ? 1
+		   : strcmp(mname, "mixed") == 0 ? 2
+						 : 0;
 	const char *dir = getenv("BENCH_SAVE");
 	uint64_t counts[VMM_DIFF_STATUS_COUNT] = { 0 }, steps = 0;
 	uint32_t done = 0;
@@ -105,8 +110,9 @@ int main(int argc, char **argv)
 
 		if (limit > 0 && now() - t0 > limit)
 			break;
-		if (vmm_diff_gen_scenario(&rng, &s, code, sizeof(code), insns) <
-		    0)
+		if (vmm_diff_gen_scenario_mode(
+			    &rng, &s, code, sizeof(code), insns,
+			    mode == 2 ? (int)(i & 1) : mode) < 0)
 			break;
 		(void)vmm_diff_run(&k, &s, NULL, &d);
 		done++;
@@ -161,6 +167,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < MAX_KINDS && faults[i].n; i++)
 		(void)printf("  %8llu  %s\n", (unsigned long long)faults[i].n,
 			     faults[i].key);
+	(void)printf("mode: %s\n", mname);
 	(void)printf("divergences:\n");
 	for (int i = 0; i < MAX_KINDS && sigs[i].n; i++)
 		(void)printf("  %8llu  %s (first: input %u)\n",

@@ -8,7 +8,14 @@
  * skipped and counted. A mismatch prints the scenario as `vmm decode`
  * would.
  *
- *   test_export CORPUS_DIR NRANDOM WORKDIR CC
+ * The host side: every input the differential oracle can compare is
+ * exported with it (vmm_export_diff_prepare, as `vmm export-c` does), and
+ * the program's `--diff` verdict (agree / diverge) must be the oracle's.
+ * With DIFF_DIR (tests/diff), each triaged divergence's reproducer must
+ * print that divergence (its field among those it lists, exit 16), the
+ * agreeing guest agreement (exit 0) and the ineligible one why (exit 2).
+ *
+ *   test_export CORPUS_DIR NRANDOM WORKDIR CC [DIFF_DIR]
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -39,6 +46,8 @@ struct expect {
 	int mutated;
 	char line[160]; /* "verdict=V exits=N trace_hash=0xH" */
 	char finding[32];
+	char diff[16]; /* the oracle's verdict at export: agree, diverge, or
+			* "" (not comparable) */
 };
 
 static struct input corpus[MAX_CORPUS];
@@ -155,10 +164,12 @@ static int expect_of(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 	return strcmp(x->line, line2) == 0 && strcmp(x->finding, f2) == 0;
 }
 
-static int export_one(const char *dir, int idx, const uint8_t *buf, size_t len,
-		      const char *name)
+static int export_one(struct vmm_kvm *k, const char *dir, int idx,
+		      const uint8_t *buf, size_t len, const char *name,
+		      char *diff, size_t dlen)
 {
 	struct vmm_scenario *s = malloc(sizeof(*s));
+	struct vmm_export_diff *x = malloc(sizeof(*x));
 	struct vmm_error e;
 	char path[512];
 	FILE *f;
@@ -167,15 +178,134 @@ static int export_one(const char *dir, int idx, const uint8_t *buf, size_t len,
 	(void)snprintf(path, sizeof(path), "%s/c%04d.c", dir, idx);
 	vmm_err_clear(&e);
 	f = fopen(path, "we");
-	if (s && f && vmm_scenario_decode(buf, len, s, &e) == 0 &&
-	    vmm_export_c(s, name, f, &e) == 0)
-		rc = 0;
-	else
+	if (s && x && f && vmm_scenario_decode(buf, len, s, &e) == 0) {
+		vmm_export_diff_prepare(k, s, x);
+		(void)snprintf(diff, dlen, "%s",
+			       !x->comparable ? ""
+			       : strncmp(x->expect, "agree", 5) == 0
+				       ? "agree"
+				       : "diverge");
+		if (vmm_export_c_diff(s, name, x, f, &e) == 0)
+			rc = 0;
+	}
+	if (rc < 0)
 		(void)fprintf(stderr, "export of %s failed: %s\n", name, e.msg);
 	if (f)
 		(void)fclose(f);
+	free(x);
 	free(s);
 	return rc;
+}
+
+/* `prog --diff`: its "repro: diff=V ..." verdict V in `verdict`, the
+ * fields it lists in `fields`; returns the exit code (-1: not run). */
+static int run_diff(const char *prog, char *verdict, size_t vlen, char *fields,
+		    size_t flen)
+{
+	char cmd[600], buf[1024];
+	FILE *p;
+	int rc = -1;
+
+	verdict[0] = fields[0] = '\0';
+	(void)snprintf(cmd, sizeof(cmd), "%s --diff 2>/dev/null; echo rc=$?",
+		       prog);
+	p = popen(cmd, "r"); /* NOLINT(cert-env33-c): the program just built */
+	if (!p)
+		return -1;
+	while (fgets(buf, sizeof(buf), p)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (strncmp(buf, "repro: diff=", 12) == 0) {
+			const char *f = strstr(buf, " fields=");
+
+			(void)snprintf(verdict, vlen, "%.*s",
+				       (int)strcspn(buf + 12, " :"), buf + 12);
+			if (f)
+				(void)snprintf(fields, flen, "%.*s",
+					       (int)strcspn(f + 8, " "), f + 8);
+		} else if (strncmp(buf, "rc=", 3) == 0) {
+			rc = (int)strtol(buf + 3, NULL, 10);
+		}
+	}
+	(void)pclose(p);
+	return rc;
+}
+
+/* The triaged divergences of tests/diff exported and run with --diff: the
+ * reproducer must print each one's divergence. Returns the failures. */
+static int check_diff_dir(struct vmm_kvm *k, const char *diffdir,
+			  const char *dir, const char *cc)
+{
+	static const struct {
+		const char *name, *verdict, *field;
+		int rc;
+	} want[] = {
+		{ "d1_reserved_nop", "diverge", "rip", 16 },
+		{ "d2_movnti_66", "diverge", "event", 16 },
+		{ "d3_cmpxchg_r32", "diverge", "rbx", 16 },
+		{ "d4_mmx_fault_ftw", "diverge", "ftw", 16 },
+		{ "d5_enter_66", "diverge", "rsp", 16 },
+		{ "d5_enter_66_prot32", "diverge", "rbp", 16 },
+		{ "d6_aad_flags", "diverge", "rflags", 16 },
+		{ "d7_pusha_mmio", "diverge", "rsp", 16 },
+		{ "agree_alu", "agree", "", 0 },
+		{ "agree_prot32", "agree", "", 0 },
+		{ "agree_call_mmio", "agree", "", 0 },
+		{ "n1_rflags_reserved", "ineligible", "", 2 },
+	};
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char path[512], prog[512], cmd[1400], verdict[32], fields[256];
+		char expect_diff[16];
+		uint8_t *buf = malloc(BUF);
+		size_t len = 0;
+		FILE *f;
+		int rc;
+
+		(void)snprintf(path, sizeof(path), "%s/%s.kvms", diffdir,
+			       want[i].name);
+		f = fopen(path, "rbe");
+		if (buf && f)
+			len = fread(buf, 1, BUF, f);
+		if (f)
+			(void)fclose(f);
+		(void)snprintf(prog, sizeof(prog), "%s/diff_%s", dir,
+			       want[i].name);
+		if (!len || export_one(k, dir, 9000 + (int)i, buf, len, path,
+				       expect_diff, sizeof(expect_diff)) < 0) {
+			(void)fprintf(stderr, "FAIL: cannot export %s\n", path);
+			free(buf);
+			bad++;
+			continue;
+		}
+		free(buf);
+		(void)snprintf(cmd, sizeof(cmd),
+			       "%s -Wall -Wextra -Werror -O2 -o %s %s/c%04d.c",
+			       cc, prog, dir, 9000 + (int)i);
+		/* NOLINTNEXTLINE(cert-env33-c): the compiler */
+		if (system(cmd) != 0) {
+			(void)fprintf(stderr, "FAIL: %s does not build\n",
+				      prog);
+			bad++;
+			continue;
+		}
+		rc = run_diff(prog, verdict, sizeof(verdict), fields,
+			      sizeof(fields));
+		if (rc != want[i].rc || strcmp(verdict, want[i].verdict) != 0 ||
+		    (want[i].field[0] && !strstr(fields, want[i].field))) {
+			(void)fprintf(stderr,
+				      "FAIL: %s --diff: want diff=%s (%s) "
+				      "exit %d, got diff=%s fields=%s exit "
+				      "%d\n",
+				      prog, want[i].verdict, want[i].field,
+				      want[i].rc, verdict, fields, rc);
+			bad++;
+		}
+	}
+	(void)printf("test_export: tests/diff reproducers with --diff (%zu), "
+		     "%d wrong\n",
+		     sizeof(want) / sizeof(want[0]), bad);
+	return bad;
 }
 
 /* The program's outcome: "verdict=... exits=... trace_hash=..." and the
@@ -309,12 +439,12 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	long nrandom;
 	int skipped = 0, timeouts = 0, mism = 0, from_mutator = 0,
-	    cmp_corpus = 0, cmp_mutated = 0;
+	    cmp_corpus = 0, cmp_mutated = 0, diff_cmp = 0;
 	char cmd[1024];
 
-	if (argc != 5) {
+	if (argc != 5 && argc != 6) {
 		(void)fprintf(stderr, "usage: test_export CORPUS_DIR NRANDOM "
-				      "WORKDIR CC\n");
+				      "WORKDIR CC [DIFF_DIR]\n");
 		return 2;
 	}
 	if (!kvm_present()) {
@@ -375,7 +505,9 @@ int main(int argc, char **argv)
 		}
 		if (n >= 0)
 			from_mutator++;
-		if (export_one(argv[3], ncases, buf, len, name) < 0)
+		if (export_one(&k, argv[3], ncases, buf, len, name,
+			       cases[ncases].diff,
+			       sizeof(cases[ncases].diff)) < 0)
 			return 1;
 		cases[ncases].buf = malloc(len);
 		if (!cases[ncases].buf)
@@ -460,14 +592,48 @@ int main(int argc, char **argv)
 			      cases[i].finding);
 		dump_text(cases[i].buf, cases[i].len);
 	}
+	/* 4. the host side: --diff gives the oracle's verdict */
+	for (int i = 0; i < ncases; i++) {
+		char prog[512], verdict[32], fields[256], again[16];
+		int rc;
+
+		if (!cases[i].diff[0])
+			continue;
+		(void)snprintf(prog, sizeof(prog), "%s/c%04d", argv[3], i);
+		rc = run_diff(prog, verdict, sizeof(verdict), fields,
+			      sizeof(fields));
+		if (strcmp(verdict, cases[i].diff) == 0 &&
+		    rc == (verdict[0] == 'a' ? 0 : 16)) {
+			diff_cmp++;
+			continue;
+		}
+		/* the oracle once more: an input it does not judge the same
+		 * way twice is skipped */
+		if (export_one(&k, argv[3], 8000 + i, cases[i].buf,
+			       cases[i].len, "again", again,
+			       sizeof(again)) < 0 ||
+		    strcmp(again, cases[i].diff) != 0) {
+			skipped++;
+			continue;
+		}
+		diff_cmp++;
+		mism++;
+		(void)fprintf(stderr,
+			      "MISMATCH %s --diff: diff=%s (exit %d), the "
+			      "oracle at export: %s; the scenario:\n",
+			      prog, verdict, rc, cases[i].diff);
+		dump_text(cases[i].buf, cases[i].len);
+	}
+	if (argc == 6)
+		mism += check_diff_dir(&k, argv[5], argv[3], argv[4]);
 	vmm_kvm_close(&k);
 	mism += check_findings(argv[3], argv[4]);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	(void)printf("test_export: compared %d (%d corpus, %d mutated), "
-		     "skipped %d as non-deterministic (%d timeouts), %d "
-		     "mismatches, %.1f s\n",
-		     cmp_corpus + cmp_mutated, cmp_corpus, cmp_mutated, skipped,
-		     timeouts, mism,
+	(void)printf("test_export: compared %d (%d corpus, %d mutated; %d "
+		     "with --diff), skipped %d as non-deterministic (%d "
+		     "timeouts), %d mismatches, %.1f s\n",
+		     cmp_corpus + cmp_mutated, cmp_corpus, cmp_mutated,
+		     diff_cmp, skipped, timeouts, mism,
 		     (double)(t1.tv_sec - t0.tv_sec) +
 			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	return mism ? 1 : 0;

@@ -69,6 +69,18 @@ const char *vmm_diff_status_name(enum vmm_diff_status s);
 /* Guest memory the child maps (and the comparison reads) at most. */
 #define VMM_DIFF_MAX_MEM (64ULL << 20)
 
+/* One instruction the comparison ran (KVM stepped it), as `vmm export-c`
+ * writes the comparison into a reproducer: the reproducer has no decoder,
+ * so it steps what the oracle stepped, under the same flag masks. */
+struct vmm_diff_step {
+	uint64_t rip;
+	uint64_t flags_cmp; /* rflags bits compared after it: CF PF AF ZF SF
+			     * DF OF less the instruction's undefined ones */
+	uint32_t rep_bytes; /* a REP string instruction: the width of its
+			     * count register (4 or 8), stepped until rip
+			     * leaves it; else 0 */
+};
+
 struct vmm_diff_opts {
 	uint32_t max_steps; /* 0: VMM_DIFF_DEFAULT_STEPS */
 	/* Test hook: change this field of the KVM side's final state before
@@ -80,6 +92,10 @@ struct vmm_diff_opts {
 	/* Test hook: step every decodable instruction, also those that end
 	 * the comparison (a SYSCALL then reaches the child's sandbox). */
 	int step_all;
+	/* Optional: each instruction KVM was stepped through, in order, up
+	 * to log_cap of them (d->nlog says how many). */
+	struct vmm_diff_step *log;
+	uint32_t log_cap;
 };
 
 struct vmm_diff_result {
@@ -96,6 +112,10 @@ struct vmm_diff_result {
 	/* a divergence after an instruction with a known, triaged one (a
 	 * KVM bug candidate in docs/diff-oracle.md): its tag, else "" */
 	char known[64];
+	uint32_t nlog; /* entries written to o->log */
+	/* the VMM's GDT and page-table pages [sys_lo, sys_hi): not compared
+	 * (only KVM's page walks set accessed and dirty bits there) */
+	uint64_t sys_lo, sys_hi;
 	/* both states and the instructions leading to the difference */
 	char report[8192];
 };
@@ -127,5 +147,11 @@ size_t vmm_diff_gen_code(uint64_t *rng, uint8_t *out, size_t cap, uint32_t n);
  * by the scenario). 0, or -1 when not built with Capstone. */
 int vmm_diff_gen_scenario(uint64_t *rng, struct vmm_scenario *s, uint8_t *code,
 			  size_t cap, uint32_t n);
+
+/* The same with m32 = 1 in 32-bit protected mode (prot32: flat segments,
+ * no paging; 32-bit code, which the host child runs in compatibility
+ * mode); m32 = 0 is vmm_diff_gen_scenario(). */
+int vmm_diff_gen_scenario_mode(uint64_t *rng, struct vmm_scenario *s,
+			       uint8_t *code, size_t cap, uint32_t n, int m32);
 
 #endif

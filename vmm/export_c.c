@@ -34,6 +34,7 @@ struct gen {
 	FILE *out;
 	int failed;
 	unsigned int arch;
+	const struct vmm_export_diff *diff;
 };
 
 static void put(struct gen *g, const char *fmt, ...)
@@ -871,6 +872,77 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 	return 0;
 }
 
+/* The comparison's data for `./repro --diff`: the instructions the
+ * oracle stepped, each with the rflags bits it compares after it. */
+static void emit_diff(struct gen *g)
+{
+	const struct vmm_export_diff *x = g->diff;
+	static const char *const flag[12] = {
+		"CF", "", "PF", "", "AF", "", "ZF", "SF", "", "", "DF", "OF"
+	};
+
+	put(g, "/* ---- the host side (./repro --diff) ---- */\n");
+	if (!x || !x->comparable) {
+		put(g,
+		    "/* Not exported: the differential oracle cannot compare "
+		    "this input:\n *   %s\n */\n",
+		    x ? x->why : "exported without a comparison");
+		put(g, "#define DIFF_WHY ");
+		str_lit(g, x ? x->why : "exported without a comparison");
+		put(g, "\n#define DIFF_NSTEPS 0U\n#define DIFF_M32 0\n"
+		       "#define DIFF_SYS_LO 0ULL\n"
+		       "#define DIFF_SYS_HI 0ULL\n#define DIFF_STOP \"\"\n"
+		       "#define DIFF_EXPECT \"\"\n"
+		       "static const struct diff_step diff_steps[1];\n\n");
+		return;
+	}
+	put(g,
+	    "/* What kvmfuzz's oracle did at export time (vmm replay --diff):\n"
+	    " *   %s\n"
+	    " * It stepped the %u instruction(s) below on both sides and then "
+	    "stopped:\n *   %s\n"
+	    " * After each, rflags is compared in the bits given (0xcd5: CF "
+	    "PF AF ZF SF DF OF;\n"
+	    " * the instruction's architecturally undefined flags left out, "
+	    "and the child\n"
+	    " * takes KVM's values for them so they cannot spread). */\n",
+	    x->expect, x->nsteps, x->stop);
+	put(g, "#define DIFF_WHY NULL\n#define DIFF_NSTEPS %uU\n", x->nsteps);
+	put(g,
+	    "#define DIFF_M32 %d /* 1: 32-bit protected mode (the child runs "
+	    "in compatibility\n\t\t    * mode; eax..ebp and eip compared) "
+	    "*/\n",
+	    x->m32);
+	put(g,
+	    "#define DIFF_SYS_LO 0x%llxULL /* the VMM's GDT and page "
+	    "tables: not compared */\n#define DIFF_SYS_HI 0x%llxULL\n",
+	    (unsigned long long)x->sys_lo, (unsigned long long)x->sys_hi);
+	put(g, "#define DIFF_STOP ");
+	str_lit(g, x->stop);
+	put(g, "\n#define DIFF_EXPECT ");
+	str_lit(g, x->expect);
+	put(g, "\nstatic const struct diff_step diff_steps[%u] = {\n",
+	    x->nsteps ? x->nsteps : 1U);
+	for (uint32_t i = 0; i < x->nsteps; i++) {
+		const struct vmm_diff_step *st = &x->steps[i];
+		uint64_t undef = 0xcd5ULL & ~st->flags_cmp;
+
+		put(g, "\t{ 0x%llx, 0x%llx, %u },", (unsigned long long)st->rip,
+		    (unsigned long long)st->flags_cmp, st->rep_bytes);
+		if (undef) {
+			put(g, " /* undefined:");
+			for (unsigned int b = 0; b < 12; b++)
+				if ((undef & (1ULL << b)) && flag[b][0])
+					put(g, " %s", flag[b]);
+			put(g, " */");
+		}
+		if (st->rep_bytes)
+			put(g, " /* REP string */");
+		put(g, "\n");
+	}
+	put(g, "};\n\n");
+}
+
 static int emit_x86(struct gen *g, const struct vmm_scenario *s,
 		    struct vmm_error *e)
 {
@@ -923,6 +995,7 @@ static int emit_x86(struct gen *g, const struct vmm_scenario *s,
 		    vmm_x86_mode_name((enum vmm_x86_mode)m));
 	}
 	put(g, " };\n\n");
+	emit_diff(g);
 	put(g, "/* set when kvmfuzz rejects the input before creating "
 	       "anything */\n#define INPUT_REJECTED ");
 	if (rejected)
@@ -965,7 +1038,7 @@ static void emit_header(struct gen *g, const struct vmm_scenario *s,
 	    " * or ioctl result outside the API), 12 (ioctl-anomaly: an errno "
 	    "the API does\n"
 	    " * not allow for that call) or 13 (vcpu-hang).\n"
-	    " *\n"
+	    " *\n%s"
 	    " * Layout: the generic parts first (types, then the VMM: checks "
 	    "of each exit,\n"
 	    " * devices, run loop), with this input's data in between: memory "
@@ -975,6 +1048,24 @@ static void emit_header(struct gen *g, const struct vmm_scenario *s,
 	    " * To shorten it by hand, edit the data.\n"
 	    " *\n * The input, as `vmm decode` prints it:\n",
 	    s->arch == VMM_ARCH_X86_64
+		    ? " * Run:   ./repro --diff    (x86: the differential "
+		      "oracle's comparison)\n"
+		      " * runs the same code both in KVM, single-stepped "
+		      "(KVM_SET_GUEST_DEBUG), and\n"
+		      " * on this CPU in a forked child that holds only guest "
+		      "memory at the same\n"
+		      " * addresses (ptrace single-steps it; a seccomp filter "
+		      "kills it on any\n"
+		      " * system call), the same number of instructions, then "
+		      "prints both states\n"
+		      " * and the fields that differ: `repro: diff=agree` (exit "
+		      "0) or\n"
+		      " * `repro: diff=diverge fields=...` (exit 16, "
+		      "emulator-divergence). An input\n"
+		      " * the oracle cannot compare says why (exit 2).\n"
+		      " *\n"
+		    : "",
+	    s->arch == VMM_ARCH_X86_64
 		    ? "the GDT and page tables the VMM writes into guest\n"
 		      " * memory (computed by kvmfuzz's own set-up code at "
 		      "export time),\n * "
@@ -983,10 +1074,65 @@ static void emit_header(struct gen *g, const struct vmm_scenario *s,
 	put(g, " */\n");
 }
 
+void vmm_export_diff_prepare(struct vmm_kvm *k, const struct vmm_scenario *s,
+			     struct vmm_export_diff *x)
+{
+	struct vmm_diff_result *d = malloc(sizeof(*d));
+	struct vmm_diff_opts o;
+
+	memset(x, 0, sizeof(*x));
+	if (!d) {
+		(void)snprintf(x->why, sizeof(x->why), "out of memory");
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.max_steps = VMM_DIFF_DEFAULT_STEPS;
+	o.log = x->steps;
+	o.log_cap = VMM_EXPORT_DIFF_STEPS;
+	switch (vmm_diff_run(k, s, &o, d)) {
+	case VMM_DIFF_AGREE:
+		(void)snprintf(x->expect, sizeof(x->expect),
+			       "agree over %u instruction(s)", d->steps);
+		break;
+	case VMM_DIFF_DIVERGE:
+		(void)snprintf(x->expect, sizeof(x->expect),
+			       "emulator-divergence: %s after %u "
+			       "instruction(s), last 0x%llx: %.60s%s%.60s",
+			       vmm_diff_field_name(d->field), d->steps,
+			       (unsigned long long)d->at, d->insn,
+			       d->known[0] ? "; known: " : "", d->known);
+		break;
+	case VMM_DIFF_INELIGIBLE:
+		(void)snprintf(x->why, sizeof(x->why), "%s", d->why);
+		free(d);
+		return;
+	default:
+		(void)snprintf(x->why, sizeof(x->why), "%s: %.200s",
+			       vmm_diff_status_name(d->status), d->why);
+		free(d);
+		return;
+	}
+	x->comparable = 1;
+	x->m32 = s->vcpus[0].mode != VMM_MODE_LONG64;
+	x->nsteps = d->nlog;
+	x->sys_lo = d->sys_lo;
+	x->sys_hi = d->sys_hi;
+	(void)snprintf(x->stop, sizeof(x->stop), "%s",
+		       d->stop[0] ? d->stop : "at the difference");
+	free(d);
+}
+
 int vmm_export_c(const struct vmm_scenario *s, const char *source, FILE *out,
 		 struct vmm_error *e)
 {
-	struct gen g = { out, 0, s->arch };
+	return vmm_export_c_diff(s, source, NULL, out, e);
+}
+
+int vmm_export_c_diff(const struct vmm_scenario *s, const char *source,
+		      const struct vmm_export_diff *diff, FILE *out,
+		      struct vmm_error *e)
+{
+	struct gen g = { out, 0, s->arch, diff };
 	const char *arch = s->arch == VMM_ARCH_ARM64 ? "arm64" : "x86";
 
 #if !defined(__x86_64__)
@@ -1027,6 +1173,8 @@ int vmm_export_c(const struct vmm_scenario *s, const char *source, FILE *out,
 	}
 	section(&g, "engine");
 	section(&g, arch);
+	if (s->arch == VMM_ARCH_X86_64)
+		section(&g, "x86_diff");
 	section(&g, "main");
 	if (g.failed || fflush(out) != 0) {
 		vmm_err_set(e, VMM_ERR_SYS, "write", errno,

@@ -1,5 +1,9 @@
 /* `vmm export-c FILE [-o OUT.c]`: the scenario in FILE as a standalone C
- * reproducer (vmm/export_c.h), on stdout or in OUT.c. */
+ * reproducer (vmm/export_c.h), on stdout or in OUT.c. An x86 input the
+ * differential oracle can compare gets its host side too (`./repro
+ * --diff`): the oracle runs once here, in a fresh VM, to record the
+ * instructions it steps; any other x86 input is exported with the KVM
+ * side only and a note on stderr that says why. */
 #include "vmm/cli/export.h"
 
 #include <errno.h>
@@ -10,6 +14,7 @@
 
 #include "vmm/cli/args.h"
 #include "vmm/export_c.h"
+#include "vmm/kvm.h"
 #include "vmm/limits.h"
 #include "vmm/scenario.h"
 
@@ -22,10 +27,39 @@ static int export_usage(const char *msg, const char *arg)
 	return RC_USAGE;
 }
 
+/* The oracle's run for the host side, or why there is none (stderr). */
+static void diff_side(const struct vmm_scenario *s, struct vmm_export_diff *x)
+{
+	struct vmm_kvm k;
+	struct vmm_error e;
+	const char *path = getenv("VMM_KVM_PATH");
+
+	memset(x, 0, sizeof(*x));
+	if (!vmm_diff_built(x->why, sizeof(x->why)) ||
+	    !vmm_diff_eligible(s, x->why, sizeof(x->why))) {
+		/* nothing to run */
+	} else {
+		vmm_err_clear(&e);
+		if (vmm_kvm_open(&k, path, NULL, &e) < 0) {
+			(void)snprintf(x->why, sizeof(x->why),
+				       "no KVM at export time: %.200s", e.msg);
+		} else {
+			vmm_export_diff_prepare(&k, s, x);
+			vmm_kvm_close(&k);
+		}
+	}
+	if (!x->comparable)
+		(void)fprintf(stderr,
+			      "vmm: note: the reproducer has the KVM side "
+			      "only (no --diff): %s\n",
+			      x->why);
+}
+
 int cmd_export_c(int argc, char **argv)
 {
 	const char *path = NULL, *outpath = NULL;
 	struct vmm_scenario *s;
+	struct vmm_export_diff *diff = NULL;
 	struct vmm_error e;
 	FILE *out = stdout;
 	static const struct option longopts[] = { { NULL, 0, NULL, 0 } };
@@ -77,7 +111,16 @@ int cmd_export_c(int argc, char **argv)
 			goto done;
 		}
 	}
-	if (vmm_export_c(s, path, out, &e) < 0) {
+	if (s->arch == VMM_ARCH_X86_64) {
+		diff = malloc(sizeof(*diff));
+		if (!diff) {
+			(void)fprintf(stderr, "vmm: error: out of memory\n");
+			rc = RC_HOST;
+			goto done;
+		}
+		diff_side(s, diff);
+	}
+	if (vmm_export_c_diff(s, path, diff, out, &e) < 0) {
 		char line[VMM_ERR_MSG_MAX + 64];
 
 		vmm_err_format(&e, line, sizeof(line));
@@ -90,6 +133,7 @@ int cmd_export_c(int argc, char **argv)
 		rc = RC_HOST;
 	}
 done:
+	free(diff);
 	free(s);
 	free(buf);
 	return rc;

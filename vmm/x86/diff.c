@@ -137,13 +137,17 @@ int vmm_diff_built(char *why, size_t len)
 #define CR4_ALLOWED \
 	0x50fffULL /* VME PVI TSD DE PSE PAE MCE PGE PCE
 				 * OSFXSR OSXMMEXCPT UMIP FSGSBASE OSXSAVE */
+#define CR0_PE 0x1ULL
 #define CR0_EM 0x4ULL
+#define RFLAGS_VM 0x20000ULL
 #define CR0_TS 0x8ULL
 #define TASK_TOP 0x7ffffffff000ULL
 #define PAGE 0x1000ULL
 #define TRACE_KEEP 16U
 #define REP_MAX 4096U /* REP string iterations stepped at most */
 #define CHUNK 65536U
+#define USER32_CS 0x23ULL /* Linux x86-64: GDT_ENTRY_DEFAULT_USER32_CS, RPL 3 */
+#define USER_DS 0x2bULL	  /* GDT_ENTRY_DEFAULT_USER_DS, RPL 3 */
 
 /* child set-up failures, as its exit status */
 enum {
@@ -172,8 +176,10 @@ int vmm_diff_eligible(const struct vmm_scenario *s, char *why, size_t len)
 			       s->nvcpus);
 		return 0;
 	}
-	if (v->mode != VMM_MODE_LONG64) {
-		(void)snprintf(why, len, "vCPU mode %s (long64 only)",
+	if (v->mode != VMM_MODE_LONG64 && v->mode != VMM_MODE_PROT32 &&
+	    v->mode != VMM_MODE_PAGED32) {
+		(void)snprintf(why, len,
+			       "vCPU mode %s (long64, prot32 and paged32 only)",
 			       vmm_x86_mode_name((enum vmm_x86_mode)v->mode));
 		return 0;
 	}
@@ -277,7 +283,10 @@ struct dctx {
 	 * dirty bits there, the child has no such tables (not compared) */
 	uint64_t sys_lo, sys_hi, sys_pages;
 	const cs_insn *known_insn; /* the last instruction run */
-	int driven;		   /* set-up done, the drive hook ran */
+	int m32;    /* 32-bit protected mode: the child runs in compatibility
+		  * mode; eax..edi, esp, ebp, eip compared (r8-r15 and the
+		  * upper halves are not the guest's) */
+	int driven; /* set-up done, the drive hook ran */
 	struct trace_ent trace[TRACE_KEEP];
 	uint32_t ntrace;
 	size_t rlen; /* report length */
@@ -594,6 +603,13 @@ static int spawn(struct dctx *c, const struct kvm_regs *kr,
 	u.orig_rax = (unsigned long long)-1;
 	u.fs_base = c->sregs.fs.base;
 	u.gs_base = c->sregs.gs.base;
+	if (c->m32) {
+		/* compatibility mode: Linux's flat 32-bit user code segment
+		 * and flat data segments, the guest's flat segments at CPL3 */
+		u.cs = USER32_CS;
+		u.ss = u.ds = u.es = u.fs = u.gs = USER_DS;
+		u.fs_base = u.gs_base = 0;
+	}
 	f.cwd = kf->fcw;
 	f.swd = kf->fsw;
 	f.ftw = kf->ftwx;
@@ -778,20 +794,31 @@ static void trace_add(struct dctx *c, uint64_t rip, const char *text,
 	c->ntrace++;
 }
 
+/* The bits of register i (struct kvm_regs order) both sides hold. */
+static uint64_t reg_bits(int m32, unsigned int i, uint64_t fmask)
+{
+	if (i == 17)
+		return fmask;
+	if (!m32)
+		return ~0ULL;
+	return i >= 8 && i < 16 ? 0 : 0xffffffffULL;
+}
+
 static void report_regs(struct dctx *c, const struct kvm_regs *k,
 			const struct kvm_regs *h, uint64_t fmask)
 {
 	rep(c, "  %-7s %-20s %-20s\n", "reg", "kvm", "host");
 	for (unsigned int i = 0; i < VMM_X86_NREGS; i++) {
 		uint64_t a = vmm_x86_reg_get(k, i), b = vmm_x86_reg_get(h, i);
-		int differs = i == 17 ? ((a ^ b) & fmask) != 0 : a != b;
+		int differs = ((a ^ b) & reg_bits(c->m32, i, fmask)) != 0;
 
 		rep(c, "%c %-7s 0x%016llx   0x%016llx\n", differs ? '*' : ' ',
 		    vmm_x86_reg_name(i), (unsigned long long)a,
 		    (unsigned long long)b);
 	}
-	rep(c, "  rflags compared under mask 0x%llx\n",
-	    (unsigned long long)fmask);
+	rep(c, "  rflags compared under mask 0x%llx%s\n",
+	    (unsigned long long)fmask,
+	    c->m32 ? "; 32-bit mode: the low halves of rax..rbp and rip" : "");
 }
 
 static void report_trace(struct dctx *c)
@@ -816,10 +843,12 @@ static void diverge(struct dctx *c, enum vmm_diff_field f)
 
 /* GPRs, rip, rflags under fmask: the first differing field, or NONE. */
 static enum vmm_diff_field cmp_regs(const struct kvm_regs *k,
-				    const struct kvm_regs *h, uint64_t fmask)
+				    const struct kvm_regs *h, uint64_t fmask,
+				    int m32)
 {
 	for (unsigned int i = 0; i < 17; i++)
-		if (vmm_x86_reg_get(k, i) != vmm_x86_reg_get(h, i))
+		if ((vmm_x86_reg_get(k, i) ^ vmm_x86_reg_get(h, i)) &
+		    reg_bits(m32, i, 0))
 			return (enum vmm_diff_field)(VMM_DF_GPR0 + i);
 	if ((k->rflags ^ h->rflags) & fmask)
 		return VMM_DF_RFLAGS;
@@ -1035,7 +1064,7 @@ static int final_cmp(struct dctx *c, struct side *k, struct side *h,
 	perturb_regs(c, &k->regs);
 	if (k->stepped != h->stepped)
 		diverge(c, VMM_DF_EVENT);
-	f = cmp_regs(&k->regs, &h->regs, fmask);
+	f = cmp_regs(&k->regs, &h->regs, fmask, c->m32);
 	if (f != VMM_DF_NONE && !gone)
 		diverge(c, f);
 	if (c->d->status == VMM_DIFF_DIVERGE) {
@@ -1071,6 +1100,30 @@ static void stop(struct dctx *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Flat: base 0, limit 4 GiB, present, not a null selector. */
+static int flat(const struct kvm_segment *sg)
+{
+	return sg->base == 0 && sg->limit == 0xffffffffU && sg->present &&
+	       !sg->unusable;
+}
+
+/* 64-bit mode, or (c->m32) 32-bit protected mode at CPL0 with flat
+ * 32-bit segments (the child's compatibility mode has the same), no TF,
+ * no virtual-8086 mode. */
+static int mode_ok(const struct dctx *c, const struct kvm_regs *r)
+{
+	const struct kvm_sregs *sr = &c->sregs;
+
+	if (r->rflags & (RFLAGS_TF | RFLAGS_VM))
+		return 0;
+	if (!c->m32)
+		return (sr->efer & VMM_EFER_LMA) && sr->cs.l;
+	return !(sr->efer & VMM_EFER_LMA) && (sr->cr0 & CR0_PE) && sr->cs.db &&
+	       !sr->cs.l && sr->cs.dpl == 0 && sr->ss.db && flat(&sr->cs) &&
+	       flat(&sr->ss) && flat(&sr->ds) && flat(&sr->es) &&
+	       flat(&sr->fs) && flat(&sr->gs);
+}
+
 static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		 struct vmm_deadline *dl, struct vmm_error *e)
 {
@@ -1091,11 +1144,11 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 	    vmm_vcpu_get_sregs(c->v, &c->sregs, e) < 0 ||
 	    kvm_fpu(c, &kf, e) < 0)
 		return -1;
-	if (!(c->sregs.efer & VMM_EFER_LMA) || !c->sregs.cs.l ||
-	    (k.regs.rflags & RFLAGS_TF)) {
+	if (!mode_ok(c, &k.regs)) {
 		c->d->status = VMM_DIFF_INELIGIBLE;
 		(void)snprintf(c->d->why, sizeof(c->d->why),
-			       "the vCPU is not in 64-bit mode without TF");
+			       "the vCPU is not in 64-bit mode or flat 32-bit "
+			       "protected mode without TF");
 		return 0;
 	}
 	{
@@ -1124,7 +1177,10 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		return 0;
 	}
 	c->sys_lo = c->sregs.gdt.base & ~(PAGE - 1);
-	c->sys_hi = c->sys_lo + vmm_x86_sysarea_size(VMM_MODE_LONG64);
+	c->sys_hi = c->sys_lo + vmm_x86_sysarea_size(
+					(enum vmm_x86_mode)c->s->vcpus[0].mode);
+	c->d->sys_lo = c->sys_lo;
+	c->d->sys_hi = c->sys_hi;
 	if (vmm_vcpu_guest_debug(c->v, KVM_GUESTDBG_ENABLE |
 					       KVM_GUESTDBG_SINGLESTEP) != 0) {
 		c->d->status = VMM_DIFF_UNAVAILABLE;
@@ -1178,8 +1234,11 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		trace_add(c, rip, text, insn);
 		c->known_insn = insn;
 		rep_str = vmm_diff_insn_rep_string(insn, &cbytes);
-		if (rep_str && (cbytes == 4 ? k.regs.rcx & 0xffffffffULL
-					    : k.regs.rcx) > REP_MAX) {
+		if (c->m32) /* ecx, or cx with a 67 prefix */
+			cbytes = cbytes == 8 ? 4 : 2;
+		if (rep_str && (cbytes == 2   ? k.regs.rcx & 0xffffULL
+				: cbytes == 4 ? k.regs.rcx & 0xffffffffULL
+					      : k.regs.rcx) > REP_MAX) {
 			c->ntrace--;
 			stop(c,
 			     "before %s: iteration count over %u (stepped "
@@ -1190,6 +1249,13 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		c->d->at = rip;
 		(void)snprintf(c->d->insn, sizeof(c->d->insn), "%s", text);
 		fmask = FLAGS_CMP & ~vmm_diff_insn_undef_flags(insn);
+		if (c->o->log && c->d->nlog < c->o->log_cap) {
+			struct vmm_diff_step *l = &c->o->log[c->d->nlog++];
+
+			l->rip = rip;
+			l->flags_cmp = fmask;
+			l->rep_bytes = rep_str ? cbytes : 0;
+		}
 		ks = kvm_steps(c, &k, dl, rep_str ? rip : ~0ULL, e);
 		if (ks < 0)
 			goto out;
@@ -1214,7 +1280,7 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 				goto out;
 		if (k.stepped && h.stepped) {
 			c->d->steps++;
-			f = cmp_regs(&k.regs, &h.regs, fmask);
+			f = cmp_regs(&k.regs, &h.regs, fmask, c->m32);
 			if (f != VMM_DF_NONE)
 				break; /* final_cmp reports it */
 			if ((k.regs.rflags ^ h.regs.rflags) & FLAGS_CMP) {
@@ -1234,15 +1300,15 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		if (k.stepped != h.stepped)
 			break;
 		/* KVM exits for an MMIO write once the instruction is done
-		 * (rip, rsp, rsi/rdi already updated); the child faulted
-		 * before it: registers are not compared at an MMIO exit, the
-		 * instruction and the address are (rip within one instruction's
-		 * length: Capstone 4 gets some lengths wrong, e.g. 66 68 push) */
-		if (k.exit_reason == KVM_EXIT_MMIO && k.regs.rip >= rip &&
-		    k.regs.rip <= rip + 15 &&
-		    (h.code != SEGV_MAPERR && h.code != SEGV_ACCERR
-			     ? 1
-			     : k.addr == h.addr))
+		 * (rip, rsp, rsi/rdi already updated, a CALL's branch taken);
+		 * the child faulted before it: registers are not compared at
+		 * an MMIO exit, the address is (for a fault without one: rip
+		 * within one instruction's length; Capstone 4 gets some
+		 * lengths wrong, e.g. 66 68 push) */
+		if (k.exit_reason == KVM_EXIT_MMIO &&
+		    (h.code == SEGV_MAPERR || h.code == SEGV_ACCERR
+			     ? k.addr == h.addr
+			     : k.regs.rip >= rip && k.regs.rip <= rip + 15))
 			k.regs = h.regs;
 		if (!events_match(&k, &h)) {
 			diverge(c, VMM_DF_EVENT);
@@ -1256,11 +1322,14 @@ static int drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 	if (final_cmp(c, &k, &h, fmask, e) < 0)
 		goto out;
 	if (c->d->status == VMM_DIFF_DIVERGE) {
+		int kctx =
+			(c->d->field == VMM_DF_FTW ? VMM_DIFF_KNOWN_FTW : 0) |
+			(k.exit_reason == KVM_EXIT_MMIO ? VMM_DIFF_KNOWN_MMIO
+							: 0) |
+			(c->m32 ? 0 : VMM_DIFF_KNOWN_LONG);
 		const char *known =
-			c->known_insn
-				? vmm_diff_insn_known(c->known_insn,
-						      c->d->field == VMM_DF_FTW)
-				: NULL;
+			c->known_insn ? vmm_diff_insn_known(c->known_insn, kctx)
+				      : NULL;
 
 		if (known && c->o->perturb == VMM_DF_NONE) {
 			(void)snprintf(c->d->known, sizeof(c->d->known), "%s",
@@ -1287,7 +1356,8 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 				  const struct vmm_diff_opts *o,
 				  struct vmm_diff_result *d)
 {
-	static const struct vmm_diff_opts defaults = { 0, VMM_DF_NONE, 0, 0 };
+	static const struct vmm_diff_opts defaults = { 0, VMM_DF_NONE, 0,
+						       0, NULL,	       0 };
 	struct vmm_hooks h;
 	struct vmm_result *r;
 	struct vmm_scenario *sc;
@@ -1307,7 +1377,9 @@ enum vmm_diff_status vmm_diff_run(struct vmm_kvm *k,
 		d->status = VMM_DIFF_INELIGIBLE;
 		return d->status;
 	}
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &c.cs) != CS_ERR_OK) {
+	c.m32 = s->vcpus[0].mode != VMM_MODE_LONG64;
+	if (cs_open(CS_ARCH_X86, c.m32 ? CS_MODE_32 : CS_MODE_64, &c.cs) !=
+	    CS_ERR_OK) {
 		(void)snprintf(d->why, sizeof(d->why), "capstone: cs_open");
 		return d->status;
 	}

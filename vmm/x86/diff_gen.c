@@ -19,11 +19,18 @@ size_t vmm_diff_gen_code(uint64_t *rng, uint8_t *out, size_t cap, uint32_t n)
 int vmm_diff_gen_scenario(uint64_t *rng, struct vmm_scenario *s, uint8_t *code,
 			  size_t cap, uint32_t n)
 {
+	return vmm_diff_gen_scenario_mode(rng, s, code, cap, n, 0);
+}
+
+int vmm_diff_gen_scenario_mode(uint64_t *rng, struct vmm_scenario *s,
+			       uint8_t *code, size_t cap, uint32_t n, int m32)
+{
 	(void)rng;
 	(void)s;
 	(void)code;
 	(void)cap;
 	(void)n;
+	(void)m32;
 	return -1;
 }
 
@@ -116,14 +123,16 @@ static size_t candidate(uint64_t *rng, uint8_t *b)
 	return n;
 }
 
-size_t vmm_diff_gen_code(uint64_t *rng, uint8_t *out, size_t cap, uint32_t n)
+static size_t gen_code(uint64_t *rng, uint8_t *out, size_t cap, uint32_t n,
+		       int m32)
 {
 	csh cs;
 	cs_insn *in;
 	size_t len = 0;
 	uint32_t got = 0, tries = 0;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+	if (cs_open(CS_ARCH_X86, m32 ? CS_MODE_32 : CS_MODE_64, &cs) !=
+	    CS_ERR_OK)
 		return 0;
 	(void)cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
 	in = cs_malloc(cs);
@@ -155,8 +164,19 @@ size_t vmm_diff_gen_code(uint64_t *rng, uint8_t *out, size_t cap, uint32_t n)
 	return len;
 }
 
+size_t vmm_diff_gen_code(uint64_t *rng, uint8_t *out, size_t cap, uint32_t n)
+{
+	return gen_code(rng, out, cap, n, 0);
+}
+
 int vmm_diff_gen_scenario(uint64_t *rng, struct vmm_scenario *s, uint8_t *code,
 			  size_t cap, uint32_t n)
+{
+	return vmm_diff_gen_scenario_mode(rng, s, code, cap, n, 0);
+}
+
+int vmm_diff_gen_scenario_mode(uint64_t *rng, struct vmm_scenario *s,
+			       uint8_t *code, size_t cap, uint32_t n, int m32)
 {
 	struct vmm_vcpu_spec *v;
 	size_t len;
@@ -164,7 +184,7 @@ int vmm_diff_gen_scenario(uint64_t *rng, struct vmm_scenario *s, uint8_t *code,
 
 	if (cap < 2)
 		return -1;
-	len = vmm_diff_gen_code(rng, code, cap - 1, n);
+	len = gen_code(rng, code, cap - 1, n, m32);
 	code[len++] = 0xf4; /* hlt */
 	vmm_scenario_init(s);
 	s->nslots = 1;
@@ -185,7 +205,7 @@ int vmm_diff_gen_scenario(uint64_t *rng, struct vmm_scenario *s, uint8_t *code,
 	s->blobs[0].len = len;
 	s->nvcpus = 1;
 	v = &s->vcpus[0];
-	v->mode = VMM_MODE_LONG64;
+	v->mode = m32 ? VMM_MODE_PROT32 : VMM_MODE_LONG64;
 	v->entry = GEN_CODE_GPA;
 	/* rax..r15 into the data area (rsp: the stack), rflags' arithmetic
 	 * flags and DF at random */

@@ -71,6 +71,8 @@ static const struct {
 	{ X86_INS_SLDT, "descriptor table registers differ (and UMIP)" },
 	{ X86_INS_STR, "task register differs (and UMIP)" },
 	{ X86_INS_SMSW, "CR0 differs (and UMIP)" },
+	{ X86_INS_LDS, "loads a segment register (32-bit mode)" },
+	{ X86_INS_LES, "loads a segment register (32-bit mode)" },
 	{ X86_INS_LFS, "loads a segment register" },
 	{ X86_INS_LGS, "loads a segment register" },
 	{ X86_INS_LSS, "loads a segment register" },
@@ -280,6 +282,18 @@ uint64_t vmm_diff_insn_undef_flags(const cs_insn *in)
 	case X86_INS_BTS:
 		f |= F_OF | F_SF | F_AF | F_PF;
 		break;
+	case X86_INS_AAA:
+	case X86_INS_AAS:
+		f |= F_OF | F_SF | F_ZF | F_PF;
+		break;
+	case X86_INS_DAA:
+	case X86_INS_DAS:
+		f |= F_OF;
+		break;
+	case X86_INS_AAM:
+	case X86_INS_AAD:
+		f |= F_OF | F_AF | F_CF;
+		break;
 	case X86_INS_AND:
 	case X86_INS_OR:
 	case X86_INS_XOR:
@@ -332,8 +346,10 @@ int vmm_diff_insn_rep_string(const cs_insn *in, unsigned int *count_bytes)
 	}
 }
 
-const char *vmm_diff_insn_known(const cs_insn *in, int field_is_ftw)
+const char *vmm_diff_insn_known(const cs_insn *in, int ctx)
 {
+	int field_is_ftw = (ctx & VMM_DIFF_KNOWN_FTW) != 0;
+
 	const cs_x86 *x = in->detail ? &in->detail->x86 : NULL;
 	uint8_t op0 = x ? x->opcode[0] : 0, op1 = x ? x->opcode[1] : 0;
 
@@ -358,6 +374,22 @@ const char *vmm_diff_insn_known(const cs_insn *in, int field_is_ftw)
 	 * the x87 tags valid (D4) */
 	if (field_is_ftw && has_group(in, X86_GRP_MMX))
 		return "D4 mmx-fault-ftw";
+	/* a near JMP/Jcc/CALL/RET with a 66 prefix in 64-bit mode: KVM's
+	 * emulator ignores the prefix (Intel), AMD CPUs honour it: a 16-bit
+	 * displacement and a 16-bit RIP (D8) */
+	if ((ctx & VMM_DIFF_KNOWN_LONG) && x->prefix[2] == 0x66 &&
+	    (in->id == X86_INS_JMP || in->id == X86_INS_CALL ||
+	     in->id == X86_INS_RET || has_group(in, X86_GRP_BRANCH_RELATIVE)))
+		return "D8 near-branch-66";
+	/* AAM/AAD (32-bit mode): KVM sets SF/ZF from AX or EAX, the CPU
+	 * from AL (D6) */
+	if (in->id == X86_INS_AAM || in->id == X86_INS_AAD)
+		return "D6 aam-aad-flags";
+	/* PUSHA into MMIO (32-bit mode): each of KVM's eight writes replaces
+	 * the last as the MMIO exit, which reports the final push only (D7) */
+	if ((ctx & VMM_DIFF_KNOWN_MMIO) &&
+	    (in->id == X86_INS_PUSHAL || in->id == X86_INS_PUSHAW))
+		return "D7 pusha-mmio";
 	return NULL;
 }
 

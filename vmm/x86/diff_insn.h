@@ -21,7 +21,10 @@ uint64_t vmm_diff_insn_undef_flags(const cs_insn *in);
 
 /* The tag of a divergence this instruction is known to show (triaged in
  * docs/diff-oracle.md: KVM bug candidates with reproducers), or NULL. */
-const char *vmm_diff_insn_known(const cs_insn *in, int field_is_ftw);
+#define VMM_DIFF_KNOWN_FTW 1  /* the divergence is in the x87 tag word */
+#define VMM_DIFF_KNOWN_MMIO 2 /* KVM's side ended in an MMIO exit */
+#define VMM_DIFF_KNOWN_LONG 4 /* the guest runs in 64-bit mode */
+const char *vmm_diff_insn_known(const cs_insn *in, int ctx);
 
 /* A REP/REPNE-prefixed string instruction: single-step traps after each
  * iteration on the CPU, after the whole instruction (or a batch) in KVM's
