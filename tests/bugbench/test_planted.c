@@ -121,15 +121,15 @@ static void s13(int off)
 }
 
 struct tcase {
-	unsigned int idx; /* into the planted table */
 	void (*run)(int off);
+	unsigned int idx; /* into the planted table */
 	int permissive;
 };
 
 static const struct tcase cases[] = {
-	{ 0, s01, 0 }, { 1, s02, 0 },  { 2, s03, 0 },  { 4, s05, 0 },
-	{ 5, s06, 0 }, { 6, s07, 0 },  { 7, s08, 0 },  { 8, s09, 0 },
-	{ 9, s10, 1 }, { 10, s11, 0 }, { 12, s13, 0 },
+	{ s01, 0, 0 }, { s02, 1, 0 },  { s03, 2, 0 },  { s05, 4, 0 },
+	{ s06, 5, 0 }, { s07, 6, 0 },  { s08, 7, 0 },  { s09, 8, 0 },
+	{ s10, 9, 1 }, { s11, 10, 0 }, { s13, 12, 0 },
 };
 
 /* Run one case in a child. Returns the wait status; the child's stderr
