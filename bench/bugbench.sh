@@ -145,6 +145,8 @@ for t in $(seq 1 "$trials"); do
 				-print_final_stats=1 -artifact_prefix="$dir/findings/" \
 				-reload=0 "$dir/corpus" >"$log" 2>&1
 			e=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+			# a crashed run prints no final stats: its last progress line
+			[ -n "$e" ] || e=$(sed -n 's/^#\([0-9]*\).*/\1/p' "$log" | tail -1)
 			texecs=$((texecs + ${e:-0}))
 			seen=$(sed -n 's/^PLANTED \(P[0-9]*\) .*/\1/p' "$log" | head -1)
 			# the crash this run saved (libFuzzer writes one and stops)
