@@ -14,11 +14,16 @@
 #                   COVERAGE_FUZZ_SECONDS=N)
 #   make corpus     regenerate corpus/ from the guests
 #   make bench      benchmarks (figures printed, not asserted)
+#   make bugbench   the planted-bug benchmark: builds build-bugbench/ (and
+#                   build-bugbench-afl/), runs the default fuzzing job TRIALS
+#                   times for BUGBENCH_SECONDS, reports per planted bug the
+#                   trials that exposed it and the median time to exposure
+#                   (ENGINE=libfuzzer|afl; bench/bugbench.sh, docs/bugbench.md)
 #   make soak       soak benchmark: 1,000,000 pipeline runs (SOAK_EXECS=N),
 #                   RSS and fd count at start and end
 #   make lint       clang-tidy + cppcheck on the project's code
 #   make clean
-.PHONY: all default asan test test-default test-asan test-arm64 fuzz oss-fuzz-check coverage corpus bench soak lint clean
+.PHONY: all default asan test test-default test-asan test-arm64 fuzz oss-fuzz-check coverage corpus bench bugbench soak lint clean
 
 all: default
 
@@ -63,6 +68,9 @@ bench: default
 	build/bench/bench_reset
 	build/bench/bench_mutated corpus/scenarios
 
+bugbench: default
+	bash bench/bugbench.sh
+
 soak: default
 	build/bench/soak $${SOAK_EXECS:-1000000} corpus/scenarios
 
@@ -70,4 +78,4 @@ lint: default
 	bash .ci/lint
 
 clean:
-	rm -rf build build-asan build-arm64 build-cov
+	rm -rf build build-asan build-arm64 build-cov build-bugbench build-bugbench-afl

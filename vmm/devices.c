@@ -99,6 +99,7 @@ static int uart_write(struct vmm_devices *d, unsigned int reg, uint8_t v)
 {
 	int dlab = (d->uart[VMM_UART_LCR] & VMM_UART_LCR_DLAB) != 0;
 
+	VMM_PLANTED_HOOK(vmm_planted_uart_write(d, reg, v, dlab));
 	switch (reg) {
 	case VMM_UART_THR:
 		if (dlab)
@@ -238,8 +239,8 @@ static enum vmm_exit_action fail(struct vmm_error *e, uint32_t vcpu,
 	return VMM_ACT_FAIL;
 }
 
-enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
-				     struct vmm_exit *x, struct vmm_error *e)
+static enum vmm_exit_action handle_exit(struct vmm_devices *d, uint32_t vcpu,
+					struct vmm_exit *x, struct vmm_error *e)
 {
 	switch (x->reason) {
 	case KVM_EXIT_HLT:
@@ -290,4 +291,13 @@ enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
 	default:
 		return fail(e, vcpu, "unhandled exit", x);
 	}
+}
+
+enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
+				     struct vmm_exit *x, struct vmm_error *e)
+{
+	enum vmm_exit_action act = handle_exit(d, vcpu, x, e);
+
+	VMM_PLANTED_HOOK(vmm_planted_exit(d, vcpu, x));
+	return act;
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "vmm/exit.h"
+#include "vmm/planted.h"
 #include "vmm/scenario.h"
 
 #define VMM_COM1_BASE 0x3f8
@@ -69,6 +70,9 @@ struct vmm_devices {
 	int msr_exits_on;
 	int hypercall_on;
 	uint32_t debug_vcpus;
+#ifdef VMM_PLANTED_BUGS
+	struct vmm_planted planted; /* planted-bug build only (vmm/planted.h) */
+#endif
 };
 
 /* Reset all device state; output goes to `out` (may have a NULL write). */

@@ -165,6 +165,8 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			c->last_reason[i] = x.reason;
 			c->r->exits++;
 			act = vmm_exit_handle(&c->dev, i, &x, e);
+			VMM_PLANTED_HOOK(
+				vmm_planted_vcpu_exit(&c->vcpus[i], i, &x));
 			/* after the service: the trace shows the replies the
 			 * VMM gave (RDMSR's value, a hypercall's ret) */
 			if (c->h && c->h->on_exit)
