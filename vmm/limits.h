@@ -46,6 +46,9 @@
  * the MSRs one range covers (KVM_MSR_FILTER_MAX_BITMAP_SIZE, 0x600 bytes,
  * one bit an MSR). */
 #define VMM_MAX_MSR_EXIT_RANGES 16
+/* The hypercall probe guest's limit (vmm/x86/setup.c): a VMCALL that
+ * reaches the VMM does so in microseconds. */
+#define VMM_HC_PROBE_MS 20U
 #define VMM_MAX_MSR_EXIT_NMSRS 0x3000U
 #define VMM_MAX_CPUID_ENTRIES 256
 /* arm64: one_reg records per vCPU (KVM_SET_ONE_REG after the core

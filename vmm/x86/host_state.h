@@ -16,6 +16,10 @@ struct vmm_kvm_arch {
 	 * once per handle (vmm/x86/setup.c) */
 	enum vmm_probe_state mode_probe[VMM_MODE_SLOTS];
 	char mode_probe_why[VMM_MODE_SLOTS][128];
+	/* does a guest's VMCALL reach user space as KVM_EXIT_HYPERCALL (the
+	 * hypercall record): a probe guest, once per handle */
+	enum vmm_probe_state hc_probe;
+	char hc_probe_why[160];
 	/* MSRs a reset restores, in the order it writes them; probed once
 	 * (vmm/x86/vcpu_state.c) */
 	int msr_list_ready;
