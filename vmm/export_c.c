@@ -978,6 +978,16 @@ static int emit_x86(struct gen *g, const struct vmm_scenario *s,
 		if (emit_x86_run(g, pg, probe, p, var, name, &ignore, e) < 0)
 			goto out;
 	}
+	/* the hypercall probe (vmm/x86/setup.c), for an input whose
+	 * hypercall record needs it */
+	if (s->has_hypercall) {
+		vmm_x86_hc_probe_scenario(probe);
+		put(g,
+		    "/* ---- the hypercall probe: a VMCALL, then HLT ---- */\n");
+		if (emit_x86_run(g, pg, probe, "probe_hc", "probe_hc_vm",
+				 "hypercall probe", &ignore, e) < 0)
+			goto out;
+	}
 	put(g, "/* ---- the input ---- */\n");
 	if (emit_x86_run(g, pg, s, "input", "the_input", "the input", &rejected,
 			 e) < 0)
@@ -995,6 +1005,10 @@ static int emit_x86(struct gen *g, const struct vmm_scenario *s,
 		    vmm_x86_mode_name((enum vmm_x86_mode)m));
 	}
 	put(g, " };\n\n");
+	put(g,
+	    "/* the hypercall probe, if the input needs it */\n"
+	    "static const struct vm_desc *const hc_probe = %s;\n\n",
+	    s->has_hypercall ? "&probe_hc_vm" : "NULL");
 	emit_diff(g);
 	put(g, "/* set when kvmfuzz rejects the input before creating "
 	       "anything */\n#define INPUT_REJECTED ");

@@ -175,6 +175,16 @@ static const uint8_t hc_probe_code[] = {
  * its clock stopped it (with a 1 ms limit, 78 of the 142 timeouts of
  * 3,000 mutants). A probe guest tells, once per handle: 0 it exits, -1
  * not (k->arch.hc_probe_why says what happened). */
+void vmm_x86_hc_probe_scenario(struct vmm_scenario *s)
+{
+	vmm_x86_probe_scenario(s, VMM_MODE_LONG64);
+	s->blobs[0].data = hc_probe_code;
+	s->blobs[0].len = sizeof(hc_probe_code);
+	s->has_hypercall = 1;
+	s->hypercall_mask = 1ULL << 12;
+	s->timeout_ms = VMM_HC_PROBE_MS;
+}
+
 static int host_hypercall_check(struct vmm_kvm *k)
 {
 	struct vmm_scenario s;
@@ -183,12 +193,7 @@ static int host_hypercall_check(struct vmm_kvm *k)
 
 	if (k->arch.hc_probe != VMM_PROBE_UNKNOWN)
 		return k->arch.hc_probe == VMM_PROBE_OK ? 0 : -1;
-	vmm_x86_probe_scenario(&s, VMM_MODE_LONG64);
-	s.blobs[0].data = hc_probe_code;
-	s.blobs[0].len = sizeof(hc_probe_code);
-	s.has_hypercall = 1;
-	s.hypercall_mask = 1ULL << 12;
-	s.timeout_ms = VMM_HC_PROBE_MS;
+	vmm_x86_hc_probe_scenario(&s);
 	(void)vmm_pipeline_run_unchecked(k, &s, &r);
 	k->arch.hc_probe = VMM_PROBE_FAILS;
 	if (r.verdict == VMM_V_HALT && r.exits >= 2) {
