@@ -1840,7 +1840,7 @@ static int is_sink(const struct vmm_blob_spec *b)
 static int real16_vcpu(const struct vmm_scenario *s)
 {
 	for (uint32_t c = 0; c < s->nvcpus; c++)
-		if (s->vcpus[c].mode == VMM_MODE_REAL16)
+		if (s->vcpus[c].mode == 0 /* x86 real16 in the format */)
 			return 1;
 	return 0;
 }

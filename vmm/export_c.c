@@ -1127,7 +1127,9 @@ void vmm_export_diff_prepare(struct vmm_kvm *k, const struct vmm_scenario *s,
 		return;
 	}
 	x->comparable = 1;
+#if defined(__x86_64__)
 	x->m32 = s->vcpus[0].mode != VMM_MODE_LONG64;
+#endif
 	x->nsteps = d->nlog;
 	x->sys_lo = d->sys_lo;
 	x->sys_hi = d->sys_hi;

@@ -8,6 +8,14 @@
 
 /* x86 only in the uapi headers (__KVM_HAVE_DEBUGREGS): probed on every
  * host, absent elsewhere */
+/* x86 only in the uapi header (__KVM_HAVE_XSAVE, __KVM_HAVE_XCRS): the
+ * capability table names them on every architecture */
+#ifndef KVM_CAP_XSAVE
+#define KVM_CAP_XSAVE 55
+#endif
+#ifndef KVM_CAP_XCRS
+#define KVM_CAP_XCRS 56
+#endif
 #ifndef KVM_CAP_DEBUGREGS
 #define KVM_CAP_DEBUGREGS 50
 #endif
