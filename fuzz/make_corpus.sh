@@ -100,7 +100,7 @@ emit() { # NAME: scenario text on stdin
   echo "vcpu mode=long64 entry=0x1000"; echo "reg rsp=0x180000"; } | emit long64_msrexit
 # hypercall: KVM_HC_MAP_GPA_RANGE through VMCALL with KVM_CAP_EXIT_HYPERCALL,
 # ret answered from the input stream (0xdeadbeef); on kvm-pvm VMCALL never
-# exits (the run times out; see docs/scenario-format.md)
+# exits, so the VMM's probe makes it host-unsupported (docs/scenario-format.md)
 { hdr none 100 20; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
   echo "blob gpa=0x1000 data=$(hex long64_hypercall)"; echo "input data=efbeadde00000000"
   echo "hypercall mask=0x1000"; echo "vcpu mode=long64 entry=0x1000"; echo "reg rsp=0x180000"

@@ -23,6 +23,7 @@
 #if defined(__x86_64__)
 #include "vmm/x86/mode.h"
 #include "vmm/x86/regs.h"
+#include "vmm/x86/setup.h"
 #endif
 
 #include <errno.h>
@@ -1564,7 +1565,6 @@ static void check_exit_records(struct vmm_kvm *k)
 	struct vmm_error e;
 	uint64_t fallbacks;
 	char sig[128];
-	int hc_fwd;
 
 	vmm_err_clear(&e);
 	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
@@ -1631,15 +1631,10 @@ static void check_exit_records(struct vmm_kvm *k)
 	scen(&hc, g_hlt, sizeof(g_hlt), NULL, 0);
 	hc.has_hypercall = 1;
 	hc.hypercall_mask = 1ULL << 12; /* KVM_HC_MAP_GPA_RANGE */
-	/* ... where the host passes a VMCALL on at all: the VMM's probe,
-	 * as `vmm caps` reports it (kvm-pvm does not) */
-	{
-		static char caps[8192];
-
-		(void)vmm_arch_host_report(k, caps, sizeof(caps));
-		hc_fwd = strstr(caps, "record hypercall=ok") != NULL;
-	}
-	if ((vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL) & (1ULL << 12)) && hc_fwd) {
+	/* ... where the host passes a VMCALL on at all: the VMM's probe
+	 * (kvm-pvm does not) */
+	if ((vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL) & (1ULL << 12)) &&
+	    vmm_x86_hypercall_forwarded(k) == 0) {
 		(void)vmm_pipeline_run(k, &hc, &hooks, &f);
 		CHECK(f.verdict == VMM_V_HALT);
 		same_as_fresh(k, &ss, &o, &hc, "a hypercall record");

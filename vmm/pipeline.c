@@ -281,10 +281,15 @@ static void teardown(struct run_ctx *c)
 	c->vm_live = 0;
 }
 
+void vmm_hooks_untracked(const struct vmm_hooks *h, int begin)
+{
+	if (h && h->untracked_work)
+		h->untracked_work(h->ctx, begin);
+}
+
 void vmm_run_untracked(struct run_ctx *c, int begin)
 {
-	if (c->h && c->h->untracked_work)
-		c->h->untracked_work(c->h->ctx, begin);
+	vmm_hooks_untracked(c->h, begin);
 }
 
 /* Memory contents and vCPUs, from a fresh VM or a reset session. */

@@ -125,4 +125,7 @@ enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
  * target and the vCPU features). Returns the length written. */
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len);
 
+/* h->untracked_work(h->ctx, begin), if h has one. */
+void vmm_hooks_untracked(const struct vmm_hooks *h, int begin);
+
 #endif

@@ -61,11 +61,9 @@ static void run_input(struct vmm_kvm *k, struct vmm_session *ss,
 	 * shape of input comes along) is the pool's state, not this input's:
 	 * untracked, as resetting it is (vmm/pipeline.h). */
 	if (pool) {
-		if (hooks && hooks->untracked_work)
-			hooks->untracked_work(hooks->ctx, 1);
+		vmm_hooks_untracked(hooks, 1);
 		ss = vmm_session_pool_get(pool, &o->scenario);
-		if (hooks && hooks->untracked_work)
-			hooks->untracked_work(hooks->ctx, 0);
+		vmm_hooks_untracked(hooks, 0);
 	}
 	/* the watchdog covers guest execution only: the pipeline arms it */
 	if (hooks)

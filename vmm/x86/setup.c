@@ -173,8 +173,8 @@ static const uint8_t hc_probe_code[] = {
  * alone does not say: on kvm-pvm a VMCALL in the guest's (emulated) CPL0
  * code never completes, so every input with a hypercall record ran until
  * its clock stopped it (with a 1 ms limit, 78 of the 142 timeouts of
- * 3,000 mutants). A probe guest tells, once per handle: 0 it exits, -1
- * not (k->arch.hc_probe_why says what happened). */
+ * 3,000 mutants). A probe guest tells, once per handle (vmm/x86/setup.h).
+ */
 void vmm_x86_hc_probe_scenario(struct vmm_scenario *s)
 {
 	vmm_x86_probe_scenario(s, VMM_MODE_LONG64);
@@ -185,7 +185,7 @@ void vmm_x86_hc_probe_scenario(struct vmm_scenario *s)
 	s->timeout_ms = VMM_HC_PROBE_MS;
 }
 
-static int host_hypercall_check(struct vmm_kvm *k)
+int vmm_x86_hypercall_forwarded(struct vmm_kvm *k)
 {
 	struct vmm_scenario s;
 	struct vmm_result r;
@@ -240,7 +240,7 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 			    "%s, which this host's KVM lacks", xmiss);
 		return -1;
 	}
-	if (c->s->has_hypercall && host_hypercall_check(c->k) < 0) {
+	if (c->s->has_hypercall && vmm_x86_hypercall_forwarded(c->k) < 0) {
 		vmm_err_set(e, VMM_ERR_HOST, "hypercall probe", 0,
 			    "the hypercall record needs a KVM that passes a "
 			    "guest's VMCALL on as KVM_EXIT_HYPERCALL, and "
@@ -1243,7 +1243,7 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 					     ? "KVM_CAP_X86_MSR_FILTER"
 					     : "KVM_CAP_X86_USER_SPACE_MSR");
 	if (vmm_kvm_cap(k, VMM_CAP_EXIT_HYPERCALL) &&
-	    host_hypercall_check(k) < 0)
+	    vmm_x86_hypercall_forwarded(k) < 0)
 		off = vmm_fmt_append(
 			buf, len, off,
 			"record hypercall=unsupported: %s (so a "

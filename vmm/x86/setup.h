@@ -38,5 +38,8 @@ void vmm_x86_probe_scenario(struct vmm_scenario *s, enum vmm_x86_mode m);
  * with KVM_CAP_EXIT_HYPERCALL on, then HLT; forwarded when it halts after
  * two exits (vmm/x86/setup.c, and vmm export-c's reproducers). */
 void vmm_x86_hc_probe_scenario(struct vmm_scenario *s);
+/* That probe, run once per handle: 0 a guest's VMCALL reaches the VMM as
+ * KVM_EXIT_HYPERCALL, -1 not (k->arch.hc_probe_why says what happened). */
+int vmm_x86_hypercall_forwarded(struct vmm_kvm *k);
 
 #endif
