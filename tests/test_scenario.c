@@ -1279,7 +1279,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, msr, cpuid, debugregs, events, features)");
+	       "seg, msr, cpuid, debugregs, events, lapic, features)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
 	off = b_reg(&w, T_SREG, 0, 0x11);
@@ -1347,8 +1347,8 @@ static void test_order(void)
 	REJECT(&w, off, "unknown record tag 0x14");
 	bld_init(&w);
 	b_upto_slot(&w);
-	off = b_raw(&w, 0x08, 0, NULL, 0);
-	REJECT(&w, off, "unknown record tag 0x08");
+	off = b_raw(&w, 0x0f, 0, NULL, 0);
+	REJECT(&w, off, "unknown record tag 0x0f");
 	bld_init(&w);
 	b_upto_slot(&w);
 	off = b_raw(&w, 0xff, 0, NULL, 0);

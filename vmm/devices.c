@@ -221,6 +221,10 @@ enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
 		/* the VMM never enables guest debugging */
 		return fail(e, vcpu, "unexpected debug exit", x);
 	case KVM_EXIT_INTR:
+	case KVM_EXIT_IOAPIC_EOI:
+		/* KVM_EXIT_IOAPIC_EOI (split irqchip): the EOI of a
+		 * level-triggered interrupt for a user-space IOAPIC; this VMM
+		 * has none, nothing to resample */
 		return VMM_ACT_CONTINUE;
 	default:
 		return fail(e, vcpu, "unhandled exit", x);

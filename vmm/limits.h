@@ -42,6 +42,23 @@
  * KVM_SET_CPUID2 (KVM's KVM_MAX_CPUID_ENTRIES; KVM_GET_SUPPORTED_CPUID
  * lists fewer, the overrides may add some). */
 #define VMM_MAX_SCN_CPUID 32
+/* x86 irqchip record: IOAPIC routes of a split irqchip (KVM allows up to
+ * KVM_MAX_IRQ_ROUTES; an IOAPIC has 24 pins, 256 is plenty). */
+#define VMM_MAX_IOAPIC_ROUTES 256
+/* x86 irq records (KVM_IRQ_LINE / KVM_SIGNAL_MSI before the first run),
+ * and the GSIs they may name (KVM's routing table holds 4096 at most). */
+#define VMM_MAX_SCN_IRQS 16
+#define VMM_MAX_GSI 1024
+/* x86 lapic records per vCPU: fields of the 1 KiB register page
+ * (KVM_GET_LAPIC / KVM_SET_LAPIC), at 16-byte aligned offsets. */
+#define VMM_MAX_SCN_LAPIC 16
+#define VMM_LAPIC_PAGE 0x400U
+/* x86 with an in-kernel LAPIC, HLT does not exit: the run's kicks look
+ * at KVM_GET_MP_STATE. The first kick at most this far into a guest
+ * entry, and a halted vCPU no interrupt can wake is seen twice this far
+ * apart (a KVM_RUN in between delivers a timer that just expired)
+ * before it ends the run like a HLT exit (vmm/x86/irq.c). */
+#define VMM_HALT_KICK_US 250U
 #define VMM_MAX_CPUID_ENTRIES 256
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the

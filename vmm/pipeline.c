@@ -37,6 +37,30 @@ static int spin_kick(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 	struct timespec saved;
 	int rc;
 
+	if (c->s->has_irqchip) {
+		/* in-kernel LAPIC: a HLT stays in KVM; the check's ioctls are
+		 * the VMM's time, as the spin check's */
+		vmm_deadline_extend(c->deadline, VMM_SPIN_CHECK_MAX_US, &saved);
+		rc = vmm_arch_halt_check(c, i, x, e);
+		vmm_deadline_restore(c->deadline, &saved);
+		if (rc < 0)
+			return -1;
+		if (rc == 2)
+			return 0;
+		if (rc == 4)
+			return vmm_deadline_kick_after(c->deadline,
+						       VMM_HALT_KICK_US, e) < 0
+				       ? -1
+				       : 3;
+		if (rc == 3 || c->s->timeout_ms < VMM_SPIN_MIN_TIMEOUT_MS) {
+			if (c->kick_us < 1000000000U)
+				c->kick_us *= 2;
+			return vmm_deadline_kick_after(c->deadline, c->kick_us,
+						       e) < 0
+				       ? -1
+				       : 3;
+		}
+	}
 	/* A check that started is finished whatever the clock says (its
 	 * verdict must not depend on the host's speed), and its time - the
 	 * sample, the stepping, the MSR probe the first check of a process
@@ -78,7 +102,9 @@ static uint32_t first_kick_us(const struct vmm_scenario *s)
 	uint32_t us;
 
 	if (s->timeout_ms < VMM_SPIN_MIN_TIMEOUT_MS)
-		return 0; /* no kicks: a check would cost more than it saves */
+		/* no spin checks: they would cost more than they save; an
+		 * in-kernel LAPIC's halt checks (an ioctl or four) still */
+		return s->has_irqchip ? VMM_HALT_KICK_US : 0;
 	us = s->timeout_ms >= 4000000U ? 1000000000U
 				       : s->timeout_ms * 1000U / 4;
 
@@ -86,6 +112,9 @@ static uint32_t first_kick_us(const struct vmm_scenario *s)
 		us = VMM_SPIN_FIRST_US;
 	if (us > VMM_SPIN_FIRST_MAX_US)
 		us = VMM_SPIN_FIRST_MAX_US;
+	/* a HLT in KVM is found at a kick: soon */
+	if (s->has_irqchip && us > VMM_HALT_KICK_US)
+		us = VMM_HALT_KICK_US;
 	return us;
 }
 
@@ -309,6 +338,8 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 					    sl->flags, e) < 0)
 				return -1;
 		}
+		if (vmm_arch_vm_irqchip(c->vm, s, e) < 0)
+			return -1;
 	}
 	/* the same writes in the same order on zeroed memory either way */
 	for (uint32_t f = 0; f < s->nfills; f++) {
@@ -338,7 +369,7 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 			return -1;
 		c->nsetup++;
 	}
-	return 0;
+	return vmm_arch_irqs_send(c, e);
 }
 
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,

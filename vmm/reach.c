@@ -53,6 +53,15 @@ static const struct {
 	IOCTL_NAME(KVM_GET_XCRS),
 	IOCTL_NAME(KVM_GET_XSAVE),
 	IOCTL_NAME(KVM_SET_XSAVE),
+	IOCTL_NAME(KVM_CREATE_IRQCHIP),
+	IOCTL_NAME(KVM_CREATE_PIT2),
+	IOCTL_NAME(KVM_GET_PIT2),
+	IOCTL_NAME(KVM_GET_IRQCHIP),
+	IOCTL_NAME(KVM_IRQ_LINE),
+	IOCTL_NAME(KVM_SIGNAL_MSI),
+	IOCTL_NAME(KVM_GET_LAPIC),
+	IOCTL_NAME(KVM_SET_LAPIC),
+	IOCTL_NAME(KVM_SET_MP_STATE),
 #elif defined(__aarch64__)
 	IOCTL_NAME(KVM_ARM_PREFERRED_TARGET),
 	IOCTL_NAME(KVM_ARM_VCPU_INIT),
@@ -77,9 +86,9 @@ const char *vmm_reach_result_name(int err)
 }
 
 static const char *const record_names[VMM_REC_COUNT] = {
-	"limits", "console", "sysarea",	  "slot",   "fill", "blob",
-	"input",  "vcpu",    "reg",	  "sreg",   "seg",  "features",
-	"msr",	  "cpuid",   "debugregs", "events",
+	"limits",    "console", "sysarea", "slot", "fill",     "blob", "input",
+	"vcpu",	     "reg",	"sreg",	   "seg",  "features", "msr",  "cpuid",
+	"debugregs", "events",	"irqchip", "irq",  "lapic",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -224,7 +233,10 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_CPUID] |= v->ncpuid != 0;
 		has[VMM_REC_DEBUGREGS] |= v->has_dregs != 0;
 		has[VMM_REC_EVENTS] |= v->has_events != 0;
+		has[VMM_REC_LAPIC] |= v->nlapic != 0;
 	}
+	has[VMM_REC_IRQCHIP] = s->has_irqchip != 0;
+	has[VMM_REC_IRQ] = s->nirqs > 0;
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])
 			r->records[k]++;

@@ -468,6 +468,61 @@ static int cpuid_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 	return 0;
 }
 
+static const char *const irqchip_names[] = { "none", "kernel", "split" };
+
+static const char *irqchip_word(unsigned int arch, uint64_t m)
+{
+	(void)arch;
+	return m < VMM_IRQCHIP_MODES ? irqchip_names[m] : "?";
+}
+
+static int irqchip_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = VMM_IRQCHIP_KERNEL; w && *v < VMM_IRQCHIP_MODES; (*v)++)
+		if (!strcmp(w, irqchip_names[*v]))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "irqchip record needs mode=");
+	return scn_fail(c, 0, "irqchip mode '%.40s' (kernel, split)", w);
+}
+
+static const char *const irq_type_names[] = { "line", "msi" };
+
+static const char *irq_type_word(unsigned int arch, uint64_t t)
+{
+	(void)arch;
+	return t < VMM_IRQ_TYPES ? irq_type_names[t] : "?";
+}
+
+static int irq_type_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = 0; w && *v < VMM_IRQ_TYPES; (*v)++)
+		if (!strcmp(w, irq_type_names[*v]))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "irq record needs type=");
+	return scn_fail(c, 0, "irq type '%.40s' (line, msi)", w);
+}
+
+/* lapic: 16-byte aligned offsets inside the register page, strictly
+ * increasing (one record per field, one order). */
+static int lapic_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_lapic_spec *l = elem;
+
+	if ((l->offset & 15U) || l->offset >= VMM_LAPIC_PAGE)
+		return scn_fail(c, SCN_REC_HDR,
+				"lapic.offset=0x%x, must be 16-byte aligned "
+				"and below 0x%x",
+				l->offset, VMM_LAPIC_PAGE);
+	if (i > 0 && l->offset <= l[-1].offset)
+		return scn_fail(c, SCN_REC_HDR,
+				"lapic.offset=0x%x not above the previous "
+				"0x%x (canonical order, one record per field)",
+				l->offset, l[-1].offset);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint8_t)sizeof(((T *)0)->m))
@@ -515,7 +570,29 @@ static const struct scn_field sysarea_f[] = {
 static const struct scn_field input_f[] = {
 	{ BYTES("data", SCN, input, input_len, 0, 0, 0) },
 };
+static const struct scn_field irqchip_f[] = {
+	{ FLD("mode", SCN, irqchip_mode, 1, SCN_WORD), .check = SCN_RANGE,
+	  .lo = VMM_IRQCHIP_KERNEL, .hi = VMM_IRQCHIP_SPLIT,
+	  .word_name = irqchip_word, .word_parse = irqchip_parse },
+	{ FLD("pit_flags", SCN, pit_flags, 1, SCN_HEX), .check = SCN_MASK,
+	  .hi = VMM_PIT_KNOWN_FLAGS, .tmax = VMM_PIT_KNOWN_FLAGS },
+	{ FLD("routes", SCN, irqchip_routes, 2, SCN_DEC), .check = SCN_RANGE,
+	  .lo = 0, .hi = VMM_MAX_IOAPIC_ROUTES, .tmax = VMM_MAX_IOAPIC_ROUTES },
+};
 #undef SCN
+#define IQ struct vmm_irq_spec
+static const struct scn_field irq_f[] = {
+	{ FLD("type", IQ, type, 1, SCN_WORD), .check = SCN_BELOW,
+	  .hi = VMM_IRQ_TYPES, .word_name = irq_type_word,
+	  .word_parse = irq_type_parse },
+	{ FLD("gsi", IQ, gsi, 4, SCN_DEC), .check = SCN_BELOW,
+	  .hi = VMM_MAX_GSI, .tmax = VMM_MAX_GSI - 1 },
+	{ FLD("level", IQ, level, 1, SCN_DEC), .check = SCN_BELOW, .hi = 2,
+	  .tmax = 1 },
+	{ FLD("address", IQ, address, 8, SCN_HEX) },
+	{ FLD("data", IQ, data, 4, SCN_HEX) },
+};
+#undef IQ
 
 #define SL struct vmm_slot_spec
 static const struct scn_field slot_f[] = {
@@ -588,6 +665,10 @@ static const struct scn_field events_f[] = {
 	{ FLD("irq", VS, ev_irq, 1, SCN_DEC) },
 };
 #undef VS
+static const struct scn_field lapic_f[] = {
+	{ FLD("offset", struct vmm_lapic_spec, offset, 2, SCN_HEX) },
+	{ FLD("value", struct vmm_lapic_spec, value, 4, SCN_HEX) },
+};
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
 };
@@ -642,6 +723,20 @@ const struct scn_record scn_records[] = {
 	  .flags = SCN_NEED_SLOT,
 	  PRESENT(has_input),
 	  FIELDS(input_f) },
+	{ .tag = 0x08,
+	  .name = "irqchip",
+	  .kind = SCN_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  PRESENT(has_irqchip),
+	  FIELDS(irqchip_f) },
+	{ .tag = 0x09,
+	  .name = "irq",
+	  .kind = SCN_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  LIST(irqs, nirqs, VMM_MAX_SCN_IRQS, "irq records"),
+	  FIELDS(irq_f) },
 	{ .tag = 0x10,
 	  .name = "vcpu",
 	  .kind = SCN_VCPU,
@@ -677,7 +772,7 @@ const struct scn_record scn_records[] = {
 	  .nidx = nsegs,
 	  .idx_name = seg_name,
 	  FIELDS(seg_f) },
-	/* 0x14, 0x19 reserved for x86 vCPU state added later: FPU, LAPIC. */
+	/* 0x14 reserved for x86 vCPU state added later: FPU. */
 	{ .tag = 0x15,
 	  .name = "msr",
 	  .kind = SCN_VCPU_LIST,
@@ -708,6 +803,14 @@ const struct scn_record scn_records[] = {
 	  .arch_note = "x86 only",
 	  .vpresent = offsetof(struct vmm_vcpu_spec, has_events),
 	  FIELDS(events_f) },
+	{ .tag = 0x19,
+	  .name = "lapic",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VLIST(lapic, nlapic, VMM_MAX_SCN_LAPIC, "lapic records for one vCPU"),
+	  FIELDS(lapic_f),
+	  .dec_check = lapic_dec },
 	{ .tag = 0x1A,
 	  .name = "features",
 	  .kind = SCN_VCPU_ONCE,
@@ -728,7 +831,9 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_blob_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_seg_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM &&
-		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM,
+		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_irq_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_lapic_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 
 const struct scn_record *scn_by_tag(unsigned int tag)

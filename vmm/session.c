@@ -267,6 +267,10 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 	for (uint32_t i = 0; i < s->nslots; i++)
 		if (add_slot(ss, &s->slots[i], e) < 0)
 			return -1;
+	/* an irqchip input never reuses the VM (vmm_arch_vcpu_reusable):
+	 * its controllers come with the VM it gets, before the vCPUs */
+	if (vmm_arch_vm_irqchip(&ss->vm, s, e) < 0)
+		return -1;
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
 		struct vmm_vcpu *v = &ss->vcpus[i];
 

@@ -160,6 +160,15 @@ static const char *events_missing(struct vmm_kvm *k,
 
 int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 {
+	const char *irq_miss = vmm_x86_irq_missing(c->k, c->s);
+
+	if (irq_miss) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "the scenario has an irqchip record and this "
+			    "host's KVM lacks %s",
+			    irq_miss);
+		return -1;
+	}
 	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
 		const char *miss = events_missing(c->k, &c->s->vcpus[i]);
 
@@ -551,6 +560,13 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	}
 	if (vcpu_regs(c, i, e) < 0)
 		return -1;
+	if (c->s->has_irqchip) {
+		/* a fresh VM (vmm_arch_vcpu_reusable), not reused after */
+		if (c->ss)
+			vmm_session_taint(c->ss);
+		if (vmm_x86_lapic_setup(c, i, e) < 0)
+			return -1;
+	}
 	if (c->s->vcpus[i].nmsrs) {
 		if (c->ss) {
 			/* changed by ioctl: the next prepare restores it even
