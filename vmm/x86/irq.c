@@ -266,3 +266,34 @@ int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 	x->u.hlt_in_kernel = 1;
 	return 2;
 }
+
+size_t vmm_x86_irq_caps(const struct vmm_kvm *k, char *buf, size_t len,
+			size_t off)
+{
+	int halt = vmm_kvm_cap(k, VMM_CAP_MP_STATE) != 0;
+	int kern = vmm_kvm_cap(k, VMM_CAP_IRQCHIP) &&
+		   vmm_kvm_cap(k, VMM_CAP_PIT2) && halt;
+	int split = vmm_kvm_cap(k, VMM_CAP_SPLIT_IRQCHIP) && halt;
+
+	off = vmm_fmt_append(
+		buf, len, off,
+		"record irqchip=%s (mode kernel: %s; mode split: %s; "
+		"reset mode: a fresh VM per input)\n",
+		kern || split ? "ok" : "unsupported",
+		kern   ? "ok (KVM_CREATE_IRQCHIP, KVM_CREATE_PIT2)"
+		: halt ? "unsupported: no KVM_CAP_IRQCHIP/KVM_CAP_PIT2"
+		       : "unsupported: no KVM_CAP_MP_STATE",
+		split  ? "ok (KVM_CAP_SPLIT_IRQCHIP)"
+		: halt ? "unsupported: no KVM_CAP_SPLIT_IRQCHIP"
+		       : "unsupported: no KVM_CAP_MP_STATE");
+	off = vmm_fmt_append(buf, len, off,
+			     "record irq=%s (line: KVM_IRQ_LINE; msi: %s)\n",
+			     kern || split ? "ok" : "unsupported",
+			     vmm_kvm_cap(k, VMM_CAP_SIGNAL_MSI)
+				     ? "ok (KVM_SIGNAL_MSI)"
+				     : "unsupported: no KVM_CAP_SIGNAL_MSI");
+	return vmm_fmt_append(buf, len, off, "record lapic=%s\n",
+			      kern || split
+				      ? "ok (KVM_GET_LAPIC, KVM_SET_LAPIC)"
+				      : "unsupported: no in-kernel LAPIC");
+}

@@ -835,7 +835,7 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		vmm_kvm_cap(k, VMM_CAP_X86_SMM) ? "ok" : "unsupported",
 		vmm_kvm_cap(k, VMM_CAP_X86_TRIPLE_FAULT_EVENT) ? "ok"
 							       : "unsupported");
-	return off;
+	return vmm_x86_irq_caps(k, buf, len, off);
 }
 
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
