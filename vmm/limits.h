@@ -54,11 +54,14 @@
 #define VMM_MAX_SCN_LAPIC 16
 #define VMM_LAPIC_PAGE 0x400U
 /* x86 with an in-kernel LAPIC, HLT does not exit: the run's kicks look
- * at KVM_GET_MP_STATE. The first kick at most this far into a guest
- * entry, and a halted vCPU no interrupt can wake is seen twice this far
- * apart (a KVM_RUN in between delivers a timer that just expired)
- * before it ends the run like a HLT exit (vmm/x86/irq.c). */
+ * at KVM_GET_MP_STATE (vmm/x86/irq.c). The first kick at most
+ * VMM_HALT_KICK_US into a guest entry (an eighth of a limit under
+ * VMM_SPIN_MIN_TIMEOUT_MS); a halted vCPU no interrupt can wake is seen
+ * again VMM_HALT_RECHECK_US later, after a KVM_RUN in between (which
+ * delivers a timer that just ran out), before it ends the run like a HLT
+ * exit. */
 #define VMM_HALT_KICK_US 250U
+#define VMM_HALT_RECHECK_US 50U
 #define VMM_MAX_CPUID_ENTRIES 256
 /* How often vmm_open/vmm_ioctl retry a call a signal interrupted (EINTR)
  * before reporting it: a handled signal is delivered on the way out of the

@@ -54,11 +54,12 @@ void vmm_arch_settle_unentered(struct run_ctx *c);
 int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 			struct vmm_error *e);
 /* An in-kernel LAPIC (x86 irqchip record), at a kick of vCPU i
- * (vmm/x86/irq.c): 0 nothing to say (the spin check may run), 2 the vCPU
- * is halted and no interrupt can wake it (a HLT exit in *x, flagged
- * hlt_in_kernel), 3 an interrupt may come (no spin check: run on), 4
- * halted with none to come, to be seen again after VMM_HALT_KICK_US, -1
- * (*e). Architectures without one: 0. */
+ * (vmm/x86/irq.c): 0 nothing to say (the spin check may run), 2 an exit
+ * in *x: the vCPU is halted and no interrupt can wake it (seen so twice,
+ * a KVM_RUN of VMM_HALT_RECHECK_US between: a KVM_EXIT_HLT flagged
+ * hlt_in_kernel), or it woke and exited in between (a real exit), 3 an
+ * interrupt may come (no spin check: run on), -1 (*e). Architectures
+ * without one: 0. */
 int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 			struct vmm_error *e);
 /* Once every vCPU is set up, before the first KVM_RUN: the scenario's

@@ -229,37 +229,52 @@ static int may_be_interrupted(struct run_ctx *c, uint32_t i,
 	return rc;
 }
 
-int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
-			struct vmm_error *e)
+/* Halted, and no interrupt can reach it: 1, 0, -1. */
+static int halted_for_good(struct run_ctx *c, uint32_t i, int *running,
+			   struct vmm_error *e)
 {
-	struct vmm_vcpu *v = &c->vcpus[i];
 	struct kvm_mp_state mp;
 	int rc;
 
-	if (!c->s->has_irqchip)
-		return 0;
-	if (VCPU_IOCTL(v, KVM_GET_MP_STATE, &mp, e) < 0)
+	if (VCPU_IOCTL(&c->vcpus[i], KVM_GET_MP_STATE, &mp, e) < 0)
 		return -1;
 	rc = may_be_interrupted(c, i, e);
 	if (rc < 0)
 		return -1;
-	if (mp.mp_state != KVM_MP_STATE_HALTED) {
-		c->arch.halt_seen[i] = 0;
-		/* a timer may break a loop the spin check would call
-		 * endless: no check while one is armed */
-		return rc ? 3 : 0;
-	}
-	if (rc) {
-		c->arch.halt_seen[i] = 0;
+	*running = mp.mp_state != KVM_MP_STATE_HALTED;
+	return !*running && !rc ? 1 : rc ? 2 : 0;
+}
+
+int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
+			struct vmm_error *e)
+{
+	struct vmm_vcpu *v = &c->vcpus[i];
+	int running, rc, r;
+
+	if (!c->s->has_irqchip)
+		return 0;
+	rc = halted_for_good(c, i, &running, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 2) /* a timer is armed: it may break a loop the spin
+		      * check would call endless, or end a HLT */
 		return 3;
-	}
-	/* seen twice with a KVM_RUN between: a timer that ran out just
-	 * before the first look has been delivered by then */
-	if (!c->arch.halt_seen[i]) {
-		c->arch.halt_seen[i] = 1;
-		return 4;
-	}
-	c->arch.halt_seen[i] = 0;
+	if (rc == 0)
+		return 0;
+	/* a second look after a KVM_RUN, which delivers a timer that ran
+	 * out just before the first (the caller extended the deadline) */
+	if (vmm_deadline_kick_after(c->deadline, VMM_HALT_RECHECK_US, e) < 0)
+		return -1;
+	r = vmm_vcpu_run(v, c->deadline, x, e);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		return 2; /* it woke and exited: that exit, to be serviced */
+	rc = halted_for_good(c, i, &running, e);
+	if (rc < 0)
+		return -1;
+	if (rc != 1)
+		return rc == 2 ? 3 : 0;
 	c->arch.halts_in_kernel++;
 	memset(x, 0, sizeof(*x));
 	x->reason = KVM_EXIT_HLT;
