@@ -1261,6 +1261,124 @@ static void check_events_record(struct vmm_kvm *k)
 	vmm_session_destroy(&ss);
 }
 
+/* A corpus entry, decoded (its bytes stay in buf). 0 or -1. */
+static int corpus_entry(const char *dir, const char *name, uint8_t *buf,
+			size_t cap, struct vmm_scenario *s)
+{
+	char path[512];
+	struct vmm_error e;
+	FILE *f;
+	size_t n;
+
+	(void)snprintf(path, sizeof(path), "%s/%s.kvms", dir, name);
+	f = fopen(path, "rbe");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, cap, f);
+	(void)fclose(f);
+	vmm_err_clear(&e);
+	return vmm_scenario_decode(buf, n, s, &e);
+}
+
+/* irqchip, irq and lapic records: the corpus entries' interrupts (the
+ * PIT through the PIC, the LAPIC timer, an MSI) reach the guest's
+ * handler in fresh mode and on the session (a fresh VM each time,
+ * counted, never reused), after an input without an irqchip and before
+ * one; that next input's HLT exits to user space as before. A HLT with an
+ * in-kernel LAPIC ends the run as a halt found in KVM, also with a 1 ms
+ * limit (no spin checks) and on a second vCPU; a halted vCPU a periodic
+ * LAPIC timer keeps waking is not a halt. */
+static void check_irq_records(struct vmm_kvm *k, const char *dir)
+{
+	static const char *const names[] = { "long64_irq_pit",
+					     "long64_irq_lapic_timer",
+					     "long64_irq_msi" };
+	static const uint64_t vectors[] = { 0x20, 0x30, 0x41 };
+	static uint8_t buf[3][BUF];
+	static struct vmm_session ss;
+	static struct vmm_result f, r;
+	struct vmm_scenario c[3], o, h, h2, per;
+	struct vmm_error e;
+	uint64_t fb;
+
+	vmm_err_clear(&e);
+	if (!vmm_kvm_cap(k, VMM_CAP_IRQCHIP) ||
+	    !vmm_kvm_cap(k, VMM_CAP_SPLIT_IRQCHIP) ||
+	    !vmm_kvm_cap(k, VMM_CAP_MP_STATE)) {
+		(void)printf("SKIP: irq records: no in-kernel irqchip\n");
+		return;
+	}
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: irq records: %s\n", e.msg);
+		return;
+	}
+	for (unsigned int i = 0; i < 3; i++)
+		CHECK(corpus_entry(dir, names[i], buf[i], sizeof(buf[i]),
+				   &c[i]) == 0);
+	scen(&o, g_observe, sizeof(g_observe), NULL, 0);
+	scen(&h, g_hlt, sizeof(g_hlt), NULL, 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		(void)vmm_pipeline_run(k, &c[i], &hooks, &f);
+		CHECK(f.verdict == VMM_V_HALT);
+		CHECK_EQ_U64(f.state.regs.rax, vectors[i]);
+		CHECK(f.have_last_exit && f.last_exit.reason == KVM_EXIT_HLT &&
+		      f.last_exit.u.hlt_in_kernel == 1);
+		fb = ss.fallbacks;
+		same_as_fresh(k, &ss, &o, &c[i], names[i]);
+		CHECK(ss.fallbacks > fb); /* a fresh VM for it, counted */
+		same_as_fresh(k, &ss, &c[i], &c[i], names[i]);
+		/* the next input: no irqchip, a HLT that exits */
+		(void)vmm_pipeline_run_reset(&ss, &c[i], &hooks, &r);
+		(void)vmm_pipeline_run_reset(&ss, &h, &hooks, &r);
+		CHECK(r.verdict == VMM_V_HALT && r.exits == 1 &&
+		      r.last_exit.u.hlt_in_kernel == 0);
+		same_as_fresh(k, &ss, &c[i], &o, "the input after an irqchip");
+	}
+	/* HLT with an in-kernel LAPIC, split or not, 1 ms limit, vCPU 1 */
+	h.has_irqchip = 1;
+	h.irqchip_mode = VMM_IRQCHIP_SPLIT;
+	(void)vmm_pipeline_run(k, &h, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT && f.exits == 1 &&
+	      f.last_exit.u.hlt_in_kernel == 1);
+	same_as_fresh(k, &ss, &o, &h, "a HLT with a split irqchip");
+	h.irqchip_mode = VMM_IRQCHIP_KERNEL;
+	h.timeout_ms = 1;
+	(void)vmm_pipeline_run(k, &h, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT && f.last_exit.u.hlt_in_kernel == 1);
+	scen(&h2, g_hlt, sizeof(g_hlt), g_hlt, sizeof(g_hlt));
+	h2.has_irqchip = 1;
+	h2.irqchip_mode = VMM_IRQCHIP_KERNEL;
+	(void)vmm_pipeline_run(k, &h2, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT && f.exits == 2);
+	same_as_fresh(k, &ss, &h, &h2, "two vCPUs halted in KVM");
+	/* a HLT with IF set and a periodic LAPIC timer armed (a long
+	 * period): an interrupt can still come, so no halt (the run ends
+	 * by its limit); with the timer's LVT masked it is a halt */
+	scen(&per, g_hlt, sizeof(g_hlt), NULL, 0);
+	per.has_irqchip = 1;
+	per.irqchip_mode = VMM_IRQCHIP_KERNEL;
+	per.timeout_ms = 20;
+	per.vcpus[0].regs[17] = 0x202; /* rflags: IF */
+	per.vcpus[0].reg_mask |= 1ULL << 17;
+	per.vcpus[0].nlapic = 5;
+	per.vcpus[0].lapic[0] = (struct vmm_lapic_spec){ 0x1ff, 0xf0, 0 };
+	per.vcpus[0].lapic[1] = (struct vmm_lapic_spec){ 0x20030, 0x320, 0 };
+	/* KVM_SET_LAPIC starts the timer from the current count */
+	per.vcpus[0].lapic[2] = (struct vmm_lapic_spec){ 0x40000000, 0x380, 0 };
+	per.vcpus[0].lapic[3] = (struct vmm_lapic_spec){ 0x40000000, 0x390, 0 };
+	per.vcpus[0].lapic[4] = (struct vmm_lapic_spec){ 0xa, 0x3e0, 0 };
+	(void)vmm_pipeline_run(k, &per, &hooks, &f);
+	CHECK(f.verdict == VMM_V_TIMEOUT);
+	per.vcpus[0].lapic[1].value |= 0x10000; /* masked */
+	(void)vmm_pipeline_run(k, &per, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT && f.last_exit.u.hlt_in_kernel == 1);
+	same_as_fresh(k, &ss, &o, &per, "a HLT with a masked LAPIC timer");
+	(void)printf("irq records: %llu resets, %llu fallbacks\n",
+		     (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks);
+	vmm_session_destroy(&ss);
+}
+
 /* The mutator adds, drops and changes MSR and CPUID records (index and
  * value),
  * and what it makes decodes (the list stays in canonical order). */
@@ -1274,6 +1392,9 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	unsigned int cadded = 0, cdropped = 0, cchanged = 0;
 	unsigned int dadded = 0, ddropped = 0, dchanged = 0;
 	unsigned int eadded = 0, edropped = 0, echanged = 0;
+	unsigned int iadded = 0, idropped = 0, ichanged = 0;
+	unsigned int qadded = 0, qdropped = 0, qchanged = 0;
+	unsigned int ladded = 0, ldropped = 0, lchanged = 0;
 
 	/* the seed, and the seed with debugregs and events records */
 	with_dr = *seed;
@@ -1283,6 +1404,14 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	with_dr.vcpus[0].ev_flags = VMM_EV_EXC | VMM_EV_ERRCODE;
 	with_dr.vcpus[0].ev_vector = 14;
 	with_dr.vcpus[0].ev_error = 2;
+	with_dr.has_irqchip = 1;
+	with_dr.irqchip_mode = VMM_IRQCHIP_KERNEL;
+	with_dr.nirqs = 1;
+	with_dr.irqs[0].gsi = 2;
+	with_dr.irqs[0].level = 1;
+	with_dr.vcpus[0].nlapic = 1;
+	with_dr.vcpus[0].lapic[0].offset = 0xf0;
+	with_dr.vcpus[0].lapic[0].value = 0x1ff;
 	nn[0] = vmm_scenario_encode(seed, buf[0], sizeof(buf[0]), &e);
 	nn[1] = vmm_scenario_encode(&with_dr, buf[1], sizeof(buf[1]), &e);
 	CHECK(nn[0] > 0 && nn[0] <= sizeof(buf[0]));
@@ -1317,6 +1446,29 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 			  b.vcpus[0].ev_error != a.vcpus[0].ev_error ||
 			  b.vcpus[0].ev_irq != a.vcpus[0].ev_irq))
 			echanged++;
+		if (b.has_irqchip > a.has_irqchip)
+			iadded++;
+		else if (b.has_irqchip < a.has_irqchip)
+			idropped++;
+		else if (b.has_irqchip &&
+			 (b.irqchip_mode != a.irqchip_mode ||
+			  b.pit_flags != a.pit_flags ||
+			  b.irqchip_routes != a.irqchip_routes))
+			ichanged++;
+		if (b.nirqs > a.nirqs)
+			qadded++;
+		else if (b.nirqs < a.nirqs)
+			qdropped++;
+		else if (b.nirqs &&
+			 memcmp(&b.irqs[0], &a.irqs[0], sizeof(a.irqs[0])) != 0)
+			qchanged++;
+		if (b.vcpus[0].nlapic > a.vcpus[0].nlapic)
+			ladded++;
+		else if (b.vcpus[0].nlapic < a.vcpus[0].nlapic)
+			ldropped++;
+		else if (b.vcpus[0].nlapic &&
+			 b.vcpus[0].lapic[0].value != a.vcpus[0].lapic[0].value)
+			lchanged++;
 		if (b.vcpus[0].ncpuid > a.vcpus[0].ncpuid)
 			cadded++;
 		else if (b.vcpus[0].ncpuid < a.vcpus[0].ncpuid)
@@ -1347,6 +1499,14 @@ static void check_msr_mutations(const struct vmm_scenario *seed)
 	(void)printf("events mutations: %u added, %u dropped, %u changed\n",
 		     eadded, edropped, echanged);
 	CHECK(eadded > 0 && edropped > 0 && echanged > 0);
+	(void)printf("irqchip mutations: %u added, %u dropped, %u changed; "
+		     "irq: %u added, %u dropped, %u changed; lapic: %u added, "
+		     "%u dropped, %u changed\n",
+		     iadded, idropped, ichanged, qadded, qdropped, qchanged,
+		     ladded, ldropped, lchanged);
+	CHECK(iadded > 0 && idropped > 0 && ichanged > 0);
+	CHECK(qadded > 0 && qdropped > 0 && qchanged > 0);
+	CHECK(ladded > 0 && ldropped > 0 && lchanged > 0);
 	CHECK_EQ_U64(bad, 0);
 }
 
@@ -1467,9 +1627,11 @@ static void check_pool(struct vmm_kvm *k)
 		const struct input *in = &corpus[n % ncorpus];
 		const char *d;
 
+		/* inputs that never reuse a VM: cpuid and irqchip records */
 		if (vmm_scenario_decode(in->buf, in->len, &o.scenario, &e) == 0)
 			for (uint32_t v = 0; v < o.scenario.nvcpus; v++)
-				if (o.scenario.vcpus[v].ncpuid) {
+				if (o.scenario.vcpus[v].ncpuid ||
+				    o.scenario.has_irqchip) {
 					with_cpuid++;
 					break;
 				}
@@ -1495,7 +1657,7 @@ static void check_pool(struct vmm_kvm *k)
 		resets += pool.by_nvcpus[i]->resets;
 	}
 	(void)printf("pool: %d sessions, %llu resets, %llu fallbacks (%d "
-		     "runs of inputs with cpuid records)\n",
+		     "runs of inputs with cpuid or irqchip records)\n",
 		     sessions, (unsigned long long)resets,
 		     (unsigned long long)fallbacks, with_cpuid);
 	CHECK(sessions >= 2); /* the corpus has one- and two-vCPU inputs */
@@ -1584,6 +1746,7 @@ int main(int argc, char **argv)
 	check_cpuid_records(&k);
 	check_dregs_record(&k);
 	check_events_record(&k);
+	check_irq_records(&k, argv[1]);
 	check_in_flight(&k, 0);
 	check_flush_contract();
 #endif
