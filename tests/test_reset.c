@@ -379,9 +379,11 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 			(void)fprintf(
 				stderr,
 				"%s: random scenario %ld (saved as "
-				"%s): %s differs (fresh %s, reset %s: %s)\n",
+				"%s): %s differs (fresh %s: %s, reset %s: "
+				"%s)\n",
 				mode, n, path, d, vmm_verdict_name(f1.verdict),
-				vmm_verdict_name(rr.verdict), rr.err.msg);
+				f1.err.msg, vmm_verdict_name(rr.verdict),
+				rr.err.msg);
 			dump_text("scenario", cur, len);
 			dump_text("run before it on the session",
 				  hist[(hpos + 3) % 4],
@@ -1297,7 +1299,7 @@ static void check_irq_records(struct vmm_kvm *k, const char *dir)
 	static uint8_t buf[3][BUF];
 	static struct vmm_session ss;
 	static struct vmm_result f, r;
-	struct vmm_scenario c[3], o, h, h2, per;
+	struct vmm_scenario c[3], o, h, h2, per, nmi, bad;
 	struct vmm_error e;
 	uint64_t fb;
 
@@ -1373,6 +1375,32 @@ static void check_irq_records(struct vmm_kvm *k, const char *dir)
 	(void)vmm_pipeline_run(k, &per, &hooks, &f);
 	CHECK(f.verdict == VMM_V_HALT && f.last_exit.u.hlt_in_kernel == 1);
 	same_as_fresh(k, &ss, &o, &per, "a HLT with a masked LAPIC timer");
+	/* an NMI sent by MSI before the first instruction (no IDT: a
+	 * triple fault) in both modes: KVM_RUN's register sync must not
+	 * put the creation events back over it */
+	nmi = h2;
+	nmi.nvcpus = 1;
+	nmi.nirqs = 1;
+	memset(&nmi.irqs[0], 0, sizeof(nmi.irqs[0]));
+	nmi.irqs[0].type = VMM_IRQ_MSI;
+	nmi.irqs[0].address = 0xfeeff000ULL; /* broadcast */
+	nmi.irqs[0].data = 0x400;	     /* NMI delivery */
+	(void)vmm_pipeline_run(k, &nmi, &hooks, &f);
+	CHECK(f.verdict == VMM_V_GUEST);
+	same_as_fresh(k, &ss, &o, &nmi, "an NMI sent by MSI");
+	/* an irqchip input KVM refuses the sregs of (EFER.LME without
+	 * paging...) leaves a VM that must not be reused: the HLT after it
+	 * exits to user space */
+	bad = h2;
+	bad.nvcpus = 1;
+	bad.vcpus[0].sregs[VMM_SREG_CR0] = 0x80000000ULL; /* PG without PE */
+	bad.vcpus[0].sreg_mask |= 1U << VMM_SREG_CR0;
+	(void)vmm_pipeline_run_reset(&ss, &bad, &hooks, &r);
+	CHECK(r.verdict != VMM_V_HALT);
+	scen(&h, g_hlt, sizeof(g_hlt), NULL, 0);
+	(void)vmm_pipeline_run_reset(&ss, &h, &hooks, &r);
+	CHECK(r.verdict == VMM_V_HALT && r.exits == 1 &&
+	      r.last_exit.u.hlt_in_kernel == 0);
 	(void)printf("irq records: %llu resets, %llu fallbacks\n",
 		     (unsigned long long)ss.resets,
 		     (unsigned long long)ss.fallbacks);
@@ -1643,8 +1671,9 @@ static void check_pool(struct vmm_kvm *k)
 		if (d)
 			(void)fprintf(stderr,
 				      "pool: corpus %s: %s differs (fresh "
-				      "%s, reset %s: %s)\n",
+				      "%s: %s, reset %s: %s)\n",
 				      in->name, d, vmm_verdict_name(f.verdict),
+				      f.err.msg,
 				      vmm_verdict_name(o.result.verdict),
 				      o.result.err.msg);
 		CHECK(d == NULL);

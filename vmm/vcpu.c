@@ -160,6 +160,7 @@ static int set_timer(struct vmm_deadline *d, const struct timespec *at,
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 {
 	d->armed = 0;
+	d->look_at_end = 0; /* a run that wants it says so after arming */
 	if (ms == 0)
 		return 0;
 	if (d->created && d->tid != gettid())

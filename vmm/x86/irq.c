@@ -43,7 +43,8 @@ int vmm_arch_vm_irqchip(struct vmm_vm *vm, const struct vmm_scenario *s,
 		memset(&cap, 0, sizeof(cap));
 		cap.cap = KVM_CAP_SPLIT_IRQCHIP;
 		cap.args[0] = s->irqchip_routes;
-		return VMM_IOCTL(ops, vm->fd, KVM_ENABLE_CAP, &cap, e);
+		return VMM_IOCTL(ops, vm->fd, KVM_ENABLE_CAP, &cap, e) < 0 ? -1
+									   : 1;
 	} else {
 		struct kvm_pit_config pit;
 
@@ -51,7 +52,8 @@ int vmm_arch_vm_irqchip(struct vmm_vm *vm, const struct vmm_scenario *s,
 			return -1;
 		memset(&pit, 0, sizeof(pit));
 		pit.flags = s->pit_flags;
-		return VMM_IOCTL(ops, vm->fd, KVM_CREATE_PIT2, &pit, e);
+		return VMM_IOCTL(ops, vm->fd, KVM_CREATE_PIT2, &pit, e) < 0 ? -1
+									    : 1;
 	}
 }
 

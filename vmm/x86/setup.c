@@ -634,7 +634,7 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	 * records, sregs go in by ioctl: the MSR writes (EFER...) come after
 	 * them, as in fresh mode */
 	if (c->ss && c->s->vcpus[i].nmsrs == 0 && !c->s->vcpus[i].has_events &&
-	    sregs_known(c->ss, i, sr) &&
+	    !c->s->has_irqchip && sregs_known(c->ss, i, sr) &&
 	    vmm_vcpu_sync_regs(v, regs, sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -650,9 +650,11 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	if (!c->ss)
 		return vmm_vcpu_set_regs(v, regs, e);
 	sregs_accepted(c->ss, i, sr);
-	/* an events record goes in by ioctl after this: the registers too,
-	 * or KVM_RUN's sync would put the creation events back over it */
-	if (!c->s->vcpus[i].has_events &&
+	/* an events record goes in by ioctl after this, and irq records
+	 * (an NMI, an interrupt KVM injects) come before the first KVM_RUN:
+	 * the registers by ioctl too, or KVM_RUN's sync would put the
+	 * creation events back over them */
+	if (!c->s->vcpus[i].has_events && !c->s->has_irqchip &&
 	    vmm_vcpu_sync_regs(v, regs, NULL, &c->ss->init[i].events) == 0)
 		return 0;
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
