@@ -121,6 +121,20 @@ static void dump_text(const char *what, const uint8_t *buf, size_t len)
 	(void)fprintf(stderr, "  %s:\n%s", what, text);
 }
 
+/* An input with an in-kernel irqchip: its LAPIC timer and PIT fire by
+ * the host's clock, so where a timer interrupt lands in a mutated guest's
+ * code (and so its exits and verdict) can differ between any two runs,
+ * however the VM was made. The random comparisons leave such inputs out;
+ * check_irq_records and the pool check compare the corpus's interrupt
+ * guests, which wait for theirs with HLT (docs/security.md). */
+static int timer_driven(const uint8_t *buf, size_t len)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	return vmm_scenario_decode(buf, len, &s, &e) == 0 && s.has_irqchip;
+}
+
 static int run_fresh(struct vmm_kvm *k, const uint8_t *buf, size_t len,
 		     struct vmm_result *r)
 {
@@ -306,8 +320,10 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 		if (run_fresh(k, cur, len, &f1) < 0)
 			continue; /* not decodable */
 		(void)run_fresh(k, cur, len, &f2);
-		/* A timed-out guest stops wherever the deadline found it. */
-		if (diff(&f1, &f2) || f1.verdict == VMM_V_TIMEOUT) {
+		/* A timed-out guest stops wherever the deadline found it; a
+		 * timer interrupt lands wherever the host's clock puts it. */
+		if (diff(&f1, &f2) || f1.verdict == VMM_V_TIMEOUT ||
+		    timer_driven(cur, len)) {
 			nondet++;
 			if (prev_len)
 				(void)run_reset(&ss, prev, prev_len, &rr);
@@ -463,7 +479,8 @@ static void check_sequence(struct vmm_kvm *k, long count, unsigned int seed)
 		(void)run_fresh(k, cur, len, &f1);
 		(void)run_fresh(k, cur, len, &f2);
 		if (diff(&f1, &f2) || f1.verdict == VMM_V_TIMEOUT ||
-		    o.result.verdict == VMM_V_TIMEOUT) {
+		    o.result.verdict == VMM_V_TIMEOUT ||
+		    timer_driven(cur, len)) {
 			skipped++;
 			continue;
 		}
