@@ -175,6 +175,16 @@ static const uint8_t hc_probe_code[] = {
  * its clock stopped it (with a 1 ms limit, 78 of the 142 timeouts of
  * 3,000 mutants). A probe guest tells, once per handle: 0 it exits, -1
  * not (k->arch.hc_probe_why says what happened). */
+void vmm_x86_hc_probe_scenario(struct vmm_scenario *s)
+{
+	vmm_x86_probe_scenario(s, VMM_MODE_LONG64);
+	s->blobs[0].data = hc_probe_code;
+	s->blobs[0].len = sizeof(hc_probe_code);
+	s->has_hypercall = 1;
+	s->hypercall_mask = 1ULL << 12;
+	s->timeout_ms = VMM_HC_PROBE_MS;
+}
+
 static int host_hypercall_check(struct vmm_kvm *k)
 {
 	struct vmm_scenario s;
@@ -183,12 +193,7 @@ static int host_hypercall_check(struct vmm_kvm *k)
 
 	if (k->arch.hc_probe != VMM_PROBE_UNKNOWN)
 		return k->arch.hc_probe == VMM_PROBE_OK ? 0 : -1;
-	vmm_x86_probe_scenario(&s, VMM_MODE_LONG64);
-	s.blobs[0].data = hc_probe_code;
-	s.blobs[0].len = sizeof(hc_probe_code);
-	s.has_hypercall = 1;
-	s.hypercall_mask = 1ULL << 12;
-	s.timeout_ms = VMM_HC_PROBE_MS;
+	vmm_x86_hc_probe_scenario(&s);
 	(void)vmm_pipeline_run_unchecked(k, &s, &r);
 	k->arch.hc_probe = VMM_PROBE_FAILS;
 	if (r.verdict == VMM_V_HALT && r.exits >= 2) {
@@ -241,6 +246,15 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 			    "guest's VMCALL on as KVM_EXIT_HYPERCALL, and "
 			    "this host's does not: %s",
 			    c->k->arch.hc_probe_why);
+		return -1;
+	}
+	const char *irq_miss = vmm_x86_irq_missing(c->k, c->s);
+
+	if (irq_miss) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "the scenario has an irqchip record and this "
+			    "host's KVM lacks %s",
+			    irq_miss);
 		return -1;
 	}
 	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
@@ -928,6 +942,13 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	}
 	if (vcpu_regs(c, i, e) < 0)
 		return -1;
+	if (c->s->has_irqchip) {
+		/* a fresh VM (vmm_arch_vcpu_reusable), not reused after */
+		if (c->ss)
+			vmm_session_taint(c->ss);
+		if (vmm_x86_lapic_setup(c, i, e) < 0)
+			return -1;
+	}
 	if (c->s->vcpus[i].nmsrs) {
 		if (c->ss) {
 			/* changed by ioctl: the next prepare restores it even
@@ -997,7 +1018,8 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	 * records, sregs go in by ioctl: the MSR writes (EFER...) come after
 	 * them, as in fresh mode */
 	if (c->ss && c->s->vcpus[i].nmsrs == 0 && !c->s->vcpus[i].has_events &&
-	    !c->s->vcpus[i].has_gdbg && sregs_known(c->ss, i, sr) &&
+	    !c->s->vcpus[i].has_gdbg && !c->s->has_irqchip &&
+	    sregs_known(c->ss, i, sr) &&
 	    vmm_vcpu_sync_regs(v, regs, sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -1013,9 +1035,12 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	if (!c->ss)
 		return vmm_vcpu_set_regs(v, regs, e);
 	sregs_accepted(c->ss, i, sr);
-	/* an events record goes in by ioctl after this: the registers too,
-	 * or KVM_RUN's sync would put the creation events back over it */
+	/* an events record goes in by ioctl after this, and irq records
+	 * (an NMI, an interrupt KVM injects) come before the first KVM_RUN:
+	 * the registers by ioctl too, or KVM_RUN's sync would put the
+	 * creation events back over them */
 	if (!c->s->vcpus[i].has_events && !c->s->vcpus[i].has_gdbg &&
+	    !c->s->has_irqchip &&
 	    vmm_vcpu_sync_regs(v, regs, NULL, &c->ss->init[i].events) == 0)
 		return 0;
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
@@ -1265,7 +1290,7 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		off = vmm_fmt_append(buf, len, off,
 				     "record guest_debug=unsupported: no "
 				     "KVM_CAP_SET_GUEST_DEBUG\n");
-	return off;
+	return vmm_x86_irq_caps(k, buf, len, off);
 }
 
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)

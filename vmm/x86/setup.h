@@ -34,5 +34,9 @@ void vmm_x86_cpuid_override(struct kvm_cpuid_entry2 *ent, uint32_t *n,
 
 /* The one-instruction HLT guest that tells whether this host runs mode m. */
 void vmm_x86_probe_scenario(struct vmm_scenario *s, enum vmm_x86_mode m);
+/* The hypercall probe: a long64 guest's VMCALL of KVM_HC_MAP_GPA_RANGE
+ * with KVM_CAP_EXIT_HYPERCALL on, then HLT; forwarded when it halts after
+ * two exits (vmm/x86/setup.c, and vmm export-c's reproducers). */
+void vmm_x86_hc_probe_scenario(struct vmm_scenario *s);
 
 #endif
