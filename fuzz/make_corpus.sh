@@ -130,6 +130,22 @@ emit() { # NAME: scenario text on stdin
   echo "sreg cr4=0x40620"; echo "cpuid function=0x6 index=0x0 reg=eax value=0x4"
   echo "xsave xstate_bv=0x7 xcomp_bv=0x0 hdr_rsvd=0x0 mxcsr=0x1fa0 ymmh=01ccccccccccccccccdddddddddddddddd"
   echo "xcr xcr0=0x7"; } | emit long64_xsave
+# interrupts through the guest's IDT (guests/x86/long64_irq.s) with an
+# in-kernel irqchip: IRQ 0 from the PIT the guest programs (through the
+# PIC), the LAPIC timer (enabled and set up by lapic records, started by
+# the guest), an MSI an irq record sends before the first instruction
+# (split irqchip: the LAPIC in KVM). Each handler prints which interrupt
+# it was, sends the EOI, and the guest stops with CLI; HLT.
+irq_hdr() { hdr none 1000 1000; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"; }
+irq_vcpu() { echo "blob gpa=0x1000 data=$(hex long64_irq)"; echo "vcpu mode=long64 entry=$1"
+  echo "reg rsp=0x180000"; echo "sreg idt_base=0x1200"; echo "sreg idt_limit=0x41f"; }
+{ irq_hdr; echo "irqchip mode=kernel pit_flags=0x0 routes=0"; irq_vcpu 0x1000; } | emit long64_irq_pit
+{ irq_hdr; echo "irqchip mode=kernel pit_flags=0x0 routes=0"; irq_vcpu 0x1040
+  echo "lapic offset=0xf0 value=0x1ff"; echo "lapic offset=0x320 value=0x30"
+  echo "lapic offset=0x3e0 value=0xb"; } | emit long64_irq_lapic_timer
+{ irq_hdr; echo "irqchip mode=split pit_flags=0x0 routes=24"
+  echo "irq type=msi gsi=0 level=0 address=0xfee00000 data=0x41"; irq_vcpu 0x1080
+  echo "lapic offset=0xf0 value=0x1ff"; } | emit long64_irq_msi
 echo "corpus: $(ls "$bin" | wc -l) scenarios in $bin"
 # fuzz_exit seeds: synthetic kvm_run areas
 mkdir -p "$root/corpus/exit"

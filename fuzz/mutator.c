@@ -1522,6 +1522,131 @@ static void mut_exit_records(const struct mut_ctx *m)
 	}
 }
 
+/* LAPIC register offsets: ID, TPR, EOI, LDR, DFR, SVR, ICR low/high,
+ * LVT timer, LINT0, LINT1, error, initial count, current count, divide,
+ * and an offset in the page no register uses; values for them. */
+static const uint16_t lapic_offsets[] = { 0x20,	 0x80,	0xb0,  0xd0,
+					  0xe0,	 0xf0,	0x300, 0x310,
+					  0x320, 0x350, 0x360, 0x370,
+					  0x380, 0x390, 0x3e0, 0x3f0 };
+static const uint32_t lapic_values[] = {
+	0x1ff,			  /* SVR: enabled, spurious vector 0xff */
+	0x30,			  /* LVT: vector 0x30, fixed, one-shot */
+	0x20030,		  /* LVT timer periodic */
+	0x40030,		  /* LVT timer TSC-deadline */
+	0x10000,		  /* LVT masked */
+	0x700,			  /* LINT0 ExtINT */
+	0x400,			  /* LINT1 NMI */
+	0xb,			  /* divide by 1 */
+	0x1000,			  /* a count */
+	0xffffffff, 0, 0x1000000, /* ID 1 */
+};
+
+/* The irqchip record and what needs it: a kernel one (the PIT with
+ * it), a split one with some routes, or none (with the irq and lapic
+ * records, which need one). Mostly split: closing a VM with the in-kernel
+ * PIC and IOAPIC waits 16 ms (24 ms with the PIT) for the kernel's SRCU
+ * grace periods, a split one 0.2 ms (close of 10 VMs each, this host). */
+static void irqchip_set(struct vmm_scenario *s, struct rng *r, int on)
+{
+	s->has_irqchip = on;
+	s->irqchip_mode = 0;
+	s->pit_flags = 0;
+	s->irqchip_routes = 0;
+	if (on) {
+		s->irqchip_mode = (uint8_t)(below(r, 4) ? VMM_IRQCHIP_SPLIT
+							: VMM_IRQCHIP_KERNEL);
+		if (s->irqchip_mode == VMM_IRQCHIP_SPLIT)
+			s->irqchip_routes =
+				(uint16_t)(below(r, 2)
+						   ? 24
+						   : below(r,
+							   VMM_MAX_IOAPIC_ROUTES +
+								   1));
+		else if (below(r, 4) == 0)
+			s->pit_flags = VMM_PIT_KNOWN_FLAGS;
+		return;
+	}
+	s->nirqs = 0;
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		s->vcpus[i].nlapic = 0;
+}
+
+static void mut_irqchip(const struct mut_ctx *m)
+{
+	struct vmm_scenario *s = &m->w->s;
+
+	if (s->arch != VMM_ARCH_X86_64)
+		return;
+	/* an irqchip VM costs about 24 ms to close (KVM waits for RCU grace
+	 * periods; 0.3 ms of CPU), 50 times a typical run: one is added one
+	 * time in 16 this operator runs, and dropped one time in 2 */
+	if (!s->has_irqchip) {
+		if (below(m->r, 16) == 0)
+			irqchip_set(s, m->r, 1);
+	} else if (below(m->r, 2) == 0)
+		irqchip_set(s, m->r, 0);
+	else if (s->irqchip_mode == VMM_IRQCHIP_KERNEL)
+		s->pit_flags ^= VMM_PIT_KNOWN_FLAGS;
+	else
+		s->irqchip_routes =
+			(uint16_t)below(m->r, VMM_MAX_IOAPIC_ROUTES + 1);
+}
+
+/* irq records: add a line (GSI 0-23, the PIT's 0 and 2 often) or an MSI
+ * (to APIC ID 0 or all, fixed or NMI delivery, a vector), drop one, or
+ * change one's level, GSI, address or data. */
+static void irq_random(struct rng *r, struct vmm_irq_spec *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->type = (uint8_t)below(r, VMM_IRQ_TYPES);
+	if (q->type == VMM_IRQ_LINE) {
+		q->gsi = (uint32_t)(below(r, 4) ? below(r, 24)
+						: below(r, VMM_MAX_GSI));
+		q->level = (uint8_t)below(r, 2);
+		return;
+	}
+	q->address = below(r, 4) ? 0xfee00000ULL : 0xfee00000ULL | 0xff000ULL;
+	if (below(r, 8) == 0)
+		q->address = next(r);
+	q->data = (uint32_t)(below(r, 2) ? 0x20 + below(r, 224)
+					 : (below(r, 2) ? 0x400 : next(r)));
+}
+
+static void mut_irqs(const struct mut_ctx *m)
+{
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_irq_spec *q;
+
+	/* an irqchip input costs a fresh VM (about 25 ms to close): the
+	 * irqchip record itself is the main way in */
+	if (s->arch != VMM_ARCH_X86_64 || (!s->has_irqchip && below(m->r, 32)))
+		return;
+	if (!s->has_irqchip)
+		irqchip_set(s, m->r, 1);
+	if (s->nirqs == 0 || (s->nirqs < VMM_MAX_SCN_IRQS && below(m->r, 2))) {
+		irq_random(m->r, &s->irqs[s->nirqs++]);
+		return;
+	}
+	q = &s->irqs[below(m->r, s->nirqs)];
+	switch (below(m->r, 3)) {
+	case 0: /* drop it */
+		memmove(q, q + 1,
+			(size_t)(&s->irqs[s->nirqs] - (q + 1)) * sizeof(*q));
+		s->nirqs--;
+		break;
+	case 1:
+		if (q->type == VMM_IRQ_LINE)
+			q->level ^= 1;
+		else
+			q->data ^= (uint32_t)(1U << below(m->r, 16));
+		break;
+	default:
+		irq_random(m->r, q);
+		break;
+	}
+}
+
 /* x86 vCPU state records: FPU/SSE/AVX state and XCR0 */
 static void mut_fpu(const struct mut_ctx *m)
 {
@@ -1538,6 +1663,63 @@ static void mut_fpu(const struct mut_ctx *m)
 		mut_xcr_record(m->r, m->v);
 		break;
 	}
+}
+
+/* lapic records: add a field (an interesting offset and value), drop
+ * one, or change one's value; kept in increasing offset order. */
+static void mut_lapic(const struct mut_ctx *m)
+{
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_vcpu_spec *v = m->v;
+	struct vmm_lapic_spec n;
+	uint32_t k;
+
+	if (s->arch != VMM_ARCH_X86_64 || (!s->has_irqchip && below(m->r, 32)))
+		return;
+	if (!s->has_irqchip)
+		irqchip_set(s, m->r, 1);
+	if (v->nlapic && (v->nlapic == VMM_MAX_SCN_LAPIC || below(m->r, 2))) {
+		struct vmm_lapic_spec *l = &v->lapic[below(m->r, v->nlapic)];
+
+		if (below(m->r, 3) == 0) {
+			memmove(l, l + 1,
+				(size_t)(&v->lapic[v->nlapic] - (l + 1)) *
+					sizeof(*l));
+			v->nlapic--;
+		} else {
+			l->value =
+				below(m->r, 2)
+					? lapic_values[below(
+						  m->r,
+						  sizeof(lapic_values) /
+							  sizeof(lapic_values
+									 [0]))]
+					: l->value ^
+						  (uint32_t)(1U << below(m->r,
+									 32));
+		}
+		return;
+	}
+	memset(&n, 0, sizeof(n));
+	n.offset =
+		(uint16_t)(below(m->r, 4)
+				   ? lapic_offsets[below(
+					     m->r,
+					     sizeof(lapic_offsets) /
+						     sizeof(lapic_offsets[0]))]
+				   : 16 * below(m->r, VMM_LAPIC_PAGE / 16));
+	n.value = lapic_values[below(m->r, sizeof(lapic_values) /
+						   sizeof(lapic_values[0]))];
+	for (k = 0; k < v->nlapic && v->lapic[k].offset < n.offset; k++)
+		;
+	if (k < v->nlapic && v->lapic[k].offset == n.offset) {
+		v->lapic[k].value = n.value;
+		return;
+	}
+	memmove(&v->lapic[k + 1], &v->lapic[k],
+		(size_t)(v->nlapic - k) * sizeof(n));
+	v->lapic[k] = n;
+	v->nlapic++;
 }
 
 /* device behaviour and input stream */
@@ -1693,6 +1875,11 @@ static const struct {
 
 	{ 1, mut_exit_records },
 	{ 1, mut_fpu },
+	{ 1, mut_irqchip },
+
+	{ 1, mut_irqs },
+
+	{ 1, mut_lapic },
 
 	{ 1, mut_devices },
 

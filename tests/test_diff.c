@@ -161,6 +161,11 @@ static void test_ineligible(struct vmm_kvm *k)
 	s.vcpus[0].sregs[VMM_SREG_CR4] |= 1ULL << 20; /* SMEP */
 	CHECK_EQ_U64(vmm_diff_run(k, &s, NULL, d), VMM_DIFF_INELIGIBLE);
 	CHECK_STR_CONTAINS(d->why, "SMEP");
+	base(&s);
+	s.has_irqchip = 1;
+	s.irqchip_mode = VMM_IRQCHIP_KERNEL;
+	CHECK_EQ_U64(vmm_diff_run(k, &s, NULL, d), VMM_DIFF_INELIGIBLE);
+	CHECK_STR_CONTAINS(d->why, "irqchip, irq or lapic records");
 	free(d);
 }
 

@@ -120,6 +120,34 @@ static void test_classify(void)
 	CHECK(!vmm_errno_expected(&r.err));
 	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_GET_XSAVE2, "KVM_GET_XSAVE2",
 			  EINVAL, "x");
+	/* irqchip, irq and lapic records: the creation ioctls fail for
+	 * memory only, KVM_IRQ_LINE without an irqchip (ENXIO), an MSI or a
+	 * LAPIC page KVM refuses (EINVAL) */
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_CREATE_IRQCHIP,
+			  "KVM_CREATE_IRQCHIP", ENOMEM, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EEXIST;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_CREATE_PIT2,
+			  "KVM_CREATE_PIT2", EINVAL, "x");
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_IRQ_LINE, "KVM_IRQ_LINE",
+			  ENXIO, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = EFAULT;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SIGNAL_MSI, "KVM_SIGNAL_MSI",
+			  EINVAL, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = ENOSPC;
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_SET_LAPIC, "KVM_SET_LAPIC",
+			  EINVAL, "x");
+	CHECK(vmm_errno_expected(&r.err));
+	r.err.err = ENXIO; /* no LAPIC: the VMM made an irqchip first */
+	CHECK(!vmm_errno_expected(&r.err));
+	vmm_err_set_ioctl(&r.err, VMM_ERR_SYS, KVM_GET_MP_STATE,
+			  "KVM_GET_MP_STATE", EINVAL, "x");
 	CHECK(!vmm_errno_expected(&r.err));
 #endif
 	vmm_err_set(&r.err, VMM_ERR_SYS, NULL, EINVAL, "x");

@@ -38,6 +38,9 @@ enum {
 	T_FPU = 0x14,
 	T_XSAVE = 0x1C,
 	T_XCR = 0x1D,
+	T_IRQCHIP = 0x08,
+	T_IRQ = 0x09,
+	T_LAPIC = 0x19,
 	T_FEATURES = 0x1A,
 	T_GDBG = 0x1B,
 	T_VGIC = 0x0C,
@@ -1288,7 +1291,7 @@ static void test_vcpus(void)
 	off = b_reg(&w, T_REG, 0, 1);
 	REJECT(&w, off,
 	       "reg record after sreg (canonical order: reg, sreg, "
-	       "seg, fpu, msr, cpuid, debugregs, events, features, "
+	       "seg, fpu, msr, cpuid, debugregs, events, lapic, features, "
 	       "guest_debug, xsave, xcr, one_reg)");
 	vcpu_base(&w);
 	(void)b_seg(&w, 0, 0, 0x9b, 0xffff, 0);
@@ -1357,8 +1360,8 @@ static void test_order(void)
 	REJECT(&w, off, "unknown record tag 0x1f");
 	bld_init(&w);
 	b_upto_slot(&w);
-	off = b_raw(&w, 0x08, 0, NULL, 0);
-	REJECT(&w, off, "unknown record tag 0x08");
+	off = b_raw(&w, 0x0f, 0, NULL, 0);
+	REJECT(&w, off, "unknown record tag 0x0f");
 	bld_init(&w);
 	b_upto_slot(&w);
 	off = b_raw(&w, 0xff, 0, NULL, 0);
@@ -2642,6 +2645,241 @@ static size_t b_events(struct bld *w, uint32_t flags, uint32_t vector,
 	return end(w);
 }
 
+static size_t b_irqchip(struct bld *w, uint32_t mode, uint32_t pit,
+			uint32_t routes)
+{
+	(void)begin(w, T_IRQCHIP);
+	put(w, mode, 1);
+	put(w, pit, 1);
+	put(w, routes, 2);
+	return end(w);
+}
+
+static size_t b_irq(struct bld *w, uint32_t type, uint32_t gsi, uint32_t level,
+		    uint64_t address, uint32_t data)
+{
+	(void)begin(w, T_IRQ);
+	put(w, type, 1);
+	put(w, gsi, 4);
+	put(w, level, 1);
+	put(w, address, 8);
+	put(w, data, 4);
+	return end(w);
+}
+
+static size_t b_lapic(struct bld *w, uint32_t offset, uint32_t value)
+{
+	(void)begin(w, T_LAPIC);
+	put(w, offset, 2);
+	put(w, value, 4);
+	return end(w);
+}
+
+/* A scenario with an irqchip record (and irq records) up to the vCPU. */
+static void irq_base(struct bld *w, uint32_t mode, uint32_t routes)
+{
+	bld_init(w);
+	b_upto_slot(w);
+	(void)b_blob1(w, 0x1000);
+	(void)b_irqchip(w, mode, 0, routes);
+}
+
+/* A decoded scenario the validation refuses, with `what` in the message. */
+static void irq_invalid(struct bld *w, const char *what)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_decode(w->b, w->n, &s, &e) < 0);
+	CHECK_EQ_U64(e.cls, VMM_ERR_INPUT);
+	CHECK_STR_CONTAINS(e.msg, what);
+}
+
+/* irqchip, irq and lapic: round trip through both forms, the canonical
+ * form (order, values only for the mode or type that uses them, lapic
+ * offsets aligned and increasing), the caps, and the records that need
+ * an irqchip. */
+static void test_irq_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_irq(&w, VMM_IRQ_LINE, 2, 1, 0, 0);
+	(void)b_irq(&w, VMM_IRQ_MSI, 0, 0, 0xfee00000ULL, 0x41);
+	(void)b_irq(&w, VMM_IRQ_LINE, 2, 0, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	(void)b_lapic(&w, 0xf0, 0x1ff);
+	(void)b_lapic(&w, 0x320, 0x30);
+	(void)b_lapic(&w, 0x3e0, 0xb);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.has_irqchip, 1);
+	CHECK_EQ_U64(s.irqchip_mode, VMM_IRQCHIP_KERNEL);
+	CHECK_EQ_U64(s.nirqs, 3);
+	CHECK_EQ_U64(s.irqs[0].gsi, 2);
+	CHECK_EQ_U64(s.irqs[0].level, 1);
+	CHECK_EQ_U64(s.irqs[1].type, VMM_IRQ_MSI);
+	CHECK_EQ_U64(s.irqs[1].address, 0xfee00000ULL);
+	CHECK_EQ_U64(s.irqs[1].data, 0x41);
+	CHECK_EQ_U64(s.vcpus[0].nlapic, 3);
+	CHECK_EQ_U64(s.vcpus[0].lapic[1].offset, 0x320);
+	CHECK_EQ_U64(s.vcpus[0].lapic[2].value, 0xb);
+	CHECK_EQ_U64(s.vcpus[1].nlapic, 0);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text, "irqchip mode=kernel pit_flags=0x0 routes=0\n"
+				 "irq type=line gsi=2 level=1 address=0x0 "
+				 "data=0x0\n"
+				 "irq type=msi gsi=0 level=0 "
+				 "address=0xfee00000 data=0x41\n");
+	CHECK_STR_CONTAINS(text, "lapic offset=0xf0 value=0x1ff\n"
+				 "lapic offset=0x320 value=0x30\n");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.vcpus[0].lapic[1].value = 0x31;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "vcpu[0].lapic");
+	s2 = s;
+	s2.irqs[2].level = 1;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "irqs");
+	s2 = s;
+	s2.irqchip_mode = VMM_IRQCHIP_SPLIT;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "irqchip");
+
+	/* split with routes */
+	irq_base(&w, VMM_IRQCHIP_SPLIT, 24);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.irqchip_routes, 24);
+
+	/* binary rejections */
+	irq_base(&w, 3, 0);
+	REJECT(&w, w.n - 4, "irqchip.mode=3");
+	irq_base(&w, 0, 0);
+	REJECT(&w, w.n - 4, "irqchip.mode=0");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_irqchip(&w, VMM_IRQCHIP_KERNEL, 2, 0);
+	REJECT(&w, w.n - 3, "irqchip.pit_flags=0x2");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_irqchip(&w, VMM_IRQCHIP_SPLIT, 0, VMM_MAX_IOAPIC_ROUTES + 1);
+	REJECT(&w, w.n - 2, "irqchip.routes=257");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	off = b_irqchip(&w, VMM_IRQCHIP_KERNEL, 0, 0);
+	REJECT(&w, off, "second irqchip record");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)begin(&w, T_IRQCHIP);
+	put(&w, 1, 2);
+	off = end(&w);
+	REJECT(&w, off, "irqchip record length 2, must be 4");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	off = b_irq(&w, 2, 0, 0, 0, 0);
+	REJECT(&w, off + 3, "irq.type=2");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	off = b_irq(&w, VMM_IRQ_LINE, VMM_MAX_GSI, 0, 0, 0);
+	REJECT(&w, off + 4, "irq.gsi=1024");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	off = b_irq(&w, VMM_IRQ_LINE, 0, 2, 0, 0);
+	REJECT(&w, off + 8, "irq.level=2");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	for (unsigned int q = 0; q < VMM_MAX_SCN_IRQS; q++)
+		(void)b_irq(&w, VMM_IRQ_LINE, q, 1, 0, 0);
+	off = b_irq(&w, VMM_IRQ_LINE, 0, 0, 0, 0);
+	REJECT(&w, off, "irq");
+	/* order: irq before irqchip, lapic after features */
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_irq(&w, VMM_IRQ_LINE, 0, 1, 0, 0);
+	off = b_irqchip(&w, VMM_IRQCHIP_KERNEL, 0, 0);
+	REJECT(&w, off, "irqchip record out of canonical order (after irq)");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	off = b_lapic(&w, 0x328, 1);
+	REJECT(&w, off + 3, "lapic.offset=0x328, must be 16-byte aligned");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	off = b_lapic(&w, 0x400, 1);
+	REJECT(&w, off + 3, "below 0x400");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	(void)b_lapic(&w, 0x320, 1);
+	off = b_lapic(&w, 0x320, 2);
+	REJECT(&w, off + 3, "lapic.offset=0x320 not above the previous 0x320");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	(void)b_lapic(&w, 0x320, 1);
+	off = b_lapic(&w, 0xf0, 2);
+	REJECT(&w, off + 3, "not above the previous");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	for (unsigned int l = 0; l < VMM_MAX_SCN_LAPIC; l++)
+		(void)b_lapic(&w, 16 * l, l);
+	off = b_lapic(&w, 0x3f0, 0);
+	REJECT(&w, off, "lapic");
+	bld_init(&w);
+	b_arm64(&w, VMM_ARM64_AARCH64);
+	off = b_lapic(&w, 0xf0, 0);
+	REJECT(&w, off, "lapic record in a arm64 scenario (x86 only)");
+
+	/* validation: what needs an irqchip, values for another mode/type */
+	bld_init(&w);
+	b_minimal(&w);
+	(void)b_lapic(&w, 0xf0, 0x1ff);
+	irq_invalid(&w, "lapic records need an in-kernel LAPIC");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_irq(&w, VMM_IRQ_LINE, 0, 1, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	irq_invalid(&w, "irq records need an in-kernel irqchip");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_irqchip(&w, VMM_IRQCHIP_KERNEL, 0, 24);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	irq_invalid(&w, "only a split one takes routes");
+	bld_init(&w);
+	b_upto_slot(&w);
+	(void)b_blob1(&w, 0x1000);
+	(void)b_irqchip(&w, VMM_IRQCHIP_SPLIT, 1, 24);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	irq_invalid(&w, "with a split irqchip (no in-kernel PIT)");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_irq(&w, VMM_IRQ_LINE, 0, 1, 0xfee00000ULL, 0);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	irq_invalid(&w, "a line takes gsi");
+	irq_base(&w, VMM_IRQCHIP_KERNEL, 0);
+	(void)b_irq(&w, VMM_IRQ_MSI, 3, 0, 0xfee00000ULL, 0x41);
+	(void)b_vcpu(&w, VMM_MODE_REAL16, 0x1000);
+	irq_invalid(&w, "an MSI takes address and data only");
+
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "irqchip mode=ioapic pit_flags=0x0 routes=0\n"
+		    "vcpu mode=real16 entry=0x0\n",
+		    "line 4", "irqchip mode 'ioapic' (kernel, split)");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "limits max_exits=1 timeout_ms=1\n"
+		    "slot id=0 gpa=0x0 size=0x1000 flags=none\n"
+		    "irqchip mode=kernel pit_flags=0x0 routes=0\n"
+		    "irq type=nmi gsi=0 level=0 address=0x0 data=0x0\n"
+		    "vcpu mode=real16 entry=0x0\n",
+		    "line 5", "irq type 'nmi' (line, msi)");
+}
+
 /* A decoded scenario the validation refuses, with `what` in the message. */
 static void events_invalid(uint32_t flags, uint32_t vector, uint32_t error,
 			   uint32_t irq, const char *what)
@@ -3515,6 +3753,7 @@ int main(void)
 	test_events_record();
 	test_exit_records();
 	test_fpu_records();
+	test_irq_records();
 	test_schema_table();
 	return check_report("test_scenario");
 }

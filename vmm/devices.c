@@ -287,6 +287,10 @@ static enum vmm_exit_action handle_exit(struct vmm_devices *d, uint32_t vcpu,
 		x->u.hypercall.ret = next_u64(d);
 		return VMM_ACT_CONTINUE;
 	case KVM_EXIT_INTR:
+	case KVM_EXIT_IOAPIC_EOI:
+		/* KVM_EXIT_IOAPIC_EOI (split irqchip): the EOI of a
+		 * level-triggered interrupt for a user-space IOAPIC; this VMM
+		 * has none, nothing to resample */
 		return VMM_ACT_CONTINUE;
 	default:
 		return fail(e, vcpu, "unhandled exit", x);

@@ -308,6 +308,9 @@ int vmm_exit_decode(void *run, size_t mapped, struct vmm_exit *x,
 		RD(x->u.ex.exception, run, ex.exception);
 		RD(x->u.ex.error_code, run, ex.error_code);
 		return 0;
+	case KVM_EXIT_IOAPIC_EOI:
+		RD(x->u.eoi_vector, run, eoi.vector);
+		return 0;
 #endif
 	case KVM_EXIT_MEMORY_FAULT: {
 		/* 6.8+: { u64 flags, gpa, size } at the start of the union */
@@ -426,6 +429,19 @@ void vmm_exit_format(const struct vmm_exit *x, char *buf, size_t len)
 			       (unsigned long long)x->u.memory_fault.gpa,
 			       (unsigned long long)x->u.memory_fault.size);
 		break;
+	case KVM_EXIT_HLT:
+		if (x->u.hlt_in_kernel)
+			(void)snprintf(buf, len,
+				       "%s (in-kernel LAPIC: halted in KVM, "
+				       "no interrupt can wake it)",
+				       n);
+		else
+			(void)snprintf(buf, len, "%s (exit_reason=%u)", n,
+				       x->reason);
+		break;
+	case KVM_EXIT_IOAPIC_EOI:
+		(void)snprintf(buf, len, "%s vector=%u", n, x->u.eoi_vector);
+		break;
 	case KVM_EXIT_UNKNOWN:
 		(void)snprintf(buf, len, "%s hardware_exit_reason=0x%llx", n,
 			       (unsigned long long)x->u.hw_reason);
@@ -507,6 +523,9 @@ uint64_t vmm_exit_hash(uint64_t h, const struct vmm_exit *x)
 		h = vmm_fnv(h, &x->u.hypercall.nr, 8);
 		h = vmm_fnv(h, x->u.hypercall.args,
 			    sizeof(x->u.hypercall.args));
+		break;
+	case KVM_EXIT_IOAPIC_EOI:
+		h = vmm_fnv(h, &x->u.eoi_vector, 1);
 		break;
 	default:
 		break;

@@ -97,6 +97,10 @@ struct vmm_exit {
 			uint64_t fault_ipa;
 		} arm_nisv; /* arm64: MMIO access without a valid syndrome */
 		uint64_t hw_reason; /* KVM_EXIT_UNKNOWN */
+		/* KVM_EXIT_HLT: 1 when the VMM found the vCPU halted in KVM
+		 * (in-kernel LAPIC, KVM_GET_MP_STATE), not a KVM exit */
+		uint32_t hlt_in_kernel;
+		uint8_t eoi_vector; /* KVM_EXIT_IOAPIC_EOI */
 	} u;
 };
 

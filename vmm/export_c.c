@@ -250,6 +250,12 @@ static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
 		    (unsigned long long)s->hypercall_mask);
 	if (dbg)
 		put(g, "\t.debug_vcpus = 0x%x,\n", dbg);
+	if (s->has_irqchip)
+		put(g,
+		    "\t.irqchip = %u,\n\t.pit_flags = 0x%x,\n\t.routes = %u,\n",
+		    s->irqchip_mode, s->pit_flags, s->irqchip_routes);
+	if (s->nirqs)
+		put(g, "\t.irqs = %s_irqs,\n\t.nirqs = %u,\n", p, s->nirqs);
 	put(g, "\t.vcpus = %s_vcpus,\n\t.nvcpus = %u,\n};\n\n", p, nvcpus);
 }
 
@@ -792,6 +798,36 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 	for (uint32_t i = 0; i < nv; i++) {
 		const struct vmm_vcpu_spec *vs = &s->vcpus[i];
 
+		if (reject[i] || vs->nlapic == 0)
+			continue;
+		put(g,
+		    "/* vCPU %u: the input's lapic records, over "
+		    "KVM_GET_LAPIC's page */\n"
+		    "static const struct lapic_field %s_vcpu%u_lapic[] = {\n",
+		    i, p, i);
+		for (uint32_t l = 0; l < vs->nlapic; l++)
+			put(g, "\t{ 0x%x, 0x%xU },\n", vs->lapic[l].offset,
+			    vs->lapic[l].value);
+		put(g, "};\n\n");
+	}
+	if (s->nirqs) {
+		put(g,
+		    "/* the input's irq records (0 line: gsi, level; 1 MSI: "
+		    "address, data), in order before the first run */\n"
+		    "static const struct irq_desc %s_irqs[] = {\n",
+		    p);
+		for (uint32_t q = 0; q < s->nirqs; q++)
+			put(g,
+			    "\t{ .type = %u, .gsi = %u, .level = %u, "
+			    ".data = 0x%xU, .address = 0x%llxULL },\n",
+			    s->irqs[q].type, s->irqs[q].gsi, s->irqs[q].level,
+			    s->irqs[q].data,
+			    (unsigned long long)s->irqs[q].address);
+		put(g, "};\n\n");
+	}
+	for (uint32_t i = 0; i < nv; i++) {
+		const struct vmm_vcpu_spec *vs = &s->vcpus[i];
+
 		if (reject[i] || vs->ncpuid == 0)
 			continue;
 		put(g,
@@ -858,6 +894,11 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 			    "\t\t.cpuid = %s_vcpu%u_cpuid,\n"
 			    "\t\t.ncpuid = %u,\n",
 			    p, i, s->vcpus[i].ncpuid);
+		if (s->vcpus[i].nlapic)
+			put(g,
+			    "\t\t.lapic = %s_vcpu%u_lapic,\n"
+			    "\t\t.nlapic = %u,\n",
+			    p, i, s->vcpus[i].nlapic);
 		if (s->vcpus[i].nmsrs)
 			put(g,
 			    "\t\t.msrs = %s_vcpu%u_msrs,\n"

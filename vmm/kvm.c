@@ -93,6 +93,17 @@ static const struct vmm_cap_desc vmm_caps[VMM_CAP_COUNT] = {
 				     "size"),
 	[VMM_CAP_XCRS] = CAP_ENTRY(KVM_CAP_XCRS, false,
 				   "x86 xcr records (KVM_SET_XCRS)"),
+	[VMM_CAP_IRQCHIP] = CAP_ENTRY(KVM_CAP_IRQCHIP, false,
+				      "x86 irqchip record mode=kernel"),
+	[VMM_CAP_SPLIT_IRQCHIP] = CAP_ENTRY(KVM_CAP_SPLIT_IRQCHIP, false,
+					    "x86 irqchip record mode=split"),
+	[VMM_CAP_PIT2] = CAP_ENTRY(KVM_CAP_PIT2, false,
+				   "x86 irqchip record: the in-kernel PIT"),
+	[VMM_CAP_SIGNAL_MSI] = CAP_ENTRY(KVM_CAP_SIGNAL_MSI, false,
+					 "x86 irq records type=msi"),
+	[VMM_CAP_MP_STATE] = CAP_ENTRY(KVM_CAP_MP_STATE, false,
+				       "x86 in-kernel LAPIC: a halted vCPU "
+				       "ends the run"),
 };
 #undef CAP_ENTRY
 

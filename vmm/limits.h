@@ -50,6 +50,26 @@
  * reaches the VMM does so in microseconds. */
 #define VMM_HC_PROBE_MS 20U
 #define VMM_MAX_MSR_EXIT_NMSRS 0x3000U
+/* x86 irqchip record: IOAPIC routes of a split irqchip (KVM allows up to
+ * KVM_MAX_IRQ_ROUTES; an IOAPIC has 24 pins, 256 is plenty). */
+#define VMM_MAX_IOAPIC_ROUTES 256
+/* x86 irq records (KVM_IRQ_LINE / KVM_SIGNAL_MSI before the first run),
+ * and the GSIs they may name (KVM's routing table holds 4096 at most). */
+#define VMM_MAX_SCN_IRQS 16
+#define VMM_MAX_GSI 1024
+/* x86 lapic records per vCPU: fields of the 1 KiB register page
+ * (KVM_GET_LAPIC / KVM_SET_LAPIC), at 16-byte aligned offsets. */
+#define VMM_MAX_SCN_LAPIC 16
+#define VMM_LAPIC_PAGE 0x400U
+/* x86 with an in-kernel LAPIC, HLT does not exit: the run's kicks look
+ * at KVM_GET_MP_STATE (vmm/x86/irq.c). The first kick at most
+ * VMM_HALT_KICK_US into a guest entry (an eighth of a limit under
+ * VMM_SPIN_MIN_TIMEOUT_MS); a halted vCPU no interrupt can wake is seen
+ * again VMM_HALT_RECHECK_US later, after a KVM_RUN in between (which
+ * delivers a timer that just ran out), before it ends the run like a HLT
+ * exit. */
+#define VMM_HALT_KICK_US 250U
+#define VMM_HALT_RECHECK_US 50U
 #define VMM_MAX_CPUID_ENTRIES 256
 /* arm64: one_reg records per vCPU (KVM_SET_ONE_REG after the core
  * registers; each id must be one KVM_GET_REG_LIST names). */

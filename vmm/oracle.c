@@ -62,6 +62,22 @@ static const struct {
 	{ KVM_SET_FPU, "KVM_SET_FPU", { 0 } },
 	{ KVM_SET_XSAVE, "KVM_SET_XSAVE", { EINVAL } },
 	{ KVM_SET_XCRS, "KVM_SET_XCRS", { EINVAL } },
+	/* irqchip record: made before any vCPU, once per VM, with the
+	 * routes capped below KVM's limit: only memory can fail them */
+	{ KVM_CREATE_IRQCHIP, "KVM_CREATE_IRQCHIP", { ENOMEM } },
+	{ KVM_CREATE_PIT2, "KVM_CREATE_PIT2", { ENOMEM } },
+	/* KVM_ENABLE_CAP (split irqchip, the events record's caps, dirty
+	 * logging): EINVAL for what the VM's KVM refuses */
+	{ KVM_ENABLE_CAP, "KVM_ENABLE_CAP", { EINVAL, ENOMEM } },
+	/* irq records: KVM_IRQ_LINE refuses a VM without an in-kernel
+	 * irqchip (ENXIO); KVM_SIGNAL_MSI refuses an MSI it cannot route
+	 * (EINVAL). A message no LAPIC takes is a result (0), not an error */
+	{ KVM_IRQ_LINE, "KVM_IRQ_LINE", { ENXIO, EINVAL } },
+	{ KVM_SIGNAL_MSI, "KVM_SIGNAL_MSI", { EINVAL } },
+	/* lapic record: EINVAL for a page KVM finds inconsistent (an x2APIC
+	 * ID that is not the vCPU's) */
+	{ KVM_SET_LAPIC, "KVM_SET_LAPIC", { EINVAL } },
+	{ KVM_SET_MP_STATE, "KVM_SET_MP_STATE", { EINVAL } },
 #else
 	/* arm64: ENOSYS for MMIO without a syndrome when KVM cannot hand it
 	 * to userspace; ONE_REG refuses PSTATE values with an invalid or

@@ -29,6 +29,8 @@ int vmm_run_dirty_poll(struct run_ctx *c, uint64_t *pages, struct vmm_error *e)
 	return vmm_vm_dirty_poll(c->vm, pages, e);
 }
 
+static uint32_t first_kick_us(const struct vmm_scenario *s);
+
 /* A kick landed: the spin check, and the next kick. 0 with an exit in *x
  * (the check stepped into one), 1 the vCPU spins, 3 run on, -1. */
 static int spin_kick(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
@@ -37,6 +39,33 @@ static int spin_kick(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 	struct timespec saved;
 	int rc;
 
+	if (c->s->has_irqchip) {
+		/* in-kernel LAPIC: a HLT stays in KVM; the check's ioctls and
+		 * its second look are the VMM's time, as the spin check's */
+		vmm_deadline_extend(c->deadline, VMM_SPIN_CHECK_MAX_US, &saved);
+		rc = vmm_arch_halt_check(c, i, x, e);
+		vmm_deadline_restore(c->deadline, &saved);
+		if (rc < 0)
+			return -1;
+		if (rc == 2)
+			return 0;
+		if (rc == 3) { /* a timer may come: as a spin check would */
+			if (c->kick_us < 1000000000U)
+				c->kick_us *= 2;
+			return vmm_deadline_kick_after(c->deadline, c->kick_us,
+						       e) < 0
+				       ? -1
+				       : 3;
+		}
+		/* no spin checks under VMM_SPIN_MIN_TIMEOUT_MS: halt checks
+		 * at the first kick's interval, so a HLT ends the run well
+		 * inside the limit */
+		if (c->s->timeout_ms < VMM_SPIN_MIN_TIMEOUT_MS)
+			return vmm_deadline_kick_after(
+				       c->deadline, first_kick_us(c->s), e) < 0
+				       ? -1
+				       : 3;
+	}
 	/* A check that started is finished whatever the clock says (its
 	 * verdict must not depend on the host's speed), and its time - the
 	 * sample, the stepping, the MSR probe the first check of a process
@@ -81,7 +110,9 @@ static uint32_t first_kick_us(const struct vmm_scenario *s)
 	uint32_t us;
 
 	if (s->timeout_ms < VMM_SPIN_MIN_TIMEOUT_MS)
-		return 0; /* no kicks: a check would cost more than it saves */
+		/* no spin checks: they would cost more than they save; an
+		 * in-kernel LAPIC's halt checks (an ioctl or four) still */
+		return s->has_irqchip ? s->timeout_ms * 1000U / 8U : 0;
 	us = s->timeout_ms >= 4000000U ? 1000000000U
 				       : s->timeout_ms * 1000U / 4;
 
@@ -89,6 +120,9 @@ static uint32_t first_kick_us(const struct vmm_scenario *s)
 		us = VMM_SPIN_FIRST_US;
 	if (us > VMM_SPIN_FIRST_MAX_US)
 		us = VMM_SPIN_FIRST_MAX_US;
+	/* a HLT in KVM is found at a kick: soon */
+	if (s->has_irqchip && us > VMM_HALT_KICK_US)
+		us = VMM_HALT_KICK_US;
 	return us;
 }
 
@@ -115,6 +149,8 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 	uint32_t nstopped = 0;
 
 	c->kick_us = first_kick_us(s);
+	/* a vCPU halted in KVM is looked at before a timeout too */
+	c->deadline->look_at_end = s->has_irqchip != 0;
 	if (vmm_deadline_kick_after(c->deadline, c->kick_us, e) < 0)
 		return -1;
 	while (nstopped < s->nvcpus) {
@@ -321,6 +357,8 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 					    sl->flags, e) < 0)
 				return -1;
 		}
+		if (vmm_arch_vm_irqchip(c->vm, s, e) < 0)
+			return -1;
 	}
 	/* the same writes in the same order on zeroed memory either way */
 	for (uint32_t f = 0; f < s->nfills; f++) {
@@ -350,7 +388,7 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 			return -1;
 		c->nsetup++;
 	}
-	return 0;
+	return vmm_arch_irqs_send(c, e);
 }
 
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,

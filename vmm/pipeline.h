@@ -64,6 +64,8 @@ struct vmm_result {
 	uint64_t output_bytes;
 	uint64_t mem_hash; /* with hooks->hash_memory: all slots' contents */
 	uint32_t msrs_refused; /* x86 MSR records KVM_SET_MSRS refused */
+	/* x86 irq records sent, and MSIs a LAPIC took (KVM_SIGNAL_MSI > 0) */
+	uint32_t irqs_sent, msi_delivered;
 };
 
 struct vmm_hooks {

@@ -53,6 +53,18 @@ void vmm_arch_settle_unentered(struct run_ctx *c);
  * checking (in *x, to be serviced), -1 (*e). */
 int vmm_arch_spin_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 			struct vmm_error *e);
+/* An in-kernel LAPIC (x86 irqchip record), at a kick of vCPU i
+ * (vmm/x86/irq.c): 0 nothing to say (the spin check may run), 2 an exit
+ * in *x: the vCPU is halted and no interrupt can wake it (seen so twice,
+ * a KVM_RUN of VMM_HALT_RECHECK_US between: a KVM_EXIT_HLT flagged
+ * hlt_in_kernel), or it woke and exited in between (a real exit), 3 an
+ * interrupt may come (no spin check: run on), -1 (*e). Architectures
+ * without one: 0. */
+int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
+			struct vmm_error *e);
+/* Once every vCPU is set up, before the first KVM_RUN: the scenario's
+ * interrupts (x86 irq records). */
+int vmm_arch_irqs_send(struct run_ctx *c, struct vmm_error *e);
 /* Right before a before_run hook (which may enter the sandbox): what the
  * run-time checks need that the sandbox would forbid (x86: the MSR list). */
 int vmm_arch_before_hook(struct run_ctx *c, struct vmm_error *e);

@@ -59,6 +59,15 @@ static const struct {
 	IOCTL_NAME(KVM_SET_XSAVE),
 	IOCTL_NAME(KVM_GET_FPU),
 	IOCTL_NAME(KVM_SET_FPU),
+	IOCTL_NAME(KVM_CREATE_IRQCHIP),
+	IOCTL_NAME(KVM_CREATE_PIT2),
+	IOCTL_NAME(KVM_GET_PIT2),
+	IOCTL_NAME(KVM_GET_IRQCHIP),
+	IOCTL_NAME(KVM_IRQ_LINE),
+	IOCTL_NAME(KVM_SIGNAL_MSI),
+	IOCTL_NAME(KVM_GET_LAPIC),
+	IOCTL_NAME(KVM_SET_LAPIC),
+	IOCTL_NAME(KVM_SET_MP_STATE),
 #elif defined(__aarch64__)
 	IOCTL_NAME(KVM_ARM_PREFERRED_TARGET),
 	IOCTL_NAME(KVM_ARM_VCPU_INIT),
@@ -111,6 +120,9 @@ static const char *const record_names[VMM_REC_COUNT] = {
 	[VMM_REC_FPU] = "fpu",
 	[VMM_REC_XSAVE] = "xsave",
 	[VMM_REC_XCR] = "xcr",
+	[VMM_REC_IRQCHIP] = "irqchip",
+	[VMM_REC_IRQ] = "irq",
+	[VMM_REC_LAPIC] = "lapic",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -263,9 +275,12 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 		has[VMM_REC_FPU] |= v->has_fpu != 0;
 		has[VMM_REC_XSAVE] |= v->has_xsave != 0;
 		has[VMM_REC_XCR] |= v->has_xcr != 0;
+		has[VMM_REC_LAPIC] |= v->nlapic != 0;
 	}
 	has[VMM_REC_VGIC] = s->has_vgic != 0;
 	has[VMM_REC_IRQ_LINE] = s->n_irq_lines != 0;
+	has[VMM_REC_IRQCHIP] = s->has_irqchip != 0;
+	has[VMM_REC_IRQ] = s->nirqs > 0;
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])
 			r->records[k]++;

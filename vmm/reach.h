@@ -52,6 +52,9 @@ enum vmm_reach_record {
 	VMM_REC_FPU,
 	VMM_REC_XSAVE,
 	VMM_REC_XCR,
+	VMM_REC_IRQCHIP,
+	VMM_REC_IRQ,
+	VMM_REC_LAPIC,
 	VMM_REC_COUNT
 };
 

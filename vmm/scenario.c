@@ -446,6 +446,122 @@ static int validate_fpu(const struct vmm_vcpu_spec *v, uint32_t i,
 	return 0;
 }
 
+/* The lapic records: fields of the register page in strictly increasing
+ * offset order; only with an in-kernel LAPIC (an irqchip record). */
+static int validate_lapic(const struct vmm_scenario *s,
+			  const struct vmm_vcpu_spec *v, uint32_t i,
+			  struct vmm_error *e)
+{
+	if (v->nlapic > VMM_MAX_SCN_LAPIC)
+		return vmm_scenario_reject(e,
+					   "vCPU %u: %u lapic records (allowed "
+					   "0..%d)",
+					   i, v->nlapic, VMM_MAX_SCN_LAPIC);
+	if (v->nlapic && !s->has_irqchip)
+		return vmm_scenario_reject(
+			e,
+			"vCPU %u: lapic records need an in-kernel LAPIC (an "
+			"irqchip record)",
+			i);
+	for (uint32_t l = 0; l < v->nlapic; l++) {
+		const struct vmm_lapic_spec *p = &v->lapic[l];
+
+		if (p->pad || (p->offset & 15U) || p->offset >= VMM_LAPIC_PAGE)
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: lapic offset 0x%x: must be 16-byte "
+				"aligned and below 0x%x",
+				i, p->offset, VMM_LAPIC_PAGE);
+		if (l > 0 && p->offset <= v->lapic[l - 1].offset)
+			return vmm_scenario_reject(
+				e,
+				"vCPU %u: lapic offset 0x%x after 0x%x: "
+				"records must be in strictly increasing offset "
+				"order",
+				i, p->offset, v->lapic[l - 1].offset);
+	}
+	return 0;
+}
+
+/* The irqchip record and the irq list (x86): canonical (values only for
+ * the mode or type that uses them) and within the caps. */
+static int validate_irq(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	if (s->arch != VMM_ARCH_X86_64 && (s->has_irqchip || s->nirqs))
+		return vmm_scenario_reject(e,
+					   "irqchip/irq records are x86 only");
+	if (s->has_irqchip > 1)
+		return vmm_scenario_reject(e, "has_irqchip=%d, must be 0 or 1",
+					   s->has_irqchip);
+	if (!s->has_irqchip) {
+		if (s->irqchip_mode || s->pit_flags || s->irqchip_routes)
+			return vmm_scenario_reject(
+				e, "irqchip values without an irqchip record");
+	} else {
+		if (s->irqchip_mode != VMM_IRQCHIP_KERNEL &&
+		    s->irqchip_mode != VMM_IRQCHIP_SPLIT)
+			return vmm_scenario_reject(
+				e, "irqchip mode %u (1 kernel, 2 split)",
+				s->irqchip_mode);
+		if (s->pit_flags & ~VMM_PIT_KNOWN_FLAGS)
+			return vmm_scenario_reject(
+				e, "irqchip pit_flags 0x%x have unknown bits",
+				s->pit_flags);
+		if (s->irqchip_mode == VMM_IRQCHIP_SPLIT && s->pit_flags)
+			return vmm_scenario_reject(
+				e,
+				"irqchip pit_flags 0x%x with a split irqchip "
+				"(no in-kernel PIT)",
+				s->pit_flags);
+		if (s->irqchip_mode == VMM_IRQCHIP_KERNEL && s->irqchip_routes)
+			return vmm_scenario_reject(
+				e,
+				"irqchip routes=%u with an in-kernel irqchip "
+				"(only a split one takes routes)",
+				s->irqchip_routes);
+		if (s->irqchip_routes > VMM_MAX_IOAPIC_ROUTES)
+			return vmm_scenario_reject(
+				e, "irqchip routes=%u (allowed 0..%d)",
+				s->irqchip_routes, VMM_MAX_IOAPIC_ROUTES);
+	}
+	if (s->nirqs > VMM_MAX_SCN_IRQS)
+		return vmm_scenario_reject(e, "%u irq records (allowed 0..%d)",
+					   s->nirqs, VMM_MAX_SCN_IRQS);
+	if (s->nirqs && !s->has_irqchip)
+		return vmm_scenario_reject(
+			e, "irq records need an in-kernel irqchip (an irqchip "
+			   "record)");
+	for (uint32_t q = 0; q < s->nirqs; q++) {
+		const struct vmm_irq_spec *r = &s->irqs[q];
+
+		if (r->type >= VMM_IRQ_TYPES)
+			return vmm_scenario_reject(
+				e, "irq %u: type %u (0 line, 1 msi)", q,
+				r->type);
+		for (size_t b = 0; b < sizeof(r->pad); b++)
+			if (r->pad[b])
+				return vmm_scenario_reject(
+					e, "irq %u: padding not zero", q);
+		if (r->type == VMM_IRQ_LINE &&
+		    (r->address || r->data || r->level > 1 ||
+		     r->gsi >= VMM_MAX_GSI))
+			return vmm_scenario_reject(
+				e,
+				"irq %u: a line takes gsi < %d and level 0 or "
+				"1 only (address 0x%llx data 0x%x level %u "
+				"gsi %u)",
+				q, VMM_MAX_GSI, (unsigned long long)r->address,
+				r->data, r->level, r->gsi);
+		if (r->type == VMM_IRQ_MSI && (r->gsi || r->level))
+			return vmm_scenario_reject(
+				e,
+				"irq %u: an MSI takes address and data only "
+				"(gsi %u level %u)",
+				q, r->gsi, r->level);
+	}
+	return 0;
+}
+
 static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			 struct vmm_error *e)
 {
@@ -470,12 +586,13 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 				i, v->features, VMM_ARM64_FEAT_SETTABLE);
 		if (v->sreg_mask || v->seg_mask || v->nmsrs || v->ncpuid ||
 		    v->has_dregs || v->has_events || v->has_gdbg ||
-		    v->gdbg_control || v->has_fpu || v->has_xsave || v->has_xcr)
+		    v->gdbg_control || v->has_fpu || v->has_xsave ||
+		    v->has_xcr || v->nlapic)
 			return vmm_scenario_reject(
 				e,
 				"vCPU %u: x86 sreg/seg/msr/cpuid/debugregs/"
-				"events/guest_debug/fpu/xsave/xcr records in "
-				"an arm64 scenario",
+				"events/guest_debug/fpu/xsave/xcr/lapic records "
+				"in an arm64 scenario",
 				i);
 		return validate_one_regs(v, i, e);
 	}
@@ -535,6 +652,8 @@ static int validate_vcpu(const struct vmm_scenario *s, uint32_t i,
 			i);
 	if (validate_events(v, i, e) < 0 || validate_gdbg(v, i, e) < 0 ||
 	    validate_fpu(v, i, e) < 0)
+		return -1;
+	if (validate_lapic(s, v, i, e) < 0)
 		return -1;
 	if ((v->sreg_mask & (1U << VMM_SREG_GDT_LIMIT)) &&
 	    v->sregs[VMM_SREG_GDT_LIMIT] > 0xFFFF)
@@ -823,7 +942,7 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 				b, (unsigned long long)bl->len,
 				(unsigned long long)bl->gpa);
 	}
-	if (validate_exit_records(s, e) < 0)
+	if (validate_exit_records(s, e) < 0 || validate_irq(s, e) < 0)
 		return -1;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (validate_vcpu(s, i, e) < 0)
@@ -894,6 +1013,19 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 		     name);
 	}
 	DIFF(a->has_input != b->has_input, "has_input");
+	DIFF(a->has_irqchip != b->has_irqchip ||
+		     a->irqchip_mode != b->irqchip_mode ||
+		     a->pit_flags != b->pit_flags ||
+		     a->irqchip_routes != b->irqchip_routes,
+	     "irqchip");
+	DIFF(a->nirqs != b->nirqs, "nirqs");
+	for (uint32_t q = 0; q < a->nirqs && q < VMM_MAX_SCN_IRQS; q++)
+		DIFF(a->irqs[q].type != b->irqs[q].type ||
+			     a->irqs[q].gsi != b->irqs[q].gsi ||
+			     a->irqs[q].level != b->irqs[q].level ||
+			     a->irqs[q].address != b->irqs[q].address ||
+			     a->irqs[q].data != b->irqs[q].data,
+		     "irqs");
 	DIFF(bytes_differ(a->input, a->input_len, b->input, b->input_len),
 	     "input");
 	DIFF(a->nmsr_exits != b->nmsr_exits ||
@@ -1003,6 +1135,13 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 		     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].xcr", i);
 		DIFF(x->has_xcr != y->has_xcr || x->xcr0 != y->xcr0, name);
+		(void)snprintf(name, sizeof(name), "vcpu[%u].lapic", i);
+		DIFF(x->nlapic != y->nlapic, name);
+		for (uint32_t l = 0; l < x->nlapic && l < VMM_MAX_SCN_LAPIC;
+		     l++)
+			DIFF(x->lapic[l].offset != y->lapic[l].offset ||
+				     x->lapic[l].value != y->lapic[l].value,
+			     name);
 		(void)snprintf(name, sizeof(name), "vcpu[%u].cpuid", i);
 		DIFF(x->ncpuid != y->ncpuid, name);
 		for (uint32_t c = 0; c < x->ncpuid && c < VMM_MAX_SCN_CPUID;

@@ -138,7 +138,7 @@ struct vmm_one_reg_spec {
 
 /* arm64 irq_line record: KVM_IRQ_LINE before the first run, with the
  * in-kernel vGIC (vgic record). */
-enum vmm_irq_type {
+enum vmm_irq_line_type {
 	VMM_IRQ_SPI = 0, /* irq 32..1019; vcpu 0 */
 	VMM_IRQ_PPI,	 /* irq 16..31 of vCPU `vcpu` */
 	VMM_IRQ_NTYPES
@@ -146,10 +146,44 @@ enum vmm_irq_type {
 
 struct vmm_irq_line_spec {
 	uint16_t irq;  /* INTID */
-	uint8_t type;  /* enum vmm_irq_type */
+	uint8_t type;  /* enum vmm_irq_line_type */
 	uint8_t vcpu;  /* PPI: the vCPU index; SPI: 0 */
 	uint8_t level; /* 0 or 1 */
 	uint8_t pad[3];
+};
+
+/* x86 irqchip record: interrupt controllers made before the vCPUs. */
+enum vmm_irqchip_mode {
+	VMM_IRQCHIP_NONE = 0,	/* no record: no in-kernel irqchip */
+	VMM_IRQCHIP_KERNEL = 1, /* KVM_CREATE_IRQCHIP + KVM_CREATE_PIT2 */
+	VMM_IRQCHIP_SPLIT = 2,	/* KVM_CAP_SPLIT_IRQCHIP: LAPIC in KVM */
+};
+#define VMM_IRQCHIP_MODES 3
+#define VMM_PIT_KNOWN_FLAGS 0x1U /* KVM_PIT_SPEAKER_DUMMY */
+
+/* x86 irq record: one interrupt sent before the first run, in order. */
+enum vmm_irq_type {
+	VMM_IRQ_LINE = 0, /* KVM_IRQ_LINE gsi, level */
+	VMM_IRQ_MSI = 1,  /* KVM_SIGNAL_MSI address, data */
+	VMM_IRQ_TYPES
+};
+
+struct vmm_irq_spec {
+	uint64_t address; /* MSI */
+	uint32_t gsi;	  /* line */
+	uint32_t data;	  /* MSI */
+	uint8_t type;	  /* enum vmm_irq_type */
+	uint8_t level;	  /* line: 0 or 1 */
+	uint8_t pad[6];	  /* always 0 */
+};
+
+/* x86 lapic record: one 32-bit field of the LAPIC register page, set
+ * through KVM_GET_LAPIC / KVM_SET_LAPIC. A vCPU's list is in strictly
+ * increasing offset order. */
+struct vmm_lapic_spec {
+	uint32_t value;
+	uint16_t offset; /* 16-byte aligned, < VMM_LAPIC_PAGE */
+	uint16_t pad;	 /* always 0 */
 };
 
 /* events record flags: which parts of KVM_SET_VCPU_EVENTS the record
@@ -217,6 +251,8 @@ struct vmm_vcpu_spec {
 	uint32_t nmsrs;
 	struct vmm_cpuid_spec cpuid[VMM_MAX_SCN_CPUID]; /* ascending */
 	uint32_t ncpuid;
+	struct vmm_lapic_spec lapic[VMM_MAX_SCN_LAPIC]; /* ascending offset */
+	uint32_t nlapic;
 	/* x86 debugregs record: DR0-3, DR6, DR7 through KVM_SET_DEBUGREGS
 	 * (when has_dregs) */
 	uint64_t dr[4], dr6, dr7;
@@ -293,6 +329,8 @@ struct vmm_scenario {
 	struct vmm_irq_line_spec irq_lines[VMM_MAX_IRQ_LINES];
 	uint32_t n_irq_lines;
 	uint32_t vgic_nr_irqs;
+	struct vmm_irq_spec irqs[VMM_MAX_SCN_IRQS]; /* x86, in order */
+	uint32_t nirqs;
 	uint32_t timeout_ms; /* 0: no wall-clock limit */
 	uint32_t nslots;
 	uint32_t nfills;
@@ -303,8 +341,12 @@ struct vmm_scenario {
 	int sys_fixed; /* place the VMM's tables at sys_gpa, else auto */
 	int has_input;
 	int has_vgic;
-	uint16_t flags; /* VMM_SCN_* */
-	uint8_t arch;	/* enum vmm_arch */
+	int has_irqchip;	 /* x86 irqchip record */
+	uint16_t irqchip_routes; /* split: IOAPIC routes */
+	uint8_t irqchip_mode;	 /* enum vmm_irqchip_mode */
+	uint8_t pit_flags;	 /* in-kernel: KVM_PIT_* */
+	uint16_t flags;		 /* VMM_SCN_* */
+	uint8_t arch;		 /* enum vmm_arch */
 };
 
 /* Defaults: this host's arch, no slots/blobs/vCPUs, console off. */

@@ -584,6 +584,23 @@ static int vgic_txt(struct scn_ctx *c, const void *elem)
 }
 
 static const char *const irq_type_names[VMM_IRQ_NTYPES] = { "spi", "ppi" };
+static const char *const irqchip_names[] = { "none", "kernel", "split" };
+
+static const char *irqchip_word(unsigned int arch, uint64_t m)
+{
+	(void)arch;
+	return m < VMM_IRQCHIP_MODES ? irqchip_names[m] : "?";
+}
+
+static int irqchip_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = VMM_IRQCHIP_KERNEL; w && *v < VMM_IRQCHIP_MODES; (*v)++)
+		if (!strcmp(w, irqchip_names[*v]))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "irqchip record needs mode=");
+	return scn_fail(c, 0, "irqchip mode '%.40s' (kernel, split)", w);
+}
 
 static const char *irq_type_word(unsigned int arch, uint64_t t)
 {
@@ -685,6 +702,44 @@ static int xsave_txt(struct scn_ctx *c, const void *elem)
 	return xsave_dec(c, elem, 0);
 }
 
+/* x86 irq record: a line (KVM_IRQ_LINE) or an MSI (KVM_SIGNAL_MSI). */
+static const char *const irq_kind_names[] = { "line", "msi" };
+
+static const char *irq_kind_word(unsigned int arch, uint64_t t)
+{
+	(void)arch;
+	return t < VMM_IRQ_TYPES ? irq_kind_names[t] : "?";
+}
+
+static int irq_kind_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = 0; w && *v < VMM_IRQ_TYPES; (*v)++)
+		if (!strcmp(w, irq_kind_names[*v]))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "irq record needs type=");
+	return scn_fail(c, 0, "irq type '%.40s' (line, msi)", w);
+}
+
+/* lapic: 16-byte aligned offsets inside the register page, strictly
+ * increasing (one record per field, one order). */
+static int lapic_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_lapic_spec *l = elem;
+
+	if ((l->offset & 15U) || l->offset >= VMM_LAPIC_PAGE)
+		return scn_fail(c, SCN_REC_HDR,
+				"lapic.offset=0x%x, must be 16-byte aligned "
+				"and below 0x%x",
+				l->offset, VMM_LAPIC_PAGE);
+	if (i > 0 && l->offset <= l[-1].offset)
+		return scn_fail(c, SCN_REC_HDR,
+				"lapic.offset=0x%x not above the previous "
+				"0x%x (canonical order, one record per field)",
+				l->offset, l[-1].offset);
+	return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint16_t)sizeof(((T *)0)->m))
@@ -735,7 +790,29 @@ static const struct scn_field input_f[] = {
 static const struct scn_field hypercall_f[] = {
 	{ FLD("mask", SCN, hypercall_mask, 8, SCN_HEX) },
 };
+static const struct scn_field irqchip_f[] = {
+	{ FLD("mode", SCN, irqchip_mode, 1, SCN_WORD), .check = SCN_RANGE,
+	  .lo = VMM_IRQCHIP_KERNEL, .hi = VMM_IRQCHIP_SPLIT,
+	  .word_name = irqchip_word, .word_parse = irqchip_parse },
+	{ FLD("pit_flags", SCN, pit_flags, 1, SCN_HEX), .check = SCN_MASK,
+	  .hi = VMM_PIT_KNOWN_FLAGS, .tmax = VMM_PIT_KNOWN_FLAGS },
+	{ FLD("routes", SCN, irqchip_routes, 2, SCN_DEC), .check = SCN_RANGE,
+	  .lo = 0, .hi = VMM_MAX_IOAPIC_ROUTES, .tmax = VMM_MAX_IOAPIC_ROUTES },
+};
 #undef SCN
+#define IQ struct vmm_irq_spec
+static const struct scn_field irq_f[] = {
+	{ FLD("type", IQ, type, 1, SCN_WORD), .check = SCN_BELOW,
+	  .hi = VMM_IRQ_TYPES, .word_name = irq_kind_word,
+	  .word_parse = irq_kind_parse },
+	{ FLD("gsi", IQ, gsi, 4, SCN_DEC), .check = SCN_BELOW,
+	  .hi = VMM_MAX_GSI, .tmax = VMM_MAX_GSI - 1 },
+	{ FLD("level", IQ, level, 1, SCN_DEC), .check = SCN_BELOW, .hi = 2,
+	  .tmax = 1 },
+	{ FLD("address", IQ, address, 8, SCN_HEX) },
+	{ FLD("data", IQ, data, 4, SCN_HEX) },
+};
+#undef IQ
 
 #define SL struct vmm_slot_spec
 static const struct scn_field slot_f[] = {
@@ -875,6 +952,10 @@ static const struct scn_field irq_line_f[] = {
 	  .hi = 1, .tmax = 1 },
 };
 #undef IL
+static const struct scn_field lapic_f[] = {
+	{ FLD("offset", struct vmm_lapic_spec, offset, 2, SCN_HEX) },
+	{ FLD("value", struct vmm_lapic_spec, value, 4, SCN_HEX) },
+};
 static const struct scn_field features_f[] = {
 	{ FLD("features", struct vmm_vcpu_spec, features, 4, SCN_HEX) },
 };
@@ -929,6 +1010,20 @@ const struct scn_record scn_records[] = {
 	  .flags = SCN_NEED_SLOT,
 	  PRESENT(has_input),
 	  FIELDS(input_f) },
+	{ .tag = 0x08,
+	  .name = "irqchip",
+	  .kind = SCN_ONCE,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  PRESENT(has_irqchip),
+	  FIELDS(irqchip_f) },
+	{ .tag = 0x09,
+	  .name = "irq",
+	  .kind = SCN_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  LIST(irqs, nirqs, VMM_MAX_SCN_IRQS, "irq records"),
+	  FIELDS(irq_f) },
 	{ .tag = 0x0A,
 	  .name = "msr_exits",
 	  .kind = SCN_LIST,
@@ -1008,7 +1103,6 @@ const struct scn_record scn_records[] = {
 	  FIELDS(fpu_f),
 	  .dec_check = fpu_dec,
 	  .txt_check = fpu_txt },
-	/* 0x19 reserved for x86 vCPU state added later: LAPIC. */
 	{ .tag = 0x15,
 	  .name = "msr",
 	  .kind = SCN_VCPU_LIST,
@@ -1039,6 +1133,14 @@ const struct scn_record scn_records[] = {
 	  .arch_note = "x86 only",
 	  .vpresent = offsetof(struct vmm_vcpu_spec, has_events),
 	  FIELDS(events_f) },
+	{ .tag = 0x19,
+	  .name = "lapic",
+	  .kind = SCN_VCPU_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  VLIST(lapic, nlapic, VMM_MAX_SCN_LAPIC, "lapic records for one vCPU"),
+	  FIELDS(lapic_f),
+	  .dec_check = lapic_dec },
 	{ .tag = 0x1A,
 	  .name = "features",
 	  .kind = SCN_VCPU_ONCE,
@@ -1094,7 +1196,9 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_msr_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_cpuid_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_msr_exit_spec) <= SCN_MAX_ELEM &&
-		       sizeof(struct vmm_irq_line_spec) <= SCN_MAX_ELEM,
+		       sizeof(struct vmm_irq_line_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_irq_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_lapic_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 
 const struct scn_record *scn_by_tag(unsigned int tag)

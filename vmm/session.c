@@ -248,6 +248,7 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 		  struct vmm_error *e)
 {
 	struct kvm_enable_cap cap;
+	int rc;
 
 	if (vmm_vm_create(&ss->vm, ss->k, e) < 0)
 		return -1;
@@ -267,6 +268,15 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 	for (uint32_t i = 0; i < s->nslots; i++)
 		if (add_slot(ss, &s->slots[i], e) < 0)
 			return -1;
+	/* an irqchip input never reuses the VM (vmm_arch_vcpu_reusable):
+	 * its controllers come with the VM it gets, before the vCPUs, and
+	 * the VM is never reused after, however the input ends (its vCPUs'
+	 * MP state and the controllers are not restored) */
+	rc = vmm_arch_vm_irqchip(&ss->vm, s, e);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		ss->tainted = 1;
 	for (uint32_t i = 0; i < s->nvcpus; i++) {
 		struct vmm_vcpu *v = &ss->vcpus[i];
 

@@ -160,6 +160,7 @@ static int set_timer(struct vmm_deadline *d, const struct timespec *at,
 int vmm_deadline_arm(struct vmm_deadline *d, uint32_t ms, struct vmm_error *e)
 {
 	d->armed = 0;
+	d->look_at_end = 0; /* a run that wants it says so after arming */
 	if (ms == 0)
 		return 0;
 	if (d->created && d->tid != gettid())
@@ -217,6 +218,7 @@ int vmm_deadline_restart(struct vmm_deadline *d, uint32_t ms, uint32_t kick_us,
 	if (!d->armed)
 		return 0;
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	d->looked = 0;
 	start_limit(d, &now, ms);
 	d->at = now;
 	ts_add_us(&d->at, (uint64_t)ms * 1000U);
@@ -419,6 +421,12 @@ int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d, struct vmm_exit *x,
 			return -1;
 		/* interrupted: a spin check was asked for (the kick timer) */
 		if (rc > 0 && !vmm_deadline_passed(d) && kick_due(d)) {
+			run->immediate_exit = 0;
+			return 1;
+		}
+		if (rc > 0 && d && d->look_at_end && !d->looked &&
+		    vmm_deadline_passed(d)) {
+			d->looked = 1; /* one look before the timeout */
 			run->immediate_exit = 0;
 			return 1;
 		}

@@ -72,6 +72,13 @@ struct vmm_deadline {
 	uint64_t limit_ns;
 	struct timespec cap;
 	long nvcsw0; /* voluntary context switches at the (re)start */
+	/* look_at_end (set by the caller): a KVM_RUN the deadline
+	 * interrupted returns 1 once, as a kick would, before the timeout,
+	 * so that a vCPU halted in KVM (in-kernel LAPIC) is looked at even
+	 * when the host woke the thread late; looked: it did (cleared at
+	 * every (re)start) */
+	int look_at_end;
+	int looked;
 	/* vmm_deadline_extend: when the check began (wall, CPU time) */
 	struct timespec pause_wall;
 	uint64_t pause_cpu_ns;

@@ -72,5 +72,11 @@ int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
 
 /* Architecture hook, implemented in vmm/<arch>/vm_arch.c. */
 int vmm_arch_vm_init(struct vmm_vm *vm, struct vmm_error *e);
+/* The scenario's interrupt controllers (x86 irqchip record), made after
+ * the slots and before any vCPU, in fresh and reset mode alike: 1 made,
+ * 0 none to make, -1. */
+struct vmm_scenario;
+int vmm_arch_vm_irqchip(struct vmm_vm *vm, const struct vmm_scenario *s,
+			struct vmm_error *e);
 
 #endif

@@ -405,3 +405,20 @@ int vmm_arch_before_hook(struct run_ctx *c, struct vmm_error *e)
 	(void)e;
 	return 0;
 }
+
+int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
+			struct vmm_error *e)
+{
+	(void)c;
+	(void)i;
+	(void)x;
+	(void)e;
+	return 0;
+}
+
+int vmm_arch_irqs_send(struct run_ctx *c, struct vmm_error *e)
+{
+	(void)c;
+	(void)e;
+	return 0; /* irq records are x86 only (validation) */
+}

@@ -18,3 +18,12 @@ int vmm_arch_vm_init(struct vmm_vm *vm, struct vmm_error *e)
 	}
 	return 0;
 }
+
+int vmm_arch_vm_irqchip(struct vmm_vm *vm, const struct vmm_scenario *s,
+			struct vmm_error *e)
+{
+	(void)vm;
+	(void)s;
+	(void)e;
+	return 0; /* the irqchip record is x86 only (validation) */
+}

@@ -942,6 +942,11 @@ static int cmd_replay(int argc, char **argv)
 			(void)printf("replay: msr records KVM_SET_MSRS "
 				     "refused: %u\n",
 				     o->result.msrs_refused);
+		if (rc_ctx.trace && o->result.irqs_sent)
+			(void)printf("replay: irq records sent before the "
+				     "first run: %u (MSIs a LAPIC took: %u)\n",
+				     o->result.irqs_sent,
+				     o->result.msi_delivered);
 		if (!vmm_verdict_clean(o->result.verdict)) {
 			char line[VMM_ERR_MSG_MAX + 128];
 

@@ -28,6 +28,8 @@ struct vmm_arch_run {
 	uint32_t spin_prev_vcpu;
 	int spin_prev_ok;
 	uint64_t spin_steps; /* single steps taken in this run */
+	/* in-kernel LAPIC (vmm/x86/irq.c): HLTs found halted in KVM */
+	uint32_t halts_in_kernel;
 };
 
 /* Registers and sregs (2 ioctls). */

@@ -215,6 +215,15 @@ int vmm_diff_eligible(const struct vmm_scenario *s, char *why, size_t len)
 			       "sets no XSTATE_BV or YMM upper halves)");
 		return 0;
 	}
+	/* interrupt controllers: timers and interrupts the host child
+	 * cannot be given, and HLT stays in KVM */
+	if (s->has_irqchip || s->nirqs || v->nlapic) {
+		(void)snprintf(why, len,
+			       "irqchip, irq or lapic records (the host child "
+			       "has no LAPIC, PIC or PIT to take interrupts "
+			       "from)");
+		return 0;
+	}
 	if (v->sreg_mask & ~sregs_ok) {
 		(void)snprintf(why, len,
 			       "sreg overrides other than cr2/cr4/cr8 (the "

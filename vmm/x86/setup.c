@@ -248,6 +248,15 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 			    c->k->arch.hc_probe_why);
 		return -1;
 	}
+	const char *irq_miss = vmm_x86_irq_missing(c->k, c->s);
+
+	if (irq_miss) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "the scenario has an irqchip record and this "
+			    "host's KVM lacks %s",
+			    irq_miss);
+		return -1;
+	}
 	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
 		const char *miss = events_missing(c->k, &c->s->vcpus[i]);
 
@@ -933,6 +942,13 @@ int vmm_arch_vcpu_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
 	}
 	if (vcpu_regs(c, i, e) < 0)
 		return -1;
+	if (c->s->has_irqchip) {
+		/* a fresh VM (vmm_arch_vcpu_reusable), not reused after */
+		if (c->ss)
+			vmm_session_taint(c->ss);
+		if (vmm_x86_lapic_setup(c, i, e) < 0)
+			return -1;
+	}
 	if (c->s->vcpus[i].nmsrs) {
 		if (c->ss) {
 			/* changed by ioctl: the next prepare restores it even
@@ -1002,7 +1018,8 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	 * records, sregs go in by ioctl: the MSR writes (EFER...) come after
 	 * them, as in fresh mode */
 	if (c->ss && c->s->vcpus[i].nmsrs == 0 && !c->s->vcpus[i].has_events &&
-	    !c->s->vcpus[i].has_gdbg && sregs_known(c->ss, i, sr) &&
+	    !c->s->vcpus[i].has_gdbg && !c->s->has_irqchip &&
+	    sregs_known(c->ss, i, sr) &&
 	    vmm_vcpu_sync_regs(v, regs, sr, &c->ss->init[i].events) == 0) {
 		c->arch.sregs_synced[i] = 1;
 		c->ss->sregs_synced++;
@@ -1018,9 +1035,12 @@ static int load_state(struct run_ctx *c, uint32_t i,
 	if (!c->ss)
 		return vmm_vcpu_set_regs(v, regs, e);
 	sregs_accepted(c->ss, i, sr);
-	/* an events record goes in by ioctl after this: the registers too,
-	 * or KVM_RUN's sync would put the creation events back over it */
+	/* an events record goes in by ioctl after this, and irq records
+	 * (an NMI, an interrupt KVM injects) come before the first KVM_RUN:
+	 * the registers by ioctl too, or KVM_RUN's sync would put the
+	 * creation events back over them */
 	if (!c->s->vcpus[i].has_events && !c->s->vcpus[i].has_gdbg &&
+	    !c->s->has_irqchip &&
 	    vmm_vcpu_sync_regs(v, regs, NULL, &c->ss->init[i].events) == 0)
 		return 0;
 	if (vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0)
@@ -1270,7 +1290,7 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		off = vmm_fmt_append(buf, len, off,
 				     "record guest_debug=unsupported: no "
 				     "KVM_CAP_SET_GUEST_DEBUG\n");
-	return off;
+	return vmm_x86_irq_caps(k, buf, len, off);
 }
 
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)

@@ -127,6 +127,12 @@ int vmm_arch_vcpu_reusable(const struct vmm_kvm *k,
 	 * a fresh VM, not reused after (vmm/x86/setup.c) */
 	if (s->nmsr_exits || s->has_hypercall)
 		return 0;
+	/* irqchip: the controllers are VM-wide state made before the
+	 * vCPUs (KVM_CREATE_IRQCHIP, the PIT, the split IOAPIC routes);
+	 * the restore does not cover them (KVM_SET_IRQCHIP/PIT2/LAPIC would
+	 * have to, timers included): a fresh VM, not reused after */
+	if (s->has_irqchip)
+		return 0;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (!vmm_x86_msrs_resettable(&s->vcpus[i]) ||
 		    s->vcpus[i].ncpuid || s->vcpus[i].has_gdbg ||

@@ -112,4 +112,14 @@ int vmm_x86_msr_restorable(const struct vmm_kvm *k, uint32_t idx);
 struct vmm_vcpu_spec;
 int vmm_x86_msrs_resettable(const struct vmm_vcpu_spec *vs);
 
+/* vmm/x86/irq.c: what the host lacks for the irqchip and irq records
+ * (NULL: nothing); vCPU i's MP state and lapic records. */
+struct run_ctx;
+const char *vmm_x86_irq_missing(const struct vmm_kvm *k,
+				const struct vmm_scenario *s);
+int vmm_x86_lapic_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e);
+/* `vmm caps`: the irqchip, irq and lapic record lines, appended at off. */
+size_t vmm_x86_irq_caps(const struct vmm_kvm *k, char *buf, size_t len,
+			size_t off);
+
 #endif
