@@ -18,6 +18,7 @@
 #include "bench/common.h"
 #include "fuzz/exec_stats.h"
 #include "fuzz/mutator.h"
+#include "vmm/closer.h"
 #include "vmm/limits.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
@@ -44,11 +45,16 @@ int main(int argc, char **argv)
 	const char *tr = getenv("BENCH_TRACE");
 	int trace = tr && strcmp(tr, "1") == 0;
 	const char *save = getenv("BENCH_SAVE");
+	const char *closer = getenv("BENCH_CLOSER");
+	struct vmm_closer_stats cs;
 
 	if (bench_corpus_load(&corpus, dir, BUF) == 0)
 		return 2;
 	vmm_err_clear(&e);
+	/* BENCH_CLOSER=0: VMs close in the run (for an A/B figure) */
 	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0 ||
+	    (!(closer && strcmp(closer, "0") == 0) &&
+	     vmm_closer_start(&k, &e) < 0) ||
 	    vmm_session_pool_init(&pool, &k, 0, &e) < 0) {
 		(void)fprintf(stderr, "bench_mutated: %s\n", e.msg);
 		return e.cls == VMM_ERR_HOST ? 77 : 3;
@@ -118,6 +124,11 @@ int main(int argc, char **argv)
 		     (double)st.execs / secs,
 		     exec_stats_timeout_share(&st, t_all),
 		     (unsigned long long)exec_stats_median_us(&st));
+	vmm_closer_stats(&k, &cs);
+	(void)printf("bench: closer queued=%llu inline_full=%llu "
+		     "max_pending=%u\n",
+		     (unsigned long long)cs.queued,
+		     (unsigned long long)cs.inline_full, cs.max_pending);
 	vmm_session_pool_destroy(&pool);
 	vmm_kvm_close(&k);
 	bench_corpus_free(&corpus);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/closer.h"
 #include "vmm/file.h"
 
 struct loading {
@@ -73,8 +74,10 @@ int bench_open(struct vmm_kvm *k, const struct vmm_sysops *ops,
 		(void)fprintf(stderr, "bench: %s\n", e.msg);
 		return 3;
 	}
-	if (vmm_watchdog_start(wd, on_hang, NULL, &e) < 0) {
+	if (vmm_watchdog_start(wd, on_hang, NULL, &e) < 0 ||
+	    vmm_closer_start(k, &e) < 0) {
 		(void)fprintf(stderr, "bench: %s\n", e.msg);
+		vmm_watchdog_stop(wd);
 		vmm_kvm_close(k);
 		return 3;
 	}

@@ -32,6 +32,7 @@
 #include "fuzz/feedback.h"
 #include "fuzz/finding_log.h"
 #include "fuzz/target.h"
+#include "vmm/closer.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
 
@@ -62,7 +63,16 @@ static struct exec_stats stats;
 
 static void print_stats(void)
 {
+	struct vmm_closer_stats cs;
+
 	exec_stats_print(&stats, stderr, 0);
+	vmm_closer_stats(&st.kvm, &cs);
+	(void)fprintf(stderr,
+		      "stat::vmm_closer_queued: %llu\n"
+		      "stat::vmm_closer_inline_full: %llu\n"
+		      "stat::vmm_closer_max_pending: %u\n",
+		      (unsigned long long)cs.queued,
+		      (unsigned long long)cs.inline_full, cs.max_pending);
 	if (st.diff)
 		(void)fprintf(stderr,
 			      "stat::vmm_diff_compared: %llu\n"
@@ -184,7 +194,9 @@ void fuzz_target_start(void)
 			(void)atexit(print_stats);
 	}
 #endif
-	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0) {
+	/* threads, so here too: irqchip VMs close off the run's path */
+	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0 ||
+	    vmm_closer_start(&st.kvm, &e) < 0) {
 		(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
 		exit(3);
 	}

@@ -5,6 +5,7 @@
 #include <linux/kvm.h>
 #include <string.h>
 
+#include "vmm/closer.h"
 #include "vmm/kvm_compat.h"
 
 /* One table entry; the name is the KVM_CAP_* constant's own spelling. */
@@ -214,6 +215,7 @@ void vmm_kvm_close(struct vmm_kvm *k)
 {
 	if (!k)
 		return;
+	vmm_closer_stop(k);
 	vmm_close(k->ops, k->fd);
 	k->fd = -1;
 }

@@ -85,6 +85,8 @@ struct vmm_kvm {
 	 * ever did (VMM_SPIN_STEP_MISSES of them: the host does not step) */
 	uint32_t step_misses;
 	struct vmm_kvm_arch arch; /* vmm/<arch>/host_state.h */
+	/* VMs closed off the run's path, once started (vmm/closer.h) */
+	struct vmm_closer *closer;
 };
 
 /* Open the device (O_CLOEXEC), check the API version, probe every

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "vmm/closer.h"
 #include "vmm/exit.h"
 
 int vmm_vm_create(struct vmm_vm *vm, struct vmm_kvm *kvm, struct vmm_error *e)
@@ -37,6 +38,8 @@ static void slot_release(struct vmm_vm *vm, struct vmm_slot *s)
 void vmm_vm_destroy(struct vmm_vm *vm)
 {
 	if (!vm || !vm->kvm)
+		return;
+	if (vm->close_waits && vmm_closer_take(vm))
 		return;
 	/* Closing the VM fd drops KVM's references to the slots; only then
 	 * are the backing mappings released. */

@@ -31,6 +31,9 @@ struct vmm_vm {
 	int fd;
 	struct vmm_slot slots[VMM_MAX_SLOTS];
 	uint64_t total_mem;
+	/* closing it waits for the kernel (in-kernel devices on KVM's I/O
+	 * buses): vmm_vm_destroy hands it to the closer, if one runs */
+	int close_waits;
 };
 
 /* Create the VM and do the architecture's VM-wide setup (x86: TSS and

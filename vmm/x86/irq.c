@@ -48,6 +48,9 @@ int vmm_arch_vm_irqchip(struct vmm_vm *vm, const struct vmm_scenario *s,
 	} else {
 		struct kvm_pit_config pit;
 
+		/* the PIC, IOAPIC and PIT sit on KVM's I/O buses: taking
+		 * them off at close waits for grace periods (vmm/closer.h) */
+		vm->close_waits = 1;
 		if (VMM_IOCTL_VAL(ops, vm->fd, KVM_CREATE_IRQCHIP, 0, e) < 0)
 			return -1;
 		memset(&pit, 0, sizeof(pit));
