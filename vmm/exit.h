@@ -65,8 +65,7 @@ struct vmm_exit {
 		struct {
 			uint32_t exception;
 			uint64_t pc;
-			uint64_t dr6;
-			uint64_t dr7;
+			uint64_t dr6; /* a #DB's; 0 for a #BP */
 		} debug;
 		struct {
 			uint64_t flags;
