@@ -27,6 +27,7 @@
 #define APIC_LVTT_MODE(v) (((v) >> 17) & 3U)
 #define APIC_TMICT 0x380U
 #define APIC_TMCCT 0x390U
+#define APIC_IRR 0x200U
 #define PIT_NO_MODE 0xFFU
 #define IOAPIC_MASKED (1ULL << 16)
 
@@ -161,6 +162,16 @@ static uint32_t lapic_reg(const struct kvm_lapic_state *la, uint32_t off)
 	return v;
 }
 
+/* An interrupt the LAPIC accepted and has not delivered yet (IRR, eight
+ * 32-bit registers from 0x200): it comes as soon as the guest lets it. */
+static int lapic_irr_pending(const struct kvm_lapic_state *la)
+{
+	for (uint32_t r = 0; r < 8; r++)
+		if (lapic_reg(la, APIC_IRR + r * 0x10U))
+			return 1;
+	return 0;
+}
+
 /* The LAPIC timer can still fire: enabled, unmasked, and one-shot with
  * time left, periodic, or TSC-deadline (the deadline MSR is not read:
  * taken as armed). */
@@ -181,12 +192,13 @@ static int lapic_timer_armed(const struct kvm_lapic_state *la)
 	}
 }
 
-/* The in-kernel PIT may still raise IRQ 0 and reach a CPU: channel 0
- * programmed (KVM's mode 0xff until the guest does) and the line unmasked
- * at the PIC or the IOAPIC. A one-shot count that ran out counts too:
- * KVM_GET_PIT2 does not say (count_load_time reads 0 here), so a guest
- * that waits in HLT with IF set after its one-shot PIT fired ends by the
- * run's timeout (docs/security.md). */
+/* The in-kernel PIC holds a request for the CPU, or its PIT may still
+ * raise IRQ 0 and reach a CPU: channel 0 programmed (KVM's mode 0xff until
+ * the guest does) and the line unmasked at the PIC or the IOAPIC. A
+ * one-shot count that ran out counts too: KVM_GET_PIT2 does not say
+ * (count_load_time reads 0 here), so a guest that waits in HLT with IF set
+ * after its one-shot PIT fired ends by the run's timeout
+ * (docs/security.md). */
 static int pit_armed(struct run_ctx *c, struct vmm_error *e)
 {
 	const struct vmm_sysops *ops = c->k->ops;
@@ -198,8 +210,6 @@ static int pit_armed(struct run_ctx *c, struct vmm_error *e)
 		return 0;
 	if (VMM_IOCTL(ops, c->vm->fd, KVM_GET_PIT2, &ps, e) < 0)
 		return -1;
-	if (ch->mode == PIT_NO_MODE || !ch->gate)
-		return 0;
 	memset(&pic, 0, sizeof(pic));
 	pic.chip_id = KVM_IRQCHIP_PIC_MASTER;
 	memset(&ioapic, 0, sizeof(ioapic));
@@ -207,6 +217,11 @@ static int pit_armed(struct run_ctx *c, struct vmm_error *e)
 	if (VMM_IOCTL(ops, c->vm->fd, KVM_GET_IRQCHIP, &pic, e) < 0 ||
 	    VMM_IOCTL(ops, c->vm->fd, KVM_GET_IRQCHIP, &ioapic, e) < 0)
 		return -1;
+	/* a request the master PIC holds for the CPU */
+	if (pic.chip.pic.irr & ~pic.chip.pic.imr)
+		return 1;
+	if (ch->mode == PIT_NO_MODE || !ch->gate)
+		return 0;
 	/* IRQ 0 goes to PIC pin 0 and IOAPIC pin 2 */
 	return !(pic.chip.pic.imr & 1U) ||
 	       !(ioapic.chip.ioapic.redirtbl[2].bits & IOAPIC_MASKED);
@@ -228,7 +243,7 @@ static int may_be_interrupted(struct run_ctx *c, uint32_t i,
 		return 0;
 	if (VCPU_IOCTL(v, KVM_GET_LAPIC, &la, e) < 0)
 		return -1;
-	if (lapic_timer_armed(&la))
+	if (lapic_timer_armed(&la) || lapic_irr_pending(&la))
 		return 1;
 	rc = pit_armed(c, e);
 	return rc;
