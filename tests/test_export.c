@@ -444,7 +444,8 @@ int main(int argc, char **argv)
 	struct timespec t0, t1;
 	long nrandom;
 	int skipped = 0, timeouts = 0, mism = 0, from_mutator = 0,
-	    cmp_corpus = 0, cmp_mutated = 0, diff_cmp = 0, repro_timeouts = 0;
+	    cmp_corpus = 0, cmp_mutated = 0, diff_cmp = 0, repro_timeouts = 0,
+	    irqchip_mutants = 0;
 	char cmd[1024];
 
 	if (argc != 5 && argc != 6) {
@@ -504,6 +505,17 @@ int main(int argc, char **argv)
 		rc = expect_of(&k, buf, len, o, &cases[ncases], &timeouts);
 		if (rc < 0)
 			continue;
+		/* a mutant with an in-kernel irqchip races its LAPIC timer or
+		 * PIT against the guest (single-stepped, the interrupt lands
+		 * on another step each run: two replays of one such mutant
+		 * gave two trace hashes), as test_reset's random comparisons
+		 * say; the corpus's irqchip entries, which wait in HLT, are
+		 * compared */
+		if (n >= 0 && o->scenario.has_irqchip) {
+			skipped++;
+			irqchip_mutants++;
+			continue;
+		}
 		if (rc == 0) {
 			skipped++;
 			continue;
@@ -650,10 +662,10 @@ int main(int argc, char **argv)
 	(void)printf("test_export: compared %d (%d corpus, %d mutated; %d "
 		     "with --diff), skipped %d as non-deterministic (%d "
 		     "timeouts, %d of them the reproducer's under a short "
-		     "limit), %d mismatches, %.1f s\n",
+		     "limit; %d irqchip mutants), %d mismatches, %.1f s\n",
 		     cmp_corpus + cmp_mutated, cmp_corpus, cmp_mutated,
 		     diff_cmp, skipped, timeouts + repro_timeouts,
-		     repro_timeouts, mism,
+		     repro_timeouts, irqchip_mutants, mism,
 		     (double)(t1.tv_sec - t0.tv_sec) +
 			     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	/* skipping must stay the exception: a reproducer that timed out
