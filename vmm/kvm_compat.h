@@ -16,6 +16,10 @@
 #ifndef KVM_CAP_XCRS
 #define KVM_CAP_XCRS 56
 #endif
+/* x86 only (__KVM_HAVE_PIT): the irqchip record's capability */
+#ifndef KVM_CAP_PIT2
+#define KVM_CAP_PIT2 33
+#endif
 #ifndef KVM_CAP_DEBUGREGS
 #define KVM_CAP_DEBUGREGS 50
 #endif
