@@ -90,6 +90,14 @@ static __attribute__((noinline)) int run_vcpu(struct run_ctx *c, uint32_t i,
 					      struct vmm_exit *x,
 					      struct vmm_error *e)
 {
+	if (c->imm_exit[i]) { /* an immediate_exit action */
+		int rc;
+
+		c->imm_exit[i] = 0;
+		rc = vmm_vcpu_run_immediate(&c->vcpus[i], x, e);
+		if (rc <= 0)
+			return rc;
+	}
 	for (;;) {
 		int rc = vmm_vcpu_run(&c->vcpus[i], c->deadline, x, e);
 
@@ -139,6 +147,46 @@ static int restart_clock(struct run_ctx *c, struct vmm_error *e)
 			 (uint64_t)c->s->timeout_ms + VMM_HANG_GRACE_MS);
 	return vmm_deadline_restart(c->deadline, c->s->timeout_ms, c->kick_us,
 				    e);
+}
+
+/* The action records due at this exit of vCPU i (its vexits[i]-th, of
+ * this reason), in list order, once each. Their results go into the trace
+ * hash: the same input fires the same actions with the same results in
+ * fresh mode, reset mode and replay. */
+static int fire_actions(struct run_ctx *c, uint32_t i, uint32_t reason,
+			struct vmm_error *e)
+{
+	const struct vmm_scenario *s = c->s;
+
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++) {
+		const struct vmm_action_spec *a = &s->actions[q];
+		struct vmm_action_event ev;
+		int64_t err;
+
+		if (a->vcpu != i || c->act_fired[q] ||
+		    (a->trigger == VMM_AT_EXIT ? a->when != c->vexits[i]
+					       : a->when != reason))
+			continue;
+		c->act_fired[q] = 1;
+		memset(&ev, 0, sizeof(ev));
+		ev.vcpu_exit = c->vexits[i];
+		ev.index = q;
+		ev.vcpu = i;
+		ev.kind = a->kind;
+		if (vmm_arch_action(c, a, &ev, e) < 0)
+			return -1;
+		c->r->actions_fired++;
+		if (ev.err)
+			c->r->actions_refused++;
+		err = ev.err;
+		c->r->trace_hash = vmm_fnv(c->r->trace_hash, &q, sizeof(q));
+		c->r->trace_hash = vmm_fnv(c->r->trace_hash, &err, sizeof(err));
+		c->r->trace_hash =
+			vmm_fnv(c->r->trace_hash, &ev.value, sizeof(ev.value));
+		if (c->h && c->h->on_action)
+			c->h->on_action(c->h->ctx, &ev);
+	}
+	return 0;
 }
 
 static int run_loop(struct run_ctx *c, struct vmm_error *e)
@@ -210,6 +258,9 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			if (act == VMM_ACT_FAIL)
 				return -1;
 			vmm_vcpu_complete(&c->vcpus[i], &x);
+			c->vexits[i]++;
+			if (s->nactions && fire_actions(c, i, x.reason, e) < 0)
+				return -1;
 			if (restart_clock(c, e) < 0)
 				return -1;
 			/* a system event (PSCI SYSTEM_OFF/RESET) ends the
@@ -391,6 +442,28 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 	return vmm_arch_irqs_send(c, e);
 }
 
+/* Reset mode undoes an action's effect by the reset itself only for a
+ * register, sregs field or debug register of the vCPU whose exit fired
+ * it (the pipeline sets registers and sregs on every run, the restore puts
+ * the debug registers back), and for immediate_exit (it leaves nothing);
+ * a change to another vCPU (whose registers may still wait in kvm_run for
+ * its first entry), to the slots, the dirty log (the session tracks its
+ * own), interrupts, events, guest debugging or the LAPIC needs the input
+ * to run on a fresh VM (vmm_pipeline_run_reset, counted). */
+static int actions_need_fresh(const struct vmm_scenario *s)
+{
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++) {
+		const struct vmm_action_spec *a = &s->actions[q];
+
+		if ((a->kind != VMM_AK_REG && a->kind != VMM_AK_SREG &&
+		     a->kind != VMM_AK_DEBUGREG &&
+		     a->kind != VMM_AK_IMMEDIATE_EXIT) ||
+		    a->target != a->vcpu)
+			return 1;
+	}
+	return 0;
+}
+
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 				  const struct vmm_scenario *s,
 				  const struct vmm_hooks *h,
@@ -501,5 +574,13 @@ enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
 					const struct vmm_hooks *h,
 					struct vmm_result *r)
 {
+	if (actions_need_fresh(s)) {
+		/* a fresh VM of its own, as in fresh mode; the session's VM
+		 * waits untouched for the next input */
+		ss->runs++;
+		ss->fallbacks++;
+		ss->action_fresh++;
+		return run_inner(ss->k, NULL, s, h, r, 1);
+	}
 	return run_inner(ss->k, ss, s, h, r, 1);
 }

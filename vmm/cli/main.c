@@ -713,6 +713,30 @@ static void replay_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 		     line);
 }
 
+/* One line per action record fired: its number and kind, the vCPU and
+ * its exit it fired at, the result (ok, the errno KVM refused it with,
+ * or "refused" by the VMM). */
+static void replay_action(void *ctx, const struct vmm_action_event *ev)
+{
+	const struct replay_ctx *r = ctx;
+	const char *name = vmm_action_kind_name(ev->kind);
+
+	if (!r->trace)
+		return;
+	if (ev->err == 0)
+		(void)printf("action %u %s vcpu=%u exit=%llu result=ok "
+			     "value=%llu\n",
+			     ev->index, name ? name : "?", ev->vcpu,
+			     (unsigned long long)ev->vcpu_exit,
+			     (unsigned long long)ev->value);
+	else
+		(void)printf("action %u %s vcpu=%u exit=%llu result=%s (%s)\n",
+			     ev->index, name ? name : "?", ev->vcpu,
+			     (unsigned long long)ev->vcpu_exit,
+			     ev->err > 0 ? vmm_errno_name(ev->err) : "refused",
+			     ev->call ? ev->call : "vmm");
+}
+
 static void replay_hang(void *ctx, uint64_t limit_ms)
 {
 	(void)ctx;
@@ -916,6 +940,7 @@ static int cmd_replay(int argc, char **argv)
 		if (console && m == first)
 			hooks.out.write = write_stdout;
 		hooks.on_exit = replay_exit;
+		hooks.on_action = replay_action;
 		hooks.ctx = &rc_ctx;
 		hooks.watch = watch;
 		rc_ctx.trace = rc_ctx.trace && m == first; /* trace once */
@@ -942,6 +967,11 @@ static int cmd_replay(int argc, char **argv)
 			(void)printf("replay: msr records KVM_SET_MSRS "
 				     "refused: %u\n",
 				     o->result.msrs_refused);
+		if (rc_ctx.trace && o->result.actions_fired)
+			(void)printf("replay: action records fired: %u "
+				     "(refused: %u)\n",
+				     o->result.actions_fired,
+				     o->result.actions_refused);
 		if (rc_ctx.trace && o->result.irqs_sent)
 			(void)printf("replay: irq records sent before the "
 				     "first run: %u (MSIs a LAPIC took: %u)\n",

@@ -248,6 +248,15 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 			    c->k->arch.hc_probe_why);
 		return -1;
 	}
+	const char *act_miss = vmm_x86_action_missing(c->k, c->s);
+
+	if (act_miss) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "the scenario has action records and this host's "
+			    "KVM lacks %s",
+			    act_miss);
+		return -1;
+	}
 	const char *irq_miss = vmm_x86_irq_missing(c->k, c->s);
 
 	if (irq_miss) {
