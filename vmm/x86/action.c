@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "vmm/kvm_compat.h"
+#include "vmm/arch.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline_ctx.h"
 #include "vmm/x86/regs.h"
@@ -260,4 +261,23 @@ const char *vmm_x86_action_missing(const struct vmm_kvm *k,
 			return "KVM_CAP_DEBUGREGS (an action kind=debugreg)";
 	}
 	return NULL;
+}
+
+size_t vmm_x86_action_caps(const struct vmm_kvm *k, char *buf, size_t len,
+			   size_t off)
+{
+	return vmm_fmt_append(
+		buf, len, off,
+		"record action=ok (slots, dirty log, irq_line/msi/lapic with "
+		"an irqchip, nmi, interrupt, reg, sreg, events, debugreg%s, "
+		"immediate_exit; smi: %s; readonly flips: %s; reset mode: "
+		"reg/sreg/debugreg/immediate_exit of the firing vCPU reset, "
+		"the rest a fresh VM per input)\n",
+		vmm_kvm_cap(k, VMM_CAP_SET_GUEST_DEBUG) ? ", guest_debug" : "",
+		vmm_kvm_cap(k, VMM_CAP_X86_SMM)
+			? "ok (KVM_SMI)"
+			: "unsupported: no KVM_CAP_X86_SMM",
+		vmm_kvm_cap(k, VMM_CAP_READONLY_MEM)
+			? "ok"
+			: "unsupported: no KVM_CAP_READONLY_MEM");
 }

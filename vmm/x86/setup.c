@@ -1299,7 +1299,8 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		off = vmm_fmt_append(buf, len, off,
 				     "record guest_debug=unsupported: no "
 				     "KVM_CAP_SET_GUEST_DEBUG\n");
-	return vmm_x86_irq_caps(k, buf, len, off);
+	off = vmm_x86_irq_caps(k, buf, len, off);
+	return vmm_x86_action_caps(k, buf, len, off);
 }
 
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)
