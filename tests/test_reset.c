@@ -2312,6 +2312,7 @@ static void add_spin_inputs(void)
 	}
 }
 
+#if defined(__x86_64__)
 /* ---- action records ------------------------------------------------------ */
 
 static const uint8_t g_act_state[] = {
@@ -2436,6 +2437,7 @@ static void check_action_records(struct vmm_kvm *k)
 		     (unsigned long long)ss.action_fresh);
 	vmm_session_destroy(&ss);
 }
+#endif
 
 int main(int argc, char **argv)
 {
