@@ -2214,10 +2214,12 @@ static void check_pool(struct vmm_kvm *k)
 			int cpuid = 0, fresh = o.scenario.nmsr_exits ||
 					       o.scenario.has_hypercall;
 
-			/* inputs that always get a fresh VM: cpuid, irqchip
-			 * and the exit records (msr_exits, hypercall,
-			 * guest_debug) */
-			fresh |= o.scenario.has_irqchip;
+			/* inputs that always get a fresh VM: cpuid, irqchip,
+			 * the exit records (msr_exits, hypercall,
+			 * guest_debug) and actions no reset undoes (the
+			 * corpus's slot, dirty-log and NMI actions) */
+			fresh |= o.scenario.has_irqchip ||
+				 o.scenario.nactions != 0;
 			for (uint32_t v = 0; v < o.scenario.nvcpus; v++) {
 				cpuid |= o.scenario.vcpus[v].ncpuid != 0;
 				fresh |= o.scenario.vcpus[v].has_gdbg != 0;
