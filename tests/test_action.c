@@ -360,6 +360,50 @@ static void check_anomaly(void)
 	vmm_kvm_close(&k);
 }
 
+/* Concurrent mode: two vCPUs each printing and halting while another
+ * thread adds and deletes slots, sets a register and kicks a vCPU at
+ * random times: every run halts with all exits, fires every action and
+ * finds nothing. */
+static void check_concurrent(struct vmm_kvm *k)
+{
+	static struct vmm_result r;
+	struct vmm_hooks h;
+	struct vmm_scenario s;
+	unsigned int halted = 0, all_fired = 0, clean = 0;
+
+	scen(&s, g_two_outs, sizeof(g_two_outs));
+	(void)sb_code(&s, VMM_MODE_LONG64, 0x1000, g_two_outs,
+		      sizeof(g_two_outs));
+	sb_slot(&s, 1, EXTRA_GPA, 0x1000, 0);
+	act(&s, VMM_AK_SLOT_ADD, 1, 2, OTHER_GPA, 0x2000);
+	act(&s, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
+	act(&s, VMM_AK_REG, 1, 1, 0x77, 0);
+	act(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
+	s.actions[2].target = 1;
+	for (unsigned int i = 0; i < 20; i++) {
+		memset(&h, 0, sizeof(h));
+		h.on_action = on_action;
+		h.concurrent_seed = 0x1234567ULL * (i + 1);
+		nevs = 0;
+		(void)vmm_pipeline_run(k, &s, &h, &r);
+		if (r.verdict != VMM_V_HALT || r.actions_fired != 4)
+			(void)printf("concurrent run %u: %s exits=%llu "
+				     "fired=%u %s\n",
+				     i, vmm_verdict_name(r.verdict),
+				     (unsigned long long)r.exits,
+				     r.actions_fired, r.err.msg);
+		halted += r.verdict == VMM_V_HALT && r.exits == 6;
+		all_fired += r.actions_fired == 4 && nevs == 4;
+		clean += no_finding(&r);
+	}
+	(void)printf("concurrent: 20 runs, %u halted with 6 exits, %u fired "
+		     "all 4 actions, %u without a finding\n",
+		     halted, all_fired, clean);
+	CHECK_EQ_U64(halted, 20);
+	CHECK_EQ_U64(all_fired, 20);
+	CHECK_EQ_U64(clean, 20);
+}
+
 int main(void)
 {
 	struct vmm_kvm k;
@@ -377,6 +421,7 @@ int main(void)
 	check_event_kinds(&k);
 	check_run_kinds(&k);
 	check_anomaly();
+	check_concurrent(&k);
 	vmm_kvm_close(&k);
 	return check_report("test_action");
 }

@@ -121,6 +121,12 @@ struct vmm_hooks {
 	int (*drive)(void *drive_ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		     struct vmm_deadline *deadline, struct vmm_error *e);
 	void *drive_ctx;
+	/* Concurrent mode (not 0: its random seed; opt-in, nondeterministic
+	 * by nature): one thread per vCPU and one that fires the input's
+	 * action records at random times while the vCPUs run, instead of
+	 * at their exits; no spin or halt checks; a fresh VM even in reset
+	 * mode (docs/scenario-format.md "Concurrent mode"). */
+	uint64_t concurrent_seed;
 };
 
 /* Run it. Returns the verdict (also in r->verdict). `hooks` may be NULL. */

@@ -793,10 +793,71 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 	return 0;
 }
 
+/* --concurrent N: the input N times in concurrent mode (fresh VMs, a
+ * new random seed each), and how many runs found something, by class:
+ *   concurrent: runs=N findings=K reproduced=K/N [classes=a,b]
+ * The exit code is the first finding's, as for one replay. */
+static int replay_concurrent(struct vmm_kvm *k, unsigned int n,
+			     const uint8_t *buf, uint64_t len,
+			     const char *watch, struct vmm_kmsg *km,
+			     struct vmm_watchdog *wd,
+			     struct vmm_input_outcome *o,
+			     struct replay_ctx *rc_ctx)
+{
+	unsigned int found = 0, seen = 0; /* seen: finding classes, a mask */
+	int rc = RC_OK;
+	struct timespec now;
+	struct vmm_error e;
+
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	for (unsigned int r = 0; r < n; r++) {
+		struct vmm_hooks hooks;
+
+		memset(&hooks, 0, sizeof(hooks));
+		hooks.on_exit = replay_exit;
+		hooks.on_action = replay_action;
+		hooks.ctx = rc_ctx;
+		hooks.watch = watch;
+		hooks.skip_state = 1;
+		hooks.concurrent_seed =
+			((uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 20) +
+			(r + 1) * 0x9E3779B97F4A7C15ULL;
+		rc_ctx->trace = rc_ctx->trace && r == 0; /* trace once */
+		rc_ctx->n = 0;
+		vmm_err_clear(&e);
+		if (replay_once(k, 0, buf, len, &hooks, km, wd, o, &e) < 0) {
+			report_error(&e);
+			return RC_HOST;
+		}
+		if (o->finding != VMM_FIND_NONE) {
+			if (!found)
+				(void)fprintf(stderr,
+					      "FINDING %s (concurrent "
+					      "run %u)\n",
+					      o->sig, r + 1);
+			if (!found)
+				rc = vmm_finding_info(o->finding)->replay_rc;
+			found++;
+			seen |= 1U << o->finding;
+		}
+	}
+	(void)printf("concurrent: runs=%u findings=%u reproduced=%u/%u", n,
+		     found, found, n);
+	for (unsigned int f = 1, first = 1; f < VMM_FIND_COUNT; f++)
+		if (seen & (1U << f)) {
+			(void)printf("%s%s", first ? " classes=" : ",",
+				     vmm_finding_name((enum vmm_finding)f));
+			first = 0;
+		}
+	(void)printf("\n");
+	return rc;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL, *watch = NULL;
 	int kmsg = 0, console = 0, sandbox = 0, diff = 0, first, last;
+	unsigned int concurrent = 0; /* --concurrent N: runs */
 	int mode = 2; /* 0 fresh, 1 reset, 2 both; the last --mode wins */
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
@@ -818,7 +879,8 @@ static int cmd_replay(int argc, char **argv)
 		O_SANDBOX,
 		O_WATCH,
 		O_MODE,
-		O_DIFF
+		O_DIFF,
+		O_CONCURRENT
 	};
 	static const struct option longopts[] = {
 		{ "trace", no_argument, NULL, O_TRACE },
@@ -828,6 +890,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "watch", required_argument, NULL, O_WATCH },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "diff", no_argument, NULL, O_DIFF },
+		{ "concurrent", required_argument, NULL, O_CONCURRENT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int st = 0;
@@ -858,6 +921,17 @@ static int cmd_replay(int argc, char **argv)
 		case O_WATCH:
 			watch = v;
 			break;
+		case O_CONCURRENT: {
+			char *end = NULL;
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (!*v || *end || n == 0 || n > 100000)
+				return usage_error("--concurrent takes a run "
+						   "count 1..100000, not '%s'",
+						   v);
+			concurrent = (unsigned int)n;
+			break;
+		}
 		case O_MODE: /* the last --mode wins */
 			if (strcmp(v, "fresh") == 0)
 				mode = 0;
@@ -887,6 +961,10 @@ static int cmd_replay(int argc, char **argv)
 		return usage_error("%s",
 				   "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
+	if (concurrent && (sandbox || diff))
+		return usage_error("%s",
+				   "--concurrent runs threads of its own: not "
+				   "with --sandbox or --diff");
 	if (sandbox && diff)
 		return usage_error("%s",
 				   "--diff cannot run in the sandbox (it forks "
@@ -933,6 +1011,12 @@ static int cmd_replay(int argc, char **argv)
 	if (vmm_watchdog_start(&wd, replay_hang, NULL, &e) < 0) {
 		report_error(&e);
 		rc = RC_HOST;
+		goto out;
+	}
+	if (concurrent) {
+		rc = replay_concurrent(&k, concurrent, buf, len, watch,
+				       kmsg ? &km : NULL, &wd, o, &rc_ctx);
+		vmm_watchdog_stop(&wd);
 		goto out;
 	}
 	for (int m = first; m <= last; m++) {
