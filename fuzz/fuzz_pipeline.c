@@ -5,7 +5,9 @@
  * Environment: VMM_FUZZ_KMSG=1 adds the /dev/kmsg oracle;
  * VMM_FUZZ_MODE=fresh creates a VM per input instead of the default reset
  * mode (one VM per worker and vCPU count, restored between inputs:
- * vmm/session.h); VMM_FUZZ_WATCH=PATTERNS makes runs whose outcome matches
+ * vmm/session.h); VMM_FUZZ_MODE=concurrent runs each input on a fresh VM
+ * in concurrent mode (vmm/pipeline.h concurrent_seed: a thread per vCPU,
+ * the action records fired at random times; opt-in, nondeterministic); VMM_FUZZ_WATCH=PATTERNS makes runs whose outcome matches
  * findings (watched-outcome: vmm/oracle.h), e.g. "KVM_EXIT_SHUTDOWN vcpu1";
  * VMM_FUZZ_ORACLE=diff adds the differential oracle (vmm/diff.h: eligible
  * long64 inputs run again, single-stepped, against the host CPU; finding
@@ -48,6 +50,8 @@ struct target_state {
 	struct vmm_input_outcome out;
 	struct vmm_session_pool pool; /* reset mode: a VM per vCPU count */
 	int reset;
+	int concurrent;	   /* VMM_FUZZ_MODE=concurrent */
+	uint64_t runs;	   /* inputs run (concurrent mode: each one's seed) */
 	const char *watch; /* VMM_FUZZ_WATCH */
 	int diff;	   /* VMM_FUZZ_ORACLE=diff */
 	/* the differential oracle's figures: inputs compared, agreeing,
@@ -219,7 +223,23 @@ void fuzz_target_start(void)
 		}
 		st.diff = oracle != NULL;
 	}
-	if (!mode || strcmp(mode, "fresh") != 0) {
+	if (mode && strcmp(mode, "concurrent") == 0) {
+		if (st.diff) {
+			(void)fprintf(stderr,
+				      "fuzz_pipeline: VMM_FUZZ_MODE=concurrent "
+				      "and VMM_FUZZ_ORACLE=diff do not mix\n");
+			exit(2);
+		}
+		st.concurrent = 1;
+	} else if (mode && strcmp(mode, "fresh") != 0 &&
+		   strcmp(mode, "reset") != 0) {
+		(void)fprintf(stderr,
+			      "fuzz_pipeline: VMM_FUZZ_MODE=%s: unknown mode "
+			      "(reset, fresh, concurrent)\n",
+			      mode);
+		exit(2);
+	}
+	if (!st.concurrent && (!mode || strcmp(mode, "fresh") != 0)) {
 		if (vmm_session_pool_init(&st.pool, &st.kvm, 0, &e) < 0) {
 			(void)fprintf(stderr, "fuzz_pipeline: reset mode: %s\n",
 				      e.msg);
@@ -261,6 +281,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hooks.skip_state = 1; /* neither the oracle nor feedback reads it */
 	hooks.watch = st.watch;
 	hooks.diff = st.diff;
+	if (st.concurrent) /* a new seed per input */
+		hooks.concurrent_seed = 0x9E3779B97F4A7C15ULL * ++st.runs;
 	st.cur = data;
 	st.cur_len = size;
 	fuzz_feedback_begin(&st.fb);

@@ -83,6 +83,35 @@ emit() { # NAME: scenario text on stdin
 { hdr none 100 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
   echo "blob gpa=0x1000 data=$(hex long64_dregs)"; echo "vcpu mode=long64 entry=0x1000"
   echo "debugregs dr0=0x5000 dr1=0x0 dr2=0x0 dr3=0x0 dr6=0xffff0ff0 dr7=0x401"; } | emit long64_debugregs
+# action records (guests/x86/long64_actions.s): a slot deleted while the
+# vCPU is in an MMIO exit on it (a rep movsb into a readonly slot)
+{ hdr permissive 200 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "slot id=1 gpa=0x400000 size=0x1000 flags=readonly"
+  echo "blob gpa=0x1000 data=$(hex long64_actions)"
+  echo "action vcpu=0 trigger=exit when=1 kind=slot_delete target=0 idx=0x1 a=0x0 b=0x0"
+  echo "vcpu mode=long64 entry=0x1000"; echo "reg rsp=0x180000"; } | emit long64_act_mmio_delete
+# a readonly flip during a rep string write (MMIO reads into slot 1)
+{ hdr permissive 200 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "slot id=1 gpa=0x400000 size=0x1000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_actions)"; echo "input data=4b564d46555a5a21"
+  echo "action vcpu=0 trigger=exit when=3 kind=slot_flags target=0 idx=0x1 a=0x1 b=0x0"
+  echo "vcpu mode=long64 entry=0x1100"; echo "reg rsp=0x180000"; } | emit long64_act_readonly_rep
+# two vCPUs writing one page while its dirty log is cleared and read
+{ hdr none 200 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "slot id=1 gpa=0x400000 size=0x1000 flags=dirty_log"
+  echo "blob gpa=0x1000 data=$(hex long64_actions)"
+  echo "action vcpu=0 trigger=exit when=2 kind=dirty_clear target=0 idx=0x1 a=0x0 b=0x1"
+  echo "action vcpu=0 trigger=exit when=3 kind=dirty_get target=0 idx=0x1 a=0x0 b=0x0"
+  echo "action vcpu=1 trigger=exit when=2 kind=dirty_get target=0 idx=0x1 a=0x0 b=0x0"
+  echo "action vcpu=1 trigger=exit when=3 kind=dirty_clear target=0 idx=0x1 a=0x0 b=0x1"
+  echo "vcpu mode=long64 entry=0x1200"; echo "reg rsp=0x180000"
+  echo "vcpu mode=long64 entry=0x1280"; echo "reg rsp=0x170000"; } | emit long64_act_dirty_two_vcpus
+# an NMI injected during a single-step (guest_debug record)
+{ hdr none 64 100; echo "slot id=0 gpa=0x0 size=0x200000 flags=none"
+  echo "blob gpa=0x1000 data=$(hex long64_actions)"
+  echo "action vcpu=0 trigger=exit when=3 kind=nmi target=0 idx=0x0 a=0x0 b=0x0"
+  echo "vcpu mode=long64 entry=0x1300"; echo "reg rsp=0x180000"
+  echo "guest_debug control=0x3 dr0=0x0 dr1=0x0 dr2=0x0 dr3=0x0 dr7=0x0"; } | emit long64_act_nmi_step
 # an events record: #GP with error code 0x1234 injected before the first
 # instruction, delivered through the guest's IDT (idt_base/idt_limit
 # sregs); the handler prints "#GP error code 0x00001234"

@@ -1722,6 +1722,261 @@ static void mut_lapic(const struct mut_ctx *m)
 	v->nlapic++;
 }
 
+/* x86 action records: changes between two exits (vmm/scenario.h). */
+static const uint64_t action_values[] = {
+	0,
+	1,
+	0xffffffffffffffffULL,
+	0x1000,
+	0x80000000ULL,
+	0x202,
+	0x80000011ULL,
+	0x400,
+	0xfee00000ULL,
+};
+static const uint32_t action_reasons[] = { 2, 4, 5, 6, 8, 9 };
+
+/* A slot id the scenario has (or, one time in four, any small one). */
+static uint32_t action_slot(struct rng *r, const struct vmm_scenario *s)
+{
+	if (s->nslots && below(r, 4))
+		return s->slots[below(r, s->nslots)].id;
+	return (uint32_t)below(r, 16);
+}
+
+/* A page-aligned guest address: next to a slot, in the first 16 MiB,
+ * or anywhere below 4 GiB. */
+static uint64_t action_gpa(struct rng *r, const struct vmm_scenario *s)
+{
+	if (s->nslots && below(r, 2)) {
+		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+
+		return sl->gpa + sl->size;
+	}
+	return (below(r, 2) ? below(r, 0x1000) : below(r, 0x100000)) *
+	       VMM_PAGE_SIZE;
+}
+
+/* Fields for a's kind, vcpu and target below the scenario's vCPU count. */
+static void action_fields(struct rng *r, const struct vmm_scenario *s,
+			  struct vmm_action_spec *a)
+{
+	uint64_t v = below(r, 2) ? action_values[below(
+					   r, sizeof(action_values) /
+						      sizeof(action_values[0]))]
+				 : next(r);
+
+	a->idx = 0;
+	a->a = 0;
+	a->b = 0;
+	a->target = a->kind <= VMM_AK_MSI ? 0 : (uint8_t)below(r, s->nvcpus);
+	switch (a->kind) {
+	case VMM_AK_SLOT_ADD:
+		a->idx = (uint32_t)below(r, 16);
+		a->a = action_gpa(r, s);
+		a->b = (1 + below(r, 16)) * VMM_PAGE_SIZE;
+		break;
+	case VMM_AK_SLOT_DELETE:
+	case VMM_AK_DIRTY_GET:
+		a->idx = action_slot(r, s);
+		break;
+	case VMM_AK_SLOT_MOVE:
+		a->idx = action_slot(r, s);
+		a->a = action_gpa(r, s);
+		break;
+	case VMM_AK_SLOT_RESIZE:
+		a->idx = action_slot(r, s);
+		a->b = (1 + below(r, 64)) * VMM_PAGE_SIZE;
+		break;
+	case VMM_AK_SLOT_FLAGS:
+		a->idx = action_slot(r, s);
+		a->a = below(r, 4);
+		break;
+	case VMM_AK_DIRTY_CLEAR:
+		a->idx = action_slot(r, s);
+		a->a = below(r, 4) ? 64 * below(r, 4) : below(r, 128);
+		a->b = 1 + below(r, 256);
+		break;
+	case VMM_AK_IRQ_LINE:
+		a->idx = (uint32_t)(below(r, 4) ? below(r, 24)
+						: below(r, VMM_MAX_GSI));
+		a->a = below(r, 2);
+		break;
+	case VMM_AK_MSI:
+		a->a = below(r, 4) ? 0xfee00000ULL : next(r);
+		a->b = below(r, 2) ? 0x20 + below(r, 224) : (uint32_t)next(r);
+		break;
+	case VMM_AK_INTERRUPT:
+		a->idx = (uint32_t)(below(r, 2) ? 0x20 + below(r, 224)
+						: below(r, 256));
+		break;
+	case VMM_AK_REG:
+		a->idx = (uint32_t)below(r, vmm_arch_nregs(VMM_ARCH_X86_64));
+		a->a = v;
+		break;
+	case VMM_AK_SREG:
+		a->idx = (uint32_t)below(r, VMM_SREG_COUNT);
+		a->a = (a->idx == VMM_SREG_GDT_LIMIT ||
+			a->idx == VMM_SREG_IDT_LIMIT)
+			       ? (v & 0xffff)
+			       : v;
+		break;
+	case VMM_AK_EVENTS: {
+		static const uint32_t parts[] = {
+			VMM_EV_EXC,	    VMM_EV_EXC | VMM_EV_ERRCODE,
+			VMM_EV_NMI_PENDING, VMM_EV_IRQ,
+			VMM_EV_NMI_MASKED,  VMM_EV_NMI_PENDING | VMM_EV_IRQ
+		};
+
+		a->idx = parts[below(r, sizeof(parts) / sizeof(parts[0]))];
+		if (a->idx & VMM_EV_EXC)
+			a->a = below(r, 4) ? below(r, 32) : below(r, 256);
+		if (a->idx & VMM_EV_IRQ)
+			a->a |= (0x20 + below(r, 224)) << 8;
+		if (a->idx & VMM_EV_ERRCODE)
+			a->b = below(r, 2) ? 0 : (uint32_t)next(r);
+		break;
+	}
+	case VMM_AK_DEBUGREG:
+		a->idx = (uint32_t)below(r, 6);
+		a->a = v;
+		break;
+	case VMM_AK_GUEST_DEBUG: {
+		static const uint32_t ctl[] = {
+			VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP,
+			VMM_GDBG_ENABLE | VMM_GDBG_USE_HW_BP,
+			VMM_GDBG_ENABLE | VMM_GDBG_INJECT_DB,
+			VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP |
+				VMM_GDBG_BLOCKIRQ,
+			0,
+		};
+
+		a->a = ctl[below(r, sizeof(ctl) / sizeof(ctl[0]))];
+		if (below(r, 2)) {
+			a->idx = (uint32_t)below(r, 5);
+			a->idx = a->idx == 4 ? 7 : a->idx;
+			a->b = a->idx == 7 ? 0x401 : 0x1000 + below(r, 0x100);
+		}
+		break;
+	}
+	case VMM_AK_LAPIC:
+		a->idx = (uint32_t)(16 * below(r, VMM_LAPIC_PAGE / 16));
+		a->a = (uint32_t)v;
+		break;
+	default: /* nmi, smi, immediate_exit: nothing more */
+		break;
+	}
+}
+
+static void action_random(struct rng *r, const struct vmm_scenario *s,
+			  struct vmm_action_spec *a)
+{
+	memset(a, 0, sizeof(*a));
+	/* smi: host-unsupported where there is no SMM (most hosts here) */
+	do
+		a->kind = (uint8_t)below(r, VMM_AK_COUNT);
+	while (a->kind == VMM_AK_SMI && below(r, 4));
+	a->vcpu = (uint8_t)below(r, s->nvcpus);
+	if (below(r, 4) == 0) {
+		a->trigger = VMM_AT_REASON;
+		a->when = action_reasons[below(
+			r, sizeof(action_reasons) / sizeof(action_reasons[0]))];
+	} else {
+		a->trigger = VMM_AT_EXIT;
+		a->when = (uint32_t)(below(r, 4) ? 1 + below(r, 8)
+						 : 1 + below(r, 200));
+	}
+	action_fields(r, s, a);
+}
+
+/* Canonical action list: records naming vCPUs the scenario lacks or
+ * fields their kind refuses are dropped, the rest sorted (insertion),
+ * duplicates dropped. */
+void fuzz_actions_canonical(struct vmm_scenario *s)
+{
+	uint32_t n = 0;
+	char why[160];
+
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++) {
+		struct vmm_action_spec a = s->actions[q];
+		uint32_t k;
+
+		if (a.vcpu >= s->nvcpus || a.target >= s->nvcpus ||
+		    vmm_action_check(&a, why, sizeof(why)) < 0)
+			continue;
+		for (k = n; k > 0 && vmm_action_before(&a, &s->actions[k - 1]);
+		     k--)
+			;
+		if (k > 0 && !vmm_action_before(&s->actions[k - 1], &a))
+			continue; /* equal to the one before */
+		memmove(&s->actions[k + 1], &s->actions[k],
+			(size_t)(n - k) * sizeof(a));
+		s->actions[k] = a;
+		n++;
+	}
+	s->nactions = n;
+}
+
+/* Insert an action, drop one, or change one's trigger, kind or values. */
+static void mut_actions(const struct mut_ctx *m)
+{
+	struct vmm_scenario *s = &m->w->s;
+	struct vmm_action_spec *a;
+
+	if (s->arch != VMM_ARCH_X86_64 || s->nvcpus == 0)
+		return;
+	if (s->nactions == 0 ||
+	    (s->nactions < VMM_MAX_SCN_ACTIONS && below(m->r, 3) == 0)) {
+		action_random(m->r, s, &s->actions[s->nactions++]);
+		fuzz_actions_canonical(s);
+		return;
+	}
+	a = &s->actions[below(m->r, s->nactions)];
+	switch (below(m->r, 6)) {
+	case 0: /* drop it */
+		memmove(a, a + 1,
+			(size_t)(&s->actions[s->nactions] - (a + 1)) *
+				sizeof(*a));
+		s->nactions--;
+		break;
+	case 1: /* another exit, or the other trigger */
+		if (below(m->r, 4) == 0) {
+			a->trigger ^= 1;
+			a->when =
+				a->trigger == VMM_AT_REASON
+					? action_reasons[below(
+						  m->r,
+						  sizeof(action_reasons) /
+							  sizeof(action_reasons
+									 [0]))]
+					: 1 + (uint32_t)below(m->r, 8);
+		} else if (a->trigger == VMM_AT_EXIT) {
+			a->when = below(m->r, 2) && a->when > 1 ? a->when - 1
+								: a->when + 1;
+		}
+		break;
+	case 2: /* another vCPU fires it, or it changes another */
+		a->vcpu = (uint8_t)below(m->r, s->nvcpus);
+		if (a->kind > VMM_AK_MSI)
+			a->target = (uint8_t)below(m->r, s->nvcpus);
+		break;
+	case 3: /* another kind, fields to match */
+		a->kind = (uint8_t)below(m->r, VMM_AK_COUNT);
+		action_fields(m->r, s, a);
+		break;
+	case 4: /* a bit of a value */
+		if (below(m->r, 2))
+			a->a ^= 1ULL << below(m->r, 64);
+		else
+			a->b ^= 1ULL << below(m->r, 64);
+		break;
+	default: /* new values for the same kind */
+		action_fields(m->r, s, a);
+		break;
+	}
+	fuzz_actions_canonical(s);
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -1880,6 +2135,8 @@ static const struct {
 	{ 1, mut_irqs },
 
 	{ 1, mut_lapic },
+
+	{ 2, mut_actions },
 
 	{ 1, mut_devices },
 
@@ -2165,6 +2422,7 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		terminate_code(&r, w);
 		sink_real_mode_vectors(&r, w);
 		clamp_limits(&w->s);
+		fuzz_actions_canonical(&w->s);
 		if (vmm_scenario_validate(&w->s, &e) == 0) {
 			n = encode_into(&w->s, data, max);
 			if (n)
@@ -2231,6 +2489,7 @@ size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 	terminate_code(&r, w);
 	sink_real_mode_vectors(&r, w);
 	clamp_limits(&w->s);
+	fuzz_actions_canonical(&w->s);
 	if (vmm_scenario_validate(&w->s, &e) == 0)
 		n = encode_into(&w->s, out, max);
 	free(w);

@@ -22,6 +22,12 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 		      size_t bsz, uint8_t *out, size_t max, unsigned int seed);
 
+/* x86 action records put in canonical order: records naming vCPUs the
+ * scenario lacks or with fields their kind refuses dropped, the rest
+ * sorted, duplicates dropped (the mutator does this after each change). */
+struct vmm_scenario;
+void fuzz_actions_canonical(struct vmm_scenario *s);
+
 /* A fresh valid random scenario; returns its size (0 if max is too small). */
 size_t fuzz_generate(uint8_t *out, size_t max, unsigned int seed);
 

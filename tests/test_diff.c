@@ -166,6 +166,12 @@ static void test_ineligible(struct vmm_kvm *k)
 	s.irqchip_mode = VMM_IRQCHIP_KERNEL;
 	CHECK_EQ_U64(vmm_diff_run(k, &s, NULL, d), VMM_DIFF_INELIGIBLE);
 	CHECK_STR_CONTAINS(d->why, "irqchip, irq or lapic records");
+	base(&s);
+	s.nactions = 1;
+	s.actions[0].kind = VMM_AK_REG;
+	s.actions[0].when = 1;
+	CHECK_EQ_U64(vmm_diff_run(k, &s, NULL, d), VMM_DIFF_INELIGIBLE);
+	CHECK_STR_CONTAINS(d->why, "action records");
 	free(d);
 }
 

@@ -131,6 +131,85 @@ static void check_keep(void)
 	CHECK_EQ_U64(fuzz_feedback_end(&fb, &o), 1);
 }
 
+/* Action records: mutating the corpus's two-vCPU dirty-log seed (four
+ * actions) and a seed without any, the mutator adds, drops and changes
+ * actions, reaches every kind and both triggers, and every mutant decodes
+ * (canonical order included). fuzz_actions_canonical sorts and drops
+ * duplicates and records naming missing vCPUs. */
+static void check_actions(const char *dir)
+{
+	static uint8_t buf[MAX_INPUT], seed[MAX_INPUT];
+	static const char *const seeds[] = { "long64_act_dirty_two_vcpus",
+					     "long64_hello" };
+	unsigned long added = 0, dropped = 0, changed = 0, bad = 0;
+	unsigned int kinds = 0, triggers = 0;
+	struct vmm_scenario a, b;
+	struct vmm_error e;
+
+	for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+		char path[512];
+		uint8_t *p = NULL;
+		uint64_t n = 0;
+
+		(void)snprintf(path, sizeof(path), "%s/%s.kvms", dir, seeds[k]);
+		if (vmm_file_load(NULL, path, MAX_INPUT, &p, &n, &e) < 0) {
+			CHECK(0);
+			continue;
+		}
+		memcpy(seed, p, n);
+		free(p);
+		CHECK(vmm_scenario_decode(seed, n, &a, &e) == 0);
+		for (unsigned int i = 0; i < 3000; i++) {
+			size_t m;
+
+			memcpy(buf, seed, n);
+			m = fuzz_mutate(buf, n, sizeof(buf), i * 7919U + 1,
+					NULL);
+			if (vmm_scenario_decode(buf, m, &b, &e) < 0) {
+				bad++;
+				continue;
+			}
+			for (uint32_t q = 0; q < b.nactions; q++) {
+				kinds |= 1U << b.actions[q].kind;
+				triggers |= 1U << b.actions[q].trigger;
+			}
+			if (b.nactions > a.nactions)
+				added++;
+			else if (b.nactions < a.nactions)
+				dropped++;
+			else if (b.nactions &&
+				 memcmp(b.actions, a.actions,
+					b.nactions * sizeof(b.actions[0])) != 0)
+				changed++;
+		}
+	}
+	(void)printf("action mutations: %lu added, %lu dropped, %lu changed, "
+		     "%lu undecodable, kinds 0x%x\n",
+		     added, dropped, changed, bad, kinds);
+	CHECK(added > 0 && dropped > 0 && changed > 0);
+	CHECK_EQ_U64(bad, 0);
+	CHECK_EQ_U64(kinds, (1U << VMM_AK_COUNT) - 1);
+	CHECK_EQ_U64(triggers, 3);
+
+	/* canonical: out of order, a duplicate, a missing vCPU */
+	vmm_scenario_init(&a);
+	a.nvcpus = 1;
+	a.nactions = 4;
+	memset(a.actions, 0, sizeof(a.actions));
+	a.actions[0].kind = VMM_AK_NMI;
+	a.actions[0].when = 5;
+	a.actions[1].kind = VMM_AK_NMI;
+	a.actions[1].when = 2;
+	a.actions[2] = a.actions[0];
+	a.actions[3].kind = VMM_AK_NMI;
+	a.actions[3].when = 1;
+	a.actions[3].vcpu = 1;
+	fuzz_actions_canonical(&a);
+	CHECK_EQ_U64(a.nactions, 2);
+	CHECK_EQ_U64(a.actions[0].when, 2);
+	CHECK_EQ_U64(a.actions[1].when, 5);
+}
+
 int main(int argc, char **argv)
 {
 	struct tally t;
@@ -153,5 +232,6 @@ int main(int argc, char **argv)
 		     t.real16, t.open_ivt);
 	CHECK(t.real16 > 0 && t.open_ivt * 8 <= t.real16);
 	check_keep();
+	check_actions(argv[1]);
 	return check_report("test_mutator");
 }

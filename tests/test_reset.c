@@ -2214,10 +2214,12 @@ static void check_pool(struct vmm_kvm *k)
 			int cpuid = 0, fresh = o.scenario.nmsr_exits ||
 					       o.scenario.has_hypercall;
 
-			/* inputs that always get a fresh VM: cpuid, irqchip
-			 * and the exit records (msr_exits, hypercall,
-			 * guest_debug) */
-			fresh |= o.scenario.has_irqchip;
+			/* inputs that always get a fresh VM: cpuid, irqchip,
+			 * the exit records (msr_exits, hypercall,
+			 * guest_debug) and actions no reset undoes (the
+			 * corpus's slot, dirty-log and NMI actions) */
+			fresh |= o.scenario.has_irqchip ||
+				 o.scenario.nactions != 0;
 			for (uint32_t v = 0; v < o.scenario.nvcpus; v++) {
 				cpuid |= o.scenario.vcpus[v].ncpuid != 0;
 				fresh |= o.scenario.vcpus[v].has_gdbg != 0;
@@ -2312,6 +2314,133 @@ static void add_spin_inputs(void)
 	}
 }
 
+#if defined(__x86_64__)
+/* ---- action records ------------------------------------------------------ */
+
+static const uint8_t g_act_state[] = {
+	0x66, 0xba, 0xf8, 0x03, /* mov $0x3f8, %dx */
+	0xee,			/* out %al, (%dx): exit 1 */
+	0x0f, 0x20, 0xd1,	/* mov %cr2, %rcx */
+	0x0f, 0x21, 0xc2,	/* mov %dr0, %rdx */
+	0x48, 0x89, 0x1c, 0x25, 0x00, 0x20, 0x00, 0x00, /* mov %rbx, 0x2000 */
+	0xf4,						/* hlt */
+};
+/* out, then a read of 0x400000 into rax and a write of rbx there */
+static const uint8_t g_act_slot[] = {
+	0x66, 0xba, 0xf8, 0x03, 0xee,			/* out: exit 1 */
+	0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x40, 0x00, /* mov 0x400000, %rax */
+	0x48, 0x89, 0x1c, 0x25, 0x00, 0x00, 0x40, 0x00, /* mov %rbx, ... */
+	0xf4,
+};
+static const uint8_t act_byte[] = { 0x55 };
+
+static void add_action(struct vmm_scenario *s, unsigned int kind, uint32_t when,
+		       uint32_t idx, uint64_t a, uint64_t b)
+{
+	struct vmm_action_spec *p = &s->actions[s->nactions++];
+
+	memset(p, 0, sizeof(*p));
+	p->kind = (uint8_t)kind;
+	p->trigger = VMM_AT_EXIT;
+	p->when = when;
+	p->idx = idx;
+	p->a = a;
+	p->b = b;
+}
+
+static void act_slot_scen(struct vmm_scenario *s, uint32_t flags)
+{
+	scen(s, g_act_slot, sizeof(g_act_slot), NULL, 0);
+	s->vcpus[0].reg_mask = 1U << 1;
+	s->vcpus[0].regs[1] = 0x66;
+	sb_slot(s, 1, 0x400000, 0x1000, flags);
+	sb_blob(s, 0x400000, act_byte, sizeof(act_byte));
+}
+
+/* Actions change vCPU state and the slot layout mid-run: the input after
+ * them must find what a fresh VM has, in reset mode as in fresh mode.
+ * reg/sreg/debugreg on the vCPU that fired them are undone by the reset
+ * itself (no fallback); slot changes, NMIs, guest debugging and changes
+ * to another vCPU run on a fresh VM of their own (counted). */
+static void check_action_records(struct vmm_kvm *k)
+{
+	static struct vmm_session ss;
+	static struct vmm_result f;
+	struct vmm_scenario st, obs, sl, rd, ro, mv, two, two_obs, o_rddr;
+	struct vmm_error e;
+	uint64_t fresh0, resets0;
+
+	vmm_err_clear(&e);
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: action records: %s\n", e.msg);
+		return;
+	}
+	/* state kinds: set at exit 1, read by the guest, read again by the
+	 * next input (which sets nothing) */
+	scen(&st, g_act_state, sizeof(g_act_state), NULL, 0);
+	add_action(&st, VMM_AK_REG, 1, 1, 0x77, 0);
+	add_action(&st, VMM_AK_SREG, 1, VMM_SREG_CR2, 0x1234, 0);
+	add_action(&st, VMM_AK_DEBUGREG, 1, 0, 0x5000, 0);
+	add_action(&st, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
+	scen(&obs, g_act_state, sizeof(g_act_state), NULL, 0);
+	scen(&o_rddr, g_rddr, sizeof(g_rddr), NULL, 0);
+	(void)vmm_pipeline_run(k, &st, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rbx, 0x77);
+	CHECK_EQ_U64(f.state.regs.rcx, 0x1234);
+	CHECK_EQ_U64(f.state.regs.rdx, 0x5000);
+	fresh0 = ss.action_fresh;
+	same_as_fresh(k, &ss, &obs, &st, "reg/sreg/debugreg actions");
+	resets0 = ss.resets;
+	same_as_fresh(k, &ss, &st, &obs, "the input after reg/sreg/debugreg");
+	same_as_fresh(k, &ss, &st, &o_rddr, "DR0/DR7 after a debugreg action");
+	CHECK_EQ_U64(ss.action_fresh, fresh0); /* undone by the reset */
+	CHECK(ss.resets > resets0);
+
+	/* slot kinds: deleted, moved, made readonly; the next input reads
+	 * the slot where the scenario puts it */
+	act_slot_scen(&sl, 0);
+	add_action(&sl, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
+	act_slot_scen(&mv, 0);
+	add_action(&mv, VMM_AK_SLOT_MOVE, 1, 1, 0x600000, 0);
+	add_action(&mv, VMM_AK_SLOT_RESIZE, 1, 1, 0, 0x3000);
+	act_slot_scen(&ro, VMM_SLOT_DIRTY_LOG);
+	add_action(&ro, VMM_AK_SLOT_FLAGS, 1, 1, VMM_SLOT_READONLY, 0);
+	add_action(&ro, VMM_AK_DIRTY_CLEAR, 1, 1, 0, 1);
+	add_action(&ro, VMM_AK_NMI, 1, 0, 0, 0);
+	act_slot_scen(&rd, 0);
+	(void)vmm_pipeline_run(k, &rd, &hooks, &f);
+	CHECK(f.verdict == VMM_V_HALT);
+	CHECK_EQ_U64(f.state.regs.rax & 0xff, 0x55);
+	(void)vmm_pipeline_run(k, &sl, &hooks, &f);
+	CHECK(f.verdict == VMM_V_GUEST); /* the read: MMIO */
+	same_as_fresh(k, &ss, &rd, &sl, "a slot deleted mid-run");
+	same_as_fresh(k, &ss, &sl, &rd, "the input after a slot deletion");
+	same_as_fresh(k, &ss, &rd, &mv, "a slot moved and resized");
+	same_as_fresh(k, &ss, &mv, &rd, "the input after a slot move");
+	same_as_fresh(k, &ss, &rd, &ro, "a slot made readonly, an NMI");
+	same_as_fresh(k, &ss, &ro, &rd, "the input after a readonly flip");
+	same_as_fresh(k, &ss, &ro, &obs, "a state input after slot actions");
+	CHECK(ss.action_fresh >= fresh0 + 3);
+
+	/* another vCPU's register, set before that vCPU first ran */
+	scen(&two, g_act_state, sizeof(g_act_state), g_act_state,
+	     sizeof(g_act_state));
+	add_action(&two, VMM_AK_REG, 1, 1, 0x88, 0);
+	two.actions[0].target = 1;
+	scen(&two_obs, g_act_state, sizeof(g_act_state), g_act_state,
+	     sizeof(g_act_state));
+	same_as_fresh(k, &ss, &two_obs, &two, "a register of another vCPU");
+	same_as_fresh(k, &ss, &two, &two_obs, "after another vCPU's register");
+	(void)printf("action records: %llu resets, %llu fallbacks (%llu for "
+		     "actions)\n",
+		     (unsigned long long)ss.resets,
+		     (unsigned long long)ss.fallbacks,
+		     (unsigned long long)ss.action_fresh);
+	vmm_session_destroy(&ss);
+}
+#endif
+
 int main(int argc, char **argv)
 {
 	struct vmm_kvm k;
@@ -2336,6 +2465,7 @@ int main(int argc, char **argv)
 	check_msr_records(&k);
 	check_cpuid_records(&k);
 	check_dregs_record(&k);
+	check_action_records(&k);
 	check_events_record(&k);
 	check_exit_records(&k);
 	check_fpu_records(&k);

@@ -46,6 +46,7 @@ enum {
 	T_VGIC = 0x0C,
 	T_IRQ_LINE = 0x0D,
 	T_ONE_REG = 0x1E,
+	T_ACTION = 0x0E,
 };
 
 #define HDR_LEN 8U
@@ -3726,6 +3727,198 @@ static void test_schema_table(void)
 	CHECK(scn_by_tag(0x1f) == NULL && scn_by_name("kvms") == NULL);
 }
 
+/* ---- action records ---------------------------------------------------- */
+
+static size_t b_action(struct bld *w, unsigned int kind, unsigned int vcpu,
+		       unsigned int target, unsigned int trigger, uint32_t when,
+		       uint32_t idx, uint64_t a, uint64_t b)
+{
+	(void)begin(w, T_ACTION);
+	put(w, kind, 1);
+	put(w, vcpu, 1);
+	put(w, target, 1);
+	put(w, trigger, 1);
+	put(w, when, 4);
+	put(w, idx, 4);
+	put(w, a, 8);
+	put(w, b, 8);
+	return end(w);
+}
+
+static void action_base(struct bld *w)
+{
+	bld_init(w);
+	b_upto_slot(w);
+	(void)b_blob1(w, 0x1000);
+}
+
+/* action: round trip through both forms, the canonical order, fields a
+ * kind does not use, the per-kind bounds, the vCPU count, the cap. */
+static void test_action_records(void)
+{
+	struct bld w;
+	struct vmm_scenario s, s2;
+	struct vmm_error e;
+	char text[8192], what[64];
+	static uint8_t arena[4096];
+	size_t off, tl;
+
+	action_base(&w);
+	(void)b_action(&w, VMM_AK_SLOT_DELETE, 0, 0, VMM_AT_EXIT, 2, 1, 0, 0);
+	(void)b_action(&w, VMM_AK_REG, 0, 1, VMM_AT_EXIT, 2, 3, 0x1234, 0);
+	(void)b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_REASON, 2, 0, 0, 0);
+	(void)b_action(&w, VMM_AK_MSI, 1, 0, VMM_AT_EXIT, 1, 0, 0xfee00000ULL,
+		       0x41);
+	(void)b_action(&w, VMM_AK_DIRTY_CLEAR, 1, 0, VMM_AT_EXIT, 3, 0, 64, 64);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	ACCEPT(&w, &s);
+	CHECK_EQ_U64(s.nactions, 5);
+	CHECK_EQ_U64(s.actions[0].kind, VMM_AK_SLOT_DELETE);
+	CHECK_EQ_U64(s.actions[0].when, 2);
+	CHECK_EQ_U64(s.actions[0].idx, 1);
+	CHECK_EQ_U64(s.actions[1].target, 1);
+	CHECK_EQ_U64(s.actions[1].a, 0x1234);
+	CHECK_EQ_U64(s.actions[2].trigger, VMM_AT_REASON);
+	CHECK_EQ_U64(s.actions[3].b, 0x41);
+	tl = vmm_scenario_format_text(&s, text, sizeof(text));
+	CHECK(tl < sizeof(text));
+	CHECK_STR_CONTAINS(text,
+			   "action vcpu=0 trigger=exit when=2 kind=slot_delete "
+			   "target=0 idx=0x1 a=0x0 b=0x0\n"
+			   "action vcpu=0 trigger=exit when=2 kind=reg "
+			   "target=1 idx=0x3 a=0x1234 b=0x0\n"
+			   "action vcpu=0 trigger=reason when=2 kind=nmi ");
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(text, tl, arena, sizeof(arena), &s2,
+				      &e) == 0);
+	CHECK(vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	s2.actions[4].b = 128;
+	CHECK(!vmm_scenario_equal(&s, &s2, what, sizeof(what)));
+	CHECK_STR_CONTAINS(what, "actions");
+
+	/* order: the same exit, a kind before another; two alike */
+	action_base(&w);
+	(void)b_action(&w, VMM_AK_REG, 0, 0, VMM_AT_EXIT, 2, 0, 0, 0);
+	off = b_action(&w, VMM_AK_SLOT_DELETE, 0, 0, VMM_AT_EXIT, 2, 1, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	REJECT(&w, off + 3, "canonical order");
+	action_base(&w);
+	(void)b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, 2, 0, 0, 0);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, 2, 0, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	REJECT(&w, off + 3, "no two alike");
+	action_base(&w);
+	(void)b_action(&w, VMM_AK_NMI, 1, 0, VMM_AT_EXIT, 1, 0, 0, 0);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, 9, 0, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	REJECT(&w, off + 3, "not after the previous one");
+
+	/* field bounds */
+	action_base(&w);
+	off = b_action(&w, VMM_AK_COUNT, 0, 0, VMM_AT_EXIT, 1, 0, 0, 0);
+	REJECT(&w, off + 3, "action.kind=19");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_COUNT, 1, 0, 0, 0);
+	REJECT(&w, off + 6, "action.trigger=2");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_NMI, VMM_MAX_VCPUS, 0, VMM_AT_EXIT, 1, 0, 0,
+		       0);
+	REJECT(&w, off + 4, "action.vcpu=4");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, 0, 0, 0, 0);
+	REJECT(&w, off + 3, "when=0 (the n-th exit");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_REASON, 64, 0, 0, 0);
+	REJECT(&w, off + 3, "a KVM_EXIT_* below 64");
+	/* unused fields, per-kind bounds */
+	action_base(&w);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, 1, 0, 1, 0);
+	REJECT(&w, off + 3, "action nmi: idx=a=b=0");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_SLOT_DELETE, 0, 1, VMM_AT_EXIT, 1, 0, 0, 0);
+	REJECT(&w, off + 3, "a VM-wide action takes none");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_SLOT_ADD, 0, 0, VMM_AT_EXIT, 1, 2, 0x1001,
+		       0x1000);
+	REJECT(&w, off + 3, "a (gpa) page aligned");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_SLOT_RESIZE, 0, 0, VMM_AT_EXIT, 1, 0, 0, 0);
+	REJECT(&w, off + 3, "b (size) 1 page");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_SLOT_FLAGS, 0, 0, VMM_AT_EXIT, 1, 0, 4, 0);
+	REJECT(&w, off + 3, "readonly 1, dirty_log 2");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_DIRTY_CLEAR, 0, 0, VMM_AT_EXIT, 1, 0, 0,
+		       VMM_ACTION_MAX_PAGES + 1);
+	REJECT(&w, off + 3, "b (pages) 1..0x10000");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_IRQ_LINE, 0, 0, VMM_AT_EXIT, 1, VMM_MAX_GSI,
+		       0, 0);
+	REJECT(&w, off + 3, "idx (gsi) < 1024");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_INTERRUPT, 0, 0, VMM_AT_EXIT, 1, 256, 0, 0);
+	REJECT(&w, off + 3, "idx (vector) < 256");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_REG, 0, 0, VMM_AT_EXIT, 1, 18, 0, 0);
+	REJECT(&w, off + 3, "idx (register) < 18");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_SREG, 0, 0, VMM_AT_EXIT, 1,
+		       VMM_SREG_GDT_LIMIT, 0x10000, 0);
+	REJECT(&w, off + 3, "limit 16 bits");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_EVENTS, 0, 0, VMM_AT_EXIT, 1, VMM_EV_ERRCODE,
+		       0, 5);
+	REJECT(&w, off + 3, "an error code only with an exception");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_DEBUGREG, 0, 0, VMM_AT_EXIT, 1, 6, 0, 0);
+	REJECT(&w, off + 3, "idx (0-3 DR0-3");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_GUEST_DEBUG, 0, 0, VMM_AT_EXIT, 1, 0, 0x4, 0);
+	REJECT(&w, off + 3, "a (control) within");
+	action_base(&w);
+	off = b_action(&w, VMM_AK_LAPIC, 0, 0, VMM_AT_EXIT, 1, 0x3f8, 0, 0);
+	REJECT(&w, off + 3, "16-byte aligned");
+	/* length, cap, vCPU count */
+	action_base(&w);
+	(void)begin(&w, T_ACTION);
+	put(&w, 0, 4);
+	off = end(&w);
+	REJECT(&w, off, "action record length 4, must be 28");
+	action_base(&w);
+	for (unsigned int q = 0; q < VMM_MAX_SCN_ACTIONS; q++)
+		(void)b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, q + 1, 0, 0,
+			       0);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, 99, 0, 0, 0);
+	REJECT(&w, off, "more than 16 action records");
+	action_base(&w);
+	(void)b_action(&w, VMM_AK_NMI, 0, 1, VMM_AT_EXIT, 1, 0, 0, 0);
+	(void)b_vcpu(&w, VMM_MODE_LONG64, 0x1000);
+	irq_invalid(&w, "the scenario has 1 vCPUs");
+
+	/* text form: names, and the same checks */
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "slot id=0 gpa=0x0 size=0x10000 flags=none\n"
+		    "action vcpu=0 trigger=exit when=1 kind=teleport "
+		    "target=0 idx=0 a=0 b=0\n",
+		    "line 3", "action kind 'teleport'");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "slot id=0 gpa=0x0 size=0x10000 flags=none\n"
+		    "action vcpu=0 trigger=sometime when=1 kind=nmi "
+		    "target=0 idx=0 a=0 b=0\n",
+		    "line 3", "action trigger 'sometime' (exit, reason)");
+	TEXT_REJECT("kvms version=1 arch=x86_64 flags=none\n"
+		    "slot id=0 gpa=0x0 size=0x10000 flags=none\n"
+		    "action vcpu=0 trigger=exit when=1 kind=nmi "
+		    "target=0 idx=0 a=0x5 b=0\n",
+		    "line 3", "idx=a=b=0");
+	/* arm64: not an x86 record */
+	bld_init(&w);
+	b_arm64_head(&w);
+	off = b_action(&w, VMM_AK_NMI, 0, 0, VMM_AT_EXIT, 1, 0, 0, 0);
+	REJECT(&w, off, "x86 only");
+}
+
 int main(void)
 {
 	test_arm64_records();
@@ -3754,6 +3947,7 @@ int main(void)
 	test_exit_records();
 	test_fpu_records();
 	test_irq_records();
+	test_action_records();
 	test_schema_table();
 	return check_report("test_scenario");
 }

@@ -41,6 +41,11 @@ void vmm_devices_set_exits(struct vmm_devices *d, const struct vmm_scenario *s)
 	for (uint32_t i = 0; i < s->nvcpus && i < VMM_MAX_VCPUS; i++)
 		if (s->vcpus[i].has_gdbg)
 			d->debug_vcpus |= 1U << i;
+	/* a guest_debug action's target takes debug exits once it fired */
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++)
+		if (s->actions[q].kind == VMM_AK_GUEST_DEBUG &&
+		    s->actions[q].target < VMM_MAX_VCPUS)
+			d->debug_vcpus |= 1U << s->actions[q].target;
 	if (!d->in) {
 		d->in = s->input;
 		d->in_len = s->input ? s->input_len : 0;

@@ -221,6 +221,11 @@ static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
 	for (uint32_t i = 0; i < s->nvcpus && i < VMM_MAX_VCPUS; i++)
 		if (s->vcpus[i].has_gdbg)
 			dbg |= 1U << i;
+	/* a guest_debug action's target takes debug exits too */
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++)
+		if (s->actions[q].kind == VMM_AK_GUEST_DEBUG &&
+		    s->actions[q].target < VMM_MAX_VCPUS)
+			dbg |= 1U << s->actions[q].target;
 	put(g, "static const struct vm_desc %s = {\n", var);
 	put(g, "\t.name = \"%s\",\n", name);
 	put(g, "\t.max_exits = %llu,\n",
@@ -256,6 +261,9 @@ static void emit_vm_desc(struct gen *g, const struct vmm_scenario *s,
 		    s->irqchip_mode, s->pit_flags, s->irqchip_routes);
 	if (s->nirqs)
 		put(g, "\t.irqs = %s_irqs,\n\t.nirqs = %u,\n", p, s->nirqs);
+	if (s->nactions)
+		put(g, "\t.actions = %s_actions,\n\t.nactions = %u,\n", p,
+		    s->nactions);
 	put(g, "\t.vcpus = %s_vcpus,\n\t.nvcpus = %u,\n};\n\n", p, nvcpus);
 }
 
@@ -823,6 +831,24 @@ static int emit_x86_run(struct gen *g, struct pages *pg,
 			    s->irqs[q].type, s->irqs[q].gsi, s->irqs[q].level,
 			    s->irqs[q].data,
 			    (unsigned long long)s->irqs[q].address);
+		put(g, "};\n\n");
+	}
+	if (s->nactions) {
+		put(g,
+		    "/* the input's action records, in order */\n"
+		    "static const struct action_desc %s_actions[] = {\n",
+		    p);
+		for (uint32_t q = 0; q < s->nactions; q++) {
+			const struct vmm_action_spec *a = &s->actions[q];
+
+			put(g,
+			    "\t{ .kind = %u, /* %s */ .vcpu = %u, .target = "
+			    "%u, .trigger = %u, .when = %u, .idx = 0x%x, .a = "
+			    "0x%llxULL, .b = 0x%llxULL },\n",
+			    a->kind, vmm_action_kind_name(a->kind), a->vcpu,
+			    a->target, a->trigger, a->when, a->idx,
+			    (unsigned long long)a->a, (unsigned long long)a->b);
+		}
 		put(g, "};\n\n");
 	}
 	for (uint32_t i = 0; i < nv; i++) {

@@ -57,6 +57,10 @@
  * and the GSIs they may name (KVM's routing table holds 4096 at most). */
 #define VMM_MAX_SCN_IRQS 16
 #define VMM_MAX_GSI 1024
+/* x86 action records (VM-wide, fired between exits), and the pages one
+ * dirty_clear action may name (its bitmap: 8 KiB at most). */
+#define VMM_MAX_SCN_ACTIONS 16
+#define VMM_ACTION_MAX_PAGES 0x10000U
 /* x86 lapic records per vCPU: fields of the 1 KiB register page
  * (KVM_GET_LAPIC / KVM_SET_LAPIC), at 16-byte aligned offsets. */
 #define VMM_MAX_SCN_LAPIC 16

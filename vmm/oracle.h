@@ -53,6 +53,9 @@ const char *vmm_finding_name(enum vmm_finding f);
 /* Is the failure's errno one the KVM API allows that call (ioctls by
  * request number) to fail with for inputs a scenario can produce? */
 int vmm_errno_expected(const struct vmm_error *e);
+/* The same for a call an action record made (x86 action records): its
+ * documented refusals are the action's result, not a finding. */
+int vmm_action_errno_expected(const struct vmm_error *e);
 
 /* The outcome of a run in words, as watch patterns see it:
  * "<verdict> <last exit reason> vcpu<N>" ("guest-failure

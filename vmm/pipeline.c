@@ -1,6 +1,10 @@
 #include "vmm/pipeline.h"
 
+#include <errno.h>
 #include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +94,14 @@ static __attribute__((noinline)) int run_vcpu(struct run_ctx *c, uint32_t i,
 					      struct vmm_exit *x,
 					      struct vmm_error *e)
 {
+	if (c->imm_exit[i]) { /* an immediate_exit action */
+		int rc;
+
+		c->imm_exit[i] = 0;
+		rc = vmm_vcpu_run_immediate(&c->vcpus[i], x, e);
+		if (rc <= 0)
+			return rc;
+	}
 	for (;;) {
 		int rc = vmm_vcpu_run(&c->vcpus[i], c->deadline, x, e);
 
@@ -139,6 +151,46 @@ static int restart_clock(struct run_ctx *c, struct vmm_error *e)
 			 (uint64_t)c->s->timeout_ms + VMM_HANG_GRACE_MS);
 	return vmm_deadline_restart(c->deadline, c->s->timeout_ms, c->kick_us,
 				    e);
+}
+
+/* The action records due at this exit of vCPU i (its vexits[i]-th, of
+ * this reason), in list order, once each. Their results go into the trace
+ * hash: the same input fires the same actions with the same results in
+ * fresh mode, reset mode and replay. */
+static int fire_actions(struct run_ctx *c, uint32_t i, uint32_t reason,
+			struct vmm_error *e)
+{
+	const struct vmm_scenario *s = c->s;
+
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++) {
+		const struct vmm_action_spec *a = &s->actions[q];
+		struct vmm_action_event ev;
+		int64_t err;
+
+		if (a->vcpu != i || c->act_fired[q] ||
+		    (a->trigger == VMM_AT_EXIT ? a->when != c->vexits[i]
+					       : a->when != reason))
+			continue;
+		c->act_fired[q] = 1;
+		memset(&ev, 0, sizeof(ev));
+		ev.vcpu_exit = c->vexits[i];
+		ev.index = q;
+		ev.vcpu = i;
+		ev.kind = a->kind;
+		if (vmm_arch_action(c, a, &ev, e) < 0)
+			return -1;
+		c->r->actions_fired++;
+		if (ev.err)
+			c->r->actions_refused++;
+		err = ev.err;
+		c->r->trace_hash = vmm_fnv(c->r->trace_hash, &q, sizeof(q));
+		c->r->trace_hash = vmm_fnv(c->r->trace_hash, &err, sizeof(err));
+		c->r->trace_hash =
+			vmm_fnv(c->r->trace_hash, &ev.value, sizeof(ev.value));
+		if (c->h && c->h->on_action)
+			c->h->on_action(c->h->ctx, &ev);
+	}
+	return 0;
 }
 
 static int run_loop(struct run_ctx *c, struct vmm_error *e)
@@ -210,6 +262,9 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 			if (act == VMM_ACT_FAIL)
 				return -1;
 			vmm_vcpu_complete(&c->vcpus[i], &x);
+			c->vexits[i]++;
+			if (s->nactions && fire_actions(c, i, x.reason, e) < 0)
+				return -1;
 			if (restart_clock(c, e) < 0)
 				return -1;
 			/* a system event (PSCI SYSTEM_OFF/RESET) ends the
@@ -225,6 +280,272 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 				nstopped++;
 			}
 		}
+	}
+	return 0;
+}
+
+/* ---- concurrent mode ------------------------------------------------------
+ * One thread per vCPU runs it (its own deadline, the same exit handling
+ * under one lock) while another fires the action records in a random
+ * order at random times (up to CONC_MAX_DELAY_US apart): slot changes race
+ * with accesses, injections with exits. A vCPU action waits for the vCPU
+ * to leave KVM_RUN (KVM's vCPU lock): the thread is kicked first. The MMIO
+ * contract check skips an exit whose entry a slot change overlapped (the
+ * layout it ran on is gone). The first failure ends the run. */
+#define CONC_MAX_DELAY_US 400U
+
+struct conc {
+	struct run_ctx *c;
+	pthread_mutex_t mu; /* devices, the result, hooks, the first error */
+	pthread_rwlock_t slots; /* vm->slots: slot actions write */
+	uint64_t layout_gen;	/* slot actions done (under `slots`) */
+	struct vmm_error err;	/* the first failure */
+	int failed, end;	/* end: every thread stops */
+	pthread_t tid[VMM_MAX_VCPUS];
+	int started[VMM_MAX_VCPUS];
+	uint64_t rng;
+};
+
+struct conc_vcpu {
+	struct conc *k;
+	uint32_t i;
+};
+
+static uint64_t conc_next(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static int conc_ended(struct conc *k)
+{
+	return __atomic_load_n(&k->end, __ATOMIC_ACQUIRE);
+}
+
+/* The first failure, unless the run already ended for another reason. */
+static void conc_fail(struct conc *k, const struct vmm_error *e)
+{
+	(void)pthread_mutex_lock(&k->mu);
+	if (!k->failed && !k->end) {
+		k->failed = 1;
+		k->err = *e;
+	}
+	__atomic_store_n(&k->end, 1, __ATOMIC_RELEASE);
+	(void)pthread_mutex_unlock(&k->mu);
+}
+
+/* One serviced exit under the lock: 0 run on, 1 this vCPU is done, 2 the
+ * run ended. */
+static int conc_exit(struct conc *k, uint32_t i, struct vmm_exit *x,
+		     struct vmm_error *e)
+{
+	struct run_ctx *c = k->c;
+	uint64_t budget =
+		c->s->max_exits ? c->s->max_exits : VMM_MAX_EXITS_LIMIT;
+	enum vmm_exit_action act;
+	int rc = 0;
+
+	(void)pthread_mutex_lock(&k->mu);
+	if (k->end) {
+		(void)pthread_mutex_unlock(&k->mu);
+		return 2;
+	}
+	if (c->r->exits >= budget) {
+		vmm_err_set(e, VMM_ERR_BUDGET, NULL, 0,
+			    "exit budget of %llu exits used up",
+			    (unsigned long long)budget);
+		(void)pthread_mutex_unlock(&k->mu);
+		return -1;
+	}
+	c->r->trace_hash = vmm_exit_hash(c->r->trace_hash, x);
+	vmm_exit_copy_fields(&c->r->last_exit, x);
+	c->r->have_last_exit = 1;
+	c->r->last_vcpu = i;
+	vmm_exit_copy_fields(&c->r->recent[c->r->exits % VMM_TRACE_KEEP], x);
+	c->last_reason[i] = x->reason;
+	c->r->exits++;
+	act = vmm_exit_handle(&c->dev, i, x, e);
+	if (c->h && c->h->on_exit)
+		c->h->on_exit(c->h->ctx, i, x);
+	vmm_watchdog_arm(c->h ? c->h->watchdog : NULL,
+			 (uint64_t)c->s->timeout_ms + VMM_HANG_GRACE_MS);
+	if (act == VMM_ACT_FAIL) {
+		rc = -1;
+	} else {
+		vmm_vcpu_complete(&c->vcpus[i], x);
+		c->vexits[i]++;
+		if (act == VMM_ACT_POWEROFF || act == VMM_ACT_RESET) {
+			c->r->verdict = act == VMM_ACT_POWEROFF ? VMM_V_POWEROFF
+								: VMM_V_RESET;
+			__atomic_store_n(&k->end, 1, __ATOMIC_RELEASE);
+			rc = 2;
+		} else if (act != VMM_ACT_CONTINUE) {
+			rc = 1;
+		}
+	}
+	(void)pthread_mutex_unlock(&k->mu);
+	return rc;
+}
+
+static void *conc_vcpu_main(void *arg)
+{
+	const struct conc_vcpu *cv = arg;
+	struct conc *k = cv->k;
+	struct run_ctx *c = k->c;
+	struct vmm_deadline d;
+	struct vmm_error e;
+	struct vmm_exit x;
+
+	memset(&d, 0, sizeof(d));
+	vmm_err_clear(&e);
+	if (vmm_deadline_arm(&d, c->s->timeout_ms, &e) < 0) {
+		conc_fail(k, &e);
+		return NULL;
+	}
+	while (!conc_ended(k)) {
+		uint64_t gen =
+			__atomic_load_n(&k->layout_gen, __ATOMIC_ACQUIRE);
+		int rc = vmm_vcpu_run(&c->vcpus[cv->i], &d, &x, &e);
+
+		if (rc == 1)
+			continue; /* kicked */
+		if (rc == 0) {
+			(void)pthread_rwlock_rdlock(&k->slots);
+			if (gen == k->layout_gen &&
+			    vmm_vm_check_exit_gpa(c->vm, &x, &e) < 0)
+				rc = -1;
+			(void)pthread_rwlock_unlock(&k->slots);
+		}
+		if (rc == 0)
+			rc = conc_exit(k, cv->i, &x, &e);
+		if (rc < 0) {
+			if (e.cls == VMM_ERR_TIMEOUT)
+				vmm_err_set(&e, VMM_ERR_TIMEOUT, "KVM_RUN", 0,
+					    "run timeout after %u ms without "
+					    "an exit (vCPU %u, concurrent "
+					    "mode)",
+					    c->s->timeout_ms, cv->i);
+			conc_fail(k, &e);
+		}
+		if (rc != 0)
+			break;
+		if (vmm_deadline_restart(&d, c->s->timeout_ms, 0, &e) < 0) {
+			conc_fail(k, &e);
+			break;
+		}
+	}
+	vmm_deadline_disarm(&d);
+	vmm_deadline_release(&d);
+	return NULL;
+}
+
+static void conc_sleep_us(uint64_t us)
+{
+	struct timespec t = { 0, (long)(us * 1000U) };
+
+	while (nanosleep(&t, &t) != 0)
+		;
+}
+
+/* The action records, each once, in a random order at random times. */
+static void *conc_actions_main(void *arg)
+{
+	struct conc *k = arg;
+	struct run_ctx *c = k->c;
+	const struct vmm_scenario *s = c->s;
+	uint32_t order[VMM_MAX_SCN_ACTIONS];
+	uint32_t n = s->nactions < VMM_MAX_SCN_ACTIONS ? s->nactions
+						       : VMM_MAX_SCN_ACTIONS;
+
+	for (uint32_t q = 0; q < n; q++)
+		order[q] = q;
+	for (uint32_t q = n; q > 1; q--) {
+		uint32_t j = (uint32_t)(conc_next(&k->rng) % q), t = order[j];
+
+		order[j] = order[q - 1];
+		order[q - 1] = t;
+	}
+	for (uint32_t q = 0; q < n && !conc_ended(k); q++) {
+		const struct vmm_action_spec *a = &s->actions[order[q]];
+		struct vmm_action_event ev;
+		struct vmm_error e;
+		int rc, slot = a->kind <= VMM_AK_DIRTY_CLEAR;
+
+		conc_sleep_us(conc_next(&k->rng) % CONC_MAX_DELAY_US);
+		memset(&ev, 0, sizeof(ev));
+		vmm_err_clear(&e);
+		ev.index = order[q];
+		ev.vcpu = a->vcpu;
+		ev.kind = a->kind;
+		/* a vCPU action (immediate_exit: the kick is all of it) */
+		if (a->kind > VMM_AK_MSI && k->started[a->target])
+			(void)pthread_kill(k->tid[a->target],
+					   vmm_deadline_signal());
+		if (slot)
+			(void)pthread_rwlock_wrlock(&k->slots);
+		rc = a->kind == VMM_AK_IMMEDIATE_EXIT
+			     ? 0
+			     : vmm_arch_action(c, a, &ev, &e);
+		if (slot) {
+			k->layout_gen++;
+			(void)pthread_rwlock_unlock(&k->slots);
+		}
+		if (rc < 0) {
+			conc_fail(k, &e);
+			break;
+		}
+		(void)pthread_mutex_lock(&k->mu);
+		c->r->actions_fired++;
+		if (ev.err)
+			c->r->actions_refused++;
+		if (c->h && c->h->on_action)
+			c->h->on_action(c->h->ctx, &ev);
+		(void)pthread_mutex_unlock(&k->mu);
+	}
+	return NULL;
+}
+
+static int concurrent_loop(struct run_ctx *c, struct vmm_error *e)
+{
+	struct conc k;
+	struct conc_vcpu cv[VMM_MAX_VCPUS];
+	pthread_t at;
+	int at_started = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.c = c;
+	k.rng = c->h->concurrent_seed | 1U;
+	vmm_err_clear(&k.err);
+	(void)pthread_mutex_init(&k.mu, NULL);
+	(void)pthread_rwlock_init(&k.slots, NULL);
+	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
+		cv[i].k = &k;
+		cv[i].i = i;
+		if (pthread_create(&k.tid[i], NULL, conc_vcpu_main, &cv[i]) !=
+		    0) {
+			vmm_err_set(&k.err, VMM_ERR_SYS, "pthread_create",
+				    EAGAIN, "cannot start a vCPU thread");
+			k.failed = 1;
+			__atomic_store_n(&k.end, 1, __ATOMIC_RELEASE);
+			break;
+		}
+		k.started[i] = 1;
+	}
+	if (!k.failed && c->s->nactions &&
+	    pthread_create(&at, NULL, conc_actions_main, &k) == 0)
+		at_started = 1;
+	if (at_started)
+		(void)pthread_join(at, NULL);
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		if (k.started[i])
+			(void)pthread_join(k.tid[i], NULL);
+	(void)pthread_rwlock_destroy(&k.slots);
+	(void)pthread_mutex_destroy(&k.mu);
+	if (k.failed) {
+		*e = k.err;
+		return -1;
 	}
 	return 0;
 }
@@ -391,6 +712,28 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 	return vmm_arch_irqs_send(c, e);
 }
 
+/* Reset mode undoes an action's effect by the reset itself only for a
+ * register, sregs field or debug register of the vCPU whose exit fired
+ * it (the pipeline sets registers and sregs on every run, the restore puts
+ * the debug registers back), and for immediate_exit (it leaves nothing);
+ * a change to another vCPU (whose registers may still wait in kvm_run for
+ * its first entry), to the slots, the dirty log (the session tracks its
+ * own), interrupts, events, guest debugging or the LAPIC needs the input
+ * to run on a fresh VM (vmm_pipeline_run_reset, counted). */
+static int actions_need_fresh(const struct vmm_scenario *s)
+{
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++) {
+		const struct vmm_action_spec *a = &s->actions[q];
+
+		if ((a->kind != VMM_AK_REG && a->kind != VMM_AK_SREG &&
+		     a->kind != VMM_AK_DEBUGREG &&
+		     a->kind != VMM_AK_IMMEDIATE_EXIT) ||
+		    a->target != a->vcpu)
+			return 1;
+	}
+	return 0;
+}
+
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 				  const struct vmm_scenario *s,
 				  const struct vmm_hooks *h,
@@ -446,6 +789,8 @@ static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
 			 (uint64_t)s->timeout_ms + VMM_HANG_GRACE_MS);
 	if (h && h->drive)
 		(void)h->drive(h->drive_ctx, c.vm, c.vcpus, c.deadline, e);
+	else if (h && h->concurrent_seed)
+		(void)concurrent_loop(&c, e);
 	else
 		(void)run_loop(&c, e);
 	vmm_watchdog_disarm(h ? h->watchdog : NULL);
@@ -501,5 +846,14 @@ enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
 					const struct vmm_hooks *h,
 					struct vmm_result *r)
 {
+	if (actions_need_fresh(s) || (h && h->concurrent_seed)) {
+		/* a fresh VM of its own, as in fresh mode (concurrent mode:
+		 * always); the session's VM waits untouched for the next
+		 * input */
+		ss->runs++;
+		ss->fallbacks++;
+		ss->action_fresh++;
+		return run_inner(ss->k, NULL, s, h, r, 1);
+	}
 	return run_inner(ss->k, ss, s, h, r, 1);
 }

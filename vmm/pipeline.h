@@ -66,6 +66,20 @@ struct vmm_result {
 	uint32_t msrs_refused; /* x86 MSR records KVM_SET_MSRS refused */
 	/* x86 irq records sent, and MSIs a LAPIC took (KVM_SIGNAL_MSI > 0) */
 	uint32_t irqs_sent, msi_delivered;
+	/* x86 action records fired, and those KVM or the VMM refused with a
+	 * documented error (traced, not a finding) */
+	uint32_t actions_fired, actions_refused;
+};
+
+/* One action record fired (x86 action records, hooks->on_action). */
+struct vmm_action_event {
+	uint64_t vcpu_exit; /* the vCPU's exit it fired at (1-based) */
+	uint64_t value;	    /* dirty_get: the dirty pages; msi: LAPICs */
+	const char *call;   /* the call that refused it, or NULL */
+	uint32_t index;	    /* the record's number in the list */
+	uint32_t vcpu;
+	int err;      /* 0 done, an errno KVM refused it with, -1 the VMM did */
+	uint8_t kind; /* enum vmm_action_kind */
 };
 
 struct vmm_hooks {
@@ -79,6 +93,8 @@ struct vmm_hooks {
 	/* Called for every exit, once it is serviced (a read's reply, an
 	 * RDMSR's value or a hypercall's ret are in the record). */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
+	/* Called for every action record fired, after it took effect. */
+	void (*on_action)(void *ctx, const struct vmm_action_event *ev);
 	/* Called with 1 before and 0 after work whose path depends on
 	 * anything but this input, which fuzz targets keep out of the
 	 * input's coverage: in reset mode, what earlier inputs left behind
@@ -105,6 +121,12 @@ struct vmm_hooks {
 	int (*drive)(void *drive_ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
 		     struct vmm_deadline *deadline, struct vmm_error *e);
 	void *drive_ctx;
+	/* Concurrent mode (not 0: its random seed; opt-in, nondeterministic
+	 * by nature): one thread per vCPU and one that fires the input's
+	 * action records at random times while the vCPUs run, instead of
+	 * at their exits; no spin or halt checks; a fresh VM even in reset
+	 * mode (docs/scenario-format.md "Concurrent mode"). */
+	uint64_t concurrent_seed;
 };
 
 /* Run it. Returns the verdict (also in r->verdict). `hooks` may be NULL. */

@@ -41,6 +41,11 @@ struct run_ctx {
 	struct vmm_deadline own_deadline;
 	struct vmm_deadline *deadline; /* ss->deadline or own_deadline */
 	uint32_t kick_us; /* spin detection: the next check this far on */
+	/* action records: each vCPU's exits so far, the records fired (a
+	 * reason trigger fires once), a pending immediate_exit per vCPU */
+	uint64_t vexits[VMM_MAX_VCPUS];
+	uint8_t act_fired[VMM_MAX_SCN_ACTIONS];
+	uint8_t imm_exit[VMM_MAX_VCPUS];
 };
 
 int vmm_arch_plan(struct run_ctx *c, struct vmm_error *e);
@@ -65,6 +70,11 @@ int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 /* Once every vCPU is set up, before the first KVM_RUN: the scenario's
  * interrupts (x86 irq records). */
 int vmm_arch_irqs_send(struct run_ctx *c, struct vmm_error *e);
+/* One action record, fired after an exit of its vCPU was serviced
+ * (vmm/x86/action.c): 0 done or refused with a documented error (in
+ * ev->err, ev->call; *e clear), -1 (*e: an anomaly, no memory...). */
+int vmm_arch_action(struct run_ctx *c, const struct vmm_action_spec *a,
+		    struct vmm_action_event *ev, struct vmm_error *e);
 /* Right before a before_run hook (which may enter the sandbox): what the
  * run-time checks need that the sandbox would forbid (x86: the MSR list). */
 int vmm_arch_before_hook(struct run_ctx *c, struct vmm_error *e);

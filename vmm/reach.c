@@ -68,6 +68,9 @@ static const struct {
 	IOCTL_NAME(KVM_GET_LAPIC),
 	IOCTL_NAME(KVM_SET_LAPIC),
 	IOCTL_NAME(KVM_SET_MP_STATE),
+	IOCTL_NAME(KVM_NMI),
+	IOCTL_NAME(KVM_SMI),
+	IOCTL_NAME(KVM_INTERRUPT),
 #elif defined(__aarch64__)
 	IOCTL_NAME(KVM_ARM_PREFERRED_TARGET),
 	IOCTL_NAME(KVM_ARM_VCPU_INIT),
@@ -123,6 +126,7 @@ static const char *const record_names[VMM_REC_COUNT] = {
 	[VMM_REC_IRQCHIP] = "irqchip",
 	[VMM_REC_IRQ] = "irq",
 	[VMM_REC_LAPIC] = "lapic",
+	[VMM_REC_ACTION] = "action",
 };
 
 const char *vmm_reach_record_name(unsigned int kind)
@@ -281,6 +285,7 @@ static void count_records(struct vmm_reach *r, const struct vmm_scenario *s)
 	has[VMM_REC_IRQ_LINE] = s->n_irq_lines != 0;
 	has[VMM_REC_IRQCHIP] = s->has_irqchip != 0;
 	has[VMM_REC_IRQ] = s->nirqs > 0;
+	has[VMM_REC_ACTION] = s->nactions > 0;
 	for (unsigned int k = 0; k < VMM_REC_COUNT; k++)
 		if (has[k])
 			r->records[k]++;

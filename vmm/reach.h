@@ -55,6 +55,7 @@ enum vmm_reach_record {
 	VMM_REC_IRQCHIP,
 	VMM_REC_IRQ,
 	VMM_REC_LAPIC,
+	VMM_REC_ACTION,
 	VMM_REC_COUNT
 };
 

@@ -69,6 +69,22 @@ static const struct ioctl_rule ioctls[] = {
 	{ SPIN_IOCTL_2, "spin check: state sync regs do not carry" },
 	{ SPIN_IOCTL_3, "spin check: state sync regs do not carry" },
 	{ KVM_SET_GUEST_DEBUG, "spin check: single-stepping" },
+#if defined(__x86_64__)
+	/* x86 action records (vmm/x86/action.c): the calls an action
+	 * makes between two guest entries; slot changes above */
+	{ KVM_SET_REGS, "action records: a register" },
+	{ KVM_SET_SREGS, "action records: an sregs field" },
+	{ KVM_GET_VCPU_EVENTS, "action records: events" },
+	{ KVM_SET_VCPU_EVENTS, "action records: events" },
+	{ KVM_SET_DEBUGREGS, "action records: a debug register" },
+	{ KVM_GET_LAPIC, "action records: a LAPIC field" },
+	{ KVM_SET_LAPIC, "action records: a LAPIC field" },
+	{ KVM_IRQ_LINE, "action records: an interrupt line" },
+	{ KVM_SIGNAL_MSI, "action records: an MSI" },
+	{ KVM_NMI, "action records: an NMI" },
+	{ KVM_SMI, "action records: an SMI" },
+	{ KVM_INTERRUPT, "action records: an interrupt" },
+#endif
 };
 
 static const struct rule always[] = {

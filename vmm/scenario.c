@@ -483,6 +483,262 @@ static int validate_lapic(const struct vmm_scenario *s,
 	return 0;
 }
 
+/* ---- action records ------------------------------------------------------ */
+
+static const char *const action_kind_names[VMM_AK_COUNT] = {
+	[VMM_AK_SLOT_ADD] = "slot_add",
+	[VMM_AK_SLOT_DELETE] = "slot_delete",
+	[VMM_AK_SLOT_MOVE] = "slot_move",
+	[VMM_AK_SLOT_RESIZE] = "slot_resize",
+	[VMM_AK_SLOT_FLAGS] = "slot_flags",
+	[VMM_AK_DIRTY_GET] = "dirty_get",
+	[VMM_AK_DIRTY_CLEAR] = "dirty_clear",
+	[VMM_AK_IRQ_LINE] = "irq_line",
+	[VMM_AK_MSI] = "msi",
+	[VMM_AK_NMI] = "nmi",
+	[VMM_AK_SMI] = "smi",
+	[VMM_AK_INTERRUPT] = "interrupt",
+	[VMM_AK_REG] = "reg",
+	[VMM_AK_SREG] = "sreg",
+	[VMM_AK_EVENTS] = "events",
+	[VMM_AK_DEBUGREG] = "debugreg",
+	[VMM_AK_GUEST_DEBUG] = "guest_debug",
+	[VMM_AK_LAPIC] = "lapic",
+	[VMM_AK_IMMEDIATE_EXIT] = "immediate_exit",
+};
+
+const char *vmm_action_kind_name(unsigned int kind)
+{
+	return kind < VMM_AK_COUNT ? action_kind_names[kind] : NULL;
+}
+
+int vmm_action_before(const struct vmm_action_spec *a,
+		      const struct vmm_action_spec *b)
+{
+	const uint64_t ka[] = { a->vcpu,   a->trigger, a->when, a->kind,
+				a->target, a->idx,     a->a,	a->b };
+	const uint64_t kb[] = { b->vcpu,   b->trigger, b->when, b->kind,
+				b->target, b->idx,     b->a,	b->b };
+
+	for (size_t i = 0; i < sizeof(ka) / sizeof(ka[0]); i++)
+		if (ka[i] != kb[i])
+			return ka[i] < kb[i];
+	return 0;
+}
+
+/* The kinds that act on the VM, not on one vCPU (target 0). */
+static int action_vm_wide(unsigned int kind)
+{
+	return kind <= VMM_AK_MSI;
+}
+
+static int act_bad(char *why, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int act_bad(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int slot_size_ok(uint64_t v)
+{
+	return v && !(v & (VMM_PAGE_SIZE - 1)) && v <= VMM_MAX_GUEST_MEM;
+}
+
+int vmm_action_check(const struct vmm_action_spec *a, char *why, size_t len)
+{
+	uint32_t k = a->kind;
+
+	for (size_t i = 0; i < sizeof(a->pad); i++)
+		if (a->pad[i])
+			return act_bad(why, len, "padding not zero");
+	if (k >= VMM_AK_COUNT)
+		return act_bad(why, len, "kind %u (allowed 0..%d)", k,
+			       VMM_AK_COUNT - 1);
+	if (a->vcpu >= VMM_MAX_VCPUS || a->target >= VMM_MAX_VCPUS)
+		return act_bad(why, len, "vcpu %u target %u (allowed 0..%d)",
+			       a->vcpu, a->target, VMM_MAX_VCPUS - 1);
+	if (a->trigger == VMM_AT_EXIT &&
+	    (a->when == 0 || a->when > VMM_SCN_MAX_EXITS))
+		return act_bad(why, len,
+			       "trigger exit when=%u (the n-th exit, 1..%u)",
+			       a->when, VMM_SCN_MAX_EXITS);
+	if (a->trigger == VMM_AT_REASON && a->when >= 64)
+		return act_bad(why, len,
+			       "trigger reason when=%u (a KVM_EXIT_* below 64)",
+			       a->when);
+	if (a->trigger >= VMM_AT_COUNT)
+		return act_bad(why, len, "trigger %u (0 exit, 1 reason)",
+			       a->trigger);
+	if (action_vm_wide(k) && a->target)
+		return act_bad(why, len,
+			       "target=%u: a VM-wide action takes none",
+			       a->target);
+	switch (k) {
+	case VMM_AK_SLOT_ADD:
+		if (a->idx >= 0x8000 || (a->a & (VMM_PAGE_SIZE - 1)) ||
+		    !slot_size_ok(a->b) || a->a > UINT64_MAX - a->b)
+			return act_bad(why, len,
+				       "idx (slot id) < 0x8000, a (gpa) page "
+				       "aligned, b (size) 1 page..0x%llx",
+				       VMM_MAX_GUEST_MEM);
+		return 0;
+	case VMM_AK_SLOT_DELETE:
+	case VMM_AK_DIRTY_GET:
+		if (a->idx >= 0x8000 || a->a || a->b)
+			return act_bad(why, len,
+				       "idx (slot id) < 0x8000, a=b=0");
+		return 0;
+	case VMM_AK_SLOT_MOVE:
+		if (a->idx >= 0x8000 || (a->a & (VMM_PAGE_SIZE - 1)) || a->b)
+			return act_bad(why, len,
+				       "idx (slot id) < 0x8000, a (gpa) page "
+				       "aligned, b=0");
+		return 0;
+	case VMM_AK_SLOT_RESIZE:
+		if (a->idx >= 0x8000 || a->a || !slot_size_ok(a->b))
+			return act_bad(why, len,
+				       "idx (slot id) < 0x8000, a=0, b (size) "
+				       "1 page..0x%llx",
+				       VMM_MAX_GUEST_MEM);
+		return 0;
+	case VMM_AK_SLOT_FLAGS:
+		if (a->idx >= 0x8000 ||
+		    (a->a &
+		     ~(uint64_t)(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG)) ||
+		    a->b)
+			return act_bad(why, len,
+				       "idx (slot id) < 0x8000, a (flags) "
+				       "readonly 1, dirty_log 2, b=0");
+		return 0;
+	case VMM_AK_DIRTY_CLEAR:
+		if (a->idx >= 0x8000 ||
+		    a->a >= VMM_MAX_GUEST_MEM / VMM_PAGE_SIZE || a->b == 0 ||
+		    a->b > VMM_ACTION_MAX_PAGES)
+			return act_bad(why, len,
+				       "idx (slot id) < 0x8000, a (first "
+				       "page) < 0x%llx, b (pages) 1..0x%x",
+				       VMM_MAX_GUEST_MEM / VMM_PAGE_SIZE,
+				       VMM_ACTION_MAX_PAGES);
+		return 0;
+	case VMM_AK_IRQ_LINE:
+		if (a->idx >= VMM_MAX_GSI || a->a > 1 || a->b)
+			return act_bad(why, len,
+				       "idx (gsi) < %d, a (level) 0 or 1, b=0",
+				       VMM_MAX_GSI);
+		return 0;
+	case VMM_AK_MSI:
+		if (a->idx || a->b > UINT32_MAX)
+			return act_bad(why, len,
+				       "idx=0, a (address), b (data) 32 bits");
+		return 0;
+	case VMM_AK_NMI:
+	case VMM_AK_SMI:
+	case VMM_AK_IMMEDIATE_EXIT:
+		if (a->idx || a->a || a->b)
+			return act_bad(why, len, "idx=a=b=0");
+		return 0;
+	case VMM_AK_INTERRUPT:
+		if (a->idx > 255 || a->a || a->b)
+			return act_bad(why, len, "idx (vector) < 256, a=b=0");
+		return 0;
+	case VMM_AK_REG:
+		if (a->idx >= vmm_arch_nregs(VMM_ARCH_X86_64) || a->b)
+			return act_bad(why, len, "idx (register) < %u, b=0",
+				       vmm_arch_nregs(VMM_ARCH_X86_64));
+		return 0;
+	case VMM_AK_SREG:
+		if (a->idx >= VMM_SREG_COUNT || a->b ||
+		    ((a->idx == VMM_SREG_GDT_LIMIT ||
+		      a->idx == VMM_SREG_IDT_LIMIT) &&
+		     a->a > 0xFFFF))
+			return act_bad(why, len,
+				       "idx (sregs field) < %d, a limit "
+				       "16 bits, b=0",
+				       VMM_SREG_COUNT);
+		return 0;
+	case VMM_AK_EVENTS:
+		if (!a->idx || (a->idx & ~VMM_AK_EV_KNOWN) ||
+		    ((a->idx & VMM_EV_ERRCODE) && !(a->idx & VMM_EV_EXC)) ||
+		    (!(a->idx & VMM_EV_EXC) && (a->a & 0xFFU)) ||
+		    (!(a->idx & VMM_EV_IRQ) && (a->a & 0xFF00U)) ||
+		    a->a > 0xFFFF || (!(a->idx & VMM_EV_ERRCODE) && a->b) ||
+		    a->b > UINT32_MAX)
+			return act_bad(why, len,
+				       "idx (parts) 0x%x within 0x%x, an "
+				       "error code only with an exception, "
+				       "a (vectors: exception bits 0-7, "
+				       "interrupt 8-15) and b (error code) "
+				       "only with their parts",
+				       a->idx, VMM_AK_EV_KNOWN);
+		return 0;
+	case VMM_AK_DEBUGREG:
+		if (a->idx > 5 || a->b)
+			return act_bad(why, len,
+				       "idx (0-3 DR0-3, 4 DR6, 5 DR7), b=0");
+		return 0;
+	case VMM_AK_GUEST_DEBUG:
+		if ((a->a & ~(uint64_t)VMM_GDBG_KNOWN) ||
+		    (a->idx > 3 && a->idx != 7) || (a->idx && !a->b))
+			return act_bad(why, len,
+				       "a (control) within 0x%x, idx (debug "
+				       "register 0-3 or 7, 0 when b=0), b "
+				       "(its value)",
+				       VMM_GDBG_KNOWN);
+		return 0;
+	default: /* VMM_AK_LAPIC */
+		if ((a->idx & 15U) || a->idx >= VMM_LAPIC_PAGE ||
+		    a->a > UINT32_MAX || a->b)
+			return act_bad(why, len,
+				       "idx (offset) 16-byte aligned below "
+				       "0x%x, a 32 bits, b=0",
+				       VMM_LAPIC_PAGE);
+	}
+	return 0;
+}
+
+/* The action list: x86, canonical, naming vCPUs the scenario has. */
+static int validate_actions(const struct vmm_scenario *s, struct vmm_error *e)
+{
+	char why[160];
+
+	if (s->nactions > VMM_MAX_SCN_ACTIONS)
+		return vmm_scenario_reject(e,
+					   "%u action records (allowed 0..%d)",
+					   s->nactions, VMM_MAX_SCN_ACTIONS);
+	if (s->nactions && s->arch != VMM_ARCH_X86_64)
+		return vmm_scenario_reject(e, "action records are x86 only");
+	for (uint32_t q = 0; q < s->nactions; q++) {
+		const struct vmm_action_spec *a = &s->actions[q];
+
+		if (vmm_action_check(a, why, sizeof(why)) < 0)
+			return vmm_scenario_reject(
+				e, "action %u (%s): %s", q,
+				vmm_action_kind_name(a->kind)
+					? vmm_action_kind_name(a->kind)
+					: "?",
+				why);
+		if (a->vcpu >= s->nvcpus || a->target >= s->nvcpus)
+			return vmm_scenario_reject(
+				e,
+				"action %u: vcpu %u / target %u, the scenario "
+				"has %u vCPUs",
+				q, a->vcpu, a->target, s->nvcpus);
+		if (q > 0 && !vmm_action_before(&s->actions[q - 1], a))
+			return vmm_scenario_reject(
+				e,
+				"action %u: not after the previous one "
+				"(canonical order: vcpu, trigger, when, kind, "
+				"target, idx, a, b; no two alike)",
+				q);
+	}
+	return 0;
+}
+
 /* The irqchip record and the irq list (x86): canonical (values only for
  * the mode or type that uses them) and within the caps. */
 static int validate_irq(const struct vmm_scenario *s, struct vmm_error *e)
@@ -942,7 +1198,8 @@ int vmm_scenario_validate(const struct vmm_scenario *s, struct vmm_error *e)
 				b, (unsigned long long)bl->len,
 				(unsigned long long)bl->gpa);
 	}
-	if (validate_exit_records(s, e) < 0 || validate_irq(s, e) < 0)
+	if (validate_exit_records(s, e) < 0 || validate_irq(s, e) < 0 ||
+	    validate_actions(s, e) < 0)
 		return -1;
 	for (uint32_t i = 0; i < s->nvcpus; i++)
 		if (validate_vcpu(s, i, e) < 0)
@@ -1019,6 +1276,11 @@ int vmm_scenario_equal(const struct vmm_scenario *a,
 		     a->irqchip_routes != b->irqchip_routes,
 	     "irqchip");
 	DIFF(a->nirqs != b->nirqs, "nirqs");
+	DIFF(a->nactions != b->nactions, "nactions");
+	for (uint32_t q = 0; q < a->nactions && q < VMM_MAX_SCN_ACTIONS; q++)
+		DIFF(memcmp(&a->actions[q], &b->actions[q],
+			    sizeof(a->actions[q])) != 0,
+		     "actions");
 	for (uint32_t q = 0; q < a->nirqs && q < VMM_MAX_SCN_IRQS; q++)
 		DIFF(a->irqs[q].type != b->irqs[q].type ||
 			     a->irqs[q].gsi != b->irqs[q].gsi ||

@@ -186,6 +186,58 @@ struct vmm_lapic_spec {
 	uint16_t pad;	 /* always 0 */
 };
 
+/* x86 action record (VM-wide list): one change made while the guest runs,
+ * right after an exit of vCPU `vcpu` has been serviced and before its next
+ * KVM_RUN (docs/scenario-format.md, "action"). The list is in strictly
+ * increasing (vcpu, trigger, when, kind, target, idx, a, b) order, which is
+ * also the order actions due at the same exit fire in. Fields a kind does
+ * not use are 0. */
+enum vmm_action_kind {
+	VMM_AK_SLOT_ADD = 0, /* slot idx at gpa a, size b (flags none) */
+	VMM_AK_SLOT_DELETE,  /* slot idx */
+	VMM_AK_SLOT_MOVE,    /* slot idx to gpa a */
+	VMM_AK_SLOT_RESIZE,  /* slot idx to size b (deleted, re-added) */
+	VMM_AK_SLOT_FLAGS,   /* slot idx flags a (VMM_SLOT_*) */
+	VMM_AK_DIRTY_GET,    /* KVM_GET_DIRTY_LOG of slot idx */
+	VMM_AK_DIRTY_CLEAR,  /* KVM_CLEAR_DIRTY_LOG slot idx, pages [a, a+b) */
+	VMM_AK_IRQ_LINE,     /* KVM_IRQ_LINE gsi idx, level a */
+	VMM_AK_MSI,	     /* KVM_SIGNAL_MSI address a, data b */
+	VMM_AK_NMI,	     /* KVM_NMI to vCPU target */
+	VMM_AK_SMI,	     /* KVM_SMI to vCPU target */
+	VMM_AK_INTERRUPT,    /* KVM_INTERRUPT vector idx to vCPU target */
+	VMM_AK_REG,	     /* register idx of vCPU target = a */
+	VMM_AK_SREG,	     /* sregs field idx (enum vmm_sreg_id) = a */
+	VMM_AK_EVENTS,	     /* KVM_SET_VCPU_EVENTS parts idx (VMM_EV_*) */
+	VMM_AK_DEBUGREG,     /* DR idx (0-3, 4: DR6, 5: DR7) = a */
+	VMM_AK_GUEST_DEBUG,  /* KVM_SET_GUEST_DEBUG control a, DR idx = b */
+	VMM_AK_LAPIC,	     /* LAPIC page offset idx = (u32) a */
+	VMM_AK_IMMEDIATE_EXIT, /* KVM_RUN with immediate_exit on target */
+	VMM_AK_COUNT
+};
+enum vmm_action_trigger {
+	VMM_AT_EXIT = 0,   /* at vCPU vcpu's when-th exit (1-based) */
+	VMM_AT_REASON = 1, /* at its first exit of reason `when` */
+	VMM_AT_COUNT
+};
+/* VMM_AK_EVENTS parts: a pending NMI, an injected exception (vector
+ * a & 0xff, error code b with VMM_EV_ERRCODE), an injected interrupt
+ * (vector (a >> 8) & 0xff), NMIs masked */
+#define VMM_AK_EV_KNOWN                                                  \
+	(VMM_EV_EXC | VMM_EV_ERRCODE | VMM_EV_NMI_PENDING | VMM_EV_IRQ | \
+	 VMM_EV_NMI_MASKED)
+
+struct vmm_action_spec {
+	uint64_t a;
+	uint64_t b;
+	uint32_t when;	 /* exit number, or exit reason */
+	uint32_t idx;	 /* slot id, register, gsi, vector, offset... */
+	uint8_t kind;	 /* enum vmm_action_kind */
+	uint8_t vcpu;	 /* the vCPU whose exit fires it */
+	uint8_t target;	 /* the vCPU a vCPU action changes */
+	uint8_t trigger; /* enum vmm_action_trigger */
+	uint8_t pad[4];	 /* always 0 */
+};
+
 /* events record flags: which parts of KVM_SET_VCPU_EVENTS the record
  * sets (docs/scenario-format.md). */
 #define VMM_EV_EXC 0x0001U	    /* an exception, vector ev_vector */
@@ -331,6 +383,9 @@ struct vmm_scenario {
 	uint32_t vgic_nr_irqs;
 	struct vmm_irq_spec irqs[VMM_MAX_SCN_IRQS]; /* x86, in order */
 	uint32_t nirqs;
+	/* x86 action records, canonical order (vmm_action_before) */
+	struct vmm_action_spec actions[VMM_MAX_SCN_ACTIONS];
+	uint32_t nactions;
 	uint32_t timeout_ms; /* 0: no wall-clock limit */
 	uint32_t nslots;
 	uint32_t nfills;
@@ -423,6 +478,14 @@ int vmm_one_reg_check(const struct vmm_one_reg_spec *r, char *why, size_t len);
 /* arm64 irq_line: a before b in (type, vcpu, irq) order. */
 int vmm_irq_line_before(const struct vmm_irq_line_spec *a,
 			const struct vmm_irq_line_spec *b);
+/* x86 action records: a before b in the canonical order; the name of a
+ * kind ("slot_add"...) or NULL; why a record cannot be (fields a kind
+ * does not use, bounds), in `why`, 0 when it can. No KVM. */
+int vmm_action_before(const struct vmm_action_spec *a,
+		      const struct vmm_action_spec *b);
+const char *vmm_action_kind_name(unsigned int kind);
+int vmm_action_check(const struct vmm_action_spec *a, char *why, size_t len);
+
 /* arm64 vgic record: the redistributor region's size for n vCPUs. */
 uint64_t vmm_vgic_redist_size(uint32_t nvcpus);
 #define VMM_VGIC_DIST_SIZE 0x10000ULL

@@ -740,6 +740,80 @@ static int lapic_dec(struct scn_ctx *c, const void *elem, unsigned int i)
 	return 0;
 }
 
+/* action: the kind and trigger by name; a record a kind cannot have, and
+ * the canonical order (vmm_action_check, vmm_action_before). */
+static const char *action_kind_word(unsigned int arch, uint64_t k)
+{
+	const char *n =
+		k < VMM_AK_COUNT ? vmm_action_kind_name((unsigned)k) : NULL;
+
+	(void)arch;
+	return n ? n : "?";
+}
+
+static int action_kind_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = 0; w && *v < VMM_AK_COUNT; (*v)++)
+		if (!strcmp(w, vmm_action_kind_name((unsigned int)*v)))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "action record needs kind=");
+	return scn_fail(c, 0, "action kind '%.40s' (docs/scenario-format.md)",
+			w);
+}
+
+static const char *const action_trigger_names[VMM_AT_COUNT] = { "exit",
+								"reason" };
+
+static const char *action_trigger_word(unsigned int arch, uint64_t t)
+{
+	(void)arch;
+	return t < VMM_AT_COUNT ? action_trigger_names[t] : "?";
+}
+
+static int action_trigger_parse(struct scn_ctx *c, const char *w, uint64_t *v)
+{
+	for (*v = 0; w && *v < VMM_AT_COUNT; (*v)++)
+		if (!strcmp(w, action_trigger_names[*v]))
+			return 0;
+	if (!w)
+		return scn_fail(c, 0, "action record needs trigger=");
+	return scn_fail(c, 0, "action trigger '%.40s' (exit, reason)", w);
+}
+
+static int action_check(struct scn_ctx *c, const struct vmm_action_spec *a)
+{
+	char why[160];
+
+	if (vmm_action_check(a, why, sizeof(why)) < 0)
+		return scn_fail(c, SCN_REC_HDR, "action %s: %s",
+				action_kind_word(0, a->kind), why);
+	return 0;
+}
+
+static int action_dec(struct scn_ctx *c, const void *elem, unsigned int i)
+{
+	const struct vmm_action_spec *a = elem;
+
+	(void)i;
+	if (action_check(c, a) < 0)
+		return -1;
+	if (c->s->nactions > 0 &&
+	    !vmm_action_before(&c->s->actions[c->s->nactions - 1], a))
+		return scn_fail(c, SCN_REC_HDR,
+				"action %s vcpu=%u when=%u not after the "
+				"previous one (canonical order: vcpu, "
+				"trigger, when, kind, target, idx, a, b; no "
+				"two alike)",
+				action_kind_word(0, a->kind), a->vcpu, a->when);
+	return 0;
+}
+
+static int action_txt(struct scn_ctx *c, const void *elem)
+{
+	return action_check(c, elem);
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 #define MSZ(T, m) ((uint16_t)sizeof(((T *)0)->m))
@@ -813,6 +887,26 @@ static const struct scn_field irq_f[] = {
 	{ FLD("data", IQ, data, 4, SCN_HEX) },
 };
 #undef IQ
+#define AC struct vmm_action_spec
+static const struct scn_field action_f[] = {
+	{ FLD("kind", AC, kind, 1, SCN_WORD), .check = SCN_BELOW,
+	  .hi = VMM_AK_COUNT, .word_name = action_kind_word,
+	  .word_parse = action_kind_parse },
+	{ FLD("vcpu", AC, vcpu, 1, SCN_DEC), .check = SCN_BELOW,
+	  .hi = VMM_MAX_VCPUS, .tmax = VMM_MAX_VCPUS - 1 },
+	{ FLD("target", AC, target, 1, SCN_DEC), .check = SCN_BELOW,
+	  .hi = VMM_MAX_VCPUS, .tmax = VMM_MAX_VCPUS - 1 },
+	{ FLD("trigger", AC, trigger, 1, SCN_WORD), .check = SCN_BELOW,
+	  .hi = VMM_AT_COUNT, .word_name = action_trigger_word,
+	  .word_parse = action_trigger_parse },
+	{ FLD("when", AC, when, 4, SCN_DEC) },
+	{ FLD("idx", AC, idx, 4, SCN_HEX) },
+	{ FLD("a", AC, a, 8, SCN_HEX) },
+	{ FLD("b", AC, b, 8, SCN_HEX) },
+};
+/* vcpu trigger when kind target idx a b */
+static const uint8_t action_text[] = { 1, 3, 4, 0, 2, 5, 6, 7 };
+#undef AC
 
 #define SL struct vmm_slot_spec
 static const struct scn_field slot_f[] = {
@@ -1059,6 +1153,16 @@ const struct scn_record scn_records[] = {
 	  FIELDS(irq_line_f),
 	  .dec_check = irq_line_dec,
 	  .txt_check = irq_line_txt },
+	{ .tag = 0x0E,
+	  .name = "action",
+	  .kind = SCN_LIST,
+	  .arch = VMM_ARCH_X86_64,
+	  .arch_note = "x86 only",
+	  LIST(actions, nactions, VMM_MAX_SCN_ACTIONS, "action records"),
+	  FIELDS(action_f),
+	  .torder = action_text,
+	  .dec_check = action_dec,
+	  .txt_check = action_txt },
 	{ .tag = 0x10,
 	  .name = "vcpu",
 	  .kind = SCN_VCPU,
@@ -1198,6 +1302,7 @@ _Static_assert(sizeof(struct vmm_vcpu_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_msr_exit_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_irq_line_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_irq_spec) <= SCN_MAX_ELEM &&
+		       sizeof(struct vmm_action_spec) <= SCN_MAX_ELEM &&
 		       sizeof(struct vmm_lapic_spec) <= SCN_MAX_ELEM,
 	       "a list element is larger than SCN_MAX_ELEM");
 

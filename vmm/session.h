@@ -29,7 +29,9 @@
  *  - layout: slots that differ are removed/added, the others kept.
  *  - fallback to a fresh VM, counted: first use, a different vCPU count,
  *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable) or any
- *    cpuid records (the VM is not reused after such an input either), or
+ *    cpuid records (the VM is not reused after such an input either),
+ *    action records no reset undoes (the input runs on a VM of its own,
+ *    vmm_pipeline_run_reset; the session's VM is kept), or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
  *    contract violation, a failed entry or an internal error, an access
  *    still in flight after the flush).
@@ -86,6 +88,9 @@ struct vmm_session {
 	uint64_t *scratch[VMM_MAX_SLOTS]; /* KVM_GET_DIRTY_LOG buffer */
 	/* figures */
 	uint64_t runs, resets, fallbacks, pages_restored, slot_changes;
+	/* inputs whose action records no reset undoes, run on a fresh VM of
+	 * their own (vmm_pipeline_run_reset; counted in fallbacks too) */
+	uint64_t action_fresh;
 	uint64_t restores_skipped; /* vCPUs not entered since their restore */
 	uint64_t sregs_synced;	   /* sregs set through KVM_CAP_SYNC_REGS */
 	uint64_t ring_full_exits, ring_harvested;

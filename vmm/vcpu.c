@@ -457,6 +457,21 @@ int vmm_vcpu_flush(struct vmm_vcpu *v, struct vmm_error *e)
 	return rc == 0; /* an exit: completing it started another access */
 }
 
+int vmm_vcpu_run_immediate(struct vmm_vcpu *v, struct vmm_exit *x,
+			   struct vmm_error *e)
+{
+	struct kvm_run *run = v->run;
+	int rc;
+
+	run->kvm_valid_regs = v->sync_fields;
+	run->immediate_exit = 1;
+	rc = run_once(v, e);
+	run->immediate_exit = 0;
+	if (rc != 0)
+		return rc;
+	return vmm_exit_decode(run, v->run_size, x, e) < 0 ? -1 : 0;
+}
+
 void vmm_vcpu_complete(struct vmm_vcpu *v, const struct vmm_exit *x)
 {
 	uint8_t *run = v->run;

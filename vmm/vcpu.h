@@ -163,6 +163,12 @@ void vmm_vcpu_complete(struct vmm_vcpu *v, const struct vmm_exit *x);
  * VMM_ERR_CONTRACT for a result outside the API). Every KVM_RUN of the
  * library is made in vcpu.c. */
 int vmm_vcpu_flush(struct vmm_vcpu *v, struct vmm_error *e);
+/* The immediate_exit action: one KVM_RUN with immediate_exit set, where
+ * the next guest entry would be. 1: KVM returned EINTR (the normal case);
+ * 0: completing a pending access made an exit, decoded into *x (serviced
+ * like any other); -1 (*e). */
+int vmm_vcpu_run_immediate(struct vmm_vcpu *v, struct vmm_exit *x,
+			   struct vmm_error *e);
 
 /* The vCPU's state through KVM_CAP_SYNC_REGS without running the guest: a
  * KVM_RUN with immediate_exit and kvm_valid_regs = `fields` (KVM_RUN then

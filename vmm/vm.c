@@ -298,3 +298,183 @@ int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
 		(unsigned long long)sl->gpa + sl->size);
 	return -1;
 }
+
+static struct vmm_slot *slot_by_id(struct vmm_vm *vm, uint32_t id)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++)
+		if (vm->slots[i].used && vm->slots[i].id == id)
+			return &vm->slots[i];
+	return NULL;
+}
+
+static int no_slot(struct vmm_error *e, uint32_t id)
+{
+	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "no slot %u", id);
+	return -1;
+}
+
+/* KVM_SET_USER_MEMORY_REGION for slot id at host memory `host`. */
+static int slot_region(struct vmm_vm *vm, uint32_t id, const uint8_t *host,
+		       uint64_t gpa, uint64_t size, uint32_t flags,
+		       struct vmm_error *e)
+{
+	struct kvm_userspace_memory_region r;
+
+	memset(&r, 0, sizeof(r));
+	r.slot = id;
+	r.flags = ((flags & VMM_SLOT_READONLY) ? KVM_MEM_READONLY : 0) |
+		  ((flags & VMM_SLOT_DIRTY_LOG) ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+	r.guest_phys_addr = gpa;
+	r.memory_size = size;
+	r.userspace_addr = (uint64_t)(uintptr_t)host;
+	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION, &r, e) <
+	    0) {
+		vmm_err_prefix(e, "slot %u gpa 0x%llx size 0x%llx", id,
+			       (unsigned long long)gpa,
+			       (unsigned long long)size);
+		return -1;
+	}
+	return 0;
+}
+
+int vmm_vm_move_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
+		     struct vmm_error *e)
+{
+	struct vmm_slot *s = slot_by_id(vm, id);
+
+	if (!s)
+		return no_slot(e, id);
+	if (slot_region(vm, id, s->host, gpa, s->size, s->flags, e) < 0)
+		return -1;
+	s->gpa = gpa;
+	return 0;
+}
+
+int vmm_vm_set_slot_flags(struct vmm_vm *vm, uint32_t id, uint32_t flags,
+			  struct vmm_error *e)
+{
+	struct vmm_slot *s = slot_by_id(vm, id);
+
+	if (!s)
+		return no_slot(e, id);
+	if (flags & ~(VMM_SLOT_READONLY | VMM_SLOT_DIRTY_LOG))
+		return slot_bad(e, id, "unknown flags 0x%x", flags);
+	if ((flags & VMM_SLOT_READONLY) &&
+	    !vmm_kvm_cap(vm->kvm, VMM_CAP_READONLY_MEM)) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "readonly slot %u needs KVM_CAP_READONLY_MEM", id);
+		return -1;
+	}
+	if ((flags ^ s->flags) & VMM_SLOT_READONLY) {
+		/* KVM changes no readonly flag in place: delete, add again
+		 * over the same memory */
+		if (slot_region(vm, id, s->host, s->gpa, 0, s->flags, e) < 0)
+			return -1;
+		if (slot_region(vm, id, s->host, s->gpa, s->size, flags, e) <
+		    0) {
+			slot_release(vm, s); /* gone in KVM */
+			return -1;
+		}
+	} else if (slot_region(vm, id, s->host, s->gpa, s->size, flags, e) <
+		   0) {
+		return -1;
+	}
+	s->flags = flags;
+	return 0;
+}
+
+int vmm_vm_resize_slot(struct vmm_vm *vm, uint32_t id, uint64_t size,
+		       struct vmm_error *e)
+{
+	struct vmm_slot *s = slot_by_id(vm, id);
+	uint8_t *host;
+
+	if (!s)
+		return no_slot(e, id);
+	if (size == 0 || (size & (VMM_PAGE_SIZE - 1)) ||
+	    s->gpa > UINT64_MAX - size ||
+	    size > VMM_MAX_GUEST_MEM - (vm->total_mem - s->size))
+		return slot_bad(e, id,
+				"size 0x%llx: not page aligned, wraps, or "
+				"above 0x%llx bytes of guest memory",
+				(unsigned long long)size, VMM_MAX_GUEST_MEM);
+	host = vmm_mmap(vm->kvm->ops, size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0,
+			"guest memory", e);
+	if (!host)
+		return -1;
+	memcpy(host, s->host, size < s->size ? size : s->size);
+	/* KVM resizes no slot in place: delete, add again */
+	if (slot_region(vm, id, s->host, s->gpa, 0, s->flags, e) < 0) {
+		vmm_munmap(vm->kvm->ops, host, size);
+		return -1;
+	}
+	if (slot_region(vm, id, host, s->gpa, size, s->flags, e) < 0) {
+		vmm_munmap(vm->kvm->ops, host, size);
+		slot_release(vm, s); /* gone in KVM */
+		return -1;
+	}
+	vmm_munmap(vm->kvm->ops, s->host, s->size);
+	vm->total_mem += size - s->size;
+	s->host = host;
+	s->size = size;
+	return 0;
+}
+
+int vmm_vm_get_dirty_log(struct vmm_vm *vm, uint32_t id, uint64_t *pages,
+			 struct vmm_error *e)
+{
+	const struct vmm_slot *s = slot_by_id(vm, id);
+	/* a slot the VMM does not have is none of KVM's either (ENOENT, or
+	 * EINVAL for ids KVM keeps for itself): one word is enough */
+	size_t words = s ? (size_t)((s->size / VMM_PAGE_SIZE + 63) / 64) : 1;
+	struct kvm_dirty_log log;
+	uint64_t *bm = calloc(words, sizeof(uint64_t));
+
+	*pages = 0;
+	if (!bm) {
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0,
+			    "out of memory for a dirty bitmap");
+		return -1;
+	}
+	memset(&log, 0, sizeof(log));
+	log.slot = id;
+	log.dirty_bitmap = bm;
+	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_GET_DIRTY_LOG, &log, e) < 0) {
+		free(bm);
+		vmm_err_prefix(e, "slot %u", id);
+		return -1;
+	}
+	for (size_t w = 0; w < words; w++)
+		*pages += (uint64_t)__builtin_popcountll(bm[w]);
+	free(bm);
+	return 0;
+}
+
+int vmm_vm_clear_dirty_log(struct vmm_vm *vm, uint32_t id, uint64_t first,
+			   uint32_t npages, struct vmm_error *e)
+{
+	struct kvm_clear_dirty_log log;
+	size_t words = ((size_t)npages + 63) / 64;
+	uint64_t *bm = malloc(words * sizeof(uint64_t));
+
+	if (!bm) {
+		vmm_err_set(e, VMM_ERR_NOMEM, "malloc", 0,
+			    "out of memory for a dirty bitmap");
+		return -1;
+	}
+	memset(bm, 0xFF, words * sizeof(uint64_t));
+	memset(&log, 0, sizeof(log));
+	log.slot = id;
+	log.first_page = first;
+	log.num_pages = npages;
+	log.dirty_bitmap = bm;
+	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_CLEAR_DIRTY_LOG, &log, e) < 0) {
+		free(bm);
+		vmm_err_prefix(e, "slot %u pages 0x%llx+0x%x", id,
+			       (unsigned long long)first, npages);
+		return -1;
+	}
+	free(bm);
+	return 0;
+}

@@ -48,6 +48,26 @@ int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
 		    uint32_t flags, struct vmm_error *e);
 int vmm_vm_remove_slot(struct vmm_vm *vm, uint32_t id, struct vmm_error *e);
 
+/* Mid-run slot changes (x86 action records). A slot id the VMM does not
+ * have is VMM_ERR_INPUT; KVM's refusals are VMM_ERR_SYS with the errno.
+ * move: same memory at gpa (KVM_MR_MOVE). set_slot_flags: dirty logging
+ * in place; a readonly change deletes the slot and adds it again over the
+ * same memory (KVM changes no readonly flag in place). resize: new memory
+ * with the old contents up to the smaller size, the slot deleted and added
+ * again. A failed re-add leaves the slot gone (as in KVM). get_dirty_log:
+ * the number of dirty pages (KVM_GET_DIRTY_LOG); clear_dirty_log: pages
+ * [first, first+npages) with an all-ones bitmap (KVM_CLEAR_DIRTY_LOG). */
+int vmm_vm_move_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
+		     struct vmm_error *e);
+int vmm_vm_set_slot_flags(struct vmm_vm *vm, uint32_t id, uint32_t flags,
+			  struct vmm_error *e);
+int vmm_vm_resize_slot(struct vmm_vm *vm, uint32_t id, uint64_t size,
+		       struct vmm_error *e);
+int vmm_vm_get_dirty_log(struct vmm_vm *vm, uint32_t id, uint64_t *pages,
+			 struct vmm_error *e);
+int vmm_vm_clear_dirty_log(struct vmm_vm *vm, uint32_t id, uint64_t first,
+			   uint32_t npages, struct vmm_error *e);
+
 /* Host pointer for [gpa, gpa+len) if one slot holds all of it, else NULL. */
 uint8_t *vmm_vm_hva(const struct vmm_vm *vm, uint64_t gpa, uint64_t len);
 const struct vmm_slot *vmm_vm_slot_at(const struct vmm_vm *vm, uint64_t gpa);

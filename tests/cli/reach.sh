@@ -23,25 +23,28 @@ cat "$tmp/text" "$tmp/err"
 # the hypercall entry: host-unsupported (no VM) where a VMCALL never
 # reaches the VMM, as on this project's kvm-pvm hosts
 hc=$("$vmm" caps | grep -c '^record hypercall=ok') || true
-vms=$((25 + hc))
-for line in "reach: inputs=27 scenarios=26 mode=fresh" \
-	"exit KVM_EXIT_HLT inputs=$((22 + hc))" "exit KVM_EXIT_SHUTDOWN inputs=1" \
-	"exit KVM_EXIT_MMIO inputs=2" "exit KVM_EXIT_FAIL_ENTRY inputs=0" \
+vms=$((29 + hc))
+for line in "reach: inputs=31 scenarios=30 mode=fresh" \
+	"exit KVM_EXIT_HLT inputs=$((25 + hc))" "exit KVM_EXIT_SHUTDOWN inputs=1" \
+	"exit KVM_EXIT_MMIO inputs=4" "exit KVM_EXIT_FAIL_ENTRY inputs=0" \
 	"ioctl KVM_CREATE_VM ok inputs=$vms calls=$vms" \
 	"ioctl KVM_SET_TSS_ADDR ok inputs=$vms calls=$vms" \
-	"verdict halt inputs=$((22 + hc))" "verdict guest-failure inputs=1" \
+	"verdict halt inputs=$((25 + hc))" "verdict guest-failure inputs=1" \
 	"verdict host-unsupported inputs=$((1 - hc))" \
-	"finding none inputs=26" "record slot inputs=26" \
-	"record sreg inputs=8" "record vcpu inputs=26" \
+	"finding none inputs=30" "record slot inputs=30" \
+	"record sreg inputs=8" "record vcpu inputs=30" \
 	"record msr inputs=1" "ioctl KVM_SET_MSRS ok inputs=1 calls=2" \
 	"record cpuid inputs=2" "ioctl KVM_SET_CPUID2 ok inputs=2 calls=2" \
 	"record debugregs inputs=1" "ioctl KVM_SET_DEBUGREGS ok inputs=1 calls=1" \
 	"record events inputs=1" "ioctl KVM_SET_VCPU_EVENTS ok inputs=1 calls=2" \
 	"record msr_exits inputs=1" "record hypercall inputs=1" \
-	"record guest_debug inputs=2" "verdict exit-budget inputs=2" \
+	"record guest_debug inputs=3" "verdict exit-budget inputs=3" \
 	"ioctl KVM_X86_SET_MSR_FILTER ok inputs=1 calls=1" \
 	"exit KVM_EXIT_X86_RDMSR inputs=1" "exit KVM_EXIT_X86_WRMSR inputs=1" \
-	"exit KVM_EXIT_DEBUG inputs=2" \
+	"exit KVM_EXIT_DEBUG inputs=3" \
+	"record action inputs=4" "ioctl KVM_NMI ok inputs=1 calls=1" \
+	"ioctl KVM_GET_DIRTY_LOG ok inputs=1 calls=2" \
+	"ioctl KVM_CLEAR_DIRTY_LOG ok inputs=1 calls=2" \
 	"record fpu inputs=1" "ioctl KVM_SET_FPU ok inputs=1 calls=1" \
 	"record xsave inputs=1" "ioctl KVM_SET_XSAVE ok inputs=2 calls=2" \
 	"record xcr inputs=1" "ioctl KVM_SET_XCRS ok inputs=1 calls=1" \
@@ -58,28 +61,29 @@ python3 - "$tmp/json" "$hc" <<'PY' || say "json: counts differ from the text for
 import json, sys
 r = json.load(open(sys.argv[1]))
 hc = int(sys.argv[2])
-assert r["inputs"] == 27 and r["scenarios"] == 26, r
-assert r["exits"]["KVM_EXIT_HLT"] == 22 + hc, r["exits"]
-assert r["verdicts"]["halt"] == 22 + hc and r["records"]["slot"] == 26
+assert r["inputs"] == 31 and r["scenarios"] == 30, r
+assert r["exits"]["KVM_EXIT_HLT"] == 25 + hc, r["exits"]
+assert r["verdicts"]["halt"] == 25 + hc and r["records"]["slot"] == 30
 assert r["records"]["msr"] == 1 and r["records"]["cpuid"] == 2
 assert r["records"]["debugregs"] == 1, r["records"]
 assert r["records"]["events"] == 1, r["records"]
 assert r["records"]["msr_exits"] == 1 and r["records"]["hypercall"] == 1
-assert r["records"]["guest_debug"] == 2, r["records"]
-assert r["exits"]["KVM_EXIT_DEBUG"] == 2, r["exits"]
+assert r["records"]["guest_debug"] == 3, r["records"]
+assert r["records"]["action"] == 4, r["records"]
+assert r["exits"]["KVM_EXIT_DEBUG"] == 3, r["exits"]
 assert r["records"]["fpu"] == 1 and r["records"]["xsave"] == 1
 assert r["records"]["xcr"] == 1, r["records"]
 assert r["records"]["irqchip"] == 3 and r["records"]["irq"] == 1
 assert r["records"]["lapic"] == 2, r["records"]
 vm = [i for i in r["ioctls"] if i["ioctl"] == "KVM_CREATE_VM"]
 assert vm == [{"ioctl": "KVM_CREATE_VM", "request": vm[0]["request"],
-               "result": "ok", "inputs": 25 + hc, "calls": 25 + hc}], vm
+               "result": "ok", "inputs": 29 + hc, "calls": 29 + hc}], vm
 PY
 "$vmm" reach --short "$tmp/in" >"$tmp/short" 2>&1; rc=$?
 cat "$tmp/short"
 [ "$rc" = 0 ] || say "short: exit code $rc"
 [ "$(wc -l <"$tmp/short")" = 4 ] || say "short: not 4 lines"
-grep -q "^reach: inputs=27 scenarios=26 " "$tmp/short" || say "short: header"
-grep -q "^reach: exits.* KVM_EXIT_HLT:$((22 + hc))" "$tmp/short" || say "short: exits"
+grep -q "^reach: inputs=31 scenarios=30 " "$tmp/short" || say "short: header"
+grep -q "^reach: exits.* KVM_EXIT_HLT:$((25 + hc))" "$tmp/short" || say "short: exits"
 [ "$fail" = 0 ] && echo PASS
 exit "$fail"

@@ -416,6 +416,17 @@ int vmm_arch_halt_check(struct run_ctx *c, uint32_t i, struct vmm_exit *x,
 	return 0;
 }
 
+/* Action records are x86 only: the decoder and vmm_scenario_validate
+ * refuse them in an arm64 scenario. */
+int vmm_arch_action(struct run_ctx *c, const struct vmm_action_spec *a,
+		    struct vmm_action_event *ev, struct vmm_error *e)
+{
+	(void)c;
+	(void)a;
+	(void)ev;
+	return vmm_scenario_reject(e, "action records are x86 only");
+}
+
 int vmm_arch_irqs_send(struct run_ctx *c, struct vmm_error *e)
 {
 	(void)c;

@@ -713,6 +713,30 @@ static void replay_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 		     line);
 }
 
+/* One line per action record fired: its number and kind, the vCPU and
+ * its exit it fired at, the result (ok, the errno KVM refused it with,
+ * or "refused" by the VMM). */
+static void replay_action(void *ctx, const struct vmm_action_event *ev)
+{
+	const struct replay_ctx *r = ctx;
+	const char *name = vmm_action_kind_name(ev->kind);
+
+	if (!r->trace)
+		return;
+	if (ev->err == 0)
+		(void)printf("action %u %s vcpu=%u exit=%llu result=ok "
+			     "value=%llu\n",
+			     ev->index, name ? name : "?", ev->vcpu,
+			     (unsigned long long)ev->vcpu_exit,
+			     (unsigned long long)ev->value);
+	else
+		(void)printf("action %u %s vcpu=%u exit=%llu result=%s (%s)\n",
+			     ev->index, name ? name : "?", ev->vcpu,
+			     (unsigned long long)ev->vcpu_exit,
+			     ev->err > 0 ? vmm_errno_name(ev->err) : "refused",
+			     ev->call ? ev->call : "vmm");
+}
+
 static void replay_hang(void *ctx, uint64_t limit_ms)
 {
 	(void)ctx;
@@ -769,10 +793,71 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 	return 0;
 }
 
+/* --concurrent N: the input N times in concurrent mode (fresh VMs, a
+ * new random seed each), and how many runs found something, by class:
+ *   concurrent: runs=N findings=K reproduced=K/N [classes=a,b]
+ * The exit code is the first finding's, as for one replay. */
+static int replay_concurrent(struct vmm_kvm *k, unsigned int n,
+			     const uint8_t *buf, uint64_t len,
+			     const char *watch, struct vmm_kmsg *km,
+			     struct vmm_watchdog *wd,
+			     struct vmm_input_outcome *o,
+			     struct replay_ctx *rc_ctx)
+{
+	unsigned int found = 0, seen = 0; /* seen: finding classes, a mask */
+	int rc = RC_OK;
+	struct timespec now;
+	struct vmm_error e;
+
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	for (unsigned int r = 0; r < n; r++) {
+		struct vmm_hooks hooks;
+
+		memset(&hooks, 0, sizeof(hooks));
+		hooks.on_exit = replay_exit;
+		hooks.on_action = replay_action;
+		hooks.ctx = rc_ctx;
+		hooks.watch = watch;
+		hooks.skip_state = 1;
+		hooks.concurrent_seed =
+			((uint64_t)now.tv_nsec ^ (uint64_t)now.tv_sec << 20) +
+			(r + 1) * 0x9E3779B97F4A7C15ULL;
+		rc_ctx->trace = rc_ctx->trace && r == 0; /* trace once */
+		rc_ctx->n = 0;
+		vmm_err_clear(&e);
+		if (replay_once(k, 0, buf, len, &hooks, km, wd, o, &e) < 0) {
+			report_error(&e);
+			return RC_HOST;
+		}
+		if (o->finding != VMM_FIND_NONE) {
+			if (!found)
+				(void)fprintf(stderr,
+					      "FINDING %s (concurrent "
+					      "run %u)\n",
+					      o->sig, r + 1);
+			if (!found)
+				rc = vmm_finding_info(o->finding)->replay_rc;
+			found++;
+			seen |= 1U << o->finding;
+		}
+	}
+	(void)printf("concurrent: runs=%u findings=%u reproduced=%u/%u", n,
+		     found, found, n);
+	for (unsigned int f = 1, first = 1; f < VMM_FIND_COUNT; f++)
+		if (seen & (1U << f)) {
+			(void)printf("%s%s", first ? " classes=" : ",",
+				     vmm_finding_name((enum vmm_finding)f));
+			first = 0;
+		}
+	(void)printf("\n");
+	return rc;
+}
+
 static int cmd_replay(int argc, char **argv)
 {
 	const char *path = NULL, *watch = NULL;
 	int kmsg = 0, console = 0, sandbox = 0, diff = 0, first, last;
+	unsigned int concurrent = 0; /* --concurrent N: runs */
 	int mode = 2; /* 0 fresh, 1 reset, 2 both; the last --mode wins */
 	struct replay_ctx rc_ctx = { 0, 0 };
 	struct vmm_input_outcome *o;
@@ -794,7 +879,8 @@ static int cmd_replay(int argc, char **argv)
 		O_SANDBOX,
 		O_WATCH,
 		O_MODE,
-		O_DIFF
+		O_DIFF,
+		O_CONCURRENT
 	};
 	static const struct option longopts[] = {
 		{ "trace", no_argument, NULL, O_TRACE },
@@ -804,6 +890,7 @@ static int cmd_replay(int argc, char **argv)
 		{ "watch", required_argument, NULL, O_WATCH },
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "diff", no_argument, NULL, O_DIFF },
+		{ "concurrent", required_argument, NULL, O_CONCURRENT },
 		{ NULL, 0, NULL, 0 },
 	};
 	int st = 0;
@@ -834,6 +921,17 @@ static int cmd_replay(int argc, char **argv)
 		case O_WATCH:
 			watch = v;
 			break;
+		case O_CONCURRENT: {
+			char *end = NULL;
+			unsigned long n = strtoul(v, &end, 10);
+
+			if (!*v || *end || n == 0 || n > 100000)
+				return usage_error("--concurrent takes a run "
+						   "count 1..100000, not '%s'",
+						   v);
+			concurrent = (unsigned int)n;
+			break;
+		}
 		case O_MODE: /* the last --mode wins */
 			if (strcmp(v, "fresh") == 0)
 				mode = 0;
@@ -863,6 +961,10 @@ static int cmd_replay(int argc, char **argv)
 		return usage_error("%s",
 				   "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
+	if (concurrent && (sandbox || diff))
+		return usage_error("%s",
+				   "--concurrent runs threads of its own: not "
+				   "with --sandbox or --diff");
 	if (sandbox && diff)
 		return usage_error("%s",
 				   "--diff cannot run in the sandbox (it forks "
@@ -911,11 +1013,18 @@ static int cmd_replay(int argc, char **argv)
 		rc = RC_HOST;
 		goto out;
 	}
+	if (concurrent) {
+		rc = replay_concurrent(&k, concurrent, buf, len, watch,
+				       kmsg ? &km : NULL, &wd, o, &rc_ctx);
+		vmm_watchdog_stop(&wd);
+		goto out;
+	}
 	for (int m = first; m <= last; m++) {
 		memset(&hooks, 0, sizeof(hooks));
 		if (console && m == first)
 			hooks.out.write = write_stdout;
 		hooks.on_exit = replay_exit;
+		hooks.on_action = replay_action;
 		hooks.ctx = &rc_ctx;
 		hooks.watch = watch;
 		rc_ctx.trace = rc_ctx.trace && m == first; /* trace once */
@@ -942,6 +1051,11 @@ static int cmd_replay(int argc, char **argv)
 			(void)printf("replay: msr records KVM_SET_MSRS "
 				     "refused: %u\n",
 				     o->result.msrs_refused);
+		if (rc_ctx.trace && o->result.actions_fired)
+			(void)printf("replay: action records fired: %u "
+				     "(refused: %u)\n",
+				     o->result.actions_fired,
+				     o->result.actions_refused);
 		if (rc_ctx.trace && o->result.irqs_sent)
 			(void)printf("replay: irq records sent before the "
 				     "first run: %u (MSIs a LAPIC took: %u)\n",

@@ -215,6 +215,14 @@ int vmm_diff_eligible(const struct vmm_scenario *s, char *why, size_t len)
 			       "sets no XSTATE_BV or YMM upper halves)");
 		return 0;
 	}
+	/* action records: changes between exits (slots, registers,
+	 * interrupts) the single-stepping comparison does not make */
+	if (s->nactions) {
+		(void)snprintf(why, len,
+			       "action records (mid-run changes the host child "
+			       "cannot be given)");
+		return 0;
+	}
 	/* interrupt controllers: timers and interrupts the host child
 	 * cannot be given, and HLT stays in KVM */
 	if (s->has_irqchip || s->nirqs || v->nlapic) {

@@ -248,6 +248,15 @@ int vmm_arch_host_check(struct run_ctx *c, struct vmm_error *e)
 			    c->k->arch.hc_probe_why);
 		return -1;
 	}
+	const char *act_miss = vmm_x86_action_missing(c->k, c->s);
+
+	if (act_miss) {
+		vmm_err_set(e, VMM_ERR_HOST, "KVM_CHECK_EXTENSION", 0,
+			    "the scenario has action records and this host's "
+			    "KVM lacks %s",
+			    act_miss);
+		return -1;
+	}
 	const char *irq_miss = vmm_x86_irq_missing(c->k, c->s);
 
 	if (irq_miss) {
@@ -1290,7 +1299,8 @@ static size_t host_records(struct vmm_kvm *k, char *buf, size_t len, size_t off)
 		off = vmm_fmt_append(buf, len, off,
 				     "record guest_debug=unsupported: no "
 				     "KVM_CAP_SET_GUEST_DEBUG\n");
-	return vmm_x86_irq_caps(k, buf, len, off);
+	off = vmm_x86_irq_caps(k, buf, len, off);
+	return vmm_x86_action_caps(k, buf, len, off);
 }
 
 size_t vmm_arch_host_report(struct vmm_kvm *k, char *buf, size_t len)

@@ -118,6 +118,13 @@ struct run_ctx;
 const char *vmm_x86_irq_missing(const struct vmm_kvm *k,
 				const struct vmm_scenario *s);
 int vmm_x86_lapic_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e);
+/* vmm/x86/action.c: what the host lacks for the action records (NULL:
+ * nothing). */
+const char *vmm_x86_action_missing(const struct vmm_kvm *k,
+				   const struct vmm_scenario *s);
+/* `vmm caps`: the action record's line, appended at off. */
+size_t vmm_x86_action_caps(const struct vmm_kvm *k, char *buf, size_t len,
+			   size_t off);
 /* `vmm caps`: the irqchip, irq and lapic record lines, appended at off. */
 size_t vmm_x86_irq_caps(const struct vmm_kvm *k, char *buf, size_t len,
 			size_t off);
