@@ -157,11 +157,12 @@ static const struct {
 	{ KVM_GET_DIRTY_LOG, { ENOENT, EINVAL, ENXIO } },
 	{ KVM_CLEAR_DIRTY_LOG, { ENOENT, EINVAL, ENXIO } },
 	/* no in-kernel irqchip: ENXIO (KVM_IRQ_LINE), EINVAL or ENXIO
-	 * (KVM_SIGNAL_MSI); KVM_INTERRUPT: ENXIO with an in-kernel PIC or
+	 * (KVM_SIGNAL_MSI; EPERM: no LAPIC took a broadcast, see above);
+	 * KVM_INTERRUPT: ENXIO with an in-kernel PIC or
 	 * an interrupt already injected, EEXIST one pending, EINVAL a
 	 * vector above 255 */
 	{ KVM_IRQ_LINE, { ENXIO, EINVAL } },
-	{ KVM_SIGNAL_MSI, { EINVAL, ENXIO } },
+	{ KVM_SIGNAL_MSI, { EINVAL, ENXIO, EPERM } },
 	{ KVM_INTERRUPT, { ENXIO, EEXIST, EINVAL } },
 	/* KVM_SMI: EINVAL from a KVM without SMM */
 	{ KVM_SMI, { EINVAL } },
