@@ -7,6 +7,10 @@
  *    table lands (0, and 0xf4 for vector 0): at most one in 8 of them
  *    leaves the table zero (one in 16 per generation on purpose);
  *  - every mutant decodes and validates;
+ *  - with a byte mutator (libFuzzer's LLVMFuzzerMutate, whose comparison
+ *    tables give values the VMM compared), what it returns reaches guest
+ *    code as a mov immediate and the vCPU registers as a reg value: a
+ *    stand-in that always returns one value shows up in both;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
@@ -106,6 +110,78 @@ static int one_seed(const char *path, void *ctx)
 	return 0;
 }
 
+/* A byte mutator that answers every 8-byte buffer (an operand or register
+ * the mutator hands it, zero-extended) with one value. */
+static const uint64_t cmp_value = 0x0123456789abcdefULL;
+
+static size_t fixed_bm(uint8_t *data, size_t size, size_t max)
+{
+	if (size == 8 && max >= 8)
+		memcpy(data, &cmp_value, 8);
+	return size;
+}
+
+struct cmp_tally {
+	unsigned long mutants, in_code, in_regs;
+};
+
+static int cmp_seed(const char *path, void *ctx)
+{
+	struct cmp_tally *t = ctx;
+	static uint8_t buf[MAX_INPUT];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	uint8_t *seed = NULL;
+	uint64_t len = 0;
+
+	if (vmm_file_load(NULL, path, MAX_INPUT, &seed, &len, &e) < 0)
+		return 0;
+	if (vmm_scenario_decode(seed, len, &s, &e) < 0 ||
+	    s.arch != VMM_ARCH_X86_64) {
+		free(seed);
+		return 0;
+	}
+	for (unsigned int k = 1; k <= 100; k++) {
+		size_t n;
+		int code = 0, reg = 0;
+
+		memcpy(buf, seed, len);
+		n = fuzz_mutate(buf, len, sizeof(buf), k * 31337U, fixed_bm);
+		t->mutants++;
+		if (vmm_scenario_decode(buf, n, &s, &e) < 0)
+			continue;
+		/* mov r8/r16/r32, imm with the value's low bytes */
+		for (uint32_t b = 0; b < s.nblobs; b++)
+			for (uint64_t i = 0; i + 3 <= s.blobs[b].len; i++)
+				code |= s.blobs[b].data[i] >= 0xb0 &&
+					s.blobs[b].data[i] <= 0xbf &&
+					s.blobs[b].data[i + 1] == 0xef &&
+					s.blobs[b].data[i + 2] == 0xcd;
+		for (uint32_t c = 0; c < s.nvcpus; c++)
+			for (unsigned int r = 0; r < VMM_MAX_REGS; r++)
+				reg |= (s.vcpus[c].reg_mask >> r & 1) &&
+				       s.vcpus[c].regs[r] == cmp_value;
+		t->in_code += (unsigned long)code;
+		t->in_regs += (unsigned long)reg;
+	}
+	free(seed);
+	return 0;
+}
+
+static void check_cmp_values(const char *dir)
+{
+	struct cmp_tally t;
+	struct vmm_error e;
+
+	memset(&t, 0, sizeof(t));
+	CHECK(vmm_dir_each(dir, cmp_seed, &t, &e) == 0);
+	(void)printf("%lu mutants with a byte mutator: its value in a mov "
+		     "immediate %lu, in a register %lu\n",
+		     t.mutants, t.in_code, t.in_regs);
+	CHECK(t.in_code * 100 >= t.mutants);
+	CHECK(t.in_regs * 200 >= t.mutants);
+}
+
 static void check_keep(void)
 {
 	static struct fuzz_feedback fb;
@@ -152,6 +228,7 @@ int main(int argc, char **argv)
 		     "vector table zero\n",
 		     t.real16, t.open_ivt);
 	CHECK(t.real16 > 0 && t.open_ivt * 8 <= t.real16);
+	check_cmp_values(argv[1]);
 	check_keep();
 	return check_report("test_mutator");
 }
