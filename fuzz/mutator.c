@@ -2586,6 +2586,98 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 	return bm ? bm(data, size, max) : size;
 }
 
+/* x86: where the device access that starts at p[i] (mov dx, port or mov
+ * ebx, address, as mut_access_seq writes them, with the cld and the
+ * prefixes before) ends: after the OUT/IN, REP OUTS/INS or the mov to or
+ * from [ebx]/fs:[bx] within 24 bytes; 0 if none does. */
+static size_t access_end(const uint8_t *p, size_t len, size_t i)
+{
+	if (p[i] != 0xba && p[i] != 0xbb)
+		return 0;
+	for (size_t j = i + 3; j < len && j < i + 24; j++) {
+		if (p[i] == 0xba && p[j] >= 0xec && p[j] <= 0xef)
+			return j + 1;
+		if (j + 1 < len && p[i] == 0xba && p[j] == 0xf3 &&
+		    p[j + 1] >= 0x6c && p[j + 1] <= 0x6f)
+			return j + 2;
+		if (j + 1 < len && p[i] == 0xbb && p[j] >= 0x88 &&
+		    p[j] <= 0x8b && (p[j + 1] == 0x03 || p[j + 1] == 0x07))
+			return j + 2;
+	}
+	return 0;
+}
+
+/* A run of 1-4 device accesses in a blob, from a random place on: its
+ * bytes are [*from, *to). Returns 0 if the blob has none. */
+static int find_access_run(struct rng *r, const uint8_t *p, size_t len,
+			   size_t *from, size_t *to)
+{
+	size_t start = len ? (size_t)below(r, len) : 0;
+
+	for (size_t k = 0; k < len; k++) {
+		size_t i = (start + k) % len, e = access_end(p, len, i);
+		size_t b = i;
+
+		if (!e)
+			continue;
+		while (b > 0 && i - b < 2 &&
+		       (p[b - 1] == 0x66 || p[b - 1] == 0xfc))
+			b--;
+		for (int n = 1; n < 4; n++) {
+			size_t next = e, e2;
+
+			while (next < len && next < e + 2 &&
+			       (p[next] == 0x66 || p[next] == 0xfc))
+				next++;
+			e2 = next < len ? access_end(p, len, next) : 0;
+			if (!e2)
+				break;
+			e = e2;
+		}
+		*from = b;
+		*to = e;
+		return 1;
+	}
+	return 0;
+}
+
+/* Splice device accesses of another input into this one's code: a run
+ * found in one of its blobs goes where vCPU 0 starts (or before the first
+ * HLT after that). Inputs that got a device part of the way (a state
+ * machine's first steps, a value that passed one check) share it. */
+static int splice_accesses(struct rng *r, struct work *w,
+			   const struct vmm_scenario *other)
+{
+	struct vmm_scenario *s = &w->s;
+	const struct vmm_blob_spec *ob;
+	size_t from, to, n;
+	uint64_t at;
+	int bi = -1;
+
+	if (!other->nblobs || s->arch != VMM_ARCH_X86_64 ||
+	    other->arch != VMM_ARCH_X86_64)
+		return 0;
+	ob = &other->blobs[below(r, other->nblobs)];
+	if (!find_access_run(r, ob->data, (size_t)ob->len, &from, &to))
+		return 0;
+	n = to - from;
+	for (uint32_t i = 0; i < s->nblobs; i++)
+		if (s->vcpus[0].entry >= s->blobs[i].gpa &&
+		    s->vcpus[0].entry - s->blobs[i].gpa < s->blobs[i].len)
+			bi = (int)i;
+	if (bi < 0 || s->blobs[bi].len + n > BLOB_CAP)
+		return 0;
+	at = s->vcpus[0].entry - s->blobs[bi].gpa;
+	if (below(r, 2))
+		while (at < s->blobs[bi].len && w->blob[bi][at] != 0xf4)
+			at++;
+	memmove(w->blob[bi] + at + n, w->blob[bi] + at,
+		(size_t)(s->blobs[bi].len - at));
+	memcpy(w->blob[bi] + at, ob->data + from, n);
+	s->blobs[bi].len += n;
+	return 1;
+}
+
 size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 		      size_t bsz, uint8_t *out, size_t max, unsigned int seed)
 {
@@ -2603,7 +2695,12 @@ size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 		return 0;
 	}
 	own(w);
-	switch (below(&r, 3)) {
+	switch (below(&r, 4)) {
+	case 3: /* its device accesses into our code */
+		if (splice_accesses(&r, w, &other))
+			break;
+		/* none: a blob, as below */
+		/* fall through */
 	case 0: /* take a blob from the other, placed in one of our slots */
 		if (other.nblobs && w->s.nblobs < VMM_MAX_BLOBS) {
 			const struct vmm_blob_spec *ob =

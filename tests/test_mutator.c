@@ -11,6 +11,9 @@
  *    tables give values the VMM compared), what it returns reaches guest
  *    code as a mov immediate and the vCPU registers as a reg value: a
  *    stand-in that always returns one value shows up in both;
+ *  - crossover splices another input's device accesses into the code
+ *    where vCPU 0 starts: a run of two accesses fuzz_emit_access wrote,
+ *    found among other bytes, comes over whole;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
@@ -182,6 +185,80 @@ static void check_cmp_values(const char *dir)
 	CHECK(t.in_regs * 200 >= t.mutants);
 }
 
+/* One prot32 scenario: `code` at 0x1000, where vCPU 0 starts. */
+static size_t one_blob(const uint8_t *code, size_t n, uint8_t *out, size_t max)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	vmm_scenario_init(&s);
+	s.max_exits = 64;
+	s.timeout_ms = 100;
+	s.nslots = 1;
+	s.slots[0].size = 0x10000;
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, n };
+	s.nvcpus = 1;
+	s.vcpus[0].mode = 1;
+	s.vcpus[0].entry = 0x1000;
+	n = vmm_scenario_encode(&s, out, max, &e);
+	return n <= max ? n : 0;
+}
+
+static void check_splice(void)
+{
+	static const uint8_t hlt[] = { 0x90, 0x90, 0xf4 };
+	static uint8_t a[4096], b[4096], out[8192], code[256];
+	const struct fuzz_access acc[2] = {
+		{ FUZZ_ACC_PIO, 1, 2, 0x3fb, 0x5a5a, 0, 0 },
+		{ FUZZ_ACC_MMIO, 1, 4, 0x20000000, 0x12345678, 0, 0 },
+	};
+	size_t an, bn, n = 0, run;
+	unsigned long hits = 0;
+
+	/* other bytes, the two accesses, other bytes */
+	memset(code, 0x90, 16);
+	n = 16;
+	for (unsigned int i = 0; i < 2; i++)
+		n += fuzz_emit_access(VMM_ARCH_X86_64, 1, &acc[i], code + n,
+				      sizeof(code) - n);
+	run = n - 16;
+	CHECK(run > 10);
+	memset(code + n, 0x90, 16);
+	code[n + 16] = 0xf4;
+	n += 17;
+	an = one_blob(hlt, sizeof(hlt), a, sizeof(a));
+	bn = one_blob(code, n, b, sizeof(b));
+	CHECK(an > 0 && bn > 0);
+	for (unsigned int k = 1; k <= 200; k++) {
+		struct vmm_scenario s;
+		struct vmm_error e;
+		size_t on = fuzz_crossover(a, an, b, bn, out, sizeof(out), k);
+
+		if (!on || vmm_scenario_decode(out, on, &s, &e) < 0)
+			continue;
+		for (uint32_t i = 0; i < s.nblobs; i++) {
+			const struct vmm_blob_spec *bl = &s.blobs[i];
+			uint64_t at;
+
+			if (bl->gpa != 0x1000 || s.vcpus[0].entry != 0x1000)
+				continue;
+			/* at the entry, or before the HLT after it */
+			for (at = 0; at + run <= bl->len; at++)
+				if (memcmp(bl->data + at, code + 16, run) ==
+					    0 &&
+				    (at == 0 || at == 2)) {
+					hits++;
+					break;
+				}
+		}
+	}
+	(void)printf("crossover: the other input's two accesses spliced in "
+		     "%lu of 200\n",
+		     hits);
+	CHECK(hits >= 20);
+}
+
 static void check_keep(void)
 {
 	static struct fuzz_feedback fb;
@@ -229,6 +306,7 @@ int main(int argc, char **argv)
 		     t.real16, t.open_ivt);
 	CHECK(t.real16 > 0 && t.open_ivt * 8 <= t.real16);
 	check_cmp_values(argv[1]);
+	check_splice();
 	check_keep();
 	return check_report("test_mutator");
 }
