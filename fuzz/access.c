@@ -73,7 +73,8 @@ static int x86_pio(struct em *e, const struct fuzz_access *a)
 		return -1;
 	emov(e, R_DX, 2, a->addr);
 	if (a->write) {
-		emov(e, R_AX, a->width, a->value);
+		if (!a->keep)
+			emov(e, R_AX, a->width, a->value);
 		esized(e, 0xee, a->width); /* out dx, al/ax/eax */
 	} else {
 		esized(e, 0xec, a->width); /* in al/ax/eax, dx */
@@ -134,7 +135,7 @@ static int x86_mmio(struct em *e, const struct fuzz_access *a)
 			return -1;
 		emov(e, R_BX, 4, a->addr);
 	}
-	if (a->write)
+	if (a->write && !a->keep)
 		emov(e, R_AX, w, a->value);
 	emem(e, a->write, w);
 	return 0;
@@ -172,7 +173,7 @@ static int a64_mmio(struct em *e, const struct fuzz_access *a)
 	if (a->kind != FUZZ_ACC_MMIO || w == 0 || w > 8 || !str[w - 1])
 		return -1;
 	a64_movimm(e, 2, a->addr);
-	if (a->write)
+	if (a->write && !a->keep)
 		a64_movimm(e, 1, a->value);
 	a64w(e, str[w - 1] | (a->write ? 0 : 1U << 22));
 	return 0;

@@ -1844,6 +1844,22 @@ static void mut_unpriv_run(const struct mut_ctx *m)
 
 /* ---- device-access sequences (fuzz/access.c) ---- */
 
+/* A random entry of class `cls` in dev_consts, or -1 if it has none. */
+static int pick_const(struct rng *r, unsigned int cls)
+{
+	unsigned int n = 0, k;
+
+	for (size_t i = 0; i < NPICK(dev_consts); i++)
+		n += dev_consts[i].cls == cls;
+	if (!n)
+		return -1;
+	k = (unsigned int)below(r, n);
+	for (size_t i = 0; i < NPICK(dev_consts); i++)
+		if (dev_consts[i].cls == cls && k-- == 0)
+			return (int)i;
+	return -1;
+}
+
 /* An operand for a guest register: a device constant learned from the
  * VMM's sources (fuzz/device_consts.h), bytes already in the input (the
  * input stream, guest code), an interesting value, a small one; with
@@ -1859,9 +1875,12 @@ static uint64_t operand(const struct mut_ctx *m, unsigned int w)
 	unsigned int how = (unsigned int)below(r, 5);
 
 	switch (how == 4 && !m->bm ? below(r, 4) : how) {
-	case 0:
-		v = dev_consts[below(r, NPICK(dev_consts))].value;
+	case 0: {
+		int k = pick_const(r, below(r, 4) ? DEV_VALUE : DEV_REG);
+
+		v = k >= 0 ? dev_consts[k].value : 0;
 		break;
+	}
 	case 1: {
 		const uint8_t *p = NULL;
 		uint64_t len = 0;
@@ -1921,11 +1940,11 @@ static int pick_device(const struct mut_ctx *m, int mmio, uint64_t lim,
 	const struct vmm_scenario *s = &m->w->s;
 
 	for (int t = 0; t < 8; t++) {
-		unsigned int k = (unsigned int)below(r, NPICK(dev_consts));
-		uint64_t a;
+		int k = pick_const(r, mmio ? DEV_MMIO : DEV_PORT);
+		const struct vmm_slot_spec *sl;
 
 		if (!mmio) {
-			if (dev_consts[k].cls == DEV_PORT && below(r, 4)) {
+			if (k >= 0 && below(r, 2)) {
 				*base = dev_consts[k].value;
 				*span = dev_consts[k].span ? dev_consts[k].span
 							   : 1;
@@ -1944,15 +1963,15 @@ static int pick_device(const struct mut_ctx *m, int mmio, uint64_t lim,
 			*span = VMM_MMIO_CONSOLE_SIZE;
 			break;
 		case 1:
-			if (dev_consts[k].cls != DEV_MMIO)
+			if (k < 0)
 				continue;
 			*base = dev_consts[k].value;
 			*span = dev_consts[k].span ? dev_consts[k].span : 16;
 			break;
 		case 2: /* right after a slot */
-			a = s->slots[below(r, s->nslots)].gpa +
-			    s->slots[below(r, s->nslots)].size;
-			*base = a + (below(r, 2) ? 0 : below(r, 16) << 12);
+			sl = &s->slots[below(r, s->nslots)];
+			*base = sl->gpa + sl->size +
+				(below(r, 2) ? 0 : below(r, 16) << 12);
 			*span = 16;
 			break;
 		default:
@@ -1994,6 +2013,11 @@ static int port_owned(uint64_t p)
 			    (dev_consts[i].span ? dev_consts[i].span : 1))
 			return 1;
 	return 0;
+}
+
+static int keep_reg(struct rng *r)
+{
+	return below(r, 4) == 0;
 }
 
 /* Up to 4 accesses to one device, as code for `mode`; returns the length. */
@@ -2041,7 +2065,11 @@ static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
 					mode == 0 ? 0x10000 : lim, &a.buf) < 0)
 				a.kind = FUZZ_ACC_PIO;
 		}
-		if (a.write)
+		/* a write after a read sometimes sends back what the read
+		 * got (an echo, a read-modify-write) */
+		if (a.write && i && keep_reg(r))
+			a.keep = 1;
+		else if (a.write)
 			a.value = operand(m, a.width);
 		k = fuzz_emit_access(s->arch, mode, &a, out + n, SEQ_CAP - n);
 		if (!k && a.width == 8) { /* a mode without 64-bit stores */
@@ -2306,6 +2334,9 @@ static unsigned int op_weight(size_t i)
 	return mut_ops[i].weight;
 }
 
+/* One operator, picked by name (fuzz_mutate_op), instead of the table */
+static void (*op_only)(const struct mut_ctx *m);
+
 static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 {
 	struct vmm_scenario *s = &w->s;
@@ -2317,6 +2348,10 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 	m.bm = bm;
 	m.v = &s->vcpus[below(r, s->nvcpus)];
 	m.bi = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
+	if (op_only) {
+		op_only(&m);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++)
 		total += op_weight(i);
 	pick = (unsigned int)below(r, total);
@@ -2525,8 +2560,33 @@ size_t fuzz_generate(uint8_t *out, size_t max, unsigned int seed)
 	return n;
 }
 
+static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		     fuzz_byte_mutator bm);
+
+size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		      fuzz_byte_mutator bm, const char *op)
+{
+	size_t n;
+
+	if (strcmp(op, "access_seq") == 0)
+		op_only = mut_access_seq;
+	else if (strcmp(op, "operand") == 0)
+		op_only = mut_operand;
+	else
+		return 0;
+	n = mutate(data, size, max, seed, bm);
+	op_only = NULL;
+	return n;
+}
+
 size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		   fuzz_byte_mutator bm)
+{
+	return mutate(data, size, max, seed, bm);
+}
+
+static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		     fuzz_byte_mutator bm)
 {
 	struct rng r = { (uint64_t)seed * 0x9E3779B97F4A7C15ULL | 1 };
 	struct work *w;

@@ -18,6 +18,12 @@ typedef size_t (*fuzz_byte_mutator)(uint8_t *data, size_t size, size_t max);
 size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		   fuzz_byte_mutator bm);
 
+/* fuzz_mutate with one operator only, by name: "access_seq" (device-access
+ * sequences), "operand" (a mov immediate); 0 for another name. For tests;
+ * not thread-safe. */
+size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		      fuzz_byte_mutator bm, const char *op);
+
 /* Combine two inputs into `out`; returns its size (0: could not). */
 size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 		      size_t bsz, uint8_t *out, size_t max, unsigned int seed);
@@ -34,13 +40,15 @@ enum fuzz_acc_kind {
 };
 
 struct fuzz_access {
+	uint64_t addr;	/* the port or the guest-physical address */
+	uint64_t value; /* what a write writes (the low `width` bytes) */
+	uint64_t buf;	/* string I/O: the guest buffer (DI/EDI, SI/ESI) */
+	uint32_t count; /* string I/O: the repeat count (CX/ECX) */
 	uint8_t kind;	/* enum fuzz_acc_kind */
 	uint8_t write;	/* OUT, store, OUTS (else IN, load, INS) */
 	uint8_t width;	/* 1, 2, 4; 8 for MMIO from long64 and arm64 */
-	uint64_t addr;	/* the port or the guest-physical address */
-	uint64_t value; /* what a write writes (the low `width` bytes) */
-	uint32_t count; /* string I/O: the repeat count (CX/ECX) */
-	uint64_t buf;	/* string I/O: the guest buffer (DI/EDI, SI/ESI) */
+	uint8_t keep;	/* a write of whatever the register holds (what an
+			 * earlier read got): no value loaded */
 };
 
 /* Guest code for access `a` in `mode` of `arch` (x86: 0 real16, 1 prot32,

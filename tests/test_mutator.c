@@ -210,8 +210,16 @@ static void check_splice(void)
 	static const uint8_t hlt[] = { 0x90, 0x90, 0xf4 };
 	static uint8_t a[4096], b[4096], out[8192], code[256];
 	const struct fuzz_access acc[2] = {
-		{ FUZZ_ACC_PIO, 1, 2, 0x3fb, 0x5a5a, 0, 0 },
-		{ FUZZ_ACC_MMIO, 1, 4, 0x20000000, 0x12345678, 0, 0 },
+		{ .kind = FUZZ_ACC_PIO,
+		  .write = 1,
+		  .width = 2,
+		  .addr = 0x3fb,
+		  .value = 0x5a5a },
+		{ .kind = FUZZ_ACC_MMIO,
+		  .write = 1,
+		  .width = 4,
+		  .addr = 0x20000000,
+		  .value = 0x12345678 },
 	};
 	size_t an, bn, n = 0, run;
 	unsigned long hits = 0;
