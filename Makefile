@@ -78,4 +78,5 @@ lint: default
 	bash .ci/lint
 
 clean:
-	rm -rf build build-asan build-arm64 build-cov build-bugbench build-bugbench-afl
+	rm -rf build build-asan build-arm64 build-cov build-bugbench build-bugbench-afl \
+		build-afl-cmplog build-bugbench-afl-cmplog

@@ -4,7 +4,8 @@
 #
 # 1. Builds the planted-bug variant (cmake --preset bugbench: the libFuzzer
 #    + ASan tree with -DVMM_PLANTED_BUGS=ON, build-bugbench/; ENGINE=afl
-#    also --preset bugbench-afl, build-bugbench-afl/), never the shipped
+#    also --preset bugbench-afl, build-bugbench-afl/, and its CmpLog build
+#    --preset bugbench-afl-cmplog), never the shipped
 #    trees.
 # 2. Self-check: every hand-written trigger scenario (tests/bugbench/Pxx.txt)
 #    fires its bug in the planted `vmm replay` and no other, and the shipped
@@ -14,7 +15,8 @@
 #    ENGINE=libfuzzer runs fuzz_pipeline with fuzz/run.sh's flags (the
 #    .options dictionary and limits, the custom mutator linked in);
 #    ENGINE=afl runs one afl-fuzz main instance with fuzz/run-afl.sh's flags
-#    (-x dictionary, -m none, -t 5000, the custom mutator library).
+#    (-x dictionary, -m none, -t 5000, the custom mutator library, -c with
+#    the CmpLog build, build-bugbench-afl-cmplog/).
 #    libFuzzer stops at its first crash: the job is restarted on its grown
 #    corpus for the rest of the trial's time with the bugs found so far
 #    masked (VMM_PLANTED_DISABLE, honoured by the planted build). AFL++
@@ -60,6 +62,8 @@ if [ "$engine" = afl ]; then
 	bash "$root/.ci/install-deps" afl >/dev/null
 	cmake --preset bugbench-afl >/dev/null &&
 		cmake --build --preset bugbench-afl --target "${target}_afl" >/dev/null &&
+		cmake --preset bugbench-afl-cmplog >/dev/null &&
+		cmake --build --preset bugbench-afl-cmplog --target "${target}_afl" >/dev/null &&
 		cmake --preset default >/dev/null &&
 		cmake --build --preset default --target vmm_afl_mutator >/dev/null ||
 		{ echo "bugbench: building the planted AFL++ tree failed" >&2; exit 1; }
@@ -172,6 +176,7 @@ for t in $(seq 1 "$trials"); do
 			AFL_NO_AFFINITY=1 VMM_PLANTED_LOG=$canary \
 			afl-fuzz -M main -i "$seeds" -o "$dir/sync" \
 			-x "$root/fuzz/$(option_value "$target" dict)" -m none -t 5000 \
+			-c "$root/build-bugbench-afl-cmplog/fuzz/${target}_afl" \
 			-s "$seed" -V "$secs" -- "$root/build-bugbench-afl/fuzz/${target}_afl" \
 			>"$dir/afl.log" 2>&1
 		e=$(sed -n 's/^execs_done *: *//p' "$dir/sync/main/fuzzer_stats" 2>/dev/null)

@@ -23,6 +23,7 @@ libfuzzer_flags() {
 	v=$(option_value "$t" max_len); [ -n "$v" ] && echo "-max_len=$v"
 	v=$(option_value "$t" timeout); [ -n "$v" ] && echo "-timeout=$v"
 	v=$(option_value "$t" rss_limit_mb); [ -n "$v" ] && echo "-rss_limit_mb=$v"
+	v=$(option_value "$t" use_value_profile); [ -n "$v" ] && echo "-use_value_profile=$v"
 	return 0
 }
 

@@ -1,4 +1,5 @@
 #include "fuzz/mutator.h"
+#include "fuzz/device_consts.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -1431,15 +1432,26 @@ static void mut_entry(const struct mut_ctx *m)
 		v->entry = pick_value(r);
 }
 
-/* a general register */
+/* a general register; with libFuzzer, one time in three its value (0
+ * when the input does not set it, as the vCPU starts) goes through the
+ * byte mutator, whose comparison tables hold what the VMM compared a
+ * register with at an exit */
 static void mut_gpr(const struct mut_ctx *m)
 {
 	struct rng *r = m->r;
 	struct vmm_scenario *s = &m->w->s;
 	struct vmm_vcpu_spec *v = m->v;
 	unsigned int k = (unsigned int)below(r, vmm_arch_nregs(s->arch));
+	uint8_t b[8];
 
-	if ((v->reg_mask & (1ULL << k)) && below(r, 4) == 0) {
+	if (m->bm && below(r, 3) == 0) {
+		uint64_t cur = (v->reg_mask & (1ULL << k)) ? v->regs[k] : 0;
+
+		memcpy(b, &cur, 8);
+		(void)m->bm(b, 8, 8);
+		memcpy(&v->regs[k], b, 8);
+		v->reg_mask |= 1ULL << k;
+	} else if ((v->reg_mask & (1ULL << k)) && below(r, 4) == 0) {
 		v->reg_mask &= ~(1ULL << k);
 	} else {
 		v->reg_mask |= 1ULL << k;
@@ -2085,6 +2097,426 @@ static void mut_unpriv_run(const struct mut_ctx *m)
 		s->blobs[m->bi].len = off + n;
 }
 
+/* ---- device-access sequences (fuzz/access.c) ---- */
+
+/* A random entry of class `cls` in dev_consts, or -1 if it has none. */
+static int pick_const(struct rng *r, unsigned int cls)
+{
+	unsigned int n = 0, k;
+
+	for (size_t i = 0; i < NPICK(dev_consts); i++)
+		n += dev_consts[i].cls == cls;
+	if (!n)
+		return -1;
+	k = (unsigned int)below(r, n);
+	for (size_t i = 0; i < NPICK(dev_consts); i++)
+		if (dev_consts[i].cls == cls && k-- == 0)
+			return (int)i;
+	return -1;
+}
+
+/* An operand for a guest register: a device constant learned from the
+ * VMM's sources (fuzz/device_consts.h), bytes already in the input (the
+ * input stream, guest code), an interesting value, a small one; with
+ * libFuzzer, now and then that value run through its byte mutator, whose
+ * comparison tables (TORC; -use_value_profile) replace a value the VMM
+ * compared with what it was compared against: the 8 bytes go in
+ * zero-extended, as an exit record's data reaches the VMM's comparisons. */
+static uint64_t operand(const struct mut_ctx *m, unsigned int w)
+{
+	struct rng *r = m->r;
+	const struct vmm_scenario *s = &m->w->s;
+	uint64_t v = 0;
+	unsigned int how = (unsigned int)below(r, 5);
+
+	switch (how == 4 && !m->bm ? below(r, 4) : how) {
+	case 0: {
+		int k = pick_const(r, below(r, 4) ? DEV_VALUE : DEV_REG);
+
+		v = k >= 0 ? dev_consts[k].value : 0;
+		break;
+	}
+	case 1: {
+		const uint8_t *p = NULL;
+		uint64_t len = 0;
+
+		if (s->has_input && s->input_len >= w && below(r, 2)) {
+			p = s->input;
+			len = s->input_len;
+		} else if (s->nblobs) {
+			p = s->blobs[m->bi].data;
+			len = s->blobs[m->bi].len;
+		}
+		if (p && len >= w) {
+			uint64_t at = below(r, len - w + 1);
+
+			for (unsigned int i = 0; i < w; i++)
+				v |= (uint64_t)p[at + i] << (8 * i);
+		}
+		break;
+	}
+	case 2:
+		v = pick_value(r);
+		break;
+	case 3:
+		v = below(r, 2) ? below(r, 256) : next(r);
+		break;
+	default: {
+		uint8_t b[8];
+
+		v = below(r, 2) ? pick_value(r) : below(r, 0x10000);
+		memcpy(b, &v, 8);
+		(void)m->bm(b, 8, 8);
+		memcpy(&v, b, 8);
+		break;
+	}
+	}
+	return w >= 8 ? v : v & ((1ULL << (8 * w)) - 1);
+}
+
+static int gpa_in_slot(const struct vmm_scenario *s, uint64_t gpa)
+{
+	for (uint32_t i = 0; i < s->nslots; i++)
+		if (gpa >= s->slots[i].gpa &&
+		    gpa - s->slots[i].gpa < s->slots[i].size)
+			return 1;
+	return 0;
+}
+
+/* A device to talk to: x86 ports (a device the VMM owns, with its span;
+ * or any port, which permissive scenarios answer from the input stream),
+ * or MMIO (the scenario's MMIO console, a device address from the VMM's
+ * sources, an address no slot backs). `lim`: the highest address the
+ * mode reaches (real16: 1 MiB). Returns 0, or -1 if none was found. */
+static int pick_device(const struct mut_ctx *m, int mmio, uint64_t lim,
+		       uint64_t *base, uint64_t *span)
+{
+	struct rng *r = m->r;
+	const struct vmm_scenario *s = &m->w->s;
+
+	for (int t = 0; t < 8; t++) {
+		int k = pick_const(r, mmio ? DEV_MMIO : DEV_PORT);
+		const struct vmm_slot_spec *sl;
+
+		if (!mmio) {
+			if (k >= 0 && below(r, 2)) {
+				*base = dev_consts[k].value;
+				*span = dev_consts[k].span ? dev_consts[k].span
+							   : 1;
+			} else {
+				*base = below(r, 2) ? below(r, 0x10000)
+						    : pick_value(r) & 0xffff;
+				*span = 1 + below(r, 8);
+			}
+			return 0;
+		}
+		switch (below(r, 4)) {
+		case 0:
+			if (!s->mmio_console)
+				continue;
+			*base = s->mmio_console_gpa;
+			*span = VMM_MMIO_CONSOLE_SIZE;
+			break;
+		case 1:
+			if (k < 0)
+				continue;
+			*base = dev_consts[k].value;
+			*span = dev_consts[k].span ? dev_consts[k].span : 16;
+			break;
+		case 2: /* right after a slot */
+			sl = &s->slots[below(r, s->nslots)];
+			*base = sl->gpa + sl->size +
+				(below(r, 2) ? 0 : below(r, 16) << 12);
+			*span = 16;
+			break;
+		default:
+			*base = (below(r, 2) ? pick_value(r) : next(r)) &
+				(lim - 1) & ~0xfffULL;
+			*span = 16;
+			break;
+		}
+		if (*base + *span <= lim && !gpa_in_slot(s, *base))
+			return 0;
+	}
+	return -1;
+}
+
+/* A buffer for string I/O: in a writable slot, `len` bytes, below `lim`. */
+static int pick_buffer(const struct mut_ctx *m, uint64_t len, uint64_t lim,
+		       uint64_t *buf)
+{
+	const struct vmm_scenario *s = &m->w->s;
+	const struct vmm_slot_spec *sl = &s->slots[below(m->r, s->nslots)];
+	uint64_t hi = sl->gpa + sl->size;
+
+	if (sl->flags & VMM_SLOT_READONLY)
+		return -1;
+	if (hi > lim)
+		hi = lim;
+	if (sl->gpa >= hi || hi - sl->gpa < len)
+		return -1;
+	*buf = sl->gpa + below(m->r, hi - sl->gpa - len + 1);
+	return 0;
+}
+
+/* A port one of the VMM's devices owns (fuzz/device_consts.h). */
+static int port_owned(uint64_t p)
+{
+	for (size_t i = 0; i < NPICK(dev_consts); i++)
+		if (dev_consts[i].cls == DEV_PORT && p >= dev_consts[i].value &&
+		    p - dev_consts[i].value <
+			    (dev_consts[i].span ? dev_consts[i].span : 1))
+			return 1;
+	return 0;
+}
+
+static int keep_reg(struct rng *r)
+{
+	return below(r, 4) == 0;
+}
+
+/* Up to 4 accesses to one device, as code for `mode`; returns the length. */
+#define SEQ_CAP 160U
+#define SEQ_HLTS 4U /* after a vCPU's own sequence */
+static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
+			   uint8_t *out)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	int a64 = s->arch == VMM_ARCH_ARM64;
+	uint64_t lim = !a64 && mode == 0 ? 0x100000 : 0x100000000ULL;
+	int mmio = a64 || below(r, 2);
+	uint64_t base, span;
+	unsigned int steps = below(r, 4) ? 2 + (unsigned int)below(r, 3) : 1;
+	size_t n = 0;
+
+	if (pick_device(m, mmio, lim, &base, &span) < 0)
+		return 0;
+	/* a device the VMM does not own ends a strict run at its first
+	 * access: permissive scenarios answer it (reads from the input
+	 * stream), so a sequence can go on */
+	if (!(s->flags & VMM_SCN_PERMISSIVE) && below(r, 4) &&
+	    !(mmio ? s->mmio_console && base == s->mmio_console_gpa
+		   : port_owned(base)))
+		s->flags |= VMM_SCN_PERMISSIVE;
+	for (unsigned int i = 0; i < steps; i++) {
+		struct fuzz_access a;
+		size_t k;
+
+		memset(&a, 0, sizeof(a));
+		a.kind = mmio ? FUZZ_ACC_MMIO : FUZZ_ACC_PIO;
+		a.write = below(r, 3) != 0;
+		a.width = (uint8_t)(1U << below(r, mmio ? 4 : 3));
+		if (mmio && below(r, 2))
+			a.addr = base + a.width * below(r, span / a.width + 1);
+		else
+			a.addr = base + below(r, span);
+		if (!mmio && below(r, 4) == 0) {
+			/* string I/O with a repeat count */
+			a.kind = FUZZ_ACC_STRING;
+			a.count = (uint32_t)(below(r, 2) ? 1 + below(r, 64)
+							 : operand(m, 2));
+			if (pick_buffer(m, (uint64_t)a.count * a.width,
+					mode == 0 ? 0x10000 : lim, &a.buf) < 0)
+				a.kind = FUZZ_ACC_PIO;
+		}
+		/* a write after a read sometimes sends back what the read
+		 * got (an echo, a read-modify-write) */
+		if (a.write && i && keep_reg(r))
+			a.keep = 1;
+		else if (a.write)
+			a.value = operand(m, a.width);
+		k = fuzz_emit_access(s->arch, mode, &a, out + n, SEQ_CAP - n);
+		if (!k && a.width == 8) { /* a mode without 64-bit stores */
+			a.width = 4;
+			k = fuzz_emit_access(s->arch, mode, &a, out + n,
+					     SEQ_CAP - n);
+		}
+		n += k;
+	}
+	return n;
+}
+
+/* Insert a device-access sequence into guest code: where the picked vCPU
+ * starts (so it runs first), before the first HLT after that (after the
+ * code the input has), or anywhere in a blob; with several vCPUs, now and
+ * then as the picked vCPU's own code, a new blob ending in HLTs. */
+static void mut_access_seq(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct work *w = m->w;
+	struct vmm_vcpu_spec *v = m->v;
+	uint8_t seq[SEQ_CAP];
+	uint32_t bi = m->bi;
+	uint64_t at;
+	size_t n;
+	int eb = -1;
+	unsigned int how = (unsigned int)below(r, 8);
+
+	if (s->arch == VMM_ARCH_X86_64 && v->mode > 3)
+		return;
+	n = gen_sequence(m, v->mode, seq);
+	if (!n)
+		return;
+	for (uint32_t i = 0; i < s->nblobs; i++)
+		if (v->entry >= s->blobs[i].gpa &&
+		    v->entry - s->blobs[i].gpa < s->blobs[i].len)
+			eb = (int)i;
+	if (s->nvcpus > 1 && how == 0 && s->nblobs < VMM_MAX_BLOBS &&
+	    s->arch == VMM_ARCH_X86_64) {
+		/* the vCPU's own code */
+		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
+		uint32_t k = s->nblobs;
+
+		memcpy(w->blob[k], seq, n);
+		memset(w->blob[k] + n, 0xf4, SEQ_HLTS);
+		s->blobs[k].data = w->blob[k];
+		s->blobs[k].len = n + SEQ_HLTS;
+		s->blobs[k].gpa = rand_gpa_in(r, sl, n + SEQ_HLTS);
+		if (v->mode == 0 && s->blobs[k].gpa + n + SEQ_HLTS > 0x100000)
+			return;
+		v->entry = s->blobs[k].gpa;
+		s->nblobs++;
+		return;
+	}
+	if (!s->nblobs)
+		return;
+	if (eb >= 0 && how < 5) {
+		bi = (uint32_t)eb;
+		at = v->entry - s->blobs[bi].gpa;
+		if (how >= 3) { /* before the first HLT from the entry */
+			while (at < s->blobs[bi].len && w->blob[bi][at] != 0xf4)
+				at++;
+		}
+		if (s->arch == VMM_ARCH_ARM64)
+			at &= ~3ULL;
+	} else {
+		at = below(r, s->blobs[bi].len + 1);
+		if (s->arch == VMM_ARCH_ARM64)
+			at &= ~3ULL;
+	}
+	if (s->blobs[bi].len + n > BLOB_CAP || at > s->blobs[bi].len)
+		return;
+	memmove(w->blob[bi] + at + n, w->blob[bi] + at,
+		(size_t)(s->blobs[bi].len - at));
+	memcpy(w->blob[bi] + at, seq, n);
+	s->blobs[bi].len += n;
+}
+
+/* The immediate of a `mov reg, imm` (x86) or movz/movk (arm64) in guest
+ * code gets a new value: one the byte mutator's comparison tables give
+ * (libFuzzer: the immediate zero-extended to 8 bytes, as the VMM sees an
+ * exit's data), a device constant, bytes from the input, the value +-1 or
+ * a flipped bit. Guest operands then follow what the VMM compares them
+ * with, without a whole new instruction sequence. */
+static void mut_operand(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	uint8_t *p;
+	uint64_t len, at = 0, v = 0, nv;
+	unsigned int w = 0, shift = 0;
+	int found = 0;
+
+	if (!s->nblobs)
+		return;
+	p = m->w->blob[m->bi];
+	len = s->blobs[m->bi].len;
+	if (s->arch == VMM_ARCH_ARM64) {
+		uint64_t start = below(r, len / 4 + 1) * 4;
+
+		for (uint64_t i = 0; i + 4 <= len && !found; i += 4) {
+			uint64_t o =
+				(start + i) % (len & ~3ULL ? len & ~3ULL : 4);
+			uint32_t insn;
+
+			if (o + 4 > len)
+				continue;
+			memcpy(&insn, p + o, 4);
+			/* movz/movk, 32 or 64 bit: imm16 in bits 5-20 */
+			if ((insn & 0x5f800000U) == 0x52800000U) {
+				at = o;
+				found = 1;
+			}
+		}
+		if (!found)
+			return;
+		{
+			uint32_t insn;
+
+			memcpy(&insn, p + at, 4);
+			v = (insn >> 5) & 0xffff;
+			w = 2;
+			shift = 5;
+		}
+	} else {
+		int m16 = m->v->mode == 0, m64 = m->v->mode == 3;
+		uint64_t start = below(r, len + 1);
+
+		for (uint64_t i = 0; i < len && !found; i++) {
+			uint64_t o = (start + i) % len;
+			uint8_t op = p[o];
+			uint8_t pre = o ? p[o - 1] : 0;
+
+			if (op < 0xb0 || op > 0xbf)
+				continue;
+			if (op < 0xb8)
+				w = 1;
+			else if (pre == 0x48 && m64)
+				w = 8;
+			else if (pre == 0x66)
+				w = m16 ? 4 : 2;
+			else
+				w = m16 ? 2 : 4;
+			if (o + 1 + w <= len) {
+				at = o + 1;
+				found = 1;
+			}
+		}
+		if (!found)
+			return;
+		for (unsigned int i = 0; i < w; i++)
+			v |= (uint64_t)p[at + i] << (8 * i);
+	}
+	switch (below(r, m->bm ? 6 : 5)) {
+	case 0:
+		nv = operand(m, w);
+		break;
+	case 1:
+		nv = v + (below(r, 2) ? 1 : -1ULL);
+		break;
+	case 2:
+		nv = v ^ (1ULL << below(r, 8ULL * w));
+		break;
+	case 3:
+		nv = dev_consts[below(r, NPICK(dev_consts))].value;
+		break;
+	case 4:
+		nv = pick_value(r);
+		break;
+	default: {
+		uint8_t b[8];
+
+		memcpy(b, &v, 8);
+		(void)m->bm(b, 8, 8);
+		memcpy(&nv, b, 8);
+		break;
+	}
+	}
+	if (s->arch == VMM_ARCH_ARM64) {
+		uint32_t insn;
+
+		memcpy(&insn, p + at, 4);
+		insn = (insn & ~(0xffffU << shift)) | (uint32_t)(nv & 0xffff)
+							      << shift;
+		memcpy(p + at, &insn, 4);
+		return;
+	}
+	for (unsigned int i = 0; i < w; i++)
+		p[at + i] = (uint8_t)(nv >> (8 * i));
+}
+
 static const struct {
 	unsigned int weight; /* how often it is picked */
 	void (*fn)(const struct mut_ctx *m);
@@ -2144,6 +2576,10 @@ static const struct {
 
 	{ 1, mut_vm_shape },
 
+	{ 3, mut_access_seq },
+
+	{ 2, mut_operand },
+
 	{ 3, mut_unpriv_run }, /* only in unpriv mode */
 
 };
@@ -2154,6 +2590,9 @@ static unsigned int op_weight(size_t i)
 		return 0;
 	return mut_ops[i].weight;
 }
+
+/* One operator, picked by name (fuzz_mutate_op), instead of the table */
+static void (*op_only)(const struct mut_ctx *m);
 
 static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 {
@@ -2166,6 +2605,10 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 	m.bm = bm;
 	m.v = &s->vcpus[below(r, s->nvcpus)];
 	m.bi = s->nblobs ? (uint32_t)below(r, s->nblobs) : 0;
+	if (op_only) {
+		op_only(&m);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++)
 		total += op_weight(i);
 	pick = (unsigned int)below(r, total);
@@ -2374,8 +2817,33 @@ size_t fuzz_generate(uint8_t *out, size_t max, unsigned int seed)
 	return n;
 }
 
+static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		     fuzz_byte_mutator bm);
+
+size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		      fuzz_byte_mutator bm, const char *op)
+{
+	size_t n;
+
+	if (strcmp(op, "access_seq") == 0)
+		op_only = mut_access_seq;
+	else if (strcmp(op, "operand") == 0)
+		op_only = mut_operand;
+	else
+		return 0;
+	n = mutate(data, size, max, seed, bm);
+	op_only = NULL;
+	return n;
+}
+
 size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		   fuzz_byte_mutator bm)
+{
+	return mutate(data, size, max, seed, bm);
+}
+
+static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
+		     fuzz_byte_mutator bm)
 {
 	struct rng r = { (uint64_t)seed * 0x9E3779B97F4A7C15ULL | 1 };
 	struct work *w;
@@ -2436,6 +2904,98 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 	return bm ? bm(data, size, max) : size;
 }
 
+/* x86: where the device access that starts at p[i] (mov dx, port or mov
+ * ebx, address, as mut_access_seq writes them, with the cld and the
+ * prefixes before) ends: after the OUT/IN, REP OUTS/INS or the mov to or
+ * from [ebx]/fs:[bx] within 24 bytes; 0 if none does. */
+static size_t access_end(const uint8_t *p, size_t len, size_t i)
+{
+	if (p[i] != 0xba && p[i] != 0xbb)
+		return 0;
+	for (size_t j = i + 3; j < len && j < i + 24; j++) {
+		if (p[i] == 0xba && p[j] >= 0xec && p[j] <= 0xef)
+			return j + 1;
+		if (j + 1 < len && p[i] == 0xba && p[j] == 0xf3 &&
+		    p[j + 1] >= 0x6c && p[j + 1] <= 0x6f)
+			return j + 2;
+		if (j + 1 < len && p[i] == 0xbb && p[j] >= 0x88 &&
+		    p[j] <= 0x8b && (p[j + 1] == 0x03 || p[j + 1] == 0x07))
+			return j + 2;
+	}
+	return 0;
+}
+
+/* A run of 1-4 device accesses in a blob, from a random place on: its
+ * bytes are [*from, *to). Returns 0 if the blob has none. */
+static int find_access_run(struct rng *r, const uint8_t *p, size_t len,
+			   size_t *from, size_t *to)
+{
+	size_t start = len ? (size_t)below(r, len) : 0;
+
+	for (size_t k = 0; k < len; k++) {
+		size_t i = (start + k) % len, e = access_end(p, len, i);
+		size_t b = i;
+
+		if (!e)
+			continue;
+		while (b > 0 && i - b < 2 &&
+		       (p[b - 1] == 0x66 || p[b - 1] == 0xfc))
+			b--;
+		for (int n = 1; n < 4; n++) {
+			size_t next = e, e2;
+
+			while (next < len && next < e + 2 &&
+			       (p[next] == 0x66 || p[next] == 0xfc))
+				next++;
+			e2 = next < len ? access_end(p, len, next) : 0;
+			if (!e2)
+				break;
+			e = e2;
+		}
+		*from = b;
+		*to = e;
+		return 1;
+	}
+	return 0;
+}
+
+/* Splice device accesses of another input into this one's code: a run
+ * found in one of its blobs goes where vCPU 0 starts (or before the first
+ * HLT after that). Inputs that got a device part of the way (a state
+ * machine's first steps, a value that passed one check) share it. */
+static int splice_accesses(struct rng *r, struct work *w,
+			   const struct vmm_scenario *other)
+{
+	struct vmm_scenario *s = &w->s;
+	const struct vmm_blob_spec *ob;
+	size_t from, to, n;
+	uint64_t at;
+	int bi = -1;
+
+	if (!other->nblobs || s->arch != VMM_ARCH_X86_64 ||
+	    other->arch != VMM_ARCH_X86_64)
+		return 0;
+	ob = &other->blobs[below(r, other->nblobs)];
+	if (!find_access_run(r, ob->data, (size_t)ob->len, &from, &to))
+		return 0;
+	n = to - from;
+	for (uint32_t i = 0; i < s->nblobs; i++)
+		if (s->vcpus[0].entry >= s->blobs[i].gpa &&
+		    s->vcpus[0].entry - s->blobs[i].gpa < s->blobs[i].len)
+			bi = (int)i;
+	if (bi < 0 || s->blobs[bi].len + n > BLOB_CAP)
+		return 0;
+	at = s->vcpus[0].entry - s->blobs[bi].gpa;
+	if (below(r, 2))
+		while (at < s->blobs[bi].len && w->blob[bi][at] != 0xf4)
+			at++;
+	memmove(w->blob[bi] + at + n, w->blob[bi] + at,
+		(size_t)(s->blobs[bi].len - at));
+	memcpy(w->blob[bi] + at, ob->data + from, n);
+	s->blobs[bi].len += n;
+	return 1;
+}
+
 size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 		      size_t bsz, uint8_t *out, size_t max, unsigned int seed)
 {
@@ -2453,7 +3013,12 @@ size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,
 		return 0;
 	}
 	own(w);
-	switch (below(&r, 3)) {
+	switch (below(&r, 4)) {
+	case 3: /* its device accesses into our code */
+		if (splice_accesses(&r, w, &other))
+			break;
+		/* none: a blob, as below */
+		/* fall through */
 	case 0: /* take a blob from the other, placed in one of our slots */
 		if (other.nblobs && w->s.nblobs < VMM_MAX_BLOBS) {
 			const struct vmm_blob_spec *ob =

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # AFL++ job: one main and JOBS-1 secondary instances sharing a sync dir,
 # persistent mode with shared-memory test cases, ASan+UBSan, the
-# structure-aware custom mutator. Env: TARGET, FUZZ_SECONDS (default 3600),
+# structure-aware custom mutator; the main instance with CmpLog (-c, the
+# afl-cmplog preset's build). Env: TARGET, FUZZ_SECONDS (default 3600),
 # JOBS (default nproc), FUZZ_OUT (default out/afl).
 # A fleet across machines (fuzz/README.md): FUZZ_OUT on a directory every
 # machine shares; one machine runs the main (AFL_MAIN=1, the default),
@@ -12,6 +13,10 @@ set -euo pipefail
 target=$(fuzz_target "${TARGET:-pipeline}")
 bash "$root/.ci/install-deps" afl
 cmake --preset afl >/dev/null && cmake --build --preset afl --target "${target}_afl"
+# the CmpLog build for the main instance (-c): AFL++'s input-to-state stage
+# puts the values the target compared into the input
+cmake --preset afl-cmplog >/dev/null && cmake --build --preset afl-cmplog --target "${target}_afl"
+cmplog=$root/build-afl-cmplog/fuzz/${target}_afl
 cmake --preset default >/dev/null && cmake --build --preset default --target vmm_afl_mutator
 bin=$root/build-afl/fuzz/${target}_afl
 sync=${FUZZ_OUT:-$root/out/afl}/$target
@@ -37,7 +42,7 @@ for i in $(seq 1 "$nsec"); do
 done
 if [ "$main" = 1 ]; then
 	afl-fuzz -M main -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
-		-V "$secs" -- "$bin" >"$sync/main.log" 2>&1 || true
+		-c "$cmplog" -V "$secs" -- "$bin" >"$sync/main.log" 2>&1 || true
 fi
 for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || true; done
 TERM=dumb afl-whatsup -s "$sync" 2>/dev/null || true

@@ -7,6 +7,13 @@
  *    table lands (0, and 0xf4 for vector 0): at most one in 8 of them
  *    leaves the table zero (one in 16 per generation on purpose);
  *  - every mutant decodes and validates;
+ *  - with a byte mutator (libFuzzer's LLVMFuzzerMutate, whose comparison
+ *    tables give values the VMM compared), what it returns reaches guest
+ *    code as a mov immediate and the vCPU registers as a reg value: a
+ *    stand-in that always returns one value shows up in both;
+ *  - crossover splices another input's device accesses into the code
+ *    where vCPU 0 starts: a run of two accesses fuzz_emit_access wrote,
+ *    found among other bytes, comes over whole;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
@@ -104,6 +111,160 @@ static int one_seed(const char *path, void *ctx)
 	}
 	free(seed);
 	return 0;
+}
+
+/* A byte mutator that answers every 8-byte buffer (an operand or register
+ * the mutator hands it, zero-extended) with one value. */
+static const uint64_t cmp_value = 0x0123456789abcdefULL;
+
+static size_t fixed_bm(uint8_t *data, size_t size, size_t max)
+{
+	if (size == 8 && max >= 8)
+		memcpy(data, &cmp_value, 8);
+	return size;
+}
+
+struct cmp_tally {
+	unsigned long mutants, in_code, in_regs;
+};
+
+static int cmp_seed(const char *path, void *ctx)
+{
+	struct cmp_tally *t = ctx;
+	static uint8_t buf[MAX_INPUT];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	uint8_t *seed = NULL;
+	uint64_t len = 0;
+
+	if (vmm_file_load(NULL, path, MAX_INPUT, &seed, &len, &e) < 0)
+		return 0;
+	if (vmm_scenario_decode(seed, len, &s, &e) < 0 ||
+	    s.arch != VMM_ARCH_X86_64) {
+		free(seed);
+		return 0;
+	}
+	for (unsigned int k = 1; k <= 100; k++) {
+		size_t n;
+		int code = 0, reg = 0;
+
+		memcpy(buf, seed, len);
+		n = fuzz_mutate(buf, len, sizeof(buf), k * 31337U, fixed_bm);
+		t->mutants++;
+		if (vmm_scenario_decode(buf, n, &s, &e) < 0)
+			continue;
+		/* mov r8/r16/r32, imm with the value's low bytes */
+		for (uint32_t b = 0; b < s.nblobs; b++)
+			for (uint64_t i = 0; i + 3 <= s.blobs[b].len; i++)
+				code |= s.blobs[b].data[i] >= 0xb0 &&
+					s.blobs[b].data[i] <= 0xbf &&
+					s.blobs[b].data[i + 1] == 0xef &&
+					s.blobs[b].data[i + 2] == 0xcd;
+		for (uint32_t c = 0; c < s.nvcpus; c++)
+			for (unsigned int r = 0; r < VMM_MAX_REGS; r++)
+				reg |= (s.vcpus[c].reg_mask >> r & 1) &&
+				       s.vcpus[c].regs[r] == cmp_value;
+		t->in_code += (unsigned long)code;
+		t->in_regs += (unsigned long)reg;
+	}
+	free(seed);
+	return 0;
+}
+
+static void check_cmp_values(const char *dir)
+{
+	struct cmp_tally t;
+	struct vmm_error e;
+
+	memset(&t, 0, sizeof(t));
+	CHECK(vmm_dir_each(dir, cmp_seed, &t, &e) == 0);
+	(void)printf("%lu mutants with a byte mutator: its value in a mov "
+		     "immediate %lu, in a register %lu\n",
+		     t.mutants, t.in_code, t.in_regs);
+	CHECK(t.in_code * 100 >= t.mutants);
+	CHECK(t.in_regs * 200 >= t.mutants);
+}
+
+/* One prot32 scenario: `code` at 0x1000, where vCPU 0 starts. */
+static size_t one_blob(const uint8_t *code, size_t n, uint8_t *out, size_t max)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	vmm_scenario_init(&s);
+	s.max_exits = 64;
+	s.timeout_ms = 100;
+	s.nslots = 1;
+	s.slots[0].size = 0x10000;
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, n };
+	s.nvcpus = 1;
+	s.vcpus[0].mode = 1;
+	s.vcpus[0].entry = 0x1000;
+	n = vmm_scenario_encode(&s, out, max, &e);
+	return n <= max ? n : 0;
+}
+
+static void check_splice(void)
+{
+	static const uint8_t hlt[] = { 0x90, 0x90, 0xf4 };
+	static uint8_t a[4096], b[4096], out[8192], code[256];
+	const struct fuzz_access acc[2] = {
+		{ .kind = FUZZ_ACC_PIO,
+		  .write = 1,
+		  .width = 2,
+		  .addr = 0x3fb,
+		  .value = 0x5a5a },
+		{ .kind = FUZZ_ACC_MMIO,
+		  .write = 1,
+		  .width = 4,
+		  .addr = 0x20000000,
+		  .value = 0x12345678 },
+	};
+	size_t an, bn, n = 0, run;
+	unsigned long hits = 0;
+
+	/* other bytes, the two accesses, other bytes */
+	memset(code, 0x90, 16);
+	n = 16;
+	for (unsigned int i = 0; i < 2; i++)
+		n += fuzz_emit_access(VMM_ARCH_X86_64, 1, &acc[i], code + n,
+				      sizeof(code) - n);
+	run = n - 16;
+	CHECK(run > 10);
+	memset(code + n, 0x90, 16);
+	code[n + 16] = 0xf4;
+	n += 17;
+	an = one_blob(hlt, sizeof(hlt), a, sizeof(a));
+	bn = one_blob(code, n, b, sizeof(b));
+	CHECK(an > 0 && bn > 0);
+	for (unsigned int k = 1; k <= 200; k++) {
+		struct vmm_scenario s;
+		struct vmm_error e;
+		size_t on = fuzz_crossover(a, an, b, bn, out, sizeof(out), k);
+
+		if (!on || vmm_scenario_decode(out, on, &s, &e) < 0)
+			continue;
+		for (uint32_t i = 0; i < s.nblobs; i++) {
+			const struct vmm_blob_spec *bl = &s.blobs[i];
+			uint64_t at;
+
+			if (bl->gpa != 0x1000 || s.vcpus[0].entry != 0x1000)
+				continue;
+			/* at the entry, or before the HLT after it */
+			for (at = 0; at + run <= bl->len; at++)
+				if (memcmp(bl->data + at, code + 16, run) ==
+					    0 &&
+				    (at == 0 || at == 2)) {
+					hits++;
+					break;
+				}
+		}
+	}
+	(void)printf("crossover: the other input's two accesses spliced in "
+		     "%lu of 200\n",
+		     hits);
+	CHECK(hits >= 20);
 }
 
 static void check_keep(void)
@@ -231,6 +392,8 @@ int main(int argc, char **argv)
 		     "vector table zero\n",
 		     t.real16, t.open_ivt);
 	CHECK(t.real16 > 0 && t.open_ivt * 8 <= t.real16);
+	check_cmp_values(argv[1]);
+	check_splice();
 	check_keep();
 	check_actions(argv[1]);
 	return check_report("test_mutator");

@@ -1,0 +1,389 @@
+/* The mutator's device-access sequences on real KVM (fuzz/access.c,
+ * fuzz/mutator.c mut_access_seq):
+ *  - the code fuzz_emit_access writes, run in each x86 mode, makes exactly
+ *    the exit it stands for: an OUT/IN of the width at the port with the
+ *    value, a string IN read ahead with its repeat count, an OUTS element
+ *    by element, an MMIO store/load of the width at the address with the
+ *    value, an OUT that keeps the register echoes what an IN read; what a
+ *    mode cannot express is refused (0 bytes);
+ *  - mutants of the shipped corpus (the AFL++ path: no byte mutator)
+ *    reach what the sequences are for: string IN with a count, 8-byte MMIO
+ *    writes, word/dword OUTs, and 2+ accesses to one device in a row.
+ * Usage: test_access CORPUS_DIR */
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz/mutator.h"
+#include "tests/check.h"
+#include "tests/guest_files.h"
+#include "tests/scenario_builder.h"
+#include "vmm/file.h"
+#include "vmm/pipeline.h"
+#include "vmm/x86/mode.h"
+
+#define MAXREC 64
+
+struct rec {
+	uint32_t n;
+	struct vmm_exit x[MAXREC];
+};
+
+static void on_exit_rec(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	struct rec *r = ctx;
+
+	(void)vcpu;
+	if (r->n < MAXREC)
+		r->x[r->n++] = *x;
+}
+
+static enum vmm_verdict run_rec(struct vmm_kvm *k, const struct vmm_scenario *s,
+				struct rec *rc)
+{
+	static struct vmm_result r;
+	struct vmm_hooks h;
+
+	memset(&h, 0, sizeof(h));
+	memset(rc, 0, sizeof(*rc));
+	h.on_exit = on_exit_rec;
+	h.ctx = rc;
+	h.skip_state = 1;
+	return vmm_pipeline_run(k, s, &h, &r);
+}
+
+static uint64_t le(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = n; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+static const uint8_t input_bytes[] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66,
+				       0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc };
+
+/* Run one access (then HLT) in `mode`; the exits in *rc. */
+static enum vmm_verdict run_access(struct vmm_kvm *k, unsigned int mode,
+				   const struct fuzz_access *a, struct rec *rc)
+{
+	static uint8_t code[256];
+	struct vmm_scenario s;
+	size_t n = fuzz_emit_access(VMM_ARCH_X86_64, mode, a, code,
+				    sizeof(code) - 1);
+
+	CHECK(n > 0);
+	code[n++] = 0xf4;
+	sb_begin(&s, mode == VMM_MODE_REAL16 ? 0x10000 : 0x200000, 5000);
+	s.flags |= VMM_SCN_PERMISSIVE;
+	s.has_input = 1;
+	s.input = input_bytes;
+	s.input_len = sizeof(input_bytes);
+	(void)sb_code(&s, (uint8_t)mode, 0x1000, code, n);
+	return run_rec(k, &s, rc);
+}
+
+static void check_modes(struct vmm_kvm *k)
+{
+	static const uint8_t widths[] = { 1, 2, 4, 8 };
+	struct rec rc;
+
+	for (unsigned int mode = 0; mode < VMM_MODE_COUNT; mode++) {
+		uint64_t unbacked =
+			mode == VMM_MODE_REAL16 ? 0x80010 : 0x20000100;
+		struct vmm_error e;
+
+		if (vmm_host_mode_check(k, (enum vmm_x86_mode)mode, &e) != 0) {
+			(void)printf("note: %s\n", e.msg);
+			continue;
+		}
+
+		for (unsigned int i = 0; i < 4; i++) {
+			unsigned int w = widths[i];
+			struct fuzz_access a = {
+				.kind = FUZZ_ACC_PIO,
+				.write = 1,
+				.width = (uint8_t)w,
+				.addr = 0x1234,
+				.value = 0xa1b2c3d4e5f60718ULL,
+			};
+			uint64_t mask = w == 8 ? ~0ULL : (1ULL << (8 * w)) - 1;
+			uint8_t buf[64];
+
+			/* OUT dx, al/ax/eax with the value; no 8-byte port I/O */
+			if (w == 8) {
+				CHECK_EQ_U64(fuzz_emit_access(VMM_ARCH_X86_64,
+							      mode, &a, buf,
+							      sizeof(buf)),
+					     0);
+			} else {
+				CHECK_EQ_U64(run_access(k, mode, &a, &rc),
+					     VMM_V_HALT);
+				CHECK_EQ_U64(rc.n, 2);
+				CHECK_EQ_U64(rc.x[0].reason, KVM_EXIT_IO);
+				CHECK_EQ_U64(rc.x[0].u.io.dir, KVM_EXIT_IO_OUT);
+				CHECK_EQ_U64(rc.x[0].u.io.size, w);
+				CHECK_EQ_U64(rc.x[0].u.io.port, 0x1234);
+				CHECK_EQ_U64(rc.x[0].u.io.count, 1);
+				CHECK_EQ_U64(le(rc.x[0].u.io.data, w),
+					     a.value & mask);
+				/* IN al/ax/eax, dx */
+				a.write = 0;
+				CHECK_EQ_U64(run_access(k, mode, &a, &rc),
+					     VMM_V_HALT);
+				CHECK_EQ_U64(rc.x[0].reason, KVM_EXIT_IO);
+				CHECK_EQ_U64(rc.x[0].u.io.dir, KVM_EXIT_IO_IN);
+				CHECK_EQ_U64(rc.x[0].u.io.size, w);
+				CHECK_EQ_U64(rc.x[0].u.io.port, 0x1234);
+			}
+			/* a store of the width at an unbacked address */
+			a.kind = FUZZ_ACC_MMIO;
+			a.write = 1;
+			a.addr = unbacked;
+			if (w == 8 && mode != VMM_MODE_LONG64) {
+				CHECK_EQ_U64(fuzz_emit_access(VMM_ARCH_X86_64,
+							      mode, &a, buf,
+							      sizeof(buf)),
+					     0);
+				continue;
+			}
+			CHECK_EQ_U64(run_access(k, mode, &a, &rc), VMM_V_HALT);
+			CHECK_EQ_U64(rc.n, 2);
+			CHECK_EQ_U64(rc.x[0].reason, KVM_EXIT_MMIO);
+			CHECK_EQ_U64(rc.x[0].u.mmio.gpa, unbacked);
+			CHECK_EQ_U64(rc.x[0].u.mmio.len, w);
+			CHECK_EQ_U64(rc.x[0].u.mmio.is_write, 1);
+			CHECK_EQ_U64(le(rc.x[0].u.mmio.data, w),
+				     a.value & mask);
+			/* and a load */
+			a.write = 0;
+			CHECK_EQ_U64(run_access(k, mode, &a, &rc), VMM_V_HALT);
+			CHECK_EQ_U64(rc.x[0].reason, KVM_EXIT_MMIO);
+			CHECK_EQ_U64(rc.x[0].u.mmio.gpa, unbacked);
+			CHECK_EQ_U64(rc.x[0].u.mmio.len, w);
+			CHECK_EQ_U64(rc.x[0].u.mmio.is_write, 0);
+		}
+		{
+			/* rep insw, 5 times: one exit with the count (KVM
+			 * reads a string IN ahead) */
+			struct fuzz_access a = { .kind = FUZZ_ACC_STRING,
+						 .width = 2,
+						 .addr = 0x1234,
+						 .count = 5,
+						 .buf = 0x3000 };
+
+			CHECK_EQ_U64(run_access(k, mode, &a, &rc), VMM_V_HALT);
+			CHECK_EQ_U64(rc.x[0].reason, KVM_EXIT_IO);
+			CHECK_EQ_U64(rc.x[0].u.io.dir, KVM_EXIT_IO_IN);
+			CHECK_EQ_U64(rc.x[0].u.io.size, 2);
+			CHECK_EQ_U64(rc.x[0].u.io.count, 5);
+			CHECK_EQ_U64(rc.x[0].u.io.port, 0x1234);
+			/* rep outsb, 3 times: 3 OUT exits of one byte */
+			a.write = 1;
+			a.width = 1;
+			a.count = 3;
+			CHECK_EQ_U64(run_access(k, mode, &a, &rc), VMM_V_HALT);
+			CHECK_EQ_U64(rc.n, 4);
+			for (unsigned int i = 0; i < 3; i++) {
+				CHECK_EQ_U64(rc.x[i].reason, KVM_EXIT_IO);
+				CHECK_EQ_U64(rc.x[i].u.io.dir, KVM_EXIT_IO_OUT);
+				CHECK_EQ_U64(rc.x[i].u.io.size, 1);
+			}
+		}
+	}
+	{
+		/* an IN, then an OUT that keeps the register: the input
+		 * stream's word goes back out (an echo) */
+		static uint8_t code[128];
+		struct fuzz_access in = { .kind = FUZZ_ACC_PIO,
+					  .width = 2,
+					  .addr = 0x1234 };
+		struct fuzz_access out = { .kind = FUZZ_ACC_PIO,
+					   .write = 1,
+					   .width = 2,
+					   .addr = 0x1235,
+					   .keep = 1 };
+		struct vmm_scenario s;
+		size_t n = fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32,
+					    &in, code, sizeof(code));
+
+		n += fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32, &out,
+				      code + n, sizeof(code) - n - 1);
+		code[n++] = 0xf4;
+		sb_begin(&s, 0x200000, 5000);
+		s.flags |= VMM_SCN_PERMISSIVE;
+		s.has_input = 1;
+		s.input = input_bytes;
+		s.input_len = sizeof(input_bytes);
+		(void)sb_code(&s, VMM_MODE_PROT32, 0x1000, code, n);
+		CHECK_EQ_U64(run_rec(k, &s, &rc), VMM_V_HALT);
+		CHECK_EQ_U64(rc.n, 3);
+		CHECK_EQ_U64(rc.x[1].reason, KVM_EXIT_IO);
+		CHECK_EQ_U64(rc.x[1].u.io.dir, KVM_EXIT_IO_OUT);
+		CHECK_EQ_U64(rc.x[1].u.io.port, 0x1235);
+		CHECK_EQ_U64(le(rc.x[1].u.io.data, 2), 0x2211);
+	}
+	{
+		/* what a mode cannot express */
+		uint8_t buf[64];
+		struct fuzz_access far = { .kind = FUZZ_ACC_MMIO,
+					   .write = 1,
+					   .width = 4,
+					   .addr = 0x100000,
+					   .value = 1 };
+		struct fuzz_access pio = { .kind = FUZZ_ACC_PIO,
+					   .write = 1,
+					   .width = 1,
+					   .addr = 0x80,
+					   .value = 1 };
+
+		CHECK_EQ_U64(fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_REAL16,
+					      &far, buf, sizeof(buf)),
+			     0);
+		CHECK_EQ_U64(fuzz_emit_access(VMM_ARCH_ARM64, 0, &pio, buf,
+					      sizeof(buf)),
+			     0);
+		CHECK_EQ_U64(fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32,
+					      &pio, buf, 3),
+			     0); /* does not fit */
+	}
+}
+
+/* ---- mutants of the corpus ---- */
+
+#define MUTANTS_PER_SEED 60
+#define MAX_INPUT 65536
+
+struct reach {
+	struct vmm_kvm *k;
+	const char *op; /* one operator (fuzz_mutate_op), or all */
+	unsigned long mutants, ran;
+	unsigned long string_in, mmio8, out_wide, same_device;
+};
+
+static void tally(struct reach *t, const struct rec *rc)
+{
+	int s_in = 0, m8 = 0, wide = 0, same = 0;
+
+	for (uint32_t i = 0; i < rc->n; i++) {
+		const struct vmm_exit *x = &rc->x[i];
+
+		if (x->reason == KVM_EXIT_IO) {
+			s_in |= x->u.io.dir == KVM_EXIT_IO_IN &&
+				x->u.io.count > 1;
+			wide |= x->u.io.dir == KVM_EXIT_IO_OUT &&
+				x->u.io.size >= 2 && x->u.io.count == 1;
+		}
+		if (x->reason == KVM_EXIT_MMIO)
+			m8 |= x->u.mmio.is_write && x->u.mmio.len == 8;
+		if (i && x->reason == rc->x[i - 1].reason &&
+		    ((x->reason == KVM_EXIT_IO &&
+		      x->u.io.port != rc->x[i - 1].u.io.port &&
+		      x->u.io.port / 8 == rc->x[i - 1].u.io.port / 8) ||
+		     (x->reason == KVM_EXIT_MMIO &&
+		      x->u.mmio.gpa != rc->x[i - 1].u.mmio.gpa &&
+		      x->u.mmio.gpa / 4096 == rc->x[i - 1].u.mmio.gpa / 4096)))
+			same = 1;
+	}
+	t->string_in += (unsigned long)s_in;
+	t->mmio8 += (unsigned long)m8;
+	t->out_wide += (unsigned long)wide;
+	t->same_device += (unsigned long)same;
+}
+
+static int one_seed(const char *path, void *ctx)
+{
+	struct reach *t = ctx;
+	static uint8_t buf[MAX_INPUT];
+	static struct rec rc;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	uint8_t *seed = NULL;
+	uint64_t len = 0;
+
+	if (vmm_file_load(NULL, path, MAX_INPUT, &seed, &len, &e) < 0)
+		return 0;
+	if (vmm_scenario_decode(seed, len, &s, &e) < 0 || s.has_irqchip) {
+		free(seed); /* irqchip VMs are slow to close: left out */
+		return 0;
+	}
+	for (unsigned int k = 1; k <= MUTANTS_PER_SEED; k++) {
+		size_t n;
+
+		memcpy(buf, seed, len);
+		n = t->op ? fuzz_mutate_op(buf, len, sizeof(buf), k * 104729U,
+					   NULL, t->op)
+			  : fuzz_mutate(buf, len, sizeof(buf), k * 104729U,
+					NULL);
+		t->mutants++;
+		if (vmm_scenario_decode(buf, n, &s, &e) < 0 || s.has_irqchip ||
+		    vmm_scenario_validate(&s, &e) < 0)
+			continue;
+		t->ran++;
+		(void)run_rec(t->k, &s, &rc);
+		tally(t, &rc);
+	}
+	free(seed);
+	return 0;
+}
+
+static void mutants(struct vmm_kvm *k, const char *dir, const char *op,
+		    struct reach *t)
+{
+	struct vmm_error e;
+
+	memset(t, 0, sizeof(*t));
+	t->k = k;
+	t->op = op;
+	CHECK(vmm_dir_each(dir, one_seed, t, &e) == 0);
+	(void)printf("%s: %lu mutants (%lu run): string IN with a count %lu, "
+		     "8-byte MMIO write %lu, word/dword OUT %lu, two accesses "
+		     "to one device %lu\n",
+		     op ? op : "all operators", t->mutants, t->ran,
+		     t->string_in, t->mmio8, t->out_wide, t->same_device);
+	CHECK(t->ran * 10 >= t->mutants * 9);
+}
+
+static void check_mutants(struct vmm_kvm *k, const char *dir)
+{
+	struct reach all, seq;
+
+	/* the whole mutator, and the sequence operator alone */
+	mutants(k, dir, NULL, &all);
+	mutants(k, dir, "access_seq", &seq);
+	/* every mutant gets a sequence: string IN, 8-byte MMIO writes
+	 * (long64 seeds), word/dword OUTs and device sequences are common
+	 * (all operators: 7, 6, 26, 61 of 1440 here) */
+	CHECK(seq.string_in * 40 >= seq.ran);
+	CHECK(seq.mmio8 * 40 >= seq.ran);
+	CHECK(seq.out_wide * 8 >= seq.ran);
+	CHECK(seq.same_device * 4 >= seq.ran);
+	CHECK(seq.string_in > 3 * all.string_in);
+	CHECK(seq.same_device > 3 * all.same_device);
+}
+
+int main(int argc, char **argv)
+{
+	struct vmm_kvm k;
+	struct vmm_error e;
+
+	if (argc != 2) {
+		(void)fprintf(stderr, "usage: %s CORPUS_DIR\n", argv[0]);
+		return 2;
+	}
+	if (!kvm_present()) {
+		(void)printf("SKIP: /dev/kvm is absent\n");
+		return CHECK_SKIP_RC;
+	}
+	vmm_err_clear(&e);
+	if (vmm_kvm_open(&k, NULL, NULL, &e) < 0) {
+		(void)fprintf(stderr, "cannot open KVM: %s\n", e.msg);
+		return 1;
+	}
+	check_modes(&k);
+	check_mutants(&k, argv[1]);
+	vmm_kvm_close(&k);
+	return check_report("test_access");
+}
