@@ -45,6 +45,12 @@ struct run_ctx {
 	 * reason trigger fires once), a pending immediate_exit per vCPU */
 	uint64_t vexits[VMM_MAX_VCPUS];
 	uint8_t act_fired[VMM_MAX_SCN_ACTIONS];
+	/* slot actions fired so far, and per vCPU their count when its
+	 * current instruction began: an entry that completes an MMIO or
+	 * port access goes on with the same instruction, whose next
+	 * fragment KVM sends as MMIO whatever slot now backs it */
+	uint64_t layout_gen;
+	uint64_t gen_at[VMM_MAX_VCPUS];
 	uint8_t imm_exit[VMM_MAX_VCPUS];
 };
 
