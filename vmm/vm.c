@@ -64,10 +64,47 @@ static int slot_bad(struct vmm_error *e, uint32_t id, const char *fmt, ...)
 	return -1;
 }
 
+static struct vmm_slot *slot_by_id(struct vmm_vm *vm, uint32_t id)
+{
+	for (int i = 0; i < VMM_MAX_SLOTS; i++)
+		if (vm->slots[i].used && vm->slots[i].id == id)
+			return &vm->slots[i];
+	return NULL;
+}
+
+static int no_slot(struct vmm_error *e, uint32_t id)
+{
+	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "no slot %u", id);
+	return -1;
+}
+
+/* KVM_SET_USER_MEMORY_REGION for slot id at host memory `host`. */
+static int slot_region(struct vmm_vm *vm, uint32_t id, const uint8_t *host,
+		       uint64_t gpa, uint64_t size, uint32_t flags,
+		       struct vmm_error *e)
+{
+	struct kvm_userspace_memory_region r;
+
+	memset(&r, 0, sizeof(r));
+	r.slot = id;
+	r.flags = ((flags & VMM_SLOT_READONLY) ? KVM_MEM_READONLY : 0) |
+		  ((flags & VMM_SLOT_DIRTY_LOG) ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+	r.guest_phys_addr = gpa;
+	r.memory_size = size;
+	r.userspace_addr = (uint64_t)(uintptr_t)host;
+	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION, &r, e) <
+	    0) {
+		vmm_err_prefix(e, "slot %u gpa 0x%llx size 0x%llx", id,
+			       (unsigned long long)gpa,
+			       (unsigned long long)size);
+		return -1;
+	}
+	return 0;
+}
+
 int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
 		    uint32_t flags, struct vmm_error *e)
 {
-	struct kvm_userspace_memory_region r;
 	struct vmm_slot *free_slot = NULL;
 	int nr_slots = vmm_kvm_cap(vm->kvm, VMM_CAP_NR_MEMSLOTS);
 	uint8_t *host;
@@ -131,18 +168,7 @@ int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
 	if (!host)
 		return -1;
 
-	memset(&r, 0, sizeof(r));
-	r.slot = id;
-	r.flags = ((flags & VMM_SLOT_READONLY) ? KVM_MEM_READONLY : 0) |
-		  ((flags & VMM_SLOT_DIRTY_LOG) ? KVM_MEM_LOG_DIRTY_PAGES : 0);
-	r.guest_phys_addr = gpa;
-	r.memory_size = size;
-	r.userspace_addr = (uint64_t)(uintptr_t)host;
-	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION, &r, e) <
-	    0) {
-		vmm_err_prefix(e, "slot %u gpa 0x%llx size 0x%llx", id,
-			       (unsigned long long)gpa,
-			       (unsigned long long)size);
+	if (slot_region(vm, id, host, gpa, size, flags, e) < 0) {
 		vmm_munmap(vm->kvm->ops, host, size);
 		return -1;
 	}
@@ -158,24 +184,20 @@ int vmm_vm_add_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa, uint64_t size,
 
 int vmm_vm_remove_slot(struct vmm_vm *vm, uint32_t id, struct vmm_error *e)
 {
-	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
-		struct vmm_slot *s = &vm->slots[i];
-		struct kvm_userspace_memory_region r;
+	struct vmm_slot *s = slot_by_id(vm, id);
+	struct kvm_userspace_memory_region r;
 
-		if (!s->used || s->id != id)
-			continue;
-		memset(&r, 0, sizeof(r));
-		r.slot = id;
-		r.guest_phys_addr = s->gpa;
-		r.memory_size = 0; /* deletes the slot */
-		if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION,
-			      &r, e) < 0)
-			return -1;
-		slot_release(vm, s);
-		return 0;
-	}
-	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "no slot %u", id);
-	return -1;
+	if (!s)
+		return no_slot(e, id);
+	memset(&r, 0, sizeof(r));
+	r.slot = id;
+	r.guest_phys_addr = s->gpa;
+	r.memory_size = 0; /* deletes the slot */
+	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION, &r, e) <
+	    0)
+		return -1;
+	slot_release(vm, s);
+	return 0;
 }
 
 int vmm_vm_dirty_poll(struct vmm_vm *vm, uint64_t *pages, struct vmm_error *e)
@@ -297,44 +319,6 @@ int vmm_vm_check_exit_gpa(const struct vmm_vm *vm, const struct vmm_exit *x,
 		(unsigned long long)sl->gpa,
 		(unsigned long long)sl->gpa + sl->size);
 	return -1;
-}
-
-static struct vmm_slot *slot_by_id(struct vmm_vm *vm, uint32_t id)
-{
-	for (int i = 0; i < VMM_MAX_SLOTS; i++)
-		if (vm->slots[i].used && vm->slots[i].id == id)
-			return &vm->slots[i];
-	return NULL;
-}
-
-static int no_slot(struct vmm_error *e, uint32_t id)
-{
-	vmm_err_set(e, VMM_ERR_INPUT, "memory slot", 0, "no slot %u", id);
-	return -1;
-}
-
-/* KVM_SET_USER_MEMORY_REGION for slot id at host memory `host`. */
-static int slot_region(struct vmm_vm *vm, uint32_t id, const uint8_t *host,
-		       uint64_t gpa, uint64_t size, uint32_t flags,
-		       struct vmm_error *e)
-{
-	struct kvm_userspace_memory_region r;
-
-	memset(&r, 0, sizeof(r));
-	r.slot = id;
-	r.flags = ((flags & VMM_SLOT_READONLY) ? KVM_MEM_READONLY : 0) |
-		  ((flags & VMM_SLOT_DIRTY_LOG) ? KVM_MEM_LOG_DIRTY_PAGES : 0);
-	r.guest_phys_addr = gpa;
-	r.memory_size = size;
-	r.userspace_addr = (uint64_t)(uintptr_t)host;
-	if (VMM_IOCTL(vm->kvm->ops, vm->fd, KVM_SET_USER_MEMORY_REGION, &r, e) <
-	    0) {
-		vmm_err_prefix(e, "slot %u gpa 0x%llx size 0x%llx", id,
-			       (unsigned long long)gpa,
-			       (unsigned long long)size);
-		return -1;
-	}
-	return 0;
 }
 
 int vmm_vm_move_slot(struct vmm_vm *vm, uint32_t id, uint64_t gpa,
