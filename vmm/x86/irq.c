@@ -212,16 +212,17 @@ static int pit_armed(struct run_ctx *c, struct vmm_error *e)
 		return -1;
 	memset(&pic, 0, sizeof(pic));
 	pic.chip_id = KVM_IRQCHIP_PIC_MASTER;
-	memset(&ioapic, 0, sizeof(ioapic));
-	ioapic.chip_id = KVM_IRQCHIP_IOAPIC;
-	if (VMM_IOCTL(ops, c->vm->fd, KVM_GET_IRQCHIP, &pic, e) < 0 ||
-	    VMM_IOCTL(ops, c->vm->fd, KVM_GET_IRQCHIP, &ioapic, e) < 0)
+	if (VMM_IOCTL(ops, c->vm->fd, KVM_GET_IRQCHIP, &pic, e) < 0)
 		return -1;
 	/* a request the master PIC holds for the CPU */
 	if (pic.chip.pic.irr & ~pic.chip.pic.imr)
 		return 1;
 	if (ch->mode == PIT_NO_MODE || !ch->gate)
 		return 0;
+	memset(&ioapic, 0, sizeof(ioapic));
+	ioapic.chip_id = KVM_IRQCHIP_IOAPIC;
+	if (VMM_IOCTL(ops, c->vm->fd, KVM_GET_IRQCHIP, &ioapic, e) < 0)
+		return -1;
 	/* IRQ 0 goes to PIC pin 0 and IOAPIC pin 2 */
 	return !(pic.chip.pic.imr & 1U) ||
 	       !(ioapic.chip.ioapic.redirtbl[2].bits & IOAPIC_MASKED);
