@@ -14,6 +14,7 @@
 #  0x1300 nmi_step: an IDT (0x1800) whose NMI handler prints "NMI" and
 #         halts; the main path prints "step" and halts. Single-stepped
 #         (guest_debug record); the action sends an NMI at a debug exit.
+	.include "lib64.inc"
 	.code64
 	.text
 	.globl _start
@@ -68,16 +69,7 @@ nmi:	lea	m_nmi(%rip), %rsi
 	call	puts
 	hlt
 
-puts:	push	%rcx
-	mov	$0xe9, %dx	# the string at rsi, up to its NUL
-2:	movb	(%rsi), %al
-	test	%al, %al
-	jz	3f
-	out	%al, (%dx)
-	inc	%rsi
-	jmp	2b
-3:	pop	%rcx
-	ret
+	PUTS_E9	save_rcx=1
 
 src:	.ascii	"actions!"
 m_del:	.asciz	"copied into a slot that went away\n"
@@ -91,10 +83,4 @@ idtr:	.word	0x2f		# vectors 0..2
 
 	.org	0x800		# 0x1800: the IDT
 idt:	.fill	2 * 16, 1, 0
-	.word	nmi		# 2: NMI, offset 15:0
-	.word	0x18		# code64 selector
-	.byte	0
-	.byte	0x8e		# present, DPL 0, 64-bit interrupt gate
-	.word	0		# offset 31:16
-	.long	0		# offset 63:32
-	.long	0
+	GATE64	nmi		# 2: NMI

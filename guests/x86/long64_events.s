@@ -4,6 +4,7 @@
 # handler prints "#GP error code 0x00001234" on 0xe9 and halts with the
 # error code in rax; without the injection the entry prints "no event"
 # and halts with rax=-1.
+	.include "lib64.inc"
 	.code64
 	.text
 	.globl _start
@@ -17,29 +18,11 @@ _start:
 gp:	pop	%rbx		# the error code
 	lea	msg(%rip), %rsi
 	call	puts
-	mov	$8, %ecx
-	mov	$0xe9, %dx
-1:	rol	$4, %ebx	# eight hex digits, high first
-	mov	%ebx, %eax
-	and	$0xf, %eax
-	lea	digits(%rip), %rsi
-	movb	(%rsi,%rax), %al
-	out	%al, (%dx)
-	dec	%ecx
-	jnz	1b
-	mov	$0x0a, %al
-	out	%al, (%dx)
+	HEX_E9	%ebx, 8
 	mov	%ebx, %eax
 	hlt
 
-puts:	mov	$0xe9, %dx	# the string at rsi, up to its NUL
-2:	movb	(%rsi), %al
-	test	%al, %al
-	jz	3f
-	out	%al, (%dx)
-	inc	%rsi
-	jmp	2b
-3:	ret
+	PUTS_E9
 
 msg:	.asciz	"#GP error code 0x"
 none:	.asciz	"no event\n"
@@ -47,10 +30,4 @@ digits:	.ascii	"0123456789abcdef"
 
 	.org	0x200		# 0x1200: the IDT, vectors 0..13
 idt:	.fill	13 * 16, 1, 0
-	.word	gp		# 13: offset 15:0
-	.word	0x18		# code64 selector
-	.byte	0		# no IST
-	.byte	0x8e		# present, DPL 0, 64-bit interrupt gate
-	.word	0		# offset 31:16
-	.long	0		# offset 63:32
-	.long	0
+	GATE64	gp		# 13: #GP

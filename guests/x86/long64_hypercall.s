@@ -10,6 +10,7 @@
 # hypercall instruction is SYSCALL from native supervisor mode) reaches
 # the #UD handler through the IDT at 0x1200 (vector 6): it prints
 # "hypercall #UD" and halts with rax=-1.
+	.include "lib64.inc"
 	.code64
 	.text
 	.globl _start
@@ -22,29 +23,11 @@ _start:
 	mov	%rax, %rbx
 	lea	msg(%rip), %rsi
 	call	puts
-	mov	$16, %ecx
-	mov	$0xe9, %dx
-1:	rol	$4, %rbx	# sixteen hex digits, high first
-	mov	%ebx, %eax
-	and	$0xf, %eax
-	lea	digits(%rip), %rsi
-	movb	(%rsi,%rax), %al
-	out	%al, (%dx)
-	dec	%ecx
-	jnz	1b
-	mov	$0x0a, %al
-	out	%al, (%dx)
+	HEX_E9	%rbx, 16
 	mov	%rbx, %rax
 	hlt
 
-puts:	mov	$0xe9, %dx	# the string at rsi, up to its NUL
-2:	movb	(%rsi), %al
-	test	%al, %al
-	jz	3f
-	out	%al, (%dx)
-	inc	%rsi
-	jmp	2b
-3:	ret
+	PUTS_E9
 
 msg:	.asciz	"hypercall ret 0x"
 udmsg:	.asciz	"hypercall #UD\n"
@@ -58,10 +41,4 @@ ud:	lea	udmsg(%rip), %rsi
 
 	.org	0x200		# 0x1200: the IDT, vectors 0..6
 idt:	.fill	6 * 16, 1, 0
-	.word	ud		# 6: offset 15:0
-	.word	0x18		# code64 selector
-	.byte	0		# no IST
-	.byte	0x8e		# present, DPL 0, 64-bit interrupt gate
-	.word	0		# offset 31:16
-	.long	0		# offset 63:32
-	.long	0
+	GATE64	ud		# 6: #UD

@@ -13,6 +13,7 @@
 # 0x20, or the LAPIC's EOI register) and returns; the guest prints
 # "back from hlt" and stops with CLI; HLT (no interrupt can wake it: the
 # run ends like a HLT exit), rax = the vector seen.
+	.include "lib64.inc"
 	.code64
 	.text
 	.globl _start
@@ -89,14 +90,7 @@ iret:	pop	%rdx
 	pop	%rax
 	iretq
 
-puts:	mov	$0xe9, %dx	# the string at rsi, up to its NUL
-2:	movb	(%rsi), %al
-	test	%al, %al
-	jz	3f
-	out	%al, (%dx)
-	inc	%rsi
-	jmp	2b
-3:	ret
+	PUTS_E9
 
 seen:	.long	0
 m_pit:	.asciz	"IRQ 0 from the PIT, vector 0x20\n"
@@ -106,26 +100,8 @@ back:	.asciz	"back from hlt\n"
 
 	.org	0x200		# 0x1200: the IDT, vectors 0..0x41
 idt:	.fill	0x20 * 16, 1, 0
-	.word	pit		# 0x20: offset 15:0
-	.word	0x18		# code64 selector
-	.byte	0		# no IST
-	.byte	0x8e		# present, DPL 0, 64-bit interrupt gate
-	.word	0		# offset 31:16
-	.long	0		# offset 63:32
-	.long	0
+	GATE64	pit		# 0x20
 	.fill	0x0f * 16, 1, 0
-	.word	timer		# 0x30
-	.word	0x18
-	.byte	0
-	.byte	0x8e
-	.word	0
-	.long	0
-	.long	0
+	GATE64	timer		# 0x30
 	.fill	0x10 * 16, 1, 0
-	.word	msi		# 0x41
-	.word	0x18
-	.byte	0
-	.byte	0x8e
-	.word	0
-	.long	0
-	.long	0
+	GATE64	msi		# 0x41

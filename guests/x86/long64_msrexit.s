@@ -5,6 +5,7 @@
 # input stream (8 bytes), and its WRMSR of the value plus one exits with
 # that value, which the VMM accepts. The guest prints "rdmsr 0x" and the
 # 16 hex digits it read on port 0xe9 and halts with the value in rax.
+	.include "lib64.inc"
 	.code64
 	.text
 	.globl _start
@@ -16,18 +17,7 @@ _start:
 	mov	%rax, %rbx
 	lea	msg(%rip), %rsi
 	call	puts
-	mov	$16, %ecx
-	mov	$0xe9, %dx
-1:	rol	$4, %rbx	# sixteen hex digits, high first
-	mov	%ebx, %eax
-	and	$0xf, %eax
-	lea	digits(%rip), %rsi
-	movb	(%rsi,%rax), %al
-	out	%al, (%dx)
-	dec	%ecx
-	jnz	1b
-	mov	$0x0a, %al
-	out	%al, (%dx)
+	HEX_E9	%rbx, 16
 	lea	1(%rbx), %rax	# WRMSR the value plus one
 	mov	%rax, %rdx
 	shr	$32, %rdx
@@ -36,14 +26,7 @@ _start:
 	mov	%rbx, %rax
 	hlt
 
-puts:	mov	$0xe9, %dx	# the string at rsi, up to its NUL
-2:	movb	(%rsi), %al
-	test	%al, %al
-	jz	3f
-	out	%al, (%dx)
-	inc	%rsi
-	jmp	2b
-3:	ret
+	PUTS_E9
 
 msg:	.asciz	"rdmsr 0x"
 digits:	.ascii	"0123456789abcdef"
