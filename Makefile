@@ -20,7 +20,9 @@
 #                   trials that exposed it and the median time to exposure
 #                   (ENGINE=libfuzzer|afl; bench/bugbench.sh, docs/bugbench.md)
 #   make soak       soak benchmark: 1,000,000 pipeline runs (SOAK_EXECS=N),
-#                   RSS and fd count at start and end
+#                   RSS and fd count at start and end; SOAK_MODE=concurrent
+#                   runs every input in concurrent mode (thread counts too),
+#                   SOAK_SECONDS=N stops after N seconds
 #   make lint       clang-tidy + cppcheck on the project's code
 #   make clean
 .PHONY: all default asan test test-default test-asan test-arm64 fuzz oss-fuzz-check coverage corpus bench bugbench soak lint clean

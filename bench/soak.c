@@ -3,6 +3,17 @@
  * count at the start (after warm-up) and the end, and periodically.
  * Figures, not assertions: the expectation is RSS within 1 MiB of the
  * warm-up value and an identical fd count.
+ *
+ * SOAK_MODE=concurrent runs every input in concurrent mode instead
+ * (vmm/pipeline.h concurrent_seed: a thread per vCPU and one firing the
+ * action records at random times, a new seed per input, as
+ * VMM_FUZZ_MODE=concurrent does; seeds with their timeout capped at
+ * SOAK_CONC_TIMEOUT_MS, mutants have the mutator's), and adds the thread count to each
+ * figure (the run's threads are joined: it should not move either).
+ * SOAK_SECONDS=N stops after N seconds even if EXECS are not done. VMs
+ * with in-kernel devices close on vmm/closer.c's threads in both modes
+ * (bench_open starts it, as the fuzz targets do); the closer is drained
+ * before each figure so that VMs still queued there do not count.
  * Usage: soak [EXECS (default 1000000)] [CORPUS_DIR] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +23,16 @@
 #include "bench/common.h"
 #include "fuzz/mutator.h"
 #include "tests/proc_util.h"
+#include "vmm/closer.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
 
 #define BUF_MAX 16384
+/* Concurrent mode: a seed's timeout at most this. It has no halt checks,
+ * so a guest halted in the in-kernel LAPIC waits for its timeout (the
+ * irq seeds: 1 s, against 2-7 ms for the action seeds); mutants have the
+ * mutator's 1 ms already. */
+#define SOAK_CONC_TIMEOUT_MS 10U
 
 static struct bench_corpus corpus;
 
@@ -96,19 +113,70 @@ static void pool_memory(struct vmm_kvm *k, struct vmm_watchdog *wd)
 		     max_reset, max_fresh, peak_reset, peak_fresh);
 }
 
+/* Concurrent mode: the seed's timeout capped (SOAK_CONC_TIMEOUT_MS).
+ * Returns its new length (the old one if it does not decode). */
+static size_t cap_timeout(uint8_t *buf, size_t n)
+{
+	static struct vmm_scenario s;
+	struct vmm_error e;
+	size_t m;
+
+	vmm_err_clear(&e);
+	if (vmm_scenario_decode(buf, n, &s, &e) < 0 ||
+	    s.timeout_ms <= SOAK_CONC_TIMEOUT_MS)
+		return n;
+	s.timeout_ms = SOAK_CONC_TIMEOUT_MS;
+	m = vmm_scenario_encode(&s, buf, BUF_MAX, &e);
+	return m > 0 && m <= BUF_MAX ? m : n;
+}
+
+/* RSS, fds and threads, with every VM handed to the closer closed. */
+static void sample(struct vmm_kvm *k, long *rss, int *fds, long *threads)
+{
+	vmm_closer_drain(k);
+	*rss = proc_status_kb("VmRSS:");
+	*fds = proc_fd_count();
+	*threads = proc_status_kb("Threads:");
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (double)(t1.tv_sec - t0->tv_sec) +
+	       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long execs = argc > 1 ? strtoul(argv[1], NULL, 10) : 1000000UL;
 	const char *dir = argc > 2 ? argv[2] : "corpus/scenarios";
+	const char *mode = getenv("SOAK_MODE");
+	const char *secs_env = getenv("SOAK_SECONDS");
 	static uint8_t buf[BUF_MAX];
 	static struct vmm_input_outcome out;
-	unsigned long findings = 0, verdicts[VMM_V_COUNT] = { 0 };
+	unsigned long findings = 0, verdicts[VMM_V_COUNT] = { 0 }, done = 0;
+	unsigned long every, actions = 0;
+	double max_secs = secs_env ? strtod(secs_env, NULL) : 0.0;
+	struct vmm_hooks hooks;
 	struct vmm_kvm k;
 	struct vmm_watchdog wd;
-	struct timespec t0, t1;
-	int fd0;
-	long rss0;
+	struct timespec t0;
+	int fd0, concurrent;
+	long rss0, thr0;
 
+	if (mode && strcmp(mode, "concurrent") != 0 &&
+	    strcmp(mode, "fresh") != 0) {
+		(void)fprintf(stderr,
+			      "soak: SOAK_MODE=%s: unknown mode (fresh, "
+			      "concurrent)\n",
+			      mode);
+		return 2;
+	}
+	concurrent = mode && strcmp(mode, "concurrent") == 0;
+	/* concurrent runs are slower: a figure every 10,000 of them */
+	every = concurrent ? 10000UL : 100000UL;
 	if (bench_corpus_load(&corpus, dir, BUF_MAX) == 0 || execs == 0) {
 		(void)fprintf(stderr, "soak: no seeds in %s or no execs\n",
 			      dir);
@@ -116,9 +184,13 @@ int main(int argc, char **argv)
 	}
 	if (bench_open(&k, NULL, &wd) != 0)
 		return 3;
+	memset(&hooks, 0, sizeof(hooks));
+	(void)printf("soak: mode=%s execs=%lu seeds=%u\n",
+		     concurrent ? "concurrent" : "fresh", execs, corpus.n);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	rss0 = 0;
 	fd0 = 0;
+	thr0 = 0;
 	for (unsigned long i = 0; i < execs; i++) {
 		int s = (int)(i % (unsigned long)corpus.n);
 		size_t n = corpus.len[s];
@@ -127,43 +199,69 @@ int main(int argc, char **argv)
 		if (i % 2) /* every other run: a random scenario */
 			n = fuzz_mutate(buf, n, sizeof(buf), (unsigned int)i,
 					NULL);
-		vmm_run_input(&k, buf, n, NULL, NULL, &wd, &out);
+		else if (concurrent)
+			n = cap_timeout(buf, n);
+		/* a new seed per input, as the fuzz target's concurrent mode */
+		hooks.concurrent_seed =
+			concurrent ? 0x9E3779B97F4A7C15ULL * (i + 1) : 0;
+		vmm_run_input(&k, buf, n, &hooks, NULL, &wd, &out);
 		verdicts[out.result.verdict]++;
-		findings += out.finding != VMM_FIND_NONE;
+		actions += out.decoded ? out.result.actions_fired : 0;
+		if (out.finding != VMM_FIND_NONE) {
+			findings++;
+			(void)printf("soak: finding at exec %lu: %s\n", i + 1,
+				     out.sig);
+		}
+		done = i + 1;
 		if (i + 1 == 1000 || (i + 1 == execs && execs < 1000)) {
-			rss0 = proc_status_kb("VmRSS:");
-			fd0 = proc_fd_count();
+			sample(&k, &rss0, &fd0, &thr0);
 			(void)printf(
 				"soak: warm-up done at %lu execs: rss_kb=%ld "
-				"fds=%d\n",
-				i + 1, rss0, fd0);
+				"fds=%d threads=%ld\n",
+				i + 1, rss0, fd0, thr0);
 		}
-		if ((i + 1) % 100000 == 0)
-			(void)printf("soak: %lu execs rss_kb=%ld fds=%d\n",
-				     i + 1, proc_status_kb("VmRSS:"),
-				     proc_fd_count());
-		(void)fflush(stdout);
-	}
-	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	{
-		double secs = (double)(t1.tv_sec - t0.tv_sec) +
-			      (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		long rss1 = proc_status_kb("VmRSS:");
-		int fd1 = proc_fd_count();
+		if ((i + 1) % every == 0) {
+			long rss, thr;
+			int fds;
 
+			sample(&k, &rss, &fds, &thr);
+			(void)printf("soak: %lu execs seconds=%.0f rss_kb=%ld "
+				     "fds=%d threads=%ld\n",
+				     i + 1, seconds_since(&t0), rss, fds, thr);
+		}
+		(void)fflush(stdout);
+		if (max_secs > 0 && (i + 1) % 64 == 0 &&
+		    seconds_since(&t0) >= max_secs)
+			break;
+	}
+	{
+		double secs = seconds_since(&t0);
+		long rss1, thr1;
+		int fd1;
+
+		sample(&k, &rss1, &fd1, &thr1);
+		if (done < 1000) { /* stopped by SOAK_SECONDS before warm-up */
+			rss0 = rss1;
+			fd0 = fd1;
+			thr0 = thr1;
+		}
 		(void)printf("soak: verdicts halt=%lu guest=%lu timeout=%lu "
-			     "budget=%lu input=%lu host=%lu sys=%lu\n",
+			     "budget=%lu input=%lu host=%lu sys=%lu "
+			     "actions_fired=%lu\n",
 			     verdicts[VMM_V_HALT], verdicts[VMM_V_GUEST],
 			     verdicts[VMM_V_TIMEOUT], verdicts[VMM_V_BUDGET],
 			     verdicts[VMM_V_INPUT], verdicts[VMM_V_HOST],
-			     verdicts[VMM_V_SYS]);
-		(void)printf("soak: execs=%lu seconds=%.0f execs_per_sec=%.0f "
-			     "findings=%lu rss_start_kb=%ld rss_end_kb=%ld "
-			     "rss_growth_kb=%ld fds_start=%d fds_end=%d\n",
-			     execs, secs, (double)execs / secs, findings, rss0,
-			     rss1, rss1 - rss0, fd0, fd1);
+			     verdicts[VMM_V_SYS], actions);
+		(void)printf("soak: mode=%s execs=%lu seconds=%.0f "
+			     "execs_per_sec=%.0f findings=%lu rss_start_kb=%ld "
+			     "rss_end_kb=%ld rss_growth_kb=%ld fds_start=%d "
+			     "fds_end=%d threads_start=%ld threads_end=%ld\n",
+			     concurrent ? "concurrent" : "fresh", done, secs,
+			     (double)done / secs, findings, rss0, rss1,
+			     rss1 - rss0, fd0, fd1, thr0, thr1);
 	}
-	pool_memory(&k, &wd);
+	if (!concurrent) /* reset mode's pool: no concurrent counterpart */
+		pool_memory(&k, &wd);
 	vmm_watchdog_stop(&wd);
 	vmm_kvm_close(&k);
 	return 0;

@@ -6,13 +6,16 @@
 #include "tests/check.h"
 #include "tests/guest_files.h"
 #include "tests/scenario_builder.h"
+#include "vmm/kmsg.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
 #include "vmm/x86/mode.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/kvm.h>
 #include <string.h>
+#include <unistd.h>
 
 #define EXTRA_GPA 0x400000ULL /* slot 1, outside slot 0's 2 MiB */
 #define OTHER_GPA 0x600000ULL
@@ -404,6 +407,92 @@ static void check_concurrent(struct vmm_kvm *k)
 	CHECK_EQ_U64(clean, 20);
 }
 
+/* The kernel-log oracle in concurrent mode, through the input runner: a
+ * kernel-log line logged while the vCPU threads run (written from a vCPU
+ * thread's exit hook) makes the run a host-kernel-log finding; the same
+ * run without it finds nothing. The log is a pipe standing in for
+ * /dev/kmsg (the watcher reads one record per read(2) from its fd), not
+ * /dev/kmsg itself: a WARNING line there would be a finding for every
+ * kernel-log oracle running on the host at the time. */
+struct kmsg_inject {
+	int fd;	   /* the pipe's write end */
+	int armed; /* write the line at the first exit */
+	unsigned int written, exits;
+};
+
+static void kmsg_on_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	static const char rec[] = "4,901,123456,-;kvmfuzz test_action: "
+				  "WARNING: synthetic line during a "
+				  "concurrent run\n";
+	struct kmsg_inject *in = ctx; /* called under the run's lock */
+
+	(void)vcpu;
+	(void)x;
+	in->exits++;
+	if (in->armed && !in->written &&
+	    write(in->fd, rec, sizeof(rec) - 1) == (ssize_t)(sizeof(rec) - 1))
+		in->written++;
+}
+
+static void check_concurrent_kmsg(struct vmm_kvm *k)
+{
+	static struct vmm_input_outcome o;
+	static uint8_t buf[4096];
+	struct kmsg_inject in = { -1, 0, 0, 0 };
+	struct vmm_kmsg km = { -1, NULL };
+	struct vmm_scenario s;
+	struct vmm_hooks h;
+	struct vmm_error e;
+	int p[2];
+	size_t n;
+
+	scen(&s, g_two_outs, sizeof(g_two_outs));
+	(void)sb_code(&s, VMM_MODE_LONG64, 0x1000, g_two_outs,
+		      sizeof(g_two_outs));
+	act(&s, VMM_AK_REG, 1, 1, 0x77, 0);
+	act(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
+	s.actions[1].target = 1;
+	vmm_err_clear(&e);
+	n = vmm_scenario_encode(&s, buf, sizeof(buf), &e);
+	CHECK(n > 0 && n <= sizeof(buf));
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0) {
+		CHECK(0);
+		return;
+	}
+	km.fd = p[0];
+	in.fd = p[1];
+	for (int with = 0; with < 2; with++) {
+		in.armed = with;
+		in.written = 0;
+		in.exits = 0;
+		memset(&h, 0, sizeof(h));
+		h.on_exit = kmsg_on_exit;
+		h.ctx = &in;
+		h.skip_state = 1;
+		h.concurrent_seed = 0xC0FFEEULL + (uint64_t)with;
+		vmm_run_input(k, buf, n, &h, &km, NULL, &o);
+		(void)printf("concurrent run, %s a kernel-log line: verdict=%s "
+			     "exits=%u actions=%u finding=%s sig=\"%s\"\n",
+			     with ? "with" : "without",
+			     vmm_verdict_name(o.result.verdict), in.exits,
+			     o.result.actions_fired,
+			     vmm_finding_name(o.finding), o.sig);
+		CHECK_EQ_U64(o.result.verdict, VMM_V_HALT);
+		CHECK_EQ_U64(in.exits, 6);
+		CHECK_EQ_U64(o.result.actions_fired, 2);
+		CHECK_EQ_U64(in.written, (unsigned int)with);
+		CHECK_EQ_U64(o.finding,
+			     with ? VMM_FIND_HOST_KERNEL_LOG : VMM_FIND_NONE);
+		if (with)
+			CHECK_STR_CONTAINS(o.sig, "host-kernel-log "
+						  "kvmfuzz test_action: "
+						  "WARNING: synthetic line");
+	}
+	(void)close(p[1]);
+	vmm_kmsg_close(&km);
+}
+
 int main(void)
 {
 	struct vmm_kvm k;
@@ -422,6 +511,7 @@ int main(void)
 	check_run_kinds(&k);
 	check_anomaly();
 	check_concurrent(&k);
+	check_concurrent_kmsg(&k);
 	vmm_kvm_close(&k);
 	return check_report("test_action");
 }

@@ -1,5 +1,8 @@
 #include "vmm/sandbox.h"
 
+#include "vmm/scenario.h"
+#include "vmm/vcpu_state.h"
+
 #include <errno.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -10,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -53,6 +57,7 @@ struct ioctl_rule {
 	const char *why;
 };
 
+/* Every run: the run loop, the final state, spin detection. */
 static const struct ioctl_rule ioctls[] = {
 	{ KVM_RUN, "the run loop, and the flush before a reset" },
 	{ STATE_IOCTL_1, "the final vCPU state after the run" },
@@ -69,9 +74,13 @@ static const struct ioctl_rule ioctls[] = {
 	{ SPIN_IOCTL_2, "spin check: state sync regs do not carry" },
 	{ SPIN_IOCTL_3, "spin check: state sync regs do not carry" },
 	{ KVM_SET_GUEST_DEBUG, "spin check: single-stepping" },
+};
+
 #if defined(__x86_64__)
-	/* x86 action records (vmm/x86/action.c): the calls an action
-	 * makes between two guest entries; slot changes above */
+/* VMM_SANDBOX_ACTIONS: the calls x86 action records (vmm/x86/action.c)
+ * make between two guest entries, or while the vCPUs run (concurrent
+ * mode); slot and dirty-log changes are in ioctls[] already. */
+static const struct ioctl_rule action_ioctls[] = {
 	{ KVM_SET_REGS, "action records: a register" },
 	{ KVM_SET_SREGS, "action records: an sregs field" },
 	{ KVM_GET_VCPU_EVENTS, "action records: events" },
@@ -84,8 +93,23 @@ static const struct ioctl_rule ioctls[] = {
 	{ KVM_NMI, "action records: an NMI" },
 	{ KVM_SMI, "action records: an SMI" },
 	{ KVM_INTERRUPT, "action records: an interrupt" },
-#endif
 };
+
+/* VMM_SANDBOX_IRQCHIP: the halt check's reads (vmm/x86/irq.c: a HLT
+ * stays in an in-kernel LAPIC; whether an interrupt can still end it). */
+static const struct ioctl_rule irqchip_ioctls[] = {
+	{ KVM_GET_MP_STATE, "halt check: is the vCPU halted" },
+	{ KVM_GET_LAPIC, "halt check: LAPIC timer armed, IRR pending" },
+	{ KVM_GET_PIT2, "halt check: PIT channel 0 programmed" },
+	{ KVM_GET_IRQCHIP, "halt check: PIC and IOAPIC masks" },
+};
+#define NACTION_IOCTLS N(action_ioctls)
+#define NIRQCHIP_IOCTLS N(irqchip_ioctls)
+#else
+/* arm64 has neither action records nor halt checks */
+#define NACTION_IOCTLS 0
+#define NIRQCHIP_IOCTLS 0
+#endif
 
 static const struct rule always[] = {
 	{ __NR_read, "stdio, /dev/kmsg (kernel-log oracle)" },
@@ -166,16 +190,42 @@ static const struct rule sanitizer[] = {
 };
 #endif
 
+/* VMM_SANDBOX_THREADS: concurrent mode starts a thread per vCPU and one
+ * for the actions once the filter is in (vmm/pipeline.c concurrent_loop);
+ * clone itself is checked below (threads only). */
+static const struct rule threads[] = {
+	{ __NR_set_robust_list, "a new thread's start-up (glibc)" },
+#ifdef __NR_rseq
+	{ __NR_rseq, "a new thread's start-up (glibc registers rseq)" },
+#endif
+	{ __NR_timer_create, "each vCPU thread's own run deadline "
+			     "(SIGEV_THREAD_ID)" },
+	{ __NR_rt_sigaction, "each vCPU thread checks the deadline "
+			     "handler is installed (SIGSYS cannot be caught: "
+			     "the filter's kill stays)" },
+};
+
+/* A thread: these flags at least (glibc and musl set all of them), and
+ * nothing outside the allowed set - no new process, no namespace, no
+ * tracing, no vfork, and exit signal 0. */
+#define CLONE_NEEDED \
+	(CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD)
+#define CLONE_ALLOWED                                                        \
+	(CLONE_NEEDED | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
+	 CLONE_CHILD_CLEARTID | CLONE_DETACHED)
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define NIOCTL N(ioctls)
+#define NIOCTL_MAX (N(ioctls) + NACTION_IOCTLS + NIRQCHIP_IOCTLS)
 #ifdef VMM_SANITIZED
 #define NSAN N(sanitizer)
 #else
 #define NSAN 0
 #endif
-/* arch check 3, ioctl block 5 + NIOCTL, mmap/mprotect 6, 1 load,
- * 2 per allowed call, final kill */
-#define PROG_MAX (3 + 5 + NIOCTL + 6 + 1 + 2 * (N(always) + NSAN) + 1)
+/* arch check 3, ioctl block 5 + NIOCTL_MAX, mmap/mprotect 6, 1 load,
+ * 2 per allowed call, clone3 2, clone 8, final kill */
+#define PROG_MAX                                                            \
+	(3 + 5 + NIOCTL_MAX + 6 + 1 + 2 * (N(always) + NSAN + N(threads)) + \
+	 2 + 8 + 1)
 
 #define STMT(code, k) ((struct sock_filter)BPF_STMT((code), (k)))
 #define JUMP(code, k, t, f) \
@@ -194,22 +244,67 @@ static size_t allow_calls(struct sock_filter *f, size_t n, const struct rule *r,
 	return n;
 }
 
-int vmm_sandbox_enter(struct vmm_error *e)
+static size_t add_ioctls(unsigned long *req, size_t n,
+			 const struct ioctl_rule *r, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		size_t j = 0;
+
+		while (j < n && req[j] != r[i].req)
+			j++;
+		if (j == n) /* once (KVM_GET_LAPIC is in two lists) */
+			req[n++] = r[i].req;
+	}
+	return n;
+}
+
+int vmm_sandbox_prepare(struct vmm_kvm *k, struct vmm_error *e)
+{
+#if defined(__x86_64__)
+	return vmm_arch_msr_list(k, e); /* a scratch VM: not in the filter */
+#else
+	(void)k;
+	(void)e;
+	return 0;
+#endif
+}
+
+unsigned int vmm_sandbox_needs(const struct vmm_scenario *s, int concurrent)
+{
+	unsigned int needs = concurrent ? VMM_SANDBOX_THREADS : 0U;
+
+	if (s && s->nactions)
+		needs |= VMM_SANDBOX_ACTIONS;
+	if (s && s->has_irqchip)
+		needs |= VMM_SANDBOX_IRQCHIP;
+	return needs;
+}
+
+int vmm_sandbox_enter(unsigned int needs, struct vmm_error *e)
 {
 	struct sock_filter f[PROG_MAX];
+	unsigned long req[NIOCTL_MAX];
 	struct sock_fprog prog;
-	size_t n = 0;
+	size_t n = 0, nreq;
+
+	nreq = add_ioctls(req, 0, ioctls, N(ioctls));
+#if defined(__x86_64__)
+	if (needs & VMM_SANDBOX_ACTIONS)
+		nreq = add_ioctls(req, nreq, action_ioctls, N(action_ioctls));
+	if (needs & VMM_SANDBOX_IRQCHIP)
+		nreq = add_ioctls(req, nreq, irqchip_ioctls, N(irqchip_ioctls));
+#endif
 
 	/* the right architecture, or die */
 	f[n++] = LD(offsetof(struct seccomp_data, arch));
 	f[n++] = JEQ(VMM_AUDIT_ARCH, 1, 0);
 	f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
-	/* ioctl: only the requests in ioctls[] (low 32 bits compared) */
+	/* ioctl: only the requests in req[] (low 32 bits compared) */
 	f[n++] = LD(offsetof(struct seccomp_data, nr));
-	f[n++] = JEQ(__NR_ioctl, 0, (uint8_t)(NIOCTL + 3));
+	f[n++] = JEQ(__NR_ioctl, 0, (uint8_t)(nreq + 3));
 	f[n++] = LD(offsetof(struct seccomp_data, args[1]));
-	for (size_t i = 0; i < NIOCTL; i++)
-		f[n++] = JEQ((uint32_t)ioctls[i].req, (uint8_t)(NIOCTL - i), 0);
+	for (size_t i = 0; i < nreq; i++)
+		f[n++] = JEQ((uint32_t)req[i], (uint8_t)(nreq - i), 0);
 	f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
 	f[n++] = RET(SECCOMP_RET_ALLOW);
 	/* mmap / mprotect: allowed, never with PROT_EXEC (no new code) */
@@ -223,8 +318,26 @@ int vmm_sandbox_enter(struct vmm_error *e)
 	f[n++] = LD(offsetof(struct seccomp_data, nr));
 	n = allow_calls(f, n, always, N(always));
 #ifdef VMM_SANITIZED
+	/* (its clone rule comes first: LeakSanitizer's helper is no thread) */
 	n = allow_calls(f, n, sanitizer, N(sanitizer));
 #endif
+	if (needs & VMM_SANDBOX_THREADS) {
+		n = allow_calls(f, n, threads, N(threads));
+		/* clone3 passes its flags in memory, out of the filter's
+		 * sight: ENOSYS, and the C library falls back to clone */
+		f[n++] = JEQ(__NR_clone3, 0, 1);
+		f[n++] = RET(SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
+		/* clone: a thread of this process, nothing else */
+		f[n++] = JEQ(__NR_clone, 0, 7);
+		f[n++] = LD(offsetof(struct seccomp_data, args[0]));
+		f[n++] = JUMP(BPF_JMP | BPF_JSET | BPF_K,
+			      (uint32_t) ~(uint32_t)CLONE_ALLOWED, 0, 1);
+		f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+		f[n++] = STMT(BPF_ALU | BPF_AND | BPF_K, CLONE_NEEDED);
+		f[n++] = JEQ(CLONE_NEEDED, 1, 0);
+		f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
+		f[n++] = RET(SECCOMP_RET_ALLOW);
+	}
 	f[n++] = RET(SECCOMP_RET_KILL_PROCESS);
 	prog.len = (unsigned short)n;
 	prog.filter = f;

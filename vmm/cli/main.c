@@ -1,10 +1,12 @@
 /* vmm: command-line front end. Every run goes through vmm_pipeline_run(). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmm/cli/args.h"
@@ -43,13 +45,15 @@ static const char usage_text[] =
 	"  decode FILE          print a binary scenario as text\n"
 	"  encode TEXT -o FILE  turn the text form (or - for stdin) into bytes\n"
 	"  replay FILE [--mode fresh|reset|both] [--trace] [--console] [--kmsg]\n"
-	"              [--sandbox] [--watch PATTERNS] [--diff]\n"
+	"              [--sandbox] [--watch PATTERNS] [--diff] [--concurrent N]\n"
 	"                       run a scenario exactly as the fuzzer did and\n"
 	"                       report its verdict and any finding; --watch:\n"
 	"                       outcomes that count as findings, as\n"
 	"                       VMM_FUZZ_WATCH (\"KVM_EXIT_SHUTDOWN vcpu1,...\");\n"
 	"                       --diff: also compare KVM with the host CPU,\n"
 	"                       instruction by instruction (x86 long64)\n"
+	"                       --concurrent N: N runs in concurrent mode (a\n"
+	"                       thread per vCPU; --sandbox: a process per run)\n"
 	"  export-c FILE [-o OUT.c]\n"
 	"                       the scenario as one standalone C program (raw\n"
 	"                       KVM ioctls) printing what replay --mode fresh\n"
@@ -169,11 +173,20 @@ static int cmd_caps(int argc, char **argv)
 	return RC_OK;
 }
 
-/* before_run hook: enter the seccomp sandbox once setup is done */
+/* The hooks' context of `vmm run` and `vmm replay`. */
+struct replay_ctx {
+	int trace;
+	uint64_t n;
+	unsigned int sandbox_needs; /* vmm_sandbox_needs() of the input */
+};
+
+/* before_run hook: enter the seccomp sandbox once setup is done, widened
+ * only for what this input needs (ctx: a struct replay_ctx) */
 static int enter_sandbox(void *ctx, struct vmm_error *e)
 {
-	(void)ctx;
-	return vmm_sandbox_enter(e);
+	const struct replay_ctx *r = ctx;
+
+	return vmm_sandbox_enter(r->sandbox_needs, e);
 }
 
 static void write_stdout(void *ctx, const uint8_t *b, size_t n)
@@ -472,6 +485,7 @@ static int cmd_run(int argc, char **argv)
 	struct vmm_scenario s;
 	struct vmm_result r;
 	struct vmm_hooks hooks;
+	struct replay_ctx run_ctx = { 0, 0, 0 };
 	struct vmm_kvm k;
 	uint8_t *img = NULL;
 	uint64_t len = 0;
@@ -536,6 +550,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.out.write = write_stdout;
+	run_ctx.sandbox_needs = vmm_sandbox_needs(&s, 0);
+	hooks.ctx = &run_ctx;
 	if (!o.no_sandbox)
 		hooks.before_run = enter_sandbox;
 	(void)vmm_pipeline_run(&k, &s, &hooks, &r);
@@ -694,11 +710,6 @@ out:
 
 /* ---- replay ------------------------------------------------------------------ */
 
-struct replay_ctx {
-	int trace;
-	uint64_t n;
-};
-
 static void replay_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 {
 	struct replay_ctx *r = ctx;
@@ -793,16 +804,126 @@ static int replay_once(struct vmm_kvm *k, int mode, const uint8_t *buf,
 	return 0;
 }
 
+/* What one sandboxed run sends back to the parent. */
+struct conc_report {
+	int finding;
+	char sig[VMM_SIG_MAX];
+};
+
+/* --concurrent N --sandbox: one run in a child process of its own, which
+ * starts its own hang watchdog (threads do not survive fork), sets the VM
+ * up outside the filter and enters it before the first KVM_RUN (the
+ * filter widened for threads: vmm/sandbox.h), as --sandbox does for one
+ * run per process. The outcome comes back through a pipe. 0 with o's
+ * finding and sig filled in, or -1 after one line on stderr (*rc: the
+ * exit code to use). */
+static int concurrent_child(struct vmm_kvm *k, const uint8_t *buf, uint64_t len,
+			    struct vmm_hooks *hooks, struct vmm_kmsg *km,
+			    struct vmm_input_outcome *o, unsigned int run,
+			    int *rc)
+{
+	struct conc_report rep;
+	int p[2], st = 0;
+	size_t got = 0;
+	pid_t pid;
+
+	(void)fflush(stdout);
+	(void)fflush(stderr);
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		(void)fprintf(stderr, "vmm: host error: pipe2: %s\n",
+			      strerror(errno));
+		*rc = RC_HOST;
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct vmm_watchdog wd;
+		struct vmm_error e;
+		int code = RC_OK;
+
+		(void)close(p[0]);
+		vmm_err_clear(&e);
+		memset(&rep, 0, sizeof(rep));
+		if (vmm_watchdog_start(&wd, replay_hang, NULL, &e) < 0 ||
+		    replay_once(k, 0, buf, len, hooks, km, &wd, o, &e) < 0) {
+			report_error(&e);
+			code = RC_HOST;
+		} else {
+			rep.finding = (int)o->finding;
+			memcpy(rep.sig, o->sig, sizeof(rep.sig));
+			if (write(p[1], &rep, sizeof(rep)) !=
+			    (ssize_t)sizeof(rep))
+				code = RC_HOST;
+		}
+		(void)fflush(stdout);
+		(void)fflush(stderr);
+		_exit(code); /* in the sandbox: no clean-up, no atexit */
+	}
+	(void)close(p[1]);
+	if (pid < 0) {
+		(void)close(p[0]);
+		(void)fprintf(stderr, "vmm: host error: fork: %s\n",
+			      strerror(errno));
+		*rc = RC_HOST;
+		return -1;
+	}
+	while (got < sizeof(rep)) {
+		ssize_t n = read(p[0], (char *)&rep + got, sizeof(rep) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	(void)close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (got == sizeof(rep) && WIFEXITED(st) && WEXITSTATUS(st) == 0 &&
+	    rep.finding >= 0 && rep.finding < VMM_FIND_COUNT) {
+		o->finding = (enum vmm_finding)rep.finding;
+		rep.sig[sizeof(rep.sig) - 1] = '\0';
+		memcpy(o->sig, rep.sig, sizeof(o->sig));
+		return 0;
+	}
+	if (WIFEXITED(st) &&
+	    WEXITSTATUS(st) ==
+		    vmm_finding_info(VMM_FIND_VCPU_HANG)->replay_rc) {
+		/* the child's watchdog fired (and said so on stderr) */
+		o->finding = VMM_FIND_VCPU_HANG;
+		(void)snprintf(o->sig, sizeof(o->sig), "vcpu-hang");
+		return 0;
+	}
+	if (WIFSIGNALED(st))
+		(void)fprintf(stderr,
+			      "vmm: host error: concurrent run %u: the "
+			      "sandboxed process died of signal %d (%s)%s\n",
+			      run, WTERMSIG(st), strsignal(WTERMSIG(st)),
+			      WTERMSIG(st) == SIGSYS
+				      ? ": a system call the sandbox does not "
+					"allow"
+				      : "");
+	else if (!WIFEXITED(st) || WEXITSTATUS(st) == 0)
+		(void)fprintf(stderr,
+			      "vmm: host error: concurrent run %u: no outcome "
+			      "from the sandboxed process\n",
+			      run);
+	*rc = RC_HOST;
+	return -1;
+}
+
 /* --concurrent N: the input N times in concurrent mode (fresh VMs, a
  * new random seed each), and how many runs found something, by class:
  *   concurrent: runs=N findings=K reproduced=K/N [classes=a,b]
- * The exit code is the first finding's, as for one replay. */
+ * The exit code is the first finding's, as for one replay. With
+ * --sandbox (sandbox != 0) each run is a child process of its own
+ * (concurrent_child); wd is then unused (each child starts its own). */
 static int replay_concurrent(struct vmm_kvm *k, unsigned int n,
 			     const uint8_t *buf, uint64_t len,
 			     const char *watch, struct vmm_kmsg *km,
 			     struct vmm_watchdog *wd,
 			     struct vmm_input_outcome *o,
-			     struct replay_ctx *rc_ctx)
+			     struct replay_ctx *rc_ctx, int sandbox)
 {
 	unsigned int found = 0, seen = 0; /* seen: finding classes, a mask */
 	int rc = RC_OK;
@@ -825,7 +946,15 @@ static int replay_concurrent(struct vmm_kvm *k, unsigned int n,
 		rc_ctx->trace = rc_ctx->trace && r == 0; /* trace once */
 		rc_ctx->n = 0;
 		vmm_err_clear(&e);
-		if (replay_once(k, 0, buf, len, &hooks, km, wd, o, &e) < 0) {
+		if (sandbox) {
+			int crc = RC_HOST;
+
+			hooks.before_run = enter_sandbox;
+			if (concurrent_child(k, buf, len, &hooks, km, o, r + 1,
+					     &crc) < 0)
+				return crc;
+		} else if (replay_once(k, 0, buf, len, &hooks, km, wd, o, &e) <
+			   0) {
 			report_error(&e);
 			return RC_HOST;
 		}
@@ -859,7 +988,7 @@ static int cmd_replay(int argc, char **argv)
 	int kmsg = 0, console = 0, sandbox = 0, diff = 0, first, last;
 	unsigned int concurrent = 0; /* --concurrent N: runs */
 	int mode = 2; /* 0 fresh, 1 reset, 2 both; the last --mode wins */
-	struct replay_ctx rc_ctx = { 0, 0 };
+	struct replay_ctx rc_ctx = { 0, 0, 0 };
 	struct vmm_input_outcome *o;
 	struct vmm_hooks hooks;
 	struct vmm_watchdog wd;
@@ -957,14 +1086,15 @@ static int cmd_replay(int argc, char **argv)
 		return usage_error("%s", "replay needs a scenario FILE");
 	first = mode == 1;
 	last = mode != 0;
-	if (sandbox && first != last)
+	if (concurrent && diff)
+		return usage_error("%s",
+				   "--concurrent runs threads of its own: not "
+				   "with --diff");
+	/* --concurrent: fresh VMs, each run a sandboxed process of its own */
+	if (sandbox && first != last && !concurrent)
 		return usage_error("%s",
 				   "--sandbox needs --mode fresh or reset "
 				   "(one run per process)");
-	if (concurrent && (sandbox || diff))
-		return usage_error("%s",
-				   "--concurrent runs threads of its own: not "
-				   "with --sandbox or --diff");
 	if (sandbox && diff)
 		return usage_error("%s",
 				   "--diff cannot run in the sandbox (it forks "
@@ -1008,6 +1138,17 @@ static int cmd_replay(int argc, char **argv)
 		free(buf);
 		return RC_HOST;
 	}
+	rc_ctx.sandbox_needs = vmm_sandbox_needs(&o->scenario, concurrent != 0);
+	if (concurrent && sandbox) { /* no thread here: each child forks */
+		if (vmm_sandbox_prepare(&k, &e) < 0) {
+			report_error(&e);
+			rc = RC_HOST;
+			goto out;
+		}
+		rc = replay_concurrent(&k, concurrent, buf, len, watch,
+				       kmsg ? &km : NULL, NULL, o, &rc_ctx, 1);
+		goto out;
+	}
 	if (vmm_watchdog_start(&wd, replay_hang, NULL, &e) < 0) {
 		report_error(&e);
 		rc = RC_HOST;
@@ -1015,7 +1156,7 @@ static int cmd_replay(int argc, char **argv)
 	}
 	if (concurrent) {
 		rc = replay_concurrent(&k, concurrent, buf, len, watch,
-				       kmsg ? &km : NULL, &wd, o, &rc_ctx);
+				       kmsg ? &km : NULL, &wd, o, &rc_ctx, 0);
 		vmm_watchdog_stop(&wd);
 		goto out;
 	}
