@@ -26,6 +26,7 @@ static uint32_t slot_of(uint64_t v)
 void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 {
 	struct cmp_slot *s;
+	unsigned int n;
 
 	(void)width;
 	if (c == var || c == 0)
@@ -40,12 +41,16 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 		noted++;
 		return;
 	}
-	for (unsigned int i = 0; i < s->n && i < FUZZ_CMP_PER; i++)
+	/* vCPU threads may note at once: the count is read once and every
+	 * index stays below FUZZ_CMP_PER whatever another thread did */
+	n = __atomic_load_n(&s->n, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < n && i < FUZZ_CMP_PER; i++)
 		if (s->c[i] == c)
 			return;
 	noted++;
-	if (s->n < FUZZ_CMP_PER) {
-		s->c[s->n++] = c;
+	if (n < FUZZ_CMP_PER) {
+		s->c[n] = c;
+		s->n = (uint8_t)(n + 1U);
 		return;
 	}
 	s->c[s->next % FUZZ_CMP_PER] = c;
