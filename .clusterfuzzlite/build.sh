@@ -29,7 +29,7 @@ objs=()
 # no fuzz target uses it
 for f in "$src"/vmm/*.c "$src"/vmm/"$arch_dir"/*.c "$src"/vmm/cli/args.c \
 	"$src"/fuzz/feedback.c "$src"/fuzz/mutator.c "$src"/fuzz/access.c \
-	"$src"/fuzz/finding_log.c \
+	"$src"/fuzz/finding_log.c "$src"/fuzz/cmp_table.c \
 	"$src"/fuzz/exec_stats.c; do
 	[ "${f##*/}" != export_c.c ] || continue
 	o=$work/$(echo "${f#"$src"/}" | tr / _).o
@@ -44,11 +44,22 @@ ar rcs "$work/libkvmfuzz.a" "${objs[@]}"
 # an object, not an archive member: it overrides feedback.c's weak no-ops
 engine_objs=()
 [ -f "$work/afl_coverage.o" ] && engine_objs+=("$work/afl_coverage.o")
+# libFuzzer: comparisons with a constant go through the mutator's
+# comparison table first (fuzz/cmp_hook.c, as fuzz/CMakeLists.txt links it)
+wrap=()
+if [ "${FUZZING_ENGINE:-libfuzzer}" = libfuzzer ]; then
+	(cd "$src" && $CC $CFLAGS "${flags[@]}" -c fuzz/cmp_hook.c \
+		-o "$work/cmp_hook.o")
+	engine_objs+=("$work/cmp_hook.o")
+	for n in 1 2 4 8; do
+		wrap+=("-Wl,--wrap=__sanitizer_cov_trace_const_cmp$n")
+	done
+fi
 for t in fuzz_pipeline fuzz_scenario fuzz_exit; do
 	(cd "$src" && $CC $CFLAGS "${flags[@]}" "${extra[@]+"${extra[@]}"}" -c "fuzz/$t.c" \
 		-o "$work/$t.o")
 	$CXX $CXXFLAGS -pthread "$work/$t.o" "${engine_objs[@]+"${engine_objs[@]}"}" \
-		"$work/libkvmfuzz.a" \
+		"$work/libkvmfuzz.a" "${wrap[@]+"${wrap[@]}"}" \
 		$LIB_FUZZING_ENGINE -o "$OUT/$t"
 	cp "$src/fuzz/$t.dict" "$OUT/$t.dict"
 	cp "$src/fuzz/$t.options" "$OUT/$t.options"

@@ -1,4 +1,5 @@
 #include "fuzz/mutator.h"
+#include "fuzz/cmp_table.h"
 #include "fuzz/device_consts.h"
 
 #include <stdlib.h>
@@ -2517,6 +2518,162 @@ static void mut_operand(const struct mut_ctx *m)
 		p[at + i] = (uint8_t)(nv >> (8 * i));
 }
 
+/* Input to state (the "cmp" operator): a value the input holds - a mov
+ * immediate in guest code, a vCPU register the input sets, bytes of the
+ * input stream - that the VMM compared with a constant (fuzz/cmp_table.h)
+ * is replaced by that constant (or, one time in two, its neighbour +-1:
+ * an ordering's constant is off by one). Each place is looked up at every width up
+ * to its own (1, 2, 4, 8 bytes: an exit carries the low bytes of a wider
+ * register, `mov eax, imm32` before `out dx, ax`), and only constants
+ * that fit the width are taken; the bytes above stay. The candidates go
+ * in buckets by kind of place (code, registers, input) and width, and a
+ * bucket is picked first: small values (a byte is compared with many
+ * constants all over the VMM) would otherwise crowd out the wide ones,
+ * which are the ones random mutation cannot guess. Only where the table
+ * is filled (the libFuzzer targets). */
+#define CMP_CANDS 32U	    /* kept per bucket (reservoir sampling) */
+#define CMP_INPUT_SPAN 256U /* input-stream offsets looked at */
+#define CMP_KINDS 3U	    /* code, registers, input */
+#define CMP_WIDTHS 4U	    /* 1, 2, 4, 8 bytes */
+
+struct cmp_cand {
+	uint8_t *p;    /* code or input bytes to write, or NULL: a register */
+	uint64_t *reg; /* the register */
+	unsigned int w;
+	uint64_t c;
+};
+
+struct cmp_cands {
+	struct cmp_cand c[CMP_CANDS];
+	unsigned int n, seen;
+};
+
+static void cmp_add(struct rng *r, struct cmp_cands *k,
+		    const struct cmp_cand *c)
+{
+	unsigned int at;
+
+	k->seen++;
+	if (k->n < CMP_CANDS) {
+		k->c[k->n++] = *c;
+		return;
+	}
+	at = (unsigned int)below(r, k->seen);
+	if (at < CMP_CANDS)
+		k->c[at] = *c;
+}
+
+static uint64_t width_mask(unsigned int w)
+{
+	return w >= 8 ? ~0ULL : (1ULL << (8 * w)) - 1;
+}
+
+/* the candidates of one place holding `v` in `maxw` bytes, into the
+ * kind's four width buckets */
+static void cmp_place(struct rng *r, struct cmp_cands *k, uint8_t *p,
+		      uint64_t *reg, uint64_t v, unsigned int maxw)
+{
+	for (unsigned int w = 1, wi = 0; w <= maxw; w *= 2, wi++) {
+		uint64_t c[FUZZ_CMP_PER];
+		unsigned int n =
+			fuzz_cmp_find(v & width_mask(w), c, FUZZ_CMP_PER);
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct cmp_cand x = { p, reg, w, c[i] };
+
+			if (c[i] & ~width_mask(w))
+				continue;
+			cmp_add(r, &k[wi], &x);
+		}
+	}
+}
+
+static void mut_cmp(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	struct cmp_cands k[CMP_KINDS][CMP_WIDTHS];
+	unsigned int nk = 0, pick[CMP_KINDS * CMP_WIDTHS];
+	const struct cmp_cands *kk;
+	const struct cmp_cand *c;
+	uint64_t nv;
+
+	for (unsigned int i = 0; i < CMP_KINDS; i++)
+		for (unsigned int j = 0; j < CMP_WIDTHS; j++)
+			k[i][j].n = k[i][j].seen = 0;
+	if (s->arch == VMM_ARCH_X86_64 && m->v->mode <= 3) {
+		int m16 = m->v->mode == 0, m64 = m->v->mode == 3;
+
+		for (uint32_t b = 0; b < s->nblobs; b++) {
+			uint8_t *p = m->w->blob[b];
+			uint64_t len = s->blobs[b].len;
+
+			for (uint64_t o = 0; o < len; o++) {
+				unsigned int w;
+				uint64_t v = 0;
+
+				if (p[o] < 0xb0 || p[o] > 0xbf)
+					continue;
+				if (p[o] < 0xb8)
+					w = 1;
+				else if (o && p[o - 1] == 0x48 && m64)
+					w = 8;
+				else if (o && p[o - 1] == 0x66)
+					w = m16 ? 4 : 2;
+				else
+					w = m16 ? 2 : 4;
+				if (o + 1 + w > len)
+					continue;
+				for (unsigned int i = 0; i < w; i++)
+					v |= (uint64_t)p[o + 1 + i] << (8 * i);
+				cmp_place(r, k[0], p + o + 1, NULL, v, w);
+			}
+		}
+	}
+	for (uint32_t v = 0; v < s->nvcpus; v++)
+		for (unsigned int i = 0; i < VMM_MAX_REGS; i++)
+			if (s->vcpus[v].reg_mask >> i & 1)
+				cmp_place(r, k[1], NULL, &s->vcpus[v].regs[i],
+					  s->vcpus[v].regs[i], 8);
+	if (s->has_input) {
+		uint32_t len = s->input_len;
+
+		for (uint32_t o = 0; o < len && o < CMP_INPUT_SPAN; o++) {
+			unsigned int w = 8;
+			uint64_t v = 0;
+
+			while (o + w > len)
+				w /= 2;
+			for (unsigned int i = 0; i < w; i++)
+				v |= (uint64_t)m->w->input[o + i] << (8 * i);
+			cmp_place(r, k[2], m->w->input + o, NULL, v, w);
+		}
+	}
+	for (unsigned int i = 0; i < CMP_KINDS * CMP_WIDTHS; i++)
+		if (k[i / CMP_WIDTHS][i % CMP_WIDTHS].n)
+			pick[nk++] = i;
+	if (!nk)
+		return;
+	{
+		unsigned int b = pick[below(r, nk)];
+
+		kk = &k[b / CMP_WIDTHS][b % CMP_WIDTHS];
+	}
+	c = &kk->c[below(r, kk->n)];
+	/* the constant of an ordering compiles to its neighbour (`p >= 0x3f8`
+	 * is `p > 0x3f7`): one time in two, the constant +-1 */
+	nv = c->c;
+	if (below(r, 2))
+		nv += below(r, 2) ? 1 : -1ULL;
+	nv &= width_mask(c->w);
+	if (c->reg) {
+		*c->reg = (*c->reg & ~width_mask(c->w)) | nv;
+		return;
+	}
+	for (unsigned int i = 0; i < c->w; i++)
+		c->p[i] = (uint8_t)(nv >> (8 * i));
+}
+
 static const struct {
 	unsigned int weight; /* how often it is picked */
 	void (*fn)(const struct mut_ctx *m);
@@ -2580,6 +2737,8 @@ static const struct {
 
 	{ 2, mut_operand },
 
+	{ 4, mut_cmp }, /* only with a comparison table */
+
 	{ 3, mut_unpriv_run }, /* only in unpriv mode */
 
 };
@@ -2587,6 +2746,8 @@ static const struct {
 static unsigned int op_weight(size_t i)
 {
 	if (mut_ops[i].fn == mut_unpriv_run && !unpriv_mode())
+		return 0;
+	if (mut_ops[i].fn == mut_cmp && !fuzz_cmp_noted())
 		return 0;
 	return mut_ops[i].weight;
 }
@@ -2829,6 +2990,8 @@ size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		op_only = mut_access_seq;
 	else if (strcmp(op, "operand") == 0)
 		op_only = mut_operand;
+	else if (strcmp(op, "cmp") == 0)
+		op_only = mut_cmp;
 	else
 		return 0;
 	n = mutate(data, size, max, seed, bm);

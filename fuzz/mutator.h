@@ -19,7 +19,9 @@ size_t fuzz_mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		   fuzz_byte_mutator bm);
 
 /* fuzz_mutate with one operator only, by name: "access_seq" (device-access
- * sequences), "operand" (a mov immediate); 0 for another name. For tests;
+ * sequences), "operand" (a mov immediate), "cmp" (a value the VMM
+ * compared with a constant, from fuzz/cmp_table.h, replaced by that
+ * constant); 0 for another name. For tests;
  * not thread-safe. */
 size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		      fuzz_byte_mutator bm, const char *op);

@@ -14,6 +14,12 @@
  *  - crossover splices another input's device accesses into the code
  *    where vCPU 0 starts: a run of two accesses fuzz_emit_access wrote,
  *    found among other bytes, comes over whole;
+ *  - the comparison table (fuzz/cmp_table.h) keeps the last 4 constants
+ *    each value was compared with, not equal pairs or 0; the "cmp"
+ *    operator puts a noted constant (or its neighbour +-1) where the input
+ *    holds the compared value: a mov immediate at the width the exit carries (the bytes
+ *    above stay), a register, the input stream; the whole mutator does so
+ *    often with a filled table and never with an empty one;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
@@ -23,6 +29,7 @@
 #include <string.h>
 
 #include "fuzz/feedback.h"
+#include "fuzz/cmp_table.h"
 #include "fuzz/mutator.h"
 #include "tests/check.h"
 #include "vmm/file.h"
@@ -371,6 +378,150 @@ static void check_actions(const char *dir)
 	CHECK_EQ_U64(a.actions[1].when, 5);
 }
 
+static void check_cmp_table(void)
+{
+	uint64_t c[8];
+
+	fuzz_cmp_clear();
+	CHECK_EQ_U64(fuzz_cmp_find(0x1234, c, 8), 0);
+	fuzz_cmp_note(0x1234, 0x1234, 2); /* equal: nothing to learn */
+	fuzz_cmp_note(0, 0x1234, 2);	  /* 0: not kept */
+	CHECK_EQ_U64(fuzz_cmp_noted(), 0);
+	for (uint64_t k = 1; k <= 6; k++)
+		fuzz_cmp_note(0x100 + k, 0x1234, 2);
+	fuzz_cmp_note(0x106, 0x1234, 2); /* already held */
+	CHECK_EQ_U64(fuzz_cmp_noted(), 6);
+	CHECK_EQ_U64(fuzz_cmp_find(0x1234, c, 8), 4);
+	for (unsigned int i = 0; i < 4; i++) /* the last four */
+		CHECK(c[i] >= 0x103 && c[i] <= 0x106);
+	CHECK_EQ_U64(fuzz_cmp_find(0x1235, c, 8), 0);
+	fuzz_cmp_clear();
+	CHECK_EQ_U64(fuzz_cmp_noted(), 0);
+	CHECK_EQ_U64(fuzz_cmp_find(0x1234, c, 8), 0);
+}
+
+static uint64_t blob_le(const struct vmm_scenario *s, uint64_t at,
+			unsigned int w)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = 0; i < w; i++)
+		v |= (uint64_t)s->blobs[0].data[at + i] << (8 * i);
+	return v;
+}
+
+/* prot32: mov dx, 0x80; mov eax, 0x1234abcd; out dx, ax; hlt - and rbx,
+ * an input stream holding 0x77665544 at offset 3 */
+static size_t cmp_input(uint8_t *out, size_t max)
+{
+	static const uint8_t code[] = { 0x66, 0xba, 0x80, 0x00, 0xb8, 0xcd,
+					0xab, 0x34, 0x12, 0x66, 0xef, 0xf4 };
+	static const uint8_t in[] = { 1, 2, 3, 0x44, 0x55, 0x66, 0x77, 9 };
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t n;
+
+	vmm_scenario_init(&s);
+	s.max_exits = 64;
+	s.timeout_ms = 100;
+	s.flags = VMM_SCN_PERMISSIVE;
+	s.nslots = 1;
+	s.slots[0].size = 0x10000;
+	s.nblobs = 1;
+	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, sizeof(code) };
+	s.nvcpus = 1;
+	s.vcpus[0].mode = 1;
+	s.vcpus[0].entry = 0x1000;
+	s.vcpus[0].reg_mask = 1ULL << 1; /* rbx */
+	s.vcpus[0].regs[1] = 0x1122334455667788ULL;
+	s.has_input = 1;
+	s.input = in;
+	s.input_len = sizeof(in);
+	n = vmm_scenario_encode(&s, out, max, &e);
+	return n <= max ? n : 0;
+}
+
+/* v is c or its neighbour (the operator writes c +-1 half the time) */
+static int near(uint64_t v, uint64_t c)
+{
+	return v == c || v == c + 1 || v == c - 1;
+}
+
+static uint64_t in_le(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	       (uint64_t)p[3] << 24;
+}
+
+static void check_cmp_operator(void)
+{
+	static uint8_t seed[4096], buf[4096];
+	size_t len = cmp_input(seed, sizeof(seed));
+	unsigned long code = 0, reg = 0, input = 0, other = 0, whole = 0;
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	CHECK(len > 0);
+	fuzz_cmp_clear();
+	/* what an exit's compare saw: the OUT's 16 bits; rbx at 64 bits; a
+	 * 32-bit read from the input stream */
+	fuzz_cmp_note(0x5a5a, 0xabcd, 8);
+	fuzz_cmp_note(0x0badf00dcafe1234ULL, 0x1122334455667788ULL, 8);
+	fuzz_cmp_note(0x31323334, 0x77665544, 4);
+	fuzz_cmp_note(0x123456789ULL, 0xabcd, 8); /* does not fit 16 bits */
+	for (unsigned int k = 1; k <= 300; k++) {
+		size_t n;
+
+		memcpy(buf, seed, len);
+		n = fuzz_mutate_op(buf, len, sizeof(buf), k, NULL, "cmp");
+		CHECK(n > 0);
+		if (vmm_scenario_decode(buf, n, &s, &e) < 0) {
+			CHECK(0);
+			continue;
+		}
+		{
+			int a = near(blob_le(&s, 5, 4), 0x12345a5a);
+			int b = near(s.vcpus[0].regs[1], 0x0badf00dcafe1234ULL);
+			int c = s.has_input && s.input_len == 8 &&
+				near(in_le(s.input + 3), 0x31323334);
+
+			code += (unsigned long)a;
+			reg += (unsigned long)b;
+			input += (unsigned long)c;
+			other += (unsigned long)!(a || b || c);
+		}
+	}
+	(void)printf("cmp operator, 300 mutants: constant (+-1) in the mov "
+		     "immediate %lu, in rbx %lu, in the input %lu, else %lu\n",
+		     code, reg, input, other);
+	CHECK(code >= 60 && reg >= 60 && input >= 60);
+	CHECK_EQ_U64(other, 0);
+	/* the whole mutator: often with the table, never without */
+	for (int filled = 1; filled >= 0; filled--) {
+		unsigned long hits = 0;
+
+		if (!filled)
+			fuzz_cmp_clear();
+		for (unsigned int k = 1; k <= 1000; k++) {
+			size_t n;
+
+			memcpy(buf, seed, len);
+			n = fuzz_mutate(buf, len, sizeof(buf), k, NULL);
+			hits += n && (memmem(buf, n, "\x59\x5a\x34\x12", 4) ||
+				      memmem(buf, n, "\x5a\x5a\x34\x12", 4) ||
+				      memmem(buf, n, "\x5b\x5a\x34\x12", 4));
+		}
+		(void)printf("whole mutator, 1000 mutants, table %s: the "
+			     "constant in the immediate %lu\n",
+			     filled ? "filled" : "empty", hits);
+		if (filled)
+			whole = hits;
+		else
+			CHECK_EQ_U64(hits, 0);
+	}
+	CHECK(whole >= 20);
+}
+
 int main(int argc, char **argv)
 {
 	struct tally t;
@@ -394,6 +545,8 @@ int main(int argc, char **argv)
 	CHECK(t.real16 > 0 && t.open_ivt * 8 <= t.real16);
 	check_cmp_values(argv[1]);
 	check_splice();
+	check_cmp_table();
+	check_cmp_operator();
 	check_keep();
 	check_actions(argv[1]);
 	return check_report("test_mutator");
