@@ -42,6 +42,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include "vmm/limits.h"
 #include "vmm/scenario.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -82,6 +83,19 @@ struct vmm_session {
 	size_t ring_bytes;
 	uint32_t ring_entries;
 	uint32_t ring_fetch[VMM_MAX_VCPUS];
+	/* per vm.slots[] index: the slot as the session made it (actions
+	 * may change, move or replace it: vmm_session_note_slot_action) */
+	struct vmm_slot own[VMM_MAX_SLOTS];
+	/* slot ids an action changed since the last prepare: such a slot is
+	 * not tracked (its dirty state is in doubt) but dropped, and made
+	 * again if the next scenario has it; dirty ring entries for these
+	 * ids are stale, not a contract violation */
+	uint32_t touched[VMM_MAX_SCN_ACTIONS + VMM_MAX_SLOTS];
+	uint32_t ntouched;
+	/* the run has a fresh VM's dirty logging (bitmap mode, inputs with
+	 * dirty-log actions): the scenario's slot flags, no manual
+	 * protection; its writable slots are dropped at the next prepare */
+	int exact;
 	/* per vm.slots[] index: pages the guest dirtied / the VMM wrote */
 	uint64_t *gdirty[VMM_MAX_SLOTS];
 	uint64_t *vdirty[VMM_MAX_SLOTS];
@@ -91,6 +105,9 @@ struct vmm_session {
 	/* inputs whose action records no reset undoes, run on a fresh VM of
 	 * their own (vmm_pipeline_run_reset; counted in fallbacks too) */
 	uint64_t action_fresh;
+	/* slots dropped because an action changed them; runs with a fresh
+	 * VM's dirty logging (exact) */
+	uint64_t slots_undone, exact_runs;
 	uint64_t restores_skipped; /* vCPUs not entered since their restore */
 	uint64_t sregs_synced;	   /* sregs set through KVM_CAP_SYNC_REGS */
 	uint64_t ring_full_exits, ring_harvested;
@@ -140,6 +157,18 @@ void vmm_session_note_state_set(struct vmm_session *ss, uint32_t i);
  * every run (x86 MSR records): the next prepare restores it even if the
  * vCPU never runs. */
 void vmm_session_note_restore(struct vmm_session *ss, uint32_t i);
+/* An action changes (or tried to change) slot `id` during a run: the
+ * next prepare drops that slot, whatever it became, and the scenario's
+ * slot comes back new (zeroed, tracked); until then its dirty state is
+ * not read. */
+void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id);
+/* Would this input run on the session with the dirty logging of a fresh
+ * VM (dirty-log actions need it: their results depend on the slot flags
+ * and on manual protection)? Only in bitmap mode: 1 yes or no such
+ * action, 0 it cannot (the dirty ring is VM-wide and makes
+ * KVM_GET_DIRTY_LOG fail). */
+int vmm_session_dirty_actions_ok(const struct vmm_session *ss,
+				 const struct vmm_scenario *s);
 /* The VM must not serve another input (state no reset can give back): the
  * next prepare makes a fresh one, counted as a fallback. */
 void vmm_session_taint(struct vmm_session *ss);
