@@ -673,10 +673,11 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			goto fail;
 		return 0;
 	}
-	if (ss->live) {
+	if (ss->live || ss->fallback_due) {
 		ss->fallbacks++;
 		teardown(ss);
 	}
+	ss->fallback_due = 0;
 	if (create(ss, s, e) < 0 ||
 	    (needs_exact(s) && enter_exact(ss, s, e) < 0))
 		goto fail;
@@ -771,11 +772,17 @@ void vmm_session_trim(struct vmm_session *ss)
 {
 	struct vmm_error e;
 
-	if (!ss->live || ss->tainted)
+	if (!ss->live)
 		return;
 	vmm_err_clear(&e);
-	if (collect_dirty(ss, &e) < 0 || drop_changed(ss, &e) < 0) {
-		ss->tainted = 1; /* its next input gets a fresh VM */
+	if (ss->tainted || collect_dirty(ss, &e) < 0 ||
+	    drop_changed(ss, &e) < 0) {
+		/* a VM no input will reuse (cpuid, irqchip, guest_debug...):
+		 * closed now, its memory with it; the next input's fresh VM
+		 * still counts as a fallback */
+		teardown(ss);
+		ss->fallback_due = 1;
+		ss->trims++;
 		return;
 	}
 	restore_memory(ss, 1);

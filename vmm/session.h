@@ -26,12 +26,19 @@
  *    input error is reported by KVM_SET_SREGS exactly as in fresh mode).
  *    A session's vCPUs must only be entered through vmm_vcpu_run() or the
  *    session itself, which count their KVM_RUN calls.
- *  - layout: slots that differ are removed/added, the others kept.
+ *  - layout: slots that differ are removed/added, the others kept; a
+ *    slot an action touched (vmm_session_note_slot_action) is removed
+ *    with its memory whatever it became, and made again if the scenario
+ *    has it. Inputs with dirty-log actions run with a fresh VM's dirty
+ *    logging (bitmap mode: the scenario's slot flags, no manual
+ *    protection; their writable slots are made again after).
  *  - fallback to a fresh VM, counted: first use, a different vCPU count,
  *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable) or any
  *    cpuid records (the VM is not reused after such an input either),
- *    action records no reset undoes (the input runs on a VM of its own,
- *    vmm_pipeline_run_reset; the session's VM is kept), or
+ *    the few action records reset mode does not undo (smi; dirty-log
+ *    reads with the dirty ring: the input runs on a VM of its own,
+ *    vmm_pipeline_run_reset, and the session's VM is kept; after a
+ *    guest_debug action the VM is not reused), or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
  *    contract violation, a failed entry or an internal error, an access
  *    still in flight after the flush).
@@ -96,6 +103,9 @@ struct vmm_session {
 	 * dirty-log actions): the scenario's slot flags, no manual
 	 * protection; its writable slots are dropped at the next prepare */
 	int exact;
+	/* a trim closed a VM no input could reuse: the next prepare's new
+	 * VM counts as a fallback */
+	int fallback_due;
 	/* per vm.slots[] index: pages the guest dirtied / the VMM wrote */
 	uint64_t *gdirty[VMM_MAX_SLOTS];
 	uint64_t *vdirty[VMM_MAX_SLOTS];
@@ -195,9 +205,11 @@ struct vmm_session_pool {
 };
 
 /* Gives the session's guest memory back to the kernel (dirty pages
- * collected and released, as the next prepare would zero them): the pool
- * calls it for the session it switches away from. A failing dirty-log
- * ioctl taints the session (its next input gets a fresh VM). */
+ * collected and released, as the next prepare would zero them; slots
+ * actions touched removed): the pool calls it for the session it switches
+ * away from. A VM that will not be reused (tainted), or one whose
+ * dirty-log ioctl fails, is closed instead (its next input gets a fresh
+ * VM, counted as a fallback). */
 void vmm_session_trim(struct vmm_session *ss);
 
 /* Makes the one-vCPU session (so that a host without reset mode says so
