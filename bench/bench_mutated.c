@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	{
 		uint64_t resets = 0, fallbacks = 0, action_fresh = 0;
 
-		for (int i = 0; i <= 2 * VMM_MAX_VCPUS; i++) {
+		for (int i = 0; i < VMM_POOL_SESSIONS; i++) {
 			const struct vmm_session *ss = pool.by_nvcpus[i];
 
 			if (!ss)

@@ -108,7 +108,7 @@ static void teardown(struct vmm_session *ss)
 	ss->exact = 0;
 }
 
-#define SESSION_RAW_RING 0x100U /* internal: the ring, untested (probe) */
+#define SESSION_RAW_RING VMM_SESSION_RING_UNCHECKED
 
 int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,
 		     unsigned int flags, struct vmm_error *e)
@@ -759,7 +759,7 @@ int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,
 
 void vmm_session_pool_destroy(struct vmm_session_pool *p)
 {
-	for (int i = 0; i <= 2 * VMM_MAX_VCPUS; i++) {
+	for (int i = 0; i < VMM_POOL_SESSIONS; i++) {
 		if (p->by_nvcpus[i]) {
 			vmm_session_destroy(p->by_nvcpus[i]);
 			free(p->by_nvcpus[i]);
@@ -789,16 +789,43 @@ void vmm_session_trim(struct vmm_session *ss)
 	ss->trims++;
 }
 
+/* The pool's session i, made on first use with `flags`; NULL if it could
+ * not be made (*e says why). */
+static struct vmm_session *pool_session(struct vmm_session_pool *p, uint32_t i,
+					unsigned int flags, struct vmm_error *e)
+{
+	if (!p->by_nvcpus[i]) {
+		p->by_nvcpus[i] = calloc(1, sizeof(struct vmm_session));
+		vmm_err_clear(e);
+		/* the host checks ran for the first session and are cached */
+		if (p->by_nvcpus[i] &&
+		    vmm_session_init(p->by_nvcpus[i], p->k, flags, e) < 0) {
+			free(p->by_nvcpus[i]);
+			p->by_nvcpus[i] = NULL;
+		}
+	}
+	return p->by_nvcpus[i];
+}
+
 struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
 					 const struct vmm_scenario *s)
 {
-	uint32_t i =
-		s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS ? s->nvcpus : 1;
+	int count_ok = s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS;
+	uint32_t n = count_ok ? s->nvcpus : 1, i = n;
+	unsigned int flags = p->flags;
+	struct vmm_session *ss;
 	struct vmm_error e;
 
-	if (s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS &&
-	    !vmm_arch_vcpu_reusable(p->k, NULL, s))
+	if (count_ok && !vmm_arch_vcpu_reusable(p->k, NULL, s)) {
 		i += VMM_MAX_VCPUS;
+	} else if (count_ok && p->by_nvcpus[1] &&
+		   !vmm_session_dirty_actions_ok(p->by_nvcpus[1], s)) {
+		/* dirty-log actions where the sessions use the dirty ring:
+		 * a bitmap session, which runs them on its own VM */
+		i += 2 * VMM_MAX_VCPUS;
+		flags = (flags & ~VMM_SESSION_RING_UNCHECKED) |
+			VMM_SESSION_FORCE_BITMAP;
+	}
 
 	/* Switching VMs: the one left behind gives its guest memory back, so
 	 * that the pool never holds more than one input's worth. */
@@ -806,17 +833,14 @@ struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
 		vmm_session_trim(p->by_nvcpus[p->last]);
 	p->last = i;
 
-	if (!p->by_nvcpus[i]) {
-		p->by_nvcpus[i] = calloc(1, sizeof(struct vmm_session));
-		vmm_err_clear(&e);
-		/* the host checks ran for the first session and are cached */
-		if (p->by_nvcpus[i] &&
-		    vmm_session_init(p->by_nvcpus[i], p->k, p->flags, &e) < 0) {
-			free(p->by_nvcpus[i]);
-			p->by_nvcpus[i] = NULL;
-		}
+	ss = pool_session(p, i, flags, &e);
+	if (!ss && i > 2 * VMM_MAX_VCPUS && e.cls == VMM_ERR_HOST) {
+		/* no bitmap on this host: the count's ring session, which
+		 * gives such an input a fresh VM (vmm_pipeline_run_reset) */
+		p->last = n;
+		ss = pool_session(p, n, p->flags, &e);
 	}
-	return p->by_nvcpus[i];
+	return ss;
 }
 
 int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)

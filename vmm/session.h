@@ -56,6 +56,8 @@
 #include "vmm/vcpu_state.h"
 
 #define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
+/* the dirty ring without its self-test (the self-test itself, tests) */
+#define VMM_SESSION_RING_UNCHECKED 0x100U
 /* Guest memory a session keeps resident between inputs: dirty runs of at
  * least this many pages are given back to the kernel instead of cleared
  * in place, and once this many pages were cleared in place, every slot is
@@ -196,12 +198,16 @@ int vmm_session_dirty_poll(struct vmm_session *ss, uint64_t *pages,
  * (vmm_arch_vcpu_reusable: x86 cpuid records, MSRs KVM freezes after the
  * first run) have sessions of their own, so that each costs one fresh VM
  * and not a second one for the input after it. */
+#define VMM_POOL_SESSIONS (3 * VMM_MAX_VCPUS + 1)
 struct vmm_session_pool {
 	struct vmm_kvm *k;
 	unsigned int flags;
 	uint32_t last; /* the index of the last input's session (0: none) */
-	/* [count] reusable inputs, [VMM_MAX_VCPUS + count] one-use inputs */
-	struct vmm_session *by_nvcpus[2 * VMM_MAX_VCPUS + 1];
+	/* [count] reusable inputs, [VMM_MAX_VCPUS + count] one-use inputs,
+	 * [2 * VMM_MAX_VCPUS + count] inputs with dirty-log actions where
+	 * the others use the dirty ring (a bitmap session: it runs them on
+	 * its own VM with a fresh VM's dirty logging) */
+	struct vmm_session *by_nvcpus[VMM_POOL_SESSIONS];
 };
 
 /* Gives the session's guest memory back to the kernel (dirty pages
