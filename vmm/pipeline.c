@@ -745,7 +745,7 @@ static int build(struct run_ctx *c, struct vmm_error *e)
  *  - dirty_get/dirty_clear on a session with the dirty ring: the ring is
  *    VM-wide and makes KVM_GET_DIRTY_LOG fail (ENXIO), where a fresh VM's
  *    bitmap answers (bitmap sessions run them with a fresh VM's dirty
- *    logging, vmm_session_dirty_actions_ok). */
+ *    logging, vmm_session_dirty_actions_ok; the pool gives them one). */
 static int actions_need_fresh(const struct vmm_session *ss,
 			      const struct vmm_scenario *s)
 {

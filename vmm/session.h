@@ -36,7 +36,7 @@
  *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable) or any
  *    cpuid records (the VM is not reused after such an input either),
  *    the few action records reset mode does not undo (smi; dirty-log
- *    reads with the dirty ring: the input runs on a VM of its own,
+ *    reads with a lone dirty-ring session: the input runs on a VM of its own,
  *    vmm_pipeline_run_reset, and the session's VM is kept; after a
  *    guest_debug action the VM is not reused), or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel

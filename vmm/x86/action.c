@@ -326,8 +326,8 @@ size_t vmm_x86_action_caps(const struct vmm_kvm *k, char *buf, size_t len,
 		"record action=ok (slots, dirty log, irq_line/msi/lapic with "
 		"an irqchip, nmi, interrupt, reg, sreg, events, debugreg%s, "
 		"immediate_exit; smi: %s; readonly flips: %s; reset mode: "
-		"undone by the reset, smi a fresh VM per input, "
-		"dirty_get/dirty_clear too with the dirty ring)\n",
+		"undone by the reset, the VM not reused after guest_debug, "
+		"smi a fresh VM per input)\n",
 		vmm_kvm_cap(k, VMM_CAP_SET_GUEST_DEBUG) ? ", guest_debug" : "",
 		vmm_kvm_cap(k, VMM_CAP_X86_SMM)
 			? "ok (KVM_SMI)"
