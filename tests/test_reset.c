@@ -2623,10 +2623,14 @@ static void check_action_records(struct vmm_kvm *k)
 		add_action(&g1, VMM_AK_GUEST_DEBUG, 1, 0,
 			   KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
 		same_as_fresh(k, &ss, &obs, &g1, "single-stepping from exit 1");
+		fb = ss.fallbacks; /* it ran single-stepped: not reused */
 		same_as_fresh(k, &ss, &g1, &obs, "the input after that");
+		CHECK(ss.fallbacks > fb);
 	}
+	fb = ss.fallbacks; /* the vCPU does not run with it: VM reused */
 	same_as_fresh(k, &ss, &obs, &gd, "single-stepping on at the end");
 	same_as_fresh(k, &ss, &gd, &obs, "the input after single-stepping");
+	CHECK_EQ_U64(ss.fallbacks, fb);
 	same_as_fresh(k, &ss, &gd, &o_rddr, "DR7 after guest debugging");
 	same_as_fresh(k, &ss, &obs, &la, "a LAPIC change without a LAPIC");
 	same_as_fresh(k, &ss, &la, &obs, "the input after it");

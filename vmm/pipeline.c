@@ -734,8 +734,9 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 /* Reset mode undoes every action's effect in the session itself: a slot
  * an action changed is dropped and made again (vmm_session_note_slot_action),
  * a vCPU an action changed is restored and its registers, sregs and events
- * (pending NMI and interrupt included) set as on every run; after a
- * guest_debug action the VM is not reused (vmm/x86/action.c). An input
+ * (pending NMI and interrupt included) set as on every run, guest
+ * debugging turned off (or the VM not reused if the vCPU ran with it:
+ * vmm_session_note_guest_debug). An input
  * runs on a fresh VM of
  * its own (vmm_pipeline_run_reset, counted in action_fresh) only for:
  *  - smi: SMM is VM-wide state (SMRAM, the SMM flag in KVM's memslot

@@ -106,6 +106,7 @@ static void teardown(struct vmm_session *ss)
 	ss->tainted = 0;
 	ss->ntouched = 0;
 	ss->exact = 0;
+	ss->gdbg_set = 0;
 }
 
 #define SESSION_RAW_RING VMM_SESSION_RING_UNCHECKED
@@ -621,10 +622,25 @@ static int flush_pending(struct vmm_session *ss, struct vmm_error *e)
 	return unsettled;
 }
 
+void vmm_session_note_guest_debug(struct vmm_session *ss, uint32_t i)
+{
+	if (i < ss->nvcpus) {
+		ss->gdbg_set |= 1U << i;
+		ss->gdbg_at[i] = ss->vcpus[i].entries;
+	}
+}
+
 int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			struct vmm_error *e)
 {
 	ss->runs++;
+	/* guest debugging an action turned on, on a vCPU that did not run
+	 * with it (vmm_session_finish): off, before the flush below */
+	for (uint32_t i = 0; ss->live && ss->gdbg_set && i < ss->nvcpus; i++)
+		if (((ss->gdbg_set >> i) & 1U) && !ss->tainted &&
+		    vmm_vcpu_guest_debug(&ss->vcpus[i], 0) < 0)
+			ss->tainted = 1;
+	ss->gdbg_set = 0;
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
 	    vmm_arch_vcpu_reusable(ss->k, ss->init, s)) {
 		int rc = flush_pending(ss, e);
@@ -717,6 +733,10 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 				 last_reason[i] == KVM_EXIT_MMIO;
 		if (last_reason[i] == KVM_EXIT_FAIL_ENTRY ||
 		    last_reason[i] == KVM_EXIT_INTERNAL_ERROR)
+			ss->tainted = 1;
+		/* it ran with guest debugging an action turned on */
+		if (((ss->gdbg_set >> i) & 1U) &&
+		    ss->vcpus[i].entries != ss->gdbg_at[i])
 			ss->tainted = 1;
 	}
 }

@@ -38,7 +38,7 @@
  *    the few action records reset mode does not undo (smi; dirty-log
  *    reads with a lone dirty-ring session: the input runs on a VM of its own,
  *    vmm_pipeline_run_reset, and the session's VM is kept; after a
- *    guest_debug action the VM is not reused), or
+ *    guest_debug action whose vCPU ran again the VM is not reused), or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
  *    contract violation, a failed entry or an internal error, an access
  *    still in flight after the flush).
@@ -108,6 +108,10 @@ struct vmm_session {
 	/* a trim closed a VM no input could reuse: the next prepare's new
 	 * VM counts as a fallback */
 	int fallback_due;
+	/* vCPUs a guest_debug action set KVM_SET_GUEST_DEBUG on, at
+	 * vcpus[i].entries (vmm_session_note_guest_debug) */
+	uint32_t gdbg_set;
+	uint64_t gdbg_at[VMM_MAX_VCPUS];
 	/* per vm.slots[] index: pages the guest dirtied / the VMM wrote */
 	uint64_t *gdirty[VMM_MAX_SLOTS];
 	uint64_t *vdirty[VMM_MAX_SLOTS];
@@ -181,6 +185,13 @@ void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id);
  * KVM_GET_DIRTY_LOG fail). */
 int vmm_session_dirty_actions_ok(const struct vmm_session *ss,
 				 const struct vmm_scenario *s);
+/* A guest_debug action set KVM_SET_GUEST_DEBUG on vCPU i: if the vCPU
+ * enters the guest again in this run, the VM is not reused (on this
+ * project's host a vCPU that single-stepped through a port write keeps
+ * something of it that turning debugging off does not clear); if not,
+ * the next prepare turns debugging off (before it completes a pending
+ * access, which must not be single-stepped). */
+void vmm_session_note_guest_debug(struct vmm_session *ss, uint32_t i);
 /* The VM must not serve another input (state no reset can give back): the
  * next prepare makes a fresh one, counted as a fallback. */
 void vmm_session_taint(struct vmm_session *ss);

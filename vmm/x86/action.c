@@ -234,13 +234,14 @@ static int land_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
  * the action did to it, even if KVM refused it); a vCPU action's target is
  * restored at the next prepare even if it never runs again (debug
  * registers); registers, sregs and events (pending NMI and interrupt
- * included) are set on every run anyway. guest_debug: the input runs on
- * the session's VM, which is not reused after (a fresh VM for the next
- * input, counted as a fallback) - as with the guest_debug record: on this
- * project's host a vCPU that single-stepped through a port write keeps
- * something of it that KVM_SET_GUEST_DEBUG with control 0 does not clear
- * (the next input's first OUT on that vCPU made no exit:
- * check_action_records, 3 exits instead of a fresh VM's 4). */
+ * included) are set on every run anyway. guest_debug: turned off at the
+ * next prepare, unless the vCPU enters the guest again with it: then the
+ * VM is not reused (a fresh VM for the next input, counted as a
+ * fallback) - as with the guest_debug record: on this project's host a
+ * vCPU that single-stepped through a port write keeps something of it
+ * that KVM_SET_GUEST_DEBUG with control 0 does not clear (the next
+ * input's first OUT on that vCPU made no exit: check_action_records, 3
+ * exits instead of a fresh VM's 4). */
 static int note_undo(struct run_ctx *c, const struct vmm_action_spec *a,
 		     struct vmm_error *e)
 {
@@ -256,7 +257,7 @@ static int note_undo(struct run_ctx *c, const struct vmm_action_spec *a,
 	}
 	vmm_session_note_restore(c->ss, a->target);
 	if (a->kind == VMM_AK_GUEST_DEBUG)
-		vmm_session_taint(c->ss);
+		vmm_session_note_guest_debug(c->ss, a->target);
 	return 0;
 }
 
@@ -326,8 +327,8 @@ size_t vmm_x86_action_caps(const struct vmm_kvm *k, char *buf, size_t len,
 		"record action=ok (slots, dirty log, irq_line/msi/lapic with "
 		"an irqchip, nmi, interrupt, reg, sreg, events, debugreg%s, "
 		"immediate_exit; smi: %s; readonly flips: %s; reset mode: "
-		"undone by the reset, the VM not reused after guest_debug, "
-		"smi a fresh VM per input)\n",
+		"undone by the reset, the VM not reused after a vCPU ran "
+		"with guest_debug, smi a fresh VM per input)\n",
 		vmm_kvm_cap(k, VMM_CAP_SET_GUEST_DEBUG) ? ", guest_debug" : "",
 		vmm_kvm_cap(k, VMM_CAP_X86_SMM)
 			? "ok (KVM_SMI)"
