@@ -836,6 +836,7 @@ struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
 	struct vmm_session *ss;
 	struct vmm_error e;
 
+	vmm_err_clear(&e);
 	if (count_ok && !vmm_arch_vcpu_reusable(p->k, NULL, s)) {
 		i += VMM_MAX_VCPUS;
 	} else if (count_ok && p->by_nvcpus[1] &&
