@@ -6,6 +6,8 @@
  * runs them (no finding oracle beyond the classifier, no kernel log).
  * Prints the time per verdict and, last:
  *   bench: mutated execs_per_sec=N timeout_share=P median_exec_us=N
+ * Then the reset sessions' resets, fallbacks (fresh VMs) and the inputs
+ * whose action records took a fresh VM of their own (action_fresh).
  * The inputs are the same on every run; the figures depend on the host.
  * Usage: bench_mutated [CORPUS_DIR [N [SEED]]] (corpus/scenarios 1000 11)
  * BENCH_TRACE=1: also one line per exec on stderr, "exec I VERDICT US
@@ -124,6 +126,24 @@ int main(int argc, char **argv)
 		     (double)st.execs / secs,
 		     exec_stats_timeout_share(&st, t_all),
 		     (unsigned long long)exec_stats_median_us(&st));
+	{
+		uint64_t resets = 0, fallbacks = 0, action_fresh = 0;
+
+		for (int i = 0; i < VMM_POOL_SESSIONS; i++) {
+			const struct vmm_session *ss = pool.by_nvcpus[i];
+
+			if (!ss)
+				continue;
+			resets += ss->resets;
+			fallbacks += ss->fallbacks;
+			action_fresh += ss->action_fresh;
+		}
+		(void)printf("bench: sessions resets=%llu fallbacks=%llu "
+			     "action_fresh=%llu\n",
+			     (unsigned long long)resets,
+			     (unsigned long long)fallbacks,
+			     (unsigned long long)action_fresh);
+	}
 	vmm_closer_stats(&k, &cs);
 	(void)printf("bench: closer queued=%llu inline_full=%llu "
 		     "max_pending=%u\n",

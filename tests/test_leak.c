@@ -8,6 +8,7 @@
 #include "tests/proc_util.h"
 #include "vmm/closer.h"
 #include "vmm/pipeline.h"
+#include "vmm/session.h"
 #include "vmm/x86/mode.h"
 
 /* In-kernel irqchip VMs, whose close waits for the kernel, go to the
@@ -52,6 +53,85 @@ static void closer_cycles(struct vmm_kvm *k, const struct guest_bin *hlt,
 	CHECK_EQ_U64(maps1, maps0);
 	vmm_closer_stop(k);
 	CHECK(k->closer == NULL);
+}
+
+/* Reset mode: a slot an action added or resized is removed, with its
+ * memory, before the next input runs (docs/scenario-format.md "Action
+ * records"), and an input with dirty-log actions gets its writable slots
+ * made again: after a plain input the session holds exactly the
+ * mappings and fds it held after the first plain one. */
+static void reset_action_cycles(struct vmm_kvm *k, const struct guest_bin *hlt,
+				unsigned long n)
+{
+	static struct vmm_session ss;
+	struct vmm_scenario s;
+	struct vmm_result r;
+	struct vmm_error e;
+	unsigned long halts = 0;
+	int fds0 = -1, maps0 = -1, fds1 = 0, maps1 = 0;
+	long vm0 = -1, vm1 = 0;
+
+	vmm_err_clear(&e);
+	/* the bitmap: with the dirty ring (where its self-test passes),
+	 * a lone session gives dirty-log reads a fresh VM */
+	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
+		(void)printf("SKIP: reset mode: %s\n", e.msg);
+		return;
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		struct vmm_action_spec *a = &s.actions[0];
+
+		sb_begin(&s, 0x200000, 2000);
+		(void)sb_code(&s, VMM_MODE_REAL16, 0x1000, hlt->data, hlt->len);
+		memset(a, 0, sizeof(*a));
+		a->trigger = VMM_AT_EXIT;
+		a->when = 1;	  /* at the HLT */
+		if (i % 3 == 1) { /* 16 MiB more, the guest's last exit */
+			a->kind = VMM_AK_SLOT_ADD;
+			a->idx = 9;
+			a->a = 0x1000000;
+			a->b = 0x1000000;
+			s.nactions = 1;
+		} else if (i % 3 == 2) { /* slot 0 grown, its dirty log read */
+			a->kind = VMM_AK_SLOT_RESIZE;
+			a->idx = s.slots[0].id;
+			a->b = 0x400000;
+			a[1] = *a;
+			a[1].kind = VMM_AK_DIRTY_GET;
+			a[1].b = 0;
+			if (a[1].kind < a->kind) { /* canonical order */
+				struct vmm_action_spec t = a[0];
+
+				a[0] = a[1];
+				a[1] = t;
+			}
+			s.nactions = 2;
+		}
+		if (vmm_pipeline_run_reset(&ss, &s, NULL, &r) == VMM_V_HALT)
+			halts++;
+		if (i % 3 == 0 && fds0 < 0 && i > 0) {
+			fds0 = proc_fd_count();
+			maps0 = proc_map_count();
+			vm0 = proc_mapped_kb_no_heap();
+		} else if (i % 3 == 0) {
+			fds1 = proc_fd_count();
+			maps1 = proc_map_count();
+			vm1 = proc_mapped_kb_no_heap();
+		}
+	}
+	(void)printf("reset mode with slot actions: %lu inputs, %lu halts, "
+		     "%llu slots undone, %llu action_fresh; fds %d->%d maps "
+		     "%d->%d mapped %ldkB->%ldkB\n",
+		     n, halts, (unsigned long long)ss.slots_undone,
+		     (unsigned long long)ss.action_fresh, fds0, fds1, maps0,
+		     maps1, vm0, vm1);
+	CHECK_EQ_U64(halts, n);
+	CHECK(ss.slots_undone + 1 >= (n / 3) * 2); /* not the last one yet */
+	CHECK_EQ_U64(ss.action_fresh, 0);
+	CHECK_EQ_U64(fds1, fds0);
+	CHECK_EQ_U64(maps1, maps0);
+	CHECK_EQ_U64(vm1, vm0);
+	vmm_session_destroy(&ss);
 }
 
 /* How many i in [0, n) have i % 5 == r. */
@@ -141,6 +221,7 @@ int main(int argc, char **argv)
 	CHECK_EQ_U64(maps1, maps0);
 	CHECK(vm0 > 0);
 	CHECK_EQ_U64(vm1, vm0);
+	reset_action_cycles(&k, &hlt, 300);
 	if (vmm_kvm_cap(&k, VMM_CAP_IRQCHIP) && vmm_kvm_cap(&k, VMM_CAP_PIT2))
 		closer_cycles(&k, &hlt, 40);
 	vmm_kvm_close(&k);

@@ -731,26 +731,29 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 	return vmm_arch_irqs_send(c, e);
 }
 
-/* Reset mode undoes an action's effect by the reset itself only for a
- * register, sregs field or debug register of the vCPU whose exit fired
- * it (the pipeline sets registers and sregs on every run, the restore puts
- * the debug registers back), and for immediate_exit (it leaves nothing);
- * a change to another vCPU (whose registers may still wait in kvm_run for
- * its first entry), to the slots, the dirty log (the session tracks its
- * own), interrupts, events, guest debugging or the LAPIC needs the input
- * to run on a fresh VM (vmm_pipeline_run_reset, counted). */
-static int actions_need_fresh(const struct vmm_scenario *s)
+/* Reset mode undoes every action's effect in the session itself: a slot
+ * an action changed is dropped and made again (vmm_session_note_slot_action),
+ * a vCPU an action changed is restored and its registers, sregs and events
+ * (pending NMI and interrupt included) set as on every run, guest
+ * debugging turned off (or the VM not reused if the vCPU ran with it:
+ * vmm_session_note_guest_debug). An input
+ * runs on a fresh VM of
+ * its own (vmm_pipeline_run_reset, counted in action_fresh) only for:
+ *  - smi: SMM is VM-wide state (SMRAM, the SMM flag in KVM's memslot
+ *    lookups) the restore does not cover - as the events record's SMI and
+ *    SMM parts (VMM_X86_EV_FRESH); hosts without KVM_CAP_X86_SMM (the
+ *    project's) refuse the input before any VM exists anyway;
+ *  - dirty_get/dirty_clear on a session with the dirty ring: the ring is
+ *    VM-wide and makes KVM_GET_DIRTY_LOG fail (ENXIO), where a fresh VM's
+ *    bitmap answers (bitmap sessions run them with a fresh VM's dirty
+ *    logging, vmm_session_dirty_actions_ok; the pool gives them one). */
+static int actions_need_fresh(const struct vmm_session *ss,
+			      const struct vmm_scenario *s)
 {
-	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++) {
-		const struct vmm_action_spec *a = &s->actions[q];
-
-		if ((a->kind != VMM_AK_REG && a->kind != VMM_AK_SREG &&
-		     a->kind != VMM_AK_DEBUGREG &&
-		     a->kind != VMM_AK_IMMEDIATE_EXIT) ||
-		    a->target != a->vcpu)
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++)
+		if (s->actions[q].kind == VMM_AK_SMI)
 			return 1;
-	}
-	return 0;
+	return !vmm_session_dirty_actions_ok(ss, s);
 }
 
 static enum vmm_verdict run_inner(struct vmm_kvm *k, struct vmm_session *ss,
@@ -865,7 +868,7 @@ enum vmm_verdict vmm_pipeline_run_reset(struct vmm_session *ss,
 					const struct vmm_hooks *h,
 					struct vmm_result *r)
 {
-	if (actions_need_fresh(s) || (h && h->concurrent_seed)) {
+	if (actions_need_fresh(ss, s) || (h && h->concurrent_seed)) {
 		/* a fresh VM of its own, as in fresh mode (concurrent mode:
 		 * always); the session's VM waits untouched for the next
 		 * input */

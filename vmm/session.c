@@ -29,6 +29,64 @@ static void free_bitmaps(struct vmm_session *ss, int i)
 	ss->gdirty[i] = NULL;
 	ss->vdirty[i] = NULL;
 	ss->scratch[i] = NULL;
+	memset(&ss->own[i], 0, sizeof(ss->own[i]));
+}
+
+static int touched(const struct vmm_session *ss, uint32_t id)
+{
+	for (uint32_t t = 0; t < ss->ntouched; t++)
+		if (ss->touched[t] == id)
+			return 1;
+	return 0;
+}
+
+/* Is vm.slots[i] the slot the session made, and did no action change it
+ * (its dirty state is known)? */
+static int tracked(const struct vmm_session *ss, int i)
+{
+	const struct vmm_slot *sl = &ss->vm.slots[i], *o = &ss->own[i];
+
+	return ss->gdirty[i] && sl->used && o->used && sl->id == o->id &&
+	       sl->gpa == o->gpa && sl->size == o->size &&
+	       sl->flags == o->flags && sl->host == o->host &&
+	       !touched(ss, sl->id);
+}
+
+void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id)
+{
+	if (touched(ss, id))
+		return;
+	if (ss->ntouched < sizeof(ss->touched) / sizeof(ss->touched[0]))
+		ss->touched[ss->ntouched++] = id;
+	else /* not reached: a run has at most VMM_MAX_SCN_ACTIONS */
+		ss->tainted = 1;
+}
+
+static int needs_exact(const struct vmm_scenario *s)
+{
+	for (uint32_t q = 0; q < s->nactions && q < VMM_MAX_SCN_ACTIONS; q++)
+		if (s->actions[q].kind == VMM_AK_DIRTY_GET ||
+		    s->actions[q].kind == VMM_AK_DIRTY_CLEAR)
+			return 1;
+	return 0;
+}
+
+int vmm_session_dirty_actions_ok(const struct vmm_session *ss,
+				 const struct vmm_scenario *s)
+{
+	return !needs_exact(s) || ss->dirty_mode == VMM_DIRTY_BITMAP;
+}
+
+static int manual_protect(struct vmm_session *ss, int on, struct vmm_error *e)
+{
+	struct kvm_enable_cap cap;
+
+	memset(&cap, 0, sizeof(cap));
+	cap.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2;
+	cap.args[0] = on ? KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE : 0;
+	return VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_ENABLE_CAP, &cap, e) < 0
+		       ? -1
+		       : 0;
 }
 
 static void teardown(struct vmm_session *ss)
@@ -46,9 +104,12 @@ static void teardown(struct vmm_session *ss)
 		free_bitmaps(ss, i);
 	ss->live = 0;
 	ss->tainted = 0;
+	ss->ntouched = 0;
+	ss->exact = 0;
+	ss->gdbg_set = 0;
 }
 
-#define SESSION_RAW_RING 0x100U /* internal: the ring, untested (probe) */
+#define SESSION_RAW_RING VMM_SESSION_RING_UNCHECKED
 
 int vmm_session_init(struct vmm_session *ss, struct vmm_kvm *k,
 		     unsigned int flags, struct vmm_error *e)
@@ -112,6 +173,7 @@ static int add_slot(struct vmm_session *ss, const struct vmm_slot_spec *sl,
 	if (vmm_vm_add_slot(&ss->vm, sl->id, sl->gpa, sl->size, flags, e) < 0)
 		return -1;
 	i = slot_index(&ss->vm, sl->id);
+	ss->own[i] = ss->vm.slots[i];
 	ss->gdirty[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
 	ss->vdirty[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
 	ss->scratch[i] = calloc(bitmap_words(sl->size), sizeof(uint64_t));
@@ -137,7 +199,7 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 				__atomic_load_n(&g->flags, __ATOMIC_ACQUIRE);
 			uint32_t slot, id;
 			uint64_t off;
-			int i;
+			int i, stale;
 
 			if (!(fl & KVM_DIRTY_GFN_F_DIRTY))
 				break;
@@ -145,8 +207,13 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 			off = __atomic_load_n(&g->offset, __ATOMIC_RELAXED);
 			id = slot & 0xFFFFU; /* address space 0 only */
 			i = (slot >> 16) ? -1 : slot_index(&ss->vm, id);
-			if (i < 0 || !ss->gdirty[i] ||
-			    off >= ss->vm.slots[i].size / VMM_PAGE_SIZE) {
+			/* a slot an action changed is dropped at the next
+			 * prepare; entries from before the change are stale
+			 * (KVM's ring reset skips them too) */
+			stale = !(slot >> 16) && touched(ss, id);
+			if (!stale &&
+			    (i < 0 || !tracked(ss, i) ||
+			     off >= ss->vm.slots[i].size / VMM_PAGE_SIZE)) {
 				vmm_err_contract(e, "dirty ring", "slot/offset",
 						 "kernel contract violation: "
 						 "dirty ring entry slot=%u "
@@ -155,7 +222,8 @@ static int harvest_rings(struct vmm_session *ss, struct vmm_error *e)
 						 slot, (unsigned long long)off);
 				return -1;
 			}
-			ss->gdirty[i][off / 64] |= 1ULL << (off % 64);
+			if (!stale)
+				ss->gdirty[i][off / 64] |= 1ULL << (off % 64);
 			ss->ring_harvested++;
 			__atomic_store_n(&g->flags, KVM_DIRTY_GFN_F_RESET,
 					 __ATOMIC_RELEASE);
@@ -214,7 +282,9 @@ static int collect_bitmaps(struct vmm_session *ss, uint64_t *pages,
 		struct kvm_clear_dirty_log clr;
 		int any = 0;
 
-		if (!sl->used || (sl->flags & VMM_SLOT_READONLY))
+		/* a slot an action changed is dropped, not read: its bitmap
+		 * may be gone, or of another size */
+		if (!tracked(ss, i) || (sl->flags & VMM_SLOT_READONLY))
 			continue;
 		words = bitmap_words(sl->size);
 		bm = ss->scratch[i];
@@ -259,12 +329,12 @@ static int create(struct vmm_session *ss, const struct vmm_scenario *s,
 		ss->ring_bytes = RING_ENTRIES * sizeof(struct kvm_dirty_gfn);
 		cap.cap = KVM_CAP_DIRTY_LOG_RING;
 		cap.args[0] = ss->ring_bytes;
-	} else {
-		cap.cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2;
-		cap.args[0] = KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE;
-	}
-	if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_ENABLE_CAP, &cap, e) < 0)
+		if (VMM_IOCTL(ss->k->ops, ss->vm.fd, KVM_ENABLE_CAP, &cap, e) <
+		    0)
+			return -1;
+	} else if (manual_protect(ss, 1, e) < 0) {
 		return -1;
+	}
 	for (uint32_t i = 0; i < s->nslots; i++)
 		if (add_slot(ss, &s->slots[i], e) < 0)
 			return -1;
@@ -320,10 +390,11 @@ static int same_slot(const struct vmm_slot *a, const struct vmm_slot_spec *b)
  * inputs ran before. Every used entry is one of the scenario's slots. */
 static void order_slots(struct vmm_session *ss, const struct vmm_scenario *s)
 {
-	struct vmm_slot slots[VMM_MAX_SLOTS];
+	struct vmm_slot slots[VMM_MAX_SLOTS], own[VMM_MAX_SLOTS];
 	uint64_t *g[VMM_MAX_SLOTS], *v[VMM_MAX_SLOTS], *sc[VMM_MAX_SLOTS];
 
 	memset(slots, 0, sizeof(slots));
+	memset(own, 0, sizeof(own));
 	memset(g, 0, sizeof(g));
 	memset(v, 0, sizeof(v));
 	memset(sc, 0, sizeof(sc));
@@ -333,14 +404,72 @@ static void order_slots(struct vmm_session *ss, const struct vmm_scenario *s)
 		if (i < 0)
 			continue; /* not reached: sync_layout added it */
 		slots[j] = ss->vm.slots[i];
+		own[j] = ss->own[i];
 		g[j] = ss->gdirty[i];
 		v[j] = ss->vdirty[i];
 		sc[j] = ss->scratch[i];
 	}
 	memcpy(ss->vm.slots, slots, sizeof(slots));
+	memcpy(ss->own, own, sizeof(own));
 	memcpy(ss->gdirty, g, sizeof(g));
 	memcpy(ss->vdirty, v, sizeof(v));
 	memcpy(ss->scratch, sc, sizeof(sc));
+}
+
+/* Undo what actions did to the slots (after the dirty state was
+ * collected): a slot an action made, changed, moved, resized or flipped
+ * - or any the session made that is no longer what it made - is removed
+ * with its memory and bitmaps; sync_layout then makes the scenario's
+ * slots that are missing, new and zeroed, exactly as a fresh VM's. Ends
+ * exact mode (its writable slots were marked touched). */
+static int drop_changed(struct vmm_session *ss, struct vmm_error *e)
+{
+	if (ss->exact) {
+		if (manual_protect(ss, 1, e) < 0)
+			return -1;
+		ss->exact = 0;
+	}
+	for (int i = 0; i < VMM_MAX_SLOTS; i++) {
+		const struct vmm_slot *sl = &ss->vm.slots[i];
+
+		if (tracked(ss, i))
+			continue;
+		if (sl->used) {
+			if (vmm_vm_remove_slot(&ss->vm, sl->id, e) < 0)
+				return -1;
+			ss->slots_undone++;
+		}
+		free_bitmaps(ss, i);
+	}
+	ss->ntouched = 0;
+	return 0;
+}
+
+/* Bitmap mode, an input with dirty-log actions: the run gets a fresh
+ * VM's dirty logging - the scenario's own slot flags (no dirty logging
+ * the scenario did not ask for) and no manual protection (so that
+ * KVM_GET_DIRTY_LOG clears what it reports, as on a fresh VM). The
+ * session tracks none of the writable slots then: they are marked as an
+ * action's, dropped at the next prepare and made again (zeroed). */
+static int enter_exact(struct vmm_session *ss, const struct vmm_scenario *s,
+		       struct vmm_error *e)
+{
+	for (uint32_t j = 0; j < s->nslots; j++) {
+		const struct vmm_slot_spec *sp = &s->slots[j];
+		int i = slot_index(&ss->vm, sp->id);
+
+		if (i < 0 || (sp->flags & VMM_SLOT_READONLY))
+			continue;
+		vmm_session_note_slot_action(ss, sp->id);
+		if (ss->vm.slots[i].flags != sp->flags &&
+		    vmm_vm_set_slot_flags(&ss->vm, sp->id, sp->flags, e) < 0)
+			return -1;
+	}
+	if (manual_protect(ss, 0, e) < 0)
+		return -1;
+	ss->exact = 1;
+	ss->exact_runs++;
+	return 0;
 }
 
 static int sync_layout(struct vmm_session *ss, const struct vmm_scenario *s,
@@ -493,10 +622,25 @@ static int flush_pending(struct vmm_session *ss, struct vmm_error *e)
 	return unsettled;
 }
 
+void vmm_session_note_guest_debug(struct vmm_session *ss, uint32_t i)
+{
+	if (i < ss->nvcpus) {
+		ss->gdbg_set |= 1U << i;
+		ss->gdbg_at[i] = ss->vcpus[i].entries;
+	}
+}
+
 int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			struct vmm_error *e)
 {
 	ss->runs++;
+	/* guest debugging an action turned on, on a vCPU that did not run
+	 * with it (vmm_session_finish): off, before the flush below */
+	for (uint32_t i = 0; ss->live && ss->gdbg_set && i < ss->nvcpus; i++)
+		if (((ss->gdbg_set >> i) & 1U) && !ss->tainted &&
+		    vmm_vcpu_guest_debug(&ss->vcpus[i], 0) < 0)
+			ss->tainted = 1;
+	ss->gdbg_set = 0;
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
 	    vmm_arch_vcpu_reusable(ss->k, ss->init, s)) {
 		int rc = flush_pending(ss, e);
@@ -523,7 +667,8 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 	}
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
 	    vmm_arch_vcpu_reusable(ss->k, ss->init, s)) {
-		if (collect_dirty(ss, e) < 0 || sync_layout(ss, s, e) < 0)
+		if (collect_dirty(ss, e) < 0 || drop_changed(ss, e) < 0 ||
+		    sync_layout(ss, s, e) < 0)
 			goto fail;
 		restore_memory(ss, 0);
 		for (uint32_t i = 0; i < ss->nvcpus; i++) {
@@ -540,13 +685,17 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 			ss->restored_at[i] = v->entries;
 		}
 		ss->resets++;
+		if (needs_exact(s) && enter_exact(ss, s, e) < 0)
+			goto fail;
 		return 0;
 	}
-	if (ss->live) {
+	if (ss->live || ss->fallback_due) {
 		ss->fallbacks++;
 		teardown(ss);
 	}
-	if (create(ss, s, e) < 0)
+	ss->fallback_due = 0;
+	if (create(ss, s, e) < 0 ||
+	    (needs_exact(s) && enter_exact(ss, s, e) < 0))
 		goto fail;
 	return 0;
 fail:
@@ -585,6 +734,10 @@ void vmm_session_finish(struct vmm_session *ss, int taint,
 		if (last_reason[i] == KVM_EXIT_FAIL_ENTRY ||
 		    last_reason[i] == KVM_EXIT_INTERNAL_ERROR)
 			ss->tainted = 1;
+		/* it ran with guest debugging an action turned on */
+		if (((ss->gdbg_set >> i) & 1U) &&
+		    ss->vcpus[i].entries != ss->gdbg_at[i])
+			ss->tainted = 1;
 	}
 }
 
@@ -594,6 +747,8 @@ int vmm_session_dirty_poll(struct vmm_session *ss, uint64_t *pages,
 	uint64_t before = ss->ring_harvested;
 
 	*pages = 0;
+	if (ss->exact) /* a fresh VM's dirty logging: as on a fresh VM */
+		return vmm_vm_dirty_poll(&ss->vm, pages, e);
 	if (ss->dirty_mode == VMM_DIRTY_RING) {
 		if (harvest_rings(ss, e) < 0)
 			return -1;
@@ -624,7 +779,7 @@ int vmm_session_pool_init(struct vmm_session_pool *p, struct vmm_kvm *k,
 
 void vmm_session_pool_destroy(struct vmm_session_pool *p)
 {
-	for (int i = 0; i <= 2 * VMM_MAX_VCPUS; i++) {
+	for (int i = 0; i < VMM_POOL_SESSIONS; i++) {
 		if (p->by_nvcpus[i]) {
 			vmm_session_destroy(p->by_nvcpus[i]);
 			free(p->by_nvcpus[i]);
@@ -637,27 +792,61 @@ void vmm_session_trim(struct vmm_session *ss)
 {
 	struct vmm_error e;
 
-	if (!ss->live || ss->tainted)
+	if (!ss->live)
 		return;
 	vmm_err_clear(&e);
-	if (collect_dirty(ss, &e) < 0) {
-		ss->tainted = 1; /* its next input gets a fresh VM */
+	if (ss->tainted || collect_dirty(ss, &e) < 0 ||
+	    drop_changed(ss, &e) < 0) {
+		/* a VM no input will reuse (cpuid, irqchip, guest_debug...):
+		 * closed now, its memory with it; the next input's fresh VM
+		 * still counts as a fallback */
+		teardown(ss);
+		ss->fallback_due = 1;
+		ss->trims++;
 		return;
 	}
 	restore_memory(ss, 1);
 	ss->trims++;
 }
 
+/* The pool's session i, made on first use with `flags`; NULL if it could
+ * not be made (*e says why). */
+static struct vmm_session *pool_session(struct vmm_session_pool *p, uint32_t i,
+					unsigned int flags, struct vmm_error *e)
+{
+	if (!p->by_nvcpus[i]) {
+		p->by_nvcpus[i] = calloc(1, sizeof(struct vmm_session));
+		vmm_err_clear(e);
+		/* the host checks ran for the first session and are cached */
+		if (p->by_nvcpus[i] &&
+		    vmm_session_init(p->by_nvcpus[i], p->k, flags, e) < 0) {
+			free(p->by_nvcpus[i]);
+			p->by_nvcpus[i] = NULL;
+		}
+	}
+	return p->by_nvcpus[i];
+}
+
 struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
 					 const struct vmm_scenario *s)
 {
-	uint32_t i =
-		s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS ? s->nvcpus : 1;
+	int count_ok = s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS;
+	uint32_t n = count_ok ? s->nvcpus : 1, i = n;
+	unsigned int flags = p->flags;
+	struct vmm_session *ss;
 	struct vmm_error e;
 
-	if (s->nvcpus >= 1 && s->nvcpus <= VMM_MAX_VCPUS &&
-	    !vmm_arch_vcpu_reusable(p->k, NULL, s))
+	vmm_err_clear(&e);
+	if (count_ok && !vmm_arch_vcpu_reusable(p->k, NULL, s)) {
 		i += VMM_MAX_VCPUS;
+	} else if (count_ok && p->by_nvcpus[1] &&
+		   !vmm_session_dirty_actions_ok(p->by_nvcpus[1], s)) {
+		/* dirty-log actions where the sessions use the dirty ring:
+		 * a bitmap session, which runs them on its own VM */
+		i += 2 * VMM_MAX_VCPUS;
+		flags = (flags & ~VMM_SESSION_RING_UNCHECKED) |
+			VMM_SESSION_FORCE_BITMAP;
+	}
 
 	/* Switching VMs: the one left behind gives its guest memory back, so
 	 * that the pool never holds more than one input's worth. */
@@ -665,17 +854,14 @@ struct vmm_session *vmm_session_pool_get(struct vmm_session_pool *p,
 		vmm_session_trim(p->by_nvcpus[p->last]);
 	p->last = i;
 
-	if (!p->by_nvcpus[i]) {
-		p->by_nvcpus[i] = calloc(1, sizeof(struct vmm_session));
-		vmm_err_clear(&e);
-		/* the host checks ran for the first session and are cached */
-		if (p->by_nvcpus[i] &&
-		    vmm_session_init(p->by_nvcpus[i], p->k, p->flags, &e) < 0) {
-			free(p->by_nvcpus[i]);
-			p->by_nvcpus[i] = NULL;
-		}
+	ss = pool_session(p, i, flags, &e);
+	if (!ss && i > 2 * VMM_MAX_VCPUS && e.cls == VMM_ERR_HOST) {
+		/* no bitmap on this host: the count's ring session, which
+		 * gives such an input a fresh VM (vmm_pipeline_run_reset) */
+		p->last = n;
+		ss = pool_session(p, n, p->flags, &e);
 	}
-	return p->by_nvcpus[i];
+	return ss;
 }
 
 int vmm_dirty_ring_check(struct vmm_kvm *k, struct vmm_error *e)

@@ -26,12 +26,19 @@
  *    input error is reported by KVM_SET_SREGS exactly as in fresh mode).
  *    A session's vCPUs must only be entered through vmm_vcpu_run() or the
  *    session itself, which count their KVM_RUN calls.
- *  - layout: slots that differ are removed/added, the others kept.
+ *  - layout: slots that differ are removed/added, the others kept; a
+ *    slot an action touched (vmm_session_note_slot_action) is removed
+ *    with its memory whatever it became, and made again if the scenario
+ *    has it. Inputs with dirty-log actions run with a fresh VM's dirty
+ *    logging (bitmap mode: the scenario's slot flags, no manual
+ *    protection; their writable slots are made again after).
  *  - fallback to a fresh VM, counted: first use, a different vCPU count,
  *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable) or any
  *    cpuid records (the VM is not reused after such an input either),
- *    action records no reset undoes (the input runs on a VM of its own,
- *    vmm_pipeline_run_reset; the session's VM is kept), or
+ *    the few action records reset mode does not undo (smi; dirty-log
+ *    reads with a lone dirty-ring session: the input runs on a VM of its own,
+ *    vmm_pipeline_run_reset, and the session's VM is kept; after a
+ *    guest_debug action whose vCPU ran again the VM is not reused), or
  *    a VM left in a state that cannot be reset (a failed ioctl, a kernel
  *    contract violation, a failed entry or an internal error, an access
  *    still in flight after the flush).
@@ -42,12 +49,15 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include "vmm/limits.h"
 #include "vmm/scenario.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 #include "vmm/vcpu_state.h"
 
 #define VMM_SESSION_FORCE_BITMAP 0x1U /* use the bitmap even with a ring */
+/* the dirty ring without its self-test (the self-test itself, tests) */
+#define VMM_SESSION_RING_UNCHECKED 0x100U
 /* Guest memory a session keeps resident between inputs: dirty runs of at
  * least this many pages are given back to the kernel instead of cleared
  * in place, and once this many pages were cleared in place, every slot is
@@ -82,6 +92,26 @@ struct vmm_session {
 	size_t ring_bytes;
 	uint32_t ring_entries;
 	uint32_t ring_fetch[VMM_MAX_VCPUS];
+	/* per vm.slots[] index: the slot as the session made it (actions
+	 * may change, move or replace it: vmm_session_note_slot_action) */
+	struct vmm_slot own[VMM_MAX_SLOTS];
+	/* slot ids an action changed since the last prepare: such a slot is
+	 * not tracked (its dirty state is in doubt) but dropped, and made
+	 * again if the next scenario has it; dirty ring entries for these
+	 * ids are stale, not a contract violation */
+	uint32_t touched[VMM_MAX_SCN_ACTIONS + VMM_MAX_SLOTS];
+	uint32_t ntouched;
+	/* the run has a fresh VM's dirty logging (bitmap mode, inputs with
+	 * dirty-log actions): the scenario's slot flags, no manual
+	 * protection; its writable slots are dropped at the next prepare */
+	int exact;
+	/* a trim closed a VM no input could reuse: the next prepare's new
+	 * VM counts as a fallback */
+	int fallback_due;
+	/* vCPUs a guest_debug action set KVM_SET_GUEST_DEBUG on, at
+	 * vcpus[i].entries (vmm_session_note_guest_debug) */
+	uint32_t gdbg_set;
+	uint64_t gdbg_at[VMM_MAX_VCPUS];
 	/* per vm.slots[] index: pages the guest dirtied / the VMM wrote */
 	uint64_t *gdirty[VMM_MAX_SLOTS];
 	uint64_t *vdirty[VMM_MAX_SLOTS];
@@ -91,6 +121,9 @@ struct vmm_session {
 	/* inputs whose action records no reset undoes, run on a fresh VM of
 	 * their own (vmm_pipeline_run_reset; counted in fallbacks too) */
 	uint64_t action_fresh;
+	/* slots dropped because an action changed them; runs with a fresh
+	 * VM's dirty logging (exact) */
+	uint64_t slots_undone, exact_runs;
 	uint64_t restores_skipped; /* vCPUs not entered since their restore */
 	uint64_t sregs_synced;	   /* sregs set through KVM_CAP_SYNC_REGS */
 	uint64_t ring_full_exits, ring_harvested;
@@ -140,6 +173,25 @@ void vmm_session_note_state_set(struct vmm_session *ss, uint32_t i);
  * every run (x86 MSR records): the next prepare restores it even if the
  * vCPU never runs. */
 void vmm_session_note_restore(struct vmm_session *ss, uint32_t i);
+/* An action changes (or tried to change) slot `id` during a run: the
+ * next prepare drops that slot, whatever it became, and the scenario's
+ * slot comes back new (zeroed, tracked); until then its dirty state is
+ * not read. */
+void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id);
+/* Would this input run on the session with the dirty logging of a fresh
+ * VM (dirty-log actions need it: their results depend on the slot flags
+ * and on manual protection)? Only in bitmap mode: 1 yes or no such
+ * action, 0 it cannot (the dirty ring is VM-wide and makes
+ * KVM_GET_DIRTY_LOG fail). */
+int vmm_session_dirty_actions_ok(const struct vmm_session *ss,
+				 const struct vmm_scenario *s);
+/* A guest_debug action set KVM_SET_GUEST_DEBUG on vCPU i: if the vCPU
+ * enters the guest again in this run, the VM is not reused (on this
+ * project's host a vCPU that single-stepped through a port write keeps
+ * something of it that turning debugging off does not clear); if not,
+ * the next prepare turns debugging off (before it completes a pending
+ * access, which must not be single-stepped). */
+void vmm_session_note_guest_debug(struct vmm_session *ss, uint32_t i);
 /* The VM must not serve another input (state no reset can give back): the
  * next prepare makes a fresh one, counted as a fallback. */
 void vmm_session_taint(struct vmm_session *ss);
@@ -157,18 +209,24 @@ int vmm_session_dirty_poll(struct vmm_session *ss, uint64_t *pages,
  * (vmm_arch_vcpu_reusable: x86 cpuid records, MSRs KVM freezes after the
  * first run) have sessions of their own, so that each costs one fresh VM
  * and not a second one for the input after it. */
+#define VMM_POOL_SESSIONS (3 * VMM_MAX_VCPUS + 1)
 struct vmm_session_pool {
 	struct vmm_kvm *k;
 	unsigned int flags;
 	uint32_t last; /* the index of the last input's session (0: none) */
-	/* [count] reusable inputs, [VMM_MAX_VCPUS + count] one-use inputs */
-	struct vmm_session *by_nvcpus[2 * VMM_MAX_VCPUS + 1];
+	/* [count] reusable inputs, [VMM_MAX_VCPUS + count] one-use inputs,
+	 * [2 * VMM_MAX_VCPUS + count] inputs with dirty-log actions where
+	 * the others use the dirty ring (a bitmap session: it runs them on
+	 * its own VM with a fresh VM's dirty logging) */
+	struct vmm_session *by_nvcpus[VMM_POOL_SESSIONS];
 };
 
 /* Gives the session's guest memory back to the kernel (dirty pages
- * collected and released, as the next prepare would zero them): the pool
- * calls it for the session it switches away from. A failing dirty-log
- * ioctl taints the session (its next input gets a fresh VM). */
+ * collected and released, as the next prepare would zero them; slots
+ * actions touched removed): the pool calls it for the session it switches
+ * away from. A VM that will not be reused (tainted), or one whose
+ * dirty-log ioctl fails, is closed instead (its next input gets a fresh
+ * VM, counted as a fallback). */
 void vmm_session_trim(struct vmm_session *ss);
 
 /* Makes the one-vCPU session (so that a host without reset mode says so

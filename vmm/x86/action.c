@@ -13,6 +13,7 @@
 #include "vmm/arch.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline_ctx.h"
+#include "vmm/session.h"
 #include "vmm/x86/regs.h"
 #include "vmm/x86/vcpu_state.h"
 
@@ -207,6 +208,59 @@ static int vcpu_action(struct run_ctx *c, const struct vmm_action_spec *a,
 	}
 }
 
+/* Reset mode: vCPU i's set-up state may still wait in kvm_run for its
+ * first KVM_RUN (KVM_CAP_SYNC_REGS), where it would land over an action's
+ * change. Before an action on it, it goes in by ioctl, as a fresh VM's
+ * set-up put it: sregs, the creation events, registers. */
+static int land_setup(struct run_ctx *c, uint32_t i, struct vmm_error *e)
+{
+	struct vmm_vcpu *v = &c->vcpus[i];
+
+	if (!vmm_vcpu_sync_pending(v))
+		return 0;
+	vmm_session_note_state_set(c->ss, i);
+	if ((c->arch.sregs_synced[i] &&
+	     vmm_vcpu_set_sregs(v, &c->arch.set_sregs[i], e) < 0) ||
+	    vmm_vcpu_set_events(v, &c->ss->init[i].events, e) < 0 ||
+	    vmm_vcpu_set_regs(v, &c->arch.set_regs[i], e) < 0)
+		return -1;
+	c->arch.sregs_synced[i] = 0;
+	vmm_vcpu_sync_clear(v);
+	return 0;
+}
+
+/* Reset mode: what the session must undo after this action. A slot
+ * action's slot is dropped and made again at the next prepare (whatever
+ * the action did to it, even if KVM refused it); a vCPU action's target is
+ * restored at the next prepare even if it never runs again (debug
+ * registers); registers, sregs and events (pending NMI and interrupt
+ * included) are set on every run anyway. guest_debug: turned off at the
+ * next prepare, unless the vCPU enters the guest again with it: then the
+ * VM is not reused (a fresh VM for the next input, counted as a
+ * fallback) - as with the guest_debug record: on this project's host a
+ * vCPU that single-stepped through a port write keeps something of it
+ * that KVM_SET_GUEST_DEBUG with control 0 does not clear (the next
+ * input's first OUT on that vCPU made no exit: check_action_records, 3
+ * exits instead of a fresh VM's 4). */
+static int note_undo(struct run_ctx *c, const struct vmm_action_spec *a,
+		     struct vmm_error *e)
+{
+	if (a->kind <= VMM_AK_DIRTY_CLEAR) {
+		vmm_session_note_slot_action(c->ss, a->idx);
+		return 0;
+	}
+	if (a->kind <= VMM_AK_MSI || a->kind == VMM_AK_IMMEDIATE_EXIT)
+		return 0; /* VM-wide (a fresh VM with an irqchip), or none */
+	if (land_setup(c, a->target, e) < 0) {
+		vmm_err_prefix(e, "vCPU %u set-up before an action", a->target);
+		return -1;
+	}
+	vmm_session_note_restore(c->ss, a->target);
+	if (a->kind == VMM_AK_GUEST_DEBUG)
+		vmm_session_note_guest_debug(c->ss, a->target);
+	return 0;
+}
+
 int vmm_arch_action(struct run_ctx *c, const struct vmm_action_spec *a,
 		    struct vmm_action_event *ev, struct vmm_error *e)
 {
@@ -214,6 +268,8 @@ int vmm_arch_action(struct run_ctx *c, const struct vmm_action_spec *a,
 
 	if (a->target >= c->nvcpus_live) /* validated; defensive */
 		return vmm_scenario_reject(e, "action target %u", a->target);
+	if (c->ss && note_undo(c, a, e) < 0)
+		return -1;
 	if (a->kind <= VMM_AK_DIRTY_CLEAR)
 		rc = slot_action(c, a, ev, e);
 	else if (a->kind <= VMM_AK_MSI)
@@ -271,8 +327,8 @@ size_t vmm_x86_action_caps(const struct vmm_kvm *k, char *buf, size_t len,
 		"record action=ok (slots, dirty log, irq_line/msi/lapic with "
 		"an irqchip, nmi, interrupt, reg, sreg, events, debugreg%s, "
 		"immediate_exit; smi: %s; readonly flips: %s; reset mode: "
-		"reg/sreg/debugreg/immediate_exit of the firing vCPU reset, "
-		"the rest a fresh VM per input)\n",
+		"undone by the reset, the VM not reused after a vCPU ran "
+		"with guest_debug, smi a fresh VM per input)\n",
 		vmm_kvm_cap(k, VMM_CAP_SET_GUEST_DEBUG) ? ", guest_debug" : "",
 		vmm_kvm_cap(k, VMM_CAP_X86_SMM)
 			? "ok (KVM_SMI)"

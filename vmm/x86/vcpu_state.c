@@ -362,6 +362,12 @@ int vmm_arch_vcpu_capture(struct vmm_vcpu *v, struct vmm_vcpu_state *st,
 	    VCPU_IOCTL(v, KVM_GET_DEBUGREGS, &st->dregs, e) < 0 ||
 	    VCPU_IOCTL(v, KVM_GET_MP_STATE, &st->mp, e) < 0)
 		return -1;
+	/* The creation events go back in on every run, with the NMI
+	 * pending count (KVM_GET_VCPU_EVENTS flags it; made sure of here):
+	 * or an NMI a KVM_NMI action queued while NMIs were masked would
+	 * wait for the next input. */
+	st->events.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING;
+	st->events.nmi.pending = 0;
 	return vmm_arch_msrs_get(v, st->msrs, &st->nmsr_chunks, e);
 }
 
