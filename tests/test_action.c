@@ -9,12 +9,14 @@
 #include "vmm/kmsg.h"
 #include "vmm/oracle.h"
 #include "vmm/pipeline.h"
+#include "vmm/watchdog.h"
 #include "vmm/x86/mode.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXTRA_GPA 0x400000ULL /* slot 1, outside slot 0's 2 MiB */
@@ -493,6 +495,108 @@ static void check_concurrent_kmsg(struct vmm_kvm *k)
 	vmm_kmsg_close(&km);
 }
 
+/* The hang watchdog in concurrent mode: armed when the vCPU threads start
+ * and again at every exit any of them takes. An exit handler that holds
+ * its vCPU past the scenario's timeout + VMM_HANG_GRACE_MS is reported;
+ * a run whose exits each come within the limit is not, however long it
+ * takes in all. The stall stands in for a KVM_RUN that does not return:
+ * the watchdog sees the same thing, no exit within the limit. */
+struct stall {
+	unsigned int every_ms; /* sleep at every exit */
+	unsigned int once_ms;  /* sleep at the first exit */
+	unsigned int exits;
+	int fired;
+	uint64_t limit_ms;
+};
+
+static void stall_ms(unsigned int ms)
+{
+	struct timespec t = { (time_t)(ms / 1000U),
+			      (long)(ms % 1000U) * 1000000L };
+
+	while (nanosleep(&t, &t) != 0 && errno == EINTR)
+		;
+}
+
+static void stall_on_exit(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	struct stall *st = ctx; /* called under the run's lock */
+
+	(void)vcpu;
+	(void)x;
+	if (st->exits++ == 0 && st->once_ms)
+		stall_ms(st->once_ms);
+	if (st->every_ms)
+		stall_ms(st->every_ms);
+}
+
+static void stall_on_hang(void *ctx, uint64_t limit_ms)
+{
+	struct stall *st = ctx;
+
+	__atomic_store_n(&st->limit_ms, limit_ms, __ATOMIC_RELAXED);
+	__atomic_store_n(&st->fired, 1, __ATOMIC_RELEASE);
+}
+
+static void check_concurrent_watchdog(struct vmm_kvm *k)
+{
+	/* five OUTs to COM1, then HLT: six exits */
+	static const uint8_t outs[] = { 0x66, 0xba, 0xf8, 0x03, 0xee,
+					0xee, 0xee, 0xee, 0xee, 0xf4 };
+	static const struct {
+		const char *what;
+		unsigned int every_ms, once_ms;
+		int fires;
+	} cases[] = {
+		/* 6 x 0.8 s: 4.8 s in all, past the 3 s limit, each exit
+		 * well within it */
+		{ "an exit every 0.8 s", 800, 0, 0 },
+		{ "one exit held 3.5 s", 0, 3500, 1 },
+	};
+	static struct vmm_input_outcome o;
+	static uint8_t buf[4096];
+	struct vmm_watchdog w;
+	struct vmm_scenario s;
+	struct vmm_hooks h;
+	struct vmm_error e;
+	size_t n;
+
+	scen(&s, outs, sizeof(outs));
+	s.timeout_ms = 1000; /* the watchdog's limit: 1 s + 2 s grace */
+	vmm_err_clear(&e);
+	n = vmm_scenario_encode(&s, buf, sizeof(buf), &e);
+	CHECK(n > 0 && n <= sizeof(buf));
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct stall st = { cases[c].every_ms, cases[c].once_ms, 0, 0,
+				    0 };
+
+		vmm_err_clear(&e);
+		if (vmm_watchdog_start(&w, stall_on_hang, &st, &e) < 0) {
+			(void)fprintf(stderr, "watchdog: %s\n", e.msg);
+			CHECK(0);
+			return;
+		}
+		memset(&h, 0, sizeof(h));
+		h.on_exit = stall_on_exit;
+		h.ctx = &st;
+		h.skip_state = 1;
+		h.concurrent_seed = 0x5EEDULL + c;
+		vmm_run_input(k, buf, n, &h, NULL, &w, &o);
+		vmm_watchdog_stop(&w);
+		(void)printf("concurrent watchdog, %s: verdict=%s exits=%u "
+			     "fired=%d limit_ms=%llu\n",
+			     cases[c].what, vmm_verdict_name(o.result.verdict),
+			     st.exits, st.fired,
+			     (unsigned long long)st.limit_ms);
+		CHECK_EQ_U64(o.result.verdict, VMM_V_HALT);
+		CHECK_EQ_U64(st.exits, 6);
+		CHECK_EQ_U64(__atomic_load_n(&st.fired, __ATOMIC_ACQUIRE),
+			     (unsigned int)cases[c].fires);
+		if (cases[c].fires)
+			CHECK_EQ_U64(st.limit_ms, 1000 + VMM_HANG_GRACE_MS);
+	}
+}
+
 int main(void)
 {
 	struct vmm_kvm k;
@@ -512,6 +616,7 @@ int main(void)
 	check_anomaly();
 	check_concurrent(&k);
 	check_concurrent_kmsg(&k);
+	check_concurrent_watchdog(&k);
 	vmm_kvm_close(&k);
 	return check_report("test_action");
 }
