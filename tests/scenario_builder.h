@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vmm/scenario.h"
 
@@ -60,6 +61,23 @@ static inline struct vmm_vcpu_spec *sb_code(struct vmm_scenario *s,
 {
 	sb_blob(s, gpa, code, len);
 	return sb_vcpu(s, mode, gpa);
+}
+
+/* An action record fired at vCPU target 0's `when`-th exit (set
+ * s->actions[k].target or .trigger after it for other forms). */
+static inline void sb_action(struct vmm_scenario *s, unsigned int kind,
+			     uint32_t when, uint32_t idx, uint64_t a,
+			     uint64_t b)
+{
+	struct vmm_action_spec *p = &s->actions[s->nactions++];
+
+	memset(p, 0, sizeof(*p));
+	p->kind = (uint8_t)kind;
+	p->trigger = VMM_AT_EXIT;
+	p->when = when;
+	p->idx = idx;
+	p->a = a;
+	p->b = b;
 }
 
 #endif

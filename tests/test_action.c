@@ -84,20 +84,6 @@ static void scen_extra(struct vmm_scenario *s, const uint8_t *code, size_t n,
 	sb_blob(s, EXTRA_GPA, extra_data, sizeof(extra_data));
 }
 
-static void act(struct vmm_scenario *s, unsigned int kind, uint32_t when,
-		uint32_t idx, uint64_t a, uint64_t b)
-{
-	struct vmm_action_spec *p = &s->actions[s->nactions++];
-
-	memset(p, 0, sizeof(*p));
-	p->kind = (uint8_t)kind;
-	p->trigger = VMM_AT_EXIT;
-	p->when = when;
-	p->idx = idx;
-	p->a = a;
-	p->b = b;
-}
-
 static enum vmm_verdict run(struct vmm_kvm *k, const struct vmm_scenario *s,
 			    struct vmm_result *r)
 {
@@ -121,9 +107,9 @@ static void check_state_kinds(struct vmm_kvm *k)
 	scen(&s, g_state, sizeof(g_state));
 	s.vcpus[0].reg_mask = 1U << 1;
 	s.vcpus[0].regs[1] = 0x11;
-	act(&s, VMM_AK_REG, 1, 1, 0x77, 0);		  /* rbx */
-	act(&s, VMM_AK_SREG, 1, VMM_SREG_CR2, 0x1234, 0); /* cr2 */
-	act(&s, VMM_AK_DEBUGREG, 1, 0, 0x5000, 0);	  /* dr0 */
+	sb_action(&s, VMM_AK_REG, 1, 1, 0x77, 0);		/* rbx */
+	sb_action(&s, VMM_AK_SREG, 1, VMM_SREG_CR2, 0x1234, 0); /* cr2 */
+	sb_action(&s, VMM_AK_DEBUGREG, 1, 0, 0x5000, 0);	/* dr0 */
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.state.regs.rbx, 0x77);
 	CHECK_EQ_U64(r.state.regs.rcx, 0x1234);
@@ -137,14 +123,14 @@ static void check_state_kinds(struct vmm_kvm *k)
 
 	/* at the second exit instead: after the reads, not seen */
 	scen(&s, g_state, sizeof(g_state));
-	act(&s, VMM_AK_SREG, 2, VMM_SREG_CR2, 0x1234, 0);
+	sb_action(&s, VMM_AK_SREG, 2, VMM_SREG_CR2, 0x1234, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK(r.state.regs.rcx != 0x1234);
 	CHECK_EQ_U64(r.actions_fired, 1);
 
 	/* a reason trigger fires once, at the first exit of the reason */
 	scen(&s, g_two_outs, sizeof(g_two_outs));
-	act(&s, VMM_AK_REG, KVM_EXIT_IO, 1, 0x99, 0);
+	sb_action(&s, VMM_AK_REG, KVM_EXIT_IO, 1, 0x99, 0);
 	s.actions[0].trigger = VMM_AT_REASON;
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.actions_fired, 1);
@@ -153,7 +139,7 @@ static void check_state_kinds(struct vmm_kvm *k)
 
 	/* an sregs value KVM refuses: EINVAL, traced, the run goes on */
 	scen(&s, g_state, sizeof(g_state));
-	act(&s, VMM_AK_SREG, 1, VMM_SREG_CR4, 1ULL << 40, 0);
+	sb_action(&s, VMM_AK_SREG, 1, VMM_SREG_CR4, 1ULL << 40, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.actions_refused, 1);
 	CHECK_EQ_U64(evs[0].err, EINVAL);
@@ -172,13 +158,13 @@ static void check_slot_kinds(struct vmm_kvm *k)
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.state.regs.rax & 0xff, 0x55);
 	/* deleted: the read is an MMIO exit */
-	act(&s, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
+	sb_action(&s, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
 	CHECK(run(k, &s, &r) == VMM_V_GUEST);
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_MMIO);
 	CHECK_EQ_U64(r.last_exit.u.mmio.gpa, EXTRA_GPA);
 	CHECK(no_finding(&r));
 	/* deleted, then moved: the move is the VMM's refusal (no slot) */
-	act(&s, VMM_AK_SLOT_MOVE, 1, 1, OTHER_GPA, 0);
+	sb_action(&s, VMM_AK_SLOT_MOVE, 1, 1, OTHER_GPA, 0);
 	CHECK(run(k, &s, &r) == VMM_V_GUEST);
 	CHECK_EQ_U64(r.actions_refused, 1);
 	CHECK_EQ_U64(evs[1].err, -1);
@@ -186,19 +172,19 @@ static void check_slot_kinds(struct vmm_kvm *k)
 	/* moved: the byte is at the new address */
 	scen_extra(&s, g_read_other, sizeof(g_read_other), 0x1000, 0);
 	CHECK(run(k, &s, &r) == VMM_V_GUEST); /* nothing there yet */
-	act(&s, VMM_AK_SLOT_MOVE, 1, 1, OTHER_GPA, 0);
+	sb_action(&s, VMM_AK_SLOT_MOVE, 1, 1, OTHER_GPA, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.state.regs.rax & 0xff, 0x55);
 	/* moved onto slot 0: EEXIST, traced */
 	scen_extra(&s, g_read_extra, sizeof(g_read_extra), 0x1000, 0);
-	act(&s, VMM_AK_SLOT_MOVE, 1, 1, 0x100000, 0);
+	sb_action(&s, VMM_AK_SLOT_MOVE, 1, 1, 0x100000, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(evs[0].err, EEXIST);
 	CHECK(no_finding(&r));
 
 	/* added: RAM where there was none */
 	scen(&s, g_read_other, sizeof(g_read_other));
-	act(&s, VMM_AK_SLOT_ADD, 1, 2, OTHER_GPA, 0x1000);
+	sb_action(&s, VMM_AK_SLOT_ADD, 1, 2, OTHER_GPA, 0x1000);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.state.regs.rax, 0);
 	CHECK_EQ_U64(r.actions_refused, 0);
@@ -206,18 +192,18 @@ static void check_slot_kinds(struct vmm_kvm *k)
 	/* resized: the second page is RAM, the first keeps its byte */
 	scen_extra(&s, g_read_grown, sizeof(g_read_grown), 0x1000, 0);
 	CHECK(run(k, &s, &r) == VMM_V_GUEST);
-	act(&s, VMM_AK_SLOT_RESIZE, 1, 1, 0, 0x2000);
+	sb_action(&s, VMM_AK_SLOT_RESIZE, 1, 1, 0, 0x2000);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.state.regs.rax, 0);
 	scen_extra(&s, g_read_extra, sizeof(g_read_extra), 0x1000, 0);
-	act(&s, VMM_AK_SLOT_RESIZE, 1, 1, 0, 0x2000);
+	sb_action(&s, VMM_AK_SLOT_RESIZE, 1, 1, 0, 0x2000);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.state.regs.rax & 0xff, 0x55);
 
 	/* readonly: the write becomes an MMIO exit */
 	scen_extra(&s, g_write_extra, sizeof(g_write_extra), 0x1000, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
-	act(&s, VMM_AK_SLOT_FLAGS, 1, 1, VMM_SLOT_READONLY, 0);
+	sb_action(&s, VMM_AK_SLOT_FLAGS, 1, 1, VMM_SLOT_READONLY, 0);
 	CHECK(run(k, &s, &r) == VMM_V_GUEST);
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_MMIO);
 	CHECK_EQ_U64(r.last_exit.u.mmio.is_write, 1);
@@ -225,17 +211,17 @@ static void check_slot_kinds(struct vmm_kvm *k)
 
 	/* dirty log: the pages the guest wrote, then cleared */
 	scen_extra(&s, g_dirty, sizeof(g_dirty), 0x2000, VMM_SLOT_DIRTY_LOG);
-	act(&s, VMM_AK_DIRTY_GET, 1, 1, 0, 0);
+	sb_action(&s, VMM_AK_DIRTY_GET, 1, 1, 0, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(evs[0].err, 0);
 	CHECK_EQ_U64(evs[0].value, 2);
 	scen_extra(&s, g_dirty, sizeof(g_dirty), 0x2000, VMM_SLOT_DIRTY_LOG);
 	/* in canonical order: slot 0 has no dirty logging (ENOENT), slot
 	 * 1's pages, cleared, a first page not a multiple of 64 (EINVAL) */
-	act(&s, VMM_AK_DIRTY_GET, 1, 0, 0, 0);
-	act(&s, VMM_AK_DIRTY_GET, 1, 1, 0, 0);
-	act(&s, VMM_AK_DIRTY_CLEAR, 1, 1, 0, 2);
-	act(&s, VMM_AK_DIRTY_CLEAR, 1, 1, 1, 1);
+	sb_action(&s, VMM_AK_DIRTY_GET, 1, 0, 0, 0);
+	sb_action(&s, VMM_AK_DIRTY_GET, 1, 1, 0, 0);
+	sb_action(&s, VMM_AK_DIRTY_CLEAR, 1, 1, 0, 2);
+	sb_action(&s, VMM_AK_DIRTY_CLEAR, 1, 1, 1, 1);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(nevs, 4);
 	CHECK_EQ_U64(evs[0].err, ENOENT);
@@ -254,13 +240,13 @@ static void check_event_kinds(struct vmm_kvm *k)
 
 	scen(&s, g_two_outs, sizeof(g_two_outs));
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
-	act(&s, VMM_AK_NMI, 1, 0, 0, 0);
+	sb_action(&s, VMM_AK_NMI, 1, 0, 0, 0);
 	CHECK(run(k, &s, &r) == VMM_V_GUEST);
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_SHUTDOWN);
 	CHECK(no_finding(&r));
 
 	scen(&s, g_two_outs, sizeof(g_two_outs));
-	act(&s, VMM_AK_EVENTS, 1, VMM_EV_EXC, 6, 0); /* #UD */
+	sb_action(&s, VMM_AK_EVENTS, 1, VMM_EV_EXC, 6, 0); /* #UD */
 	CHECK(run(k, &s, &r) == VMM_V_GUEST);
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_SHUTDOWN);
 
@@ -268,16 +254,16 @@ static void check_event_kinds(struct vmm_kvm *k)
 	s.vcpus[0].reg_mask = 1ULL << 17; /* rflags: IF */
 	s.vcpus[0].regs[17] = 0x202;
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
-	act(&s, VMM_AK_INTERRUPT, 1, 0x20, 0, 0);
+	sb_action(&s, VMM_AK_INTERRUPT, 1, 0x20, 0, 0);
 	CHECK(run(k, &s, &r) == VMM_V_GUEST);
 	CHECK_EQ_U64(r.last_exit.reason, KVM_EXIT_SHUTDOWN);
 	CHECK_EQ_U64(evs[0].err, 0);
 
 	/* no in-kernel irqchip: refused with documented errnos */
 	scen(&s, g_two_outs, sizeof(g_two_outs));
-	act(&s, VMM_AK_IRQ_LINE, 1, 4, 1, 0);
-	act(&s, VMM_AK_MSI, 1, 0, 0xfee00000ULL, 0x41);
-	act(&s, VMM_AK_LAPIC, 1, 0x80, 0x10, 0);
+	sb_action(&s, VMM_AK_IRQ_LINE, 1, 4, 1, 0);
+	sb_action(&s, VMM_AK_MSI, 1, 0, 0xfee00000ULL, 0x41);
+	sb_action(&s, VMM_AK_LAPIC, 1, 0x80, 0x10, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.actions_fired, 3);
 	CHECK_EQ_U64(r.actions_refused, 3);
@@ -289,7 +275,7 @@ static void check_event_kinds(struct vmm_kvm *k)
 
 	/* SMI: host-unsupported without KVM_CAP_X86_SMM */
 	scen(&s, g_two_outs, sizeof(g_two_outs));
-	act(&s, VMM_AK_SMI, 1, 0, 0, 0);
+	sb_action(&s, VMM_AK_SMI, 1, 0, 0, 0);
 	if (!vmm_kvm_cap(k, VMM_CAP_X86_SMM)) {
 		CHECK(run(k, &s, &r) == VMM_V_HOST);
 		CHECK_STR_CONTAINS(r.err.msg, "KVM_CAP_X86_SMM");
@@ -305,8 +291,8 @@ static void check_run_kinds(struct vmm_kvm *k)
 
 	scen(&s, g_two_outs, sizeof(g_two_outs));
 	CHECK(run(k, &s, &plain) == VMM_V_HALT);
-	act(&s, VMM_AK_GUEST_DEBUG, 1, 0, VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP,
-	    0);
+	sb_action(&s, VMM_AK_GUEST_DEBUG, 1, 0,
+		  VMM_GDBG_ENABLE | VMM_GDBG_SINGLESTEP, 0);
 	/* stepping on (over the HLT, into the zeros after it) until the
 	 * exit budget: the exits after the second out are debug exits, a
 	 * handled exit for the action's target */
@@ -317,7 +303,7 @@ static void check_run_kinds(struct vmm_kvm *k)
 	CHECK(no_finding(&r));
 
 	scen(&s, g_two_outs, sizeof(g_two_outs));
-	act(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
+	sb_action(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
 	CHECK(run(k, &s, &r) == VMM_V_HALT);
 	CHECK_EQ_U64(r.exits, plain.exits);
 	CHECK_EQ_U64(r.actions_fired, 1);
@@ -356,7 +342,7 @@ static void check_anomaly(void)
 		return;
 	}
 	scen(&s, g_two_outs, sizeof(g_two_outs));
-	act(&s, VMM_AK_NMI, 1, 0, 0, 0);
+	sb_action(&s, VMM_AK_NMI, 1, 0, 0, 0);
 	(void)run(&k, &s, &r);
 	CHECK(vmm_oracle_classify(&r, sig, sizeof(sig)) ==
 	      VMM_FIND_IOCTL_ANOMALY);
@@ -380,10 +366,10 @@ static void check_concurrent(struct vmm_kvm *k)
 	(void)sb_code(&s, VMM_MODE_LONG64, 0x1000, g_two_outs,
 		      sizeof(g_two_outs));
 	sb_slot(&s, 1, EXTRA_GPA, 0x1000, 0);
-	act(&s, VMM_AK_SLOT_ADD, 1, 2, OTHER_GPA, 0x2000);
-	act(&s, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
-	act(&s, VMM_AK_REG, 1, 1, 0x77, 0);
-	act(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
+	sb_action(&s, VMM_AK_SLOT_ADD, 1, 2, OTHER_GPA, 0x2000);
+	sb_action(&s, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
+	sb_action(&s, VMM_AK_REG, 1, 1, 0x77, 0);
+	sb_action(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
 	s.actions[2].target = 1;
 	for (unsigned int i = 0; i < 20; i++) {
 		memset(&h, 0, sizeof(h));
@@ -452,8 +438,8 @@ static void check_concurrent_kmsg(struct vmm_kvm *k)
 	scen(&s, g_two_outs, sizeof(g_two_outs));
 	(void)sb_code(&s, VMM_MODE_LONG64, 0x1000, g_two_outs,
 		      sizeof(g_two_outs));
-	act(&s, VMM_AK_REG, 1, 1, 0x77, 0);
-	act(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
+	sb_action(&s, VMM_AK_REG, 1, 1, 0x77, 0);
+	sb_action(&s, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
 	s.actions[1].target = 1;
 	vmm_err_clear(&e);
 	n = vmm_scenario_encode(&s, buf, sizeof(buf), &e);

@@ -2368,20 +2368,6 @@ static const uint8_t g_act_slot[] = {
 };
 static const uint8_t act_byte[] = { 0x55 };
 
-static void add_action(struct vmm_scenario *s, unsigned int kind, uint32_t when,
-		       uint32_t idx, uint64_t a, uint64_t b)
-{
-	struct vmm_action_spec *p = &s->actions[s->nactions++];
-
-	memset(p, 0, sizeof(*p));
-	p->kind = (uint8_t)kind;
-	p->trigger = VMM_AT_EXIT;
-	p->when = when;
-	p->idx = idx;
-	p->a = a;
-	p->b = b;
-}
-
 static void act_slot_scen(struct vmm_scenario *s, uint32_t flags)
 {
 	scen(s, g_act_slot, sizeof(g_act_slot), NULL, 0);
@@ -2495,10 +2481,10 @@ static void check_action_records(struct vmm_kvm *k)
 	/* state kinds: set at exit 1, read by the guest, read again by the
 	 * next input (which sets nothing) */
 	scen(&st, g_act_state, sizeof(g_act_state), NULL, 0);
-	add_action(&st, VMM_AK_REG, 1, 1, 0x77, 0);
-	add_action(&st, VMM_AK_SREG, 1, VMM_SREG_CR2, 0x1234, 0);
-	add_action(&st, VMM_AK_DEBUGREG, 1, 0, 0x5000, 0);
-	add_action(&st, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
+	sb_action(&st, VMM_AK_REG, 1, 1, 0x77, 0);
+	sb_action(&st, VMM_AK_SREG, 1, VMM_SREG_CR2, 0x1234, 0);
+	sb_action(&st, VMM_AK_DEBUGREG, 1, 0, 0x5000, 0);
+	sb_action(&st, VMM_AK_IMMEDIATE_EXIT, 1, 0, 0, 0);
 	scen(&obs, g_act_state, sizeof(g_act_state), NULL, 0);
 	scen(&o_rddr, g_rddr, sizeof(g_rddr), NULL, 0);
 	(void)vmm_pipeline_run(k, &st, &hooks, &f);
@@ -2517,14 +2503,14 @@ static void check_action_records(struct vmm_kvm *k)
 	/* slot kinds: deleted, moved, made readonly; the next input reads
 	 * the slot where the scenario puts it */
 	act_slot_scen(&sl, 0);
-	add_action(&sl, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
+	sb_action(&sl, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
 	act_slot_scen(&mv, 0);
-	add_action(&mv, VMM_AK_SLOT_MOVE, 1, 1, 0x600000, 0);
-	add_action(&mv, VMM_AK_SLOT_RESIZE, 1, 1, 0, 0x3000);
+	sb_action(&mv, VMM_AK_SLOT_MOVE, 1, 1, 0x600000, 0);
+	sb_action(&mv, VMM_AK_SLOT_RESIZE, 1, 1, 0, 0x3000);
 	act_slot_scen(&ro, VMM_SLOT_DIRTY_LOG);
-	add_action(&ro, VMM_AK_SLOT_FLAGS, 1, 1, VMM_SLOT_READONLY, 0);
-	add_action(&ro, VMM_AK_DIRTY_CLEAR, 1, 1, 0, 1);
-	add_action(&ro, VMM_AK_NMI, 1, 0, 0, 0);
+	sb_action(&ro, VMM_AK_SLOT_FLAGS, 1, 1, VMM_SLOT_READONLY, 0);
+	sb_action(&ro, VMM_AK_DIRTY_CLEAR, 1, 1, 0, 1);
+	sb_action(&ro, VMM_AK_NMI, 1, 0, 0, 0);
 	act_slot_scen(&rd, 0);
 	(void)vmm_pipeline_run(k, &rd, &hooks, &f);
 	CHECK(f.verdict == VMM_V_HALT);
@@ -2544,10 +2530,10 @@ static void check_action_records(struct vmm_kvm *k)
 	 * then the scenario's slot again: the added one must be gone */
 	undone0 = ss.slots_undone;
 	act_slot_scen(&ad, 0);
-	add_action(&ad, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
+	sb_action(&ad, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
 	/* at the same exit, after the deletion (canonical order puts an
 	 * exit-count trigger first) */
-	add_action(&ad, VMM_AK_SLOT_ADD, KVM_EXIT_IO, 5, 0x400000, 0x2000);
+	sb_action(&ad, VMM_AK_SLOT_ADD, KVM_EXIT_IO, 5, 0x400000, 0x2000);
 	ad.actions[1].trigger = VMM_AT_REASON;
 	(void)vmm_pipeline_run(k, &ad, &hooks, &f);
 	CHECK(f.verdict == VMM_V_HALT);
@@ -2560,7 +2546,7 @@ static void check_action_records(struct vmm_kvm *k)
 	act_slot_scen(&rz, 0);
 	rz.nblobs--; /* act_slot_scen's blob at 0x400000 */
 	act_slot_scen(&fl, 0);
-	add_action(&fl, VMM_AK_SLOT_FLAGS, 1, 1, 0, 0);
+	sb_action(&fl, VMM_AK_SLOT_FLAGS, 1, 1, 0, 0);
 	(void)vmm_pipeline_run(k, &rz, &hooks, &f);
 	CHECK_EQ_U64(f.state.regs.rax, 0);
 	same_as_fresh(k, &ss, &rz, &fl, "dirty logging off mid-run");
@@ -2570,19 +2556,19 @@ static void check_action_records(struct vmm_kvm *k)
 	 * made it, but the write was not logged */
 	act_slot_scen(&fl2, VMM_SLOT_DIRTY_LOG);
 	fl2.nblobs--; /* the page is the guest's write only */
-	add_action(&fl2, VMM_AK_SLOT_FLAGS, 1, 1, 0, 0);
-	add_action(&fl2, VMM_AK_SLOT_FLAGS, 2, 1, VMM_SLOT_DIRTY_LOG, 0);
+	sb_action(&fl2, VMM_AK_SLOT_FLAGS, 1, 1, 0, 0);
+	sb_action(&fl2, VMM_AK_SLOT_FLAGS, 2, 1, VMM_SLOT_DIRTY_LOG, 0);
 	same_as_fresh(k, &ss, &rz, &fl2, "dirty logging off and on");
 	same_as_fresh(k, &ss, &fl2, &rz, "the input after it");
 	/* dirty-log reads: the counts and errors of a fresh VM (slot 0 has
 	 * no dirty logging: ENOENT in both modes) */
 	act_slot_scen(&dg, VMM_SLOT_DIRTY_LOG);
-	add_action(&dg, VMM_AK_DIRTY_GET, 1, 1, 0, 0);
-	add_action(&dg, VMM_AK_DIRTY_GET, 2, 0, 0, 0);
-	add_action(&dg, VMM_AK_DIRTY_GET, 2, 1, 0, 0);
-	add_action(&dg, VMM_AK_DIRTY_CLEAR, 2, 0, 0, 1);
+	sb_action(&dg, VMM_AK_DIRTY_GET, 1, 1, 0, 0);
+	sb_action(&dg, VMM_AK_DIRTY_GET, 2, 0, 0, 0);
+	sb_action(&dg, VMM_AK_DIRTY_GET, 2, 1, 0, 0);
+	sb_action(&dg, VMM_AK_DIRTY_CLEAR, 2, 0, 0, 1);
 	/* again at the same exit: what the first read left */
-	add_action(&dg, VMM_AK_DIRTY_GET, KVM_EXIT_HLT, 1, 0, 0);
+	sb_action(&dg, VMM_AK_DIRTY_GET, KVM_EXIT_HLT, 1, 0, 0);
 	dg.actions[4].trigger = VMM_AT_REASON;
 	same_as_fresh(k, &ss, &rz, &dg, "dirty log get/clear");
 	same_as_fresh(k, &ss, &dg, &rz, "the input after dirty log reads");
@@ -2595,16 +2581,16 @@ static void check_action_records(struct vmm_kvm *k)
 	 * masked, an interrupt injected at the HLT, single-stepping turned
 	 * on at the HLT; a LAPIC change (no LAPIC: refused) */
 	scen(&nm, g_act_state, sizeof(g_act_state), NULL, 0);
-	add_action(&nm, VMM_AK_NMI, 1, 0, 0, 0);
-	add_action(&nm, VMM_AK_EVENTS, 1, VMM_EV_NMI_MASKED, 0, 0);
+	sb_action(&nm, VMM_AK_NMI, 1, 0, 0, 0);
+	sb_action(&nm, VMM_AK_EVENTS, 1, VMM_EV_NMI_MASKED, 0, 0);
 	scen(&irq, g_act_state, sizeof(g_act_state), NULL, 0);
-	add_action(&irq, VMM_AK_INTERRUPT, 2, 0x20, 0, 0);
-	add_action(&irq, VMM_AK_EVENTS, 2, VMM_EV_EXC, 13, 0);
+	sb_action(&irq, VMM_AK_INTERRUPT, 2, 0x20, 0, 0);
+	sb_action(&irq, VMM_AK_EVENTS, 2, VMM_EV_EXC, 13, 0);
 	scen(&gd, g_act_state, sizeof(g_act_state), NULL, 0);
-	add_action(&gd, VMM_AK_GUEST_DEBUG, 2, 0,
-		   KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
+	sb_action(&gd, VMM_AK_GUEST_DEBUG, 2, 0,
+		  KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
 	scen(&la, g_act_state, sizeof(g_act_state), NULL, 0);
-	add_action(&la, VMM_AK_LAPIC, 1, 0x80, 0x10, 0);
+	sb_action(&la, VMM_AK_LAPIC, 1, 0x80, 0x10, 0);
 	{
 		const struct vmm_scenario *all[] = { &ad,  &fl, &fl2, &dg, &nm,
 						     &irq, &gd, &la,  &rz };
@@ -2620,8 +2606,8 @@ static void check_action_records(struct vmm_kvm *k)
 		struct vmm_scenario g1;
 
 		scen(&g1, g_act_state, sizeof(g_act_state), NULL, 0);
-		add_action(&g1, VMM_AK_GUEST_DEBUG, 1, 0,
-			   KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
+		sb_action(&g1, VMM_AK_GUEST_DEBUG, 1, 0,
+			  KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
 		same_as_fresh(k, &ss, &obs, &g1, "single-stepping from exit 1");
 		fb = ss.fallbacks; /* it ran single-stepped: not reused */
 		same_as_fresh(k, &ss, &g1, &obs, "the input after that");
@@ -2639,7 +2625,7 @@ static void check_action_records(struct vmm_kvm *k)
 	/* another vCPU's register, set before that vCPU first ran */
 	scen(&two, g_act_state, sizeof(g_act_state), g_act_state,
 	     sizeof(g_act_state));
-	add_action(&two, VMM_AK_REG, 1, 1, 0x88, 0);
+	sb_action(&two, VMM_AK_REG, 1, 1, 0x88, 0);
 	two.actions[0].target = 1;
 	scen(&two_obs, g_act_state, sizeof(g_act_state), g_act_state,
 	     sizeof(g_act_state));
@@ -2649,19 +2635,19 @@ static void check_action_records(struct vmm_kvm *k)
 	 * debugging, all before it first ran */
 	scen(&two_st, g_act_state, sizeof(g_act_state), g_act_state,
 	     sizeof(g_act_state));
-	add_action(&two_st, VMM_AK_NMI, 1, 0, 0, 0);
-	add_action(&two_st, VMM_AK_REG, 1, 1, 0x99, 0);
-	add_action(&two_st, VMM_AK_SREG, 1, VMM_SREG_CR2, 0x4321, 0);
-	add_action(&two_st, VMM_AK_EVENTS, 1, VMM_EV_NMI_MASKED, 0, 0);
-	add_action(&two_st, VMM_AK_DEBUGREG, 1, 0, 0x6000, 0);
+	sb_action(&two_st, VMM_AK_NMI, 1, 0, 0, 0);
+	sb_action(&two_st, VMM_AK_REG, 1, 1, 0x99, 0);
+	sb_action(&two_st, VMM_AK_SREG, 1, VMM_SREG_CR2, 0x4321, 0);
+	sb_action(&two_st, VMM_AK_EVENTS, 1, VMM_EV_NMI_MASKED, 0, 0);
+	sb_action(&two_st, VMM_AK_DEBUGREG, 1, 0, 0x6000, 0);
 	for (uint32_t q = 0; q < two_st.nactions; q++)
 		two_st.actions[q].target = 1;
 	CHECK(vmm_scenario_validate(&two_st, &e) == 0);
 	same_as_fresh(k, &ss, &two_obs, &two_st, "another vCPU's state");
 	same_as_fresh(k, &ss, &two_st, &two_obs, "after another vCPU's state");
 	two_st.nactions = 0;
-	add_action(&two_st, VMM_AK_GUEST_DEBUG, 1, 0,
-		   KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
+	sb_action(&two_st, VMM_AK_GUEST_DEBUG, 1, 0,
+		  KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP, 0);
 	two_st.actions[0].target = 1;
 	same_as_fresh(k, &ss, &two_obs, &two_st, "another vCPU single-steps");
 	fb = ss.fallbacks;
@@ -2671,11 +2657,11 @@ static void check_action_records(struct vmm_kvm *k)
 	/* the guest wrote the slot, then it is resized / deleted: ring
 	 * entries for it are left over */
 	act_slot_scen(&late, 0);
-	add_action(&late, VMM_AK_SLOT_RESIZE, 2, 1, 0, 0x2000);
+	sb_action(&late, VMM_AK_SLOT_RESIZE, 2, 1, 0, 0x2000);
 	same_as_fresh(k, &ss, &rd, &late, "a slot resized after a write");
 	same_as_fresh(k, &ss, &late, &rz, "the input after it");
 	act_slot_scen(&late2, 0);
-	add_action(&late2, VMM_AK_SLOT_DELETE, 2, 1, 0, 0);
+	sb_action(&late2, VMM_AK_SLOT_DELETE, 2, 1, 0, 0);
 	same_as_fresh(k, &ss, &rd, &late2, "a slot deleted after a write");
 	same_as_fresh(k, &ss, &late2, &rz, "the input after it");
 	CHECK_EQ_U64(ss.action_fresh, fresh0);

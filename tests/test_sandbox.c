@@ -105,16 +105,8 @@ static uint8_t g_letters_b[sizeof(g_letters)];
 static void act(struct vmm_scenario *s, uint8_t kind, uint8_t target,
 		uint32_t idx, uint64_t a, uint64_t b)
 {
-	struct vmm_action_spec *p = &s->actions[s->nactions++];
-
-	memset(p, 0, sizeof(*p));
-	p->kind = kind;
-	p->target = target;
-	p->idx = idx;
-	p->a = a;
-	p->b = b;
-	p->trigger = VMM_AT_EXIT;
-	p->when = 1;
+	sb_action(s, kind, 1, idx, a, b);
+	s->actions[s->nactions - 1].target = target;
 }
 
 #define CONC_ACTIONS 6U
