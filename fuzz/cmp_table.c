@@ -22,7 +22,10 @@ struct cmp_file_hdr {
 	uint64_t magic; /* written last by the creator */
 	uint32_t version, slots, per, slot_size;
 	uint64_t noted;
-	uint64_t reserved[3];
+	/* wide constants compared with 0 (below) */
+	uint64_t zero_wide[FUZZ_CMP_ZERO_WIDE];
+	uint32_t zero_next;
+	uint32_t reserved[7];
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
@@ -31,10 +34,26 @@ struct cmp_file_hdr {
 	(sizeof(struct cmp_file_hdr) + FUZZ_CMP_SLOTS * sizeof(struct cmp_slot))
 
 static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
-static uint64_t local_noted;
+static struct cmp_file_hdr local_hdr;
 /* the table in use: this process's, or the shared file's mapping */
 static struct cmp_slot *table = local_table;
-static uint64_t *noted = &local_noted;
+static struct cmp_file_hdr *hdr = &local_hdr;
+
+/* 0 is the value compared most often (unset fields, registers at their
+ * reset value, counters at their start), so its slot turns over many
+ * times per run and a wide constant compared with a zero register at an
+ * exit is gone by the end of the run. Constants above 16 bits compared
+ * with 0 are also kept apart, the last FUZZ_CMP_ZERO_WIDE of them. */
+static void note_zero_wide(uint64_t c)
+{
+	uint32_t at;
+
+	for (unsigned int i = 0; i < FUZZ_CMP_ZERO_WIDE; i++)
+		if (hdr->zero_wide[i] == c)
+			return;
+	at = hdr->zero_next++ % FUZZ_CMP_ZERO_WIDE;
+	hdr->zero_wide[at] = c;
+}
 
 static uint32_t slot_of(uint64_t v)
 {
@@ -52,6 +71,8 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 	(void)width;
 	if (c == var || c == 0)
 		return;
+	if (var == 0 && c > 0xffff)
+		note_zero_wide(c);
 	s = &table[slot_of(var)];
 	if (s->n == 0 || s->var != var) {
 		/* a newer value takes the slot */
@@ -59,7 +80,7 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 		s->c[0] = c;
 		s->n = 1;
 		s->next = 0;
-		(*noted)++;
+		hdr->noted++;
 		return;
 	}
 	/* vCPU threads may note at once: the count is read once and every
@@ -68,7 +89,7 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 	for (unsigned int i = 0; i < n && i < FUZZ_CMP_PER; i++)
 		if (s->c[i] == c)
 			return;
-	(*noted)++;
+	hdr->noted++;
 	if (n < FUZZ_CMP_PER) {
 		s->c[n] = c;
 		s->n = (uint8_t)(n + 1U);
@@ -92,13 +113,25 @@ unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max)
 
 uint64_t fuzz_cmp_noted(void)
 {
-	return *noted;
+	return hdr->noted;
+}
+
+unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < FUZZ_CMP_ZERO_WIDE && k < max; i++)
+		if (hdr->zero_wide[i])
+			out[k++] = hdr->zero_wide[i];
+	return k;
 }
 
 void fuzz_cmp_clear(void)
 {
 	memset(table, 0, FUZZ_CMP_SLOTS * sizeof(*table));
-	*noted = 0;
+	hdr->noted = 0;
+	memset(hdr->zero_wide, 0, sizeof(hdr->zero_wide));
+	hdr->zero_next = 0;
 }
 
 static int hdr_ok(const struct cmp_file_hdr *h)
@@ -160,7 +193,7 @@ int fuzz_cmp_share(const char *path, const char **why)
 		return fail(why, "not a comparison table of this build");
 	}
 	table = (struct cmp_slot *)(h + 1);
-	noted = &h->noted;
+	hdr = h;
 	return 0;
 }
 
@@ -189,7 +222,7 @@ int fuzz_cmp_load(const char *path, const char **why)
 	int fd;
 
 	table = local_table;
-	noted = &local_noted;
+	hdr = &local_hdr;
 	if (!path || !*path) {
 		w = "no file named";
 		goto off;
@@ -207,7 +240,7 @@ int fuzz_cmp_load(const char *path, const char **why)
 	close(fd);
 	if (w)
 		goto off;
-	local_noted = h.noted;
+	local_hdr = h;
 	return 0;
 off:
 	fuzz_cmp_clear();

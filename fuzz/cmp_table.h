@@ -23,6 +23,7 @@
 
 #define FUZZ_CMP_SLOTS 16384U /* values, a power of two */
 #define FUZZ_CMP_PER 4U	      /* constants kept per value */
+#define FUZZ_CMP_ZERO_WIDE 8U /* wide constants compared with 0 kept */
 
 /* `var` was compared with the constant `c` (a comparison of width
  * `width` bytes; both zero-extended). Equal pairs and c == 0 are not
@@ -32,6 +33,10 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width);
 /* The constants `var` was compared with (up to `max`), most recent
  * table state; returns how many. */
 unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max);
+
+/* The last constants above 16 bits compared with 0 (up to `max`): 0's
+ * own slot turns over many times in a run. */
+unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max);
 
 /* Constants stored since the start or the last clear (0: the table is
  * not in use). */

@@ -20,6 +20,10 @@
  *    holds the compared value: a mov immediate at the width the exit carries (the bytes
  *    above stay), a register, the input stream; the whole mutator does so
  *    often with a filled table and never with an empty one;
+ *  - a general-purpose register the input does not set (reset value 0)
+ *    that was compared with a constant gets a `reg` record with it: the
+ *    "cmp" operator adds one (any such register, not rbx only: the input
+ *    sets rbx) and leaves set registers alone;
  *  - the AFL++ route: a table another process noted in a shared file
  *    (fuzz_cmp_share, as the AFL++ target does) is what the AFL++ custom
  *    mutator (fuzz/afl_mutator.c, VMM_CMP_SHM) draws its constants from;
@@ -531,6 +535,70 @@ static void check_cmp_operator(void)
 	CHECK(whole >= 20);
 }
 
+/* a register the input does not set, compared at an exit while 0 */
+static void check_cmp_unset_reg(void)
+{
+	static uint8_t seed[4096], buf[4096];
+	const uint64_t k = 0x7e57c0de0badd00dULL;
+	size_t len = cmp_input(seed, sizeof(seed));
+	unsigned long added = 0, other = 0, regs_seen = 0, wide = 0;
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	CHECK(len > 0);
+	fuzz_cmp_clear();
+	fuzz_cmp_note(k, 0, 8);
+	/* later comparisons of other zeros with small constants take 0's
+	 * slot over: the wide one is kept apart */
+	for (unsigned int i = 1; i <= 12; i++)
+		fuzz_cmp_note(i, 0, 4);
+	for (unsigned int n = 1; n <= 300; n++) {
+		size_t m;
+		uint64_t fresh;
+
+		memcpy(buf, seed, len);
+		m = fuzz_mutate_op(buf, len, sizeof(buf), n, NULL, "cmp");
+		if (!m || vmm_scenario_decode(buf, m, &s, &e) < 0) {
+			CHECK(0);
+			continue;
+		}
+		fresh = s.vcpus[0].reg_mask & ~(1ULL << 1);
+		if (s.vcpus[0].regs[1] != 0x1122334455667788ULL) {
+			other++; /* rbx, set by the input, is not a place */
+			continue;
+		}
+		/* the operator runs 1-3 times per mutant: each new
+		 * register holds the wide constant (or +-1) or one of the
+		 * small ones still in 0's slot */
+		{
+			int all = fresh && fresh < (1ULL << 16);
+
+			for (unsigned int i = 0; all && i < 16; i++)
+				if (fresh >> i & 1)
+					all = near(s.vcpus[0].regs[i], k) ||
+					      s.vcpus[0].regs[i] <= 13;
+			if (all) {
+				wide += near(
+					s.vcpus[0].regs[__builtin_ctzll(fresh)],
+					k);
+				added++;
+				regs_seen |= (unsigned long)fresh;
+			} else {
+				other++;
+			}
+		}
+	}
+	(void)printf("cmp operator, 300 mutants, a constant compared with 0: "
+		     "a reg record for an unset register %lu (registers "
+		     "0x%lx), the wide constant in %lu, else %lu\n",
+		     added, regs_seen, wide, other);
+	CHECK(added >= 250);
+	CHECK(wide >= 100);
+	CHECK(__builtin_popcountl(regs_seen) >= 8);
+	CHECK_EQ_U64(other, 300 - added);
+	fuzz_cmp_clear();
+}
+
 void *afl_custom_init(void *afl, unsigned int seed);
 size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size,
 		       uint8_t **out_buf, uint8_t *add_buf, size_t add_buf_size,
@@ -681,6 +749,7 @@ int main(int argc, char **argv)
 	check_splice();
 	check_cmp_table();
 	check_cmp_operator();
+	check_cmp_unset_reg();
 	check_cmp_shared();
 	check_keep();
 	check_actions(argv[1]);
