@@ -16,7 +16,7 @@
 __AFL_FUZZ_INIT();
 
 #ifdef VMM_AFL_CMP_HOOK
-void fuzz_cmp_afl_enable(void); /* fuzz/cmp_hook_afl.c */
+int fuzz_cmp_afl_enable(void); /* fuzz/cmp_hook_afl.c */
 #endif
 
 int main(int argc, char **argv)
@@ -32,8 +32,9 @@ int main(int argc, char **argv)
 			fprintf(stderr,
 				"afl: VMM_CMP_SHM=%s: %s; no comparison table\n",
 				path, why);
-		else if (path && *path)
-			fuzz_cmp_afl_enable();
+		else if (path && *path && fuzz_cmp_afl_enable() != 0)
+			fprintf(stderr, "afl: no memory for the comparison "
+					"hooks; no comparison table\n");
 	}
 #endif
 #ifdef __AFL_HAVE_MANUAL_CONTROL

@@ -6,7 +6,7 @@
  * target is linked with -Wl,--wrap=__cmplog_ins_hookN. The pass calls a
  * hook only while AFL++'s CmpLog map pointer (__afl_cmp_map) is set,
  * which outside AFL++'s own CmpLog run it is not: fuzz_cmp_afl_enable()
- * points it at a placeholder, and the wrappers note the pair and hand it
+ * points it at a placeholder (0 on success), and the wrappers note the pair and hand it
  * on to AFL++'s hook only when the map is a real one. AFL++'s selective
  * coverage (fuzz/afl_coverage.c) clears that pointer and restores it from
  * __afl_cmp_map_backup (set here too), so the code run with coverage off
@@ -20,7 +20,9 @@
  * VMM_CMP_SHM names (fuzz_cmp_share, fuzz/afl_main.c), where the custom
  * mutator reads it. Never traced itself; a per-thread flag keeps a
  * traced comparison inside the table's code from coming back here. */
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/mman.h>
 
 #include "fuzz/cmp_table.h"
 
@@ -29,16 +31,31 @@
 extern void *__afl_cmp_map;
 extern void *__afl_cmp_map_backup;
 
-static uint64_t placeholder[8];
+/* AFL++'s __afl_coverage_skip/_discard clear the whole CmpLog map when
+ * the pointer is set (0x4080000 bytes in 4.04c): the placeholder is that
+ * large and more, reserved and never touched otherwise */
+#define PLACEHOLDER_SIZE (128UL << 20)
 
-void fuzz_cmp_afl_enable(void);
+static void *placeholder;
 
-void fuzz_cmp_afl_enable(void)
+int fuzz_cmp_afl_enable(void);
+
+int fuzz_cmp_afl_enable(void)
 {
+	if (!placeholder) {
+		void *p = mmap(NULL, PLACEHOLDER_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1,
+			       0);
+
+		if (p == MAP_FAILED)
+			return -1;
+		placeholder = p;
+	}
 	if (!__afl_cmp_map)
 		__afl_cmp_map = placeholder;
 	if (!__afl_cmp_map_backup)
 		__afl_cmp_map_backup = __afl_cmp_map;
+	return 0;
 }
 
 #define CMPLOG_HOOK(n, t)                                               \
@@ -51,7 +68,7 @@ void fuzz_cmp_afl_enable(void)
 			fuzz_cmp_note((uint64_t)b, (uint64_t)a, n);     \
 			busy = 0;                                       \
 		}                                                       \
-		if (__afl_cmp_map != (void *)placeholder)               \
+		if (__afl_cmp_map != placeholder)                       \
 			__real___cmplog_ins_hook##n(a, b, attr);        \
 	}
 
