@@ -171,7 +171,14 @@ for t in $(seq 1 "$trials"); do
 	else
 		seeds=$dir/seeds
 		mv "$dir/corpus" "$seeds"
-		AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so \
+		# the comparison table the target notes and the custom
+		# mutator reads (fuzz/run-afl.sh does the same), one per trial
+		cmpshm=/dev/shm
+		[ -d "$cmpshm" ] && [ -w "$cmpshm" ] || cmpshm=${TMPDIR:-/tmp}
+		cmpshm=$cmpshm/kvmfuzz-cmp-bugbench-$$-$t
+		rm -f "$cmpshm"
+		VMM_CMP_SHM=$cmpshm \
+			AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so \
 			AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 			AFL_NO_AFFINITY=1 VMM_PLANTED_LOG=$canary \
 			afl-fuzz -M main -i "$seeds" -o "$dir/sync" \
@@ -179,6 +186,7 @@ for t in $(seq 1 "$trials"); do
 			-c "$root/build-bugbench-afl-cmplog/fuzz/${target}_afl" \
 			-s "$seed" -V "$secs" -- "$root/build-bugbench-afl/fuzz/${target}_afl" \
 			>"$dir/afl.log" 2>&1
+		rm -f "$cmpshm"
 		e=$(sed -n 's/^execs_done *: *//p' "$dir/sync/main/fuzzer_stats" 2>/dev/null)
 		echo "bugbench: trial $t: execs=${e:-0} crashes=$(ls "$dir/sync/main/crashes" 2>/dev/null | grep -c '^id:')"
 		execs_total=$((execs_total + ${e:-0}))

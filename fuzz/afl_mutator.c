@@ -1,15 +1,47 @@
 /* AFL++ custom mutator library (AFL_CUSTOM_MUTATOR_LIBRARY): the same
- * structure-aware mutator the libFuzzer builds use. */
+ * structure-aware mutator the libFuzzer builds use. The comparison table
+ * its "cmp" operator draws on is filled by the target (fuzz/afl_main.c,
+ * fuzz/cmp_hook_afl.c) in the file VMM_CMP_SHM names: copied in at the
+ * first call and then at most once a second; no variable, or a file
+ * missing, short or of another build, leaves the table empty and the
+ * operator off (retried a second later). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "fuzz/cmp_table.h"
 #include "fuzz/mutator.h"
 
 struct afl_mut {
 	unsigned int seed;
 	uint8_t *buf;
 	size_t cap;
+	const char *cmp_path;  /* VMM_CMP_SHM, or NULL */
+	int64_t cmp_loaded_ns; /* when the table was last copied in; -1: never */
 };
+
+#define CMP_RELOAD_NS 1000000000LL
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void cmp_refresh(struct afl_mut *m)
+{
+	int64_t now;
+
+	if (!m->cmp_path)
+		return;
+	now = mono_ns();
+	if (m->cmp_loaded_ns >= 0 && now - m->cmp_loaded_ns < CMP_RELOAD_NS)
+		return;
+	m->cmp_loaded_ns = now;
+	(void)fuzz_cmp_load(m->cmp_path, NULL);
+}
 
 void *afl_custom_init(void *afl, unsigned int seed);
 size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size,
@@ -22,8 +54,13 @@ void *afl_custom_init(void *afl, unsigned int seed)
 	struct afl_mut *m = calloc(1, sizeof(*m));
 
 	(void)afl;
-	if (m)
+	if (m) {
+		const char *p = getenv("VMM_CMP_SHM");
+
 		m->seed = seed;
+		m->cmp_path = p && *p ? p : NULL;
+		m->cmp_loaded_ns = -1;
+	}
 	return m;
 }
 
@@ -44,6 +81,7 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size,
 		m->buf = nb;
 		m->cap = max_size;
 	}
+	cmp_refresh(m);
 	m->seed = m->seed * 1103515245U + 12345U;
 	if (add_buf && add_buf_size && (m->seed >> 16) % 8 == 0)
 		n = fuzz_crossover(buf, buf_size, add_buf, add_buf_size, m->buf,

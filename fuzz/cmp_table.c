@@ -3,7 +3,12 @@
  * the tracing hooks. */
 #include "fuzz/cmp_table.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct cmp_slot {
 	uint64_t var;
@@ -12,8 +17,43 @@ struct cmp_slot {
 	uint8_t next; /* the one replaced next when full */
 };
 
-static struct cmp_slot table[FUZZ_CMP_SLOTS];
-static uint64_t noted;
+/* The shared file: this header, then FUZZ_CMP_SLOTS slots. */
+struct cmp_file_hdr {
+	uint64_t magic; /* written last by the creator */
+	uint32_t version, slots, per, slot_size;
+	uint64_t noted;
+	/* wide constants compared with 0 (below) */
+	uint64_t zero_wide[FUZZ_CMP_ZERO_WIDE];
+	uint32_t zero_next;
+	uint32_t reserved[7];
+};
+
+#define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
+#define CMP_FILE_VERSION 1U
+#define CMP_FILE_SIZE \
+	(sizeof(struct cmp_file_hdr) + FUZZ_CMP_SLOTS * sizeof(struct cmp_slot))
+
+static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
+static struct cmp_file_hdr local_hdr;
+/* the table in use: this process's, or the shared file's mapping */
+static struct cmp_slot *table = local_table;
+static struct cmp_file_hdr *hdr = &local_hdr;
+
+/* 0 is the value compared most often (unset fields, registers at their
+ * reset value, counters at their start), so its slot turns over many
+ * times per run and a wide constant compared with a zero register at an
+ * exit is gone by the end of the run. Constants above 16 bits compared
+ * with 0 are also kept apart, the last FUZZ_CMP_ZERO_WIDE of them. */
+static void note_zero_wide(uint64_t c)
+{
+	uint32_t at;
+
+	for (unsigned int i = 0; i < FUZZ_CMP_ZERO_WIDE; i++)
+		if (hdr->zero_wide[i] == c)
+			return;
+	at = hdr->zero_next++ % FUZZ_CMP_ZERO_WIDE;
+	hdr->zero_wide[at] = c;
+}
 
 static uint32_t slot_of(uint64_t v)
 {
@@ -31,6 +71,8 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 	(void)width;
 	if (c == var || c == 0)
 		return;
+	if (var == 0 && c > 0xffff)
+		note_zero_wide(c);
 	s = &table[slot_of(var)];
 	if (s->n == 0 || s->var != var) {
 		/* a newer value takes the slot */
@@ -38,7 +80,7 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 		s->c[0] = c;
 		s->n = 1;
 		s->next = 0;
-		noted++;
+		hdr->noted++;
 		return;
 	}
 	/* vCPU threads may note at once: the count is read once and every
@@ -47,7 +89,7 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 	for (unsigned int i = 0; i < n && i < FUZZ_CMP_PER; i++)
 		if (s->c[i] == c)
 			return;
-	noted++;
+	hdr->noted++;
 	if (n < FUZZ_CMP_PER) {
 		s->c[n] = c;
 		s->n = (uint8_t)(n + 1U);
@@ -71,11 +113,136 @@ unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max)
 
 uint64_t fuzz_cmp_noted(void)
 {
-	return noted;
+	return hdr->noted;
+}
+
+unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < FUZZ_CMP_ZERO_WIDE && k < max; i++)
+		if (hdr->zero_wide[i])
+			out[k++] = hdr->zero_wide[i];
+	return k;
 }
 
 void fuzz_cmp_clear(void)
 {
-	memset(table, 0, sizeof(table));
-	noted = 0;
+	memset(table, 0, FUZZ_CMP_SLOTS * sizeof(*table));
+	hdr->noted = 0;
+	memset(hdr->zero_wide, 0, sizeof(hdr->zero_wide));
+	hdr->zero_next = 0;
+}
+
+static int hdr_ok(const struct cmp_file_hdr *h)
+{
+	return h->magic == CMP_FILE_MAGIC && h->version == CMP_FILE_VERSION &&
+	       h->slots == FUZZ_CMP_SLOTS && h->per == FUZZ_CMP_PER &&
+	       h->slot_size == sizeof(struct cmp_slot);
+}
+
+static int fail(const char **why, const char *w)
+{
+	if (why)
+		*why = w;
+	return -1;
+}
+
+int fuzz_cmp_share(const char *path, const char **why)
+{
+	struct cmp_file_hdr *h;
+	struct stat st;
+	void *p;
+	int fd;
+
+	if (!path || !*path)
+		return fail(why, "no file named");
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(why, "cannot open or create the file");
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(why, "not a regular file");
+	}
+	if (st.st_size == 0 && ftruncate(fd, (off_t)CMP_FILE_SIZE) != 0) {
+		close(fd);
+		return fail(why, "cannot size the file");
+	}
+	if (st.st_size != 0 && (uint64_t)st.st_size != CMP_FILE_SIZE) {
+		close(fd);
+		return fail(why, "file of another size");
+	}
+	p = mmap(NULL, CMP_FILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return fail(why, "cannot map the file");
+	h = p;
+	if (__atomic_load_n(&h->magic, __ATOMIC_ACQUIRE) == 0 &&
+	    h->version == 0 && h->slots == 0) {
+		/* a new file (zero-filled): another writer doing the same at
+		 * once writes the same header */
+		h->version = CMP_FILE_VERSION;
+		h->slots = FUZZ_CMP_SLOTS;
+		h->per = FUZZ_CMP_PER;
+		h->slot_size = sizeof(struct cmp_slot);
+		__atomic_store_n(&h->magic, CMP_FILE_MAGIC, __ATOMIC_RELEASE);
+	}
+	if (!hdr_ok(h)) {
+		munmap(p, CMP_FILE_SIZE);
+		return fail(why, "not a comparison table of this build");
+	}
+	table = (struct cmp_slot *)(h + 1);
+	hdr = h;
+	return 0;
+}
+
+static int read_all(int fd, void *buf, size_t len, off_t off)
+{
+	uint8_t *b = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, b, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+int fuzz_cmp_load(const char *path, const char **why)
+{
+	struct cmp_file_hdr h;
+	const char *w = NULL;
+	int fd;
+
+	table = local_table;
+	hdr = &local_hdr;
+	if (!path || !*path) {
+		w = "no file named";
+		goto off;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		w = "cannot open the file";
+		goto off;
+	}
+	if (read_all(fd, &h, sizeof(h), 0) != 0 || !hdr_ok(&h))
+		w = "not a comparison table of this build";
+	else if (read_all(fd, local_table, sizeof(local_table),
+			  (off_t)sizeof(h)) != 0)
+		w = "file too short";
+	close(fd);
+	if (w)
+		goto off;
+	local_hdr = h;
+	return 0;
+off:
+	fuzz_cmp_clear();
+	return fail(why, w);
 }

@@ -4,9 +4,11 @@
  * libFuzzer targets fill it from the compiler's comparison tracing
  * (fuzz/cmp_hook.c); the mutator (fuzz/mutator.c, the "cmp" operator)
  * looks up the values a guest operand, a register or the input stream
- * holds and puts a constant in their place. Elsewhere (the AFL++ custom
- * mutator, the replay drivers) it stays empty and the mutator does not
- * use it.
+ * holds and puts a constant in their place. The AFL++ target fills a
+ * table in a shared file instead (fuzz_cmp_share, fed by AFL++'s CmpLog
+ * instruction hooks: fuzz/cmp_hook_afl.c), which the custom mutator,
+ * running inside afl-fuzz, copies in (fuzz_cmp_load). Elsewhere (the
+ * replay drivers) it stays empty and the mutator does not use it.
  *
  * Why not libFuzzer's own table (TORC): it holds 32 pairs per width,
  * indexed by the pair's XOR, reached from LLVMFuzzerMutate through 1 of
@@ -21,6 +23,7 @@
 
 #define FUZZ_CMP_SLOTS 16384U /* values, a power of two */
 #define FUZZ_CMP_PER 4U	      /* constants kept per value */
+#define FUZZ_CMP_ZERO_WIDE 8U /* wide constants compared with 0 kept */
 
 /* `var` was compared with the constant `c` (a comparison of width
  * `width` bytes; both zero-extended). Equal pairs and c == 0 are not
@@ -31,11 +34,32 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width);
  * table state; returns how many. */
 unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max);
 
+/* The last constants above 16 bits compared with 0 (up to `max`): 0's
+ * own slot turns over many times in a run. */
+unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max);
+
 /* Constants stored since the start or the last clear (0: the table is
  * not in use). */
 uint64_t fuzz_cmp_noted(void);
 
-/* Empty the table (tests). */
+/* Empty the table (tests; a failed fuzz_cmp_load). */
 void fuzz_cmp_clear(void);
+
+/* The table shared across processes through the file `path` (the
+ * VMM_CMP_SHM environment variable of the AFL++ job): the writer (the
+ * AFL++ target, before its forkserver starts, so every forked child
+ * writes there) maps it read-write, creating it if missing or empty.
+ * The file is a header (magic, version, the table's geometry, the
+ * count of constants noted) and the slots. Returns 0, or -1 with
+ * `why` (if not NULL) set to a short reason: a file of another size or
+ * geometry is left alone and the process keeps its private table. */
+int fuzz_cmp_share(const char *path, const char **why);
+
+/* The reader (the AFL++ custom mutator): copies the shared table in the
+ * file `path` into this process's table with pread (a snapshot: a file
+ * truncated or rewritten meanwhile cannot fault the reader, and the
+ * table does not change under a mutation). Returns 0, or -1 with `why`
+ * set, the table then being empty (the "cmp" operator off). */
+int fuzz_cmp_load(const char *path, const char **why);
 
 #endif

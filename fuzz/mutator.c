@@ -2529,11 +2529,16 @@ static void mut_operand(const struct mut_ctx *m)
  * in buckets by kind of place (code, registers, input) and width, and a
  * bucket is picked first: small values (a byte is compared with many
  * constants all over the VMM) would otherwise crowd out the wide ones,
- * which are the ones random mutation cannot guess. Only where the table
- * is filled (the libFuzzer targets). */
+ * which are the ones random mutation cannot guess. A general-purpose
+ * register the input does not set holds its reset value (0) until the
+ * guest writes it: when that value was compared with a 64-bit constant
+ * (a register read at an exit, as after KVM_GET_REGS; 0's own slot and
+ * the wide constants kept apart for 0), the register is a place too, in a bucket of its own, and taking it adds a `reg` record
+ * (sets the register's bit in reg_mask). Only where the table is filled
+ * (the libFuzzer targets; the AFL++ custom mutator with VMM_CMP_SHM). */
 #define CMP_CANDS 32U	    /* kept per bucket (reservoir sampling) */
 #define CMP_INPUT_SPAN 256U /* input-stream offsets looked at */
-#define CMP_KINDS 3U	    /* code, registers, input */
+#define CMP_KINDS 4U	    /* code, registers, input, unset registers */
 #define CMP_WIDTHS 4U	    /* 1, 2, 4, 8 bytes */
 
 struct cmp_cand {
@@ -2541,7 +2546,26 @@ struct cmp_cand {
 	uint64_t *reg; /* the register */
 	unsigned int w;
 	uint64_t c;
+	uint64_t *mask; /* an unset register: its reg_mask, set on taking it */
+	uint64_t bit;
 };
+
+/* the width bucket of a constant: the bytes it needs (1, 2, 4, 8) */
+static unsigned int const_bucket(uint64_t c)
+{
+	if (c >> 32)
+		return 3;
+	if (c >> 16)
+		return 2;
+	return c >> 8 ? 1 : 0;
+}
+
+/* general-purpose registers whose reset value is 0 (x86 rax..r15, arm64
+ * x0..x30): those an unset register may be */
+static unsigned int cmp_gprs(unsigned int arch)
+{
+	return arch == VMM_ARCH_X86_64 ? 16U : 31U;
+}
 
 struct cmp_cands {
 	struct cmp_cand c[CMP_CANDS];
@@ -2579,7 +2603,7 @@ static void cmp_place(struct rng *r, struct cmp_cands *k, uint8_t *p,
 			fuzz_cmp_find(v & width_mask(w), c, FUZZ_CMP_PER);
 
 		for (unsigned int i = 0; i < n; i++) {
-			struct cmp_cand x = { p, reg, w, c[i] };
+			struct cmp_cand x = { p, reg, w, c[i], NULL, 0 };
 
 			if (c[i] & ~width_mask(w))
 				continue;
@@ -2635,6 +2659,25 @@ static void mut_cmp(const struct mut_ctx *m)
 			if (s->vcpus[v].reg_mask >> i & 1)
 				cmp_place(r, k[1], NULL, &s->vcpus[v].regs[i],
 					  s->vcpus[v].regs[i], 8);
+	for (uint32_t v = 0; v < s->nvcpus; v++) {
+		uint64_t zc[FUZZ_CMP_PER + FUZZ_CMP_ZERO_WIDE];
+		unsigned int zn = fuzz_cmp_find(0, zc, FUZZ_CMP_PER);
+		struct vmm_vcpu_spec *vs = &s->vcpus[v];
+
+		zn += fuzz_cmp_find_zero_wide(zc + zn, FUZZ_CMP_ZERO_WIDE);
+		for (unsigned int i = 0; zn && i < cmp_gprs(s->arch); i++) {
+			if (vs->reg_mask >> i & 1)
+				continue;
+			for (unsigned int j = 0; j < zn; j++) {
+				struct cmp_cand x = {
+					NULL,  &vs->regs[i],  8,
+					zc[j], &vs->reg_mask, 1ULL << i
+				};
+
+				cmp_add(r, &k[3][const_bucket(zc[j])], &x);
+			}
+		}
+	}
 	if (s->has_input) {
 		uint32_t len = s->input_len;
 
@@ -2666,6 +2709,11 @@ static void mut_cmp(const struct mut_ctx *m)
 	if (below(r, 2))
 		nv += below(r, 2) ? 1 : -1ULL;
 	nv &= width_mask(c->w);
+	if (c->reg && c->mask) { /* unset: the reset value was 0 */
+		*c->reg = nv;
+		*c->mask |= c->bit;
+		return;
+	}
 	if (c->reg) {
 		*c->reg = (*c->reg & ~width_mask(c->w)) | nv;
 		return;

@@ -2,7 +2,10 @@
 # AFL++ job: one main and JOBS-1 secondary instances sharing a sync dir,
 # persistent mode with shared-memory test cases, ASan+UBSan, the
 # structure-aware custom mutator; the main instance with CmpLog (-c, the
-# afl-cmplog preset's build). Env: TARGET, FUZZ_SECONDS (default 3600),
+# afl-cmplog preset's build). The instances' targets note the VMM's
+# comparisons in one table file (VMM_CMP_SHM, default
+# /dev/shm/kvmfuzz-cmp-PID, removed at the end) that the custom mutator's
+# "cmp" operator reads (fuzz/cmp_table.h). Env: TARGET, FUZZ_SECONDS (default 3600),
 # JOBS (default nproc), FUZZ_OUT (default out/afl).
 # A fleet across machines (fuzz/README.md): FUZZ_OUT on a directory every
 # machine shares; one machine runs the main (AFL_MAIN=1, the default),
@@ -29,6 +32,12 @@ mkdir -p "$sync"
 export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so
 export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export AFL_NO_AFFINITY=1
+if [ -z "${VMM_CMP_SHM:-}" ]; then
+	shm=/dev/shm
+	[ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
+	export VMM_CMP_SHM=$shm/kvmfuzz-cmp-$$
+	trap 'rm -f "$VMM_CMP_SHM"' EXIT
+fi
 secs=${FUZZ_SECONDS:-3600}
 jobs=${JOBS:-$(nproc)}
 dict=$root/fuzz/$(option_value "$target" dict)

@@ -20,13 +20,26 @@
  *    holds the compared value: a mov immediate at the width the exit carries (the bytes
  *    above stay), a register, the input stream; the whole mutator does so
  *    often with a filled table and never with an empty one;
+ *  - a general-purpose register the input does not set (reset value 0)
+ *    that was compared with a constant gets a `reg` record with it: the
+ *    "cmp" operator adds one (any such register, not rbx only: the input
+ *    sets rbx) and leaves set registers alone;
+ *  - the AFL++ route: a table another process noted in a shared file
+ *    (fuzz_cmp_share, as the AFL++ target does) is what the AFL++ custom
+ *    mutator (fuzz/afl_mutator.c, VMM_CMP_SHM) draws its constants from;
+ *    a missing, short, foreign-size or garbage file leaves the operator
+ *    off (no constant in 1000 mutants) and never faults;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
  * Usage: test_mutator CORPUS_DIR */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "fuzz/feedback.h"
 #include "fuzz/cmp_table.h"
@@ -522,6 +535,195 @@ static void check_cmp_operator(void)
 	CHECK(whole >= 20);
 }
 
+/* a register the input does not set, compared at an exit while 0 */
+static void check_cmp_unset_reg(void)
+{
+	static uint8_t seed[4096], buf[4096];
+	const uint64_t k = 0x7e57c0de0badd00dULL;
+	size_t len = cmp_input(seed, sizeof(seed));
+	unsigned long added = 0, other = 0, regs_seen = 0, wide = 0;
+	struct vmm_scenario s;
+	struct vmm_error e;
+
+	CHECK(len > 0);
+	fuzz_cmp_clear();
+	fuzz_cmp_note(k, 0, 8);
+	/* later comparisons of other zeros with small constants take 0's
+	 * slot over: the wide one is kept apart */
+	for (unsigned int i = 1; i <= 12; i++)
+		fuzz_cmp_note(i, 0, 4);
+	for (unsigned int n = 1; n <= 300; n++) {
+		size_t m;
+		uint64_t fresh;
+
+		memcpy(buf, seed, len);
+		m = fuzz_mutate_op(buf, len, sizeof(buf), n, NULL, "cmp");
+		if (!m || vmm_scenario_decode(buf, m, &s, &e) < 0) {
+			CHECK(0);
+			continue;
+		}
+		fresh = s.vcpus[0].reg_mask & ~(1ULL << 1);
+		if (s.vcpus[0].regs[1] != 0x1122334455667788ULL) {
+			other++; /* rbx, set by the input, is not a place */
+			continue;
+		}
+		/* the operator runs 1-3 times per mutant: each new
+		 * register holds the wide constant (or +-1) or one of the
+		 * small ones still in 0's slot */
+		{
+			int all = fresh && fresh < (1ULL << 16);
+
+			for (unsigned int i = 0; all && i < 16; i++)
+				if (fresh >> i & 1)
+					all = near(s.vcpus[0].regs[i], k) ||
+					      s.vcpus[0].regs[i] <= 13;
+			if (all) {
+				wide += near(
+					s.vcpus[0].regs[__builtin_ctzll(fresh)],
+					k);
+				added++;
+				regs_seen |= (unsigned long)fresh;
+			} else {
+				other++;
+			}
+		}
+	}
+	(void)printf("cmp operator, 300 mutants, a constant compared with 0: "
+		     "a reg record for an unset register %lu (registers "
+		     "0x%lx), the wide constant in %lu, else %lu\n",
+		     added, regs_seen, wide, other);
+	CHECK(added >= 250);
+	CHECK(wide >= 100);
+	CHECK(__builtin_popcountl(regs_seen) >= 8);
+	CHECK_EQ_U64(other, 300 - added);
+	fuzz_cmp_clear();
+}
+
+void *afl_custom_init(void *afl, unsigned int seed);
+size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size,
+		       uint8_t **out_buf, uint8_t *add_buf, size_t add_buf_size,
+		       size_t max_size);
+void afl_custom_deinit(void *data);
+
+/* what a process that shares the table notes (the AFL++ target's forked
+ * child): run in a child process, its status says whether it could */
+static int share_and_note(const char *path, uint64_t c, uint64_t v)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		if (fuzz_cmp_share(path, NULL) != 0)
+			_exit(1);
+		fuzz_cmp_note(c, v, 8);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* mutants of the cmp seed from the AFL++ custom mutator holding the OUT's
+ * constant (or +-1) in the mov immediate */
+static unsigned long afl_hits(const char *shm)
+{
+	static uint8_t seed[4096];
+	size_t len = cmp_input(seed, sizeof(seed));
+	unsigned long hits = 0;
+	void *m;
+
+	fuzz_cmp_clear(); /* only what the file holds */
+	if (shm)
+		setenv("VMM_CMP_SHM", shm, 1);
+	else
+		unsetenv("VMM_CMP_SHM");
+	m = afl_custom_init(NULL, 7);
+	CHECK(m != NULL);
+	for (unsigned int k = 0; m && k < 1000; k++) {
+		uint8_t in[4096], *out = NULL;
+		size_t n;
+
+		memcpy(in, seed, len);
+		n = afl_custom_fuzz(m, in, len, &out, NULL, 0, sizeof(in));
+		hits += n && out &&
+			(memmem(out, n, "\x59\x5a\x34\x12", 4) ||
+			 memmem(out, n, "\x5a\x5a\x34\x12", 4) ||
+			 memmem(out, n, "\x5b\x5a\x34\x12", 4));
+	}
+	afl_custom_deinit(m);
+	unsetenv("VMM_CMP_SHM");
+	return hits;
+}
+
+static int write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len;
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+static void check_cmp_shared(void)
+{
+	char dir[] = "/tmp/test_mutator-XXXXXX", path[64], bad[64];
+	static uint8_t junk[2U << 20];
+	const char *why = NULL;
+	uint64_t c[FUZZ_CMP_PER];
+	struct stat st;
+	unsigned long with, without;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	(void)snprintf(path, sizeof(path), "%s/cmp", dir);
+	(void)snprintf(bad, sizeof(bad), "%s/bad", dir);
+	/* no file yet: the reader's table is empty, with a reason */
+	fuzz_cmp_note(0x99, 0x98, 1);
+	CHECK(fuzz_cmp_load(path, &why) == -1 && why && *why);
+	CHECK_EQ_U64(fuzz_cmp_noted(), 0);
+	/* two writers one after the other (forkserver children), one file */
+	CHECK(share_and_note(path, 0x5a5a, 0xabcd) == 0);
+	CHECK(share_and_note(path, 0x0badf00dcafe1234ULL,
+			     0x1122334455667788ULL) == 0);
+	CHECK(fuzz_cmp_load(path, &why) == 0);
+	CHECK_EQ_U64(fuzz_cmp_noted(), 2);
+	CHECK_EQ_U64(fuzz_cmp_find(0xabcd, c, FUZZ_CMP_PER), 1);
+	CHECK_EQ_U64(c[0], 0x5a5a);
+	/* the AFL++ custom mutator reads it: its cmp operator is on */
+	with = afl_hits(path);
+	without = afl_hits(NULL);
+	(void)printf("AFL++ custom mutator, 1000 mutants: the constant in the "
+		     "immediate %lu with the shared table, %lu without\n",
+		     with, without);
+	CHECK(with >= 20);
+	CHECK_EQ_U64(without, 0);
+	/* bad files: operator off, nothing faults, a writer leaves them */
+	memset(junk, 0xa5, sizeof(junk));
+	CHECK(write_file(bad, junk, sizeof(junk)) == 0);
+	CHECK(fuzz_cmp_load(bad, &why) == -1);
+	CHECK_EQ_U64(afl_hits(bad), 0);
+	CHECK(share_and_note(bad, 1, 2) == -1);
+	CHECK(stat(bad, &st) == 0 && st.st_size == (off_t)sizeof(junk));
+	CHECK(write_file(bad, junk, 100) == 0); /* short */
+	CHECK(fuzz_cmp_load(bad, &why) == -1);
+	CHECK(share_and_note(bad, 1, 2) == -1);
+	CHECK_EQ_U64(afl_hits(bad), 0);
+	CHECK(fuzz_cmp_load(dir, &why) == -1); /* a directory */
+	CHECK(share_and_note(dir, 1, 2) == -1);
+	/* the right file cut short after its header: a reader copies none */
+	CHECK(truncate(path, 4096) == 0);
+	CHECK(fuzz_cmp_load(path, &why) == -1);
+	CHECK_EQ_U64(fuzz_cmp_noted(), 0);
+	CHECK_EQ_U64(afl_hits(path), 0);
+	(void)unlink(path);
+	(void)unlink(bad);
+	(void)rmdir(dir);
+	fuzz_cmp_clear();
+}
+
 int main(int argc, char **argv)
 {
 	struct tally t;
@@ -547,6 +749,8 @@ int main(int argc, char **argv)
 	check_splice();
 	check_cmp_table();
 	check_cmp_operator();
+	check_cmp_unset_reg();
+	check_cmp_shared();
 	check_keep();
 	check_actions(argv[1]);
 	return check_report("test_mutator");
