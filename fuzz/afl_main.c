@@ -40,6 +40,7 @@ int main(int argc, char **argv)
 #ifdef __AFL_HAVE_MANUAL_CONTROL
 	__AFL_INIT();
 #endif
+	fuzz_target_close_inline(); /* stopped after every input */
 	fuzz_target_start();
 	buf = __AFL_FUZZ_TESTCASE_BUF;
 	while (__AFL_LOOP(10000)) {

@@ -142,7 +142,8 @@ int main(int argc, char **argv)
 	(void)LLVMFuzzerInitialize(&argc, &argv);
 	afl_area = __afl_area_ptr;
 	map_len = (size_t)__afl_final_loc + 1;
-	fuzz_target_start(); /* as fuzz/afl_main.c does */
+	fuzz_target_close_inline(); /* as fuzz/afl_main.c does */
+	fuzz_target_start();
 	for (unsigned int r = 1; r <= rounds; r++) {
 		for (size_t k = 0; k < n; k++) {
 			size_t i = k;

@@ -173,6 +173,14 @@ const char *fuzz_target_unavailable(void)
 	return st.no_kvm ? "no KVM on this host" : NULL;
 }
 
+/* fuzz/target.h: no closer threads (AFL++ persistent mode) */
+static int close_inline;
+
+void fuzz_target_close_inline(void)
+{
+	close_inline = 1;
+}
+
 /* Threads do not survive fork: the watchdog starts in the process that
  * runs the inputs. */
 void fuzz_target_start(void)
@@ -200,7 +208,7 @@ void fuzz_target_start(void)
 #endif
 	/* threads, so here too: irqchip VMs close off the run's path */
 	if (vmm_watchdog_start(&st.wd, on_hang, NULL, &e) < 0 ||
-	    vmm_closer_start(&st.kvm, &e) < 0) {
+	    (!close_inline && vmm_closer_start(&st.kvm, &e) < 0)) {
 		(void)fprintf(stderr, "fuzz_pipeline: %s\n", e.msg);
 		exit(3);
 	}

@@ -26,6 +26,10 @@ void fuzz_target_start(void)
 {
 }
 
+void fuzz_target_close_inline(void)
+{
+}
+
 const char *fuzz_target_unavailable(void)
 {
 	return NULL; /* no KVM needed */

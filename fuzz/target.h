@@ -16,6 +16,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
  * input would look unstable every time a new persistent child starts).
  * Targets also do it lazily on their first input, for the other drivers. */
 void fuzz_target_start(void);
+/* AFL++ persistent mode stops the whole process (SIGSTOP) after every
+ * input. A VM being closed on another thread then keeps the stop from
+ * ever completing: its KVM worker (the NX huge page recovery thread, a
+ * vhost task of this process) stops, and the closing thread waits for it
+ * in the kernel, so afl-fuzz sees a 5-s hang (docs/host-notes.md). The
+ * AFL++ drivers call this before fuzz_target_start(): VMs are then closed
+ * on the thread that runs the inputs, none in flight at a stop. */
+void fuzz_target_close_inline(void);
 /* NULL when the target can run here, else why not ("no KVM on this host"):
  * such a target accepts every input without running it (fuzzing engines
  * keep going with nothing to find); the replay driver reports a skip. */
