@@ -583,6 +583,66 @@ static void check_concurrent_watchdog(struct vmm_kvm *k)
 	}
 }
 
+struct out_count {
+	unsigned int n;
+};
+
+static void count_out(void *ctx, const uint8_t *b, size_t n)
+{
+	struct out_count *oc = ctx;
+
+	for (size_t i = 0; i < n; i++)
+		oc->n += b[i] == 'r';
+}
+
+/* Register actions racing with a running vCPU in concurrent mode: each is
+ * KVM_GET_REGS, a change, KVM_SET_REGS. The vCPU is held out of KVM_RUN
+ * for the action; without that it could run between the two ioctls and
+ * the write would take back what the guest did meanwhile (its loop
+ * counter, its RIP: a letter printed twice). */
+static void check_concurrent_reg_hold(struct vmm_kvm *k)
+{
+	/* 16 times: out 'r' to 0xe9, a short wait; then hlt */
+	static const uint8_t loop[] = {
+		0xb9, 0x10, 0x00, 0x00, 0x00, /* mov $16, %ecx */
+		0xb0, 0x72,		      /* 5: mov $'r', %al */
+		0xe6, 0xe9,		      /* out %al, $0xe9 */
+		0xba, 0x64, 0x00, 0x00, 0x00, /* mov $100, %edx */
+		0xff, 0xca,		      /* 0xe: dec %edx */
+		0x75, 0xfc,		      /* jnz 0xe */
+		0xff, 0xc9,		      /* dec %ecx */
+		0x75, 0xef,		      /* jnz 5 */
+		0xf4,			      /* hlt */
+	};
+	static struct vmm_result r;
+	struct vmm_scenario s;
+	struct vmm_hooks h;
+	struct out_count oc;
+	unsigned int bad = 0, runs = 60, halted = 0;
+
+	scen(&s, loop, sizeof(loop));
+	s.max_exits = 64; /* 16 OUTs, the HLT */
+	for (unsigned int q = 0; q < VMM_MAX_SCN_ACTIONS; q++)
+		sb_action(&s, VMM_AK_REG, 1, 1, 0x1000 + q, 0); /* rbx */
+	for (unsigned int run = 0; run < runs; run++) {
+		memset(&h, 0, sizeof(h));
+		memset(&oc, 0, sizeof(oc));
+		h.out.write = count_out;
+		h.out.ctx = &oc;
+		h.skip_state = 1;
+		h.concurrent_seed = 0xACE0ULL + run;
+		(void)vmm_pipeline_run(k, &s, &h, &r);
+		halted += r.verdict == VMM_V_HALT;
+		if (r.verdict == VMM_V_HALT && oc.n != 16)
+			bad++;
+	}
+	(void)printf("concurrent reg actions against a counting guest: "
+		     "%u runs, %u halted, %u with a wrong letter count\n",
+		     runs, halted, bad);
+	CHECK_EQ_U64(halted, runs);
+	CHECK_EQ_U64(bad, 0);
+}
+
 int main(void)
 {
 	struct vmm_kvm k;
@@ -603,6 +663,7 @@ int main(void)
 	check_concurrent(&k);
 	check_concurrent_kmsg(&k);
 	check_concurrent_watchdog(&k);
+	check_concurrent_reg_hold(&k);
 	vmm_kvm_close(&k);
 	return check_report("test_action");
 }

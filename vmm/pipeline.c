@@ -312,7 +312,70 @@ struct conc {
 	pthread_t tid[VMM_MAX_VCPUS];
 	int started[VMM_MAX_VCPUS];
 	uint64_t rng;
+	/* An action on vCPU t holds it out of KVM_RUN while it runs: its
+	 * ioctls read and write state the guest must not change in between
+	 * (a register set is KVM_GET_REGS then KVM_SET_REGS). hold[t]: the
+	 * action thread wants it (vmm_vcpu.hold); parked[t]: its thread waits
+	 * outside KVM_RUN; done[t]: its thread has ended. Under pmu. */
+	pthread_mutex_t pmu;
+	pthread_cond_t pcv;
+	int hold[VMM_MAX_VCPUS], parked[VMM_MAX_VCPUS], done[VMM_MAX_VCPUS];
 };
+
+/* The vCPU thread's side of a hold: wait outside KVM_RUN until the action
+ * is done (or the run ends). */
+static void conc_park(struct conc *k, uint32_t i)
+{
+	(void)pthread_mutex_lock(&k->pmu);
+	k->parked[i] = 1;
+	(void)pthread_cond_broadcast(&k->pcv);
+	while (__atomic_load_n(&k->hold[i], __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&k->end, __ATOMIC_ACQUIRE))
+		(void)pthread_cond_wait(&k->pcv, &k->pmu);
+	k->parked[i] = 0;
+	(void)pthread_mutex_unlock(&k->pmu);
+}
+
+static void conc_vcpu_done(struct conc *k, uint32_t i)
+{
+	(void)pthread_mutex_lock(&k->pmu);
+	k->done[i] = 1;
+	(void)pthread_cond_broadcast(&k->pcv);
+	(void)pthread_mutex_unlock(&k->pmu);
+}
+
+/* The action thread's side: vCPU t out of KVM_RUN (kicked) and waiting,
+ * or ended. Bounded: a kicked vCPU leaves KVM_RUN at once, one that
+ * missed the kick at its next exit or deadline. */
+static void conc_hold(struct conc *k, uint32_t t)
+{
+	(void)pthread_mutex_lock(&k->pmu);
+	__atomic_store_n(&k->hold[t], 1, __ATOMIC_RELEASE);
+	(void)pthread_mutex_unlock(&k->pmu);
+	(void)pthread_kill(k->tid[t], vmm_deadline_signal());
+	(void)pthread_mutex_lock(&k->pmu);
+	while (!k->parked[t] && !k->done[t]) {
+		struct timespec ts;
+
+		/* the run's end wakes no one here: look again every ms */
+		(void)clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		(void)pthread_cond_timedwait(&k->pcv, &k->pmu, &ts);
+	}
+	(void)pthread_mutex_unlock(&k->pmu);
+}
+
+static void conc_release(struct conc *k, uint32_t t)
+{
+	(void)pthread_mutex_lock(&k->pmu);
+	__atomic_store_n(&k->hold[t], 0, __ATOMIC_RELEASE);
+	(void)pthread_cond_broadcast(&k->pcv);
+	(void)pthread_mutex_unlock(&k->pmu);
+}
 
 struct conc_vcpu {
 	struct conc *k;
@@ -418,6 +481,10 @@ static void *conc_vcpu_main(void *arg)
 	while (!conc_ended(k)) {
 		int rc;
 
+		if (__atomic_load_n(&k->hold[cv->i], __ATOMIC_ACQUIRE)) {
+			conc_park(k, cv->i);
+			continue;
+		}
 		/* the layout the instruction began on: an entry that completes
 		 * an MMIO or port access goes on with the same instruction,
 		 * whose next fragment KVM sends as MMIO whatever slot now
@@ -457,6 +524,7 @@ static void *conc_vcpu_main(void *arg)
 	}
 	vmm_deadline_disarm(&d);
 	vmm_deadline_release(&d);
+	conc_vcpu_done(k, cv->i);
 	return NULL;
 }
 
@@ -490,7 +558,7 @@ static void *conc_actions_main(void *arg)
 		const struct vmm_action_spec *a = &s->actions[order[q]];
 		struct vmm_action_event ev;
 		struct vmm_error e;
-		int rc, slot = a->kind <= VMM_AK_DIRTY_CLEAR;
+		int rc, held, slot = a->kind <= VMM_AK_DIRTY_CLEAR;
 
 		conc_sleep_us(conc_next(&k->rng) % CONC_MAX_DELAY_US);
 		memset(&ev, 0, sizeof(ev));
@@ -498,8 +566,14 @@ static void *conc_actions_main(void *arg)
 		ev.index = order[q];
 		ev.vcpu = a->vcpu;
 		ev.kind = a->kind;
-		/* a vCPU action (immediate_exit: the kick is all of it) */
-		if (a->kind > VMM_AK_MSI && k->started[a->target])
+		/* a vCPU action: its vCPU held out of KVM_RUN while it runs
+		 * (immediate_exit: the kick is all of it) */
+		held = a->kind > VMM_AK_MSI &&
+		       a->kind != VMM_AK_IMMEDIATE_EXIT &&
+		       k->started[a->target];
+		if (held)
+			conc_hold(k, a->target);
+		else if (a->kind > VMM_AK_MSI && k->started[a->target])
 			(void)pthread_kill(k->tid[a->target],
 					   vmm_deadline_signal());
 		if (slot)
@@ -511,6 +585,8 @@ static void *conc_actions_main(void *arg)
 			k->layout_gen++;
 			(void)pthread_rwlock_unlock(&k->slots);
 		}
+		if (held)
+			conc_release(k, a->target);
 		if (rc < 0) {
 			conc_fail(k, &e);
 			break;
@@ -539,6 +615,10 @@ static int concurrent_loop(struct run_ctx *c, struct vmm_error *e)
 	vmm_err_clear(&k.err);
 	(void)pthread_mutex_init(&k.mu, NULL);
 	(void)pthread_rwlock_init(&k.slots, NULL);
+	(void)pthread_mutex_init(&k.pmu, NULL);
+	(void)pthread_cond_init(&k.pcv, NULL);
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		c->vcpus[i].hold = &k.hold[i];
 	for (uint32_t i = 0; i < c->s->nvcpus; i++) {
 		cv[i].k = &k;
 		cv[i].i = i;
@@ -560,6 +640,10 @@ static int concurrent_loop(struct run_ctx *c, struct vmm_error *e)
 	for (uint32_t i = 0; i < c->s->nvcpus; i++)
 		if (k.started[i])
 			(void)pthread_join(k.tid[i], NULL);
+	for (uint32_t i = 0; i < c->s->nvcpus; i++)
+		c->vcpus[i].hold = NULL;
+	(void)pthread_cond_destroy(&k.pcv);
+	(void)pthread_mutex_destroy(&k.pmu);
 	(void)pthread_rwlock_destroy(&k.slots);
 	(void)pthread_mutex_destroy(&k.mu);
 	if (k.failed) {

@@ -364,6 +364,11 @@ static int run_once(struct vmm_vcpu *v, struct vmm_error *e)
 	int ret, err;
 
 	tls_running = run;
+	/* a hold set before this point: its kick may have come before
+	 * tls_running was set, so leave at once (one set after it gets
+	 * its kick here) */
+	if (v->hold && __atomic_load_n(v->hold, __ATOMIC_ACQUIRE))
+		run->immediate_exit = 1;
 	v->entries++;
 	VMM_IOC_NO_ARG(KVM_RUN);
 	ret = vmm_ioctl_raw(v->vm->kvm->ops, v->fd, KVM_RUN, NULL);
@@ -419,6 +424,12 @@ int vmm_vcpu_run(struct vmm_vcpu *v, struct vmm_deadline *d, struct vmm_exit *x,
 		rc = run_once(v, e);
 		if (rc < 0)
 			return -1;
+		/* out for another thread's action (vmm_vcpu.hold) */
+		if (rc > 0 && v->hold &&
+		    __atomic_load_n(v->hold, __ATOMIC_ACQUIRE)) {
+			run->immediate_exit = 0;
+			return 1;
+		}
 		/* interrupted: a spin check was asked for (the kick timer) */
 		if (rc > 0 && !vmm_deadline_passed(d) && kick_due(d)) {
 			run->immediate_exit = 0;

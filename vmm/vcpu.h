@@ -36,6 +36,10 @@ struct vmm_vcpu {
 	 * of vmm_vcpu_run() (0: none, the normal case); read them with
 	 * vmm_vcpu_synced(). */
 	uint64_t sync_fields;
+	/* Concurrent mode: while *hold is set (another thread wants the
+	 * vCPU out of KVM_RUN, for an action), vmm_vcpu_run() returns 1
+	 * from an interrupted entry and does not enter again. NULL: never. */
+	const int *hold;
 };
 
 /* A checked ioctl on a vCPU, 0 or -1. The request's spelling is passed
