@@ -19,6 +19,7 @@
 
 #include "fuzz/cmp_table.h"
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "vmm/scenario.h"
 
 /* real16: mov dx, 0x1234; mov al, 'A'; out dx, al; hlt */
@@ -30,17 +31,10 @@ static size_t scenario(uint8_t *out, size_t max)
 	struct vmm_error e;
 	size_t n;
 
-	vmm_scenario_init(&s);
+	sb_begin(&s, 0x10000, 1000);
 	s.max_exits = 64;
-	s.timeout_ms = 1000;
 	s.flags = VMM_SCN_PERMISSIVE;
-	s.nslots = 1;
-	s.slots[0].size = 0x10000;
-	s.nblobs = 1;
-	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, sizeof(code) };
-	s.nvcpus = 1;
-	s.vcpus[0].mode = 0;
-	s.vcpus[0].entry = 0x1000;
+	(void)sb_code(&s, 0, 0x1000, code, sizeof(code));
 	n = vmm_scenario_encode(&s, out, max, &e);
 	return n <= max ? n : 0;
 }

@@ -45,6 +45,7 @@
 #include "fuzz/cmp_table.h"
 #include "fuzz/mutator.h"
 #include "tests/check.h"
+#include "tests/scenario_builder.h"
 #include "vmm/file.h"
 #include "vmm/scenario.h"
 
@@ -434,17 +435,10 @@ static size_t cmp_input(uint8_t *out, size_t max)
 	struct vmm_error e;
 	size_t n;
 
-	vmm_scenario_init(&s);
+	sb_begin(&s, 0x10000, 100);
 	s.max_exits = 64;
-	s.timeout_ms = 100;
 	s.flags = VMM_SCN_PERMISSIVE;
-	s.nslots = 1;
-	s.slots[0].size = 0x10000;
-	s.nblobs = 1;
-	s.blobs[0] = (struct vmm_blob_spec){ 0x1000, code, sizeof(code) };
-	s.nvcpus = 1;
-	s.vcpus[0].mode = 1;
-	s.vcpus[0].entry = 0x1000;
+	(void)sb_code(&s, 1, 0x1000, code, sizeof(code));
 	s.vcpus[0].reg_mask = 1ULL << 1; /* rbx */
 	s.vcpus[0].regs[1] = 0x1122334455667788ULL;
 	s.has_input = 1;
