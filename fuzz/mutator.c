@@ -2184,6 +2184,89 @@ static int gpa_in_slot(const struct vmm_scenario *s, uint64_t gpa)
 	return 0;
 }
 
+/* x86: where the device access that starts at p[i] (mov dx, port or mov
+ * ebx, address, as mut_access_seq writes them, with the cld and the
+ * prefixes before) ends: after the OUT/IN, REP OUTS/INS (an operand-size
+ * prefix may sit between REP and the opcode) or the mov to or from
+ * [ebx]/fs:[bx] within 24 bytes; 0 if none does. */
+static size_t access_end(const uint8_t *p, size_t len, size_t i)
+{
+	if (p[i] != 0xba && p[i] != 0xbb)
+		return 0;
+	for (size_t j = i + 3; j < len && j < i + 24; j++) {
+		if (p[i] == 0xba && p[j] >= 0xec && p[j] <= 0xef)
+			return j + 1;
+		if (j + 1 < len && p[i] == 0xba && p[j] == 0xf3) {
+			size_t o = j + 1;
+
+			if (p[o] == 0x66 && o + 1 < len)
+				o++;
+			if (p[o] >= 0x6c && p[o] <= 0x6f)
+				return o + 1;
+		}
+		if (j + 1 < len && p[i] == 0xbb && p[j] >= 0x88 &&
+		    p[j] <= 0x8b && (p[j + 1] == 0x03 || p[j + 1] == 0x07))
+			return j + 2;
+	}
+	return 0;
+}
+
+/* The access (kind, port or address, width, direction) that the code
+ * p[i..e) is, as fuzz_emit_access wrote it for `mode`; -1 if it is not
+ * one (real16 MMIO needs its FS load right before). */
+static int decode_access(const uint8_t *p, size_t i, size_t e,
+			 unsigned int mode, struct fuzz_access *a)
+{
+	int m16 = mode == 0;
+	uint8_t op;
+
+	memset(a, 0, sizeof(*a));
+	if (p[i] == 0xba) {
+		if (e < i + 4)
+			return -1;
+		op = p[e - 1];
+		a->addr = (uint64_t)p[i + 1] | (uint64_t)p[i + 2] << 8;
+		a->kind = op < 0xec ? FUZZ_ACC_STRING : FUZZ_ACC_PIO;
+		a->write = (op & 2) != 0; /* ee/ef, 6e/6f */
+		a->width = !(op & 1) ? 1 : (p[e - 2] == 0x66) != m16 ? 2 : 4;
+		return 0;
+	}
+	if (e < i + 5)
+		return -1;
+	op = p[e - 2];
+	a->kind = FUZZ_ACC_MMIO;
+	a->write = op < 0x8a;
+	a->width = !(op & 1)		       ? 1
+		   : p[e - 3] == 0x48	       ? 8
+		   : (p[e - 3] == 0x66) != m16 ? 2
+					       : 4;
+	if (!m16) {
+		for (unsigned int k = 0; k < 4; k++)
+			a->addr |= (uint64_t)p[i + 1 + k] << (8 * k);
+		return 0;
+	}
+	/* mov ax, seg; mov fs, ax; mov bx, off */
+	if (i < 5 || p[i - 5] != 0xb8 || p[i - 2] != 0x8e || p[i - 1] != 0xe0)
+		return -1;
+	a->addr = ((uint64_t)p[i - 4] | (uint64_t)p[i - 3] << 8) << 4;
+	a->addr += (uint64_t)p[i + 1] | (uint64_t)p[i + 2] << 8;
+	return 0;
+}
+
+/* The last device access that ends at or before p[at], within 512 bytes
+ * (x86): 0 and *a, or -1 if there is none. */
+static int last_access(const uint8_t *p, size_t at, unsigned int mode,
+		       struct fuzz_access *a)
+{
+	for (size_t i = at; i > 0 && at - i < 512; i--) {
+		size_t e = access_end(p, at, i - 1);
+
+		if (e && decode_access(p, i - 1, e, mode, a) == 0)
+			return 0;
+	}
+	return -1;
+}
+
 /* A device to talk to: x86 ports (a device the VMM owns, with its span;
  * or any port, which permissive scenarios answer from the input stream),
  * or MMIO (the scenario's MMIO console, a device address from the VMM's
@@ -2276,11 +2359,49 @@ static int keep_reg(struct rng *r)
 	return below(r, 4) == 0;
 }
 
-/* Up to 4 accesses to one device, as code for `mode`; returns the length. */
-#define SEQ_CAP 160U
+/* The device of a port the VMM owns (fuzz/device_consts.h): its base and
+ * span; 0, or -1 for a port no device owns. */
+static int port_device(uint64_t p, uint64_t *base, uint64_t *span)
+{
+	for (size_t i = 0; i < NPICK(dev_consts); i++) {
+		uint64_t n = dev_consts[i].span ? dev_consts[i].span : 1;
+
+		if (dev_consts[i].cls == DEV_PORT && p >= dev_consts[i].value &&
+		    p - dev_consts[i].value < n) {
+			*base = dev_consts[i].value;
+			*span = n;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* The device a sequence goes on talking to, from its last access `prev`:
+ * the owning device's ports, else the 8 ports or 16 bytes around it. */
+static void prev_device(const struct fuzz_access *prev, uint64_t *base,
+			uint64_t *span)
+{
+	if (prev->kind == FUZZ_ACC_MMIO) {
+		*base = prev->addr & ~0xfULL;
+		*span = 16;
+	} else if (port_device(prev->addr, base, span) < 0) {
+		*base = prev->addr & ~7ULL;
+		*span = 8;
+	}
+}
+
+/* Up to 8 accesses to one device, as code for `mode`; returns the length.
+ * With `prev` (the last access of the code the sequence goes after), the
+ * sequence goes on talking to that device. After the first access, the
+ * next one is a register of the device at random, the register right
+ * after the previous access, or the same one again, as device set-up
+ * goes: runs of consecutive registers (a divisor's low and high byte, a
+ * key and its check word), repeated writes to one (a command port). */
+#define SEQ_STEPS 8U
+#define SEQ_CAP 256U
 #define SEQ_HLTS 4U /* after a vCPU's own sequence */
 static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
-			   uint8_t *out)
+			   uint8_t *out, const struct fuzz_access *prev)
 {
 	struct rng *r = m->r;
 	struct vmm_scenario *s = &m->w->s;
@@ -2288,11 +2409,19 @@ static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
 	uint64_t lim = !a64 && mode == 0 ? 0x100000 : 0x100000000ULL;
 	int mmio = a64 || below(r, 2);
 	uint64_t base, span;
-	unsigned int steps = below(r, 4) ? 2 + (unsigned int)below(r, 3) : 1;
+	unsigned int steps =
+		below(r, 4) ? 2 + (unsigned int)below(r, SEQ_STEPS - 1) : 1;
+	struct fuzz_access last = { 0 };
+	int have_last = prev != NULL;
 	size_t n = 0;
 
-	if (pick_device(m, mmio, lim, &base, &span) < 0)
+	if (prev) {
+		last = *prev;
+		mmio = prev->kind == FUZZ_ACC_MMIO;
+		prev_device(prev, &base, &span);
+	} else if (pick_device(m, mmio, lim, &base, &span) < 0) {
 		return 0;
+	}
 	/* a device the VMM does not own ends a strict run at its first
 	 * access: permissive scenarios answer it (reads from the input
 	 * stream), so a sequence can go on */
@@ -2302,13 +2431,20 @@ static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
 		s->flags |= VMM_SCN_PERMISSIVE;
 	for (unsigned int i = 0; i < steps; i++) {
 		struct fuzz_access a;
+		unsigned int how = have_last ? (unsigned int)below(r, 3) : 0;
 		size_t k;
 
 		memset(&a, 0, sizeof(a));
 		a.kind = mmio ? FUZZ_ACC_MMIO : FUZZ_ACC_PIO;
 		a.write = below(r, 3) != 0;
 		a.width = (uint8_t)(1U << below(r, mmio ? 4 : 3));
-		if (mmio && below(r, 2))
+		if (how && below(r, 2) && last.width <= (mmio ? 8 : 4))
+			a.width = last.width;
+		if (how == 1)
+			a.addr = last.addr + last.width;
+		else if (how == 2)
+			a.addr = last.addr;
+		else if (mmio && below(r, 2))
 			a.addr = base + a.width * below(r, span / a.width + 1);
 		else
 			a.addr = base + below(r, span);
@@ -2333,6 +2469,10 @@ static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
 			k = fuzz_emit_access(s->arch, mode, &a, out + n,
 					     SEQ_CAP - n);
 		}
+		if (k) {
+			last = a;
+			have_last = 1;
+		}
 		n += k;
 	}
 	return n;
@@ -2341,7 +2481,11 @@ static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
 /* Insert a device-access sequence into guest code: where the picked vCPU
  * starts (so it runs first), before the first HLT after that (after the
  * code the input has), or anywhere in a blob; with several vCPUs, now and
- * then as the picked vCPU's own code, a new blob ending in HLTs. */
+ * then as the picked vCPU's own code, a new blob ending in HLTs. A
+ * sequence that goes after an access (x86) goes on, half the time, with
+ * that access's device: a state machine a guest got part of the way
+ * through gets its next steps, where a device drawn afresh would rarely
+ * be the same one. */
 static void mut_access_seq(const struct mut_ctx *m)
 {
 	struct rng *r = m->r;
@@ -2354,11 +2498,9 @@ static void mut_access_seq(const struct mut_ctx *m)
 	size_t n;
 	int eb = -1;
 	unsigned int how = (unsigned int)below(r, 8);
+	struct fuzz_access prev;
 
 	if (s->arch == VMM_ARCH_X86_64 && v->mode > 3)
-		return;
-	n = gen_sequence(m, v->mode, seq);
-	if (!n)
 		return;
 	for (uint32_t i = 0; i < s->nblobs; i++)
 		if (v->entry >= s->blobs[i].gpa &&
@@ -2370,6 +2512,9 @@ static void mut_access_seq(const struct mut_ctx *m)
 		const struct vmm_slot_spec *sl = &s->slots[below(r, s->nslots)];
 		uint32_t k = s->nblobs;
 
+		n = gen_sequence(m, v->mode, seq, NULL);
+		if (!n)
+			return;
 		memcpy(w->blob[k], seq, n);
 		memset(w->blob[k] + n, 0xf4, SEQ_HLTS);
 		s->blobs[k].data = w->blob[k];
@@ -2397,7 +2542,14 @@ static void mut_access_seq(const struct mut_ctx *m)
 		if (s->arch == VMM_ARCH_ARM64)
 			at &= ~3ULL;
 	}
-	if (s->blobs[bi].len + n > BLOB_CAP || at > s->blobs[bi].len)
+	if (at > s->blobs[bi].len)
+		return;
+	if (s->arch == VMM_ARCH_X86_64 && below(r, 2) &&
+	    last_access(w->blob[bi], (size_t)at, v->mode, &prev) == 0)
+		n = gen_sequence(m, v->mode, seq, &prev);
+	else
+		n = gen_sequence(m, v->mode, seq, NULL);
+	if (!n || s->blobs[bi].len + n > BLOB_CAP)
 		return;
 	memmove(w->blob[bi] + at + n, w->blob[bi] + at,
 		(size_t)(s->blobs[bi].len - at));
@@ -3115,28 +3267,7 @@ static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 	return bm ? bm(data, size, max) : size;
 }
 
-/* x86: where the device access that starts at p[i] (mov dx, port or mov
- * ebx, address, as mut_access_seq writes them, with the cld and the
- * prefixes before) ends: after the OUT/IN, REP OUTS/INS or the mov to or
- * from [ebx]/fs:[bx] within 24 bytes; 0 if none does. */
-static size_t access_end(const uint8_t *p, size_t len, size_t i)
-{
-	if (p[i] != 0xba && p[i] != 0xbb)
-		return 0;
-	for (size_t j = i + 3; j < len && j < i + 24; j++) {
-		if (p[i] == 0xba && p[j] >= 0xec && p[j] <= 0xef)
-			return j + 1;
-		if (j + 1 < len && p[i] == 0xba && p[j] == 0xf3 &&
-		    p[j + 1] >= 0x6c && p[j + 1] <= 0x6f)
-			return j + 2;
-		if (j + 1 < len && p[i] == 0xbb && p[j] >= 0x88 &&
-		    p[j] <= 0x8b && (p[j + 1] == 0x03 || p[j + 1] == 0x07))
-			return j + 2;
-	}
-	return 0;
-}
-
-/* A run of 1-4 device accesses in a blob, from a random place on: its
+/* A run of 1-8 device accesses in a blob, from a random place on: its
  * bytes are [*from, *to). Returns 0 if the blob has none. */
 static int find_access_run(struct rng *r, const uint8_t *p, size_t len,
 			   size_t *from, size_t *to)
@@ -3152,7 +3283,7 @@ static int find_access_run(struct rng *r, const uint8_t *p, size_t len,
 		while (b > 0 && i - b < 2 &&
 		       (p[b - 1] == 0x66 || p[b - 1] == 0xfc))
 			b--;
-		for (int n = 1; n < 4; n++) {
+		for (unsigned int n = 1; n < SEQ_STEPS; n++) {
 			size_t next = e, e2;
 
 			while (next < len && next < e + 2 &&
