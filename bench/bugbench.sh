@@ -121,6 +121,8 @@ exposures=$out/exposures.tsv # trial id tte_s file
 : >"$exposures"
 reachfile=$out/reached.tsv # trial id
 : >"$reachfile"
+stepfile=$out/steps.tsv # trial id step steps (sequence bugs: how deep)
+: >"$stepfile"
 execs_total=0
 mapfile -t lf_flags < <(libfuzzer_flags "$target")
 for t in $(seq 1 "$trials"); do
@@ -208,6 +210,7 @@ for t in $(seq 1 "$trials"); do
 		done < <(ls "$dir/sync/main/crashes" 2>/dev/null | grep '^id:' | sort | sed "s|^|$dir/sync/main/crashes/|")
 	fi
 	[ -f "$canary" ] && sed -n 's/^reached \(P[0-9]*\)$/\1/p' "$canary" | sort -u | sed "s/^/$t\t/" >>"$reachfile"
+	[ -f "$canary" ] && sed -n 's|^step \(P[0-9]*\) \([0-9]*\)/\([0-9]*\)$|\1\t\2\t\3|p' "$canary" | sed "s/^/$t\t/" >>"$stepfile"
 done
 
 # ---- 4. report -------------------------------------------------------------
@@ -222,8 +225,17 @@ for i in "${!ids[@]}"; do
 	med=$(awk '{ print $2 }' <<<"$per" | grep . | median)
 	reached=$(awk -F'\t' -v id="$id" '$2 == id' "$reachfile" | sort -u | grep -c .)
 	[ "$n" -gt 0 ] && exposed=$((exposed + 1))
-	printf 'bugbench: %s %-24s exposed=%d/%d trials=%s median_tte_s=%s reached=%d/%d\n' \
-		"$id" "${names[$i]}" "$n" "$trials" "${tl:--}" "$med" "$reached" "$trials"
+	# sequence bugs: the deepest step of each trial (k/n; n: reached)
+	deep=$(awk -F'\t' -v id="$id" -v trials="$trials" '
+		$2 == id { if ($3 > d[$1]) d[$1] = $3; n = $4 }
+		END {
+			if (!n) exit
+			for (t = 1; t <= trials; t++)
+				printf "%s%d", (t > 1 ? "," : ""), d[t]
+			printf "/%d", n
+		}' "$stepfile")
+	printf 'bugbench: %s %-24s exposed=%d/%d trials=%s median_tte_s=%s reached=%d/%d%s\n' \
+		"$id" "${names[$i]}" "$n" "$trials" "${tl:--}" "$med" "$reached" "$trials" "${deep:+ steps=$deep}"
 done
 for o in "${other[@]+"${other[@]}"}"; do
 	echo "bugbench: $o: not measured on $arch"

@@ -108,14 +108,15 @@ static void read_env(void)
 	}
 }
 
-static void log_line(const char *what, unsigned int i)
+static void log_line(const char *what, unsigned int i, const char *extra)
 {
 	char line[64];
 	int fd, n;
 
 	if (!log_path)
 		return;
-	n = snprintf(line, sizeof(line), "%s %s\n", what, table[i].id);
+	n = snprintf(line, sizeof(line), "%s %s%s\n", what, table[i].id,
+		     extra);
 	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
@@ -129,7 +130,26 @@ static void reach(unsigned int i)
 	if (!env_read)
 		read_env();
 	if (reached[i]++ == 0)
-		log_line("reached", i);
+		log_line("reached", i, "");
+}
+
+/* A sequence bug's state machine got to step k of n (k < n; reaching it
+ * is step n): logged as "step <id> k/n" the first time a process gets
+ * that deep, so that the benchmark can say how far a fuzzer got into a
+ * sequence it never completed. */
+static unsigned char deepest[VMM_PLANTED_N];
+
+static void step(unsigned int i, unsigned int k, unsigned int n)
+{
+	char extra[16];
+
+	if (!env_read)
+		read_env();
+	if (k <= deepest[i])
+		return;
+	deepest[i] = (unsigned char)k;
+	(void)snprintf(extra, sizeof(extra), " %u/%u", k, n);
+	log_line("step", i, extra);
 }
 
 /* The canary: the bug fires unless masked. */
@@ -140,7 +160,7 @@ static void trigger(unsigned int i)
 	if (disabled[i])
 		return;
 	if (triggered[i]++ == 0)
-		log_line("triggered", i);
+		log_line("triggered", i, "");
 	(void)fprintf(stderr, "PLANTED %s %s\n", table[i].id, table[i].name);
 	(void)fflush(stderr);
 	abort();
@@ -183,6 +203,7 @@ void vmm_planted_uart_write(struct vmm_devices *d, unsigned int reg, uint8_t v,
 		break;
 	case 3:
 		if (reg == VMM_UART_SCR) {
+			step(P05, 4, 4);
 			reach(P05);
 			if (v == P05_SCR)
 				trigger(P05);
@@ -194,6 +215,8 @@ void vmm_planted_uart_write(struct vmm_devices *d, unsigned int reg, uint8_t v,
 	/* a first step can restart the sequence at any point */
 	if (!next && reg == VMM_UART_THR && dlab && v == (P05_DIVISOR & 0xff))
 		next = 1;
+	if (next)
+		step(P05, next, 4);
 	p->uart_step = next;
 }
 
@@ -256,6 +279,7 @@ static void mmio_bugs(struct vmm_planted *p, const struct vmm_exit_mmio *m)
 	/* P11: key at +0, its complement at +4, then a byte read at +8 */
 	if (p->mmio_step == 2 && page == p->mmio_page && !m->is_write &&
 	    m->len == 1) {
+		step(P11, 3, 3);
 		reach(P11);
 		if (off == 8)
 			trigger(P11);
@@ -263,10 +287,12 @@ static void mmio_bugs(struct vmm_planted *p, const struct vmm_exit_mmio *m)
 	if (m->is_write && m->len == 4 && off == 0 && v == P11_KEY32) {
 		p->mmio_step = 1;
 		p->mmio_page = page;
+		step(P11, 1, 3);
 	} else if (p->mmio_step == 1 && m->is_write && m->len == 4 &&
 		   page == p->mmio_page && off == 4 &&
 		   v == (~P11_KEY32 & 0xffffffffU)) {
 		p->mmio_step = 2;
+		step(P11, 2, 3);
 	} else {
 		p->mmio_step = 0;
 	}

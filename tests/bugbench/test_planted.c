@@ -166,6 +166,55 @@ static int child(const struct tcase *c, int off, const char *disable, char *buf,
 	return st;
 }
 
+/* The first two steps of P05 only (the divisor, no LCR or SCR). */
+static void s05_half(int off)
+{
+	(void)off;
+	vmm_planted_uart_write(&dev, VMM_UART_LCR, 0x83, 0);
+	vmm_planted_uart_write(&dev, VMM_UART_THR, 0xa7, 1);
+	vmm_planted_uart_write(&dev, VMM_UART_IER, 0x31, 1);
+}
+
+/* VMM_PLANTED_LOG notes how deep a sequence bug's state machine got
+ * ("step <id> k/n", each depth once), so that the benchmark can say it
+ * of a sequence never completed. */
+static void check_steps(void)
+{
+	static const struct {
+		struct tcase c;
+		const char *want;
+	} t[] = {
+		{ { s05_half, 4, 0 }, "step P05 1/4\nstep P05 2/4\n" },
+		{ { s05, 4, 0 },
+		  "step P05 1/4\nstep P05 2/4\nstep P05 3/4\nstep P05 4/4\n"
+		  "reached P05\n" },
+		{ { s11, 10, 0 },
+		  "step P11 1/3\nstep P11 2/3\nstep P11 3/3\nreached P11\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char path[] = "/tmp/test_planted_log_XXXXXX", buf[512];
+		char log[512];
+		int fd = mkstemp(path);
+		ssize_t n;
+
+		CHECK(fd >= 0);
+		if (fd < 0)
+			return;
+		(void)setenv("VMM_PLANTED_LOG", path, 1);
+		(void)child(&t[i].c, 1, NULL, buf, sizeof(buf));
+		(void)unsetenv("VMM_PLANTED_LOG");
+		n = read(fd, log, sizeof(log) - 1);
+		log[n > 0 ? n : 0] = 0;
+		(void)close(fd);
+		(void)unlink(path);
+		if (strcmp(log, t[i].want) != 0)
+			(void)fprintf(stderr, "log:\n%swanted:\n%s", log,
+				      t[i].want);
+		CHECK(strcmp(log, t[i].want) == 0);
+	}
+}
+
 int main(void)
 {
 	char buf[512], want[64];
@@ -197,5 +246,6 @@ int main(void)
 	for (unsigned int i = 0; i < VMM_PLANTED_N; i++)
 		CHECK(seen[i] || i == 3 || i == 11);
 	CHECK(vmm_planted_info(VMM_PLANTED_N) == NULL);
+	check_steps();
 	return check_report("test_planted");
 }
