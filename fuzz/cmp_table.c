@@ -17,7 +17,14 @@ struct cmp_slot {
 	uint8_t next; /* the one replaced next when full */
 };
 
-/* The shared file: this header, then FUZZ_CMP_SLOTS slots. */
+/* 1-byte comparisons of one byte value */
+struct cmp_byte {
+	uint8_t c[FUZZ_CMP_BYTE_PER];
+	uint8_t n, next;
+};
+
+/* The shared file: this header, then FUZZ_CMP_SLOTS slots, then 256
+ * byte slots. */
 struct cmp_file_hdr {
 	uint64_t magic; /* written last by the creator */
 	uint32_t version, slots, per, slot_size;
@@ -29,15 +36,37 @@ struct cmp_file_hdr {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 1U
-#define CMP_FILE_SIZE \
-	(sizeof(struct cmp_file_hdr) + FUZZ_CMP_SLOTS * sizeof(struct cmp_slot))
+#define CMP_FILE_VERSION 2U
+#define CMP_FILE_SIZE                               \
+	(sizeof(struct cmp_file_hdr) +              \
+	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
+	 256 * sizeof(struct cmp_byte))
 
 static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
+static struct cmp_byte local_bytes[256];
 static struct cmp_file_hdr local_hdr;
 /* the table in use: this process's, or the shared file's mapping */
 static struct cmp_slot *table = local_table;
+static struct cmp_byte *bytes = local_bytes;
 static struct cmp_file_hdr *hdr = &local_hdr;
+
+static void note_byte(uint8_t var, uint8_t c)
+{
+	struct cmp_byte *b = &bytes[var];
+	unsigned int n = __atomic_load_n(&b->n, __ATOMIC_RELAXED);
+
+	for (unsigned int i = 0; i < n && i < FUZZ_CMP_BYTE_PER; i++)
+		if (b->c[i] == c)
+			return;
+	hdr->noted++;
+	if (n < FUZZ_CMP_BYTE_PER) {
+		b->c[n] = c;
+		b->n = (uint8_t)(n + 1U);
+		return;
+	}
+	b->c[b->next % FUZZ_CMP_BYTE_PER] = c;
+	b->next = (uint8_t)((b->next + 1U) % FUZZ_CMP_BYTE_PER);
+}
 
 /* 0 is the value compared most often (unset fields, registers at their
  * reset value, counters at their start), so its slot turns over many
@@ -68,9 +97,12 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 	struct cmp_slot *s;
 	unsigned int n;
 
-	(void)width;
 	if (c == var || c == 0)
 		return;
+	if (width == 1) {
+		note_byte((uint8_t)var, (uint8_t)c);
+		return;
+	}
 	if (var == 0 && c > 0xffff)
 		note_zero_wide(c);
 	s = &table[slot_of(var)];
@@ -104,10 +136,17 @@ unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max)
 	const struct cmp_slot *s = &table[slot_of(var)];
 	unsigned int k = 0;
 
-	if (s->n == 0 || s->var != var)
-		return 0;
-	for (unsigned int i = 0; i < s->n && i < FUZZ_CMP_PER && k < max; i++)
-		out[k++] = s->c[i];
+	if (s->n != 0 && s->var == var)
+		for (unsigned int i = 0;
+		     i < s->n && i < FUZZ_CMP_PER && k < max; i++)
+			out[k++] = s->c[i];
+	if (var < 256) {
+		const struct cmp_byte *b = &bytes[var];
+
+		for (unsigned int i = 0;
+		     i < b->n && i < FUZZ_CMP_BYTE_PER && k < max; i++)
+			out[k++] = b->c[i];
+	}
 	return k;
 }
 
@@ -129,6 +168,7 @@ unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max)
 void fuzz_cmp_clear(void)
 {
 	memset(table, 0, FUZZ_CMP_SLOTS * sizeof(*table));
+	memset(bytes, 0, 256 * sizeof(*bytes));
 	hdr->noted = 0;
 	memset(hdr->zero_wide, 0, sizeof(hdr->zero_wide));
 	hdr->zero_next = 0;
@@ -193,6 +233,7 @@ int fuzz_cmp_share(const char *path, const char **why)
 		return fail(why, "not a comparison table of this build");
 	}
 	table = (struct cmp_slot *)(h + 1);
+	bytes = (struct cmp_byte *)(table + FUZZ_CMP_SLOTS);
 	hdr = h;
 	return 0;
 }
@@ -222,6 +263,7 @@ int fuzz_cmp_load(const char *path, const char **why)
 	int fd;
 
 	table = local_table;
+	bytes = local_bytes;
 	hdr = &local_hdr;
 	if (!path || !*path) {
 		w = "no file named";
@@ -235,7 +277,9 @@ int fuzz_cmp_load(const char *path, const char **why)
 	if (read_all(fd, &h, sizeof(h), 0) != 0 || !hdr_ok(&h))
 		w = "not a comparison table of this build";
 	else if (read_all(fd, local_table, sizeof(local_table),
-			  (off_t)sizeof(h)) != 0)
+			  (off_t)sizeof(h)) != 0 ||
+		 read_all(fd, local_bytes, sizeof(local_bytes),
+			  (off_t)(sizeof(h) + sizeof(local_table))) != 0)
 		w = "file too short";
 	close(fd);
 	if (w)

@@ -24,14 +24,25 @@
 #define FUZZ_CMP_SLOTS 16384U /* values, a power of two */
 #define FUZZ_CMP_PER 4U	      /* constants kept per value */
 #define FUZZ_CMP_ZERO_WIDE 8U /* wide constants compared with 0 kept */
+#define FUZZ_CMP_BYTE_PER 8U  /* per byte value, of 1-byte comparisons */
+/* what fuzz_cmp_find can return at most */
+#define FUZZ_CMP_FIND_MAX (FUZZ_CMP_PER + FUZZ_CMP_BYTE_PER)
 
 /* `var` was compared with the constant `c` (a comparison of width
  * `width` bytes; both zero-extended). Equal pairs and c == 0 are not
- * kept. Safe to call from any thread (a lost update is harmless). */
+ * kept. 1-byte comparisons go to a table of their own, the last
+ * FUZZ_CMP_BYTE_PER constants per byte value: a small value is compared
+ * with constants all over the VMM (sizes, counts, exit reasons, in
+ * 4- and 8-byte comparisons), and in the main table the byte a device
+ * register was compared with was gone within a run (a divisor byte of 1,
+ * compared with its check constant, had 4 other constants in its slot by
+ * the next OUT). Safe to call from any thread (a lost update is
+ * harmless). */
 void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width);
 
 /* The constants `var` was compared with (up to `max`), most recent
- * table state; returns how many. */
+ * table state, then for a value below 256 those of 1-byte comparisons;
+ * returns how many. */
 unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max);
 
 /* The last constants above 16 bits compared with 0 (up to `max`): 0's

@@ -2750,9 +2750,9 @@ static void cmp_place(struct rng *r, struct cmp_cands *k, uint8_t *p,
 		      uint64_t *reg, uint64_t v, unsigned int maxw)
 {
 	for (unsigned int w = 1, wi = 0; w <= maxw; w *= 2, wi++) {
-		uint64_t c[FUZZ_CMP_PER];
+		uint64_t c[FUZZ_CMP_FIND_MAX];
 		unsigned int n =
-			fuzz_cmp_find(v & width_mask(w), c, FUZZ_CMP_PER);
+			fuzz_cmp_find(v & width_mask(w), c, FUZZ_CMP_FIND_MAX);
 
 		for (unsigned int i = 0; i < n; i++) {
 			struct cmp_cand x = { p, reg, w, c[i], NULL, 0 };

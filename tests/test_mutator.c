@@ -392,6 +392,37 @@ static void check_actions(const char *dir)
 	CHECK_EQ_U64(a.actions[1].when, 5);
 }
 
+/* A byte compared in a 1-byte comparison keeps its constant while the
+ * same small value goes through wider comparisons with other constants
+ * (sizes, counts, exit reasons): the main slot turns over, the byte
+ * table holds the last FUZZ_CMP_BYTE_PER 1-byte ones. */
+static void check_cmp_bytes(void)
+{
+	uint64_t c[FUZZ_CMP_FIND_MAX];
+	unsigned int n, a7 = 0;
+
+	fuzz_cmp_clear();
+	fuzz_cmp_note(0xa7, 0x01, 1);
+	for (uint64_t k = 2; k <= 9; k++) /* wider comparisons of 1 */
+		fuzz_cmp_note(k, 0x01, 4);
+	n = fuzz_cmp_find(0x01, c, FUZZ_CMP_FIND_MAX);
+	CHECK_EQ_U64(n, FUZZ_CMP_PER + 1);
+	for (unsigned int i = 0; i < n; i++)
+		a7 += c[i] == 0xa7;
+	CHECK_EQ_U64(a7, 1);
+	/* the byte table keeps the last 8 of its own */
+	for (uint64_t k = 0x10; k < 0x10 + FUZZ_CMP_BYTE_PER + 1; k++)
+		fuzz_cmp_note(k, 0x01, 1);
+	n = fuzz_cmp_find(0x01, c, FUZZ_CMP_FIND_MAX);
+	CHECK_EQ_U64(n, FUZZ_CMP_FIND_MAX);
+	for (unsigned int i = FUZZ_CMP_PER; i < n; i++)
+		CHECK(c[i] >= 0x11 && c[i] <= 0x10 + FUZZ_CMP_BYTE_PER);
+	/* a value above a byte never reads it */
+	CHECK_EQ_U64(fuzz_cmp_find(0x101, c, FUZZ_CMP_FIND_MAX), 0);
+	fuzz_cmp_clear();
+	CHECK_EQ_U64(fuzz_cmp_find(0x01, c, FUZZ_CMP_FIND_MAX), 0);
+}
+
 static void check_cmp_table(void)
 {
 	uint64_t c[8];
@@ -412,6 +443,7 @@ static void check_cmp_table(void)
 	fuzz_cmp_clear();
 	CHECK_EQ_U64(fuzz_cmp_noted(), 0);
 	CHECK_EQ_U64(fuzz_cmp_find(0x1234, c, 8), 0);
+	check_cmp_bytes();
 }
 
 static uint64_t blob_le(const struct vmm_scenario *s, uint64_t at,
