@@ -13,8 +13,9 @@
 struct cmp_slot {
 	uint64_t var;
 	uint64_t c[FUZZ_CMP_PER];
-	uint8_t n;    /* constants held */
-	uint8_t next; /* the one replaced next when full */
+	uint16_t hits[FUZZ_CMP_PER]; /* comparisons seen, saturating */
+	uint8_t n;		     /* constants held */
+	uint8_t next; /* where the search for one to replace starts */
 };
 
 /* 1-byte comparisons of one byte value */
@@ -36,7 +37,7 @@ struct cmp_file_hdr {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 2U
+#define CMP_FILE_VERSION 3U
 #define CMP_FILE_SIZE                               \
 	(sizeof(struct cmp_file_hdr) +              \
 	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
@@ -110,6 +111,7 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 		/* a newer value takes the slot */
 		s->var = var;
 		s->c[0] = c;
+		s->hits[0] = 1;
 		s->n = 1;
 		s->next = 0;
 		hdr->noted++;
@@ -119,16 +121,36 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 	 * index stays below FUZZ_CMP_PER whatever another thread did */
 	n = __atomic_load_n(&s->n, __ATOMIC_RELAXED);
 	for (unsigned int i = 0; i < n && i < FUZZ_CMP_PER; i++)
-		if (s->c[i] == c)
+		if (s->c[i] == c) {
+			if (s->hits[i] < UINT16_MAX)
+				s->hits[i]++;
 			return;
+		}
 	hdr->noted++;
 	if (n < FUZZ_CMP_PER) {
 		s->c[n] = c;
+		s->hits[n] = 1;
 		s->n = (uint8_t)(n + 1U);
 		return;
 	}
-	s->c[s->next % FUZZ_CMP_PER] = c;
-	s->next = (uint8_t)((s->next + 1U) % FUZZ_CMP_PER);
+	/* full: the constant compared most often goes. A constant every
+	 * run compares the value with (a size, a bound every access
+	 * passes) is noted again at the next run anyway; one only some
+	 * inputs reach (a check deeper in, the frontier) would be lost
+	 * for good. Ties go round from `next`. */
+	{
+		unsigned int at = s->next % FUZZ_CMP_PER;
+
+		for (unsigned int k = 1; k < FUZZ_CMP_PER; k++) {
+			unsigned int i = (s->next + k) % FUZZ_CMP_PER;
+
+			if (s->hits[i] > s->hits[at])
+				at = i;
+		}
+		s->c[at] = c;
+		s->hits[at] = 1;
+		s->next = (uint8_t)((at + 1U) % FUZZ_CMP_PER);
+	}
 }
 
 unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max)

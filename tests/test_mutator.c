@@ -443,6 +443,28 @@ static void check_cmp_table(void)
 	fuzz_cmp_clear();
 	CHECK_EQ_U64(fuzz_cmp_noted(), 0);
 	CHECK_EQ_U64(fuzz_cmp_find(0x1234, c, 8), 0);
+	/* a full slot gives up the constant compared most often: one that
+	 * only a deeper check compared (once) stays while new ones come */
+	fuzz_cmp_note(0x5e5e, 0x77, 2);
+	for (unsigned int i = 0; i < 10; i++) {
+		fuzz_cmp_note(0x4, 0x77, 2);
+		fuzz_cmp_note(0x8, 0x77, 2);
+		fuzz_cmp_note(0xb, 0x77, 2);
+	}
+	fuzz_cmp_note(0x9, 0x77, 2);
+	fuzz_cmp_note(0xa, 0x77, 2);
+	CHECK_EQ_U64(fuzz_cmp_find(0x77, c, 8), 4);
+	{
+		unsigned int rare = 0, fresh = 0;
+
+		for (unsigned int i = 0; i < 4; i++) {
+			rare += c[i] == 0x5e5e;
+			fresh += c[i] == 0x9 || c[i] == 0xa;
+		}
+		CHECK_EQ_U64(rare, 1);
+		CHECK_EQ_U64(fresh, 2);
+	}
+	fuzz_cmp_clear();
 	check_cmp_bytes();
 }
 
