@@ -2253,6 +2253,25 @@ static int decode_access(const uint8_t *p, size_t i, size_t e,
 	return 0;
 }
 
+/* Where one of the device accesses in p[0..len) ends, picked at random
+ * (x86): 0 and *end, or -1 if the code has none. */
+static int any_access_end(struct rng *r, const uint8_t *p, size_t len,
+			  unsigned int mode, uint64_t *end)
+{
+	unsigned int seen = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		struct fuzz_access a;
+		size_t e = access_end(p, len, i);
+
+		if (!e || decode_access(p, i, e, mode, &a) != 0)
+			continue;
+		if (below(r, ++seen) == 0)
+			*end = e;
+	}
+	return seen ? 0 : -1;
+}
+
 /* The last device access that ends at or before p[at], within 512 bytes
  * (x86): 0 and *a, or -1 if there is none. */
 static int last_access(const uint8_t *p, size_t at, unsigned int mode,
@@ -2481,11 +2500,12 @@ static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
 /* Insert a device-access sequence into guest code: where the picked vCPU
  * starts (so it runs first), before the first HLT after that (after the
  * code the input has), or anywhere in a blob; with several vCPUs, now and
- * then as the picked vCPU's own code, a new blob ending in HLTs. A
- * sequence that goes after an access (x86) goes on, half the time, with
- * that access's device: a state machine a guest got part of the way
- * through gets its next steps, where a device drawn afresh would rarely
- * be the same one. */
+ * then as the picked vCPU's own code, a new blob ending in HLTs; or
+ * (x86) right after one of the code's device accesses. A sequence that
+ * goes after an access goes on, half the time (three times in four right
+ * after it), with that access's device: a state machine a guest got part
+ * of the way through gets its next steps, where a device drawn afresh
+ * would rarely be the same one. */
 static void mut_access_seq(const struct mut_ctx *m)
 {
 	struct rng *r = m->r;
@@ -2499,6 +2519,7 @@ static void mut_access_seq(const struct mut_ctx *m)
 	int eb = -1;
 	unsigned int how = (unsigned int)below(r, 8);
 	struct fuzz_access prev;
+	int after = 0;
 
 	if (s->arch == VMM_ARCH_X86_64 && v->mode > 3)
 		return;
@@ -2537,6 +2558,12 @@ static void mut_access_seq(const struct mut_ctx *m)
 		}
 		if (s->arch == VMM_ARCH_ARM64)
 			at &= ~3ULL;
+	} else if (how == 5 && s->arch == VMM_ARCH_X86_64 &&
+		   any_access_end(r, w->blob[bi], (size_t)s->blobs[bi].len,
+				  v->mode, &at) == 0) {
+		/* right after one of the code's accesses: the conversation
+		 * with a device goes on from any point, not only its end */
+		after = 1;
 	} else {
 		at = below(r, s->blobs[bi].len + 1);
 		if (s->arch == VMM_ARCH_ARM64)
@@ -2544,7 +2571,7 @@ static void mut_access_seq(const struct mut_ctx *m)
 	}
 	if (at > s->blobs[bi].len)
 		return;
-	if (s->arch == VMM_ARCH_X86_64 && below(r, 2) &&
+	if (s->arch == VMM_ARCH_X86_64 && below(r, after ? 4 : 2) &&
 	    last_access(w->blob[bi], (size_t)at, v->mode, &prev) == 0)
 		n = gen_sequence(m, v->mode, seq, &prev);
 	else

@@ -353,6 +353,77 @@ static void check_continue(struct vmm_kvm *k)
 	}
 }
 
+/* Code talking to two devices, A then B, then more code: mutants go on
+ * with A right after A's access, before B's, which the insertion points
+ * at the entry, before the HLT and at a random byte hardly ever give. */
+static void check_continue_mid(struct vmm_kvm *k)
+{
+	static const struct fuzz_access a = { .kind = FUZZ_ACC_MMIO,
+					      .write = 1,
+					      .width = 4,
+					      .addr = 0x20000100,
+					      .value = 0x11223344 },
+					b = { .kind = FUZZ_ACC_PIO,
+					      .write = 1,
+					      .width = 1,
+					      .addr = 0x5a0,
+					      .value = 0x42 };
+	static uint8_t code[512], enc[MAX_CODE_INPUT], buf[MAX_CODE_INPUT];
+	static struct rec rc;
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t n = fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32, &a, code,
+				    sizeof(code)),
+	       len;
+	unsigned long ran = 0, mid = 0;
+
+	n += fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32, &b, code + n,
+			      sizeof(code) - n - 1);
+	/* more code after B (NOPs), as a guest has: a byte picked at
+	 * random rarely falls between A and B */
+	memset(code + n, 0x90, 160);
+	n += 160;
+	code[n++] = 0xf4;
+	sb_begin(&s, 0x200000, 5000);
+	s.max_exits = 64;
+	s.flags |= VMM_SCN_PERMISSIVE;
+	(void)sb_code(&s, VMM_MODE_PROT32, 0x1000, code, n);
+	len = vmm_scenario_encode(&s, enc, sizeof(enc), &e);
+	CHECK(len > 0 && len <= sizeof(enc));
+	for (unsigned int m = 1; m <= 600 && len; m++) {
+		size_t bn;
+		int seen_a = 0, hit = 0;
+
+		memcpy(buf, enc, len);
+		bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U, NULL,
+				    "access_seq");
+		if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
+		    vmm_scenario_validate(&s, &e) < 0)
+			continue;
+		ran++;
+		(void)run_rec(k, &s, &rc);
+		for (uint32_t i = 0; i < rc.n; i++) {
+			const struct vmm_exit *x = &rc.x[i];
+
+			if (x->reason == KVM_EXIT_MMIO &&
+			    x->u.mmio.gpa == a.addr)
+				seen_a = 1;
+			else if (x->reason == KVM_EXIT_IO &&
+				 x->u.io.port == b.addr)
+				break;
+			else if (seen_a && x->reason == KVM_EXIT_MMIO &&
+				 x->u.mmio.gpa == a.addr + a.width)
+				hit = 1;
+		}
+		mid += (unsigned long)hit;
+	}
+	(void)printf("continue in the middle: %lu of %lu mutants touch A's "
+		     "next register between A and B\n",
+		     mid, ran);
+	CHECK(ran >= 500);
+	CHECK(mid * 60 >= ran);
+}
+
 /* ---- mutants of the corpus ---- */
 
 #define MUTANTS_PER_SEED 60
@@ -486,6 +557,7 @@ int main(int argc, char **argv)
 	}
 	check_modes(&k);
 	check_continue(&k);
+	check_continue_mid(&k);
 	check_mutants(&k, argv[1]);
 	vmm_kvm_close(&k);
 	return check_report("test_access");
