@@ -2713,12 +2713,18 @@ static void mut_operand(const struct mut_ctx *m)
  * guest writes it: when that value was compared with a 64-bit constant
  * (a register read at an exit, as after KVM_GET_REGS; 0's own slot and
  * the wide constants kept apart for 0), the register is a place too, in a bucket of its own, and taking it adds a `reg` record
- * (sets the register's bit in reg_mask). Only where the table is filled
- * (the libFuzzer targets; the AFL++ custom mutator with VMM_CMP_SHM). */
+ * (sets the register's bit in reg_mask). The bytes of a blob at any
+ * offset (a window of CMP_INPUT_SPAN) are places of a kind of their own:
+ * an operand the guest loaded from memory, took from code bytes or
+ * built from parts has no immediate (in a 60-s AFL++ run, many of the
+ * OUT values compared with a planted bug's constant were such: 0x11909090,
+ * 0x6603f8ba), as Redqueen patches raw input bytes. Only where the table
+ * is filled (the libFuzzer targets; the AFL++ custom mutator with
+ * VMM_CMP_SHM). */
 #define CMP_CANDS 32U	    /* kept per bucket (reservoir sampling) */
-#define CMP_INPUT_SPAN 256U /* input-stream offsets looked at */
-#define CMP_KINDS 4U	    /* code, registers, input, unset registers */
-#define CMP_WIDTHS 4U	    /* 1, 2, 4, 8 bytes */
+#define CMP_INPUT_SPAN 256U /* input-stream and blob offsets looked at */
+#define CMP_KINDS 5U  /* code, registers, input, unset registers, blob bytes */
+#define CMP_WIDTHS 4U /* 1, 2, 4, 8 bytes */
 
 struct cmp_cand {
 	uint8_t *p;    /* code or input bytes to write, or NULL: a register */
@@ -2869,6 +2875,28 @@ static void mut_cmp(const struct mut_ctx *m)
 			for (unsigned int i = 0; i < w; i++)
 				v |= (uint64_t)m->w->input[o + i] << (8 * i);
 			cmp_place(r, k[2], m->w->input + o, NULL, v, w);
+		}
+	}
+	/* the bytes of a blob anywhere, a window of them: an operand the
+	 * guest loaded from memory, took from code bytes or built from
+	 * parts has no immediate, but often its bytes are in the input */
+	if (s->nblobs) {
+		uint8_t *p = m->w->blob[m->bi];
+		uint64_t len = s->blobs[m->bi].len,
+			 from = len > CMP_INPUT_SPAN
+					? below(r, len - CMP_INPUT_SPAN + 1)
+					: 0;
+
+		for (uint64_t o = from; o < len && o < from + CMP_INPUT_SPAN;
+		     o++) {
+			unsigned int w = 8;
+			uint64_t v = 0;
+
+			while (o + w > len)
+				w /= 2;
+			for (unsigned int i = 0; i < w; i++)
+				v |= (uint64_t)p[o + i] << (8 * i);
+			cmp_place(r, k[4], p + o, NULL, v, w);
 		}
 	}
 	for (unsigned int i = 0; i < CMP_KINDS * CMP_WIDTHS; i++)

@@ -583,6 +583,53 @@ static void check_cmp_operator(void)
 	CHECK(whole >= 20);
 }
 
+/* An OUT of a value loaded from memory (mov eax, [0x1010]): no mov
+ * immediate holds it, but the blob's bytes do, and the operator writes
+ * the constant over them. */
+static void check_cmp_blob_bytes(void)
+{
+	static const uint8_t code[] = {
+		0x66, 0xba, 0x80, 0x00,		   /* mov dx, 0x80 */
+		0xa1, 0x10, 0x10, 0x00, 0x00,	   /* mov eax, [0x1010] */
+		0xef, 0xf4, 0xf4, 0xf4, 0xf4,	   /* out dx, eax; hlt */
+		0xf4, 0xf4, 0x11, 0x22, 0x33, 0x44 /* at 0x1010 */
+	};
+	static uint8_t seed[4096], buf[4096];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t len;
+	unsigned long hits = 0, empty = 0;
+
+	sb_begin(&s, 0x10000, 100);
+	s.max_exits = 64;
+	s.flags = VMM_SCN_PERMISSIVE;
+	(void)sb_code(&s, 1, 0x1000, code, sizeof(code));
+	len = vmm_scenario_encode(&s, seed, sizeof(seed), &e);
+	CHECK(len > 0 && len <= sizeof(seed));
+	for (int filled = 1; filled >= 0 && len <= sizeof(seed); filled--) {
+		fuzz_cmp_clear();
+		if (filled)
+			fuzz_cmp_note(0x0badcafe, 0x44332211, 4);
+		for (unsigned int k = 1; k <= 300; k++) {
+			size_t n;
+
+			memcpy(buf, seed, len);
+			n = fuzz_mutate_op(buf, len, sizeof(buf), k, NULL,
+					   "cmp");
+			if (vmm_scenario_decode(buf, n, &s, &e) < 0)
+				continue;
+			if (near(blob_le(&s, 0x10, 4), 0x0badcafe))
+				*(filled ? &hits : &empty) += 1;
+		}
+	}
+	(void)printf("cmp operator, 300 mutants: the constant over a value "
+		     "in the blob's data %lu (empty table %lu)\n",
+		     hits, empty);
+	CHECK(hits >= 100);
+	CHECK_EQ_U64(empty, 0);
+	fuzz_cmp_clear();
+}
+
 /* a register the input does not set, compared at an exit while 0 */
 static void check_cmp_unset_reg(void)
 {
@@ -798,6 +845,7 @@ int main(int argc, char **argv)
 	check_cmp_table();
 	check_cmp_operator();
 	check_cmp_unset_reg();
+	check_cmp_blob_bytes();
 	check_cmp_shared();
 	check_keep();
 	check_actions(argv[1]);
