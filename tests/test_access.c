@@ -254,6 +254,102 @@ static void check_modes(struct vmm_kvm *k)
 
 /* ---- sequences that go on with the device of the code before ---- */
 
+/* `code` (then HLT) as a permissive scenario with an input stream, encoded
+ * into enc; returns its length (0: could not). */
+static size_t encode_code(unsigned int mode, uint8_t *code, size_t n,
+			  uint8_t *enc, size_t cap)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t len;
+
+	code[n++] = 0xf4;
+	sb_begin(&s, mode == VMM_MODE_REAL16 ? 0x10000 : 0x200000, 5000);
+	s.max_exits = 64;
+	s.flags |= VMM_SCN_PERMISSIVE;
+	s.has_input = 1;
+	s.input = input_bytes;
+	s.input_len = sizeof(input_bytes);
+	(void)sb_code(&s, (uint8_t)mode, 0x1000, code, n);
+	len = vmm_scenario_encode(&s, enc, cap, &e);
+	CHECK(len > 0 && len <= cap);
+	return len <= cap ? len : 0;
+}
+
+/* What a mutant's exits must show to count. */
+typedef int (*exits_pred)(const struct rec *rc, const struct fuzz_access *a,
+			  const struct fuzz_access *b);
+
+/* `count` access_seq mutants of enc run; returns those run, *hits those
+ * whose exits `pred` accepts. */
+static unsigned long seq_mutants(struct vmm_kvm *k, const uint8_t *enc,
+				 size_t len, unsigned int count,
+				 exits_pred pred, const struct fuzz_access *a,
+				 const struct fuzz_access *b,
+				 unsigned long *hits)
+{
+	static uint8_t buf[MAX_CODE_INPUT];
+	static struct rec rc;
+	unsigned long ran = 0;
+
+	*hits = 0;
+	for (unsigned int m = 1; m <= count && len; m++) {
+		struct vmm_scenario s;
+		struct vmm_error e;
+		size_t bn;
+
+		memcpy(buf, enc, len);
+		bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U, NULL,
+				    "access_seq");
+		if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
+		    vmm_scenario_validate(&s, &e) < 0)
+			continue;
+		ran++;
+		(void)run_rec(k, &s, &rc);
+		*hits += (unsigned long)pred(&rc, a, b);
+	}
+	return ran;
+}
+
+/* an exit at the register right after access a */
+static int touches_next(const struct rec *rc, const struct fuzz_access *a,
+			const struct fuzz_access *b)
+{
+	uint64_t want = a->addr + a->width;
+
+	(void)b;
+	for (uint32_t i = 0; i < rc->n; i++) {
+		const struct vmm_exit *x = &rc->x[i];
+
+		if (a->kind == FUZZ_ACC_MMIO
+			    ? x->reason == KVM_EXIT_MMIO &&
+				      x->u.mmio.gpa == want
+			    : x->reason == KVM_EXIT_IO && x->u.io.port == want)
+			return 1;
+	}
+	return 0;
+}
+
+/* after a's exit and before b's, an exit at the MMIO register after a */
+static int next_between(const struct rec *rc, const struct fuzz_access *a,
+			const struct fuzz_access *b)
+{
+	int seen_a = 0;
+
+	for (uint32_t i = 0; i < rc->n; i++) {
+		const struct vmm_exit *x = &rc->x[i];
+
+		if (x->reason == KVM_EXIT_MMIO && x->u.mmio.gpa == a->addr)
+			seen_a = 1;
+		else if (x->reason == KVM_EXIT_IO && x->u.io.port == b->addr)
+			return 0;
+		else if (seen_a && x->reason == KVM_EXIT_MMIO &&
+			 x->u.mmio.gpa == a->addr + a->width)
+			return 1;
+	}
+	return 0;
+}
+
 /* One access then HLT: the sequence operator's mutants that go on with
  * that device touch the register right after it (its address plus its
  * width), which a device drawn afresh (a port in 65536, an unbacked page
@@ -296,55 +392,19 @@ static void check_continue(struct vmm_kvm *k)
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct fuzz_access *a = &cases[c].a;
 		unsigned int mode = cases[c].mode;
-		static uint8_t code[256], enc[MAX_CODE_INPUT],
-			buf[MAX_CODE_INPUT];
-		static struct rec rc;
-		struct vmm_scenario s;
+		static uint8_t code[256], enc[MAX_CODE_INPUT];
 		struct vmm_error e;
 		size_t n = fuzz_emit_access(VMM_ARCH_X86_64, mode, a, code,
 					    sizeof(code) - 1),
 		       len;
-		unsigned long ran = 0, next = 0;
-		uint64_t want = a->addr + a->width;
+		unsigned long ran, next;
 
 		if (vmm_host_mode_check(k, (enum vmm_x86_mode)mode, &e) != 0)
 			continue;
 		CHECK(n > 0);
-		code[n++] = 0xf4;
-		sb_begin(&s, mode == VMM_MODE_REAL16 ? 0x10000 : 0x200000,
-			 5000);
-		s.flags |= VMM_SCN_PERMISSIVE;
-		s.has_input = 1;
-		s.input = input_bytes;
-		s.input_len = sizeof(input_bytes);
-		(void)sb_code(&s, (uint8_t)mode, 0x1000, code, n);
-		s.max_exits = 64;
-		len = vmm_scenario_encode(&s, enc, sizeof(enc), &e);
-		CHECK(len > 0 && len <= sizeof(enc));
-		for (unsigned int m = 1; m <= 300 && len; m++) {
-			size_t bn;
-			int hit = 0;
-
-			memcpy(buf, enc, len);
-			bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U,
-					    NULL, "access_seq");
-			if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
-			    vmm_scenario_validate(&s, &e) < 0)
-				continue;
-			ran++;
-			(void)run_rec(k, &s, &rc);
-			for (uint32_t i = 0; i < rc.n; i++) {
-				const struct vmm_exit *x = &rc.x[i];
-
-				if (a->kind == FUZZ_ACC_MMIO)
-					hit |= x->reason == KVM_EXIT_MMIO &&
-					       x->u.mmio.gpa == want;
-				else
-					hit |= x->reason == KVM_EXIT_IO &&
-					       x->u.io.port == want;
-			}
-			next += (unsigned long)hit;
-		}
+		len = encode_code(mode, code, n, enc, sizeof(enc));
+		ran = seq_mutants(k, enc, len, 300, touches_next, a, NULL,
+				  &next);
 		(void)printf("continue case %zu (mode %u): %lu of %lu mutants "
 			     "touch the register after the access\n",
 			     c, mode, next, ran);
@@ -368,14 +428,11 @@ static void check_continue_mid(struct vmm_kvm *k)
 					      .width = 1,
 					      .addr = 0x5a0,
 					      .value = 0x42 };
-	static uint8_t code[512], enc[MAX_CODE_INPUT], buf[MAX_CODE_INPUT];
-	static struct rec rc;
-	struct vmm_scenario s;
-	struct vmm_error e;
+	static uint8_t code[512], enc[MAX_CODE_INPUT];
 	size_t n = fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32, &a, code,
 				    sizeof(code)),
 	       len;
-	unsigned long ran = 0, mid = 0;
+	unsigned long ran, mid;
 
 	n += fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32, &b, code + n,
 			      sizeof(code) - n - 1);
@@ -383,40 +440,8 @@ static void check_continue_mid(struct vmm_kvm *k)
 	 * random rarely falls between A and B */
 	memset(code + n, 0x90, 160);
 	n += 160;
-	code[n++] = 0xf4;
-	sb_begin(&s, 0x200000, 5000);
-	s.max_exits = 64;
-	s.flags |= VMM_SCN_PERMISSIVE;
-	(void)sb_code(&s, VMM_MODE_PROT32, 0x1000, code, n);
-	len = vmm_scenario_encode(&s, enc, sizeof(enc), &e);
-	CHECK(len > 0 && len <= sizeof(enc));
-	for (unsigned int m = 1; m <= 600 && len; m++) {
-		size_t bn;
-		int seen_a = 0, hit = 0;
-
-		memcpy(buf, enc, len);
-		bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U, NULL,
-				    "access_seq");
-		if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
-		    vmm_scenario_validate(&s, &e) < 0)
-			continue;
-		ran++;
-		(void)run_rec(k, &s, &rc);
-		for (uint32_t i = 0; i < rc.n; i++) {
-			const struct vmm_exit *x = &rc.x[i];
-
-			if (x->reason == KVM_EXIT_MMIO &&
-			    x->u.mmio.gpa == a.addr)
-				seen_a = 1;
-			else if (x->reason == KVM_EXIT_IO &&
-				 x->u.io.port == b.addr)
-				break;
-			else if (seen_a && x->reason == KVM_EXIT_MMIO &&
-				 x->u.mmio.gpa == a.addr + a.width)
-				hit = 1;
-		}
-		mid += (unsigned long)hit;
-	}
+	len = encode_code(VMM_MODE_PROT32, code, n, enc, sizeof(enc));
+	ran = seq_mutants(k, enc, len, 600, next_between, &a, &b, &mid);
 	(void)printf("continue in the middle: %lu of %lu mutants touch A's "
 		     "next register between A and B\n",
 		     mid, ran);
