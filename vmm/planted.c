@@ -115,8 +115,7 @@ static void log_line(const char *what, unsigned int i, const char *extra)
 
 	if (!log_path)
 		return;
-	n = snprintf(line, sizeof(line), "%s %s%s\n", what, table[i].id,
-		     extra);
+	n = snprintf(line, sizeof(line), "%s %s%s\n", what, table[i].id, extra);
 	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
