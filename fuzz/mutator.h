@@ -40,7 +40,7 @@ void fuzz_actions_canonical(struct vmm_scenario *s);
 size_t fuzz_generate(uint8_t *out, size_t max, unsigned int seed);
 
 /* One device access as guest code (fuzz/access.c): the mutator inserts
- * sequences of them (2-4 to the same device, often) into guest code. */
+ * sequences of them (2-8 to the same device, often) into guest code. */
 enum fuzz_acc_kind {
 	FUZZ_ACC_PIO,	 /* x86 OUT/IN at port `addr` */
 	FUZZ_ACC_MMIO,	 /* a store/load at guest-physical `addr` */
