@@ -2797,6 +2797,23 @@ static void cmp_place(struct rng *r, struct cmp_cands *k, uint8_t *p,
 	}
 }
 
+/* the candidates of the bytes p[from..], CMP_INPUT_SPAN offsets of them
+ * within len, each read as a little-endian value of up to 8 bytes */
+static void cmp_bytes(struct rng *r, struct cmp_cands *k, uint8_t *p,
+		      uint64_t len, uint64_t from)
+{
+	for (uint64_t o = from; o < len && o < from + CMP_INPUT_SPAN; o++) {
+		unsigned int w = 8;
+		uint64_t v = 0;
+
+		while (o + w > len)
+			w /= 2;
+		for (unsigned int i = 0; i < w; i++)
+			v |= (uint64_t)p[o + i] << (8 * i);
+		cmp_place(r, k, p + o, NULL, v, w);
+	}
+}
+
 static void mut_cmp(const struct mut_ctx *m)
 {
 	struct rng *r = m->r;
@@ -2863,41 +2880,18 @@ static void mut_cmp(const struct mut_ctx *m)
 			}
 		}
 	}
-	if (s->has_input) {
-		uint32_t len = s->input_len;
-
-		for (uint32_t o = 0; o < len && o < CMP_INPUT_SPAN; o++) {
-			unsigned int w = 8;
-			uint64_t v = 0;
-
-			while (o + w > len)
-				w /= 2;
-			for (unsigned int i = 0; i < w; i++)
-				v |= (uint64_t)m->w->input[o + i] << (8 * i);
-			cmp_place(r, k[2], m->w->input + o, NULL, v, w);
-		}
-	}
+	if (s->has_input)
+		cmp_bytes(r, k[2], m->w->input, s->input_len, 0);
 	/* the bytes of a blob anywhere, a window of them: an operand the
 	 * guest loaded from memory, took from code bytes or built from
 	 * parts has no immediate, but often its bytes are in the input */
 	if (s->nblobs) {
-		uint8_t *p = m->w->blob[m->bi];
-		uint64_t len = s->blobs[m->bi].len,
-			 from = len > CMP_INPUT_SPAN
-					? below(r, len - CMP_INPUT_SPAN + 1)
-					: 0;
+		uint64_t len = s->blobs[m->bi].len;
 
-		for (uint64_t o = from; o < len && o < from + CMP_INPUT_SPAN;
-		     o++) {
-			unsigned int w = 8;
-			uint64_t v = 0;
-
-			while (o + w > len)
-				w /= 2;
-			for (unsigned int i = 0; i < w; i++)
-				v |= (uint64_t)p[o + i] << (8 * i);
-			cmp_place(r, k[4], p + o, NULL, v, w);
-		}
+		cmp_bytes(r, k[4], m->w->blob[m->bi], len,
+			  len > CMP_INPUT_SPAN
+				  ? below(r, len - CMP_INPUT_SPAN + 1)
+				  : 0);
 	}
 	for (unsigned int i = 0; i < CMP_KINDS * CMP_WIDTHS; i++)
 		if (k[i / CMP_WIDTHS][i % CMP_WIDTHS].n)
