@@ -179,6 +179,25 @@ static int a64_mmio(struct em *e, const struct fuzz_access *a)
 	return 0;
 }
 
+size_t fuzz_emit_mov(unsigned int arch, unsigned int mode, unsigned int reg,
+		     unsigned int width, uint64_t v, uint8_t *out, size_t max)
+{
+	struct em e = { out, 0, max, 0, mode == 0, mode == 3 };
+
+	if (arch == VMM_ARCH_ARM64) {
+		if (mode != 0 || reg > 30)
+			return 0;
+		a64_movimm(&e, reg,
+			   width >= 8 ? v : v & ((1ULL << (8 * width)) - 1));
+	} else {
+		if (mode > 3 || reg > 7 || (width == 8 && !e.m64) ||
+		    (width != 1 && width != 2 && width != 4 && width != 8))
+			return 0;
+		emov(&e, reg, width, v);
+	}
+	return e.full ? 0 : e.n;
+}
+
 size_t fuzz_emit_access(unsigned int arch, unsigned int mode,
 			const struct fuzz_access *a, uint8_t *out, size_t max)
 {

@@ -4,11 +4,14 @@
 #include "fuzz/cmp_table.h"
 
 #include <errno.h>
+#include <linux/kvm.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "vmm/exit.h"
 
 struct cmp_slot {
 	uint64_t var;
@@ -24,8 +27,16 @@ struct cmp_byte {
 	uint8_t n, next;
 };
 
-/* The shared file: this header, then FUZZ_CMP_SLOTS slots, then 256
- * byte slots. */
+/* the constants one device register's written value was compared with */
+struct cmp_site {
+	uint64_t key; /* fuzz_cmp_site_key */
+	uint64_t c[FUZZ_CMP_SITE_PER];
+	uint16_t hits[FUZZ_CMP_SITE_PER];
+	uint8_t n, next;
+};
+
+/* The shared file: this header, then FUZZ_CMP_SLOTS slots, 256 byte
+ * slots and FUZZ_CMP_SITES site slots. */
 struct cmp_file_hdr {
 	uint64_t magic; /* written last by the creator */
 	uint32_t version, slots, per, slot_size;
@@ -37,19 +48,31 @@ struct cmp_file_hdr {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 3U
+#define CMP_FILE_VERSION 4U
 #define CMP_FILE_SIZE                               \
 	(sizeof(struct cmp_file_hdr) +              \
 	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
-	 256 * sizeof(struct cmp_byte))
+	 256 * sizeof(struct cmp_byte) +            \
+	 FUZZ_CMP_SITES * sizeof(struct cmp_site))
 
 static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
 static struct cmp_byte local_bytes[256];
+static struct cmp_site local_sites[FUZZ_CMP_SITES];
 static struct cmp_file_hdr local_hdr;
 /* the table in use: this process's, or the shared file's mapping */
 static struct cmp_slot *table = local_table;
 static struct cmp_byte *bytes = local_bytes;
+static struct cmp_site *sites = local_sites;
 static struct cmp_file_hdr *hdr = &local_hdr;
+
+/* this thread's comparisons since its last exit (fuzz_cmp_site_exit): a
+ * ring of the last FUZZ_CMP_RECENT */
+struct cmp_recent {
+	uint64_t c, var;
+	unsigned int width;
+};
+static __thread struct cmp_recent recent[FUZZ_CMP_RECENT];
+static __thread unsigned int nrecent;
 
 static void note_byte(uint8_t var, uint8_t c)
 {
@@ -93,13 +116,57 @@ static uint32_t slot_of(uint64_t v)
 	return (uint32_t)v & (FUZZ_CMP_SLOTS - 1U);
 }
 
+/* Constant `c` into a slot of `per` constants `cs` (with their `hits`,
+ * `*n` held): counted if there, added if there is room. Full, the
+ * constant compared most often goes. A constant every run compares the
+ * value with (a size, a bound every access passes) is noted again at the
+ * next run anyway; one only some inputs reach (a check deeper in, the
+ * frontier) would be lost for good. Ties go round from `*next`. vCPU
+ * threads may note at once: the count is read once and every index stays
+ * below `per` whatever another thread did. */
+static void slot_add(uint64_t *cs, uint16_t *hits, uint8_t *n_, uint8_t *next,
+		     unsigned int per, uint64_t c)
+{
+	unsigned int n = __atomic_load_n(n_, __ATOMIC_RELAXED), at;
+
+	for (unsigned int i = 0; i < n && i < per; i++)
+		if (cs[i] == c) {
+			if (hits[i] < UINT16_MAX)
+				hits[i]++;
+			return;
+		}
+	hdr->noted++;
+	if (n < per) {
+		cs[n] = c;
+		hits[n] = 1;
+		*n_ = (uint8_t)(n + 1U);
+		return;
+	}
+	at = *next % per;
+	for (unsigned int k = 1; k < per; k++) {
+		unsigned int i = (*next + k) % per;
+
+		if (hits[i] > hits[at])
+			at = i;
+	}
+	cs[at] = c;
+	hits[at] = 1;
+	*next = (uint8_t)((at + 1U) % per);
+}
+
 void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 {
 	struct cmp_slot *s;
-	unsigned int n;
 
 	if (c == var || c == 0)
 		return;
+	{
+		struct cmp_recent *q = &recent[nrecent++ % FUZZ_CMP_RECENT];
+
+		q->c = c;
+		q->var = var;
+		q->width = width;
+	}
 	if (width == 1) {
 		note_byte((uint8_t)var, (uint8_t)c);
 		return;
@@ -110,47 +177,85 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 	if (s->n == 0 || s->var != var) {
 		/* a newer value takes the slot */
 		s->var = var;
-		s->c[0] = c;
-		s->hits[0] = 1;
-		s->n = 1;
+		s->n = 0;
 		s->next = 0;
-		hdr->noted++;
+	}
+	slot_add(s->c, s->hits, &s->n, &s->next, FUZZ_CMP_PER, c);
+}
+
+static uint32_t site_of(uint64_t key)
+{
+	return slot_of(key) & (FUZZ_CMP_SITES - 1U);
+}
+
+static void site_note(uint64_t key, uint64_t c)
+{
+	struct cmp_site *t = &sites[site_of(key)];
+
+	if (t->n == 0 || t->key != key) {
+		t->key = key;
+		t->n = 0;
+		t->next = 0;
+	}
+	slot_add(t->c, t->hits, &t->n, &t->next, FUZZ_CMP_SITE_PER, c);
+}
+
+static uint64_t le_bytes(const uint8_t *p, unsigned int n)
+{
+	uint64_t v = 0;
+
+	for (unsigned int i = n; i > 0; i--)
+		v = v << 8 | p[i - 1];
+	return v;
+}
+
+void fuzz_cmp_site_exit(const struct vmm_exit *x)
+{
+	unsigned int mmio, width, n = nrecent;
+	uint64_t addr, value;
+
+	nrecent = 0;
+	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_OUT &&
+	    x->u.io.count == 1 && x->u.io.size <= 4) {
+		mmio = 0;
+		width = x->u.io.size;
+		addr = x->u.io.port;
+		value = le_bytes(x->u.io.data, width);
+	} else if (x->reason == KVM_EXIT_MMIO && x->u.mmio.is_write &&
+		   x->u.mmio.len <= 8) {
+		mmio = 1;
+		width = x->u.mmio.len;
+		addr = x->u.mmio.gpa;
+		value = le_bytes(x->u.mmio.data, width);
+	} else {
 		return;
 	}
-	/* vCPU threads may note at once: the count is read once and every
-	 * index stays below FUZZ_CMP_PER whatever another thread did */
-	n = __atomic_load_n(&s->n, __ATOMIC_RELAXED);
-	for (unsigned int i = 0; i < n && i < FUZZ_CMP_PER; i++)
-		if (s->c[i] == c) {
-			if (s->hits[i] < UINT16_MAX)
-				s->hits[i]++;
-			return;
-		}
-	hdr->noted++;
-	if (n < FUZZ_CMP_PER) {
-		s->c[n] = c;
-		s->hits[n] = 1;
-		s->n = (uint8_t)(n + 1U);
-		return;
-	}
-	/* full: the constant compared most often goes. A constant every
-	 * run compares the value with (a size, a bound every access
-	 * passes) is noted again at the next run anyway; one only some
-	 * inputs reach (a check deeper in, the frontier) would be lost
-	 * for good. Ties go round from `next`. */
-	{
-		unsigned int at = s->next % FUZZ_CMP_PER;
+	if (n > FUZZ_CMP_RECENT)
+		n = FUZZ_CMP_RECENT;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct cmp_recent *q = &recent[i];
+		uint64_t mask =
+			q->width >= 8 ? ~0ULL : (1ULL << (8 * q->width)) - 1;
 
-		for (unsigned int k = 1; k < FUZZ_CMP_PER; k++) {
-			unsigned int i = (s->next + k) % FUZZ_CMP_PER;
-
-			if (s->hits[i] > s->hits[at])
-				at = i;
-		}
-		s->c[at] = c;
-		s->hits[at] = 1;
-		s->next = (uint8_t)((at + 1U) % FUZZ_CMP_PER);
+		/* a comparison of the value, or of its low bytes */
+		if (q->width > width || q->var != (value & mask) ||
+		    (q->c & ~mask))
+			continue;
+		site_note(fuzz_cmp_site_key(mmio, width, addr, 0), q->c);
+		site_note(fuzz_cmp_site_key(mmio, width, 0, 1), q->c);
 	}
+}
+
+unsigned int fuzz_cmp_site_find(uint64_t key, uint64_t *out, unsigned int max)
+{
+	const struct cmp_site *t = &sites[site_of(key)];
+	unsigned int k = 0;
+
+	if (t->n != 0 && t->key == key)
+		for (unsigned int i = 0;
+		     i < t->n && i < FUZZ_CMP_SITE_PER && k < max; i++)
+			out[k++] = t->c[i];
+	return k;
 }
 
 unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max)
@@ -191,6 +296,8 @@ void fuzz_cmp_clear(void)
 {
 	memset(table, 0, FUZZ_CMP_SLOTS * sizeof(*table));
 	memset(bytes, 0, 256 * sizeof(*bytes));
+	memset(sites, 0, FUZZ_CMP_SITES * sizeof(*sites));
+	nrecent = 0;
 	hdr->noted = 0;
 	memset(hdr->zero_wide, 0, sizeof(hdr->zero_wide));
 	hdr->zero_next = 0;
@@ -256,6 +363,7 @@ int fuzz_cmp_share(const char *path, const char **why)
 	}
 	table = (struct cmp_slot *)(h + 1);
 	bytes = (struct cmp_byte *)(table + FUZZ_CMP_SLOTS);
+	sites = (struct cmp_site *)(bytes + 256);
 	hdr = h;
 	return 0;
 }
@@ -286,6 +394,7 @@ int fuzz_cmp_load(const char *path, const char **why)
 
 	table = local_table;
 	bytes = local_bytes;
+	sites = local_sites;
 	hdr = &local_hdr;
 	if (!path || !*path) {
 		w = "no file named";
@@ -301,7 +410,10 @@ int fuzz_cmp_load(const char *path, const char **why)
 	else if (read_all(fd, local_table, sizeof(local_table),
 			  (off_t)sizeof(h)) != 0 ||
 		 read_all(fd, local_bytes, sizeof(local_bytes),
-			  (off_t)(sizeof(h) + sizeof(local_table))) != 0)
+			  (off_t)(sizeof(h) + sizeof(local_table))) != 0 ||
+		 read_all(fd, local_sites, sizeof(local_sites),
+			  (off_t)(sizeof(h) + sizeof(local_table) +
+				  sizeof(local_bytes))) != 0)
 		w = "file too short";
 	close(fd);
 	if (w)

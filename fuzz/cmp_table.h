@@ -27,6 +27,9 @@
 #define FUZZ_CMP_BYTE_PER 8U  /* per byte value, of 1-byte comparisons */
 /* what fuzz_cmp_find can return at most */
 #define FUZZ_CMP_FIND_MAX (FUZZ_CMP_PER + FUZZ_CMP_BYTE_PER)
+#define FUZZ_CMP_SITES 4096U /* device registers, a power of two */
+#define FUZZ_CMP_SITE_PER 8U /* constants kept per register */
+#define FUZZ_CMP_RECENT 32U  /* comparisons an exit is looked back on */
 
 /* `var` was compared with the constant `c` (a comparison of width
  * `width` bytes; both zero-extended). Equal pairs and c == 0 are not
@@ -48,6 +51,45 @@ unsigned int fuzz_cmp_find(uint64_t var, uint64_t *out, unsigned int max);
 /* The last constants above 16 bits compared with 0 (up to `max`): 0's
  * own slot turns over many times in a run. */
 unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max);
+
+/* Which constants a device register's written value was compared with:
+ * a second table, by where the guest wrote (port or guest-physical
+ * address, and width) instead of by what. The value-keyed table above
+ * serves an operand the input holds (an immediate, input bytes); a
+ * value the guest computed (a sum, a value read from memory or another
+ * device, a counter) is in no place the mutator can rewrite, and the
+ * value itself is different in every mutant. Keyed by the register,
+ * what the VMM checked a write against is known wherever the guest
+ * writes there, and the mutator loads that constant into the register
+ * right before the write (the "pin" operator) or has a new access write
+ * it (fuzz_emit_access sequences). Each exit's comparisons are matched
+ * on the written value: the last FUZZ_CMP_RECENT comparisons noted on
+ * this thread since its previous exit whose compared value equals the
+ * written one (at the comparison's width) are taken as the device's
+ * checks of it. */
+
+/* The key of a written register: port I/O (`mmio` 0) or MMIO, the
+ * access width in bytes, the port or address; `any`: every address of
+ * that kind and width (a write whose address the mutator cannot tell,
+ * `out dx, ax` with DX computed). */
+static inline uint64_t fuzz_cmp_site_key(unsigned int mmio, unsigned int width,
+					 uint64_t addr, int any)
+{
+	return (uint64_t)(mmio != 0) << 63 | (uint64_t)(any != 0) << 62 |
+	       (uint64_t)(width & 0xfU) << 56 |
+	       (any ? 0 : addr & 0xffffffffffffffULL);
+}
+
+/* After the VMM serviced exit `x` on this thread (fuzz/fuzz_pipeline.c):
+ * for a port OUT of one element or an MMIO write, the comparisons of its
+ * value go into the register's slot and into its kind-and-width's `any`
+ * slot; then the recent comparisons are forgotten, whatever the exit. */
+struct vmm_exit;
+void fuzz_cmp_site_exit(const struct vmm_exit *x);
+
+/* The constants register `key` was compared with (up to `max`); returns
+ * how many. */
+unsigned int fuzz_cmp_site_find(uint64_t key, uint64_t *out, unsigned int max);
 
 /* Constants stored since the start or the last clear (0: the table is
  * not in use). */

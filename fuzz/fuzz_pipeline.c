@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz/cmp_table.h"
 #include "fuzz/exec_stats.h"
 #include "fuzz/feedback.h"
 #include "fuzz/finding_log.h"
@@ -108,6 +109,9 @@ static void on_exit_record(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 {
 	(void)vcpu;
 	fuzz_feedback_exit(ctx, x);
+	/* what the VMM compared a written value with, by the register
+	 * written (fuzz/cmp_table.h); nothing where no table is filled */
+	fuzz_cmp_site_exit(x);
 }
 
 /* Reset mode: restoring the session after the previous input is that

@@ -2416,6 +2416,9 @@ static void prev_device(const struct fuzz_access *prev, uint64_t *base,
  * after the previous access, or the same one again, as device set-up
  * goes: runs of consecutive registers (a divisor's low and high byte, a
  * key and its check word), repeated writes to one (a command port). */
+static int site_const(struct rng *r, unsigned int mmio, unsigned int width,
+		      int known, uint64_t addr, uint64_t *v);
+
 #define SEQ_STEPS 8U
 #define SEQ_CAP 256U
 #define SEQ_HLTS 4U /* after a vCPU's own sequence */
@@ -2480,7 +2483,9 @@ static size_t gen_sequence(const struct mut_ctx *m, unsigned int mode,
 		 * got (an echo, a read-modify-write) */
 		if (a.write && i && keep_reg(r))
 			a.keep = 1;
-		else if (a.write)
+		else if (a.write && (below(r, 2) || a.kind == FUZZ_ACC_STRING ||
+				     site_const(r, mmio, a.width, 1, a.addr,
+						&a.value) != 0))
 			a.value = operand(m, a.width);
 		k = fuzz_emit_access(s->arch, mode, &a, out + n, SEQ_CAP - n);
 		if (!k && a.width == 8) { /* a mode without 64-bit stores */
@@ -2923,6 +2928,183 @@ static void mut_cmp(const struct mut_ctx *m)
 		c->p[i] = (uint8_t)(nv >> (8 * i));
 }
 
+/* ---- pin: a written register's constant loaded right before the write ---- */
+
+/* A write the guest code makes (x86 OUT or a store to memory; arm64 STR),
+ * with the register that holds its value. */
+struct pin_cand {
+	size_t at;	  /* where the instruction (with its prefixes) starts */
+	unsigned int reg; /* the register written out */
+	unsigned int width; /* bytes written */
+	unsigned int mmio;  /* a store (else port I/O) */
+	int known;	    /* the port or address is known: addr */
+	uint64_t addr;
+};
+
+/* The x86 write whose opcode is at p[o] (after up to 3 prefixes), if it
+ * is one: OUT imm8/DX, or mov [mem], reg (88/89 with a memory operand).
+ * The port of an OUT DX comes from a `mov dx, imm16` within 16 bytes
+ * before it; a store's address from the mov ebx/fs:bx set-up
+ * fuzz_emit_access writes; otherwise it is unknown. */
+static int pin_x86(const uint8_t *p, size_t len, size_t o, unsigned int mode,
+		   struct pin_cand *c)
+{
+	int m16 = mode == 0, m64 = mode == 3;
+	size_t at = o;
+	int osz = 0, rexw = 0;
+	uint8_t op = p[o];
+
+	while (at > 0 && o - at < 3) {
+		uint8_t b = p[at - 1];
+
+		if (b == 0x66)
+			osz = 1;
+		else if (m64 && b == 0x48)
+			rexw = 1;
+		else if (b != 0x64 && b != 0x65)
+			break;
+		at--;
+	}
+	/* another REX prefix: registers r8-r15 or byte registers this
+	 * does not load */
+	if (m64 && at > 0 && (p[at - 1] & 0xf0) == 0x40)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->at = at;
+	c->width = op & 1 ? (rexw ? 8U : osz != m16 ? 2U : 4U) : 1U;
+	if (op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef) {
+		if (c->width == 8)
+			return -1;
+		if (op <= 0xe7) {
+			if (o + 1 >= len)
+				return -1;
+			c->known = 1;
+			c->addr = p[o + 1];
+			return 0;
+		}
+		/* the nearest mov dx, imm16 (66 ba outside real16) or mov
+		 * edx, imm32 before it */
+		for (size_t b = at; b > 0 && at - b < 16; b--) {
+			size_t w = m16 || (b >= 2 && p[b - 2] == 0x66) ? 2 : 4;
+
+			if (p[b - 1] != 0xba || b + w > at)
+				continue;
+			c->known = 1;
+			c->addr = (uint64_t)p[b] | (uint64_t)p[b + 1] << 8;
+			break;
+		}
+		return 0;
+	}
+	if ((op == 0x88 || op == 0x89) && o + 1 < len && p[o + 1] < 0xc0) {
+		c->mmio = 1;
+		c->reg = (p[o + 1] >> 3) & 7U;
+		for (size_t i = o; i > 0 && o - i < 24; i--) {
+			struct fuzz_access a;
+			size_t e = access_end(p, len, i - 1);
+
+			if (e == o + 2 &&
+			    decode_access(p, i - 1, e, mode, &a) == 0) {
+				c->known = 1;
+				c->addr = a.addr;
+				break;
+			}
+		}
+		return 0;
+	}
+	return -1;
+}
+
+/* arm64: STRB/STRH/STR (immediate, unsigned offset) of wN/xN, N not the
+ * zero register nor the base; the address is unknown. */
+static int pin_a64(const uint8_t *p, size_t o, struct pin_cand *c)
+{
+	uint32_t insn = (uint32_t)p[o] | (uint32_t)p[o + 1] << 8 |
+			(uint32_t)p[o + 2] << 16 | (uint32_t)p[o + 3] << 24;
+	unsigned int rt = insn & 31U, rn = (insn >> 5) & 31U;
+
+	if ((insn & 0x3fc00000U) != 0x39000000U || rt == 31 || rt == rn)
+		return -1;
+	memset(c, 0, sizeof(*c));
+	c->at = o;
+	c->reg = rt;
+	c->width = 1U << (insn >> 30);
+	c->mmio = 1;
+	return 0;
+}
+
+/* A constant the VMM compared a write to register `c` with
+ * (fuzz/cmp_table.h, by site): that register's, or now and then (always,
+ * when it has none or the address is unknown) any of its kind and width.
+ * 0 and *v, or -1 if none is known. */
+static int site_const(struct rng *r, unsigned int mmio, unsigned int width,
+		      int known, uint64_t addr, uint64_t *v)
+{
+	uint64_t c[FUZZ_CMP_SITE_PER];
+	unsigned int n = 0;
+
+	if (known)
+		n = fuzz_cmp_site_find(fuzz_cmp_site_key(mmio, width, addr, 0),
+				       c, FUZZ_CMP_SITE_PER);
+	if (!n || below(r, 4) == 0) {
+		uint64_t a[FUZZ_CMP_SITE_PER];
+		unsigned int k =
+			fuzz_cmp_site_find(fuzz_cmp_site_key(mmio, width, 0, 1),
+					   a, FUZZ_CMP_SITE_PER);
+
+		if (k) {
+			memcpy(c, a, k * sizeof(a[0]));
+			n = k;
+		}
+	}
+	if (!n)
+		return -1;
+	*v = c[below(r, n)];
+	return 0;
+}
+
+/* A write in the guest code (x86 OUT or store, arm64 STR) gets the
+ * register it writes loaded, right before it, with a constant the VMM
+ * compared a value written there with. The value-keyed "cmp" operator
+ * rewrites an operand the input holds; a value the guest computed (a
+ * sum, a load, what a read returned) is held nowhere, and differs from
+ * one mutant to the next, but the register it goes to stays the same. */
+static void mut_pin(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	uint8_t *p;
+	uint64_t len, v;
+	struct pin_cand best, c;
+	unsigned int seen = 0, mode = m->v->mode;
+	int a64 = s->arch == VMM_ARCH_ARM64;
+	uint8_t mov[16];
+	size_t n;
+
+	memset(&best, 0, sizeof(best));
+	if (!s->nblobs || (a64 ? mode != 0 : mode > 3))
+		return;
+	p = m->w->blob[m->bi];
+	len = s->blobs[m->bi].len;
+	for (uint64_t o = 0; o < len; o++) {
+		if (a64 ? (o % 4 || o + 4 > len ||
+			   pin_a64(p, (size_t)o, &c) != 0)
+			: pin_x86(p, (size_t)len, (size_t)o, mode, &c) != 0)
+			continue;
+		if (below(r, ++seen) == 0)
+			best = c;
+	}
+	if (!seen || site_const(r, best.mmio, best.width, best.known, best.addr,
+				&v) != 0)
+		return;
+	n = fuzz_emit_mov(s->arch, mode, best.reg, best.width, v, mov,
+			  sizeof(mov));
+	if (!n || len + n > BLOB_CAP)
+		return;
+	memmove(p + best.at + n, p + best.at, (size_t)(len - best.at));
+	memcpy(p + best.at, mov, n);
+	s->blobs[m->bi].len += n;
+}
+
 static const struct {
 	unsigned int weight; /* how often it is picked */
 	void (*fn)(const struct mut_ctx *m);
@@ -2988,6 +3170,8 @@ static const struct {
 
 	{ 4, mut_cmp }, /* only with a comparison table */
 
+	{ 2, mut_pin }, /* only with a comparison table */
+
 	{ 3, mut_unpriv_run }, /* only in unpriv mode */
 
 };
@@ -2996,7 +3180,8 @@ static unsigned int op_weight(size_t i)
 {
 	if (mut_ops[i].fn == mut_unpriv_run && !unpriv_mode())
 		return 0;
-	if (mut_ops[i].fn == mut_cmp && !fuzz_cmp_noted())
+	if ((mut_ops[i].fn == mut_cmp || mut_ops[i].fn == mut_pin) &&
+	    !fuzz_cmp_noted())
 		return 0;
 	return mut_ops[i].weight;
 }
@@ -3241,6 +3426,8 @@ size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		op_only = mut_operand;
 	else if (strcmp(op, "cmp") == 0)
 		op_only = mut_cmp;
+	else if (strcmp(op, "pin") == 0)
+		op_only = mut_pin;
 	else
 		return 0;
 	n = mutate(data, size, max, seed, bm);

@@ -68,4 +68,11 @@ struct fuzz_access {
 size_t fuzz_emit_access(unsigned int arch, unsigned int mode,
 			const struct fuzz_access *a, uint8_t *out, size_t max);
 
+/* `mov reg, imm` for `mode` of `arch` into out[0..max): x86 the register
+ * numbered `reg` (0-7; width 1: al, cl, dl, bl; 8: long mode only) loaded
+ * with the low `width` bytes of `v`; arm64 (aarch64) xN by movz/movk.
+ * Its length, or 0 when the mode cannot express it. */
+size_t fuzz_emit_mov(unsigned int arch, unsigned int mode, unsigned int reg,
+		     unsigned int width, uint64_t v, uint8_t *out, size_t max);
+
 #endif

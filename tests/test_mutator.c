@@ -29,11 +29,21 @@
  *    mutator (fuzz/afl_mutator.c, VMM_CMP_SHM) draws its constants from;
  *    a missing, short, foreign-size or garbage file leaves the operator
  *    off (no constant in 1000 mutants) and never faults;
+ *  - the table by site: of an exit's recent comparisons, those of the
+ *    value an OUT or MMIO write wrote (or its low bytes) are kept for the
+ *    register written and for any register of its kind and width; not a
+ *    read's, nor those of another value, nor those before the previous
+ *    exit; a shared file carries them to the custom mutator;
+ *  - the "pin" operator loads such a constant into the register a write
+ *    writes, right before it (an OUT of a computed value in real16, a
+ *    long64 store through [rbx] to a known address, an arm64 STR): in most
+ *    of 300 mutants with the table, in none without;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
  * Usage: test_mutator CORPUS_DIR */
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +56,7 @@
 #include "fuzz/mutator.h"
 #include "tests/check.h"
 #include "tests/scenario_builder.h"
+#include "vmm/exit.h"
 #include "vmm/file.h"
 #include "vmm/scenario.h"
 
@@ -630,6 +641,182 @@ static void check_cmp_blob_bytes(void)
 	fuzz_cmp_clear();
 }
 
+static struct vmm_exit io_exit(uint8_t dir, uint16_t port, uint8_t size,
+			       uint32_t v)
+{
+	struct vmm_exit x;
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_IO;
+	x.u.io.dir = dir;
+	x.u.io.port = port;
+	x.u.io.size = size;
+	x.u.io.count = 1;
+	x.u.io.bytes = size;
+	for (unsigned int i = 0; i < size; i++)
+		x.u.io.data[i] = (uint8_t)(v >> (8 * i));
+	return x;
+}
+
+static struct vmm_exit mmio_exit(uint64_t gpa, uint8_t len, uint64_t v)
+{
+	struct vmm_exit x;
+
+	memset(&x, 0, sizeof(x));
+	x.reason = KVM_EXIT_MMIO;
+	x.u.mmio.gpa = gpa;
+	x.u.mmio.len = len;
+	x.u.mmio.is_write = 1;
+	for (unsigned int i = 0; i < len; i++)
+		x.u.mmio.data[i] = (uint8_t)(v >> (8 * i));
+	return x;
+}
+
+static unsigned int site_has(uint64_t key, uint64_t c)
+{
+	uint64_t got[FUZZ_CMP_SITE_PER];
+	unsigned int n = fuzz_cmp_site_find(key, got, FUZZ_CMP_SITE_PER);
+
+	for (unsigned int i = 0; i < n; i++)
+		if (got[i] == c)
+			return n;
+	return 0;
+}
+
+static void check_site_table(void)
+{
+	const uint64_t e9 = fuzz_cmp_site_key(0, 2, 0xe9, 0);
+	const uint64_t any2 = fuzz_cmp_site_key(0, 2, 0, 1);
+	const uint64_t mm = fuzz_cmp_site_key(1, 4, 0xd0000004ULL, 0);
+	struct vmm_exit x;
+
+	fuzz_cmp_clear();
+	fuzz_cmp_note(0x1357, 0x37, 2); /* the value the OUT wrote */
+	fuzz_cmp_note(0x2468, 0x99, 2); /* another value */
+	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	fuzz_cmp_site_exit(&x);
+	CHECK_EQ_U64(site_has(e9, 0x1357), 1);
+	CHECK_EQ_U64(site_has(any2, 0x1357), 1);
+	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 2, 0x3f8, 0), 0x1357), 0);
+	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 1, 0xe9, 0), 0x1357), 0);
+	/* before the previous exit, or at a read: not kept */
+	fuzz_cmp_note(0x1111, 0x37, 2);
+	x = io_exit(KVM_EXIT_IO_IN, 0xe9, 2, 0x37);
+	fuzz_cmp_site_exit(&x);
+	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	fuzz_cmp_site_exit(&x);
+	CHECK_EQ_U64(site_has(e9, 0x1111), 0);
+	CHECK_EQ_U64(site_has(e9, 0x1357), 1);
+	/* an MMIO write; a comparison of its low byte counts */
+	fuzz_cmp_note(0xa5, 0x44, 1);
+	fuzz_cmp_note(0x0badcafe, 0x11223344, 4);
+	x = mmio_exit(0xd0000004ULL, 4, 0x11223344);
+	fuzz_cmp_site_exit(&x);
+	CHECK_EQ_U64(site_has(mm, 0xa5), 2);
+	CHECK_EQ_U64(site_has(mm, 0x0badcafe), 2);
+	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(1, 4, 0, 1), 0xa5), 2);
+}
+
+/* the blob of a mutant holds mov[0..n) right before at[0..k) */
+static int has_before(const struct vmm_scenario *s, const uint8_t *mov,
+		      size_t n, const uint8_t *at, size_t k)
+{
+	const struct vmm_blob_spec *b = &s->blobs[0];
+
+	for (uint64_t i = 0; i + n + k <= b->len; i++)
+		if (!memcmp(b->data + i, mov, n) &&
+		    !memcmp(b->data + i + n, at, k))
+			return 1;
+	return 0;
+}
+
+/* 300 "pin" mutants of `code` (arch, mode), with the site table as it is
+ * and then empty: how many hold mov[] right before at[] */
+static void pin_hits(unsigned int arch, unsigned int mode, const uint8_t *code,
+		     size_t len, const uint8_t *mov, size_t n,
+		     const uint8_t *at, size_t k, unsigned long *hits,
+		     unsigned long *empty)
+{
+	static uint8_t seed[4096], buf[4096];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t sl;
+
+	sb_begin(&s, 0x10000, 100);
+	s.arch = (uint8_t)arch;
+	s.max_exits = 64;
+	(void)sb_code(&s, mode, 0x1000, code, len);
+	sl = vmm_scenario_encode(&s, seed, sizeof(seed), &e);
+	*hits = *empty = 0;
+	CHECK(sl > 0 && sl <= sizeof(seed));
+	if (sl == 0 || sl > sizeof(seed))
+		return;
+	for (int filled = 1; filled >= 0; filled--) {
+		if (!filled)
+			fuzz_cmp_clear();
+		for (unsigned int i = 1; i <= 300; i++) {
+			size_t m;
+
+			memcpy(buf, seed, sl);
+			m = fuzz_mutate_op(buf, sl, sizeof(buf), i, NULL,
+					   "pin");
+			if (vmm_scenario_decode(buf, m, &s, &e) == 0 &&
+			    has_before(&s, mov, n, at, k))
+				*(filled ? hits : empty) += 1;
+		}
+	}
+}
+
+static void check_pin(void)
+{
+	/* real16: mov dx, 0xe9; mov al, '0'; add al, bl; out dx, ax */
+	static const uint8_t r16[] = { 0xba, 0xe9, 0x00, 0xb0, 0x30,
+				       0x00, 0xd8, 0xef, 0xf4, 0xf4 };
+	static const uint8_t r16_mov[] = { 0xb8, 0x57, 0x13 };
+	static const uint8_t r16_at[] = { 0xef };
+	/* long64: mov ebx, 0xd0001000; mov [rbx], rax */
+	static const uint8_t l64[] = { 0xbb, 0x00, 0x10, 0x00, 0xd0,
+				       0x48, 0x89, 0x03, 0xf4 };
+	static const uint8_t l64_mov[] = { 0x48, 0xb8, 0xef, 0xcd, 0xab,
+					   0x89, 0x67, 0x45, 0x23, 0x01 };
+	static const uint8_t l64_at[] = { 0x48, 0x89, 0x03 };
+	/* arm64: str w1, [x2] (the address unknown: any 4-byte store) */
+	static const uint8_t a64[] = { 0x41, 0x00, 0x00, 0xb9,
+				       0x00, 0x00, 0x20, 0xd4 };
+	/* movz w1, #0x5678; movk w1, #0x1234, lsl 16 (x forms) */
+	static const uint8_t a64_mov[] = { 0x01, 0xcf, 0x8a, 0xd2,
+					   0x81, 0x46, 0xa2, 0xf2 };
+	static const uint8_t a64_at[] = { 0x41, 0x00, 0x00, 0xb9 };
+	unsigned long h[3], z[3];
+	struct vmm_exit x;
+
+	fuzz_cmp_clear();
+	fuzz_cmp_note(0x1357, 0x37, 2);
+	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	fuzz_cmp_site_exit(&x);
+	pin_hits(VMM_ARCH_X86_64, 0, r16, sizeof(r16), r16_mov, sizeof(r16_mov),
+		 r16_at, sizeof(r16_at), &h[0], &z[0]);
+	fuzz_cmp_note(0x0123456789abcdefULL, 0x42, 8);
+	x = mmio_exit(0xd0001000ULL, 8, 0x42);
+	fuzz_cmp_site_exit(&x);
+	pin_hits(VMM_ARCH_X86_64, 3, l64, sizeof(l64), l64_mov, sizeof(l64_mov),
+		 l64_at, sizeof(l64_at), &h[1], &z[1]);
+	fuzz_cmp_note(0x12345678, 0x9, 4);
+	x = mmio_exit(0x9000000ULL, 4, 0x9);
+	fuzz_cmp_site_exit(&x);
+	pin_hits(VMM_ARCH_ARM64, 0, a64, sizeof(a64), a64_mov, sizeof(a64_mov),
+		 a64_at, sizeof(a64_at), &h[2], &z[2]);
+	(void)printf("pin operator, 300 mutants: the constant loaded right "
+		     "before the write: real16 OUT %lu, long64 store %lu, "
+		     "arm64 STR %lu (empty table %lu, %lu, %lu)\n",
+		     h[0], h[1], h[2], z[0], z[1], z[2]);
+	for (unsigned int i = 0; i < 3; i++) {
+		CHECK(h[i] >= 150);
+		CHECK_EQ_U64(z[i], 0);
+	}
+	fuzz_cmp_clear();
+}
+
 /* a register the input does not set, compared at an exit while 0 */
 static void check_cmp_unset_reg(void)
 {
@@ -710,7 +897,10 @@ static int share_and_note(const char *path, uint64_t c, uint64_t v)
 	if (pid == 0) {
 		if (fuzz_cmp_share(path, NULL) != 0)
 			_exit(1);
+		struct vmm_exit x = mmio_exit(0xd0000000ULL, 8, v);
+
 		fuzz_cmp_note(c, v, 8);
+		fuzz_cmp_site_exit(&x); /* a write of v there */
 		_exit(0);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
@@ -784,9 +974,14 @@ static void check_cmp_shared(void)
 	CHECK(share_and_note(path, 0x0badf00dcafe1234ULL,
 			     0x1122334455667788ULL) == 0);
 	CHECK(fuzz_cmp_load(path, &why) == 0);
-	CHECK_EQ_U64(fuzz_cmp_noted(), 2);
+	/* two constants, each also kept for its written register and its
+	 * kind and width */
+	CHECK_EQ_U64(fuzz_cmp_noted(), 6);
 	CHECK_EQ_U64(fuzz_cmp_find(0xabcd, c, FUZZ_CMP_PER), 1);
 	CHECK_EQ_U64(c[0], 0x5a5a);
+	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(1, 8, 0xd0000000ULL, 0),
+			      0x0badf00dcafe1234ULL),
+		     2);
 	/* the AFL++ custom mutator reads it: its cmp operator is on */
 	with = afl_hits(path);
 	without = afl_hits(NULL);
@@ -846,6 +1041,8 @@ int main(int argc, char **argv)
 	check_cmp_operator();
 	check_cmp_unset_reg();
 	check_cmp_blob_bytes();
+	check_site_table();
+	check_pin();
 	check_cmp_shared();
 	check_keep();
 	check_actions(argv[1]);
