@@ -108,10 +108,11 @@ static void on_hang(void *ctx, uint64_t limit_ms)
 static void on_exit_record(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 {
 	(void)vcpu;
-	fuzz_feedback_exit(ctx, x);
 	/* what the VMM compared a written value with, by the register
-	 * written (fuzz/cmp_table.h); nothing where no table is filled */
+	 * written (fuzz/cmp_table.h), before the feedback's own comparisons
+	 * join the recent ones; nothing where no table is filled */
 	fuzz_cmp_site_exit(x);
+	fuzz_feedback_exit(ctx, x);
 }
 
 /* Reset mode: restoring the session after the previous input is that
