@@ -198,6 +198,21 @@ size_t fuzz_emit_mov(unsigned int arch, unsigned int mode, unsigned int reg,
 	return e.full ? 0 : e.n;
 }
 
+size_t fuzz_emit_outs_first(unsigned int mode, unsigned int width, uint64_t v,
+			    uint8_t *out, size_t max)
+{
+	struct em e = { out, 0, max, 0, mode == 0, mode == 3 };
+
+	if (mode > 3 || (width != 1 && width != 2 && width != 4))
+		return 0;
+	/* mov byte/word/dword [si] (c6/c7 04, 16-bit addressing) or
+	 * [esi]/[rsi] (c6/c7 06) */
+	esized(&e, 0xc6, width);
+	eb(&e, e.m16 ? 0x04 : 0x06);
+	eimm(&e, v, width);
+	return e.full ? 0 : e.n;
+}
+
 size_t fuzz_emit_access(unsigned int arch, unsigned int mode,
 			const struct fuzz_access *a, uint8_t *out, size_t max)
 {

@@ -209,24 +209,30 @@ static uint64_t le_bytes(const uint8_t *p, unsigned int n)
 	return v;
 }
 
+/* string OUT: the elements looked at */
+#define SITE_ELEMS 8U
+
 void fuzz_cmp_site_exit(const struct vmm_exit *x)
 {
-	unsigned int mmio, width, n = nrecent;
-	uint64_t addr, value;
+	unsigned int mmio, width, elems = 1, n = nrecent;
+	const uint8_t *data;
+	uint64_t addr;
 
 	nrecent = 0;
 	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_OUT &&
-	    x->u.io.count == 1 && x->u.io.size <= 4) {
+	    x->u.io.size <= 4 && x->u.io.count >= 1 &&
+	    (uint64_t)x->u.io.size * x->u.io.count <= sizeof(x->u.io.data)) {
 		mmio = 0;
 		width = x->u.io.size;
 		addr = x->u.io.port;
-		value = le_bytes(x->u.io.data, width);
+		data = x->u.io.data;
+		elems = x->u.io.count < SITE_ELEMS ? x->u.io.count : SITE_ELEMS;
 	} else if (x->reason == KVM_EXIT_MMIO && x->u.mmio.is_write &&
 		   x->u.mmio.len <= 8) {
 		mmio = 1;
 		width = x->u.mmio.len;
 		addr = x->u.mmio.gpa;
-		value = le_bytes(x->u.mmio.data, width);
+		data = x->u.mmio.data;
 	} else {
 		return;
 	}
@@ -237,12 +243,20 @@ void fuzz_cmp_site_exit(const struct vmm_exit *x)
 		uint64_t mask =
 			q->width >= 8 ? ~0ULL : (1ULL << (8 * q->width)) - 1;
 
-		/* a comparison of the value, or of its low bytes */
-		if (q->width > width || q->var != (value & mask) ||
-		    (q->c & ~mask))
+		if (q->width > width || (q->c & ~mask))
 			continue;
-		site_note(fuzz_cmp_site_key(mmio, width, addr, 0), q->c);
-		site_note(fuzz_cmp_site_key(mmio, width, 0, 1), q->c);
+		/* a comparison of a value written (a string OUT's first
+		 * elements), or of its low bytes */
+		for (unsigned int k = 0; k < elems; k++)
+			if (q->var ==
+			    (le_bytes(data + k * width, width) & mask)) {
+				site_note(
+					fuzz_cmp_site_key(mmio, width, addr, 0),
+					q->c);
+				site_note(fuzz_cmp_site_key(mmio, width, 0, 1),
+					  q->c);
+				break;
+			}
 	}
 }
 

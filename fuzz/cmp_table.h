@@ -81,9 +81,10 @@ static inline uint64_t fuzz_cmp_site_key(unsigned int mmio, unsigned int width,
 }
 
 /* After the VMM serviced exit `x` on this thread (fuzz/fuzz_pipeline.c):
- * for a port OUT of one element or an MMIO write, the comparisons of its
- * value go into the register's slot and into its kind-and-width's `any`
- * slot; then the recent comparisons are forgotten, whatever the exit. */
+ * for a port OUT (a string OUT: any of its first 8 elements) or an MMIO
+ * write, the comparisons of its value go into the register's slot and
+ * into its kind-and-width's `any` slot; then the recent comparisons are
+ * forgotten, whatever the exit. */
 struct vmm_exit;
 void fuzz_cmp_site_exit(const struct vmm_exit *x);
 

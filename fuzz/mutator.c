@@ -2935,6 +2935,7 @@ static void mut_cmp(const struct mut_ctx *m)
 struct pin_cand {
 	size_t at;	  /* where the instruction (with its prefixes) starts */
 	unsigned int reg; /* the register written out */
+	int outs;	  /* an OUTS: the value is the first element at [si] */
 	unsigned int width; /* bytes written */
 	unsigned int mmio;  /* a store (else port I/O) */
 	int known;	    /* the port or address is known: addr */
@@ -2942,8 +2943,8 @@ struct pin_cand {
 };
 
 /* The x86 write whose opcode is at p[o] (after up to 3 prefixes), if it
- * is one: OUT imm8/DX, or mov [mem], reg (88/89 with a memory operand).
- * The port of an OUT DX comes from a `mov dx, imm16` within 16 bytes
+ * is one: OUT imm8/DX, (REP) OUTS, or mov [mem], reg (88/89 with a memory
+ * operand). The port of an OUT DX comes from a `mov dx, imm16` within 16 bytes
  * before it; a store's address from the mov ebx/fs:bx set-up
  * fuzz_emit_access writes; otherwise it is unknown. */
 static int pin_x86(const uint8_t *p, size_t len, size_t o, unsigned int mode,
@@ -2959,6 +2960,8 @@ static int pin_x86(const uint8_t *p, size_t len, size_t o, unsigned int mode,
 
 		if (b == 0x66)
 			osz = 1;
+		else if (b == 0xf3 || b == 0xf2)
+			; /* rep */
 		else if (m64 && b == 0x48)
 			rexw = 1;
 		else if (b != 0x64 && b != 0x65)
@@ -2972,9 +2975,11 @@ static int pin_x86(const uint8_t *p, size_t len, size_t o, unsigned int mode,
 	memset(c, 0, sizeof(*c));
 	c->at = at;
 	c->width = op & 1 ? (rexw ? 8U : osz != m16 ? 2U : 4U) : 1U;
-	if (op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef) {
+	if (op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef ||
+	    op == 0x6e || op == 0x6f) {
 		if (c->width == 8)
 			return -1;
+		c->outs = op <= 0x6f;
 		if (op <= 0xe7) {
 			if (o + 1 >= len)
 				return -1;
@@ -3063,7 +3068,8 @@ static int site_const(struct rng *r, unsigned int mmio, unsigned int width,
 }
 
 /* A write in the guest code (x86 OUT or store, arm64 STR) gets the
- * register it writes loaded, right before it, with a constant the VMM
+ * register it writes loaded (an OUTS: the first element at [si] stored),
+ * right before it, with a constant the VMM
  * compared a value written there with. The value-keyed "cmp" operator
  * rewrites an operand the input holds; a value the guest computed (a
  * sum, a load, what a read returned) is held nowhere, and differs from
@@ -3096,8 +3102,10 @@ static void mut_pin(const struct mut_ctx *m)
 	if (!seen || site_const(r, best.mmio, best.width, best.known, best.addr,
 				&v) != 0)
 		return;
-	n = fuzz_emit_mov(s->arch, mode, best.reg, best.width, v, mov,
-			  sizeof(mov));
+	n = best.outs ? fuzz_emit_outs_first(mode, best.width, v, mov,
+					     sizeof(mov))
+		      : fuzz_emit_mov(s->arch, mode, best.reg, best.width, v,
+				      mov, sizeof(mov));
 	if (!n || len + n > BLOB_CAP)
 		return;
 	memmove(p + best.at + n, p + best.at, (size_t)(len - best.at));

@@ -75,4 +75,9 @@ size_t fuzz_emit_access(unsigned int arch, unsigned int mode,
 size_t fuzz_emit_mov(unsigned int arch, unsigned int mode, unsigned int reg,
 		     unsigned int width, uint64_t v, uint8_t *out, size_t max);
 
+/* x86: the first element an OUTS of `width` bytes reads, set to `v`
+ * (mov [si]/[esi]/[rsi], imm, DS) for `mode`; its length, or 0. */
+size_t fuzz_emit_outs_first(unsigned int mode, unsigned int width, uint64_t v,
+			    uint8_t *out, size_t max);
+
 #endif

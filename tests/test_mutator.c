@@ -36,7 +36,8 @@
  *    exit; a shared file carries them to the custom mutator;
  *  - the "pin" operator loads such a constant into the register a write
  *    writes, right before it (an OUT of a computed value in real16, a
- *    long64 store through [rbx] to a known address, an arm64 STR): in most
+ *    long64 store through [rbx] to a known address, an arm64 STR; a REP
+ *    OUTSW gets its first element stored at [si]): in most
  *    of 300 mutants with the table, in none without;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
@@ -715,6 +716,15 @@ static void check_site_table(void)
 	CHECK_EQ_U64(site_has(mm, 0xa5), 2);
 	CHECK_EQ_U64(site_has(mm, 0x0badcafe), 2);
 	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(1, 4, 0, 1), 0xa5), 2);
+	/* a string OUT: any of its first elements */
+	fuzz_cmp_note(0x2222, 0x9999, 2);
+	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x1234);
+	x.u.io.count = 3;
+	x.u.io.bytes = 6;
+	x.u.io.data[4] = 0x99;
+	x.u.io.data[5] = 0x99;
+	fuzz_cmp_site_exit(&x);
+	CHECK_EQ_U64(site_has(e9, 0x2222), 2);
 }
 
 /* the blob of a mutant holds mov[0..n) right before at[0..k) */
@@ -787,7 +797,12 @@ static void check_pin(void)
 	static const uint8_t a64_mov[] = { 0x01, 0xcf, 0x8a, 0xd2,
 					   0x81, 0x46, 0xa2, 0xf2 };
 	static const uint8_t a64_at[] = { 0x41, 0x00, 0x00, 0xb9 };
-	unsigned long h[3], z[3];
+	/* real16: mov dx, 0xe9; mov si, 0x2000; mov cx, 3; rep outsw */
+	static const uint8_t outs[] = { 0xba, 0xe9, 0x00, 0xbe, 0x00, 0x20,
+					0xb9, 0x03, 0x00, 0xf3, 0x6f, 0xf4 };
+	static const uint8_t outs_mov[] = { 0xc7, 0x04, 0x57, 0x13 };
+	static const uint8_t outs_at[] = { 0xf3, 0x6f };
+	unsigned long h[4], z[4];
 	struct vmm_exit x;
 
 	fuzz_cmp_clear();
@@ -806,11 +821,17 @@ static void check_pin(void)
 	fuzz_cmp_site_exit(&x);
 	pin_hits(VMM_ARCH_ARM64, 0, a64, sizeof(a64), a64_mov, sizeof(a64_mov),
 		 a64_at, sizeof(a64_at), &h[2], &z[2]);
+	fuzz_cmp_note(0x1357, 0x37, 2);
+	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	fuzz_cmp_site_exit(&x);
+	pin_hits(VMM_ARCH_X86_64, 0, outs, sizeof(outs), outs_mov,
+		 sizeof(outs_mov), outs_at, sizeof(outs_at), &h[3], &z[3]);
 	(void)printf("pin operator, 300 mutants: the constant loaded right "
 		     "before the write: real16 OUT %lu, long64 store %lu, "
-		     "arm64 STR %lu (empty table %lu, %lu, %lu)\n",
-		     h[0], h[1], h[2], z[0], z[1], z[2]);
-	for (unsigned int i = 0; i < 3; i++) {
+		     "arm64 STR %lu, real16 REP OUTSW (first element) %lu "
+		     "(empty table %lu, %lu, %lu, %lu)\n",
+		     h[0], h[1], h[2], h[3], z[0], z[1], z[2], z[3]);
+	for (unsigned int i = 0; i < 4; i++) {
 		CHECK(h[i] >= 150);
 		CHECK_EQ_U64(z[i], 0);
 	}
