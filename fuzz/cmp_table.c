@@ -65,14 +65,17 @@ static struct cmp_byte *bytes = local_bytes;
 static struct cmp_site *sites = local_sites;
 static struct cmp_file_hdr *hdr = &local_hdr;
 
-/* this thread's comparisons since its last exit (fuzz_cmp_site_exit): a
- * ring of the last FUZZ_CMP_RECENT */
-struct cmp_recent {
-	uint64_t c, var;
-	unsigned int width;
+/* the write this thread's VMM is servicing (fuzz_cmp_site_begin) */
+#define SITE_ELEMS 8U /* string OUT: the elements looked at */
+struct site_ctx {
+	int on;
+	unsigned int mmio, width, n;
+	uint64_t addr;
+	uint64_t v[SITE_ELEMS];
 };
-static __thread struct cmp_recent recent[FUZZ_CMP_RECENT];
-static __thread unsigned int nrecent;
+static __thread struct site_ctx cur;
+
+static void site_match(uint64_t c, uint64_t var, unsigned int width);
 
 static void note_byte(uint8_t var, uint8_t c)
 {
@@ -160,13 +163,8 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 
 	if (c == var || c == 0)
 		return;
-	{
-		struct cmp_recent *q = &recent[nrecent++ % FUZZ_CMP_RECENT];
-
-		q->c = c;
-		q->var = var;
-		q->width = width;
-	}
+	if (cur.on)
+		site_match(c, var, width);
 	if (width == 1) {
 		note_byte((uint8_t)var, (uint8_t)c);
 		return;
@@ -209,55 +207,64 @@ static uint64_t le_bytes(const uint8_t *p, unsigned int n)
 	return v;
 }
 
-/* string OUT: the elements looked at */
-#define SITE_ELEMS 8U
-
-void fuzz_cmp_site_exit(const struct vmm_exit *x)
+void fuzz_cmp_site_begin(const struct vmm_exit *x)
 {
-	unsigned int mmio, width, elems = 1, n = nrecent;
 	const uint8_t *data;
-	uint64_t addr;
+	unsigned int elems = 1;
 
-	nrecent = 0;
+	cur.on = 0;
 	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_OUT &&
-	    x->u.io.size <= 4 && x->u.io.count >= 1 &&
+	    x->u.io.size >= 1 && x->u.io.size <= 4 && x->u.io.count >= 1 &&
 	    (uint64_t)x->u.io.size * x->u.io.count <= sizeof(x->u.io.data)) {
-		mmio = 0;
-		width = x->u.io.size;
-		addr = x->u.io.port;
+		cur.mmio = 0;
+		cur.width = x->u.io.size;
+		cur.addr = x->u.io.port;
 		data = x->u.io.data;
 		elems = x->u.io.count < SITE_ELEMS ? x->u.io.count : SITE_ELEMS;
 	} else if (x->reason == KVM_EXIT_MMIO && x->u.mmio.is_write &&
-		   x->u.mmio.len <= 8) {
-		mmio = 1;
-		width = x->u.mmio.len;
-		addr = x->u.mmio.gpa;
+		   x->u.mmio.len >= 1 && x->u.mmio.len <= 8) {
+		cur.mmio = 1;
+		cur.width = x->u.mmio.len;
+		cur.addr = x->u.mmio.gpa;
 		data = x->u.mmio.data;
 	} else {
 		return;
 	}
-	if (n > FUZZ_CMP_RECENT)
-		n = FUZZ_CMP_RECENT;
-	for (unsigned int i = 0; i < n; i++) {
-		const struct cmp_recent *q = &recent[i];
-		uint64_t mask =
-			q->width >= 8 ? ~0ULL : (1ULL << (8 * q->width)) - 1;
+	for (unsigned int k = 0; k < elems; k++)
+		cur.v[k] = le_bytes(data + k * cur.width, cur.width);
+	cur.n = elems;
+	cur.on = 1;
+}
 
-		if (q->width > width || (q->c & ~mask))
-			continue;
-		/* a comparison of a value written (a string OUT's first
-		 * elements), or of its low bytes */
-		for (unsigned int k = 0; k < elems; k++)
-			if (q->var ==
-			    (le_bytes(data + k * width, width) & mask)) {
-				site_note(
-					fuzz_cmp_site_key(mmio, width, addr, 0),
-					q->c);
-				site_note(fuzz_cmp_site_key(mmio, width, 0, 1),
-					  q->c);
-				break;
-			}
-	}
+void fuzz_cmp_site_end(void)
+{
+	cur.on = 0;
+}
+
+static uint64_t bytes_mask(unsigned int w)
+{
+	return w >= 8 ? ~0ULL : (1ULL << (8 * w)) - 1;
+}
+
+/* A comparison while a write is serviced: of a value it wrote (a string
+ * OUT's first elements), zero-extended (the VMM compares a port's data
+ * as a 64-bit value) or cut to the comparison's low bytes; a constant
+ * wider than the write could never be written there. */
+static void site_match(uint64_t c, uint64_t var, unsigned int width)
+{
+	uint64_t mask = bytes_mask(width < cur.width ? width : cur.width);
+
+	if (c & ~bytes_mask(cur.width))
+		return;
+	for (unsigned int k = 0; k < cur.n && k < SITE_ELEMS; k++)
+		if (var == (cur.v[k] & mask)) {
+			site_note(fuzz_cmp_site_key(cur.mmio, cur.width,
+						    cur.addr, 0),
+				  c);
+			site_note(fuzz_cmp_site_key(cur.mmio, cur.width, 0, 1),
+				  c);
+			return;
+		}
 }
 
 unsigned int fuzz_cmp_site_find(uint64_t key, uint64_t *out, unsigned int max)
@@ -311,7 +318,7 @@ void fuzz_cmp_clear(void)
 	memset(table, 0, FUZZ_CMP_SLOTS * sizeof(*table));
 	memset(bytes, 0, 256 * sizeof(*bytes));
 	memset(sites, 0, FUZZ_CMP_SITES * sizeof(*sites));
-	nrecent = 0;
+	cur.on = 0;
 	hdr->noted = 0;
 	memset(hdr->zero_wide, 0, sizeof(hdr->zero_wide));
 	hdr->zero_next = 0;

@@ -29,7 +29,6 @@
 #define FUZZ_CMP_FIND_MAX (FUZZ_CMP_PER + FUZZ_CMP_BYTE_PER)
 #define FUZZ_CMP_SITES 4096U /* device registers, a power of two */
 #define FUZZ_CMP_SITE_PER 8U /* constants kept per register */
-#define FUZZ_CMP_RECENT 32U  /* comparisons an exit is looked back on */
 
 /* `var` was compared with the constant `c` (a comparison of width
  * `width` bytes; both zero-extended). Equal pairs and c == 0 are not
@@ -62,11 +61,12 @@ unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max);
  * what the VMM checked a write against is known wherever the guest
  * writes there, and the mutator loads that constant into the register
  * right before the write (the "pin" operator) or has a new access write
- * it (fuzz_emit_access sequences). Each exit's comparisons are matched
- * on the written value: the last FUZZ_CMP_RECENT comparisons noted on
- * this thread since its previous exit whose compared value equals the
- * written one (at the comparison's width) are taken as the device's
- * checks of it. */
+ * it (fuzz_emit_access sequences). A comparison counts as a check of the
+ * write when it is made while the VMM services the write and its
+ * compared value equals the written one (at the comparison's width).
+ * Matched as they are noted (the pipeline's on_service hook says which
+ * write is being serviced): a console's loop comparing each byte of a
+ * long string OUT cannot push the device's check out of a buffer. */
 
 /* The key of a written register: port I/O (`mmio` 0) or MMIO, the
  * access width in bytes, the port or address; `any`: every address of
@@ -80,13 +80,15 @@ static inline uint64_t fuzz_cmp_site_key(unsigned int mmio, unsigned int width,
 	       (any ? 0 : addr & 0xffffffffffffffULL);
 }
 
-/* After the VMM serviced exit `x` on this thread (fuzz/fuzz_pipeline.c):
- * for a port OUT (a string OUT: any of its first 8 elements) or an MMIO
- * write, the comparisons of its value go into the register's slot and
- * into its kind-and-width's `any` slot; then the recent comparisons are
- * forgotten, whatever the exit. */
+/* Around the VMM's service of exit `x` on this thread (the pipeline's
+ * on_service and on_exit hooks, fuzz/fuzz_pipeline.c): while a port OUT
+ * or an MMIO write is serviced, a comparison noted of a value it wrote
+ * (a string OUT: any of its first 8 elements), or of such a value's low
+ * bytes, also goes into the register's slot and into its kind and
+ * width's `any` slot. */
 struct vmm_exit;
-void fuzz_cmp_site_exit(const struct vmm_exit *x);
+void fuzz_cmp_site_begin(const struct vmm_exit *x);
+void fuzz_cmp_site_end(void);
 
 /* The constants register `key` was compared with (up to `max`); returns
  * how many. */

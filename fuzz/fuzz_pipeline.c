@@ -108,11 +108,18 @@ static void on_hang(void *ctx, uint64_t limit_ms)
 static void on_exit_record(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 {
 	(void)vcpu;
-	/* what the VMM compared a written value with, by the register
-	 * written (fuzz/cmp_table.h), before the feedback's own comparisons
-	 * join the recent ones; nothing where no table is filled */
-	fuzz_cmp_site_exit(x);
+	fuzz_cmp_site_end();
 	fuzz_feedback_exit(ctx, x);
+}
+
+/* What the VMM compares a written value with while it services the
+ * write, by the register written (fuzz/cmp_table.h); nothing where no
+ * table is filled. */
+static void on_service(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	(void)ctx;
+	(void)vcpu;
+	fuzz_cmp_site_begin(x);
 }
 
 /* Reset mode: restoring the session after the previous input is that
@@ -289,6 +296,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t0 = exec_stats_now_ns();
 	memset(&hooks, 0, sizeof(hooks));
 	hooks.on_exit = on_exit_record;
+	hooks.on_service = on_service;
 	hooks.untracked_work = on_untracked_work;
 	hooks.ctx = &st.fb;
 	hooks.skip_state = 1; /* neither the oracle nor feedback reads it */

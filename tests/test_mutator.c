@@ -29,11 +29,12 @@
  *    mutator (fuzz/afl_mutator.c, VMM_CMP_SHM) draws its constants from;
  *    a missing, short, foreign-size or garbage file leaves the operator
  *    off (no constant in 1000 mutants) and never faults;
- *  - the table by site: of an exit's recent comparisons, those of the
- *    value an OUT or MMIO write wrote (or its low bytes) are kept for the
+ *  - the table by site: comparisons made while an OUT or MMIO write is
+ *    serviced, of a value it wrote (zero-extended or its low bytes; a string OUT's
+ *    first elements, among 200 other comparisons), are kept for the
  *    register written and for any register of its kind and width; not a
- *    read's, nor those of another value, nor those before the previous
- *    exit; a shared file carries them to the custom mutator;
+ *    read's, nor those of another value, nor those outside a service; a
+ *    shared file carries them to the custom mutator;
  *  - the "pin" operator loads such a constant into the register a write
  *    writes, right before it (an OUT of a computed value in real16, a
  *    long64 store through [rbx] to a known address, an arm64 STR; a REP
@@ -684,6 +685,15 @@ static unsigned int site_has(uint64_t key, uint64_t c)
 	return 0;
 }
 
+/* comparison (c, var, w) made while the VMM services exit x */
+static void serviced(const struct vmm_exit *x, uint64_t c, uint64_t var,
+		     unsigned int w)
+{
+	fuzz_cmp_site_begin(x);
+	fuzz_cmp_note(c, var, w);
+	fuzz_cmp_site_end();
+}
+
 static void check_site_table(void)
 {
 	const uint64_t e9 = fuzz_cmp_site_key(0, 2, 0xe9, 0);
@@ -692,39 +702,43 @@ static void check_site_table(void)
 	struct vmm_exit x;
 
 	fuzz_cmp_clear();
-	fuzz_cmp_note(0x1357, 0x37, 2); /* the value the OUT wrote */
-	fuzz_cmp_note(0x2468, 0x99, 2); /* another value */
 	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
-	fuzz_cmp_site_exit(&x);
-	CHECK_EQ_U64(site_has(e9, 0x1357), 1);
-	CHECK_EQ_U64(site_has(any2, 0x1357), 1);
+	serviced(&x, 0x1357, 0x37, 2);	 /* the value the OUT wrote */
+	serviced(&x, 0x2468, 0x99, 2);	 /* another value */
+	serviced(&x, 0x7531, 0x37, 8);	 /* the value, zero-extended */
+	serviced(&x, 0x123456, 0x37, 8); /* wider than the OUT */
+	CHECK_EQ_U64(site_has(e9, 0x1357), 2);
+	CHECK_EQ_U64(site_has(e9, 0x7531), 2);
+	CHECK_EQ_U64(site_has(any2, 0x1357), 2);
 	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 2, 0x3f8, 0), 0x1357), 0);
 	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 1, 0xe9, 0), 0x1357), 0);
-	/* before the previous exit, or at a read: not kept */
+	/* outside a service, or in a read's: not kept */
 	fuzz_cmp_note(0x1111, 0x37, 2);
 	x = io_exit(KVM_EXIT_IO_IN, 0xe9, 2, 0x37);
-	fuzz_cmp_site_exit(&x);
-	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
-	fuzz_cmp_site_exit(&x);
+	serviced(&x, 0x1112, 0x37, 2);
 	CHECK_EQ_U64(site_has(e9, 0x1111), 0);
-	CHECK_EQ_U64(site_has(e9, 0x1357), 1);
+	CHECK_EQ_U64(site_has(e9, 0x1112), 0);
+	CHECK_EQ_U64(site_has(e9, 0x1357), 2);
 	/* an MMIO write; a comparison of its low byte counts */
-	fuzz_cmp_note(0xa5, 0x44, 1);
-	fuzz_cmp_note(0x0badcafe, 0x11223344, 4);
 	x = mmio_exit(0xd0000004ULL, 4, 0x11223344);
-	fuzz_cmp_site_exit(&x);
+	serviced(&x, 0xa5, 0x44, 1);
+	serviced(&x, 0x0badcafe, 0x11223344, 4);
 	CHECK_EQ_U64(site_has(mm, 0xa5), 2);
 	CHECK_EQ_U64(site_has(mm, 0x0badcafe), 2);
 	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(1, 4, 0, 1), 0xa5), 2);
-	/* a string OUT: any of its first elements */
-	fuzz_cmp_note(0x2222, 0x9999, 2);
+	/* a string OUT: any of its first elements, whatever else the
+	 * service compares (a console comparing each byte) */
 	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x1234);
 	x.u.io.count = 3;
 	x.u.io.bytes = 6;
 	x.u.io.data[4] = 0x99;
 	x.u.io.data[5] = 0x99;
-	fuzz_cmp_site_exit(&x);
-	CHECK_EQ_U64(site_has(e9, 0x2222), 2);
+	fuzz_cmp_site_begin(&x);
+	fuzz_cmp_note(0x2222, 0x9999, 2);
+	for (unsigned int i = 0; i < 200; i++)
+		fuzz_cmp_note(0x0a, i & 0xff, 1);
+	fuzz_cmp_site_end();
+	CHECK(site_has(e9, 0x2222) > 0);
 }
 
 /* the blob of a mutant holds mov[0..n) right before at[0..k) */
@@ -806,24 +820,20 @@ static void check_pin(void)
 	struct vmm_exit x;
 
 	fuzz_cmp_clear();
-	fuzz_cmp_note(0x1357, 0x37, 2);
 	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
-	fuzz_cmp_site_exit(&x);
+	serviced(&x, 0x1357, 0x37, 2);
 	pin_hits(VMM_ARCH_X86_64, 0, r16, sizeof(r16), r16_mov, sizeof(r16_mov),
 		 r16_at, sizeof(r16_at), &h[0], &z[0]);
-	fuzz_cmp_note(0x0123456789abcdefULL, 0x42, 8);
 	x = mmio_exit(0xd0001000ULL, 8, 0x42);
-	fuzz_cmp_site_exit(&x);
+	serviced(&x, 0x0123456789abcdefULL, 0x42, 8);
 	pin_hits(VMM_ARCH_X86_64, 3, l64, sizeof(l64), l64_mov, sizeof(l64_mov),
 		 l64_at, sizeof(l64_at), &h[1], &z[1]);
-	fuzz_cmp_note(0x12345678, 0x9, 4);
 	x = mmio_exit(0x9000000ULL, 4, 0x9);
-	fuzz_cmp_site_exit(&x);
+	serviced(&x, 0x12345678, 0x9, 4);
 	pin_hits(VMM_ARCH_ARM64, 0, a64, sizeof(a64), a64_mov, sizeof(a64_mov),
 		 a64_at, sizeof(a64_at), &h[2], &z[2]);
-	fuzz_cmp_note(0x1357, 0x37, 2);
 	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
-	fuzz_cmp_site_exit(&x);
+	serviced(&x, 0x1357, 0x37, 2);
 	pin_hits(VMM_ARCH_X86_64, 0, outs, sizeof(outs), outs_mov,
 		 sizeof(outs_mov), outs_at, sizeof(outs_at), &h[3], &z[3]);
 	(void)printf("pin operator, 300 mutants: the constant loaded right "
@@ -920,8 +930,7 @@ static int share_and_note(const char *path, uint64_t c, uint64_t v)
 			_exit(1);
 		struct vmm_exit x = mmio_exit(0xd0000000ULL, 8, v);
 
-		fuzz_cmp_note(c, v, 8);
-		fuzz_cmp_site_exit(&x); /* a write of v there */
+		serviced(&x, c, v, 8); /* while a write of v there */
 		_exit(0);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)

@@ -260,6 +260,8 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 				&x);
 			c->last_reason[i] = x.reason;
 			c->r->exits++;
+			if (c->h && c->h->on_service)
+				c->h->on_service(c->h->ctx, i, &x);
 			act = vmm_exit_handle(&c->dev, i, &x, e);
 			VMM_PLANTED_HOOK(
 				vmm_planted_vcpu_exit(&c->vcpus[i], i, &x));
@@ -437,6 +439,8 @@ static int conc_exit(struct conc *k, uint32_t i, struct vmm_exit *x,
 	vmm_exit_copy_fields(&c->r->recent[c->r->exits % VMM_TRACE_KEEP], x);
 	c->last_reason[i] = x->reason;
 	c->r->exits++;
+	if (c->h && c->h->on_service)
+		c->h->on_service(c->h->ctx, i, x);
 	act = vmm_exit_handle(&c->dev, i, x, e);
 	if (c->h && c->h->on_exit)
 		c->h->on_exit(c->h->ctx, i, x);

@@ -90,6 +90,9 @@ struct vmm_hooks {
 	int (*before_run)(void *ctx, struct vmm_error *e);
 	int skip_state;	 /* do not read the final registers (saves 2 ioctls) */
 	int hash_memory; /* fill result.mem_hash (equivalence tests) */
+	/* Called for every exit right before the VMM services it (the
+	 * record as KVM gave it: a write's data, no reply yet). */
+	void (*on_service)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
 	/* Called for every exit, once it is serviced (a read's reply, an
 	 * RDMSR's value or a hypercall's ret are in the record). */
 	void (*on_exit)(void *ctx, uint32_t vcpu, const struct vmm_exit *x);
