@@ -3086,11 +3086,23 @@ static void mut_pin(const struct mut_ctx *m)
 	uint8_t mov[16];
 	size_t n;
 
+	uint32_t bi = m->bi;
+
 	memset(&best, 0, sizeof(best));
 	if (!s->nblobs || (a64 ? mode != 0 : mode > 3))
 		return;
-	p = m->w->blob[m->bi];
-	len = s->blobs[m->bi].len;
+	/* mostly the code the picked vCPU starts in: the writes a vCPU
+	 * makes are there, where a random blob is often another vCPU's
+	 * code or data */
+	if (below(r, 4))
+		for (uint32_t i = 0; i < s->nblobs; i++)
+			if (m->v->entry >= s->blobs[i].gpa &&
+			    m->v->entry - s->blobs[i].gpa < s->blobs[i].len) {
+				bi = i;
+				break;
+			}
+	p = m->w->blob[bi];
+	len = s->blobs[bi].len;
 	for (uint64_t o = 0; o < len; o++) {
 		if (a64 ? (o % 4 || o + 4 > len ||
 			   pin_a64(p, (size_t)o, &c) != 0)
@@ -3110,7 +3122,7 @@ static void mut_pin(const struct mut_ctx *m)
 		return;
 	memmove(p + best.at + n, p + best.at, (size_t)(len - best.at));
 	memcpy(p + best.at, mov, n);
-	s->blobs[m->bi].len += n;
+	s->blobs[bi].len += n;
 }
 
 static const struct {

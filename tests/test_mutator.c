@@ -791,6 +791,50 @@ static void pin_hits(unsigned int arch, unsigned int mode, const uint8_t *code,
 	}
 }
 
+/* Two blobs, the vCPU starting in the second: a mutant (one or more
+ * pins) has one there (the code the vCPU runs) far more often than in
+ * the other. */
+static void check_pin_entry(void)
+{
+	/* real16: mov dx, 0x80; out dx, ax - code no vCPU starts in */
+	static const uint8_t other[] = { 0xba, 0x80, 0x00, 0xef, 0xf4 };
+	static const uint8_t code[] = { 0xba, 0xe9, 0x00, 0xef, 0xf4 };
+	static uint8_t seed[4096], buf[4096];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	struct vmm_exit x;
+	unsigned long in_entry = 0, other_blob = 0;
+	size_t sl;
+
+	fuzz_cmp_clear();
+	x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	serviced(&x, 0x1357, 0x37, 2);
+	sb_begin(&s, 0x10000, 100);
+	s.max_exits = 64;
+	sb_blob(&s, 0x1000, other, sizeof(other));
+	(void)sb_code(&s, 0, 0x2000, code, sizeof(code));
+	sl = vmm_scenario_encode(&s, seed, sizeof(seed), &e);
+	CHECK(sl > 0 && sl <= sizeof(seed));
+	for (unsigned int i = 1; sl <= sizeof(seed) && i <= 300; i++) {
+		size_t m;
+
+		memcpy(buf, seed, sl);
+		m = fuzz_mutate_op(buf, sl, sizeof(buf), i, NULL, "pin");
+		if (vmm_scenario_decode(buf, m, &s, &e) != 0)
+			continue;
+		/* (a real-mode mutant also gets a vector table blob) */
+		for (uint32_t b = 0; b < s.nblobs; b++)
+			if (s.blobs[b].len > 5 && s.blobs[b].gpa == 0x2000)
+				in_entry++;
+			else if (s.blobs[b].len > 5 && s.blobs[b].gpa == 0x1000)
+				other_blob++;
+	}
+	(void)printf("pin operator, 300 mutants of two blobs: in the vCPU's "
+		     "code %lu, in the other %lu\n",
+		     in_entry, other_blob);
+	CHECK(in_entry >= 230 && other_blob * 2 < in_entry);
+}
+
 static void check_pin(void)
 {
 	/* real16: mov dx, 0xe9; mov al, '0'; add al, bl; out dx, ax */
@@ -845,6 +889,7 @@ static void check_pin(void)
 		CHECK(h[i] >= 150);
 		CHECK_EQ_U64(z[i], 0);
 	}
+	check_pin_entry();
 	fuzz_cmp_clear();
 }
 
