@@ -231,7 +231,7 @@ void fuzz_cmp_site_begin(const struct vmm_exit *x)
 		return;
 	}
 	for (unsigned int k = 0; k < elems; k++)
-		cur.v[k] = le_bytes(data + k * cur.width, cur.width);
+		cur.v[k] = le_bytes(data + (size_t)k * cur.width, cur.width);
 	cur.n = elems;
 	cur.on = 1;
 }
