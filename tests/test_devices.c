@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "tests/check.h"
+#include "tests/exit_builder.h"
 #include "vmm/devices.h"
 #include "vmm/exit.h"
 #include "vmm/vm.h"
@@ -77,14 +78,7 @@ static enum vmm_dev_result pio(struct vmm_devices *d, uint8_t dir,
 	static struct vmm_exit x;
 	enum vmm_dev_result r;
 
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_IO;
-	x.u.io.dir = dir;
-	x.u.io.port = port;
-	x.u.io.size = size;
-	x.u.io.count = count;
-	x.u.io.bytes = (uint32_t)size * count;
-	memcpy(x.u.io.data, data, x.u.io.bytes);
+	x = xb_io(dir, port, size, count, data);
 	r = vmm_devices_handle(d, &x);
 	memcpy(data, x.u.io.data, x.u.io.bytes); /* an IN's reply */
 	return r;
@@ -109,16 +103,9 @@ static enum vmm_dev_result mmio(struct vmm_devices *d, uint64_t gpa,
 				uint32_t len, uint8_t is_write,
 				const uint8_t *data, uint8_t *reply)
 {
-	struct vmm_exit x;
+	struct vmm_exit x = xb_mmio(gpa, len, is_write, data);
 	enum vmm_dev_result r;
 
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_MMIO;
-	x.u.mmio.gpa = gpa;
-	x.u.mmio.len = len;
-	x.u.mmio.is_write = is_write;
-	if (data)
-		memcpy(x.u.mmio.data, data, len);
 	r = vmm_devices_handle(d, &x);
 	if (reply && !is_write && r == VMM_DEV_HANDLED)
 		memcpy(reply, x.u.mmio.data, len);
@@ -495,14 +482,7 @@ static void test_exit_handle(void)
 	CHECK_STR_CONTAINS(e.msg, "unexpected hypercall exit");
 
 	/* device accesses: serviced, or a failure naming port and size */
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_IO;
-	x.u.io.dir = KVM_EXIT_IO_OUT;
-	x.u.io.size = 1;
-	x.u.io.count = 1;
-	x.u.io.port = 0x3f8;
-	x.u.io.bytes = 1;
-	x.u.io.data[0] = 'Z';
+	x = xb_io(KVM_EXIT_IO_OUT, 0x3f8, 1, 1, (const uint8_t *)"Z");
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(s.n, 1);
 	CHECK_EQ_U64(s.buf[0], 'Z');
@@ -524,13 +504,7 @@ static void test_permissive(void)
 
 	setup(&d, &s, 0, 0);
 	vmm_devices_set_permissive(&d, stream, sizeof(stream));
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_IO;
-	x.u.io.dir = KVM_EXIT_IO_IN;
-	x.u.io.size = 2;
-	x.u.io.count = 1;
-	x.u.io.port = 0x60;
-	x.u.io.bytes = 2;
+	x = xb_io(KVM_EXIT_IO_IN, 0x60, 2, 1, NULL);
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(x.u.io.data[0], 0x11);
 	CHECK_EQ_U64(x.u.io.data[1], 0x22);
@@ -538,10 +512,7 @@ static void test_permissive(void)
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(s.n, 0);
 
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_MMIO;
-	x.u.mmio.gpa = 0xd0000000ULL;
-	x.u.mmio.len = 4;
+	x = xb_mmio(0xd0000000ULL, 4, 0, NULL);
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(x.u.mmio.data[0], 0x33);
 	CHECK_EQ_U64(x.u.mmio.data[1], 0xff);
@@ -575,11 +546,7 @@ static void test_exit_gpa(void)
 					 .gpa = 0x100000,
 					 .size = 0x1000,
 					 .flags = VMM_SLOT_READONLY };
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_MMIO;
-	x.u.mmio.len = 1;
-	x.u.mmio.is_write = 1;
-	x.u.mmio.gpa = 0x10000; /* just past slot 3 */
+	x = xb_mmio(0x10000, 1, 1, NULL); /* just past slot 3 */
 	vmm_err_clear(&e);
 	CHECK(vmm_vm_check_exit_gpa(&vm, &x, &e) == 0);
 	x.u.mmio.gpa = 0x100008; /* write to the readonly slot */

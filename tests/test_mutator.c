@@ -57,6 +57,7 @@
 #include "fuzz/cmp_table.h"
 #include "fuzz/mutator.h"
 #include "tests/check.h"
+#include "tests/exit_builder.h"
 #include "tests/scenario_builder.h"
 #include "vmm/exit.h"
 #include "vmm/file.h"
@@ -643,35 +644,23 @@ static void check_cmp_blob_bytes(void)
 	fuzz_cmp_clear();
 }
 
+/* a one-element port exit and an MMIO write of the value v */
 static struct vmm_exit io_exit(uint8_t dir, uint16_t port, uint8_t size,
 			       uint32_t v)
 {
-	struct vmm_exit x;
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16),
+			 (uint8_t)(v >> 24) };
 
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_IO;
-	x.u.io.dir = dir;
-	x.u.io.port = port;
-	x.u.io.size = size;
-	x.u.io.count = 1;
-	x.u.io.bytes = size;
-	for (unsigned int i = 0; i < size; i++)
-		x.u.io.data[i] = (uint8_t)(v >> (8 * i));
-	return x;
+	return xb_io(dir, port, size, 1, b);
 }
 
 static struct vmm_exit mmio_exit(uint64_t gpa, uint8_t len, uint64_t v)
 {
-	struct vmm_exit x;
+	uint8_t b[8];
 
-	memset(&x, 0, sizeof(x));
-	x.reason = KVM_EXIT_MMIO;
-	x.u.mmio.gpa = gpa;
-	x.u.mmio.len = len;
-	x.u.mmio.is_write = 1;
-	for (unsigned int i = 0; i < len; i++)
-		x.u.mmio.data[i] = (uint8_t)(v >> (8 * i));
-	return x;
+	for (unsigned int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	return xb_mmio(gpa, len, 1, b);
 }
 
 static unsigned int site_has(uint64_t key, uint64_t c)
