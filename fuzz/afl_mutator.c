@@ -1,10 +1,11 @@
 /* AFL++ custom mutator library (AFL_CUSTOM_MUTATOR_LIBRARY): the same
  * structure-aware mutator the libFuzzer builds use. The comparison table
- * its "cmp" operator draws on is filled by the target (fuzz/afl_main.c,
+ * its "cmp" and "pin" operators draw on is filled by the target
+ * (fuzz/afl_main.c,
  * fuzz/cmp_hook_afl.c) in the file VMM_CMP_SHM names: copied in at the
  * first call and then at most every 20 ms; no variable, or a file
  * missing, short or of another build, leaves the table empty and the
- * operator off (retried 20 ms later).
+ * operators off (retried 20 ms later).
  *
  * Why 20 ms: AFL++ gives a queue entry one stage of some hundred
  * mutations, a fraction of a second here; the entry's own comparisons

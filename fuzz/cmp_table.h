@@ -8,7 +8,9 @@
  * table in a shared file instead (fuzz_cmp_share, fed by AFL++'s CmpLog
  * instruction hooks: fuzz/cmp_hook_afl.c), which the custom mutator,
  * running inside afl-fuzz, copies in (fuzz_cmp_load). Elsewhere (the
- * replay drivers) it stays empty and the mutator does not use it.
+ * replay drivers) it stays empty and the mutator does not use it. A
+ * second part keys constants by the device register written (below:
+ * fuzz_cmp_site_key), for the "pin" operator.
  *
  * Why not libFuzzer's own table (TORC): it holds 32 pairs per width,
  * indexed by the pair's XOR, reached from LLVMFuzzerMutate through 1 of
@@ -115,7 +117,7 @@ int fuzz_cmp_share(const char *path, const char **why);
  * file `path` into this process's table with pread (a snapshot: a file
  * truncated or rewritten meanwhile cannot fault the reader, and the
  * table does not change under a mutation). Returns 0, or -1 with `why`
- * set, the table then being empty (the "cmp" operator off). */
+ * set, the table then being empty (the "cmp" and "pin" operators off). */
 int fuzz_cmp_load(const char *path, const char **why);
 
 #endif
