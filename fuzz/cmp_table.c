@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/bytes.h"
 #include "vmm/exit.h"
 
 struct cmp_slot {
@@ -198,15 +199,6 @@ static void site_note(uint64_t key, uint64_t c)
 	slot_add(t->c, t->hits, &t->n, &t->next, FUZZ_CMP_SITE_PER, c);
 }
 
-static uint64_t le_bytes(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = n; i > 0; i--)
-		v = v << 8 | p[i - 1];
-	return v;
-}
-
 void fuzz_cmp_site_begin(const struct vmm_exit *x)
 {
 	const uint8_t *data;
@@ -231,7 +223,7 @@ void fuzz_cmp_site_begin(const struct vmm_exit *x)
 		return;
 	}
 	for (unsigned int k = 0; k < elems; k++)
-		cur.v[k] = le_bytes(data + (size_t)k * cur.width, cur.width);
+		cur.v[k] = vmm_le_get(data + (size_t)k * cur.width, cur.width);
 	cur.n = elems;
 	cur.on = 1;
 }
@@ -241,20 +233,15 @@ void fuzz_cmp_site_end(void)
 	cur.on = 0;
 }
 
-static uint64_t bytes_mask(unsigned int w)
-{
-	return w >= 8 ? ~0ULL : (1ULL << (8 * w)) - 1;
-}
-
 /* A comparison while a write is serviced: of a value it wrote (a string
  * OUT's first elements), zero-extended (the VMM compares a port's data
  * as a 64-bit value) or cut to the comparison's low bytes; a constant
  * wider than the write could never be written there. */
 static void site_match(uint64_t c, uint64_t var, unsigned int width)
 {
-	uint64_t mask = bytes_mask(width < cur.width ? width : cur.width);
+	uint64_t mask = vmm_width_mask(width < cur.width ? width : cur.width);
 
-	if (c & ~bytes_mask(cur.width))
+	if (c & ~vmm_width_mask(cur.width))
 		return;
 	for (unsigned int k = 0; k < cur.n && k < SITE_ELEMS; k++)
 		if (var == (cur.v[k] & mask)) {

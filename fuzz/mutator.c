@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/bytes.h"
 #include "vmm/diff.h"
 #include "vmm/layout.h"
 #include "vmm/scenario.h"
@@ -2419,6 +2420,19 @@ static void prev_device(const struct fuzz_access *prev, uint64_t *base,
 static int site_const(struct rng *r, unsigned int mmio, unsigned int width,
 		      int known, uint64_t addr, uint64_t *v);
 
+/* The blob holding guest address `entry` (the last one, whose bytes are
+ * loaded over any earlier one's), or -1. */
+static int entry_blob(const struct vmm_scenario *s, uint64_t entry)
+{
+	int eb = -1;
+
+	for (uint32_t i = 0; i < s->nblobs; i++)
+		if (entry >= s->blobs[i].gpa &&
+		    entry - s->blobs[i].gpa < s->blobs[i].len)
+			eb = (int)i;
+	return eb;
+}
+
 #define SEQ_STEPS 8U
 #define SEQ_CAP 256U
 #define SEQ_HLTS 4U /* after a vCPU's own sequence */
@@ -2521,17 +2535,13 @@ static void mut_access_seq(const struct mut_ctx *m)
 	uint32_t bi = m->bi;
 	uint64_t at;
 	size_t n;
-	int eb = -1;
+	int eb = entry_blob(s, v->entry);
 	unsigned int how = (unsigned int)below(r, 8);
 	struct fuzz_access prev;
 	int after = 0;
 
 	if (s->arch == VMM_ARCH_X86_64 && v->mode > 3)
 		return;
-	for (uint32_t i = 0; i < s->nblobs; i++)
-		if (v->entry >= s->blobs[i].gpa &&
-		    v->entry - s->blobs[i].gpa < s->blobs[i].len)
-			eb = (int)i;
 	if (s->nvcpus > 1 && how == 0 && s->nblobs < VMM_MAX_BLOBS &&
 	    s->arch == VMM_ARCH_X86_64) {
 		/* the vCPU's own code */
@@ -2777,11 +2787,6 @@ static void cmp_add(struct rng *r, struct cmp_cands *k,
 		k->c[at] = *c;
 }
 
-static uint64_t width_mask(unsigned int w)
-{
-	return w >= 8 ? ~0ULL : (1ULL << (8 * w)) - 1;
-}
-
 /* the candidates of one place holding `v` in `maxw` bytes, into the
  * kind's four width buckets */
 static void cmp_place(struct rng *r, struct cmp_cands *k, uint8_t *p,
@@ -2789,13 +2794,13 @@ static void cmp_place(struct rng *r, struct cmp_cands *k, uint8_t *p,
 {
 	for (unsigned int w = 1, wi = 0; w <= maxw; w *= 2, wi++) {
 		uint64_t c[FUZZ_CMP_FIND_MAX];
-		unsigned int n =
-			fuzz_cmp_find(v & width_mask(w), c, FUZZ_CMP_FIND_MAX);
+		unsigned int n = fuzz_cmp_find(v & vmm_width_mask(w), c,
+					       FUZZ_CMP_FIND_MAX);
 
 		for (unsigned int i = 0; i < n; i++) {
 			struct cmp_cand x = { p, reg, w, c[i], NULL, 0 };
 
-			if (c[i] & ~width_mask(w))
+			if (c[i] & ~vmm_width_mask(w))
 				continue;
 			cmp_add(r, &k[wi], &x);
 		}
@@ -2914,14 +2919,14 @@ static void mut_cmp(const struct mut_ctx *m)
 	nv = c->c;
 	if (below(r, 2))
 		nv += below(r, 2) ? 1 : -1ULL;
-	nv &= width_mask(c->w);
+	nv &= vmm_width_mask(c->w);
 	if (c->reg && c->mask) { /* unset: the reset value was 0 */
 		*c->reg = nv;
 		*c->mask |= c->bit;
 		return;
 	}
 	if (c->reg) {
-		*c->reg = (*c->reg & ~width_mask(c->w)) | nv;
+		*c->reg = (*c->reg & ~vmm_width_mask(c->w)) | nv;
 		return;
 	}
 	for (unsigned int i = 0; i < c->w; i++)
@@ -3051,15 +3056,13 @@ static int site_const(struct rng *r, unsigned int mmio, unsigned int width,
 		n = fuzz_cmp_site_find(fuzz_cmp_site_key(mmio, width, addr, 0),
 				       c, FUZZ_CMP_SITE_PER);
 	if (!n || below(r, 4) == 0) {
-		uint64_t a[FUZZ_CMP_SITE_PER];
+		/* writes nothing into c when it has none */
 		unsigned int k =
 			fuzz_cmp_site_find(fuzz_cmp_site_key(mmio, width, 0, 1),
-					   a, FUZZ_CMP_SITE_PER);
+					   c, FUZZ_CMP_SITE_PER);
 
-		if (k) {
-			memcpy(c, a, k * sizeof(a[0]));
+		if (k)
 			n = k;
-		}
 	}
 	if (!n)
 		return -1;
@@ -3085,8 +3088,8 @@ static void mut_pin(const struct mut_ctx *m)
 	int a64 = s->arch == VMM_ARCH_ARM64;
 	uint8_t mov[16];
 	size_t n;
-
 	uint32_t bi = m->bi;
+	int eb = entry_blob(s, m->v->entry);
 
 	memset(&best, 0, sizeof(best));
 	if (!s->nblobs || (a64 ? mode != 0 : mode > 3))
@@ -3094,13 +3097,8 @@ static void mut_pin(const struct mut_ctx *m)
 	/* mostly the code the picked vCPU starts in: the writes a vCPU
 	 * makes are there, where a random blob is often another vCPU's
 	 * code or data */
-	if (below(r, 4))
-		for (uint32_t i = 0; i < s->nblobs; i++)
-			if (m->v->entry >= s->blobs[i].gpa &&
-			    m->v->entry - s->blobs[i].gpa < s->blobs[i].len) {
-				bi = i;
-				break;
-			}
+	if (eb >= 0 && below(r, 4))
+		bi = (uint32_t)eb;
 	p = m->w->blob[bi];
 	len = s->blobs[bi].len;
 	for (uint64_t o = 0; o < len; o++) {
@@ -3568,7 +3566,7 @@ static int splice_accesses(struct rng *r, struct work *w,
 	const struct vmm_blob_spec *ob;
 	size_t from, to, n;
 	uint64_t at;
-	int bi = -1;
+	int bi;
 
 	if (!other->nblobs || s->arch != VMM_ARCH_X86_64 ||
 	    other->arch != VMM_ARCH_X86_64)
@@ -3577,10 +3575,7 @@ static int splice_accesses(struct rng *r, struct work *w,
 	if (!find_access_run(r, ob->data, (size_t)ob->len, &from, &to))
 		return 0;
 	n = to - from;
-	for (uint32_t i = 0; i < s->nblobs; i++)
-		if (s->vcpus[0].entry >= s->blobs[i].gpa &&
-		    s->vcpus[0].entry - s->blobs[i].gpa < s->blobs[i].len)
-			bi = (int)i;
+	bi = entry_blob(s, s->vcpus[0].entry);
 	if (bi < 0 || s->blobs[bi].len + n > BLOB_CAP)
 		return 0;
 	at = s->vcpus[0].entry - s->blobs[bi].gpa;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmm/bytes.h"
 #include "vmm/cpu_state.h"
 #include "vmm/devices.h"
 #include "vmm/exit.h"
@@ -165,15 +166,6 @@ static void trigger(unsigned int i)
 	abort();
 }
 
-static uint64_t le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = n; i > 0; i--)
-		v = v << 8 | p[i - 1];
-	return v;
-}
-
 static int port_owned(uint32_t p)
 {
 	return (p >= VMM_COM1_BASE && p < VMM_COM1_BASE + VMM_COM1_PORTS) ||
@@ -223,7 +215,7 @@ static void io_bugs(struct vmm_devices *d, struct vmm_planted *p, uint32_t vcpu,
 		    const struct vmm_exit_io *io)
 {
 	int out = io->dir == KVM_EXIT_IO_OUT;
-	uint64_t v = le(io->data, io->size);
+	uint64_t v = vmm_le_get(io->data, io->size);
 
 	if (out && io->count == 1 && io->size == 2) {
 		reach(P01);
@@ -267,7 +259,7 @@ static void io_bugs(struct vmm_devices *d, struct vmm_planted *p, uint32_t vcpu,
 
 static void mmio_bugs(struct vmm_planted *p, const struct vmm_exit_mmio *m)
 {
-	uint64_t v = le(m->data, m->len);
+	uint64_t v = vmm_le_get(m->data, m->len);
 	uint64_t page = m->gpa & ~0xfffULL, off = m->gpa & 0xfffULL;
 
 	if (m->is_write && m->len == 8) {
@@ -341,9 +333,10 @@ void vmm_planted_exit(struct vmm_devices *d, uint32_t vcpu,
 	p->last[vcpu].mmio_write =
 		x->reason == KVM_EXIT_MMIO && x->u.mmio.is_write;
 	p->last[vcpu].mmio_len = x->reason == KVM_EXIT_MMIO ? x->u.mmio.len : 0;
-	p->last[vcpu].mmio_val = x->reason == KVM_EXIT_MMIO
-					 ? le(x->u.mmio.data, x->u.mmio.len)
-					 : 0;
+	p->last[vcpu].mmio_val =
+		x->reason == KVM_EXIT_MMIO
+			? vmm_le_get(x->u.mmio.data, x->u.mmio.len)
+			: 0;
 }
 
 /* Bugs on the vCPU's state at an exit (one KVM_GET_REGS/SREGS pair, only

@@ -12,18 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/bytes.h"
 #include "vmm/scenario.h"
 #include "vmm/scenario_schema.h"
 #include "vmm/vm.h"
-
-static uint64_t le(const uint8_t *p, unsigned int n)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = n; i > 0; i--)
-		v = (v << 8) | p[i - 1];
-	return v;
-}
 
 static const char *tag_name(unsigned int tag)
 {
@@ -137,7 +129,7 @@ static int dec_fields(struct dec *d, const struct scn_record *r, void *elem,
 			scn_set_bytes(f, elem, p + at, n - at);
 			continue;
 		}
-		v = le(p + at, f->wire);
+		v = vmm_le_get(p + at, f->wire);
 		if (dec_bound(d, r, f, idx, v, SCN_REC_HDR + at) < 0)
 			return -1;
 		scn_set(elem, f->off, f->mem, v * (f->scale ? f->scale : 1));
@@ -307,7 +299,7 @@ int vmm_scenario_decode(const uint8_t *buf, size_t len, struct vmm_scenario *s,
 				"(arm64)",
 				buf[5]);
 	s->arch = buf[5];
-	s->flags = (uint16_t)le(buf + 6, 2);
+	s->flags = (uint16_t)vmm_le_get(buf + 6, 2);
 	if (s->flags & ~VMM_SCN_KNOWN_FLAGS)
 		return scn_fail(&d.c, 6, "flags=0x%x, known bits 0x%x",
 				s->flags, VMM_SCN_KNOWN_FLAGS);
@@ -324,7 +316,7 @@ int vmm_scenario_decode(const uint8_t *buf, size_t len, struct vmm_scenario *s,
 					"bytes left)",
 					len - off);
 		tag = buf[off];
-		n = (size_t)le(buf + off + 1, 2);
+		n = (size_t)vmm_le_get(buf + off + 1, 2);
 		if (n > len - off - SCN_REC_HDR)
 			return scn_fail(&d.c, off + 1,
 					"%s record length %zu runs "
