@@ -36,8 +36,15 @@ struct cmp_site {
 	uint8_t n, next;
 };
 
+/* (kind and width, constant) pairs ever noted, hashed, a bit each: a
+ * slot of FUZZ_CMP_SITE_PER turns its constants over (the most-compared
+ * goes), and one back after a while is not a new check. A few hundred
+ * pairs in a job: 64 Kibit keep false "seen" rare. */
+#define SEEN_BITS (1U << 16)
+
 /* The shared file: this header, then FUZZ_CMP_SLOTS slots, 256 byte
- * slots and FUZZ_CMP_SITES site slots. */
+ * slots, FUZZ_CMP_SITES site slots, the FUZZ_FRESH_N kept inputs and
+ * the seen pairs. */
 struct cmp_file_hdr {
 	uint64_t magic; /* written last by the creator */
 	uint32_t version, slots, per, slot_size;
@@ -45,26 +52,49 @@ struct cmp_file_hdr {
 	/* wide constants compared with 0 (below) */
 	uint64_t zero_wide[FUZZ_CMP_ZERO_WIDE];
 	uint32_t zero_next;
-	uint32_t reserved[7];
+	uint32_t fresh_next; /* inputs kept in the ring, ever */
+	uint32_t reserved[6];
+};
+
+/* an input that showed a new check (fuzz_cmp_fresh_end) */
+struct cmp_fresh {
+	uint64_t seq; /* fresh_next after it was kept; 0 while written */
+	struct fuzz_fresh_check check;
+	uint32_t size, pad;
+	uint8_t data[FUZZ_FRESH_MAX];
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 4U
+#define CMP_FILE_VERSION 5U
 #define CMP_FILE_SIZE                               \
 	(sizeof(struct cmp_file_hdr) +              \
 	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
 	 256 * sizeof(struct cmp_byte) +            \
-	 FUZZ_CMP_SITES * sizeof(struct cmp_site))
+	 FUZZ_CMP_SITES * sizeof(struct cmp_site) + \
+	 FUZZ_FRESH_N * sizeof(struct cmp_fresh) + SEEN_BITS / 8)
 
 static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
 static struct cmp_byte local_bytes[256];
 static struct cmp_site local_sites[FUZZ_CMP_SITES];
+static struct cmp_fresh local_fresh[FUZZ_FRESH_N];
+static uint8_t local_seen[SEEN_BITS / 8];
 static struct cmp_file_hdr local_hdr;
 /* the table in use: this process's, or the shared file's mapping */
 static struct cmp_slot *table = local_table;
 static struct cmp_byte *bytes = local_bytes;
 static struct cmp_site *sites = local_sites;
+static struct cmp_fresh *fresh = local_fresh;
+static uint8_t *seen = local_seen;
 static struct cmp_file_hdr *hdr = &local_hdr;
+
+/* this run's last new check (any thread of the run may note one) */
+static struct {
+	struct fuzz_fresh_check check;
+	int set;
+} run_fresh;
+/* the reader's tries of each ring entry, by its seq */
+static uint64_t tried_seq[FUZZ_FRESH_N];
+static unsigned int tried_n[FUZZ_FRESH_N];
 
 /* the write this thread's VMM is servicing (fuzz_cmp_site_begin) */
 #define SITE_ELEMS 8U /* string OUT: the elements looked at */
@@ -128,8 +158,8 @@ static uint32_t slot_of(uint64_t v)
  * frontier) would be lost for good. Ties go round from `*next`. vCPU
  * threads may note at once: the count is read once and every index stays
  * below `per` whatever another thread did. */
-static void slot_add(uint64_t *cs, uint16_t *hits, uint8_t *n_, uint8_t *next,
-		     unsigned int per, uint64_t c)
+static int slot_add(uint64_t *cs, uint16_t *hits, uint8_t *n_, uint8_t *next,
+		    unsigned int per, uint64_t c)
 {
 	unsigned int n = __atomic_load_n(n_, __ATOMIC_RELAXED), at;
 
@@ -137,14 +167,14 @@ static void slot_add(uint64_t *cs, uint16_t *hits, uint8_t *n_, uint8_t *next,
 		if (cs[i] == c) {
 			if (hits[i] < UINT16_MAX)
 				hits[i]++;
-			return;
+			return 0;
 		}
 	hdr->noted++;
 	if (n < per) {
 		cs[n] = c;
 		hits[n] = 1;
 		*n_ = (uint8_t)(n + 1U);
-		return;
+		return 1;
 	}
 	at = *next % per;
 	for (unsigned int k = 1; k < per; k++) {
@@ -156,6 +186,7 @@ static void slot_add(uint64_t *cs, uint16_t *hits, uint8_t *n_, uint8_t *next,
 	cs[at] = c;
 	hits[at] = 1;
 	*next = (uint8_t)((at + 1U) % per);
+	return 1;
 }
 
 void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
@@ -179,7 +210,7 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 		s->n = 0;
 		s->next = 0;
 	}
-	slot_add(s->c, s->hits, &s->n, &s->next, FUZZ_CMP_PER, c);
+	(void)slot_add(s->c, s->hits, &s->n, &s->next, FUZZ_CMP_PER, c);
 }
 
 static uint32_t site_of(uint64_t key)
@@ -187,7 +218,26 @@ static uint32_t site_of(uint64_t key)
 	return slot_of(key) & (FUZZ_CMP_SITES - 1U);
 }
 
-static void site_note(uint64_t key, uint64_t c)
+/* 1 the first time (key, c) is seen (as far as the bits can tell) */
+static int first_seen(uint64_t key, uint64_t c)
+{
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL ^ c * 0xc2b2ae3d27d4eb4fULL;
+	uint32_t b;
+	uint8_t bit, *at;
+
+	h ^= h >> 31;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	b = (uint32_t)h & (SEEN_BITS - 1U);
+	bit = (uint8_t)(1U << (b & 7U));
+	at = &seen[b / 8];
+	if (*at & bit)
+		return 0;
+	*at |= bit;
+	return 1;
+}
+
+static int site_note(uint64_t key, uint64_t c)
 {
 	struct cmp_site *t = &sites[site_of(key)];
 
@@ -196,7 +246,7 @@ static void site_note(uint64_t key, uint64_t c)
 		t->n = 0;
 		t->next = 0;
 	}
-	slot_add(t->c, t->hits, &t->n, &t->next, FUZZ_CMP_SITE_PER, c);
+	return slot_add(t->c, t->hits, &t->n, &t->next, FUZZ_CMP_SITE_PER, c);
 }
 
 void fuzz_cmp_site_begin(const struct vmm_exit *x)
@@ -245,11 +295,18 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 		return;
 	for (unsigned int k = 0; k < cur.n && k < SITE_ELEMS; k++)
 		if (var == (cur.v[k] & mask)) {
-			site_note(fuzz_cmp_site_key(cur.mmio, cur.width,
-						    cur.addr, 0),
-				  c);
-			site_note(fuzz_cmp_site_key(cur.mmio, cur.width, 0, 1),
-				  c);
+			uint64_t key = fuzz_cmp_site_key(cur.mmio, cur.width,
+							 cur.addr, 0);
+
+			uint64_t any = fuzz_cmp_site_any(key);
+
+			(void)site_note(key, c);
+			if (site_note(any, c) && first_seen(any, c)) {
+				run_fresh.check.key = key;
+				run_fresh.check.c = c;
+				run_fresh.check.var = cur.v[k];
+				run_fresh.set = 1;
+			}
 			return;
 		}
 }
@@ -305,10 +362,71 @@ void fuzz_cmp_clear(void)
 	memset(table, 0, FUZZ_CMP_SLOTS * sizeof(*table));
 	memset(bytes, 0, 256 * sizeof(*bytes));
 	memset(sites, 0, FUZZ_CMP_SITES * sizeof(*sites));
+	memset(fresh, 0, FUZZ_FRESH_N * sizeof(*fresh));
+	memset(seen, 0, SEEN_BITS / 8);
+	memset(tried_seq, 0, sizeof(tried_seq));
+	memset(tried_n, 0, sizeof(tried_n));
+	run_fresh.set = 0;
+	hdr->fresh_next = 0;
 	cur.on = 0;
 	hdr->noted = 0;
 	memset(hdr->zero_wide, 0, sizeof(hdr->zero_wide));
 	hdr->zero_next = 0;
+}
+
+void fuzz_cmp_fresh_begin(void)
+{
+	run_fresh.set = 0;
+}
+
+void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
+{
+	uint32_t idx;
+	struct cmp_fresh *f;
+
+	if (!run_fresh.set || !size || size > FUZZ_FRESH_MAX)
+		return;
+	run_fresh.set = 0;
+	idx = __atomic_fetch_add(&hdr->fresh_next, 1U, __ATOMIC_RELAXED);
+	f = &fresh[idx % FUZZ_FRESH_N];
+	__atomic_store_n(&f->seq, 0, __ATOMIC_RELEASE);
+	memcpy(f->data, data, size);
+	f->size = (uint32_t)size;
+	f->check = run_fresh.check;
+	__atomic_store_n(&f->seq, (uint64_t)idx + 1U, __ATOMIC_RELEASE);
+}
+
+uint64_t fuzz_cmp_fresh_kept(void)
+{
+	return hdr->fresh_next;
+}
+
+size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
+			   struct fuzz_fresh_check *check)
+{
+	uint32_t next = __atomic_load_n(&hdr->fresh_next, __ATOMIC_ACQUIRE);
+
+	for (uint32_t j = 0; j < FUZZ_FRESH_N && j < next; j++) {
+		uint32_t idx = next - 1U - j, at = idx % FUZZ_FRESH_N;
+		const struct cmp_fresh *f = &fresh[at];
+		uint64_t seq = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
+		size_t n = f->size;
+
+		if (seq != (uint64_t)idx + 1U || !n || n > FUZZ_FRESH_MAX ||
+		    n > max)
+			continue;
+		if (tried_seq[at] != seq) {
+			tried_seq[at] = seq;
+			tried_n[at] = 0;
+		}
+		if (tried_n[at] >= budget)
+			continue;
+		tried_n[at]++;
+		memcpy(out, f->data, n);
+		*check = f->check;
+		return n;
+	}
+	return 0;
 }
 
 static int hdr_ok(const struct cmp_file_hdr *h)
@@ -372,6 +490,8 @@ int fuzz_cmp_share(const char *path, const char **why)
 	table = (struct cmp_slot *)(h + 1);
 	bytes = (struct cmp_byte *)(table + FUZZ_CMP_SLOTS);
 	sites = (struct cmp_site *)(bytes + 256);
+	fresh = (struct cmp_fresh *)(sites + FUZZ_CMP_SITES);
+	seen = (uint8_t *)(fresh + FUZZ_FRESH_N);
 	hdr = h;
 	return 0;
 }
@@ -403,6 +523,8 @@ int fuzz_cmp_load(const char *path, const char **why)
 	table = local_table;
 	bytes = local_bytes;
 	sites = local_sites;
+	fresh = local_fresh;
+	seen = local_seen;
 	hdr = &local_hdr;
 	if (!path || !*path) {
 		w = "no file named";
@@ -422,6 +544,13 @@ int fuzz_cmp_load(const char *path, const char **why)
 		 read_all(fd, local_sites, sizeof(local_sites),
 			  (off_t)(sizeof(h) + sizeof(local_table) +
 				  sizeof(local_bytes))) != 0)
+		w = "file too short";
+	/* the kept inputs (256 KiB) only when the writer kept more */
+	else if (h.fresh_next != local_hdr.fresh_next &&
+		 read_all(fd, local_fresh, sizeof(local_fresh),
+			  (off_t)(sizeof(h) + sizeof(local_table) +
+				  sizeof(local_bytes) + sizeof(local_sites))) !=
+			 0)
 		w = "file too short";
 	close(fd);
 	if (w)

@@ -75,9 +75,11 @@ static void print_stats(void)
 	(void)fprintf(stderr,
 		      "stat::vmm_closer_queued: %llu\n"
 		      "stat::vmm_closer_inline_full: %llu\n"
-		      "stat::vmm_closer_max_pending: %u\n",
+		      "stat::vmm_closer_max_pending: %u\n"
+		      "stat::vmm_cmp_fresh_kept: %llu\n",
 		      (unsigned long long)cs.queued,
-		      (unsigned long long)cs.inline_full, cs.max_pending);
+		      (unsigned long long)cs.inline_full, cs.max_pending,
+		      (unsigned long long)fuzz_cmp_fresh_kept());
 	if (st.diff)
 		(void)fprintf(stderr,
 			      "stat::vmm_diff_compared: %llu\n"
@@ -307,6 +309,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	st.cur = data;
 	st.cur_len = size;
 	fuzz_feedback_begin(&st.fb);
+	fuzz_cmp_fresh_begin();
 	if (st.reset)
 		vmm_run_input_pool(&st.kvm, &st.pool, data, size, &hooks,
 				   st.use_kmsg ? &st.km : NULL, &st.wd,
@@ -319,6 +322,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      : EXEC_STATS_UNDECODED,
 		       exec_stats_now_ns() - t0);
 	keep = fuzz_feedback_end(&st.fb, &st.out);
+	/* an input that showed a check no input had: the mutator's next */
+	fuzz_cmp_fresh_end(data, size);
 	if (st.out.diff_ran && st.out.diff.status != VMM_DIFF_INELIGIBLE) {
 		st.diff_runs++;
 		st.diff_agree += st.out.diff.status == VMM_DIFF_AGREE;

@@ -30,6 +30,7 @@
 #define MUT_TIMEOUT_MS 1U
 #define INPUT_CAP 1024U
 #define TRIES 8
+#define FRESH_TRIES 64U /* mutations of an input that showed a new check */
 
 struct rng {
 	uint64_t s;
@@ -2945,6 +2946,8 @@ struct pin_cand {
 	unsigned int mmio;  /* a store (else port I/O) */
 	int known;	    /* the port or address is known: addr */
 	uint64_t addr;
+	uint32_t bi; /* the blob (pin_scan) */
+	size_t end;  /* where the next instruction starts, if known (or 0) */
 };
 
 /* The x86 write whose opcode is at p[o] (after up to 3 prefixes), if it
@@ -2985,11 +2988,13 @@ static int pin_x86(const uint8_t *p, size_t len, size_t o, unsigned int mode,
 		if (c->width == 8)
 			return -1;
 		c->outs = op <= 0x6f;
+		c->end = o + 1;
 		if (op <= 0xe7) {
 			if (o + 1 >= len)
 				return -1;
 			c->known = 1;
 			c->addr = p[o + 1];
+			c->end = o + 2;
 			return 0;
 		}
 		/* the nearest mov dx, imm16 (66 ba outside real16) or mov
@@ -3016,6 +3021,7 @@ static int pin_x86(const uint8_t *p, size_t len, size_t o, unsigned int mode,
 			    decode_access(p, i - 1, e, mode, &a) == 0) {
 				c->known = 1;
 				c->addr = a.addr;
+				c->end = e;
 				break;
 			}
 		}
@@ -3039,6 +3045,7 @@ static int pin_a64(const uint8_t *p, size_t o, struct pin_cand *c)
 	c->reg = rt;
 	c->width = 1U << (insn >> 30);
 	c->mmio = 1;
+	c->end = o + 4;
 	return 0;
 }
 
@@ -3070,6 +3077,60 @@ static int site_const(struct rng *r, unsigned int mmio, unsigned int width,
 	return 0;
 }
 
+/* The writes in blob `bi` of the code of a vCPU in `mode` (x86 OUT or
+ * store, arm64 STR) that `key` covers (0: every write; else a site key:
+ * a write to that register, or of its kind and width where the address
+ * is unknown): one of them at random (reservoir, `*seen` counting) into
+ * `best`. */
+static void pin_scan(struct rng *r, const struct vmm_scenario *s,
+		     const uint8_t *p, uint32_t bi, unsigned int mode,
+		     uint64_t key, struct pin_cand *best, unsigned int *seen)
+{
+	int a64 = s->arch == VMM_ARCH_ARM64;
+	uint64_t len = s->blobs[bi].len;
+	struct pin_cand c;
+
+	if (a64 ? mode != 0 : mode > 3)
+		return;
+	for (uint64_t o = 0; o < len; o++) {
+		if (a64 ? (o % 4 || o + 4 > len ||
+			   pin_a64(p, (size_t)o, &c) != 0)
+			: pin_x86(p, (size_t)len, (size_t)o, mode, &c) != 0)
+			continue;
+		if (key &&
+		    (c.known ? fuzz_cmp_site_key(c.mmio, c.width, c.addr, 0) !=
+				       key
+			     : fuzz_cmp_site_key(c.mmio, c.width, 0, 1) !=
+				       fuzz_cmp_site_any(key)))
+			continue;
+		c.bi = bi;
+		if (below(r, ++*seen) == 0)
+			*best = c;
+	}
+}
+
+/* Load `v` into the register write `c` writes (an OUTS: store it as the
+ * first element at [si]), right before it. */
+static size_t pin_insert(const struct mut_ctx *m, const struct pin_cand *c,
+			 unsigned int mode, uint64_t v)
+{
+	struct vmm_scenario *s = &m->w->s;
+	uint8_t *p = m->w->blob[c->bi];
+	uint64_t len = s->blobs[c->bi].len;
+	uint8_t mov[16];
+	size_t n;
+
+	n = c->outs ? fuzz_emit_outs_first(mode, c->width, v, mov, sizeof(mov))
+		    : fuzz_emit_mov(s->arch, mode, c->reg, c->width, v, mov,
+				    sizeof(mov));
+	if (!n || len + n > BLOB_CAP)
+		return 0;
+	memmove(p + c->at + n, p + c->at, (size_t)(len - c->at));
+	memcpy(p + c->at, mov, n);
+	s->blobs[c->bi].len += n;
+	return n;
+}
+
 /* A write in the guest code (x86 OUT or store, arm64 STR) gets the
  * register it writes loaded (an OUTS: the first element at [si] stored),
  * right before it, with a constant the VMM
@@ -3081,46 +3142,163 @@ static void mut_pin(const struct mut_ctx *m)
 {
 	struct rng *r = m->r;
 	struct vmm_scenario *s = &m->w->s;
-	uint8_t *p;
-	uint64_t len, v;
-	struct pin_cand best, c;
-	unsigned int seen = 0, mode = m->v->mode;
-	int a64 = s->arch == VMM_ARCH_ARM64;
-	uint8_t mov[16];
-	size_t n;
+	uint64_t v;
+	struct pin_cand best;
+	unsigned int seen = 0;
 	uint32_t bi = m->bi;
 	int eb = entry_blob(s, m->v->entry);
 
 	memset(&best, 0, sizeof(best));
-	if (!s->nblobs || (a64 ? mode != 0 : mode > 3))
+	if (!s->nblobs)
 		return;
 	/* mostly the code the picked vCPU starts in: the writes a vCPU
 	 * makes are there, where a random blob is often another vCPU's
 	 * code or data */
 	if (eb >= 0 && below(r, 4))
 		bi = (uint32_t)eb;
-	p = m->w->blob[bi];
-	len = s->blobs[bi].len;
-	for (uint64_t o = 0; o < len; o++) {
-		if (a64 ? (o % 4 || o + 4 > len ||
-			   pin_a64(p, (size_t)o, &c) != 0)
-			: pin_x86(p, (size_t)len, (size_t)o, mode, &c) != 0)
-			continue;
-		if (below(r, ++seen) == 0)
-			best = c;
-	}
+	pin_scan(r, s, m->w->blob[bi], bi, m->v->mode, 0, &best, &seen);
 	if (!seen || site_const(r, best.mmio, best.width, best.known, best.addr,
 				&v) != 0)
 		return;
-	n = best.outs ? fuzz_emit_outs_first(mode, best.width, v, mov,
-					     sizeof(mov))
-		      : fuzz_emit_mov(s->arch, mode, best.reg, best.width, v,
-				      mov, sizeof(mov));
-	if (!n || len + n > BLOB_CAP)
-		return;
-	memmove(p + best.at + n, p + best.at, (size_t)(len - best.at));
-	memcpy(p + best.at, mov, n);
-	s->blobs[bi].len += n;
+	(void)pin_insert(m, &best, m->v->mode, v);
+}
+
+/* The mode of the code in blob `bi`: that of a vCPU starting there (the
+ * last one), else the picked vCPU's. */
+static unsigned int blob_mode(const struct mut_ctx *m, uint32_t bi)
+{
+	const struct vmm_scenario *s = &m->w->s;
+	unsigned int mode = m->v->mode;
+
+	for (uint32_t i = 0; i < s->nvcpus; i++)
+		if (entry_blob(s, s->vcpus[i].entry) == (int)bi)
+			mode = s->vcpus[i].mode;
+	return mode;
+}
+
+/* A kept input's check (fuzz/cmp_table.h, "fresh"), its constant loaded
+ * right before one of its writes to that register (in any blob); half
+ * the time (x86, the port or address known) the device is then talked
+ * to on from right after the write (gen_sequence): a check a guest
+ * passes is a device's next state, and its next step has no constant
+ * to show. Returns 0, or -1 if the code has no such write. */
+static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
+{
+	struct vmm_scenario *s = &m->w->s;
+	struct pin_cand best;
+	unsigned int seen = 0, mode = m->v->mode;
+	struct fuzz_access prev;
+	uint8_t seq[SEQ_CAP];
+	size_t n, k, at;
+	uint64_t len;
+
+	memset(&best, 0, sizeof(best));
+	for (uint32_t bi = 0; bi < s->nblobs; bi++) {
+		unsigned int before = seen, bm = blob_mode(m, bi);
+
+		pin_scan(m->r, s, m->w->blob[bi], bi, bm, f->key, &best, &seen);
+		if (seen != before && best.bi == bi)
+			mode = bm;
+	}
+	if (!seen)
+		return -1;
+	n = pin_insert(m, &best, mode, f->c);
+	if (!n)
+		return -1;
+	if (s->arch != VMM_ARCH_X86_64 || !best.known || !best.end ||
+	    below(m->r, 2))
+		return 0;
+	memset(&prev, 0, sizeof(prev));
+	prev.kind = best.mmio ? FUZZ_ACC_MMIO : FUZZ_ACC_PIO;
+	prev.write = 1;
+	prev.width = (uint8_t)best.width;
+	prev.addr = best.addr;
+	prev.value = f->c;
+	k = gen_sequence(m, mode, seq, &prev);
+	at = best.end + n;
+	len = s->blobs[best.bi].len;
+	if (k && at <= len && len + k <= BLOB_CAP) {
+		uint8_t *p = m->w->blob[best.bi];
+
+		memmove(p + at + k, p + at, (size_t)(len - at));
+		memcpy(p + at, seq, k);
+		s->blobs[best.bi].len += k;
+	}
+	return 0;
+}
+
+/* A kept input's check, input to state: the value the guest wrote when
+ * the VMM compared it with the constant, where the input holds it (the
+ * input stream, a register record, code or data bytes: one place at
+ * random), becomes the constant. A value the guest read (from the input
+ * stream, a device) and wrote back has no write to pin: pinned, it would
+ * no longer be the value read. A value of all ones is most often what a
+ * read got once the input stream ran dry (open bus): three times in four
+ * the stream gets the constant at its end. Returns 0, or -1 if no place
+ * holds it. */
+static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
+{
+	struct rng *r = m->r;
+	struct vmm_scenario *s = &m->w->s;
+	unsigned int w = (unsigned int)(f->key >> 56 & 0xfU), seen = 0;
+	uint64_t mask, var;
+	uint8_t pat[8], *best = NULL;
+	uint64_t *best_reg = NULL;
+
+	if (w < 1 || w > 8)
+		return -1;
+	mask = vmm_width_mask(w);
+	var = f->var & mask;
+	if (var == mask && w <= 4 && s->input_len + w <= INPUT_CAP &&
+	    below(r, 4)) {
+		if (!s->has_input) {
+			s->has_input = 1;
+			s->input = m->w->input;
+			s->input_len = 0;
+		}
+		for (unsigned int i = 0; i < w; i++)
+			m->w->input[s->input_len++] =
+				(uint8_t)(f->c >> (8 * i));
+		return 0;
+	}
+	for (unsigned int i = 0; i < w; i++)
+		pat[i] = (uint8_t)(var >> (8 * i));
+	for (uint32_t src = 0; src <= s->nblobs; src++) {
+		uint8_t *p = src ? m->w->blob[src - 1] : m->w->input;
+		uint64_t len = src ? s->blobs[src - 1].len
+				   : (s->has_input ? s->input_len : 0);
+
+		for (uint64_t o = 0; o + w <= len; o++)
+			if (!memcmp(p + o, pat, w) && below(r, ++seen) == 0)
+				best = p + o;
+	}
+	for (uint32_t v = 0; v < s->nvcpus; v++)
+		for (unsigned int i = 0; i < VMM_MAX_REGS; i++)
+			if ((s->vcpus[v].reg_mask >> i & 1) &&
+			    (s->vcpus[v].regs[i] & mask) == var &&
+			    below(r, ++seen) == 0) {
+				best = NULL;
+				best_reg = &s->vcpus[v].regs[i];
+			}
+	if (!seen)
+		return -1;
+	if (best_reg) {
+		*best_reg = (*best_reg & ~mask) | (f->c & mask);
+		return 0;
+	}
+	for (unsigned int i = 0; i < w; i++)
+		best[i] = (uint8_t)(f->c >> (8 * i));
+	return 0;
+}
+
+/* One mutation of a kept input: its check's constant pinned at the
+ * write, or put where the input holds the value written (either first,
+ * at random; the other if the first finds no place). */
+static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
+{
+	if (below(m->r, 2))
+		return pin_fresh(m, f) == 0 || i2s_fresh(m, f) == 0 ? 0 : -1;
+	return i2s_fresh(m, f) == 0 || pin_fresh(m, f) == 0 ? 0 : -1;
 }
 
 static const struct {
@@ -3206,6 +3384,13 @@ static unsigned int op_weight(size_t i)
 
 /* One operator, picked by name (fuzz_mutate_op), instead of the table */
 static void (*op_only)(const struct mut_ctx *m);
+/* "fresh" by name: only a kept input's check (mutate), no operator */
+static int fresh_only;
+
+static void mut_none(const struct mut_ctx *m)
+{
+	(void)m;
+}
 
 static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 {
@@ -3446,10 +3631,14 @@ size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		op_only = mut_cmp;
 	else if (strcmp(op, "pin") == 0)
 		op_only = mut_pin;
+	else if (strcmp(op, "fresh") == 0)
+		op_only = mut_none;
 	else
 		return 0;
+	fresh_only = op_only == mut_none;
 	n = mutate(data, size, max, seed, bm);
 	op_only = NULL;
+	fresh_only = 0;
 	return n;
 }
 
@@ -3466,6 +3655,8 @@ static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 	struct work *w;
 	struct vmm_error e;
 	size_t n = 0;
+	struct fuzz_fresh_check fc;
+	int fresh = 0;
 
 	w = malloc(sizeof(*w));
 	if (!w)
@@ -3485,6 +3676,17 @@ static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 			}
 		}
 	}
+	/* half the time while one has tries left: an input that showed a
+	 * new check, instead of the one given (fuzz/cmp_table.h) */
+	if ((!op_only || fresh_only) && fuzz_cmp_fresh_kept() &&
+	    (fresh_only || below(&r, 2) == 0)) {
+		size_t fn = fuzz_cmp_fresh_take(data, max, FRESH_TRIES, &fc);
+
+		if (fn) {
+			size = fn;
+			fresh = 1;
+		}
+	}
 	if (vmm_scenario_decode(data, size, &w->s, &e) < 0) {
 		free(w);
 		/* Not a scenario: sometimes start over from a valid one,
@@ -3500,9 +3702,15 @@ static size_t mutate(uint8_t *data, size_t size, size_t max, unsigned int seed,
 	for (int t = 0; t < TRIES; t++) {
 		struct vmm_scenario saved = w->s;
 		unsigned int k = 1 + (unsigned int)below(&r, 3);
+		struct mut_ctx fm = {
+			.r = &r, .w = w, .v = &w->s.vcpus[0], .bm = bm
+		};
 
-		for (unsigned int i = 0; i < k; i++)
-			mut_once(&r, w, bm);
+		/* a kept input gets its check's constant and nothing else,
+		 * once; if its code has no such write, the usual operators */
+		if (!(fresh && t == 0 && mut_fresh(&fm, &fc) == 0))
+			for (unsigned int i = 0; i < k; i++)
+				mut_once(&r, w, bm);
 		anchor_entries(&r, &w->s);
 		terminate_code(&r, w);
 		sink_real_mode_vectors(&r, w);

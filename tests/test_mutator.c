@@ -40,6 +40,14 @@
  *    long64 store through [rbx] to a known address, an arm64 STR; a REP
  *    OUTSW gets its first element stored at [si]): in most
  *    of 300 mutants with the table, in none without;
+ *  - a run that shows a new check (a constant a register's written value
+ *    was compared with, never seen there before) keeps its input; the
+ *    mutator, handed another input, gives the kept one that constant
+ *    right before its write to that register (not before its other
+ *    write), or where its input stream holds the value written (a value
+ *    read and echoed; at the stream's end for open bus), 64 times, then goes back to the input handed; a
+ *    check seen again, or its constant at another register of that kind
+ *    and width, keeps nothing; the shared file carries the kept inputs;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
@@ -492,6 +500,32 @@ static uint64_t blob_le(const struct vmm_scenario *s, uint64_t at,
 	return v;
 }
 
+/* An input of one vCPU running `code` at 0x1000 in `mode` of `arch` (64
+ * KiB of RAM, 64 exits), with `flags` and the input stream in[0..inlen)
+ * (none if inlen is 0), encoded into out[0..max): its size, 0 if it
+ * does not fit. */
+static size_t code_input(uint8_t *out, size_t max, unsigned int arch,
+			 unsigned int mode, const uint8_t *code, size_t len,
+			 uint32_t flags, const uint8_t *in, size_t inlen)
+{
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t n;
+
+	sb_begin(&s, 0x10000, 100);
+	s.arch = (uint8_t)arch;
+	s.max_exits = 64;
+	s.flags = flags;
+	(void)sb_code(&s, mode, 0x1000, code, len);
+	if (inlen) {
+		s.has_input = 1;
+		s.input = in;
+		s.input_len = inlen;
+	}
+	n = vmm_scenario_encode(&s, out, max, &e);
+	return n <= max ? n : 0;
+}
+
 /* prot32: mov dx, 0x80; mov eax, 0x1234abcd; out dx, ax; hlt - and rbx,
  * an input stream holding 0x77665544 at offset 3 */
 static size_t cmp_input(uint8_t *out, size_t max)
@@ -611,14 +645,10 @@ static void check_cmp_blob_bytes(void)
 	static uint8_t seed[4096], buf[4096];
 	struct vmm_scenario s;
 	struct vmm_error e;
-	size_t len;
+	size_t len = code_input(seed, sizeof(seed), VMM_ARCH_X86_64, 1, code,
+				sizeof(code), VMM_SCN_PERMISSIVE, NULL, 0);
 	unsigned long hits = 0, empty = 0;
 
-	sb_begin(&s, 0x10000, 100);
-	s.max_exits = 64;
-	s.flags = VMM_SCN_PERMISSIVE;
-	(void)sb_code(&s, 1, 0x1000, code, sizeof(code));
-	len = vmm_scenario_encode(&s, seed, sizeof(seed), &e);
 	CHECK(len > 0 && len <= sizeof(seed));
 	for (int filled = 1; filled >= 0 && len <= sizeof(seed); filled--) {
 		fuzz_cmp_clear();
@@ -753,13 +783,9 @@ static void pin_hits(unsigned int arch, unsigned int mode, const uint8_t *code,
 	static uint8_t seed[4096], buf[4096];
 	struct vmm_scenario s;
 	struct vmm_error e;
-	size_t sl;
+	size_t sl = code_input(seed, sizeof(seed), arch, mode, code, len, 0,
+			       NULL, 0);
 
-	sb_begin(&s, 0x10000, 100);
-	s.arch = (uint8_t)arch;
-	s.max_exits = 64;
-	(void)sb_code(&s, mode, 0x1000, code, len);
-	sl = vmm_scenario_encode(&s, seed, sizeof(seed), &e);
 	*hits = *empty = 0;
 	CHECK(sl > 0 && sl <= sizeof(seed));
 	if (sl == 0 || sl > sizeof(seed))
@@ -822,6 +848,172 @@ static void check_pin_entry(void)
 		     "code %lu, in the other %lu\n",
 		     in_entry, other_blob);
 	CHECK(in_entry >= 230 && other_blob * 2 < in_entry);
+}
+
+/* A kept check of a value the guest read from the input stream and
+ * wrote back (real16: mov dx, 0x80; in ax, dx; out dx, ax): the constant
+ * goes where the input stream holds the value, or is pinned at the OUT
+ * (then the OUT no longer echoes the read). */
+static void check_fresh_echo(void)
+{
+	static const uint8_t code[] = { 0xba, 0x80, 0x00, 0xed, 0xef, 0xf4 };
+	static const uint8_t in[] = { 0x11, 0x37, 0x00, 0x22 };
+	static const uint8_t pinned[] = { 0xb8, 0x57, 0x13, 0xef };
+	static uint8_t a[4096], buf[4096];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37);
+	size_t al =
+		code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code, sizeof(code),
+			   VMM_SCN_PERMISSIVE, in, sizeof(in));
+	unsigned long stream = 0, pin = 0;
+
+	CHECK(al > 0);
+	if (!al)
+		return;
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&x, 0x1357, 0x37, 8);
+	fuzz_cmp_fresh_end(a, al);
+	for (unsigned int i = 1; i <= 64; i++) {
+		size_t m;
+
+		memcpy(buf, a, al);
+		m = fuzz_mutate_op(buf, al, sizeof(buf), i, NULL, "fresh");
+		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
+			CHECK(0);
+			continue;
+		}
+		stream += s.has_input && s.input_len == 4 &&
+			  s.input[1] == 0x57 && s.input[2] == 0x13;
+		pin += has_before(&s, pinned, 3, pinned + 3, 1);
+	}
+	(void)printf("fresh, a value read and echoed, 64 mutations: the "
+		     "constant in the input stream %lu, pinned %lu\n",
+		     stream, pin);
+	CHECK(stream >= 16);
+	CHECK(pin >= 16);
+	CHECK_EQ_U64(stream + pin, 64);
+	/* the stream ran dry: the read got 0xffff (open bus) */
+	fuzz_cmp_clear();
+	al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code, sizeof(code),
+			VMM_SCN_PERMISSIVE, in, 1);
+	x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0xffff);
+	fuzz_cmp_fresh_begin();
+	serviced(&x, 0x1357, 0xffff, 8);
+	fuzz_cmp_fresh_end(a, al);
+	stream = 0;
+	for (unsigned int i = 1; al && i <= 64; i++) {
+		size_t m;
+
+		memcpy(buf, a, al);
+		m = fuzz_mutate_op(buf, al, sizeof(buf), i, NULL, "fresh");
+		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
+			CHECK(0);
+			continue;
+		}
+		stream += s.has_input && s.input_len == 3 &&
+			  s.input[0] == 0x11 && s.input[1] == 0x57 &&
+			  s.input[2] == 0x13;
+	}
+	(void)printf("fresh, an echo of open bus (the stream used up), 64 "
+		     "mutations: the constant at the stream's end %lu\n",
+		     stream);
+	CHECK(stream >= 16);
+	fuzz_cmp_clear();
+}
+
+/* A run that shows a new check keeps its input (fuzz/cmp_table.h,
+ * "fresh"); the mutator then gives that input the check's constant
+ * right before the write to that register, FRESH_TRIES (64) times,
+ * whatever input it was handed. A check seen again, in its slot or after
+ * the slot gave it up, keeps nothing; nor does the same constant checked
+ * at another register of that kind and width. */
+static void check_fresh(void)
+{
+	/* real16: mov dx, 0x80; out dx, ax; mov dx, 0xe9; out dx, ax; hlt */
+	static const uint8_t code[] = { 0xba, 0x80, 0x00, 0xef, 0xba,
+					0xe9, 0x00, 0xef, 0xf4 };
+	static const uint8_t other[] = { 0x90, 0x90, 0xf4 };
+	/* mov ax, 0x1357, then the OUT to 0xe9 */
+	static const uint8_t pinned[] = { 0xba, 0xe9, 0x00, 0xb8,
+					  0x57, 0x13, 0xef };
+	static const uint8_t wrong[] = { 0xba, 0x80, 0x00, 0xb8, 0x57, 0x13 };
+	static uint8_t a[4096], b[4096], buf[4096];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
+			       sizeof(code), 0, NULL, 0);
+	size_t bl = code_input(b, sizeof(b), VMM_ARCH_X86_64, 0, other,
+			       sizeof(other), 0, NULL, 0);
+	unsigned long got = 0, at_e9 = 0, at_80 = 0, handed = 0;
+
+	CHECK(al > 0 && bl > 0);
+	if (!al || !bl)
+		return;
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&x, 0x1357, 0x37, 2);
+	fuzz_cmp_fresh_end(a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	/* the same check again: in its slot, then back after 8 others
+	 * took the slot over */
+	fuzz_cmp_fresh_begin();
+	serviced(&x, 0x1357, 0x37, 2);
+	fuzz_cmp_fresh_end(b, bl);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	for (uint64_t c = 0x2000; c < 0x2008; c++)
+		serviced(&x, c, 0x37, 2);
+	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 2, 0xe9, 0), 0x1357), 0);
+	fuzz_cmp_fresh_begin();
+	serviced(&x, 0x1357, 0x37, 2);
+	fuzz_cmp_fresh_end(b, bl);
+	CHECK(site_has(fuzz_cmp_site_key(0, 2, 0xe9, 0), 0x1357) > 0);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	{
+		struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37);
+
+		fuzz_cmp_fresh_begin();
+		serviced(&y, 0x1357, 0x37, 2);
+		fuzz_cmp_fresh_end(b, bl);
+		CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	}
+	/* handed input b, the mutator works on a */
+	for (unsigned int i = 1; i <= 80; i++) {
+		size_t m;
+		int is_b = 0;
+
+		memcpy(buf, b, bl);
+		m = fuzz_mutate_op(buf, bl, sizeof(buf), i, NULL, "fresh");
+		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
+			CHECK(0);
+			continue;
+		}
+		for (uint32_t k = 0; k < s.nblobs; k++)
+			if (s.blobs[k].gpa == 0x1000 &&
+			    s.blobs[k].len >= sizeof(other) &&
+			    !memcmp(s.blobs[k].data, other, sizeof(other)))
+				is_b = 1;
+		if (is_b) {
+			handed++;
+			continue;
+		}
+		got++;
+		at_e9 += has_before(&s, pinned, 3, pinned + 3, 4);
+		at_80 += has_before(&s, wrong, 3, wrong + 3, 3);
+	}
+	(void)printf("fresh: 80 mutations of another input: the kept input "
+		     "%lu times, the constant before its OUT to 0xe9 %lu, "
+		     "to 0x80 %lu; then the input handed %lu\n",
+		     got, at_e9, at_80, handed);
+	CHECK_EQ_U64(got, 64);
+	CHECK_EQ_U64(at_e9, 64);
+	CHECK_EQ_U64(at_80, 0);
+	CHECK_EQ_U64(handed, 16);
+	fuzz_cmp_clear();
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 0);
+	check_fresh_echo();
 }
 
 static void check_pin(void)
@@ -963,8 +1155,12 @@ static int share_and_note(const char *path, uint64_t c, uint64_t v)
 		if (fuzz_cmp_share(path, NULL) != 0)
 			_exit(1);
 		struct vmm_exit x = mmio_exit(0xd0000000ULL, 8, v);
+		uint8_t in[8];
 
+		memcpy(in, &c, 8);
+		fuzz_cmp_fresh_begin();
 		serviced(&x, c, v, 8); /* while a write of v there */
+		fuzz_cmp_fresh_end(in, sizeof(in)); /* the input: c */
 		_exit(0);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid)
@@ -1046,6 +1242,24 @@ static void check_cmp_shared(void)
 	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(1, 8, 0xd0000000ULL, 0),
 			      0x0badf00dcafe1234ULL),
 		     2);
+	/* each run showed a new check: both inputs are in the file, the
+	 * newest first */
+	{
+		uint8_t in[16];
+		uint64_t v = 0;
+		struct fuzz_fresh_check f;
+
+		CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2);
+		CHECK_EQ_U64(fuzz_cmp_fresh_take(in, sizeof(in), 1, &f), 8);
+		memcpy(&v, in, 8);
+		CHECK_EQ_U64(v, 0x0badf00dcafe1234ULL);
+		CHECK_EQ_U64(f.c, v);
+		CHECK_EQ_U64(f.var, 0x1122334455667788ULL);
+		CHECK_EQ_U64(f.key, fuzz_cmp_site_key(1, 8, 0xd0000000ULL, 0));
+		CHECK_EQ_U64(fuzz_cmp_fresh_take(in, sizeof(in), 1, &f), 8);
+		CHECK_EQ_U64(f.c, 0x5a5a);
+		CHECK_EQ_U64(fuzz_cmp_fresh_take(in, sizeof(in), 1, &f), 0);
+	}
 	/* the AFL++ custom mutator reads it: its cmp operator is on */
 	with = afl_hits(path);
 	without = afl_hits(NULL);
@@ -1107,6 +1321,7 @@ int main(int argc, char **argv)
 	check_cmp_blob_bytes();
 	check_site_table();
 	check_pin();
+	check_fresh();
 	check_cmp_shared();
 	check_keep();
 	check_actions(argv[1]);
