@@ -90,7 +90,7 @@ static struct cmp_file_hdr *hdr = &local_hdr;
 /* this run's last new check (any thread of the run may note one) */
 static struct {
 	struct fuzz_fresh_check check;
-	int set;
+	int set; /* 1: a written value's check; 2: an address check */
 } run_fresh;
 /* the reader's tries of each ring entry, by its seq */
 static uint64_t tried_seq[FUZZ_FRESH_N];
@@ -103,10 +103,15 @@ struct site_ctx {
 	unsigned int mmio, width, n;
 	uint64_t addr;
 	uint64_t v[SITE_ELEMS];
+	/* any MMIO access (a read too): its address, for address checks */
+	int acc_on;
+	unsigned int acc_width;
+	uint64_t acc_addr;
 };
 static __thread struct site_ctx cur;
 
 static void site_match(uint64_t c, uint64_t var, unsigned int width);
+static void addr_match(uint64_t c);
 
 static void note_byte(uint8_t var, uint8_t c)
 {
@@ -197,6 +202,8 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 		return;
 	if (cur.on)
 		site_match(c, var, width);
+	if (cur.acc_on && var == (cur.acc_addr & 0xfffULL) && c < 0x1000)
+		addr_match(c);
 	if (width == 1) {
 		note_byte((uint8_t)var, (uint8_t)c);
 		return;
@@ -255,6 +262,13 @@ void fuzz_cmp_site_begin(const struct vmm_exit *x)
 	unsigned int elems = 1;
 
 	cur.on = 0;
+	cur.acc_on = 0;
+	if (x->reason == KVM_EXIT_MMIO && x->u.mmio.len >= 1 &&
+	    x->u.mmio.len <= 8) {
+		cur.acc_width = x->u.mmio.len;
+		cur.acc_addr = x->u.mmio.gpa;
+		cur.acc_on = 1;
+	}
 	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_OUT &&
 	    x->u.io.size >= 1 && x->u.io.size <= 4 && x->u.io.count >= 1 &&
 	    (uint64_t)x->u.io.size * x->u.io.count <= sizeof(x->u.io.data)) {
@@ -281,6 +295,7 @@ void fuzz_cmp_site_begin(const struct vmm_exit *x)
 void fuzz_cmp_site_end(void)
 {
 	cur.on = 0;
+	cur.acc_on = 0;
 }
 
 /* A comparison while a write is serviced: of a value it wrote (a string
@@ -309,6 +324,26 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 			}
 			return;
 		}
+}
+
+/* A comparison, while an MMIO access is serviced, of its offset in the
+ * page with another offset: a device decoding which of its registers
+ * the access is for (a register only some state reaches shows up in the
+ * run that got there). A new one is the run's check unless a written
+ * value's is: the address the guest accessed, and the one it would
+ * take, keyed as the access with FUZZ_CMP_SITE_ADDR. Not kept in the
+ * site slots: nothing pins an address. */
+static void addr_match(uint64_t c)
+{
+	uint64_t key = fuzz_cmp_site_key(1, cur.acc_width, cur.acc_addr, 0) |
+		       FUZZ_CMP_SITE_ADDR;
+
+	if (run_fresh.set == 1 || !first_seen(fuzz_cmp_site_any(key), c))
+		return;
+	run_fresh.check.key = key;
+	run_fresh.check.c = (cur.acc_addr & ~0xfffULL) | c;
+	run_fresh.check.var = cur.acc_addr;
+	run_fresh.set = 2;
 }
 
 unsigned int fuzz_cmp_site_find(uint64_t key, uint64_t *out, unsigned int max)
@@ -367,6 +402,7 @@ void fuzz_cmp_clear(void)
 	memset(tried_seq, 0, sizeof(tried_seq));
 	memset(tried_n, 0, sizeof(tried_n));
 	run_fresh.set = 0;
+	cur.acc_on = 0;
 	hdr->fresh_next = 0;
 	cur.on = 0;
 	hdr->noted = 0;

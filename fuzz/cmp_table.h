@@ -134,7 +134,11 @@ uint64_t fuzz_cmp_fresh_kept(void);
 
 /* A kept input's check: the register (site key), the constant, and the
  * value the guest wrote there (at the write's width) when the VMM
- * compared it with the constant. */
+ * compared it with the constant. An address check (the key has
+ * FUZZ_CMP_SITE_ADDR): an MMIO access's offset in its page was compared
+ * with another offset (a device decoding its registers); `var` is the
+ * address accessed and `c` the same page at the other offset. */
+#define FUZZ_CMP_SITE_ADDR (1ULL << 61)
 struct fuzz_fresh_check {
 	uint64_t key, c, var;
 };

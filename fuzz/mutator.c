@@ -3227,40 +3227,20 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	return 0;
 }
 
-/* A kept input's check, input to state: the value the guest wrote when
- * the VMM compared it with the constant, where the input holds it (the
- * input stream, a register record, code or data bytes: one place at
- * random), becomes the constant. A value the guest read (from the input
- * stream, a device) and wrote back has no write to pin: pinned, it would
- * no longer be the value read. A value of all ones is most often what a
- * read got once the input stream ran dry (open bus): three times in four
- * the stream gets the constant at its end. Returns 0, or -1 if no place
- * holds it. */
-static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
+/* Input to state: one place at random where the input holds `var` in
+ * `w` bytes (the input stream, a register record, code or data bytes)
+ * gets `c` instead. Returns 0, or -1 if no place holds it. */
+static int i2s_place(const struct mut_ctx *m, unsigned int w, uint64_t var,
+		     uint64_t c)
 {
 	struct rng *r = m->r;
 	struct vmm_scenario *s = &m->w->s;
-	unsigned int w = (unsigned int)(f->key >> 56 & 0xfU), seen = 0;
-	uint64_t mask, var;
+	uint64_t mask = vmm_width_mask(w);
+	unsigned int seen = 0;
 	uint8_t pat[8], *best = NULL;
 	uint64_t *best_reg = NULL;
 
-	if (w < 1 || w > 8)
-		return -1;
-	mask = vmm_width_mask(w);
-	var = f->var & mask;
-	if (var == mask && w <= 4 && s->input_len + w <= INPUT_CAP &&
-	    below(r, 4)) {
-		if (!s->has_input) {
-			s->has_input = 1;
-			s->input = m->w->input;
-			s->input_len = 0;
-		}
-		for (unsigned int i = 0; i < w; i++)
-			m->w->input[s->input_len++] =
-				(uint8_t)(f->c >> (8 * i));
-		return 0;
-	}
+	var &= mask;
 	for (unsigned int i = 0; i < w; i++)
 		pat[i] = (uint8_t)(var >> (8 * i));
 	for (uint32_t src = 0; src <= s->nblobs; src++) {
@@ -3283,19 +3263,54 @@ static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	if (!seen)
 		return -1;
 	if (best_reg) {
-		*best_reg = (*best_reg & ~mask) | (f->c & mask);
+		*best_reg = (*best_reg & ~mask) | (c & mask);
 		return 0;
 	}
 	for (unsigned int i = 0; i < w; i++)
-		best[i] = (uint8_t)(f->c >> (8 * i));
+		best[i] = (uint8_t)(c >> (8 * i));
 	return 0;
+}
+
+/* A kept input's check, input to state: the value the guest wrote when
+ * the VMM compared it with the constant, where the input holds it,
+ * becomes the constant. A value the guest read (from the input stream,
+ * a device) and wrote back has no write to pin: pinned, it would no
+ * longer be the value read. A value of all ones is most often what a
+ * read got once the input stream ran dry (open bus): three times in four
+ * the stream gets the constant at its end. Returns 0, or -1 if no place
+ * holds it. */
+static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
+{
+	struct vmm_scenario *s = &m->w->s;
+	unsigned int w = (unsigned int)(f->key >> 56 & 0xfU);
+
+	if (w < 1 || w > 8)
+		return -1;
+	if ((f->var & vmm_width_mask(w)) == vmm_width_mask(w) && w <= 4 &&
+	    s->input_len + w <= INPUT_CAP && below(m->r, 4)) {
+		if (!s->has_input) {
+			s->has_input = 1;
+			s->input = m->w->input;
+			s->input_len = 0;
+		}
+		for (unsigned int i = 0; i < w; i++)
+			m->w->input[s->input_len++] =
+				(uint8_t)(f->c >> (8 * i));
+		return 0;
+	}
+	return i2s_place(m, w, f->var, f->c);
 }
 
 /* One mutation of a kept input: its check's constant pinned at the
  * write, or put where the input holds the value written (either first,
- * at random; the other if the first finds no place). */
+ * at random; the other if the first finds no place); an address check's
+ * other address where the input holds the address. */
 static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
+	/* an address check: the address where the code holds it (the
+	 * 32-bit immediate fuzz_emit_access loads it with) */
+	if (f->key & FUZZ_CMP_SITE_ADDR)
+		return i2s_place(m, 4, f->var, f->c);
 	if (below(m->r, 2))
 		return pin_fresh(m, f) == 0 || i2s_fresh(m, f) == 0 ? 0 : -1;
 	return i2s_fresh(m, f) == 0 || pin_fresh(m, f) == 0 ? 0 : -1;

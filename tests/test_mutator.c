@@ -47,7 +47,9 @@
  *    write), or where its input stream holds the value written (a value
  *    read and echoed; at the stream's end for open bus), 64 times, then goes back to the input handed; a
  *    check seen again, or its constant at another register of that kind
- *    and width, keeps nothing; the shared file carries the kept inputs;
+ *    and width, keeps nothing; an MMIO read whose offset was compared
+ *    with another offset is kept too, and gets the other address where
+ *    the code holds it; the shared file carries the kept inputs;
  *  - a run the clock ended is not kept by the engine (fuzz_feedback_end
  *    returns 0), whatever else it did; every other outcome is, and a
  *    finding is kept whatever ended its run.
@@ -850,6 +852,61 @@ static void check_pin_entry(void)
 	CHECK(in_entry >= 230 && other_blob * 2 < in_entry);
 }
 
+/* An MMIO read whose offset in the page the VMM compared with another
+ * offset (prot32: mov ebx, 0xd0000004; mov al, [ebx]): the run keeps its
+ * input, and the mutator puts the other address where the code holds
+ * the address; a written value's check in the same run comes first. */
+static void check_fresh_addr(void)
+{
+	static const uint8_t code[] = { 0xbb, 0x04, 0x00, 0x00,
+					0xd0, 0x8a, 0x03, 0xf4 };
+	static const uint8_t moved[] = { 0xbb, 0x08, 0x00, 0x00, 0xd0 };
+	static uint8_t a[4096], buf[4096];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	struct vmm_exit x = xb_mmio(0xd0000004ULL, 1, 0, NULL);
+	struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	struct fuzz_fresh_check f;
+	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, code,
+			       sizeof(code), 0, NULL, 0);
+	unsigned long hits = 0;
+
+	CHECK(al > 0);
+	if (!al)
+		return;
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&x, 8, 4, 8);	    /* offset 4 against 8 */
+	serviced(&x, 0x2000, 4, 8); /* not an offset */
+	fuzz_cmp_fresh_end(a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	for (unsigned int i = 1; i <= 64; i++) {
+		size_t m;
+
+		memcpy(buf, a, al);
+		m = fuzz_mutate_op(buf, al, sizeof(buf), i, NULL, "fresh");
+		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
+			CHECK(0);
+			continue;
+		}
+		hits += has_before(&s, moved, sizeof(moved), code + 5, 2);
+	}
+	(void)printf("fresh, an MMIO read's offset checked, 64 mutations: "
+		     "the other address in the code %lu\n",
+		     hits);
+	CHECK_EQ_U64(hits, 64);
+	/* both kinds in one run: the written value's is kept */
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&y, 0x1357, 0x37, 2);
+	serviced(&x, 8, 4, 8);
+	fuzz_cmp_fresh_end(a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.c, 0x1357);
+	CHECK_EQ_U64(f.key & FUZZ_CMP_SITE_ADDR, 0);
+	fuzz_cmp_clear();
+}
+
 /* A kept check of a value the guest read from the input stream and
  * wrote back (real16: mov dx, 0x80; in ax, dx; out dx, ax): the constant
  * goes where the input stream holds the value, or is pinned at the OUT
@@ -1014,6 +1071,7 @@ static void check_fresh(void)
 	fuzz_cmp_clear();
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 0);
 	check_fresh_echo();
+	check_fresh_addr();
 }
 
 static void check_pin(void)
