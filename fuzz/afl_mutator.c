@@ -13,8 +13,12 @@
  * table the operator drew from was mostly that of earlier entries: on
  * the whole corpus, AFL++ reached P01-P03 of the planted-bug benchmark
  * (docs/bugbench.md) in every trial and exposed none, while a run on one
- * seed holding a word OUT exposed P01 in 14 s. A copy (about 0.9 MiB,
- * pread) every 20 ms costs under 1% of the time. */
+ * seed holding a word OUT exposed P01 in 14 s. A copy (0.9 MiB, pread)
+ * every 20 ms cost under 1% of the time. The register slots added
+ * 0.4 MiB, and the inputs that showed a new check 0.25 MiB, copied
+ * only when the target kept one: a 300-s AFL++ trial of the planted
+ * benchmark made 168,791 execs with both, 167,706 with the register
+ * slots alone. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

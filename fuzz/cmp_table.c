@@ -87,10 +87,16 @@ static struct cmp_fresh *fresh = local_fresh;
 static uint8_t *seen = local_seen;
 static struct cmp_file_hdr *hdr = &local_hdr;
 
-/* this run's last new check (any thread of the run may note one) */
+/* This run's first new checks (any thread of the run may note one),
+ * each kept with the input: a later one does not push an earlier one
+ * out. The last one alone was kept at first: in the AFL++ tree, where
+ * comparisons of two variables are noted too, P10's check was pushed
+ * out by a coincidental one later in its run (0 of 5 trials). */
+#define FRESH_PER_RUN 4U
 static struct {
-	struct fuzz_fresh_check check;
-	int set; /* 1: a written value's check; 2: an address check */
+	struct fuzz_fresh_check check[FRESH_PER_RUN];
+	unsigned int n;
+	int value; /* a written value's check is among them */
 } run_fresh;
 /* the reader's tries of each ring entry, by its seq */
 static uint64_t tried_seq[FUZZ_FRESH_N];
@@ -312,15 +318,18 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 		if (var == (cur.v[k] & mask)) {
 			uint64_t key = fuzz_cmp_site_key(cur.mmio, cur.width,
 							 cur.addr, 0);
-
 			uint64_t any = fuzz_cmp_site_any(key);
 
 			(void)site_note(key, c);
-			if (site_note(any, c) && first_seen(any, c)) {
-				run_fresh.check.key = key;
-				run_fresh.check.c = c;
-				run_fresh.check.var = cur.v[k];
-				run_fresh.set = 1;
+			if (site_note(any, c) && first_seen(any, c) &&
+			    run_fresh.n < FRESH_PER_RUN) {
+				struct fuzz_fresh_check *f =
+					&run_fresh.check[run_fresh.n++];
+
+				f->key = key;
+				f->c = c;
+				f->var = cur.v[k];
+				run_fresh.value = 1;
 			}
 			return;
 		}
@@ -329,21 +338,23 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 /* A comparison, while an MMIO access is serviced, of its offset in the
  * page with another offset: a device decoding which of its registers
  * the access is for (a register only some state reaches shows up in the
- * run that got there). A new one is the run's check unless a written
- * value's is: the address the guest accessed, and the one it would
- * take, keyed as the access with FUZZ_CMP_SITE_ADDR. Not kept in the
- * site slots: nothing pins an address. */
+ * run that got there). A new one is one of the run's checks unless a
+ * written value's is: the address the guest accessed, and the one it
+ * would take, keyed as the access with FUZZ_CMP_SITE_ADDR. Not kept in
+ * the site slots: nothing pins an address. */
 static void addr_match(uint64_t c)
 {
 	uint64_t key = fuzz_cmp_site_key(1, cur.acc_width, cur.acc_addr, 0) |
 		       FUZZ_CMP_SITE_ADDR;
+	struct fuzz_fresh_check *f;
 
-	if (run_fresh.set == 1 || !first_seen(fuzz_cmp_site_any(key), c))
+	if (run_fresh.value || run_fresh.n >= FRESH_PER_RUN ||
+	    !first_seen(fuzz_cmp_site_any(key), c))
 		return;
-	run_fresh.check.key = key;
-	run_fresh.check.c = (cur.acc_addr & ~0xfffULL) | c;
-	run_fresh.check.var = cur.acc_addr;
-	run_fresh.set = 2;
+	f = &run_fresh.check[run_fresh.n++];
+	f->key = key;
+	f->c = (cur.acc_addr & ~0xfffULL) | c;
+	f->var = cur.acc_addr;
 }
 
 unsigned int fuzz_cmp_site_find(uint64_t key, uint64_t *out, unsigned int max)
@@ -401,7 +412,8 @@ void fuzz_cmp_clear(void)
 	memset(seen, 0, SEEN_BITS / 8);
 	memset(tried_seq, 0, sizeof(tried_seq));
 	memset(tried_n, 0, sizeof(tried_n));
-	run_fresh.set = 0;
+	run_fresh.n = 0;
+	run_fresh.value = 0;
 	cur.acc_on = 0;
 	hdr->fresh_next = 0;
 	cur.on = 0;
@@ -412,24 +424,29 @@ void fuzz_cmp_clear(void)
 
 void fuzz_cmp_fresh_begin(void)
 {
-	run_fresh.set = 0;
+	run_fresh.n = 0;
+	run_fresh.value = 0;
 }
 
 void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 {
-	uint32_t idx;
-	struct cmp_fresh *f;
+	unsigned int n = run_fresh.n;
 
-	if (!run_fresh.set || !size || size > FUZZ_FRESH_MAX)
+	run_fresh.n = 0;
+	run_fresh.value = 0;
+	if (!size || size > FUZZ_FRESH_MAX)
 		return;
-	run_fresh.set = 0;
-	idx = __atomic_fetch_add(&hdr->fresh_next, 1U, __ATOMIC_RELAXED);
-	f = &fresh[idx % FUZZ_FRESH_N];
-	__atomic_store_n(&f->seq, 0, __ATOMIC_RELEASE);
-	memcpy(f->data, data, size);
-	f->size = (uint32_t)size;
-	f->check = run_fresh.check;
-	__atomic_store_n(&f->seq, (uint64_t)idx + 1U, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < n && i < FRESH_PER_RUN; i++) {
+		uint32_t idx = __atomic_fetch_add(&hdr->fresh_next, 1U,
+						  __ATOMIC_RELAXED);
+		struct cmp_fresh *f = &fresh[idx % FUZZ_FRESH_N];
+
+		__atomic_store_n(&f->seq, 0, __ATOMIC_RELEASE);
+		memcpy(f->data, data, size);
+		f->size = (uint32_t)size;
+		f->check = run_fresh.check[i];
+		__atomic_store_n(&f->seq, (uint64_t)idx + 1U, __ATOMIC_RELEASE);
+	}
 }
 
 uint64_t fuzz_cmp_fresh_kept(void)

@@ -111,8 +111,8 @@ static inline uint64_t fuzz_cmp_site_any(uint64_t key)
  * schedules), and then a "pin" must fall on that write. So a run that
  * shows a constant never before compared with a value written to a
  * register of that kind and width keeps its input, with the register,
- * the constant and the value written (the last such check of the run),
- * in a ring of FUZZ_FRESH_N; the mutator tries that constant at that
+ * the constant and the value written (each of the run's first 4 such
+ * checks, an entry each), in a ring of FUZZ_FRESH_N; the mutator tries that constant at that
  * write of that input, a few dozen times, right away (fuzz/mutator.c,
  * "fresh"). New by kind and width, not by register: a check every port
  * gets (a word OUT's) would otherwise keep an input at each new port;
@@ -125,7 +125,7 @@ static inline uint64_t fuzz_cmp_site_any(uint64_t key)
 #define FUZZ_FRESH_MAX 16384U
 
 /* Around one input's run (fuzz/fuzz_pipeline.c): _begin forgets the
- * last run's new check; _end keeps `data` if this run showed one. */
+ * last run's new checks; _end keeps `data` with each this run showed. */
 void fuzz_cmp_fresh_begin(void);
 void fuzz_cmp_fresh_end(const uint8_t *data, size_t size);
 

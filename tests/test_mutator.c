@@ -855,7 +855,8 @@ static void check_pin_entry(void)
 /* An MMIO read whose offset in the page the VMM compared with another
  * offset (prot32: mov ebx, 0xd0000004; mov al, [ebx]): the run keeps its
  * input, and the mutator puts the other address where the code holds
- * the address; a written value's check in the same run comes first. */
+ * the address; a written value's check in the same run comes first, and
+ * two in one run are both kept. */
 static void check_fresh_addr(void)
 {
 	static const uint8_t code[] = { 0xbb, 0x04, 0x00, 0x00,
@@ -904,6 +905,18 @@ static void check_fresh_addr(void)
 	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
 	CHECK_EQ_U64(f.c, 0x1357);
 	CHECK_EQ_U64(f.key & FUZZ_CMP_SITE_ADDR, 0);
+	/* two new checks in one run: each kept, the later one does not
+	 * push the earlier one out */
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&y, 0xd35b, 0x37, 8);
+	serviced(&y, 0x5, 0x37, 8);
+	fuzz_cmp_fresh_end(a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.c, 0x5);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.c, 0xd35b);
 	fuzz_cmp_clear();
 }
 
