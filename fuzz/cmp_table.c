@@ -119,6 +119,15 @@ static __thread struct site_ctx cur;
 static void site_match(uint64_t c, uint64_t var, unsigned int width);
 static void addr_match(uint64_t c);
 
+/* The next free entry of this run's checks, or NULL: vCPU threads may
+ * take one at once (concurrent mode), each gets its own index. */
+static struct fuzz_fresh_check *run_check(void)
+{
+	unsigned int i = __atomic_fetch_add(&run_fresh.n, 1U, __ATOMIC_RELAXED);
+
+	return i < FRESH_PER_RUN ? &run_fresh.check[i] : NULL;
+}
+
 static void note_byte(uint8_t var, uint8_t c)
 {
 	struct cmp_byte *b = &bytes[var];
@@ -321,11 +330,10 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 			uint64_t any = fuzz_cmp_site_any(key);
 
 			(void)site_note(key, c);
-			if (site_note(any, c) && first_seen(any, c) &&
-			    run_fresh.n < FRESH_PER_RUN) {
-				struct fuzz_fresh_check *f =
-					&run_fresh.check[run_fresh.n++];
+			struct fuzz_fresh_check *f;
 
+			if (site_note(any, c) && first_seen(any, c) &&
+			    (f = run_check()) != NULL) {
 				f->key = key;
 				f->c = c;
 				f->var = cur.v[k];
@@ -348,10 +356,9 @@ static void addr_match(uint64_t c)
 		       FUZZ_CMP_SITE_ADDR;
 	struct fuzz_fresh_check *f;
 
-	if (run_fresh.value || run_fresh.n >= FRESH_PER_RUN ||
-	    !first_seen(fuzz_cmp_site_any(key), c))
+	if (run_fresh.value || !first_seen(fuzz_cmp_site_any(key), c) ||
+	    (f = run_check()) == NULL)
 		return;
-	f = &run_fresh.check[run_fresh.n++];
 	f->key = key;
 	f->c = (cur.acc_addr & ~0xfffULL) | c;
 	f->var = cur.acc_addr;
