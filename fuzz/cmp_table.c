@@ -603,14 +603,14 @@ int fuzz_cmp_load(const char *path, const char **why)
 			  (off_t)(sizeof(h) + sizeof(local_table))) != 0 ||
 		 read_all(fd, local_sites, sizeof(local_sites),
 			  (off_t)(sizeof(h) + sizeof(local_table) +
-				  sizeof(local_bytes))) != 0)
-		w = "file too short";
-	/* the kept inputs (256 KiB) only when the writer kept more */
-	else if (h.fresh_next != local_hdr.fresh_next &&
-		 read_all(fd, local_fresh, sizeof(local_fresh),
-			  (off_t)(sizeof(h) + sizeof(local_table) +
-				  sizeof(local_bytes) + sizeof(local_sites))) !=
-			 0)
+				  sizeof(local_bytes))) != 0 ||
+		 /* the kept inputs (256 KiB) only when the writer kept
+		  * more since the last copy */
+		 (h.fresh_next != local_hdr.fresh_next &&
+		  read_all(fd, local_fresh, sizeof(local_fresh),
+			   (off_t)(sizeof(h) + sizeof(local_table) +
+				   sizeof(local_bytes) +
+				   sizeof(local_sites))) != 0))
 		w = "file too short";
 	close(fd);
 	if (w)

@@ -2168,6 +2168,8 @@ static uint64_t operand(const struct mut_ctx *m, unsigned int w)
 		uint8_t b[8];
 
 		v = below(r, 2) ? pick_value(r) : below(r, 0x10000);
+		if (!m->bm) /* not reached: without one, `how` is below 4 */
+			break;
 		memcpy(b, &v, 8);
 		(void)m->bm(b, 8, 8);
 		memcpy(&v, b, 8);
@@ -3237,7 +3239,7 @@ static int i2s_place(const struct mut_ctx *m, unsigned int w, uint64_t var,
 	struct vmm_scenario *s = &m->w->s;
 	uint64_t mask = vmm_width_mask(w);
 	unsigned int seen = 0;
-	uint8_t pat[8], *best = NULL;
+	uint8_t pat[8] = { 0 }, *best = NULL;
 	uint64_t *best_reg = NULL;
 
 	var &= mask;
