@@ -419,8 +419,7 @@ void fuzz_cmp_clear(void)
 	memset(seen, 0, SEEN_BITS / 8);
 	memset(tried_seq, 0, sizeof(tried_seq));
 	memset(tried_n, 0, sizeof(tried_n));
-	run_fresh.n = 0;
-	run_fresh.value = 0;
+	fuzz_cmp_fresh_begin();
 	cur.acc_on = 0;
 	hdr->fresh_next = 0;
 	cur.on = 0;
@@ -439,8 +438,7 @@ void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 {
 	unsigned int n = run_fresh.n;
 
-	run_fresh.n = 0;
-	run_fresh.value = 0;
+	fuzz_cmp_fresh_begin(); /* taken */
 	if (!size || size > FUZZ_FRESH_MAX)
 		return;
 	for (unsigned int i = 0; i < n && i < FRESH_PER_RUN; i++) {
@@ -556,12 +554,14 @@ int fuzz_cmp_share(const char *path, const char **why)
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len, off_t off)
+/* `len` bytes at *off (the file's parts, one after the other: *off
+ * moves past them) */
+static int read_all(int fd, void *buf, size_t len, off_t *off)
 {
 	uint8_t *b = buf;
 
 	while (len) {
-		ssize_t n = pread(fd, b, len, off);
+		ssize_t n = pread(fd, b, len, *off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -569,7 +569,7 @@ static int read_all(int fd, void *buf, size_t len, off_t off)
 			return -1;
 		b += n;
 		len -= (size_t)n;
-		off += n;
+		*off += n;
 	}
 	return 0;
 }
@@ -578,6 +578,7 @@ int fuzz_cmp_load(const char *path, const char **why)
 {
 	struct cmp_file_hdr h;
 	const char *w = NULL;
+	off_t off = 0;
 	int fd;
 
 	table = local_table;
@@ -595,22 +596,15 @@ int fuzz_cmp_load(const char *path, const char **why)
 		w = "cannot open the file";
 		goto off;
 	}
-	if (read_all(fd, &h, sizeof(h), 0) != 0 || !hdr_ok(&h))
+	if (read_all(fd, &h, sizeof(h), &off) != 0 || !hdr_ok(&h))
 		w = "not a comparison table of this build";
-	else if (read_all(fd, local_table, sizeof(local_table),
-			  (off_t)sizeof(h)) != 0 ||
-		 read_all(fd, local_bytes, sizeof(local_bytes),
-			  (off_t)(sizeof(h) + sizeof(local_table))) != 0 ||
-		 read_all(fd, local_sites, sizeof(local_sites),
-			  (off_t)(sizeof(h) + sizeof(local_table) +
-				  sizeof(local_bytes))) != 0 ||
+	else if (read_all(fd, local_table, sizeof(local_table), &off) != 0 ||
+		 read_all(fd, local_bytes, sizeof(local_bytes), &off) != 0 ||
+		 read_all(fd, local_sites, sizeof(local_sites), &off) != 0 ||
 		 /* the kept inputs (256 KiB) only when the writer kept
 		  * more since the last copy */
 		 (h.fresh_next != local_hdr.fresh_next &&
-		  read_all(fd, local_fresh, sizeof(local_fresh),
-			   (off_t)(sizeof(h) + sizeof(local_table) +
-				   sizeof(local_bytes) +
-				   sizeof(local_sites))) != 0))
+		  read_all(fd, local_fresh, sizeof(local_fresh), &off) != 0))
 		w = "file too short";
 	close(fd);
 	if (w)

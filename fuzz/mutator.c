@@ -2436,6 +2436,21 @@ static int entry_blob(const struct vmm_scenario *s, uint64_t entry)
 	return eb;
 }
 
+/* Bytes b[0..n) into blob `bi` at offset `at` (up to its length), if
+ * the blob has room: 0, or -1. */
+static int blob_insert(struct work *w, uint32_t bi, uint64_t at,
+		       const uint8_t *b, size_t n)
+{
+	uint64_t len = w->s.blobs[bi].len;
+
+	if (at > len || len + n > BLOB_CAP)
+		return -1;
+	memmove(w->blob[bi] + at + n, w->blob[bi] + at, (size_t)(len - at));
+	memcpy(w->blob[bi] + at, b, n);
+	w->s.blobs[bi].len += n;
+	return 0;
+}
+
 #define SEQ_STEPS 8U
 #define SEQ_CAP 256U
 #define SEQ_HLTS 4U /* after a vCPU's own sequence */
@@ -2594,12 +2609,8 @@ static void mut_access_seq(const struct mut_ctx *m)
 		n = gen_sequence(m, v->mode, seq, &prev);
 	else
 		n = gen_sequence(m, v->mode, seq, NULL);
-	if (!n || s->blobs[bi].len + n > BLOB_CAP)
-		return;
-	memmove(w->blob[bi] + at + n, w->blob[bi] + at,
-		(size_t)(s->blobs[bi].len - at));
-	memcpy(w->blob[bi] + at, seq, n);
-	s->blobs[bi].len += n;
+	if (n)
+		(void)blob_insert(w, bi, at, seq, n);
 }
 
 /* The immediate of a `mov reg, imm` (x86) or movz/movk (arm64) in guest
@@ -2948,8 +2959,9 @@ struct pin_cand {
 	unsigned int mmio;  /* a store (else port I/O) */
 	int known;	    /* the port or address is known: addr */
 	uint64_t addr;
-	uint32_t bi; /* the blob (pin_scan) */
-	size_t end;  /* where the next instruction starts, if known (or 0) */
+	uint32_t bi;	   /* the blob (pin_scan) */
+	unsigned int mode; /* the mode its code was read in (pin_scan) */
+	size_t end; /* where the next instruction starts, if known (or 0) */
 };
 
 /* The x86 write whose opcode is at p[o] (after up to 3 prefixes), if it
@@ -3106,31 +3118,24 @@ static void pin_scan(struct rng *r, const struct vmm_scenario *s,
 				       fuzz_cmp_site_any(key)))
 			continue;
 		c.bi = bi;
+		c.mode = mode;
 		if (below(r, ++*seen) == 0)
 			*best = c;
 	}
 }
 
 /* Load `v` into the register write `c` writes (an OUTS: store it as the
- * first element at [si]), right before it. */
+ * first element at [si]), right before it: the bytes put in, or 0. */
 static size_t pin_insert(const struct mut_ctx *m, const struct pin_cand *c,
-			 unsigned int mode, uint64_t v)
+			 uint64_t v)
 {
-	struct vmm_scenario *s = &m->w->s;
-	uint8_t *p = m->w->blob[c->bi];
-	uint64_t len = s->blobs[c->bi].len;
 	uint8_t mov[16];
-	size_t n;
+	size_t n = c->outs ? fuzz_emit_outs_first(c->mode, c->width, v, mov,
+						  sizeof(mov))
+			   : fuzz_emit_mov(m->w->s.arch, c->mode, c->reg,
+					   c->width, v, mov, sizeof(mov));
 
-	n = c->outs ? fuzz_emit_outs_first(mode, c->width, v, mov, sizeof(mov))
-		    : fuzz_emit_mov(s->arch, mode, c->reg, c->width, v, mov,
-				    sizeof(mov));
-	if (!n || len + n > BLOB_CAP)
-		return 0;
-	memmove(p + c->at + n, p + c->at, (size_t)(len - c->at));
-	memcpy(p + c->at, mov, n);
-	s->blobs[c->bi].len += n;
-	return n;
+	return n && blob_insert(m->w, c->bi, c->at, mov, n) == 0 ? n : 0;
 }
 
 /* A write in the guest code (x86 OUT or store, arm64 STR) gets the
@@ -3162,7 +3167,7 @@ static void mut_pin(const struct mut_ctx *m)
 	if (!seen || site_const(r, best.mmio, best.width, best.known, best.addr,
 				&v) != 0)
 		return;
-	(void)pin_insert(m, &best, m->v->mode, v);
+	(void)pin_insert(m, &best, v);
 }
 
 /* The mode of the code in blob `bi`: that of a vCPU starting there (the
@@ -3188,23 +3193,18 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
 	struct vmm_scenario *s = &m->w->s;
 	struct pin_cand best;
-	unsigned int seen = 0, mode = m->v->mode;
+	unsigned int seen = 0;
 	struct fuzz_access prev;
 	uint8_t seq[SEQ_CAP];
-	size_t n, k, at;
-	uint64_t len;
+	size_t n, k;
 
 	memset(&best, 0, sizeof(best));
-	for (uint32_t bi = 0; bi < s->nblobs; bi++) {
-		unsigned int before = seen, bm = blob_mode(m, bi);
-
-		pin_scan(m->r, s, m->w->blob[bi], bi, bm, f->key, &best, &seen);
-		if (seen != before && best.bi == bi)
-			mode = bm;
-	}
+	for (uint32_t bi = 0; bi < s->nblobs; bi++)
+		pin_scan(m->r, s, m->w->blob[bi], bi, blob_mode(m, bi), f->key,
+			 &best, &seen);
 	if (!seen)
 		return -1;
-	n = pin_insert(m, &best, mode, f->c);
+	n = pin_insert(m, &best, f->c);
 	if (!n)
 		return -1;
 	if (s->arch != VMM_ARCH_X86_64 || !best.known || !best.end ||
@@ -3216,16 +3216,9 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	prev.width = (uint8_t)best.width;
 	prev.addr = best.addr;
 	prev.value = f->c;
-	k = gen_sequence(m, mode, seq, &prev);
-	at = best.end + n;
-	len = s->blobs[best.bi].len;
-	if (k && at <= len && len + k <= BLOB_CAP) {
-		uint8_t *p = m->w->blob[best.bi];
-
-		memmove(p + at + k, p + at, (size_t)(len - at));
-		memcpy(p + at, seq, k);
-		s->blobs[best.bi].len += k;
-	}
+	k = gen_sequence(m, best.mode, seq, &prev);
+	if (k)
+		(void)blob_insert(m->w, best.bi, best.end + n, seq, k);
 	return 0;
 }
 
@@ -3807,11 +3800,7 @@ static int splice_accesses(struct rng *r, struct work *w,
 	if (below(r, 2))
 		while (at < s->blobs[bi].len && w->blob[bi][at] != 0xf4)
 			at++;
-	memmove(w->blob[bi] + at + n, w->blob[bi] + at,
-		(size_t)(s->blobs[bi].len - at));
-	memcpy(w->blob[bi] + at, ob->data + from, n);
-	s->blobs[bi].len += n;
-	return 1;
+	return blob_insert(w, (uint32_t)bi, at, ob->data + from, n) == 0;
 }
 
 size_t fuzz_crossover(const uint8_t *a, size_t asz, const uint8_t *b,

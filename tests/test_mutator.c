@@ -852,6 +852,37 @@ static void check_pin_entry(void)
 	CHECK(in_entry >= 230 && other_blob * 2 < in_entry);
 }
 
+/* A run of input data[0..len) whose one comparison (c, var, w) is made
+ * while the VMM services exit x: kept if that is a new check. */
+static void run_noting(const struct vmm_exit *x, uint64_t c, uint64_t var,
+		       unsigned int w, const uint8_t *data, size_t len)
+{
+	fuzz_cmp_fresh_begin();
+	serviced(x, c, var, w);
+	fuzz_cmp_fresh_end(data, len);
+}
+
+/* Mutant `seed` of in[0..len) by the "fresh" path alone, decoded into
+ * s (valid until the next call): 0, or -1, a failed check. */
+static int fresh_mutant(const uint8_t *in, size_t len, unsigned int seed,
+			struct vmm_scenario *s)
+{
+	static uint8_t buf[4096];
+	struct vmm_error e;
+	size_t m;
+
+	CHECK(len <= sizeof(buf));
+	if (len > sizeof(buf))
+		return -1;
+	memcpy(buf, in, len);
+	m = fuzz_mutate_op(buf, len, sizeof(buf), seed, NULL, "fresh");
+	if (!m || vmm_scenario_decode(buf, m, s, &e) != 0) {
+		CHECK(0);
+		return -1;
+	}
+	return 0;
+}
+
 /* An MMIO read whose offset in the page the VMM compared with another
  * offset (prot32: mov ebx, 0xd0000004; mov al, [ebx]): the run keeps its
  * input, and the mutator puts the other address where the code holds
@@ -864,7 +895,6 @@ static void check_fresh_addr(void)
 	static const uint8_t moved[] = { 0xbb, 0x08, 0x00, 0x00, 0xd0 };
 	static uint8_t a[4096], buf[4096];
 	struct vmm_scenario s;
-	struct vmm_error e;
 	struct vmm_exit x = xb_mmio(0xd0000004ULL, 1, 0, NULL);
 	struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
 	struct fuzz_fresh_check f;
@@ -882,14 +912,8 @@ static void check_fresh_addr(void)
 	fuzz_cmp_fresh_end(a, al);
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	for (unsigned int i = 1; i <= 64; i++) {
-		size_t m;
-
-		memcpy(buf, a, al);
-		m = fuzz_mutate_op(buf, al, sizeof(buf), i, NULL, "fresh");
-		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
-			CHECK(0);
+		if (fresh_mutant(a, al, i, &s) != 0)
 			continue;
-		}
 		hits += has_before(&s, moved, sizeof(moved), code + 5, 2);
 	}
 	(void)printf("fresh, an MMIO read's offset checked, 64 mutations: "
@@ -929,9 +953,8 @@ static void check_fresh_echo(void)
 	static const uint8_t code[] = { 0xba, 0x80, 0x00, 0xed, 0xef, 0xf4 };
 	static const uint8_t in[] = { 0x11, 0x37, 0x00, 0x22 };
 	static const uint8_t pinned[] = { 0xb8, 0x57, 0x13, 0xef };
-	static uint8_t a[4096], buf[4096];
+	static uint8_t a[4096];
 	struct vmm_scenario s;
-	struct vmm_error e;
 	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37);
 	size_t al =
 		code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code, sizeof(code),
@@ -942,18 +965,10 @@ static void check_fresh_echo(void)
 	if (!al)
 		return;
 	fuzz_cmp_clear();
-	fuzz_cmp_fresh_begin();
-	serviced(&x, 0x1357, 0x37, 8);
-	fuzz_cmp_fresh_end(a, al);
+	run_noting(&x, 0x1357, 0x37, 8, a, al);
 	for (unsigned int i = 1; i <= 64; i++) {
-		size_t m;
-
-		memcpy(buf, a, al);
-		m = fuzz_mutate_op(buf, al, sizeof(buf), i, NULL, "fresh");
-		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
-			CHECK(0);
+		if (fresh_mutant(a, al, i, &s) != 0)
 			continue;
-		}
 		stream += s.has_input && s.input_len == 4 &&
 			  s.input[1] == 0x57 && s.input[2] == 0x13;
 		pin += has_before(&s, pinned, 3, pinned + 3, 1);
@@ -969,19 +984,11 @@ static void check_fresh_echo(void)
 	al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code, sizeof(code),
 			VMM_SCN_PERMISSIVE, in, 1);
 	x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0xffff);
-	fuzz_cmp_fresh_begin();
-	serviced(&x, 0x1357, 0xffff, 8);
-	fuzz_cmp_fresh_end(a, al);
+	run_noting(&x, 0x1357, 0xffff, 8, a, al);
 	stream = 0;
 	for (unsigned int i = 1; al && i <= 64; i++) {
-		size_t m;
-
-		memcpy(buf, a, al);
-		m = fuzz_mutate_op(buf, al, sizeof(buf), i, NULL, "fresh");
-		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
-			CHECK(0);
+		if (fresh_mutant(a, al, i, &s) != 0)
 			continue;
-		}
 		stream += s.has_input && s.input_len == 3 &&
 			  s.input[0] == 0x11 && s.input[1] == 0x57 &&
 			  s.input[2] == 0x13;
@@ -1009,9 +1016,8 @@ static void check_fresh(void)
 	static const uint8_t pinned[] = { 0xba, 0xe9, 0x00, 0xb8,
 					  0x57, 0x13, 0xef };
 	static const uint8_t wrong[] = { 0xba, 0x80, 0x00, 0xb8, 0x57, 0x13 };
-	static uint8_t a[4096], b[4096], buf[4096];
+	static uint8_t a[4096], b[4096];
 	struct vmm_scenario s;
-	struct vmm_error e;
 	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
 	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
 			       sizeof(code), 0, NULL, 0);
@@ -1023,43 +1029,30 @@ static void check_fresh(void)
 	if (!al || !bl)
 		return;
 	fuzz_cmp_clear();
-	fuzz_cmp_fresh_begin();
-	serviced(&x, 0x1357, 0x37, 2);
-	fuzz_cmp_fresh_end(a, al);
+	run_noting(&x, 0x1357, 0x37, 2, a, al);
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	/* the same check again: in its slot, then back after 8 others
 	 * took the slot over */
-	fuzz_cmp_fresh_begin();
-	serviced(&x, 0x1357, 0x37, 2);
-	fuzz_cmp_fresh_end(b, bl);
+	run_noting(&x, 0x1357, 0x37, 2, b, bl);
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	for (uint64_t c = 0x2000; c < 0x2008; c++)
 		serviced(&x, c, 0x37, 2);
 	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 2, 0xe9, 0), 0x1357), 0);
-	fuzz_cmp_fresh_begin();
-	serviced(&x, 0x1357, 0x37, 2);
-	fuzz_cmp_fresh_end(b, bl);
+	run_noting(&x, 0x1357, 0x37, 2, b, bl);
 	CHECK(site_has(fuzz_cmp_site_key(0, 2, 0xe9, 0), 0x1357) > 0);
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	{
 		struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37);
 
-		fuzz_cmp_fresh_begin();
-		serviced(&y, 0x1357, 0x37, 2);
-		fuzz_cmp_fresh_end(b, bl);
+		run_noting(&y, 0x1357, 0x37, 2, b, bl);
 		CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	}
 	/* handed input b, the mutator works on a */
 	for (unsigned int i = 1; i <= 80; i++) {
-		size_t m;
 		int is_b = 0;
 
-		memcpy(buf, b, bl);
-		m = fuzz_mutate_op(buf, bl, sizeof(buf), i, NULL, "fresh");
-		if (!m || vmm_scenario_decode(buf, m, &s, &e) != 0) {
-			CHECK(0);
+		if (fresh_mutant(b, bl, i, &s) != 0)
 			continue;
-		}
 		for (uint32_t k = 0; k < s.nblobs; k++)
 			if (s.blobs[k].gpa == 0x1000 &&
 			    s.blobs[k].len >= sizeof(other) &&
