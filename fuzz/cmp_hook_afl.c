@@ -83,3 +83,44 @@ CMPLOG_HOOK(1, uint8_t)
 CMPLOG_HOOK(2, uint16_t)
 CMPLOG_HOOK(4, uint32_t)
 CMPLOG_HOOK(8, uint64_t)
+
+/* 1-byte comparisons. The CmpLog instruction pass leaves them out (an
+ * 8-bit `icmp` gets no hook: AFL++ finds single bytes by its own
+ * stages), but a device decodes most of its registers' values a byte at
+ * a time. The AFL++ tree therefore also compiles the VMM core with the
+ * compiler's own comparison tracing (fuzz/CMakeLists.txt): its 1-byte
+ * comparisons with a constant are noted here; the wider ones and the
+ * compiler's other comparison hooks are the instruction pass's already
+ * and only go on to AFL++'s runtime (which logs into the CmpLog map)
+ * when that map is a real one. Like the pass's hooks, nothing is noted
+ * while the map pointer is cleared (selective coverage off). */
+#define SANCOV_HOOK(name, params, args, note)               \
+	void __real___sanitizer_cov_##name params;          \
+	void __wrap___sanitizer_cov_##name params;          \
+	void __wrap___sanitizer_cov_##name params           \
+	{                                                   \
+		if (!__afl_cmp_map)                         \
+			return;                             \
+		note;                                       \
+		if (__afl_cmp_map != placeholder)           \
+			__real___sanitizer_cov_##name args; \
+	}
+
+static void note_byte(uint8_t c, uint8_t v)
+{
+	if (!busy) {
+		busy = 1;
+		fuzz_cmp_note(c, v, 1);
+		busy = 0;
+	}
+}
+
+SANCOV_HOOK(trace_const_cmp1, (uint8_t a, uint8_t b), (a, b), note_byte(a, b))
+SANCOV_HOOK(trace_const_cmp2, (uint16_t a, uint16_t b), (a, b), (void)0)
+SANCOV_HOOK(trace_const_cmp4, (uint32_t a, uint32_t b), (a, b), (void)0)
+SANCOV_HOOK(trace_const_cmp8, (uint64_t a, uint64_t b), (a, b), (void)0)
+SANCOV_HOOK(trace_cmp1, (uint8_t a, uint8_t b), (a, b), (void)0)
+SANCOV_HOOK(trace_cmp2, (uint16_t a, uint16_t b), (a, b), (void)0)
+SANCOV_HOOK(trace_cmp4, (uint32_t a, uint32_t b), (a, b), (void)0)
+SANCOV_HOOK(trace_cmp8, (uint64_t a, uint64_t b), (a, b), (void)0)
+SANCOV_HOOK(trace_switch, (uint64_t v, uint64_t *cases), (v, cases), (void)0)
