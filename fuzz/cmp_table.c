@@ -109,15 +109,16 @@ struct site_ctx {
 	unsigned int mmio, width, n;
 	uint64_t addr;
 	uint64_t v[SITE_ELEMS];
-	/* any MMIO access (a read too): its address, for address checks */
+	/* any MMIO or port access (a read too): its address or port, for
+	 * address checks */
 	int acc_on;
-	unsigned int acc_width;
+	unsigned int acc_mmio, acc_width;
 	uint64_t acc_addr;
 };
 static __thread struct site_ctx cur;
 
 static void site_match(uint64_t c, uint64_t var, unsigned int width);
-static void addr_match(uint64_t c);
+static void addr_match(uint64_t c, uint64_t var);
 
 /* The next free entry of this run's checks, or NULL: vCPU threads may
  * take one at once (concurrent mode), each gets its own index. */
@@ -217,8 +218,8 @@ void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 		return;
 	if (cur.on)
 		site_match(c, var, width);
-	if (cur.acc_on && var == (cur.acc_addr & 0xfffULL) && c < 0x1000)
-		addr_match(c);
+	if (cur.acc_on)
+		addr_match(c, var);
 	if (width == 1) {
 		note_byte((uint8_t)var, (uint8_t)c);
 		return;
@@ -280,8 +281,16 @@ void fuzz_cmp_site_begin(const struct vmm_exit *x)
 	cur.acc_on = 0;
 	if (x->reason == KVM_EXIT_MMIO && x->u.mmio.len >= 1 &&
 	    x->u.mmio.len <= 8) {
+		cur.acc_mmio = 1;
 		cur.acc_width = x->u.mmio.len;
 		cur.acc_addr = x->u.mmio.gpa;
+		cur.acc_on = 1;
+	}
+	if (x->reason == KVM_EXIT_IO && x->u.io.size >= 1 &&
+	    x->u.io.size <= 4) {
+		cur.acc_mmio = 0;
+		cur.acc_width = x->u.io.size;
+		cur.acc_addr = x->u.io.port;
 		cur.acc_on = 1;
 	}
 	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_OUT &&
@@ -343,24 +352,54 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 		}
 }
 
-/* A comparison, while an MMIO access is serviced, of its offset in the
- * page with another offset: a device decoding which of its registers
- * the access is for (a register only some state reaches shows up in the
- * run that got there). A new one is one of the run's checks unless a
- * written value's is: the address the guest accessed, and the one it
- * would take, keyed as the access with FUZZ_CMP_SITE_ADDR. Not kept in
- * the site slots: nothing pins an address. */
-static void addr_match(uint64_t c)
+/* The register a port access at `port` with offset `var` in its device
+ * would take at offset `c` instead, or 0 if `var` is no such offset: a
+ * port device sits at a base aligned to its size (COM1 at 0x3f8, 8
+ * ports), so the base `port - var` is aligned to a power of two above
+ * both offsets. */
+static uint64_t port_other(uint64_t port, uint64_t var, uint64_t c)
 {
-	uint64_t key = fuzz_cmp_site_key(1, cur.acc_width, cur.acc_addr, 0) |
+	uint64_t span = 1;
+
+	if (var > port || var > 0xff || c > 0xff)
+		return 0;
+	while (span <= var || span <= c)
+		span <<= 1;
+	if ((port - var) & (span - 1U) || port - var + c > 0xffff)
+		return 0;
+	return port - var + c;
+}
+
+/* A comparison, while an MMIO access is serviced, of its offset in the
+ * page with another offset, or while port I/O is, of its offset from an
+ * aligned base with another offset (port_other): a device decoding
+ * which of its registers the access is for (a register only some state
+ * reaches shows up in the run that got there; a UART's scratch register
+ * right after a line control write, say). A new one is one of the run's
+ * checks unless a written value's is: the address or port the guest
+ * accessed, and the one it would take, keyed as the access with
+ * FUZZ_CMP_SITE_ADDR. Not kept in the site slots: nothing pins an
+ * address. */
+static void addr_match(uint64_t c, uint64_t var)
+{
+	uint64_t key = fuzz_cmp_site_key(cur.acc_mmio, cur.acc_width,
+					 cur.acc_addr, 0) |
 		       FUZZ_CMP_SITE_ADDR;
+	uint64_t other;
 	struct fuzz_fresh_check *f;
 
+	if (cur.acc_mmio) {
+		if (var != (cur.acc_addr & 0xfffULL) || c >= 0x1000)
+			return;
+		other = (cur.acc_addr & ~0xfffULL) | c;
+	} else if ((other = port_other(cur.acc_addr, var, c)) == 0) {
+		return;
+	}
 	if (run_fresh.value || !first_seen(fuzz_cmp_site_any(key), c) ||
 	    (f = run_check()) == NULL)
 		return;
 	f->key = key;
-	f->c = (cur.acc_addr & ~0xfffULL) | c;
+	f->c = other;
 	f->var = cur.acc_addr;
 }
 

@@ -136,8 +136,9 @@ uint64_t fuzz_cmp_fresh_kept(void);
  * value the guest wrote there (at the write's width) when the VMM
  * compared it with the constant. An address check (the key has
  * FUZZ_CMP_SITE_ADDR): an MMIO access's offset in its page was compared
- * with another offset (a device decoding its registers); `var` is the
- * address accessed and `c` the same page at the other offset. */
+ * with another offset, or a port access's offset from an aligned base
+ * (a device decoding its registers); `var` is the address or port
+ * accessed and `c` the same page or base at the other offset. */
 #define FUZZ_CMP_SITE_ADDR (1ULL << 61)
 struct fuzz_fresh_check {
 	uint64_t key, c, var;

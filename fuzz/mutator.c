@@ -3303,9 +3303,10 @@ static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
 	/* an address check: the address where the code holds it (the
-	 * 32-bit immediate fuzz_emit_access loads it with) */
+	 * 32-bit immediate fuzz_emit_access loads it with; a port, the
+	 * 16-bit one of `mov dx`) */
 	if (f->key & FUZZ_CMP_SITE_ADDR)
-		return i2s_place(m, 4, f->var, f->c);
+		return i2s_place(m, f->key >> 63 ? 4 : 2, f->var, f->c);
 	if (below(m->r, 2))
 		return pin_fresh(m, f) == 0 || i2s_fresh(m, f) == 0 ? 0 : -1;
 	return i2s_fresh(m, f) == 0 || pin_fresh(m, f) == 0 ? 0 : -1;

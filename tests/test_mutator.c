@@ -944,6 +944,44 @@ static void check_fresh_addr(void)
 	fuzz_cmp_clear();
 }
 
+/* A port access's offset from its device's base compared with another
+ * offset (real16: mov dx, 0x3fb; mov al, 0x41; out dx, al): the other port
+ * goes where the code holds the port; an offset that leaves no aligned
+ * base is none. */
+static void check_fresh_port(void)
+{
+	static const uint8_t code[] = {
+		0xba, 0xfb, 0x03, 0xb0, 0x41, 0xee, 0xf4
+	};
+	static const uint8_t moved[] = { 0xba, 0xff, 0x03 };
+	static uint8_t a[4096];
+	struct vmm_scenario s;
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x3fb, 1, 0x41);
+	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
+			       sizeof(code), 0, NULL, 0);
+	unsigned long hits = 0;
+
+	CHECK(al > 0);
+	if (!al)
+		return;
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&x, 7, 2, 4); /* 0x3f9 + 2: no base aligned to 8 */
+	serviced(&x, 7, 3, 4); /* COM1 + 3 against 7 */
+	fuzz_cmp_fresh_end(a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	for (unsigned int i = 1; i <= 64; i++) {
+		if (fresh_mutant(a, al, i, &s) != 0)
+			continue;
+		hits += has_before(&s, moved, sizeof(moved), code + 3, 2);
+	}
+	(void)printf("fresh, a port's offset checked, 64 mutations: the "
+		     "other port in the code %lu\n",
+		     hits);
+	CHECK_EQ_U64(hits, 64);
+	fuzz_cmp_clear();
+}
+
 /* A kept check of a value the guest read from the input stream and
  * wrote back (real16: mov dx, 0x80; in ax, dx; out dx, ax): the constant
  * goes where the input stream holds the value, or is pinned at the OUT
@@ -1078,6 +1116,7 @@ static void check_fresh(void)
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 0);
 	check_fresh_echo();
 	check_fresh_addr();
+	check_fresh_port();
 }
 
 static void check_pin(void)
