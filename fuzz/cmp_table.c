@@ -65,7 +65,7 @@ struct cmp_fresh {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 5U
+#define CMP_FILE_VERSION 6U
 #define CMP_FILE_SIZE                               \
 	(sizeof(struct cmp_file_hdr) +              \
 	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
@@ -116,6 +116,12 @@ struct site_ctx {
 	uint64_t acc_addr;
 };
 static __thread struct site_ctx cur;
+
+/* this thread's last read served from the input stream (fuzz_cmp_read) */
+static __thread struct {
+	uint64_t from, value; /* from: 1 + the offset, 0 none */
+	unsigned int width;
+} last_read;
 
 static void site_match(uint64_t c, uint64_t var, unsigned int width);
 static void addr_match(uint64_t c, uint64_t var);
@@ -322,6 +328,36 @@ void fuzz_cmp_site_end(void)
 	cur.acc_on = 0;
 }
 
+void fuzz_cmp_read(const struct vmm_exit *x)
+{
+	if (!x->in_from)
+		return;
+	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_IN &&
+	    x->u.io.size >= 1 && x->u.io.size <= 4) {
+		last_read.width = x->u.io.size;
+		last_read.value = vmm_le_get(x->u.io.data, x->u.io.size);
+	} else if (x->reason == KVM_EXIT_MMIO && !x->u.mmio.is_write &&
+		   x->u.mmio.len >= 1 && x->u.mmio.len <= 8) {
+		last_read.width = x->u.mmio.len;
+		last_read.value = vmm_le_get(x->u.mmio.data, x->u.mmio.len);
+	} else {
+		return;
+	}
+	last_read.from = x->in_from;
+}
+
+/* Where the input stream holds `v` (`w` bytes) if the thread's last
+ * stream read got it: 1 + the offset, or 0 */
+static uint64_t read_from(uint64_t v, unsigned int w)
+{
+	uint64_t mask = vmm_width_mask(w);
+
+	return last_read.from && last_read.width == w &&
+			       (last_read.value & mask) == (v & mask)
+		       ? last_read.from
+		       : 0;
+}
+
 /* A comparison while a write is serviced: of a value it wrote (a string
  * OUT's first elements), zero-extended (the VMM compares a port's data
  * as a 64-bit value) or cut to the comparison's low bytes; a constant
@@ -346,6 +382,7 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 				f->key = key;
 				f->c = c;
 				f->var = cur.v[k];
+				f->from = read_from(cur.v[k], cur.width);
 				run_fresh.value = 1;
 			}
 			return;
@@ -401,6 +438,7 @@ static void addr_match(uint64_t c, uint64_t var)
 	f->key = key;
 	f->c = other;
 	f->var = cur.acc_addr;
+	f->from = 0;
 }
 
 unsigned int fuzz_cmp_site_find(uint64_t key, uint64_t *out, unsigned int max)
@@ -471,6 +509,7 @@ void fuzz_cmp_fresh_begin(void)
 {
 	run_fresh.n = 0;
 	run_fresh.value = 0;
+	last_read.from = 0;
 }
 
 void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)

@@ -93,6 +93,11 @@ struct vmm_exit;
 void fuzz_cmp_site_begin(const struct vmm_exit *x);
 void fuzz_cmp_site_end(void);
 
+/* After the VMM serviced exit `x` on this thread (on_exit): if its reply
+ * came from the input stream (x->in_from), the value and where, so that a
+ * check of that value written back (an echo) knows the stream's place. */
+void fuzz_cmp_read(const struct vmm_exit *x);
+
 /* The constants register `key` was compared with (up to `max`); returns
  * how many. */
 unsigned int fuzz_cmp_site_find(uint64_t key, uint64_t *out, unsigned int max);
@@ -142,6 +147,10 @@ uint64_t fuzz_cmp_fresh_kept(void);
 #define FUZZ_CMP_SITE_ADDR (1ULL << 61)
 struct fuzz_fresh_check {
 	uint64_t key, c, var;
+	/* 1 + the input stream offset `var` was read from (the value the
+	 * guest's last read on that thread took from the stream, written
+	 * back); 0 if it was not */
+	uint64_t from;
 };
 
 /* The newest kept input tried fewer than `budget` times: copied into

@@ -111,6 +111,7 @@ static void on_exit_record(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
 {
 	(void)vcpu;
 	fuzz_cmp_site_end();
+	fuzz_cmp_read(x);
 	fuzz_feedback_exit(ctx, x);
 }
 

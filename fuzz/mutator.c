@@ -3268,12 +3268,12 @@ static int i2s_place(const struct mut_ctx *m, unsigned int w, uint64_t var,
 
 /* A kept input's check, input to state: the value the guest wrote when
  * the VMM compared it with the constant, where the input holds it,
- * becomes the constant. A value the guest read (from the input stream,
- * a device) and wrote back has no write to pin: pinned, it would no
- * longer be the value read. A value of all ones is most often what a
- * read got once the input stream ran dry (open bus): three times in four
- * the stream gets the constant at its end. Returns 0, or -1 if no place
- * holds it. */
+ * becomes the constant. A value the guest read from the input stream and
+ * wrote back (an echo: the check knows the stream offset) has no write
+ * to pin: pinned, it would no longer be the value read; the stream gets
+ * the constant at that offset, and if the read was past the stream's end
+ * (open bus), the bytes before it what the reads there got (all ones).
+ * Returns 0, or -1 if no place holds it. */
 static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
 	struct vmm_scenario *s = &m->w->s;
@@ -3281,16 +3281,20 @@ static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 
 	if (w < 1 || w > 8)
 		return -1;
-	if ((f->var & vmm_width_mask(w)) == vmm_width_mask(w) && w <= 4 &&
-	    s->input_len + w <= INPUT_CAP && below(m->r, 4)) {
+	if (f->from && f->from - 1U + w <= INPUT_CAP) {
+		uint64_t at = f->from - 1U;
+
 		if (!s->has_input) {
 			s->has_input = 1;
 			s->input = m->w->input;
 			s->input_len = 0;
 		}
+		while (s->input_len < at)
+			m->w->input[s->input_len++] = 0xff;
 		for (unsigned int i = 0; i < w; i++)
-			m->w->input[s->input_len++] =
-				(uint8_t)(f->c >> (8 * i));
+			m->w->input[at + i] = (uint8_t)(f->c >> (8 * i));
+		if (s->input_len < at + w)
+			s->input_len = (uint32_t)(at + w);
 		return 0;
 	}
 	return i2s_place(m, w, f->var, f->c);

@@ -64,8 +64,8 @@ static int devices_equal(const struct vmm_devices *a,
 	       a->mmio_console_gpa == b->mmio_console_gpa &&
 	       a->bytes_out == b->bytes_out && a->permissive == b->permissive &&
 	       a->in == b->in && a->in_len == b->in_len &&
-	       a->in_pos == b->in_pos && a->msr_exits == b->msr_exits &&
-	       a->nmsr_exits == b->nmsr_exits &&
+	       a->in_pos == b->in_pos && a->in_read == b->in_read &&
+	       a->msr_exits == b->msr_exits && a->nmsr_exits == b->nmsr_exits &&
 	       a->msr_exits_on == b->msr_exits_on &&
 	       a->hypercall_on == b->hypercall_on &&
 	       a->debug_vcpus == b->debug_vcpus;
@@ -493,7 +493,9 @@ static void test_exit_handle(void)
 }
 
 /* Permissive mode: unowned writes accepted, unowned reads answered from
- * the input stream in order, 0xff once it runs out. */
+ * the input stream in order, 0xff once it runs out; each serviced read
+ * says where in the stream its reply starts (in_from: 1 + the offset,
+ * counting on past the end), a write says none. */
 static void test_permissive(void)
 {
 	static const uint8_t stream[3] = { 0x11, 0x22, 0x33 };
@@ -508,9 +510,11 @@ static void test_permissive(void)
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(x.u.io.data[0], 0x11);
 	CHECK_EQ_U64(x.u.io.data[1], 0x22);
+	CHECK_EQ_U64(x.in_from, 1);
 	x.u.io.dir = KVM_EXIT_IO_OUT; /* unowned write: accepted, no output */
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 	CHECK_EQ_U64(s.n, 0);
+	CHECK_EQ_U64(x.in_from, 0);
 
 	x = xb_mmio(0xd0000000ULL, 4, 0, NULL);
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
@@ -519,6 +523,12 @@ static void test_permissive(void)
 	CHECK_EQ_U64(x.u.mmio.data[3], 0xff);
 	CHECK_EQ_U64(x.u.mmio.data[4], 0); /* only len bytes written */
 	CHECK_EQ_U64(d.in_pos, 3);
+	CHECK_EQ_U64(x.in_from, 1 + 2);
+	x = xb_io(KVM_EXIT_IO_IN, 0x60, 2, 1, NULL); /* past the end */
+	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
+	CHECK_EQ_U64(x.u.io.data[0], 0xff);
+	CHECK_EQ_U64(x.in_from, 1 + 6);
+	x = xb_mmio(0xd0000000ULL, 4, 0, NULL);
 	x.u.mmio.is_write = 1;
 	CHECK_EQ_U64(vmm_exit_handle(&d, 0, &x, &e), VMM_ACT_CONTINUE);
 

@@ -991,9 +991,11 @@ static void check_fresh_echo(void)
 	static const uint8_t code[] = { 0xba, 0x80, 0x00, 0xed, 0xef, 0xf4 };
 	static const uint8_t in[] = { 0x11, 0x37, 0x00, 0x22 };
 	static const uint8_t pinned[] = { 0xb8, 0x57, 0x13, 0xef };
+	static const uint8_t open_bus[] = { 0x11, 0xff, 0xff, 0x57, 0x13 };
+	static const uint8_t at_read[] = { 0x11, 0x57, 0x13, 0x22 };
 	static uint8_t a[4096];
 	struct vmm_scenario s;
-	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37);
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37), rd;
 	size_t al =
 		code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code, sizeof(code),
 			   VMM_SCN_PERMISSIVE, in, sizeof(in));
@@ -1017,24 +1019,53 @@ static void check_fresh_echo(void)
 	CHECK(stream >= 16);
 	CHECK(pin >= 16);
 	CHECK_EQ_U64(stream + pin, 64);
-	/* the stream ran dry: the read got 0xffff (open bus) */
+	/* the stream ran dry: the read got 0xffff (open bus) at offset 3,
+	 * an earlier read having taken offsets 1 and 2 past the end */
 	fuzz_cmp_clear();
 	al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code, sizeof(code),
 			VMM_SCN_PERMISSIVE, in, 1);
 	x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0xffff);
-	run_noting(&x, 0x1357, 0xffff, 8, a, al);
+	rd = io_exit(KVM_EXIT_IO_IN, 0x80, 2, 0xffff);
+	rd.in_from = 1 + 3;
+	fuzz_cmp_fresh_begin();
+	fuzz_cmp_read(&rd);
+	serviced(&x, 0x1357, 0xffff, 8);
+	fuzz_cmp_fresh_end(a, al);
 	stream = 0;
 	for (unsigned int i = 1; al && i <= 64; i++) {
 		if (fresh_mutant(a, al, i, &s) != 0)
 			continue;
-		stream += s.has_input && s.input_len == 3 &&
-			  s.input[0] == 0x11 && s.input[1] == 0x57 &&
-			  s.input[2] == 0x13;
+		stream += s.has_input && s.input_len == 5 &&
+			  !memcmp(s.input, open_bus, sizeof(open_bus));
 	}
 	(void)printf("fresh, an echo of open bus (the stream used up), 64 "
-		     "mutations: the constant at the stream's end %lu\n",
+		     "mutations: the constant where the read was %lu\n",
 		     stream);
 	CHECK(stream >= 16);
+	/* the same read at offset 1, in the stream: the constant there */
+	fuzz_cmp_clear();
+	al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code, sizeof(code),
+			VMM_SCN_PERMISSIVE, in, sizeof(in));
+	x = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37);
+	rd = io_exit(KVM_EXIT_IO_IN, 0x80, 2, 0x37);
+	rd.in_from = 1 + 1;
+	fuzz_cmp_fresh_begin();
+	fuzz_cmp_read(&rd);
+	serviced(&x, 0x1357, 0x37, 8);
+	fuzz_cmp_fresh_end(a, al);
+	stream = pin = 0;
+	for (unsigned int i = 1; al && i <= 64; i++) {
+		if (fresh_mutant(a, al, i, &s) != 0)
+			continue;
+		stream += s.has_input && s.input_len == 4 &&
+			  !memcmp(s.input, at_read, sizeof(at_read));
+		pin += has_before(&s, pinned, 3, pinned + 3, 1);
+	}
+	(void)printf("fresh, an echo of the stream's offset 1, 64 mutations: "
+		     "the constant there %lu, pinned %lu\n",
+		     stream, pin);
+	CHECK(stream >= 16);
+	CHECK_EQ_U64(stream + pin, 64);
 	fuzz_cmp_clear();
 }
 

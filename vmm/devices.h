@@ -62,6 +62,7 @@ struct vmm_devices {
 	int permissive;
 	const uint8_t *in; /* input stream for unowned reads */
 	size_t in_len, in_pos;
+	uint64_t in_read; /* bytes asked of the stream, past its end too */
 	/* exits the scenario's records turn on (vmm_devices_set_exits):
 	 * RDMSR/WRMSR answered as its msr_exits ranges say, hypercalls, and
 	 * debug exits of the vCPUs (bit i) with a guest_debug record */

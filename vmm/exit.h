@@ -101,6 +101,12 @@ struct vmm_exit {
 		uint32_t hlt_in_kernel;
 		uint8_t eoi_vector; /* KVM_EXIT_IOAPIC_EOI */
 	} u;
+	/* Set when the VMM serviced the exit (vmm_exit_handle): 1 + the
+	 * offset in the scenario's input stream of the first byte its reply
+	 * took from there (an IN or MMIO read no device owns, an RDMSR, a
+	 * hypercall's ret), counting on past the stream's end (open bus:
+	 * where the stream would have to hold it); 0 if none. */
+	uint32_t in_from;
 };
 
 /* Decode the kvm_run area `run` of `mapped_size` bytes (the size the vCPU
