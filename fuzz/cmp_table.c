@@ -278,6 +278,15 @@ static int site_note(uint64_t key, uint64_t c)
 	return slot_add(t->c, t->hits, &t->n, &t->next, FUZZ_CMP_SITE_PER, c);
 }
 
+/* the access being serviced, for address checks */
+static void acc_set(unsigned int mmio, unsigned int width, uint64_t addr)
+{
+	cur.acc_mmio = mmio;
+	cur.acc_width = width;
+	cur.acc_addr = addr;
+	cur.acc_on = 1;
+}
+
 void fuzz_cmp_site_begin(const struct vmm_exit *x)
 {
 	const uint8_t *data;
@@ -286,19 +295,10 @@ void fuzz_cmp_site_begin(const struct vmm_exit *x)
 	cur.on = 0;
 	cur.acc_on = 0;
 	if (x->reason == KVM_EXIT_MMIO && x->u.mmio.len >= 1 &&
-	    x->u.mmio.len <= 8) {
-		cur.acc_mmio = 1;
-		cur.acc_width = x->u.mmio.len;
-		cur.acc_addr = x->u.mmio.gpa;
-		cur.acc_on = 1;
-	}
-	if (x->reason == KVM_EXIT_IO && x->u.io.size >= 1 &&
-	    x->u.io.size <= 4) {
-		cur.acc_mmio = 0;
-		cur.acc_width = x->u.io.size;
-		cur.acc_addr = x->u.io.port;
-		cur.acc_on = 1;
-	}
+	    x->u.mmio.len <= 8)
+		acc_set(1, x->u.mmio.len, x->u.mmio.gpa);
+	if (x->reason == KVM_EXIT_IO && x->u.io.size >= 1 && x->u.io.size <= 4)
+		acc_set(0, x->u.io.size, x->u.io.port);
 	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_OUT &&
 	    x->u.io.size >= 1 && x->u.io.size <= 4 && x->u.io.count >= 1 &&
 	    (uint64_t)x->u.io.size * x->u.io.count <= sizeof(x->u.io.data)) {

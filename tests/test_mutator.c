@@ -883,6 +883,36 @@ static int fresh_mutant(const uint8_t *in, size_t len, unsigned int seed,
 	return 0;
 }
 
+/* Inputs kept by one run of in[0..len) in which, while `x` was serviced,
+ * var1 was compared with c1 and then var2 with c2 (8-byte comparisons),
+ * after a clear */
+static uint64_t kept_after(const struct vmm_exit *x, uint64_t c1, uint64_t var1,
+			   uint64_t c2, uint64_t var2, const uint8_t *in,
+			   size_t len)
+{
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(x, c1, var1, 8);
+	serviced(x, c2, var2, 8);
+	fuzz_cmp_fresh_end(in, len);
+	return fuzz_cmp_fresh_kept();
+}
+
+/* 64 "fresh" mutants of in[0..len): how many hold mov[] right before
+ * at[] (an address check's other address or port in the code) */
+static unsigned long moved_hits(const uint8_t *in, size_t len,
+				const uint8_t *mov, size_t n, const uint8_t *at,
+				size_t k)
+{
+	struct vmm_scenario s;
+	unsigned long hits = 0;
+
+	for (unsigned int i = 1; i <= 64; i++)
+		if (fresh_mutant(in, len, i, &s) == 0)
+			hits += has_before(&s, mov, n, at, k);
+	return hits;
+}
+
 /* An MMIO read whose offset in the page the VMM compared with another
  * offset (prot32: mov ebx, 0xd0000004; mov al, [ebx]): the run keeps its
  * input, and the mutator puts the other address where the code holds
@@ -894,7 +924,6 @@ static void check_fresh_addr(void)
 					0xd0, 0x8a, 0x03, 0xf4 };
 	static const uint8_t moved[] = { 0xbb, 0x08, 0x00, 0x00, 0xd0 };
 	static uint8_t a[4096], buf[4096];
-	struct vmm_scenario s;
 	struct vmm_exit x = xb_mmio(0xd0000004ULL, 1, 0, NULL);
 	struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
 	struct fuzz_fresh_check f;
@@ -905,17 +934,9 @@ static void check_fresh_addr(void)
 	CHECK(al > 0);
 	if (!al)
 		return;
-	fuzz_cmp_clear();
-	fuzz_cmp_fresh_begin();
-	serviced(&x, 8, 4, 8);	    /* offset 4 against 8 */
-	serviced(&x, 0x2000, 4, 8); /* not an offset */
-	fuzz_cmp_fresh_end(a, al);
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
-	for (unsigned int i = 1; i <= 64; i++) {
-		if (fresh_mutant(a, al, i, &s) != 0)
-			continue;
-		hits += has_before(&s, moved, sizeof(moved), code + 5, 2);
-	}
+	/* offset 4 against 8; then against something that is no offset */
+	CHECK_EQ_U64(kept_after(&x, 8, 4, 0x2000, 4, a, al), 1);
+	hits = moved_hits(a, al, moved, sizeof(moved), code + 5, 2);
 	(void)printf("fresh, an MMIO read's offset checked, 64 mutations: "
 		     "the other address in the code %lu\n",
 		     hits);
@@ -955,7 +976,6 @@ static void check_fresh_port(void)
 	};
 	static const uint8_t moved[] = { 0xba, 0xff, 0x03 };
 	static uint8_t a[4096];
-	struct vmm_scenario s;
 	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x3fb, 1, 0x41);
 	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
 			       sizeof(code), 0, NULL, 0);
@@ -964,17 +984,9 @@ static void check_fresh_port(void)
 	CHECK(al > 0);
 	if (!al)
 		return;
-	fuzz_cmp_clear();
-	fuzz_cmp_fresh_begin();
-	serviced(&x, 7, 2, 4); /* 0x3f9 + 2: no base aligned to 8 */
-	serviced(&x, 7, 3, 4); /* COM1 + 3 against 7 */
-	fuzz_cmp_fresh_end(a, al);
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
-	for (unsigned int i = 1; i <= 64; i++) {
-		if (fresh_mutant(a, al, i, &s) != 0)
-			continue;
-		hits += has_before(&s, moved, sizeof(moved), code + 3, 2);
-	}
+	/* 0x3f9 + 2 against 7 (no base aligned to 8); COM1 + 3 against 7 */
+	CHECK_EQ_U64(kept_after(&x, 7, 2, 7, 3, a, al), 1);
+	hits = moved_hits(a, al, moved, sizeof(moved), code + 3, 2);
 	(void)printf("fresh, a port's offset checked, 64 mutations: the "
 		     "other port in the code %lu\n",
 		     hits);
