@@ -287,10 +287,40 @@ static void acc_set(unsigned int mmio, unsigned int width, uint64_t addr)
 	cur.acc_on = 1;
 }
 
+/* The bytes of port I/O or an MMIO access in direction `write` (an OUT
+ * or MMIO write; an IN or MMIO read: its reply), if the record holds
+ * them all: the element width in *w, the elements in *n (a string I/O's
+ * count), the port or address in *addr, 1 for MMIO in *mmio; else NULL. */
+static const uint8_t *access_data(const struct vmm_exit *x, int write,
+				  unsigned int *w, uint32_t *n, uint64_t *addr,
+				  unsigned int *mmio)
+{
+	const struct vmm_exit_io *io = &x->u.io;
+
+	if (x->reason == KVM_EXIT_IO && (io->dir == KVM_EXIT_IO_OUT) == write &&
+	    io->size >= 1 && io->size <= 4 && io->count >= 1 &&
+	    (uint64_t)io->size * io->count <= sizeof(io->data)) {
+		*w = io->size;
+		*n = io->count;
+		*addr = io->port;
+		*mmio = 0;
+		return io->data;
+	}
+	if (x->reason == KVM_EXIT_MMIO && x->u.mmio.is_write == write &&
+	    x->u.mmio.len >= 1 && x->u.mmio.len <= 8) {
+		*w = x->u.mmio.len;
+		*n = 1;
+		*addr = x->u.mmio.gpa;
+		*mmio = 1;
+		return x->u.mmio.data;
+	}
+	return NULL;
+}
+
 void fuzz_cmp_site_begin(const struct vmm_exit *x)
 {
 	const uint8_t *data;
-	unsigned int elems = 1;
+	uint32_t elems;
 
 	cur.on = 0;
 	cur.acc_on = 0;
@@ -299,23 +329,11 @@ void fuzz_cmp_site_begin(const struct vmm_exit *x)
 		acc_set(1, x->u.mmio.len, x->u.mmio.gpa);
 	if (x->reason == KVM_EXIT_IO && x->u.io.size >= 1 && x->u.io.size <= 4)
 		acc_set(0, x->u.io.size, x->u.io.port);
-	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_OUT &&
-	    x->u.io.size >= 1 && x->u.io.size <= 4 && x->u.io.count >= 1 &&
-	    (uint64_t)x->u.io.size * x->u.io.count <= sizeof(x->u.io.data)) {
-		cur.mmio = 0;
-		cur.width = x->u.io.size;
-		cur.addr = x->u.io.port;
-		data = x->u.io.data;
-		elems = x->u.io.count < SITE_ELEMS ? x->u.io.count : SITE_ELEMS;
-	} else if (x->reason == KVM_EXIT_MMIO && x->u.mmio.is_write &&
-		   x->u.mmio.len >= 1 && x->u.mmio.len <= 8) {
-		cur.mmio = 1;
-		cur.width = x->u.mmio.len;
-		cur.addr = x->u.mmio.gpa;
-		data = x->u.mmio.data;
-	} else {
+	data = access_data(x, 1, &cur.width, &elems, &cur.addr, &cur.mmio);
+	if (!data)
 		return;
-	}
+	if (elems > SITE_ELEMS)
+		elems = SITE_ELEMS;
 	for (unsigned int k = 0; k < elems; k++)
 		cur.v[k] = vmm_le_get(data + (size_t)k * cur.width, cur.width);
 	cur.n = elems;
@@ -330,19 +348,16 @@ void fuzz_cmp_site_end(void)
 
 void fuzz_cmp_read(const struct vmm_exit *x)
 {
-	if (!x->in_from)
+	const uint8_t *data;
+	unsigned int w, mmio;
+	uint32_t n;
+	uint64_t addr;
+
+	if (!x->in_from ||
+	    (data = access_data(x, 0, &w, &n, &addr, &mmio)) == NULL)
 		return;
-	if (x->reason == KVM_EXIT_IO && x->u.io.dir == KVM_EXIT_IO_IN &&
-	    x->u.io.size >= 1 && x->u.io.size <= 4) {
-		last_read.width = x->u.io.size;
-		last_read.value = vmm_le_get(x->u.io.data, x->u.io.size);
-	} else if (x->reason == KVM_EXIT_MMIO && !x->u.mmio.is_write &&
-		   x->u.mmio.len >= 1 && x->u.mmio.len <= 8) {
-		last_read.width = x->u.mmio.len;
-		last_read.value = vmm_le_get(x->u.mmio.data, x->u.mmio.len);
-	} else {
-		return;
-	}
+	last_read.width = w;
+	last_read.value = vmm_le_get(data, w);
 	last_read.from = x->in_from;
 }
 
@@ -419,10 +434,7 @@ static uint64_t port_other(uint64_t port, uint64_t var, uint64_t c)
  * address. */
 static void addr_match(uint64_t c, uint64_t var)
 {
-	uint64_t key = fuzz_cmp_site_key(cur.acc_mmio, cur.acc_width,
-					 cur.acc_addr, 0) |
-		       FUZZ_CMP_SITE_ADDR;
-	uint64_t other;
+	uint64_t key, other;
 	struct fuzz_fresh_check *f;
 
 	if (cur.acc_mmio) {
@@ -432,6 +444,8 @@ static void addr_match(uint64_t c, uint64_t var)
 	} else if ((other = port_other(cur.acc_addr, var, c)) == 0) {
 		return;
 	}
+	key = fuzz_cmp_site_key(cur.acc_mmio, cur.acc_width, cur.acc_addr, 0) |
+	      FUZZ_CMP_SITE_ADDR;
 	if (run_fresh.value || !first_seen(fuzz_cmp_site_any(key), c) ||
 	    (f = run_check()) == NULL)
 		return;

@@ -22,15 +22,13 @@ void vmm_devices_set_permissive(struct vmm_devices *d, const uint8_t *in,
 	d->in = in;
 	d->in_len = in ? in_len : 0;
 	d->in_pos = 0;
-	d->in_read = 0;
 }
 
 static uint8_t next_input(struct vmm_devices *d)
 {
-	d->in_read++;
-	if (d->in_pos < d->in_len)
-		return d->in[d->in_pos++];
-	return 0xFF; /* open bus once the stream is used up */
+	size_t at = d->in_pos++;
+
+	return at < d->in_len ? d->in[at] : 0xFF; /* open bus after the end */
 }
 
 void vmm_devices_set_exits(struct vmm_devices *d, const struct vmm_scenario *s)
@@ -52,7 +50,6 @@ void vmm_devices_set_exits(struct vmm_devices *d, const struct vmm_scenario *s)
 		d->in = s->input;
 		d->in_len = s->input ? s->input_len : 0;
 		d->in_pos = 0;
-		d->in_read = 0;
 	}
 }
 
@@ -308,11 +305,11 @@ static enum vmm_exit_action handle_exit(struct vmm_devices *d, uint32_t vcpu,
 enum vmm_exit_action vmm_exit_handle(struct vmm_devices *d, uint32_t vcpu,
 				     struct vmm_exit *x, struct vmm_error *e)
 {
-	uint64_t read0 = d->in_read;
+	size_t pos0 = d->in_pos;
 	enum vmm_exit_action act = handle_exit(d, vcpu, x, e);
 
-	x->in_from = d->in_read != read0 && read0 < UINT32_MAX
-			     ? (uint32_t)read0 + 1U
+	x->in_from = d->in_pos != pos0 && pos0 < UINT32_MAX
+			     ? (uint32_t)pos0 + 1U
 			     : 0;
 	VMM_PLANTED_HOOK(vmm_planted_exit(d, vcpu, x));
 	return act;

@@ -61,8 +61,10 @@ struct vmm_devices {
 	uint64_t bytes_out; /* total guest output bytes */
 	int permissive;
 	const uint8_t *in; /* input stream for unowned reads */
-	size_t in_len, in_pos;
-	uint64_t in_read; /* bytes asked of the stream, past its end too */
+	size_t in_len;
+	/* the stream offset of the next byte a read takes: it counts on past
+	 * the end (open bus), where exit records say a reply came from */
+	size_t in_pos;
 	/* exits the scenario's records turn on (vmm_devices_set_exits):
 	 * RDMSR/WRMSR answered as its msr_exits ranges say, hypercalls, and
 	 * debug exits of the vCPUs (bit i) with a guest_debug record */
