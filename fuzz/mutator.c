@@ -1992,6 +1992,16 @@ static void mut_actions(const struct mut_ctx *m)
 	fuzz_actions_canonical(s);
 }
 
+/* The input stream on (empty if it was off) */
+static void input_on(struct work *w)
+{
+	if (!w->s.has_input) {
+		w->s.has_input = 1;
+		w->s.input = w->input;
+		w->s.input_len = 0;
+	}
+}
+
 /* device behaviour and input stream */
 static void mut_devices(const struct mut_ctx *m)
 {
@@ -2003,11 +2013,7 @@ static void mut_devices(const struct mut_ctx *m)
 	if (below(r, 3) == 0) {
 		s->flags ^= VMM_SCN_PERMISSIVE;
 	} else {
-		if (!s->has_input) {
-			s->has_input = 1;
-			s->input = w->input;
-			s->input_len = 0;
-		}
+		input_on(w);
 		if (bm) {
 			s->input_len =
 				(uint32_t)bm(w->input, s->input_len, INPUT_CAP);
@@ -3284,11 +3290,7 @@ static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	if (f->from && f->from - 1U + w <= INPUT_CAP) {
 		uint64_t at = f->from - 1U;
 
-		if (!s->has_input) {
-			s->has_input = 1;
-			s->input = m->w->input;
-			s->input_len = 0;
-		}
+		input_on(m->w);
 		while (s->input_len < at)
 			m->w->input[s->input_len++] = 0xff;
 		for (unsigned int i = 0; i < w; i++)
