@@ -14,9 +14,10 @@
 #    a fresh copy of corpus/scenarios each) of the default fuzzing job:
 #    ENGINE=libfuzzer runs fuzz_pipeline with fuzz/run.sh's flags (the
 #    .options dictionary and limits, the custom mutator linked in);
-#    ENGINE=afl runs one afl-fuzz main instance with fuzz/run-afl.sh's flags
-#    (-x dictionary, -m none, -t 5000, the custom mutator library, -c with
-#    the CmpLog build, build-bugbench-afl-cmplog/).
+#    ENGINE=afl runs one afl-fuzz instance as fuzz/run-afl.sh does with
+#    JOBS=1 (a lone instance, no -M; -x dictionary, -m none, -t 5000, the
+#    custom mutator library, -c with the CmpLog build,
+#    build-bugbench-afl-cmplog/).
 #    libFuzzer stops at its first crash: the job is restarted on its grown
 #    corpus for the rest of the trial's time with the bugs found so far
 #    masked (VMM_PLANTED_DISABLE, honoured by the planted build). AFL++
@@ -33,6 +34,7 @@
 # least one trial, T the median over all confirmed (bug, trial) exposures.
 # Env: ENGINE=libfuzzer|afl, TRIALS (5), BUGBENCH_SECONDS (600),
 #      BUGBENCH_SEED (first trial's seed, 1), BUGBENCH_OUT (out/bugbench);
+#      BUGBENCH_AFL_MAIN=1 runs the AFL++ instance as a fleet's main (-M);
 #      BUGBENCH_EXTRA_SEEDS=DIR adds DIR's files to every trial's corpus
 #      (only to test this script: with the encoded trigger scenarios every
 #      bug must come out exposed at once).
@@ -172,6 +174,10 @@ for t in $(seq 1 "$trials"); do
 		execs_total=$((execs_total + texecs))
 	else
 		seeds=$dir/seeds
+		# one core: fuzz/run-afl.sh's lone instance (JOBS=1), or with
+		# BUGBENCH_AFL_MAIN=1 a fleet's main (-M, its in-order queue walk)
+		afl_role=() afl_inst=default
+		[ "${BUGBENCH_AFL_MAIN:-0}" = 1 ] && afl_role=(-M main) afl_inst=main
 		mv "$dir/corpus" "$seeds"
 		# the comparison table the target notes and the custom
 		# mutator reads (fuzz/run-afl.sh does the same), one per trial
@@ -183,14 +189,14 @@ for t in $(seq 1 "$trials"); do
 			AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so \
 			AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 			AFL_NO_AFFINITY=1 VMM_PLANTED_LOG=$canary \
-			afl-fuzz -M main -i "$seeds" -o "$dir/sync" \
+			afl-fuzz "${afl_role[@]}" -i "$seeds" -o "$dir/sync" \
 			-x "$root/fuzz/$(option_value "$target" dict)" -m none -t 5000 \
 			-c "$root/build-bugbench-afl-cmplog/fuzz/${target}_afl" \
 			-s "$seed" -V "$secs" -- "$root/build-bugbench-afl/fuzz/${target}_afl" \
 			>"$dir/afl.log" 2>&1
 		rm -f "$cmpshm"
-		e=$(sed -n 's/^execs_done *: *//p' "$dir/sync/main/fuzzer_stats" 2>/dev/null)
-		echo "bugbench: trial $t: execs=${e:-0} crashes=$(ls "$dir/sync/main/crashes" 2>/dev/null | grep -c '^id:')"
+		e=$(sed -n 's/^execs_done *: *//p' "$dir/sync/$afl_inst/fuzzer_stats" 2>/dev/null)
+		echo "bugbench: trial $t: execs=${e:-0} crashes=$(ls "$dir/sync/$afl_inst/crashes" 2>/dev/null | grep -c '^id:')"
 		execs_total=$((execs_total + ${e:-0}))
 		found=""
 		while read -r f; do
@@ -207,7 +213,7 @@ for t in $(seq 1 "$trials"); do
 			found=${found:+$found,}$id
 			echo "bugbench:   $id at ${tte}s ($f)"
 			printf '%s\t%s\t%s\t%s\n' "$t" "$id" "$tte" "$f" >>"$exposures"
-		done < <(ls "$dir/sync/main/crashes" 2>/dev/null | grep '^id:' | sort | sed "s|^|$dir/sync/main/crashes/|")
+		done < <(ls "$dir/sync/$afl_inst/crashes" 2>/dev/null | grep '^id:' | sort | sed "s|^|$dir/sync/$afl_inst/crashes/|")
 	fi
 	[ -f "$canary" ] && sed -n 's/^reached \(P[0-9]*\)$/\1/p' "$canary" | sort -u | sed "s/^/$t\t/" >>"$reachfile"
 	[ -f "$canary" ] && sed -n 's|^step \(P[0-9]*\) \([0-9]*\)/\([0-9]*\)$|\1\t\2\t\3|p' "$canary" | sed "s/^/$t\t/" >>"$stepfile"

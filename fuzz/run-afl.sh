@@ -11,6 +11,10 @@
 # machine shares; one machine runs the main (AFL_MAIN=1, the default),
 # the others AFL_MAIN=0 (JOBS secondaries, no main) with a distinct
 # AFL_NAME_PREFIX (e.g. "$(hostname)-") so instance names stay unique.
+# JOBS=1 with AFL_MAIN=1 runs one lone instance, "default" (no -M: AFL++'s
+# -M also walks the queue strictly in order, -Z, and on this target stayed
+# on its first few seeds for a whole 600-s run; docs/bugbench.md item 17),
+# with CmpLog as a main would; a fleet's main machine runs JOBS >= 2.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 target=$(fuzz_target "${TARGET:-pipeline}")
@@ -49,16 +53,20 @@ for i in $(seq 1 "$nsec"); do
 		-V "$secs" -- "$bin" >"$sync/${prefix}sec$i.log" 2>&1 &
 	pids+=($!)
 done
+# the main, or with no secondaries a lone instance (AFL++ names it "default")
+role=(-M main)
+name=main
+[ "$nsec" = 0 ] && [ -z "$prefix" ] && role=() && name=default
 if [ "$main" = 1 ]; then
-	afl-fuzz -M main -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
-		-c "$cmplog" -V "$secs" -- "$bin" >"$sync/main.log" 2>&1 || true
+	afl-fuzz "${role[@]}" -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
+		-c "$cmplog" -V "$secs" -- "$bin" >"$sync/$name.log" 2>&1 || true
 fi
 for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || true; done
 TERM=dumb afl-whatsup -s "$sync" 2>/dev/null || true
 if [ "$target" != fuzz_exit ] && [ -e /dev/kvm ]; then
 	# what this machine's instances reached (vmm reach: fuzz/README.md)
 	for q in "$sync"/*/queue; do
-		case "$q" in "$sync/main/queue" | "$sync/${prefix}sec"*) "$root/build/vmm" reach --short "$q" 2>&1 | sed "s|^reach:|reach ${q#"$sync"/}:|" | head -4 || true ;; esac
+		case "$q" in "$sync/$name/queue" | "$sync/${prefix}sec"*) "$root/build/vmm" reach --short "$q" 2>&1 | sed "s|^reach:|reach ${q#"$sync"/}:|" | head -4 || true ;; esac
 	done
 fi
 echo "afl: crashes in $sync/*/crashes (triage: fuzz/triage.sh $sync/*/crashes)"
