@@ -247,12 +247,19 @@ static uint32_t site_of(uint64_t key)
 	return slot_of(key) & (FUZZ_CMP_SITES - 1U);
 }
 
-/* 1 the first time (key, c) is seen (as far as the bits can tell) */
-static int first_seen(uint64_t key, uint64_t c)
+/* An entry of this run's checks for (key, c) the first time it is seen
+ * (as far as the bits can tell), or NULL. Seen is marked only with an
+ * entry taken: a check that comes after the run's entries are full is
+ * kept by the next run that shows it. (Marked at once, it was lost for
+ * good, and a state machine's deepest step, compared last in its run,
+ * was the one lost: P05's last step, reached in every run of a 300-s
+ * libFuzzer trial, was never kept.) */
+static struct fuzz_fresh_check *fresh_entry(uint64_t key, uint64_t c)
 {
 	uint64_t h = key * 0x9e3779b97f4a7c15ULL ^ c * 0xc2b2ae3d27d4eb4fULL;
 	uint32_t b;
 	uint8_t bit, *at;
+	struct fuzz_fresh_check *f;
 
 	h ^= h >> 31;
 	h *= 0xff51afd7ed558ccdULL;
@@ -260,10 +267,10 @@ static int first_seen(uint64_t key, uint64_t c)
 	b = (uint32_t)h & (SEEN_BITS - 1U);
 	bit = (uint8_t)(1U << (b & 7U));
 	at = &seen[b / 8];
-	if (*at & bit)
-		return 0;
+	if (*at & bit || (f = run_check()) == NULL)
+		return NULL;
 	*at |= bit;
-	return 1;
+	return f;
 }
 
 static int site_note(uint64_t key, uint64_t c)
@@ -389,11 +396,11 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 							 cur.addr, 0);
 			uint64_t any = fuzz_cmp_site_any(key);
 
-			(void)site_note(key, c);
 			struct fuzz_fresh_check *f;
 
-			if (site_note(any, c) && first_seen(any, c) &&
-			    (f = run_check()) != NULL) {
+			(void)site_note(key, c);
+			(void)site_note(any, c);
+			if ((f = fresh_entry(any, c)) != NULL) {
 				f->key = key;
 				f->c = c;
 				f->var = cur.v[k];
@@ -446,8 +453,8 @@ static void addr_match(uint64_t c, uint64_t var)
 	}
 	key = fuzz_cmp_site_key(cur.acc_mmio, cur.acc_width, cur.acc_addr, 0) |
 	      FUZZ_CMP_SITE_ADDR;
-	if (run_fresh.value || !first_seen(fuzz_cmp_site_any(key), c) ||
-	    (f = run_check()) == NULL)
+	if (run_fresh.value ||
+	    (f = fresh_entry(fuzz_cmp_site_any(key), c)) == NULL)
 		return;
 	f->key = key;
 	f->c = other;

@@ -1087,6 +1087,31 @@ static void check_fresh_echo(void)
  * whatever input it was handed. A check seen again, in its slot or after
  * the slot gave it up, keeps nothing; nor does the same constant checked
  * at another register of that kind and width. */
+/* A run shows more new checks than it has entries (4): the rest are
+ * not lost, the next run that shows one keeps it (marked seen with the
+ * first run, the last steps of a state machine, compared last, were
+ * never kept) */
+static void check_fresh_full(void)
+{
+	static const uint8_t in[] = { 1, 2, 3 };
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	for (uint64_t c = 0x1000; c < 0x1006; c++)
+		serviced(&x, c, 0x37, 2);
+	fuzz_cmp_fresh_end(in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 4);
+	run_noting(&x, 0x1004, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 5);
+	run_noting(&x, 0x1004, 0x37, 2, in, sizeof(in));
+	run_noting(&x, 0x1000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 5);
+	run_noting(&x, 0x1005, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 6);
+	fuzz_cmp_clear();
+}
+
 static void check_fresh(void)
 {
 	/* real16: mov dx, 0x80; out dx, ax; mov dx, 0xe9; out dx, ax; hlt */
@@ -1160,6 +1185,7 @@ static void check_fresh(void)
 	check_fresh_echo();
 	check_fresh_addr();
 	check_fresh_port();
+	check_fresh_full();
 }
 
 static void check_pin(void)
