@@ -117,7 +117,8 @@ static inline uint64_t fuzz_cmp_site_any(uint64_t key)
  * shows a constant never before compared with a value written to a
  * register of that kind and width keeps its input, with the register,
  * the constant and the value written (each of the run's first 4 such
- * checks, an entry each), in a ring of FUZZ_FRESH_N; the mutator tries that constant at that
+ * checks, an entry each; a later one stays new, for the next run that
+ * shows it), in a ring of FUZZ_FRESH_N; the mutator tries that constant at that
  * write of that input, a few dozen times, right away (fuzz/mutator.c,
  * "fresh"). New by kind and width, not by register: a check every port
  * gets (a word OUT's) would otherwise keep an input at each new port;
