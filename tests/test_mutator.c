@@ -1081,12 +1081,6 @@ static void check_fresh_echo(void)
 	fuzz_cmp_clear();
 }
 
-/* A run that shows a new check keeps its input (fuzz/cmp_table.h,
- * "fresh"); the mutator then gives that input the check's constant
- * right before the write to that register, FRESH_TRIES (64) times,
- * whatever input it was handed. A check seen again, in its slot or after
- * the slot gave it up, keeps nothing; nor does the same constant checked
- * at another register of that kind and width. */
 /* A run shows more new checks than it has entries (4): the rest are
  * not lost, the next run that shows one keeps it (marked seen with the
  * first run, the last steps of a state machine, compared last, were
@@ -1112,6 +1106,12 @@ static void check_fresh_full(void)
 	fuzz_cmp_clear();
 }
 
+/* A run that shows a new check keeps its input (fuzz/cmp_table.h,
+ * "fresh"); the mutator then gives that input the check's constant
+ * right before the write to that register, FRESH_TRIES (64) times,
+ * whatever input it was handed. A check seen again, in its slot or after
+ * the slot gave it up, keeps nothing; nor does the same constant checked
+ * at another register of that kind and width. */
 static void check_fresh(void)
 {
 	/* real16: mov dx, 0x80; out dx, ax; mov dx, 0xe9; out dx, ax; hlt */
