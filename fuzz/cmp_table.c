@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -59,13 +60,16 @@ struct cmp_file_hdr {
 /* an input that showed a new check (fuzz_cmp_fresh_end) */
 struct cmp_fresh {
 	uint64_t seq; /* fresh_next after it was kept; 0 while written */
+	/* seq, once the mutator gave the entry all its tries */
+	uint64_t done;
 	struct fuzz_fresh_check check;
-	uint32_t size, pad;
+	uint32_t size;
+	uint32_t bit; /* the check's seen bit */
 	uint8_t data[FUZZ_FRESH_MAX];
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 6U
+#define CMP_FILE_VERSION 7U
 #define CMP_FILE_SIZE                               \
 	(sizeof(struct cmp_file_hdr) +              \
 	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
@@ -95,6 +99,7 @@ static struct cmp_file_hdr *hdr = &local_hdr;
 #define FRESH_PER_RUN 4U
 static struct {
 	struct fuzz_fresh_check check[FRESH_PER_RUN];
+	uint32_t bit[FRESH_PER_RUN]; /* each one's seen bit */
 	unsigned int n;
 	int value; /* a written value's check is among them */
 } run_fresh;
@@ -126,13 +131,25 @@ static __thread struct {
 static void site_match(uint64_t c, uint64_t var, unsigned int width);
 static void addr_match(uint64_t c, uint64_t var);
 
-/* The next free entry of this run's checks, or NULL: vCPU threads may
- * take one at once (concurrent mode), each gets its own index. */
-static struct fuzz_fresh_check *run_check(void)
+/* The next free entry of this run's checks, with its seen bit `b`, or
+ * NULL: vCPU threads may take one at once (concurrent mode), each gets
+ * its own index. */
+static struct fuzz_fresh_check *run_check(uint32_t b)
 {
 	unsigned int i = __atomic_fetch_add(&run_fresh.n, 1U, __ATOMIC_RELAXED);
 
-	return i < FRESH_PER_RUN ? &run_fresh.check[i] : NULL;
+	if (i >= FRESH_PER_RUN)
+		return NULL;
+	run_fresh.bit[i] = b;
+	return &run_fresh.check[i];
+}
+
+/* a check new again: its input was not kept, or left the ring untried */
+static void unsee(uint32_t b)
+{
+	b &= SEEN_BITS - 1U;
+	__atomic_fetch_and(&seen[b / 8], (uint8_t) ~(1U << (b & 7U)),
+			   __ATOMIC_RELAXED);
 }
 
 static void note_byte(uint8_t var, uint8_t c)
@@ -267,7 +284,7 @@ static struct fuzz_fresh_check *fresh_entry(uint64_t key, uint64_t c)
 	b = (uint32_t)h & (SEEN_BITS - 1U);
 	bit = (uint8_t)(1U << (b & 7U));
 	at = &seen[b / 8];
-	if (*at & bit || (f = run_check()) == NULL)
+	if (*at & bit || (f = run_check(b)) == NULL)
 		return NULL;
 	*at |= bit;
 	return f;
@@ -538,17 +555,27 @@ void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 	unsigned int n = run_fresh.n;
 
 	fuzz_cmp_fresh_begin(); /* taken */
-	if (!size || size > FUZZ_FRESH_MAX)
-		return;
 	for (unsigned int i = 0; i < n && i < FRESH_PER_RUN; i++) {
-		uint32_t idx = __atomic_fetch_add(&hdr->fresh_next, 1U,
-						  __ATOMIC_RELAXED);
-		struct cmp_fresh *f = &fresh[idx % FUZZ_FRESH_N];
+		uint32_t idx;
+		uint64_t old;
+		struct cmp_fresh *f;
 
-		__atomic_store_n(&f->seq, 0, __ATOMIC_RELEASE);
+		if (!size || size > FUZZ_FRESH_MAX) {
+			unsee(run_fresh.bit[i]); /* not kept */
+			continue;
+		}
+		idx = __atomic_fetch_add(&hdr->fresh_next, 1U,
+					 __ATOMIC_RELAXED);
+		f = &fresh[idx % FUZZ_FRESH_N];
+		/* the entry pushed out, if the mutator never got through
+		 * its tries: its check is new again */
+		old = __atomic_exchange_n(&f->seq, 0, __ATOMIC_ACQ_REL);
+		if (old && __atomic_load_n(&f->done, __ATOMIC_ACQUIRE) != old)
+			unsee(f->bit);
 		memcpy(f->data, data, size);
 		f->size = (uint32_t)size;
 		f->check = run_fresh.check[i];
+		f->bit = run_fresh.bit[i];
 		__atomic_store_n(&f->seq, (uint64_t)idx + 1U, __ATOMIC_RELEASE);
 	}
 }
@@ -556,6 +583,35 @@ void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 uint64_t fuzz_cmp_fresh_kept(void)
 {
 	return hdr->fresh_next;
+}
+
+/* the file the table was copied from (fuzz_cmp_load), or "" */
+static char loaded_from[4096];
+
+/* Entry `at` (its seq `seq`) got all its tries: said where the writer
+ * looks when it pushes the entry out. A reader with a copy writes the
+ * mark into the file (8 bytes, once per entry's tries); if the writer
+ * took the entry over meanwhile, the mark matches no seq there. */
+static void mark_done(uint32_t at, uint64_t seq)
+{
+	int fd;
+	off_t off;
+
+	fresh[at].done = seq;
+	if (fresh != local_fresh || !loaded_from[0])
+		return;
+	fd = open(loaded_from, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	off = (off_t)(sizeof(struct cmp_file_hdr) +
+		      FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) +
+		      256 * sizeof(struct cmp_byte) +
+		      FUZZ_CMP_SITES * sizeof(struct cmp_site) +
+		      at * sizeof(struct cmp_fresh) +
+		      offsetof(struct cmp_fresh, done));
+	/* a failed write: the writer sees the entry untried */
+	(void)pwrite(fd, &seq, sizeof(seq), off);
+	close(fd);
 }
 
 size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
@@ -578,7 +634,8 @@ size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 		}
 		if (tried_n[at] >= budget)
 			continue;
-		tried_n[at]++;
+		if (++tried_n[at] == budget)
+			mark_done(at, seq);
 		memcpy(out, f->data, n);
 		*check = f->check;
 		return n;
@@ -686,6 +743,7 @@ int fuzz_cmp_load(const char *path, const char **why)
 	fresh = local_fresh;
 	seen = local_seen;
 	hdr = &local_hdr;
+	loaded_from[0] = '\0';
 	if (!path || !*path) {
 		w = "no file named";
 		goto off;
@@ -709,6 +767,8 @@ int fuzz_cmp_load(const char *path, const char **why)
 	if (w)
 		goto off;
 	local_hdr = h;
+	if (strlen(path) < sizeof(loaded_from))
+		memcpy(loaded_from, path, strlen(path) + 1);
 	return 0;
 off:
 	fuzz_cmp_clear();

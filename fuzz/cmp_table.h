@@ -118,13 +118,18 @@ static inline uint64_t fuzz_cmp_site_any(uint64_t key)
  * register of that kind and width keeps its input, with the register,
  * the constant and the value written (each of the run's first 4 such
  * checks, an entry each; a later one stays new, for the next run that
- * shows it), in a ring of FUZZ_FRESH_N; the mutator tries that constant at that
- * write of that input, a few dozen times, right away (fuzz/mutator.c,
- * "fresh"). New by kind and width, not by register: a check every port
- * gets (a word OUT's) would otherwise keep an input at each new port;
- * measured, 3.1% of a 300-s libFuzzer trial's runs kept one that way,
- * and 33 inputs in 72,477 runs of 90 s the way it is. The AFL++ shared
- * file carries the ring. */
+ * shows it), in a ring of FUZZ_FRESH_N; the mutator tries that constant
+ * at that write of that input, a few dozen times, right away
+ * (fuzz/mutator.c, "fresh"). New by kind and width, not by register: a
+ * check every port gets (a word OUT's) would otherwise keep an input at
+ * each new port; measured, 3.1% of a 300-s libFuzzer trial's runs kept
+ * one that way, and 33 inputs in 72,477 runs of 90 s the way it is.
+ * An entry pushed out of the ring before the mutator gave it all its
+ * tries leaves its check new again (so does an input too long to
+ * keep): an engine's first pass over a trial's corpus (6,176 inputs)
+ * kept 125 inputs, and the checks of all but the ring's last 16 were
+ * lost for the rest of the process. The AFL++ shared file carries the
+ * ring. */
 #define FUZZ_FRESH_N 16U
 /* bytes kept of an input (fuzz_pipeline's max_len); a longer one is not
  * kept */
@@ -155,7 +160,9 @@ struct fuzz_fresh_check {
 };
 
 /* The newest kept input tried fewer than `budget` times: copied into
- * `out` (if it fits `max`), with its check; counts a try. Returns its
+ * `out` (if it fits `max`), with its check; counts a try, and at the
+ * last one marks the entry tried where the writer sees it (a reader of
+ * a copy, fuzz_cmp_load, writes the mark into the file). Returns its
  * size, or 0 if there is none. */
 size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 			   struct fuzz_fresh_check *f);

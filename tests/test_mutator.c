@@ -1106,6 +1106,44 @@ static void check_fresh_full(void)
 	fuzz_cmp_clear();
 }
 
+/* An entry pushed out of the ring before the mutator gave it all its
+ * tries leaves its check new, for the next run that shows it; one that
+ * got them does not; an input too long to keep keeps its checks new. */
+static void check_fresh_evicted(void)
+{
+	static const uint8_t in[] = { 1, 2, 3 };
+	static uint8_t big[FUZZ_FRESH_MAX + 1], buf[64];
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	struct fuzz_fresh_check f;
+
+	fuzz_cmp_clear();
+	for (uint64_t c = 0x2000; c < 0x2000 + FUZZ_FRESH_N + 1; c++)
+		run_noting(&x, c, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 1);
+	/* 0x2000's entry went untried: kept again; 0x2001's is still in */
+	run_noting(&x, 0x2000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 2);
+	run_noting(&x, 0x2005, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 2);
+	/* every entry given its (one) try, then all pushed out */
+	for (unsigned int i = 0; i < FUZZ_FRESH_N; i++)
+		CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f),
+			     sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), 0);
+	for (uint64_t c = 0x3000; c < 0x3000 + FUZZ_FRESH_N; c++)
+		run_noting(&x, c, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2 * FUZZ_FRESH_N + 2);
+	run_noting(&x, 0x2005, 0x37, 2, in, sizeof(in));
+	run_noting(&x, 0x2000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2 * FUZZ_FRESH_N + 2);
+	/* too long to keep: the next run that shows the check keeps it */
+	run_noting(&x, 0x4000, 0x37, 2, big, sizeof(big));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2 * FUZZ_FRESH_N + 2);
+	run_noting(&x, 0x4000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2 * FUZZ_FRESH_N + 3);
+	fuzz_cmp_clear();
+}
+
 /* A run that shows a new check keeps its input (fuzz/cmp_table.h,
  * "fresh"); the mutator then gives that input the check's constant
  * right before the write to that register, FRESH_TRIES (64) times,
@@ -1186,6 +1224,7 @@ static void check_fresh(void)
 	check_fresh_addr();
 	check_fresh_port();
 	check_fresh_full();
+	check_fresh_evicted();
 }
 
 static void check_pin(void)
@@ -1340,6 +1379,35 @@ static int share_and_note(const char *path, uint64_t c, uint64_t v)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
+/* A writer (forkserver child) on the file `path`: n runs with a new
+ * check each (constants base, base+1, ...), then a run showing the
+ * check of constant `again`. Returns 1 if that last run kept its input,
+ * 0 if not, -1 on failure. */
+static int share_push(const char *path, uint64_t base, unsigned int n,
+		      uint64_t again)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		struct vmm_exit x = mmio_exit(0xd0000000ULL, 8, 0x77);
+		uint8_t in[8] = { 0 };
+		uint64_t kept;
+
+		if (fuzz_cmp_share(path, NULL) != 0)
+			_exit(2);
+		for (unsigned int i = 0; i < n; i++)
+			run_noting(&x, base + i, 0x77, 8, in, sizeof(in));
+		kept = fuzz_cmp_fresh_kept();
+		run_noting(&x, again, 0x77, 8, in, sizeof(in));
+		_exit(fuzz_cmp_fresh_kept() - kept == 1 ? 1 : 0);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) > 1)
+		return -1;
+	return WEXITSTATUS(st);
+}
+
 /* mutants of the cmp seed from the AFL++ custom mutator holding the OUT's
  * constant (or +-1) in the mov immediate */
 static unsigned long afl_hits(const char *shm)
@@ -1432,6 +1500,12 @@ static void check_cmp_shared(void)
 		CHECK_EQ_U64(f.c, 0x5a5a);
 		CHECK_EQ_U64(fuzz_cmp_fresh_take(in, sizeof(in), 1, &f), 0);
 	}
+	/* the reader marked both tried in the file: pushed out, their
+	 * checks stay seen; 16 entries pushed out untried are new again */
+	CHECK_EQ_U64(share_push(path, 0x7000, FUZZ_FRESH_N, 0x5a5a), 0);
+	CHECK_EQ_U64(share_push(path, 0x8000, FUZZ_FRESH_N, 0x7003), 1);
+	CHECK_EQ_U64(share_push(path, 0x9000, 0, 0x8003), 0);
+	CHECK(fuzz_cmp_load(path, &why) == 0);
 	/* the AFL++ custom mutator reads it: its cmp operator is on */
 	with = afl_hits(path);
 	without = afl_hits(NULL);
