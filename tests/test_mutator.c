@@ -925,6 +925,7 @@ static void check_fresh_addr(void)
 	static const uint8_t moved[] = { 0xbb, 0x08, 0x00, 0x00, 0xd0 };
 	static uint8_t a[4096], buf[4096];
 	struct vmm_exit x = xb_mmio(0xd0000004ULL, 1, 0, NULL);
+	struct vmm_exit w4 = xb_mmio(0xd0000004ULL, 4, 0, NULL);
 	struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
 	struct fuzz_fresh_check f;
 	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, code,
@@ -941,6 +942,10 @@ static void check_fresh_addr(void)
 		     "the other address in the code %lu\n",
 		     hits);
 	CHECK_EQ_U64(hits, 64);
+	/* a 4-byte access at +4: 4 against 8 may be its width against
+	 * another (`len == 8`), none; against 0xc, its offset */
+	CHECK_EQ_U64(kept_after(&w4, 8, 4, 0x2000, 4, a, al), 0);
+	CHECK_EQ_U64(kept_after(&w4, 0xc, 4, 0x2000, 4, a, al), 1);
 	/* both kinds in one run: the written value's is kept */
 	fuzz_cmp_clear();
 	fuzz_cmp_fresh_begin();
@@ -977,6 +982,7 @@ static void check_fresh_port(void)
 	static const uint8_t moved[] = { 0xba, 0xff, 0x03 };
 	static uint8_t a[4096];
 	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x3fb, 1, 0x41);
+	struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0x3f9, 1, 0x41);
 	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
 			       sizeof(code), 0, NULL, 0);
 	unsigned long hits = 0;
@@ -991,6 +997,10 @@ static void check_fresh_port(void)
 		     "other port in the code %lu\n",
 		     hits);
 	CHECK_EQ_U64(hits, 64);
+	/* a 1-byte OUT to COM1 + 1: 1 against 2 may be its width, none;
+	 * against 3, its offset */
+	CHECK_EQ_U64(kept_after(&y, 2, 1, 0x2000, 1, a, al), 0);
+	CHECK_EQ_U64(kept_after(&y, 3, 1, 0x2000, 1, a, al), 1);
 	fuzz_cmp_clear();
 }
 
