@@ -69,7 +69,7 @@ struct cmp_fresh {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 7U
+#define CMP_FILE_VERSION 8U
 #define CMP_FILE_SIZE                               \
 	(sizeof(struct cmp_file_hdr) +              \
 	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
@@ -141,7 +141,31 @@ static struct fuzz_fresh_check *run_check(uint32_t b)
 	if (i >= FRESH_PER_RUN)
 		return NULL;
 	run_fresh.bit[i] = b;
+	memset(&run_fresh.check[i], 0, sizeof(run_fresh.check[i]));
 	return &run_fresh.check[i];
+}
+
+/* The constant `c` compared with a value written to register `key`,
+ * the check not new: if one of this run's checks has `c` at another
+ * register of that kind and width, `key` is one of its others. (vCPU
+ * threads of one run at once, concurrent mode: an entry may get a key
+ * twice or lose one, no more.) */
+static void fresh_alt(uint64_t key, uint64_t c)
+{
+	unsigned int n = __atomic_load_n(&run_fresh.n, __ATOMIC_RELAXED);
+
+	for (unsigned int i = 0; i < n && i < FRESH_PER_RUN; i++) {
+		struct fuzz_fresh_check *f = &run_fresh.check[i];
+		unsigned int j = 0;
+
+		if (f->c != c || f->key == key || f->key & FUZZ_CMP_SITE_ADDR ||
+		    fuzz_cmp_site_any(f->key) != fuzz_cmp_site_any(key))
+			continue;
+		while (j < FUZZ_FRESH_ALT && f->alt[j] && f->alt[j] != key)
+			j++;
+		if (j < FUZZ_FRESH_ALT)
+			f->alt[j] = key;
+	}
 }
 
 /* a check new again: its input was not kept, or left the ring untried */
@@ -423,6 +447,8 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 				f->var = cur.v[k];
 				f->from = read_from(cur.v[k], cur.width);
 				run_fresh.value = 1;
+			} else {
+				fresh_alt(key, c);
 			}
 			return;
 		}

@@ -151,12 +151,20 @@ uint64_t fuzz_cmp_fresh_kept(void);
  * (a device decoding its registers); `var` is the address or port
  * accessed and `c` the same page or base at the other offset. */
 #define FUZZ_CMP_SITE_ADDR (1ULL << 61)
+#define FUZZ_FRESH_ALT 3U
 struct fuzz_fresh_check {
 	uint64_t key, c, var;
 	/* 1 + the input stream offset `var` was read from (the value the
 	 * guest's last read on that thread took from the stream, written
 	 * back); 0 if it was not */
 	uint64_t from;
+	/* Other registers of that kind and width whose written values the
+	 * same run compared with `c` (0: none). A handler may compare every
+	 * value written with a constant before it looks at the register (a
+	 * compiler evaluates `reg == R && v == K` without a branch): then
+	 * the check came with the device's first write, and the register
+	 * the constant is for is one of these. */
+	uint64_t alt[FUZZ_FRESH_ALT];
 };
 
 /* The newest kept input tried fewer than `budget` times: copied into

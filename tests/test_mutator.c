@@ -1154,10 +1154,71 @@ static void check_fresh_evicted(void)
 	fuzz_cmp_clear();
 }
 
+/* The constant of a new check compared again in the same run with a
+ * value written to another register of that kind and width (a handler
+ * comparing every write): the entry has that register too, and the
+ * mutator pins the constant at either. */
+static void check_fresh_alt(void)
+{
+	/* real16: mov dx, 0x80; out dx, ax; mov dx, 0xe9; out dx, ax; hlt */
+	static const uint8_t code[] = { 0xba, 0x80, 0x00, 0xef, 0xba,
+					0xe9, 0x00, 0xef, 0xf4 };
+	static const uint8_t at_e9[] = { 0xba, 0xe9, 0x00, 0xb8,
+					 0x57, 0x13, 0xef };
+	static const uint8_t at_80[] = { 0xba, 0x80, 0x00, 0xb8,
+					 0x57, 0x13, 0xef };
+	static uint8_t a[4096], buf[4096];
+	struct vmm_scenario s;
+	struct vmm_exit x80 = io_exit(KVM_EXIT_IO_OUT, 0x80, 2, 0x37);
+	struct vmm_exit xe9 = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x38);
+	struct vmm_exit xb = io_exit(KVM_EXIT_IO_OUT, 0xe9, 1, 0x38);
+	struct fuzz_fresh_check f;
+	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
+			       sizeof(code), 0, NULL, 0);
+	unsigned long e9 = 0, p80 = 0;
+
+	CHECK(al > 0);
+	if (!al)
+		return;
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&x80, 0x1357, 0x37, 2);
+	serviced(&xe9, 0x1357, 0x38, 2); /* the same constant at 0xe9 */
+	serviced(&x80, 0x1357, 0x37, 2); /* 0x80 again: no second alt */
+	serviced(&xb, 0x57, 0x38, 1);	 /* a byte OUT: another kind */
+	fuzz_cmp_fresh_end(a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.key, fuzz_cmp_site_key(0, 1, 0xe9, 0));
+	CHECK_EQ_U64(f.alt[0], 0);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.key, fuzz_cmp_site_key(0, 2, 0x80, 0));
+	CHECK_EQ_U64(f.alt[0], fuzz_cmp_site_key(0, 2, 0xe9, 0));
+	CHECK_EQ_U64(f.alt[1], 0);
+	/* mutants of the kept input: the constant at both OUTs */
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_begin();
+	serviced(&x80, 0x1357, 0x37, 2);
+	serviced(&xe9, 0x1357, 0x38, 2);
+	fuzz_cmp_fresh_end(a, al);
+	for (unsigned int i = 1; i <= 64; i++)
+		if (fresh_mutant(a, al, i, &s) == 0) {
+			e9 += has_before(&s, at_e9, 3, at_e9 + 3, 4);
+			p80 += has_before(&s, at_80, 3, at_80 + 3, 4);
+		}
+	(void)printf("fresh, a constant compared at two word OUTs, 64 "
+		     "mutations: before the OUT to 0xe9 %lu, to 0x80 %lu\n",
+		     e9, p80);
+	CHECK(e9 >= 16 && p80 >= 16);
+	CHECK_EQ_U64(e9 + p80, 64);
+	fuzz_cmp_clear();
+}
+
 /* A run that shows a new check keeps its input (fuzz/cmp_table.h,
  * "fresh"); the mutator then gives that input the check's constant
- * right before the write to that register, FRESH_TRIES (64) times,
- * whatever input it was handed. A check seen again, in its slot or after
+ * right before the write to that register (a quarter of the time any
+ * write of its kind and width), FRESH_TRIES (64) times, whatever input
+ * it was handed. A check seen again, in its slot or after
  * the slot gave it up, keeps nothing; nor does the same constant checked
  * at another register of that kind and width. */
 static void check_fresh(void)
@@ -1225,8 +1286,9 @@ static void check_fresh(void)
 		     "to 0x80 %lu; then the input handed %lu\n",
 		     got, at_e9, at_80, handed);
 	CHECK_EQ_U64(got, 64);
-	CHECK_EQ_U64(at_e9, 64);
-	CHECK_EQ_U64(at_80, 0);
+	/* a quarter of the time at any word OUT, so one in eight at 0x80 */
+	CHECK_EQ_U64(at_e9 + at_80, 64);
+	CHECK(at_80 >= 2 && at_80 <= 16);
 	CHECK_EQ_U64(handed, 16);
 	fuzz_cmp_clear();
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 0);
@@ -1235,6 +1297,7 @@ static void check_fresh(void)
 	check_fresh_port();
 	check_fresh_full();
 	check_fresh_evicted();
+	check_fresh_alt();
 }
 
 static void check_pin(void)
