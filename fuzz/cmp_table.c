@@ -70,12 +70,15 @@ struct cmp_fresh {
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
 #define CMP_FILE_VERSION 8U
-#define CMP_FILE_SIZE                               \
+/* where the kept inputs start in the file */
+#define CMP_FRESH_OFF                               \
 	(sizeof(struct cmp_file_hdr) +              \
 	 FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) + \
 	 256 * sizeof(struct cmp_byte) +            \
-	 FUZZ_CMP_SITES * sizeof(struct cmp_site) + \
-	 FUZZ_FRESH_N * sizeof(struct cmp_fresh) + SEEN_BITS / 8)
+	 FUZZ_CMP_SITES * sizeof(struct cmp_site))
+#define CMP_FILE_SIZE                                              \
+	(CMP_FRESH_OFF + FUZZ_FRESH_N * sizeof(struct cmp_fresh) + \
+	 SEEN_BITS / 8)
 
 static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
 static struct cmp_byte local_bytes[256];
@@ -158,7 +161,8 @@ static void fresh_alt(uint64_t key, uint64_t c)
 		struct fuzz_fresh_check *f = &run_fresh.check[i];
 		unsigned int j = 0;
 
-		if (f->c != c || f->key == key || f->key & FUZZ_CMP_SITE_ADDR ||
+		/* (never an address check: its any key keeps FUZZ_CMP_SITE_ADDR) */
+		if (f->c != c || f->key == key ||
 		    fuzz_cmp_site_any(f->key) != fuzz_cmp_site_any(key))
 			continue;
 		while (j < FUZZ_FRESH_ALT && f->alt[j] && f->alt[j] != key)
@@ -637,11 +641,7 @@ static void mark_done(uint32_t at, uint64_t seq)
 	fd = open(loaded_from, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	off = (off_t)(sizeof(struct cmp_file_hdr) +
-		      FUZZ_CMP_SLOTS * sizeof(struct cmp_slot) +
-		      256 * sizeof(struct cmp_byte) +
-		      FUZZ_CMP_SITES * sizeof(struct cmp_site) +
-		      at * sizeof(struct cmp_fresh) +
+	off = (off_t)(CMP_FRESH_OFF + at * sizeof(struct cmp_fresh) +
 		      offsetof(struct cmp_fresh, done));
 	/* a failed write: the writer sees the entry untried */
 	(void)pwrite(fd, &seq, sizeof(seq), off);
@@ -767,6 +767,7 @@ static int read_all(int fd, void *buf, size_t len, off_t *off)
 int fuzz_cmp_load(const char *path, const char **why)
 {
 	struct cmp_file_hdr h;
+	size_t plen;
 	const char *w = NULL;
 	off_t off = 0;
 	int fd;
@@ -801,8 +802,9 @@ int fuzz_cmp_load(const char *path, const char **why)
 	if (w)
 		goto off;
 	local_hdr = h;
-	if (strlen(path) < sizeof(loaded_from))
-		memcpy(loaded_from, path, strlen(path) + 1);
+	plen = strlen(path);
+	if (plen < sizeof(loaded_from))
+		memcpy(loaded_from, path, plen + 1);
 	return 0;
 off:
 	fuzz_cmp_clear();

@@ -3108,6 +3108,9 @@ static void pin_scan(struct rng *r, const struct vmm_scenario *s,
 {
 	int a64 = s->arch == VMM_ARCH_ARM64;
 	uint64_t len = s->blobs[bi].len;
+	/* `key` a register's key, or (known or not) its kind and width's */
+	uint64_t any = fuzz_cmp_site_any(key);
+	int exact = key != any;
 	struct pin_cand c;
 
 	if (a64 ? mode != 0 : mode > 3)
@@ -3118,11 +3121,10 @@ static void pin_scan(struct rng *r, const struct vmm_scenario *s,
 			: pin_x86(p, (size_t)len, (size_t)o, mode, &c) != 0)
 			continue;
 		if (key &&
-		    (c.known && key != fuzz_cmp_site_any(key)
+		    (c.known && exact
 			     ? fuzz_cmp_site_key(c.mmio, c.width, c.addr, 0) !=
 				       key
-			     : fuzz_cmp_site_key(c.mmio, c.width, 0, 1) !=
-				       fuzz_cmp_site_any(key)))
+			     : fuzz_cmp_site_key(c.mmio, c.width, 0, 1) != any))
 			continue;
 		c.bi = bi;
 		c.mode = mode;
