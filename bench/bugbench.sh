@@ -4,9 +4,9 @@
 #
 # 1. Builds the planted-bug variant (cmake --preset bugbench: the libFuzzer
 #    + ASan tree with -DVMM_PLANTED_BUGS=ON, build-bugbench/; ENGINE=afl
-#    also --preset bugbench-afl, build-bugbench-afl/, and its CmpLog build
-#    --preset bugbench-afl-cmplog), never the shipped
-#    trees.
+#    also --preset bugbench-afl, build-bugbench-afl/, and with
+#    BUGBENCH_AFL_MAIN=1 its CmpLog build --preset bugbench-afl-cmplog),
+#    never the shipped trees.
 # 2. Self-check: every hand-written trigger scenario (tests/bugbench/Pxx.txt)
 #    fires its bug in the planted `vmm replay` and no other, and the shipped
 #    corpus fires none.
@@ -15,8 +15,9 @@
 #    ENGINE=libfuzzer runs fuzz_pipeline with fuzz/run.sh's flags (the
 #    .options dictionary and limits, the custom mutator linked in);
 #    ENGINE=afl runs one afl-fuzz instance as fuzz/run-afl.sh does with
-#    JOBS=1 (a lone instance, no -M; -x dictionary, -m none, -t 5000, the
-#    custom mutator library, -c with the CmpLog build,
+#    JOBS=1 (a lone instance, no -M, no CmpLog; -x dictionary, -m none,
+#    -t 5000, the custom mutator library alone, no trimming; with
+#    BUGBENCH_AFL_MAIN=1 a fleet's main, -M with -c and the CmpLog build,
 #    build-bugbench-afl-cmplog/).
 #    libFuzzer stops at its first crash: the job is restarted on its grown
 #    corpus for the rest of the trial's time with the bugs found so far
@@ -64,8 +65,9 @@ if [ "$engine" = afl ]; then
 	bash "$root/.ci/install-deps" afl >/dev/null
 	cmake --preset bugbench-afl >/dev/null &&
 		cmake --build --preset bugbench-afl --target "${target}_afl" >/dev/null &&
-		cmake --preset bugbench-afl-cmplog >/dev/null &&
-		cmake --build --preset bugbench-afl-cmplog --target "${target}_afl" >/dev/null &&
+		{ [ "${BUGBENCH_AFL_MAIN:-0}" != 1 ] ||
+			{ cmake --preset bugbench-afl-cmplog >/dev/null &&
+				cmake --build --preset bugbench-afl-cmplog --target "${target}_afl" >/dev/null; }; } &&
 		cmake --preset default >/dev/null &&
 		cmake --build --preset default --target vmm_afl_mutator >/dev/null ||
 		{ echo "bugbench: building the planted AFL++ tree failed" >&2; exit 1; }
@@ -177,7 +179,8 @@ for t in $(seq 1 "$trials"); do
 		# one core: fuzz/run-afl.sh's lone instance (JOBS=1), or with
 		# BUGBENCH_AFL_MAIN=1 a fleet's main (-M, its in-order queue walk)
 		afl_role=() afl_inst=default
-		[ "${BUGBENCH_AFL_MAIN:-0}" = 1 ] && afl_role=(-M main) afl_inst=main
+		[ "${BUGBENCH_AFL_MAIN:-0}" = 1 ] && afl_inst=main &&
+			afl_role=(-M main -c "$root/build-bugbench-afl-cmplog/fuzz/${target}_afl")
 		mv "$dir/corpus" "$seeds"
 		# the comparison table the target notes and the custom
 		# mutator reads (fuzz/run-afl.sh does the same), one per trial
@@ -187,11 +190,11 @@ for t in $(seq 1 "$trials"); do
 		rm -f "$cmpshm"
 		VMM_CMP_SHM=$cmpshm \
 			AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so \
+			AFL_CUSTOM_MUTATOR_ONLY=1 AFL_DISABLE_TRIM=1 \
 			AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
 			AFL_NO_AFFINITY=1 VMM_PLANTED_LOG=$canary \
 			afl-fuzz "${afl_role[@]}" -i "$seeds" -o "$dir/sync" \
 			-x "$root/fuzz/$(option_value "$target" dict)" -m none -t 5000 \
-			-c "$root/build-bugbench-afl-cmplog/fuzz/${target}_afl" \
 			-s "$seed" -V "$secs" -- "$root/build-bugbench-afl/fuzz/${target}_afl" \
 			>"$dir/afl.log" 2>&1
 		rm -f "$cmpshm"

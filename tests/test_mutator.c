@@ -1426,6 +1426,7 @@ void *afl_custom_init(void *afl, unsigned int seed);
 size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size,
 		       uint8_t **out_buf, uint8_t *add_buf, size_t add_buf_size,
 		       size_t max_size);
+uint32_t afl_custom_fuzz_count(void *data, const uint8_t *buf, size_t buf_size);
 void afl_custom_deinit(void *data);
 
 /* what a process that shares the table notes (the AFL++ target's forked
@@ -1587,6 +1588,18 @@ static void check_cmp_shared(void)
 		     with, without);
 	CHECK(with >= 20);
 	CHECK_EQ_U64(without, 0);
+	/* a fixed stage per queue entry, whatever the entry (AFL++'s own
+	 * grows it up to 64 times while it finds paths: on this target
+	 * always, and one entry took the whole run) */
+	{
+		static const uint8_t one[1] = { 0 };
+		static uint8_t big[4096];
+		uint32_t c1 = afl_custom_fuzz_count(NULL, one, sizeof(one)),
+			 c2 = afl_custom_fuzz_count(NULL, big, sizeof(big));
+
+		CHECK(c1 >= 64 && c1 <= 1024);
+		CHECK_EQ_U64(c1, c2);
+	}
 	/* bad files: operator off, nothing faults, a writer leaves them */
 	memset(junk, 0xa5, sizeof(junk));
 	CHECK(write_file(bad, junk, sizeof(junk)) == 0);
