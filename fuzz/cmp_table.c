@@ -161,7 +161,8 @@ static void fresh_alt(uint64_t key, uint64_t c)
 		struct fuzz_fresh_check *f = &run_fresh.check[i];
 		unsigned int j = 0;
 
-		/* (never an address check: its any key keeps FUZZ_CMP_SITE_ADDR) */
+		/* (never an address or width check: its any key keeps
+		 * FUZZ_CMP_SITE_ADDR or FUZZ_CMP_SITE_WIDTH) */
 		if (f->c != c || f->key == key ||
 		    fuzz_cmp_site_any(f->key) != fuzz_cmp_site_any(key))
 			continue;
