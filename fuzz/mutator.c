@@ -3192,68 +3192,6 @@ static unsigned int blob_mode(const struct mut_ctx *m, uint32_t bi)
 	return mode;
 }
 
-/* An access in the input's code as fuzz_emit_access writes it (x86): the
- * blob, the bytes [from, to) with what it loads before (real16 MMIO's FS,
- * a port's `mov dx` and its 66 outside real16), the mode it was read in,
- * and what it is. */
-struct acc_at {
-	uint32_t bi;
-	size_t from, to;
-	unsigned int mode;
-	struct fuzz_access a;
-};
-
-/* One of the code's accesses of kind `mmio` (MMIO, else port I/O; no
- * string I/O), `width` and address or port `addr`, at random, into
- * `*at`: how many there are. */
-static unsigned int find_access(const struct mut_ctx *m, unsigned int mmio,
-				unsigned int width, uint64_t addr,
-				struct acc_at *at)
-{
-	const struct vmm_scenario *s = &m->w->s;
-	unsigned int seen = 0;
-	struct fuzz_access a;
-
-	if (s->arch != VMM_ARCH_X86_64)
-		return 0;
-	for (uint32_t b = 0; b < s->nblobs; b++) {
-		const uint8_t *p = m->w->blob[b];
-		size_t len = (size_t)s->blobs[b].len;
-		unsigned int md = blob_mode(m, b);
-
-		for (size_t i = 0; i < len; i++) {
-			size_t e = access_end(p, len, i), st = i;
-
-			if (!e || decode_access(p, i, e, md, &a) != 0 ||
-			    a.kind == FUZZ_ACC_STRING ||
-			    (a.kind == FUZZ_ACC_MMIO) != mmio ||
-			    a.width != width || a.addr != addr)
-				continue;
-			if (mmio && md == 0)
-				st = i - 5;
-			else if (!mmio && md != 0 && i > 0 && p[i - 1] == 0x66)
-				st = i - 1;
-			if (below(m->r, ++seen) == 0)
-				*at = (struct acc_at){ b, st, e, md, a };
-		}
-	}
-	return seen;
-}
-
-/* Talk to the device on from right after the write `prev` (its value the
- * one the VMM checked), at offset `end` of blob `bi`: a check a guest
- * passes is a device's next state, and its next step has no constant to
- * show. */
-static void go_on(const struct mut_ctx *m, uint32_t bi, uint64_t end,
-		  unsigned int mode, const struct fuzz_access *prev)
-{
-	uint8_t seq[SEQ_CAP];
-	size_t k = gen_sequence(m, mode, seq, prev);
-
-	if (k)
-		(void)blob_insert(m->w, bi, end, seq, k);
-}
-
 /* A kept input's check (fuzz/cmp_table.h, "fresh"), its constant loaded
  * right before one of its writes to that register (in any blob; a
  * quarter of the time any write of that kind and width); half
@@ -3267,6 +3205,7 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	struct pin_cand best;
 	unsigned int seen = 0, nk = 1;
 	struct fuzz_access prev;
+	uint8_t seq[SEQ_CAP];
 	uint64_t key = f->key;
 	size_t n, k;
 
@@ -3304,7 +3243,9 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	prev.width = (uint8_t)best.width;
 	prev.addr = best.addr;
 	prev.value = f->c;
-	go_on(m, best.bi, best.end + n, best.mode, &prev);
+	k = gen_sequence(m, best.mode, seq, &prev);
+	if (k)
+		(void)blob_insert(m->w, best.bi, best.end + n, seq, k);
 	return 0;
 }
 
@@ -3394,46 +3335,59 @@ static int width_fresh(const struct mut_ctx *m,
 		       const struct fuzz_fresh_check *f)
 {
 	struct vmm_scenario *s = &m->w->s;
-	unsigned int mmio = (unsigned int)(f->key >> 63);
-	struct acc_at at;
+	unsigned int mmio = (unsigned int)(f->key >> 63),
+		     w = (unsigned int)(f->key >> 56 & 0xfU), seen = 0,
+		     mode = 0;
+	size_t from = 0, to = 0, n;
+	uint32_t bi = 0;
+	struct fuzz_access a, pick;
 	uint8_t code[SEQ_CAP];
-	size_t n;
 
-	if (!find_access(m, mmio, (unsigned int)(f->key >> 56 & 0xfU), f->var,
-			 &at))
+	if (s->arch != VMM_ARCH_X86_64)
 		return -1;
-	at.a.width = (uint8_t)f->c;
-	if (at.a.write &&
-	    site_const(m->r, mmio, at.a.width, 1, at.a.addr, &at.a.value) != 0)
-		at.a.value = operand(m, at.a.width);
-	n = fuzz_emit_access(s->arch, at.mode, &at.a, code, sizeof(code));
-	if (!n || s->blobs[at.bi].len - (at.to - at.from) + n > BLOB_CAP)
-		return -1;
-	memmove(m->w->blob[at.bi] + at.from + n, m->w->blob[at.bi] + at.to,
-		(size_t)(s->blobs[at.bi].len - at.to));
-	memcpy(m->w->blob[at.bi] + at.from, code, n);
-	s->blobs[at.bi].len = s->blobs[at.bi].len - (at.to - at.from) + n;
-	return 0;
-}
+	memset(&pick, 0, sizeof(pick));
+	for (uint32_t b = 0; b < s->nblobs; b++) {
+		const uint8_t *p = m->w->blob[b];
+		size_t len = (size_t)s->blobs[b].len;
+		unsigned int md = blob_mode(m, b);
 
-/* A value check's constant put where the input held the value (i2s): half
- * the time, as pin_fresh does after its pin, the device talked to on
- * from right after one of the code's writes to that register. */
-static int i2s_fresh_on(const struct mut_ctx *m,
-			const struct fuzz_fresh_check *f)
-{
-	struct acc_at at;
+		for (size_t i = 0; i < len; i++) {
+			size_t e = access_end(p, len, i), st = i;
 
-	if (i2s_fresh(m, f) != 0)
+			if (!e || decode_access(p, i, e, md, &a) != 0 ||
+			    a.kind == FUZZ_ACC_STRING ||
+			    (a.kind == FUZZ_ACC_MMIO) != mmio || a.width != w ||
+			    a.addr != f->var)
+				continue;
+			/* what fuzz_emit_access writes before: real16 MMIO
+			 * loads FS, a port's `mov dx` has its 66 outside
+			 * real16 */
+			if (mmio && md == 0)
+				st = i - 5;
+			else if (!mmio && md != 0 && i > 0 && p[i - 1] == 0x66)
+				st = i - 1;
+			if (below(m->r, ++seen) == 0) {
+				pick = a;
+				bi = b;
+				from = st;
+				to = e;
+				mode = md;
+			}
+		}
+	}
+	if (!seen)
 		return -1;
-	if ((f->key >> 62 & 1) || below(m->r, 2) ||
-	    !find_access(m, (unsigned int)(f->key >> 63),
-			 (unsigned int)(f->key >> 56 & 0xfU),
-			 f->key & 0xffffffffffffffULL, &at) ||
-	    !at.a.write)
-		return 0;
-	at.a.value = f->c;
-	go_on(m, at.bi, at.to, at.mode, &at.a);
+	pick.width = (uint8_t)f->c;
+	if (pick.write &&
+	    site_const(m->r, mmio, pick.width, 1, pick.addr, &pick.value) != 0)
+		pick.value = operand(m, pick.width);
+	n = fuzz_emit_access(s->arch, mode, &pick, code, sizeof(code));
+	if (!n || s->blobs[bi].len - (to - from) + n > BLOB_CAP)
+		return -1;
+	memmove(m->w->blob[bi] + from + n, m->w->blob[bi] + to,
+		(size_t)(s->blobs[bi].len - to));
+	memcpy(m->w->blob[bi] + from, code, n);
+	s->blobs[bi].len = s->blobs[bi].len - (to - from) + n;
 	return 0;
 }
 
@@ -3452,8 +3406,8 @@ static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	if (f->key & FUZZ_CMP_SITE_WIDTH)
 		return width_fresh(m, f);
 	if (below(m->r, 2))
-		return pin_fresh(m, f) == 0 || i2s_fresh_on(m, f) == 0 ? 0 : -1;
-	return i2s_fresh_on(m, f) == 0 || pin_fresh(m, f) == 0 ? 0 : -1;
+		return pin_fresh(m, f) == 0 || i2s_fresh(m, f) == 0 ? 0 : -1;
+	return i2s_fresh(m, f) == 0 || pin_fresh(m, f) == 0 ? 0 : -1;
 }
 
 static const struct {

@@ -1016,55 +1016,6 @@ static void check_fresh_port(void)
 	fuzz_cmp_clear();
 }
 
-/* A written value's check whose constant goes where the input held the
- * value (prot32: mov ebx, 0xd0000000; mov eax, 0x11223344; mov [ebx],
- * eax): half of those mutants go on talking to the device right after
- * the write, as the pinned ones do. */
-static void check_fresh_go_on(void)
-{
-	static const uint8_t code[] = { 0xbb, 0x00, 0x00, 0x00, 0xd0,
-					0xb8, 0x44, 0x33, 0x22, 0x11,
-					0x89, 0x03, 0xf4 };
-	static const uint8_t put[] = { 0xbb, 0x00, 0x00, 0x00, 0xd0, 0xb8,
-				       0x88, 0x77, 0x66, 0x55, 0x89, 0x03 };
-	static uint8_t a[4096];
-	struct vmm_exit w4 = mmio_exit(0xd0000000ULL, 4, 0x11223344);
-	struct vmm_scenario s;
-	unsigned long placed = 0, on = 0;
-	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, code,
-			       sizeof(code), 0, NULL, 0);
-
-	CHECK(al > 0);
-	if (!al)
-		return;
-	CHECK_EQ_U64(kept_after(&w4, 0x55667788, 0x11223344, 0x2000, 4, a, al),
-		     1);
-	for (unsigned int i = 1; i <= 64; i++) {
-		const struct vmm_blob_spec *b = &s.blobs[0];
-
-		if (fresh_mutant(a, al, i, &s) != 0)
-			continue;
-		for (uint64_t k = 0; k + sizeof(put) < b->len; k++) {
-			uint8_t next;
-
-			if (memcmp(b->data + k, put, sizeof(put)) != 0)
-				continue;
-			placed++;
-			next = b->data[k + sizeof(put)];
-			on += next == 0xbb || next == 0xba || next == 0x66 ||
-			      next == 0xfc;
-			break;
-		}
-	}
-	(void)printf("fresh, a written value's constant put in place, 64 "
-		     "mutations: in place %lu, the device talked to on after "
-		     "the write %lu\n",
-		     placed, on);
-	CHECK(placed >= 16);
-	CHECK(on >= placed / 4 && on < placed);
-	fuzz_cmp_clear();
-}
-
 /* An access's width compared with another width (a device that answers
  * a register only at one size, `len == 1`): the run keeps its input and
  * the mutator makes that access again at the other width, the address
@@ -1439,7 +1390,6 @@ static void check_fresh(void)
 	check_fresh_echo();
 	check_fresh_addr();
 	check_fresh_width();
-	check_fresh_go_on();
 	check_fresh_port();
 	check_fresh_full();
 	check_fresh_evicted();
