@@ -69,7 +69,7 @@ struct cmp_fresh {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 8U
+#define CMP_FILE_VERSION 9U
 /* where the kept inputs start in the file */
 #define CMP_FRESH_OFF                               \
 	(sizeof(struct cmp_file_hdr) +              \
@@ -484,30 +484,35 @@ static uint64_t port_other(uint64_t port, uint64_t var, uint64_t c)
  * right after a line control write, say). A new one is one of the run's
  * checks unless a written value's is: the address or port the guest
  * accessed, and the one it would take, keyed as the access with
- * FUZZ_CMP_SITE_ADDR. Not kept in the site slots: nothing pins an
- * address. */
+ * FUZZ_CMP_SITE_ADDR. The access's width compared with another width
+ * is a width check (FUZZ_CMP_SITE_WIDTH), `c` the width. Not kept in
+ * the site slots: nothing pins an address or a width. */
 static void addr_match(uint64_t c, uint64_t var)
 {
 	uint64_t key, other;
 	struct fuzz_fresh_check *f;
 
+	key = fuzz_cmp_site_key(cur.acc_mmio, cur.acc_width, cur.acc_addr, 0);
 	/* An offset equal to the access's width, compared with a width:
 	 * most likely the width (a device or a check on the access's size,
-	 * `len == 8`), not the offset. Taken for the offset, one such check
-	 * per kind and width was kept for any access at +1, +2, +4 or +8 and
-	 * marked seen, and hid the real offset check of the same constant
-	 * elsewhere (P11's last step in a 300-s libFuzzer trial). */
-	if (var == cur.acc_width && (c == 1 || c == 2 || c == 4 || c == 8))
-		return;
-	if (cur.acc_mmio) {
+	 * `len == 8`), not the offset: a width check, the access at that
+	 * width. Taken for the offset, one such check per kind and width
+	 * was kept for any access at +1, +2, +4 or +8 and marked seen, and
+	 * hid the real offset check of the same constant elsewhere (P11's
+	 * last step in a 300-s libFuzzer trial). */
+	if (var == cur.acc_width && (c == 1 || c == 2 || c == 4 || c == 8)) {
+		key |= FUZZ_CMP_SITE_WIDTH;
+		other = c;
+	} else if (cur.acc_mmio) {
 		if (var != (cur.acc_addr & 0xfffULL) || c >= 0x1000)
 			return;
 		other = (cur.acc_addr & ~0xfffULL) | c;
-	} else if ((other = port_other(cur.acc_addr, var, c)) == 0) {
+		key |= FUZZ_CMP_SITE_ADDR;
+	} else if ((other = port_other(cur.acc_addr, var, c)) != 0) {
+		key |= FUZZ_CMP_SITE_ADDR;
+	} else {
 		return;
 	}
-	key = fuzz_cmp_site_key(cur.acc_mmio, cur.acc_width, cur.acc_addr, 0) |
-	      FUZZ_CMP_SITE_ADDR;
 	if (run_fresh.value ||
 	    (f = fresh_entry(fuzz_cmp_site_any(key), c)) == NULL)
 		return;

@@ -151,6 +151,11 @@ uint64_t fuzz_cmp_fresh_kept(void);
  * (a device decoding its registers); `var` is the address or port
  * accessed and `c` the same page or base at the other offset. */
 #define FUZZ_CMP_SITE_ADDR (1ULL << 61)
+/* A width check (the key has FUZZ_CMP_SITE_WIDTH): the access's width was
+ * compared with another width (1, 2, 4 or 8: a device that answers only
+ * accesses of one size); `var` is the address or port accessed and `c`
+ * the width compared with. */
+#define FUZZ_CMP_SITE_WIDTH (1ULL << 60)
 #define FUZZ_FRESH_ALT 3U
 struct fuzz_fresh_check {
 	uint64_t key, c, var;

@@ -3323,10 +3323,79 @@ static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	return i2s_place(m, w, f->var, f->c);
 }
 
+/* A width check (FUZZ_CMP_SITE_WIDTH): one of the input's accesses of
+ * the check's kind, width and address (as fuzz_emit_access writes them,
+ * x86) made again at the width the VMM compared with; a write's value
+ * then comes from the comparison table for that register at the new
+ * width (else an operand). Devices answer some registers only at one
+ * width, and a state machine's next step may want a read of one size
+ * where a run made another. Returns 0, or -1 if the code has no such
+ * access or the mode cannot make it at that width. */
+static int width_fresh(const struct mut_ctx *m,
+		       const struct fuzz_fresh_check *f)
+{
+	struct vmm_scenario *s = &m->w->s;
+	unsigned int mmio = (unsigned int)(f->key >> 63),
+		     w = (unsigned int)(f->key >> 56 & 0xfU), seen = 0,
+		     mode = 0;
+	size_t from = 0, to = 0, n;
+	uint32_t bi = 0;
+	struct fuzz_access a, pick;
+	uint8_t code[SEQ_CAP];
+
+	if (s->arch != VMM_ARCH_X86_64)
+		return -1;
+	memset(&pick, 0, sizeof(pick));
+	for (uint32_t b = 0; b < s->nblobs; b++) {
+		const uint8_t *p = m->w->blob[b];
+		size_t len = (size_t)s->blobs[b].len;
+		unsigned int md = blob_mode(m, b);
+
+		for (size_t i = 0; i < len; i++) {
+			size_t e = access_end(p, len, i), st = i;
+
+			if (!e || decode_access(p, i, e, md, &a) != 0 ||
+			    a.kind == FUZZ_ACC_STRING ||
+			    (a.kind == FUZZ_ACC_MMIO) != mmio || a.width != w ||
+			    a.addr != f->var)
+				continue;
+			/* what fuzz_emit_access writes before: real16 MMIO
+			 * loads FS, a port's `mov dx` has its 66 outside
+			 * real16 */
+			if (mmio && md == 0)
+				st = i - 5;
+			else if (!mmio && md != 0 && i > 0 && p[i - 1] == 0x66)
+				st = i - 1;
+			if (below(m->r, ++seen) == 0) {
+				pick = a;
+				bi = b;
+				from = st;
+				to = e;
+				mode = md;
+			}
+		}
+	}
+	if (!seen)
+		return -1;
+	pick.width = (uint8_t)f->c;
+	if (pick.write &&
+	    site_const(m->r, mmio, pick.width, 1, pick.addr, &pick.value) != 0)
+		pick.value = operand(m, pick.width);
+	n = fuzz_emit_access(s->arch, mode, &pick, code, sizeof(code));
+	if (!n || s->blobs[bi].len - (to - from) + n > BLOB_CAP)
+		return -1;
+	memmove(m->w->blob[bi] + from + n, m->w->blob[bi] + to,
+		(size_t)(s->blobs[bi].len - to));
+	memcpy(m->w->blob[bi] + from, code, n);
+	s->blobs[bi].len = s->blobs[bi].len - (to - from) + n;
+	return 0;
+}
+
 /* One mutation of a kept input: its check's constant pinned at the
  * write, or put where the input holds the value written (either first,
  * at random; the other if the first finds no place); an address check's
- * other address where the input holds the address. */
+ * other address where the input holds the address; a width check's
+ * access made at the other width. */
 static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
 	/* an address check: the address where the code holds it (the
@@ -3334,6 +3403,8 @@ static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	 * 16-bit one of `mov dx`) */
 	if (f->key & FUZZ_CMP_SITE_ADDR)
 		return i2s_place(m, f->key >> 63 ? 4 : 2, f->var, f->c);
+	if (f->key & FUZZ_CMP_SITE_WIDTH)
+		return width_fresh(m, f);
 	if (below(m->r, 2))
 		return pin_fresh(m, f) == 0 || i2s_fresh(m, f) == 0 ? 0 : -1;
 	return i2s_fresh(m, f) == 0 || pin_fresh(m, f) == 0 ? 0 : -1;

@@ -942,10 +942,17 @@ static void check_fresh_addr(void)
 		     "the other address in the code %lu\n",
 		     hits);
 	CHECK_EQ_U64(hits, 64);
-	/* a 4-byte access at +4: 4 against 8 may be its width against
-	 * another (`len == 8`), none; against 0xc, its offset */
-	CHECK_EQ_U64(kept_after(&w4, 8, 4, 0x2000, 4, a, al), 0);
+	/* a 4-byte access at +4: 4 against 8 is its width against another
+	 * (`len == 8`, check_fresh_width), no offset; against 0xc, its
+	 * offset */
+	CHECK_EQ_U64(kept_after(&w4, 8, 4, 0x2000, 4, a, al), 1);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.key & FUZZ_CMP_SITE_ADDR, 0);
+	CHECK(f.key & FUZZ_CMP_SITE_WIDTH);
 	CHECK_EQ_U64(kept_after(&w4, 0xc, 4, 0x2000, 4, a, al), 1);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK(f.key & FUZZ_CMP_SITE_ADDR);
+	CHECK_EQ_U64(f.c, 0xd000000cULL);
 	/* both kinds in one run: the written value's is kept */
 	fuzz_cmp_clear();
 	fuzz_cmp_fresh_begin();
@@ -980,7 +987,8 @@ static void check_fresh_port(void)
 		0xba, 0xfb, 0x03, 0xb0, 0x41, 0xee, 0xf4
 	};
 	static const uint8_t moved[] = { 0xba, 0xff, 0x03 };
-	static uint8_t a[4096];
+	static uint8_t a[4096], buf[4096];
+	struct fuzz_fresh_check f;
 	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x3fb, 1, 0x41);
 	struct vmm_exit y = io_exit(KVM_EXIT_IO_OUT, 0x3f9, 1, 0x41);
 	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
@@ -997,10 +1005,97 @@ static void check_fresh_port(void)
 		     "other port in the code %lu\n",
 		     hits);
 	CHECK_EQ_U64(hits, 64);
-	/* a 1-byte OUT to COM1 + 1: 1 against 2 may be its width, none;
-	 * against 3, its offset */
-	CHECK_EQ_U64(kept_after(&y, 2, 1, 0x2000, 1, a, al), 0);
+	/* a 1-byte OUT to COM1 + 1: 1 against 2 is its width against
+	 * another, no offset; against 3, its offset */
+	CHECK_EQ_U64(kept_after(&y, 2, 1, 0x2000, 1, a, al), 1);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.key & (FUZZ_CMP_SITE_ADDR | FUZZ_CMP_SITE_WIDTH),
+		     FUZZ_CMP_SITE_WIDTH);
+	CHECK_EQ_U64(f.c, 2);
 	CHECK_EQ_U64(kept_after(&y, 3, 1, 0x2000, 1, a, al), 1);
+	fuzz_cmp_clear();
+}
+
+/* An access's width compared with another width (a device that answers
+ * a register only at one size, `len == 1`): the run keeps its input and
+ * the mutator makes that access again at the other width, the address
+ * kept; a write's value is then one the VMM compared at that width
+ * (prot32: mov ebx, 0xd0000004; mov eax, [ebx], then a 4-byte MMIO
+ * write and a 1-byte OUT). */
+static void check_fresh_width(void)
+{
+	static const uint8_t rd[] = { 0xbb, 0x04, 0x00, 0x00,
+				      0xd0, 0x8b, 0x03, 0xf4 };
+	static const uint8_t rd1[] = {
+		0xbb, 0x04, 0x00, 0x00, 0xd0, 0x8a, 0x03
+	};
+	static const uint8_t wr[] = { 0xbb, 0x04, 0x00, 0x00, 0xd0, 0xb8, 0x11,
+				      0x22, 0x33, 0x44, 0x89, 0x03, 0xf4 };
+	static const uint8_t wr2[] = { 0xbb, 0x04, 0x00, 0x00, 0xd0, 0x66,
+				       0xb8, 0x34, 0x12, 0x66, 0x89, 0x03 };
+	static const uint8_t out[] = { 0x66, 0xba, 0xf9, 0x03,
+				       0xb0, 0x41, 0xee, 0xf4 };
+	/* mov dx, 0x3f9; mov ax, imm16; out dx, ax */
+	static const uint8_t out2[] = { 0x66, 0xba, 0xf9, 0x03, 0x66, 0xb8 };
+	static uint8_t a[4096];
+	struct vmm_exit r4 = xb_mmio(0xd0000004ULL, 4, 0, NULL);
+	struct vmm_exit w4 = mmio_exit(0xd0000004ULL, 4, 0x44332211);
+	struct vmm_exit o1 = io_exit(KVM_EXIT_IO_OUT, 0x3f9, 1, 0x41);
+	struct vmm_scenario s;
+	unsigned long hits = 0, whits = 0, ohits = 0;
+	size_t al;
+
+	al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, rd, sizeof(rd), 0,
+			NULL, 0);
+	CHECK(al > 0);
+	if (!al)
+		return;
+	CHECK_EQ_U64(kept_after(&r4, 1, 4, 0x2000, 4, a, al), 1);
+	for (unsigned int i = 1; i <= 64; i++)
+		if (fresh_mutant(a, al, i, &s) == 0)
+			hits += has_before(&s, rd1, sizeof(rd1), rd1, 0);
+	/* a 4-byte write there: 4 against 2, and the VMM compared 2-byte
+	 * writes there with 0x1234 */
+	al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, wr, sizeof(wr), 0,
+			NULL, 0);
+	CHECK(al > 0);
+	fuzz_cmp_clear();
+	{
+		struct vmm_exit w2 = mmio_exit(0xd0000004ULL, 2, 0x77);
+
+		serviced(&w2, 0x1234, 0x77, 2);
+	}
+	fuzz_cmp_fresh_begin();
+	serviced(&w4, 2, 4, 8);
+	fuzz_cmp_fresh_end(a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	for (unsigned int i = 1; i <= 64; i++)
+		if (fresh_mutant(a, al, i, &s) == 0)
+			whits += has_before(&s, wr2, sizeof(wr2), wr2, 0);
+	/* a 1-byte OUT to COM1 + 1 (prot32: its mov dx has a 66) against 2 */
+	al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, out, sizeof(out), 0,
+			NULL, 0);
+	CHECK(al > 0);
+	CHECK_EQ_U64(kept_after(&o1, 2, 1, 0x2000, 1, a, al), 1);
+	for (unsigned int i = 1; i <= 64; i++) {
+		const struct vmm_blob_spec *b = &s.blobs[0];
+
+		if (fresh_mutant(a, al, i, &s) != 0)
+			continue;
+		for (uint64_t k = 0; k + sizeof(out2) + 4 <= b->len; k++)
+			if (!memcmp(b->data + k, out2, sizeof(out2)) &&
+			    b->data[k + 8] == 0x66 && b->data[k + 9] == 0xef) {
+				ohits++;
+				break;
+			}
+	}
+	(void)printf("fresh, an access's width checked, 64 mutations each: "
+		     "a 1-byte read %lu, a 2-byte write of the compared "
+		     "value %lu, a 2-byte OUT %lu\n",
+		     hits, whits, ohits);
+	CHECK_EQ_U64(hits, 64);
+	CHECK_EQ_U64(whits, 64);
+	CHECK_EQ_U64(ohits, 64);
 	fuzz_cmp_clear();
 }
 
@@ -1294,6 +1389,7 @@ static void check_fresh(void)
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 0);
 	check_fresh_echo();
 	check_fresh_addr();
+	check_fresh_width();
 	check_fresh_port();
 	check_fresh_full();
 	check_fresh_evicted();
