@@ -188,15 +188,14 @@ for t in $(seq 1 "$trials"); do
 		[ -d "$cmpshm" ] && [ -w "$cmpshm" ] || cmpshm=${TMPDIR:-/tmp}
 		cmpshm=$cmpshm/kvmfuzz-cmp-bugbench-$$-$t
 		rm -f "$cmpshm"
-		VMM_CMP_SHM=$cmpshm \
-			AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so \
-			AFL_CUSTOM_MUTATOR_ONLY=1 AFL_DISABLE_TRIM=1 \
-			AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-			AFL_NO_AFFINITY=1 VMM_PLANTED_LOG=$canary \
-			afl-fuzz "${afl_role[@]}" -i "$seeds" -o "$dir/sync" \
-			-x "$root/fuzz/$(option_value "$target" dict)" -m none -t 5000 \
-			-s "$seed" -V "$secs" -- "$root/build-bugbench-afl/fuzz/${target}_afl" \
-			>"$dir/afl.log" 2>&1
+		mapfile -t afl_f < <(afl_flags "$target")
+		# the job's environment (fuzz/lib.sh), in a subshell: the
+		# replays below run without it
+		(afl_job_env
+			VMM_CMP_SHM=$cmpshm VMM_PLANTED_LOG=$canary \
+				afl-fuzz "${afl_role[@]}" -i "$seeds" -o "$dir/sync" "${afl_f[@]}" \
+				-s "$seed" -V "$secs" -- "$root/build-bugbench-afl/fuzz/${target}_afl" \
+				>"$dir/afl.log" 2>&1)
 		rm -f "$cmpshm"
 		e=$(sed -n 's/^execs_done *: *//p' "$dir/sync/$afl_inst/fuzzer_stats" 2>/dev/null)
 		echo "bugbench: trial $t: execs=${e:-0} crashes=$(ls "$dir/sync/$afl_inst/crashes" 2>/dev/null | grep -c '^id:')"

@@ -27,6 +27,21 @@ libfuzzer_flags() {
 	return 0
 }
 
+# afl_job_env: the AFL++ job's environment (fuzz/run-afl.sh, and the
+# planted-bug benchmark that measures it): the custom mutator library
+# alone, no trimming (docs/bugbench.md item 22), no UI
+afl_job_env() {
+	export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so
+	export AFL_CUSTOM_MUTATOR_ONLY=1 AFL_DISABLE_TRIM=1
+	export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
+	export AFL_NO_AFFINITY=1
+}
+
+# afl_flags TARGET: the AFL++ job's afl-fuzz flags, one per line
+afl_flags() {
+	printf '%s\n' -x "$root/fuzz/$(option_value "$1" dict)" -m none -t 5000
+}
+
 # corpus_dir TARGET: the shipped seeds of a target
 corpus_dir() {
 	case "$1" in

@@ -35,10 +35,7 @@ case "$main$prefix" in *[!A-Za-z0-9_-]*) echo "afl: AFL_MAIN is 0/1, AFL_NAME_PR
 seeds=$sync.seeds${prefix:+.$prefix}
 rm -rf "$seeds" && seed_workdir "$seeds" "$target"
 mkdir -p "$sync"
-export AFL_CUSTOM_MUTATOR_LIBRARY=$root/build/fuzz/libvmm_afl_mutator.so
-export AFL_CUSTOM_MUTATOR_ONLY=1 AFL_DISABLE_TRIM=1
-export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
-export AFL_NO_AFFINITY=1
+afl_job_env
 if [ -z "${VMM_CMP_SHM:-}" ]; then
 	shm=/dev/shm
 	[ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
@@ -47,7 +44,7 @@ if [ -z "${VMM_CMP_SHM:-}" ]; then
 fi
 secs=${FUZZ_SECONDS:-3600}
 jobs=${JOBS:-$(nproc)}
-dict=$root/fuzz/$(option_value "$target" dict)
+mapfile -t flags < <(afl_flags "$target")
 pids=()
 nsec=$jobs
 [ "$main" = 1 ] && nsec=$((jobs - 1))
@@ -64,12 +61,12 @@ if [ "$main" = 1 ] && [ "$name" = main ]; then
 	cmplog=(-c "$root/build-afl-cmplog/fuzz/${target}_afl")
 fi
 for i in $(seq 1 "$nsec"); do
-	afl-fuzz -S "${prefix}sec$i" -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
+	afl-fuzz -S "${prefix}sec$i" -i "$seeds" -o "$sync" "${flags[@]}" \
 		-V "$secs" -- "$bin" >"$sync/${prefix}sec$i.log" 2>&1 &
 	pids+=($!)
 done
 if [ "$main" = 1 ]; then
-	afl-fuzz "${role[@]}" -i "$seeds" -o "$sync" -x "$dict" -m none -t 5000 \
+	afl-fuzz "${role[@]}" -i "$seeds" -o "$sync" "${flags[@]}" \
 		${cmplog[@]+"${cmplog[@]}"} -V "$secs" -- "$bin" >"$sync/$name.log" 2>&1 || true
 fi
 for p in "${pids[@]+"${pids[@]}"}"; do wait "$p" || true; done
