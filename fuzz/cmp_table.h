@@ -83,6 +83,17 @@ static inline uint64_t fuzz_cmp_site_key(unsigned int mmio, unsigned int width,
 	       (any ? 0 : addr & 0xffffffffffffffULL);
 }
 
+/* A site key's fields: MMIO (else port I/O), and the access width. */
+static inline unsigned int fuzz_cmp_site_mmio(uint64_t key)
+{
+	return (unsigned int)(key >> 63);
+}
+
+static inline unsigned int fuzz_cmp_site_width(uint64_t key)
+{
+	return (unsigned int)(key >> 56 & 0xfU);
+}
+
 /* Around the VMM's service of exit `x` on this thread (the pipeline's
  * on_service and on_exit hooks, fuzz/fuzz_pipeline.c): while a port OUT
  * or an MMIO write is serviced, a comparison noted of a value it wrote

@@ -2199,11 +2199,13 @@ static int gpa_in_slot(const struct vmm_scenario *s, uint64_t gpa)
  * prefixes before) ends: after the OUT/IN, REP OUTS/INS (an operand-size
  * prefix may sit between REP and the opcode) or the mov to or from
  * [ebx]/fs:[bx] within 24 bytes; 0 if none does. */
-static size_t access_end(const uint8_t *p, size_t len, size_t i)
+static size_t access_end_from(const uint8_t *p, size_t len, size_t i,
+			      size_t from)
 {
 	if (p[i] != 0xba && p[i] != 0xbb)
 		return 0;
-	for (size_t j = i + 3; j < len && j < i + 24; j++) {
+	for (size_t j = from > i + 3 ? from : i + 3; j < len && j < i + 24;
+	     j++) {
 		if (p[i] == 0xba && p[j] >= 0xec && p[j] <= 0xef)
 			return j + 1;
 		if (j + 1 < len && p[i] == 0xba && p[j] == 0xf3) {
@@ -2221,9 +2223,31 @@ static size_t access_end(const uint8_t *p, size_t len, size_t i)
 	return 0;
 }
 
-/* The access (kind, port or address, width, direction) that the code
- * p[i..e) is, as fuzz_emit_access wrote it for `mode`; -1 if it is not
- * one (real16 MMIO needs its FS load right before). */
+static size_t access_end(const uint8_t *p, size_t len, size_t i)
+{
+	return access_end_from(p, len, i, 0);
+}
+
+/* A write's value in p[v..e): the `mov al/ax/eax/rax, imm` of the
+ * write's width that fuzz_emit_access loads it with; none (a write of
+ * what the register holds): keep. */
+static void decode_value(const uint8_t *p, size_t v, size_t e,
+			 struct fuzz_access *a)
+{
+	size_t o = v + (p[v] == 0x66 || p[v] == 0x48);
+
+	if (o + 1 + a->width <= e && p[o] == (a->width == 1 ? 0xb0 : 0xb8)) {
+		for (unsigned int k = 0; k < a->width; k++)
+			a->value |= (uint64_t)p[o + 1 + k] << (8 * k);
+		return;
+	}
+	a->keep = 1;
+}
+
+/* The access (kind, port or address, width, direction, a write's
+ * value) that the code p[i..e) is, as fuzz_emit_access wrote it for
+ * `mode`; -1 if it is not one (real16 MMIO needs its FS load right
+ * before). */
 static int decode_access(const uint8_t *p, size_t i, size_t e,
 			 unsigned int mode, struct fuzz_access *a)
 {
@@ -2239,6 +2263,8 @@ static int decode_access(const uint8_t *p, size_t i, size_t e,
 		a->kind = op < 0xec ? FUZZ_ACC_STRING : FUZZ_ACC_PIO;
 		a->write = (op & 2) != 0; /* ee/ef, 6e/6f */
 		a->width = !(op & 1) ? 1 : (p[e - 2] == 0x66) != m16 ? 2 : 4;
+		if (a->write && a->kind == FUZZ_ACC_PIO)
+			decode_value(p, i + 3, e, a);
 		return 0;
 	}
 	if (e < i + 5)
@@ -2253,6 +2279,8 @@ static int decode_access(const uint8_t *p, size_t i, size_t e,
 	if (!m16) {
 		for (unsigned int k = 0; k < 4; k++)
 			a->addr |= (uint64_t)p[i + 1 + k] << (8 * k);
+		if (a->write)
+			decode_value(p, i + 5, e, a);
 		return 0;
 	}
 	/* mov ax, seg; mov fs, ax; mov bx, off */
@@ -2260,8 +2288,24 @@ static int decode_access(const uint8_t *p, size_t i, size_t e,
 		return -1;
 	a->addr = ((uint64_t)p[i - 4] | (uint64_t)p[i - 3] << 8) << 4;
 	a->addr += (uint64_t)p[i + 1] | (uint64_t)p[i + 2] << 8;
+	if (a->write)
+		decode_value(p, i + 3, e, a);
 	return 0;
 }
+
+/* One of the device accesses of the input's code (x86), as
+ * fuzz_emit_access wrote it: the access, its blob, the mode its code
+ * was read in, and where its code starts (with what fuzz_emit_access
+ * writes before the `mov dx`/`mov ebx`: real16 MMIO's FS load, a port's
+ * 66 outside real16) and ends. */
+struct code_access {
+	struct fuzz_access a;
+	uint32_t bi;
+	unsigned int mode;
+	size_t from, to;
+};
+
+typedef int (*access_filter)(const struct fuzz_access *a, const void *arg);
 
 /* Where one of the device accesses in p[0..len) ends, picked at random
  * (x86): 0 and *end, or -1 if the code has none. */
@@ -2442,19 +2486,107 @@ static int entry_blob(const struct vmm_scenario *s, uint64_t entry)
 	return eb;
 }
 
-/* Bytes b[0..n) into blob `bi` at offset `at` (up to its length), if
- * the blob has room: 0, or -1. */
-static int blob_insert(struct work *w, uint32_t bi, uint64_t at,
-		       const uint8_t *b, size_t n)
+/* Bytes b[0..n) in place of blob `bi`'s bytes [from, to) (up to its
+ * length), if the blob has room: 0, or -1. */
+static int blob_replace(struct work *w, uint32_t bi, uint64_t from, uint64_t to,
+			const uint8_t *b, size_t n)
 {
 	uint64_t len = w->s.blobs[bi].len;
 
-	if (at > len || len + n > BLOB_CAP)
+	if (from > to || to > len || len - (to - from) + n > BLOB_CAP)
 		return -1;
-	memmove(w->blob[bi] + at + n, w->blob[bi] + at, (size_t)(len - at));
-	memcpy(w->blob[bi] + at, b, n);
-	w->s.blobs[bi].len += n;
+	memmove(w->blob[bi] + from + n, w->blob[bi] + to, (size_t)(len - to));
+	memcpy(w->blob[bi] + from, b, n);
+	w->s.blobs[bi].len = len - (to - from) + n;
 	return 0;
+}
+
+/* Bytes b[0..n) into blob `bi` at offset `at`: 0, or -1. */
+static int blob_insert(struct work *w, uint32_t bi, uint64_t at,
+		       const uint8_t *b, size_t n)
+{
+	return blob_replace(w, bi, at, at, b, n);
+}
+
+static unsigned int blob_mode(const struct mut_ctx *m, uint32_t bi);
+
+/* The port or MMIO access whose `mov dx`/`mov ebx` is at p[i], as
+ * fuzz_emit_access wrote it for `mode`, exactly: an immediate (a value,
+ * an address) may hold what looks like an access's last byte, so each
+ * end access_end finds is tried, and the access it decodes to is
+ * written again and compared with the code. 0 and *c's access and
+ * range, or -1. */
+static int code_access_at(const uint8_t *p, size_t len, size_t i,
+			  unsigned int mode, struct code_access *c)
+{
+	uint8_t code[64]; /* one access's code: up to 20 bytes */
+
+	for (size_t e = access_end(p, len, i); e;
+	     e = access_end_from(p, len, i, e)) {
+		struct fuzz_access a;
+		size_t st = i, n;
+
+		if (decode_access(p, i, e, mode, &a) != 0 ||
+		    a.kind == FUZZ_ACC_STRING)
+			continue;
+		if (a.kind == FUZZ_ACC_MMIO && mode == 0)
+			st = i - 5; /* decode_access checked the FS load */
+		else if (a.kind == FUZZ_ACC_PIO && mode != 0 && i > 0)
+			st = i - 1; /* 66 ba: mov dx, imm16 */
+		n = fuzz_emit_access(VMM_ARCH_X86_64, mode, &a, code,
+				     sizeof(code));
+		if (n && n == e - st && !memcmp(code, p + st, n)) {
+			c->a = a;
+			c->mode = mode;
+			c->from = st;
+			c->to = e;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* One of the code's port and MMIO accesses (x86) that `ok` (if given)
+ * accepts, picked at random over all blobs: 0 and *c, or -1 if there is
+ * none. */
+static int pick_code_access(const struct mut_ctx *m, access_filter ok,
+			    const void *arg, struct code_access *c)
+{
+	const struct vmm_scenario *s = &m->w->s;
+	unsigned int seen = 0;
+
+	if (s->arch != VMM_ARCH_X86_64)
+		return -1;
+	for (uint32_t b = 0; b < s->nblobs; b++) {
+		const uint8_t *p = m->w->blob[b];
+		size_t len = (size_t)s->blobs[b].len;
+		unsigned int md = blob_mode(m, b);
+
+		for (size_t i = 0; i < len; i++) {
+			struct code_access ca;
+
+			if (code_access_at(p, len, i, md, &ca) != 0 ||
+			    (ok && !ok(&ca.a, arg)))
+				continue;
+			if (below(m->r, ++seen) == 0) {
+				*c = ca;
+				c->bi = b;
+			}
+		}
+	}
+	return seen ? 0 : -1;
+}
+
+/* Access `c` of the code made again as `a`: 0, or -1 if the mode cannot
+ * make it or the blob has no room. */
+static int remake_access(const struct mut_ctx *m, const struct code_access *c,
+			 const struct fuzz_access *a)
+{
+	uint8_t code[64]; /* one access's code: up to 20 bytes */
+	size_t n =
+		fuzz_emit_access(m->w->s.arch, c->mode, a, code, sizeof(code));
+
+	return n ? blob_replace(m->w, c->bi, c->from, c->to, code, n) : -1;
 }
 
 #define SEQ_STEPS 8U
@@ -3304,7 +3436,7 @@ static int i2s_place(const struct mut_ctx *m, unsigned int w, uint64_t var,
 static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
 	struct vmm_scenario *s = &m->w->s;
-	unsigned int w = (unsigned int)(f->key >> 56 & 0xfU);
+	unsigned int w = fuzz_cmp_site_width(f->key);
 
 	if (w < 1 || w > 8)
 		return -1;
@@ -3323,6 +3455,16 @@ static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	return i2s_place(m, w, f->var, f->c);
 }
 
+/* an access of a width check's kind, width and address */
+static int width_match(const struct fuzz_access *a, const void *arg)
+{
+	const struct fuzz_fresh_check *f = arg;
+
+	return a->kind != FUZZ_ACC_STRING &&
+	       (a->kind == FUZZ_ACC_MMIO) == fuzz_cmp_site_mmio(f->key) &&
+	       a->width == fuzz_cmp_site_width(f->key) && a->addr == f->var;
+}
+
 /* A width check (FUZZ_CMP_SITE_WIDTH): one of the input's accesses of
  * the check's kind, width and address (as fuzz_emit_access writes them,
  * x86) made again at the width the VMM compared with; a write's value
@@ -3334,61 +3476,18 @@ static int i2s_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 static int width_fresh(const struct mut_ctx *m,
 		       const struct fuzz_fresh_check *f)
 {
-	struct vmm_scenario *s = &m->w->s;
-	unsigned int mmio = (unsigned int)(f->key >> 63),
-		     w = (unsigned int)(f->key >> 56 & 0xfU), seen = 0,
-		     mode = 0;
-	size_t from = 0, to = 0, n;
-	uint32_t bi = 0;
-	struct fuzz_access a, pick;
-	uint8_t code[SEQ_CAP];
+	struct code_access c;
+	struct fuzz_access a;
 
-	if (s->arch != VMM_ARCH_X86_64)
+	if (pick_code_access(m, width_match, f, &c) != 0)
 		return -1;
-	memset(&pick, 0, sizeof(pick));
-	for (uint32_t b = 0; b < s->nblobs; b++) {
-		const uint8_t *p = m->w->blob[b];
-		size_t len = (size_t)s->blobs[b].len;
-		unsigned int md = blob_mode(m, b);
-
-		for (size_t i = 0; i < len; i++) {
-			size_t e = access_end(p, len, i), st = i;
-
-			if (!e || decode_access(p, i, e, md, &a) != 0 ||
-			    a.kind == FUZZ_ACC_STRING ||
-			    (a.kind == FUZZ_ACC_MMIO) != mmio || a.width != w ||
-			    a.addr != f->var)
-				continue;
-			/* what fuzz_emit_access writes before: real16 MMIO
-			 * loads FS, a port's `mov dx` has its 66 outside
-			 * real16 */
-			if (mmio && md == 0)
-				st = i - 5;
-			else if (!mmio && md != 0 && i > 0 && p[i - 1] == 0x66)
-				st = i - 1;
-			if (below(m->r, ++seen) == 0) {
-				pick = a;
-				bi = b;
-				from = st;
-				to = e;
-				mode = md;
-			}
-		}
-	}
-	if (!seen)
-		return -1;
-	pick.width = (uint8_t)f->c;
-	if (pick.write &&
-	    site_const(m->r, mmio, pick.width, 1, pick.addr, &pick.value) != 0)
-		pick.value = operand(m, pick.width);
-	n = fuzz_emit_access(s->arch, mode, &pick, code, sizeof(code));
-	if (!n || s->blobs[bi].len - (to - from) + n > BLOB_CAP)
-		return -1;
-	memmove(m->w->blob[bi] + from + n, m->w->blob[bi] + to,
-		(size_t)(s->blobs[bi].len - to));
-	memcpy(m->w->blob[bi] + from, code, n);
-	s->blobs[bi].len = s->blobs[bi].len - (to - from) + n;
-	return 0;
+	a = c.a;
+	a.width = (uint8_t)f->c;
+	a.keep = 0;
+	if (a.write && site_const(m->r, fuzz_cmp_site_mmio(f->key), a.width, 1,
+				  a.addr, &a.value) != 0)
+		a.value = operand(m, a.width);
+	return remake_access(m, &c, &a);
 }
 
 /* One mutation of a kept input: its check's constant pinned at the
@@ -3402,7 +3501,8 @@ static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	 * 32-bit immediate fuzz_emit_access loads it with; a port, the
 	 * 16-bit one of `mov dx`) */
 	if (f->key & FUZZ_CMP_SITE_ADDR)
-		return i2s_place(m, f->key >> 63 ? 4 : 2, f->var, f->c);
+		return i2s_place(m, fuzz_cmp_site_mmio(f->key) ? 4 : 2, f->var,
+				 f->c);
 	if (f->key & FUZZ_CMP_SITE_WIDTH)
 		return width_fresh(m, f);
 	if (below(m->r, 2))
