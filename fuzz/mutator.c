@@ -2751,6 +2751,73 @@ static void mut_access_seq(const struct mut_ctx *m)
 		(void)blob_insert(w, bi, at, seq, n);
 }
 
+/* any access pick_code_access finds (port or MMIO, no string I/O) */
+static int edit_match(const struct fuzz_access *a, const void *arg)
+{
+	(void)arg;
+	return a->kind != FUZZ_ACC_STRING;
+}
+
+/* One of the code's device accesses (x86 port or MMIO) made again with
+ * its direction, its width or its register changed, one, two or all
+ * three; the code around it stays. A device's state machine steps on
+ * what an access is as much as on the value written: a read where a run
+ * wrote, a byte where it wrote a dword, the register next to the one it
+ * touched. The sequence operator adds new accesses, and byte mutation
+ * of an opcode rarely gives another valid access; this one keeps the
+ * steps a guest got right and changes the one after. A write keeps its
+ * value (its low bytes at a narrower width; an echo stays an echo), or,
+ * half the time when it moves to another register or width and always
+ * when it was a read, gets one the VMM compared writes there with or an
+ * operand. arm64: no decoder of its accesses yet. */
+static void mut_access_edit(const struct mut_ctx *m)
+{
+	struct rng *r = m->r;
+	struct code_access c;
+	struct fuzz_access a;
+	unsigned int what = 1 + (unsigned int)below(r, 7), mmio;
+
+	if (pick_code_access(m, edit_match, NULL, &c) != 0)
+		return;
+	a = c.a;
+	mmio = a.kind == FUZZ_ACC_MMIO;
+	if (what & 1)
+		a.write = !a.write;
+	if (what & 2) {
+		/* another of 1, 2, 4 (8: MMIO in long mode) */
+		unsigned int nw = mmio && c.mode == 3 ? 4 : 3;
+		unsigned int k = (unsigned int)below(r, nw - 1);
+
+		if (1U << k >= a.width)
+			k++;
+		a.width = (uint8_t)(1U << k);
+	}
+	if (what & 4) {
+		uint64_t base, span, step = a.width;
+
+		/* the register right after or before; a port anywhere in
+		 * its device now and then */
+		if (!mmio && below(r, 4) == 0 &&
+		    port_device(a.addr, &base, &span) == 0)
+			a.addr = base + below(r, span);
+		else if (below(r, 4) == 0 && a.addr >= step)
+			a.addr -= step;
+		else
+			a.addr += step;
+		if (!mmio)
+			a.addr &= 0xffff;
+	}
+	/* an echo (a write of what the register holds) stays one */
+	if (a.write && !c.a.write)
+		a.keep = 0;
+	if (a.write && !a.keep && (!c.a.write || ((what & 6) && below(r, 2)))) {
+		if (below(r, 2) ||
+		    site_const(r, mmio, a.width, 1, a.addr, &a.value) != 0)
+			a.value = operand(m, a.width);
+	}
+	(void)remake_access(m, &c, &a);
+}
+
 /* The immediate of a `mov reg, imm` (x86) or movz/movk (arm64) in guest
  * code gets a new value: one the byte mutator's comparison tables give
  * (libFuzzer: the immediate zero-extended to 8 bytes, as the VMM sees an
@@ -3571,6 +3638,8 @@ static const struct {
 
 	{ 3, mut_access_seq },
 
+	{ 2, mut_access_edit },
+
 	{ 2, mut_operand },
 
 	{ 4, mut_cmp }, /* only with a comparison table */
@@ -3836,6 +3905,8 @@ size_t fuzz_mutate_op(uint8_t *data, size_t size, size_t max, unsigned int seed,
 		op_only = mut_access_seq;
 	else if (strcmp(op, "operand") == 0)
 		op_only = mut_operand;
+	else if (strcmp(op, "access_edit") == 0)
+		op_only = mut_access_edit;
 	else if (strcmp(op, "cmp") == 0)
 		op_only = mut_cmp;
 	else if (strcmp(op, "pin") == 0)

@@ -6,6 +6,8 @@
  *    by element, an MMIO store/load of the width at the address with the
  *    value, an OUT that keeps the register echoes what an IN read; what a
  *    mode cannot express is refused (0 bytes);
+ *  - the edit operator makes one access of the code again with its
+ *    direction, width or register changed, the rest of the code kept;
  *  - mutants of the shipped corpus (the AFL++ path: no byte mutator)
  *    reach what the sequences are for: string IN with a count, 8-byte MMIO
  *    writes, word/dword OUTs, and 2+ accesses to one device in a row.
@@ -562,6 +564,103 @@ static void check_mutants(struct vmm_kvm *k, const char *dir)
 	CHECK(seq.same_device > 3 * all.same_device);
 }
 
+/* ---- an access of the code made again, one attribute or more changed ---- */
+
+/* what exit `x` shows: direction, width, port or address, a write's value */
+static void exit_access(const struct vmm_exit *x, int *write, uint64_t *width,
+			uint64_t *addr, uint64_t *value)
+{
+	if (x->reason == KVM_EXIT_MMIO) {
+		*write = x->u.mmio.is_write;
+		*width = x->u.mmio.len;
+		*addr = x->u.mmio.gpa;
+		*value = *write ? le(x->u.mmio.data, x->u.mmio.len) : 0;
+	} else {
+		*write = x->u.io.dir == KVM_EXIT_IO_OUT;
+		*width = x->u.io.size;
+		*addr = x->u.io.port;
+		*value = *write ? le(x->u.io.data, x->u.io.size) : 0;
+	}
+}
+
+/* prot32: a 4-byte MMIO write of 0x11223344 at 0x20000100, a 2-byte IN
+ * from 0x1234, HLT. Each "access_edit" mutation (a mutant has 1-3) makes
+ * one of the two again with its direction, width or register changed
+ * (one or more of them), and the code stays two accesses and a HLT; a
+ * write that stays a write at another register or width keeps its
+ * value's low bytes half the time. */
+static void check_edit(struct vmm_kvm *k)
+{
+	static uint8_t code[128], enc[MAX_CODE_INPUT], buf[MAX_CODE_INPUT];
+	static struct rec rc;
+	struct fuzz_access wr = { .kind = FUZZ_ACC_MMIO,
+				  .write = 1,
+				  .width = 4,
+				  .addr = 0x20000100,
+				  .value = 0x11223344 };
+	struct fuzz_access in = { .kind = FUZZ_ACC_PIO,
+				  .width = 2,
+				  .addr = 0x1234 };
+	const struct fuzz_access *orig[2] = { &wr, &in };
+	unsigned long ran = 0, two = 0, one = 0, dir = 0, width = 0, addr = 0,
+		      kept_value = 0, new_value = 0;
+	size_t n, len;
+
+	n = fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32, &wr, code,
+			     sizeof(code));
+	n += fuzz_emit_access(VMM_ARCH_X86_64, VMM_MODE_PROT32, &in, code + n,
+			      sizeof(code) - n - 1);
+	len = encode_code(VMM_MODE_PROT32, code, n, enc, sizeof(enc));
+	for (unsigned int m = 1; m <= 70 && len; m++) {
+		struct vmm_scenario s;
+		struct vmm_error e;
+		unsigned int changed = 0;
+		size_t bn;
+
+		memcpy(buf, enc, len);
+		bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U, NULL,
+				    "access_edit");
+		if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
+		    vmm_scenario_validate(&s, &e) < 0)
+			continue;
+		ran++;
+		(void)run_rec(k, &s, &rc);
+		if (rc.n != 3 || rc.x[2].reason != KVM_EXIT_HLT)
+			continue;
+		two++;
+		for (unsigned int i = 0; i < 2; i++) {
+			const struct fuzz_access *a = orig[i];
+			uint64_t w, ad, v;
+			int wrt;
+
+			exit_access(&rc.x[i], &wrt, &w, &ad, &v);
+			if (wrt == a->write && w == a->width && ad == a->addr &&
+			    (!wrt || v == a->value))
+				continue;
+			changed++;
+			dir += wrt != a->write;
+			width += w != a->width;
+			addr += ad != a->addr;
+			if (wrt && a->write && (w != a->width || ad != a->addr))
+				*(v == (a->value &
+					(w < 8 ? (1ULL << (8 * w)) - 1 : ~0ULL))
+					  ? &kept_value
+					  : &new_value) += 1;
+		}
+		one += changed == 1;
+	}
+	(void)printf("access_edit: %lu mutants run, two accesses and a HLT "
+		     "%lu, one access changed %lu; changed: direction %lu, "
+		     "width %lu, register %lu; a write moved, value kept %lu, "
+		     "new %lu\n",
+		     ran, two, one, dir, width, addr, kept_value, new_value);
+	CHECK(ran >= 60);
+	CHECK_EQ_U64(two, ran);
+	CHECK(one * 2 >= ran);
+	CHECK(dir * 4 >= ran && width * 4 >= ran && addr * 4 >= ran);
+	CHECK(kept_value > 0 && new_value > 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct vmm_kvm k;
@@ -583,6 +682,7 @@ int main(int argc, char **argv)
 	check_modes(&k);
 	check_continue(&k);
 	check_continue_mid(&k);
+	check_edit(&k);
 	check_mutants(&k, argv[1]);
 	vmm_kvm_close(&k);
 	return check_report("test_access");
