@@ -282,6 +282,25 @@ static size_t encode_code(unsigned int mode, uint8_t *code, size_t n,
 typedef int (*exits_pred)(const struct rec *rc, const struct fuzz_access *a,
 			  const struct fuzz_access *b);
 
+/* Mutant `m` of enc[0..len) by operator `op` alone, run: 0 and its
+ * exits in *rc, or -1 if it is not a valid scenario. */
+static int run_mutant(struct vmm_kvm *k, const uint8_t *enc, size_t len,
+		      unsigned int m, const char *op, struct rec *rc)
+{
+	static uint8_t buf[MAX_CODE_INPUT];
+	struct vmm_scenario s;
+	struct vmm_error e;
+	size_t bn;
+
+	memcpy(buf, enc, len);
+	bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U, NULL, op);
+	if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
+	    vmm_scenario_validate(&s, &e) < 0)
+		return -1;
+	(void)run_rec(k, &s, rc);
+	return 0;
+}
+
 /* `count` access_seq mutants of enc run; returns those run, *hits those
  * whose exits `pred` accepts. */
 static unsigned long seq_mutants(struct vmm_kvm *k, const uint8_t *enc,
@@ -290,24 +309,14 @@ static unsigned long seq_mutants(struct vmm_kvm *k, const uint8_t *enc,
 				 const struct fuzz_access *b,
 				 unsigned long *hits)
 {
-	static uint8_t buf[MAX_CODE_INPUT];
 	static struct rec rc;
 	unsigned long ran = 0;
 
 	*hits = 0;
 	for (unsigned int m = 1; m <= count && len; m++) {
-		struct vmm_scenario s;
-		struct vmm_error e;
-		size_t bn;
-
-		memcpy(buf, enc, len);
-		bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U, NULL,
-				    "access_seq");
-		if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
-		    vmm_scenario_validate(&s, &e) < 0)
+		if (run_mutant(k, enc, len, m, "access_seq", &rc) != 0)
 			continue;
 		ran++;
-		(void)run_rec(k, &s, &rc);
 		*hits += (unsigned long)pred(&rc, a, b);
 	}
 	return ran;
@@ -591,7 +600,7 @@ static void exit_access(const struct vmm_exit *x, int *write, uint64_t *width,
  * value's low bytes half the time. */
 static void check_edit(struct vmm_kvm *k)
 {
-	static uint8_t code[128], enc[MAX_CODE_INPUT], buf[MAX_CODE_INPUT];
+	static uint8_t code[128], enc[MAX_CODE_INPUT];
 	static struct rec rc;
 	struct fuzz_access wr = { .kind = FUZZ_ACC_MMIO,
 				  .write = 1,
@@ -612,19 +621,11 @@ static void check_edit(struct vmm_kvm *k)
 			      sizeof(code) - n - 1);
 	len = encode_code(VMM_MODE_PROT32, code, n, enc, sizeof(enc));
 	for (unsigned int m = 1; m <= 70 && len; m++) {
-		struct vmm_scenario s;
-		struct vmm_error e;
 		unsigned int changed = 0;
-		size_t bn;
 
-		memcpy(buf, enc, len);
-		bn = fuzz_mutate_op(buf, len, sizeof(buf), m * 7919U, NULL,
-				    "access_edit");
-		if (vmm_scenario_decode(buf, bn, &s, &e) < 0 ||
-		    vmm_scenario_validate(&s, &e) < 0)
+		if (run_mutant(k, enc, len, m, "access_edit", &rc) != 0)
 			continue;
 		ran++;
-		(void)run_rec(k, &s, &rc);
 		if (rc.n != 3 || rc.x[2].reason != KVM_EXIT_HLT)
 			continue;
 		two++;
