@@ -2234,8 +2234,13 @@ static size_t access_end(const uint8_t *p, size_t len, size_t i)
 static void decode_value(const uint8_t *p, size_t v, size_t e,
 			 struct fuzz_access *a)
 {
-	size_t o = v + (p[v] == 0x66 || p[v] == 0x48);
+	size_t o;
 
+	if (v >= e) {
+		a->keep = 1;
+		return;
+	}
+	o = v + (p[v] == 0x66 || p[v] == 0x48);
 	if (o + 1 + a->width <= e && p[o] == (a->width == 1 ? 0xb0 : 0xb8)) {
 		for (unsigned int k = 0; k < a->width; k++)
 			a->value |= (uint64_t)p[o + 1 + k] << (8 * k);
@@ -2247,9 +2252,12 @@ static void decode_value(const uint8_t *p, size_t v, size_t e,
 /* The access (kind, port or address, width, direction, a write's
  * value) that the code p[i..e) is, as fuzz_emit_access wrote it for
  * `mode`; -1 if it is not one (real16 MMIO needs its FS load right
- * before). */
-static int decode_access(const uint8_t *p, size_t i, size_t e,
-			 unsigned int mode, struct fuzz_access *a)
+ * before). The width of a word or wider opcode is read from the byte
+ * before it (66, 48); `w`, if not 0, is taken instead: that byte may be
+ * an immediate's last. */
+static int decode_access_as(const uint8_t *p, size_t i, size_t e,
+			    unsigned int mode, unsigned int w,
+			    struct fuzz_access *a)
 {
 	int m16 = mode == 0;
 	uint8_t op;
@@ -2263,6 +2271,8 @@ static int decode_access(const uint8_t *p, size_t i, size_t e,
 		a->kind = op < 0xec ? FUZZ_ACC_STRING : FUZZ_ACC_PIO;
 		a->write = (op & 2) != 0; /* ee/ef, 6e/6f */
 		a->width = !(op & 1) ? 1 : (p[e - 2] == 0x66) != m16 ? 2 : 4;
+		if (w && a->width > 1)
+			a->width = (uint8_t)w;
 		if (a->write && a->kind == FUZZ_ACC_PIO)
 			decode_value(p, i + 3, e, a);
 		return 0;
@@ -2276,6 +2286,8 @@ static int decode_access(const uint8_t *p, size_t i, size_t e,
 		   : p[e - 3] == 0x48	       ? 8
 		   : (p[e - 3] == 0x66) != m16 ? 2
 					       : 4;
+	if (w && a->width > 1)
+		a->width = (uint8_t)w;
 	if (!m16) {
 		for (unsigned int k = 0; k < 4; k++)
 			a->addr |= (uint64_t)p[i + 1 + k] << (8 * k);
@@ -2291,6 +2303,12 @@ static int decode_access(const uint8_t *p, size_t i, size_t e,
 	if (a->write)
 		decode_value(p, i + 3, e, a);
 	return 0;
+}
+
+static int decode_access(const uint8_t *p, size_t i, size_t e,
+			 unsigned int mode, struct fuzz_access *a)
+{
+	return decode_access_as(p, i, e, mode, 0, a);
 }
 
 /* One of the device accesses of the input's code (x86), as
@@ -2511,36 +2529,47 @@ static int blob_insert(struct work *w, uint32_t bi, uint64_t at,
 static unsigned int blob_mode(const struct mut_ctx *m, uint32_t bi);
 
 /* The port or MMIO access whose `mov dx`/`mov ebx` is at p[i], as
- * fuzz_emit_access wrote it for `mode`, exactly: an immediate (a value,
- * an address) may hold what looks like an access's last byte, so each
- * end access_end finds is tried, and the access it decodes to is
- * written again and compared with the code. 0 and *c's access and
- * range, or -1. */
+ * fuzz_emit_access wrote it for `mode`, exactly: each end access_end
+ * finds is tried (an immediate may hold what looks like an access's
+ * last byte), at the width the prefix says and at the others (the byte
+ * before the opcode may be an immediate's last, 66 or 48), and the
+ * access it decodes to is written again and compared with the code.
+ * 0 and *c's access and range, or -1. */
 static int code_access_at(const uint8_t *p, size_t len, size_t i,
 			  unsigned int mode, struct code_access *c)
 {
+	static const uint8_t widths[] = { 0, 2, 4, 8 };
 	uint8_t code[64]; /* one access's code: up to 20 bytes */
 
 	for (size_t e = access_end(p, len, i); e;
 	     e = access_end_from(p, len, i, e)) {
-		struct fuzz_access a;
-		size_t st = i, n;
+		unsigned int guess = 0;
 
-		if (decode_access(p, i, e, mode, &a) != 0 ||
-		    a.kind == FUZZ_ACC_STRING)
-			continue;
-		if (a.kind == FUZZ_ACC_MMIO && mode == 0)
-			st = i - 5; /* decode_access checked the FS load */
-		else if (a.kind == FUZZ_ACC_PIO && mode != 0 && i > 0)
-			st = i - 1; /* 66 ba: mov dx, imm16 */
-		n = fuzz_emit_access(VMM_ARCH_X86_64, mode, &a, code,
-				     sizeof(code));
-		if (n && n == e - st && !memcmp(code, p + st, n)) {
-			c->a = a;
-			c->mode = mode;
-			c->from = st;
-			c->to = e;
-			return 0;
+		for (unsigned int k = 0; k < sizeof(widths); k++) {
+			struct fuzz_access a;
+			size_t st = i, n;
+
+			if (decode_access_as(p, i, e, mode, widths[k], &a) !=
+				    0 ||
+			    a.kind == FUZZ_ACC_STRING)
+				break;
+			if (!k)
+				guess = a.width;
+			else if (guess == 1 || widths[k] == guess)
+				continue;
+			if (a.kind == FUZZ_ACC_MMIO && mode == 0)
+				st = i - 5; /* decode_access checked FS */
+			else if (a.kind == FUZZ_ACC_PIO && mode != 0 && i > 0)
+				st = i - 1; /* 66 ba: mov dx, imm16 */
+			n = fuzz_emit_access(VMM_ARCH_X86_64, mode, &a, code,
+					     sizeof(code));
+			if (n && n == e - st && !memcmp(code, p + st, n)) {
+				c->a = a;
+				c->mode = mode;
+				c->from = st;
+				c->to = e;
+				return 0;
+			}
 		}
 	}
 	return -1;
@@ -2548,7 +2577,8 @@ static int code_access_at(const uint8_t *p, size_t len, size_t i,
 
 /* One of the code's port and MMIO accesses (x86) that `ok` (if given)
  * accepts, picked at random over all blobs: 0 and *c, or -1 if there is
- * none. */
+ * none. The scan goes on after an access's end: a `mov ebx` or `mov dx`
+ * inside its immediates is no access of its own. */
 static int pick_code_access(const struct mut_ctx *m, access_filter ok,
 			    const void *arg, struct code_access *c)
 {
@@ -2565,8 +2595,10 @@ static int pick_code_access(const struct mut_ctx *m, access_filter ok,
 		for (size_t i = 0; i < len; i++) {
 			struct code_access ca;
 
-			if (code_access_at(p, len, i, md, &ca) != 0 ||
-			    (ok && !ok(&ca.a, arg)))
+			if (code_access_at(p, len, i, md, &ca) != 0)
+				continue;
+			i = ca.to - 1;
+			if (ok && !ok(&ca.a, arg))
 				continue;
 			if (below(m->r, ++seen) == 0) {
 				*c = ca;
@@ -2795,11 +2827,13 @@ static void mut_access_edit(const struct mut_ctx *m)
 	if (what & 4) {
 		uint64_t base, span, step = a.width;
 
-		/* the register right after or before; a port anywhere in
+		/* the register right after or before; another port of
 		 * its device now and then */
 		if (!mmio && below(r, 4) == 0 &&
-		    port_device(a.addr, &base, &span) == 0)
-			a.addr = base + below(r, span);
+		    port_device(a.addr, &base, &span) == 0 && span > 1)
+			a.addr =
+				base +
+				(a.addr - base + 1 + below(r, span - 1)) % span;
 		else if (below(r, 4) == 0 && a.addr >= step)
 			a.addr -= step;
 		else
@@ -3650,8 +3684,10 @@ static const struct {
 
 };
 
-static unsigned int op_weight(size_t i)
+static unsigned int op_weight(size_t i, unsigned int arch)
 {
+	if (mut_ops[i].fn == mut_access_edit && arch != VMM_ARCH_X86_64)
+		return 0;
 	if (mut_ops[i].fn == mut_unpriv_run && !unpriv_mode())
 		return 0;
 	if ((mut_ops[i].fn == mut_cmp || mut_ops[i].fn == mut_pin) &&
@@ -3686,14 +3722,14 @@ static void mut_once(struct rng *r, struct work *w, fuzz_byte_mutator bm)
 		return;
 	}
 	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++)
-		total += op_weight(i);
+		total += op_weight(i, s->arch);
 	pick = (unsigned int)below(r, total);
 	for (size_t i = 0; i < sizeof(mut_ops) / sizeof(mut_ops[0]); i++) {
-		if (pick < op_weight(i)) {
+		if (pick < op_weight(i, s->arch)) {
 			mut_ops[i].fn(&m);
 			return;
 		}
-		pick -= op_weight(i);
+		pick -= op_weight(i, s->arch);
 	}
 }
 

@@ -657,7 +657,7 @@ static void check_edit(struct vmm_kvm *k)
 		     ran, two, one, dir, width, addr, kept_value, new_value);
 	CHECK(ran >= 60);
 	CHECK_EQ_U64(two, ran);
-	CHECK(one * 2 >= ran);
+	CHECK(one * 3 >= ran);
 	CHECK(dir * 4 >= ran && width * 4 >= ran && addr * 4 >= ran);
 	CHECK(kept_value > 0 && new_value > 0);
 }

@@ -1096,6 +1096,63 @@ static void check_fresh_width(void)
 	fuzz_cmp_clear();
 }
 
+/* The edit operator ("access_edit") finds the code's accesses exactly:
+ * prot32, a dword MMIO store of 0x66112233 (the byte before the opcode,
+ * 0x66, is the value's last, not an operand-size prefix): every mutant
+ * remakes it; long64, a qword store of a value whose bytes 3-7 read as
+ * `mov ebx, imm32` before the store's own `48 89 03` (an echo store, if
+ * taken for an access of its own): no mutant leaves the real access's
+ * `mov ebx` and `movabs` head in place, as remaking the inner one would. */
+static void check_edit_exact(void)
+{
+	static const uint8_t wr66[] = { 0xbb, 0x04, 0x00, 0x00, 0xd0,
+					0xb8, 0x33, 0x22, 0x11, 0x66,
+					0x89, 0x03, 0xf4 };
+	static const uint8_t inner[] = { 0xbb, 0x00, 0x10, 0x00, 0xd0,
+					 0x48, 0xb8, 0x01, 0x02, 0x03,
+					 0xbb, 0x00, 0x20, 0x00, 0xd0,
+					 0x48, 0x89, 0x03, 0xf4 };
+	static uint8_t a[4096], buf[4096];
+	const uint8_t *codes[2] = { wr66, inner };
+	const size_t lens[2] = { sizeof(wr66), sizeof(inner) };
+	unsigned long changed = 0, head_kept = 0;
+
+	for (unsigned int c = 0; c < 2; c++) {
+		size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, c ? 3 : 1,
+				       codes[c], lens[c], 0, NULL, 0);
+
+		CHECK(al > 0);
+		for (unsigned int i = 1; al && i <= 64; i++) {
+			struct vmm_scenario s;
+			struct vmm_error e;
+			size_t m;
+
+			memcpy(buf, a, al);
+			m = fuzz_mutate_op(buf, al, sizeof(buf), i, NULL,
+					   "access_edit");
+			if (vmm_scenario_decode(buf, m, &s, &e) != 0) {
+				CHECK(0);
+				continue;
+			}
+			if (!c) /* the access's 12 bytes (terminate_code
+				 * may add HLTs after them) */
+				changed +=
+					s.blobs[0].len < 12 ||
+					memcmp(s.blobs[0].data, wr66, 12) != 0;
+			else
+				head_kept +=
+					s.blobs[0].len >= 10 &&
+					!memcmp(s.blobs[0].data, inner, 10);
+		}
+	}
+	(void)printf("access_edit, 64 mutants each: a store whose value "
+		     "ends in 0x66 remade %lu; an access inside a movabs "
+		     "value taken for one %lu\n",
+		     changed, head_kept);
+	CHECK_EQ_U64(changed, 64);
+	CHECK_EQ_U64(head_kept, 0);
+}
+
 /* A kept check of a value the guest read from the input stream and
  * wrote back (real16: mov dx, 0x80; in ax, dx; out dx, ax): the constant
  * goes where the input stream holds the value, or is pinned at the OUT
@@ -1387,6 +1444,7 @@ static void check_fresh(void)
 	check_fresh_echo();
 	check_fresh_addr();
 	check_fresh_width();
+	check_edit_exact();
 	check_fresh_port();
 	check_fresh_full();
 	check_fresh_evicted();
