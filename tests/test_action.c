@@ -537,7 +537,9 @@ static void check_concurrent_watchdog(struct vmm_kvm *k)
 		/* 6 x 0.8 s: 4.8 s in all, past the 3 s limit, each exit
 		 * well within it */
 		{ "an exit every 0.8 s", 800, 0, 0 },
-		{ "one exit held 3.5 s", 0, 3500, 1 },
+		/* the service is the VMM's own work, not a vCPU in
+		 * KVM_RUN: not watched (the engine's timeout is for it) */
+		{ "one exit's service held 3.5 s", 0, 3500, 0 },
 	};
 	static struct vmm_input_outcome o;
 	static uint8_t buf[4096];

@@ -508,6 +508,7 @@ struct slow_setup {
 	struct {
 		int fired;
 	} hang;
+	int slept;
 };
 
 static void hang_seen(void *ctx, uint64_t limit_ms)
@@ -518,25 +519,58 @@ static void hang_seen(void *ctx, uint64_t limit_ms)
 	__atomic_store_n(&ss->hang.fired, 1, __ATOMIC_RELEASE);
 }
 
-static int slow_before_run(void *ctx, struct vmm_error *e)
+static void sleep_2300ms(void)
 {
 	struct timespec t = { 2, 300 * 1000000L };
 
-	(void)ctx;
-	(void)e;
 	while (nanosleep(&t, &t) != 0 && errno == EINTR)
 		;
+}
+
+static int slow_before_run(void *ctx, struct vmm_error *e)
+{
+	(void)ctx;
+	(void)e;
+	sleep_2300ms();
+	return 0;
+}
+
+/* the first exit's service sleeps */
+static void slow_service(void *ctx, uint32_t vcpu, const struct vmm_exit *x)
+{
+	struct slow_setup *ss = ctx;
+
+	(void)vcpu;
+	(void)x;
+	if (!ss->slept++)
+		sleep_2300ms();
+}
+
+/* a drive hook (guest execution, watched) that takes 2.3 s */
+static int slow_drive(void *ctx, struct vmm_vm *vm, struct vmm_vcpu *vcpus,
+		      struct vmm_deadline *d, struct vmm_error *e)
+{
+	(void)ctx;
+	(void)vm;
+	(void)vcpus;
+	(void)d;
+	(void)e;
+	sleep_2300ms();
 	return 0;
 }
 
 /* Set-up that takes longer than timeout + grace (here a before_run hook
  * that sleeps 2.3 s; in the field, large fills or a loaded host) is not a
- * vCPU hang: the watchdog covers guest execution only. */
-static void test_setup_is_not_a_hang(struct vmm_kvm *k)
+ * vCPU hang: the watchdog covers guest execution only. Nor is an exit's
+ * service that long (an on_service hook sleeping 2.3 s at the HLT; in
+ * the field, a crash report being symbolized, which a hang called
+ * meanwhile would cut short, its crash file unwritten). Guest execution
+ * that long is (a drive hook, in the run loop's place, sleeping 2.3 s). */
+static void test_what_is_watched(struct vmm_kvm *k, int in_service, int in_run)
 {
 	static struct vmm_input_outcome o;
 	static uint8_t buf[4096];
-	struct slow_setup ctx = { { 0 } };
+	struct slow_setup ctx = { { 0 }, 0 };
 	struct vmm_watchdog w;
 	struct vmm_scenario s;
 	struct vmm_hooks h;
@@ -554,11 +588,21 @@ static void test_setup_is_not_a_hang(struct vmm_kvm *k)
 	vmm_err_clear(&e);
 	CHECK(vmm_watchdog_start(&w, hang_seen, &ctx, &e) == 0);
 	memset(&h, 0, sizeof(h));
-	h.before_run = slow_before_run;
+	if (in_run) {
+		h.drive = slow_drive;
+	} else if (in_service) {
+		h.on_service = slow_service;
+		h.ctx = &ctx;
+	} else {
+		h.before_run = slow_before_run;
+	}
 	vmm_run_input(k, buf, n, &h, NULL, &w, &o);
 	vmm_watchdog_stop(&w);
 	CHECK(o.decoded);
-	CHECK_EQ_U64(__atomic_load_n(&ctx.hang.fired, __ATOMIC_ACQUIRE), 0);
+	CHECK_EQ_U64(ctx.slept, in_service ? 1 : 0);
+	/* guest execution (here the drive hook in its place) is watched */
+	CHECK_EQ_U64(__atomic_load_n(&ctx.hang.fired, __ATOMIC_ACQUIRE),
+		     in_run ? 1 : 0);
 	CHECK_EQ_U64(o.finding, VMM_FIND_NONE);
 }
 
@@ -601,7 +645,9 @@ int main(int argc, char **argv)
 	test_vm_slots(&k);
 	test_host_modes(&k);
 	test_fills(&k);
-	test_setup_is_not_a_hang(&k);
+	test_what_is_watched(&k, 0, 0);
+	test_what_is_watched(&k, 1, 0);
+	test_what_is_watched(&k, 0, 1);
 	vmm_kvm_close(&k);
 	free(hlt.data);
 	free(add.data);

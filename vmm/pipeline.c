@@ -260,6 +260,10 @@ static int run_loop(struct run_ctx *c, struct vmm_error *e)
 				&x);
 			c->last_reason[i] = x.reason;
 			c->r->exits++;
+			/* the service is the VMM's own work, not a vCPU in
+			 * KVM_RUN: a crash report there (a sanitizer's or the
+			 * engine's, seconds of symbolizing) is no hang */
+			vmm_watchdog_disarm(c->h ? c->h->watchdog : NULL);
 			if (c->h && c->h->on_service)
 				c->h->on_service(c->h->ctx, i, &x);
 			act = vmm_exit_handle(&c->dev, i, &x, e);
@@ -439,6 +443,8 @@ static int conc_exit(struct conc *k, uint32_t i, struct vmm_exit *x,
 	vmm_exit_copy_fields(&c->r->recent[c->r->exits % VMM_TRACE_KEEP], x);
 	c->last_reason[i] = x->reason;
 	c->r->exits++;
+	/* as in run_loop: the service is not watched (armed again after) */
+	vmm_watchdog_disarm(c->h ? c->h->watchdog : NULL);
 	if (c->h && c->h->on_service)
 		c->h->on_service(c->h->ctx, i, x);
 	act = vmm_exit_handle(&c->dev, i, x, e);

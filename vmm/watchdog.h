@@ -5,6 +5,10 @@
  * first KVM_RUN to the last exit, armed again at every exit), with the
  * scenario's timeout plus VMM_HANG_GRACE_MS: set-up (memory fills, slots, vCPU state) is the VMM's
  * own work and bounded by the caps in vmm/limits.h, never a vCPU hang.
+ * Nor is an exit's service (disarmed from the exit's service to the next
+ * arming): a crash there is reported by its handler, which may take
+ * seconds (symbolizing), and a hang called meanwhile would replace the
+ * crash, artifact and all, with a false vcpu-hang.
  */
 #ifndef VMM_WATCHDOG_H
 #define VMM_WATCHDOG_H
