@@ -141,7 +141,7 @@ for t in $(seq 1 "$trials"); do
 	echo "bugbench: trial $t/$trials engine=$engine seed=$seed ${secs}s (log: $dir)"
 	start=$(now)
 	if [ "$engine" = libfuzzer ]; then
-		mask="" run=0 texecs=0
+		mask="" run=0 texecs=0 dead=0
 		while :; do
 			left=$(awk -v s="$secs" -v e="$(elapsed "$start")" 'BEGIN { l = int(s - e); print l < 0 ? 0 : l }')
 			[ "$left" -ge 1 ] || break
@@ -167,7 +167,20 @@ for t in $(seq 1 "$trials"); do
 				echo "bugbench:   run $run: ${seen:-no PLANTED line} at ${tte}s, replay: ${id:-not reproduced} ($f)"
 				[ -n "$id" ] && printf '%s\t%s\t%s\t%s\n' "$t" "$id" "$tte" "$f" >>"$exposures"
 			done < <(ls -tr "$dir/findings" | tail -n +$((before + 1)) | sed "s|^|$dir/findings/|")
-			[ "$(ls "$dir/findings" | wc -l)" = "$before" ] && break # time is up
+			if [ "$(ls "$dir/findings" | wc -l)" = "$before" ]; then
+				# time is up (final stats), or the run died with
+				# no crash file: restarted as it is (its bug, if
+				# it printed one, not masked: not confirmed)
+				grep -q '^stat::number_of_executed_units' "$log" && break
+				dead=$((dead + 1))
+				if [ "$dead" -ge 3 ]; then
+					echo "bugbench:   run $run: the third run in a row ended without stats or a crash file: trial $t ends (see $log)"
+					break
+				fi
+				echo "bugbench:   run $run: ended without stats or a crash file (${seen:-no PLANTED line}): restarted"
+				continue
+			fi
+			dead=0
 			# go on with the bug the fuzzer hit masked (a finding that
 			# is no planted bug: restarted as it is)
 			[ -n "$seen" ] && mask=${mask:+$mask,}$seen
