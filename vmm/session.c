@@ -52,7 +52,7 @@ static int tracked(const struct vmm_session *ss, int i)
 	       !touched(ss, sl->id);
 }
 
-void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id)
+static void mark_touched(struct vmm_session *ss, uint32_t id)
 {
 	if (touched(ss, id))
 		return;
@@ -60,6 +60,12 @@ void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id)
 		ss->touched[ss->ntouched++] = id;
 	else /* not reached: a run has at most VMM_MAX_SCN_ACTIONS */
 		ss->tainted = 1;
+}
+
+void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id)
+{
+	mark_touched(ss, id);
+	ss->slot_acted = 1;
 }
 
 static int needs_exact(const struct vmm_scenario *s)
@@ -460,7 +466,7 @@ static int enter_exact(struct vmm_session *ss, const struct vmm_scenario *s,
 
 		if (i < 0 || (sp->flags & VMM_SLOT_READONLY))
 			continue;
-		vmm_session_note_slot_action(ss, sp->id);
+		mark_touched(ss, sp->id);
 		if (ss->vm.slots[i].flags != sp->flags &&
 		    vmm_vm_set_slot_flags(&ss->vm, sp->id, sp->flags, e) < 0)
 			return -1;
@@ -641,6 +647,13 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 		    vmm_vcpu_guest_debug(&ss->vcpus[i], 0) < 0)
 			ss->tainted = 1;
 	ss->gdbg_set = 0;
+	/* a slot an action changed: a fresh VM (dropping the slot and making
+	 * it again is not enough: after a slot_delete mid-run, a long64
+	 * guest's next run on the session left other memory than on a fresh
+	 * VM, test_reset check_after_slot_action) */
+	if (ss->slot_acted)
+		ss->tainted = 1;
+	ss->slot_acted = 0;
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
 	    vmm_arch_vcpu_reusable(ss->k, ss->init, s)) {
 		int rc = flush_pending(ss, e);

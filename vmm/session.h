@@ -26,10 +26,11 @@
  *    input error is reported by KVM_SET_SREGS exactly as in fresh mode).
  *    A session's vCPUs must only be entered through vmm_vcpu_run() or the
  *    session itself, which count their KVM_RUN calls.
- *  - layout: slots that differ are removed/added, the others kept; a
- *    slot an action touched (vmm_session_note_slot_action) is removed
- *    with its memory whatever it became, and made again if the scenario
- *    has it. Inputs with dirty-log actions run with a fresh VM's dirty
+ *  - layout: slots that differ are removed/added, the others kept; after
+ *    an input whose action changed a slot (vmm_session_note_slot_action)
+ *    the next input gets a fresh VM (a slot made again on the same VM
+ *    was not enough: test_reset check_after_slot_action); a slot exact
+ *    mode marked is removed with its memory and made again. Inputs with dirty-log actions run with a fresh VM's dirty
  *    logging (bitmap mode: the scenario's slot flags, no manual
  *    protection; their writable slots are made again after).
  *  - fallback to a fresh VM, counted: first use, a different vCPU count,
@@ -101,6 +102,9 @@ struct vmm_session {
 	 * ids are stale, not a contract violation */
 	uint32_t touched[VMM_MAX_SCN_ACTIONS + VMM_MAX_SLOTS];
 	uint32_t ntouched;
+	/* an action changed a slot in the last run: the next prepare makes
+	 * a fresh VM (vmm_session_prepare) */
+	int slot_acted;
 	/* the run has a fresh VM's dirty logging (bitmap mode, inputs with
 	 * dirty-log actions): the scenario's slot flags, no manual
 	 * protection; its writable slots are dropped at the next prepare */
