@@ -298,7 +298,7 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 	static uint8_t hist[4][BUF];
 	static size_t hist_len[4];
 	unsigned int hpos = 0;
-	static struct vmm_result f1, f2, rr;
+	static struct vmm_result f1, f2, rr, rr2;
 	struct vmm_error e;
 	size_t prev_len = 0;
 	long compared = 0, nondet = 0, mism = 0, timing = 0, spins = 0;
@@ -399,6 +399,22 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 			d = diff(&f1, &rr);
 			timing++;
 		}
+		if (d) {
+			/* once more, both ways: a reset run that differs
+			 * from itself, or a third fresh run from the first,
+			 * is the input's own nondeterminism (fresh twice the
+			 * same can be chance: a long64 guest with an
+			 * interrupt action differed in 1 of 8 fresh runs and
+			 * in most reset runs, from each other too) */
+			if (prev_len)
+				(void)run_reset(&ss, prev, prev_len, &rr2);
+			(void)run_reset(&ss, cur, len, &rr2);
+			(void)run_fresh(k, cur, len, &f2);
+			if (diff(&rr, &rr2) || diff(&f1, &f2)) {
+				nondet++;
+				goto next;
+			}
+		}
 		compared++;
 		spins += f1.verdict == VMM_V_SPIN;
 		if (d) {
@@ -483,6 +499,59 @@ static void check_mode(struct vmm_kvm *k, unsigned int flags, long nrandom)
 	CHECK(compared > ncorpus);
 	vmm_session_destroy(&ss);
 }
+
+#if defined(__x86_64__)
+/* An action that deleted a slot mid-run, then a long64 HLT on the same
+ * session: the same outcome and memory as on a fresh VM. Dropping the
+ * slot and making it again was not enough (the page-table memory of the
+ * next long64 run differed; found by check_sequence 2 once the mutator
+ * had its edit operator): the session now starts a fresh VM after any
+ * slot action. */
+static void check_after_slot_action(struct vmm_kvm *k)
+{
+	static const char first[] =
+		"kvms version=1 arch=x86_64 flags=none\n"
+		"limits max_exits=64 timeout_ms=1\n"
+		"slot id=0 gpa=0x0 size=0x200000 flags=none\n"
+		"blob gpa=0x0 data=488d352600000066bae900ac84c07403eeebf8bb0000100048b9887766554433221148890b31c031c9488b03f448656c6c6f2066726f6d206c6f6e67206d6f64650a00f4f4f4f4\n"
+		"action vcpu=0 trigger=exit when=2 kind=slot_delete target=0 "
+		"idx=0x0 a=0x0 b=0x0\n"
+		"vcpu mode=long64 entry=0x0\n";
+	static const char next[] =
+		"kvms version=1 arch=x86_64 flags=none\n"
+		"limits max_exits=64 timeout_ms=1\n"
+		"slot id=0 gpa=0x0 size=0x200000 flags=none\n"
+		"blob gpa=0x1000 data=f4\n"
+		"vcpu mode=long64 entry=0x1000\n";
+	static uint8_t arena[2][4096];
+	static struct vmm_result r, f;
+	struct vmm_scenario a, b;
+	struct vmm_session ss;
+	struct vmm_error e;
+	const char *d;
+
+	vmm_err_clear(&e);
+	CHECK(vmm_scenario_parse_text(first, sizeof(first) - 1, arena[0],
+				      sizeof(arena[0]), &a, &e) == 0);
+	CHECK(vmm_scenario_parse_text(next, sizeof(next) - 1, arena[1],
+				      sizeof(arena[1]), &b, &e) == 0);
+	if (vmm_session_init(&ss, k, 0, &e) < 0) {
+		(void)printf("SKIP: after a slot action: %s\n", e.msg);
+		return;
+	}
+	(void)vmm_pipeline_run_reset(&ss, &a, &hooks, &r);
+	(void)vmm_pipeline_run_reset(&ss, &b, &hooks, &r);
+	(void)vmm_pipeline_run(k, &b, &hooks, &f);
+	d = diff(&f, &r);
+	(void)printf("after a slot_delete action, a long64 HLT: reset %s, "
+		     "fresh %s, %s\n",
+		     vmm_verdict_name(r.verdict), vmm_verdict_name(f.verdict),
+		     d ? d : "the same");
+	CHECK(d == NULL);
+	CHECK_EQ_U64(f.verdict, VMM_V_HALT);
+	vmm_session_destroy(&ss);
+}
+#endif
 
 /* Long sequences, as a fuzzer runs them: `count` mutated inputs one after
  * the other on one session pool (never interleaved with a check run),
@@ -2478,7 +2547,7 @@ static void check_action_records(struct vmm_kvm *k)
 	struct vmm_scenario ad, fl, fl2, rz, dg, nm, irq, gd, la, two_st;
 	struct vmm_scenario late, late2;
 	struct vmm_error e;
-	uint64_t fresh0, resets0, undone0, fb;
+	uint64_t fresh0, resets0, fallbacks0, fb;
 
 	vmm_err_clear(&e);
 	if (vmm_session_init(&ss, k, VMM_SESSION_FORCE_BITMAP, &e) < 0) {
@@ -2534,8 +2603,10 @@ static void check_action_records(struct vmm_kvm *k)
 	CHECK_EQ_U64(ss.action_fresh, fresh0);
 
 	/* a slot replaced by one an action adds (the same table entry),
-	 * then the scenario's slot again: the added one must be gone */
-	undone0 = ss.slots_undone;
+	 * then the scenario's slot again: the added one must be gone (the
+	 * input after a slot action gets a fresh VM: check_after_slot_
+	 * action) */
+	fallbacks0 = ss.fallbacks;
 	act_slot_scen(&ad, 0);
 	sb_action(&ad, VMM_AK_SLOT_DELETE, 1, 1, 0, 0);
 	/* at the same exit, after the deletion (canonical order puts an
@@ -2547,7 +2618,7 @@ static void check_action_records(struct vmm_kvm *k)
 	CHECK_EQ_U64(f.state.regs.rax, 0); /* the new slot's memory */
 	same_as_fresh(k, &ss, &rd, &ad, "a slot replaced mid-run");
 	same_as_fresh(k, &ss, &ad, &rd, "the input after a slot replaced");
-	CHECK(ss.slots_undone > undone0);
+	CHECK(ss.fallbacks > fallbacks0);
 	/* dirty logging turned off, then the guest writes: the next input
 	 * (no blob there: it must read 0) must not see the write */
 	act_slot_scen(&rz, 0);
@@ -2718,6 +2789,9 @@ int main(int argc, char **argv)
 	check_flush_contract();
 #endif
 	check_pool(&k);
+#if defined(__x86_64__)
+	check_after_slot_action(&k);
+#endif
 	for (unsigned int seq = 1; seq <= 2; seq++)
 		check_sequence(&k, nrandom / 4, seq);
 	check_mode(&k, 0, nrandom); /* the ring where it works */
