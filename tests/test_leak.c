@@ -55,11 +55,11 @@ static void closer_cycles(struct vmm_kvm *k, const struct guest_bin *hlt,
 	CHECK(k->closer == NULL);
 }
 
-/* Reset mode: a slot an action added or resized is removed, with its
- * memory, before the next input runs (docs/scenario-format.md "Action
- * records"), and an input with dirty-log actions gets its writable slots
- * made again: after a plain input the session holds exactly the
- * mappings and fds it held after the first plain one. */
+/* Reset mode: the input after one whose action added or resized a slot
+ * gets a fresh VM, the old one closed with its memory (vmm/session.h),
+ * and an input with dirty-log actions gets its writable slots made
+ * again: after a plain input the session holds exactly the mappings and
+ * fds it held after the first plain one. */
 static void reset_action_cycles(struct vmm_kvm *k, const struct guest_bin *hlt,
 				unsigned long n)
 {
@@ -120,13 +120,15 @@ static void reset_action_cycles(struct vmm_kvm *k, const struct guest_bin *hlt,
 		}
 	}
 	(void)printf("reset mode with slot actions: %lu inputs, %lu halts, "
-		     "%llu slots undone, %llu action_fresh; fds %d->%d maps "
-		     "%d->%d mapped %ldkB->%ldkB\n",
-		     n, halts, (unsigned long long)ss.slots_undone,
+		     "%llu fresh VMs after a slot action, %llu action_fresh; "
+		     "fds %d->%d maps %d->%d mapped %ldkB->%ldkB\n",
+		     n, halts, (unsigned long long)ss.fallbacks,
 		     (unsigned long long)ss.action_fresh, fds0, fds1, maps0,
 		     maps1, vm0, vm1);
 	CHECK_EQ_U64(halts, n);
-	CHECK(ss.slots_undone + 1 >= (n / 3) * 2); /* not the last one yet */
+	/* each input after one with a slot action gets a fresh VM
+	 * (vmm_session_prepare), the first input one too */
+	CHECK(ss.fallbacks + 1 >= (n / 3) * 2); /* not the last one yet */
 	CHECK_EQ_U64(ss.action_fresh, 0);
 	CHECK_EQ_U64(fds1, fds0);
 	CHECK_EQ_U64(maps1, maps0);
