@@ -62,10 +62,14 @@ static void mark_touched(struct vmm_session *ss, uint32_t id)
 		ss->tainted = 1;
 }
 
+/* and the VM is not reused after: dropping the slot and making it again
+ * was not enough (after a slot_delete mid-run, a long64 guest's next run
+ * on the session left other memory than on a fresh VM, test_reset
+ * check_after_slot_action) */
 void vmm_session_note_slot_action(struct vmm_session *ss, uint32_t id)
 {
 	mark_touched(ss, id);
-	ss->slot_acted = 1;
+	ss->tainted = 1;
 }
 
 static int needs_exact(const struct vmm_scenario *s)
@@ -647,13 +651,6 @@ int vmm_session_prepare(struct vmm_session *ss, const struct vmm_scenario *s,
 		    vmm_vcpu_guest_debug(&ss->vcpus[i], 0) < 0)
 			ss->tainted = 1;
 	ss->gdbg_set = 0;
-	/* a slot an action changed: a fresh VM (dropping the slot and making
-	 * it again is not enough: after a slot_delete mid-run, a long64
-	 * guest's next run on the session left other memory than on a fresh
-	 * VM, test_reset check_after_slot_action) */
-	if (ss->slot_acted)
-		ss->tainted = 1;
-	ss->slot_acted = 0;
 	if (ss->live && !ss->tainted && ss->nvcpus == s->nvcpus &&
 	    vmm_arch_vcpu_reusable(ss->k, ss->init, s)) {
 		int rc = flush_pending(ss, e);

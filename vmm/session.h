@@ -102,9 +102,6 @@ struct vmm_session {
 	 * ids are stale, not a contract violation */
 	uint32_t touched[VMM_MAX_SCN_ACTIONS + VMM_MAX_SLOTS];
 	uint32_t ntouched;
-	/* an action changed a slot in the last run: the next prepare makes
-	 * a fresh VM (vmm_session_prepare) */
-	int slot_acted;
 	/* the run has a fresh VM's dirty logging (bitmap mode, inputs with
 	 * dirty-log actions): the scenario's slot flags, no manual
 	 * protection; its writable slots are dropped at the next prepare */
