@@ -2575,8 +2575,8 @@ static int code_access_at(const uint8_t *p, size_t len, size_t i,
 	return -1;
 }
 
-/* One of the code's port and MMIO accesses (x86) that `ok` (if given)
- * accepts, picked at random over all blobs: 0 and *c, or -1 if there is
+/* One of the code's port and MMIO accesses (x86; no string I/O) that `ok` (if
+ * given) accepts, picked at random over all blobs: 0 and *c, or -1 if there is
  * none. The scan goes on after an access's end: a `mov ebx` or `mov dx`
  * inside its immediates is no access of its own. */
 static int pick_code_access(const struct mut_ctx *m, access_filter ok,
@@ -2783,13 +2783,6 @@ static void mut_access_seq(const struct mut_ctx *m)
 		(void)blob_insert(w, bi, at, seq, n);
 }
 
-/* any access pick_code_access finds (port or MMIO, no string I/O) */
-static int edit_match(const struct fuzz_access *a, const void *arg)
-{
-	(void)arg;
-	return a->kind != FUZZ_ACC_STRING;
-}
-
 /* One of the code's device accesses (x86 port or MMIO) made again with
  * its direction, its width or its register changed, one, two or all
  * three; the code around it stays. A device's state machine steps on
@@ -2809,7 +2802,7 @@ static void mut_access_edit(const struct mut_ctx *m)
 	struct fuzz_access a;
 	unsigned int what = 1 + (unsigned int)below(r, 7), mmio;
 
-	if (pick_code_access(m, edit_match, NULL, &c) != 0)
+	if (pick_code_access(m, NULL, NULL, &c) != 0)
 		return;
 	a = c.a;
 	mmio = a.kind == FUZZ_ACC_MMIO;
@@ -2841,9 +2834,8 @@ static void mut_access_edit(const struct mut_ctx *m)
 		if (!mmio)
 			a.addr &= 0xffff;
 	}
-	/* an echo (a write of what the register holds) stays one */
-	if (a.write && !c.a.write)
-		a.keep = 0;
+	/* an echo (a write of what the register holds) stays one; a read
+	 * decodes with keep 0 */
 	if (a.write && !a.keep && (!c.a.write || ((what & 6) && below(r, 2)))) {
 		if (below(r, 2) ||
 		    site_const(r, mmio, a.width, 1, a.addr, &a.value) != 0)
@@ -3561,8 +3553,7 @@ static int width_match(const struct fuzz_access *a, const void *arg)
 {
 	const struct fuzz_fresh_check *f = arg;
 
-	return a->kind != FUZZ_ACC_STRING &&
-	       (a->kind == FUZZ_ACC_MMIO) == fuzz_cmp_site_mmio(f->key) &&
+	return (a->kind == FUZZ_ACC_MMIO) == fuzz_cmp_site_mmio(f->key) &&
 	       a->width == fuzz_cmp_site_width(f->key) && a->addr == f->var;
 }
 
