@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/bytes.h"
@@ -54,7 +55,11 @@ struct cmp_file_hdr {
 	uint64_t zero_wide[FUZZ_CMP_ZERO_WIDE];
 	uint32_t zero_next;
 	uint32_t fresh_next; /* inputs kept in the ring, ever */
-	uint32_t reserved[6];
+	/* when the next round starts (CLOCK_MONOTONIC, ns; 0: at the next
+	 * run's end plus a round), and rounds started */
+	uint64_t round_at;
+	uint32_t rounds;
+	uint32_t reserved[3];
 };
 
 /* an input that showed a new check (fuzz_cmp_fresh_end) */
@@ -69,7 +74,7 @@ struct cmp_fresh {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 9U
+#define CMP_FILE_VERSION 10U
 /* where the kept inputs start in the file */
 #define CMP_FRESH_OFF                               \
 	(sizeof(struct cmp_file_hdr) +              \
@@ -568,6 +573,14 @@ unsigned int fuzz_cmp_find_zero_wide(uint64_t *out, unsigned int max)
 	return k;
 }
 
+/* this run's new checks and read forgotten */
+static void run_reset(void)
+{
+	run_fresh.n = 0;
+	run_fresh.value = 0;
+	last_read.from = 0;
+}
+
 void fuzz_cmp_clear(void)
 {
 	memset(table, 0, FUZZ_CMP_SLOTS * sizeof(*table));
@@ -577,27 +590,64 @@ void fuzz_cmp_clear(void)
 	memset(seen, 0, SEEN_BITS / 8);
 	memset(tried_seq, 0, sizeof(tried_seq));
 	memset(tried_n, 0, sizeof(tried_n));
-	fuzz_cmp_fresh_begin();
+	run_reset();
 	cur.acc_on = 0;
 	hdr->fresh_next = 0;
 	cur.on = 0;
 	hdr->noted = 0;
 	memset(hdr->zero_wide, 0, sizeof(hdr->zero_wide));
 	hdr->zero_next = 0;
+	hdr->round_at = 0;
+	hdr->rounds = 0;
+}
+
+static uint64_t round_ns = (uint64_t)FUZZ_FRESH_ROUND_S * 1000000000ULL;
+
+void fuzz_cmp_fresh_rounds(uint64_t ms)
+{
+	round_ns = ms * 1000000ULL;
+	hdr->round_at = 0;
+}
+
+uint64_t fuzz_cmp_fresh_round(void)
+{
+	return hdr->rounds;
+}
+
+/* Every check new again once the round is over (cmp_table.h, rounds):
+ * the writer that moves the deadline on clears the seen bits. A bit
+ * another writer sets meanwhile may be lost: that check is kept once
+ * more, as after an untried entry. */
+static void next_round(void)
+{
+	struct timespec ts;
+	uint64_t now, at;
+
+	if (!round_ns || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		return;
+	now = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	at = __atomic_load_n(&hdr->round_at, __ATOMIC_ACQUIRE);
+	if (at && now < at)
+		return;
+	if (!__atomic_compare_exchange_n(&hdr->round_at, &at, now + round_ns, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+	    !at)
+		return;
+	memset(seen, 0, SEEN_BITS / 8);
+	__atomic_fetch_add(&hdr->rounds, 1U, __ATOMIC_RELAXED);
 }
 
 void fuzz_cmp_fresh_begin(void)
 {
-	run_fresh.n = 0;
-	run_fresh.value = 0;
-	last_read.from = 0;
+	run_reset();
+	next_round();
 }
 
 void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 {
 	unsigned int n = run_fresh.n;
 
-	fuzz_cmp_fresh_begin(); /* taken */
+	run_reset(); /* taken */
 	for (unsigned int i = 0; i < n && i < FRESH_PER_RUN; i++) {
 		uint32_t idx;
 		uint64_t old;

@@ -154,6 +154,27 @@ void fuzz_cmp_fresh_end(const uint8_t *data, size_t size);
 /* Inputs kept since the start or the last clear. */
 uint64_t fuzz_cmp_fresh_kept(void);
 
+/* Rounds. A check is new once: the input that showed it first gets its
+ * FRESH_TRIES mutations and no later input is kept for it. A later
+ * input that shows it again is often a better place for the constant
+ * (deeper into the device's conversation, another vCPU's code), and a
+ * check whose tries all fell flat had one chance. So every
+ * FUZZ_FRESH_ROUND_S seconds (the first run after the start or a clear
+ * starts the clock) every check is new again and the next input that
+ * shows it is kept: a round. libFuzzer started its seen bits over at
+ * each restart (after each crash it reported: 9-12 times in a 600-s
+ * benchmark trial, never in a job that finds nothing); an AFL++ job is
+ * one shared file for good. With rounds neither depends on crashes.
+ * In the shared file, one writer starts the round (the others see the
+ * new deadline). */
+#define FUZZ_FRESH_ROUND_S 60U
+
+/* The round's length in milliseconds (0: no rounds); tests. */
+void fuzz_cmp_fresh_rounds(uint64_t ms);
+
+/* Rounds started since the start or the last clear. */
+uint64_t fuzz_cmp_fresh_round(void);
+
 /* A kept input's check: the register (site key), the constant, and the
  * value the guest wrote there (at the write's width) when the VMM
  * compared it with the constant. An address check (the key has

@@ -36,6 +36,7 @@
 #include "fuzz/finding_log.h"
 #include "fuzz/target.h"
 #include "vmm/closer.h"
+#include "vmm/num.h"
 #include "vmm/oracle.h"
 #include "vmm/session.h"
 
@@ -76,10 +77,12 @@ static void print_stats(void)
 		      "stat::vmm_closer_queued: %llu\n"
 		      "stat::vmm_closer_inline_full: %llu\n"
 		      "stat::vmm_closer_max_pending: %u\n"
-		      "stat::vmm_cmp_fresh_kept: %llu\n",
+		      "stat::vmm_cmp_fresh_kept: %llu\n"
+		      "stat::vmm_cmp_fresh_rounds: %llu\n",
 		      (unsigned long long)cs.queued,
 		      (unsigned long long)cs.inline_full, cs.max_pending,
-		      (unsigned long long)fuzz_cmp_fresh_kept());
+		      (unsigned long long)fuzz_cmp_fresh_kept(),
+		      (unsigned long long)fuzz_cmp_fresh_round());
 	if (st.diff)
 		(void)fprintf(stderr,
 			      "stat::vmm_diff_compared: %llu\n"
@@ -229,6 +232,23 @@ void fuzz_target_start(void)
 	}
 	st.km.fd = -1;
 	st.watch = getenv("VMM_FUZZ_WATCH");
+	{
+		/* rounds of the comparison table's new checks (cmp_table.h) */
+		const char *rs = getenv("VMM_CMP_ROUND_S");
+		uint64_t sec = 0;
+
+		if (rs && (vmm_num_parse(rs, &sec) != 0 || sec > 86400)) {
+			(void)fprintf(
+				stderr,
+				"fuzz_pipeline: VMM_CMP_ROUND_S=%s: not a "
+				"number of seconds from 0 (no rounds) "
+				"to 86400\n",
+				rs);
+			exit(2);
+		}
+		if (rs)
+			fuzz_cmp_fresh_rounds(sec * 1000U);
+	}
 	{
 		const char *oracle = getenv("VMM_FUZZ_ORACLE");
 		char why[256];

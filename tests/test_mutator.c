@@ -1303,6 +1303,50 @@ static void check_fresh_evicted(void)
 	fuzz_cmp_clear();
 }
 
+/* Rounds: within one a check is kept once; once it is over the next
+ * run that shows the check keeps it again; with rounds off, never. */
+static void check_fresh_rounds(void)
+{
+	static const uint8_t in[] = { 1, 2, 3 };
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_rounds((uint64_t)3600U * 1000U);
+	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
+	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	CHECK_EQ_U64(fuzz_cmp_fresh_round(), 0);
+	/* a 1-ms round: its clock starts at the next run */
+	fuzz_cmp_fresh_rounds(1);
+	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	(void)usleep(5000);
+	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2);
+	CHECK_EQ_U64(fuzz_cmp_fresh_round(), 1);
+	/* the new entry is the later input's */
+	{
+		static const uint8_t later[] = { 4, 5, 6, 7 };
+		uint8_t buf[16];
+		struct fuzz_fresh_check f;
+
+		(void)usleep(5000);
+		run_noting(&x, 0x5000, 0x37, 2, later, sizeof(later));
+		CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 3);
+		CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f),
+			     sizeof(later));
+		CHECK(!memcmp(buf, later, sizeof(later)));
+		CHECK_EQ_U64(f.c, 0x5000);
+	}
+	fuzz_cmp_fresh_rounds(0);
+	(void)usleep(5000);
+	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 3);
+	CHECK_EQ_U64(fuzz_cmp_fresh_round(), 2);
+	fuzz_cmp_fresh_rounds((uint64_t)FUZZ_FRESH_ROUND_S * 1000U);
+	fuzz_cmp_clear();
+}
+
 /* The constant of a new check compared again in the same run with a
  * value written to another register of that kind and width (a handler
  * comparing every write): the entry has that register too, and the
@@ -1448,6 +1492,7 @@ static void check_fresh(void)
 	check_fresh_port();
 	check_fresh_full();
 	check_fresh_evicted();
+	check_fresh_rounds();
 	check_fresh_alt();
 }
 
