@@ -45,8 +45,8 @@ struct cmp_site {
 #define SEEN_BITS (1U << 16)
 
 /* The shared file: this header, then FUZZ_CMP_SLOTS slots, 256 byte
- * slots, FUZZ_CMP_SITES site slots, the FUZZ_FRESH_N kept inputs, the
- * seen pairs and the pairs made new again this round. */
+ * slots, FUZZ_CMP_SITES site slots, the FUZZ_FRESH_N kept inputs and
+ * the seen pairs. */
 struct cmp_file_hdr {
 	uint64_t magic; /* written last by the creator */
 	uint32_t version, slots, per, slot_size;
@@ -59,9 +59,7 @@ struct cmp_file_hdr {
 	 * run's end plus a round), and rounds started */
 	uint64_t round_at;
 	uint32_t rounds;
-	/* entries pushed out before the mutator gave them all their tries */
-	uint32_t evicted;
-	uint32_t reserved[2];
+	uint32_t reserved[3];
 };
 
 /* an input that showed a new check (fuzz_cmp_fresh_end) */
@@ -76,7 +74,7 @@ struct cmp_fresh {
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 11U
+#define CMP_FILE_VERSION 10U
 /* where the kept inputs start in the file */
 #define CMP_FRESH_OFF                               \
 	(sizeof(struct cmp_file_hdr) +              \
@@ -85,14 +83,13 @@ struct cmp_fresh {
 	 FUZZ_CMP_SITES * sizeof(struct cmp_site))
 #define CMP_FILE_SIZE                                              \
 	(CMP_FRESH_OFF + FUZZ_FRESH_N * sizeof(struct cmp_fresh) + \
-	 2 * (SEEN_BITS / 8))
+	 SEEN_BITS / 8)
 
 static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
 static struct cmp_byte local_bytes[256];
 static struct cmp_site local_sites[FUZZ_CMP_SITES];
 static struct cmp_fresh local_fresh[FUZZ_FRESH_N];
 static uint8_t local_seen[SEEN_BITS / 8];
-static uint8_t local_rearmed[SEEN_BITS / 8];
 static struct cmp_file_hdr local_hdr;
 /* the table in use: this process's, or the shared file's mapping */
 static struct cmp_slot *table = local_table;
@@ -100,14 +97,6 @@ static struct cmp_byte *bytes = local_bytes;
 static struct cmp_site *sites = local_sites;
 static struct cmp_fresh *fresh = local_fresh;
 static uint8_t *seen = local_seen;
-/* Pairs an untried entry's push-out made new again this round: once a
- * round each. Unbounded, a check many runs show (a device's first
- * register) went round and round: kept, pushed out by the next run's
- * before its first try, new again, kept by the next run that showed
- * it. Measured in a 150-s libFuzzer trial's last process: 60,528
- * inputs kept, 51,320 pushed out untried, 9,192 after a few of their
- * 64 tries, none after all of them. */
-static uint8_t *rearmed = local_rearmed;
 static struct cmp_file_hdr *hdr = &local_hdr;
 
 /* This run's first new checks (any thread of the run may note one),
@@ -194,18 +183,6 @@ static void unsee(uint32_t b)
 	b &= SEEN_BITS - 1U;
 	__atomic_fetch_and(&seen[b / 8], (uint8_t) ~(1U << (b & 7U)),
 			   __ATOMIC_RELAXED);
-}
-
-/* 1 the first time this round that check `b` is made new again by a
- * push-out, 0 after */
-static int rearm_once(uint32_t b)
-{
-	uint8_t bit;
-
-	b &= SEEN_BITS - 1U;
-	bit = (uint8_t)(1U << (b & 7U));
-	return !(__atomic_fetch_or(&rearmed[b / 8], bit, __ATOMIC_RELAXED) &
-		 bit);
 }
 
 static void note_byte(uint8_t var, uint8_t c)
@@ -611,7 +588,6 @@ void fuzz_cmp_clear(void)
 	memset(sites, 0, FUZZ_CMP_SITES * sizeof(*sites));
 	memset(fresh, 0, FUZZ_FRESH_N * sizeof(*fresh));
 	memset(seen, 0, SEEN_BITS / 8);
-	memset(rearmed, 0, SEEN_BITS / 8);
 	memset(tried_seq, 0, sizeof(tried_seq));
 	memset(tried_n, 0, sizeof(tried_n));
 	run_reset();
@@ -623,7 +599,6 @@ void fuzz_cmp_clear(void)
 	hdr->zero_next = 0;
 	hdr->round_at = 0;
 	hdr->rounds = 0;
-	hdr->evicted = 0;
 }
 
 static uint64_t round_ns = (uint64_t)FUZZ_FRESH_ROUND_S * 1000000000ULL;
@@ -637,11 +612,6 @@ void fuzz_cmp_fresh_rounds(uint64_t ms)
 uint64_t fuzz_cmp_fresh_round(void)
 {
 	return hdr->rounds;
-}
-
-uint64_t fuzz_cmp_fresh_evicted(void)
-{
-	return hdr->evicted;
 }
 
 /* Every check new again once the round is over (cmp_table.h, rounds):
@@ -664,7 +634,6 @@ static void next_round(void)
 	    !at)
 		return;
 	memset(seen, 0, SEEN_BITS / 8);
-	memset(rearmed, 0, SEEN_BITS / 8);
 	__atomic_fetch_add(&hdr->rounds, 1U, __ATOMIC_RELAXED);
 }
 
@@ -694,11 +663,8 @@ void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 		/* the entry pushed out, if the mutator never got through
 		 * its tries: its check is new again */
 		old = __atomic_exchange_n(&f->seq, 0, __ATOMIC_ACQ_REL);
-		if (old && __atomic_load_n(&f->done, __ATOMIC_ACQUIRE) != old) {
-			__atomic_fetch_add(&hdr->evicted, 1U, __ATOMIC_RELAXED);
-			if (rearm_once(f->bit))
-				unsee(f->bit);
-		}
+		if (old && __atomic_load_n(&f->done, __ATOMIC_ACQUIRE) != old)
+			unsee(f->bit);
 		memcpy(f->data, data, size);
 		f->size = (uint32_t)size;
 		f->check = run_fresh.check[i];
@@ -829,7 +795,6 @@ int fuzz_cmp_share(const char *path, const char **why)
 	sites = (struct cmp_site *)(bytes + 256);
 	fresh = (struct cmp_fresh *)(sites + FUZZ_CMP_SITES);
 	seen = (uint8_t *)(fresh + FUZZ_FRESH_N);
-	rearmed = seen + SEEN_BITS / 8;
 	hdr = h;
 	return 0;
 }
@@ -867,7 +832,6 @@ int fuzz_cmp_load(const char *path, const char **why)
 	sites = local_sites;
 	fresh = local_fresh;
 	seen = local_seen;
-	rearmed = local_rearmed;
 	hdr = &local_hdr;
 	loaded_from[0] = '\0';
 	if (!path || !*path) {

@@ -175,12 +175,6 @@ void fuzz_cmp_fresh_rounds(uint64_t ms);
 /* Rounds started since the start or the last clear. */
 uint64_t fuzz_cmp_fresh_round(void);
 
-/* Kept inputs pushed out of the ring before the mutator gave them all
- * their tries, since the start or the last clear. Such an entry's check
- * is new again, once a round (a check many runs show would otherwise
- * be kept, pushed out untried and kept again without end). */
-uint64_t fuzz_cmp_fresh_evicted(void);
-
 /* A kept input's check: the register (site key), the constant, and the
  * value the guest wrote there (at the write's width) when the VMM
  * compared it with the constant. An address check (the key has

@@ -78,13 +78,11 @@ static void print_stats(void)
 		      "stat::vmm_closer_inline_full: %llu\n"
 		      "stat::vmm_closer_max_pending: %u\n"
 		      "stat::vmm_cmp_fresh_kept: %llu\n"
-		      "stat::vmm_cmp_fresh_rounds: %llu\n"
-		      "stat::vmm_cmp_fresh_evicted: %llu\n",
+		      "stat::vmm_cmp_fresh_rounds: %llu\n",
 		      (unsigned long long)cs.queued,
 		      (unsigned long long)cs.inline_full, cs.max_pending,
 		      (unsigned long long)fuzz_cmp_fresh_kept(),
-		      (unsigned long long)fuzz_cmp_fresh_round(),
-		      (unsigned long long)fuzz_cmp_fresh_evicted());
+		      (unsigned long long)fuzz_cmp_fresh_round());
 	if (st.diff)
 		(void)fprintf(stderr,
 			      "stat::vmm_diff_compared: %llu\n"

@@ -1303,44 +1303,6 @@ static void check_fresh_evicted(void)
 	fuzz_cmp_clear();
 }
 
-/* An entry pushed out untried makes its check new again once a round:
- * pushed out untried a second time, the check waits for the next round
- * (unbounded, a check every run shows was kept, pushed out and kept
- * again without end, and no entry got its tries). */
-static void check_fresh_rearm_once(void)
-{
-	static const uint8_t in[] = { 1, 2, 3 };
-	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
-
-	fuzz_cmp_clear();
-	fuzz_cmp_fresh_rounds((uint64_t)3600U * 1000U);
-	run_noting(&x, 0x6000, 0x37, 2, in, sizeof(in));
-	for (uint64_t c = 0x6100; c < 0x6100 + FUZZ_FRESH_N; c++)
-		run_noting(&x, c, 0x37, 2, in, sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 1);
-	CHECK_EQ_U64(fuzz_cmp_fresh_evicted(), 1);
-	/* pushed out untried once: kept again */
-	run_noting(&x, 0x6000, 0x37, 2, in, sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 2);
-	CHECK_EQ_U64(fuzz_cmp_fresh_evicted(), 2);
-	for (uint64_t c = 0x6200; c < 0x6200 + FUZZ_FRESH_N; c++)
-		run_noting(&x, c, 0x37, 2, in, sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2 * FUZZ_FRESH_N + 2);
-	CHECK_EQ_U64(fuzz_cmp_fresh_evicted(), FUZZ_FRESH_N + 2);
-	/* twice: not again this round */
-	run_noting(&x, 0x6000, 0x37, 2, in, sizeof(in));
-	run_noting(&x, 0x6105, 0x37, 2, in, sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2 * FUZZ_FRESH_N + 3);
-	/* the next round */
-	fuzz_cmp_fresh_rounds(1);
-	run_noting(&x, 0x6300, 0x37, 2, in, sizeof(in));
-	(void)usleep(5000);
-	run_noting(&x, 0x6000, 0x37, 2, in, sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2 * FUZZ_FRESH_N + 5);
-	fuzz_cmp_fresh_rounds((uint64_t)FUZZ_FRESH_ROUND_S * 1000U);
-	fuzz_cmp_clear();
-}
-
 /* Rounds: within one a check is kept once; once it is over the next
  * run that shows the check keeps it again; with rounds off, never. */
 static void check_fresh_rounds(void)
@@ -1531,7 +1493,6 @@ static void check_fresh(void)
 	check_fresh_full();
 	check_fresh_evicted();
 	check_fresh_rounds();
-	check_fresh_rearm_once();
 	check_fresh_alt();
 }
 
