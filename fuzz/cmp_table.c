@@ -605,7 +605,13 @@ static uint64_t round_ns = (uint64_t)FUZZ_FRESH_ROUND_S * 1000000000ULL;
 
 void fuzz_cmp_fresh_rounds(uint64_t ms)
 {
-	round_ns = ms * 1000000ULL;
+	uint64_t ns = ms * 1000000ULL;
+
+	/* the same length again (each AFL++ child sets it, the shared
+	 * file mapped) keeps the round going */
+	if (ns == round_ns)
+		return;
+	round_ns = ns;
 	hdr->round_at = 0;
 }
 

@@ -169,7 +169,8 @@ uint64_t fuzz_cmp_fresh_kept(void);
  * new deadline). */
 #define FUZZ_FRESH_ROUND_S 60U
 
-/* The round's length in milliseconds (0: no rounds); tests. */
+/* The round's length in milliseconds (0: no rounds); set again to the
+ * same length, the round goes on. */
 void fuzz_cmp_fresh_rounds(uint64_t ms);
 
 /* Rounds started since the start or the last clear. */

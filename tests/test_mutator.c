@@ -1316,11 +1316,13 @@ static void check_fresh_rounds(void)
 	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	CHECK_EQ_U64(fuzz_cmp_fresh_round(), 0);
-	/* a 1-ms round: its clock starts at the next run */
+	/* a 1-ms round: its clock starts at the next run; the same length
+	 * set again (an AFL++ child's start) does not start it over */
 	fuzz_cmp_fresh_rounds(1);
 	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	(void)usleep(5000);
+	fuzz_cmp_fresh_rounds(1);
 	run_noting(&x, 0x5000, 0x37, 2, in, sizeof(in));
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2);
 	CHECK_EQ_U64(fuzz_cmp_fresh_round(), 1);
