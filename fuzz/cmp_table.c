@@ -55,8 +55,8 @@ struct cmp_file_hdr {
 	uint64_t zero_wide[FUZZ_CMP_ZERO_WIDE];
 	uint32_t zero_next;
 	uint32_t fresh_next; /* inputs kept in the ring, ever */
-	/* when the next round starts (CLOCK_MONOTONIC, ns; 0: at the next
-	 * run's end plus a round), and rounds started */
+	/* when the next round starts (CLOCK_MONOTONIC, ns; 0: a round
+	 * after the next run's start), and rounds started */
 	uint64_t round_at;
 	uint32_t rounds;
 	uint32_t reserved[3];

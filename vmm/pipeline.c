@@ -825,9 +825,9 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 	return vmm_arch_irqs_send(c, e);
 }
 
-/* Reset mode undoes every action's effect in the session itself: a slot
- * an action changed is dropped and made again (vmm_session_note_slot_action),
- * a vCPU an action changed is restored and its registers, sregs and events
+/* Reset mode undoes every action's effect in the session itself: after a
+ * slot action the VM is not reused, the next input gets a fresh one
+ * (vmm_session_note_slot_action), a vCPU an action changed is restored and its registers, sregs and events
  * (pending NMI and interrupt included) set as on every run, guest
  * debugging turned off (or the VM not reused if the vCPU ran with it:
  * vmm_session_note_guest_debug). An input

@@ -30,9 +30,10 @@
  *    an input whose action changed a slot (vmm_session_note_slot_action)
  *    the next input gets a fresh VM (a slot made again on the same VM
  *    was not enough: test_reset check_after_slot_action); a slot exact
- *    mode marked is removed with its memory and made again. Inputs with dirty-log actions run with a fresh VM's dirty
- *    logging (bitmap mode: the scenario's slot flags, no manual
- *    protection; their writable slots are made again after).
+ *    mode marked is removed with its memory and made again. Inputs with
+ *    dirty-log actions run with a fresh VM's dirty logging (bitmap
+ *    mode: the scenario's slot flags, no manual protection; their
+ *    writable slots are made again after).
  *  - fallback to a fresh VM, counted: first use, a different vCPU count,
  *    x86 MSR records no reset can undo (vmm_x86_msrs_resettable) or any
  *    cpuid records (the VM is not reused after such an input either),
