@@ -40,13 +40,16 @@ struct cmp_site {
 
 /* (kind and width, constant) pairs ever noted, hashed, a bit each: a
  * slot of FUZZ_CMP_SITE_PER turns its constants over (the most-compared
- * goes), and one back after a while is not a new check. A few hundred
- * pairs in a job: 64 Kibit keep false "seen" rare. */
+ * goes), and one back after a while is not a new check. About 1,900
+ * pairs in a 100-s libFuzzer process on a 600-s trial's corpus: 64 Kibit
+ * make a false "seen" (and a rare pair counted with a common one) about
+ * 3% likely. */
 #define SEEN_BITS (1U << 16)
 
 /* The shared file: this header, then FUZZ_CMP_SLOTS slots, 256 byte
- * slots, FUZZ_CMP_SITES site slots, the FUZZ_FRESH_N kept inputs and
- * the seen pairs. */
+ * slots, FUZZ_CMP_SITES site slots, the FUZZ_FRESH_N kept inputs, the
+ * seen pairs, and the times each pair was compared this round (by its
+ * seen bit, saturating: cmp_table.h, FUZZ_FRESH_COMMON). */
 struct cmp_file_hdr {
 	uint64_t magic; /* written last by the creator */
 	uint32_t version, slots, per, slot_size;
@@ -70,11 +73,14 @@ struct cmp_fresh {
 	struct fuzz_fresh_check check;
 	uint32_t size;
 	uint32_t bit; /* the check's seen bit */
+	/* the times its pair was compared this round when it was kept */
+	uint32_t shown;
+	uint32_t reserved;
 	uint8_t data[FUZZ_FRESH_MAX];
 };
 
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 10U
+#define CMP_FILE_VERSION 11U
 /* where the kept inputs start in the file */
 #define CMP_FRESH_OFF                               \
 	(sizeof(struct cmp_file_hdr) +              \
@@ -83,13 +89,14 @@ struct cmp_fresh {
 	 FUZZ_CMP_SITES * sizeof(struct cmp_site))
 #define CMP_FILE_SIZE                                              \
 	(CMP_FRESH_OFF + FUZZ_FRESH_N * sizeof(struct cmp_fresh) + \
-	 SEEN_BITS / 8)
+	 SEEN_BITS / 8 + SEEN_BITS * sizeof(uint16_t))
 
 static struct cmp_slot local_table[FUZZ_CMP_SLOTS];
 static struct cmp_byte local_bytes[256];
 static struct cmp_site local_sites[FUZZ_CMP_SITES];
 static struct cmp_fresh local_fresh[FUZZ_FRESH_N];
 static uint8_t local_seen[SEEN_BITS / 8];
+static uint16_t local_shown[SEEN_BITS];
 static struct cmp_file_hdr local_hdr;
 /* the table in use: this process's, or the shared file's mapping */
 static struct cmp_slot *table = local_table;
@@ -97,6 +104,7 @@ static struct cmp_byte *bytes = local_bytes;
 static struct cmp_site *sites = local_sites;
 static struct cmp_fresh *fresh = local_fresh;
 static uint8_t *seen = local_seen;
+static uint16_t *shown = local_shown;
 static struct cmp_file_hdr *hdr = &local_hdr;
 
 /* This run's first new checks (any thread of the run may note one),
@@ -175,6 +183,12 @@ static void fresh_alt(uint64_t key, uint64_t c)
 		if (j < FUZZ_FRESH_ALT)
 			f->alt[j] = key;
 	}
+}
+
+/* the times the pair of seen bit `b` was compared this round */
+static unsigned int fresh_shown(uint32_t b)
+{
+	return __atomic_load_n(&shown[b & (SEEN_BITS - 1U)], __ATOMIC_RELAXED);
 }
 
 /* a check new again: its input was not kept, or left the ring untried */
@@ -315,6 +329,8 @@ static struct fuzz_fresh_check *fresh_entry(uint64_t key, uint64_t c)
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	b = (uint32_t)h & (SEEN_BITS - 1U);
+	if (__atomic_load_n(&shown[b], __ATOMIC_RELAXED) < UINT16_MAX)
+		__atomic_fetch_add(&shown[b], 1U, __ATOMIC_RELAXED);
 	bit = (uint8_t)(1U << (b & 7U));
 	at = &seen[b / 8];
 	if (*at & bit || (f = run_check(b)) == NULL)
@@ -588,6 +604,7 @@ void fuzz_cmp_clear(void)
 	memset(sites, 0, FUZZ_CMP_SITES * sizeof(*sites));
 	memset(fresh, 0, FUZZ_FRESH_N * sizeof(*fresh));
 	memset(seen, 0, SEEN_BITS / 8);
+	memset(shown, 0, SEEN_BITS * sizeof(*shown));
 	memset(tried_seq, 0, sizeof(tried_seq));
 	memset(tried_n, 0, sizeof(tried_n));
 	run_reset();
@@ -640,6 +657,7 @@ static void next_round(void)
 	    !at)
 		return;
 	memset(seen, 0, SEEN_BITS / 8);
+	memset(shown, 0, SEEN_BITS * sizeof(*shown));
 	__atomic_fetch_add(&hdr->rounds, 1U, __ATOMIC_RELAXED);
 }
 
@@ -667,14 +685,17 @@ void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 					 __ATOMIC_RELAXED);
 		f = &fresh[idx % FUZZ_FRESH_N];
 		/* the entry pushed out, if the mutator never got through
-		 * its tries: its check is new again */
+		 * its tries: its check is new again, unless many runs show
+		 * it (the next round's) */
 		old = __atomic_exchange_n(&f->seq, 0, __ATOMIC_ACQ_REL);
-		if (old && __atomic_load_n(&f->done, __ATOMIC_ACQUIRE) != old)
+		if (old && __atomic_load_n(&f->done, __ATOMIC_ACQUIRE) != old &&
+		    fresh_shown(f->bit) < FUZZ_FRESH_COMMON)
 			unsee(f->bit);
 		memcpy(f->data, data, size);
 		f->size = (uint32_t)size;
 		f->check = run_fresh.check[i];
 		f->bit = run_fresh.bit[i];
+		f->shown = fresh_shown(f->bit);
 		__atomic_store_n(&f->seq, (uint64_t)idx + 1U, __ATOMIC_RELEASE);
 	}
 }
@@ -713,13 +734,19 @@ size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 			   struct fuzz_fresh_check *check)
 {
 	uint32_t next = __atomic_load_n(&hdr->fresh_next, __ATOMIC_ACQUIRE);
+	uint32_t best = FUZZ_FRESH_N, best_shown = 0;
+	const struct cmp_fresh *f;
+	uint64_t seq;
+	size_t n;
 
+	/* the entry with tries left whose pair the fewest runs showed, the
+	 * newest of those */
 	for (uint32_t j = 0; j < FUZZ_FRESH_N && j < next; j++) {
 		uint32_t idx = next - 1U - j, at = idx % FUZZ_FRESH_N;
-		const struct cmp_fresh *f = &fresh[at];
-		uint64_t seq = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
-		size_t n = f->size;
 
+		f = &fresh[at];
+		seq = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
+		n = f->size;
 		if (seq != (uint64_t)idx + 1U || !n || n > FUZZ_FRESH_MAX ||
 		    n > max)
 			continue;
@@ -727,15 +754,22 @@ size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 			tried_seq[at] = seq;
 			tried_n[at] = 0;
 		}
-		if (tried_n[at] >= budget)
+		if (tried_n[at] >= budget ||
+		    (best < FUZZ_FRESH_N && f->shown >= best_shown))
 			continue;
-		if (++tried_n[at] == budget)
-			mark_done(at, seq);
-		memcpy(out, f->data, n);
-		*check = f->check;
-		return n;
+		best = at;
+		best_shown = f->shown;
 	}
-	return 0;
+	if (best == FUZZ_FRESH_N)
+		return 0;
+	f = &fresh[best];
+	seq = tried_seq[best];
+	n = f->size;
+	if (++tried_n[best] == budget)
+		mark_done(best, seq);
+	memcpy(out, f->data, n);
+	*check = f->check;
+	return n;
 }
 
 static int hdr_ok(const struct cmp_file_hdr *h)
@@ -801,6 +835,7 @@ int fuzz_cmp_share(const char *path, const char **why)
 	sites = (struct cmp_site *)(bytes + 256);
 	fresh = (struct cmp_fresh *)(sites + FUZZ_CMP_SITES);
 	seen = (uint8_t *)(fresh + FUZZ_FRESH_N);
+	shown = (uint16_t *)(seen + SEEN_BITS / 8);
 	hdr = h;
 	return 0;
 }
@@ -838,6 +873,7 @@ int fuzz_cmp_load(const char *path, const char **why)
 	sites = local_sites;
 	fresh = local_fresh;
 	seen = local_seen;
+	shown = local_shown;
 	hdr = &local_hdr;
 	loaded_from[0] = '\0';
 	if (!path || !*path) {

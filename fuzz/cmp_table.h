@@ -205,7 +205,22 @@ struct fuzz_fresh_check {
 	uint64_t alt[FUZZ_FRESH_ALT];
 };
 
-/* The newest kept input tried fewer than `budget` times: copied into
+/* Common checks. Each pair (kind and width, constant) counts the times a
+ * written value or an accessed address was compared with it this round.
+ * A pair compared FUZZ_FRESH_COMMON times or more is one many inputs
+ * show: an entry of it pushed out untried leaves it seen until the next
+ * round (any later input shows it again), and its input is no frontier.
+ * Re-armed at every push-out, common pairs took the ring over: in a
+ * libFuzzer process started on a 600-s trial's corpus (7,165 inputs),
+ * 72,965 entries were pushed out in 57,426 runs, 65,874 of them
+ * untried, about 1,900 pairs each kept 39 times on average (byte-wide
+ * width checks 3,400 times), and a device's deepest step, reached by
+ * one corpus input, was kept 9 times and tried once. */
+#define FUZZ_FRESH_COMMON 64U
+
+/* Of the kept inputs tried fewer than `budget` times, the one whose
+ * check's pair was compared the fewest times this round when it was
+ * kept, the newest of those: copied into
  * `out` (if it fits `max`), with its check; counts a try, and at the
  * last one marks the entry tried where the writer sees it (a reader of
  * a copy, fuzz_cmp_load, writes the mark into the file). Returns its

@@ -1303,6 +1303,60 @@ static void check_fresh_evicted(void)
 	fuzz_cmp_clear();
 }
 
+/* Common checks: a pair compared FUZZ_FRESH_COMMON times this round,
+ * its entry pushed out untried, is not kept again (a rare one is, see
+ * check_fresh_evicted); the mutator takes the input whose check the
+ * fewest runs showed, before a newer one of a commoner check. */
+static void check_fresh_common(void)
+{
+	static const uint8_t in[] = { 1, 2, 3 }, rare[] = { 4, 5 };
+	static const uint8_t common[] = { 6, 7, 8, 9 };
+	uint8_t buf[16];
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	struct fuzz_fresh_check f;
+
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_rounds(0);
+	for (unsigned int i = 0; i < FUZZ_FRESH_COMMON; i++)
+		run_noting(&x, 0x6000, 0x37, 2, in, sizeof(in));
+	run_noting(&x, 0x6001, 0x37, 2, in, sizeof(in));
+	for (unsigned int i = 1; i < FUZZ_FRESH_COMMON / 2; i++)
+		run_noting(&x, 0x6001, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2);
+	/* both pushed out untried */
+	for (uint64_t c = 0x7000; c < 0x7000 + FUZZ_FRESH_N; c++)
+		run_noting(&x, c, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 2);
+	run_noting(&x, 0x6000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 2);
+	/* 0x6001, compared half as often, is kept again, with the later
+	 * input; then 0x6002, new, with another: taken first though older */
+	run_noting(&x, 0x6002, 0x37, 2, rare, sizeof(rare));
+	run_noting(&x, 0x6001, 0x37, 2, common, sizeof(common));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 4);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f),
+		     sizeof(rare));
+	CHECK_EQ_U64(f.c, 0x6002);
+	/* the entries of 0x7000.. (compared once each) before 0x6001's */
+	for (unsigned int i = 0; i < FUZZ_FRESH_N - 2; i++) {
+		CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f),
+			     sizeof(in));
+		CHECK(f.c >= 0x7000 && f.c < 0x7000 + FUZZ_FRESH_N);
+	}
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f),
+		     sizeof(common));
+	CHECK_EQ_U64(f.c, 0x6001);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), 0);
+	/* the next round: every pair new and rare again */
+	fuzz_cmp_fresh_rounds(1);
+	run_noting(&x, 0x6003, 0x37, 2, in, sizeof(in));
+	(void)usleep(5000);
+	run_noting(&x, 0x6000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 6);
+	fuzz_cmp_fresh_rounds((uint64_t)FUZZ_FRESH_ROUND_S * 1000U);
+	fuzz_cmp_clear();
+}
+
 /* Rounds: within one a check is kept once; once it is over the next
  * run that shows the check keeps it again; with rounds off, never. */
 static void check_fresh_rounds(void)
@@ -1495,6 +1549,7 @@ static void check_fresh(void)
 	check_fresh_full();
 	check_fresh_evicted();
 	check_fresh_rounds();
+	check_fresh_common();
 	check_fresh_alt();
 }
 
