@@ -58,30 +58,21 @@ int fuzz_cmp_afl_enable(void)
 	return 0;
 }
 
-#define CMPLOG_HOOK(n, t)                                                \
-	void __real___cmplog_ins_hook##n(t a, t b, uint8_t attr);        \
-	void __wrap___cmplog_ins_hook##n(t a, t b, uint8_t attr);        \
-	void __wrap___cmplog_ins_hook##n(t a, t b, uint8_t attr)         \
-	{                                                                \
-		if (!busy && !pointer_pair((uint64_t)a, (uint64_t)b)) {  \
-			busy = 1;                                        \
-			fuzz_cmp_note_at(                                \
-				(uint64_t)b, (uint64_t)a, n,             \
-				call_site(__builtin_return_address(0))); \
-			busy = 0;                                        \
-		}                                                        \
-		if (__afl_cmp_map != placeholder)                        \
-			__real___cmplog_ins_hook##n(a, b, attr);         \
+#define CMPLOG_HOOK(n, t)                                               \
+	void __real___cmplog_ins_hook##n(t a, t b, uint8_t attr);       \
+	void __wrap___cmplog_ins_hook##n(t a, t b, uint8_t attr);       \
+	void __wrap___cmplog_ins_hook##n(t a, t b, uint8_t attr)        \
+	{                                                               \
+		if (!busy && !pointer_pair((uint64_t)a, (uint64_t)b)) { \
+			busy = 1;                                       \
+			fuzz_cmp_note((uint64_t)b, (uint64_t)a, n);     \
+			busy = 0;                                       \
+		}                                                       \
+		if (__afl_cmp_map != placeholder)                       \
+			__real___cmplog_ins_hook##n(a, b, attr);        \
 	}
 
 static __thread int busy;
-
-/* a hook's caller, as an offset in the target (fuzz_cmp_note_at) */
-static uint64_t call_site(const void *ret)
-{
-	return (uint64_t)(uintptr_t)ret -
-	       (uint64_t)(uintptr_t)&fuzz_cmp_note_at;
-}
 
 static int pointer_pair(uint64_t a, uint64_t b)
 {
@@ -115,17 +106,16 @@ CMPLOG_HOOK(8, uint64_t)
 			__real___sanitizer_cov_##name args; \
 	}
 
-static void note_byte(uint8_t c, uint8_t v, const void *ret)
+static void note_byte(uint8_t c, uint8_t v)
 {
 	if (!busy) {
 		busy = 1;
-		fuzz_cmp_note_at(c, v, 1, call_site(ret));
+		fuzz_cmp_note(c, v, 1);
 		busy = 0;
 	}
 }
 
-SANCOV_HOOK(trace_const_cmp1, (uint8_t a, uint8_t b), (a, b),
-	    note_byte(a, b, __builtin_return_address(0)))
+SANCOV_HOOK(trace_const_cmp1, (uint8_t a, uint8_t b), (a, b), note_byte(a, b))
 SANCOV_HOOK(trace_const_cmp2, (uint16_t a, uint16_t b), (a, b), (void)0)
 SANCOV_HOOK(trace_const_cmp4, (uint32_t a, uint32_t b), (a, b), (void)0)
 SANCOV_HOOK(trace_const_cmp8, (uint64_t a, uint64_t b), (a, b), (void)0)

@@ -137,8 +137,6 @@ struct site_ctx {
 	uint64_t acc_addr;
 };
 static __thread struct site_ctx cur;
-/* the code site of the comparison being noted (fuzz_cmp_note_at), or 0 */
-static __thread uint64_t note_site;
 
 /* this thread's last read served from the input stream (fuzz_cmp_read) */
 static __thread struct {
@@ -284,22 +282,14 @@ static int slot_add(uint64_t *cs, uint16_t *hits, uint8_t *n_, uint8_t *next,
 
 void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width)
 {
-	fuzz_cmp_note_at(c, var, width, 0);
-}
-
-void fuzz_cmp_note_at(uint64_t c, uint64_t var, unsigned int width,
-		      uint64_t site)
-{
 	struct cmp_slot *s;
 
 	if (c == var || c == 0)
 		return;
-	note_site = site;
 	if (cur.on)
 		site_match(c, var, width);
 	if (cur.acc_on)
 		addr_match(c, var);
-	note_site = 0;
 	if (width == 1) {
 		note_byte((uint8_t)var, (uint8_t)c);
 		return;
@@ -330,8 +320,7 @@ static uint32_t site_of(uint64_t key)
  * libFuzzer trial, was never kept.) */
 static struct fuzz_fresh_check *fresh_entry(uint64_t key, uint64_t c)
 {
-	uint64_t h = key * 0x9e3779b97f4a7c15ULL ^ c * 0xc2b2ae3d27d4eb4fULL ^
-		     note_site * 0x165667b19e3779f9ULL;
+	uint64_t h = key * 0x9e3779b97f4a7c15ULL ^ c * 0xc2b2ae3d27d4eb4fULL;
 	uint32_t b;
 	uint8_t bit, *at;
 	struct fuzz_fresh_check *f;

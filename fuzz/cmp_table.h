@@ -45,22 +45,6 @@
  * harmless). */
 void fuzz_cmp_note(uint64_t c, uint64_t var, unsigned int width);
 
-/* The same, made at `site` in the VMM's code (0: not known). A check
- * (below) is then new by its comparison's site too: the AFL++ tree
- * notes comparisons of two variables (a loop's index against its
- * count, a size against a size) as well as with constants, and while an
- * access is serviced such a comparison of a small value looks like a
- * device comparing the access's offset with another offset. Without the
- * site, that noise made the (kind and width, constant) pair of a
- * register decode common at once (FUZZ_FRESH_COMMON), and a device's
- * next register, compared only once the guest got an earlier step
- * right, was never new. The AFL++ hooks pass their call site, as an
- * offset from this function (a fleet's processes map the target at
- * different addresses); libFuzzer's hooks note constants only and pass
- * none. */
-void fuzz_cmp_note_at(uint64_t c, uint64_t var, unsigned int width,
-		      uint64_t site);
-
 /* The constants `var` was compared with (up to `max`), most recent
  * table state, then for a value below 256 those of 1-byte comparisons;
  * returns how many. */

@@ -1357,48 +1357,6 @@ static void check_fresh_common(void)
 	fuzz_cmp_clear();
 }
 
-/* A comparison's code site (fuzz_cmp_note_at, the AFL++ hooks): the same
- * pair compared at another site is another check, kept though the pair
- * is common at the first; with no site, one check as before. */
-static void check_fresh_site(void)
-{
-	static const uint8_t in[] = { 1, 2, 3 }, other[] = { 4, 5 };
-	uint8_t buf[16];
-	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
-	struct fuzz_fresh_check f;
-
-	fuzz_cmp_clear();
-	fuzz_cmp_fresh_rounds(0);
-	for (unsigned int i = 0; i < FUZZ_FRESH_COMMON; i++) {
-		fuzz_cmp_fresh_begin();
-		fuzz_cmp_site_begin(&x);
-		fuzz_cmp_note_at(0x6100, 0x37, 2, 0x1230);
-		fuzz_cmp_site_end();
-		fuzz_cmp_fresh_end(in, sizeof(in));
-	}
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
-	/* the same pair at another site, then with no site */
-	fuzz_cmp_fresh_begin();
-	fuzz_cmp_site_begin(&x);
-	fuzz_cmp_note_at(0x6100, 0x37, 2, 0x4560);
-	fuzz_cmp_site_end();
-	fuzz_cmp_fresh_end(other, sizeof(other));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 2);
-	run_noting(&x, 0x6100, 0x37, 2, in, sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 3);
-	run_noting(&x, 0x6100, 0x37, 2, in, sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 3);
-	/* three entries, each its check's first: newest first */
-	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f),
-		     sizeof(other));
-	CHECK_EQ_U64(f.c, 0x6100);
-	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), sizeof(in));
-	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), 0);
-	fuzz_cmp_fresh_rounds((uint64_t)FUZZ_FRESH_ROUND_S * 1000U);
-	fuzz_cmp_clear();
-}
-
 /* Rounds: within one a check is kept once; once it is over the next
  * run that shows the check keeps it again; with rounds off, never. */
 static void check_fresh_rounds(void)
@@ -1592,7 +1550,6 @@ static void check_fresh(void)
 	check_fresh_evicted();
 	check_fresh_rounds();
 	check_fresh_common();
-	check_fresh_site();
 	check_fresh_alt();
 }
 
