@@ -136,11 +136,11 @@ static inline uint64_t fuzz_cmp_site_any(uint64_t key)
  * each new port; measured, 3.1% of a 300-s libFuzzer trial's runs kept
  * one that way, and 33 inputs in 72,477 runs of 90 s the way it is.
  * An entry pushed out of the ring before the mutator gave it all its
- * tries leaves its check new again (so does an input too long to
- * keep): an engine's first pass over a trial's corpus (6,176 inputs)
- * kept 125 inputs, and the checks of all but the ring's last 16 were
- * lost for the rest of the process. The AFL++ shared file carries the
- * ring. */
+ * tries leaves its check new again unless its pair is common
+ * (FUZZ_FRESH_COMMON, below), and so does an input too long to keep:
+ * an engine's first pass over a trial's corpus (6,176 inputs) kept 125
+ * inputs, and the checks of all but the ring's last 16 were lost for
+ * the rest of the process. The AFL++ shared file carries the ring. */
 #define FUZZ_FRESH_N 16U
 /* bytes kept of an input (fuzz_pipeline's max_len); a longer one is not
  * kept */
