@@ -191,6 +191,13 @@ static unsigned int fresh_shown(uint32_t b)
 	return __atomic_load_n(&shown[b & (SEEN_BITS - 1U)], __ATOMIC_RELAXED);
 }
 
+/* every check new again, its count at 0 (a clear, a round's start) */
+static void clear_seen(void)
+{
+	memset(seen, 0, SEEN_BITS / 8);
+	memset(shown, 0, SEEN_BITS * sizeof(*shown));
+}
+
 /* a check new again: its input was not kept, or left the ring untried */
 static void unsee(uint32_t b)
 {
@@ -603,8 +610,7 @@ void fuzz_cmp_clear(void)
 	memset(bytes, 0, 256 * sizeof(*bytes));
 	memset(sites, 0, FUZZ_CMP_SITES * sizeof(*sites));
 	memset(fresh, 0, FUZZ_FRESH_N * sizeof(*fresh));
-	memset(seen, 0, SEEN_BITS / 8);
-	memset(shown, 0, SEEN_BITS * sizeof(*shown));
+	clear_seen();
 	memset(tried_seq, 0, sizeof(tried_seq));
 	memset(tried_n, 0, sizeof(tried_n));
 	run_reset();
@@ -656,8 +662,7 @@ static void next_round(void)
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
 	    !at)
 		return;
-	memset(seen, 0, SEEN_BITS / 8);
-	memset(shown, 0, SEEN_BITS * sizeof(*shown));
+	clear_seen();
 	__atomic_fetch_add(&hdr->rounds, 1U, __ATOMIC_RELAXED);
 }
 
@@ -734,7 +739,7 @@ size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 			   struct fuzz_fresh_check *check)
 {
 	uint32_t next = __atomic_load_n(&hdr->fresh_next, __ATOMIC_ACQUIRE);
-	uint32_t best = FUZZ_FRESH_N, best_shown = 0;
+	uint32_t best = FUZZ_FRESH_N;
 	const struct cmp_fresh *f;
 	uint64_t seq;
 	size_t n;
@@ -755,10 +760,9 @@ size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 			tried_n[at] = 0;
 		}
 		if (tried_n[at] >= budget ||
-		    (best < FUZZ_FRESH_N && f->shown >= best_shown))
+		    (best < FUZZ_FRESH_N && f->shown >= fresh[best].shown))
 			continue;
 		best = at;
-		best_shown = f->shown;
 	}
 	if (best == FUZZ_FRESH_N)
 		return 0;
