@@ -827,12 +827,12 @@ static int build(struct run_ctx *c, struct vmm_error *e)
 
 /* Reset mode undoes every action's effect in the session itself: after a
  * slot action the VM is not reused, the next input gets a fresh one
- * (vmm_session_note_slot_action), a vCPU an action changed is restored and its registers, sregs and events
- * (pending NMI and interrupt included) set as on every run, guest
- * debugging turned off (or the VM not reused if the vCPU ran with it:
- * vmm_session_note_guest_debug). An input
- * runs on a fresh VM of
- * its own (vmm_pipeline_run_reset, counted in action_fresh) only for:
+ * (vmm_session_note_slot_action), a vCPU an action changed is restored
+ * and its registers, sregs and events (pending NMI and interrupt
+ * included) set as on every run, guest debugging turned off (or the VM
+ * not reused if the vCPU ran with it: vmm_session_note_guest_debug). An
+ * input runs on a fresh VM of its own (vmm_pipeline_run_reset, counted
+ * in action_fresh) only for:
  *  - smi: SMM is VM-wide state (SMRAM, the SMM flag in KVM's memslot
  *    lookups) the restore does not cover - as the events record's SMI and
  *    SMM parts (VMM_X86_EV_FRESH); hosts without KVM_CAP_X86_SMM (the
