@@ -453,37 +453,59 @@ static uint64_t read_from(uint64_t v, unsigned int w)
 		       : 0;
 }
 
+/* A check of element `k` of the write being serviced: the constant `c`
+ * (the whole value to write there) kept at the register and at its kind
+ * and width, and the run's entry if the pair is new. */
+static void site_hit(unsigned int k, uint64_t c)
+{
+	uint64_t key = fuzz_cmp_site_key(cur.mmio, cur.width, cur.addr, 0);
+	uint64_t any = fuzz_cmp_site_any(key);
+	struct fuzz_fresh_check *f;
+
+	(void)site_note(key, c);
+	(void)site_note(any, c);
+	if ((f = fresh_entry(any, c)) != NULL) {
+		f->key = key;
+		f->c = c;
+		f->var = cur.v[k];
+		f->from = read_from(cur.v[k], cur.width);
+		run_fresh.value = 1;
+	} else {
+		fresh_alt(key, c);
+	}
+}
+
 /* A comparison while a write is serviced: of a value it wrote (a string
  * OUT's first elements), zero-extended (the VMM compares a port's data
  * as a 64-bit value) or cut to the comparison's low bytes; a constant
- * wider than the write could never be written there. */
+ * wider than the write could never be written there. A 1-byte
+ * comparison may also be of a higher byte of a wider write: a device of
+ * byte registers takes a word or dword OUT a byte at a time, each byte
+ * at the next port (a word OUT at a UART's THR writes its IER too), and
+ * the check is then the whole value with that byte the constant. Low
+ * bytes first: only a byte the low ones do not match is taken for a
+ * higher one. */
 static void site_match(uint64_t c, uint64_t var, unsigned int width)
 {
 	uint64_t mask = vmm_width_mask(width < cur.width ? width : cur.width);
+	unsigned int n = cur.n < SITE_ELEMS ? cur.n : SITE_ELEMS;
 
 	if (c & ~vmm_width_mask(cur.width))
 		return;
-	for (unsigned int k = 0; k < cur.n && k < SITE_ELEMS; k++)
+	for (unsigned int k = 0; k < n; k++)
 		if (var == (cur.v[k] & mask)) {
-			uint64_t key = fuzz_cmp_site_key(cur.mmio, cur.width,
-							 cur.addr, 0);
-			uint64_t any = fuzz_cmp_site_any(key);
-
-			struct fuzz_fresh_check *f;
-
-			(void)site_note(key, c);
-			(void)site_note(any, c);
-			if ((f = fresh_entry(any, c)) != NULL) {
-				f->key = key;
-				f->c = c;
-				f->var = cur.v[k];
-				f->from = read_from(cur.v[k], cur.width);
-				run_fresh.value = 1;
-			} else {
-				fresh_alt(key, c);
-			}
+			site_hit(k, c);
 			return;
 		}
+	if (width != 1 || cur.width < 2)
+		return;
+	for (unsigned int k = 0; k < n; k++)
+		for (unsigned int i = 1; i < cur.width; i++)
+			if (var == (cur.v[k] >> (8 * i) & 0xffU)) {
+				site_hit(k, (cur.v[k] & ~(0xffULL << (8 * i))) |
+						    c << (8 * i));
+				return;
+			}
 }
 
 /* The register a port access at `port` with offset `var` in its device

@@ -1017,6 +1017,61 @@ static void check_fresh_port(void)
 	fuzz_cmp_clear();
 }
 
+/* A byte register reached by a higher byte of a wider write: a word OUT
+ * at COM1's THR writes its IER too, and a 1-byte comparison of that byte
+ * (real16: mov dx, 0x3f8; mov ax, 0x0042; out dx, ax) is a check of the
+ * whole word with that byte the constant; the mutator then writes it. */
+static void check_fresh_byte_lane(void)
+{
+	static const uint8_t code[] = { 0xba, 0xf8, 0x03, 0xb8,
+					0x42, 0x00, 0xef, 0xf4 };
+	static const uint8_t word[] = { 0xb8, 0x42, 0x6b };
+	static uint8_t a[4096], buf[4096];
+	const uint64_t key = fuzz_cmp_site_key(0, 2, 0x3f8, 0);
+	struct fuzz_fresh_check f;
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x3f8, 2, 0x0042);
+	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 0, code,
+			       sizeof(code), 0, NULL, 0);
+	unsigned long hits;
+
+	CHECK(al > 0);
+	if (!al)
+		return;
+	fuzz_cmp_clear();
+	run_noting(&x, 0x6b, 0x00, 1, a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	CHECK(site_has(key, 0x6b42) > 0);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.key, key);
+	CHECK_EQ_U64(f.c, 0x6b42);
+	CHECK_EQ_U64(f.var, 0x0042);
+	/* the take above was one of its tries: kept again */
+	fuzz_cmp_clear();
+	run_noting(&x, 0x6b, 0x00, 1, a, al);
+	hits = moved_hits(a, al, word, sizeof(word), NULL, 0);
+	(void)printf("fresh, a higher byte of a word OUT checked, 64 "
+		     "mutations: the word with that byte in the code %lu\n",
+		     hits);
+	CHECK_EQ_U64(hits, 64);
+	/* the low byte is taken first; a wider comparison is of the whole
+	 * value (and so not of the high byte); a higher byte that neither
+	 * byte holds is no check */
+	fuzz_cmp_clear();
+	serviced(&x, 0x4d, 0x42, 1);
+	serviced(&x, 0x6b, 0x00, 2);
+	serviced(&x, 0x6c, 0x01, 1);
+	CHECK(site_has(key, 0x4d) > 0);
+	CHECK_EQ_U64(site_has(key, 0x424d), 0);
+	CHECK_EQ_U64(site_has(key, 0x6b42), 0);
+	CHECK_EQ_U64(site_has(key, 0x6c42), 0);
+	/* a byte OUT has no higher byte */
+	x = io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 0x42);
+	serviced(&x, 0x6b, 0x00, 1);
+	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 1, 0x3f8, 0), 0x6b), 0);
+	CHECK_EQ_U64(site_has(fuzz_cmp_site_key(0, 1, 0x3f8, 0), 0x6b42), 0);
+	fuzz_cmp_clear();
+}
+
 /* An access's width compared with another width (a device that answers
  * a register only at one size, `len == 1`): the run keeps its input and
  * the mutator makes that access again at the other width, the address
@@ -1546,6 +1601,7 @@ static void check_fresh(void)
 	check_fresh_width();
 	check_edit_exact();
 	check_fresh_port();
+	check_fresh_byte_lane();
 	check_fresh_full();
 	check_fresh_evicted();
 	check_fresh_rounds();
