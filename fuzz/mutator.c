@@ -3193,6 +3193,7 @@ struct pin_cand {
 	uint32_t bi;	   /* the blob (pin_scan) */
 	unsigned int mode; /* the mode its code was read in (pin_scan) */
 	size_t end; /* where the next instruction starts, if known (or 0) */
+	size_t op;  /* where the opcode is (x86) */
 };
 
 /* The x86 write whose opcode is at p[o] (after up to 3 prefixes), if it
@@ -3227,6 +3228,7 @@ static int pin_x86(const uint8_t *p, size_t len, size_t o, unsigned int mode,
 		return -1;
 	memset(c, 0, sizeof(*c));
 	c->at = at;
+	c->op = o;
 	c->width = op & 1 ? (rexw ? 8U : osz != m16 ? 2U : 4U) : 1U;
 	if (op == 0xe6 || op == 0xe7 || op == 0xee || op == 0xef ||
 	    op == 0x6e || op == 0x6f) {
@@ -3417,6 +3419,63 @@ static unsigned int blob_mode(const struct mut_ctx *m, uint32_t bi)
 	return mode;
 }
 
+/* A check of a higher byte of a wider port write (fuzz/cmp_table.c,
+ * site_match): the constant differs from the value written in that byte
+ * alone. The width that ends the write at that byte (2 for the second,
+ * 4 for the third or fourth), or 0 if the check is no such one. */
+static unsigned int lane_width(const struct fuzz_fresh_check *f)
+{
+	uint64_t x = f->c ^ f->var;
+	unsigned int i = 0, w = 1;
+
+	if (!x || (x & 0xffU))
+		return 0;
+	while (!(x & 0xffU)) {
+		x >>= 8;
+		i++;
+	}
+	if (x > 0xffU)
+		return 0;
+	while (w < i + 1)
+		w <<= 1;
+	return w;
+}
+
+/* Port OUT `c` (no OUTS, its end known) made `w` bytes wide: its
+ * prefixes and opcode written again (an OUT imm8 keeps its port byte).
+ * The bytes after a checked one go to the device's next registers, each
+ * a write of its own: a state machine the check moved on sees them
+ * before anything the guest does next. Returns 0 and updates c, or -1. */
+static int narrow_out(const struct mut_ctx *m, struct pin_cand *c,
+		      unsigned int w)
+{
+	const uint8_t *p = m->w->blob[c->bi];
+	int dx;
+	uint8_t op, code[3];
+	size_t n = 0;
+
+	if (c->mmio || c->outs || !c->end || c->op < c->at || c->op >= c->end)
+		return -1;
+	op = p[c->op];
+	dx = op == 0xee || op == 0xef;
+	if (!dx && op != 0xe6 && op != 0xe7)
+		return -1;
+	if (w == 1) {
+		code[n++] = dx ? 0xee : 0xe6;
+	} else {
+		if ((w == 2) != (c->mode == 0))
+			code[n++] = 0x66;
+		code[n++] = dx ? 0xef : 0xe7;
+	}
+	if (!dx)
+		code[n++] = p[c->op + 1]; /* the port */
+	if (blob_replace(m->w, c->bi, c->at, c->end, code, n) != 0)
+		return -1;
+	c->end = c->at + n;
+	c->width = w;
+	return 0;
+}
+
 /* A kept input's check (fuzz/cmp_table.h, "fresh"), its constant loaded
  * right before one of its writes to that register (in any blob; a
  * quarter of the time any write of that kind and width); half
@@ -3428,7 +3487,7 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
 	struct vmm_scenario *s = &m->w->s;
 	struct pin_cand best;
-	unsigned int seen = 0, nk = 1;
+	unsigned int seen = 0, nk = 1, lw;
 	struct fuzz_access prev;
 	uint8_t seq[SEQ_CAP];
 	uint64_t key = f->key;
@@ -3456,7 +3515,11 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 			 &best, &seen);
 	if (!seen)
 		return -1;
-	n = pin_insert(m, &best, f->c);
+	/* a higher byte's check: the write ends at that byte */
+	lw = lane_width(f);
+	if (s->arch == VMM_ARCH_X86_64 && lw && lw < best.width)
+		(void)narrow_out(m, &best, lw);
+	n = pin_insert(m, &best, f->c & vmm_width_mask(best.width));
 	if (!n)
 		return -1;
 	if (s->arch != VMM_ARCH_X86_64 || !best.known || !best.end ||
@@ -3467,7 +3530,7 @@ static int pin_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	prev.write = 1;
 	prev.width = (uint8_t)best.width;
 	prev.addr = best.addr;
-	prev.value = f->c;
+	prev.value = f->c & vmm_width_mask(best.width);
 	k = gen_sequence(m, best.mode, seq, &prev);
 	if (k)
 		(void)blob_insert(m->w, best.bi, best.end + n, seq, k);

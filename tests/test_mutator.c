@@ -1053,6 +1053,47 @@ static void check_fresh_byte_lane(void)
 		     "mutations: the word with that byte in the code %lu\n",
 		     hits);
 	CHECK_EQ_U64(hits, 64);
+	/* a dword OUT's second byte checked (prot32: mov dx, 0x3f8; mov eax,
+	 * 0x42; out dx, eax): pinned, the OUT is made a word OUT, so that
+	 * the bytes after the checked one (writes to the next registers)
+	 * do not follow it */
+	{
+		static const uint8_t code32[] = { 0x66, 0xba, 0xf8, 0x03,
+						  0xb8, 0x42, 0x00, 0x00,
+						  0x00, 0xef, 0xf4 };
+		static const uint8_t narrowed[] = { 0x66, 0xb8, 0x42,
+						    0x6b, 0x66, 0xef };
+		static const uint8_t wide[] = { 0xb8, 0x42, 0x6b,
+						0x00, 0x00, 0xef };
+		struct vmm_exit d = io_exit(KVM_EXIT_IO_OUT, 0x3f8, 4, 0x42);
+		size_t dl = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, code32,
+				       sizeof(code32), 0, NULL, 0);
+		unsigned long as_word, as_dword;
+
+		CHECK(dl > 0);
+		fuzz_cmp_clear();
+		run_noting(&d, 0x6b, 0x00, 1, a, dl);
+		as_word = as_dword = 0;
+		for (unsigned int i = 1; i <= 64; i++) {
+			struct vmm_scenario ms;
+
+			if (fresh_mutant(a, dl, i, &ms) != 0)
+				continue;
+			as_word += has_before(&ms, narrowed, sizeof(narrowed),
+					      NULL, 0);
+			as_dword +=
+				has_before(&ms, wide, sizeof(wide), NULL, 0);
+		}
+		(void)printf("fresh, a dword OUT's second byte checked, 64 "
+			     "mutations: pinned as a word OUT %lu, the "
+			     "dword's immediate %lu\n",
+			     as_word, as_dword);
+		CHECK(as_word >= 16);
+		CHECK(as_dword >= 16);
+		/* (a sequence after the pinned word may write the dword
+		 * too) */
+		CHECK(as_word + as_dword >= 64);
+	}
 	/* the low byte is taken first; a wider comparison is of the whole
 	 * value (and so not of the high byte); a higher byte that neither
 	 * byte holds is no check */
