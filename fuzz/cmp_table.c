@@ -535,11 +535,13 @@ static uint64_t port_other(uint64_t port, uint64_t var, uint64_t c)
  * checks unless a written value's is: the address or port the guest
  * accessed, and the one it would take, keyed as the access with
  * FUZZ_CMP_SITE_ADDR. The access's width compared with another width
- * is a width check (FUZZ_CMP_SITE_WIDTH), `c` the width. Not kept in
+ * is a width check (FUZZ_CMP_SITE_WIDTH), `c` the width. A port OUT's
+ * higher byte goes to the next port (site_match): an offset compared
+ * there is that byte's, and the check's `var` that port. Not kept in
  * the site slots: nothing pins an address or a width. */
 static void addr_match(uint64_t c, uint64_t var)
 {
-	uint64_t key, other;
+	uint64_t key, other, at = cur.acc_addr;
 	struct fuzz_fresh_check *f;
 
 	key = fuzz_cmp_site_key(cur.acc_mmio, cur.acc_width, cur.acc_addr, 0);
@@ -561,14 +563,24 @@ static void addr_match(uint64_t c, uint64_t var)
 	} else if ((other = port_other(cur.acc_addr, var, c)) != 0) {
 		key |= FUZZ_CMP_SITE_ADDR;
 	} else {
-		return;
+		/* a port OUT's higher byte, written at the next port: its
+		 * register's offset compared with another's (the access
+		 * should have ended before that byte, the next write gone
+		 * there); `var` the byte's port */
+		for (unsigned int k = 1; cur.on && k < cur.acc_width; k++)
+			if ((other = port_other(cur.acc_addr + k, var, c)) != 0)
+				break;
+		if (!other)
+			return;
+		key |= FUZZ_CMP_SITE_ADDR;
+		at = other - c + var;
 	}
 	if (run_fresh.value ||
 	    (f = fresh_entry(fuzz_cmp_site_any(key), c)) == NULL)
 		return;
 	f->key = key;
 	f->c = other;
-	f->var = cur.acc_addr;
+	f->var = at;
 	f->from = 0;
 }
 

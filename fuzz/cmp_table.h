@@ -182,7 +182,9 @@ uint64_t fuzz_cmp_fresh_round(void);
  * FUZZ_CMP_SITE_ADDR): an MMIO access's offset in its page was compared
  * with another offset, or a port access's offset from an aligned base
  * (a device decoding its registers); `var` is the address or port
- * accessed and `c` the same page or base at the other offset. */
+ * accessed and `c` the same page or base at the other offset. For a
+ * higher byte of a port OUT (a byte register device takes each at the
+ * next port), `var` is that byte's port, above the key's. */
 #define FUZZ_CMP_SITE_ADDR (1ULL << 61)
 /* A width check (the key has FUZZ_CMP_SITE_WIDTH): the access's width was
  * compared with another width (1, 2, 4 or 8: a device that answers only

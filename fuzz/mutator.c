@@ -3645,16 +3645,63 @@ static int width_fresh(const struct mut_ctx *m,
 	return remake_access(m, &c, &a);
 }
 
+/* An address check of a higher byte of a port OUT (fuzz/cmp_table.h:
+ * `var` that byte's port, above the key's): a device compared the
+ * offset of the register that byte went to with another's, the one its
+ * state wanted written next. The OUT made as wide as the bytes before
+ * that one (a byte OUT for the second, a word OUT for the third or
+ * fourth), and a byte write to the other register right after it (its
+ * value one the VMM compared there, else an operand). Moving the OUT's
+ * port instead would move its earlier bytes off the registers they
+ * got right. Returns 0, or -1 if the code has no such OUT. */
+static int lane_addr_fresh(const struct mut_ctx *m,
+			   const struct fuzz_fresh_check *f)
+{
+	struct vmm_scenario *s = &m->w->s;
+	uint64_t key = f->key & ~FUZZ_CMP_SITE_ADDR;
+	uint64_t k = f->var - (key & 0xffffffffffffffULL);
+	unsigned int w = 1, seen = 0;
+	struct pin_cand best;
+	struct fuzz_access a;
+	uint8_t code[64]; /* one access's code: up to 20 bytes */
+	size_t n;
+
+	if (s->arch != VMM_ARCH_X86_64 || fuzz_cmp_site_mmio(key) || k < 1 ||
+	    k >= fuzz_cmp_site_width(key))
+		return -1;
+	while (w * 2U <= k)
+		w *= 2U;
+	memset(&best, 0, sizeof(best));
+	for (uint32_t bi = 0; bi < s->nblobs; bi++)
+		pin_scan(m->r, s, m->w->blob[bi], bi, blob_mode(m, bi), key,
+			 &best, &seen);
+	if (!seen || narrow_out(m, &best, w) != 0)
+		return -1;
+	memset(&a, 0, sizeof(a));
+	a.kind = FUZZ_ACC_PIO;
+	a.write = 1;
+	a.width = 1;
+	a.addr = f->c;
+	if (site_const(m->r, 0, 1, 1, f->c, &a.value) != 0)
+		a.value = operand(m, 1);
+	n = fuzz_emit_access(s->arch, best.mode, &a, code, sizeof(code));
+	return n && blob_insert(m->w, best.bi, best.end, code, n) == 0 ? 0 : -1;
+}
+
 /* One mutation of a kept input: its check's constant pinned at the
  * write, or put where the input holds the value written (either first,
  * at random; the other if the first finds no place); an address check's
- * other address where the input holds the address; a width check's
- * access made at the other width. */
+ * other address where the input holds the address (a port OUT's higher
+ * byte's: the OUT cut before it, the other register written after); a
+ * width check's access made at the other width. */
 static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 {
 	/* an address check: the address where the code holds it (the
 	 * 32-bit immediate fuzz_emit_access loads it with; a port, the
 	 * 16-bit one of `mov dx`) */
+	if ((f->key & FUZZ_CMP_SITE_ADDR) && !fuzz_cmp_site_mmio(f->key) &&
+	    f->var != (f->key & 0xffffffffffffffULL))
+		return lane_addr_fresh(m, f);
 	if (f->key & FUZZ_CMP_SITE_ADDR)
 		return i2s_place(m, fuzz_cmp_site_mmio(f->key) ? 4 : 2, f->var,
 				 f->c);

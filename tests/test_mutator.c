@@ -1113,6 +1113,53 @@ static void check_fresh_byte_lane(void)
 	fuzz_cmp_clear();
 }
 
+/* A dword OUT at COM1 + 3 (prot32: mov dx, 0x3fb; mov eax, 0x41; out dx,
+ * eax) writes its second byte at COM1 + 4; the device compares that
+ * register's offset (4) with another's (7): an address check of that
+ * byte. Fresh mutants make the OUT a byte OUT and write the other
+ * register right after it. */
+static void check_fresh_lane_addr(void)
+{
+	static const uint8_t code[] = { 0x66, 0xba, 0xfb, 0x03, 0xb8, 0x41,
+					0x00, 0x00, 0x00, 0xef, 0xf4 };
+	/* out dx, al; then the byte write to COM1 + 7 (mov dx, 0x3ff) */
+	static const uint8_t split[] = { 0xee, 0x66, 0xba, 0xff, 0x03 };
+	static uint8_t a[4096], buf[4096];
+	struct fuzz_fresh_check f;
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x3fb, 4, 0x41);
+	struct vmm_exit y = io_exit(KVM_EXIT_IO_IN, 0x3fb, 4, 0x41);
+	size_t al = code_input(a, sizeof(a), VMM_ARCH_X86_64, 1, code,
+			       sizeof(code), 0, NULL, 0);
+	unsigned long hits;
+
+	CHECK(al > 0);
+	if (!al)
+		return;
+	fuzz_cmp_clear();
+	run_noting(&x, 7, 4, 4, a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.key,
+		     fuzz_cmp_site_key(0, 4, 0x3fb, 0) | FUZZ_CMP_SITE_ADDR);
+	CHECK_EQ_U64(f.var, 0x3fc);
+	CHECK_EQ_U64(f.c, 0x3ff);
+	fuzz_cmp_clear();
+	run_noting(&x, 7, 4, 4, a, al);
+	hits = moved_hits(a, al, split, sizeof(split), NULL, 0);
+	(void)printf("fresh, a dword OUT's second byte at the wrong "
+		     "register, 64 mutations: a byte OUT and a write to the "
+		     "other %lu\n",
+		     hits);
+	CHECK_EQ_U64(hits, 64);
+	/* the low byte's own offset is the usual address check; a read's
+	 * higher bytes are not looked at */
+	CHECK_EQ_U64(kept_after(&x, 7, 3, 0x2000, 1, a, al), 1);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	CHECK_EQ_U64(f.var, 0x3fb);
+	CHECK_EQ_U64(kept_after(&y, 7, 4, 0x2000, 1, a, al), 0);
+	fuzz_cmp_clear();
+}
+
 /* An access's width compared with another width (a device that answers
  * a register only at one size, `len == 1`): the run keeps its input and
  * the mutator makes that access again at the other width, the address
@@ -1643,6 +1690,7 @@ static void check_fresh(void)
 	check_edit_exact();
 	check_fresh_port();
 	check_fresh_byte_lane();
+	check_fresh_lane_addr();
 	check_fresh_full();
 	check_fresh_evicted();
 	check_fresh_rounds();
