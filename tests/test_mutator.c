@@ -1017,6 +1017,24 @@ static void check_fresh_port(void)
 	fuzz_cmp_clear();
 }
 
+/* A run of in[0..len) making comparison (c, var, w) while exit x is
+ * serviced keeps one input, handed back with its check in *f; then the
+ * same again, so that the entry has all its tries. */
+static void keep_one(const struct vmm_exit *x, uint64_t c, uint64_t var,
+		     unsigned int w, const uint8_t *in, size_t len,
+		     struct fuzz_fresh_check *f)
+{
+	static uint8_t buf[4096];
+
+	memset(f, 0, sizeof(*f));
+	fuzz_cmp_clear();
+	run_noting(x, c, var, w, in, len);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, f), len);
+	fuzz_cmp_clear();
+	run_noting(x, c, var, w, in, len);
+}
+
 /* A byte register reached by a higher byte of a wider write: a word OUT
  * at COM1's THR writes its IER too, and a 1-byte comparison of that byte
  * (real16: mov dx, 0x3f8; mov ax, 0x0042; out dx, ax) is a check of the
@@ -1026,7 +1044,7 @@ static void check_fresh_byte_lane(void)
 	static const uint8_t code[] = { 0xba, 0xf8, 0x03, 0xb8,
 					0x42, 0x00, 0xef, 0xf4 };
 	static const uint8_t word[] = { 0xb8, 0x42, 0x6b };
-	static uint8_t a[4096], buf[4096];
+	static uint8_t a[4096];
 	const uint64_t key = fuzz_cmp_site_key(0, 2, 0x3f8, 0);
 	struct fuzz_fresh_check f;
 	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0x3f8, 2, 0x0042);
@@ -1037,17 +1055,11 @@ static void check_fresh_byte_lane(void)
 	CHECK(al > 0);
 	if (!al)
 		return;
-	fuzz_cmp_clear();
-	run_noting(&x, 0x6b, 0x00, 1, a, al);
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	keep_one(&x, 0x6b, 0x00, 1, a, al, &f);
 	CHECK(site_has(key, 0x6b42) > 0);
-	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
 	CHECK_EQ_U64(f.key, key);
 	CHECK_EQ_U64(f.c, 0x6b42);
 	CHECK_EQ_U64(f.var, 0x0042);
-	/* the take above was one of its tries: kept again */
-	fuzz_cmp_clear();
-	run_noting(&x, 0x6b, 0x00, 1, a, al);
 	hits = moved_hits(a, al, word, sizeof(word), NULL, 0);
 	(void)printf("fresh, a higher byte of a word OUT checked, 64 "
 		     "mutations: the word with that byte in the code %lu\n",
@@ -1135,16 +1147,11 @@ static void check_fresh_lane_addr(void)
 	CHECK(al > 0);
 	if (!al)
 		return;
-	fuzz_cmp_clear();
-	run_noting(&x, 7, 4, 4, a, al);
-	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
-	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 1, &f), al);
+	keep_one(&x, 7, 4, 4, a, al, &f);
 	CHECK_EQ_U64(f.key,
 		     fuzz_cmp_site_key(0, 4, 0x3fb, 0) | FUZZ_CMP_SITE_ADDR);
 	CHECK_EQ_U64(f.var, 0x3fc);
 	CHECK_EQ_U64(f.c, 0x3ff);
-	fuzz_cmp_clear();
-	run_noting(&x, 7, 4, 4, a, al);
 	hits = moved_hits(a, al, split, sizeof(split), NULL, 0);
 	(void)printf("fresh, a dword OUT's second byte at the wrong "
 		     "register, 64 mutations: a byte OUT and a write to the "
