@@ -56,3 +56,19 @@ seed_workdir() {
 	mkdir -p "$1"
 	cp -n "$(corpus_dir "${2:-fuzz_pipeline}")"/* "$1"/ 2>/dev/null || true
 }
+
+# fuzzer_saw FILE: the signature the fuzzer logged for input FILE, or "?"
+# ("crash-<sha1>\t<signature>" lines: fuzz/finding_log.c), by the name
+# libFuzzer gives the input or (AFL++'s id:... names) its SHA-1; the log
+# beside a libFuzzer findings directory or an AFL++ sync directory
+# (fuzz/run-afl.sh: <sync>/<instance>/crashes/)
+fuzzer_saw() {
+	local base=${1##*/} dir log
+	dir=$(dirname "$1")
+	case "$base" in crash-*) ;; *) base=crash-$(sha1sum <"$1" | cut -c1-40) ;; esac
+	for log in "${VMM_FUZZ_FINDINGS_LOG:-}" "$dir/../findings.log" "$dir/findings.log" "$dir/../../findings.log"; do
+		[ -n "$log" ] && [ -f "$log" ] || continue
+		grep -m1 -F "$base	" "$log" | cut -f2- | grep . && return 0
+	done
+	echo "?"
+}

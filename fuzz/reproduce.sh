@@ -30,16 +30,6 @@ replay_how() {
 	"$vmm" replay "$1" --mode both "${watch[@]}" 2>&1 |
 		sed -n 's/^replay: modes=.* reproduces=//p'
 }
-# what the fuzzer saw: "crash-<sha1>\t<signature>" lines
-seen_by_fuzzer() {
-	local base=${1##*/} dir log
-	dir=$(dirname "$1")
-	for log in "${VMM_FUZZ_FINDINGS_LOG:-}" "$dir/../findings.log" "$dir/findings.log"; do
-		[ -n "$log" ] && [ -f "$log" ] || continue
-		grep -m1 -F "$base	" "$log" | cut -f2- && return 0
-	done
-	echo "?"
-}
 while read -r f; do
 	[ -n "$f" ] || continue
 	n=$((n + 1))
@@ -72,7 +62,7 @@ while read -r f; do
 		continue
 	fi
 	verdicts=$(grep '^replay: .*verdict=' <<<"$out" | tr '\n' ' ')
-	echo "reproduce: not reproduced: $f: fuzzer saw: $(seen_by_fuzzer "$f"); replay: ${verdicts:-$(head -1 <<<"$out")}"
+	echo "reproduce: not reproduced: $f: fuzzer saw: $(fuzzer_saw "$f"); replay: ${verdicts:-$(head -1 <<<"$out")}"
 done < <(for arg in "$@"; do
 	find "$arg" -type f ! -name '*.min' ! -name '*.md' ! -name '*.txt' ! -name '*.c' ! -name '*.log'
 done | sort)

@@ -36,6 +36,9 @@ seeds=$sync.seeds${prefix:+.$prefix}
 rm -rf "$seeds" && seed_workdir "$seeds" "$target"
 mkdir -p "$sync"
 afl_job_env
+# what each instance's target saw at a finding (fuzz/reproduce.sh shows it
+# for a crash that does not replay); one file, lines appended whole
+export VMM_FUZZ_FINDINGS_LOG=${VMM_FUZZ_FINDINGS_LOG:-$sync/findings.log}
 if [ -z "${VMM_CMP_SHM:-}" ]; then
 	shm=/dev/shm
 	[ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
