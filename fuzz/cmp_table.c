@@ -455,22 +455,31 @@ static uint64_t read_from(uint64_t v, unsigned int w)
 
 /* A check of element `k` of the write being serviced: the constant `c`
  * (the whole value to write there) kept at the register and at its kind
- * and width, and the run's entry if the pair is new. */
-static void site_hit(unsigned int k, uint64_t c)
+ * and width, and the run's entry if the pair is new. A check of a
+ * higher byte (`lane` 1-7) is new by its lane and byte: `c` holds the
+ * other bytes the guest wrote too, and new by the whole value, every
+ * write of another value kept an input (a libFuzzer trial kept 14,350
+ * in 17,669 runs, 2.7% of runs before); for the same reason it stays
+ * out of the site slots. */
+static void site_hit(unsigned int k, uint64_t c, unsigned int lane)
 {
 	uint64_t key = fuzz_cmp_site_key(cur.mmio, cur.width, cur.addr, 0);
 	uint64_t any = fuzz_cmp_site_any(key);
 	struct fuzz_fresh_check *f;
 
-	(void)site_note(key, c);
-	(void)site_note(any, c);
-	if ((f = fresh_entry(any, c)) != NULL) {
+	if (!lane) {
+		(void)site_note(key, c);
+		(void)site_note(any, c);
+	}
+	f = lane ? fresh_entry(any | lane, c >> (8 * lane) & 0xffU)
+		 : fresh_entry(any, c);
+	if (f != NULL) {
 		f->key = key;
 		f->c = c;
 		f->var = cur.v[k];
 		f->from = read_from(cur.v[k], cur.width);
 		run_fresh.value = 1;
-	} else {
+	} else if (!lane) {
 		fresh_alt(key, c);
 	}
 }
@@ -494,7 +503,7 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 		return;
 	for (unsigned int k = 0; k < n; k++)
 		if (var == (cur.v[k] & mask)) {
-			site_hit(k, c);
+			site_hit(k, c, 0);
 			return;
 		}
 	if (width != 1 || cur.width < 2)
@@ -502,8 +511,10 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 	for (unsigned int k = 0; k < n; k++)
 		for (unsigned int i = 1; i < cur.width; i++)
 			if (var == (cur.v[k] >> (8 * i) & 0xffU)) {
-				site_hit(k, (cur.v[k] & ~(0xffULL << (8 * i))) |
-						    c << (8 * i));
+				site_hit(k,
+					 (cur.v[k] & ~(0xffULL << (8 * i))) |
+						 c << (8 * i),
+					 i);
 				return;
 			}
 }
