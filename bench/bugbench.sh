@@ -206,6 +206,7 @@ for t in $(seq 1 "$trials"); do
 		# replays below run without it
 		(afl_job_env
 			VMM_CMP_SHM=$cmpshm VMM_PLANTED_LOG=$canary \
+				VMM_FUZZ_FINDINGS_LOG=$dir/findings.log \
 				afl-fuzz "${afl_role[@]}" -i "$seeds" -o "$dir/sync" "${afl_f[@]}" \
 				-s "$seed" -V "$secs" -- "$root/build-bugbench-afl/fuzz/${target}_afl" \
 				>"$dir/afl.log" 2>&1)
@@ -223,7 +224,11 @@ for t in $(seq 1 "$trials"); do
 				tte=$(awk -v s="$start" -v m="$(stat -c %.3Y "$f")" 'BEGIN { printf "%.1f", m - s }')
 			fi
 			id=$(confirm "$f" "")
-			[ -n "$id" ] || { echo "bugbench:   crash at ${tte}s not reproduced: $f"; continue; }
+			# not a planted bug: what the target logged for it, if anything
+			[ -n "$id" ] || {
+				echo "bugbench:   crash at ${tte}s not reproduced (fuzzer saw: $(VMM_FUZZ_FINDINGS_LOG=$dir/findings.log fuzzer_saw "$f")): $f"
+				continue
+			}
 			case ",$found," in *",$id,"*) continue ;; esac # the earliest counts
 			found=${found:+$found,}$id
 			echo "bugbench:   $id at ${tte}s ($f)"
