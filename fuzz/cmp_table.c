@@ -488,12 +488,14 @@ static void site_hit(unsigned int k, uint64_t c, unsigned int lane)
  * OUT's first elements), zero-extended (the VMM compares a port's data
  * as a 64-bit value) or cut to the comparison's low bytes; a constant
  * wider than the write could never be written there. A 1-byte
- * comparison may also be of a higher byte of a wider write: a device of
- * byte registers takes a word or dword OUT a byte at a time, each byte
- * at the next port (a word OUT at a UART's THR writes its IER too), and
- * the check is then the whole value with that byte the constant. Low
- * bytes first: only a byte the low ones do not match is taken for a
- * higher one. */
+ * comparison may also be of a higher byte of a wider port OUT: a device
+ * of byte registers takes a word or dword OUT a byte at a time, each
+ * byte at the next port (a word OUT at a UART's THR writes its IER too;
+ * port_byte in vmm/devices.c), and the check is then the whole value
+ * with that byte the constant. Low bytes first: only a byte the low ones
+ * do not match is taken for a higher one. Not for MMIO: the VMM's MMIO
+ * handlers take a write whole, and a byte comparison matching one of
+ * its higher bytes is a coincidence. */
 static void site_match(uint64_t c, uint64_t var, unsigned int width)
 {
 	uint64_t mask = vmm_width_mask(width < cur.width ? width : cur.width);
@@ -506,7 +508,7 @@ static void site_match(uint64_t c, uint64_t var, unsigned int width)
 			site_hit(k, c, 0);
 			return;
 		}
-	if (width != 1 || cur.width < 2)
+	if (width != 1 || cur.width < 2 || cur.mmio)
 		return;
 	for (unsigned int k = 0; k < n; k++)
 		for (unsigned int i = 1; i < cur.width; i++)

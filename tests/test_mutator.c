@@ -1129,8 +1129,11 @@ static void check_fresh_byte_lane(void)
 	run_noting(&x, 0x6b, 0x00, 2, a, al);
 	run_noting(&x, 0x6c, 0x01, 1, a, al);
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
-	/* a byte OUT has no higher byte */
+	/* a byte OUT has no higher byte; an MMIO write is taken whole */
 	x = io_exit(KVM_EXIT_IO_OUT, 0x3f8, 1, 0x42);
+	run_noting(&x, 0x6b, 0x00, 1, a, al);
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
+	x = mmio_exit(0xd0000004ULL, 4, 0x0042);
 	run_noting(&x, 0x6b, 0x00, 1, a, al);
 	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), 1);
 	fuzz_cmp_clear();
