@@ -27,7 +27,8 @@
 #    VM, then reset mode; under the mask the fuzzer had): a bug counts as
 #    exposed only if its input reproduces it. Time to exposure: from the
 #    trial's start to the crash (libFuzzer: the file's time; AFL++: the
-#    time in the crash's name).
+#    time in the crash's name). An AFL++ crash that reproduces no planted
+#    bug is listed with what the target logged for it (findings.log).
 # Output: per bug the trials that exposed it, the median time to exposure
 # and the trials that reached its canary; then
 #   bugbench: bugs=N exposed=K median_tte_s=T trials=R seconds=S engine=E
