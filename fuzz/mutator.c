@@ -3669,7 +3669,7 @@ static int lane_addr_fresh(const struct mut_ctx *m,
 	if (s->arch != VMM_ARCH_X86_64 || fuzz_cmp_site_mmio(key) || k < 1 ||
 	    k >= fuzz_cmp_site_width(key))
 		return -1;
-	while (w * 2U <= k)
+	while ((uint64_t)w * 2U <= k)
 		w *= 2U;
 	memset(&best, 0, sizeof(best));
 	for (uint32_t bi = 0; bi < s->nblobs; bi++)
