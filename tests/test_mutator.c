@@ -762,7 +762,8 @@ static void check_site_table(void)
 	CHECK(site_has(e9, 0x2222) > 0);
 }
 
-/* the blob of a mutant holds mov[0..n) right before at[0..k) */
+/* the blob of a mutant holds mov[0..n) right before at[0..k) (k 0, at
+ * NULL: mov[] anywhere) */
 static int has_before(const struct vmm_scenario *s, const uint8_t *mov,
 		      size_t n, const uint8_t *at, size_t k)
 {
@@ -770,7 +771,7 @@ static int has_before(const struct vmm_scenario *s, const uint8_t *mov,
 
 	for (uint64_t i = 0; i + n + k <= b->len; i++)
 		if (!memcmp(b->data + i, mov, n) &&
-		    !memcmp(b->data + i + n, at, k))
+		    (!k || !memcmp(b->data + i + n, at, k)))
 			return 1;
 	return 0;
 }
