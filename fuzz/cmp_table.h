@@ -83,7 +83,8 @@ static inline uint64_t fuzz_cmp_site_key(unsigned int mmio, unsigned int width,
 	       (any ? 0 : addr & 0xffffffffffffffULL);
 }
 
-/* A site key's fields: MMIO (else port I/O), and the access width. */
+/* A site key's fields: MMIO (else port I/O), the access width, and the
+ * port or address. */
 static inline unsigned int fuzz_cmp_site_mmio(uint64_t key)
 {
 	return (unsigned int)(key >> 63);
@@ -92,6 +93,12 @@ static inline unsigned int fuzz_cmp_site_mmio(uint64_t key)
 static inline unsigned int fuzz_cmp_site_width(uint64_t key)
 {
 	return (unsigned int)(key >> 56 & 0xfU);
+}
+
+/* A site key's port or address (0 in an `any` key). */
+static inline uint64_t fuzz_cmp_site_addr(uint64_t key)
+{
+	return key & 0xffffffffffffffULL;
 }
 
 /* Around the VMM's service of exit `x` on this thread (the pipeline's

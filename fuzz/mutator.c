@@ -3659,7 +3659,7 @@ static int lane_addr_fresh(const struct mut_ctx *m,
 {
 	struct vmm_scenario *s = &m->w->s;
 	uint64_t key = f->key & ~FUZZ_CMP_SITE_ADDR;
-	uint64_t k = f->var - (key & 0xffffffffffffffULL);
+	uint64_t k = f->var - fuzz_cmp_site_addr(key);
 	unsigned int w = 1, seen = 0;
 	struct pin_cand best;
 	struct fuzz_access a;
@@ -3700,7 +3700,7 @@ static int mut_fresh(const struct mut_ctx *m, const struct fuzz_fresh_check *f)
 	 * 32-bit immediate fuzz_emit_access loads it with; a port, the
 	 * 16-bit one of `mov dx`) */
 	if ((f->key & FUZZ_CMP_SITE_ADDR) && !fuzz_cmp_site_mmio(f->key) &&
-	    f->var != (f->key & 0xffffffffffffffULL))
+	    f->var != fuzz_cmp_site_addr(f->key))
 		return lane_addr_fresh(m, f);
 	if (f->key & FUZZ_CMP_SITE_ADDR)
 		return i2s_place(m, fuzz_cmp_site_mmio(f->key) ? 4 : 2, f->var,
