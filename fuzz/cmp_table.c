@@ -67,9 +67,13 @@ struct cmp_file_hdr {
 
 /* an input that showed a new check (fuzz_cmp_fresh_end) */
 struct cmp_fresh {
-	uint64_t seq; /* fresh_next after it was kept; 0 while written */
+	/* fresh_next after it was kept; 0 never used, FRESH_WRITING while
+	 * a writer fills it */
+	uint64_t seq;
 	/* seq, once the mutator gave the entry all its tries */
 	uint64_t done;
+	/* seq, once the mutator gave the entry its first FRESH_FIRST tries */
+	uint64_t tried;
 	struct fuzz_fresh_check check;
 	uint32_t size;
 	uint32_t bit; /* the check's seen bit */
@@ -79,8 +83,10 @@ struct cmp_fresh {
 	uint8_t data[FUZZ_FRESH_MAX];
 };
 
+#define FRESH_WRITING UINT64_MAX
+
 #define CMP_FILE_MAGIC 0x31504d4346564b00ULL /* "\0KVFCMP1" */
-#define CMP_FILE_VERSION 11U
+#define CMP_FILE_VERSION 12U
 /* where the kept inputs start in the file */
 #define CMP_FRESH_OFF                               \
 	(sizeof(struct cmp_file_hdr) +              \
@@ -120,6 +126,7 @@ static struct {
 	int value; /* a written value's check is among them */
 } run_fresh;
 /* the reader's tries of each ring entry, by its seq */
+#define FRESH_FIRST 4U
 static uint64_t tried_seq[FUZZ_FRESH_N];
 static unsigned int tried_n[FUZZ_FRESH_N];
 
@@ -719,6 +726,58 @@ void fuzz_cmp_fresh_begin(void)
 	next_round();
 }
 
+/* The ring entry a new input takes: one never used, else the oldest the
+ * mutator gave all its tries, else the oldest it tried, else the oldest.
+ * Taken in ring order, an entry went before its first try whenever runs
+ * kept inputs faster than the mutator took them (a run keeps up to 4):
+ * from an AFL++ queue that had reached P11's last step (the planted-bug
+ * benchmark, docs/bugbench.md item 33), that step's check was kept 4
+ * times in 150 s and tried never, while checks of the page's other
+ * offsets were tried 128 times each. Returns the entry, its seq set to
+ * FRESH_WRITING and the seq it had in *old (0: never used), or NULL if
+ * other writers took every pick first. */
+static struct cmp_fresh *fresh_victim(uint64_t *old)
+{
+	for (unsigned int attempt = 0; attempt < 4; attempt++) {
+		struct cmp_fresh *v = NULL;
+		unsigned int v_rank = 0;
+		uint64_t v_seq = 0;
+
+		for (unsigned int i = 0; i < FUZZ_FRESH_N; i++) {
+			struct cmp_fresh *f = &fresh[i];
+			uint64_t seq =
+				__atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
+			unsigned int rank;
+
+			if (seq == FRESH_WRITING)
+				continue; /* another writer's */
+			if (!seq)
+				rank = 4;
+			else if (__atomic_load_n(&f->done, __ATOMIC_ACQUIRE) ==
+				 seq)
+				rank = 3;
+			else if (__atomic_load_n(&f->tried, __ATOMIC_ACQUIRE) ==
+				 seq)
+				rank = 2;
+			else
+				rank = 1;
+			if (!v || rank > v_rank ||
+			    (rank == v_rank && seq < v_seq)) {
+				v = f;
+				v_rank = rank;
+				v_seq = seq;
+			}
+		}
+		if (v && __atomic_compare_exchange_n(
+				 &v->seq, &v_seq, FRESH_WRITING, 0,
+				 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			*old = v_seq;
+			return v;
+		}
+	}
+	return NULL;
+}
+
 void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 {
 	unsigned int n = run_fresh.n;
@@ -726,23 +785,22 @@ void fuzz_cmp_fresh_end(const uint8_t *data, size_t size)
 	run_reset(); /* taken */
 	for (unsigned int i = 0; i < n && i < FRESH_PER_RUN; i++) {
 		uint32_t idx;
-		uint64_t old;
+		uint64_t old = 0;
 		struct cmp_fresh *f;
 
-		if (!size || size > FUZZ_FRESH_MAX) {
+		if (!size || size > FUZZ_FRESH_MAX ||
+		    (f = fresh_victim(&old)) == NULL) {
 			unsee(run_fresh.bit[i]); /* not kept */
 			continue;
 		}
-		idx = __atomic_fetch_add(&hdr->fresh_next, 1U,
-					 __ATOMIC_RELAXED);
-		f = &fresh[idx % FUZZ_FRESH_N];
 		/* the entry pushed out, if the mutator never got through
 		 * its tries: its check is new again, unless many runs show
 		 * it (the next round's) */
-		old = __atomic_exchange_n(&f->seq, 0, __ATOMIC_ACQ_REL);
 		if (old && __atomic_load_n(&f->done, __ATOMIC_ACQUIRE) != old &&
 		    fresh_shown(f->bit) < FUZZ_FRESH_COMMON)
 			unsee(f->bit);
+		idx = __atomic_fetch_add(&hdr->fresh_next, 1U,
+					 __ATOMIC_RELAXED);
 		memcpy(f->data, data, size);
 		f->size = (uint32_t)size;
 		f->check = run_fresh.check[i];
@@ -760,64 +818,82 @@ uint64_t fuzz_cmp_fresh_kept(void)
 /* the file the table was copied from (fuzz_cmp_load), or "" */
 static char loaded_from[4096];
 
-/* Entry `at` (its seq `seq`) got all its tries: said where the writer
- * looks when it pushes the entry out. A reader with a copy writes the
- * mark into the file (8 bytes, once per entry's tries); if the writer
- * took the entry over meanwhile, the mark matches no seq there. */
-static void mark_done(uint32_t at, uint64_t seq)
+/* Entry `at` (its seq `seq`) got its first FRESH_FIRST tries (`field`:
+ * tried) or all its tries (done): said where the writer looks when it
+ * picks an entry to push out. A reader with a copy writes the mark into the file
+ * (8 bytes, twice per entry); if the writer took the entry over
+ * meanwhile, the mark matches no seq there. */
+static void mark(uint32_t at, uint64_t seq, size_t field)
 {
 	int fd;
 	off_t off;
 
-	fresh[at].done = seq;
+	memcpy((uint8_t *)&fresh[at] + field, &seq, sizeof(seq));
 	if (fresh != local_fresh || !loaded_from[0])
 		return;
 	fd = open(loaded_from, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	off = (off_t)(CMP_FRESH_OFF + at * sizeof(struct cmp_fresh) +
-		      offsetof(struct cmp_fresh, done));
+	off = (off_t)(CMP_FRESH_OFF + at * sizeof(struct cmp_fresh) + field);
 	/* a failed write: the writer sees the entry untried */
 	(void)pwrite(fd, &seq, sizeof(seq), off);
 	close(fd);
 }
 
+/* entry `at` (its seq `seq`) short of its first `first` tries, by this
+ * reader or another */
+static int untried(uint32_t at, uint64_t seq, unsigned int first)
+{
+	return tried_n[at] < first &&
+	       __atomic_load_n(&fresh[at].tried, __ATOMIC_ACQUIRE) != seq;
+}
+
 size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 			   struct fuzz_fresh_check *check)
 {
-	uint32_t next = __atomic_load_n(&hdr->fresh_next, __ATOMIC_ACQUIRE);
 	uint32_t best = FUZZ_FRESH_N;
+	unsigned int first = budget < FRESH_FIRST ? budget : FRESH_FIRST;
+	int best_new = 0;
 	const struct cmp_fresh *f;
 	uint64_t seq;
 	size_t n;
 
-	/* the entry with tries left whose pair the fewest runs showed, the
-	 * newest of those */
-	for (uint32_t j = 0; j < FUZZ_FRESH_N && j < next; j++) {
-		uint32_t idx = next - 1U - j, at = idx % FUZZ_FRESH_N;
+	/* the entry with tries left, one short of its first tries first,
+	 * whose pair the fewest runs showed, the newest of those */
+	for (uint32_t at = 0; at < FUZZ_FRESH_N; at++) {
+		int is_new;
 
 		f = &fresh[at];
 		seq = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
 		n = f->size;
-		if (seq != (uint64_t)idx + 1U || !n || n > FUZZ_FRESH_MAX ||
+		if (!seq || seq == FRESH_WRITING || !n || n > FUZZ_FRESH_MAX ||
 		    n > max)
 			continue;
 		if (tried_seq[at] != seq) {
 			tried_seq[at] = seq;
 			tried_n[at] = 0;
 		}
-		if (tried_n[at] >= budget ||
-		    (best < FUZZ_FRESH_N && f->shown >= fresh[best].shown))
+		if (tried_n[at] >= budget)
+			continue;
+		is_new = untried(at, seq, first);
+		if (best < FUZZ_FRESH_N &&
+		    (is_new < best_new ||
+		     (is_new == best_new && (f->shown > fresh[best].shown ||
+					     (f->shown == fresh[best].shown &&
+					      seq < tried_seq[best])))))
 			continue;
 		best = at;
+		best_new = is_new;
 	}
 	if (best == FUZZ_FRESH_N)
 		return 0;
 	f = &fresh[best];
 	seq = tried_seq[best];
 	n = f->size;
-	if (++tried_n[best] == budget)
-		mark_done(best, seq);
+	if (++tried_n[best] == first)
+		mark(best, seq, offsetof(struct cmp_fresh, tried));
+	if (tried_n[best] == budget)
+		mark(best, seq, offsetof(struct cmp_fresh, done));
 	memcpy(out, f->data, n);
 	*check = f->check;
 	return n;

@@ -1522,6 +1522,57 @@ static void check_fresh_common(void)
 	fuzz_cmp_clear();
 }
 
+/* The ring keeps what the mutator has not tried: an input kept pushes
+ * out an entry that had its first tries (4), not the oldest untried
+ * one; and the mutator gives an entry those first tries before it
+ * goes back to one it tried. */
+static void check_fresh_victim(void)
+{
+	static const uint8_t in[] = { 1, 2, 3 };
+	uint8_t buf[16];
+	struct vmm_exit x = io_exit(KVM_EXIT_IO_OUT, 0xe9, 2, 0x37);
+	struct fuzz_fresh_check f;
+
+	fuzz_cmp_clear();
+	fuzz_cmp_fresh_rounds(0);
+	for (uint64_t c = 0x8000; c < 0x8000 + FUZZ_FRESH_N; c++)
+		run_noting(&x, c, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N);
+	/* the newest first, 4 times; then the next newest */
+	for (unsigned int i = 0; i < 4; i++) {
+		CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 64, &f),
+			     sizeof(in));
+		CHECK_EQ_U64(f.c, 0x8000 + FUZZ_FRESH_N - 1);
+	}
+	CHECK_EQ_U64(fuzz_cmp_fresh_take(buf, sizeof(buf), 64, &f), sizeof(in));
+	CHECK_EQ_U64(f.c, 0x8000 + FUZZ_FRESH_N - 2);
+	/* a new input pushes out the entry tried 4 times: the oldest,
+	 * untried, is still in (its check not new again) */
+	run_noting(&x, 0x9000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 1);
+	run_noting(&x, 0x8000, 0x37, 2, in, sizeof(in));
+	CHECK_EQ_U64(fuzz_cmp_fresh_kept(), FUZZ_FRESH_N + 1);
+	/* every entry in gets its first tries: 0x9000's and 0x8000's
+	 * among them, never the one pushed out */
+	{
+		int saw_new = 0, saw_old = 0, saw_gone = 0;
+
+		for (unsigned int i = 0; i < 4 * FUZZ_FRESH_N; i++) {
+			if (fuzz_cmp_fresh_take(buf, sizeof(buf), 64, &f) !=
+			    sizeof(in))
+				break;
+			saw_new |= f.c == 0x9000;
+			saw_old |= f.c == 0x8000;
+			saw_gone |= f.c == 0x8000 + FUZZ_FRESH_N - 1;
+		}
+		CHECK(saw_new);
+		CHECK(saw_old);
+		CHECK(!saw_gone);
+	}
+	fuzz_cmp_fresh_rounds((uint64_t)FUZZ_FRESH_ROUND_S * 1000U);
+	fuzz_cmp_clear();
+}
+
 /* Rounds: within one a check is kept once; once it is over the next
  * run that shows the check keeps it again; with rounds off, never. */
 static void check_fresh_rounds(void)
@@ -1717,6 +1768,7 @@ static void check_fresh(void)
 	check_fresh_evicted();
 	check_fresh_rounds();
 	check_fresh_common();
+	check_fresh_victim();
 	check_fresh_alt();
 }
 
