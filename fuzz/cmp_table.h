@@ -142,6 +142,11 @@ static inline uint64_t fuzz_cmp_site_any(uint64_t key)
  * check every port gets (a word OUT's) would otherwise keep an input at
  * each new port; measured, 3.1% of a 300-s libFuzzer trial's runs kept
  * one that way, and 33 inputs in 72,477 runs of 90 s the way it is.
+ * A new input pushes out an entry the mutator gave all its tries, else
+ * one it gave its first 4, else the oldest (in ring order most entries
+ * went before their first try: kept inputs come faster than the
+ * mutator takes them), and the mutator gives each entry its first 4
+ * tries before it goes back to one it tried.
  * An entry pushed out of the ring before the mutator gave it all its
  * tries leaves its check new again unless its pair is common
  * (FUZZ_FRESH_COMMON, below), and so does an input too long to keep:
@@ -227,13 +232,13 @@ struct fuzz_fresh_check {
  * one corpus input, was kept 9 times and tried once. */
 #define FUZZ_FRESH_COMMON 64U
 
-/* Of the kept inputs tried fewer than `budget` times, the one whose
+/* Of the kept inputs tried fewer than `budget` times, one short of its
+ * first 4 tries (or `budget`, if fewer) first, then the one whose
  * check's pair was compared the fewest times this round when it was
- * kept, the newest of those: copied into
- * `out` (if it fits `max`), with its check; counts a try, and at the
- * last one marks the entry tried where the writer sees it (a reader of
- * a copy, fuzz_cmp_load, writes the mark into the file). Returns its
- * size, or 0 if there is none. */
+ * kept, the newest of those: copied into `out` (if it fits `max`), with
+ * its check; counts a try, and at the 4th and the last marks the entry
+ * where the writer sees it (a reader of a copy, fuzz_cmp_load, writes
+ * the mark into the file). Returns its size, or 0 if there is none. */
 size_t fuzz_cmp_fresh_take(uint8_t *out, size_t max, unsigned int budget,
 			   struct fuzz_fresh_check *f);
 
