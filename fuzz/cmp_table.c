@@ -125,8 +125,10 @@ static struct {
 	unsigned int n;
 	int value; /* a written value's check is among them */
 } run_fresh;
-/* the reader's tries of each ring entry, by its seq */
+/* the tries an entry gets before the mutator goes back to one it tried
+ * (fuzz_cmp_fresh_take) */
 #define FRESH_FIRST 4U
+/* the reader's tries of each ring entry, by its seq */
 static uint64_t tried_seq[FUZZ_FRESH_N];
 static unsigned int tried_n[FUZZ_FRESH_N];
 
@@ -820,9 +822,9 @@ static char loaded_from[4096];
 
 /* Entry `at` (its seq `seq`) got its first FRESH_FIRST tries (`field`:
  * tried) or all its tries (done): said where the writer looks when it
- * picks an entry to push out. A reader with a copy writes the mark into the file
- * (8 bytes, twice per entry); if the writer took the entry over
- * meanwhile, the mark matches no seq there. */
+ * picks an entry to push out. A reader with a copy writes the mark into
+ * the file (8 bytes, twice per entry); if the writer took the entry
+ * over meanwhile, the mark matches no seq there. */
 static void mark(uint32_t at, uint64_t seq, size_t field)
 {
 	int fd;
